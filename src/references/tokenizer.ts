@@ -33,6 +33,8 @@ export interface TokenizerFiles {
   main: Uint8Array;
   /** tokenizer_config.json, when there is one. */
   config?: Uint8Array;
+  /** A second data file some formats split their model into (e.g. merges beside a vocabulary). */
+  extra?: Uint8Array;
 }
 
 /** For tiktoken rank files, which carry only ranks: the rest comes from the manifest. */
