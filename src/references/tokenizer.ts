@@ -25,6 +25,27 @@ export interface Tokenizer {
   tokenString(id: number): string | undefined;
   /** The raw bytes a token stands for, with any byte-level or metaspace encoding undone. */
   tokenBytes(id: number): Uint8Array | undefined;
+  /** How the tokenizer is built, for white-box comparison; absent where a loader cannot tell. */
+  readonly structure?: TokenizerStructure;
+}
+
+/** A token added to the model's own vocabulary (control tokens and plain added text alike). */
+export interface AddedToken {
+  id: number;
+  content: string;
+  special: boolean;
+}
+
+export interface TokenizerStructure {
+  /** The model type as the file names it, e.g. `BPE`, `Unigram`, `WordPiece`. */
+  modelType: string;
+  /** BPE merges in priority order, each as its two parts in the vocabulary's own alphabet. */
+  readonly merges?: readonly (readonly [string, string])[];
+  /** The normalizer and pre-tokenizer as the file states them (JSON values); null when there is none. */
+  normalizer?: unknown;
+  preTokenizer?: unknown;
+  /** Tokens added on top of the model's vocabulary; their ids are not part of the base vocabulary. */
+  addedTokens?: readonly AddedToken[];
 }
 
 /** What a loader needs: the files' contents, keyed by their role. */

@@ -1,7 +1,7 @@
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { UserError } from '../../util/errors.js';
 import { sha256Hex } from '../../util/hash.js';
-import type { SpecialToken, Tokenizer, TokenizerFiles } from '../tokenizer.js';
+import type { SpecialToken, Tokenizer, TokenizerFiles, TokenizerStructure } from '../tokenizer.js';
 import { byteLevelDecoder } from './byte-level.js';
 
 type Json = Record<string, any>;
@@ -71,6 +71,7 @@ export function loadHfJson(files: TokenizerFiles): Tokenizer {
 
   return {
     format: 'hf-json',
+    structure: hfStructure(json),
     vocabSize: idToToken.length,
     specialTokens,
     contentHash,
@@ -86,4 +87,27 @@ export function loadHfJson(files: TokenizerFiles): Tokenizer {
       return encoder.encode(token.replaceAll(METASPACE, ' '));
     },
   };
+}
+
+/** Merges are split only when asked for: Gemma 3 has over 500,000 of them. */
+function hfStructure(json: Json): TokenizerStructure {
+  let merges: (readonly [string, string])[] | undefined;
+  const raw = json.model.merges as (string | [string, string])[] | undefined;
+  return {
+    modelType: String(json.model.type ?? 'unknown'),
+    normalizer: json.normalizer ?? null,
+    preTokenizer: json.pre_tokenizer ?? null,
+    addedTokens: ((json.added_tokens ?? []) as Json[]).map((t) => ({ id: t.id, content: t.content, special: !!t.special })),
+    get merges() {
+      if (!raw) return undefined;
+      // The older string form cannot hold a space inside a part, so the first space is the separator.
+      merges ??= raw.map((m) => (typeof m === 'string' ? splitMerge(m) : [m[0], m[1]] as const));
+      return merges;
+    },
+  };
+}
+
+function splitMerge(merge: string): readonly [string, string] {
+  const space = merge.indexOf(' ', 1);
+  return space < 0 ? [merge, ''] : [merge.slice(0, space), merge.slice(space + 1)];
 }
