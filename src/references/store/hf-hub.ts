@@ -1,0 +1,108 @@
+import { UserError } from '../../util/errors.js';
+
+export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
+
+export interface HfHubOptions {
+  /** Base URL of the hub, from $HF_ENDPOINT. */
+  endpoint: string;
+  /** Access token, from $HF_TOKEN; sent only to the hub's own origin. */
+  token?: string;
+}
+
+export interface HfFile {
+  bytes: Uint8Array;
+  /** The commit the hub resolved the revision to, when it said (X-Repo-Commit). */
+  commit?: string;
+}
+
+/** The hub has no such repository, revision or file (as opposed to refusing access or being unreachable). */
+export class HfNotFoundError extends UserError {}
+
+const MAX_REDIRECTS = 10;
+const REPO_ID = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/;
+
+export function hfHubOptions(env: NodeJS.ProcessEnv): HfHubOptions {
+  return { endpoint: (env.HF_ENDPOINT || DEFAULT_HF_ENDPOINT).replace(/\/+$/, ''), token: env.HF_TOKEN || undefined };
+}
+
+export function isHfRepoId(repo: string): boolean {
+  return REPO_ID.test(repo);
+}
+
+export function hfResolveUrl(endpoint: string, repo: string, revision: string, path: string): URL {
+  const encodedPath = path.split('/').map(encodeURIComponent).join('/');
+  return new URL(`${endpoint}/${repo}/resolve/${encodeURIComponent(revision)}/${encodedPath}`);
+}
+
+/** A URL as it may appear in a message: no credentials, no query (signed CDN URLs carry secrets there). */
+function shown(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}
+
+function describeNetworkError(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message;
+}
+
+/**
+ * GETs a URL, following redirects by hand so that the Authorization header is sent only while the
+ * request stays on the origin it was given for: the hub redirects large files to a CDN, which must not see the token.
+ */
+async function getFollowingRedirects(start: URL, token: string | undefined): Promise<{ response: Response; commit?: string }> {
+  const tokenOrigin = start.origin;
+  let url = start;
+  let commit: string | undefined;
+  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+    const headers: Record<string, string> = { 'user-agent': 'tokprint' };
+    if (token && url.origin === tokenOrigin) headers.authorization = `Bearer ${token}`;
+    let response: Response;
+    try {
+      response = await fetch(url, { headers, redirect: 'manual' });
+    } catch (error) {
+      throw new UserError(`could not reach ${url.origin} (${describeNetworkError(error)}); check the network, HF_ENDPOINT, or pre-fill the cache with tokprint refs pull`, {
+        cause: error,
+      });
+    }
+    commit ??= response.headers.get('x-repo-commit') ?? undefined;
+    const location = response.headers.get('location');
+    if (response.status >= 300 && response.status < 400 && location) {
+      await response.body?.cancel();
+      url = new URL(location, url);
+      continue;
+    }
+    return { response, commit };
+  }
+  throw new UserError(`too many redirects fetching ${shown(start)}`);
+}
+
+/** Downloads one file of a hub repository at a revision (a branch, tag or commit). */
+export async function downloadHfFile(options: HfHubOptions, repo: string, revision: string, path: string): Promise<HfFile> {
+  if (!isHfRepoId(repo)) throw new UserError(`"${repo}" is not a Hugging Face repository id (expected org/name)`);
+  const url = hfResolveUrl(options.endpoint, repo, revision, path);
+  const what = `hf:${repo}@${revision}/${path}`;
+  const { response, commit } = await getFollowingRedirects(url, options.token);
+  if (response.ok) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    return { bytes, commit: commit && /^[0-9a-f]{40}$/.test(commit) ? commit : undefined };
+  }
+  await response.body?.cancel();
+  if (response.status === 401 || response.status === 403) {
+    throw new UserError(
+      options.token
+        ? `${what}: access denied (HTTP ${response.status}); HF_TOKEN has no access to this repository: accept its terms on the hub or use another token`
+        : `${what}: access denied (HTTP ${response.status}); the repository is gated or private: set HF_TOKEN to a token with access`,
+    );
+  }
+  if (response.status === 404) throw new HfNotFoundError(`${what}: not found (HTTP 404); check the repository, revision and file name`);
+  throw new UserError(`${what}: the hub answered HTTP ${response.status} from ${shown(url)}`);
+}
+
+/** Whether a file exists in the repository; other failures (access, network) are raised. */
+export async function tryDownloadHfFile(options: HfHubOptions, repo: string, revision: string, path: string): Promise<HfFile | undefined> {
+  try {
+    return await downloadHfFile(options, repo, revision, path);
+  } catch (error) {
+    if (error instanceof HfNotFoundError) return undefined;
+    throw error;
+  }
+}
