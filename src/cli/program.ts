@@ -38,6 +38,14 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--json', 'print a JSON array')
     .option('--index <dir>', 'extra user index directory (default: $TOKPRINT_HOME/index)')
     .action(lazy(() => import('./actions/refs-list.js')));
+  refs
+    .command('build')
+    .description('Rebuild the index (classes, fingerprints, probe signatures) from the references')
+    .option('--committed', 'index only the built-in references, into reference-tokenizers/ (for maintainers)')
+    .option('--out <dir>', 'write the index into this directory instead')
+    .option('--index <dir>', 'user index directory (default: $TOKPRINT_HOME/index)')
+    .option('--allow-missing', 'build even when some references cannot be loaded, leaving them out')
+    .action(lazy(() => import('./actions/refs-build.js')));
 
   return program;
 }
