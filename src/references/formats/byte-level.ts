@@ -25,3 +25,18 @@ export function byteLevelDecoder(): (token: string) => Uint8Array | undefined {
     return bytes.subarray(0, i);
   };
 }
+
+/** The inverse of byteLevelDecoder: renders raw bytes in GPT-2's byte-level alphabet, as tokenizer.json stores them. */
+export function byteLevelEncoder(): (bytes: Uint8Array) => string {
+  const byteToChar: string[] = [];
+  let next = 0;
+  for (let b = 0; b < 256; b++) {
+    const printable = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+    byteToChar[b] = printable ? String.fromCharCode(b) : String.fromCharCode(256 + next++);
+  }
+  return (bytes) => {
+    let out = '';
+    for (const b of bytes) out += byteToChar[b];
+    return out;
+  };
+}
