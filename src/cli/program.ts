@@ -1,10 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../references/store/package-root.js';
 import { isUserError } from '../util/errors.js';
 import type { CliIo } from './io.js';
 
 function packageVersion(): string {
-  const json = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+  const json = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8'));
   return json.version;
 }
 
@@ -38,6 +40,31 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--json', 'print a JSON array')
     .option('--index <dir>', 'extra user index directory (default: $TOKPRINT_HOME/index)')
     .action(lazy(() => import('./actions/refs-list.js')));
+  refs
+    .command('show')
+    .description('Show one reference: its manifest entry, cache state and class')
+    .argument('<id>', 'reference id (see tokprint refs list)')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./actions/refs-show.js')));
+  refs
+    .command('pull')
+    .description('Download reference files into the cache and check them against their sha256 pins')
+    .argument('[id...]', 'reference ids (default: all)')
+    .action(lazy(() => import('./actions/refs-pull.js')));
+  refs
+    .command('add')
+    .description('Add your own tokenizer to your index (checked by loading it before anything is written)')
+    .argument('<source>', 'a tokenizer.json, GGUF or tiktoken file, a model directory, or hf:org/repo[@revision]')
+    .requiredOption('--id <id>', 'id for the new reference, e.g. acme-7b')
+    .requiredOption('--family <family>', 'tokenizer family, lowercase, e.g. qwen2')
+    .option('--publisher <name>', 'who published the tokenizer')
+    .option('--jurisdiction <code>', "publisher's country, ISO 3166-1 alpha-2")
+    .option('--license <license>', 'license of the tokenizer files')
+    .option('--model <name>', 'a model known to ship this tokenizer (repeatable)', (value: string, all: string[] = []) => [...all, value])
+    .option('--revision <rev>', 'hub branch, tag or commit (for hf: sources; default main)')
+    .option('--tiktoken-preset <name>', 'split pattern and special tokens for a tiktoken file: cl100k, o200k or kimi-k2')
+    .option('--tiktoken-pattern <regex>', 'split pattern for a tiktoken file')
+    .action(lazy(() => import('./actions/refs-add.js')));
   refs
     .command('build')
     .description('Rebuild the index (classes, fingerprints, probe signatures) from the references')
