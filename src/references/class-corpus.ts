@@ -60,3 +60,42 @@ export function vocabularySample(tokenizer: Tokenizer, count: number): string[] 
   }
   return sample;
 }
+
+/** Ids that are not part of the model's own vocabulary: special and added tokens. */
+function addedIds(tokenizer: Tokenizer): Set<number> {
+  return new Set([...tokenizer.specialTokens.map((t) => t.id), ...(tokenizer.structure?.addedTokens ?? []).map((t) => t.id)]);
+}
+
+/** Each base-vocabulary token's bytes, as a latin1 string so it can key a Set. */
+export function baseVocabularyKeys(tokenizer: Tokenizer): Map<string, number> {
+  const skip = addedIds(tokenizer);
+  const keys = new Map<string, number>();
+  for (let id = 0; id < tokenizer.vocabSize; id++) {
+    if (skip.has(id)) continue;
+    const bytes = tokenizer.tokenBytes(id);
+    if (bytes) keys.set(Buffer.from(bytes).toString('latin1'), id);
+  }
+  return keys;
+}
+
+/**
+ * Text made of the base-vocabulary tokens one tokenizer has and the other lacks: where two otherwise
+ * alike tokenizers must split text differently if they differ at all. Tokens that are not whole UTF-8
+ * text are skipped, since they cannot be sent as text.
+ */
+export function vocabularyDifferenceTexts(a: Map<string, number>, b: Map<string, number>, limit = 5000): string[] {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const texts: string[] = [];
+  for (const [mine, other] of [[a, b], [b, a]] as const) {
+    for (const key of mine.keys()) {
+      if (other.has(key)) continue;
+      try {
+        texts.push(decoder.decode(Buffer.from(key, 'latin1')));
+      } catch {
+        continue;
+      }
+      if (texts.length >= limit) return texts;
+    }
+  }
+  return texts;
+}

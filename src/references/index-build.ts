@@ -1,6 +1,6 @@
 import type { ReferenceEntry } from './manifest.js';
 import type { Tokenizer } from './tokenizer.js';
-import { TRICKY_STRINGS, vocabularySample } from './class-corpus.js';
+import { baseVocabularyKeys, TRICKY_STRINGS, vocabularyDifferenceTexts, vocabularySample } from './class-corpus.js';
 import { sha256Hex } from '../util/hash.js';
 
 export interface IndexedReference {
@@ -58,20 +58,33 @@ export function segmentationKey(tokenizer: Tokenizer, corpus: readonly string[])
   return sha256Hex(parts.join('\n'));
 }
 
+/** Same split of every given text, compared by token bytes. */
+function segmentsAlike(a: Tokenizer, b: Tokenizer, texts: readonly string[]): boolean {
+  return texts.every((text) => segmentationKey(a, [text]) === segmentationKey(b, [text]));
+}
+
 /**
- * Groups references into tokenizer classes by identical segmentation of the class corpus.
- * A class takes its id from its first member in manifest order.
+ * Groups references into tokenizer classes: identical segmentation of the class corpus, and of every
+ * base-vocabulary token one member has and another lacks. Added and special tokens do not count: a
+ * class describes how ordinary text is split. A class takes its id from its first member in manifest order.
  */
 export function buildReferenceIndex(references: readonly LoadedReference[]): ReferenceIndex {
   const corpus = classCorpus(references);
-  const byKey = new Map<string, LoadedReference[]>();
+  const byKey = new Map<string, LoadedReference[][]>();
   for (const reference of references) {
     const key = segmentationKey(reference.tokenizer, corpus);
-    byKey.set(key, [...(byKey.get(key) ?? []), reference]);
+    const groups = byKey.get(key) ?? [];
+    byKey.set(key, groups);
+    const keys = baseVocabularyKeys(reference.tokenizer);
+    const home = groups.find(([head]) =>
+      segmentsAlike(head.tokenizer, reference.tokenizer, vocabularyDifferenceTexts(baseVocabularyKeys(head.tokenizer), keys)),
+    );
+    if (home) home.push(reference);
+    else groups.push([reference]);
   }
   const classes: TokenizerClass[] = [];
   const classOf = new Map<string, string>();
-  for (const members of byKey.values()) {
+  for (const members of [...byKey.values()].flat()) {
     const head = members[0].entry;
     const models = [...new Set(members.flatMap(({ entry }) => entry.models))];
     classes.push({ id: head.id, family: head.family, members: members.map(({ entry }) => entry.id), models });
