@@ -16,7 +16,15 @@ export interface HfFile {
 }
 
 /** The hub has no such repository, revision or file (as opposed to refusing access or being unreachable). */
-export class HfNotFoundError extends UserError {}
+export class HfNotFoundError extends UserError {
+  /** Only the file is missing: the repository and revision exist. */
+  readonly fileOnly: boolean;
+
+  constructor(message: string, fileOnly: boolean) {
+    super(message);
+    this.fileOnly = fileOnly;
+  }
+}
 
 const MAX_REDIRECTS = 10;
 const REPO_ID = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/;
@@ -93,16 +101,22 @@ export async function downloadHfFile(options: HfHubOptions, repo: string, revisi
         : `${what}: access denied (HTTP ${response.status}); the repository is gated or private: set HF_TOKEN to a token with access`,
     );
   }
-  if (response.status === 404) throw new HfNotFoundError(`${what}: not found (HTTP 404); check the repository, revision and file name`);
+  if (response.status === 404) {
+    // The hub says which part is missing in X-Error-Code.
+    const code = response.headers.get('x-error-code');
+    if (code === 'RepoNotFound') throw new HfNotFoundError(`hf:${repo}: repository not found (HTTP 404); check its name`, false);
+    if (code === 'RevisionNotFound') throw new HfNotFoundError(`hf:${repo}@${revision}: revision not found (HTTP 404); check the branch, tag or commit`, false);
+    throw new HfNotFoundError(`${what}: not found (HTTP 404); check the repository, revision and file name`, code === 'EntryNotFound');
+  }
   throw new UserError(`${what}: the hub answered HTTP ${response.status} from ${shown(url)}`);
 }
 
-/** Whether a file exists in the repository; other failures (access, network) are raised. */
+/** The file, or undefined when the repository and revision exist but the file does not; other failures are raised. */
 export async function tryDownloadHfFile(options: HfHubOptions, repo: string, revision: string, path: string): Promise<HfFile | undefined> {
   try {
     return await downloadHfFile(options, repo, revision, path);
   } catch (error) {
-    if (error instanceof HfNotFoundError) return undefined;
+    if (error instanceof HfNotFoundError && error.fileOnly) return undefined;
     throw error;
   }
 }

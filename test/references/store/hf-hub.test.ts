@@ -71,11 +71,17 @@ describe('downloadHfFile', () => {
     expect(wrong.message).not.toContain('hf_wrong_value');
   });
 
-  it('reports a missing file, revision or repository as not found', async () => {
-    for (const [repo, revision, path] of [['acme/open', 'main', 'nope.json'], ['acme/open', 'v9', 'tokenizer.json'], ['acme/none', 'main', 'tokenizer.json']]) {
+  it('reports a missing file, revision or repository as not found, saying which', async () => {
+    const cases: [string, string, string, string, boolean][] = [
+      ['acme/open', 'main', 'nope.json', 'hf:acme/open@main/nope.json: not found', true],
+      ['acme/open', 'v9', 'tokenizer.json', 'hf:acme/open@v9: revision not found', false],
+      ['acme/none', 'main', 'tokenizer.json', 'hf:acme/none: repository not found', false],
+    ];
+    for (const [repo, revision, path, message, fileOnly] of cases) {
       const error = await failure(downloadHfFile({ endpoint: hub.endpoint }, repo, revision, path));
       expect(error).toBeInstanceOf(HfNotFoundError);
-      expect(error.message).toContain(`hf:${repo}@${revision}/${path}: not found`);
+      expect(error.message).toContain(message);
+      expect((error as HfNotFoundError).fileOnly).toBe(fileOnly);
     }
   });
 
