@@ -1,0 +1,30 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { mineProbes } from '../src/probes/miner.js';
+import { HANDWRITTEN_FILE, MINED_FILE, formatProbeLines, parseProbeLines, readProbePool } from '../src/probes/pool-file.js';
+import { readFileSync } from 'node:fs';
+import { buildCountSignatures } from '../src/signatures/count-signatures.js';
+import { COUNT_SIGNATURES_FILE, formatCountSignatures } from '../src/signatures/count-signatures-file.js';
+import { probePoolDir } from '../src/signatures/index-section.js';
+import { committedIndexDir } from '../src/references/catalog.js';
+import { loadCommittedReferences } from './load-references.js';
+
+export const MINER_SEED = 20261123;
+
+/** Regenerates probes/mined.jsonl from the references' vocabularies, then the count signatures. */
+export async function mine(log: (line: string) => void): Promise<void> {
+  const references = await loadCommittedReferences(log);
+  const dir = probePoolDir();
+  const handwritten = parseProbeLines(readFileSync(join(dir, HANDWRITTEN_FILE), 'utf8'), HANDWRITTEN_FILE);
+  const started = Date.now();
+  const mined = mineProbes(
+    references.map(({ entry, tokenizer }) => ({ id: entry.id, tokenizer })),
+    { seed: MINER_SEED },
+  ).filter((probe) => !handwritten.some((h) => h.text === probe.text));
+  writeFileSync(join(dir, MINED_FILE), formatProbeLines(mined));
+  log(`mined ${mined.length} probes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const pool = readProbePool(dir);
+  const signatures = buildCountSignatures(new Map(references.map(({ entry, tokenizer }) => [entry.id, tokenizer])), pool);
+  writeFileSync(join(committedIndexDir(), COUNT_SIGNATURES_FILE), formatCountSignatures(signatures));
+  log(`count signatures: ${signatures.probes.length} of ${pool.length} probes kept, ${signatures.dropped.length} dropped for ${references.length} references`);
+}

@@ -1,0 +1,16 @@
+import { mine } from './mine.js';
+
+const log = (line: string) => process.stderr.write(line + '\n');
+
+const tasks: Record<string, (args: string[]) => Promise<void>> = {
+  mine: () => mine(log),
+  accuracy: async (args) => (await import('./accuracy.js')).accuracy(args, (line) => process.stdout.write(line + '\n'), log),
+};
+
+const [name, ...rest] = process.argv.slice(2);
+const task = name ? tasks[name] : undefined;
+if (!task) {
+  process.stderr.write(`usage: npm run bench -- <${Object.keys(tasks).join('|')}> [options]\n`);
+  process.exit(2);
+}
+await task(rest);

@@ -1,0 +1,92 @@
+import type { Probe } from '../probes/probe.js';
+import { UserError } from '../util/errors.js';
+import { poolHash, type CountSignatures } from './count-signatures.js';
+
+/** What the scorer knows about one reference: its class and its count for every pool probe. */
+export interface IndexedCounts {
+  id: string;
+  family: string;
+  classId: string;
+  models: string[];
+  counts: Int32Array;
+}
+
+export interface CountClass {
+  id: string;
+  family: string;
+  members: string[];
+  models: string[];
+}
+
+/** The probes that can be sent and every indexed reference's counts for them. */
+export interface CountIndex {
+  probes: Probe[];
+  references: IndexedCounts[];
+  classes: CountClass[];
+}
+
+/** The manifest facts the index needs about a reference. */
+export interface ReferenceFacts {
+  id: string;
+  family: string;
+  models: string[];
+}
+
+/** Class membership from the reference index (index.json), when it has been built. */
+export interface ClassAssignment {
+  classes: { id: string; family: string; members: string[]; models: string[] }[];
+}
+
+/**
+ * Joins the generated counts with the pool texts, the manifest and the classes. Without a built
+ * class index, references whose counts agree on every probe are taken to be one class.
+ */
+export function assembleCountIndex(
+  signatures: CountSignatures,
+  pool: readonly Probe[],
+  facts: readonly ReferenceFacts[],
+  classAssignment?: ClassAssignment,
+): CountIndex {
+  if (signatures.poolHash !== poolHash(pool)) {
+    throw new UserError('the probe pool changed since the count signatures were built; rebuild them with tokprint refs build');
+  }
+  const byId = new Map(pool.map((probe) => [probe.id, probe]));
+  const probes = signatures.probes.map((id) => byId.get(id)!);
+  const factsById = new Map(facts.map((fact) => [fact.id, fact]));
+  const present = signatures.references.filter((r) => factsById.has(r.id));
+  const classOf = new Map<string, string>();
+  let classes: CountClass[];
+  if (classAssignment) {
+    classes = classAssignment.classes
+      .map((c) => ({ ...c, members: c.members.filter((m) => present.some((r) => r.id === m)) }))
+      .filter((c) => c.members.length > 0);
+  } else {
+    const byKey = new Map<string, string[]>();
+    for (const reference of present) {
+      const key = reference.counts.join(',');
+      byKey.set(key, [...(byKey.get(key) ?? []), reference.id]);
+    }
+    classes = [...byKey.values()].map((members) => {
+      const head = factsById.get(members[0])!;
+      return { id: head.id, family: head.family, members, models: [...new Set(members.flatMap((m) => factsById.get(m)!.models))] };
+    });
+  }
+  for (const c of classes) for (const member of c.members) classOf.set(member, c.id);
+  const references = present
+    .filter((r) => classOf.has(r.id))
+    .map((r) => {
+      const fact = factsById.get(r.id)!;
+      return { id: r.id, family: fact.family, classId: classOf.get(r.id)!, models: fact.models, counts: Int32Array.from(r.counts) };
+    });
+  return { probes, references, classes };
+}
+
+/** The same index with whole classes removed, as if those tokenizers had never been indexed. */
+export function withoutClasses(index: CountIndex, classIds: readonly string[]): CountIndex {
+  const removed = new Set(classIds);
+  return {
+    probes: index.probes,
+    references: index.references.filter((r) => !removed.has(r.classId)),
+    classes: index.classes.filter((c) => !removed.has(c.id)),
+  };
+}
