@@ -27,6 +27,8 @@ export interface Tokenizer {
   tokenBytes(id: number): Uint8Array | undefined;
   /** How the tokenizer is built, for white-box comparison; absent where a loader cannot tell. */
   readonly structure?: TokenizerStructure;
+  /** The chat template (Jinja) the file ships, e.g. a GGUF file's `tokenizer.chat_template`. */
+  readonly chatTemplate?: string;
 }
 
 /** A token added to the model's own vocabulary (control tokens and plain added text alike). */

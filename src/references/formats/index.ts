@@ -1,5 +1,6 @@
 import { UserError } from '../../util/errors.js';
 import type { TiktokenSettings, Tokenizer, TokenizerFiles, TokenizerFormat } from '../tokenizer.js';
+import { loadGguf } from './gguf.js';
 import { loadHfJson } from './hf-json.js';
 import { loadJsTiktokenRanks } from './js-tiktoken-ranks.js';
 import { loadLlamaJs } from './llama-js.js';
@@ -19,6 +20,8 @@ export function createTokenizer(format: TokenizerFormat | string, files: Tokeniz
       return loadLlamaJs(files);
     case 'mistral-ts':
       return loadMistralTs(files);
+    case 'gguf':
+      return loadGguf(files);
     default:
       throw new UserError(`unknown tokenizer format "${format}"; expected one of hf-json, tiktoken, js-tiktoken-ranks, gguf, llama-js, mistral-ts`);
   }
