@@ -40,7 +40,7 @@ const ID = /^[a-z0-9][a-z0-9._-]*$/;
 function checkNames(request: AddReferenceRequest): void {
   if (!ID.test(request.id)) throw new UserError(`--id "${request.id}" must be lowercase letters, digits, ".", "_" or "-", starting with a letter or digit`);
   if (!ID.test(request.family)) throw new UserError(`--family "${request.family}" must be lowercase letters, digits, ".", "_" or "-", e.g. qwen2 or llama3`);
-  if (request.jurisdiction && !/^[A-Z]{2}$/.test(request.jurisdiction)) {
+  if (request.jurisdiction && !/^[A-Za-z]{2}$/.test(request.jurisdiction)) {
     throw new UserError(`--jurisdiction "${request.jurisdiction}" must be an ISO 3166-1 alpha-2 country code, e.g. US or CN`);
   }
 }
@@ -80,7 +80,7 @@ export async function addReference(request: AddReferenceRequest, context: AddRef
     id: request.id,
     family: request.family,
     publisher: request.publisher ?? '',
-    jurisdiction: request.jurisdiction ?? '',
+    jurisdiction: request.jurisdiction?.toUpperCase() ?? '',
     license: request.license ?? '',
     models: request.models ?? [],
     format: resolved.format,
