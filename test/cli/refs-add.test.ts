@@ -6,6 +6,8 @@ import { closedLoopbackEndpoint, startFakeHub, type FakeHub } from '../helpers/f
 import { qwen25Files, type RealTokenizerFiles } from '../helpers/real-tokenizer.js';
 import { tiktokenRanks } from '../helpers/tiktoken-fixture.js';
 import { pinnedPath } from '../../src/references/store/pinned-cache.js';
+import { writeGguf } from '../../src/references/formats/gguf-write.js';
+import { ggufTokenizerMetadata } from '../../src/references/formats/hf-to-gguf.js';
 import { sha256Hex } from '../../src/util/hash.js';
 
 const COMMIT = '1111111111222222222233333333334444444444';
@@ -91,6 +93,27 @@ describe('tokprint refs add', () => {
     expect(result.stdout + result.stderr).not.toContain(TOKEN);
     expect(await readFile(join(box.home, 'index', 'manifest.json'), 'utf8')).not.toContain(TOKEN);
     expect((await box.files()).join('\n')).not.toContain(TOKEN);
+  });
+
+  it('adds a GGUF file found by content in a model directory, and refuses a truncated one', async () => {
+    const json = JSON.parse(new TextDecoder().decode(qwen.tokenizerJson));
+    const gguf = writeGguf(ggufTokenizerMetadata(json, undefined, { pre: 'qwen2', name: 'acme' }));
+    const dir = join(box.root, 'acme-gguf');
+    await mkdir(dir);
+    await writeFile(join(dir, 'acme-q4.gguf'), gguf);
+    await writeFile(join(dir, 'tokenizer_config.json'), qwen.tokenizerConfig);
+    const result = await runCli(['refs', 'add', dir, '--id', 'acme-gguf', '--family', 'qwen2'], box.env);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const [entry] = (await userManifest()).references;
+    expect(entry).toMatchObject({ format: 'gguf', source: { kind: 'local', files: { main: { path: 'acme-q4.gguf', sha256: sha256Hex(gguf) } } } });
+    expect(entry.source.files.config).toBeUndefined();
+
+    const before = await box.files();
+    await writeFile(join(box.root, 'cut.gguf'), gguf.subarray(0, gguf.length / 2));
+    const cut = await runCli(['refs', 'add', 'cut.gguf', '--id', 'acme-cut', '--family', 'qwen2'], box.env, box.root);
+    expect(cut.code).toBe(2);
+    expect(isOneLine(cut.stderr)).toBe(true);
+    expect(await box.files()).toEqual(before);
   });
 
   it('adds a tiktoken rank file with a named preset', async () => {
