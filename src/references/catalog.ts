@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Manifest, ReferenceEntry } from './manifest.js';
+import { readReferenceIndex } from './reference-index.js';
 import { packageRoot } from './store/package-root.js';
 import { userIndexDir } from './store/tokprint-home.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -72,28 +73,10 @@ export async function readManifestFile(path: string): Promise<Manifest> {
   return { schema: 1, references: json.references.map((entry: unknown) => checkEntry(entry, path)) };
 }
 
-/**
- * The class of each reference from index.json. Its layout belongs to the index builder, so this
- * accepts an array of entries, `{references: [...]}`, or an object keyed by id.
- */
-export async function readClassIndex(path: string): Promise<Map<string, string>> {
-  const classes = new Map<string, string>();
-  let json: any;
-  try {
-    json = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return classes;
-    throw new UserError(`${path} is not valid JSON (${(error as Error).message}); rebuild the index`, { cause: error });
-  }
-  const list: any[] = Array.isArray(json) ? json : Array.isArray(json?.references) ? json.references : [];
-  for (const item of list) if (typeof item?.id === 'string' && typeof item.class === 'string') classes.set(item.id, item.class);
-  if (!list.length && json && typeof json === 'object') {
-    for (const [id, value] of Object.entries<any>(json.classes ?? json)) {
-      if (typeof value === 'string') classes.set(id, value);
-      else if (typeof value?.class === 'string') classes.set(id, value.class);
-    }
-  }
-  return classes;
+/** The class of each reference, from a built index.json; empty when the directory has none. */
+export async function readClasses(dir: string): Promise<Map<string, string>> {
+  const index = await readReferenceIndex(dir);
+  return new Map((index?.references ?? []).map((reference) => [reference.id, reference.class]));
 }
 
 /** The committed references merged with the user's own; ids are unique across both. */
@@ -103,7 +86,7 @@ export async function loadCatalog(options: CatalogOptions): Promise<Catalog> {
   const [committed, user, classes] = await Promise.all([
     readManifestFile(join(committedDir, 'manifest.json')),
     readManifestFile(userManifestPath),
-    readClassIndex(join(committedDir, 'index.json')),
+    readClasses(committedDir),
   ]);
   const entries: CatalogEntry[] = committed.references.map((entry) => ({ entry, origin: 'committed' }));
   const seen = new Set(entries.map(({ entry }) => entry.id));

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { addUserEntry, closestIds, describeSource, loadCatalog, readClassIndex, requireEntry } from '../../../src/references/catalog.js';
+import { addUserEntry, closestIds, describeSource, loadCatalog, readClasses, requireEntry } from '../../../src/references/catalog.js';
 import type { ReferenceEntry } from '../../../src/references/manifest.js';
 import { tokprintHome } from '../../../src/references/store/tokprint-home.js';
 
@@ -85,12 +85,10 @@ describe('catalog', () => {
     expect(describeSource(userEntry('a'))).toBe('local:/somewhere/tokenizer.json');
   });
 
-  it('reads classes from the index in any of its accepted layouts', async () => {
-    const path = join(home, 'index.json');
-    await writeFile(path, JSON.stringify({ references: [{ id: 'a', class: 'open-weights' }] }));
-    expect(await readClassIndex(path)).toEqual(new Map([['a', 'open-weights']]));
-    await writeFile(path, JSON.stringify({ a: { class: 'api' }, b: 'open' }));
-    expect(await readClassIndex(path)).toEqual(new Map([['a', 'api'], ['b', 'open']]));
-    expect(await readClassIndex(join(home, 'none.json'))).toEqual(new Map());
+  it('reads classes from a built index.json, and none when there is no index', async () => {
+    const index = { schema: 1, corpusSize: 1, corpusHash: 'x', classes: [], references: [{ id: 'a', family: 'f', class: 'f-1' }] };
+    await writeFile(join(home, 'index.json'), JSON.stringify(index));
+    expect(await readClasses(home)).toEqual(new Map([['a', 'f-1']]));
+    expect(await readClasses(join(home, 'none'))).toEqual(new Map());
   });
 });
