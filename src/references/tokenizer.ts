@@ -41,8 +41,11 @@ export interface AddedToken {
 export interface TokenizerStructure {
   /** The model type as the file names it, e.g. `BPE`, `Unigram`, `WordPiece`. */
   modelType: string;
-  /** BPE merges in priority order, each as its two parts in the vocabulary's own alphabet. */
-  readonly merges?: readonly (readonly [string, string])[];
+  /**
+   * BPE merges in priority order as token ids: merge i joins ids `mergeIds[2 * i]` and `mergeIds[2 * i + 1]`
+   * (-1 for a part the vocabulary lacks). Ids rather than strings, so any vocabulary alphabet compares by bytes.
+   */
+  readonly mergeIds?: Int32Array;
   /** The normalizer and pre-tokenizer as the file states them (JSON values); null when there is none. */
   normalizer?: unknown;
   preTokenizer?: unknown;

@@ -89,25 +89,33 @@ export function loadHfJson(files: TokenizerFiles): Tokenizer {
   };
 }
 
-/** Merges are split only when asked for: Gemma 3 has over 500,000 of them. */
+/** Merges are resolved to ids only when asked for: Gemma 3 has over 500,000 of them. */
 function hfStructure(json: Json): TokenizerStructure {
-  let merges: (readonly [string, string])[] | undefined;
+  let mergeIds: Int32Array | undefined;
   const raw = json.model.merges as (string | [string, string])[] | undefined;
+  const vocab = json.model.vocab as Record<string, number>;
+  const idOf = (part: string) => {
+    const id = vocab[part];
+    return typeof id === 'number' ? id : -1;
+  };
   return {
     modelType: String(json.model.type ?? 'unknown'),
     normalizer: json.normalizer ?? null,
     preTokenizer: json.pre_tokenizer ?? null,
     addedTokens: ((json.added_tokens ?? []) as Json[]).map((t) => ({ id: t.id, content: t.content, special: !!t.special })),
-    get merges() {
-      if (!raw) return undefined;
-      // The older string form cannot hold a space inside a part, so the first space is the separator.
-      merges ??= raw.map((m) => (typeof m === 'string' ? splitMerge(m) : [m[0], m[1]] as const));
-      return merges;
+    get mergeIds() {
+      if (!raw || Array.isArray(vocab)) return undefined;
+      if (!mergeIds) {
+        mergeIds = new Int32Array(raw.length * 2);
+        raw.forEach((merge, i) => {
+          // The older string form cannot hold a space inside a part, so the first space is the separator.
+          const space = typeof merge === 'string' ? merge.indexOf(' ', 1) : -1;
+          const [left, right] = typeof merge === 'string' ? (space < 0 ? [merge, ''] : [merge.slice(0, space), merge.slice(space + 1)]) : merge;
+          mergeIds![2 * i] = idOf(left);
+          mergeIds![2 * i + 1] = idOf(right);
+        });
+      }
+      return mergeIds;
     },
   };
-}
-
-function splitMerge(merge: string): readonly [string, string] {
-  const space = merge.indexOf(' ', 1);
-  return space < 0 ? [merge, ''] : [merge.slice(0, space), merge.slice(space + 1)];
 }
