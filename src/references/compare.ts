@@ -103,6 +103,25 @@ export interface EncodingAgreement {
   differing: string[];
 }
 
+/** What the derived side changed relative to the base, counted. */
+export interface Delta {
+  /** Base-vocabulary byte strings the derived side has and the base lacks altogether. */
+  vocabularyAdded: number;
+  /** Base-vocabulary byte strings of the base that the derived side lacks altogether. */
+  vocabularyRemoved: number;
+  /** Base-vocabulary tokens the derived side keeps, but as added tokens. */
+  refiledAsAdded: number;
+  /** Base ids (below both sides' sizes) whose bytes differ. */
+  idsChanged: number;
+  mergesAdded?: number;
+  mergesRemoved?: number;
+  addedTokensMore: AddedToken[];
+  addedTokensDropped: AddedToken[];
+  addedTokensChanged: number;
+  preTokenizerChanged: boolean;
+  normalizerChanged: boolean;
+}
+
 export interface Comparison {
   verdict: Verdict;
   /** For `derived`: which side is the base ('a' or 'b'); absent when neither is a superset of the other. */
@@ -111,6 +130,8 @@ export interface Comparison {
   summary: string;
   /** For `derived`, what the other side changed relative to the base; for `identical`, tolerated differences. */
   changes: string[];
+  /** For `derived`: the changes counted. */
+  delta?: Delta;
   vocabSize: { a: number; b: number };
   /** Overlap of the base vocabularies (the model's own tokens, added tokens excluded). */
   vocabulary: VocabularyOverlap;
@@ -427,9 +448,10 @@ export function compareTokenizers(a: Tokenizer, b: Tokenizer, options: CompareOp
   const orderHolds = !!merges && mergeContainment >= THRESHOLDS.containment && merges.orderAgreement >= THRESHOLDS.mergeOrder;
   if (containment >= THRESHOLDS.containment && (baseIds.agreement >= THRESHOLDS.idAgreement || orderHolds)) {
     const sets = { a: { base: baseA, all: allA }, b: { base: baseB, all: allB } };
-    const changes = derivedChanges(base ?? 'a', measured, sets);
+    const delta = derivedDelta(base ?? 'a', measured, sets);
+    const changes = describeDelta(delta, measured);
     const who = base ? `${labels[base === 'a' ? 'b' : 'a']} is derived from ${labels[base]}` : `${labels.a} and ${labels.b} share one base vocabulary`;
-    return { verdict: 'derived', base, summary: `derived: ${who} (${changes.join('; ')})`, changes, ...measured };
+    return { verdict: 'derived', base, summary: `derived: ${who} (${changes.join('; ')})`, changes, delta, ...measured };
   }
 
   const most = Math.max(vocabulary.aInB, vocabulary.bInA);
@@ -440,7 +462,7 @@ export function compareTokenizers(a: Tokenizer, b: Tokenizer, options: CompareOp
   return { verdict: 'unrelated', summary: `unrelated: ${why}`, changes: [], ...measured };
 }
 
-type Measured = Omit<Comparison, 'verdict' | 'base' | 'summary' | 'changes'>;
+type Measured = Omit<Comparison, 'verdict' | 'base' | 'summary' | 'changes' | 'delta'>;
 
 function specialDifferences(added: AddedTokenDiff, labels: { a: string; b: string }): string[] {
   const out: string[] = [];
@@ -450,39 +472,51 @@ function specialDifferences(added: AddedTokenDiff, labels: { a: string; b: strin
   return out;
 }
 
-/** What the derived side changed relative to the base, as short phrases. */
 type KeySets = Record<'a' | 'b', { base: ReadonlySet<string>; all: ReadonlySet<string> }>;
 
-function derivedChanges(base: 'a' | 'b', m: Measured, sets: KeySets): string[] {
+function derivedDelta(base: 'a' | 'b', m: Measured, sets: KeySets): Delta {
   const { base: baseVocab, all: baseAll } = sets[base];
   const { base: otherVocab, all: otherAll } = sets[base === 'a' ? 'b' : 'a'];
-  let added = 0;
-  let removed = 0;
-  let refiled = 0;
-  for (const key of otherVocab) if (!baseAll.has(key)) added++;
+  let vocabularyAdded = 0;
+  let vocabularyRemoved = 0;
+  let refiledAsAdded = 0;
+  for (const key of otherVocab) if (!baseAll.has(key)) vocabularyAdded++;
   for (const key of baseVocab) {
     if (otherVocab.has(key)) continue;
-    if (otherAll.has(key)) refiled++;
-    else removed++;
+    if (otherAll.has(key)) refiledAsAdded++;
+    else vocabularyRemoved++;
   }
-  const out: string[] = [];
-  if (added) out.push(`${plural(added, 'vocabulary token')} added`);
-  if (removed) out.push(`${plural(removed, 'vocabulary token')} removed`);
-  if (refiled) out.push(`${plural(refiled, 'vocabulary token')} re-filed as added tokens`);
-  const moved = m.baseIds.compared - m.baseIds.agreeing;
-  if (moved > 0) out.push(`${plural(moved, 'base id')} holding other bytes`);
-  if (m.merges) {
-    const [baseMerges, otherMerges] = base === 'a' ? [m.merges.a, m.merges.b] : [m.merges.b, m.merges.a];
-    if (otherMerges > m.merges.shared) out.push(`${plural(otherMerges - m.merges.shared, 'merge')} added`);
-    if (baseMerges > m.merges.shared) out.push(`${plural(baseMerges - m.merges.shared, 'merge')} removed`);
-    if (m.merges.orderAgreement < 1) out.push(`merge order changed (${percent(m.merges.orderAgreement)} of common merges keep their order)`);
-  }
+  const [baseMerges, otherMerges] = m.merges ? (base === 'a' ? [m.merges.a, m.merges.b] : [m.merges.b, m.merges.a]) : [];
   const [more, dropped] = base === 'a' ? [m.addedTokens.onlyB, m.addedTokens.onlyA] : [m.addedTokens.onlyA, m.addedTokens.onlyB];
-  if (more.length) out.push(`${plural(more.length, 'added token')} more (${sample(more)})`);
-  if (dropped.length) out.push(`${plural(dropped.length, 'added token')} dropped (${sample(dropped)})`);
-  if (m.addedTokens.changed.length) out.push(`${plural(m.addedTokens.changed.length, 'added token')} with a changed id or special flag`);
-  if (m.preTokenizerEqual === false) out.push('pre-tokenizer changed');
-  if (m.normalizerEqual === false) out.push('normalizer changed');
+  return {
+    vocabularyAdded,
+    vocabularyRemoved,
+    refiledAsAdded,
+    idsChanged: m.baseIds.compared - m.baseIds.agreeing,
+    ...(m.merges && { mergesAdded: otherMerges! - m.merges.shared, mergesRemoved: baseMerges! - m.merges.shared }),
+    addedTokensMore: more,
+    addedTokensDropped: dropped,
+    addedTokensChanged: m.addedTokens.changed.length,
+    preTokenizerChanged: m.preTokenizerEqual === false,
+    normalizerChanged: m.normalizerEqual === false,
+  };
+}
+
+/** The delta as short phrases, most telling first. */
+function describeDelta(d: Delta, m: Measured): string[] {
+  const out: string[] = [];
+  if (d.vocabularyAdded) out.push(`${plural(d.vocabularyAdded, 'vocabulary token')} added`);
+  if (d.vocabularyRemoved) out.push(`${plural(d.vocabularyRemoved, 'vocabulary token')} removed`);
+  if (d.refiledAsAdded) out.push(`${plural(d.refiledAsAdded, 'vocabulary token')} re-filed as added tokens`);
+  if (d.idsChanged) out.push(`${plural(d.idsChanged, 'base id')} holding other bytes`);
+  if (d.mergesAdded) out.push(`${plural(d.mergesAdded, 'merge')} added`);
+  if (d.mergesRemoved) out.push(`${plural(d.mergesRemoved, 'merge')} removed`);
+  if (m.merges && m.merges.orderAgreement < 1) out.push(`merge order changed (${percent(m.merges.orderAgreement)} of common merges keep their order)`);
+  if (d.addedTokensMore.length) out.push(`${plural(d.addedTokensMore.length, 'added token')} more (${sample(d.addedTokensMore)})`);
+  if (d.addedTokensDropped.length) out.push(`${plural(d.addedTokensDropped.length, 'added token')} dropped (${sample(d.addedTokensDropped)})`);
+  if (d.addedTokensChanged) out.push(`${plural(d.addedTokensChanged, 'added token')} with a changed id or special flag`);
+  if (d.preTokenizerChanged) out.push('pre-tokenizer changed');
+  if (d.normalizerChanged) out.push('normalizer changed');
   if (!out.length) out.push(`segmentation differs on ${m.encoding.differing.join(', ')}`);
   return out;
 }
