@@ -74,6 +74,17 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--allow-missing', 'build even when some references cannot be loaded, leaving them out')
     .action(lazy(() => import('./actions/refs-build.js')));
 
+  program
+    .command('identify')
+    .description('Tell which indexed tokenizer a target uses, from the prompt tokens it bills')
+    .argument('[target]', 'sim:<refId>[?template=…&system=…] or tokenizer:<path> (default: a simulated "house model" API)')
+    .option('--json', 'print the verdict as JSON')
+    .option('--out <dir>', 'where runs are written, one directory each', 'tokprint-runs')
+    .option('--max-queries <n>', 'most requests to send (default 6)')
+    .option('--max-prompt-tokens <n>', 'most prompt tokens to spend in all (default 30000)')
+    .option('--seed <n>', 'seed for choosing probes (default 1)')
+    .action(lazy(() => import('./actions/identify.js')));
+
   return program;
 }
 

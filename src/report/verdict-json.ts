@@ -1,0 +1,41 @@
+import type { IdentifyResult } from '../scoring/identify.js';
+import { evidenceLines } from '../scoring/evidence.js';
+import { rankedGroups } from '../scoring/verdict.js';
+
+const CANDIDATES = 5;
+
+function round(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
+
+/** The machine-readable verdict: the documented shape first, extra detail after. */
+export function verdictJson(result: IdentifyResult, context: { run: string; target: string }) {
+  const { verdict } = result;
+  return {
+    verdict: {
+      status: verdict.status,
+      reference: verdict.reference,
+      class: verdict.class,
+      family: verdict.family,
+      models: verdict.models,
+      confidence: round(verdict.confidence),
+    },
+    candidates: rankedGroups(result.posterior)
+      .slice(0, CANDIDATES)
+      .map((score) => ({
+        reference: score.group.references[0],
+        family: score.group.family,
+        posterior: round(score.match + score.derived),
+        match: round(score.match),
+        derived: round(score.derived),
+        class: score.group.references,
+      })),
+    queries: result.queries,
+    promptTokens: result.promptTokens,
+    run: context.run,
+    target: context.target,
+    unknown: round(result.posterior.unknown),
+    stop: result.stop,
+    evidence: evidenceLines(result),
+  };
+}

@@ -1,0 +1,135 @@
+import { frameText } from '../probes/frame.js';
+import { designPack } from '../probes/design.js';
+import { STRATA, stratumOf, type Stratum } from '../probes/probe.js';
+import type { CountIndex } from '../signatures/count-index.js';
+import { countSignature, packTotal, type Observation } from '../signatures/observations.js';
+import type { Target } from '../targets/target.js';
+import { recordedTarget, type Transcript } from '../targets/transcript.js';
+import type { Rng } from '../util/rng.js';
+import { signatureGroups, type SignatureGroup } from './hypotheses.js';
+import { expectedInformationGain } from './information-gain.js';
+import { posterior, type Posterior } from './posterior.js';
+import { decide, type Verdict } from './verdict.js';
+
+export interface Budget {
+  maxQueries: number;
+  maxPromptTokens: number;
+}
+
+export const DEFAULT_BUDGET: Budget = { maxQueries: 6, maxPromptTokens: 30_000 };
+
+/** Size of each probe pack, in the largest predicted count among the candidates. */
+export const PACK_TOKENS = { min: 160, max: 420 };
+const MARGIN = 4;
+
+export interface IdentifyInput {
+  target: Target;
+  index: CountIndex;
+  budget: Budget;
+  rng: Rng;
+  /** Every request is appended before it is sent and every answer before it is used. */
+  transcript?: Transcript;
+  /** Called after each answer, e.g. to save progress. */
+  onObservation?: (observation: Observation, stratum: Stratum | 'frame') => void;
+}
+
+export interface RequestRecord extends Observation {
+  stratum: Stratum | 'frame';
+}
+
+export interface IdentifyResult {
+  verdict: Verdict;
+  posterior: Posterior;
+  requests: RequestRecord[];
+  queries: number;
+  promptTokens: number;
+  /** Why the loop ended: a verdict reached, or which budget ran out. */
+  stop: 'confident' | 'max-queries' | 'max-prompt-tokens' | 'no-informative-request';
+}
+
+interface PlannedRequest {
+  stratum: Stratum;
+  pack: number[];
+  gain: number;
+  cost: number;
+}
+
+/**
+ * The identification loop: the bare frame first, then packs chosen against the current posterior,
+ * until a verdict is confident or the budget would be exceeded.
+ */
+export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
+  const { index, budget, rng } = input;
+  const target = input.transcript ? recordedTarget(input.target, input.transcript) : input.target;
+  const groups = signatureGroups(index);
+  const requests: RequestRecord[] = [];
+  const used = new Set<number>();
+  let promptTokens = 0;
+
+  const send = async (pack: number[], stratum: Stratum | 'frame') => {
+    const probes = pack.map((p) => index.probes[p]);
+    const response = await target.send({ messages: [{ role: 'user', content: frameText(probes.map((p) => p.text)) }], maxOutputTokens: 1 });
+    const record: RequestRecord = { seq: requests.length + 1, probes: probes.map((p) => p.id), promptTokens: response.usage.promptTokens, stratum };
+    requests.push(record);
+    promptTokens += response.usage.promptTokens;
+    for (const p of pack) used.add(p);
+    input.onObservation?.(record, stratum);
+  };
+  const current = () => posterior(countSignature(requests, index), groups);
+
+  let stop: IdentifyResult['stop'] = 'confident';
+  let post: Posterior;
+  if (budget.maxQueries >= 1) await send([], 'frame');
+  for (;;) {
+    post = current();
+    const verdict = decide(post, false);
+    if (verdict) return { verdict, posterior: post, requests, queries: requests.length, promptTokens, stop };
+    if (requests.length >= budget.maxQueries) {
+      stop = 'max-queries';
+      break;
+    }
+    const next = planNext(post, groups, index, used, rng, requests);
+    if (!next) {
+      stop = 'no-informative-request';
+      break;
+    }
+    const frameCost = requests[0]?.promptTokens ?? 0;
+    if (promptTokens + frameCost + next.cost > budget.maxPromptTokens) {
+      stop = 'max-prompt-tokens';
+      break;
+    }
+    await send(next.pack, next.stratum);
+  }
+  return { verdict: decide(post, true)!, posterior: post, requests, queries: requests.length, promptTokens, stop };
+}
+
+function planNext(post: Posterior, groups: readonly SignatureGroup[], index: CountIndex, used: Set<number>, rng: Rng, sent: readonly RequestRecord[]): PlannedRequest | undefined {
+  const weights = post.groups.map((s) => s.match + s.derived);
+  const candidates = groups.map((group, i) => ({ counts: group.counts, weight: weights[i] }));
+  const sentStrata = new Set(sent.map((r) => r.stratum));
+  let best: PlannedRequest | undefined;
+  let bestScore = -Infinity;
+  for (const stratum of STRATA) {
+    const allowed = index.probes.flatMap((probe, i) => (stratumOf(probe.category) === stratum && !used.has(i) ? [i] : []));
+    if (!allowed.length) continue;
+    const pack = designPack({ candidates, allowed, maxTokens: PACK_TOKENS.max, minTokens: PACK_TOKENS.min, margin: MARGIN, rng });
+    if (!pack.length) continue;
+    const predicted = groups.map((g) => packTotal(g.counts, pack));
+    const lo = Math.floor(0.5 * Math.min(...predicted));
+    const hi = Math.ceil(1.5 * Math.max(...predicted)) + 10;
+    const gain = expectedInformationGain(
+      predicted.map((p, i) => ({ predicted: p, weight: weights[i] })),
+      post.unknown,
+      lo,
+      hi,
+    );
+    // A stratum not yet asked about is worth more than its gain alone says: a changed vocabulary
+    // usually leaves some stratum untouched, and only a fresh stratum can show which.
+    const score = gain * (sentStrata.has(stratum) ? 0.5 : 1);
+    if (score > bestScore) {
+      bestScore = score;
+      best = { stratum, pack, gain, cost: Math.max(...predicted) };
+    }
+  }
+  return best;
+}

@@ -1,0 +1,34 @@
+import { seamNoise } from './noise.js';
+
+export interface GainHypothesis {
+  /** Predicted pack total, relative to the bare frame. */
+  predicted: number;
+  weight: number;
+}
+
+/**
+ * Expected information gain (bits) of one request whose outcome is its count relative to the frame:
+ * each hypothesis predicts a value up to seam noise; `unknown` spreads evenly over [lo, hi].
+ */
+export function expectedInformationGain(hypotheses: readonly GainHypothesis[], unknownWeight: number, lo: number, hi: number): number {
+  const width = Math.max(1, hi - lo + 1);
+  const outcomes = new Set<number>();
+  for (const h of hypotheses) if (h.weight > 1e-9) for (let j = -3; j <= 3; j++) outcomes.add(h.predicted + j);
+  let gain = 0;
+  let unknownCovered = 0;
+  for (const z of outcomes) {
+    const likelihoods = hypotheses.map((h) => seamNoise(z - h.predicted));
+    const unknownL = z >= lo && z <= hi ? 1 / width : 0;
+    if (unknownL) unknownCovered++;
+    const evidence = hypotheses.reduce((sum, h, i) => sum + h.weight * likelihoods[i], unknownWeight * unknownL);
+    if (evidence <= 0) continue;
+    hypotheses.forEach((h, i) => {
+      if (h.weight > 0 && likelihoods[i] > 0) gain += h.weight * likelihoods[i] * Math.log2(likelihoods[i] / evidence);
+    });
+    if (unknownL > 0 && unknownWeight > 0) gain += unknownWeight * unknownL * Math.log2(unknownL / evidence);
+  }
+  // Outcomes no hypothesis predicts: only `unknown` explains them, which then becomes certain.
+  const rest = Math.max(0, width - unknownCovered);
+  if (unknownWeight > 0 && rest > 0) gain += unknownWeight * (rest / width) * Math.log2(1 / unknownWeight);
+  return gain;
+}

@@ -1,0 +1,52 @@
+import { UserError } from '../util/errors.js';
+import { CHAT_TEMPLATES } from './chat-templates.js';
+
+/** What `sim:<refId>?template=…&system=…` asks for. */
+export interface SimSpec {
+  reference: string;
+  template: string;
+  /** Length of the hidden system prompt in characters (0 for none). */
+  systemChars: number;
+  seed: number;
+  addTokens?: { count: number; donor: string };
+  dropMerges?: number;
+  preTokenizer?: 'digits' | 'punctuation';
+}
+
+const KNOWN = new Set(['template', 'system', 'seed', 'add', 'donor', 'drop-merges', 'pretok']);
+
+function count(value: string, name: string, spec: string): number {
+  if (!/^\d+$/.test(value)) throw new UserError(`${spec}: ${name} must be a whole number, not "${value}"`);
+  return Number(value);
+}
+
+/** Parses the part after `sim:`, e.g. `deepseek-v3?template=chatml&system=1200&add=5000&donor=qwen2.5`. */
+export function parseSimSpec(rest: string): SimSpec {
+  const spec = `sim:${rest}`;
+  const [reference, query = ''] = rest.split('?', 2);
+  if (!reference) throw new UserError(`${spec}: name a reference, e.g. sim:deepseek-v3`);
+  const params = new URLSearchParams(query);
+  for (const key of params.keys()) {
+    if (!KNOWN.has(key)) throw new UserError(`${spec}: unknown option "${key}"; expected ${[...KNOWN].join(', ')}`);
+  }
+  const template = params.get('template') ?? 'chatml';
+  if (!CHAT_TEMPLATES[template]) throw new UserError(`${spec}: unknown template "${template}"; expected one of ${Object.keys(CHAT_TEMPLATES).join(', ')}`);
+  const result: SimSpec = {
+    reference,
+    template,
+    systemChars: params.has('system') ? count(params.get('system')!, 'system', spec) : 0,
+    seed: params.has('seed') ? count(params.get('seed')!, 'seed', spec) : 1,
+  };
+  if (params.has('add')) {
+    const donor = params.get('donor');
+    if (!donor) throw new UserError(`${spec}: add=N needs donor=<refId>, the vocabulary the new tokens come from`);
+    result.addTokens = { count: count(params.get('add')!, 'add', spec), donor };
+  }
+  if (params.has('drop-merges')) result.dropMerges = count(params.get('drop-merges')!, 'drop-merges', spec);
+  const pretok = params.get('pretok');
+  if (pretok !== null) {
+    if (pretok !== 'digits' && pretok !== 'punctuation') throw new UserError(`${spec}: pretok must be digits or punctuation`);
+    result.preTokenizer = pretok;
+  }
+  return result;
+}

@@ -1,0 +1,52 @@
+/**
+ * The one interface every kind of target sits behind: a simulated API, a local tokenizer, and later
+ * HTTP APIs. A request is chat messages plus options; a response is the normalised token usage, with
+ * whatever finer channels the target exposes and the raw exchange for the transcript.
+ */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface TargetRequest {
+  messages: ChatMessage[];
+  /** Output cap; identification needs only the prompt count, so one token is enough. */
+  maxOutputTokens?: number;
+  /** Ask for streamed chunks or logprob tokens where the target can give them. */
+  wantChunks?: boolean;
+  wantLogprobs?: boolean;
+}
+
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens?: number;
+  totalTokens?: number;
+  /** Prompt tokens served from a cache, when the API says. */
+  cachedTokens?: number;
+}
+
+export interface LogprobToken {
+  token: string;
+  bytes?: number[];
+  logprob?: number;
+}
+
+export interface TargetResponse {
+  usage: TokenUsage;
+  latencyMs: number;
+  text?: string;
+  chunks?: string[];
+  logprobTokens?: LogprobToken[];
+  /** Model name, provider request id and the like. */
+  metadata?: Record<string, unknown>;
+  /** What went over the wire (or would have), for the transcript; never holds credentials. */
+  raw: { request: unknown; response: unknown };
+}
+
+export interface Target {
+  /** The target as the user named it, e.g. `sim:deepseek-v3`. */
+  readonly id: string;
+  /** One line saying what is behind it, shown in the run config. */
+  readonly description: string;
+  send(request: TargetRequest): Promise<TargetResponse>;
+}

@@ -1,0 +1,73 @@
+import { createTokenizer } from '../references/formats/index.js';
+import type { Tokenizer, TokenizerFiles } from '../references/tokenizer.js';
+import { UserError } from '../util/errors.js';
+
+/** A change a product team might make to a base tokenizer before training on top of it. */
+export type VocabularyChange =
+  /** Add BPE tokens (with the merges that build them) for words the base splits, taken from a donor's vocabulary. */
+  | { kind: 'add-tokens'; count: number; donor: Tokenizer; donorId: string }
+  /** Remove the lowest-priority merges, making the rarest tokens unreachable. */
+  | { kind: 'drop-merges'; count: number }
+  /** Put a pre-tokenizer in front of the base's: single digits, or isolated punctuation. */
+  | { kind: 'pre-tokenizer'; split: 'digits' | 'punctuation' };
+
+type Json = Record<string, any>;
+
+const ONE_WORD = /^ ?[\p{L}\p{M}]{2,}$/u;
+
+/** Applies changes to a Hugging Face tokenizer.json and loads the result as a tokenizer. */
+export function applyVocabularyChanges(files: TokenizerFiles, base: Tokenizer, changes: readonly VocabularyChange[]): Tokenizer {
+  const json: Json = JSON.parse(new TextDecoder().decode(files.main));
+  if (json.model?.type !== 'BPE' || !Array.isArray(json.model.merges)) {
+    throw new UserError('vocabulary changes need a BPE tokenizer.json reference');
+  }
+  for (const change of changes) {
+    if (change.kind === 'add-tokens') addTokens(json, base, change.donor, change.count);
+    else if (change.kind === 'drop-merges') json.model.merges.splice(Math.max(0, json.model.merges.length - change.count));
+    else changePreTokenizer(json, change.split);
+  }
+  return createTokenizer('hf-json', { ...files, main: new TextEncoder().encode(JSON.stringify(json)) });
+}
+
+function addTokens(json: Json, base: Tokenizer, donor: Tokenizer, count: number): void {
+  const vocab: Record<string, number> = json.model.vocab;
+  const merges: (string | [string, string])[] = json.model.merges;
+  const asString = typeof merges[0] === 'string';
+  const knownMerges = new Set(merges.map((m) => (typeof m === 'string' ? m : `${m[0]} ${m[1]}`)));
+  let nextId = Math.max(base.vocabSize, ...((json.added_tokens ?? []) as Json[]).map((t) => t.id + 1));
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const seen = new Set<string>();
+  let added = 0;
+  // Donor ids in order: in a BPE vocabulary earlier ids are the more frequent strings.
+  for (let id = 0; id < donor.vocabSize && added < count; id++) {
+    const bytes = donor.tokenBytes(id);
+    if (!bytes) continue;
+    let text: string;
+    try {
+      text = decoder.decode(bytes);
+    } catch {
+      continue;
+    }
+    if (!ONE_WORD.test(text) || seen.has(text)) continue;
+    seen.add(text);
+    const pieces = base.encode(text).map((t) => base.tokenString(t) ?? '');
+    if (pieces.length < 2 || pieces.some((p) => !p || /^<0x[0-9A-F]{2}>$/i.test(p) || p.includes(' '))) continue;
+    let current = pieces[0];
+    for (const piece of pieces.slice(1)) {
+      const key = `${current} ${piece}`;
+      if (!knownMerges.has(key)) {
+        knownMerges.add(key);
+        merges.push(asString ? key : [current, piece]);
+      }
+      current += piece;
+      if (vocab[current] === undefined) vocab[current] = nextId++;
+    }
+    added++;
+  }
+}
+
+function changePreTokenizer(json: Json, split: 'digits' | 'punctuation'): void {
+  const added = split === 'digits' ? { type: 'Digits', individual_digits: true } : { type: 'Punctuation', behavior: 'Isolated' };
+  const existing = json.pre_tokenizer;
+  json.pre_tokenizer = existing ? { type: 'Sequence', pretokenizers: [added, existing] } : added;
+}
