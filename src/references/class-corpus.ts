@@ -40,6 +40,15 @@ export const TRICKY_STRINGS: readonly string[] = [
   'ﬁ ﬂ ligatures and Ⅻ roman',
 ];
 
+/**
+ * Vocabulary entries written like markup (`<unused99>`, `[toxicity=0]`, `<|im_end|>`) are control or
+ * user-defined tokens in all but name; how they count depends on how an API treats special text.
+ */
+export function looksLikeControlToken(text: string): boolean {
+  const trimmed = text.trim();
+  return /<\|.*\|>/.test(trimmed) || /^<[^<>]+>$/.test(trimmed) || /^\[[^[\]]+\]$/.test(trimmed);
+}
+
 /** Sampled vocabulary entries (as UTF-8 text) from each tokenizer, so classes differing in rare tokens separate. */
 export function vocabularySample(tokenizer: Tokenizer, count: number): string[] {
   const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -52,7 +61,7 @@ export function vocabularySample(tokenizer: Tokenizer, count: number): string[] 
     if (!bytes || bytes.length < 2) continue;
     try {
       const text = decoder.decode(bytes);
-      if (!text.trim() || /<\|.*\|>|^<.*>$|^\[.*\]$/.test(text.trim())) continue;
+      if (!text.trim() || looksLikeControlToken(text)) continue;
       sample.push(text);
     } catch {
       // A token that is only part of a UTF-8 character cannot be sent as text.
@@ -89,11 +98,13 @@ export function vocabularyDifferenceTexts(a: Map<string, number>, b: Map<string,
   for (const [mine, other] of [[a, b], [b, a]] as const) {
     for (const key of mine.keys()) {
       if (other.has(key)) continue;
+      let text: string;
       try {
-        texts.push(decoder.decode(Buffer.from(key, 'latin1')));
+        text = decoder.decode(Buffer.from(key, 'latin1'));
       } catch {
         continue;
       }
+      if (!looksLikeControlToken(text)) texts.push(text);
       if (texts.length >= limit) return texts;
     }
   }
