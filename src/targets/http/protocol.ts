@@ -1,0 +1,62 @@
+import type { TargetRequest, TargetResponse } from '../target.js';
+
+/**
+ * The contract between an API's protocol (pure: how a request looks on the wire and how its answer
+ * reads) and the one HTTP executor that sends it (transport, retries, rate limits, caching, the
+ * transcript, keeping credentials out of records). A protocol never does I/O.
+ */
+export interface HttpCall {
+  method: 'GET' | 'POST';
+  /** Path relative to the target's base URL, e.g. `chat/completions` or `v1/messages/count_tokens`. */
+  path: string;
+  query?: Record<string, string>;
+  /** Headers other than credentials; the executor adds those from `Protocol.authHeaders`. */
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** The answer is a server-sent-event stream. */
+  stream?: boolean;
+}
+
+export interface ServerSentEvent {
+  event?: string;
+  data: string;
+}
+
+export interface HttpReply {
+  status: number;
+  headers: Record<string, string>;
+  /** The body as text; `json` when it parsed. */
+  text: string;
+  json?: unknown;
+  /** For streamed answers, every event in order; `complete` is false when the stream broke off. */
+  events?: ServerSentEvent[];
+  complete?: boolean;
+}
+
+/** What an API-specific part of a target needs to know besides the request. */
+export interface ProtocolOptions {
+  model?: string;
+}
+
+export interface Protocol {
+  /** The target scheme, e.g. `openai`, `anthropic`, `gemini`, `vllm-tokenize`. */
+  readonly scheme: string;
+  /** How this API takes a key; the executor redacts these header names everywhere it records. */
+  authHeaders(apiKey: string): Record<string, string>;
+  /** The conventional environment variable holding the key, e.g. `OPENAI_API_KEY`. */
+  readonly keyEnv?: string;
+  /** The wire call that answers one target request. */
+  call(request: TargetRequest, options: ProtocolOptions): HttpCall;
+  /**
+   * Reads a successful reply into the normalised response. Throws a `ProtocolError` when the reply
+   * does not have the shape the API documents (the executor records it and does not retry it).
+   */
+  parse(reply: HttpReply, request: TargetRequest): Omit<TargetResponse, 'latencyMs' | 'raw'>;
+}
+
+export class ProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
