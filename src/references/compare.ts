@@ -347,7 +347,7 @@ function compareMerges(a: MergeView, b: MergeView): MergeComparison {
 }
 
 /** JSON with sorted keys, so two files that differ only in key order compare equal. */
-function canonical(value: unknown): string {
+export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v) =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) : v,
   );
@@ -355,7 +355,7 @@ function canonical(value: unknown): string {
 
 function structureEqual(a: Tokenizer, b: Tokenizer, member: 'normalizer' | 'preTokenizer'): boolean | undefined {
   if (!a.structure || !b.structure || !(member in a.structure) || !(member in b.structure)) return undefined;
-  return canonical(a.structure[member] ?? null) === canonical(b.structure[member] ?? null);
+  return canonicalJson(a.structure[member] ?? null) === canonicalJson(b.structure[member] ?? null);
 }
 
 function diffAddedTokens(a: readonly AddedToken[], b: readonly AddedToken[]): AddedTokenDiff {
