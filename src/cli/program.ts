@@ -85,6 +85,15 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--seed <n>', 'seed for choosing probes (default 1)')
     .action(lazy(() => import('./actions/identify.js')));
 
+  program
+    .command('compare')
+    .description('Compare two tokenizer files: identical, derived (which is the base, what changed) or unrelated')
+    .argument('<a>', 'a tokenizer.json, GGUF or tiktoken file, a model directory, or hf:org/repo[@revision]')
+    .argument('<b>', 'the other tokenizer, in any of the same forms')
+    .option('--json', 'print every metric as JSON')
+    .option('--tiktoken-preset <name>', 'split pattern and special tokens for tiktoken rank files: cl100k, o200k or kimi-k2')
+    .action(lazy(() => import('./actions/compare.js')));
+
   return program;
 }
 

@@ -1,0 +1,105 @@
+import type { CliIo } from '../io.js';
+import { compareTokenizers, type Comparison } from '../../references/compare.js';
+import { createTokenizer } from '../../references/formats/index.js';
+import { resolveTokenizerSource, type ResolvedSource } from '../../references/local-source.js';
+import { tiktokenSettings } from '../../references/store/tiktoken-presets.js';
+import type { AddedToken, Tokenizer } from '../../references/tokenizer.js';
+
+interface CompareOptions {
+  json?: boolean;
+  tiktokenPreset?: string;
+}
+
+/** How many differing added tokens the terminal shows per side; --json has them all. */
+const SHOWN_TOKENS = 12;
+
+function load(source: ResolvedSource, options: CompareOptions): Tokenizer {
+  const { main, config } = source.files;
+  const tiktoken =
+    source.format === 'tiktoken' ? tiktokenSettings({ preset: options.tiktokenPreset, ranks: main.bytes, config: config?.bytes }) : undefined;
+  return createTokenizer(source.format, { main: main.bytes, ...(config && { config: config.bytes }) }, tiktoken);
+}
+
+export default async function compare(io: CliIo, specA: string, specB: string, options: CompareOptions): Promise<number> {
+  // Both files are found and read before either is parsed, so a wrong path fails fast.
+  const sources = await Promise.all([specA, specB].map((spec) => resolveTokenizerSource(spec, { cwd: io.cwd, env: io.env })));
+  const a = { source: sources[0], tokenizer: load(sources[0], options) };
+  const b = { source: sources[1], tokenizer: load(sources[1], options) };
+  const result = compareTokenizers(a.tokenizer, b.tokenizer, { labels: { a: 'A', b: 'B' } });
+  if (options.json) {
+    const side = (spec: string, loaded: typeof a) => ({ source: spec, format: loaded.source.format, vocabSize: loaded.tokenizer.vocabSize });
+    io.stdout(`${JSON.stringify({ a: side(specA, a), b: side(specB, b), ...result }, null, 2)}\n`);
+    return 0;
+  }
+  io.stdout(formatComparison(result, { a: `${specA} (${a.source.format})`, b: `${specB} (${b.source.format})` }));
+  return 0;
+}
+
+const int = (n: number) => n.toLocaleString('en-US');
+const pct = (x: number) => `${(x * 100).toFixed(x > 0.999 && x < 1 ? 2 : 1)}%`;
+
+function capped(items: string[], max: number): string {
+  return items.length > max ? `${items.slice(0, max).join(', ')}, … ${items.length - max} more` : items.join(', ');
+}
+
+function verdictLine(r: Comparison): string {
+  if (r.verdict === 'derived') {
+    return r.base ? `derived: ${r.base === 'a' ? 'B' : 'A'} is derived from ${r.base.toUpperCase()}` : 'derived: A and B share one base vocabulary';
+  }
+  return r.summary;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  return rows.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('   ').trimEnd()).join('\n');
+}
+
+function list(rows: string[][]): string {
+  const width = Math.max(...rows.map(([name]) => name.length));
+  return rows.map(([name, value]) => `${name.padEnd(width)}   ${value}`).join('\n');
+}
+
+function tokenList(title: string, tokens: readonly AddedToken[]): string {
+  if (!tokens.length) return '';
+  const shown = tokens.slice(0, SHOWN_TOKENS).map((t) => `${JSON.stringify(t.content)} (${t.id}${t.special ? ', special' : ''})`);
+  const more = tokens.length > SHOWN_TOKENS ? `, … and ${int(tokens.length - SHOWN_TOKENS)} more` : '';
+  return `${title} (${int(tokens.length)}): ${shown.join(', ')}${more}\n`;
+}
+
+function formatComparison(r: Comparison, labels: { a: string; b: string }): string {
+  const same = (x: boolean | undefined) => (x === undefined ? 'unknown' : x ? 'same' : 'different');
+  const sides = table([
+    ['', 'A', 'B'],
+    ['ids', int(r.vocabSize.a), int(r.vocabSize.b)],
+    ['base vocabulary (distinct bytes)', int(r.vocabulary.a), int(r.vocabulary.b)],
+    ['added tokens', int(r.addedTokens.a), int(r.addedTokens.b)],
+    ...(r.merges ? [['merges', int(r.merges.a), int(r.merges.b)]] : []),
+  ]);
+  const metrics = list([
+    ['vocabulary overlap', `Jaccard ${pct(r.vocabulary.jaccard)}, A in B ${pct(r.vocabulary.aInB)}, B in A ${pct(r.vocabulary.bInA)}`],
+    ['same bytes at the same id', `${pct(r.ids.agreement)} of ${int(r.ids.compared)} ids (base vocabulary: ${pct(r.baseIds.agreement)})`],
+    [
+      'merges',
+      r.merges
+        ? `${int(r.merges.shared)} common (A in B ${pct(r.merges.aInB)}, B in A ${pct(r.merges.bInA)}), order kept ${pct(r.merges.orderAgreement)}`
+        : 'not compared (a loader exposes none)',
+    ],
+    ['normalizer', same(r.normalizerEqual)],
+    ['pre-tokenizer', same(r.preTokenizerEqual)],
+    [
+      'segmentation',
+      `${r.encoding.sameSegmentation}/${r.encoding.strings} probe strings alike${r.encoding.differing.length ? ` (differ: ${capped(r.encoding.differing, 6)})` : ''}`,
+    ],
+  ]);
+  const changes = r.changes.length ? `${r.verdict === 'derived' ? 'changes' : 'tolerated'}:\n${r.changes.map((c) => `  - ${c}\n`).join('')}` : '';
+  const changedIds = r.addedTokens.changed.map((c) => ({ ...c.b, content: `${c.content} (A: ${c.a.id})` }));
+  return [
+    `${verdictLine(r)}\n`,
+    `A: ${labels.a}\nB: ${labels.b}\n\n`,
+    `${sides}\n\n${metrics}\n\n`,
+    changes,
+    tokenList('added tokens only in A', r.addedTokens.onlyA),
+    tokenList('added tokens only in B', r.addedTokens.onlyB),
+    tokenList('added tokens with another id or flag in B', changedIds),
+  ].join('');
+}
