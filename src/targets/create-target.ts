@@ -5,6 +5,10 @@ import type { Tokenizer, TokenizerFiles } from '../references/tokenizer.js';
 import { UserError } from '../util/errors.js';
 import { seededRng } from '../util/rng.js';
 import { chatTemplate } from './chat-templates.js';
+import { createHttpTarget } from './http/create-http-target.js';
+import type { HttpTargetOptions } from './http/http-options.js';
+import { HTTP_PROTOCOLS, httpProtocol } from './http/protocols.js';
+import type { WireLog } from './http/wire-entry.js';
 import { simulatedTarget } from './sim-target.js';
 import { parseSimSpec, type SimSpec } from './sim-spec.js';
 import { hiddenSystemPrompt } from './system-prompts.js';
@@ -18,12 +22,16 @@ export interface TargetDeps {
   env: NodeJS.ProcessEnv;
   /** An indexed reference's manifest entry and files; throws a UserError for an unknown id. */
   reference(id: string): Promise<{ entry: ReferenceEntry; files: TokenizerFiles }>;
+  /** Options for HTTP targets (`--model`, `--api-key-env`, retries, …). */
+  http?: HttpTargetOptions;
+  /** Where HTTP targets record every exchange before using it. */
+  wire?: WireLog;
 }
 
 /** Shows the point of the tool: a product's own template and instructions around DeepSeek V3's tokenizer. */
 export const DEFAULT_TARGET = 'sim:deepseek-v3?template=house&system=1400&seed=7';
 
-export const TARGET_SCHEMES = ['sim', 'tokenizer'] as const;
+export const TARGET_SCHEMES = ['sim', 'tokenizer', ...HTTP_PROTOCOLS.map((p) => p.scheme)] as const;
 
 /** The one switch from a target id (`scheme:rest`) to its adapter. */
 export async function createTarget(id: string, deps: TargetDeps): Promise<Target> {
@@ -35,10 +43,13 @@ export async function createTarget(id: string, deps: TargetDeps): Promise<Target
       return createSimTarget(id, parseSimSpec(rest), deps);
     case 'tokenizer':
       return createTokenizerTarget(id, rest, deps);
-    default:
+    default: {
+      const protocol = httpProtocol(scheme);
+      if (protocol) return createHttpTarget(id, protocol, rest, { cwd: deps.cwd, env: deps.env, options: deps.http, wire: deps.wire });
       throw new UserError(
         `unknown target "${id}"; expected ${TARGET_SCHEMES.map((s) => `${s}:…`).join(' or ')} (e.g. sim:deepseek-v3 or tokenizer:./tokenizer.json)`,
       );
+    }
   }
 }
 

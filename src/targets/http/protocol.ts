@@ -36,6 +36,10 @@ export interface HttpReply {
 /** What an API-specific part of a target needs to know besides the request. */
 export interface ProtocolOptions {
   model?: string;
+  /** Ask for a streamed answer even when the request does not (`--stream`). */
+  stream?: boolean;
+  /** Ask for this many top logprobs per output token even when the request does not (`--logprobs N`). */
+  topLogprobs?: number;
 }
 
 export interface Protocol {
@@ -58,5 +62,16 @@ export class ProtocolError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ProtocolError';
+  }
+}
+
+/**
+ * The reply broke off before the API's own end marker (e.g. a stream without its final usage chunk):
+ * the answer is lost, so the executor treats it as a failed attempt and retries it.
+ */
+export class TruncatedReplyError extends ProtocolError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TruncatedReplyError';
   }
 }

@@ -1,0 +1,60 @@
+import { join } from 'node:path';
+import { cacheDir } from '../../references/store/cache-dir.js';
+import { UserError } from '../../util/errors.js';
+import type { Target } from '../target.js';
+import { createDispatcher } from './dispatcher.js';
+import { httpTarget } from './executor.js';
+import { HTTP_DEFAULTS, type HttpTargetOptions } from './http-options.js';
+import type { Protocol } from './protocol.js';
+import { DEFAULT_BASE_URLS } from './protocols.js';
+import { ResponseCache } from './response-cache.js';
+import { DEFAULT_RETRY_POLICY } from './retry.js';
+import type { WireLog } from './wire-entry.js';
+
+export interface HttpTargetDeps {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  options?: HttpTargetOptions;
+  wire?: WireLog;
+}
+
+/** Where successful HTTP answers are cached: under the tokprint cache dir, beside the tokenizer files. */
+export function httpCacheDir(env: NodeJS.ProcessEnv): string {
+  return join(cacheDir(env), 'http');
+}
+
+/** `scheme:<baseURL>` with the user's options and environment, as a target on the one executor. */
+export function createHttpTarget(id: string, protocol: Protocol, rest: string, deps: HttpTargetDeps): Target {
+  const options = deps.options ?? {};
+  const baseUrl = rest || DEFAULT_BASE_URLS[protocol.scheme];
+  if (!baseUrl) throw new UserError(`${id}: give the API's base URL, e.g. ${protocol.scheme}:https://host/v1`);
+  let parsed: URL;
+  try {
+    parsed = new URL(baseUrl);
+  } catch {
+    throw new UserError(`${id}: "${baseUrl}" is not a URL`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UserError(`${id}: the base URL must be http or https`);
+  if (parsed.username || parsed.password) throw new UserError(`${id}: put credentials in an environment variable, not in the URL`);
+  if (protocol.scheme.startsWith('openai') && !options.model) throw new UserError(`${id}: an OpenAI-compatible target needs --model`);
+
+  const keyEnv = options.apiKeyEnv ?? protocol.keyEnv;
+  const apiKey = keyEnv ? deps.env[keyEnv] || undefined : undefined;
+  if (options.apiKeyEnv && !apiKey) throw new UserError(`--api-key-env ${options.apiKeyEnv}: that environment variable is not set`);
+
+  const description = `${protocol.scheme} API at ${parsed.href}${options.model ? `, model ${options.model}` : ''}, ${apiKey ? `key from $${keyEnv}` : 'no key'}`;
+  return httpTarget(id, description, protocol, {
+    baseUrl: parsed.href,
+    apiKey,
+    protocolOptions: { model: options.model, stream: options.stream, topLogprobs: options.topLogprobs },
+    timeoutMs: options.timeoutMs ?? HTTP_DEFAULTS.timeoutMs,
+    retry: { ...DEFAULT_RETRY_POLICY, retries: options.retries ?? HTTP_DEFAULTS.retries },
+    rateLimit: {
+      concurrency: options.concurrency ?? HTTP_DEFAULTS.rateLimit.concurrency,
+      requestsPerSecond: options.requestsPerSecond ?? HTTP_DEFAULTS.rateLimit.requestsPerSecond,
+    },
+    dispatcher: createDispatcher(deps.env, deps.cwd, options.caFile),
+    cache: options.cache === false ? undefined : new ResponseCache(httpCacheDir(deps.env)),
+    wire: deps.wire,
+  });
+}

@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { rootCertificates } from 'node:tls';
+import { EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import { UserError } from '../../util/errors.js';
+
+/**
+ * The connection pool for HTTP targets: `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` from the given
+ * environment (not the process's, so a caller can pass its own), and extra trusted CAs from
+ * `NODE_EXTRA_CA_CERTS` and `--ca-file` added to Node's bundled roots.
+ */
+export function createDispatcher(env: NodeJS.ProcessEnv, cwd: string, caFile?: string): Dispatcher {
+  const extra = [env.NODE_EXTRA_CA_CERTS, caFile].filter((f): f is string => Boolean(f)).map((file) => readCa(resolve(cwd, file)));
+  const tls = extra.length ? { ca: [...rootCertificates, ...extra] } : {};
+  return new EnvHttpProxyAgent({
+    httpProxy: env.http_proxy ?? env.HTTP_PROXY ?? '',
+    httpsProxy: env.https_proxy ?? env.HTTPS_PROXY ?? '',
+    noProxy: env.no_proxy ?? env.NO_PROXY ?? '',
+    connect: tls,
+    requestTls: tls,
+    proxyTls: tls,
+  });
+}
+
+function readCa(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UserError(`cannot read CA file ${path}: ${(error as Error).message}`);
+  }
+}

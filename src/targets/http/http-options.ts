@@ -1,0 +1,24 @@
+import { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limit.js';
+import { DEFAULT_RETRY_POLICY } from './retry.js';
+
+/** What the user can set for an HTTP target, from the command line; every field has a default. */
+export interface HttpTargetOptions {
+  model?: string;
+  /** Environment variable holding the key, instead of the protocol's conventional one. */
+  apiKeyEnv?: string;
+  retries?: number;
+  timeoutMs?: number;
+  concurrency?: number;
+  requestsPerSecond?: number;
+  caFile?: string;
+  /** Keep and reuse successful answers under the tokprint cache dir (default true). */
+  cache?: boolean;
+  stream?: boolean;
+  topLogprobs?: number;
+}
+
+export const HTTP_DEFAULTS = {
+  timeoutMs: 60_000,
+  retries: DEFAULT_RETRY_POLICY.retries,
+  rateLimit: DEFAULT_RATE_LIMIT satisfies RateLimit,
+};

@@ -1,0 +1,175 @@
+import type { LogprobToken, TargetRequest, TokenUsage } from '../target.js';
+import { ProtocolError, TruncatedReplyError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
+
+/**
+ * OpenAI-compatible Chat Completions (also vLLM, SGLang, llama.cpp's server, Ollama's /v1 and the
+ * hosted OpenAI-compatible APIs): billed `usage`, streamed chunks with the usage in the final chunk,
+ * and logprob tokens with their bytes.
+ */
+export const openaiChatProtocol: Protocol = {
+  scheme: 'openai',
+  keyEnv: 'OPENAI_API_KEY',
+  authHeaders: (apiKey) => ({ authorization: `Bearer ${apiKey}` }),
+  call(request, options): HttpCall {
+    const stream = Boolean(request.wantChunks || options.stream);
+    const topLogprobs = logprobCount(request, options);
+    const body: Record<string, unknown> = {
+      model: requireModel(options),
+      messages: request.messages,
+      max_tokens: request.maxOutputTokens ?? 1,
+      temperature: 0,
+    };
+    if (stream) Object.assign(body, { stream: true, stream_options: { include_usage: true } });
+    if (topLogprobs !== undefined) Object.assign(body, { logprobs: true, top_logprobs: topLogprobs });
+    return { method: 'POST', path: 'chat/completions', headers: { 'content-type': 'application/json' }, body, stream };
+  },
+  parse(reply) {
+    return reply.events ? parseChatStream(reply) : parseChatJson(reply);
+  },
+};
+
+/**
+ * Legacy Completions with `echo` and `logprobs`: the prompt comes back cut into the server's own
+ * tokens, with no chat template around it, so the prompt count is exact.
+ */
+export const openaiCompletionsProtocol: Protocol = {
+  scheme: 'openai-completions',
+  keyEnv: 'OPENAI_API_KEY',
+  authHeaders: openaiChatProtocol.authHeaders,
+  call(request, options): HttpCall {
+    const body = {
+      model: requireModel(options),
+      prompt: request.messages.map((m) => m.content).join('\n\n'),
+      max_tokens: request.maxOutputTokens ?? 1,
+      temperature: 0,
+      echo: true,
+      logprobs: Math.min(logprobCount(request, options) ?? 0, 5),
+    };
+    return { method: 'POST', path: 'completions', headers: { 'content-type': 'application/json' }, body };
+  },
+  parse(reply) {
+    const json = objectBody(reply);
+    const choice = firstChoice(json);
+    const logprobs = choice?.logprobs as { tokens?: unknown; token_logprobs?: unknown } | undefined;
+    const tokens = Array.isArray(logprobs?.tokens) ? (logprobs!.tokens as unknown[]).filter((t): t is string => typeof t === 'string') : undefined;
+    const usage = json.usage ? readUsage(json.usage) : undefined;
+    if (!usage && !tokens) throw new ProtocolError('completions reply has neither usage nor echoed logprob tokens');
+    const completion = usage?.completionTokens ?? 0;
+    const promptTokens = usage?.promptTokens ?? tokens!.length - completion;
+    const values = Array.isArray(logprobs?.token_logprobs) ? (logprobs!.token_logprobs as unknown[]) : [];
+    const logprobTokens = tokens?.slice(0, promptTokens).map((token, i) => withLogprob({ token }, values[i]));
+    return { usage: usage ?? { promptTokens }, text: stringOr(choice?.text), logprobTokens, metadata: replyMetadata(json) };
+  },
+};
+
+function requireModel(options: ProtocolOptions): string {
+  if (!options.model) throw new ProtocolError('an OpenAI-compatible target needs --model');
+  return options.model;
+}
+
+function logprobCount(request: TargetRequest, options: ProtocolOptions): number | undefined {
+  if (options.topLogprobs !== undefined) return options.topLogprobs;
+  return request.wantLogprobs ? 0 : undefined;
+}
+
+type Json = Record<string, unknown>;
+
+function objectBody(reply: HttpReply): Json {
+  if (!reply.json || typeof reply.json !== 'object' || Array.isArray(reply.json)) {
+    throw new ProtocolError(`expected a JSON object, got ${reply.text.slice(0, 80)}`);
+  }
+  return reply.json as Json;
+}
+
+function firstChoice(json: Json): Json | undefined {
+  return Array.isArray(json.choices) ? (json.choices[0] as Json | undefined) : undefined;
+}
+
+function stringOr(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function readUsage(value: unknown): TokenUsage {
+  const usage = value as Json;
+  if (typeof usage?.prompt_tokens !== 'number') throw new ProtocolError('usage has no prompt_tokens');
+  const details = usage.prompt_tokens_details as Json | undefined;
+  return {
+    promptTokens: usage.prompt_tokens,
+    completionTokens: typeof usage.completion_tokens === 'number' ? usage.completion_tokens : undefined,
+    totalTokens: typeof usage.total_tokens === 'number' ? usage.total_tokens : undefined,
+    cachedTokens: typeof details?.cached_tokens === 'number' ? details.cached_tokens : undefined,
+  };
+}
+
+function withLogprob(token: LogprobToken, logprob: unknown): LogprobToken {
+  return typeof logprob === 'number' ? { ...token, logprob } : token;
+}
+
+/** `choices[].logprobs.content[]` entries: `{token, logprob, bytes}`; `bytes` may be null. */
+function readLogprobContent(choice: Json | undefined): LogprobToken[] {
+  const content = (choice?.logprobs as Json | undefined)?.content;
+  if (!Array.isArray(content)) return [];
+  return content.flatMap((entry: Json) => {
+    if (typeof entry?.token !== 'string') return [];
+    const token: LogprobToken = { token: entry.token };
+    if (Array.isArray(entry.bytes)) token.bytes = entry.bytes as number[];
+    return [withLogprob(token, entry.logprob)];
+  });
+}
+
+function replyMetadata(json: Json): Record<string, unknown> {
+  const metadata: Record<string, unknown> = {};
+  for (const key of ['id', 'model', 'system_fingerprint']) if (json[key] !== undefined && json[key] !== null) metadata[key] = json[key];
+  return metadata;
+}
+
+function parseChatJson(reply: HttpReply) {
+  const json = objectBody(reply);
+  if (!json.usage) throw new ProtocolError('chat completion has no usage');
+  const choice = firstChoice(json);
+  const logprobTokens = readLogprobContent(choice);
+  return {
+    usage: readUsage(json.usage),
+    text: stringOr((choice?.message as Json | undefined)?.content),
+    logprobTokens: logprobTokens.length ? logprobTokens : undefined,
+    metadata: replyMetadata(json),
+  };
+}
+
+function parseChatStream(reply: HttpReply) {
+  const chunks: string[] = [];
+  const logprobTokens: LogprobToken[] = [];
+  let usage: TokenUsage | undefined;
+  let done = false;
+  let metadata: Record<string, unknown> = {};
+  for (const event of reply.events ?? []) {
+    if (event.data.trim() === '[DONE]') {
+      done = true;
+      continue;
+    }
+    let chunk: Json;
+    try {
+      chunk = JSON.parse(event.data);
+    } catch {
+      throw new TruncatedReplyError(`stream event is not JSON: ${event.data.slice(0, 80)}`);
+    }
+    if ((chunk as { error?: unknown }).error) throw new ProtocolError(`stream reported an error: ${JSON.stringify(chunk.error).slice(0, 200)}`);
+    const choice = firstChoice(chunk);
+    const content = (choice?.delta as Json | undefined)?.content;
+    if (typeof content === 'string' && content) chunks.push(content);
+    logprobTokens.push(...readLogprobContent(choice));
+    if (chunk.usage) usage = readUsage(chunk.usage);
+    metadata = { ...metadata, ...replyMetadata(chunk) };
+  }
+  if (!usage) {
+    if (!done || reply.complete === false) throw new TruncatedReplyError('stream broke off before its final usage chunk');
+    throw new ProtocolError('stream ended without usage; the server ignores stream_options.include_usage');
+  }
+  return {
+    usage,
+    text: chunks.join(''),
+    chunks,
+    logprobTokens: logprobTokens.length ? logprobTokens : undefined,
+    metadata,
+  };
+}

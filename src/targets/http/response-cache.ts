@@ -1,0 +1,68 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { sha256Hex } from '../../util/hash.js';
+
+/** A request as the cache and the transcript name it: what was asked of which URL, never credentials. */
+export interface CanonicalRequest {
+  method: string;
+  url: string;
+  /** The protocol's own headers (e.g. an API version); credential headers are never part of it. */
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface CachedReply {
+  request: CanonicalRequest;
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  stream: boolean;
+  storedAt: string;
+}
+
+function sortedJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedJson);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortedJson((value as Record<string, unknown>)[k])]));
+  }
+  return value;
+}
+
+/** The same request gives the same key whatever the order of JSON keys, query parameters or headers. */
+export function requestKey(request: CanonicalRequest): string {
+  const url = new URL(request.url);
+  url.searchParams.sort();
+  let body: unknown = request.body;
+  if (request.body !== undefined) {
+    try {
+      body = sortedJson(JSON.parse(request.body));
+    } catch {
+      // not JSON: keyed by its exact text
+    }
+  }
+  const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  return sha256Hex(JSON.stringify(sortedJson({ method: request.method, url: url.href, headers, body })));
+}
+
+/** Successful answers on disk, one file per request key; errors are never stored. */
+export class ResponseCache {
+  constructor(readonly dir: string) {}
+
+  private path(key: string): string {
+    return join(this.dir, key.slice(0, 2), `${key}.json`);
+  }
+
+  async get(key: string): Promise<CachedReply | undefined> {
+    try {
+      return JSON.parse(await readFile(this.path(key), 'utf8')) as CachedReply;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async put(key: string, reply: CachedReply): Promise<void> {
+    if (reply.status < 200 || reply.status >= 300) return;
+    await writeFileAtomic(this.path(key), JSON.stringify(reply) + '\n');
+  }
+}
