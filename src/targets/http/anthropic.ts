@@ -1,0 +1,142 @@
+import type { TargetRequest, TargetResponse } from '../target.js';
+import { ProtocolError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
+import { readSettings, requireModel } from './protocol-settings.js';
+import {
+  conversation,
+  countField,
+  eventJson,
+  isObject,
+  objectField,
+  optionalCountField,
+  replyObject,
+  systemText,
+  type JsonObject,
+} from './reply-fields.js';
+
+export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
+export const ANTHROPIC_VERSION = '2023-06-01';
+
+/** `count_tokens` is free and exact; `messages` bills a one-token reply but is what a product's traffic looks like. */
+export type AnthropicCountWay = 'count_tokens' | 'messages';
+
+export interface AnthropicSettings {
+  count?: AnthropicCountWay;
+}
+
+type Parsed = Omit<TargetResponse, 'latencyMs' | 'raw'>;
+
+/**
+ * The Anthropic Messages API. The system prompt goes in the top-level `system` field, since the API
+ * refuses a `system` role among the messages. It has no logprobs, so `wantLogprobs` is not honoured.
+ */
+export function anthropicProtocol(settings: AnthropicSettings = {}): Protocol & { baseUrl: string } {
+  // Streamed text needs a real reply, which only the Messages endpoint gives.
+  const wayFor = (request: TargetRequest): AnthropicCountWay => (request.wantChunks ? 'messages' : settings.count ?? 'count_tokens');
+  return {
+    scheme: 'anthropic',
+    keyEnv: 'ANTHROPIC_API_KEY',
+    baseUrl: ANTHROPIC_BASE_URL,
+    authHeaders: (apiKey) => ({ 'x-api-key': apiKey }),
+    call(request: TargetRequest, options: ProtocolOptions): HttpCall {
+      const model = requireModel('anthropic', options.model);
+      const system = systemText(request.messages);
+      const messages = conversation(request.messages).map((m) => ({ role: m.role, content: m.content }));
+      const headers = { 'anthropic-version': ANTHROPIC_VERSION, 'content-type': 'application/json' };
+      if (wayFor(request) === 'count_tokens') {
+        return { method: 'POST', path: 'v1/messages/count_tokens', headers, body: { model, messages, ...(system !== undefined && { system }) } };
+      }
+      const stream = request.wantChunks === true;
+      return {
+        method: 'POST',
+        path: 'v1/messages',
+        headers,
+        body: { model, max_tokens: request.maxOutputTokens ?? 1, messages, ...(system !== undefined && { system }), ...(stream && { stream: true }) },
+        ...(stream && { stream: true }),
+      };
+    },
+    parse(reply: HttpReply, request: TargetRequest): Parsed {
+      if (wayFor(request) === 'count_tokens') {
+        return { usage: { promptTokens: countField(replyObject(reply, 'anthropic'), 'input_tokens', 'count_tokens') } };
+      }
+      return reply.events ? parseStream(reply) : parseMessage(replyObject(reply, 'anthropic'));
+    },
+  };
+}
+
+export function anthropicSettings(given: Readonly<Record<string, string>> | undefined): AnthropicSettings {
+  return readSettings('anthropic', given, { count: ['count_tokens', 'messages'] }) as AnthropicSettings;
+}
+
+function parseMessage(message: JsonObject): Parsed {
+  if (message.type !== 'message') throw new ProtocolError(`anthropic: expected a message, got type ${JSON.stringify(message.type)}`);
+  const usage = usageOf(objectField(message, 'usage', 'message'), 'message.usage');
+  const content = Array.isArray(message.content) ? message.content : [];
+  const text = content
+    .filter((block): block is JsonObject => isObject(block) && block.type === 'text' && typeof block.text === 'string')
+    .map((block) => block.text as string)
+    .join('');
+  return { usage: usage.tokens, text, metadata: { ...metadataOf(message), ...usage.metadata } };
+}
+
+/**
+ * A Messages stream: `message_start` carries the input usage, `content_block_delta`/`text_delta` the text
+ * (several tokens per event, so chunk edges bound token edges only from above), `message_delta` the final
+ * output count.
+ */
+function parseStream(reply: HttpReply): Parsed {
+  let start: JsonObject | undefined;
+  let finalUsage: JsonObject | undefined;
+  let stopReason: unknown;
+  const chunks: string[] = [];
+  for (const event of reply.events ?? []) {
+    if (event.event === 'ping' || event.data === '') continue;
+    const data = eventJson(event.data, 'anthropic');
+    switch (data.type) {
+      case 'message_start':
+        start = objectField(data, 'message', 'message_start');
+        break;
+      case 'content_block_delta': {
+        const delta = objectField(data, 'delta', 'content_block_delta');
+        if (delta.type === 'text_delta') {
+          if (typeof delta.text !== 'string') throw new ProtocolError('anthropic: a text_delta has no text');
+          chunks.push(delta.text);
+        }
+        break;
+      }
+      case 'message_delta':
+        finalUsage = objectField(data, 'usage', 'message_delta');
+        stopReason = isObject(data.delta) ? data.delta.stop_reason : undefined;
+        break;
+      case 'error': {
+        const error = isObject(data.error) ? data.error : {};
+        throw new ProtocolError(`anthropic: the stream reported ${String(error.type ?? 'an error')}: ${String(error.message ?? '')}`);
+      }
+    }
+  }
+  if (!start) throw new ProtocolError('anthropic: the stream has no message_start event');
+  // message_delta's usage is cumulative and, where it repeats the input fields, the more recent.
+  const usage = usageOf({ ...objectField(start, 'usage', 'message_start.message'), ...(finalUsage ?? {}) }, 'stream usage');
+  return {
+    usage: usage.tokens,
+    text: chunks.join(''),
+    chunks,
+    metadata: { ...metadataOf(start), ...usage.metadata, stopReason: stopReason ?? null, streamComplete: reply.complete !== false && finalUsage !== undefined },
+  };
+}
+
+/** `input_tokens` leaves out tokens written to or read from the prompt cache; the prompt is all three. */
+function usageOf(usage: JsonObject, where: string) {
+  const input = countField(usage, 'input_tokens', where);
+  const output = countField(usage, 'output_tokens', where);
+  const cacheCreation = optionalCountField(usage, 'cache_creation_input_tokens', where) ?? 0;
+  const cacheRead = optionalCountField(usage, 'cache_read_input_tokens', where) ?? 0;
+  const promptTokens = input + cacheCreation + cacheRead;
+  return {
+    tokens: { promptTokens, completionTokens: output, totalTokens: promptTokens + output, ...(cacheRead > 0 && { cachedTokens: cacheRead }) },
+    metadata: { uncachedInputTokens: input, cacheCreationInputTokens: cacheCreation, cacheReadInputTokens: cacheRead },
+  };
+}
+
+function metadataOf(message: JsonObject): Record<string, unknown> {
+  return { model: message.model, id: message.id, ...(message.stop_reason !== undefined && { stopReason: message.stop_reason }) };
+}
