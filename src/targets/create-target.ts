@@ -7,7 +7,7 @@ import { seededRng } from '../util/rng.js';
 import { chatTemplate } from './chat-templates.js';
 import { createHttpTarget } from './http/create-http-target.js';
 import type { HttpTargetOptions } from './http/http-options.js';
-import { HTTP_PROTOCOLS, httpProtocol } from './http/protocols.js';
+import { HTTP_SCHEMES, httpScheme } from './http/protocols.js';
 import type { WireLog } from './http/wire-entry.js';
 import { simulatedTarget } from './sim-target.js';
 import { parseSimSpec, type SimSpec } from './sim-spec.js';
@@ -31,7 +31,7 @@ export interface TargetDeps {
 /** Shows the point of the tool: a product's own template and instructions around DeepSeek V3's tokenizer. */
 export const DEFAULT_TARGET = 'sim:deepseek-v3?template=house&system=1400&seed=7';
 
-export const TARGET_SCHEMES = ['sim', 'tokenizer', ...HTTP_PROTOCOLS.map((p) => p.scheme)] as const;
+export const TARGET_SCHEMES = ['sim', 'tokenizer', ...HTTP_SCHEMES.map((s) => s.scheme)] as const;
 
 /** The one switch from a target id (`scheme:rest`) to its adapter. */
 export async function createTarget(id: string, deps: TargetDeps): Promise<Target> {
@@ -44,8 +44,8 @@ export async function createTarget(id: string, deps: TargetDeps): Promise<Target
     case 'tokenizer':
       return createTokenizerTarget(id, rest, deps);
     default: {
-      const protocol = httpProtocol(scheme);
-      if (protocol) return createHttpTarget(id, protocol, rest, { cwd: deps.cwd, env: deps.env, options: deps.http, wire: deps.wire });
+      const http = httpScheme(scheme);
+      if (http) return createHttpTarget(id, http, rest, { cwd: deps.cwd, env: deps.env, options: deps.http, wire: deps.wire });
       throw new UserError(
         `unknown target "${id}"; expected ${TARGET_SCHEMES.map((s) => `${s}:…`).join(' or ')} (e.g. sim:deepseek-v3 or tokenizer:./tokenizer.json)`,
       );

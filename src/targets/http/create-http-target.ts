@@ -5,8 +5,7 @@ import type { Target } from '../target.js';
 import { createDispatcher } from './dispatcher.js';
 import { httpTarget } from './executor.js';
 import { HTTP_DEFAULTS, type HttpTargetOptions } from './http-options.js';
-import type { Protocol } from './protocol.js';
-import { DEFAULT_BASE_URLS } from './protocols.js';
+import type { HttpScheme } from './protocols.js';
 import { ResponseCache } from './response-cache.js';
 import { DEFAULT_RETRY_POLICY } from './retry.js';
 import type { WireLog } from './wire-entry.js';
@@ -24,10 +23,10 @@ export function httpCacheDir(env: NodeJS.ProcessEnv): string {
 }
 
 /** `scheme:<baseURL>` with the user's options and environment, as a target on the one executor. */
-export function createHttpTarget(id: string, protocol: Protocol, rest: string, deps: HttpTargetDeps): Target {
+export function createHttpTarget(id: string, scheme: HttpScheme, rest: string, deps: HttpTargetDeps): Target {
   const options = deps.options ?? {};
-  const baseUrl = rest || DEFAULT_BASE_URLS[protocol.scheme];
-  if (!baseUrl) throw new UserError(`${id}: give the API's base URL, e.g. ${protocol.scheme}:https://host/v1`);
+  const { protocol, baseUrl } = scheme.create(rest);
+  if (!baseUrl) throw new UserError(`${id}: give the API's base URL, e.g. ${scheme.scheme}:https://host/v1`);
   let parsed: URL;
   try {
     parsed = new URL(baseUrl);
@@ -36,7 +35,7 @@ export function createHttpTarget(id: string, protocol: Protocol, rest: string, d
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UserError(`${id}: the base URL must be http or https`);
   if (parsed.username || parsed.password) throw new UserError(`${id}: put credentials in an environment variable, not in the URL`);
-  if (protocol.scheme.startsWith('openai') && !options.model) throw new UserError(`${id}: an OpenAI-compatible target needs --model`);
+  if (scheme.needsModel && !options.model) throw new UserError(`${id}: give the model name with --model`);
 
   const keyEnv = options.apiKeyEnv ?? protocol.keyEnv;
   const apiKey = keyEnv ? deps.env[keyEnv] || undefined : undefined;

@@ -1,15 +1,23 @@
 import { openaiChatProtocol, openaiCompletionsProtocol } from './openai.js';
 import type { Protocol } from './protocol.js';
 
-/** Every HTTP protocol by its target scheme; `createTarget` sends any of these schemes to the executor. */
-export const HTTP_PROTOCOLS: readonly Protocol[] = [openaiChatProtocol, openaiCompletionsProtocol];
+/** One target scheme served by the executor: how the rest of a target id becomes a protocol and a base URL. */
+export interface HttpScheme {
+  scheme: string;
+  /** `rest` is what follows `scheme:` in the target id; it may carry protocol settings besides the URL. */
+  create(rest: string): { protocol: Protocol; baseUrl: string };
+  /** The protocol cannot form a request without `--model`. */
+  needsModel?: boolean;
+}
 
-/** Base URL used when a target names only its scheme, e.g. `openai:`. */
-export const DEFAULT_BASE_URLS: Record<string, string> = {
-  openai: 'https://api.openai.com/v1',
-  'openai-completions': 'https://api.openai.com/v1',
-};
+const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
-export function httpProtocol(scheme: string): Protocol | undefined {
-  return HTTP_PROTOCOLS.find((p) => p.scheme === scheme);
+/** Every scheme `createTarget` sends to the executor. */
+export const HTTP_SCHEMES: readonly HttpScheme[] = [
+  { scheme: 'openai', needsModel: true, create: (rest) => ({ protocol: openaiChatProtocol, baseUrl: rest || OPENAI_BASE_URL }) },
+  { scheme: 'openai-completions', needsModel: true, create: (rest) => ({ protocol: openaiCompletionsProtocol, baseUrl: rest || OPENAI_BASE_URL }) },
+];
+
+export function httpScheme(scheme: string): HttpScheme | undefined {
+  return HTTP_SCHEMES.find((s) => s.scheme === scheme);
 }
