@@ -154,9 +154,14 @@ export function byteKey(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
-/** Added tokens as the loader knows them; without structure, the special tokens stand in. */
-export function addedTokensOf(tokenizer: Tokenizer): readonly AddedToken[] {
-  return tokenizer.structure?.addedTokens ?? tokenizer.specialTokens.map((t) => ({ id: t.id, content: t.content, special: true }));
+/**
+ * Added tokens as the loader knows them; without structure, the special tokens stand in. With
+ * `specialOnly`, only special tokens count, so a side with structure compares fairly to one without.
+ */
+export function addedTokensOf(tokenizer: Tokenizer, specialOnly = false): readonly AddedToken[] {
+  const added = tokenizer.structure?.addedTokens;
+  if (added) return specialOnly ? added.filter((t) => t.special) : added;
+  return tokenizer.specialTokens.map((t) => ({ id: t.id, content: t.content, special: true }));
 }
 
 /** Byte keys of every id (undefined where the id is unused), and which ids are added tokens. */
@@ -165,13 +170,13 @@ export interface VocabularyView {
   addedIds: ReadonlySet<number>;
 }
 
-export function vocabularyView(tokenizer: Tokenizer): VocabularyView {
+export function vocabularyView(tokenizer: Tokenizer, added: readonly AddedToken[] = addedTokensOf(tokenizer)): VocabularyView {
   const keys: (string | undefined)[] = new Array(tokenizer.vocabSize);
   for (let id = 0; id < tokenizer.vocabSize; id++) {
     const bytes = tokenizer.tokenBytes(id);
     if (bytes) keys[id] = byteKey(bytes);
   }
-  return { keys, addedIds: new Set(addedTokensOf(tokenizer).map((t) => t.id)) };
+  return { keys, addedIds: new Set(added.map((t) => t.id)) };
 }
 
 /** The distinct byte strings of the model's own vocabulary, added tokens left out. */
@@ -406,8 +411,11 @@ export interface CompareOptions {
 
 export function compareTokenizers(a: Tokenizer, b: Tokenizer, options: CompareOptions = {}): Comparison {
   const labels = options.labels ?? { a: 'A', b: 'B' };
-  const viewA = vocabularyView(a);
-  const viewB = vocabularyView(b);
+  const specialOnly = !a.structure?.addedTokens || !b.structure?.addedTokens;
+  const addedA = addedTokensOf(a, specialOnly);
+  const addedB = addedTokensOf(b, specialOnly);
+  const viewA = vocabularyView(a, addedA);
+  const viewB = vocabularyView(b, addedB);
   const baseA = baseKeys(viewA);
   const baseB = baseKeys(viewB);
   const allA = new Set(viewA.keys.filter((k) => k !== undefined));
@@ -421,7 +429,7 @@ export function compareTokenizers(a: Tokenizer, b: Tokenizer, options: CompareOp
   const merges = mergesA && mergesB ? compareMerges(mergesA, mergesB) : undefined;
   const normalizerEqual = structureEqual(a, b, 'normalizer');
   const preTokenizerEqual = structureEqual(a, b, 'preTokenizer');
-  const addedTokens = diffAddedTokens(addedTokensOf(a), addedTokensOf(b));
+  const addedTokens = diffAddedTokens(addedA, addedB);
   const encoding = compareEncodings(a, b, viewA, viewB);
 
   // The base is the side the other contains, counting added tokens too: a loader may file one token

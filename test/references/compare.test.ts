@@ -29,6 +29,19 @@ describe('compareTokenizers on real tokenizers', () => {
     expect(reversed.base).toBe('b');
   });
 
+  it('still compares when one loader exposes no structure, counting only special tokens as added', async () => {
+    const [qwen25, qwen3] = await Promise.all([realTokenizer('qwen2.5'), realTokenizer('qwen3')]);
+    const bare: Tokenizer = { ...qwen3, structure: undefined };
+    const result = compareTokenizers(qwen25, bare);
+    expect(result.merges).toBeUndefined();
+    expect(result.preTokenizerEqual).toBeUndefined();
+    expect(result.verdict).toBe('derived');
+    expect(result.base).toBe('a');
+    // Qwen3's plain added tokens (<think> and the like) now look like vocabulary.
+    expect(result.delta).toMatchObject({ vocabularyAdded: 4, vocabularyRemoved: 0, idsChanged: 0 });
+    expect(result.addedTokens.onlyA).toEqual([]);
+  });
+
   it('finds Llama 3 and Gemma 3 unrelated', async () => {
     const [llama3, gemma3] = await Promise.all([realTokenizer('llama3'), realTokenizer('gemma3')]);
     const result = compareTokenizers(llama3, gemma3);
