@@ -77,13 +77,32 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   program
     .command('identify')
     .description('Tell which indexed tokenizer a target uses, from the prompt tokens it bills')
-    .argument('[target]', 'sim:<refId>[?template=…&system=…] or tokenizer:<path> (default: a simulated "house model" API)')
+    .argument('[target]', 'sim:<refId>[?template=…&system=…], tokenizer:<path> or openai:<baseURL> (default: a simulated "house model" API)')
     .option('--json', 'print the verdict as JSON')
     .option('--out <dir>', 'where runs are written, one directory each', 'tokprint-runs')
     .option('--max-queries <n>', 'most requests to send (default 6)')
     .option('--max-prompt-tokens <n>', 'most prompt tokens to spend in all (default 30000)')
     .option('--seed <n>', 'seed for choosing probes (default 1)')
+    .option('--model <name>', 'model name to ask an HTTP target for (openai:…)')
+    .option('--api-key-env <NAME>', "environment variable holding the API key (default: the API's usual one, e.g. OPENAI_API_KEY)")
+    .option('--retries <n>', 'retries of a failed request, with backoff honouring Retry-After; 0 turns them off (default 4)')
+    .option('--timeout <seconds>', 'time allowed for one attempt (default 60)')
+    .option('--concurrency <n>', 'requests in flight at once per provider and key (default 4)')
+    .option('--rate <per-second>', 'requests started per second per provider and key, at most (default 5)')
+    .option('--ca-file <path>', 'extra trusted CA certificates (PEM), e.g. for a corporate proxy')
+    .option('--no-cache', 'send every request even when the same one has a cached answer')
+    .option('--stream', 'ask for streamed answers (usage from the final chunk, chunk texts recorded)')
+    .option('--logprobs <n>', 'ask for logprob tokens with n top alternatives')
+    .option('--resume <run>', 'continue a killed run from its directory, re-sending nothing it already has an answer for')
+    .option('--dry-run', 'list the planned requests and their worst-case prompt-token cost, and send nothing')
     .action(lazy(() => import('./actions/identify.js')));
+
+  program
+    .command('rescore')
+    .description("Score a run's recorded answers again against the current index, sending nothing")
+    .argument('<run>', 'a run directory written by tokprint identify')
+    .option('--json', 'print the verdict as JSON')
+    .action(lazy(() => import('./actions/rescore.js')));
 
   program
     .command('compare')

@@ -1,0 +1,96 @@
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createTokenizer } from '../../references/formats/index.js';
+import { dryRunPlan, dryRunText } from '../../report/dry-run-plan.js';
+import { appendRunLine, createRunDir, RUN_FILES, writeRunJson } from '../../report/run-dir.js';
+import { RunRecord, type RecordEntry, type RunConfig } from '../../report/run-record.js';
+import { verdictJson } from '../../report/verdict-json.js';
+import { verdictText } from '../../report/verdict-text.js';
+import { identify, type Budget } from '../../scoring/identify.js';
+import type { CountIndex } from '../../signatures/count-index.js';
+import { createTarget, type TargetDeps } from '../../targets/create-target.js';
+import type { HttpTargetOptions } from '../../targets/http/http-options.js';
+import type { WireEntry } from '../../targets/http/wire-entry.js';
+import { resumableTarget } from '../../targets/resumable-target.js';
+import { UserError } from '../../util/errors.js';
+import { seededRng } from '../../util/rng.js';
+import type { CliIo } from '../io.js';
+
+export interface RunRequest {
+  /** A new run of this target, or the run directory of a killed run to continue. */
+  start: { target: string; budget: Budget; seed: number; http: HttpTargetOptions; out: string } | { resume: string };
+  json: boolean;
+  dryRun: boolean;
+}
+
+/**
+ * An identify run with a full record: the config first, each exchange before it is used, the
+ * verdict beside it and a digest last. A resumed run answers the requests it already has from the
+ * record and goes live only after them.
+ */
+export async function runIdentify(io: CliIo, request: RunRequest, index: CountIndex, reference: TargetDeps['reference']): Promise<number> {
+  let previous: { record: RunRecord; entries: RecordEntry[] } | undefined;
+  let config: Omit<RunConfig, 'description'>;
+  if ('resume' in request.start) {
+    previous = RunRecord.reopen(resolve(io.cwd, request.start.resume));
+    config = (previous.entries[0] as Extract<RecordEntry, { kind: 'config' }>).config;
+  } else {
+    const { target, budget, seed, http } = request.start;
+    config = { target, budget, seed, http: http as Record<string, unknown>, probes: index.probes.length, references: index.references.length };
+  }
+
+  let record: RunRecord | undefined = previous?.record;
+  const target = await createTarget(config.target, {
+    cwd: io.cwd,
+    env: io.env,
+    reference,
+    http: config.http as HttpTargetOptions | undefined,
+    wire: { append: (entry: WireEntry) => record?.append(entry) },
+  });
+
+  if (request.dryRun) {
+    const tokenizers = await Promise.all(index.references.map(async (r) => {
+      const { entry, files } = await reference(r.id);
+      return createTokenizer(entry.format, files, entry.tiktoken);
+    }));
+    const plan = dryRunPlan({
+      target: config.target,
+      description: target.description,
+      budget: config.budget,
+      countFrame: (text) => Math.max(...tokenizers.map((t) => t.encode(text).length)),
+    });
+    io.stdout(request.json ? JSON.stringify({ dryRun: plan }) + '\n' : dryRunText(plan));
+    return 0;
+  }
+
+  const fullConfig: RunConfig = { ...config, description: target.description };
+  const run = previous ? previous.record.dir : createRunDir(resolve(io.cwd, (request.start as { out: string }).out), config.target, new Date());
+  record ??= RunRecord.create(run, fullConfig);
+  const recorded = previous?.entries ?? [];
+  const observed = new Set(recorded.flatMap((e) => (e.kind === 'observation' ? [e.seq] : [])));
+  // observations.jsonl is derived: rebuilt from the record so a kill between the two writes leaves no gap
+  if (previous) writeFileSync(join(run, RUN_FILES.observations), recorded.flatMap((e) => (e.kind === 'observation' ? [JSON.stringify({ seq: e.seq, probes: e.probes, promptTokens: e.promptTokens }) + '\n'] : [])).join(''));
+
+  let result;
+  try {
+    result = await identify({
+      target: resumableTarget(target, record, recorded),
+      index,
+      budget: config.budget,
+      rng: seededRng(config.seed),
+      onObservation: (observation, stratum) => {
+        if (observed.has(observation.seq)) return;
+        record!.append({ kind: 'observation', ...observation, stratum });
+        appendRunLine(run, RUN_FILES.observations, observation);
+      },
+    });
+  } catch (error) {
+    if (error instanceof UserError) throw new UserError(`${error.message}; the run so far is in ${run}: continue it with tokprint identify --resume ${run}`, { exitCode: error.exitCode });
+    throw error;
+  }
+  const json = verdictJson(result, { run, target: config.target });
+  writeRunJson(run, RUN_FILES.verdict, json);
+  record.close();
+  io.stdout(request.json ? JSON.stringify(json) + '\n' : verdictText(result, { run, target: config.target, description: target.description }));
+  return result.verdict.status === 'inconclusive' ? 1 : 0;
+}

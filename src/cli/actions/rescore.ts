@@ -1,0 +1,42 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { committedIndexDir, loadCatalog } from '../../references/catalog.js';
+import { RUN_FILES } from '../../report/run-dir.js';
+import { digestProblem, readEntries, type RecordEntry } from '../../report/run-record.js';
+import { verdictJson } from '../../report/verdict-json.js';
+import { verdictText } from '../../report/verdict-text.js';
+import type { IdentifyResult } from '../../scoring/identify.js';
+import { rescore } from '../../report/rescore.js';
+import { probePoolDir } from '../../signatures/index-section.js';
+import { loadCountIndex } from '../../signatures/load-count-index.js';
+import { UserError } from '../../util/errors.js';
+import type { CliIo } from '../io.js';
+
+export interface RescoreOptions {
+  json?: boolean;
+}
+
+/** `tokprint rescore <run>`: the verdict from a run's recorded answers against today's index, offline. */
+export default async function rescoreAction(io: CliIo, runDir: string, options: RescoreOptions): Promise<number> {
+  const run = resolve(io.cwd, runDir);
+  const path = join(run, RUN_FILES.transcript);
+  if (!existsSync(path)) throw new UserError(`${run} is not a tokprint run: it has no ${RUN_FILES.transcript}`);
+  const { entries } = readEntries(path);
+  const config = entries[0]?.kind === 'config' ? entries[0].config : undefined;
+  if (!config) throw new UserError(`${path} does not open with the run's config`);
+  const problem = digestProblem(path);
+  if (problem) io.stderr(`tokprint: warning: ${problem}; scoring the answers it has\n`);
+
+  const seen = new Set<number>();
+  const observations = entries.flatMap((e: RecordEntry) => (e.kind === 'observation' && !seen.has(e.seq) && seen.add(e.seq) ? [e as typeof e & { stratum: 'frame' }] : []));
+  if (!observations.length) throw new UserError(`${path} holds no answered request to score`);
+
+  const catalog = await loadCatalog({ env: io.env });
+  const index = await loadCountIndex({ indexDir: committedIndexDir(), poolDir: probePoolDir(), facts: catalog.entries.map(({ entry }) => entry) });
+  const verdictPath = join(run, RUN_FILES.verdict);
+  const recordedStop = existsSync(verdictPath) ? (JSON.parse(readFileSync(verdictPath, 'utf8')).stop as IdentifyResult['stop']) : 'max-queries';
+  const result = rescore(observations, index, recordedStop);
+  const json = verdictJson(result, { run, target: config.target });
+  io.stdout(options.json ? JSON.stringify(json) + '\n' : verdictText(result, { run, target: config.target, description: config.description }));
+  return result.verdict.status === 'inconclusive' ? 1 : 0;
+}

@@ -1,0 +1,108 @@
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WireEntry } from '../targets/http/wire-entry.js';
+import type { TranscriptEntry } from '../targets/transcript.js';
+import type { TargetResponse } from '../targets/target.js';
+import { UserError } from '../util/errors.js';
+import { sha256Hex } from '../util/hash.js';
+import { RUN_FILES, writeRunJson } from './run-dir.js';
+
+/** What a run was asked to do: enough to continue it or re-score it later. Never holds a key. */
+export interface RunConfig {
+  target: string;
+  description: string;
+  budget: { maxQueries: number; maxPromptTokens: number };
+  seed: number;
+  /** HTTP target options as given (the key's variable name, never its value). */
+  http?: Record<string, unknown>;
+  probes: number;
+  references: number;
+}
+
+export type RecordEntry =
+  | { kind: 'config'; at: string; config: RunConfig }
+  | (TranscriptEntry & { kind: 'request' | 'error' })
+  /** A target's whole answer, so a resumed run can use it again exactly as it was used. */
+  | ({ kind: 'response'; seq: number; at: string; target: string } & TargetResponse)
+  | { kind: 'observation'; seq: number; probes: string[]; promptTokens: number; stratum: string }
+  | { kind: 'resumed'; at: string; answered: number }
+  | WireEntry
+  | { kind: 'digest'; at: string; algorithm: 'sha256'; lines: number; sha256: string };
+
+/**
+ * The run's JSONL transcript: opens with the config, closes with a sha256 digest of every line before
+ * it. Each line is written and synced to disk before the caller goes on, so a killed run loses at most
+ * the line it was writing.
+ */
+export class RunRecord {
+  private fd: number;
+
+  private constructor(
+    readonly dir: string,
+    readonly path: string,
+  ) {
+    this.fd = openSync(path, 'a');
+  }
+
+  static create(dir: string, config: RunConfig, now: Date = new Date()): RunRecord {
+    writeRunJson(dir, RUN_FILES.config, config);
+    const record = new RunRecord(dir, join(dir, RUN_FILES.transcript));
+    record.append({ kind: 'config', at: now.toISOString(), config });
+    return record;
+  }
+
+  /** Reopens a killed run's transcript for appending, after dropping a last line cut off mid-write. */
+  static reopen(dir: string): { record: RunRecord; entries: RecordEntry[] } {
+    const path = join(dir, RUN_FILES.transcript);
+    if (!existsSync(path)) throw new UserError(`${dir} is not a tokprint run: it has no ${RUN_FILES.transcript}`);
+    const { entries, validBytes } = readEntries(path);
+    if (entries[0]?.kind !== 'config') throw new UserError(`${path} does not open with the run's config`);
+    if (entries.some((e) => e.kind === 'digest')) throw new UserError(`${dir} is a finished run; re-score it with tokprint rescore`);
+    truncateSync(path, validBytes);
+    return { record: new RunRecord(dir, path), entries };
+  }
+
+  append(entry: RecordEntry | TranscriptEntry): void {
+    writeSync(this.fd, JSON.stringify(entry) + '\n');
+    fsyncSync(this.fd);
+  }
+
+  /** Seals the transcript with the digest of everything in it. */
+  close(now: Date = new Date()): void {
+    const bytes = readFileSync(this.path);
+    const lines = bytes.toString('utf8').split('\n').length - 1;
+    this.append({ kind: 'digest', at: now.toISOString(), algorithm: 'sha256', lines, sha256: sha256Hex(bytes) });
+    closeSync(this.fd);
+  }
+}
+
+/** Every whole line of a transcript; a trailing line without its newline (a write cut off) is left out. */
+export function readEntries(path: string): { entries: RecordEntry[]; validBytes: number } {
+  const bytes = readFileSync(path);
+  const end = bytes.lastIndexOf(0x0a) + 1;
+  const text = bytes.subarray(0, end).toString('utf8');
+  const entries = text.split('\n').filter(Boolean).map((line, i) => {
+    try {
+      return JSON.parse(line) as RecordEntry;
+    } catch {
+      throw new UserError(`${path}: line ${i + 1} is not JSON`);
+    }
+  });
+  return { entries, validBytes: end };
+}
+
+/** Checks a finished transcript's digest: `undefined` when it is sealed and intact, else why not. */
+export function digestProblem(path: string): string | undefined {
+  const bytes = readFileSync(path);
+  const text = bytes.toString('utf8');
+  const lastStart = text.lastIndexOf('\n', text.length - 2) + 1;
+  let last: RecordEntry;
+  try {
+    last = JSON.parse(text.slice(lastStart));
+  } catch {
+    return 'the transcript has no digest (the run did not finish)';
+  }
+  if (last.kind !== 'digest') return 'the transcript has no digest (the run did not finish)';
+  const body = bytes.subarray(0, Buffer.byteLength(text.slice(0, lastStart)));
+  return sha256Hex(body) === last.sha256 ? undefined : 'the transcript does not match its digest';
+}

@@ -1,0 +1,49 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { RecordEntry, RunRecord } from '../report/run-record.js';
+import { UserError } from '../util/errors.js';
+import type { Target, TargetRequest, TargetResponse } from './target.js';
+
+/**
+ * Wraps a target for a run with a record: requests that already have a recorded answer (from a
+ * killed run being resumed) are answered from the record in order and never sent again; every other
+ * request is recorded before it is sent and its answer before it is used.
+ */
+export function resumableTarget(target: Target, record: Pick<RunRecord, 'append'>, recorded: readonly RecordEntry[] = [], now: () => Date = () => new Date()): Target {
+  const requests = new Map<number, TargetRequest>();
+  const answers = new Map<number, TargetResponse>();
+  for (const entry of recorded) {
+    if (entry.kind === 'request') requests.set(entry.seq, entry.request);
+    if (entry.kind === 'response' && !answers.has(entry.seq)) {
+      const { kind: _kind, seq: _seq, at: _at, target: _target, ...response } = entry;
+      answers.set(entry.seq, response);
+    }
+  }
+  let seq = 0;
+  let live = false;
+  return {
+    id: target.id,
+    description: target.description,
+    async send(request) {
+      const n = ++seq;
+      const answer = answers.get(n);
+      if (answer && !live) {
+        if (!isDeepStrictEqual(JSON.parse(JSON.stringify(request)), requests.get(n))) {
+          throw new UserError(`request ${n} differs from the one recorded in the run, so the run cannot be resumed (did the index or the options change?)`);
+        }
+        return answer;
+      }
+      if (!live && answers.size) record.append({ kind: 'resumed', at: now().toISOString(), answered: n - 1 });
+      live = true;
+      record.append({ kind: 'request', seq: n, at: now().toISOString(), target: target.id, request });
+      let response: TargetResponse;
+      try {
+        response = await target.send(request);
+      } catch (error) {
+        record.append({ kind: 'error', seq: n, at: now().toISOString(), target: target.id, message: (error as Error).message });
+        throw error;
+      }
+      record.append({ kind: 'response', seq: n, at: now().toISOString(), target: target.id, ...response });
+      return response;
+    },
+  };
+}
