@@ -1,0 +1,152 @@
+import type { LogprobToken, TargetRequest, TargetResponse } from '../target.js';
+import { ProtocolError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
+import { readSettings, requireModel } from './protocol-settings.js';
+import {
+  arrayField,
+  conversation,
+  countField,
+  describe,
+  eventJson,
+  isObject,
+  objectField,
+  optionalCountField,
+  replyObject,
+  systemText,
+  type JsonObject,
+} from './reply-fields.js';
+
+export const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com';
+
+/** `countTokens` is free and exact; `generateContent` bills a short reply and is the only way to logprobs and chunks. */
+export type GeminiCountWay = 'countTokens' | 'generateContent';
+
+export interface GeminiSettings {
+  count?: GeminiCountWay;
+  /** The API version path segment. */
+  apiVersion?: 'v1beta' | 'v1';
+}
+
+type Parsed = Omit<TargetResponse, 'latencyMs' | 'raw'>;
+
+/** Top candidates asked for with logprobs; the chosen token is what is read, the alternatives are not used. */
+const TOP_LOGPROBS = 1;
+
+/** The Gemini API: contents with `user`/`model` roles and the system prompt as `systemInstruction`. */
+export function geminiProtocol(settings: GeminiSettings = {}): Protocol & { baseUrl: string } {
+  const wayFor = (request: TargetRequest): GeminiCountWay =>
+    request.wantChunks || request.wantLogprobs ? 'generateContent' : settings.count ?? 'countTokens';
+  const version = settings.apiVersion ?? 'v1beta';
+  return {
+    scheme: 'gemini',
+    keyEnv: 'GEMINI_API_KEY',
+    baseUrl: GEMINI_BASE_URL,
+    authHeaders: (apiKey) => ({ 'x-goog-api-key': apiKey }),
+    call(request: TargetRequest, options: ProtocolOptions): HttpCall {
+      const model = modelName(requireModel('gemini', options.model));
+      const contents = conversation(request.messages).map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', parts: [{ text: m.content }] }));
+      const system = systemText(request.messages);
+      const systemInstruction = system === undefined ? {} : { systemInstruction: { parts: [{ text: system }] } };
+      if (wayFor(request) === 'countTokens') {
+        // A system instruction can only be counted inside a whole generateContentRequest.
+        const body = system === undefined ? { contents } : { generateContentRequest: { model, contents, ...systemInstruction } };
+        return { method: 'POST', path: `${version}/${model}:countTokens`, body };
+      }
+      const generationConfig = {
+        maxOutputTokens: request.maxOutputTokens ?? 1,
+        ...(request.wantLogprobs && { responseLogprobs: true, logprobs: TOP_LOGPROBS }),
+      };
+      const body = { contents, ...systemInstruction, generationConfig };
+      if (request.wantChunks) return { method: 'POST', path: `${version}/${model}:streamGenerateContent`, query: { alt: 'sse' }, body, stream: true };
+      return { method: 'POST', path: `${version}/${model}:generateContent`, body };
+    },
+    parse(reply: HttpReply, request: TargetRequest): Parsed {
+      if (wayFor(request) === 'countTokens') return parseCount(replyObject(reply, 'gemini'));
+      if (reply.events) return parseStream(reply);
+      return fromResponses([replyObject(reply, 'gemini')], undefined);
+    },
+  };
+}
+
+export function geminiSettings(given: Readonly<Record<string, string>> | undefined): GeminiSettings {
+  const read = readSettings('gemini', given, { count: ['countTokens', 'generateContent'], api_version: ['v1beta', 'v1'] });
+  return { ...(read.count && { count: read.count as GeminiCountWay }), ...(read.api_version && { apiVersion: read.api_version as 'v1beta' | 'v1' }) };
+}
+
+/** `gemini-2.5-flash` and `models/gemini-2.5-flash` name the same model; a tuned model keeps its own prefix. */
+function modelName(model: string): string {
+  return model.includes('/') ? model : `models/${model}`;
+}
+
+function parseCount(body: JsonObject): Parsed {
+  const promptTokens = countField(body, 'totalTokens', 'countTokens');
+  const cachedTokens = optionalCountField(body, 'cachedContentTokenCount', 'countTokens');
+  return {
+    usage: { promptTokens, ...(cachedTokens && { cachedTokens }) },
+    ...(body.promptTokensDetails !== undefined && { metadata: { promptTokensDetails: body.promptTokensDetails } }),
+  };
+}
+
+/** Each streamed event is a whole GenerateContentResponse holding the next stretch of text. */
+function parseStream(reply: HttpReply): Parsed {
+  const responses = (reply.events ?? []).filter((e) => e.data.trim() !== '').map((e) => eventJson(e.data, 'gemini'));
+  if (!responses.length) throw new ProtocolError('gemini: the stream has no events');
+  return fromResponses(responses, reply.complete !== false);
+}
+
+function fromResponses(responses: JsonObject[], streamComplete: boolean | undefined): Parsed {
+  const chunks: string[] = [];
+  const logprobTokens: LogprobToken[] = [];
+  const logprobTokenIds: number[] = [];
+  let finishReason: unknown;
+  let sawLogprobs = false;
+  for (const response of responses) {
+    const candidate = Array.isArray(response.candidates) ? response.candidates[0] : undefined;
+    if (candidate === undefined) continue;
+    if (!isObject(candidate)) throw new ProtocolError(`gemini: a candidate should be an object, got ${describe(candidate)}`);
+    if (candidate.finishReason !== undefined) finishReason = candidate.finishReason;
+    const parts = isObject(candidate.content) && Array.isArray(candidate.content.parts) ? candidate.content.parts : [];
+    // Thought summaries are parts too; only the answer's text is the reply.
+    chunks.push(parts.filter((p) => isObject(p) && typeof p.text === 'string' && p.thought !== true).map((p) => (p as JsonObject).text as string).join(''));
+    if (candidate.logprobsResult !== undefined) {
+      sawLogprobs = true;
+      for (const chosen of arrayField(objectField(candidate, 'logprobsResult', 'candidate'), 'chosenCandidates', 'logprobsResult')) {
+        if (!isObject(chosen) || typeof chosen.token !== 'string' || typeof chosen.logProbability !== 'number') {
+          throw new ProtocolError(`gemini: a chosen candidate should be {token, tokenId, logProbability}, got ${describe(chosen)}`);
+        }
+        logprobTokens.push({ token: chosen.token, logprob: chosen.logProbability });
+        if (Number.isInteger(chosen.tokenId)) logprobTokenIds.push(chosen.tokenId as number);
+      }
+    }
+  }
+  // Usage is cumulative; the last response that carries it is the whole request's.
+  const last = [...responses].reverse().find((r) => r.usageMetadata !== undefined);
+  if (!last) throw new ProtocolError('gemini: the answer has no usageMetadata');
+  const usage = objectField(last, 'usageMetadata', 'response');
+  const promptTokens = countField(usage, 'promptTokenCount', 'usageMetadata');
+  // Zero counts are left out of the JSON, so a missing output count is zero.
+  const candidatesTokens = optionalCountField(usage, 'candidatesTokenCount', 'usageMetadata') ?? 0;
+  const thoughtsTokens = optionalCountField(usage, 'thoughtsTokenCount', 'usageMetadata') ?? 0;
+  const totalTokens = optionalCountField(usage, 'totalTokenCount', 'usageMetadata');
+  const cachedTokens = optionalCountField(usage, 'cachedContentTokenCount', 'usageMetadata');
+  return {
+    usage: {
+      promptTokens,
+      // Thinking is billed as output, as OpenAI's completion_tokens counts reasoning.
+      completionTokens: candidatesTokens + thoughtsTokens,
+      totalTokens: totalTokens ?? promptTokens + candidatesTokens + thoughtsTokens,
+      ...(cachedTokens && { cachedTokens }),
+    },
+    text: chunks.join(''),
+    ...(streamComplete !== undefined && { chunks: chunks.filter((c) => c !== '') }),
+    ...(sawLogprobs && { logprobTokens }),
+    metadata: {
+      model: last.modelVersion,
+      responseId: last.responseId,
+      finishReason: finishReason ?? null,
+      candidatesTokenCount: candidatesTokens,
+      thoughtsTokenCount: thoughtsTokens,
+      ...(logprobTokenIds.length > 0 && { logprobTokenIds }),
+      ...(streamComplete !== undefined && { streamComplete }),
+    },
+  };
+}

@@ -1,0 +1,145 @@
+import type { Tokenizer } from '../../src/references/tokenizer.js';
+import { CHAT_TEMPLATES } from '../../src/targets/chat-templates.js';
+import type { ChatMessage } from '../../src/targets/target.js';
+import { startJsonServer, type JsonServer, type ReceivedRequest, type ServerAnswer } from './generic-json-server.js';
+
+/**
+ * A loopback stand-in for the Gemini API: `models/{model}:countTokens`, `:generateContent` and
+ * `:streamGenerateContent?alt=sse`, with its field names, its validation and `google.rpc` error shape,
+ * counting with a real tokenizer over the Gemma chat layout (system instruction folded into the first turn).
+ */
+export interface GeminiServerOptions {
+  tokenizer: Tokenizer;
+  apiKey: string;
+  models: string[];
+  reply?: string;
+  /** Tokens the model "thinks" before answering, reported as thoughtsTokenCount. */
+  thoughtsTokens?: number;
+}
+
+/** What the server counts: the conversation as Gemma's template lays it out. */
+export function geminiRenderForCounting(system: string | undefined, contents: readonly { role: string; text: string }[]): string {
+  const messages: ChatMessage[] = [
+    ...(system === undefined ? [] : [{ role: 'system' as const, content: system }]),
+    ...contents.map((c) => ({ role: c.role === 'model' ? ('assistant' as const) : ('user' as const), content: c.text })),
+  ];
+  return CHAT_TEMPLATES.gemma.render(messages);
+}
+
+export async function startGeminiServer(options: GeminiServerOptions): Promise<JsonServer> {
+  const { tokenizer } = options;
+  const replyIds = tokenizer.encode(options.reply ?? 'OK. I have read your message.');
+  return startJsonServer((request) => {
+    const refused = checkKey(request, options.apiKey);
+    if (refused) return refused;
+    const route = /^\/v1beta\/models\/([^/:]+):(countTokens|generateContent|streamGenerateContent)$/.exec(request.path);
+    if (request.method !== 'POST' || !route) return rpcError(404, 'NOT_FOUND', `Requested entity was not found.`);
+    const [, model, method] = route;
+    if (!options.models.includes(model)) return rpcError(404, 'NOT_FOUND', `models/${model} is not found for API version v1beta, or is not supported for ${method}.`);
+    const body = request.json;
+    if (!isObject(body)) return rpcError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.');
+
+    let generate: Record<string, unknown> = body;
+    if (method === 'countTokens' && body.generateContentRequest !== undefined) {
+      if (body.contents !== undefined) return rpcError(400, 'INVALID_ARGUMENT', 'contents and generate_content_request cannot both be set.');
+      if (!isObject(body.generateContentRequest)) return rpcError(400, 'INVALID_ARGUMENT', 'Invalid generate_content_request.');
+      generate = body.generateContentRequest;
+      if (generate.model !== `models/${model}`) return rpcError(400, 'INVALID_ARGUMENT', '* CountTokensRequest.generate_content_request.model: model is required and must match the request path');
+    }
+    const read = readContents(generate);
+    if (typeof read === 'string') return rpcError(400, 'INVALID_ARGUMENT', read);
+    const promptTokens = tokenizer.encode(geminiRenderForCounting(read.system, read.contents)).length;
+    const details = [{ modality: 'TEXT', tokenCount: promptTokens }];
+    if (method === 'countTokens') return { status: 200, json: { totalTokens: promptTokens, promptTokensDetails: details } };
+
+    const config = isObject(generate.generationConfig) ? generate.generationConfig : {};
+    if (config.logprobs !== undefined && config.responseLogprobs !== true) return rpcError(400, 'INVALID_ARGUMENT', 'logprobs is only valid if responseLogprobs is true.');
+    if (config.logprobs !== undefined && !(Number.isInteger(config.logprobs) && (config.logprobs as number) >= 0 && (config.logprobs as number) <= 20)) {
+      return rpcError(400, 'INVALID_ARGUMENT', 'logprobs must be between 0 and 20.');
+    }
+    const thoughts = options.thoughtsTokens ?? 0;
+    const max = typeof config.maxOutputTokens === 'number' ? config.maxOutputTokens : 8192;
+    const out = replyIds.slice(0, Math.max(0, max - thoughts));
+    const finishReason = out.length < replyIds.length ? 'MAX_TOKENS' : 'STOP';
+    const withLogprobs = config.responseLogprobs === true;
+    const responseFor = (ids: number[], offset: number, last: boolean) => ({
+      candidates: [
+        {
+          content: { parts: [{ text: decode(tokenizer, ids) }], role: 'model' },
+          ...(last && { finishReason }),
+          index: 0,
+          ...(withLogprobs && {
+            logprobsResult: {
+              topCandidates: ids.map((id, i) => ({ candidates: [chosen(tokenizer, id, offset + i)] })),
+              chosenCandidates: ids.map((id, i) => chosen(tokenizer, id, offset + i)),
+            },
+          }),
+        },
+      ],
+      usageMetadata: {
+        promptTokenCount: promptTokens,
+        ...(offset + ids.length > 0 && { candidatesTokenCount: offset + ids.length }),
+        totalTokenCount: promptTokens + offset + ids.length + thoughts,
+        promptTokensDetails: details,
+        ...(thoughts > 0 && { thoughtsTokenCount: thoughts }),
+      },
+      modelVersion: model,
+      responseId: 'loopback-response-1',
+    });
+    if (method === 'generateContent') return { status: 200, json: responseFor(out, 0, true) };
+    // Two tokens per event: the real stream sends stretches of text, not single tokens.
+    const events: { data: unknown }[] = [];
+    for (let i = 0; i < out.length; i += 2) events.push({ data: responseFor(out.slice(i, i + 2), i, i + 2 >= out.length) });
+    if (!events.length) events.push({ data: responseFor([], 0, true) });
+    if (request.query.get('alt') !== 'sse') return { status: 200, json: events.map((e) => e.data) };
+    return { status: 200, events };
+  });
+}
+
+function chosen(tokenizer: Tokenizer, id: number, position: number) {
+  return { token: decode(tokenizer, [id]), tokenId: id, logProbability: -0.125 * (position + 1) };
+}
+
+function checkKey(request: ReceivedRequest, apiKey: string): ServerAnswer | undefined {
+  const key = request.headers['x-goog-api-key'] ?? request.query.get('key') ?? undefined;
+  if (key === undefined) {
+    return rpcError(403, 'PERMISSION_DENIED', "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.");
+  }
+  if (key !== apiKey) return rpcError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.');
+  return undefined;
+}
+
+function readContents(request: Record<string, unknown>): { system?: string; contents: { role: string; text: string }[] } | string {
+  if (!Array.isArray(request.contents) || request.contents.length === 0) return '* GenerateContentRequest.contents: contents is not specified';
+  const contents: { role: string; text: string }[] = [];
+  for (const content of request.contents) {
+    if (!isObject(content)) return 'Invalid value at contents: expected an object';
+    const role = content.role ?? 'user';
+    if (role !== 'user' && role !== 'model') return 'Please use a valid role: user, model.';
+    const text = partsText(content.parts);
+    if (text === undefined) return '* GenerateContentRequest.contents.parts: contents.parts must not be empty';
+    contents.push({ role: role as string, text });
+  }
+  if (request.systemInstruction === undefined) return { contents };
+  const system = isObject(request.systemInstruction) ? partsText(request.systemInstruction.parts) : undefined;
+  if (system === undefined) return 'Invalid value at system_instruction: expected {parts: [{text}]}';
+  return { system, contents };
+}
+
+function partsText(parts: unknown): string | undefined {
+  if (!Array.isArray(parts) || parts.length === 0) return undefined;
+  const texts = parts.map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : undefined));
+  return texts.every((t) => t !== undefined) ? texts.join('') : undefined;
+}
+
+function rpcError(code: number, status: string, message: string): ServerAnswer {
+  return { status: code, json: { error: { code, message, status } } };
+}
+
+function decode(tokenizer: Tokenizer, ids: readonly number[]): string {
+  return new TextDecoder().decode(Buffer.concat(ids.map((id) => Buffer.from(tokenizer.tokenBytes(id) ?? new Uint8Array()))));
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
