@@ -28,12 +28,12 @@ export interface DryRunPlan {
 
 /**
  * What `identify` may send, before anything is sent: the bare frame (its text known now), then up to
- * `maxQueries - 1` probe packs chosen from the answers. Each cost is the most any candidate reference
- * tokenizer counts for the text, plus the template allowance.
+ * `maxQueries - 1` probe packs chosen from the answers. Each cost is the most any indexed reference
+ * tokenizer counts for the frame, plus the largest pack, plus the template allowance.
  */
-export function dryRunPlan(input: { target: string; description: string; budget: Budget; countFrame: (text: string) => number }): DryRunPlan {
+export function dryRunPlan(input: { target: string; description: string; budget: Budget; frameTokens: number }): DryRunPlan {
   const frame = frameText([]);
-  const frameCost = input.countFrame(frame) + TEMPLATE_ALLOWANCE;
+  const frameCost = input.frameTokens + TEMPLATE_ALLOWANCE;
   const packCost = frameCost + PACK_TOKENS.max;
   const requests: PlannedRequest[] = [{ n: 1, what: 'bare frame', text: frame, worstCasePromptTokens: frameCost }];
   for (let n = 2; n <= input.budget.maxQueries; n++) {

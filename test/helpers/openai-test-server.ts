@@ -99,6 +99,10 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions): P
     const send = (value: unknown) => res.write(`data: ${JSON.stringify(value)}\n\n`);
     send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] });
     for (const id of output) send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: tokenText(id) }, logprobs: logprobsFor([id]), finish_reason: null }] });
+    if (fault?.kind === 'malformed-json') {
+      res.end('data: {"id": "chatcmpl-broken", "choi\n\ndata: [DONE]\n\n');
+      return;
+    }
     if (fault?.kind === 'cut-stream') {
       // the usage chunk never comes: the connection dies mid-stream
       setTimeout(() => res.socket?.destroy(), 5);

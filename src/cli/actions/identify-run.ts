@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createTokenizer } from '../../references/formats/index.js';
+import { committedIndexDir } from '../../references/catalog.js';
 import { dryRunPlan, dryRunText } from '../../report/dry-run-plan.js';
 import { appendRunLine, createRunDir, RUN_FILES, writeRunJson } from '../../report/run-dir.js';
 import { RunRecord, type RecordEntry, type RunConfig } from '../../report/run-record.js';
@@ -8,6 +8,7 @@ import { verdictJson } from '../../report/verdict-json.js';
 import { verdictText } from '../../report/verdict-text.js';
 import { identify, type Budget } from '../../scoring/identify.js';
 import type { CountIndex } from '../../signatures/count-index.js';
+import { readCountSignatures } from '../../signatures/count-signatures-file.js';
 import { createTarget, type TargetDeps } from '../../targets/create-target.js';
 import type { HttpTargetOptions } from '../../targets/http/http-options.js';
 import type { WireEntry } from '../../targets/http/wire-entry.js';
@@ -49,15 +50,13 @@ export async function runIdentify(io: CliIo, request: RunRequest, index: CountIn
   });
 
   if (request.dryRun) {
-    const tokenizers = await Promise.all(index.references.map(async (r) => {
-      const { entry, files } = await reference(r.id);
-      return createTokenizer(entry.format, files, entry.tiktoken);
-    }));
+    // the frame's count by every indexed reference tokenizer, computed when the index was built
+    const signatures = await readCountSignatures(committedIndexDir());
     const plan = dryRunPlan({
       target: config.target,
       description: target.description,
       budget: config.budget,
-      countFrame: (text) => Math.max(...tokenizers.map((t) => t.encode(text).length)),
+      frameTokens: Math.max(...signatures.references.map((r) => r.frame)),
     });
     io.stdout(request.json ? JSON.stringify({ dryRun: plan }) + '\n' : dryRunText(plan));
     return 0;
