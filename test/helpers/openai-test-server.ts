@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Tokenizer } from '../../src/references/tokenizer.js';
 import type { ChatTemplate } from '../../src/targets/chat-templates.js';
@@ -29,6 +30,8 @@ export interface OpenAiTestServerOptions {
   /** The server stops by itself after this many requests or this long, whichever comes first. */
   maxRequests?: number;
   lifetimeMs?: number;
+  /** Serve HTTPS with this key and certificate (PEM). */
+  tls?: { key: string; cert: string };
 }
 
 export interface ReceivedRequest {
@@ -138,7 +141,7 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions): P
     });
   };
 
-  const server = createServer(async (req, res) => {
+  const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
@@ -180,14 +183,15 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions): P
     if (res.destroyed || req.socket.destroyed) return;
     if (path === '/v1/completions') return legacy(res, body);
     return chat(req, res, body, fault);
-  });
+  };
+  const server = options.tls ? createTlsServer(options.tls, handler) : createServer(handler);
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const lifetime = setTimeout(() => server.close(), options.lifetimeMs ?? 10 * 60_000);
   lifetime.unref();
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}/v1`,
     port,
     billed: () => billed.length,
     billedBodies: () => [...billed],

@@ -8,7 +8,7 @@ import { requestKey, type CanonicalRequest, type ResponseCache } from './respons
 import { retryAfterMs } from './retry-after.js';
 import { AttemptError, withRetries, type RetryPolicy } from './retry.js';
 import { parseSse } from './sse.js';
-import { sendHop, type HopResult } from './transport.js';
+import { HopFailure, sendHop, type HopResult } from './transport.js';
 import type { WireEntry, WireLog } from './wire-entry.js';
 
 export interface ExecutorSettings {
@@ -89,7 +89,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
       } catch (error) {
         const message = scrub((error as Error).message);
         record({ kind: 'http-error', key, attempt: n, at: now().toISOString(), ms: performance.now() - started, message });
-        throw new AttemptError(`${method} ${url}: ${message}`, true);
+        throw new AttemptError(`${method} ${url}: ${message}`, !(error instanceof HopFailure) || error.retryable);
       }
       const responseHeaders = redactHeaders(result.headers, secretNames);
       record({ kind: 'http-response', key, attempt: n, at: now().toISOString(), ms: result.ms, status: result.status, headers: responseHeaders, body: scrub(result.body), complete: result.complete, stream });

@@ -29,7 +29,8 @@ export async function sendHop(hop: Hop, dispatcher: Dispatcher, timeoutMs: numbe
   try {
     response = await fetch(hop.url, { method: hop.method, headers: hop.headers, body: hop.body, redirect: 'manual', signal, dispatcher });
   } catch (error) {
-    throw new Error(describeFailure(error, signal, timeoutMs));
+    const message = describeFailure(error, signal, timeoutMs);
+    throw new HopFailure(message, !UNTRUSTED.test(message));
   }
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
@@ -45,9 +46,22 @@ export async function sendHop(hop: Hop, dispatcher: Dispatcher, timeoutMs: numbe
   return { status: response.status, headers, body, complete: bodyError === undefined, bodyError, ms: performance.now() - started };
 }
 
+/** No answer came; `retryable` is false where trying again cannot help (an untrusted certificate). */
+export class HopFailure extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'HopFailure';
+  }
+}
+
+const UNTRUSTED = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|certificate/;
+
 function describeFailure(error: unknown, signal: AbortSignal, timeoutMs: number): string {
   if (signal.aborted) return `timed out after ${timeoutMs} ms`;
   const err = error as Error & { cause?: { code?: string; message?: string } };
-  const cause = err.cause?.code ?? err.cause?.message;
+  const cause = [err.cause?.code, err.cause?.message].filter(Boolean).join(': ');
   return cause ? `${err.message} (${cause})` : err.message;
 }
