@@ -2,6 +2,7 @@ import type { ReferenceEntry } from './manifest.js';
 import type { Tokenizer } from './tokenizer.js';
 import { baseVocabularyKeys, TRICKY_STRINGS, vocabularyDifferenceTexts, vocabularySample } from './class-corpus.js';
 import { sha256Hex } from '../util/hash.js';
+import { vocabFingerprint, type VocabFingerprint } from './fingerprint.js';
 
 export interface IndexedReference {
   id: string;
@@ -12,6 +13,8 @@ export interface IndexedReference {
   vocabSize: number;
   specialTokens: number;
   format: string;
+  /** A compact summary of the vocabulary for white-box ranking without the full file. */
+  fingerprint: VocabFingerprint;
 }
 
 export interface TokenizerClass {
@@ -103,6 +106,7 @@ export function buildReferenceIndex(references: readonly LoadedReference[]): Ref
       vocabSize: tokenizer.vocabSize,
       specialTokens: tokenizer.specialTokens.length,
       format: tokenizer.format,
+      fingerprint: vocabFingerprint(tokenizer),
     })),
   };
 }

@@ -2,6 +2,7 @@ import { buildIndexInto } from '../../references/build-index.js';
 import { committedIndexDir, loadCatalog } from '../../references/catalog.js';
 import { cacheDir } from '../../references/store/cache-dir.js';
 import { userIndexDir } from '../../references/store/tokprint-home.js';
+import { countSignaturesSection } from '../../signatures/index-section.js';
 import type { CliIo } from '../io.js';
 
 interface Options {
@@ -23,6 +24,7 @@ export default async function refsBuild(io: CliIo, options: Options): Promise<nu
   const index = await buildIndexInto(outDir, entries, {
     fetch: { cacheRoot: cacheDir(io.env) },
     allowMissing: options.allowMissing,
+    sections: [countSignaturesSection],
     progress: {
       loaded: (id, ms) => io.stderr(`loaded ${id} (${ms} ms)\n`),
       failed: (id, reason) => io.stderr(`failed ${id}: ${reason}\n`),
