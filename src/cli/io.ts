@@ -4,4 +4,6 @@ export interface CliIo {
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Whether each stream is a terminal (colours, progress lines); absent means neither is. */
+  isTTY?: { stdout: boolean; stderr: boolean };
 }

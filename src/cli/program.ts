@@ -95,7 +95,17 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--logprobs <n>', 'ask for logprob tokens with n top alternatives')
     .option('--resume <run>', 'continue a killed run from its directory, re-sending nothing it already has an answer for')
     .option('--dry-run', 'list the planned requests and their worst-case prompt-token cost, and send nothing')
+    .option('--report <formats>', 'also write reports beside the verdict: html, md, json, cyclonedx, junit (comma-separated) or all')
+    .option('--quiet', 'no progress line and no notes on stderr')
     .action(lazy(() => import('./actions/identify.js')));
+
+  program
+    .command('report')
+    .description("Render a run's record as a report: a terminal summary, HTML, markdown, JSON, CycloneDX ML-BOM or JUnit")
+    .argument('<run>', 'a run directory written by tokprint identify')
+    .option('--format <format>', 'text, html, md, json, cyclonedx or junit (default text)')
+    .option('--output <file>', 'write the report to this file instead of stdout')
+    .action(lazy(() => import('./actions/report.js')));
 
   program
     .command('rescore')

@@ -1,6 +1,7 @@
 import type { IdentifyResult } from '../scoring/identify.js';
 import { evidenceLines } from '../scoring/evidence.js';
 import { rankedGroups } from '../scoring/verdict.js';
+import type { StrongProbe } from './strongest-probes.js';
 
 const CANDIDATES = 5;
 
@@ -9,7 +10,7 @@ function round(value: number): number {
 }
 
 /** The machine-readable verdict: the documented shape first, extra detail after. */
-export function verdictJson(result: IdentifyResult, context: { run: string; target: string }) {
+export function verdictJson(result: IdentifyResult, context: { run: string; target: string; strongestProbes?: StrongProbe[] }) {
   const { verdict } = result;
   return {
     verdict: {
@@ -37,5 +38,17 @@ export function verdictJson(result: IdentifyResult, context: { run: string; targ
     unknown: round(result.posterior.unknown),
     stop: result.stop,
     evidence: evidenceLines(result),
+    /** Every hypothesis, most probable first, with what it predicts for each request (in request order); for reports. */
+    hypotheses: rankedGroups(result.posterior).map((score) => ({
+      reference: score.group.references[0],
+      family: score.group.family,
+      class: score.group.references,
+      models: score.group.models,
+      posterior: round(score.match + score.derived),
+      match: round(score.match),
+      derived: round(score.derived),
+      predicted: score.predicted,
+    })),
+    strongestProbes: context.strongestProbes ?? [],
   };
 }

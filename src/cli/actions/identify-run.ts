@@ -3,9 +3,11 @@ import { join, resolve } from 'node:path';
 import { committedIndexDir } from '../../references/catalog.js';
 import { dryRunPlan, dryRunText } from '../../report/dry-run-plan.js';
 import { appendRunLine, createRunDir, RUN_FILES, writeRunJson } from '../../report/run-dir.js';
+import { progressLine } from '../../report/progress-line.js';
+import type { ReportFormatName } from '../../report/report-formats.js';
+import { finishedRunText, probesForRecord } from '../../report/run-outputs.js';
 import { RunRecord, type RecordEntry, type RunConfig } from '../../report/run-record.js';
 import { verdictJson } from '../../report/verdict-json.js';
-import { verdictText } from '../../report/verdict-text.js';
 import { identify, type Budget } from '../../scoring/identify.js';
 import type { CountIndex } from '../../signatures/count-index.js';
 import { readCountSignatures } from '../../signatures/count-signatures-file.js';
@@ -22,6 +24,9 @@ export interface RunRequest {
   start: { target: string; budget: Budget; seed: number; http: HttpTargetOptions; out: string } | { resume: string };
   json: boolean;
   dryRun: boolean;
+  /** Report formats to write beside the verdict. */
+  reports?: ReportFormatName[];
+  quiet?: boolean;
 }
 
 /**
@@ -70,6 +75,7 @@ export async function runIdentify(io: CliIo, request: RunRequest, index: CountIn
   // observations.jsonl is derived: rebuilt from the record so a kill between the two writes leaves no gap
   if (previous) writeFileSync(join(run, RUN_FILES.observations), recorded.flatMap((e) => (e.kind === 'observation' ? [JSON.stringify({ seq: e.seq, probes: e.probes, promptTokens: e.promptTokens }) + '\n'] : [])).join(''));
 
+  const progress = progressLine(io, index, config.budget, Boolean(request.quiet));
   let result;
   try {
     result = await identify({
@@ -78,18 +84,22 @@ export async function runIdentify(io: CliIo, request: RunRequest, index: CountIn
       budget: config.budget,
       rng: seededRng(config.seed),
       onObservation: (observation, stratum) => {
+        progress.update(observation);
         if (observed.has(observation.seq)) return;
         record!.append({ kind: 'observation', ...observation, stratum });
         appendRunLine(run, RUN_FILES.observations, observation);
       },
     });
   } catch (error) {
+    progress.done();
     if (error instanceof UserError) throw new UserError(`${error.message}; the run so far is in ${run}: continue it with tokprint identify --resume ${run}`, { exitCode: error.exitCode });
     throw error;
   }
-  const json = verdictJson(result, { run, target: config.target });
+  progress.done();
+  const json = verdictJson(result, { run, target: config.target, strongestProbes: await probesForRecord(io, result, index) });
   writeRunJson(run, RUN_FILES.verdict, json);
   record.close();
-  io.stdout(request.json ? JSON.stringify(json) + '\n' : verdictText(result, { run, target: config.target, description: target.description }));
+  const summary = finishedRunText(io, run, request.reports, request.quiet);
+  io.stdout(request.json ? JSON.stringify(json) + '\n' : summary);
   return result.verdict.status === 'inconclusive' ? 1 : 0;
 }

@@ -5,6 +5,7 @@ import { DEFAULT_BUDGET } from '../../scoring/identify.js';
 import { probePoolDir } from '../../signatures/index-section.js';
 import { loadCountIndex } from '../../signatures/load-count-index.js';
 import { DEFAULT_TARGET } from '../../targets/create-target.js';
+import { parseFormats } from '../../report/report-formats.js';
 import { UserError } from '../../util/errors.js';
 import { httpOptionsFromFlags, type HttpFlags } from '../http-flags.js';
 import type { CliIo } from '../io.js';
@@ -19,6 +20,8 @@ export interface IdentifyOptions extends HttpFlags {
   maxQueries?: string;
   maxPromptTokens?: string;
   seed?: string;
+  report?: string;
+  quiet?: boolean;
 }
 
 function wholeNumber(value: string | undefined, flag: string, fallback: number, min: number): number {
@@ -33,6 +36,7 @@ export default async function identifyAction(io: CliIo, targetId: string | undef
     maxPromptTokens: wholeNumber(options.maxPromptTokens, '--max-prompt-tokens', DEFAULT_BUDGET.maxPromptTokens, 1),
   };
   const seed = wholeNumber(options.seed, '--seed', 1, 0);
+  const reports = options.report ? parseFormats(options.report) : [];
   const spec = targetId ?? DEFAULT_TARGET;
   if (options.resume && targetId) throw new UserError('--resume continues a recorded run with its own target; give no target with it');
   const catalog = await loadCatalog({ env: io.env });
@@ -45,5 +49,5 @@ export default async function identifyAction(io: CliIo, targetId: string | undef
   const start = options.resume
     ? { resume: options.resume }
     : { target: spec, budget, seed, http: httpOptionsFromFlags(options), out: options.out ?? 'tokprint-runs' };
-  return runIdentify(io, { start, json: Boolean(options.json), dryRun: Boolean(options.dryRun) }, index, reference);
+  return runIdentify(io, { start, json: Boolean(options.json), dryRun: Boolean(options.dryRun), reports, quiet: Boolean(options.quiet) }, index, reference);
 }

@@ -1,0 +1,163 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UserError } from '../util/errors.js';
+import { sha256Hex } from '../util/hash.js';
+import { RUN_FILES } from './run-dir.js';
+import type { DigestState, RecordedRequest, RunReport, RunSettings, VerdictRecord } from './run-report.js';
+
+export const CHANNELS = {
+  usage: 'billed prompt tokens',
+  cached: 'cached-token counts',
+  chunks: 'streamed chunks',
+  logprobs: 'logprob tokens',
+} as const;
+
+interface Line {
+  n: number;
+  entry: Record<string, any>;
+}
+
+/** Whole JSON lines with their 1-based numbers; a last line cut off mid-write is left out. */
+function jsonLines(path: string): { lines: Line[]; bytes: Buffer } {
+  if (!existsSync(path)) return { lines: [], bytes: Buffer.alloc(0) };
+  const bytes = readFileSync(path);
+  const text = bytes.toString('utf8');
+  const lines: Line[] = [];
+  text.split('\n').forEach((raw, i) => {
+    if (!raw.trim()) return;
+    try {
+      lines.push({ n: i + 1, entry: JSON.parse(raw) });
+    } catch {
+      // only a torn last line is expected; anything else is reported by the digest check
+    }
+  });
+  return { lines, bytes };
+}
+
+function readJson(path: string, what: string): any {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UserError(`${path}: ${what} is not valid JSON`);
+  }
+}
+
+function digestOf(lines: Line[], bytes: Buffer): DigestState {
+  const last = lines.at(-1);
+  if (last?.entry.kind !== 'digest') return { state: 'none' };
+  const text = bytes.toString('utf8');
+  let start = 0;
+  for (let n = 1; n < last.n; n++) start = text.indexOf('\n', start) + 1;
+  const body = bytes.subarray(0, Buffer.byteLength(text.slice(0, start)));
+  return { state: sha256Hex(body) === last.entry.sha256 ? 'sealed' : 'mismatch', sha256: last.entry.sha256 };
+}
+
+function messageChars(request: any): number {
+  const messages: { content?: unknown }[] = request?.messages ?? [];
+  return messages.reduce((sum, m) => sum + (typeof m.content === 'string' ? m.content.length : 0), 0);
+}
+
+function channelsOf(response: Record<string, any>): string[] {
+  const channels: string[] = [];
+  if (typeof response.usage?.promptTokens === 'number') channels.push(CHANNELS.usage);
+  if (typeof response.usage?.cachedTokens === 'number') channels.push(CHANNELS.cached);
+  if (Array.isArray(response.chunks) && response.chunks.length) channels.push(CHANNELS.chunks);
+  if (Array.isArray(response.logprobTokens) && response.logprobTokens.length) channels.push(CHANNELS.logprobs);
+  return channels;
+}
+
+/**
+ * Reads a run directory into what every report renders. Takes both transcript shapes: bare
+ * request/response/error lines, and a record that opens with the config, holds observations and
+ * wire entries, and closes with a digest. A request sent again after a resume counts once, at its last lines.
+ */
+export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
+  const dir = resolve(dirArg);
+  const verdict: VerdictRecord | undefined = readJson(join(dir, RUN_FILES.verdict), 'the verdict');
+  if (!verdict) {
+    const hint = existsSync(join(dir, RUN_FILES.transcript)) ? 'it has no verdict yet (the run did not finish)' : 'it is not a tokprint run directory';
+    throw new UserError(`cannot report on ${dir}: ${hint}`);
+  }
+  const { lines, bytes } = jsonLines(join(dir, RUN_FILES.transcript));
+  const configLine = lines.find((l) => l.entry.kind === 'config')?.entry.config;
+  const config = readJson(join(dir, RUN_FILES.config), 'the config') ?? configLine ?? {};
+  const settings: RunSettings = {
+    target: config.target ?? verdict.target,
+    description: config.description ?? '',
+    budget: config.budget ?? { maxQueries: 0, maxPromptTokens: 0 },
+    seed: config.seed ?? 0,
+    probes: config.probes,
+    references: config.references,
+  };
+
+  const bySeq = new Map<number, RecordedRequest>();
+  const channels = new Set<string>();
+  let httpAttempts = 0;
+  let resumed = 0;
+  const observed = new Map<number, { stratum?: string; probes: number }>();
+  const requestFor = (seq: number): RecordedRequest => {
+    if (!bySeq.has(seq)) bySeq.set(seq, { seq, lines: {}, chars: 0, channels: [] });
+    return bySeq.get(seq)!;
+  };
+  for (const { n, entry } of lines) {
+    switch (entry.kind) {
+      case 'request':
+        bySeq.set(entry.seq, { seq: entry.seq, lines: { request: n }, at: entry.at, chars: messageChars(entry.request), channels: [] });
+        break;
+      case 'response': {
+        const request = requestFor(entry.seq);
+        request.lines.response = n;
+        request.promptTokens = entry.usage?.promptTokens;
+        request.completionTokens = entry.usage?.completionTokens;
+        request.cachedTokens = entry.usage?.cachedTokens;
+        request.latencyMs = entry.latencyMs;
+        request.channels = channelsOf(entry);
+        for (const c of request.channels) channels.add(c);
+        break;
+      }
+      case 'error': {
+        const request = requestFor(entry.seq);
+        request.lines.error = n;
+        request.error = entry.message;
+        break;
+      }
+      case 'observation':
+        observed.set(entry.seq, { stratum: entry.stratum, probes: entry.probes?.length ?? 0 });
+        break;
+      case 'resumed':
+        resumed++;
+        break;
+      case 'http-request':
+        httpAttempts++;
+        break;
+    }
+  }
+  if (!observed.size) {
+    for (const { entry } of jsonLines(join(dir, RUN_FILES.observations)).lines) observed.set(entry.seq, { stratum: entry.stratum, probes: entry.probes?.length ?? 0 });
+  }
+  const requests = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+  for (const request of requests) {
+    const o = observed.get(request.seq);
+    if (o) Object.assign(request, { stratum: o.stratum ?? (o.probes === 0 ? 'frame' : undefined), probes: o.probes });
+  }
+  const answered = requests.filter((r) => r.promptTokens !== undefined);
+  const times = lines.map((l) => l.entry.at).filter((at): at is string => typeof at === 'string').sort();
+  return {
+    dir,
+    tool,
+    settings,
+    verdict,
+    requests,
+    transcript: { lines: lines.length, digest: digestOf(lines, bytes), resumed },
+    spent: {
+      requests: answered.length,
+      promptTokens: answered.reduce((sum, r) => sum + (r.promptTokens ?? 0), 0),
+      completionTokens: answered.reduce((sum, r) => sum + (r.completionTokens ?? 0), 0),
+      httpAttempts,
+    },
+    channels: [...channels],
+    started: times[0],
+    finished: times.at(-1),
+  };
+}

@@ -1,0 +1,99 @@
+import { Enums, Models, Serialize, Spec } from '@cyclonedx/cyclonedx-library';
+import { sha256Hex } from '../util/hash.js';
+import { hypotheses, isWhiteBox, plainVerdict } from './report-facts.js';
+import type { RunReport } from './run-report.js';
+
+const TOOL_REF = 'tool:tokprint';
+const TARGET_REF = 'model:target';
+const BASE_REF = 'model:base';
+
+/** The same run always gets the same serial number, so a re-rendered BOM is the same BOM. */
+function serialNumber(report: RunReport): string {
+  const digest = report.transcript.digest.state === 'none' ? '' : report.transcript.digest.sha256;
+  const h = sha256Hex(JSON.stringify([report.settings.target, report.verdict.verdict, report.started, digest]));
+  return `urn:uuid:${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function property(name: string, value: string | number): Models.Property {
+  return new Models.Property(`tokprint:${name}`, String(value));
+}
+
+function baseModel(report: RunReport): Models.Component | undefined {
+  const v = report.verdict.verdict;
+  if ((v.status !== 'match' && v.status !== 'derived') || !v.reference) return undefined;
+  const base = new Models.Component(Enums.ComponentType.MachineLearningModel, v.models[0] ?? v.reference, {
+    bomRef: BASE_REF,
+    description: `Base model lineage: a model built on the ${v.reference} tokenizer${v.models.length ? ` (known users: ${v.models.join(', ')})` : ''}.`,
+  });
+  base.properties.add(property('tokenizer.reference', v.reference));
+  if (v.family) base.properties.add(property('tokenizer.family', v.family));
+  for (const member of v.class) base.properties.add(property('tokenizer.class-member', member));
+  for (const model of v.models) base.properties.add(property('tokenizer.known-model', model));
+  return base;
+}
+
+/**
+ * A CycloneDX 1.6 ML-BOM for the target model. The library builds and normalises every part it
+ * models; `pedigree` and `evidence.identity` it does not model yet, so they are added to its
+ * normalised component, in the 1.6 schema's shape.
+ */
+export function renderCycloneDx(report: RunReport): string {
+  const v = report.verdict.verdict;
+  const plain = plainVerdict(report);
+  const whiteBox = isWhiteBox(report.settings.target);
+
+  const tool = new Models.Component(Enums.ComponentType.Application, report.tool.name, {
+    bomRef: TOOL_REF,
+    version: report.tool.version,
+    description: 'Tells which base LLM a product is built on from its tokenizer fingerprint.',
+  });
+  const target = new Models.Component(Enums.ComponentType.MachineLearningModel, report.settings.target, {
+    bomRef: TARGET_REF,
+    description: report.settings.description || undefined,
+  });
+  target.properties.add(property('verdict.status', v.status));
+  target.properties.add(property('verdict.confidence', v.confidence));
+  target.properties.add(property('verdict.summary', plain.headline));
+  target.properties.add(property('run.requests', report.spent.requests));
+  target.properties.add(property('run.prompt-tokens', report.spent.promptTokens));
+  if (report.transcript.digest.state !== 'none') target.properties.add(property('run.transcript-sha256', report.transcript.digest.sha256));
+
+  const bom = new Models.Bom({ serialNumber: serialNumber(report) });
+  bom.metadata.timestamp = report.finished ? new Date(report.finished) : undefined;
+  bom.metadata.tools.components.add(tool);
+  bom.components.add(target);
+
+  const factory = new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6);
+  const normalized = factory.makeForBom().normalize(bom, { sortLists: true });
+  // the 1.6 fields the library does not model are added to its own normalised target component
+  const component = normalized.components!.find((c) => c['bom-ref'] === TARGET_REF) as unknown as Record<string, unknown>;
+
+  const base = baseModel(report);
+  const notes = `${plain.proves} ${plain.doesNotProve}`;
+  component.pedigree = base ? { ancestors: [factory.makeForComponent().normalize(base, { sortLists: true })], notes } : { notes };
+  if (base) {
+    const runnerUp = hypotheses(report).find((h) => h.reference !== v.reference);
+    const technique = whiteBox ? 'binary-analysis' : 'dynamic-analysis';
+    const how = whiteBox
+      ? `token counts of the tokenizer file for ${report.spent.requests} probe texts`
+      : `prompt tokens billed by the target for ${report.spent.requests} requests of probe texts`;
+    component.evidence = {
+      identity: [
+        {
+          field: 'name',
+          confidence: v.confidence,
+          concludedValue: base.name,
+          methods: [
+            {
+              technique,
+              confidence: v.confidence,
+              value: `${v.status === 'match' ? 'Matched' : 'Partly matched'} the ${v.reference} tokenizer from ${how}${runnerUp ? `; next candidate ${runnerUp.reference} at ${runnerUp.posterior}` : ''}. Tokenizer lineage, not which fine-tune.`,
+            },
+          ],
+          tools: [TOOL_REF],
+        },
+      ],
+    };
+  }
+  return JSON.stringify(normalized, null, 2) + '\n';
+}

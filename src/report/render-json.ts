@@ -1,0 +1,47 @@
+import { evidenceRows, hypotheses, plainVerdict } from './report-facts.js';
+import type { RunReport } from './run-report.js';
+
+export const JSON_REPORT_VERSION = 1;
+
+/** The verdict with its evidence and every request, under field names that stay put between versions. */
+export function renderJson(report: RunReport): string {
+  const v = report.verdict;
+  const plain = plainVerdict(report);
+  const { rows } = evidenceRows(report, Infinity);
+  const value = {
+    report: { format: 'tokprint-run-report', version: JSON_REPORT_VERSION, tool: report.tool },
+    target: { id: report.settings.target, description: report.settings.description, whiteBox: report.settings.target.startsWith('tokenizer:') },
+    verdict: { ...v.verdict, summary: plain.headline, certainty: plain.certainty, shows: plain.proves, doesNotShow: plain.doesNotProve },
+    stop: v.stop,
+    unknown: v.unknown,
+    hypotheses: hypotheses(report).map(({ reference, family, class: members, posterior, match, derived }) => ({ reference, family, class: members, posterior, match, derived })),
+    evidence: {
+      packs: rows.map((row) => ({
+        request: row.seq,
+        stratum: row.stratum,
+        probes: row.probes,
+        observed: row.observed,
+        predicted: row.cells.map((cell) => ({ reference: cell.reference, tokens: cell.predicted ?? null, matched: cell.matched ?? null })),
+      })),
+      strongestProbes: v.strongestProbes ?? [],
+    },
+    spent: { ...report.spent, channels: report.channels },
+    budget: report.settings.budget,
+    seed: report.settings.seed,
+    requests: report.requests.map((r) => ({
+      seq: r.seq,
+      at: r.at ?? null,
+      transcriptLines: r.lines,
+      stratum: r.stratum ?? null,
+      probes: r.probes ?? null,
+      chars: r.chars,
+      promptTokens: r.promptTokens ?? null,
+      completionTokens: r.completionTokens ?? null,
+      latencyMs: r.latencyMs ?? null,
+      channels: r.channels,
+      error: r.error ?? null,
+    })),
+    run: { dir: report.dir, started: report.started ?? null, finished: report.finished ?? null, transcriptLines: report.transcript.lines, digest: report.transcript.digest, resumed: report.transcript.resumed },
+  };
+  return JSON.stringify(value, null, 2) + '\n';
+}

@@ -1,0 +1,55 @@
+import { evidenceRows, hypotheses, percent, plainVerdict, signed } from './report-facts.js';
+import type { RunReport } from './run-report.js';
+import { paint } from './terminal-style.js';
+
+const ROWS = 5;
+
+function pad(text: string, width: number, right = false): string {
+  const gap = ' '.repeat(Math.max(0, width - [...text].length));
+  return right ? gap + text : text + gap;
+}
+
+/** The one-line verdict, worded as `tokprint identify` has always printed it. */
+function headline(report: RunReport): string {
+  const v = report.verdict.verdict;
+  const members = v.class.length > 1 ? ` (same counts as ${v.class.filter((id) => id !== v.reference).join(', ')})` : '';
+  switch (v.status) {
+    case 'match':
+      return `match: ${v.reference}${members}, family ${v.family}, confidence ${percent(v.confidence)}`;
+    case 'derived':
+      return `derived: a modified ${v.reference} tokenizer${members}, family ${v.family}, confidence ${percent(v.confidence)}`;
+    case 'unknown':
+      return `unknown: no indexed tokenizer fits, confidence ${percent(v.confidence)}`;
+    default:
+      return `inconclusive: the budget ran out before any verdict was sure (${report.verdict.stop})`;
+  }
+}
+
+/** A compact terminal summary: verdict line, candidates with the packs each matched, what was spent. */
+export function renderTerminal(report: RunReport, options: { color: boolean }): string {
+  const c = paint(options.color);
+  const v = report.verdict.verdict;
+  const tint = v.status === 'match' ? c.green : v.status === 'derived' ? c.yellow : v.status === 'inconclusive' ? c.red : (t: string) => t;
+  const lines = [c.dim(`target: ${report.settings.target}${report.settings.description ? ` (${report.settings.description})` : ''}`), c.bold(tint(headline(report)))];
+  if (v.models.length) lines.push(`  models known to use it: ${v.models.join(', ')}`);
+  if (v.status === 'match' || v.status === 'derived') lines.push(c.dim(`  ${plainVerdict(report).doesNotProve}`));
+
+  const { rows } = evidenceRows(report, ROWS);
+  const shown = hypotheses(report).slice(0, ROWS);
+  const width = Math.max(9, ...shown.map((h) => h.reference.length));
+  lines.push('', `  ${pad('reference', width)}  ${pad('family', 12)}  ${pad('prob.', 7, true)}  packs matched`);
+  shown.forEach((h, i) => {
+    const hits = rows.filter((r) => r.cells[i]?.matched).length;
+    const marks = rows.map((r) => (r.cells[i]?.matched === undefined ? '·' : r.cells[i].matched ? c.green('✓') : c.red('✗'))).join('');
+    const row = `  ${pad(h.reference, width)}  ${pad(h.family, 12)}  ${pad(percent(h.posterior), 7, true)}  ${rows.length ? `${hits}/${rows.length} ${marks}` : '-'}`;
+    lines.push(i === 0 && (v.status === 'match' || v.status === 'derived') ? c.bold(row) : row);
+  });
+  lines.push(`  ${pad('(none of these)', width + 14)}  ${pad(percent(report.verdict.unknown), 7, true)}`);
+
+  const s = report.spent;
+  lines.push('', `spent: ${s.requests} requests, ${s.promptTokens.toLocaleString('en-US')} prompt tokens${report.channels.length ? ` via ${report.channels.join(', ')}` : ''}`);
+  const strongest = report.verdict.evidence.map((e) => `#${e.request} ${signed(e.observed)}`).join(', ');
+  if (strongest) lines.push(c.dim(`billed over the bare frame: ${strongest}`));
+  lines.push(`run: ${report.dir}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,119 @@
+import type { Hypothesis, RunReport } from './run-report.js';
+
+/** Percent with more digits near 0 and 1, where the difference matters. */
+export function percent(p: number): string {
+  return `${(p * 100).toFixed(p > 0.999 || p < 0.001 ? 2 : 1)}%`;
+}
+
+export function signed(n: number): string {
+  return n >= 0 ? `+${n}` : `${n}`;
+}
+
+export function isWhiteBox(target: string): boolean {
+  return target.startsWith('tokenizer:');
+}
+
+/** The verdict in words a non-specialist reads: what was found, how sure, what it shows and what it does not. */
+export interface PlainVerdict {
+  status: string;
+  headline: string;
+  confidence: string;
+  certainty: string;
+  proves: string;
+  doesNotProve: string;
+}
+
+function certaintyWords(confidence: number): string {
+  if (confidence >= 0.99) return 'near certain';
+  if (confidence >= 0.95) return 'very likely';
+  if (confidence >= 0.9) return 'likely';
+  return 'not sure';
+}
+
+export function plainVerdict(report: RunReport): PlainVerdict {
+  const v = report.verdict.verdict;
+  const models = v.models.length ? ` (used by ${v.models.join(', ')})` : '';
+  const sameCounts = v.class.length > 1 ? ` The tokenizers ${v.class.join(', ')} count every probe alike, so they cannot be told apart here.` : '';
+  const lineageLimit =
+    'It does not show which fine-tune, version or size of the model this is, whether its weights were changed, or who serves it: fine-tuning changes weights but keeps the tokenizer.';
+  const base = { status: v.status, confidence: percent(v.confidence), certainty: certaintyWords(v.confidence) };
+  switch (v.status) {
+    case 'match':
+      return {
+        ...base,
+        headline: `Built on the ${v.reference} tokenizer${models}`,
+        proves: `The product counts text exactly as the ${v.reference} tokenizer does, so the model behind it descends from a base model that uses that tokenizer (family ${v.family}).${sameCounts}`,
+        doesNotProve: lineageLimit,
+      };
+    case 'derived':
+      return {
+        ...base,
+        headline: `Built on a modified ${v.reference} tokenizer${models}`,
+        proves: `Some of the product's counts fit the ${v.reference} tokenizer exactly and others do not: it starts from that tokenizer (family ${v.family}) with tokens added or changed.${sameCounts}`,
+        doesNotProve: `${lineageLimit} It also does not say who changed the tokenizer.`,
+      };
+    case 'unknown':
+      return {
+        ...base,
+        headline: 'Built on a tokenizer tokprint does not know',
+        proves: `None of the ${report.verdict.hypotheses?.length ?? report.verdict.candidates.length} indexed tokenizers counts text like this product.`,
+        doesNotProve: 'What the product is built on: only that its tokenizer is outside the index, or changed beyond recognition.',
+      };
+    default:
+      return {
+        ...base,
+        certainty: 'no verdict',
+        headline: 'No verdict: the evidence was not strong enough',
+        proves: `The budget ran out (${report.verdict.stop}) before any answer was sure enough; the leading candidates are listed below.`,
+        doesNotProve: 'Anything about the product yet. Run again with a larger --max-queries or --max-prompt-tokens.',
+      };
+  }
+}
+
+/** The hypotheses a report charts: every one recorded, or the top candidates for runs that kept only those. */
+export function hypotheses(report: RunReport): Hypothesis[] {
+  if (report.verdict.hypotheses?.length) return report.verdict.hypotheses;
+  return report.verdict.candidates.map((c) => ({ ...c, models: [], predicted: [] }));
+}
+
+export interface EvidenceCell {
+  reference: string;
+  /** Tokens the probes add over the bare frame under this hypothesis; undefined when not recorded. */
+  predicted?: number;
+  matched?: boolean;
+}
+
+export interface EvidenceRow {
+  seq: number;
+  stratum: string;
+  probes: number;
+  /** Billed tokens over the bare frame's. */
+  observed: number;
+  cells: EvidenceCell[];
+}
+
+/**
+ * Each probe pack against the leading hypotheses: what the target billed over the bare frame and
+ * what each reference's counts predict. A pack matches a reference when the two are equal.
+ */
+export function evidenceRows(report: RunReport, columns = 5): { references: string[]; rows: EvidenceRow[] } {
+  const shown = hypotheses(report).slice(0, columns);
+  const answered = report.requests.filter((r) => r.promptTokens !== undefined);
+  const frame = answered.findIndex((r) => r.stratum === 'frame' || r.probes === 0);
+  if (frame < 0) return { references: shown.map((h) => h.reference), rows: [] };
+  const rows = answered.flatMap((request, k) => {
+    if (k === frame) return [];
+    const observed = request.promptTokens! - answered[frame].promptTokens!;
+    const cells = shown.map((h): EvidenceCell => {
+      if (h.predicted.length > k) {
+        const predicted = h.predicted[k] - h.predicted[frame];
+        return { reference: h.reference, predicted, matched: predicted === observed };
+      }
+      const recorded = report.verdict.evidence.find((e) => e.request === request.seq);
+      const line = [recorded?.best, recorded?.runnerUp].find((p) => p?.reference === h.reference);
+      return line ? { reference: h.reference, predicted: line.predicted, matched: line.predicted === observed } : { reference: h.reference };
+    });
+    return [{ seq: request.seq, stratum: request.stratum ?? '', probes: request.probes ?? 0, observed, cells }];
+  });
+  return { references: shown.map((h) => h.reference), rows };
+}

@@ -1,0 +1,38 @@
+import { UserError } from '../util/errors.js';
+import { renderCycloneDx } from './render-cyclonedx.js';
+import { renderHtml } from './render-html.js';
+import { renderJson } from './render-json.js';
+import { renderJunit } from './render-junit.js';
+import { renderMarkdown } from './render-markdown.js';
+import type { RunReport } from './run-report.js';
+
+export interface ReportFormat {
+  render(report: RunReport): string;
+  /** The file name a run directory keeps it under. */
+  file: string;
+}
+
+export const REPORT_FORMATS = {
+  html: { render: renderHtml, file: 'report.html' },
+  md: { render: renderMarkdown, file: 'report.md' },
+  json: { render: renderJson, file: 'report.json' },
+  cyclonedx: { render: renderCycloneDx, file: 'report.cdx.json' },
+  junit: { render: renderJunit, file: 'report.junit.xml' },
+} satisfies Record<string, ReportFormat>;
+
+export type ReportFormatName = keyof typeof REPORT_FORMATS;
+
+export const FORMAT_NAMES = Object.keys(REPORT_FORMATS) as ReportFormatName[];
+
+function isFormat(name: string): name is ReportFormatName {
+  return Object.hasOwn(REPORT_FORMATS, name);
+}
+
+/** `html,md` or `all` into format names, refusing unknown ones with the list of known ones. */
+export function parseFormats(list: string): ReportFormatName[] {
+  const names = list.split(',').map((n) => n.trim().toLowerCase()).filter(Boolean);
+  if (names.includes('all')) return FORMAT_NAMES;
+  const unknown = names.filter((n) => !isFormat(n));
+  if (unknown.length || !names.length) throw new UserError(`unknown report format "${unknown[0] ?? list}" (expected ${FORMAT_NAMES.join(', ')} or all)`);
+  return [...new Set(names)] as ReportFormatName[];
+}

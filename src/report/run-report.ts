@@ -1,0 +1,53 @@
+import type { verdictJson } from './verdict-json.js';
+
+/** verdict.json as identify writes it; runs from before a field existed lack it, so the extras are optional. */
+export type VerdictRecord = Omit<ReturnType<typeof verdictJson>, 'hypotheses' | 'strongestProbes'> &
+  Partial<Pick<ReturnType<typeof verdictJson>, 'hypotheses' | 'strongestProbes'>>;
+
+export type Hypothesis = NonNullable<VerdictRecord['hypotheses']>[number];
+
+export interface RunSettings {
+  target: string;
+  description: string;
+  budget: { maxQueries: number; maxPromptTokens: number };
+  seed: number;
+  probes?: number;
+  references?: number;
+}
+
+/** One request of the run as the transcript has it, with the lines (1-based) that hold it. */
+export interface RecordedRequest {
+  seq: number;
+  lines: { request?: number; response?: number; error?: number };
+  at?: string;
+  /** Characters of message text sent. */
+  chars: number;
+  promptTokens?: number;
+  completionTokens?: number;
+  cachedTokens?: number;
+  latencyMs?: number;
+  error?: string;
+  /** Filled from the observations: which stratum the probes came from, and how many. */
+  stratum?: string;
+  probes?: number;
+  /** The channels this answer carried. */
+  channels: string[];
+}
+
+export type DigestState = { state: 'sealed'; sha256: string } | { state: 'mismatch'; sha256: string } | { state: 'none' };
+
+/** Everything a report says, read from one run directory. Renderers take this and nothing else. */
+export interface RunReport {
+  dir: string;
+  tool: { name: string; version: string };
+  settings: RunSettings;
+  verdict: VerdictRecord;
+  requests: RecordedRequest[];
+  transcript: { lines: number; digest: DigestState; resumed: number };
+  spent: { requests: number; promptTokens: number; completionTokens: number; httpAttempts: number };
+  /** The leak channels the answers carried, e.g. billed prompt tokens, streamed chunks. */
+  channels: string[];
+  /** When the run started and ended, from the transcript. */
+  started?: string;
+  finished?: string;
+}

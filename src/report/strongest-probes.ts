@@ -1,0 +1,84 @@
+import type { Tokenizer } from '../references/tokenizer.js';
+import { rankedGroups } from '../scoring/verdict.js';
+import type { IdentifyResult } from '../scoring/identify.js';
+import type { CountIndex } from '../signatures/count-index.js';
+
+/** How one reference splits a probe: its indexed count, and the pieces when its tokenizer was at hand. */
+export interface ProbeSplit {
+  reference: string;
+  count: number;
+  /** Each token as text; bytes that are not whole UTF-8 characters are shown as `<0xNN>`. */
+  tokens?: string[];
+}
+
+/** A probe that told the leading hypotheses apart most, as sent in one of the run's requests. */
+export interface StrongProbe {
+  id: string;
+  request: number;
+  category: string;
+  text: string;
+  why: string;
+  splits: ProbeSplit[];
+}
+
+export type TokenizerFor = (reference: string) => Promise<Tokenizer | undefined>;
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function hexBytes(bytes: Uint8Array): string {
+  return [...bytes].map((b) => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`).join('');
+}
+
+/** The text of each token of `text`, in order. */
+export function tokenPieces(tokenizer: Tokenizer, text: string): string[] {
+  return tokenizer.encode(text).map((id) => {
+    const bytes = tokenizer.tokenBytes(id);
+    if (!bytes) return tokenizer.tokenString(id) ?? `<id ${id}>`;
+    try {
+      return decoder.decode(bytes);
+    } catch {
+      return hexBytes(bytes);
+    }
+  });
+}
+
+/**
+ * The probes of the sent requests whose counts differ most between the leading hypothesis and the
+ * next ones, with each of those references' counts and, where a tokenizer is given, its split.
+ */
+export async function strongestProbes(
+  result: IdentifyResult,
+  index: CountIndex,
+  tokenizerFor: TokenizerFor,
+  limits: { probes: number; references: number } = { probes: 5, references: 3 },
+): Promise<StrongProbe[]> {
+  const top = rankedGroups(result.posterior).slice(0, limits.references);
+  if (top.length < 2) return [];
+  const position = new Map(index.probes.map((probe, i) => [probe.id, i]));
+  const sent = result.requests.flatMap((request) => request.probes.map((id) => ({ id, request: request.seq, at: position.get(id) })));
+  const scored = sent.flatMap(({ id, request, at }) => {
+    if (at === undefined) return [];
+    const counts = top.map((score) => score.group.counts[at]);
+    const spread = counts.slice(1).reduce((sum, c) => sum + Math.abs(c - counts[0]), 0);
+    return spread > 0 ? [{ id, request, at, counts, spread }] : [];
+  });
+  scored.sort((a, b) => b.spread - a.spread || a.request - b.request);
+  const chosen = scored.slice(0, limits.probes);
+  const tokenizers = await Promise.all(top.map((score) => tokenizerFor(score.group.references[0]).catch(() => undefined)));
+  return chosen.map(({ id, request, at, counts }) => {
+    const probe = index.probes[at];
+    return {
+      id,
+      request,
+      category: probe.category,
+      text: probe.text,
+      why: probe.why,
+      splits: top.map((score, i) => {
+        const tokenizer = tokenizers[i];
+        const split: ProbeSplit = { reference: score.group.references[0], count: counts[i] };
+        if (tokenizer) split.tokens = tokenPieces(tokenizer, probe.text);
+        return split;
+      }),
+    };
+  });
+}
