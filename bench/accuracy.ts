@@ -1,1 +1,128 @@
-export async function accuracy(_a: string[], _o: (l: string) => void, _l: (l: string) => void): Promise<void> {}
+import { committedIndexDir, loadCatalog } from '../src/references/catalog.js';
+import { createTokenizer } from '../src/references/formats/index.js';
+import { fetchReferenceFiles } from '../src/references/load-reference.js';
+import { cacheDir } from '../src/references/store/cache-dir.js';
+import { identify, DEFAULT_BUDGET, type IdentifyResult } from '../src/scoring/identify.js';
+import { signatureGroups } from '../src/scoring/hypotheses.js';
+import { withoutClasses, type CountIndex } from '../src/signatures/count-index.js';
+import { probePoolDir } from '../src/signatures/index-section.js';
+import { loadCountIndex } from '../src/signatures/load-count-index.js';
+import { chatTemplate } from '../src/targets/chat-templates.js';
+import { simulatedTarget } from '../src/targets/sim-target.js';
+import { hiddenSystemPrompt } from '../src/targets/system-prompts.js';
+import { applyVocabularyChanges } from '../src/targets/vocabulary-changes.js';
+import type { Tokenizer } from '../src/references/tokenizer.js';
+import { seededRng, seedFromString } from '../src/util/rng.js';
+import { accuracyTable, median, type ReferenceTally } from './accuracy-table.js';
+import { derivedVariants, randomSetup, type LoadedBenchReference, type SimSetup } from './accuracy-trials.js';
+
+export const BENCH_SEED = 424242;
+
+interface Options {
+  closed: number;
+  open: number;
+  only?: string[];
+  verbose: boolean;
+}
+
+function parseOptions(args: string[]): Options {
+  const options: Options = { closed: 10, open: 4, verbose: false };
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--closed') options.closed = Number(args[++i]);
+    else if (args[i] === '--open') options.open = Number(args[++i]);
+    else if (args[i] === '--only') options.only = args[++i].split(',');
+    else if (args[i] === '--verbose') options.verbose = true;
+    else throw new Error(`unknown option ${args[i]} (expected --closed N, --open N, --only id,id, --verbose)`);
+  }
+  return options;
+}
+
+async function run(tokenizer: Tokenizer, setup: SimSetup, index: CountIndex, id: string): Promise<IdentifyResult> {
+  const target = simulatedTarget({
+    id,
+    description: id,
+    tokenizer,
+    template: chatTemplate(setup.template),
+    hiddenSystemPrompt: hiddenSystemPrompt(setup.systemChars, seededRng(setup.seed)),
+  });
+  return identify({ target, index, budget: DEFAULT_BUDGET, rng: seededRng(setup.seed) });
+}
+
+/**
+ * Simulated targets for every reference: closed set (randomised template and hidden prompt), open set
+ * (every class counting like the target removed from the index), derived (real vocabularies modified).
+ */
+export async function accuracy(args: string[], out: (line: string) => void, log: (line: string) => void): Promise<void> {
+  const options = parseOptions(args);
+  const started = Date.now();
+  const catalog = await loadCatalog({ env: { ...process.env, TOKPRINT_HOME: '/nonexistent-tokprint-home' } });
+  const index = await loadCountIndex({ indexDir: committedIndexDir(), poolDir: probePoolDir(), facts: catalog.entries.map(({ entry }) => entry) });
+  const groups = signatureGroups(index);
+  const cacheRoot = process.env.TOKPRINT_CACHE ?? cacheDir();
+  const loaded: LoadedBenchReference[] = [];
+  for (const { entry } of catalog.entries) {
+    if (options.only && !options.only.includes(entry.id)) continue;
+    try {
+      const files = await fetchReferenceFiles(entry, { cacheRoot });
+      loaded.push({ entry, files, tokenizer: createTokenizer(entry.format, files, entry.tiktoken) });
+    } catch (error) {
+      log(`warning: skipping ${entry.id}: ${(error as Error).message}`);
+    }
+  }
+  const donors = loaded.filter((r) => r.entry.format === 'hf-json');
+  const tallies: ReferenceTally[] = [];
+  for (const reference of loaded) {
+    const id = reference.entry.id;
+    const rng = seededRng(seedFromString(id, BENCH_SEED));
+    const tally: ReferenceTally = {
+      id,
+      closed: { correct: 0, total: 0 },
+      open: { falseMatch: 0, derived: 0, unknown: 0, inconclusive: 0, total: 0 },
+      derived: { detected: 0, invisible: 0, total: 0 },
+      queries: [],
+      promptTokens: [],
+    };
+    for (let t = 0; t < options.closed; t++) {
+      const setup = randomSetup(rng);
+      const result = await run(reference.tokenizer, setup, index, `sim:${id}`);
+      const correct = result.verdict.status === 'match' && result.verdict.class.includes(id);
+      tally.closed.total++;
+      if (correct) tally.closed.correct++;
+      tally.queries.push(result.queries);
+      tally.promptTokens.push(result.promptTokens);
+      if (!correct || options.verbose) log(`closed ${id} ${JSON.stringify(setup)}: ${result.verdict.status} ${result.verdict.reference} ${result.verdict.confidence.toFixed(4)} q${result.queries}`);
+    }
+    // Open set: remove every class with a member counting like the target, so nothing indexed is the target.
+    const own = groups.find((g) => g.references.includes(id));
+    const openIndex = withoutClasses(index, own ? own.classIds : []);
+    for (let t = 0; t < options.open; t++) {
+      const setup = randomSetup(rng);
+      const result = await run(reference.tokenizer, setup, openIndex, `sim:${id}`);
+      tally.open.total++;
+      const status = result.verdict.status;
+      if (status === 'match') tally.open.falseMatch++;
+      else if (status === 'derived') tally.open.derived++;
+      else if (status === 'unknown') tally.open.unknown++;
+      else tally.open.inconclusive++;
+      if (status === 'match' || options.verbose) log(`open ${id} ${JSON.stringify(setup)}: ${status} ${result.verdict.reference} ${result.verdict.confidence.toFixed(4)} q${result.queries}`);
+    }
+    if (reference.entry.format === 'hf-json') {
+      for (const variant of derivedVariants(reference, donors, rng)) {
+        const setup = randomSetup(rng);
+        const modified = applyVocabularyChanges(reference.files, reference.tokenizer, variant.changes);
+        const result = await run(modified, setup, index, `sim:${id}+derived`);
+        tally.derived.total++;
+        const detected = result.verdict.status === 'derived' && result.verdict.family === reference.entry.family;
+        if (detected) tally.derived.detected++;
+        if (result.verdict.status === 'match' && result.verdict.class.includes(id)) tally.derived.invisible++;
+        if (!detected || options.verbose) log(`derived ${id} [${variant.label}] ${JSON.stringify(setup)}: ${result.verdict.status} ${result.verdict.reference} ${result.verdict.confidence.toFixed(4)} q${result.queries}`);
+      }
+    }
+    tallies.push(tally);
+    log(`${id}: closed ${tally.closed.correct}/${tally.closed.total}, open false match ${tally.open.falseMatch}/${tally.open.total}, derived ${tally.derived.detected}/${tally.derived.total} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  }
+  out(accuracyTable(tallies));
+  const queries = tallies.flatMap((t) => t.queries);
+  out(`\nclosed-set runs: ${queries.length}; median queries ${median(queries)}, max ${Math.max(...queries)}; median prompt tokens ${median(tallies.flatMap((t) => t.promptTokens))}`);
+  out(`seed ${BENCH_SEED}; ${loaded.length} references; ${index.probes.length} probes; ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}

@@ -16,6 +16,8 @@ export interface PackDesignInput {
   minTokens: number;
   /** Predicted totals closer than this are not counted as apart: two seams may each move a token. */
   margin: number;
+  /** A label per probe index (its category); coverage probes are drawn evenly across labels. */
+  labels?: readonly string[];
   rng: Rng;
 }
 
@@ -37,7 +39,13 @@ export function designPack(input: PackDesignInput): number[] {
   const sums = new Float64Array(n);
   const pool = [...input.allowed];
   const chosen: number[] = [];
-  const cost = (p: number) => Math.max(1, ...candidates.map((c) => c.counts[p]));
+  const costs = new Map<number, number>();
+  for (const p of pool) {
+    let max = 1;
+    for (const c of candidates) if (c.counts[p] > max) max = c.counts[p];
+    costs.set(p, max);
+  }
+  const cost = (p: number) => costs.get(p)!;
   let size = 0;
 
   const separation = (extra: number | undefined) => {
@@ -70,11 +78,21 @@ export function designPack(input: PackDesignInput): number[] {
     take(best.p);
     current += best.gain;
   }
-  const filler = rng.shuffle([...pool]);
-  for (const p of filler) {
+  for (const p of coverageOrder(pool, input.labels, rng)) {
     if (size >= input.minTokens) break;
     if (size + cost(p) > input.maxTokens) continue;
     take(p);
   }
   return chosen;
+}
+
+/** Remaining probes in round-robin over their labels, each label's probes in random order. */
+function coverageOrder(pool: readonly number[], labels: readonly string[] | undefined, rng: Rng): number[] {
+  if (!labels) return rng.shuffle([...pool]);
+  const byLabel = new Map<string, number[]>();
+  for (const p of pool) byLabel.set(labels[p], [...(byLabel.get(labels[p]) ?? []), p]);
+  const queues = [...byLabel.keys()].sort().map((label) => rng.shuffle(byLabel.get(label)!));
+  const order: number[] = [];
+  for (let round = 0; order.length < pool.length; round++) for (const queue of queues) if (round < queue.length) order.push(queue[round]);
+  return order;
 }

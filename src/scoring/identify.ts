@@ -8,7 +8,7 @@ import { recordedTarget, type Transcript } from '../targets/transcript.js';
 import type { Rng } from '../util/rng.js';
 import { signatureGroups, type SignatureGroup } from './hypotheses.js';
 import { expectedInformationGain } from './information-gain.js';
-import { posterior, type Posterior } from './posterior.js';
+import { posterior, unknownWindow, type Posterior } from './posterior.js';
 import { decide, type Verdict } from './verdict.js';
 
 export interface Budget {
@@ -19,7 +19,7 @@ export interface Budget {
 export const DEFAULT_BUDGET: Budget = { maxQueries: 6, maxPromptTokens: 30_000 };
 
 /** Size of each probe pack, in the largest predicted count among the candidates. */
-export const PACK_TOKENS = { min: 160, max: 420 };
+export const PACK_TOKENS = { min: 360, max: 600 };
 const MARGIN = 4;
 
 export interface IdentifyInput {
@@ -107,16 +107,16 @@ function planNext(post: Posterior, groups: readonly SignatureGroup[], index: Cou
   const weights = post.groups.map((s) => s.match + s.derived);
   const candidates = groups.map((group, i) => ({ counts: group.counts, weight: weights[i] }));
   const sentStrata = new Set(sent.map((r) => r.stratum));
+  const labels = index.probes.map((probe) => probe.category);
   let best: PlannedRequest | undefined;
   let bestScore = -Infinity;
   for (const stratum of STRATA) {
     const allowed = index.probes.flatMap((probe, i) => (stratumOf(probe.category) === stratum && !used.has(i) ? [i] : []));
     if (!allowed.length) continue;
-    const pack = designPack({ candidates, allowed, maxTokens: PACK_TOKENS.max, minTokens: PACK_TOKENS.min, margin: MARGIN, rng });
+    const pack = designPack({ candidates, allowed, maxTokens: PACK_TOKENS.max, minTokens: PACK_TOKENS.min, margin: MARGIN, rng, labels });
     if (!pack.length) continue;
     const predicted = groups.map((g) => packTotal(g.counts, pack));
-    const lo = Math.floor(0.5 * Math.min(...predicted));
-    const hi = Math.ceil(1.5 * Math.max(...predicted)) + 10;
+    const { lo, hi } = unknownWindow(predicted);
     const gain = expectedInformationGain(
       predicted.map((p, i) => ({ predicted: p, weight: weights[i] })),
       post.unknown,

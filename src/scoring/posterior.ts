@@ -24,6 +24,14 @@ export interface Posterior {
   unknown: number;
 }
 
+/**
+ * Where an unindexed tokenizer's count for a pack may fall, judged from the indexed ones: from half the
+ * smallest prediction to twice the largest (byte-level fallbacks can double a count).
+ */
+export function unknownWindow(predictions: readonly number[]): { lo: number; hi: number } {
+  return { lo: Math.floor(0.5 * Math.min(...predictions)), hi: Math.ceil(2 * Math.max(...predictions)) + 10 };
+}
+
 function candidateOffsets(residuals: readonly number[]): number[] {
   const set = new Set<number>();
   for (const r of residuals) for (let j = -3; j <= 3; j++) set.add(r + j);
@@ -85,11 +93,10 @@ export function posterior(signature: CountSignature, groups: readonly SignatureG
   for (let k = 0; k < requests; k++) {
     if (!touchable[k] || base < 0) continue;
     const all = scored.map((s) => s.predicted[k]);
-    const lo = Math.floor(0.5 * Math.min(...all));
-    const hi = Math.ceil(1.5 * Math.max(...all)) + 10;
+    const { lo, hi } = unknownWindow(all);
     const relative = signature.observed[k] - signature.observed[base];
     const width = hi - lo + 1;
-    unknownL *= relative >= lo && relative <= hi ? 1 / width : 0.01 / width;
+    unknownL *= relative >= lo && relative <= hi ? 1 / width : 0.1 / width;
   }
   const unknown = PRIOR.unknown * unknownL;
   const total = scored.reduce((sum, s) => sum + s.match + s.derived, unknown) || 1;

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_BUDGET, identify } from '../../src/scoring/identify.js';
+import { signatureGroups } from '../../src/scoring/hypotheses.js';
+import { withoutClasses } from '../../src/signatures/count-index.js';
+import { fetchReferenceFiles } from '../../src/references/load-reference.js';
+import { cacheDir } from '../../src/references/store/cache-dir.js';
+import { createTarget, type TargetDeps } from '../../src/targets/create-target.js';
+import { memoryTranscript } from '../../src/targets/transcript.js';
+import { seededRng } from '../../src/util/rng.js';
+import { committedCountIndex } from '../helpers/count-index.js';
+import { committedEntry } from '../helpers/manifest-references.js';
+
+const deps: TargetDeps = {
+  cwd: process.cwd(),
+  env: process.env,
+  reference: async (id) => {
+    const entry = committedEntry(id);
+    return { entry, files: await fetchReferenceFiles(entry, { cacheRoot: process.env.TOKPRINT_CACHE ?? cacheDir() }) };
+  },
+};
+
+async function run(spec: string, options: { removeOwnClass?: string; maxQueries?: number } = {}) {
+  let index = await committedCountIndex();
+  if (options.removeOwnClass) {
+    const own = signatureGroups(index).find((g) => g.references.includes(options.removeOwnClass!))!;
+    index = withoutClasses(index, own.classIds);
+  }
+  const transcript = memoryTranscript();
+  const result = await identify({
+    target: await createTarget(spec, deps),
+    index,
+    budget: { ...DEFAULT_BUDGET, maxQueries: options.maxQueries ?? DEFAULT_BUDGET.maxQueries },
+    rng: seededRng(1),
+    transcript,
+  });
+  return { result, transcript };
+}
+
+describe('identify against simulated APIs on real tokenizers', () => {
+  it.each([
+    ['sim:deepseek-v3?template=house&system=1400', 'deepseek-v3'],
+    ['sim:cl100k?template=chatml&system=3500&seed=4', 'cl100k'],
+    ['sim:gemma3?template=gemma&system=800', 'gemma3'],
+    ['sim:llama3.1?template=llama3&system=2000', 'llama3.1'],
+    ['sim:mistral-v1?template=mistral', 'mistral-v1'],
+    ['sim:qwen3?template=plain&system=50', 'qwen3'],
+    ['sim:p50k?template=chatml&system=300', 'p50k'],
+  ])('%s is a match for the class holding %s', async (spec, id) => {
+    const { result } = await run(spec);
+    expect(result.verdict.status).toBe('match');
+    expect(result.verdict.class).toContain(id);
+    expect(result.verdict.confidence).toBeGreaterThanOrEqual(0.99);
+    expect(result.queries).toBeLessThanOrEqual(6);
+  });
+
+  it.each(['deepseek-v3', 'gemma3', 'command-r'])('with the class of %s removed from the index, the verdict is not a match', async (id) => {
+    const { result } = await run(`sim:${id}?template=chatml&system=600`, { removeOwnClass: id });
+    expect(result.verdict.status).not.toBe('match');
+  });
+
+  it('calls a real vocabulary with tokens added derived, with its base family', async () => {
+    const { result } = await run('sim:cl100k?template=chatml&system=900&add=5000&donor=qwen2.5');
+    expect(result.verdict).toMatchObject({ status: 'derived', family: 'cl100k' });
+  });
+
+  it('stops inconclusive when the budget is too small, keeping every observation', async () => {
+    const { result, transcript } = await run('sim:yi?template=chatml', { maxQueries: 2 });
+    expect(result.verdict.status).toBe('inconclusive');
+    expect(result.stop).toBe('max-queries');
+    expect(result.requests).toHaveLength(2);
+    expect(transcript.entries.filter((e) => e.kind === 'response')).toHaveLength(2);
+  });
+});
