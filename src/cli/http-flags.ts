@@ -24,7 +24,7 @@ function number(value: string | undefined, flag: string, min: number, whole: boo
 
 export function httpOptionsFromFlags(flags: HttpFlags): HttpTargetOptions {
   if (flags.apiKeyEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(flags.apiKeyEnv)) {
-    throw new UserError(`--api-key-env takes the name of an environment variable, not "${flags.apiKeyEnv.slice(0, 8)}…"`);
+    throw new UserError("--api-key-env takes the name of an environment variable (letters, digits, _), not a key or other text");
   }
   const timeout = number(flags.timeout, '--timeout', 0.1, false);
   const options: HttpTargetOptions = {

@@ -53,7 +53,11 @@ describe('tokprint identify', () => {
     const out = join(root, 'transcript');
     const { stdout } = await runCli(['identify', 'sim:qwen2.5', '--json', '--out', out], env, root);
     const json = JSON.parse(stdout);
-    const lines = (await readFile(join(json.run, 'transcript.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    const record = (await readFile(join(json.run, 'transcript.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    // the record opens with the config and closes with its digest; observations follow their answers
+    expect(record[0].kind).toBe('config');
+    expect(record.at(-1).kind).toBe('digest');
+    const lines = record.filter((entry) => entry.kind === 'request' || entry.kind === 'response');
     expect(lines).toHaveLength(2 * json.queries);
     lines.forEach((entry, i) => {
       expect(entry.kind).toBe(i % 2 === 0 ? 'request' : 'response');
