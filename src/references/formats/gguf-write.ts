@@ -17,9 +17,21 @@ const ARRAY = { 'string[]': GGUFValueType.STRING, 'i32[]': GGUFValueType.INT32, 
  * model's tokenizer, and the header a tiny test model starts from. Serialization is @huggingface/gguf's.
  */
 export function writeGguf(metadata: Record<string, GgufEntry>): Uint8Array {
+  return serializeGgufMetadata(typedMetadata(metadata, 0n));
+}
+
+/**
+ * The header and metadata of a GGUF v3 file that declares `tensorCount` tensors, without the padding `writeGguf`
+ * ends with: the tensor infos must follow the last key/value directly, and only the data after them is aligned.
+ */
+export function writeGgufHeader(metadata: Record<string, GgufEntry>, tensorCount: number): Uint8Array {
+  return serializeGgufMetadata(typedMetadata(metadata, BigInt(tensorCount)), { alignment: 1 });
+}
+
+function typedMetadata(metadata: Record<string, GgufEntry>, tensorCount: bigint): GGUFTypedMetadata {
   const typed: Record<string, unknown> = {
     version: { value: 3, type: GGUFValueType.UINT32 },
-    tensor_count: { value: 0n, type: GGUFValueType.UINT64 },
+    tensor_count: { value: tensorCount, type: GGUFValueType.UINT64 },
     kv_count: { value: BigInt(Object.keys(metadata).length), type: GGUFValueType.UINT64 },
   };
   for (const [key, entry] of Object.entries(metadata)) {
@@ -28,5 +40,5 @@ export function writeGguf(metadata: Record<string, GgufEntry>): Uint8Array {
         ? { value: [...(entry.value as readonly unknown[])], type: GGUFValueType.ARRAY, subType: ARRAY[entry.type as keyof typeof ARRAY] }
         : { value: entry.value, type: SCALAR[entry.type as keyof typeof SCALAR] };
   }
-  return serializeGgufMetadata(typed as GGUFTypedMetadata);
+  return typed as GGUFTypedMetadata;
 }
