@@ -14,6 +14,7 @@ code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "Dej
 .verdict.derived { border-left-color: var(--warn); }
 .verdict.inconclusive { border-left-color: var(--bad); }
 .verdict .headline { font-size: 26px; font-weight: 700; line-height: 1.25; margin: 0; }
+.verdict .detail { margin: 6px 0 0; color: var(--muted); }
 .verdict .confidence { text-align: right; }
 .verdict .confidence .number { font-size: 34px; font-weight: 700; line-height: 1; }
 .verdict.match .number { color: var(--ok); }

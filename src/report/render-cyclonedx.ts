@@ -1,6 +1,6 @@
 import { Enums, Models, Serialize, Spec } from '@cyclonedx/cyclonedx-library';
 import { sha256Hex } from '../util/hash.js';
-import { hypotheses, isWhiteBox, plainVerdict } from './report-facts.js';
+import { hypotheses, isWhiteBox, percent, plainVerdict } from './report-facts.js';
 import type { RunReport } from './run-report.js';
 
 const TOOL_REF = 'tool:tokprint';
@@ -87,7 +87,7 @@ export function renderCycloneDx(report: RunReport): string {
             {
               technique,
               confidence: v.confidence,
-              value: `${v.status === 'match' ? 'Matched' : 'Partly matched'} the ${v.reference} tokenizer from ${how}${runnerUp ? `; next candidate ${runnerUp.reference} at ${runnerUp.posterior}` : ''}. Tokenizer lineage, not which fine-tune.`,
+              value: `${v.status === 'match' ? 'Matched' : 'Partly matched'} the ${v.reference} tokenizer from ${how}${runnerUp ? `; next candidate ${runnerUp.reference} at ${percent(runnerUp.posterior)}` : ''}. Tokenizer lineage, not which fine-tune.`,
             },
           ],
           tools: [TOOL_REF],

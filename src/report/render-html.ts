@@ -14,7 +14,7 @@ function verdictSection(report: RunReport): string {
   const s = report.spent;
   const seconds = report.started && report.finished ? ((Date.parse(report.finished) - Date.parse(report.started)) / 1000).toFixed(1) : undefined;
   return `<section class="verdict ${x(plain.status)}" id="verdict" data-status="${x(plain.status)}" data-confidence="${report.verdict.verdict.confidence}">
-  <p class="headline">${x(plain.headline)}</p>
+  <div><p class="headline">${x(plain.headline)}</p>${plain.detail ? `<p class="detail">${x(plain.detail)}</p>` : ''}</div>
   <div class="confidence"><div class="number">${x(plain.confidence)}</div><div class="words">confidence · ${x(plain.certainty)}</div></div>
   <div class="meaning">
     <div><h3>What this shows</h3><p>${x(plain.proves)}</p></div>
@@ -35,7 +35,7 @@ function chartSection(report: RunReport): string {
   const v = report.verdict.verdict;
   const partial = report.verdict.hypotheses?.length ? '' : ' This run recorded only its top candidates.';
   return `<h2>How likely each tokenizer is</h2>
-<p class="lead">After the requests, the probability that the product counts tokens like each indexed tokenizer, or like none of them.${x(partial)}</p>
+<p class="lead">After the requests, the probability that the product uses each indexed tokenizer, unchanged or modified, or none of them. Tokenizers that count every probe alike share a bar (“+n alike”).${x(partial)}</p>
 <div class="card">${posteriorChart(all, report.verdict.unknown, v.status === 'match' || v.status === 'derived' ? v.reference : null)}</div>`;
 }
 

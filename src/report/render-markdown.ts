@@ -1,10 +1,14 @@
 import { evidenceRows, hypotheses, percent, plainVerdict, signed } from './report-facts.js';
 import type { RunReport } from './run-report.js';
-import { visibleText } from './visible-text.js';
+import { revealInvisible, visibleText } from './visible-text.js';
 
 /** Text safe inside a markdown table cell or paragraph: no markup, pipes or HTML take effect. */
 export function mdEscape(text: string): string {
-  return text.replace(/[\\`*_{}[\]()<>#!|~&]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+  return revealInvisible(text.replace(/\r?\n|\r|\t/g, ' '))
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*_{}[\]()#!|~]/g, (c) => `\\${c}`);
 }
 
 function mdCode(text: string): string {
@@ -20,6 +24,7 @@ export function renderMarkdown(report: RunReport): string {
   out.push(`# Tokenizer lineage: ${mdEscape(report.settings.target)}`, '');
   if (report.settings.description) out.push(mdEscape(report.settings.description), '');
   out.push(`**${mdEscape(plain.headline)}** — confidence ${plain.confidence} (${plain.certainty}).`, '');
+  if (plain.detail) out.push(mdEscape(plain.detail[0].toUpperCase() + plain.detail.slice(1)) + '.', '');
   out.push(`- **Shows:** ${mdEscape(plain.proves)}`, `- **Does not show:** ${mdEscape(plain.doesNotProve)}`, '');
 
   out.push('## Candidates', '', '| reference | family | same counts as | probability |', '|---|---|---|---|');

@@ -17,6 +17,8 @@ export function isWhiteBox(target: string): boolean {
 export interface PlainVerdict {
   status: string;
   headline: string;
+  /** Which reference tokenizer, and the models known to use it. */
+  detail: string;
   confidence: string;
   certainty: string;
   proves: string;
@@ -32,23 +34,24 @@ function certaintyWords(confidence: number): string {
 
 export function plainVerdict(report: RunReport): PlainVerdict {
   const v = report.verdict.verdict;
-  const models = v.models.length ? ` (used by ${v.models.join(', ')})` : '';
+  const name = v.models[0] ?? v.reference;
+  const detail = v.reference ? `reference tokenizer ${v.reference}, family ${v.family}${v.models.length ? `; models known to use it: ${v.models.join(', ')}` : ''}` : '';
   const sameCounts = v.class.length > 1 ? ` The tokenizers ${v.class.join(', ')} count every probe alike, so they cannot be told apart here.` : '';
   const lineageLimit =
     'It does not show which fine-tune, version or size of the model this is, whether its weights were changed, or who serves it: fine-tuning changes weights but keeps the tokenizer.';
-  const base = { status: v.status, confidence: percent(v.confidence), certainty: certaintyWords(v.confidence) };
+  const base = { status: v.status, detail, confidence: percent(v.confidence), certainty: certaintyWords(v.confidence) };
   switch (v.status) {
     case 'match':
       return {
         ...base,
-        headline: `Built on the ${v.reference} tokenizer${models}`,
+        headline: `Built on the ${name} tokenizer`,
         proves: `The product counts text exactly as the ${v.reference} tokenizer does, so the model behind it descends from a base model that uses that tokenizer (family ${v.family}).${sameCounts}`,
         doesNotProve: lineageLimit,
       };
     case 'derived':
       return {
         ...base,
-        headline: `Built on a modified ${v.reference} tokenizer${models}`,
+        headline: `Built on a modified ${name} tokenizer`,
         proves: `Some of the product's counts fit the ${v.reference} tokenizer exactly and others do not: it starts from that tokenizer (family ${v.family}) with tokens added or changed.${sameCounts}`,
         doesNotProve: `${lineageLimit} It also does not say who changed the tokenizer.`,
       };

@@ -1,13 +1,15 @@
+import { PROBE_SEPARATOR } from '../probes/frame.js';
 import type { Tokenizer } from '../references/tokenizer.js';
 import { rankedGroups } from '../scoring/verdict.js';
 import type { IdentifyResult } from '../scoring/identify.js';
 import type { CountIndex } from '../signatures/count-index.js';
 
-/** How one reference splits a probe: its indexed count, and the pieces when its tokenizer was at hand. */
+/** How one reference splits a probe: its indexed count, and the pieces when its tokenizer is at hand. */
 export interface ProbeSplit {
   reference: string;
+  /** Tokens the probe adds to a request, its separator included, as the index counts it. */
   count: number;
-  /** Each token as text; bytes that are not whole UTF-8 characters are shown as `<0xNN>`. */
+  /** Each token of the separator and probe as text; bytes that are not whole UTF-8 characters as `<0xNN>`. */
   tokens?: string[];
 }
 
@@ -42,6 +44,13 @@ export function tokenPieces(tokenizer: Tokenizer, text: string): string[] {
   });
 }
 
+/** How a probe is split as it sits in a request: after the blank line that separates it from the one before. */
+export function probeSplit(tokenizer: Tokenizer, text: string): string[] {
+  return tokenPieces(tokenizer, PROBE_SEPARATOR + text);
+}
+
+const noTokenizers: TokenizerFor = async () => undefined;
+
 /**
  * The probes of the sent requests whose counts differ most between the leading hypothesis and the
  * next ones, with each of those references' counts and, where a tokenizer is given, its split.
@@ -49,7 +58,7 @@ export function tokenPieces(tokenizer: Tokenizer, text: string): string[] {
 export async function strongestProbes(
   result: IdentifyResult,
   index: CountIndex,
-  tokenizerFor: TokenizerFor,
+  tokenizerFor: TokenizerFor = noTokenizers,
   limits: { probes: number; references: number } = { probes: 5, references: 3 },
 ): Promise<StrongProbe[]> {
   const top = rankedGroups(result.posterior).slice(0, limits.references);
@@ -76,9 +85,25 @@ export async function strongestProbes(
       splits: top.map((score, i) => {
         const tokenizer = tokenizers[i];
         const split: ProbeSplit = { reference: score.group.references[0], count: counts[i] };
-        if (tokenizer) split.tokens = tokenPieces(tokenizer, probe.text);
+        if (tokenizer) split.tokens = probeSplit(tokenizer, probe.text);
         return split;
       }),
     };
   });
+}
+
+/** The same probes with every split a given tokenizer can fill in; splits already recorded stay as they are. */
+export async function withSplits(probes: readonly StrongProbe[], tokenizerFor: TokenizerFor): Promise<StrongProbe[]> {
+  return Promise.all(
+    probes.map(async (probe) => ({
+      ...probe,
+      splits: await Promise.all(
+        probe.splits.map(async (split) => {
+          if (split.tokens) return split;
+          const tokenizer = await tokenizerFor(split.reference).catch(() => undefined);
+          return tokenizer ? { ...split, tokens: probeSplit(tokenizer, probe.text) } : split;
+        }),
+      ),
+    })),
+  );
 }

@@ -14,3 +14,8 @@ export function visibleText(text: string): string {
   }
   return out;
 }
+
+/** Controls (other than line breaks and tabs) and format characters such as direction overrides, as `\u{…}`; they could hide or reorder text. */
+export function revealInvisible(text: string): string {
+  return text.replace(/(?![\n\r\t])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (ch) => `\\u{${ch.codePointAt(0)!.toString(16).toUpperCase()}}`);
+}

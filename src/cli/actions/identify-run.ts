@@ -5,7 +5,8 @@ import { dryRunPlan, dryRunText } from '../../report/dry-run-plan.js';
 import { appendRunLine, createRunDir, RUN_FILES, writeRunJson } from '../../report/run-dir.js';
 import { progressLine } from '../../report/progress-line.js';
 import type { ReportFormatName } from '../../report/report-formats.js';
-import { finishedRunText, probesForRecord } from '../../report/run-outputs.js';
+import { finishedRunText } from '../../report/run-outputs.js';
+import { strongestProbes } from '../../report/strongest-probes.js';
 import { RunRecord, type RecordEntry, type RunConfig } from '../../report/run-record.js';
 import { verdictJson } from '../../report/verdict-json.js';
 import { identify, type Budget } from '../../scoring/identify.js';
@@ -96,10 +97,10 @@ export async function runIdentify(io: CliIo, request: RunRequest, index: CountIn
     throw error;
   }
   progress.done();
-  const json = verdictJson(result, { run, target: config.target, strongestProbes: await probesForRecord(io, result, index) });
+  const json = verdictJson(result, { run, target: config.target, strongestProbes: await strongestProbes(result, index) });
   writeRunJson(run, RUN_FILES.verdict, json);
   record.close();
-  const summary = finishedRunText(io, run, request.reports, request.quiet);
+  const summary = await finishedRunText(io, run, request.reports, request.quiet);
   io.stdout(request.json ? JSON.stringify(json) + '\n' : summary);
   return result.verdict.status === 'inconclusive' ? 1 : 0;
 }

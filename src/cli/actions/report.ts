@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseFormats, REPORT_FORMATS } from '../../report/report-formats.js';
 import { renderTerminal } from '../../report/render-terminal.js';
+import { reportWithSplits } from '../../report/run-outputs.js';
 import { useColor } from '../../report/terminal-style.js';
 import { readRunReport } from '../../report/write-reports.js';
 import { UserError } from '../../util/errors.js';
@@ -12,17 +13,17 @@ export interface ReportOptions {
   output?: string;
 }
 
+/** `tokprint report <run>`: one report of a finished run, to stdout or a file; nothing is sent anywhere. */
 export default async function reportAction(io: CliIo, runDir: string, options: ReportOptions): Promise<number> {
-  const report = readRunReport(resolve(io.cwd, runDir));
+  const record = readRunReport(resolve(io.cwd, runDir));
+  let text: string;
   if (!options.format || options.format === 'text') {
-    const text = renderTerminal(report, { color: !options.output && useColor(io.isTTY?.stdout, io.env) });
-    if (options.output) writeFileSync(resolve(io.cwd, options.output), text);
-    else io.stdout(text);
-    return 0;
+    text = renderTerminal(record, { color: !options.output && useColor(io.isTTY?.stdout, io.env) });
+  } else {
+    const formats = parseFormats(options.format);
+    if (formats.length > 1) throw new UserError('--format takes one format; identify --report writes several at once');
+    text = REPORT_FORMATS[formats[0]].render(await reportWithSplits(io.env, record));
   }
-  const formats = parseFormats(options.format);
-  if (formats.length > 1) throw new UserError('--format takes one format here; identify --report writes several at once');
-  const text = REPORT_FORMATS[formats[0]].render(report);
   if (options.output) writeFileSync(resolve(io.cwd, options.output), text);
   else io.stdout(text);
   return 0;

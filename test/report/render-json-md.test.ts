@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRun } from '../../src/report/read-run.js';
+import { renderJson } from '../../src/report/render-json.js';
+import { renderMarkdown } from '../../src/report/render-markdown.js';
+import { reportWithSplits } from '../../src/report/run-outputs.js';
+import type { RunReport } from '../../src/report/run-report.js';
+import { hostileReport, HOSTILE } from './adversarial.js';
+import { defaultRun, type RunFixture } from './run-fixture.js';
+
+let fixture: RunFixture;
+let report: RunReport;
+let verdict: any;
+
+beforeAll(async () => {
+  fixture = await defaultRun();
+  report = await reportWithSplits(fixture.env, readRun(fixture.run, { name: 'tokprint', version: '0.0.0-test' }));
+  verdict = JSON.parse(readFileSync(join(fixture.run, 'verdict.json'), 'utf8'));
+});
+afterAll(() => fixture.remove());
+
+describe('JSON report', () => {
+  it('holds the verdict, every hypothesis, the evidence per probe pack and every request under stable field names', () => {
+    const json = JSON.parse(renderJson(report));
+    expect(Object.keys(json)).toEqual(['report', 'target', 'verdict', 'stop', 'unknown', 'hypotheses', 'evidence', 'spent', 'budget', 'seed', 'requests', 'run']);
+    expect(json.report).toEqual({ format: 'tokprint-run-report', version: 1, tool: { name: 'tokprint', version: '0.0.0-test' } });
+    expect(json.verdict).toMatchObject({ ...verdict.verdict, certainty: 'near certain' });
+    expect(json.verdict.doesNotShow).toMatch(/fine-tune/);
+    expect(json.hypotheses[0]).toEqual({ reference: 'deepseek-v3', family: 'deepseek-v3', class: ['deepseek-v3'], posterior: verdict.candidates[0].posterior, match: verdict.candidates[0].match, derived: verdict.candidates[0].derived });
+    expect(json.hypotheses).toHaveLength(verdict.hypotheses.length);
+    expect(json.evidence.packs).toHaveLength(verdict.queries - 1);
+    for (const pack of json.evidence.packs) {
+      expect(pack.predicted.find((p: any) => p.reference === 'deepseek-v3')).toEqual({ reference: 'deepseek-v3', tokens: pack.observed, matched: true });
+      const recorded = verdict.evidence.find((e: any) => e.request === pack.request);
+      expect(pack.observed).toBe(recorded.observed);
+    }
+    expect(json.evidence.strongestProbes.length).toBeGreaterThan(0);
+    expect(json.evidence.strongestProbes[0].splits[0].tokens.length).toBeGreaterThan(0);
+    expect(json.spent).toMatchObject({ requests: verdict.queries, promptTokens: verdict.promptTokens, channels: ['billed prompt tokens'] });
+    expect(json.requests.map((r: any) => r.seq)).toEqual(Array.from({ length: verdict.queries }, (_, i) => i + 1));
+    expect(Object.keys(json.requests[0])).toEqual(['seq', 'at', 'transcriptLines', 'stratum', 'probes', 'chars', 'promptTokens', 'completionTokens', 'latencyMs', 'channels', 'error']);
+    expect(json.run.digest.state).toBe('sealed');
+  });
+
+  it('is the same file identify --report json wrote beside the verdict', () => {
+    const written = JSON.parse(readFileSync(join(fixture.run, 'report.json'), 'utf8'));
+    expect({ ...written, report: null }).toEqual({ ...JSON.parse(renderJson(report)), report: null });
+  });
+});
+
+describe('Markdown report', () => {
+  it('says what was found, how sure, and what it does not show, then the evidence and every request', () => {
+    const md = renderMarkdown(report);
+    expect(md).toMatch(/\*\*Built on the DeepSeek V3 tokenizer\*\* — confidence 99\.\d% \(near certain\)/);
+    expect(md).toMatch(/\*\*Does not show:\*\* .*fine-tune/);
+    expect(md).toMatch(/^\| deepseek-v3 \| deepseek-v3 \| — \| 100\.00% \|$/m);
+    const evidenceRows = md.split('\n').filter((l) => /^\| #\d+ \|/.test(l));
+    expect(evidenceRows).toHaveLength(verdict.queries - 1);
+    for (const row of evidenceRows) expect(row.split('|')[4]).toMatch(/✓/);
+    expect(md).toMatch(/## Strongest probes/);
+    const requestRows = md.split('\n').filter((l) => /^\| \d+ \| 20\d\d-/.test(l));
+    expect(requestRows).toHaveLength(verdict.queries);
+  });
+
+  it('keeps hostile text inert: no raw HTML, no broken table rows', () => {
+    const md = renderMarkdown(hostileReport(report));
+    // code spans (as many backticks around as none inside) show text literally; outside them nothing may be markup
+    const outsideCode = md.replace(/(`+) [^\n]*? \1/g, '');
+    expect(outsideCode).not.toMatch(/[<>\u0007\u202e]/);
+    expect(md).toMatch(/`+ <script>window\.pwned=1<\/script>/); // still shown, as code
+    const requestRow = md.split('\n').find((l) => /^\| 1 \| /.test(l))!;
+    expect(requestRow.split(/(?<!\\)\|/).length).toBe(7);
+    expect(HOSTILE).toContain('|');
+  });
+});
