@@ -121,7 +121,7 @@ describe('chat completions on the tiny Qwen2.5 model', () => {
   it('refuses a malformed request with an OpenAI error', async () => {
     const response = await fixture.post('/v1/chat/completions', { messages: [], max_tokens: 1 });
     expect(response.status).toBe(400);
-    expect((await response.json()).error.type).toBe('invalid_request_error');
+    expect(((await response.json()) as { error: { type: string } }).error.type).toBe('invalid_request_error');
   });
 });
 
