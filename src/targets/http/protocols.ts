@@ -1,3 +1,4 @@
+import { API_SCHEMES } from './api-schemes.js';
 import { openaiChatProtocol, openaiCompletionsProtocol } from './openai.js';
 import type { Protocol } from './protocol.js';
 
@@ -16,6 +17,7 @@ const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 export const HTTP_SCHEMES: readonly HttpScheme[] = [
   { scheme: 'openai', needsModel: true, create: (rest) => ({ protocol: openaiChatProtocol, baseUrl: rest || OPENAI_BASE_URL }) },
   { scheme: 'openai-completions', needsModel: true, create: (rest) => ({ protocol: openaiCompletionsProtocol, baseUrl: rest || OPENAI_BASE_URL }) },
+  ...API_SCHEMES,
 ];
 
 export function httpScheme(scheme: string): HttpScheme | undefined {
