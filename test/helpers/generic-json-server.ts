@@ -89,3 +89,23 @@ function write(res: ServerResponse, answer: ServerAnswer): void {
     res.end(answer.text);
   }
 }
+
+/** A plain request to a test server, to check what the server itself accepts or refuses. */
+export async function requestServer(
+  url: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Record<string, string>; text: string; json?: unknown }> {
+  const response = await fetch(url, {
+    method: init.method ?? 'POST',
+    headers: { 'content-type': 'application/json', ...init.headers },
+    ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
+  });
+  const text = await response.text();
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => (headers[name] = value));
+  try {
+    return { status: response.status, headers, text, json: JSON.parse(text) };
+  } catch {
+    return { status: response.status, headers, text };
+  }
+}

@@ -1,5 +1,5 @@
 import type { TargetRequest, TargetResponse } from '../target.js';
-import { ProtocolError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
+import { ProtocolError, TruncatedReplyError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
 import { readSettings, requireModel } from './protocol-settings.js';
 import {
   conversation,
@@ -31,7 +31,8 @@ type Parsed = Omit<TargetResponse, 'latencyMs' | 'raw'>;
  */
 export function anthropicProtocol(settings: AnthropicSettings = {}): Protocol & { baseUrl: string } {
   // Streamed text needs a real reply, which only the Messages endpoint gives.
-  const wayFor = (request: TargetRequest): AnthropicCountWay => (request.wantChunks ? 'messages' : settings.count ?? 'count_tokens');
+  const streams = (request: TargetRequest, options: ProtocolOptions) => request.wantChunks === true || options.stream === true;
+  const wayFor = (request: TargetRequest, options: ProtocolOptions): AnthropicCountWay => (streams(request, options) ? 'messages' : settings.count ?? 'count_tokens');
   return {
     scheme: 'anthropic',
     keyEnv: 'ANTHROPIC_API_KEY',
@@ -42,10 +43,10 @@ export function anthropicProtocol(settings: AnthropicSettings = {}): Protocol & 
       const system = systemText(request.messages);
       const messages = conversation(request.messages).map((m) => ({ role: m.role, content: m.content }));
       const headers = { 'anthropic-version': ANTHROPIC_VERSION, 'content-type': 'application/json' };
-      if (wayFor(request) === 'count_tokens') {
+      if (wayFor(request, options) === 'count_tokens') {
         return { method: 'POST', path: 'v1/messages/count_tokens', headers, body: { model, messages, ...(system !== undefined && { system }) } };
       }
-      const stream = request.wantChunks === true;
+      const stream = streams(request, options);
       return {
         method: 'POST',
         path: 'v1/messages',
@@ -54,11 +55,12 @@ export function anthropicProtocol(settings: AnthropicSettings = {}): Protocol & 
         ...(stream && { stream: true }),
       };
     },
-    parse(reply: HttpReply, request: TargetRequest): Parsed {
-      if (wayFor(request) === 'count_tokens') {
-        return { usage: { promptTokens: countField(replyObject(reply, 'anthropic'), 'input_tokens', 'count_tokens') } };
-      }
-      return reply.events ? parseStream(reply) : parseMessage(replyObject(reply, 'anthropic'));
+    // Read by the reply's shape: the options that chose the endpoint are not passed to parse.
+    parse(reply: HttpReply): Parsed {
+      if (reply.events) return parseStream(reply);
+      const body = replyObject(reply, 'anthropic');
+      if (body.type === undefined && 'input_tokens' in body) return { usage: { promptTokens: countField(body, 'input_tokens', 'anthropic count_tokens') } };
+      return parseMessage(body);
     },
   };
 }
@@ -69,7 +71,7 @@ export function anthropicSettings(given: Readonly<Record<string, string>> | unde
 
 function parseMessage(message: JsonObject): Parsed {
   if (message.type !== 'message') throw new ProtocolError(`anthropic: expected a message, got type ${JSON.stringify(message.type)}`);
-  const usage = usageOf(objectField(message, 'usage', 'message'), 'message.usage');
+  const usage = usageOf(objectField(message, 'usage', 'anthropic message'), 'anthropic message.usage');
   const content = Array.isArray(message.content) ? message.content : [];
   const text = content
     .filter((block): block is JsonObject => isObject(block) && block.type === 'text' && typeof block.text === 'string')
@@ -87,16 +89,17 @@ function parseStream(reply: HttpReply): Parsed {
   let start: JsonObject | undefined;
   let finalUsage: JsonObject | undefined;
   let stopReason: unknown;
+  let stopped = false;
   const chunks: string[] = [];
   for (const event of reply.events ?? []) {
     if (event.event === 'ping' || event.data === '') continue;
     const data = eventJson(event.data, 'anthropic');
     switch (data.type) {
       case 'message_start':
-        start = objectField(data, 'message', 'message_start');
+        start = objectField(data, 'message', 'anthropic message_start');
         break;
       case 'content_block_delta': {
-        const delta = objectField(data, 'delta', 'content_block_delta');
+        const delta = objectField(data, 'delta', 'anthropic content_block_delta');
         if (delta.type === 'text_delta') {
           if (typeof delta.text !== 'string') throw new ProtocolError('anthropic: a text_delta has no text');
           chunks.push(delta.text);
@@ -104,8 +107,11 @@ function parseStream(reply: HttpReply): Parsed {
         break;
       }
       case 'message_delta':
-        finalUsage = objectField(data, 'usage', 'message_delta');
+        finalUsage = objectField(data, 'usage', 'anthropic message_delta');
         stopReason = isObject(data.delta) ? data.delta.stop_reason : undefined;
+        break;
+      case 'message_stop':
+        stopped = true;
         break;
       case 'error': {
         const error = isObject(data.error) ? data.error : {};
@@ -114,13 +120,15 @@ function parseStream(reply: HttpReply): Parsed {
     }
   }
   if (!start) throw new ProtocolError('anthropic: the stream has no message_start event');
+  // Without message_stop the text and output count are partial; a partial answer must not be kept.
+  if (!stopped || reply.complete === false) throw new TruncatedReplyError('anthropic: the stream broke off before message_stop');
   // message_delta's usage is cumulative and, where it repeats the input fields, the more recent.
-  const usage = usageOf({ ...objectField(start, 'usage', 'message_start.message'), ...(finalUsage ?? {}) }, 'stream usage');
+  const usage = usageOf({ ...objectField(start, 'usage', 'anthropic message_start.message'), ...(finalUsage ?? {}) }, 'anthropic stream usage');
   return {
     usage: usage.tokens,
     text: chunks.join(''),
     chunks,
-    metadata: { ...metadataOf(start), ...usage.metadata, stopReason: stopReason ?? null, streamComplete: reply.complete !== false && finalUsage !== undefined },
+    metadata: { ...metadataOf(start), ...usage.metadata, stopReason: stopReason ?? null },
   };
 }
 

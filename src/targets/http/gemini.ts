@@ -1,5 +1,5 @@
 import type { LogprobToken, TargetRequest, TargetResponse } from '../target.js';
-import { ProtocolError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
+import { ProtocolError, TruncatedReplyError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
 import { readSettings, requireModel } from './protocol-settings.js';
 import {
   arrayField,
@@ -28,13 +28,15 @@ export interface GeminiSettings {
 
 type Parsed = Omit<TargetResponse, 'latencyMs' | 'raw'>;
 
-/** Top candidates asked for with logprobs; the chosen token is what is read, the alternatives are not used. */
+/** Top candidates asked for with logprobs unless `--logprobs N` says; only the chosen token is read. */
 const TOP_LOGPROBS = 1;
 
 /** The Gemini API: contents with `user`/`model` roles and the system prompt as `systemInstruction`. */
 export function geminiProtocol(settings: GeminiSettings = {}): Protocol & { baseUrl: string } {
-  const wayFor = (request: TargetRequest): GeminiCountWay =>
-    request.wantChunks || request.wantLogprobs ? 'generateContent' : settings.count ?? 'countTokens';
+  const streams = (request: TargetRequest, options: ProtocolOptions) => request.wantChunks === true || options.stream === true;
+  const logprobs = (request: TargetRequest, options: ProtocolOptions) => request.wantLogprobs === true || (options.topLogprobs ?? 0) > 0;
+  const wayFor = (request: TargetRequest, options: ProtocolOptions): GeminiCountWay =>
+    streams(request, options) || logprobs(request, options) ? 'generateContent' : settings.count ?? 'countTokens';
   const version = settings.apiVersion ?? 'v1beta';
   return {
     scheme: 'gemini',
@@ -46,23 +48,25 @@ export function geminiProtocol(settings: GeminiSettings = {}): Protocol & { base
       const contents = conversation(request.messages).map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', parts: [{ text: m.content }] }));
       const system = systemText(request.messages);
       const systemInstruction = system === undefined ? {} : { systemInstruction: { parts: [{ text: system }] } };
-      if (wayFor(request) === 'countTokens') {
+      if (wayFor(request, options) === 'countTokens') {
         // A system instruction can only be counted inside a whole generateContentRequest.
         const body = system === undefined ? { contents } : { generateContentRequest: { model, contents, ...systemInstruction } };
         return { method: 'POST', path: `${version}/${model}:countTokens`, body };
       }
       const generationConfig = {
         maxOutputTokens: request.maxOutputTokens ?? 1,
-        ...(request.wantLogprobs && { responseLogprobs: true, logprobs: TOP_LOGPROBS }),
+        ...(logprobs(request, options) && { responseLogprobs: true, logprobs: Math.min(options.topLogprobs || TOP_LOGPROBS, 20) }),
       };
       const body = { contents, ...systemInstruction, generationConfig };
-      if (request.wantChunks) return { method: 'POST', path: `${version}/${model}:streamGenerateContent`, query: { alt: 'sse' }, body, stream: true };
+      if (streams(request, options)) return { method: 'POST', path: `${version}/${model}:streamGenerateContent`, query: { alt: 'sse' }, body, stream: true };
       return { method: 'POST', path: `${version}/${model}:generateContent`, body };
     },
-    parse(reply: HttpReply, request: TargetRequest): Parsed {
-      if (wayFor(request) === 'countTokens') return parseCount(replyObject(reply, 'gemini'));
+    // Read by the reply's shape: the options that chose the endpoint are not passed to parse.
+    parse(reply: HttpReply): Parsed {
       if (reply.events) return parseStream(reply);
-      return fromResponses([replyObject(reply, 'gemini')], undefined);
+      const body = replyObject(reply, 'gemini');
+      if (body.usageMetadata === undefined && body.candidates === undefined) return parseCount(body);
+      return fromResponses([body], false);
     },
   };
 }
@@ -78,8 +82,8 @@ function modelName(model: string): string {
 }
 
 function parseCount(body: JsonObject): Parsed {
-  const promptTokens = countField(body, 'totalTokens', 'countTokens');
-  const cachedTokens = optionalCountField(body, 'cachedContentTokenCount', 'countTokens');
+  const promptTokens = countField(body, 'totalTokens', 'gemini countTokens');
+  const cachedTokens = optionalCountField(body, 'cachedContentTokenCount', 'gemini countTokens');
   return {
     usage: { promptTokens, ...(cachedTokens && { cachedTokens }) },
     ...(body.promptTokensDetails !== undefined && { metadata: { promptTokensDetails: body.promptTokensDetails } }),
@@ -90,10 +94,13 @@ function parseCount(body: JsonObject): Parsed {
 function parseStream(reply: HttpReply): Parsed {
   const responses = (reply.events ?? []).filter((e) => e.data.trim() !== '').map((e) => eventJson(e.data, 'gemini'));
   if (!responses.length) throw new ProtocolError('gemini: the stream has no events');
-  return fromResponses(responses, reply.complete !== false);
+  // The last event carries the finish reason; without it the text and output count are partial.
+  const finished = responses.some((r) => Array.isArray(r.candidates) && isObject(r.candidates[0]) && r.candidates[0].finishReason !== undefined);
+  if (!finished || reply.complete === false) throw new TruncatedReplyError('gemini: the stream broke off before its finishReason');
+  return fromResponses(responses, true);
 }
 
-function fromResponses(responses: JsonObject[], streamComplete: boolean | undefined): Parsed {
+function fromResponses(responses: JsonObject[], streamed: boolean): Parsed {
   const chunks: string[] = [];
   const logprobTokens: LogprobToken[] = [];
   const logprobTokenIds: number[] = [];
@@ -109,7 +116,7 @@ function fromResponses(responses: JsonObject[], streamComplete: boolean | undefi
     chunks.push(parts.filter((p) => isObject(p) && typeof p.text === 'string' && p.thought !== true).map((p) => (p as JsonObject).text as string).join(''));
     if (candidate.logprobsResult !== undefined) {
       sawLogprobs = true;
-      for (const chosen of arrayField(objectField(candidate, 'logprobsResult', 'candidate'), 'chosenCandidates', 'logprobsResult')) {
+      for (const chosen of arrayField(objectField(candidate, 'logprobsResult', 'gemini candidate'), 'chosenCandidates', 'gemini logprobsResult')) {
         if (!isObject(chosen) || typeof chosen.token !== 'string' || typeof chosen.logProbability !== 'number') {
           throw new ProtocolError(`gemini: a chosen candidate should be {token, tokenId, logProbability}, got ${describe(chosen)}`);
         }
@@ -121,13 +128,13 @@ function fromResponses(responses: JsonObject[], streamComplete: boolean | undefi
   // Usage is cumulative; the last response that carries it is the whole request's.
   const last = [...responses].reverse().find((r) => r.usageMetadata !== undefined);
   if (!last) throw new ProtocolError('gemini: the answer has no usageMetadata');
-  const usage = objectField(last, 'usageMetadata', 'response');
-  const promptTokens = countField(usage, 'promptTokenCount', 'usageMetadata');
+  const usage = objectField(last, 'usageMetadata', 'gemini response');
+  const promptTokens = countField(usage, 'promptTokenCount', 'gemini usageMetadata');
   // Zero counts are left out of the JSON, so a missing output count is zero.
-  const candidatesTokens = optionalCountField(usage, 'candidatesTokenCount', 'usageMetadata') ?? 0;
-  const thoughtsTokens = optionalCountField(usage, 'thoughtsTokenCount', 'usageMetadata') ?? 0;
-  const totalTokens = optionalCountField(usage, 'totalTokenCount', 'usageMetadata');
-  const cachedTokens = optionalCountField(usage, 'cachedContentTokenCount', 'usageMetadata');
+  const candidatesTokens = optionalCountField(usage, 'candidatesTokenCount', 'gemini usageMetadata') ?? 0;
+  const thoughtsTokens = optionalCountField(usage, 'thoughtsTokenCount', 'gemini usageMetadata') ?? 0;
+  const totalTokens = optionalCountField(usage, 'totalTokenCount', 'gemini usageMetadata');
+  const cachedTokens = optionalCountField(usage, 'cachedContentTokenCount', 'gemini usageMetadata');
   return {
     usage: {
       promptTokens,
@@ -137,7 +144,7 @@ function fromResponses(responses: JsonObject[], streamComplete: boolean | undefi
       ...(cachedTokens && { cachedTokens }),
     },
     text: chunks.join(''),
-    ...(streamComplete !== undefined && { chunks: chunks.filter((c) => c !== '') }),
+    ...(streamed && { chunks: chunks.filter((c) => c !== '') }),
     ...(sawLogprobs && { logprobTokens }),
     metadata: {
       model: last.modelVersion,
@@ -146,7 +153,6 @@ function fromResponses(responses: JsonObject[], streamComplete: boolean | undefi
       candidatesTokenCount: candidatesTokens,
       thoughtsTokenCount: thoughtsTokens,
       ...(logprobTokenIds.length > 0 && { logprobTokenIds }),
-      ...(streamComplete !== undefined && { streamComplete }),
     },
   };
 }

@@ -1,6 +1,6 @@
-import type { TargetRequest } from '../target.js';
+import type { TargetRequest, TargetResponse } from '../target.js';
 import { llamacppTokenizeProtocol } from './llamacpp-tokenize.js';
-import type { HttpCall, HttpReply, ProtocolOptions } from './protocol.js';
+import { ProtocolError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
 import { isObject } from './reply-fields.js';
 import { tgiTokenizeProtocol } from './tgi-tokenize.js';
 import { sglangTokenizeProtocol, vllmTokenizeProtocol } from './vllm-tokenize.js';
@@ -92,3 +92,28 @@ export function detectTokenizeDialect(replies: Partial<Record<TokenizeDialect['s
     return reply !== undefined && dialect.accepts(reply);
   })?.scheme;
 }
+
+/**
+ * A dialect's probe as a protocol, so the executor can send it like any request: `parse` succeeds only on
+ * a reply this dialect accepts (with the probe text's count, zero for Ollama's version probe) and
+ * otherwise throws a ProtocolError, which the executor does not retry.
+ */
+export function dialectProbeProtocol(dialect: TokenizeDialect, read: Protocol['parse'] | undefined = PARSERS[dialect.scheme]): Protocol {
+  return {
+    scheme: `${dialect.scheme}-probe`,
+    authHeaders: (apiKey) => ({ authorization: `Bearer ${apiKey}` }),
+    call: (_request, options) => dialect.probe(options),
+    parse(reply: HttpReply): Omit<TargetResponse, 'latencyMs' | 'raw'> {
+      if (!dialect.accepts(reply)) throw new ProtocolError(`not a ${dialect.scheme} reply`);
+      const parsed = read ? read(reply, PROBE) : { usage: { promptTokens: 0 } };
+      return { ...parsed, metadata: { ...parsed.metadata, dialect: dialect.scheme } };
+    },
+  };
+}
+
+const PARSERS: Partial<Record<TokenizeDialect['scheme'], Protocol['parse']>> = {
+  vllm: vllm.parse,
+  sglang: sglang.parse,
+  llamacpp: llamacpp.parse,
+  tgi: tgi.parse,
+};

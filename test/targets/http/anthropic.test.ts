@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tokenizer } from '../../../src/references/tokenizer.js';
 import { anthropicProtocol, anthropicSettings } from '../../../src/targets/http/anthropic.js';
-import { ProtocolError } from '../../../src/targets/http/protocol.js';
+import { TargetRequestError } from '../../../src/targets/http/executor.js';
 import type { TargetRequest } from '../../../src/targets/target.js';
 import { UserError } from '../../../src/util/errors.js';
 import { renderForCounting, startAnthropicServer } from '../../helpers/anthropic-test-server.js';
-import { startJsonServer, type JsonServer } from '../../helpers/generic-json-server.js';
+import { requestServer, startJsonServer, type JsonServer } from '../../helpers/generic-json-server.js';
+import { loopbackTarget, sentBodies } from '../../helpers/generic-target.js';
 import { committedTokenizer } from '../../helpers/manifest-references.js';
-import { exchange, HttpStatusError, sendWithProtocol } from '../../helpers/send-with-protocol.js';
 
 const KEY = 'sk-ant-loopback-key';
 const SYSTEM = 'You are Aurora, the support assistant of a bicycle shop. Answer briefly and politely.';
@@ -39,16 +39,22 @@ afterAll(async () => {
   await cachingServer.close();
 });
 
+function anthropicTarget(url: string, query = '', key: string | null = KEY) {
+  return loopbackTarget(`anthropic:${url}${query}`, { env: key === null ? {} : { ANTHROPIC_API_KEY: key }, options: { model: 'claude-sonnet-4-5' } });
+}
+
 describe('anthropic protocol', () => {
   it('counts with the free count_tokens endpoint by default, system prompt as the top-level field', async () => {
-    const { call, response } = await sendWithProtocol(anthropicProtocol(), server.url, request, { model: 'claude-sonnet-4-5', apiKey: KEY });
-    expect(call.path).toBe('v1/messages/count_tokens');
+    const { target, wire } = anthropicTarget(server.url);
+    const response = await target.send(request);
     const sent = server.received.at(-1)!;
+    expect(sent.path).toBe('/v1/messages/count_tokens');
     expect(sent.headers['x-api-key']).toBe(KEY);
     expect(sent.headers['anthropic-version']).toBe('2023-06-01');
     expect(sent.json).toEqual({ model: 'claude-sonnet-4-5', system: SYSTEM, messages: [{ role: 'user', content: request.messages[1].content }] });
-    expect(response.usage.promptTokens).toBe(expectedPromptTokens(request));
+    expect(response.usage).toEqual({ promptTokens: expectedPromptTokens(request) });
     expect(response.usage.promptTokens).toBeGreaterThan(30);
+    expect(JSON.stringify(wire)).not.toContain(KEY);
   });
 
   it('counts a multi-turn conversation without a system prompt', async () => {
@@ -59,27 +65,27 @@ describe('anthropic protocol', () => {
         { role: 'user', content: 'Count\ttabs  and   spaces' },
       ],
     };
-    const { response } = await sendWithProtocol(anthropicProtocol(), server.url, turns, { model: 'm', apiKey: KEY });
+    const response = await anthropicTarget(server.url).target.send(turns);
     expect((server.received.at(-1)!.json as Record<string, unknown>).system).toBeUndefined();
     expect(response.usage.promptTokens).toBe(expectedPromptTokens(turns));
   });
 
   it('reads Messages usage when asked to count with messages', async () => {
-    const protocol = anthropicProtocol(anthropicSettings({ count: 'messages' }));
-    const { call, response } = await sendWithProtocol(protocol, server.url, request, { model: 'claude-sonnet-4-5', apiKey: KEY });
-    expect(call.path).toBe('v1/messages');
-    expect((server.received.at(-1)!.json as Record<string, unknown>).max_tokens).toBe(1);
+    const { target, wire } = anthropicTarget(server.url, '?count=messages');
+    const response = await target.send(request);
+    expect(server.received.at(-1)!.path).toBe('/v1/messages');
+    expect(sentBodies(wire)[0]).toMatchObject({ max_tokens: 1 });
     expect(response.usage).toEqual({ promptTokens: expectedPromptTokens(request), completionTokens: 1, totalTokens: expectedPromptTokens(request) + 1 });
     expect(response.text).toBe('OK');
     expect(response.metadata).toMatchObject({ model: 'claude-sonnet-4-5', stopReason: 'max_tokens' });
   });
 
   it('adds cache writes and reads back into the prompt count', async () => {
-    const protocol = anthropicProtocol({ count: 'messages' });
+    const { target } = anthropicTarget(cachingServer.url, '?count=messages');
     const full = expectedPromptTokens(request);
     const systemTokens = tokenizer.encode(SYSTEM).length;
-    const first = (await sendWithProtocol(protocol, cachingServer.url, request, { model: 'm', apiKey: KEY })).response;
-    const second = (await sendWithProtocol(protocol, cachingServer.url, request, { model: 'm', apiKey: KEY })).response;
+    const first = await target.send(request);
+    const second = await target.send(request);
     expect(first.usage.promptTokens).toBe(full);
     expect(first.usage.cachedTokens).toBeUndefined();
     expect(first.metadata).toMatchObject({ uncachedInputTokens: full - systemTokens, cacheCreationInputTokens: systemTokens, cacheReadInputTokens: 0 });
@@ -89,30 +95,36 @@ describe('anthropic protocol', () => {
   });
 
   it('streams text_delta text as chunks and reads the final output count', async () => {
-    const streaming: TargetRequest = { ...request, wantChunks: true, maxOutputTokens: 7 };
-    const { call, response } = await sendWithProtocol(anthropicProtocol(), server.url, streaming, { model: 'm', apiKey: KEY });
-    expect(call).toMatchObject({ path: 'v1/messages', stream: true, body: { stream: true, max_tokens: 7 } });
+    const { target, wire } = anthropicTarget(server.url);
+    const response = await target.send({ ...request, wantChunks: true, maxOutputTokens: 7 });
+    expect(server.received.at(-1)!.path).toBe('/v1/messages');
+    expect(sentBodies(wire)[0]).toMatchObject({ stream: true, max_tokens: 7 });
     expect(response.usage.promptTokens).toBe(expectedPromptTokens(request));
     expect(response.usage.completionTokens).toBe(7);
     expect(response.chunks).toHaveLength(4);
     expect(response.chunks!.join('')).toBe(response.text);
     expect(tokenizer.encode(response.text!)).toHaveLength(7);
-    expect(response.metadata).toMatchObject({ stopReason: 'max_tokens', streamComplete: true });
+    expect(response.metadata).toMatchObject({ stopReason: 'max_tokens' });
+  });
+
+  it('streams when the target is told to (--stream)', async () => {
+    const { target } = loopbackTarget(`anthropic:${server.url}`, { env: { ANTHROPIC_API_KEY: KEY }, options: { model: 'm', stream: true } });
+    const response = await target.send({ ...request, maxOutputTokens: 2 });
+    expect(response.chunks).toEqual([response.text]);
+    expect(response.usage.promptTokens).toBe(expectedPromptTokens(request));
   });
 
   it('is refused by the server without the key or the anthropic-version header', async () => {
-    const protocol = anthropicProtocol();
-    await expect(sendWithProtocol(protocol, server.url, request, { model: 'm' })).rejects.toThrow(/401.*x-api-key header is required/);
-    await expect(sendWithProtocol(protocol, server.url, request, { model: 'm', apiKey: 'wrong' })).rejects.toThrow(/401.*invalid x-api-key/);
-    const call = protocol.call(request, { model: 'm' });
-    const reply = await exchange(server.url, { ...call, headers: {} }, protocol.authHeaders(KEY));
-    expect(reply.status).toBe(400);
-    expect(reply.json).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'anthropic-version: header is required' } });
-    const inline = await exchange(server.url, { ...call, body: { model: 'm', messages: request.messages } }, protocol.authHeaders(KEY));
+    await expect(anthropicTarget(server.url, '', null).target.send(request)).rejects.toThrow(/HTTP 401.*x-api-key header is required/);
+    await expect(anthropicTarget(server.url, '', 'wrong').target.send(request)).rejects.toThrow(TargetRequestError);
+    const call = anthropicProtocol().call(request, { model: 'm' });
+    const url = `${server.url}/${call.path}`;
+    const noVersion = await requestServer(url, { body: call.body, headers: { 'x-api-key': KEY } });
+    expect(noVersion.status).toBe(400);
+    expect(noVersion.json).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'anthropic-version: header is required' } });
+    const inline = await requestServer(url, { body: { model: 'm', messages: request.messages }, headers: { ...call.headers, 'x-api-key': KEY } });
     expect(inline.status).toBe(400);
     expect(inline.text).toContain('Unexpected role \\"system\\"');
-    const error = await sendWithProtocol(protocol, server.url, request, { model: 'm', apiKey: 'wrong' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(HttpStatusError);
   });
 
   it('asks for a model and refuses unknown settings', () => {
@@ -124,10 +136,9 @@ describe('anthropic protocol', () => {
 
 describe('anthropic protocol on bad replies', () => {
   let bad: JsonServer;
-  const answers: Record<string, unknown> = {};
+  let answer: unknown;
   beforeAll(async () => {
-    bad = await startJsonServer((r) => {
-      const answer = answers[r.path];
+    bad = await startJsonServer(() => {
       if (typeof answer === 'string') return { status: 200, text: answer };
       if (Array.isArray(answer)) return { status: 200, events: answer as { event: string; data: unknown }[] };
       return { status: 200, json: answer };
@@ -135,29 +146,44 @@ describe('anthropic protocol on bad replies', () => {
   });
   afterAll(() => bad.close());
 
-  async function parseFrom(answer: unknown, r: TargetRequest, count: 'count_tokens' | 'messages' = 'count_tokens') {
-    const protocol = anthropicProtocol({ count });
-    const call = protocol.call(r, { model: 'm' });
-    answers[`/${call.path}`] = answer;
-    return protocol.parse(await exchange(bad.url, call), r);
+  async function sendFor(reply: unknown, r: TargetRequest, query = '') {
+    answer = reply;
+    const before = bad.received.length;
+    const error = await anthropicTarget(bad.url, query).target.send(r).catch((e: unknown) => e);
+    return { error: error as Error, requests: bad.received.length - before };
   }
 
-  it('throws a ProtocolError for each malformed shape', async () => {
-    await expect(parseFrom({ input_tokens: '12' }, request)).rejects.toThrow(ProtocolError);
-    await expect(parseFrom({ tokens: 12 }, request)).rejects.toThrow(/input_tokens should be a token count/);
-    await expect(parseFrom('<html>gateway</html>', request)).rejects.toThrow(/not JSON/);
-    await expect(parseFrom({ type: 'message', content: [] }, request, 'messages')).rejects.toThrow(/usage should be an object/);
-    await expect(parseFrom({ type: 'message', usage: { input_tokens: -1, output_tokens: 1 } }, request, 'messages')).rejects.toThrow(ProtocolError);
-    const streaming = { ...request, wantChunks: true };
-    await expect(parseFrom([{ event: 'ping', data: { type: 'ping' } }], streaming)).rejects.toThrow(/no message_start/);
-    await expect(
-      parseFrom(
+  it('fails a malformed answer once, without retrying it', async () => {
+    const cases: [unknown, TargetRequest, string, RegExp][] = [
+      [{ input_tokens: '12' }, request, '', /input_tokens should be a token count/],
+      [{ tokens: 12 }, request, '', /expected a message, got type undefined/],
+      [{ type: 'message', content: [] }, request, '?count=messages', /usage should be an object/],
+      [{ type: 'message', usage: { input_tokens: -1, output_tokens: 1 } }, request, '?count=messages', /input_tokens should be a token count/],
+      [[{ event: 'ping', data: { type: 'ping' } }], { ...request, wantChunks: true }, '', /no message_start/],
+      [
         [
           { event: 'message_start', data: { type: 'message_start', message: { usage: { input_tokens: 5, output_tokens: 1 } } } },
           { event: 'error', data: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } },
         ],
-        streaming,
-      ),
-    ).rejects.toThrow(/overloaded_error: Overloaded/);
+        { ...request, wantChunks: true },
+        '',
+        /overloaded_error: Overloaded/,
+      ],
+    ];
+    for (const [reply, r, query, message] of cases) {
+      const { error, requests } = await sendFor(reply, r, query);
+      expect(error).toBeInstanceOf(TargetRequestError);
+      expect(error.message).toMatch(/unexpected answer: anthropic/);
+      expect(error.message).toMatch(message);
+      expect(requests).toBe(1);
+    }
+  });
+
+  it('retries a stream that ends before message_stop', async () => {
+    answer = [{ event: 'message_start', data: { type: 'message_start', message: { usage: { input_tokens: 5, output_tokens: 1 } } } }];
+    const before = bad.received.length;
+    const target = loopbackTarget(`anthropic:${bad.url}`, { env: { ANTHROPIC_API_KEY: KEY }, options: { model: 'm', retries: 1 } }).target;
+    await expect(target.send({ ...request, wantChunks: true })).rejects.toThrow(/after 2 attempts: anthropic: the stream broke off before message_stop/);
+    expect(bad.received.length - before).toBe(2);
   });
 });

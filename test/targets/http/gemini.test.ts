@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tokenizer } from '../../../src/references/tokenizer.js';
+import { TargetRequestError } from '../../../src/targets/http/executor.js';
 import { geminiProtocol, geminiSettings } from '../../../src/targets/http/gemini.js';
-import { ProtocolError } from '../../../src/targets/http/protocol.js';
 import type { TargetRequest } from '../../../src/targets/target.js';
 import { UserError } from '../../../src/util/errors.js';
 import { geminiRenderForCounting, startGeminiServer } from '../../helpers/gemini-test-server.js';
-import { startJsonServer, type JsonServer } from '../../helpers/generic-json-server.js';
+import { requestServer, startJsonServer, type JsonServer } from '../../helpers/generic-json-server.js';
+import { loopbackTarget, sentBodies } from '../../helpers/generic-target.js';
 import { committedTokenizer } from '../../helpers/manifest-references.js';
-import { exchange, sendWithProtocol } from '../../helpers/send-with-protocol.js';
 
 const KEY = 'AIza-loopback-key';
 const MODEL = 'gemini-2.5-flash';
@@ -36,17 +36,24 @@ afterAll(async () => {
   await thinking.close();
 });
 
+function geminiTarget(url: string, query = '', options: { model?: string; key?: string | null; stream?: boolean; topLogprobs?: number } = {}) {
+  const { key = KEY, model = MODEL, ...rest } = options;
+  return loopbackTarget(`gemini:${url}${query}`, { env: key === null ? {} : { GEMINI_API_KEY: key }, options: { model, ...rest } });
+}
+
 describe('gemini protocol', () => {
   it('counts with countTokens, the system instruction inside a generateContentRequest', async () => {
-    const { call, response } = await sendWithProtocol(geminiProtocol(), server.url, request, { model: MODEL, apiKey: KEY });
-    expect(call.path).toBe('v1beta/models/gemini-2.5-flash:countTokens');
+    const { target, wire } = geminiTarget(server.url);
+    const response = await target.send(request);
+    expect(server.received.at(-1)!.path).toBe('/v1beta/models/gemini-2.5-flash:countTokens');
     expect(server.received.at(-1)!.headers['x-goog-api-key']).toBe(KEY);
     expect(server.received.at(-1)!.json).toEqual({
       generateContentRequest: { model: 'models/gemini-2.5-flash', contents: [{ role: 'user', parts: [{ text: USER }] }], systemInstruction: { parts: [{ text: SYSTEM }] } },
     });
     const count = expected(SYSTEM, [{ role: 'user', text: USER }]);
     expect(response.usage).toEqual({ promptTokens: count });
-    expect(response.metadata).toEqual({ promptTokensDetails: [{ modality: 'TEXT', tokenCount: count }] });
+    expect(response.metadata).toMatchObject({ promptTokensDetails: [{ modality: 'TEXT', tokenCount: count }] });
+    expect(JSON.stringify(wire)).not.toContain(KEY);
   });
 
   it('counts plain contents with the model role for assistant turns', async () => {
@@ -57,16 +64,15 @@ describe('gemini protocol', () => {
         { role: 'user', content: 'Count\ttabs  and   spaces' },
       ],
     };
-    const { response } = await sendWithProtocol(geminiProtocol(), server.url, turns, { model: `models/${MODEL}`, apiKey: KEY });
+    const response = await geminiTarget(server.url, '', { model: `models/${MODEL}` }).target.send(turns);
     expect((server.received.at(-1)!.json as { contents: { role: string }[] }).contents.map((c) => c.role)).toEqual(['user', 'model', 'user']);
     expect(response.usage.promptTokens).toBe(expected(undefined, turns.messages.map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', text: m.content }))));
   });
 
   it('reads usageMetadata from generateContent, thinking counted as output', async () => {
-    const protocol = geminiProtocol(geminiSettings({ count: 'generateContent' }));
-    const sent = { ...request, maxOutputTokens: 16 };
-    const { call, response } = await sendWithProtocol(protocol, thinking.url, sent, { model: MODEL, apiKey: KEY });
-    expect(call.body).toMatchObject({ systemInstruction: { parts: [{ text: SYSTEM }] }, generationConfig: { maxOutputTokens: 16 } });
+    const { target, wire } = geminiTarget(thinking.url, '?count=generateContent');
+    const response = await target.send({ ...request, maxOutputTokens: 16 });
+    expect(sentBodies(wire)[0]).toMatchObject({ systemInstruction: { parts: [{ text: SYSTEM }] }, generationConfig: { maxOutputTokens: 16 } });
     const count = expected(SYSTEM, [{ role: 'user', text: USER }]);
     expect(response.usage).toEqual({ promptTokens: count, completionTokens: 4 + 12, totalTokens: count + 16 });
     expect(response.metadata).toMatchObject({ candidatesTokenCount: 4, thoughtsTokenCount: 12, finishReason: 'MAX_TOKENS', model: MODEL });
@@ -74,33 +80,41 @@ describe('gemini protocol', () => {
   });
 
   it('reads chosen logprob tokens with their ids', async () => {
-    const { call, response } = await sendWithProtocol(geminiProtocol(), server.url, { ...request, maxOutputTokens: 5, wantLogprobs: true }, { model: MODEL, apiKey: KEY });
-    expect(call.path).toBe('v1beta/models/gemini-2.5-flash:generateContent');
-    expect(call.body).toMatchObject({ generationConfig: { maxOutputTokens: 5, responseLogprobs: true, logprobs: 1 } });
+    const { target, wire } = geminiTarget(server.url);
+    const response = await target.send({ ...request, maxOutputTokens: 5, wantLogprobs: true });
+    expect(server.received.at(-1)!.path).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
+    expect(sentBodies(wire)[0]).toMatchObject({ generationConfig: { maxOutputTokens: 5, responseLogprobs: true, logprobs: 1 } });
     expect(response.usage.completionTokens).toBe(5);
     expect(response.logprobTokens).toHaveLength(5);
     expect(response.logprobTokens!.map((t) => t.token).join('')).toBe(response.text);
     expect(response.logprobTokens!.map((t) => t.logprob)).toEqual([-0.125, -0.25, -0.375, -0.5, -0.625]);
     expect(response.metadata!.logprobTokenIds).toEqual(gemma.encode('OK. I have read your message.').slice(0, 5));
+    const topFive = geminiTarget(server.url, '', { topLogprobs: 5 });
+    await topFive.target.send(request);
+    expect(sentBodies(topFive.wire)[0]).toMatchObject({ generationConfig: { responseLogprobs: true, logprobs: 5 } });
   });
 
   it('streams text as chunks over server-sent events', async () => {
-    const { call, response } = await sendWithProtocol(geminiProtocol(), server.url, { ...request, maxOutputTokens: 7, wantChunks: true }, { model: MODEL, apiKey: KEY });
-    expect(call).toMatchObject({ path: 'v1beta/models/gemini-2.5-flash:streamGenerateContent', query: { alt: 'sse' }, stream: true });
+    const response = await geminiTarget(server.url).target.send({ ...request, maxOutputTokens: 7, wantChunks: true });
+    expect(server.received.at(-1)!.path).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent');
+    expect(server.received.at(-1)!.query.get('alt')).toBe('sse');
     expect(response.chunks).toHaveLength(4);
     expect(response.chunks!.join('')).toBe(response.text);
     expect(response.usage.promptTokens).toBe(expected(SYSTEM, [{ role: 'user', text: USER }]));
     expect(response.usage.completionTokens).toBe(7);
-    expect(response.metadata).toMatchObject({ finishReason: 'MAX_TOKENS', streamComplete: true });
+    expect(response.metadata).toMatchObject({ finishReason: 'MAX_TOKENS' });
+    const told = await geminiTarget(server.url, '', { stream: true }).target.send({ ...request, maxOutputTokens: 3 });
+    expect(told.chunks).toHaveLength(2);
   });
 
   it('is refused by the server without a key, with a wrong key, an unknown model or a system role', async () => {
-    const protocol = geminiProtocol();
-    await expect(sendWithProtocol(protocol, server.url, request, { model: MODEL })).rejects.toThrow(/403.*PERMISSION_DENIED/);
-    await expect(sendWithProtocol(protocol, server.url, request, { model: MODEL, apiKey: 'bad' })).rejects.toThrow(/400.*API key not valid/);
-    await expect(sendWithProtocol(protocol, server.url, request, { model: 'gemini-0', apiKey: KEY })).rejects.toThrow(/404.*models\/gemini-0 is not found/);
-    const call = protocol.call(request, { model: MODEL });
-    const systemRole = await exchange(server.url, { ...call, body: { contents: [{ role: 'system', parts: [{ text: SYSTEM }] }] } }, protocol.authHeaders(KEY));
+    await expect(geminiTarget(server.url, '', { key: null }).target.send(request)).rejects.toThrow(/HTTP 403.*unregistered callers/);
+    await expect(geminiTarget(server.url, '', { key: 'bad' }).target.send(request)).rejects.toThrow(/HTTP 400.*API key not valid/);
+    await expect(geminiTarget(server.url, '', { model: 'gemini-0' }).target.send(request)).rejects.toThrow(/HTTP 404.*models\/gemini-0 is not found/);
+    const systemRole = await requestServer(`${server.url}/v1beta/models/${MODEL}:countTokens`, {
+      body: { contents: [{ role: 'system', parts: [{ text: SYSTEM }] }] },
+      headers: { 'x-goog-api-key': KEY },
+    });
     expect(systemRole.status).toBe(400);
     expect(systemRole.text).toContain('Please use a valid role: user, model.');
   });
@@ -115,27 +129,41 @@ describe('gemini protocol on other replies', () => {
   let answer: unknown;
   let other: JsonServer;
   beforeAll(async () => {
-    other = await startJsonServer(() => (typeof answer === 'string' ? { status: 200, text: answer } : { status: 200, json: answer }));
+    other = await startJsonServer(() => {
+      if (typeof answer === 'string') return { status: 200, text: answer };
+      if (Array.isArray(answer)) return { status: 200, events: answer.map((data) => ({ data })) };
+      return { status: 200, json: answer };
+    });
   });
   afterAll(() => other.close());
-  async function parse(reply: unknown, r: TargetRequest = request) {
+  async function send(reply: unknown, r: TargetRequest = request) {
     answer = reply;
-    const protocol = geminiProtocol();
-    return protocol.parse(await exchange(other.url, protocol.call(r, { model: MODEL })), r);
+    return geminiTarget(other.url).target.send(r).catch((e: unknown) => e as Error);
   }
 
   it('reads cached content tokens', async () => {
-    expect((await parse({ totalTokens: 40, cachedContentTokenCount: 30 })).usage).toEqual({ promptTokens: 40, cachedTokens: 30 });
+    expect(((await send({ totalTokens: 40, cachedContentTokenCount: 30 })) as { usage: unknown }).usage).toEqual({ promptTokens: 40, cachedTokens: 30 });
   });
 
-  it('throws a ProtocolError for each malformed shape', async () => {
-    await expect(parse({ total_tokens: 4 })).rejects.toThrow(/totalTokens should be a token count/);
-    await expect(parse('not json')).rejects.toThrow(ProtocolError);
+  it('fails each malformed answer once, without retrying it', async () => {
     const generating = { ...request, wantLogprobs: true };
-    await expect(parse({ candidates: [{ content: { parts: [{ text: 'OK' }] } }] }, generating)).rejects.toThrow(/no usageMetadata/);
-    await expect(parse({ candidates: ['x'], usageMetadata: { promptTokenCount: 3 } }, generating)).rejects.toThrow(/candidate should be an object/);
-    await expect(
-      parse({ candidates: [{ logprobsResult: { chosenCandidates: [{ token: 'OK' }] } }], usageMetadata: { promptTokenCount: 3 } }, generating),
-    ).rejects.toThrow(/chosen candidate should be/);
+    const cases: [unknown, TargetRequest, RegExp][] = [
+      [{ total_tokens: 4 }, request, /gemini countTokens: totalTokens should be a token count/],
+      [{ candidates: [{ content: { parts: [{ text: 'OK' }] } }] }, generating, /no usageMetadata/],
+      [{ candidates: ['x'], usageMetadata: { promptTokenCount: 3 } }, generating, /candidate should be an object/],
+      [{ candidates: [{ logprobsResult: { chosenCandidates: [{ token: 'OK' }] } }], usageMetadata: { promptTokenCount: 3 } }, generating, /chosen candidate should be/],
+    ];
+    for (const [reply, r, message] of cases) {
+      const before = other.received.length;
+      const error = await send(reply, r);
+      expect(error).toBeInstanceOf(TargetRequestError);
+      expect((error as Error).message).toMatch(message);
+      expect(other.received.length - before).toBe(1);
+    }
+  });
+
+  it('treats a stream without its finishReason as broken off', async () => {
+    const error = await send([{ candidates: [{ content: { parts: [{ text: 'O' }] } }], usageMetadata: { promptTokenCount: 3 } }], { ...request, wantChunks: true });
+    expect((error as Error).message).toMatch(/gemini: the stream broke off before its finishReason/);
   });
 });

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tokenizer } from '../../../src/references/tokenizer.js';
 import { CHAT_TEMPLATES } from '../../../src/targets/chat-templates.js';
+import { TargetRequestError } from '../../../src/targets/http/executor.js';
 import { llamacppTokenizeProtocol, llamacppTokenizeSettings } from '../../../src/targets/http/llamacpp-tokenize.js';
-import { ProtocolError, type Protocol } from '../../../src/targets/http/protocol.js';
-import { tgiTokenizeProtocol } from '../../../src/targets/http/tgi-tokenize.js';
-import { sglangTokenizeProtocol, vllmTokenizeProtocol, vllmTokenizeSettings } from '../../../src/targets/http/vllm-tokenize.js';
+import { vllmTokenizeSettings } from '../../../src/targets/http/vllm-tokenize.js';
 import type { TargetRequest } from '../../../src/targets/target.js';
-import { startJsonServer, type JsonServer } from '../../helpers/generic-json-server.js';
+import { requestServer, startJsonServer, type JsonServer } from '../../helpers/generic-json-server.js';
+import { loopbackTarget } from '../../helpers/generic-target.js';
 import { committedTokenizer } from '../../helpers/manifest-references.js';
-import { exchange, sendWithProtocol } from '../../helpers/send-with-protocol.js';
 import { startLlamacppServer, startTgiServer, startVllmTokenizeServer } from '../../helpers/tokenize-test-servers.js';
 
 const USER = 'Please reply with OK.\n\nnaïve café — 東京タワー isn\'t   "quoted" <|im_end|> 🦙🚲\n\nThanks.';
@@ -21,6 +20,8 @@ const request: TargetRequest = {
 const joined = `You are a terse assistant.\n\n${USER}`;
 const servers: JsonServer[] = [];
 afterAll(() => Promise.all(servers.map((s) => s.close())));
+
+const send = (id: string, r: TargetRequest = request, model?: string) => loopbackTarget(id, { options: { model } }).target.send(r);
 
 async function started(server: Promise<JsonServer>): Promise<JsonServer> {
   servers.push(await server);
@@ -36,11 +37,11 @@ describe('vLLM /tokenize', () => {
   });
 
   it('counts the joined text exactly, with token ids and vocabulary strings', async () => {
-    const { response } = await sendWithProtocol(vllmTokenizeProtocol(), server.url, request, { model: 'Qwen/Qwen2.5-7B-Instruct' });
+    const response = await send(`vllm:${server.url}`, request, 'Qwen/Qwen2.5-7B-Instruct');
     expect(server.received.at(-1)!.json).toEqual({ model: 'Qwen/Qwen2.5-7B-Instruct', prompt: joined, add_special_tokens: false, return_token_strs: true });
     const ids = qwen.encode(joined);
     expect(response.usage).toEqual({ promptTokens: ids.length });
-    expect(response.metadata).toEqual({ tokenIds: ids, maxModelLen: 32768 });
+    expect(response.metadata).toMatchObject({ tokenIds: ids, maxModelLen: 32768 });
     expect(response.logprobTokens!.map((t) => t.token)).toEqual(ids.map((id) => qwen.tokenString(id)));
     expect(response.logprobTokens!.every((t) => t.logprob === undefined)).toBe(true);
     // <|im_end|> in user text is one control token on a Hugging Face tokenizer.
@@ -48,17 +49,15 @@ describe('vLLM /tokenize', () => {
   });
 
   it('counts the conversation through the server chat template with input=messages', async () => {
-    const protocol = vllmTokenizeProtocol(vllmTokenizeSettings({ input: 'messages' }));
-    const { response } = await sendWithProtocol(protocol, server.url, request, {});
+    const response = await send(`vllm:${server.url}?input=messages`);
     expect(server.received.at(-1)!.json).toMatchObject({ messages: request.messages, add_generation_prompt: true });
     expect(response.usage.promptTokens).toBe(qwen.encode(CHAT_TEMPLATES.chatml.render(request.messages)).length);
     expect(response.usage.promptTokens).toBeGreaterThan(qwen.encode(joined).length);
   });
 
   it('is refused for another model, or with both prompt and messages', async () => {
-    const call = vllmTokenizeProtocol().call(request, { model: 'other' });
-    expect((await exchange(server.url, call)).status).toBe(404);
-    const both = await exchange(server.url, { ...call, body: { prompt: 'x', messages: [] } });
+    await expect(send(`vllm:${server.url}`, request, 'other')).rejects.toThrow(/HTTP 404.*The model `other` does not exist/);
+    const both = await requestServer(`${server.url}/tokenize`, { body: { prompt: 'x', messages: [] } });
     expect(both.status).toBe(400);
     expect(() => vllmTokenizeSettings({ input: 'chat' })).toThrow(/input=chat is not one of prompt, messages/);
   });
@@ -68,7 +67,7 @@ describe('SGLang /tokenize', () => {
   it('counts the joined text exactly with token ids and no strings', async () => {
     const qwen = await committedTokenizer('qwen2.5');
     const server = await started(startVllmTokenizeServer({ tokenizer: qwen, model: 'qwen', template: CHAT_TEMPLATES.chatml, dialect: 'sglang' }));
-    const { response } = await sendWithProtocol(sglangTokenizeProtocol(), server.url, request, {});
+    const response = await send(`sglang:${server.url}`);
     expect(server.received.at(-1)!.json).toEqual({ prompt: joined, add_special_tokens: false });
     const ids = qwen.encode(joined);
     expect(response.usage.promptTokens).toBe(ids.length);
@@ -86,19 +85,19 @@ describe('llama.cpp /tokenize', () => {
   });
 
   it('counts exactly and gives each piece, as bytes where a token splits a character', async () => {
-    const { response } = await sendWithProtocol(llamacppTokenizeProtocol(), server.url, request, {});
+    const response = await send(`llamacpp:${server.url}`);
     expect(server.received.at(-1)!.json).toEqual({ content: joined, add_special: false, parse_special: true, with_pieces: true });
     const ids = llama3.encode(joined);
     expect(response.usage.promptTokens).toBe(ids.length);
     expect(response.metadata!.tokenIds).toEqual(ids);
     const bytes = response.logprobTokens!.flatMap((t) => t.bytes!);
     expect(Buffer.from(bytes).toString('utf8')).toBe(joined);
-    const split = (await exchange(server.url, llamacppTokenizeProtocol().call(request, {}))).json as { tokens: { piece: unknown }[] };
+    const split = (await requestServer(`${server.url}/tokenize`, { body: { content: joined, with_pieces: true } })).json as { tokens: { piece: unknown }[] };
     expect(split.tokens.some((t) => Array.isArray(t.piece))).toBe(true);
   });
 
   it('reads a plain id list too, and refuses a bad setting', async () => {
-    const reply = await exchange(server.url, { method: 'POST', path: 'tokenize', body: { content: 'Hello world' } });
+    const reply = await requestServer(`${server.url}/tokenize`, { body: { content: 'Hello world' } });
     expect(llamacppTokenizeProtocol().parse(reply, request)).toEqual({ usage: { promptTokens: 2 }, metadata: { tokenIds: llama3.encode('Hello world') } });
     expect(llamacppTokenizeSettings({ parse_special: 'false' })).toEqual({ parseSpecial: false });
     expect(() => llamacppTokenizeSettings({ parse_special: 'no' })).toThrow(/parse_special=no/);
@@ -109,13 +108,13 @@ describe('TGI /tokenize', () => {
   it('counts exactly, BOS included, with the span of text each token covers', async () => {
     const gemma = await committedTokenizer('gemma3');
     const server = await started(startTgiServer({ tokenizer: gemma, bos: '<bos>' }));
-    const { response } = await sendWithProtocol(tgiTokenizeProtocol(), server.url, request, {});
+    const response = await send(`tgi:${server.url}`);
     expect(server.received.at(-1)!.json).toEqual({ inputs: joined });
     const ids = gemma.encode(joined);
     expect(response.usage.promptTokens).toBe(ids.length + 1);
-    expect(response.metadata).toEqual({ tokenIds: [2, ...ids], specialTokenIds: [2] });
+    expect(response.metadata).toMatchObject({ tokenIds: [2, ...ids], specialTokenIds: [2] });
     expect(response.logprobTokens!.map((t) => t.token).join('')).toBe(joined);
-    const missing = await exchange(server.url, { method: 'POST', path: 'tokenize', body: { input: joined } });
+    const missing = await requestServer(`${server.url}/tokenize`, { body: { input: joined } });
     expect(missing.status).toBe(422);
   });
 });
@@ -126,19 +125,26 @@ describe('tokenize protocols on bad replies', () => {
   beforeAll(async () => {
     bad = await started(startJsonServer(() => (typeof answer === 'string' ? { status: 200, text: answer } : { status: 200, json: answer })));
   });
-  async function parse(protocol: Protocol, reply: unknown) {
-    answer = reply;
-    return protocol.parse(await exchange(bad.url, protocol.call(request, {})), request);
-  }
 
-  it('throws a ProtocolError for each malformed shape', async () => {
-    await expect(parse(vllmTokenizeProtocol(), { count: 3, tokens: [1, 2] })).rejects.toThrow(/count 3 disagrees with 2 token ids/);
-    await expect(parse(vllmTokenizeProtocol(), { count: 2, tokens: [1, 2], token_strs: ['a'] })).rejects.toThrow(/token_strs/);
-    await expect(parse(sglangTokenizeProtocol(), { count: 1, tokens: ['a'] })).rejects.toThrow(/token ids/);
-    await expect(parse(sglangTokenizeProtocol(), 'Internal Server Error')).rejects.toThrow(ProtocolError);
-    await expect(parse(llamacppTokenizeProtocol(), { tokens: [{ id: 1, piece: [300] }] })).rejects.toThrow(/piece should be text or a byte list/);
-    await expect(parse(llamacppTokenizeProtocol(), { ids: [] })).rejects.toThrow(ProtocolError);
-    await expect(parse(tgiTokenizeProtocol(), { tokens: [] })).rejects.toThrow(/expected a list of tokens/);
-    await expect(parse(tgiTokenizeProtocol(), [{ id: 1, text: 'a' }])).rejects.toThrow(ProtocolError);
+  it('fails each malformed answer once, without retrying it', async () => {
+    const cases: [string, unknown, RegExp][] = [
+      ['vllm', { count: 3, tokens: [1, 2] }, /vllm: count 3 disagrees with 2 token ids/],
+      ['vllm', { count: 2, tokens: [1, 2], token_strs: ['a'] }, /token_strs should be one string per token/],
+      ['sglang', { count: 1, tokens: ['a'] }, /sglang: tokens should be token ids/],
+      ['llamacpp', { tokens: [{ id: 1, piece: [300] }] }, /piece should be text or a byte list/],
+      ['llamacpp', { ids: [] }, /llamacpp: tokens should be an array/],
+      ['tgi', { tokens: [] }, /tgi: expected a list of tokens/],
+      ['tgi', [{ id: 1, text: 'a' }], /a token should be \{id, text, special, start, stop\}/],
+    ];
+    for (const [scheme, reply, message] of cases) {
+      answer = reply;
+      const before = bad.received.length;
+      const error = await send(`${scheme}:${bad.url}`).catch((e: unknown) => e as Error);
+      expect(error).toBeInstanceOf(TargetRequestError);
+      expect((error as Error).message).toMatch(message);
+      expect(bad.received.length - before).toBe(1);
+    }
+    answer = 'Internal Server Error';
+    await expect(send(`sglang:${bad.url}`)).rejects.toThrow(/not JSON/);
   });
 });
