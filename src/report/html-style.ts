@@ -8,7 +8,7 @@ h1 { font-size: 15px; font-weight: 600; color: var(--muted); margin: 0 0 4px; le
 h2 { font-size: 19px; margin: 36px 0 6px; }
 p.lead { color: var(--muted); margin: 0 0 12px; }
 code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 13px; }
-.target { font-size: 14px; color: var(--muted); margin-bottom: 16px; word-break: break-all; }
+.target { font-size: 14px; color: var(--muted); margin-bottom: 16px; overflow-wrap: anywhere; }
 .verdict { background: #fff; border: 1px solid var(--line); border-left: 8px solid var(--none); border-radius: 10px; padding: 22px 26px; display: grid; grid-template-columns: 1fr auto; gap: 8px 28px; box-shadow: 0 1px 3px rgba(0,0,0,.05); }
 .verdict.match { border-left-color: var(--ok); }
 .verdict.derived { border-left-color: var(--warn); }
@@ -58,7 +58,7 @@ td.miss::after { content: " ✗"; }
 .tok { display: inline-block; margin: 3px 3px 0 0; padding: 1px 5px; border-radius: 4px; background: #e8eefc; border: 1px solid #c9d6f5; white-space: pre; }
 .split.leader .tok { background: var(--ok-bg); border-color: #b7dfc4; }
 .missing { color: var(--muted); font-style: italic; font-size: 13px; }
-footer { margin-top: 36px; color: var(--muted); font-size: 12px; word-break: break-all; }
+footer { margin-top: 36px; color: var(--muted); font-size: 12px; overflow-wrap: anywhere; }
 dl.glossary { display: grid; grid-template-columns: max-content 1fr; gap: 4px 14px; font-size: 13px; }
 dl.glossary dt { font-weight: 600; }
 dl.glossary dd { margin: 0; color: var(--muted); }

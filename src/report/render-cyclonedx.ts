@@ -69,7 +69,7 @@ export function renderCycloneDx(report: RunReport): string {
   const component = normalized.components!.find((c) => c['bom-ref'] === TARGET_REF) as unknown as Record<string, unknown>;
 
   const base = baseModel(report);
-  const notes = `${plain.proves} ${plain.doesNotProve}`;
+  const notes = `${plain.proves} Not shown: ${plain.doesNotProve[0].toLowerCase()}${plain.doesNotProve.slice(1)}`;
   component.pedigree = base ? { ancestors: [factory.makeForComponent().normalize(base, { sortLists: true })], notes } : { notes };
   if (base) {
     const runnerUp = hypotheses(report).find((h) => h.reference !== v.reference);

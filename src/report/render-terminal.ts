@@ -32,7 +32,7 @@ export function renderTerminal(report: RunReport, options: { color: boolean }): 
   const tint = v.status === 'match' ? c.green : v.status === 'derived' ? c.yellow : v.status === 'inconclusive' ? c.red : (t: string) => t;
   const lines = [c.dim(`target: ${report.settings.target}${report.settings.description ? ` (${report.settings.description})` : ''}`), c.bold(tint(headline(report)))];
   if (v.models.length) lines.push(`  models known to use it: ${v.models.join(', ')}`);
-  if (v.status === 'match' || v.status === 'derived') lines.push(c.dim(`  ${plainVerdict(report).doesNotProve}`));
+  if (v.status === 'match' || v.status === 'derived') lines.push(c.dim('  tokenizer evidence shows the base tokenizer (lineage), not which fine-tune'));
 
   const { rows } = evidenceRows(report, ROWS);
   const shown = hypotheses(report).slice(0, ROWS);

@@ -38,7 +38,7 @@ export function plainVerdict(report: RunReport): PlainVerdict {
   const detail = v.reference ? `reference tokenizer ${v.reference}, family ${v.family}${v.models.length ? `; models known to use it: ${v.models.join(', ')}` : ''}` : '';
   const sameCounts = v.class.length > 1 ? ` The tokenizers ${v.class.join(', ')} count every probe alike, so they cannot be told apart here.` : '';
   const lineageLimit =
-    'It does not show which fine-tune, version or size of the model this is, whether its weights were changed, or who serves it: fine-tuning changes weights but keeps the tokenizer.';
+    'Which fine-tune, version or size of the model this is, whether its weights were changed, or who serves it: fine-tuning changes the weights but keeps the tokenizer.';
   const base = { status: v.status, detail, confidence: percent(v.confidence), certainty: certaintyWords(v.confidence) };
   switch (v.status) {
     case 'match':
@@ -53,7 +53,7 @@ export function plainVerdict(report: RunReport): PlainVerdict {
         ...base,
         headline: `Built on a modified ${name} tokenizer`,
         proves: `Some of the product's counts fit the ${v.reference} tokenizer exactly and others do not: it starts from that tokenizer (family ${v.family}) with tokens added or changed.${sameCounts}`,
-        doesNotProve: `${lineageLimit} It also does not say who changed the tokenizer.`,
+        doesNotProve: `${lineageLimit} Nor who changed the tokenizer.`,
       };
     case 'unknown':
       return {

@@ -42,7 +42,7 @@ describe('CycloneDX ML-BOM', () => {
     expect(model).toMatchObject({ type: 'machine-learning-model', name: report.settings.target });
     expect(model.pedigree.ancestors).toEqual([expect.objectContaining({ type: 'machine-learning-model', name: 'DeepSeek V3' })]);
     expect(model.pedigree.ancestors[0].properties).toContainEqual({ name: 'tokprint:tokenizer.reference', value: 'deepseek-v3' });
-    expect(model.pedigree.notes).toMatch(/not show which fine-tune/);
+    expect(model.pedigree.notes).toMatch(/Not shown: which fine-tune/);
     const [identity] = model.evidence.identity;
     expect(identity).toMatchObject({ field: 'name', confidence: verdict.confidence, concludedValue: 'DeepSeek V3', tools: ['tool:tokprint'] });
     expect(identity.methods).toEqual([expect.objectContaining({ technique: 'dynamic-analysis', confidence: verdict.confidence })]);
