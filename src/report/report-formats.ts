@@ -10,14 +10,16 @@ export interface ReportFormat {
   render(report: RunReport): string;
   /** The file name a run directory keeps it under. */
   file: string;
+  /** Shows the strongest probes' token splits, which need the reference tokenizers loaded. */
+  splits: boolean;
 }
 
 export const REPORT_FORMATS = {
-  html: { render: renderHtml, file: 'report.html' },
-  md: { render: renderMarkdown, file: 'report.md' },
-  json: { render: renderJson, file: 'report.json' },
-  cyclonedx: { render: renderCycloneDx, file: 'report.cdx.json' },
-  junit: { render: renderJunit, file: 'report.junit.xml' },
+  html: { render: renderHtml, file: 'report.html', splits: true },
+  md: { render: renderMarkdown, file: 'report.md', splits: true },
+  json: { render: renderJson, file: 'report.json', splits: true },
+  cyclonedx: { render: renderCycloneDx, file: 'report.cdx.json', splits: false },
+  junit: { render: renderJunit, file: 'report.junit.xml', splits: false },
 } satisfies Record<string, ReportFormat>;
 
 export type ReportFormatName = keyof typeof REPORT_FORMATS;

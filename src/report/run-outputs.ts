@@ -3,7 +3,7 @@ import { loadCatalog } from '../references/catalog.js';
 import { cacheDir } from '../references/store/cache-dir.js';
 import { cachedTokenizers } from './cached-tokenizers.js';
 import { renderTerminal } from './render-terminal.js';
-import type { ReportFormatName } from './report-formats.js';
+import { REPORT_FORMATS, type ReportFormatName } from './report-formats.js';
 import type { RunReport } from './run-report.js';
 import { withSplits } from './strongest-probes.js';
 import { useColor } from './terminal-style.js';
@@ -25,7 +25,7 @@ export async function reportWithSplits(env: NodeJS.ProcessEnv, report: RunReport
 export async function finishedRunText(io: CliIo, run: string, formats: readonly ReportFormatName[] = [], quiet = false): Promise<string> {
   let report = readRunReport(run);
   if (formats.length) {
-    report = await reportWithSplits(io.env, report);
+    if (formats.some((name) => REPORT_FORMATS[name].splits)) report = await reportWithSplits(io.env, report);
     for (const path of writeReports(run, formats, report)) if (!quiet) io.stderr(`tokprint: wrote ${path}\n`);
   }
   return renderTerminal(report, { color: useColor(io.isTTY?.stdout, io.env) });

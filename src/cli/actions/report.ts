@@ -15,14 +15,16 @@ export interface ReportOptions {
 
 /** `tokprint report <run>`: one report of a finished run, to stdout or a file; nothing is sent anywhere. */
 export default async function reportAction(io: CliIo, runDir: string, options: ReportOptions): Promise<number> {
+  const terminal = !options.format || options.format === 'text';
+  const formats = terminal ? [] : parseFormats(options.format!);
+  if (formats.length > 1) throw new UserError('--format takes one format; identify --report writes several at once');
   const record = readRunReport(resolve(io.cwd, runDir));
   let text: string;
-  if (!options.format || options.format === 'text') {
+  if (terminal) {
     text = renderTerminal(record, { color: !options.output && useColor(io.isTTY?.stdout, io.env) });
   } else {
-    const formats = parseFormats(options.format);
-    if (formats.length > 1) throw new UserError('--format takes one format; identify --report writes several at once');
-    text = REPORT_FORMATS[formats[0]].render(await reportWithSplits(io.env, record));
+    const format = REPORT_FORMATS[formats[0]];
+    text = format.render(format.splits ? await reportWithSplits(io.env, record) : record);
   }
   if (options.output) writeFileSync(resolve(io.cwd, options.output), text);
   else io.stdout(text);
