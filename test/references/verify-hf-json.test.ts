@@ -37,3 +37,13 @@ describe.each(entries.map((entry) => [entry.id, entry] as const))('reference %s 
     }
   });
 });
+
+describe('token bytes', () => {
+  it('spells the added whitespace-run tokens of a metaspace vocabulary as spaces', async () => {
+    const entry = committedEntries().find((e) => e.id === 'gemma3')!;
+    const gemma = createTokenizer(entry.format, await fetchReferenceFiles(entry, { cacheRoot: process.env.TOKPRINT_CACHE ?? cacheDir() }));
+    const ids = gemma.encode('a   b');
+    const bytes = ids.map((id) => Buffer.from(gemma.tokenBytes(id)!).toString());
+    expect(bytes.join('')).toBe('a   b');
+  });
+});

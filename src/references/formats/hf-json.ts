@@ -80,7 +80,8 @@ export function loadHfJson(files: TokenizerFiles): Tokenizer {
     tokenBytes: (id) => {
       const token = idToToken[id];
       if (token === undefined) return undefined;
-      if (addedIds.has(id)) return encoder.encode(token);
+      // Byte-level vocabularies store added tokens as plain text; metaspace ones may spell spaces as ▁ (Gemma's whitespace runs).
+      if (addedIds.has(id)) return encoder.encode(decodeByteLevel ? token : token.replaceAll(METASPACE, ' '));
       const fallback = BYTE_FALLBACK.exec(token);
       if (fallback) return Uint8Array.of(parseInt(fallback[1], 16));
       if (decodeByteLevel) return decodeByteLevel(token) ?? encoder.encode(token);
