@@ -13,6 +13,7 @@ import { hiddenSystemPrompt } from '../src/targets/system-prompts.js';
 import { applyVocabularyChanges } from '../src/targets/vocabulary-changes.js';
 import type { Tokenizer } from '../src/references/tokenizer.js';
 import { seededRng, seedFromString } from '../src/util/rng.js';
+import { finishTrials, parseAccuracy, setupLabel, TrialLog } from './accuracy-junit.js';
 import { accuracyTable, median, type ReferenceTally } from './accuracy-table.js';
 import { derivedVariants, randomSetup, type LoadedBenchReference, type SimSetup } from './accuracy-trials.js';
 
@@ -23,6 +24,8 @@ interface Options {
   open: number;
   only?: string[];
   verbose: boolean;
+  junit?: string;
+  minAccuracy?: number;
 }
 
 function parseOptions(args: string[]): Options {
@@ -32,7 +35,9 @@ function parseOptions(args: string[]): Options {
     else if (args[i] === '--open') options.open = Number(args[++i]);
     else if (args[i] === '--only') options.only = args[++i].split(',');
     else if (args[i] === '--verbose') options.verbose = true;
-    else throw new Error(`unknown option ${args[i]} (expected --closed N, --open N, --only id,id, --verbose)`);
+    else if (args[i] === '--junit') options.junit = args[++i];
+    else if (args[i] === '--min-accuracy') options.minAccuracy = parseAccuracy(args[++i]);
+    else throw new Error(`unknown option ${args[i]} (expected --closed N, --open N, --only id,id, --verbose, --junit FILE, --min-accuracy X)`);
   }
   return options;
 }
@@ -71,6 +76,7 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
   }
   const donors = loaded.filter((r) => r.entry.format === 'hf-json');
   const tallies: ReferenceTally[] = [];
+  const trials = new TrialLog();
   for (const reference of loaded) {
     const id = reference.entry.id;
     const rng = seededRng(seedFromString(id, BENCH_SEED));
@@ -90,6 +96,7 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
       if (correct) tally.closed.correct++;
       tally.queries.push(result.queries);
       tally.promptTokens.push(result.promptTokens);
+      trials.add('closed', `${id} ${setupLabel(setup)}`, correct, `expected a match in ${id}'s class, got ${result.verdict.status} ${result.verdict.reference}`);
       if (!correct || options.verbose) log(`closed ${id} ${JSON.stringify(setup)}: ${result.verdict.status} ${result.verdict.reference} ${result.verdict.confidence.toFixed(4)} q${result.queries}`);
     }
     // Open set: remove every class with a member counting like the target, so nothing indexed is the target.
@@ -104,6 +111,7 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
       else if (status === 'derived') tally.open.derived++;
       else if (status === 'unknown') tally.open.unknown++;
       else tally.open.inconclusive++;
+      trials.add('open', `${id} not indexed, ${setupLabel(setup)}`, status !== 'match', `expected no match (its class removed from the index), got match ${result.verdict.reference}`);
       if (status === 'match' || options.verbose) log(`open ${id} ${JSON.stringify(setup)}: ${status} ${result.verdict.reference} ${result.verdict.confidence.toFixed(4)} q${result.queries}`);
     }
     if (reference.entry.format === 'hf-json') {
@@ -114,6 +122,7 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
         tally.derived.total++;
         const detected = result.verdict.status === 'derived' && result.verdict.family === reference.entry.family;
         if (detected) tally.derived.detected++;
+        trials.add('derived', `${id} ${variant.label}, ${setupLabel(setup)}`, detected, `expected derived, family ${reference.entry.family}; got ${result.verdict.status} ${result.verdict.reference}`);
         if (result.verdict.status === 'match' && result.verdict.class.includes(id)) tally.derived.invisible++;
         if (!detected || options.verbose) log(`derived ${id} [${variant.label}] ${JSON.stringify(setup)}: ${result.verdict.status} ${result.verdict.reference} ${result.verdict.confidence.toFixed(4)} q${result.queries}`);
       }
@@ -125,4 +134,5 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
   const queries = tallies.flatMap((t) => t.queries);
   out(`\nclosed-set runs: ${queries.length}; median queries ${median(queries)}, max ${Math.max(...queries)}; median prompt tokens ${median(tallies.flatMap((t) => t.promptTokens))}`);
   out(`seed ${BENCH_SEED}; ${loaded.length} references; ${index.probes.length} probes; ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  finishTrials(trials, options, out);
 }
