@@ -65,6 +65,7 @@ export function plainVerdict(report: RunReport): PlainVerdict {
     default:
       return {
         ...base,
+        confidence: '—',
         certainty: 'no verdict',
         headline: 'No verdict: the evidence was not strong enough',
         proves: `The budget ran out (${report.verdict.stop}) before any answer was sure enough; the leading candidates are listed below.`,

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRun } from '../../src/report/read-run.js';
@@ -19,6 +19,13 @@ beforeAll(async () => {
   verdict = JSON.parse(readFileSync(join(fixture.run, 'verdict.json'), 'utf8'));
 });
 afterAll(() => fixture.remove());
+
+describe('identify --report all', () => {
+  it('on the simulated DeepSeek-V3-based default target writes all five formats beside the verdict', () => {
+    expect(readdirSync(fixture.run).filter((f) => f.startsWith('report.')).sort()).toEqual(['report.cdx.json', 'report.html', 'report.json', 'report.junit.xml', 'report.md']);
+    expect(verdict.verdict).toMatchObject({ status: 'match', reference: 'deepseek-v3' });
+  });
+});
 
 describe('JSON report', () => {
   it('holds the verdict, every hypothesis, the evidence per probe pack and every request under stable field names', () => {

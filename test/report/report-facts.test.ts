@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRun } from '../../src/report/read-run.js';
+import { renderHtml } from '../../src/report/render-html.js';
+import { renderJunit } from '../../src/report/render-junit.js';
+import { renderMarkdown } from '../../src/report/render-markdown.js';
+import { renderTerminal } from '../../src/report/render-terminal.js';
+import { evidenceRows, plainVerdict } from '../../src/report/report-facts.js';
+import type { RunReport } from '../../src/report/run-report.js';
+import { defaultRun, type RunFixture } from './run-fixture.js';
+
+let fixture: RunFixture;
+let report: RunReport;
+
+beforeAll(async () => {
+  fixture = await defaultRun([]);
+  report = readRun(fixture.run, { name: 'tokprint', version: '0.1.0' });
+});
+afterAll(() => fixture.remove());
+
+function as(status: 'derived' | 'unknown' | 'inconclusive'): RunReport {
+  const v = report.verdict.verdict;
+  const verdict = status === 'derived' ? { ...v, status, confidence: 0.96 } : { ...v, status, reference: null, class: [], family: null, models: [], confidence: 0.6 };
+  return { ...report, verdict: { ...report.verdict, verdict, stop: status === 'inconclusive' ? 'max-queries' : report.verdict.stop } };
+}
+
+describe('the verdict in plain words', () => {
+  it('match: names the base model, near certain, and says it is lineage, not which fine-tune', () => {
+    const plain = plainVerdict(report);
+    expect(plain).toMatchObject({ status: 'match', headline: 'Built on the DeepSeek V3 tokenizer', certainty: 'near certain' });
+    expect(plain.detail).toBe('reference tokenizer deepseek-v3, family deepseek-v3; models known to use it: DeepSeek V3, DeepSeek V3.1, DeepSeek V3.2, DeepSeek R1');
+    expect(plain.doesNotProve).toMatch(/^Which fine-tune/);
+  });
+
+  it('derived, unknown and inconclusive each say what they do and do not show', () => {
+    expect(plainVerdict(as('derived'))).toMatchObject({ headline: 'Built on a modified DeepSeek V3 tokenizer', certainty: 'very likely' });
+    expect(plainVerdict(as('unknown')).headline).toBe('Built on a tokenizer tokprint does not know');
+    expect(plainVerdict(as('inconclusive'))).toMatchObject({ headline: 'No verdict: the evidence was not strong enough', confidence: '—', certainty: 'no verdict' });
+    expect(plainVerdict(as('inconclusive')).proves).toContain('max-queries');
+  });
+
+  it('every renderer handles every status', () => {
+    for (const status of ['derived', 'unknown', 'inconclusive'] as const) {
+      const r = as(status);
+      expect(renderHtml(r)).toContain(`data-status="${status}"`);
+      expect(renderMarkdown(r)).toContain(plainVerdict(r).headline);
+      expect(renderTerminal(r, { color: false })).toMatch(new RegExp(`^${status}: `, 'm'));
+    }
+    expect(renderJunit(as('inconclusive'))).toMatch(/failures="1"[\s\S]*<failure message="No verdict/);
+    expect(renderJunit(report)).not.toContain('<failure');
+  });
+});
+
+describe('evidence rows', () => {
+  it('one row per probe pack: the billed tokens over the bare frame against each leading reference', () => {
+    const { references, rows } = evidenceRows(report);
+    expect(references[0]).toBe('deepseek-v3');
+    expect(rows.map((r) => r.seq)).toEqual(report.verdict.evidence.map((e) => e.request));
+    for (const row of rows) {
+      const recorded = report.verdict.evidence.find((e) => e.request === row.seq)!;
+      expect(row.observed).toBe(recorded.observed);
+      expect(row.cells[0]).toEqual({ reference: 'deepseek-v3', predicted: recorded.best.predicted, matched: true });
+    }
+  });
+
+  it('falls back to the best and runner-up of runs that recorded only those', () => {
+    const older = { ...report, verdict: { ...report.verdict, hypotheses: undefined } };
+    const { rows } = evidenceRows(older);
+    const recorded = report.verdict.evidence[0];
+    expect(rows[0].cells[0]).toEqual({ reference: recorded.best.reference, predicted: recorded.best.predicted, matched: true });
+    expect(rows[0].cells.filter((c) => c.predicted === undefined).length).toBe(rows[0].cells.length - 2);
+  });
+});
