@@ -29,7 +29,7 @@ interface Options {
 }
 
 function parseOptions(args: string[]): Options {
-  const options: Options = { closed: 10, open: 4, verbose: false };
+  const options: Options = { closed: 8, open: 4, verbose: false };
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--closed') options.closed = Number(args[++i]);
     else if (args[i] === '--open') options.open = Number(args[++i]);
@@ -115,7 +115,10 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
       if (status === 'match' || options.verbose) log(`open ${id} ${JSON.stringify(setup)}: ${status} ${result.verdict.reference} ${result.verdict.confidence.toFixed(4)} q${result.queries}`);
     }
     if (reference.entry.format === 'hf-json') {
-      for (const variant of derivedVariants(reference, donors, rng)) {
+      // Two of the three kinds per reference, rotating, keeps the whole bench within ten minutes.
+      const variants = derivedVariants(reference, donors, rng);
+      const skip = loaded.indexOf(reference) % variants.length;
+      for (const variant of variants.filter((_, i) => i !== skip)) {
         const setup = randomSetup(rng);
         const modified = applyVocabularyChanges(reference.files, reference.tokenizer, variant.changes);
         const result = await run(modified, setup, index, `sim:${id}+derived`);

@@ -18,6 +18,8 @@ export interface PackDesignInput {
   margin: number;
   /** A label per probe index (its category); coverage probes are drawn evenly across labels. */
   labels?: readonly string[];
+  /** Coverage preference per probe index (higher first within its label), e.g. how much it tests the leader's vocabulary. */
+  priority?: ArrayLike<number>;
   rng: Rng;
 }
 
@@ -78,7 +80,7 @@ export function designPack(input: PackDesignInput): number[] {
     take(best.p);
     current += best.gain;
   }
-  for (const p of coverageOrder(pool, input.labels, rng)) {
+  for (const p of coverageOrder(pool, input.labels, input.priority, rng)) {
     if (size >= input.minTokens) break;
     if (size + cost(p) > input.maxTokens) continue;
     take(p);
@@ -86,12 +88,16 @@ export function designPack(input: PackDesignInput): number[] {
   return chosen;
 }
 
-/** Remaining probes in round-robin over their labels, each label's probes in random order. */
-function coverageOrder(pool: readonly number[], labels: readonly string[] | undefined, rng: Rng): number[] {
-  if (!labels) return rng.shuffle([...pool]);
+/** Remaining probes in round-robin over their labels, each label's probes by priority, ties in random order. */
+function coverageOrder(pool: readonly number[], labels: readonly string[] | undefined, priority: ArrayLike<number> | undefined, rng: Rng): number[] {
+  const ranked = (probes: number[]) => {
+    const shuffled = rng.shuffle(probes);
+    return priority ? shuffled.sort((a, b) => priority[b] - priority[a]) : shuffled;
+  };
+  if (!labels) return ranked([...pool]);
   const byLabel = new Map<string, number[]>();
   for (const p of pool) byLabel.set(labels[p], [...(byLabel.get(labels[p]) ?? []), p]);
-  const queues = [...byLabel.keys()].sort().map((label) => rng.shuffle(byLabel.get(label)!));
+  const queues = [...byLabel.keys()].sort().map((label) => ranked(byLabel.get(label)!));
   const order: number[] = [];
   for (let round = 0; order.length < pool.length; round++) for (const queue of queues) if (round < queue.length) order.push(queue[round]);
   return order;

@@ -108,12 +108,13 @@ function planNext(post: Posterior, groups: readonly SignatureGroup[], index: Cou
   const candidates = groups.map((group, i) => ({ counts: group.counts, weight: weights[i] }));
   const sentStrata = new Set(sent.map((r) => r.stratum));
   const labels = index.probes.map((probe) => probe.category);
+  const priority = vocabularyEdge(groups, weights);
   let best: PlannedRequest | undefined;
   let bestScore = -Infinity;
   for (const stratum of STRATA) {
     const allowed = index.probes.flatMap((probe, i) => (stratumOf(probe.category) === stratum && !used.has(i) ? [i] : []));
     if (!allowed.length) continue;
-    const pack = designPack({ candidates, allowed, maxTokens: PACK_TOKENS.max, minTokens: PACK_TOKENS.min, margin: MARGIN, rng, labels });
+    const pack = designPack({ candidates, allowed, maxTokens: PACK_TOKENS.max, minTokens: PACK_TOKENS.min, margin: MARGIN, rng, labels, priority });
     if (!pack.length) continue;
     const predicted = groups.map((g) => packTotal(g.counts, pack));
     const { lo, hi } = unknownWindow(predicted);
@@ -132,4 +133,22 @@ function planNext(post: Posterior, groups: readonly SignatureGroup[], index: Cou
     }
   }
   return best;
+}
+
+/**
+ * How sharply each probe tests the leading hypothesis's own vocabulary: probes it counts as far fewer
+ * tokens than the others (its long tokens, which removed merges break) or far more (text an added
+ * vocabulary would shorten). Coverage prefers these, since a modified tokenizer differs there first.
+ */
+function vocabularyEdge(groups: readonly SignatureGroup[], weights: readonly number[]): Float64Array {
+  const leader = weights.indexOf(Math.max(...weights));
+  const edge = new Float64Array(groups[0]?.counts.length ?? 0);
+  if (leader < 0) return edge;
+  const own = groups[leader].counts;
+  for (let p = 0; p < edge.length; p++) {
+    let spread = 0;
+    for (const g of groups) spread += Math.abs(g.counts[p] - own[p]);
+    edge[p] = Math.min(spread / Math.max(1, groups.length - 1), 4) / Math.sqrt(own[p]);
+  }
+  return edge;
 }
