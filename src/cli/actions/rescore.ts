@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { committedIndexDir, loadCatalog } from '../../references/catalog.js';
 import { RUN_FILES } from '../../report/run-dir.js';
 import { digestProblem, readEntries, type RecordEntry } from '../../report/run-record.js';
+import { strongestProbes } from '../../report/strongest-probes.js';
 import { verdictJson } from '../../report/verdict-json.js';
 import { verdictText } from '../../report/verdict-text.js';
 import type { IdentifyResult } from '../../scoring/identify.js';
@@ -36,7 +37,7 @@ export default async function rescoreAction(io: CliIo, runDir: string, options: 
   const verdictPath = join(run, RUN_FILES.verdict);
   const recordedStop = existsSync(verdictPath) ? (JSON.parse(readFileSync(verdictPath, 'utf8')).stop as IdentifyResult['stop']) : 'max-queries';
   const result = rescore(observations, index, recordedStop);
-  const json = verdictJson(result, { run, target: config.target });
+  const json = verdictJson(result, { run, target: config.target, strongestProbes: await strongestProbes(result, index) });
   io.stdout(options.json ? JSON.stringify(json) + '\n' : verdictText(result, { run, target: config.target, description: config.description }));
   return result.verdict.status === 'inconclusive' ? 1 : 0;
 }
