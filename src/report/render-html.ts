@@ -35,7 +35,7 @@ function chartSection(report: RunReport): string {
   const v = report.verdict.verdict;
   const partial = report.verdict.hypotheses?.length ? '' : ' This run recorded only its top candidates.';
   return `<h2>How likely each tokenizer is</h2>
-<p class="lead">After the requests, the probability that the product uses each indexed tokenizer, unchanged or modified, or none of them. Tokenizers that count every probe alike share a bar (“+n alike”).${x(partial)}</p>
+<p class="lead">After the requests, the probability that the product uses each indexed tokenizer, unchanged or modified, or none of them. Tokenizers that count every probe alike share a bar (“+n alike”). The confidence above is for the verdict exactly as worded, so it can be a little lower than the leading bar.${x(partial)}</p>
 <div class="card">${posteriorChart(all, report.verdict.unknown, v.status === 'match' || v.status === 'derived' ? v.reference : null)}</div>`;
 }
 
