@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Manifest, ReferenceEntry } from './manifest.js';
-import { readReferenceIndex } from './reference-index.js';
+import { INDEX_FILE, readReferenceIndex } from './reference-index.js';
 import { packageRoot } from './store/package-root.js';
 import { userIndexDir } from './store/tokprint-home.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -79,14 +80,23 @@ export async function readClasses(dir: string): Promise<Map<string, string>> {
   return new Map((index?.references ?? []).map((reference) => [reference.id, reference.class]));
 }
 
+/**
+ * The index identification reads: the user's, once `refs build` has built one there (it covers the
+ * built-in references too), else the committed one.
+ */
+export function activeIndexDir(env: NodeJS.ProcessEnv, userDir: string = userIndexDir(env)): string {
+  return existsSync(join(userDir, INDEX_FILE)) ? userDir : committedIndexDir();
+}
+
 /** The committed references merged with the user's own; ids are unique across both. */
 export async function loadCatalog(options: CatalogOptions): Promise<Catalog> {
   const committedDir = committedIndexDir();
-  const userManifestPath = join(options.userIndexDir ?? userIndexDir(options.env), 'manifest.json');
+  const userDir = options.userIndexDir ?? userIndexDir(options.env);
+  const userManifestPath = join(userDir, 'manifest.json');
   const [committed, user, classes] = await Promise.all([
     readManifestFile(join(committedDir, 'manifest.json')),
     readManifestFile(userManifestPath),
-    readClasses(committedDir),
+    readClasses(activeIndexDir(options.env, userDir)),
   ]);
   const entries: CatalogEntry[] = committed.references.map((entry) => ({ entry, origin: 'committed' }));
   const seen = new Set(entries.map(({ entry }) => entry.id));

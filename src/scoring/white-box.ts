@@ -30,8 +30,12 @@ export interface WhiteBoxResult {
 
 const LIKELINESS: Record<FingerprintSimilarity['likely'], number> = { identical: 3, derived: 2, overlapping: 1, unrelated: 0 };
 
+/**
+ * Within a kind of likeness, overall overlap ranks: of two references the target extends (cl100k and
+ * Llama 3 for an extended Llama 3), the one explaining more of its vocabulary is the nearer base.
+ */
 function closeness(s: FingerprintSimilarity): number {
-  return LIKELINESS[s.likely] * 10 + Math.max(s.aInB, s.bInA) + s.idBlockAgreement / 10;
+  return LIKELINESS[s.likely] * 10 + s.jaccard + s.idBlockAgreement / 10;
 }
 
 /**

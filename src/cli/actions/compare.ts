@@ -1,8 +1,7 @@
 import type { CliIo } from '../io.js';
 import { compareTokenizers, type Comparison } from '../../references/compare.js';
-import { createTokenizer } from '../../references/formats/index.js';
+import { loadResolvedSource } from '../../references/load-local.js';
 import { resolveTokenizerSource, type ResolvedSource } from '../../references/local-source.js';
-import { tiktokenSettings } from '../../references/store/tiktoken-presets.js';
 import type { AddedToken, Tokenizer } from '../../references/tokenizer.js';
 
 interface CompareOptions {
@@ -13,18 +12,11 @@ interface CompareOptions {
 /** How many differing added tokens the terminal shows per side; --json has them all. */
 const SHOWN_TOKENS = 12;
 
-function load(source: ResolvedSource, options: CompareOptions): Tokenizer {
-  const { main, config } = source.files;
-  const tiktoken =
-    source.format === 'tiktoken' ? tiktokenSettings({ preset: options.tiktokenPreset, ranks: main.bytes, config: config?.bytes }) : undefined;
-  return createTokenizer(source.format, { main: main.bytes, ...(config && { config: config.bytes }) }, tiktoken);
-}
-
 export default async function compare(io: CliIo, specA: string, specB: string, options: CompareOptions): Promise<number> {
   // Both files are found and read before either is parsed, so a wrong path fails fast.
   const sources = await Promise.all([specA, specB].map((spec) => resolveTokenizerSource(spec, { cwd: io.cwd, env: io.env })));
-  const a = { source: sources[0], tokenizer: load(sources[0], options) };
-  const b = { source: sources[1], tokenizer: load(sources[1], options) };
+  const a = { source: sources[0], tokenizer: loadResolvedSource(sources[0], options) };
+  const b = { source: sources[1], tokenizer: loadResolvedSource(sources[1], options) };
   const result = compareTokenizers(a.tokenizer, b.tokenizer, { labels: { a: 'A', b: 'B' } });
   if (options.json) {
     const side = (spec: string, loaded: typeof a) => ({ source: spec, format: loaded.source.format, vocabSize: loaded.tokenizer.vocabSize });

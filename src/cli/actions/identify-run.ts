@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { committedIndexDir } from '../../references/catalog.js';
+import { activeIndexDir } from '../../references/catalog.js';
 import { dryRunPlan, dryRunText } from '../../report/dry-run-plan.js';
 import { appendRunLine, createRunDir, RUN_FILES, writeRunJson } from '../../report/run-dir.js';
 import { progressLine } from '../../report/progress-line.js';
@@ -57,7 +57,7 @@ export async function runIdentify(io: CliIo, request: RunRequest, index: CountIn
 
   if (request.dryRun) {
     // the frame's count by every indexed reference tokenizer, computed when the index was built
-    const signatures = await readCountSignatures(committedIndexDir());
+    const signatures = await readCountSignatures(activeIndexDir(io.env));
     const plan = dryRunPlan({
       target: config.target,
       description: target.description,

@@ -1,4 +1,4 @@
-import { committedIndexDir, loadCatalog, requireEntry } from '../../references/catalog.js';
+import { activeIndexDir, loadCatalog, requireEntry } from '../../references/catalog.js';
 import { fetchReferenceFiles } from '../../references/load-reference.js';
 import { cacheDir } from '../../references/store/cache-dir.js';
 import { DEFAULT_BUDGET } from '../../scoring/identify.js';
@@ -10,6 +10,7 @@ import { UserError } from '../../util/errors.js';
 import { httpOptionsFromFlags, type HttpFlags } from '../http-flags.js';
 import type { CliIo } from '../io.js';
 import { runIdentify } from './identify-run.js';
+import { identifyWhiteBoxAction } from './identify-white-box.js';
 
 export interface IdentifyOptions extends HttpFlags {
   json?: boolean;
@@ -22,6 +23,12 @@ export interface IdentifyOptions extends HttpFlags {
   seed?: string;
   report?: string;
   quiet?: boolean;
+  tiktokenPreset?: string;
+}
+
+/** A target with no `scheme:` prefix names tokenizer files on disk: identified white-box. */
+function isLocalTokenizerSpec(spec: string): boolean {
+  return !/^[a-z][a-z0-9+.-]*:/i.test(spec);
 }
 
 function wholeNumber(value: string | undefined, flag: string, fallback: number, min: number): number {
@@ -40,12 +47,13 @@ export default async function identifyAction(io: CliIo, targetId: string | undef
   const spec = targetId ?? DEFAULT_TARGET;
   if (options.resume && targetId) throw new UserError('--resume continues a recorded run with its own target; give no target with it');
   const catalog = await loadCatalog({ env: io.env });
+  if (targetId && isLocalTokenizerSpec(targetId)) return identifyWhiteBoxAction(io, targetId, catalog, options);
   const cacheRoot = io.env.TOKPRINT_CACHE ?? cacheDir(io.env);
   const reference = async (id: string) => {
     const { entry } = requireEntry(catalog, id);
     return { entry, files: await fetchReferenceFiles(entry, { cacheRoot }) };
   };
-  const index = await loadCountIndex({ indexDir: committedIndexDir(), poolDir: probePoolDir(), facts: catalog.entries.map(({ entry }) => entry) });
+  const index = await loadCountIndex({ indexDir: activeIndexDir(io.env), poolDir: probePoolDir(), facts: catalog.entries.map(({ entry }) => entry) });
   const start = options.resume
     ? { resume: options.resume }
     : { target: spec, budget, seed, http: httpOptionsFromFlags(options), out: options.out ?? 'tokprint-runs' };

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { committedIndexDir, loadCatalog } from '../../references/catalog.js';
+import { activeIndexDir, loadCatalog } from '../../references/catalog.js';
 import { RUN_FILES } from '../../report/run-dir.js';
 import { digestProblem, readEntries, type RecordEntry } from '../../report/run-record.js';
 import { strongestProbes } from '../../report/strongest-probes.js';
@@ -33,7 +33,7 @@ export default async function rescoreAction(io: CliIo, runDir: string, options: 
   if (!observations.length) throw new UserError(`${path} holds no answered request to score`);
 
   const catalog = await loadCatalog({ env: io.env });
-  const index = await loadCountIndex({ indexDir: committedIndexDir(), poolDir: probePoolDir(), facts: catalog.entries.map(({ entry }) => entry) });
+  const index = await loadCountIndex({ indexDir: activeIndexDir(io.env), poolDir: probePoolDir(), facts: catalog.entries.map(({ entry }) => entry) });
   const verdictPath = join(run, RUN_FILES.verdict);
   const recordedStop = existsSync(verdictPath) ? (JSON.parse(readFileSync(verdictPath, 'utf8')).stop as IdentifyResult['stop']) : 'max-queries';
   const result = rescore(observations, index, recordedStop);

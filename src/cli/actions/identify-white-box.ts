@@ -1,0 +1,54 @@
+import { resolve } from 'node:path';
+import { activeIndexDir, type Catalog, requireEntry } from '../../references/catalog.js';
+import { loadReference } from '../../references/load-reference.js';
+import { loadResolvedSource } from '../../references/load-local.js';
+import { resolveTokenizerSource } from '../../references/local-source.js';
+import { readReferenceIndex } from '../../references/reference-index.js';
+import { cacheDir } from '../../references/store/cache-dir.js';
+import { createRunDir, writeRunJson } from '../../report/run-dir.js';
+import { identifyWhiteBox, type WhiteBoxResult } from '../../scoring/white-box.js';
+import { UserError } from '../../util/errors.js';
+import type { CliIo } from '../io.js';
+
+export interface WhiteBoxOptions {
+  json?: boolean;
+  out?: string;
+  tiktokenPreset?: string;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+function verdictText(result: WhiteBoxResult, spec: string, run: string): string {
+  const { verdict } = result;
+  const lines = [`target: ${spec} (tokenizer files, compared white-box)`];
+  if (verdict.status === 'unknown') lines.push(`unknown: no indexed tokenizer is identical to it or its base (confidence ${pct(verdict.confidence)})`);
+  else lines.push(`${verdict.status}: ${verdict.reference}, family ${verdict.family}, confidence ${pct(verdict.confidence)}`);
+  if (verdict.models.length) lines.push(`  models known to use it: ${verdict.models.join(', ')}`);
+  for (const candidate of result.candidates.filter((c) => c.comparison).slice(0, 3)) {
+    lines.push(`  vs ${candidate.reference}: ${candidate.comparison!.summary}`);
+  }
+  lines.push(`run: ${run}`);
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * `tokprint identify <path>`: the tokenizer's files are at hand, so the index is ranked by vocabulary
+ * fingerprint and the closest references are compared with it in full; no request is sent anywhere.
+ */
+export async function identifyWhiteBoxAction(io: CliIo, spec: string, catalog: Catalog, options: WhiteBoxOptions): Promise<number> {
+  const source = await resolveTokenizerSource(spec, { cwd: io.cwd, env: io.env });
+  const suspect = loadResolvedSource(source, options);
+  const index = await readReferenceIndex(activeIndexDir(io.env));
+  if (!index) throw new UserError('no reference index found; rebuild it with tokprint refs build');
+  if (index.references.some((reference) => !reference.fingerprint)) {
+    throw new UserError('the reference index has no vocabulary fingerprints; rebuild it with tokprint refs build');
+  }
+  const cacheRoot = io.env.TOKPRINT_CACHE ?? cacheDir(io.env);
+  const result = await identifyWhiteBox(suspect, index, (id) => loadReference(requireEntry(catalog, id).entry, { cacheRoot }));
+  const run = createRunDir(resolve(io.cwd, options.out ?? 'tokprint-runs'), spec, new Date());
+  const json = { verdict: result.verdict, candidates: result.candidates.slice(0, 5), queries: 0, promptTokens: 0, run, target: spec, method: 'white-box' };
+  writeRunJson(run, 'config.json', { target: spec, method: 'white-box', format: source.format, vocabSize: suspect.vocabSize });
+  writeRunJson(run, 'verdict.json', json);
+  io.stdout(options.json ? JSON.stringify(json) + '\n' : verdictText(result, spec, run));
+  return 0;
+}
