@@ -6,7 +6,7 @@ import { seamNoise, twoSidedGeometric } from './noise.js';
 /** For a derived tokenizer: the chance that a pack holds no probe its changes touch. */
 export const UNTOUCHED_PACK = 0.2;
 /** How far a touched pack strays, as a share of its predicted size. */
-const DERIVED_SCALE = 0.1;
+export const DERIVED_SCALE = 0.1;
 
 export interface GroupScore {
   group: SignatureGroup;
