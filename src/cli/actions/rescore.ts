@@ -10,11 +10,16 @@ import type { IdentifyResult } from '../../scoring/identify.js';
 import { rescore } from '../../report/rescore.js';
 import { probePoolDir } from '../../signatures/index-section.js';
 import { loadCountIndex } from '../../signatures/load-count-index.js';
+import { countSignature } from '../../signatures/observations.js';
+import { signatureGroups } from '../../scoring/hypotheses.js';
+import { chooseEngine, parseEngine, scorePosterior } from '../../scoring/batch/engine.js';
 import { UserError } from '../../util/errors.js';
 import type { CliIo } from '../io.js';
 
 export interface RescoreOptions {
   json?: boolean;
+  /** Force the plain (js) or graph (onnx) scoring path; by default the index size decides. */
+  engine?: string;
 }
 
 /** `tokprint rescore <run>`: the verdict from a run's recorded answers against today's index, offline. */
@@ -36,7 +41,17 @@ export default async function rescoreAction(io: CliIo, runDir: string, options: 
   const index = await loadCountIndex({ indexDir: activeIndexDir(io.env), poolDir: probePoolDir(), facts: catalog.entries.map(({ entry }) => entry) });
   const verdictPath = join(run, RUN_FILES.verdict);
   const recordedStop = existsSync(verdictPath) ? (JSON.parse(readFileSync(verdictPath, 'utf8')).stop as IdentifyResult['stop']) : 'max-queries';
-  const result = rescore(observations, index, recordedStop);
+  let forced;
+  try {
+    forced = parseEngine(options.engine);
+  } catch (error) {
+    throw new UserError((error as Error).message);
+  }
+  const groups = signatureGroups(index);
+  const known = new Set(index.probes.map((p) => p.id));
+  const scorable = observations.every((o) => o.probes.every((id) => known.has(id)));
+  const scored = scorable && chooseEngine(1, groups.length, forced) === 'onnx' ? await scorePosterior(countSignature(observations, index), groups, 'onnx') : undefined;
+  const result = rescore(observations, index, recordedStop, scored);
   const json = verdictJson(result, { run, target: config.target, strongestProbes: await strongestProbes(result, index) });
   io.stdout(options.json ? JSON.stringify(json) + '\n' : verdictText(result, { run, target: config.target, description: config.description }));
   return result.verdict.status === 'inconclusive' ? 1 : 0;
