@@ -1,0 +1,132 @@
+import { performance } from 'node:perf_hooks';
+import { committedIndexDir, loadCatalog } from '../src/references/catalog.js';
+import { createTokenizer } from '../src/references/formats/index.js';
+import { fetchReferenceFiles } from '../src/references/load-reference.js';
+import { cacheDir } from '../src/references/store/cache-dir.js';
+import { buildCountSignatures } from '../src/signatures/count-signatures.js';
+import { readProbePool } from '../src/probes/pool-file.js';
+import { probePoolDir } from '../src/signatures/index-section.js';
+import { loadCountIndex } from '../src/signatures/load-count-index.js';
+import { packTotal, type CountSignature } from '../src/signatures/observations.js';
+import { signatureGroups, type SignatureGroup } from '../src/scoring/hypotheses.js';
+import { identify, DEFAULT_BUDGET } from '../src/scoring/identify.js';
+import { posterior } from '../src/scoring/posterior.js';
+import { OnnxScorer } from '../src/scoring/batch/onnx-batch.js';
+import { scoreBatchJs } from '../src/scoring/batch/js-batch.js';
+import { posteriorOf } from '../src/scoring/batch/batch-scores.js';
+import { simulatedTarget } from '../src/targets/sim-target.js';
+import { chatTemplate } from '../src/targets/chat-templates.js';
+import type { Target } from '../src/targets/target.js';
+import { seededRng, type Rng } from '../src/util/rng.js';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+async function time(runs: number, f: () => unknown): Promise<number> {
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await f();
+    ms.push(performance.now() - t);
+  }
+  return median(ms);
+}
+const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(0)) + ' ms';
+
+/** Synthetic groups: real count signatures with about one probe in ten moved by a token. */
+function syntheticGroups(real: readonly SignatureGroup[], size: number, rng: Rng): SignatureGroup[] {
+  return Array.from({ length: size }, (_, i) => {
+    const base = real[i % real.length];
+    if (i < real.length) return base;
+    const counts = base.counts.map((c) => (rng.next() < 0.1 ? Math.max(1, c + (rng.next() < 0.5 ? -1 : 1)) : c));
+    return { ...base, references: [`${base.references[0]}~${i}`], counts, weight: 1 / size };
+  });
+}
+
+/** Identify-like observation sets: a bare frame and five packs of 45 probes billed by one group. */
+function signatures(groups: readonly SignatureGroup[], count: number, rng: Rng): CountSignature[] {
+  const P = groups[0].counts.length;
+  return Array.from({ length: count }, () => {
+    const order = rng.shuffle(Array.from({ length: P }, (_, i) => i));
+    const packs = [[], ...Array.from({ length: 5 }, (_, k) => order.slice(k * 45, k * 45 + 45))];
+    const truth = rng.pick(groups).counts;
+    const offset = rng.int(0, 3000);
+    return { packs, observed: packs.map((pack) => packTotal(truth, pack) + offset) };
+  });
+}
+
+export async function perf(args: string[], out: (line: string) => void, log: (line: string) => void): Promise<void> {
+  const started = performance.now();
+  const references = Number(args[args.indexOf('--references') + 1] || 3);
+  const rng = seededRng(99);
+  const catalog = await loadCatalog({ env: { ...process.env, TOKPRINT_HOME: '/nonexistent-tokprint-home' } });
+  const facts = catalog.entries.map(({ entry }) => entry);
+  const load = () => loadCountIndex({ indexDir: committedIndexDir(), poolDir: probePoolDir(), facts });
+  const index = await load();
+  const real = signatureGroups(index);
+  out(`tokprint perf: ${index.references.length} references, ${real.length} groups, ${index.probes.length} probes`);
+  out(`load committed index (median of 7): ${fmt(await time(7, load))}  [target < 300 ms]`);
+
+  // Index build and encode speed on a few real references.
+  const pool = readProbePool(probePoolDir());
+  const corpus = pool.map((p) => p.text).join('\n').repeat(4);
+  const mb = Buffer.byteLength(corpus) / 1e6;
+  const cacheRoot = process.env.TOKPRINT_CACHE ?? cacheDir();
+  for (const { entry } of catalog.entries.filter((e) => e.entry.format === 'hf-json').slice(0, references)) {
+    try {
+      const files = await fetchReferenceFiles(entry, { cacheRoot });
+      const t0 = performance.now();
+      const tokenizer = createTokenizer(entry.format, files, entry.tiktoken);
+      const loadMs = performance.now() - t0;
+      const build = await time(1, () => buildCountSignatures(new Map([[entry.id, tokenizer]]), pool));
+      const encode = await time(3, () => tokenizer.encode(corpus));
+      out(`index build ${entry.id}: load ${fmt(loadMs)}, count signatures over ${pool.length} probes ${fmt(build)}; encode ${(mb / (encode / 1000)).toFixed(2)} MB/s (${mb.toFixed(2)} MB mixed pool text)`);
+    } catch (error) {
+      log(`warning: skipping ${entry.id}: ${(error as Error).message}`);
+    }
+  }
+
+  // Single-target latency, both paths side by side.
+  out('\nsingle target (frame + 5 packs of 45 probes), median:');
+  out('references | js posterior | onnx graph | onnx session build | js/onnx');
+  for (const size of [30, 1000, 10_000, 100_000]) {
+    const groups = size <= real.length ? real : syntheticGroups(real, size, rng);
+    const [signature] = signatures(groups, 1, rng);
+    const t0 = performance.now();
+    const scorer = await OnnxScorer.create(groups);
+    const build = performance.now() - t0;
+    const runs = size >= 100_000 ? 3 : 7;
+    const js = await time(runs, () => posterior(signature, groups));
+    const onnx = await time(runs, async () => posteriorOf(await scorer.score([signature]), 0, signature, groups));
+    out(`${String(size).padStart(10)} | ${fmt(js).padStart(12)} | ${fmt(onnx).padStart(10)} | ${fmt(build).padStart(18)} | ${(js / onnx).toFixed(1)}x`);
+    await scorer.release();
+  }
+  out('  [targets: < 20 ms at 10k, < 200 ms at 100k]');
+
+  // Batch throughput at M = 10k: JS on a sample of sets, the graph on more; per-set times compared.
+  const groups = syntheticGroups(real, 10_000, rng);
+  const scorer = await OnnxScorer.create(groups);
+  const jsSets = signatures(groups, 10, rng);
+  const onnxSets = signatures(groups, 100, rng);
+  const jsMs = (await time(1, () => scoreBatchJs(jsSets, groups))) / jsSets.length;
+  const onnxMs = (await time(1, () => scorer.score(onnxSets))) / onnxSets.length;
+  await scorer.release();
+  out(`\nbatch over 10k references: js ${fmt(jsMs)} per set (${jsSets.length} sets), onnx ${fmt(onnxMs)} per set (${onnxSets.length} sets); onnx ${(jsMs / onnxMs).toFixed(1)}x js`);
+  out(`  N=1000 projected: js ${(jsMs).toFixed(0)} s, onnx ${(onnxMs).toFixed(0)} s  [target: onnx >= 30x js]`);
+
+  // tokprint's own time per request: an identify run on a simulated target, minus the time inside the target.
+  const first = catalog.entries.find((e) => e.entry.format === 'hf-json');
+  if (first) {
+    const files = await fetchReferenceFiles(first.entry, { cacheRoot });
+    const tokenizer = createTokenizer(first.entry.format, files, first.entry.tiktoken);
+    const sim = simulatedTarget({ id: 'perf', description: 'perf', tokenizer, template: chatTemplate('chatml'), hiddenSystemPrompt: '' });
+    const per: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      let inside = 0;
+      const target: Target = { ...sim, send: async (request) => { const t = performance.now(); const r = await sim.send(request); inside += performance.now() - t; return r; } };
+      const t = performance.now();
+      const result = await identify({ target, index, budget: DEFAULT_BUDGET, rng: seededRng(i + 1) });
+      per.push((performance.now() - t - inside) / result.queries);
+    }
+    out(`\noverhead per request (identify on sim:${first.entry.id}, target time subtracted, median of 5 runs): ${fmt(median(per))}  [target < 5 ms]`);
+  }
+  out(`peak memory (max RSS): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
