@@ -20,6 +20,7 @@ export function verdictJson(result: IdentifyResult, context: { run: string; targ
       family: verdict.family,
       models: verdict.models,
       confidence: round(verdict.confidence),
+      ...(verdict.flags?.length ? { flags: verdict.flags } : {}),
     },
     candidates: rankedGroups(result.posterior)
       .slice(0, CANDIDATES)
@@ -37,6 +38,7 @@ export function verdictJson(result: IdentifyResult, context: { run: string; targ
     target: context.target,
     unknown: round(result.posterior.unknown),
     stop: result.stop,
+    ...(result.channels ? { channels: result.channels } : {}),
     evidence: evidenceLines(result),
     /** Every hypothesis, most probable first, with what it predicts for each request (in request order); for reports. */
     hypotheses: rankedGroups(result.posterior).map((score) => ({

@@ -6,6 +6,7 @@ import { countSignature, packTotal, type Observation } from '../signatures/obser
 import type { Target } from '../targets/target.js';
 import { recordedTarget, type Transcript } from '../targets/transcript.js';
 import type { Rng } from '../util/rng.js';
+import type { ChannelRuntime, ChannelSummary } from './channels/runtime.js';
 import { signatureGroups, type SignatureGroup } from './hypotheses.js';
 import { expectedInformationGain } from './information-gain.js';
 import { posterior, unknownWindow, type Posterior } from './posterior.js';
@@ -31,6 +32,8 @@ export interface IdentifyInput {
   transcript?: Transcript;
   /** Called after each answer, e.g. to save progress. */
   onObservation?: (observation: Observation, stratum: Stratum | 'frame') => void;
+  /** Answer channels (logprobs, stream, …) fused with the count posterior; absent means counts alone. */
+  channels?: ChannelRuntime;
 }
 
 export interface RequestRecord extends Observation {
@@ -45,6 +48,7 @@ export interface IdentifyResult {
   promptTokens: number;
   /** Why the loop ended: a verdict reached, or which budget ran out. */
   stop: 'confident' | 'max-queries' | 'max-prompt-tokens' | 'no-informative-request';
+  channels?: ChannelSummary;
 }
 
 interface PlannedRequest {
@@ -68,14 +72,18 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
 
   const send = async (pack: number[], stratum: Stratum | 'frame') => {
     const probes = pack.map((p) => index.probes[p]);
-    const response = await target.send({ messages: [{ role: 'user', content: frameText(probes.map((p) => p.text)) }], maxOutputTokens: 1 });
+    const request = { messages: [{ role: 'user' as const, content: frameText(probes.map((p) => p.text)) }], maxOutputTokens: 1, ...input.channels?.requestFields(requests.length + 1) };
+    const response = await target.send(request);
     const record: RequestRecord = { seq: requests.length + 1, probes: probes.map((p) => p.id), promptTokens: response.usage.promptTokens, stratum };
     requests.push(record);
     promptTokens += response.usage.promptTokens;
     for (const p of pack) used.add(p);
+    await input.channels?.observe(record.seq, request, response, groups, counted());
     input.onObservation?.(record, stratum);
   };
-  const current = () => posterior(countSignature(requests, index), groups);
+  const counted = () => posterior(countSignature(requests, index), groups);
+  const current = () => (input.channels ? input.channels.fuse(counted()) : counted());
+  const annotate = (verdict: Verdict) => (input.channels ? input.channels.annotate(verdict) : verdict);
 
   let stop: IdentifyResult['stop'] = 'confident';
   let post: Posterior;
@@ -83,7 +91,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   for (;;) {
     post = current();
     const verdict = decide(post, false);
-    if (verdict) return { verdict, posterior: post, requests, queries: requests.length, promptTokens, stop };
+    if (verdict) return { verdict: annotate(verdict), posterior: post, requests, queries: requests.length, promptTokens, stop, channels: input.channels?.summary() };
     if (requests.length >= budget.maxQueries) {
       stop = 'max-queries';
       break;
@@ -100,7 +108,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     }
     await send(next.pack, next.stratum);
   }
-  return { verdict: decide(post, true)!, posterior: post, requests, queries: requests.length, promptTokens, stop };
+  return { verdict: annotate(decide(post, true)!), posterior: post, requests, queries: requests.length, promptTokens, stop, channels: input.channels?.summary() };
 }
 
 function planNext(post: Posterior, groups: readonly SignatureGroup[], index: CountIndex, used: Set<number>, rng: Rng, sent: readonly RequestRecord[]): PlannedRequest | undefined {

@@ -11,6 +11,8 @@ export interface Verdict {
   family: string | null;
   models: string[];
   confidence: number;
+  /** Disagreements between channels, e.g. `usage-count-inconsistent`. */
+  flags?: string[];
 }
 
 /** How sure each verdict must be. A match outside the index must stay rare, so it needs the most. */

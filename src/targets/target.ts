@@ -15,6 +15,9 @@ export interface TargetRequest {
   /** Ask for streamed chunks or logprob tokens where the target can give them. */
   wantChunks?: boolean;
   wantLogprobs?: boolean;
+  /** Sampling settings, for channels that read the output; unset means greedy. */
+  temperature?: number;
+  seed?: number;
 }
 
 export interface TokenUsage {
@@ -29,6 +32,8 @@ export interface LogprobToken {
   token: string;
   bytes?: number[];
   logprob?: number;
+  /** The top alternatives the server listed at this position (each a vocabulary token too). */
+  alternatives?: LogprobToken[];
 }
 
 export interface TargetResponse {

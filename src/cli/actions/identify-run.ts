@@ -10,6 +10,7 @@ import { strongestProbes } from '../../report/strongest-probes.js';
 import { RunRecord, type RecordEntry, type RunConfig } from '../../report/run-record.js';
 import { verdictJson } from '../../report/verdict-json.js';
 import { identify, type Budget } from '../../scoring/identify.js';
+import type { ChannelRuntime } from '../../scoring/channels/runtime.js';
 import type { CountIndex } from '../../signatures/count-index.js';
 import { readCountSignatures } from '../../signatures/count-signatures-file.js';
 import { createTarget, type TargetDeps } from '../../targets/create-target.js';
@@ -28,6 +29,8 @@ export interface RunRequest {
   /** Report formats to write beside the verdict. */
   reports?: ReportFormatName[];
   quiet?: boolean;
+  /** Answer channels beyond the billed counts. */
+  channels?: ChannelRuntime;
 }
 
 /**
@@ -84,6 +87,7 @@ export async function runIdentify(io: CliIo, request: RunRequest, index: CountIn
       index,
       budget: config.budget,
       rng: seededRng(config.seed),
+      channels: request.channels,
       onObservation: (observation, stratum) => {
         progress.update(observation);
         if (observed.has(observation.seq)) return;

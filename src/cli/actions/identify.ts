@@ -9,6 +9,7 @@ import { parseFormats } from '../../report/report-formats.js';
 import { UserError } from '../../util/errors.js';
 import { httpOptionsFromFlags, type HttpFlags } from '../http-flags.js';
 import type { CliIo } from '../io.js';
+import { channelRuntime } from '../channel-options.js';
 import { runIdentify } from './identify-run.js';
 import { identifyWhiteBoxAction } from './identify-white-box.js';
 
@@ -24,6 +25,7 @@ export interface IdentifyOptions extends HttpFlags {
   report?: string;
   quiet?: boolean;
   tiktokenPreset?: string;
+  channels?: string;
 }
 
 /** A target with no `scheme:` prefix names tokenizer files on disk: identified white-box. */
@@ -57,5 +59,6 @@ export default async function identifyAction(io: CliIo, targetId: string | undef
   const start = options.resume
     ? { resume: options.resume }
     : { target: spec, budget, seed, http: httpOptionsFromFlags(options), out: options.out ?? 'tokprint-runs' };
-  return runIdentify(io, { start, json: Boolean(options.json), dryRun: Boolean(options.dryRun), reports, quiet: Boolean(options.quiet) }, index, reference);
+  const channels = await channelRuntime({ channels: options.channels, stream: options.stream, logprobs: options.logprobs !== undefined, seed }, activeIndexDir(io.env), reference);
+  return runIdentify(io, { start, json: Boolean(options.json), dryRun: Boolean(options.dryRun), reports, quiet: Boolean(options.quiet), channels }, index, reference);
 }

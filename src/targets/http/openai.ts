@@ -17,8 +17,9 @@ export const openaiChatProtocol: Protocol = {
       model: requireModel(options),
       messages: request.messages,
       max_tokens: request.maxOutputTokens ?? 1,
-      temperature: 0,
+      temperature: request.temperature ?? 0,
     };
+    if (request.seed !== undefined) body.seed = request.seed;
     if (stream) Object.assign(body, { stream: true, stream_options: { include_usage: true } });
     if (topLogprobs !== undefined) Object.assign(body, { logprobs: true, top_logprobs: topLogprobs });
     return { method: 'POST', path: 'chat/completions', headers: { 'content-type': 'application/json' }, body, stream };
@@ -110,6 +111,18 @@ function readLogprobContent(choice: Json | undefined): LogprobToken[] {
   const content = (choice?.logprobs as Json | undefined)?.content;
   if (!Array.isArray(content)) return [];
   return content.flatMap((entry: Json) => {
+    if (typeof entry?.token !== 'string') return [];
+    const token: LogprobToken = { token: entry.token };
+    if (Array.isArray(entry.bytes)) token.bytes = entry.bytes as number[];
+    const alternatives = readAlternatives(entry.top_logprobs);
+    if (alternatives.length) token.alternatives = alternatives;
+    return [withLogprob(token, entry.logprob)];
+  });
+}
+
+function readAlternatives(value: unknown): LogprobToken[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((entry: Json) => {
     if (typeof entry?.token !== 'string') return [];
     const token: LogprobToken = { token: entry.token };
     if (Array.isArray(entry.bytes)) token.bytes = entry.bytes as number[];

@@ -1,0 +1,62 @@
+import { twoSidedGeometric } from '../noise.js';
+import type { Channel, ChannelContext, ChannelObservation, ChannelScore } from './channel.js';
+
+/** A reference's count of generated text is exact most of the time (a model may emit a non-canonical split). */
+function countNoise(error: number): number {
+  if (error === 0) return 0.8;
+  return 0.2 * (twoSidedGeometric(error, 1.5) / (1 - twoSidedGeometric(0, 1.5)));
+}
+
+/** Offsets for the end-of-turn token(s) a provider may bill beside the text. */
+const OFFSETS = [0, 1, 2, 3];
+
+function scoreCounts(
+  observations: readonly ChannelObservation[],
+  context: ChannelContext,
+  target: (o: ChannelObservation) => number,
+  offsets: readonly number[],
+): Omit<ChannelScore, 'note'> | undefined {
+  const { groups, encoder } = context;
+  const loaded: number[] = [];
+  const match: number[] = [];
+  for (let g = 0; g < groups.length; g++) {
+    const tokenizer = encoder(g);
+    if (!tokenizer) continue;
+    const residuals = observations.map((o) => target(o) - tokenizer.encode(o.text).length);
+    let likelihood = 0;
+    for (const offset of offsets) likelihood += residuals.reduce((p, r) => p * countNoise(r - offset), 1) / offsets.length;
+    loaded.push(g);
+    match[g] = Math.log(Math.max(likelihood, 1e-300));
+  }
+  if (!loaded.length) return undefined;
+  const worst = Math.min(...loaded.map((g) => match[g]));
+  const scores = groups.map((_, g) => match[g] ?? worst);
+  // Unknown: a count somewhere near the text's length in tokens, a few tokens wide.
+  const unknown = observations.reduce((sum, o) => sum - Math.log(2 * Math.max(3, 0.15 * target(o)) + 1), 0);
+  return { match: scores, derived: scores.map((s) => Math.max(s, unknown)), unknown };
+}
+
+/** `completion_tokens` against each reference's count of the text returned, a constant end-of-turn aside. */
+export const completionChannel: Channel = {
+  name: 'completion',
+  score(observations, context) {
+    const counted = observations.filter((o) => o.completionTokens !== undefined && o.text.length > 0 && !o.text.endsWith('\ufffd'));
+    if (!counted.length) return undefined;
+    const score = scoreCounts(counted, context, (o) => o.completionTokens!, OFFSETS);
+    return score && { ...score, note: `completion counts of ${counted.length} answers against each reference's count of their text` };
+  },
+};
+
+/**
+ * Answers cut by `max_tokens`: the text is exactly that many of the true tokenizer's tokens, with no
+ * end-of-turn token, and the cut falls on one of its token boundaries.
+ */
+export const truncationChannel: Channel = {
+  name: 'truncation',
+  score(observations, context) {
+    const cut = observations.filter((o) => o.maxOutputTokens > 1 && o.completionTokens === o.maxOutputTokens && o.text.length > 0 && !o.text.endsWith('\ufffd'));
+    if (!cut.length) return undefined;
+    const score = scoreCounts(cut, context, (o) => o.maxOutputTokens, [0]);
+    return score && { ...score, note: `${cut.length} answers cut at max_tokens, against each reference's count of their text` };
+  },
+};

@@ -1,0 +1,103 @@
+import { PRIOR } from '../hypotheses.js';
+import type { Posterior } from '../posterior.js';
+import { SEEN_CHANNELS, type ChannelName, type ChannelScore } from './channel.js';
+
+export const USAGE_COUNT_INCONSISTENT = 'usage-count-inconsistent';
+export const COMPLETION_COUNT_INCONSISTENT = 'completion-count-inconsistent';
+
+export interface Consistency {
+  flags: string[];
+  /** Which channels the verdict rests on, and why, when some were set aside. */
+  trusted?: { channels: ChannelName[]; reason: string };
+}
+
+interface LogWeights {
+  match: number[];
+  derived: number[];
+  unknown: number;
+}
+
+function baseWeights(count: Posterior, useCounts: boolean): LogWeights {
+  if (useCounts) {
+    return { match: count.groups.map((g) => Math.log(g.match)), derived: count.groups.map((g) => Math.log(g.derived)), unknown: Math.log(count.unknown) };
+  }
+  return {
+    match: count.groups.map((g) => Math.log(PRIOR.match * g.group.weight)),
+    derived: count.groups.map((g) => Math.log(PRIOR.derived * g.group.weight)),
+    unknown: Math.log(PRIOR.unknown),
+  };
+}
+
+function add(weights: LogWeights, score: ChannelScore): LogWeights {
+  return { match: weights.match.map((w, i) => w + score.match[i]), derived: weights.derived.map((w, i) => w + score.derived[i]), unknown: weights.unknown + score.unknown };
+}
+
+function normalise(count: Posterior, weights: LogWeights): Posterior {
+  const all = [...weights.match, ...weights.derived, weights.unknown].filter((w) => Number.isFinite(w));
+  const top = all.length ? Math.max(...all) : 0;
+  const e = (w: number) => (Number.isFinite(w) ? Math.exp(w - top) : 0);
+  const total = weights.match.reduce((s, w) => s + e(w), 0) + weights.derived.reduce((s, w) => s + e(w), 0) + e(weights.unknown) || 1;
+  return {
+    groups: count.groups.map((g, i) => ({ ...g, match: e(weights.match[i]) / total, derived: e(weights.derived[i]) / total })),
+    unknown: e(weights.unknown) / total,
+  };
+}
+
+function leader(post: Posterior): number {
+  let best = -1;
+  let value = -1;
+  post.groups.forEach((g, i) => {
+    if (g.match + g.derived > value) {
+      value = g.match + g.derived;
+      best = i;
+    }
+  });
+  return best;
+}
+
+/**
+ * One posterior from the count posterior and every other channel's log-likelihoods. When a reported
+ * count (usage, completion) fits a hypothesis the tokens seen in the answers rule out, the reported
+ * count is set aside and flagged: a provider can recount usage with another tokenizer, but it cannot
+ * make its model emit tokens its vocabulary lacks.
+ */
+export function fuseChannels(count: Posterior, scores: ReadonlyMap<ChannelName, ChannelScore>, enabled: ReadonlySet<ChannelName>): { posterior: Posterior; consistency: Consistency } {
+  const useCounts = enabled.has('usage');
+  const seen = [...scores].filter(([name]) => SEEN_CHANNELS.includes(name));
+  const reported = [...scores].filter(([name]) => !SEEN_CHANNELS.includes(name));
+  const fused = normalise(count, [...scores.values()].reduce(add, baseWeights(count, useCounts)));
+  if (!seen.length) return { posterior: fused, consistency: { flags: [] } };
+
+  const bySeen = normalise(count, seen.map(([, s]) => s).reduce(add, baseWeights(count, false)));
+  const seenLeader = leader(bySeen);
+  const flags: string[] = [];
+  const setAside: ChannelName[] = [];
+  const contradicted = (post: Posterior) => {
+    const l = leader(post);
+    const g = bySeen.groups[l];
+    return l >= 0 && l !== seenLeader && post.groups[l].match + post.groups[l].derived > 0.5 && g.match + g.derived < 0.01;
+  };
+  if (useCounts && contradicted(count)) {
+    flags.push(USAGE_COUNT_INCONSISTENT);
+    setAside.push('usage');
+  }
+  const completion = scores.get('completion');
+  if (completion && contradicted(normalise(count, add(baseWeights(count, false), completion)))) {
+    flags.push(COMPLETION_COUNT_INCONSISTENT);
+    setAside.push('completion');
+  }
+  if (!flags.length) return { posterior: fused, consistency: { flags } };
+  const kept = reported.filter(([name]) => !setAside.includes(name)).map(([, s]) => s);
+  const posterior = normalise(count, [...seen.map(([, s]) => s), ...kept].reduce(add, baseWeights(count, !setAside.includes('usage') && useCounts)));
+  const suspect = count.groups[leader(count)]?.group.references[0];
+  return {
+    posterior,
+    consistency: {
+      flags,
+      trusted: {
+        channels: seen.map(([name]) => name),
+        reason: `the ${setAside.join(' and ')} counts fit ${suspect ?? 'another tokenizer'}, but the tokens seen in the answers (${seen.map(([n]) => n).join(', ')}) rule it out; tokens seen beat counts a provider reports`,
+      },
+    },
+  };
+}

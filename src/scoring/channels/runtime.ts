@@ -1,0 +1,135 @@
+import type { Tokenizer } from '../../references/tokenizer.js';
+import type { VocabMembership } from '../../signatures/vocab-membership-file.js';
+import { filterHas } from '../../signatures/vocab-membership.js';
+import type { TargetRequest, TargetResponse } from '../../targets/target.js';
+import type { SignatureGroup } from '../hypotheses.js';
+import type { Posterior } from '../posterior.js';
+import type { Verdict } from '../verdict.js';
+import type { Channel, ChannelContext, ChannelName, ChannelObservation, ChannelScore } from './channel.js';
+import { completionChannel, truncationChannel } from './count-channels.js';
+import { fuseChannels, type Consistency } from './fuse.js';
+import { logprobChannel } from './logprob-channel.js';
+import { channelObservation } from './observation.js';
+import { streamChannel } from './stream-channel.js';
+
+const CHANNELS: Channel[] = [logprobChannel, streamChannel, completionChannel, truncationChannel];
+/** Output tokens per answer: few when logprobs are asked for (slow on large vocabularies), more otherwise. */
+const LOGPROB_ANSWER_TOKENS = 8;
+const ANSWER_TOKENS = 32;
+const ENCODER_CHANNELS: readonly ChannelName[] = ['stream', 'completion', 'truncation'];
+
+export interface ChannelOptions {
+  enabled: ReadonlySet<ChannelName>;
+  membership?: VocabMembership;
+  /** Loads a reference's tokenizer (from the cache); only the leading candidates' are asked for. */
+  loadEncoder?: (referenceId: string) => Promise<Tokenizer | undefined>;
+  maxOutputTokens?: number;
+  temperature?: number;
+  seed?: number;
+  /** How many leading groups get their encoder loaded. */
+  encoders?: number;
+}
+
+export interface ChannelSummary {
+  enabled: ChannelName[];
+  channels: { name: ChannelName; note: string }[];
+  consistency: Consistency;
+}
+
+/** The answer channels beyond the billed prompt count: what to ask for, what was seen, and the fused posterior. */
+export class ChannelRuntime {
+  readonly enabled: ReadonlySet<ChannelName>;
+  private readonly observations: ChannelObservation[] = [];
+  private readonly encoders = new Map<number, Tokenizer | undefined>();
+  private scores = new Map<ChannelName, ChannelScore>();
+  private consistency: Consistency = { flags: [] };
+  private groups: readonly SignatureGroup[] = [];
+
+  constructor(private readonly options: ChannelOptions) {
+    this.enabled = options.enabled;
+  }
+
+  /** Whether answers need more than the one output token a count request asks for. */
+  get readsAnswers(): boolean {
+    return [...this.enabled].some((name) => name !== 'usage');
+  }
+
+  requestFields(seq: number): Partial<TargetRequest> {
+    if (!this.readsAnswers) return {};
+    return {
+      maxOutputTokens: this.options.maxOutputTokens ?? (this.enabled.has('logprobs') ? LOGPROB_ANSWER_TOKENS : ANSWER_TOKENS),
+      wantChunks: this.enabled.has('stream') || undefined,
+      wantLogprobs: this.enabled.has('logprobs') || undefined,
+      temperature: this.options.temperature ?? 1,
+      seed: (this.options.seed ?? 1) * 1000 + seq,
+    };
+  }
+
+  async observe(seq: number, request: TargetRequest, response: TargetResponse, groups: readonly SignatureGroup[], count: Posterior): Promise<void> {
+    this.groups = groups;
+    if (!this.readsAnswers) return;
+    this.observations.push(channelObservation(seq, response, request.maxOutputTokens ?? 1));
+    this.rescore();
+    if (this.options.loadEncoder && ENCODER_CHANNELS.some((name) => this.enabled.has(name))) {
+      await this.loadLeaders(this.fuse(count));
+      this.rescore();
+    }
+  }
+
+  fuse(count: Posterior): Posterior {
+    const { posterior, consistency } = fuseChannels(count, this.scores, this.enabled);
+    this.consistency = consistency;
+    return posterior;
+  }
+
+  annotate(verdict: Verdict): Verdict & { flags?: string[] } {
+    return this.consistency.flags.length ? { ...verdict, flags: [...this.consistency.flags] } : verdict;
+  }
+
+  summary(): ChannelSummary {
+    return {
+      enabled: [...this.enabled],
+      channels: [...this.scores].map(([name, s]) => ({ name, note: s.note })),
+      consistency: this.consistency,
+    };
+  }
+
+  private context(): ChannelContext {
+    return { groups: this.groups, membership: this.options.membership, encoder: (g) => this.encoders.get(g) };
+  }
+
+  private rescore(): void {
+    const scores = new Map<ChannelName, ChannelScore>();
+    for (const channel of CHANNELS) {
+      if (!this.enabled.has(channel.name)) continue;
+      const score = channel.score(this.observations, this.context());
+      if (score) scores.set(channel.name, score);
+    }
+    this.scores = scores;
+  }
+
+  /** Encoders of the groups that lead now, or lead on streamed chunks being vocabulary tokens. */
+  private async loadLeaders(post: Posterior): Promise<void> {
+    const k = this.options.encoders ?? 5;
+    const chunkFit = this.chunkMembership();
+    const rank = post.groups
+      .map((g, i) => ({ i, w: Math.log(g.match + g.derived + 1e-300) + (chunkFit[i] ?? 0) }))
+      .sort((a, b) => b.w - a.w)
+      .slice(0, k);
+    for (const { i } of rank) {
+      if (this.encoders.has(i)) continue;
+      this.encoders.set(i, await this.options.loadEncoder!(this.groups[i].references[0]).catch(() => undefined));
+    }
+  }
+
+  /** A streamed chunk is usually one token: how many chunks each group's vocabulary holds whole. */
+  private chunkMembership(): number[] {
+    const membership = this.options.membership;
+    if (!membership || !this.enabled.has('stream')) return [];
+    const filters = new Map(membership.classes.map((c) => [c.id, c.filter]));
+    const chunks = this.observations.flatMap((o) => o.chunks ?? []).map((c) => new TextEncoder().encode(c));
+    return this.groups.map((group) =>
+      chunks.reduce((sum, bytes) => sum + (group.classIds.some((id) => filters.has(id) && filterHas(filters.get(id)!, bytes)) ? 0 : Math.log(0.2)), 0),
+    );
+  }
+}

@@ -1,0 +1,92 @@
+import { distance } from 'fastest-levenshtein';
+import type { Tokenizer } from '../../references/tokenizer.js';
+
+const utf8 = new TextEncoder();
+
+/**
+ * Interior token boundaries of the reference's own encoding of `text`, as UTF-8 byte offsets at
+ * character starts (a boundary inside a character cannot show in streamed text). Undefined when the
+ * tokens do not spell the text (a normalizer changed it).
+ */
+export function referenceBoundaries(tokenizer: Tokenizer, text: string): Set<number> | undefined {
+  const bytes = utf8.encode(text);
+  const pieces = tokenizer.encode(text).map((id) => tokenizer.tokenBytes(id) ?? new Uint8Array());
+  let total = pieces.reduce((sum, p) => sum + p.length, 0);
+  // SentencePiece adds a space before the text; its first token carries it.
+  let shift = 0;
+  if (total === bytes.length + 1 && pieces[0]?.[0] === 0x20 && bytes[0] !== 0x20) shift = 1;
+  if (total - shift !== bytes.length) return undefined;
+  const boundaries = new Set<number>();
+  let offset = -shift;
+  for (const piece of pieces.slice(0, -1)) {
+    offset += piece.length;
+    if (offset > 0 && offset < bytes.length && (bytes[offset] & 0xc0) !== 0x80) boundaries.add(offset);
+  }
+  return boundaries;
+}
+
+/** Interior chunk edges of a streamed answer, as UTF-8 byte offsets. */
+export function chunkEdges(chunks: readonly string[]): Set<number> {
+  const edges = new Set<number>();
+  let offset = 0;
+  for (const chunk of chunks.slice(0, -1)) {
+    offset += utf8.encode(chunk).length;
+    edges.add(offset);
+  }
+  const total = offset + utf8.encode(chunks.at(-1) ?? '').length;
+  edges.delete(0);
+  edges.delete(total);
+  return edges;
+}
+
+export interface SegmentationComparison {
+  /** Edit distance between the observed pieces (split further at the reference's boundaries) and the reference's tokens. */
+  editDistance: number;
+  /** Observed chunk edges where the reference has no token boundary. */
+  misses: number;
+  /** Reference boundaries no chunk edge shows (tokens a server may have sent together). */
+  unseen: number;
+  edges: number;
+}
+
+function split(bytes: Uint8Array, cuts: Iterable<number>): string[] {
+  const sorted = [...cuts].sort((a, b) => a - b);
+  const out: string[] = [];
+  let start = 0;
+  for (const cut of [...sorted, bytes.length]) {
+    out.push(Buffer.from(bytes.subarray(start, cut)).toString('latin1'));
+    start = cut;
+  }
+  return out;
+}
+
+/** Token sequences as strings of one code unit per distinct piece, so a string edit distance counts token edits. */
+function asSymbols(sequences: string[][]): string[] {
+  const code = new Map<string, string>();
+  return sequences.map((seq) =>
+    seq.map((piece) => {
+      let symbol = code.get(piece);
+      if (!symbol) {
+        symbol = String.fromCharCode(0x100 + (code.size % 0xd000));
+        code.set(piece, symbol);
+      }
+      return symbol;
+    }).join(''),
+  );
+}
+
+/**
+ * A chunk edge is an upper bound on a token edge: servers may send several tokens in one chunk. So the
+ * observed pieces are first split at every reference boundary inside them (free apart from `unseen`),
+ * and what is left of the edit distance comes from chunk edges the reference cannot explain.
+ */
+export function compareSegmentation(text: string, edges: Set<number>, boundaries: Set<number>): SegmentationComparison {
+  const bytes = utf8.encode(text);
+  const refined = new Set([...edges, ...boundaries]);
+  const [observed, reference] = asSymbols([split(bytes, refined), split(bytes, boundaries)]);
+  let misses = 0;
+  for (const e of edges) if (!boundaries.has(e)) misses++;
+  let unseen = 0;
+  for (const b of boundaries) if (!edges.has(b)) unseen++;
+  return { editDistance: distance(observed, reference), misses, unseen, edges: edges.size };
+}
