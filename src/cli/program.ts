@@ -114,7 +114,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .description("Score a run's recorded answers again against the current index, sending nothing")
     .argument('<run>', 'a run directory written by tokprint identify')
     .option('--json', 'print the verdict as JSON')
-    .option('--engine <js|onnx>', 'scoring path: plain TypeScript or the onnxruntime graph (default: by index size)')
+    .option('--engine <js|onnx|exact>', 'scoring path: two-stage with pack totals in TypeScript or on onnxruntime, or the exact posterior over every group (default: by index size)')
     .action(lazy(() => import('./actions/rescore.js')));
 
   program

@@ -18,7 +18,7 @@ import type { CliIo } from '../io.js';
 
 export interface RescoreOptions {
   json?: boolean;
-  /** Force the plain (js) or graph (onnx) scoring path; by default the index size decides. */
+  /** Force the two-stage (js, onnx) or exact scoring path; by default the index size decides. */
   engine?: string;
 }
 
@@ -50,7 +50,7 @@ export default async function rescoreAction(io: CliIo, runDir: string, options: 
   const groups = signatureGroups(index);
   const known = new Set(index.probes.map((p) => p.id));
   const scorable = observations.every((o) => o.probes.every((id) => known.has(id)));
-  const scored = scorable && chooseEngine(1, groups.length, forced) === 'onnx' ? await scorePosterior(countSignature(observations, index), groups, 'onnx') : undefined;
+  const scored = scorable && chooseEngine(1, groups.length, forced) !== 'exact' ? await scorePosterior(countSignature(observations, index), groups, forced) : undefined;
   const result = rescore(observations, index, recordedStop, scored);
   const json = verdictJson(result, { run, target: config.target, strongestProbes: await strongestProbes(result, index) });
   io.stdout(options.json ? JSON.stringify(json) + '\n' : verdictText(result, { run, target: config.target, description: config.description }));

@@ -1,50 +1,77 @@
 import type { CountSignature } from '../../signatures/observations.js';
 import type { SignatureGroup } from '../hypotheses.js';
 import { posterior, type Posterior } from '../posterior.js';
-import { posteriorOf, type BatchScores } from './batch-scores.js';
+import { emptyScores, type BatchScores } from './batch-scores.js';
 import { scoreBatchJs } from './js-batch.js';
-
-export const ENGINES = ['js', 'onnx'] as const;
-export type Engine = (typeof ENGINES)[number];
+import { packTotalsJs, prunedPosterior, type PrunedPosterior } from './prefilter.js';
 
 /**
- * (set, group) pairs from which the graph path is chosen unasked. The exact graph is not yet faster
- * than the plain path (bench perf: 0.6x at 1k-10k references, its elementwise offset sum dominates),
- * so automatic choice stays on the plain path until a prefilter makes the graph win.
+ * exact: the live posterior over every group. js / onnx: the two-stage scorer (bounds from pack
+ * totals, then the live posterior on the groups that can matter), its pack totals in plain loops or
+ * as onnxruntime matrix products.
  */
-export const ONNX_MIN_PAIRS = Number.POSITIVE_INFINITY;
+export const ENGINES = ['js', 'onnx', 'exact'] as const;
+export type Engine = (typeof ENGINES)[number];
+
+/** Groups from which the two-stage scorer is chosen unasked (bench perf: it wins from about here). */
+export const PRUNE_MIN_GROUPS = 300;
+/** Sets from which a batch's pack totals go to onnxruntime unasked. */
+export const ONNX_MIN_SETS = Number.POSITIVE_INFINITY;
 
 export function chooseEngine(sets: number, groups: number, forced?: Engine): Engine {
-  return forced ?? (sets * groups >= ONNX_MIN_PAIRS ? 'onnx' : 'js');
+  if (forced) return forced;
+  if (groups < PRUNE_MIN_GROUPS) return 'exact';
+  return sets >= ONNX_MIN_SETS ? 'onnx' : 'js';
 }
 
 export function parseEngine(value: string | undefined): Engine | undefined {
   if (value === undefined) return undefined;
-  if (!(ENGINES as readonly string[]).includes(value)) throw new Error(`--engine must be ${ENGINES.join(' or ')}, not "${value}"`);
+  if (!(ENGINES as readonly string[]).includes(value)) throw new Error(`--engine must be ${ENGINES.join(', ')}, not "${value}"`);
   return value as Engine;
 }
 
-type Scorer = import('./onnx-batch.js').OnnxScorer;
-const scorers = new WeakMap<readonly SignatureGroup[], Promise<Scorer>>();
+type Totals = import('./pack-totals-onnx.js').OnnxPackTotals;
+const totalsByGroups = new WeakMap<readonly SignatureGroup[], Promise<Totals>>();
 
-/** One compiled graph per group list; onnxruntime is loaded only when the graph path runs. */
-function onnxScorer(groups: readonly SignatureGroup[]): Promise<Scorer> {
-  let scorer = scorers.get(groups);
-  if (!scorer) {
-    scorer = import('./onnx-batch.js').then(({ OnnxScorer }) => OnnxScorer.create(groups));
-    scorers.set(groups, scorer);
+/** One onnxruntime session per group list; onnxruntime is loaded only when that path runs. */
+export function onnxTotals(groups: readonly SignatureGroup[]): Promise<Totals> {
+  let totals = totalsByGroups.get(groups);
+  if (!totals) {
+    totals = import('./pack-totals-onnx.js').then(({ OnnxPackTotals }) => OnnxPackTotals.create(groups));
+    totalsByGroups.set(groups, totals);
   }
-  return scorer;
+  return totals;
 }
 
-/** The count posterior of many observation sets at once, on the engine the size calls for. */
+function record(scores: BatchScores, n: number, post: PrunedPosterior): void {
+  const M = scores.groups;
+  post.kept.forEach((m, i) => {
+    scores.match[n * M + m] = post.groups[i].match;
+    scores.derived[n * M + m] = post.groups[i].derived;
+    scores.offset[n * M + m] = post.groups[i].offset;
+  });
+  scores.unknown[n] = post.unknown;
+}
+
+/** The count posterior of many observation sets at once; groups the two-stage path leaves out score 0. */
 export async function scoreBatch(signatures: readonly CountSignature[], groups: readonly SignatureGroup[], forced?: Engine): Promise<BatchScores> {
-  if (chooseEngine(signatures.length, groups.length, forced) === 'js') return scoreBatchJs(signatures, groups);
-  return (await onnxScorer(groups)).score(signatures);
+  const engine = chooseEngine(signatures.length, groups.length, forced);
+  if (engine === 'exact') return scoreBatchJs(signatures, groups);
+  const scores = emptyScores(signatures.length, groups.length);
+  if (engine === 'js') signatures.forEach((s, n) => record(scores, n, prunedPosterior(s, groups, packTotalsJs(s, groups))));
+  else await (await onnxTotals(groups)).forEach(signatures, (n, totals) => record(scores, n, prunedPosterior(signatures[n], groups, totals)));
+  return scores;
 }
 
-/** The count posterior of one observation set, as `posterior` returns it. */
-export async function scorePosterior(signature: CountSignature, groups: readonly SignatureGroup[], forced?: Engine): Promise<Posterior> {
-  if (chooseEngine(1, groups.length, forced) === 'js') return posterior(signature, groups);
-  return posteriorOf(await (await onnxScorer(groups)).score([signature]), 0, signature, groups);
+/**
+ * The count posterior of one observation set. On the two-stage path `groups` holds only the groups
+ * that can matter (see PrunedPosterior), in index order.
+ */
+export async function scorePosterior(signature: CountSignature, groups: readonly SignatureGroup[], forced?: Engine): Promise<Posterior | PrunedPosterior> {
+  const engine = chooseEngine(1, groups.length, forced);
+  if (engine === 'exact') return posterior(signature, groups);
+  if (engine === 'js') return prunedPosterior(signature, groups, packTotalsJs(signature, groups));
+  let result: PrunedPosterior | undefined;
+  await (await onnxTotals(groups)).forEach([signature], (_, totals) => (result = prunedPosterior(signature, groups, totals)));
+  return result!;
 }

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { posterior, type Posterior } from '../../../src/scoring/posterior.js';
+import { seamNoise, twoSidedGeometric } from '../../../src/scoring/noise.js';
+import { DERIVED_SCALE, UNTOUCHED_PACK } from '../../../src/scoring/posterior.js';
+import { PRIOR, type SignatureGroup } from '../../../src/scoring/hypotheses.js';
+import { decide, rankedGroups } from '../../../src/scoring/verdict.js';
+import { derivedEnvelope, DERIVED_SCALE_FLOOR, SEAM } from '../../../src/scoring/batch/envelope.js';
+import { packTotalsJs, prunedPosterior, scoreBounds, TOLERANCE } from '../../../src/scoring/batch/prefilter.js';
+import { scoreBatch, scorePosterior } from '../../../src/scoring/batch/engine.js';
+import { unknownLikelihood } from '../../../src/scoring/batch/batch-scores.js';
+import { packTotal, type CountSignature } from '../../../src/signatures/observations.js';
+import { seededRng, type Rng } from '../../../src/util/rng.js';
+import { committedCountIndex } from '../../helpers/count-index.js';
+import { groupsOf, randomIndex, randomSignatures } from './fixtures.js';
+
+/** Many groups one or two tokens apart on a few probes: the case where bounds separate least. */
+function nearIdentical(rng: Rng, base: readonly SignatureGroup[], size: number): SignatureGroup[] {
+  return Array.from({ length: size }, (_, i) => {
+    const from = base[i % base.length];
+    if (i < base.length) return from;
+    const counts = from.counts.map((c) => (rng.next() < 0.05 ? Math.max(1, c + rng.int(-2, 2)) : c));
+    return { ...from, references: [`${from.references[0]}~${i}`], counts, weight: from.weight / 3 };
+  });
+}
+
+/** The live posterior's unnormalised scores: its shares times the total, recovered from `unknown`. */
+function unnormalised(signature: CountSignature, groups: readonly SignatureGroup[], full: Posterior): number[] {
+  const M = groups.length;
+  const totals = packTotalsJs(signature, groups);
+  const lo = signature.packs.map((_, k) => Math.min(...Array.from({ length: M }, (_, m) => totals[k * M + m])));
+  const hi = signature.packs.map((_, k) => Math.max(...Array.from({ length: M }, (_, m) => totals[k * M + m])));
+  const total = (PRIOR.unknown * unknownLikelihood(signature, lo, hi)) / full.unknown;
+  return full.groups.map((g) => (g.match + g.derived) * total);
+}
+
+function expectSameAsFull(signature: CountSignature, groups: readonly SignatureGroup[]) {
+  const full = posterior(signature, groups);
+  const pruned = prunedPosterior(signature, groups, packTotalsJs(signature, groups));
+  const where = `observed ${JSON.stringify(signature.observed)}`;
+  expect(pruned.omittedMass, where).toBeLessThanOrEqual(TOLERANCE);
+  const slack = (x: number) => x * (pruned.omittedMass + 1e-12) + 1e-300;
+  // Kept groups: the live posterior's values, renormalised without the omitted mass.
+  pruned.kept.forEach((m, i) => {
+    const [a, b] = [pruned.groups[i], full.groups[m]];
+    expect(a.group, where).toBe(b.group);
+    expect(Math.abs(a.match - b.match), `${where} group ${m} match`).toBeLessThanOrEqual(slack(b.match));
+    expect(Math.abs(a.derived - b.derived), `${where} group ${m} derived`).toBeLessThanOrEqual(slack(b.derived));
+    expect(a.offset, where).toBe(b.offset);
+  });
+  expect(Math.abs(pruned.unknown - full.unknown), where).toBeLessThanOrEqual(slack(full.unknown));
+  // Omitted groups: together within the stated bound.
+  const keptSet = new Set(pruned.kept);
+  const omittedTrue = full.groups.reduce((sum, g, m) => (keptSet.has(m) ? sum : sum + g.match + g.derived), 0);
+  expect(omittedTrue, where).toBeLessThanOrEqual(pruned.omittedMass * (1 + 1e-9) + 1e-300);
+  // Leader, top-k order and verdicts.
+  const rank = (p: Posterior) => rankedGroups(p).filter((g) => g.match + g.derived > 10 * TOLERANCE).slice(0, 5);
+  const key = (g: { match: number; derived: number }) => Number((g.match + g.derived).toPrecision(6));
+  expect(rank(pruned).map(key), where).toEqual(rank(full).map(key));
+  const [first, second] = rankedGroups(full);
+  if (first && second && first.match + first.derived > 10 * TOLERANCE && key(first) > key(second)) expect(rankedGroups(pruned)[0].group, where).toBe(first.group);
+  for (const final of [false, true]) {
+    const [a, b] = [decide(pruned, final), decide(full, final)];
+    expect(a && { ...a, confidence: 0 }, where).toEqual(b && { ...b, confidence: 0 });
+    if (a && b) expect(Math.abs(a.confidence - b.confidence), where).toBeLessThanOrEqual(1e-9);
+  }
+  return pruned;
+}
+
+describe('envelopes of the live noise functions', () => {
+  it('bound seam noise and the derived factor at every error', () => {
+    const below = (x: number, bound: number) => expect(x).toBeLessThanOrEqual(bound * (1 + 1e-12) + 1e-300);
+    for (let e = 1; e <= 20_000; e += e < 200 ? 1 : 37) {
+      below(seamNoise(e), Math.exp(SEAM.lead + e * SEAM.slope));
+      below(seamNoise(-e), Math.exp(SEAM.lead + e * SEAM.slope));
+      for (const predicted of [0, 5, 29, 31, 60, 225, 1000, 5000]) {
+        const env = derivedEnvelope(predicted);
+        const scale = Math.max(DERIVED_SCALE_FLOOR, DERIVED_SCALE * predicted);
+        const factor = (x: number) => UNTOUCHED_PACK * seamNoise(x) + (1 - UNTOUCHED_PACK) * twoSidedGeometric(x, scale);
+        below(factor(e), Math.exp(env.lead + e * env.slope));
+        expect(factor(0)).toBeCloseTo(Math.exp(env.atZero), 14);
+      }
+    }
+    expect(seamNoise(0)).toBeCloseTo(Math.exp(SEAM.atZero), 14);
+  });
+
+  it('bound every group score of the live posterior', () => {
+    const rng = seededRng(3);
+    const index = randomIndex(rng, 120, 80);
+    const groups = groupsOf(index);
+    for (const signature of randomSignatures(rng, groups, 80, 80)) {
+      const full = posterior(signature, groups);
+      const truth = unnormalised(signature, groups, full);
+      const bounds = scoreBounds(signature, groups, packTotalsJs(signature, groups));
+      truth.forEach((x, m) => expect(x, `group ${m} ${JSON.stringify(signature.observed)}`).toBeLessThanOrEqual(bounds[m] * (1 + 1e-12)));
+    }
+  });
+});
+
+describe('two-stage scoring equals the live posterior within its tolerance', () => {
+  it('on random indexes and observation sets', () => {
+    const rng = seededRng(21);
+    for (const [references, probes, sets] of [[3, 20, 30], [40, 60, 40], [400, 150, 40]] as const) {
+      const groups = groupsOf(randomIndex(rng, references, probes));
+      for (const signature of randomSignatures(rng, groups, probes, sets)) expectSameAsFull(signature, groups);
+    }
+  });
+
+  it('on many near-identical groups', () => {
+    const rng = seededRng(22);
+    const base = groupsOf(randomIndex(rng, 30, 200));
+    const groups = nearIdentical(rng, base, 3000);
+    for (const signature of randomSignatures(rng, groups, 200, 25)) expectSameAsFull(signature, groups);
+  });
+
+  it('on the committed index, and leaves groups out there', async () => {
+    const rng = seededRng(23);
+    const real = groupsOf(await committedCountIndex());
+    const P = real[0].counts.length;
+    let omitted = 0;
+    for (const signature of randomSignatures(rng, real, P, 60)) omitted += real.length - expectSameAsFull(signature, real).kept.length;
+    const groups = nearIdentical(rng, real, 2000);
+    const order = rng.shuffle(Array.from({ length: P }, (_, i) => i));
+    const packs = [[], ...Array.from({ length: 5 }, (_, k) => order.slice(k * 45, k * 45 + 45))];
+    for (let i = 0; i < 15; i++) {
+      const truth = rng.pick(groups).counts;
+      const pruned = expectSameAsFull({ packs, observed: packs.map((pack) => packTotal(truth, pack) + 500) }, groups);
+      omitted += groups.length - pruned.kept.length;
+    }
+    expect(omitted).toBeGreaterThan(0);
+  });
+
+  it('through the engine, on every path', async () => {
+    const rng = seededRng(24);
+    const groups = groupsOf(randomIndex(rng, 300, 100));
+    const signatures = randomSignatures(rng, groups, 100, 12);
+    const onnx = await scoreBatch(signatures, groups, 'onnx');
+    const js = await scoreBatch(signatures, groups, 'js');
+    expect(Array.from(onnx.match)).toEqual(Array.from(js.match));
+    expect(Array.from(onnx.unknown)).toEqual(Array.from(js.unknown));
+    for (const [n, signature] of signatures.entries()) {
+      const exact = await scorePosterior(signature, groups, 'exact');
+      const two = await scorePosterior(signature, groups, 'onnx');
+      expect(decide(two, true)?.status).toBe(decide(exact, true)?.status);
+      expect(Math.abs(js.unknown[n] - exact.unknown)).toBeLessThanOrEqual(exact.unknown * 1e-8);
+    }
+  });
+});
