@@ -3,11 +3,11 @@ import type { Tokenizer, TokenizerFiles } from '../tokenizer.js';
 import { ggufPreTokenizer } from './gguf-pre.js';
 import { readGgufMetadata, type GgufValue } from './gguf-read.js';
 import { loadHfJson } from './hf-json.js';
+import { sentencePieceTokenizerJson } from './sentencepiece-json.js';
 
 /** llama.cpp's token types (tokenizer.ggml.token_type). */
 export const GGUF_TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, userDefined: 4, unused: 5, byte: 6 } as const;
 
-const METASPACE = '\u2581';
 const WHAT = 'GGUF file';
 
 function stringArray(value: GgufValue | undefined, key: string): string[] {
@@ -107,33 +107,14 @@ export function loadGguf(files: TokenizerFiles): Tokenizer {
     const normal = (id: number) => types[id] === GGUF_TOKEN_TYPE.normal || types[id] === GGUF_TOKEN_TYPE.userDefined;
     const addSpacePrefix = meta.get('tokenizer.ggml.add_space_prefix') !== false;
     const unk = tokens.findIndex((_, id) => types[id] === GGUF_TOKEN_TYPE.unknown);
-    json = {
-      version: '1.0',
-      added_tokens: added,
-      normalizer: {
-        type: 'Sequence',
-        normalizers: [
-          ...(addSpacePrefix ? [{ type: 'Prepend', prepend: METASPACE }] : []),
-          { type: 'Replace', pattern: { String: ' ' }, content: METASPACE },
-        ],
-      },
-      pre_tokenizer: null,
-      post_processor: null,
-      decoder: {
-        type: 'Sequence',
-        decoders: [
-          { type: 'Replace', pattern: { String: METASPACE }, content: ' ' },
-          { type: 'ByteFallback' },
-          { type: 'Fuse' },
-          ...(addSpacePrefix ? [{ type: 'Strip', content: ' ', start: 1, stop: 0 }] : []),
-        ],
-      },
-      model: {
-        type: 'BPE', dropout: null, unk_token: unk >= 0 ? tokens[unk] : null, continuing_subword_prefix: null, end_of_word_suffix: null,
-        fuse_unk: true, byte_fallback: types.includes(GGUF_TOKEN_TYPE.byte), ignore_merges: false, vocab,
-        merges: mergesFromScores(tokens, scores, normal),
-      },
-    };
+    json = sentencePieceTokenizerJson({
+      vocab,
+      merges: mergesFromScores(tokens, scores, normal),
+      addedTokens: added,
+      addSpacePrefix,
+      unkToken: unk >= 0 ? tokens[unk] : null,
+      byteFallback: types.includes(GGUF_TOKEN_TYPE.byte),
+    });
   } else {
     throw new UserError(`${WHAT} uses tokenizer model "${model}"; tokprint reads gpt2 (byte-level BPE) and llama (SentencePiece) GGUF tokenizers`);
   }

@@ -1,9 +1,9 @@
 import { UserError } from '../../util/errors.js';
 import type { SpecialToken, Tokenizer, TokenizerFormat } from '../tokenizer.js';
 import { loadHfJson } from './hf-json.js';
+import { sentencePieceTokenizerJson } from './sentencepiece-json.js';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const METASPACE = '\u2581';
 
 /** A SentencePiece BPE vocabulary (`▁` for space, `<0xNN>` byte pieces) and its merges as id pairs, highest priority first. */
 export interface SentencePieceBpe {
@@ -63,40 +63,13 @@ export function sentencePieceBpeJson(data: SentencePieceBpe): Record<string, unk
     }
     return [left, right];
   });
-  return {
-    version: '1.0',
-    added_tokens: [],
-    normalizer: {
-      type: 'Sequence',
-      normalizers: [
-        { type: 'Prepend', prepend: METASPACE },
-        { type: 'Replace', pattern: { String: ' ' }, content: METASPACE },
-      ],
-    },
-    pre_tokenizer: null,
-    post_processor: null,
-    decoder: {
-      type: 'Sequence',
-      decoders: [
-        { type: 'Replace', pattern: { String: METASPACE }, content: ' ' },
-        { type: 'ByteFallback' },
-        { type: 'Fuse' },
-        { type: 'Strip', content: ' ', start: 1, stop: 0 },
-      ],
-    },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: data.vocab[0] === '<unk>' ? '<unk>' : null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: true,
-      byte_fallback: true,
-      ignore_merges: false,
-      vocab,
-      merges,
-    },
-  };
+  return sentencePieceTokenizerJson({
+    vocab,
+    merges,
+    addSpacePrefix: true,
+    unkToken: data.vocab[0] === '<unk>' ? '<unk>' : null,
+    byteFallback: true,
+  });
 }
 
 /**
