@@ -44,8 +44,24 @@ export function joinUrl(baseUrl: string, call: Pick<HttpCall, 'path' | 'query'>)
   return url.href;
 }
 
+/** How a bare call differs from a target request: its own base URL (same origin), timeout and retries. */
+export interface ExchangeOptions {
+  baseUrl?: string;
+  timeoutMs?: number;
+  retries?: number;
+}
+
+/** A target on the executor that can also send a bare wire call, e.g. to probe what else the server serves. */
+export interface HttpTarget extends Target {
+  /**
+   * Sends `call` once per attempt and hands back the reply whatever its status; it is recorded like every
+   * other exchange and never cached. Redirects are not followed. Throws a TargetRequestError when no answer came.
+   */
+  exchange(call: HttpCall, options?: ExchangeOptions): Promise<HttpReply>;
+}
+
 /** The one HTTP executor: a pure protocol in, a target out. */
-export function httpTarget(id: string, description: string, protocol: Protocol, settings: ExecutorSettings): Target {
+export function httpTarget(id: string, description: string, protocol: Protocol, settings: ExecutorSettings): HttpTarget {
   const now = settings.now ?? (() => new Date());
   const origin = new URL(settings.baseUrl).origin;
   const credentials = settings.apiKey ? protocol.authHeaders(settings.apiKey) : {};
@@ -113,9 +129,53 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
     }
   };
 
+  const exchange = async (call: HttpCall, options: ExchangeOptions = {}): Promise<HttpReply> => {
+    const url = joinUrl(options.baseUrl ?? settings.baseUrl, call);
+    const canonical: CanonicalRequest = { method: call.method, url, headers: { ...(call.headers ?? {}) }, ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}) };
+    const key = requestKey(canonical);
+    const sameOrigin = new URL(url).origin === origin;
+    const headers = { ...(call.body !== undefined && { 'content-type': 'application/json' }), ...canonical.headers, accept: 'application/json', ...(sameOrigin ? credentials : {}) };
+    const timeoutMs = options.timeoutMs ?? settings.timeoutMs;
+    // a busy or failing server's last answer is still an answer for the caller to read
+    let last: HttpReply | undefined;
+    try {
+      return await withRetries({ ...settings.retry, retries: options.retries ?? settings.retry.retries }, async (n) => {
+        last = undefined;
+        const { method, body } = canonical;
+        record({ kind: 'http-request', key, attempt: n, at: now().toISOString(), method, url, headers: redactHeaders(headers, secretNames), ...(body !== undefined ? { body } : {}) });
+        const started = performance.now();
+        let result: HopResult;
+        try {
+          result = await limiter.add(() => sendHop({ method, url, headers, body }, settings.dispatcher, timeoutMs));
+        } catch (error) {
+          const message = scrub((error as Error).message);
+          record({ kind: 'http-error', key, attempt: n, at: now().toISOString(), ms: performance.now() - started, message });
+          throw new AttemptError(`${method} ${url}: ${message}`, !(error instanceof HopFailure) || error.retryable);
+        }
+        const responseHeaders = redactHeaders(result.headers, secretNames);
+        const text = scrub(result.body);
+        record({ kind: 'http-response', key, attempt: n, at: now().toISOString(), ms: result.ms, status: result.status, headers: responseHeaders, body: text, complete: result.complete, stream: false });
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        const reply: HttpReply = { status: result.status, headers: responseHeaders, text, ...(json !== undefined && { json }), complete: result.complete };
+        last = reply;
+        if (RETRYABLE_STATUS.has(result.status)) throw new AttemptError(`${method} ${url}: HTTP ${result.status}`, true, retryAfterMs(result.headers));
+        return reply;
+      });
+    } catch (error) {
+      if (last) return last;
+      throw new TargetRequestError(`${id}: ${scrub((error as Error).message)}`);
+    }
+  };
+
   return {
     id,
     description,
+    exchange,
     async send(request): Promise<TargetResponse> {
       const call = protocol.call(request, settings.protocolOptions);
       const canonical: CanonicalRequest = {
