@@ -13,6 +13,8 @@ export interface HttpFlags {
   cache?: boolean;
   stream?: boolean;
   logprobs?: string;
+  /** False with `--no-detect-tokenize`. */
+  detectTokenize?: boolean;
 }
 
 function number(value: string | undefined, flag: string, min: number, whole: boolean): number | undefined {
@@ -38,6 +40,8 @@ export function httpOptionsFromFlags(flags: HttpFlags): HttpTargetOptions {
     cache: flags.cache,
     stream: flags.stream,
     topLogprobs: number(flags.logprobs, '--logprobs', 0, true),
+    // recorded only when turned off, so runs that leave it on keep their config as before
+    detectTokenize: flags.detectTokenize === false ? false : undefined,
   };
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as HttpTargetOptions;
 }

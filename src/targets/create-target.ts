@@ -26,6 +26,8 @@ export interface TargetDeps {
   http?: HttpTargetOptions;
   /** Where HTTP targets record every exchange before using it. */
   wire?: WireLog;
+  /** Send a target's detection probes while building it (default true); a dry run sends nothing. */
+  probe?: boolean;
 }
 
 /** Shows the point of the tool: a product's own template and instructions around DeepSeek V3's tokenizer. */
@@ -45,7 +47,11 @@ export async function createTarget(id: string, deps: TargetDeps): Promise<Target
       return createTokenizerTarget(id, rest, deps);
     default: {
       const http = httpScheme(scheme);
-      if (http) return createHttpTarget(id, http, rest, { cwd: deps.cwd, env: deps.env, options: deps.http, wire: deps.wire });
+      if (http) {
+        const target = createHttpTarget(id, http, rest, { cwd: deps.cwd, env: deps.env, options: deps.http, wire: deps.wire });
+        if (deps.probe !== false) await target.prepare?.();
+        return target;
+      }
       throw new UserError(
         `unknown target "${id}"; expected ${TARGET_SCHEMES.map((s) => `${s}:…`).join(' or ')} (e.g. sim:deepseek-v3 or tokenizer:./tokenizer.json)`,
       );

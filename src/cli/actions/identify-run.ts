@@ -50,12 +50,15 @@ export async function runIdentify(io: CliIo, request: RunRequest, index: CountIn
   }
 
   let record: RunRecord | undefined = previous?.record;
+  // a target's detection probes go out before the run dir exists; they are recorded right after the config
+  const early: WireEntry[] = [];
   const target = await createTarget(config.target, {
     cwd: io.cwd,
     env: io.env,
     reference,
     http: config.http as HttpTargetOptions | undefined,
-    wire: { append: (entry: WireEntry) => record?.append(entry) },
+    wire: { append: (entry: WireEntry) => (record ? record.append(entry) : early.push(entry)) },
+    probe: !request.dryRun,
   });
 
   if (request.dryRun) {
@@ -74,6 +77,7 @@ export async function runIdentify(io: CliIo, request: RunRequest, index: CountIn
   const fullConfig: RunConfig = { ...config, description: target.description };
   const run = previous ? previous.record.dir : createRunDir(resolve(io.cwd, (request.start as { out: string }).out), config.target, new Date());
   record ??= RunRecord.create(run, fullConfig);
+  for (const entry of early.splice(0)) record.append(entry);
   const recorded = previous?.entries ?? [];
   const observed = new Set(recorded.flatMap((e) => (e.kind === 'observation' ? [e.seq] : [])));
   // observations.jsonl is derived: rebuilt from the record so a kill between the two writes leaves no gap

@@ -3,11 +3,12 @@ import { cacheDir } from '../../references/store/cache-dir.js';
 import { UserError } from '../../util/errors.js';
 import type { Target } from '../target.js';
 import { createDispatcher } from './dispatcher.js';
-import { httpTarget } from './executor.js';
+import { httpTarget, type ExecutorSettings } from './executor.js';
 import { HTTP_DEFAULTS, type HttpTargetOptions } from './http-options.js';
 import type { HttpScheme } from './protocols.js';
 import { ResponseCache } from './response-cache.js';
 import { DEFAULT_RETRY_POLICY } from './retry.js';
+import { tokenizeRoutingTarget, type PreparedTarget } from './tokenize-routing.js';
 import type { WireLog } from './wire-entry.js';
 
 export interface HttpTargetDeps {
@@ -23,7 +24,7 @@ export function httpCacheDir(env: NodeJS.ProcessEnv): string {
 }
 
 /** `scheme:<baseURL>` with the user's options and environment, as a target on the one executor. */
-export function createHttpTarget(id: string, scheme: HttpScheme, rest: string, deps: HttpTargetDeps): Target {
+export function createHttpTarget(id: string, scheme: HttpScheme, rest: string, deps: HttpTargetDeps): Target & Partial<PreparedTarget> {
   const options = deps.options ?? {};
   const { protocol, baseUrl } = scheme.create(rest);
   if (!baseUrl) throw new UserError(`${id}: give the API's base URL, e.g. ${scheme.scheme}:https://host/v1`);
@@ -42,7 +43,7 @@ export function createHttpTarget(id: string, scheme: HttpScheme, rest: string, d
   if (options.apiKeyEnv && !apiKey) throw new UserError(`--api-key-env ${options.apiKeyEnv}: that environment variable is not set`);
 
   const description = `${protocol.scheme} API at ${parsed.href}${options.model ? `, model ${options.model}` : ''}, ${apiKey ? `key from $${keyEnv}` : 'no key'}`;
-  return httpTarget(id, description, protocol, {
+  const settings: ExecutorSettings = {
     baseUrl: parsed.href,
     apiKey,
     protocolOptions: { model: options.model, stream: options.stream, topLogprobs: options.topLogprobs },
@@ -55,5 +56,16 @@ export function createHttpTarget(id: string, scheme: HttpScheme, rest: string, d
     dispatcher: createDispatcher(deps.env, deps.cwd, options.caFile),
     cache: options.cache === false ? undefined : new ResponseCache(httpCacheDir(deps.env)),
     wire: deps.wire,
+  };
+  const chat = httpTarget(id, description, protocol, settings);
+  const detect = scheme.tokenize === 'require' || (scheme.tokenize === 'detect' && options.detectTokenize !== false);
+  if (!detect) return chat;
+  return tokenizeRoutingTarget({
+    chat,
+    chatDescription: description,
+    baseUrl: parsed.href,
+    protocolOptions: settings.protocolOptions,
+    counter: (counting, baseUrl) => httpTarget(id, description, counting, { ...settings, baseUrl }),
+    required: scheme.tokenize === 'require',
   });
 }

@@ -15,6 +15,8 @@ export interface HttpTargetOptions {
   cache?: boolean;
   stream?: boolean;
   topLogprobs?: number;
+  /** Look for the server's tokenize endpoint and count through it (default true, for schemes that can). */
+  detectTokenize?: boolean;
 }
 
 export const HTTP_DEFAULTS = {

@@ -1,0 +1,70 @@
+import { UserError } from '../../util/errors.js';
+import type { Target, TargetRequest, TargetResponse } from '../target.js';
+import type { HttpTarget } from './executor.js';
+import type { Protocol, ProtocolOptions } from './protocol.js';
+import { channelName, detectTokenizeChannel, type TokenizeChannel } from './tokenize-detect.js';
+
+export interface TokenizeRoutingInput {
+  /** The chat completions target, also the one whose `exchange` sends the probes. */
+  chat: HttpTarget;
+  /** Its description, before the channel is known. */
+  chatDescription: string;
+  baseUrl: string;
+  protocolOptions: ProtocolOptions;
+  /** A target on the same executor settings for a tokenize protocol at another base URL. */
+  counter(protocol: Protocol, baseUrl: string): Target;
+  /** `tokenize:` targets: without an endpoint there is nothing to count with. */
+  required: boolean;
+}
+
+/** A target that can send its detection probes before the run's first request. */
+export interface PreparedTarget extends Target {
+  prepare(): Promise<void>;
+}
+
+/** Only a bare count can go to a tokenize endpoint: it has no answer to stream, sample or give logprobs for. */
+function countOnly(request: TargetRequest, options: ProtocolOptions): boolean {
+  if (options.stream || options.topLogprobs !== undefined) return false;
+  return (request.maxOutputTokens ?? 1) <= 1 && !request.wantChunks && !request.wantLogprobs;
+}
+
+/**
+ * Counts prompts through the server's own tokenize endpoint when it has one (exact and free), else through
+ * billed chat completions usage. The endpoint is looked for once, before the first count; every count of a
+ * run then goes the same way, so counts stay comparable with each other.
+ */
+export function tokenizeRoutingTarget(input: TokenizeRoutingInput): PreparedTarget {
+  let detection: Promise<{ channel?: TokenizeChannel; counter?: Target }> | undefined;
+  let found: { channel?: TokenizeChannel } | undefined;
+  const detect = () =>
+    (detection ??= detectTokenizeChannel(input.chat, input.baseUrl, input.protocolOptions).then((channel) => {
+      found = { channel };
+      if (!channel && input.required) throw new UserError(`${input.chat.id}: no tokenize endpoint answered at ${input.baseUrl} (tried vLLM, SGLang, llama.cpp and TGI)`);
+      return { channel, counter: channel && input.counter(channel.protocol, channel.baseUrl) };
+    }));
+
+  return {
+    id: input.chat.id,
+    get description() {
+      const head = input.required ? `tokenize endpoint at ${input.baseUrl}` : input.chatDescription;
+      if (!found) return `${head}, tokenize endpoints looked for before the first count`;
+      const { channel } = found;
+      if (!channel) return `${head}, channel: ${channelName(undefined)} (no tokenize endpoint found)`;
+      const how = channel.input === 'messages' ? ', messages counted through the chat template' : ', text counted without the chat template';
+      return `${head}, channel: ${channelName(channel)} at ${new URL('tokenize', channel.baseUrl).href}${how}`;
+    },
+    async prepare() {
+      await detect();
+    },
+    async send(request): Promise<TargetResponse> {
+      if (!countOnly(request, input.protocolOptions)) {
+        if (input.required) throw new UserError(`${input.chat.id}: a tokenize endpoint only counts; drop --stream, --logprobs and answer channels`);
+        return input.chat.send(request);
+      }
+      const { channel, counter } = await detect();
+      if (!channel || !counter) return input.chat.send(request);
+      const response = await counter.send(request);
+      return { ...response, metadata: { ...response.metadata, channel: channelName(channel) } };
+    },
+  };
+}
