@@ -32,6 +32,8 @@ export interface OpenAiTestServerOptions {
   lifetimeMs?: number;
   /** Serve HTTPS with this key and certificate (PEM). */
   tls?: { key: string; cert: string };
+  /** Requests on these paths are passed on to another server (e.g. a tokenize endpoint beside `/v1`). */
+  forward?: { paths: string[]; to: string };
 }
 
 export interface ReceivedRequest {
@@ -161,6 +163,11 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions): P
       return json(401, { error: { message: `Incorrect API key provided: ${given}.`, type: 'invalid_request_error', code: 'invalid_api_key' } });
     }
     if (path === '/v1/models') return json(200, { object: 'list', data: [{ id: 'test-model', object: 'model' }] });
+    if (options.forward?.paths.includes(path)) {
+      const answer = await fetch(new URL(path, options.forward.to), { method: req.method, headers: { 'content-type': 'application/json' }, ...(req.method === 'POST' && { body }) });
+      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
+      return res.end(await answer.text());
+    }
     if (!isCompletion) return json(404, { error: { message: `no route ${req.method} ${path}` } });
 
     if (options.delayMs) await sleep(options.delayMs);

@@ -42,7 +42,8 @@ function target(url: string, options: HttpTargetOptions = {}, scheme = 'openai',
   const t: Target = createHttpTarget(`${scheme}:${url}`, httpScheme(scheme)!, url, {
     cwd: root,
     env: { ...env, TOKPRINT_CACHE: cache },
-    options: { model: 'm', cache: false, requestsPerSecond: 1000, ...options },
+    // the chat path alone: tokenize detection has its own tests
+    options: { model: 'm', cache: false, requestsPerSecond: 1000, detectTokenize: false, ...options },
     wire: { append: (e) => wire.push(e) },
   });
   return { target: t, wire, cache };
@@ -155,7 +156,7 @@ describe('response cache', () => {
     const again = createHttpTarget(`openai:${s.url}`, httpScheme('openai')!, s.url, {
       cwd: root,
       env: { OPENAI_API_KEY: KEY, TOKPRINT_CACHE: cache },
-      options: { model: 'm', retries: 0 },
+      options: { model: 'm', retries: 0, detectTokenize: false },
     });
     const cached = await again.send(request);
     expect(s.received.length).toBe(2);
