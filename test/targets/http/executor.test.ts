@@ -58,7 +58,9 @@ describe('openai chat completions through the executor', () => {
     const response = await t.send(request);
     expect(response.usage).toEqual({ promptTokens: promptCount(), completionTokens: 1, totalTokens: promptCount() + 1, cachedTokens: 0 });
     const okId = tokenizer.encode('OK')[0];
-    expect(response.logprobTokens).toEqual([{ token: 'OK'.slice(0, Buffer.from(tokenizer.tokenBytes(okId)!).toString().length), bytes: [...tokenizer.tokenBytes(okId)!], logprob: -0.01 }]);
+    const ok = { token: 'OK'.slice(0, Buffer.from(tokenizer.tokenBytes(okId)!).toString().length), bytes: [...tokenizer.tokenBytes(okId)!], logprob: -0.01 };
+    // The test server lists the chosen token as its only top alternative.
+    expect(response.logprobTokens).toEqual([{ ...ok, alternatives: [ok] }]);
     expect(response.metadata).toMatchObject({ model: 'm', attempts: 1 });
     expect(s.billed()).toBe(1);
   });
