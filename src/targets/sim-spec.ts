@@ -11,9 +11,13 @@ export interface SimSpec {
   addTokens?: { count: number; donor: string };
   dropMerges?: number;
   preTokenizer?: 'digits' | 'punctuation';
+  /** Tokens per streamed chunk (vLLM's `--stream-interval`); 1 when not given. */
+  streamInterval?: number;
+  /** Alternatives listed beside each logprob token. */
+  topLogprobs?: number;
 }
 
-const KNOWN = new Set(['template', 'system', 'seed', 'add', 'donor', 'drop-merges', 'pretok']);
+const KNOWN = new Set(['template', 'system', 'seed', 'add', 'donor', 'drop-merges', 'pretok', 'stream-interval', 'top-logprobs']);
 
 function count(value: string, name: string, spec: string): number {
   if (!/^\d+$/.test(value)) throw new UserError(`${spec}: ${name} must be a whole number, not "${value}"`);
@@ -43,6 +47,11 @@ export function parseSimSpec(rest: string): SimSpec {
     result.addTokens = { count: count(params.get('add')!, 'add', spec), donor };
   }
   if (params.has('drop-merges')) result.dropMerges = count(params.get('drop-merges')!, 'drop-merges', spec);
+  if (params.has('stream-interval')) {
+    result.streamInterval = count(params.get('stream-interval')!, 'stream-interval', spec);
+    if (result.streamInterval < 1) throw new UserError(`${spec}: stream-interval must be at least 1`);
+  }
+  if (params.has('top-logprobs')) result.topLogprobs = count(params.get('top-logprobs')!, 'top-logprobs', spec);
   const pretok = params.get('pretok');
   if (pretok !== null) {
     if (pretok !== 'digits' && pretok !== 'punctuation') throw new UserError(`${spec}: pretok must be digits or punctuation`);

@@ -116,10 +116,17 @@ export class ChannelRuntime {
       .map((g, i) => ({ i, w: Math.log(g.match + g.derived + 1e-300) + (chunkFit[i] ?? 0) }))
       .sort((a, b) => b.w - a.w)
       .slice(0, k);
-    for (const { i } of rank) {
-      if (this.encoders.has(i)) continue;
-      this.encoders.set(i, await this.options.loadEncoder!(this.groups[i].references[0]).catch(() => undefined));
+    for (const { i } of rank) await this.loadEncoder(i);
+    // Without the billed counts nothing ranks the groups yet, so a few more are tried after each answer.
+    if (!this.enabled.has('usage')) {
+      const untried = post.groups.map((_, i) => i).filter((i) => !this.encoders.has(i)).sort((a, b) => (chunkFit[b] ?? 0) - (chunkFit[a] ?? 0));
+      for (const i of untried.slice(0, k)) await this.loadEncoder(i);
     }
+  }
+
+  private async loadEncoder(group: number): Promise<void> {
+    if (this.encoders.has(group)) return;
+    this.encoders.set(group, await this.options.loadEncoder!(this.groups[group].references[0]).catch(() => undefined));
   }
 
   /** A streamed chunk is usually one token: how many chunks each group's vocabulary holds whole. */
