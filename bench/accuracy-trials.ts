@@ -1,7 +1,7 @@
 import type { ReferenceEntry } from '../src/references/manifest.js';
 import type { Tokenizer, TokenizerFiles } from '../src/references/tokenizer.js';
 import type { Rng } from '../src/util/rng.js';
-import type { VocabularyChange } from '../src/targets/vocabulary-changes.js';
+import { applyVocabularyChanges, type VocabularyChange } from '../src/targets/vocabulary-changes.js';
 
 export const BENCH_TEMPLATES = ['chatml', 'llama3', 'gemma', 'mistral', 'plain'] as const;
 export const MAX_SYSTEM_CHARS = 4000;
@@ -32,15 +32,89 @@ function groupsDigits(tokenizer: Tokenizer): boolean {
   return tokenizer.encode('12345678').length < 8;
 }
 
-/** One modification of each kind the issue names: tokens added from another family, merges removed, a changed pre-tokenizer. */
-export function derivedVariants(base: LoadedBenchReference, donors: readonly LoadedBenchReference[], rng: Rng): DerivedVariant[] {
-  const donor = rng.pick(donors.filter((d) => d.entry.family !== base.entry.family));
-  const added = rng.int(1000, 30000);
-  const dropped = rng.int(2000, 20000);
-  const split = groupsDigits(base.tokenizer) ? 'digits' : 'punctuation';
-  return [
-    { label: `add ${added} from ${donor.entry.id}`, changes: [{ kind: 'add-tokens', count: added, donor: donor.tokenizer, donorId: donor.entry.id }] },
-    { label: `drop ${dropped} merges`, changes: [{ kind: 'drop-merges', count: dropped }] },
-    { label: `pre-tokenizer: ${split}`, changes: [{ kind: 'pre-tokenizer', split }] },
-  ];
+/** Domains a team extends a vocabulary with: a script, a language's letters, or code identifiers. */
+const DOMAINS: readonly { name: string; pattern: RegExp }[] = [
+  { name: 'Latin words', pattern: /^ ?\p{Script=Latin}+$/u },
+  { name: 'CJK', pattern: /^ ?[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+$/u },
+  { name: 'Cyrillic', pattern: /^ ?\p{Script=Cyrillic}+$/u },
+  { name: 'Indic and Arabic', pattern: /^ ?[\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Tamil}\p{Script=Arabic}\p{M}]+$/u },
+  { name: 'any script', pattern: /^/u },
+];
+
+/** The donor's vocabulary seen through one domain: entries outside it are hidden from the change. */
+function domainDonor(donor: Tokenizer, pattern: RegExp): Tokenizer {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const tokenBytes = (id: number) => {
+    const bytes = donor.tokenBytes(id);
+    if (!bytes) return undefined;
+    try {
+      return pattern.test(decoder.decode(bytes)) ? bytes : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return { ...donor, vocabSize: donor.vocabSize, encode: (t: string) => donor.encode(t), tokenString: (id: number) => donor.tokenString(id), tokenBytes };
+}
+
+/**
+ * Modifications of the kinds the issue names, drawn at random per reference: 1k-30k tokens of one
+ * domain added from another family's vocabulary, 2k-20k merges removed, a changed pre-tokenizer, or
+ * an extension together with pruning.
+ */
+export function derivedVariants(base: LoadedBenchReference, donors: readonly LoadedBenchReference[], rng: Rng, count = 2): DerivedVariant[] {
+  const others = donors.filter((d) => d.entry.family !== base.entry.family);
+  const addition = (): DerivedVariant => {
+    const donor = rng.pick(others);
+    const domain = rng.pick(DOMAINS);
+    const added = rng.int(1000, 30000);
+    return {
+      label: `add ${added} ${domain.name} from ${donor.entry.id}`,
+      changes: [{ kind: 'add-tokens', count: added, donor: domainDonor(donor.tokenizer, domain.pattern), donorId: donor.entry.id }],
+    };
+  };
+  const pruning = (): DerivedVariant => {
+    const dropped = rng.int(2000, 20000);
+    return { label: `drop ${dropped} merges`, changes: [{ kind: 'drop-merges', count: dropped }] };
+  };
+  const pretokenizer = (): DerivedVariant => {
+    const split = groupsDigits(base.tokenizer) && rng.next() < 0.6 ? 'digits' : 'punctuation';
+    return { label: `pre-tokenizer: ${split}`, changes: [{ kind: 'pre-tokenizer', split }] };
+  };
+  const both = (): DerivedVariant => {
+    const a = addition();
+    const b = pruning();
+    return { label: `${a.label}, ${b.label}`, changes: [...b.changes, ...a.changes] };
+  };
+  const kinds = [addition, addition, pruning, pretokenizer, both];
+  return Array.from({ length: count }, () => rng.pick(kinds)());
+}
+
+/** A derived tokenizer as the bench sends it: what was changed, and the result. */
+export interface DerivedTarget {
+  label: string;
+  tokenizer: Tokenizer;
+}
+
+/** Fewest new vocabulary entries an extension must really add (a donor may hold few words the base lacks). */
+export const MIN_REALLY_ADDED = 1000;
+
+/**
+ * Draws modifications and applies them; an extension whose donor domain the base already covers adds
+ * next to nothing, is no derived tokenizer at all, and is drawn again.
+ */
+export function derivedTargets(base: LoadedBenchReference, donors: readonly LoadedBenchReference[], rng: Rng, count = 2): DerivedTarget[] {
+  const targets: DerivedTarget[] = [];
+  while (targets.length < count) {
+    for (let attempt = 0; ; attempt++) {
+      const [variant] = derivedVariants(base, donors, rng, 1);
+      const tokenizer = applyVocabularyChanges(base.files, base.tokenizer, variant.changes);
+      const extension = variant.changes.some((c) => c.kind === 'add-tokens');
+      const grown = tokenizer.vocabSize - base.tokenizer.vocabSize;
+      if (!extension || grown >= MIN_REALLY_ADDED || attempt >= 12) {
+        targets.push({ label: extension ? `${variant.label} (${grown} new entries)` : variant.label, tokenizer });
+        break;
+      }
+    }
+  }
+  return targets;
 }
