@@ -13,10 +13,12 @@ import { hiddenSystemPrompt } from '../src/targets/system-prompts.js';
 import type { Tokenizer } from '../src/references/tokenizer.js';
 import { seededRng, seedFromString } from '../src/util/rng.js';
 import { finishTrials, parseAccuracy, setupLabel, TrialLog } from './accuracy-junit.js';
+import { channelAccuracy } from './accuracy-channels.js';
 import { accuracyTable, median, type ReferenceTally } from './accuracy-table.js';
 import { derivedTargets, randomSetup, type LoadedBenchReference, type SimSetup } from './accuracy-trials.js';
 
 export const BENCH_SEED = 424242;
+const SECTIONS = ['closed', 'open', 'derived', 'channels'];
 
 interface Options {
   closed: number;
@@ -26,19 +28,22 @@ interface Options {
   junit?: string;
   minAccuracy?: number;
   seed: number;
+  /** Which parts run: closed, open, derived, channels (all by default). */
+  sections: Set<string>;
 }
 
 function parseOptions(args: string[]): Options {
-  const options: Options = { closed: 8, open: 4, verbose: false, seed: BENCH_SEED };
+  const options: Options = { closed: 8, open: 4, verbose: false, seed: BENCH_SEED, sections: new Set(SECTIONS) };
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--closed') options.closed = Number(args[++i]);
     else if (args[i] === '--open') options.open = Number(args[++i]);
     else if (args[i] === '--only') options.only = args[++i].split(',');
     else if (args[i] === '--verbose') options.verbose = true;
     else if (args[i] === '--seed') options.seed = Number(args[++i]);
+    else if (args[i] === '--sections') options.sections = new Set(args[++i].split(','));
     else if (args[i] === '--junit') options.junit = args[++i];
     else if (args[i] === '--min-accuracy') options.minAccuracy = parseAccuracy(args[++i]);
-    else throw new Error(`unknown option ${args[i]} (expected --closed N, --open N, --only id,id, --verbose, --seed N, --junit FILE, --min-accuracy X)`);
+    else throw new Error(`unknown option ${args[i]} (expected --closed N, --open N, --only id,id, --verbose, --seed N, --sections closed,open,derived,channels, --junit FILE, --min-accuracy X)`);
   }
   return options;
 }
@@ -89,7 +94,7 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
       queries: [],
       promptTokens: [],
     };
-    for (let t = 0; t < options.closed; t++) {
+    for (let t = 0; t < (options.sections.has('closed') ? options.closed : 0); t++) {
       const setup = randomSetup(rng);
       const result = await run(reference.tokenizer, setup, index, `sim:${id}`);
       const correct = result.verdict.status === 'match' && result.verdict.class.includes(id);
@@ -103,7 +108,7 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
     // Open set: remove every class with a member counting like the target, so nothing indexed is the target.
     const own = groups.find((g) => g.references.includes(id));
     const openIndex = withoutClasses(index, own ? own.classIds : []);
-    for (let t = 0; t < options.open; t++) {
+    for (let t = 0; t < (options.sections.has('open') ? options.open : 0); t++) {
       const setup = randomSetup(rng);
       const result = await run(reference.tokenizer, setup, openIndex, `sim:${id}`);
       tally.open.total++;
@@ -115,7 +120,7 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
       trials.add('open', `${id} not indexed, ${setupLabel(setup)}`, status !== 'match', `expected no match (its class removed from the index), got match ${result.verdict.reference}`);
       if (status === 'match' || options.verbose) log(`open ${id} ${JSON.stringify(setup)}: ${status} ${result.verdict.reference} ${result.verdict.confidence.toFixed(4)} q${result.queries}`);
     }
-    if (reference.entry.format === 'hf-json') {
+    if (reference.entry.format === 'hf-json' && options.sections.has('derived')) {
       for (const variant of derivedTargets(reference, donors, rng)) {
         const setup = randomSetup(rng);
         const modified = variant.tokenizer;
@@ -135,5 +140,6 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
   const queries = tallies.flatMap((t) => t.queries);
   out(`\nclosed-set runs: ${queries.length}; median queries ${median(queries)}, max ${Math.max(...queries)}; median prompt tokens ${median(tallies.flatMap((t) => t.promptTokens))}`);
   out(`seed ${options.seed}; ${loaded.length} references; ${index.probes.length} probes; ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  if (options.sections.has('channels')) out(await channelAccuracy(loaded, index, options.seed, log));
   finishTrials(trials, options, out);
 }
