@@ -17,6 +17,8 @@ export interface RunConfig {
   http?: Record<string, unknown>;
   probes: number;
   references: number;
+  /** The answer channels read beside the billed counts, so a resume or a rescore reads the same ones. */
+  channels?: string[];
 }
 
 export type RecordEntry =

@@ -47,6 +47,7 @@ export async function runIdentify(io: CliIo, request: RunRequest, index: CountIn
   } else {
     const { target, budget, seed, http } = request.start;
     config = { target, budget, seed, http: http as Record<string, unknown>, probes: index.probes.length, references: index.references.length };
+    if (request.channels) config.channels = [...request.channels.enabled];
   }
 
   let record: RunRecord | undefined = previous?.record;

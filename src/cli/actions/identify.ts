@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { activeIndexDir, loadCatalog, requireEntry } from '../../references/catalog.js';
 import { fetchReferenceFiles } from '../../references/load-reference.js';
 import { cacheDir } from '../../references/store/cache-dir.js';
@@ -10,6 +11,7 @@ import { UserError } from '../../util/errors.js';
 import { httpOptionsFromFlags, type HttpFlags } from '../http-flags.js';
 import type { CliIo } from '../io.js';
 import { channelRuntime } from '../channel-options.js';
+import { recordedChannelRuntime, recordedConfig } from '../recorded-channels.js';
 import { runIdentify } from './identify-run.js';
 import { identifyWhiteBoxAction } from './identify-white-box.js';
 
@@ -59,6 +61,10 @@ export default async function identifyAction(io: CliIo, targetId: string | undef
   const start = options.resume
     ? { resume: options.resume }
     : { target: spec, budget, seed, http: httpOptionsFromFlags(options), out: options.out ?? 'tokprint-runs' };
-  const channels = await channelRuntime({ channels: options.channels, stream: options.stream, logprobs: options.logprobs !== undefined, seed }, activeIndexDir(io.env), reference);
+  // a resumed run reads the channels it started with, so its requests match the recorded ones
+  const resumed = options.resume ? recordedConfig(resolve(io.cwd, options.resume)) : undefined;
+  const channels = resumed
+    ? await recordedChannelRuntime(resumed, activeIndexDir(io.env), reference)
+    : await channelRuntime({ channels: options.channels, stream: options.stream, logprobs: options.logprobs !== undefined, seed }, activeIndexDir(io.env), reference);
   return runIdentify(io, { start, json: Boolean(options.json), dryRun: Boolean(options.dryRun), reports, quiet: Boolean(options.quiet), channels }, index, reference);
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { activeIndexDir, loadCatalog } from '../../references/catalog.js';
+import { activeIndexDir, loadCatalog, requireEntry, type Catalog } from '../../references/catalog.js';
 import { RUN_FILES } from '../../report/run-dir.js';
 import { digestProblem, readEntries, type RecordEntry } from '../../report/run-record.js';
 import { strongestProbes } from '../../report/strongest-probes.js';
@@ -14,6 +14,10 @@ import { countSignature } from '../../signatures/observations.js';
 import { signatureGroups } from '../../scoring/hypotheses.js';
 import { chooseEngine, parseEngine, scorePosterior } from '../../scoring/batch/engine.js';
 import { UserError } from '../../util/errors.js';
+import { replayChannels } from '../../report/replay-channels.js';
+import { recordedChannelRuntime } from '../recorded-channels.js';
+import { fetchReferenceFiles } from '../../references/load-reference.js';
+import { cacheDir } from '../../references/store/cache-dir.js';
 import type { CliIo } from '../io.js';
 
 export interface RescoreOptions {
@@ -50,9 +54,24 @@ export default async function rescoreAction(io: CliIo, runDir: string, options: 
   const groups = signatureGroups(index);
   const known = new Set(index.probes.map((p) => p.id));
   const scorable = observations.every((o) => o.probes.every((id) => known.has(id)));
-  const scored = scorable && chooseEngine(1, groups.length, forced) !== 'exact' ? await scorePosterior(countSignature(observations, index), groups, forced) : undefined;
+  // a run that read answer channels is scored with the same channels, replayed in the order it read them
+  const channels = config.channels && scorable ? await recordedChannelRuntime(config, activeIndexDir(io.env), referenceLoader(catalog, io.env)) : undefined;
+  const scored = channels
+    ? await replayChannels(entries, observations, index, channels)
+    : scorable && chooseEngine(1, groups.length, forced) !== 'exact'
+      ? await scorePosterior(countSignature(observations, index), groups, forced)
+      : undefined;
   const result = rescore(observations, index, recordedStop, scored);
+  if (channels) Object.assign(result, { verdict: channels.annotate(result.verdict), channels: channels.summary() });
   const json = verdictJson(result, { run, target: config.target, strongestProbes: await strongestProbes(result, index) });
   io.stdout(options.json ? JSON.stringify(json) + '\n' : verdictText(result, { run, target: config.target, description: config.description }));
   return result.verdict.status === 'inconclusive' ? 1 : 0;
+}
+
+function referenceLoader(catalog: Catalog, env: NodeJS.ProcessEnv) {
+  const cacheRoot = env.TOKPRINT_CACHE ?? cacheDir(env);
+  return async (id: string) => {
+    const { entry } = requireEntry(catalog, id);
+    return { entry, files: await fetchReferenceFiles(entry, { cacheRoot }) };
+  };
 }
