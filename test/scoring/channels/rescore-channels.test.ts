@@ -1,4 +1,4 @@
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,5 +48,25 @@ describe('rescore of a channel run', () => {
     const rescored = await same(['identify', 'sim:gemma3?template=gemma&seed=3'], ['stream', 'completion', 'truncation']);
     expect(rescored.verdict.status).toBe('match');
     expect(rescored.verdict.class).toContain('gemma3');
+  });
+
+  it('a run cut off after its first answer resumes with the channels it started with, to the same verdict', async () => {
+    const args = ['identify', 'sim:qwen2.5?template=llama3&system=500&seed=9', '--json', '--out', out, '--quiet', '--channels', 'usage,stream'];
+    const full = await runCli(args, env());
+    expect(full.stderr).toBe('');
+    const finished = JSON.parse(full.stdout);
+    expect(finished.queries).toBeGreaterThan(1);
+    // the record as a run killed during its second request leaves it: no verdict, no digest
+    const transcript = join(finished.run, RUN_FILES.transcript);
+    const lines = (await readFile(transcript, 'utf8')).split('\n').filter(Boolean);
+    const second = lines.findIndex((l) => { const e = JSON.parse(l); return e.kind === 'request' && e.seq === 2; });
+    await writeFile(transcript, lines.slice(0, second).join('\n') + '\n');
+    await rm(join(finished.run, RUN_FILES.verdict));
+    const resumed = await runCli(['identify', '--resume', finished.run, '--json', '--quiet'], env());
+    expect(resumed.stderr).toBe('');
+    const json = JSON.parse(resumed.stdout);
+    expect(json.verdict).toEqual(finished.verdict);
+    expect(json.channels).toEqual(finished.channels);
+    expect(json.queries).toBe(finished.queries);
   });
 });
