@@ -51,15 +51,15 @@ function sampleId(tokenizer: Tokenizer, rng: Rng): number {
 
 /**
  * Tokens as a server streams them: `interval` tokens per chunk, and never a chunk that ends inside a
- * character (its bytes wait for the rest). A SentencePiece space the text does not start with is dropped.
+ * character (its bytes wait for the rest). The answer starts on a word, so a leading space is SentencePiece's.
  */
-function streamPieces(tokenizer: Tokenizer, ids: readonly number[], interval: number, dropLeadingSpace: boolean): string[] {
+function streamPieces(tokenizer: Tokenizer, ids: readonly number[], interval: number): string[] {
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   const chunks: string[] = [];
   let pending = '';
   ids.forEach((id, i) => {
     let bytes = tokenizer.tokenBytes(id) ?? new Uint8Array();
-    if (i === 0 && dropLeadingSpace && bytes[0] === 0x20) bytes = bytes.subarray(1);
+    if (i === 0 && bytes[0] === 0x20) bytes = bytes.subarray(1);
     pending += decoder.decode(bytes, { stream: true });
     if (pending && ((i + 1) % interval === 0 || i === ids.length - 1)) {
       chunks.push(pending);
@@ -85,13 +85,12 @@ function logprobToken(tokenizer: Tokenizer, id: number, logprob: number): Logpro
 export function simAnswer(tokenizer: Tokenizer, seed: number, maxTokens: number, options: SimAnswerOptions = {}): SimAnswer {
   const rng = seededRng(seed);
   const want = rng.int(Math.max(1, Math.ceil(maxTokens / 2)), Math.max(1, 2 * maxTokens));
-  const spoken = Array.from({ length: want }, () => sayable(tokenizer, sampleId(tokenizer, rng))!).join('');
+  // An answer starts on a word, as a model's does; SentencePiece then spells a space the text lacks.
+  const spoken = Array.from({ length: want }, () => sayable(tokenizer, sampleId(tokenizer, rng))!).join('').trimStart();
   const all = tokenizer.encode(spoken);
   const truncated = all.length > maxTokens;
   const ids = truncated ? all.slice(0, maxTokens) : all;
-  // SentencePiece spells a leading space the text did not have.
-  const dropLeadingSpace = !spoken.startsWith(' ');
-  const chunks = streamPieces(tokenizer, ids, Math.max(1, options.streamInterval ?? 1), dropLeadingSpace);
+  const chunks = streamPieces(tokenizer, ids, Math.max(1, options.streamInterval ?? 1));
   const top = options.topLogprobs ?? 3;
   const logprobTokens = ids.map((id) => ({
     ...logprobToken(tokenizer, id, -rng.next()),
