@@ -7,12 +7,6 @@ function countNoise(error: number): number {
   return 0.2 * (twoSidedGeometric(error, 1.5) / (1 - twoSidedGeometric(0, 1.5)));
 }
 
-/**
- * Share of answers a changed vocabulary counts exactly like its base. Sampled answers are full of the
- * long, rare tokens a change touches first, so answers counted exactly are evidence against a change.
- */
-const DERIVED_SAME = 0.5;
-
 /** Offsets for the end-of-turn token(s) a provider may bill beside the text. */
 const OFFSETS = [0, 1, 2, 3];
 
@@ -25,29 +19,21 @@ function scoreCounts(
   const { groups, encoder } = context;
   const loaded: number[] = [];
   const match: number[] = [];
-  const derived: number[] = [];
-  // Unknown: a count somewhere near the text's length in tokens, a few tokens wide.
-  const spread = observations.map((o) => 1 / (2 * Math.max(3, 0.15 * target(o)) + 1));
   for (let g = 0; g < groups.length; g++) {
     const tokenizer = encoder(g);
     if (!tokenizer) continue;
     const residuals = observations.map((o) => target(o) - tokenizer.encode(o.text).length);
     let likelihood = 0;
-    let derivedLikelihood = 0;
-    for (const offset of offsets) {
-      likelihood += residuals.reduce((p, r) => p * countNoise(r - offset), 1) / offsets.length;
-      derivedLikelihood += residuals.reduce((p, r, k) => p * (DERIVED_SAME * countNoise(r - offset) + (1 - DERIVED_SAME) * spread[k]), 1) / offsets.length;
-    }
+    for (const offset of offsets) likelihood += residuals.reduce((p, r) => p * countNoise(r - offset), 1) / offsets.length;
     loaded.push(g);
     match[g] = Math.log(Math.max(likelihood, 1e-300));
-    derived[g] = Math.log(Math.max(derivedLikelihood, 1e-300));
   }
   if (!loaded.length) return undefined;
   const worst = Math.min(...loaded.map((g) => match[g]));
-  const worstDerived = Math.min(...loaded.map((g) => derived[g]));
   const scores = groups.map((_, g) => match[g] ?? worst);
-  const unknown = spread.reduce((sum, p) => sum + Math.log(p), 0);
-  return { match: scores, derived: groups.map((_, g) => Math.max(derived[g] ?? worstDerived, unknown)), unknown };
+  // Unknown: a count somewhere near the text's length in tokens, a few tokens wide.
+  const unknown = observations.reduce((sum, o) => sum - Math.log(2 * Math.max(3, 0.15 * target(o)) + 1), 0);
+  return { match: scores, derived: scores.map((s) => Math.max(s, unknown)), unknown };
 }
 
 /** `completion_tokens` against each reference's count of the text returned, a constant end-of-turn aside. */

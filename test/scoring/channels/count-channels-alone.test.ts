@@ -10,8 +10,8 @@ import { startRecountingServer } from '../../helpers/recounting-openai-server.js
 const env = () => ({ PATH: process.env.PATH, HOME: process.env.HOME, TOKPRINT_CACHE: process.env.TOKPRINT_CACHE, OPENAI_API_KEY: 'sk-test' });
 
 /**
- * The reported-count channels on their own, against simulated APIs that answer in their reference's
- * tokens: completion_tokens (an end-of-turn token beside the text) and answers cut at max_tokens.
+ * The count channels on their own, against simulated APIs that answer in their reference's tokens:
+ * completion_tokens (an end-of-turn token beside the text) and answers cut at max_tokens.
  */
 describe('completion and truncation channels alone', () => {
   let out: string;
@@ -26,15 +26,19 @@ describe('completion and truncation channels alone', () => {
     return JSON.parse(result.stdout);
   };
 
+  // Counts alone cannot tell a vocabulary from one changed where the answers do not reach, so they rank
+  // the classes and claim no match of another class.
   it.each([
     ['completion', 'qwen2.5'],
     ['completion', 'gemma3'],
     ['truncation', 'qwen2.5'],
     ['truncation', 'gemma3'],
-  ])('--channels %s alone finds %s', async (channels, reference) => {
+  ])('--channels %s alone puts %s first and claims no other class', async (channels, reference) => {
     const json = await identify(`sim:${reference}?template=chatml&system=300&seed=5`, channels);
-    expect(json.verdict.status).toBe('match');
-    expect(json.verdict.class).toContain(reference);
+    expect(['match', 'inconclusive']).toContain(json.verdict.status);
+    if (json.verdict.status === 'match') expect(json.verdict.class).toContain(reference);
+    expect(json.candidates[0].class).toContain(reference);
+    expect(json.candidates[0].posterior).toBeGreaterThan(0.99);
     expect(json.verdict.flags).toBeUndefined();
     expect(json.channels.enabled).toEqual([channels]);
     expect(json.channels.channels.map((c: { name: string }) => c.name)).toEqual([channels]);
