@@ -1,3 +1,4 @@
+import { verdictHeadline } from './verdict-headline.js';
 import { evidenceRows, hypotheses, percent, plainVerdict, signed } from './report-facts.js';
 import type { RunReport } from './run-report.js';
 import { paint } from './terminal-style.js';
@@ -9,28 +10,12 @@ function pad(text: string, width: number, right = false): string {
   return right ? gap + text : text + gap;
 }
 
-/** The one-line verdict, worded as `tokprint identify` has always printed it. */
-function headline(report: RunReport): string {
-  const v = report.verdict.verdict;
-  const members = v.class.length > 1 ? ` (same counts as ${v.class.filter((id) => id !== v.reference).join(', ')})` : '';
-  switch (v.status) {
-    case 'match':
-      return `match: ${v.reference}${members}, family ${v.family}, confidence ${percent(v.confidence)}`;
-    case 'derived':
-      return `derived: a modified ${v.reference} tokenizer${members}, family ${v.family}, confidence ${percent(v.confidence)}`;
-    case 'unknown':
-      return `unknown: no indexed tokenizer fits, confidence ${percent(v.confidence)}`;
-    default:
-      return `inconclusive: the budget ran out before any verdict was sure (${report.verdict.stop})`;
-  }
-}
-
 /** A compact terminal summary: verdict line, candidates with the packs each matched, what was spent. */
 export function renderTerminal(report: RunReport, options: { color: boolean }): string {
   const c = paint(options.color);
   const v = report.verdict.verdict;
   const tint = v.status === 'match' ? c.green : v.status === 'derived' ? c.yellow : v.status === 'inconclusive' ? c.red : (t: string) => t;
-  const lines = [c.dim(`target: ${report.settings.target}${report.settings.description ? ` (${report.settings.description})` : ''}`), c.bold(tint(headline(report)))];
+  const lines = [c.dim(`target: ${report.settings.target}${report.settings.description ? ` (${report.settings.description})` : ''}`), c.bold(tint(verdictHeadline(report.verdict.verdict, report.verdict.stop)))];
   if (v.models.length) lines.push(`  models known to use it: ${v.models.join(', ')}`);
   if (v.status === 'match' || v.status === 'derived') lines.push(c.dim('  tokenizer evidence shows the base tokenizer (lineage), not which fine-tune'));
 

@@ -1,28 +1,13 @@
+import { percent, signed } from './report-facts.js';
+import { verdictHeadline } from './verdict-headline.js';
 import type { IdentifyResult } from '../scoring/identify.js';
 import { evidenceLines } from '../scoring/evidence.js';
 import { rankedGroups } from '../scoring/verdict.js';
 
-const percent = (p: number) => `${(p * 100).toFixed(p > 0.999 || p < 0.001 ? 2 : 1)}%`;
-const signed = (n: number) => (n >= 0 ? `+${n}` : `${n}`);
-
-function headline(result: IdentifyResult): string {
-  const v = result.verdict;
-  const members = v.class.length > 1 ? ` (same counts as ${v.class.filter((id) => id !== v.reference).join(', ')})` : '';
-  switch (v.status) {
-    case 'match':
-      return `match: ${v.reference}${members}, family ${v.family}, confidence ${percent(v.confidence)}`;
-    case 'derived':
-      return `derived: a modified ${v.reference} tokenizer${members}, family ${v.family}, confidence ${percent(v.confidence)}`;
-    case 'unknown':
-      return `unknown: no indexed tokenizer fits, confidence ${percent(v.confidence)}`;
-    case 'inconclusive':
-      return `inconclusive: the budget ran out before any verdict was sure (${result.stop})`;
-  }
-}
 
 /** The short human verdict printed by `tokprint identify`. */
 export function verdictText(result: IdentifyResult, context: { run: string; target: string; description: string }): string {
-  const lines = [`target: ${context.target} (${context.description})`, headline(result)];
+  const lines = [`target: ${context.target} (${context.description})`, verdictHeadline(result.verdict, result.stop)];
   const v = result.verdict;
   if (v.models.length) lines.push(`  models known to use it: ${v.models.join(', ')}`);
   if (v.status === 'match' || v.status === 'derived') lines.push('  tokenizer evidence shows the base tokenizer (lineage), not which fine-tune');

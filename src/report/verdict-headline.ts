@@ -1,0 +1,24 @@
+import { percent } from './report-facts.js';
+
+export interface HeadlineVerdict {
+  status: 'match' | 'derived' | 'unknown' | 'inconclusive';
+  reference: string | null;
+  class: readonly string[];
+  family: string | null;
+  confidence: number;
+}
+
+/** The one-line verdict, worded the same by identify, rescore and report. */
+export function verdictHeadline(v: HeadlineVerdict, stop: string): string {
+  const members = v.class.length > 1 ? ` (same counts as ${v.class.filter((id) => id !== v.reference).join(', ')})` : '';
+  switch (v.status) {
+    case 'match':
+      return `match: ${v.reference}${members}, family ${v.family}, confidence ${percent(v.confidence)}`;
+    case 'derived':
+      return `derived: a modified ${v.reference} tokenizer${members}, family ${v.family}, confidence ${percent(v.confidence)}`;
+    case 'unknown':
+      return `unknown: no indexed tokenizer fits, confidence ${percent(v.confidence)}`;
+    default:
+      return `inconclusive: the budget ran out before any verdict was sure (${stop})`;
+  }
+}
