@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { compileSplitPattern, splitPieces } from '../../../src/references/formats/split-pattern.js';
+import { TIKTOKEN_PRESETS } from '../../../src/references/store/tiktoken-presets.js';
 import { UserError } from '../../../src/util/errors.js';
 
 // Kimi K2's split pattern as Moonshot publishes it for Python's `regex` module: bare \p{Han}, class intersection, (?i:...).
-const KIMI = [
-  '[\\p{Han}]+',
-  "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}&&[^\\p{Han}]]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}&&[^\\p{Han}]]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
-  "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}&&[^\\p{Han}]]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}&&[^\\p{Han}]]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
-  '\\p{N}{1,3}',
-  ' ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*',
-  '\\s*[\\r\\n]+',
-  '\\s+(?!\\S)',
-  '\\s+',
-].join('|');
+const KIMI = TIKTOKEN_PRESETS['kimi-k2'].pattern;
 
 describe('split patterns written for Python/Rust regex engines', () => {
   it('compiles Kimi K2’s pattern with Han kept apart from other letters', () => {
