@@ -5,7 +5,7 @@ import { loadResolvedSource } from '../../references/load-local.js';
 import { resolveTokenizerSource } from '../../references/local-source.js';
 import { readReferenceIndex } from '../../references/reference-index.js';
 import { cacheDir } from '../../references/store/cache-dir.js';
-import { createRunDir, writeRunJson } from '../../report/run-dir.js';
+import { createRunDir, RUN_FILES, writeRunJson } from '../../report/run-dir.js';
 import { identifyWhiteBox, type WhiteBoxResult } from '../../scoring/white-box.js';
 import { UserError } from '../../util/errors.js';
 import type { CliIo } from '../io.js';
@@ -47,8 +47,8 @@ export async function identifyWhiteBoxAction(io: CliIo, spec: string, catalog: C
   const result = await identifyWhiteBox(suspect, index, (id) => loadReference(requireEntry(catalog, id).entry, { cacheRoot }));
   const run = createRunDir(resolve(io.cwd, options.out ?? 'tokprint-runs'), spec, new Date());
   const json = { verdict: result.verdict, candidates: result.candidates.slice(0, 5), queries: 0, promptTokens: 0, run, target: spec, method: 'white-box' };
-  writeRunJson(run, 'config.json', { target: spec, method: 'white-box', format: source.format, vocabSize: suspect.vocabSize });
-  writeRunJson(run, 'verdict.json', json);
+  writeRunJson(run, RUN_FILES.config, { target: spec, method: 'white-box', format: source.format, vocabSize: suspect.vocabSize });
+  writeRunJson(run, RUN_FILES.verdict, json);
   io.stdout(options.json ? JSON.stringify(json) + '\n' : verdictText(result, spec, run));
   return 0;
 }
