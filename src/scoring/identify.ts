@@ -51,7 +51,7 @@ export interface IdentifyResult {
   channels?: ChannelSummary;
 }
 
-interface PlannedRequest {
+export interface PlannedRequest {
   stratum: Stratum;
   pack: number[];
   gain: number;
@@ -111,7 +111,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   return { verdict: annotate(decide(post, true)!), posterior: post, requests, queries: requests.length, promptTokens, stop, channels: input.channels?.summary() };
 }
 
-function planNext(post: Posterior, groups: readonly SignatureGroup[], index: CountIndex, used: Set<number>, rng: Rng, sent: readonly RequestRecord[]): PlannedRequest | undefined {
+export function planNext(post: Posterior, groups: readonly SignatureGroup[], index: CountIndex, used: Set<number>, rng: Rng, sent: readonly RequestRecord[]): PlannedRequest | undefined {
   const weights = post.groups.map((s) => s.match + s.derived);
   const candidates = groups.map((group, i) => ({ counts: group.counts, weight: weights[i] }));
   const sentStrata = new Set(sent.map((r) => r.stratum));
@@ -148,7 +148,7 @@ function planNext(post: Posterior, groups: readonly SignatureGroup[], index: Cou
  * tokens than the others (its long tokens, which removed merges break) or far more (text an added
  * vocabulary would shorten). Coverage prefers these, since a modified tokenizer differs there first.
  */
-function vocabularyEdge(groups: readonly SignatureGroup[], weights: readonly number[]): Float64Array {
+export function vocabularyEdge(groups: readonly SignatureGroup[], weights: readonly number[]): Float64Array {
   const leader = weights.indexOf(Math.max(...weights));
   const edge = new Float64Array(groups[0]?.counts.length ?? 0);
   if (leader < 0) return edge;
