@@ -15,6 +15,8 @@ export interface TargetRequest {
   /** Ask for streamed chunks or logprob tokens where the target can give them. */
   wantChunks?: boolean;
   wantLogprobs?: boolean;
+  /** Ask for the prompt cut into the server's own tokens where the target can show it (echo, prompt logprobs, tokenize pieces). */
+  wantPromptTokens?: boolean;
   /** Sampling settings, for channels that read the output; unset means greedy. */
   temperature?: number;
   seed?: number;
@@ -36,12 +38,26 @@ export interface LogprobToken {
   alternatives?: LogprobToken[];
 }
 
+/**
+ * The prompt as the server cut it into its own tokens: exact token edges, unlike streamed chunk edges,
+ * which may hide several tokens in one chunk.
+ */
+export interface PromptTokens {
+  /** Where the server showed them: a completions `echo`, vLLM `prompt_logprobs`, or a tokenize endpoint's pieces. */
+  source: 'echo' | 'prompt_logprobs' | 'tokenize';
+  /** The prompt as the server tokenized it, with any chat template text it laid around the messages. */
+  text: string;
+  /** UTF-8 byte offsets in `text` where a token ends and the next begins, at character starts, ascending. */
+  boundaries: number[];
+}
+
 export interface TargetResponse {
   usage: TokenUsage;
   latencyMs: number;
   text?: string;
   chunks?: string[];
   logprobTokens?: LogprobToken[];
+  promptTokens?: PromptTokens;
   /** Model name, provider request id and the like. */
   metadata?: Record<string, unknown>;
   /** What went over the wire (or would have), for the transcript; never holds credentials. */

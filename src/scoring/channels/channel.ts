@@ -1,14 +1,18 @@
 import type { Tokenizer } from '../../references/tokenizer.js';
+import type { PromptTokens } from '../../targets/target.js';
 import type { VocabMembership } from '../../signatures/vocab-membership-file.js';
 import { UserError } from '../../util/errors.js';
 import type { SignatureGroup } from '../hypotheses.js';
 
-/** Every leak identify can read. `usage` is the billed prompt count the core posterior scores. */
-export const CHANNEL_NAMES = ['usage', 'logprobs', 'stream', 'completion', 'truncation'] as const;
+/**
+ * Every leak identify can read. `usage` is the billed prompt count the core posterior scores; `prompt` is
+ * the prompt cut into the server's own tokens (completions echo, vLLM prompt logprobs, tokenize pieces).
+ */
+export const CHANNEL_NAMES = ['usage', 'logprobs', 'stream', 'completion', 'truncation', 'prompt'] as const;
 export type ChannelName = (typeof CHANNEL_NAMES)[number];
 
 /** Channels that read tokens in the answer itself rather than a number the provider reports. */
-export const SEEN_CHANNELS: readonly ChannelName[] = ['logprobs', 'stream', 'truncation'];
+export const SEEN_CHANNELS: readonly ChannelName[] = ['logprobs', 'stream', 'truncation', 'prompt'];
 
 /** One answer as the output channels see it. */
 export interface ChannelObservation {
@@ -19,6 +23,8 @@ export interface ChannelObservation {
   tokens?: { bytes: Uint8Array; alternatives: Uint8Array[] }[];
   completionTokens?: number;
   maxOutputTokens: number;
+  /** The prompt's tokens as the server cut them, with the message text they are compared on. */
+  prompt?: { content: string; tokens: PromptTokens };
 }
 
 /** Log-likelihood of a channel's observations under each group (as a match and as derived) and under unknown. */

@@ -9,14 +9,17 @@ import type { Channel, ChannelContext, ChannelName, ChannelObservation, ChannelS
 import { completionChannel, truncationChannel } from './count-channels.js';
 import { fuseChannels, type Consistency } from './fuse.js';
 import { logprobChannel } from './logprob-channel.js';
+import { promptChannel } from './prompt-channel.js';
 import { channelObservation } from './observation.js';
 import { streamChannel } from './stream-channel.js';
 
-const CHANNELS: Channel[] = [logprobChannel, streamChannel, completionChannel, truncationChannel];
+const CHANNELS: Channel[] = [logprobChannel, streamChannel, completionChannel, truncationChannel, promptChannel];
 /** Output tokens per answer: few when logprobs are asked for (slow on large vocabularies), more otherwise. */
 const LOGPROB_ANSWER_TOKENS = 8;
 const ANSWER_TOKENS = 32;
-const ENCODER_CHANNELS: readonly ChannelName[] = ['stream', 'completion', 'truncation'];
+const ENCODER_CHANNELS: readonly ChannelName[] = ['stream', 'completion', 'truncation', 'prompt'];
+/** Channels read from a bare count request: the prompt's tokens come back without an answer. */
+const PROMPT_ONLY: readonly ChannelName[] = ['usage', 'prompt'];
 
 export interface ChannelOptions {
   enabled: ReadonlySet<ChannelName>;
@@ -51,12 +54,18 @@ export class ChannelRuntime {
 
   /** Whether answers need more than the one output token a count request asks for. */
   get readsAnswers(): boolean {
+    return [...this.enabled].some((name) => !PROMPT_ONLY.includes(name));
+  }
+
+  private get readsAnything(): boolean {
     return [...this.enabled].some((name) => name !== 'usage');
   }
 
   requestFields(seq: number): Partial<TargetRequest> {
-    if (!this.readsAnswers) return {};
+    const prompt = this.enabled.has('prompt') ? { wantPromptTokens: true } : {};
+    if (!this.readsAnswers) return prompt;
     return {
+      ...prompt,
       maxOutputTokens: this.options.maxOutputTokens ?? (this.enabled.has('logprobs') ? LOGPROB_ANSWER_TOKENS : ANSWER_TOKENS),
       wantChunks: this.enabled.has('stream') || undefined,
       wantLogprobs: this.enabled.has('logprobs') || undefined,
@@ -67,8 +76,8 @@ export class ChannelRuntime {
 
   async observe(seq: number, request: TargetRequest, response: TargetResponse, groups: readonly SignatureGroup[], count: Posterior): Promise<void> {
     this.groups = groups;
-    if (!this.readsAnswers) return;
-    this.observations.push(channelObservation(seq, response, request.maxOutputTokens ?? 1));
+    if (!this.readsAnything) return;
+    this.observations.push(channelObservation(seq, request, response));
     this.rescore();
     if (this.options.loadEncoder && ENCODER_CHANNELS.some((name) => this.enabled.has(name))) {
       await this.loadLeaders(this.fuse(count));

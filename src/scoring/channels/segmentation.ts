@@ -1,5 +1,6 @@
 import { distance } from 'fastest-levenshtein';
 import type { Tokenizer } from '../../references/tokenizer.js';
+import type { PromptTokens } from '../../targets/target.js';
 
 const utf8 = new TextEncoder();
 
@@ -89,4 +90,36 @@ export function compareSegmentation(text: string, edges: Set<number>, boundaries
   let unseen = 0;
   for (const b of boundaries) if (!edges.has(b)) unseen++;
   return { editDistance: distance(observed, reference), misses, unseen, edges: edges.size };
+}
+
+/** Where the prompt's tokens meet inside `content`, as byte offsets into it; undefined when the prompt does not hold it. */
+export function boundariesWithin(prompt: PromptTokens, content: string): Set<number> | undefined {
+  const text = utf8.encode(prompt.text);
+  const start = Buffer.from(text).indexOf(Buffer.from(utf8.encode(content)));
+  if (start < 0 || !content) return undefined;
+  const end = start + utf8.encode(content).length;
+  return new Set(prompt.boundaries.filter((b) => b > start && b < end).map((b) => b - start));
+}
+
+export interface ExactComparison {
+  /** Token edits between the observed tokens and the reference's over the compared stretch. */
+  editDistance: number;
+  /** Observed tokens in that stretch. */
+  tokens: number;
+}
+
+/**
+ * Exact token boundaries (nothing batched, unlike chunk edges) against a reference's, compared between the
+ * first and last observed boundary: the tokens at either end may have merged with text around the message
+ * (a chat template's newline), which the reference, encoding the message alone, cannot know.
+ */
+export function compareExact(text: string, observed: Set<number>, reference: Set<number>): ExactComparison | undefined {
+  const sorted = [...observed].sort((a, b) => a - b);
+  if (sorted.length < 2) return undefined;
+  const lo = sorted[0];
+  const hi = sorted.at(-1)!;
+  const inside = (cuts: Iterable<number>) => [...cuts].filter((c) => c > lo && c < hi).map((c) => c - lo);
+  const bytes = utf8.encode(text).subarray(lo, hi);
+  const [seen, ref] = asSymbols([split(bytes, inside(observed)), split(bytes, inside(reference))]);
+  return { editDistance: distance(seen, ref), tokens: sorted.length - 1 };
 }

@@ -46,7 +46,7 @@ export function createHttpTarget(id: string, scheme: HttpScheme, rest: string, d
   const settings: ExecutorSettings = {
     baseUrl: parsed.href,
     apiKey,
-    protocolOptions: { model: options.model, stream: options.stream, topLogprobs: options.topLogprobs },
+    protocolOptions: { model: options.model, stream: options.stream, topLogprobs: options.topLogprobs, ...(options.promptLogprobs && { promptLogprobs: true }) },
     timeoutMs: options.timeoutMs ?? HTTP_DEFAULTS.timeoutMs,
     retry: { ...DEFAULT_RETRY_POLICY, retries: options.retries ?? HTTP_DEFAULTS.retries },
     rateLimit: {

@@ -28,8 +28,8 @@ export interface GeminiSettings {
 
 type Parsed = Omit<TargetResponse, 'latencyMs' | 'raw'>;
 
-/** Top candidates asked for with logprobs unless `--logprobs N` says; only the chosen token is read. */
-const TOP_LOGPROBS = 1;
+/** Top candidates asked for with logprobs unless `--logprobs N` says; each is read as an alternative token. */
+const TOP_LOGPROBS = 5;
 
 /** The Gemini API: contents with `user`/`model` roles and the system prompt as `systemInstruction`. */
 export function geminiProtocol(settings: GeminiSettings = {}): Protocol & { baseUrl: string } {
@@ -100,6 +100,19 @@ function parseStream(reply: HttpReply): Parsed {
   return fromResponses(responses, true);
 }
 
+function logprobCandidate(value: unknown, what: string): LogprobToken {
+  if (!isObject(value) || typeof value.token !== 'string' || typeof value.logProbability !== 'number') {
+    throw new ProtocolError(`gemini: ${what} should be {token, tokenId, logProbability}, got ${describe(value)}`);
+  }
+  return { token: value.token, logprob: value.logProbability };
+}
+
+/** `topCandidates[i].candidates`: the likeliest tokens at step i, each a vocabulary token too. */
+function topAlternatives(step: unknown): LogprobToken[] {
+  if (!isObject(step) || !Array.isArray(step.candidates)) return [];
+  return step.candidates.map((c) => logprobCandidate(c, 'a top candidate'));
+}
+
 function fromResponses(responses: JsonObject[], streamed: boolean): Parsed {
   const chunks: string[] = [];
   const logprobTokens: LogprobToken[] = [];
@@ -116,13 +129,14 @@ function fromResponses(responses: JsonObject[], streamed: boolean): Parsed {
     chunks.push(parts.filter((p) => isObject(p) && typeof p.text === 'string' && p.thought !== true).map((p) => (p as JsonObject).text as string).join(''));
     if (candidate.logprobsResult !== undefined) {
       sawLogprobs = true;
-      for (const chosen of arrayField(objectField(candidate, 'logprobsResult', 'gemini candidate'), 'chosenCandidates', 'gemini logprobsResult')) {
-        if (!isObject(chosen) || typeof chosen.token !== 'string' || typeof chosen.logProbability !== 'number') {
-          throw new ProtocolError(`gemini: a chosen candidate should be {token, tokenId, logProbability}, got ${describe(chosen)}`);
-        }
-        logprobTokens.push({ token: chosen.token, logprob: chosen.logProbability });
-        if (Number.isInteger(chosen.tokenId)) logprobTokenIds.push(chosen.tokenId as number);
-      }
+      const result = objectField(candidate, 'logprobsResult', 'gemini candidate');
+      const top = Array.isArray(result.topCandidates) ? result.topCandidates : [];
+      arrayField(result, 'chosenCandidates', 'gemini logprobsResult').forEach((chosen, i) => {
+        const token = logprobCandidate(chosen, 'a chosen candidate');
+        const alternatives = topAlternatives(top[i]);
+        logprobTokens.push(alternatives.length ? { ...token, alternatives } : token);
+        if (isObject(chosen) && Number.isInteger(chosen.tokenId)) logprobTokenIds.push(chosen.tokenId as number);
+      });
     }
   }
   // Usage is cumulative; the last response that carries it is the whole request's.

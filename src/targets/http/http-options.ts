@@ -15,6 +15,8 @@ export interface HttpTargetOptions {
   cache?: boolean;
   stream?: boolean;
   topLogprobs?: number;
+  /** Ask a vLLM chat endpoint for `prompt_logprobs` when the prompt's tokens are wanted (other APIs refuse the field). */
+  promptLogprobs?: boolean;
   /** Look for the server's tokenize endpoint and count through it (default true, for schemes that can). */
   detectTokenize?: boolean;
 }

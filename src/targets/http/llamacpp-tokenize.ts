@@ -1,4 +1,5 @@
 import type { LogprobToken, TargetResponse } from '../target.js';
+import { promptTokensFromPieces } from './prompt-pieces.js';
 import { ProtocolError, type HttpReply, type Protocol } from './protocol.js';
 import { readSettings } from './protocol-settings.js';
 import { arrayField, describe, isObject, plainText, replyObject, utf8Bytes } from './reply-fields.js';
@@ -43,7 +44,8 @@ export function parseLlamacppTokens(reply: HttpReply): Parsed {
     ids.push(token.id as number);
     pieces.push(pieceToken(token.piece));
   }
-  return { usage: { promptTokens: tokens.length }, logprobTokens: pieces, metadata: { tokenIds: ids } };
+  const promptTokens = promptTokensFromPieces('tokenize', pieces.map((p) => Uint8Array.from(p.bytes!)));
+  return { usage: { promptTokens: tokens.length }, logprobTokens: pieces, ...(promptTokens && { promptTokens }), metadata: { tokenIds: ids } };
 }
 
 function pieceToken(piece: unknown): LogprobToken {

@@ -1,4 +1,5 @@
-import type { LogprobToken, TargetRequest, TokenUsage } from '../target.js';
+import type { LogprobToken, PromptTokens, TargetRequest, TokenUsage } from '../target.js';
+import { promptTokensFromCodePointStarts, promptTokensFromPieces } from './prompt-pieces.js';
 import { ProtocolError, TruncatedReplyError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
 
 /**
@@ -22,6 +23,8 @@ export const openaiChatProtocol: Protocol = {
     if (request.seed !== undefined) body.seed = request.seed;
     if (stream) Object.assign(body, { stream: true, stream_options: { include_usage: true } });
     if (topLogprobs !== undefined) Object.assign(body, { logprobs: true, top_logprobs: topLogprobs });
+    // Zero alternatives: each position then lists the prompt token alone, which says which token it was.
+    if (request.wantPromptTokens && options.promptLogprobs) body.prompt_logprobs = 0;
     return { method: 'POST', path: 'chat/completions', headers: { 'content-type': 'application/json' }, body, stream };
   },
   parse(reply) {
@@ -40,7 +43,7 @@ export const openaiCompletionsProtocol: Protocol = {
   call(request, options): HttpCall {
     const body = {
       model: requireModel(options),
-      prompt: request.messages.map((m) => m.content).join('\n\n'),
+      prompt: completionsPrompt(request),
       max_tokens: request.maxOutputTokens ?? 1,
       temperature: 0,
       echo: true,
@@ -48,10 +51,10 @@ export const openaiCompletionsProtocol: Protocol = {
     };
     return { method: 'POST', path: 'completions', headers: { 'content-type': 'application/json' }, body };
   },
-  parse(reply) {
+  parse(reply, request) {
     const json = objectBody(reply);
     const choice = firstChoice(json);
-    const logprobs = choice?.logprobs as { tokens?: unknown; token_logprobs?: unknown } | undefined;
+    const logprobs = choice?.logprobs as { tokens?: unknown; token_logprobs?: unknown; text_offset?: unknown } | undefined;
     const tokens = Array.isArray(logprobs?.tokens) ? (logprobs!.tokens as unknown[]).filter((t): t is string => typeof t === 'string') : undefined;
     const usage = json.usage ? readUsage(json.usage) : undefined;
     if (!usage && !tokens) throw new ProtocolError('completions reply has neither usage nor echoed logprob tokens');
@@ -59,9 +62,31 @@ export const openaiCompletionsProtocol: Protocol = {
     const promptTokens = usage?.promptTokens ?? tokens!.length - completion;
     const values = Array.isArray(logprobs?.token_logprobs) ? (logprobs!.token_logprobs as unknown[]) : [];
     const logprobTokens = tokens?.slice(0, promptTokens).map((token, i) => withLogprob({ token }, values[i]));
-    return { usage: usage ?? { promptTokens }, text: stringOr(choice?.text), logprobTokens, metadata: replyMetadata(json) };
+    const echoed = tokens && echoedPrompt(completionsPrompt(request), stringOr(choice?.text), tokens.slice(0, promptTokens), logprobs?.text_offset);
+    return { usage: usage ?? { promptTokens }, text: stringOr(choice?.text), logprobTokens, ...(echoed && { promptTokens: echoed }), metadata: replyMetadata(json) };
   },
 };
+
+function completionsPrompt(request: TargetRequest): string {
+  return request.messages.map((m) => m.content).join('\n\n');
+}
+
+/**
+ * The echoed prompt's tokens: `text_offset` gives where each starts in the echoed text (in code points);
+ * without it the token strings themselves are joined, when they spell the prompt.
+ */
+function echoedPrompt(prompt: string, text: string | undefined, tokens: readonly string[], offsets: unknown): PromptTokens | undefined {
+  if (text === undefined || !text.startsWith(prompt)) return undefined;
+  if (Array.isArray(offsets) && offsets.length >= tokens.length && offsets.every((o) => Number.isInteger(o))) {
+    const points = [...prompt];
+    const starts = [...(offsets as number[]).slice(0, tokens.length), points.length];
+    // A token shown as something other than its span (OpenAI's `bytes:\xe6` for part of a character) does not say where it starts or ends.
+    const whole = tokens.map((token, i) => points.slice(starts[i], starts[i + 1]).join('') === token);
+    return promptTokensFromCodePointStarts('echo', prompt, starts.slice(1, -1).filter((_, i) => whole[i] && whole[i + 1]));
+  }
+  const joined = promptTokensFromPieces('echo', tokens.map((t) => new TextEncoder().encode(t)));
+  return joined && joined.text === prompt ? joined : undefined;
+}
 
 function requireModel(options: ProtocolOptions): string {
   if (!options.model) throw new ProtocolError('an OpenAI-compatible target needs --model');
@@ -130,6 +155,23 @@ function readAlternatives(value: unknown): LogprobToken[] {
   });
 }
 
+/**
+ * vLLM's `prompt_logprobs`: per prompt token (the first is null: nothing precedes it) a map from token id
+ * to `{logprob, rank, decoded_token}` holding the prompt token and any top alternatives. Only positions
+ * with the prompt token alone say which token it was, so any other shape is not read.
+ */
+function readPromptLogprobs(value: unknown): PromptTokens | undefined {
+  if (!Array.isArray(value) || value.length < 2) return undefined;
+  const texts: string[] = [];
+  for (const position of value.slice(1)) {
+    const entries = position && typeof position === 'object' ? Object.values(position as Json) : [];
+    const decoded = (entries[0] as Json | undefined)?.decoded_token;
+    if (entries.length !== 1 || typeof decoded !== 'string') return undefined;
+    texts.push(decoded);
+  }
+  return promptTokensFromPieces('prompt_logprobs', texts.map((t) => new TextEncoder().encode(t)));
+}
+
 function replyMetadata(json: Json): Record<string, unknown> {
   const metadata: Record<string, unknown> = {};
   for (const key of ['id', 'model', 'system_fingerprint']) if (json[key] !== undefined && json[key] !== null) metadata[key] = json[key];
@@ -141,10 +183,12 @@ function parseChatJson(reply: HttpReply) {
   if (!json.usage) throw new ProtocolError('chat completion has no usage');
   const choice = firstChoice(json);
   const logprobTokens = readLogprobContent(choice);
+  const promptTokens = readPromptLogprobs(json.prompt_logprobs);
   return {
     usage: readUsage(json.usage),
     text: stringOr((choice?.message as Json | undefined)?.content),
     logprobTokens: logprobTokens.length ? logprobTokens : undefined,
+    ...(promptTokens && { promptTokens }),
     metadata: replyMetadata(json),
   };
 }

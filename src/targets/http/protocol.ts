@@ -40,6 +40,8 @@ export interface ProtocolOptions {
   stream?: boolean;
   /** Ask for this many top logprobs per output token even when the request does not (`--logprobs N`). */
   topLogprobs?: number;
+  /** Ask for vLLM's `prompt_logprobs` when a request wants the prompt's tokens. */
+  promptLogprobs?: boolean;
 }
 
 export interface Protocol {

@@ -59,7 +59,8 @@ export function tokenizeRoutingTarget(input: TokenizeRoutingInput): PreparedTarg
     async send(request): Promise<TargetResponse> {
       if (!countOnly(request, input.protocolOptions)) {
         if (input.required) throw new UserError(`${input.chat.id}: a tokenize endpoint only counts; drop --stream, --logprobs and answer channels`);
-        return input.chat.send(request);
+        if (!request.wantPromptTokens) return input.chat.send(request);
+        return withTokenizedPrompt(request, input.chat, await detect());
       }
       const { channel, counter } = await detect();
       if (!channel || !counter) return input.chat.send(request);
@@ -67,4 +68,16 @@ export function tokenizeRoutingTarget(input: TokenizeRoutingInput): PreparedTarg
       return { ...response, metadata: { ...response.metadata, channel: channelName(channel) } };
     },
   };
+}
+
+/**
+ * An answer with its prompt's tokens from the tokenize endpoint beside it: the answer's billed usage stays
+ * what the provider reported, and the endpoint's exact pieces can contradict it.
+ */
+async function withTokenizedPrompt(request: TargetRequest, chat: Target, found: { channel?: TokenizeChannel; counter?: Target }): Promise<TargetResponse> {
+  const answer = await chat.send(request);
+  if (!found.channel || !found.counter || answer.promptTokens) return answer;
+  const tokenized = await found.counter.send({ messages: request.messages, maxOutputTokens: 1 });
+  if (!tokenized.promptTokens) return answer;
+  return { ...answer, promptTokens: tokenized.promptTokens, metadata: { ...answer.metadata, promptTokensFrom: channelName(found.channel) } };
 }

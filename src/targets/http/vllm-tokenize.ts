@@ -1,6 +1,7 @@
 import type { TargetRequest, TargetResponse } from '../target.js';
 import { ProtocolError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
 import { readSettings } from './protocol-settings.js';
+import { promptTokensFromVocabStrings } from './prompt-pieces.js';
 import { arrayField, countField, describe, optionalCountField, plainText, replyObject } from './reply-fields.js';
 
 /**
@@ -23,7 +24,7 @@ export function vllmTokenizeProtocol(settings: VllmTokenizeSettings = {}): Proto
     // Servers started with --api-key want a bearer token; the key has no conventional variable.
     authHeaders: bearer,
     call: (request, options) => vllmTokenizeCall(request, options, input),
-    parse: (reply) => parseTokenizeReply(reply, 'vllm', true),
+    parse: (reply, request) => parseTokenizeReply(reply, 'vllm', true, longestMessage(request)),
   };
 }
 
@@ -54,7 +55,12 @@ export function vllmTokenizeCall(request: TargetRequest, options: ProtocolOption
   return { method: 'POST', path: 'tokenize', body };
 }
 
-export function parseTokenizeReply(reply: HttpReply, api: string, withStrings: boolean): Parsed {
+/** The message a prompt's tokens are looked for in: the longest, as a probe pack is. */
+export function longestMessage(request: TargetRequest): string {
+  return request.messages.reduce((best, m) => (m.content.length > best.length ? m.content : best), '');
+}
+
+export function parseTokenizeReply(reply: HttpReply, api: string, withStrings: boolean, expected = ''): Parsed {
   const body = replyObject(reply, api);
   const tokens = arrayField(body, 'tokens', api);
   if (!tokens.every((id) => Number.isInteger(id))) throw new ProtocolError(`${api}: tokens should be token ids, got ${describe(tokens)}`);
@@ -65,10 +71,12 @@ export function parseTokenizeReply(reply: HttpReply, api: string, withStrings: b
   if (strings !== undefined && strings !== null && !(Array.isArray(strings) && strings.length === count && strings.every((s) => typeof s === 'string'))) {
     throw new ProtocolError(`${api}: token_strs should be one string per token, got ${describe(strings)}`);
   }
+  const promptTokens = Array.isArray(strings) ? promptTokensFromVocabStrings('tokenize', strings as string[], expected) : undefined;
   return {
     usage: { promptTokens: count },
     // Token strings are vocabulary entries (byte-level or `▁` alphabet), not decoded text; they carry no logprob.
     ...(Array.isArray(strings) && { logprobTokens: (strings as string[]).map((token) => ({ token })) }),
+    ...(promptTokens && { promptTokens }),
     metadata: { tokenIds: tokens, ...(maxModelLen !== undefined && { maxModelLen }) },
   };
 }

@@ -83,7 +83,7 @@ describe('gemini protocol', () => {
     const { target, wire } = geminiTarget(server.url);
     const response = await target.send({ ...request, maxOutputTokens: 5, wantLogprobs: true });
     expect(server.received.at(-1)!.path).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
-    expect(sentBodies(wire)[0]).toMatchObject({ generationConfig: { maxOutputTokens: 5, responseLogprobs: true, logprobs: 1 } });
+    expect(sentBodies(wire)[0]).toMatchObject({ generationConfig: { maxOutputTokens: 5, responseLogprobs: true, logprobs: 5 } });
     expect(response.usage.completionTokens).toBe(5);
     expect(response.logprobTokens).toHaveLength(5);
     expect(response.logprobTokens!.map((t) => t.token).join('')).toBe(response.text);
