@@ -2,7 +2,7 @@ import { designPack } from '../../src/probes/design.js';
 import type { ProbeCategory } from '../../src/probes/probe.js';
 import { signatureGroups } from '../../src/scoring/hypotheses.js';
 import { expectedInformationGain } from '../../src/scoring/information-gain.js';
-import { planNext, vocabularyEdge } from '../../src/scoring/identify.js';
+import { planNext, vocabularyEdge, type RequestRecord } from '../../src/scoring/identify.js';
 import type { Posterior } from '../../src/scoring/posterior.js';
 import type { CountIndex } from '../../src/signatures/count-index.js';
 import { seededRng, type Rng } from '../../src/util/rng.js';
@@ -50,7 +50,7 @@ export function plannerRecord() {
     for (let run = 0; run < 3; run++) {
       const runRng = seededRng(run * 31 + families);
       const used = new Set<number>();
-      const sent: { seq: number; probes: string[]; promptTokens: number; stratum: 'frame' | 'words' | 'scripts' | 'structure' }[] = [{ seq: 1, probes: [], promptTokens: 50, stratum: 'frame' }];
+      const sent: RequestRecord[] = [{ seq: 1, probes: [], promptTokens: 50, stratum: 'frame' }];
       const steps: unknown[] = [];
       for (const weights of weightSeries(rng, groups.length, 5)) {
         const post = weightsPosterior(index, weights, run === 2 ? 0.3 : 0.01);

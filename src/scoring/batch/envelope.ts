@@ -33,6 +33,12 @@ export const SEAM = seamEnvelope();
 export const SEAM_ENVELOPE: Envelope = { atZero: SEAM.atZero, lead: SEAM.lead, slope: SEAM.slope };
 
 /**
+ * The part of a touched pack's derived factor in which the pack still fits its base exactly:
+ * UNTOUCHED_PACK * seam(e). The derived likelihood counts only offsets at which some touched pack does.
+ */
+export const FITTING_ENVELOPE: Envelope = { atZero: Math.log(UNTOUCHED_PACK) + SEAM.atZero, lead: Math.log(UNTOUCHED_PACK) + SEAM.lead, slope: SEAM.slope };
+
+/**
  * The derived factor of a touched pack predicted at `predicted`:
  *   U * seam(e) + (1 - U) * g(e),   g = twoSidedGeometric(., s), s = max(floor, DERIVED_SCALE * predicted).
  * With q = g(1)/g(0) and rate = max(q, seam rate): for e >= 1, seam(e) <= tailLead * rate^e and

@@ -1,8 +1,10 @@
 import type { CountSignature } from '../../signatures/observations.js';
 import { PRIOR, type SignatureGroup } from '../hypotheses.js';
-import { posterior, UNTOUCHED_PACK, type Posterior } from '../posterior.js';
+import { UNTOUCHED_PACK, type Posterior } from '../posterior.js';
 import { unknownLikelihood } from './batch-scores.js';
-import { DerivedTable, SEAM, derivedEnvelope as derivedEnvelopeAt } from './envelope.js';
+import { cachedCountMatrix, matrixPackTotals } from './count-matrix.js';
+import { DerivedTable, FITTING_ENVELOPE as FIT, SEAM, derivedEnvelope as derivedEnvelopeAt } from './envelope.js';
+import { kernelPosterior } from './posterior-kernel.js';
 
 /** The share of the full normalisation the groups left out may hold at most. */
 export const TOLERANCE = 1e-9;
@@ -21,21 +23,9 @@ export interface PrunedPosterior extends Posterior {
   omittedMass: number;
 }
 
-/** Predicted pack totals of every group, pack-major: entry k * M + m. */
+/** Predicted pack totals of every group, pack-major: entry k * M + m (from the group list's probe-major count matrix). */
 export function packTotalsJs(signature: CountSignature, groups: readonly SignatureGroup[]): Float64Array {
-  const M = groups.length;
-  const packs = signature.packs.map((pack) => Int32Array.from(pack));
-  const out = new Float64Array(packs.length * M);
-  for (let m = 0; m < M; m++) {
-    const counts = groups[m].counts;
-    for (let k = 0; k < packs.length; k++) {
-      const pack = packs[k];
-      let total = 0;
-      for (let i = 0; i < pack.length; i++) total += counts[pack[i]];
-      out[k * M + m] = total;
-    }
-  }
-  return out;
+  return matrixPackTotals(signature, cachedCountMatrix(groups));
 }
 
 const table = new DerivedTable();
@@ -47,104 +37,122 @@ const table = new DerivedTable();
  * so its maximum over every c is at some c = r_j, and the sum over at most 7K candidates is at most
  * 7K times that maximum. The derived term is also divided by the chance some pack is untouched, so the
  * bound holds whether or not the posterior conditions on it.
+ *
+ * The derived likelihood at an offset is d - a: the product of the packs' derived factors less the
+ * product in which every touched pack moved. Expanding the product, d - a is at most the sum over
+ * touched packs k of U seam(e_k) times the other packs' derived factors; each of those products has
+ * the same concave-with-spikes envelope, so the touched count times the largest of them at any c = r_j
+ * bounds it too, and the smaller of the two bounds is used. This one is far tighter where the offsets
+ * that fit a pack exactly fit only the bare frame, as for a wrong base tokenizer.
  */
 export function scoreBounds(signature: CountSignature, groups: readonly SignatureGroup[], totals: ArrayLike<number>): Float64Array {
   const M = groups.length;
   const K = signature.packs.length;
-  const touchable = signature.packs.map((pack) => pack.length > 0);
-  const touched = touchable.filter(Boolean).length;
+  const touchable = Uint8Array.from(signature.packs, (pack) => (pack.length > 0 ? 1 : 0));
+  const touched = touchable.reduce((sum, t) => sum + t, 0);
   const fitsSomewhere = touched > 0 ? 1 - Math.pow(1 - UNTOUCHED_PACK, touched) : 1;
   const candidates = (2 * OFFSET_REACH + 1) * K;
   const matchScale = PRIOR.match * candidates;
   const derivedScale = (PRIOR.derived * candidates) / fitsSomewhere;
+  const logTouched = Math.log(touched);
   let maxTotal = 0;
   for (let i = 0; i < K * M; i++) if (totals[i] > maxTotal) maxTotal = totals[i];
   table.ensure(Math.ceil(maxTotal));
+  const seamSpike = Math.max(SEAM.atZero, SEAM.lead);
+  const seamLead = SEAM.lead;
+  const seamSlope = SEAM.slope;
+  const fitSpike = Math.max(FIT.atZero, FIT.lead);
+  const fitLead = FIT.lead;
+  const fitSlope = FIT.slope;
+  const observed = Float64Array.from(signature.observed);
   const residual = new Float64Array(K);
-  const dZero = new Float64Array(K);
+  const dSpike = new Float64Array(K);
   const dLead = new Float64Array(K);
   const dSlope = new Float64Array(K);
   const bounds = new Float64Array(M);
   for (let m = 0; m < M; m++) {
     for (let k = 0; k < K; k++) {
       const p = totals[k * M + m];
-      residual[k] = signature.observed[k] - p;
+      residual[k] = observed[k] - p;
       if (touchable[k] && Number.isInteger(p) && p >= 0) {
-        dZero[k] = table.atZero[p];
+        dSpike[k] = Math.max(table.atZero[p], table.lead[p]);
         dLead[k] = table.lead[p];
         dSlope[k] = table.slope[p];
       } else if (touchable[k]) {
         const e = derivedEnvelopeAt(p);
-        dZero[k] = e.atZero;
+        dSpike[k] = Math.max(e.atZero, e.lead);
         dLead[k] = e.lead;
         dSlope[k] = e.slope;
       } else {
-        dZero[k] = SEAM.atZero;
-        dLead[k] = SEAM.lead;
-        dSlope[k] = SEAM.slope;
+        dSpike[k] = seamSpike;
+        dLead[k] = seamLead;
+        dSlope[k] = seamSlope;
       }
     }
     let bestMatch = -Infinity;
     let bestDerived = -Infinity;
+    let bestFitting = -Infinity;
     for (let j = 0; j < K; j++) {
       const c = residual[j];
       let lm = 0;
       let ld = 0;
+      let swap = -Infinity;
       for (let k = 0; k < K; k++) {
         const e = Math.abs(residual[k] - c);
-        if (e === 0) {
-          lm += Math.max(SEAM.atZero, SEAM.lead);
-          ld += Math.max(dZero[k], dLead[k]);
-        } else {
-          lm += SEAM.lead + e * SEAM.slope;
-          ld += dLead[k] + e * dSlope[k];
+        const derivedTerm = e === 0 ? dSpike[k] : dLead[k] + e * dSlope[k];
+        lm += e === 0 ? seamSpike : seamLead + e * seamSlope;
+        ld += derivedTerm;
+        if (touchable[k]) {
+          const gain = (e === 0 ? fitSpike : fitLead + e * fitSlope) - derivedTerm;
+          if (gain > swap) swap = gain;
         }
       }
       if (lm > bestMatch) bestMatch = lm;
       if (ld > bestDerived) bestDerived = ld;
+      if (ld + swap > bestFitting) bestFitting = ld + swap;
     }
-    bounds[m] = groups[m].weight * (matchScale * Math.exp(bestMatch) + derivedScale * Math.exp(bestDerived));
+    const derivedBound = touched > 0 ? Math.min(bestDerived, logTouched + bestFitting) : bestDerived;
+    bounds[m] = groups[m].weight * (matchScale * Math.exp(bestMatch) + derivedScale * Math.exp(derivedBound));
   }
   return bounds;
 }
 
 /** Groups whose bounds together stay within `budget`, found by binary exponent buckets (linear time). */
 export function omittable(bounds: Float64Array, budget: number): Uint8Array {
+  // Bucket b holds bounds in [2^(b + LOW - 1), 2^(b + LOW)); bucket 0 holds zeros and bounds below 2^LOW.
   const LOW = -1100;
-  const bucketOf = (b: number) => (b > 0 ? Math.max(LOW, Math.floor(Math.log2(b))) : LOW - 1);
-  const sums = new Map<number, number>();
-  for (const b of bounds) {
-    const k = bucketOf(b);
-    sums.set(k, (sums.get(k) ?? 0) + b);
+  const HIGH = 1100;
+  const bucket = new Int16Array(bounds.length);
+  const sums = new Float64Array(HIGH - LOW + 2);
+  for (let m = 0; m < bounds.length; m++) {
+    const b = bounds[m];
+    const k = b > 0 ? Math.min(HIGH, Math.max(LOW, Math.floor(Math.log2(b)))) - LOW + 1 : 0;
+    bucket[m] = k;
+    sums[k] += b;
   }
-  let cut = LOW - 2;
+  let cut = -1;
   let total = 0;
-  for (const k of [...sums.keys()].sort((a, b) => a - b)) {
-    if (total + sums.get(k)! > budget) break;
-    total += sums.get(k)!;
+  for (let k = 0; k < sums.length; k++) {
+    if (sums[k] === 0 && k > 0) continue;
+    if (total + sums[k] > budget) break;
+    total += sums[k];
     cut = k;
   }
   const out = new Uint8Array(bounds.length);
-  for (let m = 0; m < bounds.length; m++) out[m] = bucketOf(bounds[m]) <= cut ? 1 : 0;
+  for (let m = 0; m < bounds.length; m++) out[m] = bucket[m] <= cut ? 1 : 0;
   return out;
-}
-
-/** The live posterior over a subset of groups, with the total it was normalised by. */
-function exactOn(signature: CountSignature, groups: readonly SignatureGroup[], kept: number[], unknownScore: number) {
-  const post = posterior(signature, kept.map((m) => groups[m]));
-  return { post, total: unknownScore / post.unknown };
 }
 
 /**
  * Two-stage count posterior of one observation set: bounds for every group from its pack totals, then
- * the live `posterior` on the groups whose bounds can still matter, plus each pack's lowest and
- * highest predicting group so the `unknown` window is the full one.
+ * the posterior's own arithmetic (posterior-kernel) on the groups whose bounds can still matter, with
+ * the `unknown` window of the full index.
  */
 export function prunedPosterior(signature: CountSignature, groups: readonly SignatureGroup[], totals: ArrayLike<number>, tolerance = TOLERANCE): PrunedPosterior {
   const M = groups.length;
   const K = signature.packs.length;
   const bounds = scoreBounds(signature, groups, totals);
-  const extremes = new Set<number>();
+  const extreme = new Uint8Array(M);
   const lowest = new Float64Array(K).fill(Infinity);
   const highest = new Float64Array(K).fill(-Infinity);
   for (let k = 0; k < K; k++) {
@@ -158,22 +166,28 @@ export function prunedPosterior(signature: CountSignature, groups: readonly Sign
     if (M > 0) {
       lowest[k] = totals[k * M + lo];
       highest[k] = totals[k * M + hi];
-      if (signature.packs[k].length > 0) extremes.add(lo).add(hi);
+      if (signature.packs[k].length > 0) extreme[lo] = extreme[hi] = 1;
     }
   }
   const unknownScore = PRIOR.unknown * unknownLikelihood(signature, lowest, highest);
   // A lower bound on the full total: the exact scores of the few groups bounded highest.
   const seeds = topIndexes(bounds, SEEDS);
-  const seeded = exactOn(signature, groups, [...new Set([...seeds, ...extremes])].sort((a, b) => a - b), unknownScore);
+  const seeded = kernelPosterior(signature, groups, totals, [...new Set([...seeds, ...indexesOf(extreme)])].sort((a, b) => a - b), unknownScore);
   const drop = omittable(bounds, tolerance * seeded.total);
   const kept: number[] = [];
   let omitted = 0;
   for (let m = 0; m < M; m++) {
-    if (!drop[m] || extremes.has(m)) kept.push(m);
+    if (!drop[m] || extreme[m]) kept.push(m);
     else omitted += bounds[m];
   }
-  const { post, total } = exactOn(signature, groups, kept, unknownScore);
-  return { ...post, kept, omittedMass: omitted / total };
+  const { groups: scores, unknown, total } = kernelPosterior(signature, groups, totals, kept, unknownScore);
+  return { groups: scores, unknown, kept, omittedMass: omitted / total };
+}
+
+function indexesOf(marks: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let m = 0; m < marks.length; m++) if (marks[m]) out.push(m);
+  return out;
 }
 
 function topIndexes(values: Float64Array, count: number): number[] {
