@@ -20,6 +20,8 @@ export interface TargetRequest {
   /** Sampling settings, for channels that read the output; unset means greedy. */
   temperature?: number;
   seed?: number;
+  /** Sent after answer N for an answer channel (e.g. a repeat cut at `max_tokens`); its prompt count is not a probe's. */
+  followUpOf?: number;
 }
 
 export interface TokenUsage {

@@ -3,6 +3,7 @@ import type { PromptTokens } from '../../targets/target.js';
 import type { VocabMembership } from '../../signatures/vocab-membership-file.js';
 import { UserError } from '../../util/errors.js';
 import type { SignatureGroup } from '../hypotheses.js';
+import type { RepeatProbe } from './repeat-cut.js';
 
 /**
  * Every leak identify can read. `usage` is the billed prompt count the core posterior scores; `prompt` is
@@ -25,6 +26,8 @@ export interface ChannelObservation {
   maxOutputTokens: number;
   /** The prompt's tokens as the server cut them, with the message text they are compared on. */
   prompt?: { content: string; tokens: PromptTokens };
+  /** The text a repeat request asked to be said back, and the `max_tokens` it was cut at. */
+  repeat?: RepeatProbe;
 }
 
 /** Log-likelihood of a channel's observations under each group (as a match and as derived) and under unknown. */

@@ -1,5 +1,6 @@
 import { twoSidedGeometric } from '../noise.js';
 import type { Channel, ChannelContext, ChannelObservation, ChannelScore } from './channel.js';
+import { scoreRepeats } from './repeat-cut.js';
 
 /** A reference's count of generated text is exact most of the time (a model may emit a non-canonical split). */
 function countNoise(error: number): number {
@@ -49,14 +50,22 @@ export const completionChannel: Channel = {
 
 /**
  * Answers cut by `max_tokens`: the text is exactly that many of the true tokenizer's tokens, with no
- * end-of-turn token, and the cut falls on one of its token boundaries.
+ * end-of-turn token, and the cut falls on one of its token boundaries. Repeat answers say more: the text
+ * is known beforehand, so each reference predicts the very character the cut falls on.
  */
 export const truncationChannel: Channel = {
   name: 'truncation',
   score(observations, context) {
-    const cut = observations.filter((o) => o.maxOutputTokens > 1 && o.completionTokens === o.maxOutputTokens && o.text.length > 0 && !o.text.endsWith('\ufffd'));
-    if (!cut.length) return undefined;
-    const score = scoreCounts(cut, context, (o) => o.maxOutputTokens, [0]);
-    return score && { ...score, note: `${cut.length} answers cut at max_tokens, against each reference's count of their text` };
+    const cut = observations.filter((o) => !o.repeat && o.maxOutputTokens > 1 && o.completionTokens === o.maxOutputTokens && o.text.length > 0 && !o.text.endsWith('\ufffd'));
+    const counted = cut.length ? scoreCounts(cut, context, (o) => o.maxOutputTokens, [0]) : undefined;
+    const countScore = counted && { ...counted, note: `${cut.length} answers cut at max_tokens, against each reference's count of their text` };
+    const repeatScore = scoreRepeats(observations, context);
+    if (!countScore || !repeatScore) return countScore ?? repeatScore;
+    return {
+      match: countScore.match.map((m, g) => m + repeatScore.match[g]),
+      derived: countScore.derived.map((d, g) => d + repeatScore.derived[g]),
+      unknown: countScore.unknown + repeatScore.unknown,
+      note: `${countScore.note}; ${repeatScore.note}`,
+    };
   },
 };

@@ -1,5 +1,6 @@
 import type { LogprobToken, TargetRequest, TargetResponse } from '../../targets/target.js';
 import type { ChannelObservation } from './channel.js';
+import { repeatProbeOf } from './repeat-cut.js';
 
 const utf8 = new TextEncoder();
 
@@ -16,6 +17,7 @@ function longestContent(request: TargetRequest): string {
 export function channelObservation(seq: number, request: TargetRequest, response: TargetResponse): ChannelObservation {
   const text = response.text ?? response.chunks?.join('') ?? '';
   const content = longestContent(request);
+  const repeat = repeatProbeOf(request);
   return {
     seq,
     text,
@@ -24,5 +26,6 @@ export function channelObservation(seq: number, request: TargetRequest, response
     completionTokens: response.usage.completionTokens,
     maxOutputTokens: request.maxOutputTokens ?? 1,
     ...(response.promptTokens && content && { prompt: { content, tokens: response.promptTokens } }),
+    ...(repeat && { repeat }),
   };
 }

@@ -10,6 +10,7 @@ import { completionChannel, truncationChannel } from './count-channels.js';
 import { fuseChannels, type Consistency } from './fuse.js';
 import { logprobChannel } from './logprob-channel.js';
 import { promptChannel } from './prompt-channel.js';
+import { planRepeat, repeatRequest } from './repeat-cut.js';
 import { channelObservation } from './observation.js';
 import { streamChannel } from './stream-channel.js';
 
@@ -47,6 +48,8 @@ export class ChannelRuntime {
   private scores = new Map<ChannelName, ChannelScore>();
   private consistency: Consistency = { flags: [] };
   private groups: readonly SignatureGroup[] = [];
+  /** Groups in the order they led when encoders were last loaded. */
+  private leading: number[] = [];
 
   constructor(private readonly options: ChannelOptions) {
     this.enabled = options.enabled;
@@ -80,6 +83,28 @@ export class ChannelRuntime {
     this.observations.push(channelObservation(seq, request, response));
     this.rescore();
     if (this.options.loadEncoder && ENCODER_CHANNELS.some((name) => this.enabled.has(name))) {
+      await this.loadLeaders(this.fuse(count));
+      this.rescore();
+    }
+  }
+
+  /**
+   * Requests to send after answer `seq` to `request`, beside the count requests: with truncation read, a
+   * repeat of part of that message cut where the leading references' token counts disagree. Their answers
+   * go to `observeFollowUp`; their prompt counts are not probe counts.
+   */
+  followUps(seq: number, request: TargetRequest): TargetRequest[] {
+    if (!this.enabled.has('truncation')) return [];
+    const content = request.messages.reduce((best, m) => (m.content.length > best.length ? m.content : best), '');
+    const encoders = this.leading.slice(0, this.options.encoders ?? 5).flatMap((g) => this.encoders.get(g) ?? []);
+    const probe = planRepeat(content, encoders);
+    return probe ? [repeatRequest(probe, seq)] : [];
+  }
+
+  async observeFollowUp(request: TargetRequest, response: TargetResponse, count: Posterior): Promise<void> {
+    this.observations.push(channelObservation(request.followUpOf ?? 0, request, response));
+    this.rescore();
+    if (this.options.loadEncoder) {
       await this.loadLeaders(this.fuse(count));
       this.rescore();
     }
@@ -126,6 +151,7 @@ export class ChannelRuntime {
       .sort((a, b) => b.w - a.w)
       .slice(0, k);
     for (const { i } of rank) await this.loadEncoder(i);
+    this.leading = rank.map(({ i }) => i);
     // Without the billed counts nothing ranks the groups yet, so a few more are tried after each answer.
     if (!this.enabled.has('usage')) {
       const untried = post.groups.map((_, i) => i).filter((i) => !this.encoders.has(i)).sort((a, b) => (chunkFit[b] ?? 0) - (chunkFit[a] ?? 0));

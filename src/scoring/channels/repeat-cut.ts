@@ -1,0 +1,144 @@
+import type { Tokenizer } from '../../references/tokenizer.js';
+import type { TargetRequest } from '../../targets/target.js';
+import type { ChannelContext, ChannelObservation, ChannelScore } from './channel.js';
+
+/**
+ * A repeat request cut at `max_tokens`: the model says back a text it was given, and where the answer
+ * stops is exactly k tokens of its own tokenizer into that text. A provider can recount what it bills, but
+ * not move the cut without changing what the model says.
+ */
+export const REPEAT_INSTRUCTION = 'Repeat the text below exactly, with nothing before or after it.\n\n';
+
+export interface RepeatProbe {
+  source: string;
+  k: number;
+}
+
+/** Chance that a model asked to repeat slips (a changed character, a dropped space) yet still answers with a prefix of the text. */
+const SLIP = 0.03;
+/** A changed vocabulary cuts where its base does unless one of its changed tokens falls in the window. */
+const DERIVED_SAME_CUT = 0.85;
+/** An unindexed tokenizer's cut lands on the seen one about this often (a few plausible positions). */
+const UNKNOWN_SAME_CUT = 0.25;
+const WINDOW_CHARS = 200;
+const MAX_CUT = 40;
+/** Text a model would not say back verbatim, or a server would read as markup or control tokens. */
+const UNSAYABLE = /[<>[\]{}|\\\p{Cc}\p{Cf}\p{Co}\p{Cs}\ufffd]/u;
+
+const strict = new TextDecoder('utf-8', { fatal: true });
+
+export function repeatRequest(probe: RepeatProbe, followUpOf: number): TargetRequest {
+  return { messages: [{ role: 'user', content: REPEAT_INSTRUCTION + probe.source }], maxOutputTokens: probe.k, temperature: 0, followUpOf };
+}
+
+/** The probe a repeat request carries; undefined for any other request. */
+export function repeatProbeOf(request: TargetRequest): RepeatProbe | undefined {
+  const content = request.messages.at(-1)?.content;
+  if (!content?.startsWith(REPEAT_INSTRUCTION) || !request.maxOutputTokens) return undefined;
+  return { source: content.slice(REPEAT_INSTRUCTION.length), k: request.maxOutputTokens };
+}
+
+/** Texts of the first 1..max tokens of the encoding, each without a character the cut left incomplete. */
+function cutTexts(tokenizer: Tokenizer, source: string, max: number): string[] {
+  const ids = tokenizer.encode(source).slice(0, max);
+  const cuts: string[] = [];
+  let bytes = new Uint8Array();
+  for (const id of ids) {
+    const piece = tokenizer.tokenBytes(id) ?? new Uint8Array();
+    const next = new Uint8Array(bytes.length + piece.length);
+    next.set(bytes);
+    next.set(piece, bytes.length);
+    bytes = next;
+    cuts.push(normalise(decodeWhole(bytes)));
+  }
+  return cuts;
+}
+
+function decodeWhole(bytes: Uint8Array): string {
+  for (let end = bytes.length; end >= Math.max(0, bytes.length - 3); end--) {
+    try {
+      return strict.decode(bytes.subarray(0, end));
+    } catch {
+      // a character cut in two: try without its first bytes
+    }
+  }
+  return '';
+}
+
+/** SentencePiece spells a space before the text, and a server may drop a last incomplete character. */
+function normalise(text: string): string {
+  return text.replace(/\ufffd+$/u, '').trimStart();
+}
+
+/** The cut text a reference predicts for a probe. */
+export function predictedCut(tokenizer: Tokenizer, probe: RepeatProbe): string | undefined {
+  return cutTexts(tokenizer, probe.source, probe.k)[probe.k - 1];
+}
+
+/** Stretches of the message a model can say back: whole words, no markup, about WINDOW_CHARS long. */
+function windows(content: string): string[] {
+  const words = content.split(/\s+/u).filter((w) => w && !UNSAYABLE.test(w));
+  const out: string[] = [];
+  let current: string[] = [];
+  for (const word of words) {
+    current.push(word);
+    if (current.join(' ').length >= WINDOW_CHARS) {
+      out.push(current.join(' '));
+      current = [];
+    }
+  }
+  if (current.length) out.push(current.join(' '));
+  return out.filter((w) => w.length >= 20);
+}
+
+/**
+ * The window of the message and cut length on which the leading references' cuts differ most (fewest
+ * tokens among equals); undefined when every cut agrees, so a repeat could not tell them apart.
+ */
+export function planRepeat(content: string, encoders: readonly Tokenizer[]): RepeatProbe | undefined {
+  if (encoders.length < 2) return undefined;
+  let best: { probe: RepeatProbe; distinct: number } | undefined;
+  for (const source of windows(content)) {
+    const cuts = encoders.map((e) => cutTexts(e, source, MAX_CUT));
+    for (let k = 2; k <= MAX_CUT; k++) {
+      const distinct = new Set(cuts.map((c) => c[k - 1] ?? c.at(-1))).size;
+      if (distinct > (best?.distinct ?? 1)) best = { probe: { source, k }, distinct };
+    }
+    if (best?.distinct === encoders.length) break;
+  }
+  return best?.probe;
+}
+
+/** The answer said back a prefix of the text and was cut, not ended: only then does its end mark a cut. */
+function informative(o: ChannelObservation): o is ChannelObservation & { repeat: RepeatProbe } {
+  if (!o.repeat) return false;
+  const said = normalise(o.text);
+  if (!said || !normalise(o.repeat.source).startsWith(said)) return false;
+  return o.completionTokens === undefined || o.completionTokens >= o.repeat.k;
+}
+
+/** Log-likelihoods of the repeat answers: each reference predicts exactly where its k tokens end. */
+export function scoreRepeats(observations: readonly ChannelObservation[], { groups, encoder }: ChannelContext): ChannelScore | undefined {
+  const cut = observations.filter(informative);
+  if (!cut.length) return undefined;
+  const loaded = groups.flatMap((_, g) => (encoder(g) ? [g] : []));
+  if (!loaded.length) return undefined;
+  const match: number[] = [];
+  const derived: number[] = [];
+  let agreeing = 0;
+  for (const g of loaded) {
+    const same = cut.filter((o) => predictedCut(encoder(g)!, o.repeat) === normalise(o.text)).length;
+    const differ = cut.length - same;
+    match[g] = same * Math.log(1 - SLIP) + differ * Math.log(SLIP);
+    derived[g] = same * Math.log(DERIVED_SAME_CUT) + differ * Math.log(1 - DERIVED_SAME_CUT);
+    if (same === cut.length) agreeing++;
+  }
+  const worstMatch = Math.min(...loaded.map((g) => match[g]));
+  const worstDerived = Math.min(...loaded.map((g) => derived[g]));
+  return {
+    match: groups.map((_, g) => match[g] ?? worstMatch),
+    derived: groups.map((_, g) => derived[g] ?? worstDerived),
+    unknown: cut.length * Math.log(UNKNOWN_SAME_CUT),
+    note: `${cut.length} repeat answers cut at max_tokens; ${agreeing} of ${loaded.length} references cut every one where it was cut`,
+  };
+}
