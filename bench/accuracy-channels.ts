@@ -10,6 +10,7 @@ import { hiddenSystemPrompt } from '../src/targets/system-prompts.js';
 import { seededRng, seedFromString } from '../src/util/rng.js';
 import { median } from './accuracy-table.js';
 import { randomSetup, type LoadedBenchReference } from './accuracy-trials.js';
+import { withSimFollowUps } from './sim-follow-ups.js';
 
 /** Each row reads one channel alone, `usage` the billed counts alone, `all` every channel fused. */
 export const CHANNEL_ROWS: readonly { label: string; channels: string }[] = [
@@ -18,7 +19,8 @@ export const CHANNEL_ROWS: readonly { label: string; channels: string }[] = [
   { label: 'stream', channels: 'stream' },
   { label: 'completion', channels: 'completion' },
   { label: 'truncation', channels: 'truncation' },
-  { label: 'all', channels: 'usage,logprobs,stream,completion,truncation' },
+  { label: 'prompt', channels: 'prompt' },
+  { label: 'all', channels: 'usage,logprobs,stream,completion,truncation,prompt' },
 ];
 
 /** Channels alone need more answers than counts do; twice the default number of requests. */
@@ -47,8 +49,9 @@ function sample<T>(items: readonly T[], n: number, seed: number): T[] {
 }
 
 /**
- * Closed-set trials per channel on simulated targets that stream, list logprobs and bill completion
- * tokens: accuracy and requests to a verdict for each channel alone and for all of them fused.
+ * Closed-set trials per channel on simulated targets that stream, list logprobs, bill completion tokens,
+ * echo the prompt's tokens and say back repeat requests: accuracy and requests to a verdict for each
+ * channel alone and for all of them fused.
  */
 export async function channelAccuracy(
   loaded: readonly LoadedBenchReference[],
@@ -74,7 +77,7 @@ export async function channelAccuracy(
           row.channels === 'usage'
             ? undefined
             : new ChannelRuntime({ enabled, membership, loadEncoder: async (ref) => byId.get(ref), seed: setup.seed });
-        const target = simulatedTarget({
+        const simulated = simulatedTarget({
           id: `sim:${id}`,
           description: id,
           tokenizer: reference.tokenizer,
@@ -82,6 +85,7 @@ export async function channelAccuracy(
           hiddenSystemPrompt: hiddenSystemPrompt(setup.systemChars, seededRng(setup.seed)),
           answers: { seed: setup.seed, streamInterval },
         });
+        const target = withSimFollowUps(simulated, reference.tokenizer);
         const result = await identify({ target, index, budget: CHANNEL_BUDGET, rng: seededRng(setup.seed), channels });
         const tally = tallies[r];
         tally.runs++;

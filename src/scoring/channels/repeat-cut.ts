@@ -16,8 +16,8 @@ export interface RepeatProbe {
 
 /** Chance that a model asked to repeat slips (a changed character, a dropped space) yet still answers with a prefix of the text. */
 const SLIP = 0.03;
-/** A changed vocabulary cuts where its base does unless one of its changed tokens falls in the window. */
-const DERIVED_SAME_CUT = 0.85;
+/** A changed vocabulary keeps each of its base's tokens this often, so it cuts k tokens where its base does with this to the k. */
+const DERIVED_TOKEN_KEPT = 0.98;
 /** An unindexed tokenizer's cut lands on the seen one about this often (a few plausible positions). */
 const UNKNOWN_SAME_CUT = 0.25;
 const WINDOW_CHARS = 200;
@@ -127,10 +127,16 @@ export function scoreRepeats(observations: readonly ChannelObservation[], { grou
   const derived: number[] = [];
   let agreeing = 0;
   for (const g of loaded) {
-    const same = cut.filter((o) => predictedCut(encoder(g)!, o.repeat) === normalise(o.text)).length;
-    const differ = cut.length - same;
-    match[g] = same * Math.log(1 - SLIP) + differ * Math.log(SLIP);
-    derived[g] = same * Math.log(DERIVED_SAME_CUT) + differ * Math.log(1 - DERIVED_SAME_CUT);
+    let same = 0;
+    match[g] = 0;
+    derived[g] = 0;
+    for (const o of cut) {
+      const agrees = predictedCut(encoder(g)!, o.repeat) === normalise(o.text);
+      const kept = DERIVED_TOKEN_KEPT ** o.repeat.k;
+      match[g] += Math.log(agrees ? 1 - SLIP : SLIP);
+      derived[g] += Math.log(agrees ? kept : 1 - kept);
+      if (agrees) same++;
+    }
     if (same === cut.length) agreeing++;
   }
   const worstMatch = Math.min(...loaded.map((g) => match[g]));
