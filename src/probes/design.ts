@@ -1,4 +1,5 @@
 import type { Rng } from '../util/rng.js';
+import { PairSeparation } from './pair-separation.js';
 
 /** A tokenizer hypothesis the next request should tell apart from the others, with its current weight. */
 export interface DesignCandidate {
@@ -33,59 +34,78 @@ const SAMPLE = 300;
  * probes from the same stratum for coverage, which is what exposes a changed or unindexed vocabulary.
  */
 export function designPack(input: PackDesignInput): number[] {
-  const { candidates, margin, rng } = input;
+  const { candidates, rng } = input;
   const n = candidates.length;
-  const weights = candidates.map((c) => Math.max(c.weight, WEIGHT_FLOOR));
-  const pairs: [number, number, number][] = [];
-  for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) pairs.push([a, b, weights[a] * weights[b]]);
-  const sums = new Float64Array(n);
+  const pairs = new PairSeparation(candidates.map((c) => Math.max(c.weight, WEIGHT_FLOOR)), input.margin);
   const pool = [...input.allowed];
   const chosen: number[] = [];
-  const costs = new Map<number, number>();
+  // Candidates' counts probe by probe, each probe's cost (its largest count, at least 1) and spread.
+  const probeCounts = new Map<number, Float64Array>();
+  const probes = pool.reduce((max, p) => Math.max(max, p + 1), 0);
+  const costs = new Float64Array(probes);
+  const spreads = new Float64Array(probes);
   for (const p of pool) {
+    const counts = new Float64Array(n);
     let max = 1;
-    for (const c of candidates) if (c.counts[p] > max) max = c.counts[p];
-    costs.set(p, max);
-  }
-  const cost = (p: number) => costs.get(p)!;
-  let size = 0;
-
-  const separation = (extra: number | undefined) => {
-    let total = 0;
-    for (const [a, b, w] of pairs) {
-      const gap = Math.abs(sums[a] - sums[b] + (extra === undefined ? 0 : candidates[a].counts[extra] - candidates[b].counts[extra]));
-      total += w * Math.min(gap, margin);
+    let low = Infinity;
+    let high = -Infinity;
+    for (let g = 0; g < n; g++) {
+      counts[g] = candidates[g].counts[p];
+      if (counts[g] > max) max = counts[g];
+      if (counts[g] < low) low = counts[g];
+      if (counts[g] > high) high = counts[g];
     }
-    return total;
-  };
-  const target = pairs.reduce((sum, [, , w]) => sum + w * margin, 0);
+    probeCounts.set(p, counts);
+    costs[p] = max;
+    spreads[p] = n > 0 ? high - low : 0;
+  }
+  let size = 0;
   const take = (p: number) => {
     chosen.push(p);
     pool.splice(pool.indexOf(p), 1);
-    for (let g = 0; g < n; g++) sums[g] += candidates[g].counts[p];
-    size += cost(p);
+    pairs.add(probeCounts.get(p)!);
+    size += costs[p];
   };
 
-  let current = separation(undefined);
+  const target = pairs.target();
+  let current = pairs.with(new Float64Array(n));
   while (pool.length && size < input.maxTokens && current < target - 1e-12) {
     const sample = pool.length <= SAMPLE ? pool : rng.shuffle([...pool]).slice(0, SAMPLE);
-    let best: { p: number; value: number; gain: number } | undefined;
-    for (const p of sample) {
-      if (size + cost(p) > input.maxTokens) continue;
-      const gain = separation(p) - current;
-      const value = gain / cost(p);
-      if (gain > 1e-12 && (!best || value > best.value)) best = { p, value, gain };
-    }
+    const best = bestProbe(sample, pairs, probeCounts, costs, spreads, current, input.maxTokens - size);
     if (!best) break;
     take(best.p);
     current += best.gain;
   }
   for (const p of coverageOrder(pool, input.labels, input.priority, rng)) {
     if (size >= input.minTokens) break;
-    if (size + cost(p) > input.maxTokens) continue;
+    if (size + costs[p] > input.maxTokens) continue;
     take(p);
   }
   return chosen;
+}
+
+/**
+ * The sampled probe with the highest gain in separation per token (a gain above 1e-12 and within the
+ * tokens left), the earliest in the sample among equals. The full sum in pair order decides; it is
+ * taken only for probes whose gain (summed over the pairs they can move, plus a rounding margin) can
+ * still reach the best value found, which chooses exactly what summing every probe would.
+ */
+function bestProbe(sample: readonly number[], pairs: PairSeparation, probeCounts: Map<number, Float64Array>, costs: Float64Array, spreads: Float64Array, current: number, tokensLeft: number) {
+  const slack = pairs.roundingSlack(current);
+  const room = pairs.room() + slack;
+  if (room <= 1e-12) return undefined;
+  let best: { p: number; value: number; gain: number } | undefined;
+  for (const p of sample) {
+    const cost = costs[p];
+    if (cost > tokensLeft || (best && room / cost < best.value)) continue;
+    const counts = probeCounts.get(p)!;
+    const most = pairs.gainBound(counts, spreads[p], (best ? best.value * cost : 1e-12) - slack) + slack;
+    if (most <= 1e-12 || (best && most / cost < best.value)) continue;
+    const gain = pairs.with(counts) - current;
+    const value = gain / cost;
+    if (gain > 1e-12 && (!best || value > best.value)) best = { p, value, gain };
+  }
+  return best;
 }
 
 /** Remaining probes in round-robin over their labels, each label's probes by priority, ties in random order. */
@@ -96,7 +116,11 @@ function coverageOrder(pool: readonly number[], labels: readonly string[] | unde
   };
   if (!labels) return ranked([...pool]);
   const byLabel = new Map<string, number[]>();
-  for (const p of pool) byLabel.set(labels[p], [...(byLabel.get(labels[p]) ?? []), p]);
+  for (const p of pool) {
+    const queue = byLabel.get(labels[p]);
+    if (queue) queue.push(p);
+    else byLabel.set(labels[p], [p]);
+  }
   const queues = [...byLabel.keys()].sort().map((label) => ranked(byLabel.get(label)!));
   const order: number[] = [];
   for (let round = 0; order.length < pool.length; round++) for (const queue of queues) if (round < queue.length) order.push(queue[round]);

@@ -1,6 +1,6 @@
 import { frameText } from '../probes/frame.js';
 import { designPack } from '../probes/design.js';
-import { STRATA, stratumOf, type Stratum } from '../probes/probe.js';
+import { STRATA, stratumOf, type Probe, type Stratum } from '../probes/probe.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import { countSignature, packTotal, type Observation } from '../signatures/observations.js';
 import type { Target } from '../targets/target.js';
@@ -111,16 +111,30 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   return { verdict: annotate(decide(post, true)!), posterior: post, requests, queries: requests.length, promptTokens, stop, channels: input.channels?.summary() };
 }
 
+const strataByPool = new WeakMap<readonly Probe[], { labels: string[]; byStratum: Map<Stratum, number[]> }>();
+
+/** Each probe's category and the probes of each stratum in pool order, worked out once per pool. */
+function probeStrata(probes: readonly Probe[]) {
+  let strata = strataByPool.get(probes);
+  if (!strata) {
+    const byStratum = new Map<Stratum, number[]>(STRATA.map((stratum) => [stratum, []]));
+    probes.forEach((probe, i) => byStratum.get(stratumOf(probe.category))!.push(i));
+    strata = { labels: probes.map((probe) => probe.category), byStratum };
+    strataByPool.set(probes, strata);
+  }
+  return strata;
+}
+
 export function planNext(post: Posterior, groups: readonly SignatureGroup[], index: CountIndex, used: Set<number>, rng: Rng, sent: readonly RequestRecord[]): PlannedRequest | undefined {
   const weights = post.groups.map((s) => s.match + s.derived);
   const candidates = groups.map((group, i) => ({ counts: group.counts, weight: weights[i] }));
   const sentStrata = new Set(sent.map((r) => r.stratum));
-  const labels = index.probes.map((probe) => probe.category);
+  const { labels, byStratum } = probeStrata(index.probes);
   const priority = vocabularyEdge(groups, weights);
   let best: PlannedRequest | undefined;
   let bestScore = -Infinity;
   for (const stratum of STRATA) {
-    const allowed = index.probes.flatMap((probe, i) => (stratumOf(probe.category) === stratum && !used.has(i) ? [i] : []));
+    const allowed = byStratum.get(stratum)!.filter((i) => !used.has(i));
     if (!allowed.length) continue;
     const pack = designPack({ candidates, allowed, maxTokens: PACK_TOKENS.max, minTokens: PACK_TOKENS.min, margin: MARGIN, rng, labels, priority });
     if (!pack.length) continue;

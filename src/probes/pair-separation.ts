@@ -1,0 +1,110 @@
+/**
+ * How far apart a pack sets every pair of candidates: the sum over pairs, in a fixed order, of
+ * weight x min(|gap|, margin), where gap is the difference of the two candidates' predicted totals.
+ * Gaps are integers, so they are exact in any order; the sum is always taken in pair order, so the
+ * same pack gives the same double however it was reached.
+ */
+export class PairSeparation {
+  readonly count: number;
+  private readonly a: Int32Array;
+  private readonly b: Int32Array;
+  readonly weight: Float64Array;
+  private readonly gaps: Float64Array;
+  /** Pair indexes by |gap|, smallest first, and those |gaps|: a probe moves only pairs within its spread of the margin. */
+  private byGap: Int32Array;
+  private sortedGaps: Float64Array;
+
+  constructor(
+    weights: readonly number[],
+    private readonly margin: number,
+  ) {
+    const n = weights.length;
+    this.count = (n * (n - 1)) / 2;
+    this.a = new Int32Array(this.count);
+    this.b = new Int32Array(this.count);
+    this.weight = new Float64Array(this.count);
+    for (let x = 0, i = 0; x < n; x++) {
+      for (let y = x + 1; y < n; y++, i++) {
+        this.a[i] = x;
+        this.b[i] = y;
+        this.weight[i] = weights[x] * weights[y];
+      }
+    }
+    this.gaps = new Float64Array(this.count);
+    this.byGap = Int32Array.from({ length: this.count }, (_, i) => i);
+    this.sortedGaps = new Float64Array(this.count);
+    this.sortByGap();
+  }
+
+  /** The most separation there is: every pair a margin apart. */
+  target(): number {
+    let total = 0;
+    for (let i = 0; i < this.count; i++) total += this.weight[i] * this.margin;
+    return total;
+  }
+
+  /** The separation with one more probe whose counts per candidate are `counts` (zeros: as it stands). */
+  with(counts: Float64Array): number {
+    const { count, a, b, weight, gaps, margin } = this;
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      const gap = Math.abs(gaps[i] + (counts[a[i]] - counts[b[i]]));
+      total += weight[i] * (gap < margin ? gap : margin);
+    }
+    return total;
+  }
+
+  add(counts: Float64Array): void {
+    for (let i = 0; i < this.count; i++) this.gaps[i] += counts[this.a[i]] - counts[this.b[i]];
+    this.sortByGap();
+  }
+
+  /** What any probe can gain at most: every pair less than a margin apart closed to a margin. */
+  room(): number {
+    const { byGap, sortedGaps, weight, margin } = this;
+    let total = 0;
+    for (let j = 0; j < this.count && sortedGaps[j] < margin; j++) total += weight[byGap[j]] * (margin - sortedGaps[j]);
+    return total;
+  }
+
+  /**
+   * An upper bound on the gain from adding `counts` (up to rounding). Only pairs whose |gap| is below
+   * margin + spread can change, `spread` being the largest difference between two of `counts`: pairs
+   * less than a margin apart first (their changes, the only ones that can be gains), then the others
+   * within reach (losses only), unless the first part alone is already at most `enough`.
+   */
+  gainBound(counts: Float64Array, spread: number, enough: number): number {
+    const { byGap, sortedGaps, a, b, weight, gaps, margin } = this;
+    let gain = 0;
+    let j = 0;
+    for (; j < this.count && sortedGaps[j] < margin; j++) {
+      const i = byGap[j];
+      const after = Math.abs(gaps[i] + (counts[a[i]] - counts[b[i]]));
+      gain += weight[i] * ((after < margin ? after : margin) - sortedGaps[j]);
+    }
+    if (gain <= enough) return gain;
+    const reach = margin + spread;
+    for (; j < this.count && sortedGaps[j] < reach; j++) {
+      const i = byGap[j];
+      const after = Math.abs(gaps[i] + (counts[a[i]] - counts[b[i]]));
+      if (after < margin) gain += weight[i] * (after - margin);
+    }
+    return gain;
+  }
+
+  /**
+   * A margin on the rounding of `with` and of `gainBound` (one rounding per term and per addition, all
+   * terms at most weight x margin) and of a running total re-anchored to `with` each step: a bound plus
+   * this bounds a computed gain.
+   */
+  roundingSlack(current: number): number {
+    return (this.count + 8) * 4 * Number.EPSILON * (this.target() + Math.abs(current));
+  }
+
+  private sortByGap(): void {
+    const { gaps } = this;
+    this.byGap.sort((x, y) => Math.abs(gaps[x]) - Math.abs(gaps[y]));
+    for (let j = 0; j < this.count; j++) this.sortedGaps[j] = Math.abs(gaps[this.byGap[j]]);
+  }
+
+}
