@@ -1,17 +1,18 @@
 import ort from 'onnxruntime-node';
 import type { CountSignature } from '../../signatures/observations.js';
 import type { SignatureGroup } from '../hypotheses.js';
+import { cachedCountMatrix, type CountMatrix } from './count-matrix.js';
 import { GraphBuilder } from './graph-builder.js';
 
 /** Output entries per run (rows x groups): bounds the float32 result to 64 MB. */
 export const TOTALS_PER_RUN = 16 * 1024 * 1024;
 
-/** One MatMul: packs [R, U] (0/1 or multiplicities) times counts [U, M]; both fed, nothing embedded. */
+/** One Gemm: packs [R, U] (0/1 or multiplicities) times counts [U, M]; both fed, nothing embedded. */
 function totalsGraph(): Uint8Array {
   const g = new GraphBuilder();
   const packs = g.input('packs', 'float', ['R', 'U']);
   const counts = g.input('counts', 'float', ['U', 'M']);
-  g.rename(g.op('MatMul', [packs, counts]), 'totals');
+  g.rename(g.op('Gemm', [packs, counts]), 'totals');
   g.output('totals', 'float', ['R', 'M']);
   return g.encode('pack_totals');
 }
@@ -23,19 +24,13 @@ function totalsGraph(): Uint8Array {
 export class OnnxPackTotals {
   private constructor(
     private readonly session: ort.InferenceSession,
-    private readonly probeMajor: Float32Array,
+    private readonly matrix: CountMatrix,
     readonly groups: number,
   ) {}
 
   static async create(groups: readonly SignatureGroup[]): Promise<OnnxPackTotals> {
-    const M = groups.length;
-    const P = groups[0]?.counts.length ?? 0;
-    const probeMajor = new Float32Array(P * M);
-    groups.forEach((group, m) => {
-      for (let p = 0; p < P; p++) probeMajor[p * M + m] = group.counts[p];
-    });
     const session = await ort.InferenceSession.create(totalsGraph(), { graphOptimizationLevel: 'all', intraOpNumThreads: 0 });
-    return new OnnxPackTotals(session, probeMajor, M);
+    return new OnnxPackTotals(session, cachedCountMatrix(groups), groups.length);
   }
 
   /** Calls `each(n, totals)` for every set in order, totals pack-major (entry k * M + m). */
@@ -57,7 +52,7 @@ export class OnnxPackTotals {
         row++;
       }
       const counts = new Float32Array(U * M);
-      used.forEach((p, u) => counts.set(this.probeMajor.subarray(p * M, (p + 1) * M), u * M));
+      used.forEach((p, u) => counts.set(this.matrix.counts.subarray(p * M, (p + 1) * M), u * M));
       const out = await this.session.run({
         packs: new ort.Tensor('float32', packs, [Math.max(1, rows), U]),
         counts: new ort.Tensor('float32', counts, [U, M]),
