@@ -16,15 +16,19 @@ export function expectedInformationGain(hypotheses: readonly GainHypothesis[], u
   for (const h of hypotheses) if (h.weight > 1e-9) for (let j = -3; j <= 3; j++) outcomes.add(h.predicted + j);
   let gain = 0;
   let unknownCovered = 0;
+  const n = hypotheses.length;
+  const likelihoods = new Float64Array(n);
   for (const z of outcomes) {
-    const likelihoods = hypotheses.map((h) => seamNoise(z - h.predicted));
+    for (let i = 0; i < n; i++) likelihoods[i] = seamNoise(z - hypotheses[i].predicted);
     const unknownL = z >= lo && z <= hi ? 1 / width : 0;
     if (unknownL) unknownCovered++;
-    const evidence = hypotheses.reduce((sum, h, i) => sum + h.weight * likelihoods[i], unknownWeight * unknownL);
+    let evidence = unknownWeight * unknownL;
+    for (let i = 0; i < n; i++) evidence += hypotheses[i].weight * likelihoods[i];
     if (evidence <= 0) continue;
-    hypotheses.forEach((h, i) => {
-      if (h.weight > 0 && likelihoods[i] > 0) gain += h.weight * likelihoods[i] * Math.log2(likelihoods[i] / evidence);
-    });
+    for (let i = 0; i < n; i++) {
+      const weight = hypotheses[i].weight;
+      if (weight > 0 && likelihoods[i] > 0) gain += weight * likelihoods[i] * Math.log2(likelihoods[i] / evidence);
+    }
     if (unknownL > 0 && unknownWeight > 0) gain += unknownWeight * unknownL * Math.log2(unknownL / evidence);
   }
   // Outcomes no hypothesis predicts: only `unknown` explains them, which then becomes certain.
