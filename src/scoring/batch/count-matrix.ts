@@ -15,24 +15,28 @@ export function countMatrix(groups: readonly SignatureGroup[]): CountMatrix {
   const M = groups.length;
   const P = groups[0]?.counts.length ?? 0;
   const columns = groups.map((group) => group.counts);
-  let min = 0;
-  let max = 0;
-  for (const column of columns) {
-    for (let p = 0; p < P; p++) {
-      const c = column[p];
-      if (c < min) min = c;
-      if (c > max) max = c;
-    }
+  // Bytes first (counts of one probe rarely pass 255); a count that does not fit starts over wider.
+  for (const make of [(n: number) => new Uint8Array(n), (n: number) => new Uint16Array(n), (n: number) => new Int32Array(n)]) {
+    const counts = make(P * M);
+    if (transpose(columns, counts, M, P)) return { groups: M, probes: P, counts };
   }
-  const counts = min >= 0 && max <= 0xff ? new Uint8Array(P * M) : min >= 0 && max <= 0xffff ? new Uint16Array(P * M) : new Int32Array(P * M);
+  throw new Error('unreachable: Int32Array holds every count');
+}
+
+/** Writes columns[m][p] to counts[p * M + m], block by block; false if a count does not fit the array. */
+function transpose(columns: readonly Int32Array[], counts: Uint8Array | Uint16Array | Int32Array, M: number, P: number): boolean {
   for (let first = 0; first < M; first += BLOCK) {
     const end = Math.min(M, first + BLOCK);
-    for (let p = 0; p < P; p++) {
-      const row = p * M;
-      for (let m = first; m < end; m++) counts[row + m] = columns[m][p];
+    for (let m = first; m < end; m++) {
+      const column = columns[m];
+      for (let p = 0; p < P; p++) {
+        const c = column[p];
+        counts[p * M + m] = c;
+        if (counts[p * M + m] !== c) return false;
+      }
     }
   }
-  return { groups: M, probes: P, counts };
+  return true;
 }
 
 const matrices = new WeakMap<readonly SignatureGroup[], CountMatrix>();
