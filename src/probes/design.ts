@@ -39,23 +39,22 @@ export function designPack(input: PackDesignInput): number[] {
   const pairs = new PairSeparation(candidates.map((c) => Math.max(c.weight, WEIGHT_FLOOR)), input.margin);
   const pool = [...input.allowed];
   const chosen: number[] = [];
-  // Candidates' counts probe by probe, each probe's cost (its largest count, at least 1) and spread.
-  const probeCounts = new Map<number, Float64Array>();
+  // Candidates' counts probe by probe (entry p * n + g), each probe's cost (its largest count, at least 1) and spread.
   const probes = pool.reduce((max, p) => Math.max(max, p + 1), 0);
+  const byProbe = new Float64Array(probes * n);
   const costs = new Float64Array(probes);
   const spreads = new Float64Array(probes);
   for (const p of pool) {
-    const counts = new Float64Array(n);
     let max = 1;
     let low = Infinity;
     let high = -Infinity;
     for (let g = 0; g < n; g++) {
-      counts[g] = candidates[g].counts[p];
-      if (counts[g] > max) max = counts[g];
-      if (counts[g] < low) low = counts[g];
-      if (counts[g] > high) high = counts[g];
+      const c = candidates[g].counts[p];
+      byProbe[p * n + g] = c;
+      if (c > max) max = c;
+      if (c < low) low = c;
+      if (c > high) high = c;
     }
-    probeCounts.set(p, counts);
     costs[p] = max;
     spreads[p] = n > 0 ? high - low : 0;
   }
@@ -63,7 +62,7 @@ export function designPack(input: PackDesignInput): number[] {
   const take = (p: number) => {
     chosen.push(p);
     pool.splice(pool.indexOf(p), 1);
-    pairs.add(probeCounts.get(p)!);
+    pairs.add(byProbe, p * n);
     size += costs[p];
   };
 
@@ -71,7 +70,7 @@ export function designPack(input: PackDesignInput): number[] {
   let current = pairs.with(new Float64Array(n));
   while (pool.length && size < input.maxTokens && current < target - 1e-12) {
     const sample = pool.length <= SAMPLE ? pool : rng.shuffle([...pool]).slice(0, SAMPLE);
-    const best = bestProbe(sample, pairs, probeCounts, costs, spreads, current, input.maxTokens - size);
+    const best = bestProbe(sample, pairs, byProbe, costs, spreads, current, input.maxTokens - size);
     if (!best) break;
     take(best.p);
     current += best.gain;
@@ -90,22 +89,33 @@ export function designPack(input: PackDesignInput): number[] {
  * taken only for probes whose gain (summed over the pairs they can move, plus a rounding margin) can
  * still reach the best value found, which chooses exactly what summing every probe would.
  */
-function bestProbe(sample: readonly number[], pairs: PairSeparation, probeCounts: Map<number, Float64Array>, costs: Float64Array, spreads: Float64Array, current: number, tokensLeft: number) {
+function bestProbe(sample: readonly number[], pairs: PairSeparation, byProbe: Float64Array, costs: Float64Array, spreads: Float64Array, current: number, tokensLeft: number) {
   const slack = pairs.roundingSlack(current);
-  const room = pairs.room() + slack;
-  if (room <= 1e-12) return undefined;
+  const S = sample.length;
+  const n = pairs.candidates;
+  const rows = new Float64Array(n * S);
+  for (let s = 0; s < S; s++) {
+    const at = sample[s] * n;
+    for (let g = 0; g < n; g++) rows[g * S + s] = byProbe[at + g];
+  }
+  const open = new Float64Array(S);
+  pairs.openGains(rows, S, open);
   let best: { p: number; value: number; gain: number } | undefined;
-  for (const p of sample) {
+  for (let s = 0; s < S; s++) {
+    const p = sample[s];
     const cost = costs[p];
-    if (cost > tokensLeft || (best && room / cost < best.value)) continue;
-    const counts = probeCounts.get(p)!;
-    const most = pairs.gainBound(counts, spreads[p], (best ? best.value * cost : 1e-12) - slack) + slack;
-    if (most <= 1e-12 || (best && most / cost < best.value)) continue;
-    const gain = pairs.with(counts) - current;
+    if (cost > tokensLeft || hopeless(open[s] + slack, cost, best?.value)) continue;
+    if (hopeless(open[s] + pairs.losses(byProbe, p * n, spreads[p]) + slack, cost, best?.value)) continue;
+    const gain = pairs.with(byProbe, p * n) - current;
     const value = gain / cost;
     if (gain > 1e-12 && (!best || value > best.value)) best = { p, value, gain };
   }
   return best;
+}
+
+/** A probe whose gain is at most `most` gains nothing (1e-12 or less) or cannot reach the best value so far. */
+function hopeless(most: number, cost: number, bestValue: number | undefined): boolean {
+  return most <= 1e-12 || (bestValue !== undefined && most / cost < bestValue);
 }
 
 /** Remaining probes in round-robin over their labels, each label's probes by priority, ties in random order. */

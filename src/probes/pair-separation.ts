@@ -6,6 +6,7 @@
  */
 export class PairSeparation {
   readonly count: number;
+  readonly candidates: number;
   private readonly a: Int32Array;
   private readonly b: Int32Array;
   readonly weight: Float64Array;
@@ -19,6 +20,7 @@ export class PairSeparation {
     private readonly margin: number,
   ) {
     const n = weights.length;
+    this.candidates = n;
     this.count = (n * (n - 1)) / 2;
     this.a = new Int32Array(this.count);
     this.b = new Int32Array(this.count);
@@ -43,57 +45,63 @@ export class PairSeparation {
     return total;
   }
 
-  /** The separation with one more probe whose counts per candidate are `counts` (zeros: as it stands). */
-  with(counts: Float64Array): number {
+  /** The separation with one more probe whose counts per candidate are counts[at + g] (zeros: as it stands). */
+  with(counts: Float64Array, at = 0): number {
     const { count, a, b, weight, gaps, margin } = this;
     let total = 0;
     for (let i = 0; i < count; i++) {
-      const gap = Math.abs(gaps[i] + (counts[a[i]] - counts[b[i]]));
+      const gap = Math.abs(gaps[i] + (counts[at + a[i]] - counts[at + b[i]]));
       total += weight[i] * (gap < margin ? gap : margin);
     }
     return total;
   }
 
-  add(counts: Float64Array): void {
-    for (let i = 0; i < this.count; i++) this.gaps[i] += counts[this.a[i]] - counts[this.b[i]];
+  add(counts: Float64Array, at = 0): void {
+    for (let i = 0; i < this.count; i++) this.gaps[i] += counts[at + this.a[i]] - counts[at + this.b[i]];
     this.sortByGap();
   }
 
-  /** What any probe can gain at most: every pair less than a margin apart closed to a margin. */
-  room(): number {
-    const { byGap, sortedGaps, weight, margin } = this;
-    let total = 0;
-    for (let j = 0; j < this.count && sortedGaps[j] < margin; j++) total += weight[byGap[j]] * (margin - sortedGaps[j]);
-    return total;
+  /**
+   * For each of S probes (their counts candidate-major: rows[g * S + s]), the change of the pairs less
+   * than a margin apart: the only pairs that can gain, so an upper bound on the probe's gain (up to rounding).
+   */
+  openGains(rows: Float64Array, S: number, out: Float64Array): void {
+    const { byGap, sortedGaps, a, b, weight, gaps, margin } = this;
+    out.fill(0);
+    for (let j = 0; j < this.count && sortedGaps[j] < margin; j++) {
+      const i = byGap[j];
+      const gap = gaps[i];
+      const before = sortedGaps[j];
+      const w = weight[i];
+      const rowA = a[i] * S;
+      const rowB = b[i] * S;
+      for (let s = 0; s < S; s++) {
+        const after = Math.abs(gap + (rows[rowA + s] - rows[rowB + s]));
+        out[s] += w * ((after < margin ? after : margin) - before);
+      }
+    }
   }
 
   /**
-   * An upper bound on the gain from adding `counts` (up to rounding). Only pairs whose |gap| is below
-   * margin + spread can change, `spread` being the largest difference between two of `counts`: pairs
-   * less than a margin apart first (their changes, the only ones that can be gains), then the others
-   * within reach (losses only), unless the first part alone is already at most `enough`.
+   * What adding the probe at counts[at + g] loses on pairs at least a margin apart (at most zero): only those within
+   * `spread` of the margin can come closer than it, `spread` being the largest difference between two of `counts`.
    */
-  gainBound(counts: Float64Array, spread: number, enough: number): number {
+  losses(counts: Float64Array, at: number, spread: number): number {
     const { byGap, sortedGaps, a, b, weight, gaps, margin } = this;
-    let gain = 0;
-    let j = 0;
-    for (; j < this.count && sortedGaps[j] < margin; j++) {
-      const i = byGap[j];
-      const after = Math.abs(gaps[i] + (counts[a[i]] - counts[b[i]]));
-      gain += weight[i] * ((after < margin ? after : margin) - sortedGaps[j]);
-    }
-    if (gain <= enough) return gain;
     const reach = margin + spread;
+    let j = 0;
+    while (j < this.count && sortedGaps[j] < margin) j++;
+    let loss = 0;
     for (; j < this.count && sortedGaps[j] < reach; j++) {
       const i = byGap[j];
-      const after = Math.abs(gaps[i] + (counts[a[i]] - counts[b[i]]));
-      if (after < margin) gain += weight[i] * (after - margin);
+      const after = Math.abs(gaps[i] + (counts[at + a[i]] - counts[at + b[i]]));
+      if (after < margin) loss += weight[i] * (after - margin);
     }
-    return gain;
+    return loss;
   }
 
   /**
-   * A margin on the rounding of `with` and of `gainBound` (one rounding per term and per addition, all
+   * A margin on the rounding of `with` and of `openGains` + `losses` (one rounding per term and per addition, all
    * terms at most weight x margin) and of a running total re-anchored to `with` each step: a bound plus
    * this bounds a computed gain.
    */
