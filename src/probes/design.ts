@@ -91,22 +91,17 @@ export function designPack(input: PackDesignInput): number[] {
  */
 function bestProbe(sample: readonly number[], pairs: PairSeparation, byProbe: Float64Array, costs: Float64Array, spreads: Float64Array, current: number, tokensLeft: number) {
   const slack = pairs.roundingSlack(current);
-  const S = sample.length;
   const n = pairs.candidates;
-  const rows = new Float64Array(n * S);
-  for (let s = 0; s < S; s++) {
-    const at = sample[s] * n;
-    for (let g = 0; g < n; g++) rows[g * S + s] = byProbe[at + g];
-  }
-  const open = new Float64Array(S);
-  pairs.openGains(rows, S, open);
+  const at = Int32Array.from(sample, (p) => p * n);
+  const open = new Float64Array(sample.length);
+  pairs.openGains(byProbe, at, open);
   let best: { p: number; value: number; gain: number } | undefined;
-  for (let s = 0; s < S; s++) {
+  for (let s = 0; s < sample.length; s++) {
     const p = sample[s];
     const cost = costs[p];
     if (cost > tokensLeft || hopeless(open[s] + slack, cost, best?.value)) continue;
-    if (hopeless(open[s] + pairs.losses(byProbe, p * n, spreads[p]) + slack, cost, best?.value)) continue;
-    const gain = pairs.with(byProbe, p * n) - current;
+    if (hopeless(open[s] + pairs.losses(byProbe, at[s], spreads[p]) + slack, cost, best?.value)) continue;
+    const gain = pairs.with(byProbe, at[s]) - current;
     const value = gain / cost;
     if (gain > 1e-12 && (!best || value > best.value)) best = { p, value, gain };
   }

@@ -62,21 +62,22 @@ export class PairSeparation {
   }
 
   /**
-   * For each of S probes (their counts candidate-major: rows[g * S + s]), the change of the pairs less
-   * than a margin apart: the only pairs that can gain, so an upper bound on the probe's gain (up to rounding).
+   * For each probe s whose counts are counts[at[s] + g], the change of the pairs less than a margin
+   * apart: the only pairs that can gain, so an upper bound on the probe's gain (up to rounding).
    */
-  openGains(rows: Float64Array, S: number, out: Float64Array): void {
+  openGains(counts: Float64Array, at: Int32Array, out: Float64Array): void {
     const { byGap, sortedGaps, a, b, weight, gaps, margin } = this;
+    const S = at.length;
     out.fill(0);
     for (let j = 0; j < this.count && sortedGaps[j] < margin; j++) {
       const i = byGap[j];
       const gap = gaps[i];
       const before = sortedGaps[j];
       const w = weight[i];
-      const rowA = a[i] * S;
-      const rowB = b[i] * S;
+      const ga = a[i];
+      const gb = b[i];
       for (let s = 0; s < S; s++) {
-        const after = Math.abs(gap + (rows[rowA + s] - rows[rowB + s]));
+        const after = Math.abs(gap + (counts[at[s] + ga] - counts[at[s] + gb]));
         out[s] += w * ((after < margin ? after : margin) - before);
       }
     }
@@ -109,10 +110,22 @@ export class PairSeparation {
     return (this.count + 8) * 4 * Number.EPSILON * (this.target() + Math.abs(current));
   }
 
+  /** Insertion sort from the last order: a probe moves few gaps, so the order is nearly sorted already. */
   private sortByGap(): void {
-    const { gaps } = this;
-    this.byGap.sort((x, y) => Math.abs(gaps[x]) - Math.abs(gaps[y]));
-    for (let j = 0; j < this.count; j++) this.sortedGaps[j] = Math.abs(gaps[this.byGap[j]]);
+    const { gaps, byGap, sortedGaps } = this;
+    for (let j = 0; j < this.count; j++) sortedGaps[j] = Math.abs(gaps[byGap[j]]);
+    for (let j = 1; j < this.count; j++) {
+      const index = byGap[j];
+      const key = sortedGaps[j];
+      let k = j - 1;
+      for (; k >= 0 && sortedGaps[k] > key; k--) {
+        byGap[k + 1] = byGap[k];
+        sortedGaps[k + 1] = sortedGaps[k];
+      }
+      byGap[k + 1] = index;
+      sortedGaps[k + 1] = key;
+    }
   }
+
 
 }
