@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mineProbes } from '../src/probes/miner.js';
+import { mineRareProbes } from '../src/probes/rare-miner.js';
+import { mineCommonWordProbes } from '../src/probes/common-words-miner.js';
 import { HANDWRITTEN_FILE, MINED_FILE, formatProbeLines, parseProbeLines, readProbePool } from '../src/probes/pool-file.js';
 import { readFileSync } from 'node:fs';
 import { buildCountSignatures } from '../src/signatures/count-signatures.js';
@@ -21,8 +23,18 @@ export async function mine(log: (line: string) => void): Promise<void> {
     references.map(({ entry, tokenizer }) => ({ id: entry.id, tokenizer })),
     { seed: MINER_SEED },
   ).filter((probe) => !handwritten.some((h) => h.text === probe.text));
+  const rare = mineRareProbes(
+    references.map(({ entry, tokenizer }) => ({ id: entry.id, tokenizer })),
+    { seed: MINER_SEED, taken: new Set([...handwritten, ...mined].map((probe) => probe.text)) },
+  );
+  mined.push(...rare);
+  const common = mineCommonWordProbes(
+    references.map(({ entry, tokenizer }) => ({ id: entry.id, family: entry.family, tokenizer })),
+    { seed: MINER_SEED, taken: new Set([...handwritten, ...mined].map((probe) => probe.text)) },
+  );
+  mined.push(...common);
   writeFileSync(join(dir, MINED_FILE), formatProbeLines(mined));
-  log(`mined ${mined.length} probes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(`mined ${mined.length} probes (${rare.length} of rarest tokens, ${common.length} of common words) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const pool = readProbePool(dir);
   const signatures = buildCountSignatures(new Map(references.map(({ entry, tokenizer }) => [entry.id, tokenizer])), pool);
   writeFileSync(join(committedIndexDir(), COUNT_SIGNATURES_FILE), formatCountSignatures(signatures));

@@ -7,7 +7,7 @@ export interface Probe {
   why: string;
   /** `handwritten`, or `mined` from a reference's vocabulary. */
   source: 'handwritten' | 'mined';
-  /** For mined probes: the reference whose vocabulary it came from, and the miner's seed. */
+  /** For mined probes: the reference whose vocabulary it came from (for words many vocabularies share, the families holding them), and the miner's seed. */
   from?: string;
   seed?: number;
 }

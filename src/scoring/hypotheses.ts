@@ -1,4 +1,4 @@
-import type { CountIndex } from '../signatures/count-index.js';
+import type { CountIndex, DenseReductions } from '../signatures/count-index.js';
 
 /**
  * References whose counts agree on every probe: no count request can tell them apart, so they are
@@ -11,6 +11,8 @@ export interface SignatureGroup {
   references: string[];
   models: string[];
   counts: Int32Array;
+  /** What a pruned or re-split copy of the first reference's vocabulary would add per probe, when indexed. */
+  reductions?: DenseReductions;
   /** Prior share: each class weighs the same, split evenly among its references. */
   weight: number;
 }
@@ -25,7 +27,7 @@ export function signatureGroups(index: CountIndex): SignatureGroup[] {
     const share = 1 / (classes * classSize.get(reference.classId)!);
     let group = byKey.get(key);
     if (!group) {
-      group = { classIds: [], family: reference.family, references: [], models: [], counts: reference.counts, weight: 0 };
+      group = { classIds: [], family: reference.family, references: [], models: [], counts: reference.counts, reductions: reference.reductions, weight: 0 };
       byKey.set(key, group);
     }
     group.references.push(reference.id);

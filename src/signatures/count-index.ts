@@ -1,6 +1,7 @@
 import type { Probe } from '../probes/probe.js';
 import { UserError } from '../util/errors.js';
 import { poolHash, type CountSignatures } from './count-signatures.js';
+import { REDUCTIONS, type ProbeReductions, type Reduction } from './probe-reductions.js';
 
 /** What the scorer knows about one reference: its class and its count for every pool probe. */
 export interface IndexedCounts {
@@ -9,7 +10,11 @@ export interface IndexedCounts {
   classId: string;
   models: string[];
   counts: Int32Array;
+  /** Per probe, what a pruned or re-split copy of this vocabulary would add; absent for signatures built without them. */
+  reductions?: DenseReductions;
 }
+
+export type DenseReductions = Record<Reduction, Int32Array>;
 
 export interface CountClass {
   id: string;
@@ -76,9 +81,21 @@ export function assembleCountIndex(
     .filter((r) => classOf.has(r.id))
     .map((r) => {
       const fact = factsById.get(r.id)!;
-      return { id: r.id, family: fact.family, classId: classOf.get(r.id)!, models: fact.models, counts: Int32Array.from(r.counts) };
+      return {
+        id: r.id,
+        family: fact.family,
+        classId: classOf.get(r.id)!,
+        models: fact.models,
+        counts: Int32Array.from(r.counts),
+        reductions: r.reductions && denseReductions(r.reductions, signatures.probes),
+      };
     });
   return { probes, references, classes };
+}
+
+function denseReductions(sparse: ProbeReductions, probeIds: readonly string[]): DenseReductions {
+  const dense = (byId: Record<string, number> | undefined) => Int32Array.from(probeIds, (id) => byId?.[id] ?? 0);
+  return Object.fromEntries(REDUCTIONS.map((kind) => [kind, dense(sparse[kind])])) as DenseReductions;
 }
 
 /** The same index with whole classes removed, as if those tokenizers had never been indexed. */

@@ -2,6 +2,7 @@ import type { Tokenizer } from '../references/tokenizer.js';
 import { FRAME_HEAD, FRAME_TAIL, PROBE_SEPARATOR, frameText, isFrameSafe } from '../probes/frame.js';
 import type { Probe } from '../probes/probe.js';
 import { sha256Hex } from '../util/hash.js';
+import { probeReductions, type ProbeReductions } from './probe-reductions.js';
 
 /**
  * How many tokens each probe adds to a framed request, per reference. Because pre-tokenization splits
@@ -27,6 +28,8 @@ export interface ReferenceCounts {
   frame: number;
   /** Tokens each kept probe adds to a request. */
   counts: number[];
+  /** What each kept probe would gain under a pruned or re-split copy of this vocabulary; guides the check for derived tokenizers. */
+  reductions?: ProbeReductions;
 }
 
 /** Neighbours a probe is tried between: its count must not change with what surrounds it. */
@@ -97,6 +100,7 @@ export function buildCountSignatures(tokenizers: ReadonlyMap<string, Tokenizer>,
       contentHash: tokenizer.contentHash,
       frame: frames.get(id)!,
       counts: perReference.get(id) ?? [],
+      reductions: probeReductions(tokenizer, kept),
     })),
     dropped,
   };
