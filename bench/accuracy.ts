@@ -59,6 +59,13 @@ async function run(tokenizer: Tokenizer, setup: SimSetup, index: CountIndex, id:
   return identify({ target, index, budget: DEFAULT_BUDGET, rng: seededRng(setup.seed) });
 }
 
+/** Each request's distance from the base's exact prediction: what a derived verdict rests on. */
+function baseDeviations(result: IdentifyResult, base: string): string {
+  const score = result.posterior.groups.find((g) => g.group.references.includes(base));
+  if (!score) return 'base not indexed';
+  return result.requests.map((r, k) => `${r.stratum}${score.deviations[k] >= 0 ? '+' : ''}${score.deviations[k]}`).join(' ');
+}
+
 /**
  * Simulated targets for every reference: closed set (randomised template and hidden prompt), open set
  * (every class counting like the target removed from the index), derived (real vocabularies modified).
@@ -130,7 +137,7 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
         if (detected) tally.derived.detected++;
         trials.add('derived', `${id} ${variant.label}, ${setupLabel(setup)}`, detected, `expected derived, family ${reference.entry.family}; got ${result.verdict.status} ${result.verdict.reference}`);
         if (result.verdict.status === 'match' && result.verdict.class.includes(id)) tally.derived.invisible++;
-        if (!detected || options.verbose) log(`derived ${id} [${variant.label}] ${JSON.stringify(setup)}: ${result.verdict.status} ${result.verdict.reference} ${result.verdict.confidence.toFixed(4)} q${result.queries}`);
+        if (!detected || options.verbose) log(`derived ${id} [${variant.label}] ${JSON.stringify(setup)}: ${result.verdict.status} ${result.verdict.reference} ${result.verdict.confidence.toFixed(4)} q${result.queries}; ${baseDeviations(result, id)}`);
       }
     }
     tallies.push(tally);

@@ -4,13 +4,14 @@ import type { Budget } from '../scoring/identify.js';
 import { posterior } from '../scoring/posterior.js';
 import { rankedGroups } from '../scoring/verdict.js';
 import type { CountIndex } from '../signatures/count-index.js';
-import { countSignature, type Observation } from '../signatures/observations.js';
+import type { Observation } from '../signatures/observations.js';
 import { percent } from './report-facts.js';
+import { requestSignature } from '../scoring/request-signature.js';
 
 /** The progress text after each answer: requests so far against the budget, tokens spent, who leads. */
 export function progressText(observations: readonly Observation[], index: CountIndex, budget: Budget, groups = signatureGroups(index)): string {
   const spent = observations.reduce((sum, o) => sum + o.promptTokens, 0);
-  const leader = rankedGroups(posterior(countSignature(observations, index), groups))[0];
+  const leader = rankedGroups(posterior(requestSignature(observations, index), groups))[0];
   const lead = leader && observations.length > 1 ? `, leader ${leader.group.references[0]} ${percent(leader.match + leader.derived)}` : '';
   return `request ${observations.length}/${budget.maxQueries}, ${spent.toLocaleString('en-US')} prompt tokens${lead}`;
 }

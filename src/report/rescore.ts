@@ -1,22 +1,22 @@
-import type { Stratum } from '../probes/probe.js';
 import type { CountIndex } from '../signatures/count-index.js';
-import { countSignature, type Observation } from '../signatures/observations.js';
+import type { Observation } from '../signatures/observations.js';
 import { UserError } from '../util/errors.js';
 import { signatureGroups } from '../scoring/hypotheses.js';
-import type { IdentifyResult, RequestRecord } from '../scoring/identify.js';
+import type { IdentifyResult, PackLabel, RequestRecord } from '../scoring/identify.js';
 import { posterior, type Posterior } from '../scoring/posterior.js';
 import { decide } from '../scoring/verdict.js';
+import { requestSignature } from '../scoring/request-signature.js';
 
 /**
  * Scores recorded observations again against an index, sending nothing: the verdict a finished run
  * would reach now, e.g. after the index has grown.
  */
-export function rescore(observations: readonly (Observation & { stratum: Stratum | 'frame' })[], index: CountIndex, recordedStop: IdentifyResult['stop'], scored?: Posterior): IdentifyResult {
+export function rescore(observations: readonly (Observation & { stratum: PackLabel })[], index: CountIndex, recordedStop: IdentifyResult['stop'], scored?: Posterior): IdentifyResult {
   const known = new Set(index.probes.map((p) => p.id));
   const missing = [...new Set(observations.flatMap((o) => o.probes.filter((id) => !known.has(id))))];
   if (missing.length) throw new UserError(`the index no longer has probe${missing.length > 1 ? 's' : ''} ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''} that this run sent`);
   const requests: RequestRecord[] = observations.map((o) => ({ seq: o.seq, probes: o.probes, promptTokens: o.promptTokens, stratum: o.stratum }));
-  const post = scored ?? posterior(countSignature(requests, index), signatureGroups(index));
+  const post = scored ?? posterior(requestSignature(requests, index), signatureGroups(index));
   const confident = decide(post, false);
   return {
     verdict: confident ?? decide(post, true)!,

@@ -2,15 +2,17 @@ import { frameText } from '../probes/frame.js';
 import { designPack } from '../probes/design.js';
 import { STRATA, stratumOf, type Probe, type Stratum } from '../probes/probe.js';
 import type { CountIndex } from '../signatures/count-index.js';
-import { countSignature, packTotal, type Observation } from '../signatures/observations.js';
+import { packTotal, type Observation } from '../signatures/observations.js';
 import type { Target } from '../targets/target.js';
 import { recordedTarget, type Transcript } from '../targets/transcript.js';
 import type { Rng } from '../util/rng.js';
 import type { ChannelRuntime, ChannelSummary } from './channels/runtime.js';
 import { signatureGroups, type SignatureGroup } from './hypotheses.js';
+import { planEdgePack } from './edge-pack.js';
 import { expectedInformationGain } from './information-gain.js';
 import { posterior, unknownWindow, type Posterior } from './posterior.js';
 import { decide, type Verdict } from './verdict.js';
+import { requestSignature } from './request-signature.js';
 
 export interface Budget {
   maxQueries: number;
@@ -22,6 +24,8 @@ export const DEFAULT_BUDGET: Budget = { maxQueries: 6, maxPromptTokens: 30_000 }
 /** Size of each probe pack, in the largest predicted count among the candidates. */
 export const PACK_TOKENS = { min: 360, max: 600 };
 const MARGIN = 4;
+/** How far one hypothesis must lead before its vocabulary's edges are checked. */
+const EDGE_CHECK_LEAD = 0.5;
 
 export interface IdentifyInput {
   target: Target;
@@ -31,13 +35,16 @@ export interface IdentifyInput {
   /** Every request is appended before it is sent and every answer before it is used. */
   transcript?: Transcript;
   /** Called after each answer, e.g. to save progress. */
-  onObservation?: (observation: Observation, stratum: Stratum | 'frame') => void;
+  onObservation?: (observation: Observation, stratum: PackLabel) => void;
   /** Answer channels (logprobs, stream, …) fused with the count posterior; absent means counts alone. */
   channels?: ChannelRuntime;
 }
 
+/** What a request held: the bare frame, one stratum's probes, or the check of the leader's vocabulary edges. */
+export type PackLabel = Stratum | 'frame' | 'edge';
+
 export interface RequestRecord extends Observation {
-  stratum: Stratum | 'frame';
+  stratum: PackLabel;
 }
 
 export interface IdentifyResult {
@@ -52,7 +59,7 @@ export interface IdentifyResult {
 }
 
 export interface PlannedRequest {
-  stratum: Stratum;
+  stratum: Stratum | 'edge';
   pack: number[];
   gain: number;
   cost: number;
@@ -69,8 +76,11 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   const requests: RequestRecord[] = [];
   const used = new Set<number>();
   let promptTokens = 0;
+  let followUps = 0;
+  /** Every request paid for: the count requests and the channels' follow-ups. */
+  const spent = () => requests.length + followUps;
 
-  const send = async (pack: number[], stratum: Stratum | 'frame') => {
+  const send = async (pack: number[], stratum: PackLabel) => {
     const probes = pack.map((p) => index.probes[p]);
     const request = { messages: [{ role: 'user' as const, content: frameText(probes.map((p) => p.text)) }], maxOutputTokens: 1, ...input.channels?.requestFields(requests.length + 1) };
     const response = await target.send(request);
@@ -80,8 +90,16 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     for (const p of pack) used.add(p);
     await input.channels?.observe(record.seq, request, response, groups, counted());
     input.onObservation?.(record, stratum);
+    for (const followUp of input.channels?.followUps(record.seq, request) ?? []) {
+      // one request of the budget is always kept for the counts
+      if (spent() >= budget.maxQueries - 1) break;
+      const answer = await target.send(followUp);
+      followUps++;
+      promptTokens += answer.usage.promptTokens;
+      await input.channels!.observeFollowUp(followUp, answer, counted());
+    }
   };
-  const counted = () => posterior(countSignature(requests, index), groups);
+  const counted = () => posterior(requestSignature(requests, index), groups);
   const current = () => (input.channels ? input.channels.fuse(counted()) : counted());
   const annotate = (verdict: Verdict) => (input.channels ? input.channels.annotate(verdict) : verdict);
 
@@ -91,12 +109,12 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   for (;;) {
     post = current();
     const verdict = decide(post, false);
-    if (verdict) return { verdict: annotate(verdict), posterior: post, requests, queries: requests.length, promptTokens, stop, channels: input.channels?.summary() };
-    if (requests.length >= budget.maxQueries) {
+    if (verdict) return { verdict: annotate(verdict), posterior: post, requests, queries: spent(), promptTokens, stop, channels: input.channels?.summary() };
+    if (spent() >= budget.maxQueries) {
       stop = 'max-queries';
       break;
     }
-    const next = planNext(post, groups, index, used, rng, requests);
+    const next = edgeCheckDue(post, requests) ? planEdgeCheck(post, groups, index, used, rng) : planNext(post, groups, index, used, rng, requests);
     if (!next) {
       stop = 'no-informative-request';
       break;
@@ -108,7 +126,30 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     }
     await send(next.pack, next.stratum);
   }
-  return { verdict: annotate(decide(post, true)!), posterior: post, requests, queries: requests.length, promptTokens, stop, channels: input.channels?.summary() };
+  return { verdict: annotate(decide(post, true)!), posterior: post, requests, queries: spent(), promptTokens, stop, channels: input.channels?.summary() };
+}
+
+/**
+ * Once one hypothesis leads, one request checks it where a derived copy would differ, before a match is
+ * called; a second one when the first strayed from the leader by a token or two, which seam noise and a
+ * small change both explain.
+ */
+function edgeCheckDue(post: Posterior, sent: readonly RequestRecord[]): boolean {
+  if (sent.length < 2) return false;
+  const weights = post.groups.map((g) => g.match + g.derived);
+  const lead = Math.max(...weights);
+  if (lead < EDGE_CHECK_LEAD) return false;
+  const edges = sent.flatMap((r, k) => (r.stratum === 'edge' ? [k] : []));
+  if (!edges.length) return true;
+  const leader = post.groups[weights.indexOf(lead)];
+  return edges.length < 2 && Math.abs(leader.deviations[edges[0]]) > 0;
+}
+
+function planEdgeCheck(post: Posterior, groups: readonly SignatureGroup[], index: CountIndex, used: Set<number>, rng: Rng): PlannedRequest | undefined {
+  const pack = planEdgePack({ post, groups, index, used, rng, minTokens: (PACK_TOKENS.min + PACK_TOKENS.max) / 2, maxTokens: PACK_TOKENS.max, margin: MARGIN });
+  if (!pack.length) return undefined;
+  const predicted = groups.map((g) => packTotal(g.counts, pack));
+  return { stratum: 'edge', pack, gain: 0, cost: Math.max(...predicted) };
 }
 
 const strataByPool = new WeakMap<readonly Probe[], { labels: string[]; byStratum: Map<Stratum, number[]> }>();

@@ -15,6 +15,8 @@ export interface Observation {
 export interface CountSignature {
   packs: number[][];
   observed: number[];
+  /** Per request, the chance a derived tokenizer's changes miss its probes; absent means one share for every pack. */
+  untouched?: number[];
 }
 
 export function countSignature(observations: readonly Observation[], index: CountIndex): CountSignature {

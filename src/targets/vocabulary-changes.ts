@@ -23,10 +23,30 @@ export function applyVocabularyChanges(files: TokenizerFiles, base: Tokenizer, c
   }
   for (const change of changes) {
     if (change.kind === 'add-tokens') addTokens(json, base, change.donor, change.count);
-    else if (change.kind === 'drop-merges') json.model.merges.splice(Math.max(0, json.model.merges.length - change.count));
+    else if (change.kind === 'drop-merges') dropMerges(json, change.count);
     else changePreTokenizer(json, change.split);
   }
   return createTokenizer('hf-json', { ...files, main: new TextEncoder().encode(JSON.stringify(json)) });
+}
+
+/**
+ * Removes the last merges and the vocabulary entries only they build, as a vocabulary is shrunk: with
+ * `ignore_merges` (Llama 3) a word still in the vocabulary would otherwise match whole without them.
+ */
+function dropMerges(json: Json, count: number): void {
+  const merges: (string | [string, string])[] = json.model.merges;
+  const dropped = merges.splice(Math.max(0, merges.length - count));
+  const parts = (m: string | [string, string]) => {
+    if (typeof m !== 'string') return m;
+    const space = m.indexOf(' ', 1);
+    return [m.slice(0, space), m.slice(space + 1)];
+  };
+  const stillBuilt = new Set(merges.map((m) => parts(m).join('')));
+  const protectedTokens = new Set(((json.added_tokens ?? []) as Json[]).map((t) => t.content));
+  for (const merge of dropped) {
+    const token = parts(merge).join('');
+    if (!stillBuilt.has(token) && !protectedTokens.has(token)) delete json.model.vocab[token];
+  }
 }
 
 function addTokens(json: Json, base: Tokenizer, donor: Tokenizer, count: number): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CountIndex } from '../../src/signatures/count-index.js';
 import { signatureGroups } from '../../src/scoring/hypotheses.js';
-import { posterior } from '../../src/scoring/posterior.js';
+import { posterior, UNTOUCHED_BY_KIND } from '../../src/scoring/posterior.js';
 import { decide } from '../../src/scoring/verdict.js';
 import { packTotal } from '../../src/signatures/observations.js';
 
@@ -35,14 +35,42 @@ describe('posterior', () => {
     expect(best.group.references).toEqual(['b']);
   });
 
-  it('says unknown when no reference fits any pack', () => {
-    const post = posterior({ packs, observed: observe([14, 26, 36, 45, 57, 70], 50) }, groups);
+  // Packs of a realistic size (hundreds of tokens), where an unindexed tokenizer strays by a large share.
+  const large = (counts: number[]) => counts.map((c) => c * 10);
+  const largeIndex: CountIndex = { ...index, references: index.references.map((r) => ({ ...r, counts: Int32Array.from(r.counts, (c) => c * 10) })) };
+  const largeGroups = signatureGroups(largeIndex);
+
+  it('says unknown when the counts stray from every reference, both ways and by a large share', () => {
+    const post = posterior({ packs, observed: observe([180, 60, 240, 560, 640, 300], 500) }, largeGroups);
     expect(post.unknown).toBeGreaterThan(0.9);
     expect(decide(post, true)?.status).toBe('unknown');
   });
 
-  it('says derived when one pack fits a reference exactly and another falls short', () => {
-    const post = posterior({ packs, observed: observe([10, 20, 30, 40, 50, 60], 80, [0, 0, 0, -12]) }, groups);
+  it('says derived when packs fit a reference exactly and one falls short of it by a few percent', () => {
+    const post = posterior({ packs, observed: observe(large([10, 20, 30, 40, 50, 60]), 800, [0, 0, 0, -40]) }, largeGroups);
     expect(decide(post, true)).toMatchObject({ status: 'derived', reference: 'a' });
   });
+
+  it('does not call derived what strays from a reference in both directions', () => {
+    const post = posterior({ packs, observed: observe(large([10, 20, 30, 40, 50, 60]), 800, [0, 45, -30, 60]) }, largeGroups);
+    expect(decide(post, true)?.status).not.toBe('match');
+    const a = post.groups.find((g) => g.group.references[0] === 'a')!;
+    const oneWay = posterior({ packs, observed: observe(large([10, 20, 30, 40, 50, 60]), 800, [0, 45, 30, 60]) }, largeGroups);
+    expect(oneWay.groups.find((g) => g.group.references[0] === 'a')!.derived).toBeGreaterThan(a.derived);
+  });
+
+  it('weighs an exact edge check as strong evidence of a match, and a moved one as evidence of a derived copy', () => {
+    const exact = observe([10, 20, 30, 40, 50, 60], 80);
+    const kinds = { untouched: [1, UNTOUCHED_BY_KIND.stratum, UNTOUCHED_BY_KIND.stratum, UNTOUCHED_BY_KIND.edge] };
+    const withEdge = posterior({ packs, observed: exact, ...kinds }, groups);
+    const without = posterior({ packs, observed: exact }, groups);
+    const a = (post: typeof withEdge) => post.groups.find((g) => g.group.references[0] === 'a')!;
+    expect(decide(withEdge, false)).toMatchObject({ status: 'match', reference: 'a' });
+    expect(a(withEdge).derived).toBeLessThan(0.01);
+
+    const moved = posterior({ packs, observed: observe([10, 20, 30, 40, 50, 60], 80, [0, 0, 0, 9]), ...kinds }, groups);
+    expect(decide(moved, true)).toMatchObject({ status: 'derived', reference: 'a' });
+    expect(a(moved).derived).toBeGreaterThan(a(without).derived);
+  });
 });
+

@@ -10,7 +10,7 @@ import type { IdentifyResult } from '../../scoring/identify.js';
 import { rescore } from '../../report/rescore.js';
 import { probePoolDir } from '../../signatures/index-section.js';
 import { loadCountIndex } from '../../signatures/load-count-index.js';
-import { countSignature } from '../../signatures/observations.js';
+import { requestSignature } from '../../scoring/request-signature.js';
 import { signatureGroups } from '../../scoring/hypotheses.js';
 import { chooseEngine, parseEngine, scorePosterior } from '../../scoring/batch/engine.js';
 import { UserError } from '../../util/errors.js';
@@ -59,7 +59,7 @@ export default async function rescoreAction(io: CliIo, runDir: string, options: 
   const scored = channels
     ? await replayChannels(entries, observations, index, channels)
     : scorable && chooseEngine(1, groups.length, forced) !== 'exact'
-      ? await scorePosterior(countSignature(observations, index), groups, forced)
+      ? await scorePosterior(requestSignature(observations, index), groups, forced)
       : undefined;
   const result = rescore(observations, index, recordedStop, scored);
   if (channels) Object.assign(result, { verdict: channels.annotate(result.verdict), channels: channels.summary() });

@@ -1,7 +1,7 @@
 import { packTotal, type CountSignature } from '../../signatures/observations.js';
 import type { SignatureGroup } from '../hypotheses.js';
 import { PRIOR } from '../hypotheses.js';
-import { UNTOUCHED_PACK, unknownWindow, type Posterior } from '../posterior.js';
+import { unknownWindow, type Posterior } from '../posterior.js';
 
 /** The count posterior of N observation sets over M groups, flat: entry n * M + m. */
 export interface BatchScores {
@@ -40,8 +40,6 @@ export function unknownLikelihood(signature: CountSignature, lowest: ArrayLike<n
  * `scores.match` / `scores.derived` (overwritten with posteriors), summing in the posterior's order.
  */
 export function normaliseSet(scores: BatchScores, n: number, signature: CountSignature, groups: readonly SignatureGroup[], unknownL: number): void {
-  const touched = signature.packs.filter((pack) => pack.length > 0).length;
-  const fitsSomewhere = touched > 0 ? 1 - Math.pow(1 - UNTOUCHED_PACK, touched) : 1;
   const M = scores.groups;
   const unknown = PRIOR.unknown * unknownL;
   let total = unknown;
@@ -50,7 +48,7 @@ export function normaliseSet(scores: BatchScores, n: number, signature: CountSig
     const share = groups[m].weight;
     const matchL = scores.match[i];
     const match = PRIOR.match * share * matchL;
-    const derived = PRIOR.derived * share * (touched > 0 ? Math.max(0, scores.derived[i]) / fitsSomewhere : matchL);
+    const derived = PRIOR.derived * share * scores.derived[i];
     scores.match[i] = match;
     scores.derived[i] = derived;
     total = total + match + derived;

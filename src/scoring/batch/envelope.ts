@@ -1,5 +1,5 @@
-import { seamNoise, twoSidedGeometric } from '../noise.js';
-import { DERIVED_SCALE, UNTOUCHED_PACK } from '../posterior.js';
+import { seamNoise } from '../noise.js';
+import { DERIVED_SCALES, movedNoise } from '../posterior.js';
 
 /**
  * Log-envelopes of the per-pack factors of the count posterior: for an error e,
@@ -16,9 +16,6 @@ export interface Envelope {
 /** Errors over which the rate of seamNoise is measured; beyond it seamNoise is one geometric tail. */
 export const SEAM_CHECKED = 256;
 
-/** The posterior's floor on the derived scale, `Math.max(3, DERIVED_SCALE * predicted)` there. */
-export const DERIVED_SCALE_FLOOR = 3;
-
 function seamEnvelope(): Envelope & { rate: number; tailLead: number } {
   // rate = the largest step ratio seamNoise(e + 1) / seamNoise(e) for e >= 1, so seamNoise(e) <= seamNoise(1) * rate^(e - 1).
   let rate = 0;
@@ -33,25 +30,19 @@ export const SEAM = seamEnvelope();
 export const SEAM_ENVELOPE: Envelope = { atZero: SEAM.atZero, lead: SEAM.lead, slope: SEAM.slope };
 
 /**
- * The part of a touched pack's derived factor in which the pack still fits its base exactly:
- * UNTOUCHED_PACK * seam(e). The derived likelihood counts only offsets at which some touched pack does.
- */
-export const FITTING_ENVELOPE: Envelope = { atZero: Math.log(UNTOUCHED_PACK) + SEAM.atZero, lead: Math.log(UNTOUCHED_PACK) + SEAM.lead, slope: SEAM.slope };
-
-/**
- * The derived factor of a touched pack predicted at `predicted`:
- *   U * seam(e) + (1 - U) * g(e),   g = twoSidedGeometric(., s), s = max(floor, DERIVED_SCALE * predicted).
- * With q = g(1)/g(0) and rate = max(q, seam rate): for e >= 1, seam(e) <= tailLead * rate^e and
- * g(e) = g(1) q^(e-1) <= (g(1) / rate) rate^e.
+ * The derived factor of a touched pack predicted at `predicted`, for any untouched share U and direction:
+ *   U * seam(e) + (1 - U) * moved(e)  <=  max(seam(e), moved(e)),
+ * moved being the one-sided move (the largest direction for e != 0; every direction is 0 at e = 0).
+ * From three tokens on, moved decays geometrically at the larger of its two scales' ratios, so with
+ * rate = max(that ratio, seam rate) the leads over e = 1..3 bound every e >= 1.
  */
 export function derivedEnvelope(predicted: number): Envelope {
-  const scale = Math.max(DERIVED_SCALE_FLOOR, DERIVED_SCALE * predicted);
-  const g0 = twoSidedGeometric(0, scale);
-  const g1 = twoSidedGeometric(1, scale);
-  const rate = Math.max(g1 / g0, SEAM.rate);
-  const atZero = UNTOUCHED_PACK * seamNoise(0) + (1 - UNTOUCHED_PACK) * g0;
-  const lead = UNTOUCHED_PACK * SEAM.tailLead + (1 - UNTOUCHED_PACK) * (g1 / rate);
-  return { atZero: Math.log(atZero), lead: Math.log(lead), slope: Math.log(rate) };
+  const { small, large, floor } = DERIVED_SCALES;
+  const q = Math.max(Math.exp(-1 / Math.max(floor, small * predicted, 0.5)), Math.exp(-1 / Math.max(floor, large * predicted, 0.5)));
+  const rate = Math.max(q, SEAM.rate);
+  let lead = SEAM.tailLead;
+  for (let e = 1; e <= 3; e++) lead = Math.max(lead, movedNoise(e, predicted, 1) / Math.pow(rate, e));
+  return { atZero: SEAM.atZero, lead: Math.log(lead), slope: Math.log(rate) };
 }
 
 /** Derived envelopes by integer prediction, filled as predictions are met. */

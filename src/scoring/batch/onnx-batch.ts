@@ -2,6 +2,7 @@ import ort from 'onnxruntime-node';
 import type { CountSignature } from '../../signatures/observations.js';
 import type { SignatureGroup } from '../hypotheses.js';
 import { emptyScores, normaliseSet, unknownLikelihood, type BatchScores } from './batch-scores.js';
+import { kernelLikelihoods } from './posterior-kernel.js';
 import { OFFSET_SPAN, OFFSETS, scoreGraph } from './score-graph.js';
 
 /** (set, group) pairs per graph run: bounds the [pairs, K, 7, K] intermediates to a few MB each. */
@@ -49,10 +50,10 @@ export class OnnxScorer {
         });
         const predicted = out.predicted.data as Float64Array;
         const matchL = out.matchL.data as Float64Array;
-        const derivedL = out.derivedL.data as Float64Array;
         const best = out.best.data as BigInt64Array;
         batch.forEach((signature, b) => {
           const n = first + b;
+          const derivedL = derivedLikelihoods(signature, predicted, b, G, K);
           for (let m = 0; m < G; m++) {
             const pair = b * G + m;
             const row = pair * K;
@@ -65,7 +66,7 @@ export class OnnxScorer {
             const proposer = Math.floor(flat / OFFSETS);
             const i = n * M + start + m;
             scores.match[i] = matchL[pair];
-            scores.derived[i] = derivedL[pair];
+            scores.derived[i] = derivedL[m];
             scores.offset[i] = signature.observed[proposer] - predicted[row + proposer] + (flat % OFFSETS) - OFFSET_SPAN;
           }
         });
@@ -80,6 +81,14 @@ export class OnnxScorer {
   }
 }
 
+/** The derived likelihoods of set b against the G groups of a run, from the graph's predicted totals [B,G,K]. */
+function derivedLikelihoods(signature: CountSignature, predicted: Float64Array, b: number, G: number, K: number): Float64Array {
+  const packs = signature.packs.length;
+  const totals = new Float64Array(packs * G);
+  for (let m = 0; m < G; m++) for (let k = 0; k < packs; k++) totals[k * G + m] = predicted[(b * G + m) * K + k];
+  return kernelLikelihoods(signature, totals, G, Array.from({ length: G }, (_, m) => m)).derived;
+}
+
 /** Packs as 0/1 rows over the probes the batch uses, padded to its longest set. */
 export function batchFeeds(batch: readonly CountSignature[]) {
   const K = Math.max(1, ...batch.map((s) => s.packs.length));
@@ -90,13 +99,11 @@ export function batchFeeds(batch: readonly CountSignature[]) {
   const packs = new Float32Array(B * K * U);
   const observed = new Float64Array(B * K);
   const valid = new Float64Array(B * K);
-  const touchable = new Float64Array(B * K);
   batch.forEach((signature, b) => {
     signature.packs.forEach((pack, k) => {
       for (const p of pack) packs[(b * K + k) * U + column.get(p)!] += 1;
       observed[b * K + k] = signature.observed[k];
       valid[b * K + k] = 1;
-      touchable[b * K + k] = pack.length > 0 ? 1 : 0;
     });
   });
   const used = BigInt64Array.from(usedIds.length ? usedIds.map(BigInt) : [0n]);
@@ -107,7 +114,6 @@ export function batchFeeds(batch: readonly CountSignature[]) {
       packs: new ort.Tensor('float32', packs, [B, K, U]),
       observed: new ort.Tensor('float64', observed, [B, K]),
       valid: new ort.Tensor('float64', valid, [B, K]),
-      touchable: new ort.Tensor('float64', touchable, [B, K]),
     },
   };
 }

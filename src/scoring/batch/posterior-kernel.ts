@@ -1,7 +1,7 @@
 import type { CountSignature } from '../../signatures/observations.js';
 import { PRIOR, type SignatureGroup } from '../hypotheses.js';
-import { seamNoise, twoSidedGeometric } from '../noise.js';
-import { DERIVED_SCALE, UNTOUCHED_PACK, type GroupScore } from '../posterior.js';
+import { seamNoise } from '../noise.js';
+import { DERIVED_DIRECTIONS, UNTOUCHED_PACK, derivedFactor, type GroupScore } from '../posterior.js';
 
 /**
  * The count posterior's per-group likelihoods, computed from pack totals in typed-array loops. It does
@@ -11,49 +11,11 @@ import { DERIVED_SCALE, UNTOUCHED_PACK, type GroupScore } from '../posterior.js'
  */
 
 const REACH = 3;
-const MOVED = 1 - UNTOUCHED_PACK;
-/** Error sizes the tables hold; a group whose residuals spread wider takes the general path. */
+/** Error sizes the seam table holds; a group whose residuals spread wider takes the general path. */
 const SPAN = 256;
 
 /** seamNoise(e) for 0 <= e < SPAN. */
 const SEAM_TABLE = Float64Array.from({ length: SPAN }, (_, e) => seamNoise(e));
-
-/**
- * Per integer prediction p and error size e < SPAN: a touched pack's derived factor
- * U * seam(e) + (1 - U) * g(e) and its all-moved part (1 - U) * g(e), g the derived geometric at p,
- * each computed as the live posterior computes it. Filled per prediction as met.
- */
-class DerivedFactors {
-  factor = new Float64Array(0);
-  moved = new Float64Array(0);
-  filled = new Uint8Array(0);
-
-  ensure(max: number): void {
-    if (max < this.filled.length) return;
-    const size = Math.max(max + 1, this.filled.length * 2, 1024);
-    const factor = new Float64Array(size * SPAN);
-    const moved = new Float64Array(size * SPAN);
-    const filled = new Uint8Array(size);
-    factor.set(this.factor);
-    moved.set(this.moved);
-    filled.set(this.filled);
-    this.factor = factor;
-    this.moved = moved;
-    this.filled = filled;
-  }
-
-  fill(p: number): void {
-    if (this.filled[p]) return;
-    const scale = Math.max(3, DERIVED_SCALE * p);
-    for (let e = 0; e < SPAN; e++) {
-      const g = twoSidedGeometric(e, scale);
-      this.factor[p * SPAN + e] = UNTOUCHED_PACK * seamNoise(e) + MOVED * g;
-      this.moved[p * SPAN + e] = MOVED * g;
-    }
-    this.filled[p] = 1;
-  }
-}
-const derivedFactors = new DerivedFactors();
 
 /** Offset-summed likelihoods of each scored group, before priors, and the offset with the best exact fit. */
 export interface KernelLikelihoods {
@@ -71,15 +33,12 @@ export function kernelLikelihoods(signature: CountSignature, totals: ArrayLike<n
   const G = scored.length;
   const out = { match: new Float64Array(G), derived: new Float64Array(G), offset: new Float64Array(G) };
   const touchable = Uint8Array.from(signature.packs, (pack) => (pack.length > 0 ? 1 : 0));
+  const untouched = Float64Array.from(signature.packs, (_, k) => signature.untouched?.[k] ?? UNTOUCHED_PACK);
+  const [up, down, both] = DERIVED_DIRECTIONS;
   const observed = Float64Array.from(signature.observed);
   const residual = new Float64Array(K);
   const predicted = new Float64Array(K);
-  const rows = new Int32Array(K);
   const candidates = new Float64Array((2 * REACH + 1) * K);
-  let maxTotal = 0;
-  for (let i = 0; i < K * M; i++) if (totals[i] > maxTotal && Number.isFinite(totals[i])) maxTotal = totals[i];
-  derivedFactors.ensure(Math.ceil(maxTotal));
-  const { factor, moved } = derivedFactors;
   for (let g = 0; g < G; g++) {
     const m = scored[g];
     let tabled = true;
@@ -92,11 +51,7 @@ export function kernelLikelihoods(signature: CountSignature, totals: ArrayLike<n
       residual[k] = r;
       if (r < low) low = r;
       if (r > high) high = r;
-      if (!Number.isInteger(r) || !Number.isInteger(p) || p < 0) tabled = false;
-      else if (touchable[k]) {
-        derivedFactors.fill(p);
-        rows[k] = p * SPAN;
-      }
+      if (!Number.isInteger(r)) tabled = false;
     }
     // Every error |r_k - offset| is below high - low + REACH + 1.
     tabled &&= high - low + REACH < SPAN;
@@ -108,39 +63,27 @@ export function kernelLikelihoods(signature: CountSignature, totals: ArrayLike<n
     for (let c = 0; c < count; c++) {
       const offset = candidates[c];
       let mm = 1;
-      let d = 1;
-      let a = 1;
-      if (tabled) {
-        for (let k = 0; k < K; k++) {
-          const e = residual[k] - offset;
-          const size = e < 0 ? -e : e;
-          const exact = SEAM_TABLE[size];
-          mm *= exact;
-          if (touchable[k]) {
-            d *= factor[rows[k] + size];
-            a *= moved[rows[k] + size];
-          } else {
-            d *= exact;
-            a *= exact;
-          }
-        }
-      } else {
-        for (let k = 0; k < K; k++) {
-          const e = residual[k] - offset;
-          const exact = seamNoise(e);
-          mm *= exact;
-          if (touchable[k]) {
-            const g = twoSidedGeometric(e, Math.max(3, DERIVED_SCALE * predicted[k]));
-            d *= UNTOUCHED_PACK * exact + MOVED * g;
-            a *= MOVED * g;
-          } else {
-            d *= exact;
-            a *= exact;
-          }
+      let dUp = 1;
+      let dDown = 1;
+      let dBoth = 1;
+      for (let k = 0; k < K; k++) {
+        const e = residual[k] - offset;
+        const size = e < 0 ? -e : e;
+        const exact = tabled ? SEAM_TABLE[size] : seamNoise(e);
+        mm *= exact;
+        if (touchable[k]) {
+          dUp *= derivedFactor(e, predicted[k], untouched[k], up.sign);
+          dDown *= derivedFactor(e, predicted[k], untouched[k], down.sign);
+          dBoth *= derivedFactor(e, predicted[k], untouched[k], both.sign);
+        } else {
+          dUp *= exact;
+          dDown *= exact;
+          dBoth *= exact;
         }
       }
       matchL += mm;
-      derivedL += d - a;
+      // The live posterior's sum over directions, in its order.
+      derivedL += 0 + up.weight * dUp + down.weight * dDown + both.weight * dBoth;
       if (mm > bestLikelihood) {
         bestLikelihood = mm;
         bestOffset = offset;
@@ -189,8 +132,6 @@ export function kernelPosterior(signature: CountSignature, groups: readonly Sign
   const M = groups.length;
   const K = signature.packs.length;
   const likelihoods = kernelLikelihoods(signature, totals, M, scored);
-  const touchableCount = signature.packs.filter((pack) => pack.length > 0).length;
-  const fitsSomewhere = touchableCount > 0 ? 1 - Math.pow(1 - UNTOUCHED_PACK, touchableCount) : 1;
   const match = new Float64Array(scored.length);
   const derivedScore = new Float64Array(scored.length);
   let total = unknownScore;
@@ -198,7 +139,7 @@ export function kernelPosterior(signature: CountSignature, groups: readonly Sign
     const share = groups[scored[g]].weight;
     const matchL = likelihoods.match[g];
     match[g] = PRIOR.match * share * matchL;
-    derivedScore[g] = PRIOR.derived * share * (touchableCount > 0 ? Math.max(0, likelihoods.derived[g]) / fitsSomewhere : matchL);
+    derivedScore[g] = PRIOR.derived * share * likelihoods.derived[g];
     total = total + match[g] + derivedScore[g];
   }
   total ||= 1;

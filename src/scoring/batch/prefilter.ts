@@ -1,9 +1,9 @@
 import type { CountSignature } from '../../signatures/observations.js';
 import { PRIOR, type SignatureGroup } from '../hypotheses.js';
-import { UNTOUCHED_PACK, type Posterior } from '../posterior.js';
+import type { Posterior } from '../posterior.js';
 import { unknownLikelihood } from './batch-scores.js';
 import { cachedCountMatrix, matrixPackTotals } from './count-matrix.js';
-import { DerivedTable, FITTING_ENVELOPE as FIT, SEAM, derivedEnvelope as derivedEnvelopeAt } from './envelope.js';
+import { DerivedTable, SEAM, derivedEnvelope as derivedEnvelopeAt } from './envelope.js';
 import { kernelPosterior } from './posterior-kernel.js';
 
 /** The share of the full normalisation the groups left out may hold at most. */
@@ -35,35 +35,22 @@ const table = new DerivedTable();
  * its predicted totals. Per pack the factor is at most exp(atZero) at error 0 and exp(lead + |e| slope)
  * elsewhere; the product's envelope over the offset c is concave between residuals with spikes at them,
  * so its maximum over every c is at some c = r_j, and the sum over at most 7K candidates is at most
- * 7K times that maximum. The derived term is also divided by the chance some pack is untouched, so the
- * bound holds whether or not the posterior conditions on it.
- *
- * The derived likelihood at an offset is d - a: the product of the packs' derived factors less the
- * product in which every touched pack moved. Expanding the product, d - a is at most the sum over
- * touched packs k of U seam(e_k) times the other packs' derived factors; each of those products has
- * the same concave-with-spikes envelope, so the touched count times the largest of them at any c = r_j
- * bounds it too, and the smaller of the two bounds is used. This one is far tighter where the offsets
- * that fit a pack exactly fit only the bare frame, as for a wrong base tokenizer.
+ * 7K times that maximum. The derived likelihood is a weighted sum over directions of products of
+ * per-pack factors, each factor at most its envelope, so the same bound holds for it.
  */
 export function scoreBounds(signature: CountSignature, groups: readonly SignatureGroup[], totals: ArrayLike<number>): Float64Array {
   const M = groups.length;
   const K = signature.packs.length;
   const touchable = Uint8Array.from(signature.packs, (pack) => (pack.length > 0 ? 1 : 0));
-  const touched = touchable.reduce((sum, t) => sum + t, 0);
-  const fitsSomewhere = touched > 0 ? 1 - Math.pow(1 - UNTOUCHED_PACK, touched) : 1;
   const candidates = (2 * OFFSET_REACH + 1) * K;
   const matchScale = PRIOR.match * candidates;
-  const derivedScale = (PRIOR.derived * candidates) / fitsSomewhere;
-  const logTouched = Math.log(touched);
+  const derivedScale = PRIOR.derived * candidates;
   let maxTotal = 0;
   for (let i = 0; i < K * M; i++) if (totals[i] > maxTotal) maxTotal = totals[i];
   table.ensure(Math.ceil(maxTotal));
   const seamSpike = Math.max(SEAM.atZero, SEAM.lead);
   const seamLead = SEAM.lead;
   const seamSlope = SEAM.slope;
-  const fitSpike = Math.max(FIT.atZero, FIT.lead);
-  const fitLead = FIT.lead;
-  const fitSlope = FIT.slope;
   const observed = Float64Array.from(signature.observed);
   const residual = new Float64Array(K);
   const dSpike = new Float64Array(K);
@@ -91,28 +78,20 @@ export function scoreBounds(signature: CountSignature, groups: readonly Signatur
     }
     let bestMatch = -Infinity;
     let bestDerived = -Infinity;
-    let bestFitting = -Infinity;
     for (let j = 0; j < K; j++) {
       const c = residual[j];
       let lm = 0;
       let ld = 0;
-      let swap = -Infinity;
       for (let k = 0; k < K; k++) {
         const e = Math.abs(residual[k] - c);
         const derivedTerm = e === 0 ? dSpike[k] : dLead[k] + e * dSlope[k];
         lm += e === 0 ? seamSpike : seamLead + e * seamSlope;
         ld += derivedTerm;
-        if (touchable[k]) {
-          const gain = (e === 0 ? fitSpike : fitLead + e * fitSlope) - derivedTerm;
-          if (gain > swap) swap = gain;
-        }
       }
       if (lm > bestMatch) bestMatch = lm;
       if (ld > bestDerived) bestDerived = ld;
-      if (ld + swap > bestFitting) bestFitting = ld + swap;
     }
-    const derivedBound = touched > 0 ? Math.min(bestDerived, logTouched + bestFitting) : bestDerived;
-    bounds[m] = groups[m].weight * (matchScale * Math.exp(bestMatch) + derivedScale * Math.exp(derivedBound));
+    bounds[m] = groups[m].weight * (matchScale * Math.exp(bestMatch) + derivedScale * Math.exp(bestDerived));
   }
   return bounds;
 }

@@ -1,5 +1,4 @@
 import { SEAM_NOISE, seamNoise } from '../noise.js';
-import { DERIVED_SCALE, UNTOUCHED_PACK } from '../posterior.js';
 import { GraphBuilder } from './graph-builder.js';
 
 /** Offsets tried around each residual, as in the posterior: r - 3 ... r + 3. */
@@ -22,7 +21,9 @@ export function seamTable(): Float64Array {
 
 /**
  * The index compiled into one scoring graph: every group's counts (group-major, float32: counts are
- * small integers, so pack totals stay exact) and the likelihoods of the count posterior.
+ * small integers, so pack totals stay exact) and the match likelihood of the count posterior (the
+ * derived likelihood, a sum over change directions with per-request shares, is computed from the
+ * predicted totals by the posterior kernel).
  *
  * Inputs, for B observation sets of K requests (padded; `valid` marks real ones) over U probes:
  *   starts/ends [1]: the slice of groups to score; used [U]: probe indices; packs [B,K,U]: 0/1 membership;
@@ -42,7 +43,6 @@ export function scoreGraph(counts: Float32Array, groupCount: number, probeCount:
   const packs = g.input('packs', 'float', ['B', 'K', 'U']);
   const observed = g.input('observed', 'double', ['B', 'K']);
   const valid = g.input('valid', 'double', ['B', 'K']);
-  const touchable = g.input('touchable', 'double', ['B', 'K']);
 
   const table = g.constant('seam_table', 'double', [SEAM_TABLE_SIZE], seamTable());
   const allCounts = g.constant('counts', 'float', [groupCount, probeCount], counts);
@@ -69,25 +69,12 @@ export function scoreGraph(counts: Float32Array, groupCount: number, probeCount:
   const size = g.op('Abs', [error]);
   const exact = g.op('Gather', [table, g.op('Cast', [g.op('Min', [size, c(SEAM_TABLE_SIZE - 1)])], { to: 7 })], { axis: 0 });
 
-  // Padded requests multiply by one; the bare frame (not touchable) fits exactly under every hypothesis.
+  // Padded requests multiply by one.
   const validK = unsqueeze(valid, [1, 2, 3]);
   const invalidK = g.op('Sub', [c(1), validK]);
-  const touchK = unsqueeze(touchable, [1, 2, 3]);
-  const untouchK = g.op('Sub', [c(1), touchK]);
   const padded = (factor: string) => g.op('ReduceProd', [g.op('Add', [g.op('Mul', [factor, validK]), invalidK])], { axes: [4], keepdims: 0 });
 
-  // A touched pack of a derived tokenizer strays two-sided geometrically with scale max(3, share * predicted).
-  const scale = g.op('Max', [g.op('Max', [g.op('Mul', [predicted, c(DERIVED_SCALE)]), c(3)]), c(0.5)]);
-  const q = g.op('Exp', [g.op('Neg', [g.op('Reciprocal', [scale])])]); // [B,G,K']
-  const coefficient = g.op('Div', [g.op('Sub', [c(1), q]), g.op('Add', [c(1), q])]);
-  const moved = g.op('Mul', [unsqueeze(coefficient, [2, 3]), g.op('Pow', [unsqueeze(q, [2, 3]), size])]);
-  const movedShare = g.op('Mul', [moved, c(1 - UNTOUCHED_PACK)]);
-  const touchedDerived = g.op('Add', [g.op('Mul', [exact, c(UNTOUCHED_PACK)]), movedShare]);
-  const untouchedExact = g.op('Mul', [exact, untouchK]);
-
   const match = padded(exact); // [B,G,K,7]
-  const derived = padded(g.op('Add', [g.op('Mul', [touchedDerived, touchK]), untouchedExact]));
-  const allMoved = padded(g.op('Add', [g.op('Mul', [movedShare, touchK]), untouchedExact]));
 
   const near = g.op('Mul', [g.op('Cast', [g.op('LessOrEqual', [size, c(OFFSET_SPAN)])], { to: 11 }), validK]);
   const multiplicity = g.op('ReduceSum', [near, axes([4])], { keepdims: 0 }); // [B,G,K,7]
@@ -95,7 +82,6 @@ export function scoreGraph(counts: Float32Array, groupCount: number, probeCount:
   const candidateWeight = g.op('Div', [validCandidate, g.op('Max', [multiplicity, c(1)])]);
   const sum = (x: string) => g.op('ReduceSum', [g.op('Mul', [x, candidateWeight]), axes([2, 3])], { keepdims: 0 });
   g.rename(sum(match), 'matchL');
-  g.rename(sum(g.op('Sub', [derived, allMoved])), 'derivedL');
 
   // Padded requests propose no offset; ArgMax keeps the first maximum, as the posterior's strict `>` does.
   const ranked = g.op('Add', [g.op('Mul', [match, g.op('Mul', [validCandidate, c(1)])]), g.op('Sub', [validCandidate, c(1)])]);
@@ -103,7 +89,6 @@ export function scoreGraph(counts: Float32Array, groupCount: number, probeCount:
 
   g.output('predicted', 'double', ['B', 'G', 'K']);
   g.output('matchL', 'double', ['B', 'G']);
-  g.output('derivedL', 'double', ['B', 'G']);
   g.output('best', 'int64', ['BG']);
   return g.encode('tokprint-count-posterior');
 }

@@ -16,7 +16,7 @@ import { streamChannel } from './stream-channel.js';
 
 const CHANNELS: Channel[] = [logprobChannel, streamChannel, completionChannel, truncationChannel, promptChannel];
 /** Output tokens per answer: few when logprobs are asked for (slow on large vocabularies), more otherwise. */
-const LOGPROB_ANSWER_TOKENS = 8;
+const LOGPROB_ANSWER_TOKENS = 16;
 const ANSWER_TOKENS = 32;
 const ENCODER_CHANNELS: readonly ChannelName[] = ['stream', 'completion', 'truncation', 'prompt'];
 /** Channels read from a bare count request: the prompt's tokens come back without an answer. */

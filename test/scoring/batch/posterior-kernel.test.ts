@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { posterior } from '../../../src/scoring/posterior.js';
+import { posterior, UNTOUCHED_BY_KIND } from '../../../src/scoring/posterior.js';
 import { PRIOR, type SignatureGroup } from '../../../src/scoring/hypotheses.js';
 import { unknownLikelihood } from '../../../src/scoring/batch/batch-scores.js';
 import { countMatrix, matrixPackTotals } from '../../../src/scoring/batch/count-matrix.js';
@@ -37,6 +37,15 @@ function expectSameAsPosterior(signature: CountSignature, groups: readonly Signa
 }
 
 describe('the typed-array posterior kernel equals the live posterior', () => {
+  it('with each request weighed by its kind (stratum packs and edge checks)', () => {
+    const rng = seededRng(37);
+    const groups = groupsOf(randomIndex(rng, 40, 60));
+    for (const signature of randomSignatures(rng, groups, 60, 60)) {
+      const untouched = signature.packs.map(() => rng.pick([UNTOUCHED_BY_KIND.stratum, UNTOUCHED_BY_KIND.edge]));
+      expectSameAsPosterior({ ...signature, untouched }, groups);
+    }
+  });
+
   it('on random indexes and observation sets, including frameless, overlapping and repeated probes', () => {
     const rng = seededRng(31);
     for (const [references, probes, sets] of [[3, 20, 60], [40, 60, 60], [300, 150, 40]] as const) {

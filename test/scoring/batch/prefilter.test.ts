@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { posterior, type Posterior } from '../../../src/scoring/posterior.js';
-import { seamNoise, twoSidedGeometric } from '../../../src/scoring/noise.js';
-import { DERIVED_SCALE, UNTOUCHED_PACK } from '../../../src/scoring/posterior.js';
+import { seamNoise } from '../../../src/scoring/noise.js';
+import { DERIVED_DIRECTIONS, UNTOUCHED_PACK, derivedFactor } from '../../../src/scoring/posterior.js';
 import { PRIOR, type SignatureGroup } from '../../../src/scoring/hypotheses.js';
 import { decide, rankedGroups } from '../../../src/scoring/verdict.js';
-import { derivedEnvelope, DERIVED_SCALE_FLOOR, SEAM } from '../../../src/scoring/batch/envelope.js';
+import { derivedEnvelope, SEAM } from '../../../src/scoring/batch/envelope.js';
 import { packTotalsJs, prunedPosterior, scoreBounds, TOLERANCE } from '../../../src/scoring/batch/prefilter.js';
 import { scoreBatch, scorePosterior } from '../../../src/scoring/batch/engine.js';
 import { unknownLikelihood } from '../../../src/scoring/batch/batch-scores.js';
@@ -74,10 +74,14 @@ describe('envelopes of the live noise functions', () => {
       below(seamNoise(-e), Math.exp(SEAM.lead + e * SEAM.slope));
       for (const predicted of [0, 5, 29, 31, 60, 225, 1000, 5000]) {
         const env = derivedEnvelope(predicted);
-        const scale = Math.max(DERIVED_SCALE_FLOOR, DERIVED_SCALE * predicted);
-        const factor = (x: number) => UNTOUCHED_PACK * seamNoise(x) + (1 - UNTOUCHED_PACK) * twoSidedGeometric(x, scale);
-        below(factor(e), Math.exp(env.lead + e * env.slope));
-        expect(factor(0)).toBeCloseTo(Math.exp(env.atZero), 14);
+        for (const untouched of [0, 0.1, UNTOUCHED_PACK, 0.7, 1]) {
+          for (const { sign } of DERIVED_DIRECTIONS) {
+            const factor = (x: number) => derivedFactor(x, predicted, untouched, sign);
+            below(factor(e), Math.exp(env.lead + e * env.slope));
+            below(factor(-e), Math.exp(env.lead + e * env.slope));
+            below(factor(0), Math.exp(env.atZero));
+          }
+        }
       }
     }
     expect(seamNoise(0)).toBeCloseTo(Math.exp(SEAM.atZero), 14);

@@ -1,0 +1,92 @@
+import { designPack } from '../probes/design.js';
+import type { ProbeCategory } from '../probes/probe.js';
+import type { CountIndex } from '../signatures/count-index.js';
+import { REDUCTIONS } from '../signatures/probe-reductions.js';
+import type { Rng } from '../util/rng.js';
+import type { SignatureGroup } from './hypotheses.js';
+import type { Posterior } from './posterior.js';
+
+export interface EdgePackInput {
+  post: Posterior;
+  groups: readonly SignatureGroup[];
+  index: CountIndex;
+  /** Probe indices already sent. */
+  used: ReadonlySet<number>;
+  rng: Rng;
+  minTokens: number;
+  maxTokens: number;
+  margin: number;
+}
+
+/** Groups below this weight do not set a probe's cost: they are all but ruled out. */
+const PLAUSIBLE = 0.001;
+/** Tokens of expected change per kind that make a pack's total stray beyond seam noise. */
+const KIND_GAIN = 24;
+/** The script or kind of text a probe's category belongs to, as a vocabulary is extended. */
+const EXTENSION_DOMAIN: Partial<Record<ProbeCategory, string>> = {
+  words: 'latin',
+  'mined-latin': 'latin',
+  code: 'latin',
+  cjk: 'cjk',
+  cyrillic: 'cyrillic',
+  indic: 'indic',
+  arabic: 'arabic',
+  thai: 'thai',
+  'other-script': 'other-script',
+  'mined-script': 'mined-script',
+  whitespace: 'whitespace',
+};
+/** At most this share of the request goes to keeping the candidates apart; the rest tests the leader. */
+const DISCRIMINATION_SHARE = 0.3;
+
+/**
+ * One request that tests the leading hypothesis where a product team changes a vocabulary: its rarest
+ * tokens (a pruned copy splits them), digit and punctuation runs it holds whole (a changed pre-tokenizer
+ * splits them), and, per script and kind of text, what it splits but another family holds whole (an
+ * extension from that family joins them). Each kind gets probes in turn, best gain per token first, so
+ * whichever change was made moves the total by several tokens while an unchanged copy fits exactly.
+ * Starts with the probes that still keep the other candidates apart.
+ */
+export function planEdgePack(input: EdgePackInput): number[] {
+  const { post, groups, index, used, rng } = input;
+  const weights = post.groups.map((s) => s.match + s.derived);
+  const leader = weights.indexOf(Math.max(...weights));
+  if (leader < 0) return [];
+  const own = groups[leader];
+  const unused = index.probes.flatMap((_, i) => (used.has(i) ? [] : [i]));
+  const plausible = groups.filter((_, i) => weights[i] >= PLAUSIBLE);
+  // Only the hypotheses still in play need keeping apart, and only with a share of the request.
+  const candidates = groups.flatMap((group, i) => (weights[i] >= PLAUSIBLE ? [{ counts: group.counts, weight: weights[i] }] : []));
+  const chosen = candidates.length > 1 ? designPack({ candidates, allowed: unused, maxTokens: Math.round(input.maxTokens * DISCRIMINATION_SHARE), minTokens: 0, margin: input.margin, rng }) : [];
+
+  const cost = (p: number) => Math.max(1, ...plausible.map((g) => g.counts[p]));
+  const others = groups.filter((g) => g.family !== own.family);
+  const kinds = new Map<string, { p: number; gain: number; value: number }[]>();
+  const add = (kind: string, p: number, gain: number) => {
+    if (gain <= 0) return;
+    kinds.set(kind, [...(kinds.get(kind) ?? []), { p, gain, value: gain / cost(p) }]);
+  };
+  const taken = new Set(chosen);
+  for (const p of rng.shuffle(unused)) {
+    if (taken.has(p)) continue;
+    for (const reduction of REDUCTIONS) add(reduction, p, own.reductions?.[reduction][p] ?? 0);
+    const domain = EXTENSION_DOMAIN[index.probes[p].category];
+    if (domain && others.length) add(`extension:${domain}`, p, own.counts[p] - Math.min(...others.map((g) => g.counts[p])));
+  }
+  // Every kind of change should move the request by several tokens: the kind with the least gain so far
+  // gets its next best probe (gain per token), until the request is full or every kind has enough.
+  const queues = [...kinds.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([kind, list]) => ({ kind, list: list.sort((a, b) => b.value - a.value), gained: 0, next: 0 }));
+  let size = chosen.reduce((sum, p) => sum + cost(p), 0);
+  for (;;) {
+    const open = queues.filter((q) => q.gained < KIND_GAIN && q.next < q.list.length);
+    if (!open.length || size >= input.minTokens) break;
+    const queue = open.reduce((a, b) => (b.gained < a.gained ? b : a));
+    const item = queue.list[queue.next++];
+    if (taken.has(item.p) || size + cost(item.p) > input.maxTokens) continue;
+    taken.add(item.p);
+    chosen.push(item.p);
+    size += cost(item.p);
+    for (const q of queues) q.gained += q.list.find((x) => x.p === item.p)?.gain ?? 0;
+  }
+  return chosen;
+}

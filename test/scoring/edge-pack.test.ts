@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { planEdgePack } from '../../src/scoring/edge-pack.js';
+import { signatureGroups } from '../../src/scoring/hypotheses.js';
+import { posterior } from '../../src/scoring/posterior.js';
+import { requestSignature } from '../../src/scoring/request-signature.js';
+import { packTotal } from '../../src/signatures/observations.js';
+import { seededRng } from '../../src/util/rng.js';
+import { committedCountIndex } from '../helpers/count-index.js';
+
+/** The posterior after the bare frame and one pack of the first 40 probes, billed exactly as `truth` counts. */
+async function leading(truth: string) {
+  const index = await committedCountIndex();
+  const groups = signatureGroups(index);
+  const counts = groups.find((g) => g.references.includes(truth))!.counts;
+  const pack = Array.from({ length: 40 }, (_, i) => i);
+  const requests = [
+    { seq: 1, probes: [], promptTokens: 500, stratum: 'frame' },
+    { seq: 2, probes: pack.map((p) => index.probes[p].id), promptTokens: 500 + packTotal(counts, pack), stratum: 'words' },
+  ];
+  return { index, groups, post: posterior(requestSignature(requests, index), groups), used: new Set(pack), counts };
+}
+
+describe('edge pack', () => {
+  it('tests the leader where a derived copy differs: its rarest tokens, digit and punctuation runs, words others hold whole', async () => {
+    const { index, groups, post, used, counts } = await leading('llama3');
+    const pack = planEdgePack({ post, groups, index, used, rng: seededRng(5), minTokens: 480, maxTokens: 600, margin: 4 });
+    expect(pack.some((p) => used.has(p))).toBe(false);
+    expect(new Set(pack).size).toBe(pack.length);
+    expect(packTotal(counts, pack)).toBeLessThanOrEqual(600 * 1.2);
+    const ids = pack.map((p) => index.probes[p].id);
+    expect(ids.some((id) => id.startsWith('rare-llama3'))).toBe(true);
+    const reductions = groups.find((g) => g.references.includes('llama3'))!.reductions!;
+    const gain = (kind: 'rare' | 'digits' | 'punctuation') => pack.reduce((sum, p) => sum + reductions[kind][p], 0);
+    // Pruning its rarest merges, splitting digits or isolating punctuation each moves this request by many tokens.
+    expect(gain('rare')).toBeGreaterThanOrEqual(12);
+    expect(gain('digits')).toBeGreaterThanOrEqual(12);
+    expect(gain('punctuation')).toBeGreaterThanOrEqual(12);
+    expect(pack.some((p) => ['indic', 'cjk', 'cyrillic', 'arabic'].includes(index.probes[p].category))).toBe(true);
+  });
+
+  it('is the same for the same seed', async () => {
+    const { index, groups, post, used } = await leading('qwen2.5');
+    const plan = () => planEdgePack({ post, groups, index, used, rng: seededRng(9), minTokens: 480, maxTokens: 600, margin: 4 });
+    expect(plan()).toEqual(plan());
+    expect(plan().some((p) => index.probes[p].id.startsWith('rare-qwen2.5'))).toBe(true);
+  });
+});
