@@ -61,7 +61,8 @@ describe('the prompt channel: a prompt in the server own tokens', () => {
     expect(json.verdict.status).toBe('match');
     expect(json.verdict.class).toContain('qwen2.5');
     expect(json.channels.channels.map((c: { name: string }) => c.name)).toEqual(['prompt']);
-    expect(json.channels.channels[0].note).toMatch(/prompts in the server's own tokens \(echo\).* 0 token edits/);
+    // Characters a token splits into bytes are not shown as text, so a few edits may remain even for the right reference.
+    expect(json.channels.channels[0].note).toMatch(/prompts in the server's own tokens \(echo\); the closest of \d+ references is \d+ token edits/);
   });
 
   it('echoed tokens overrule usage recounted with another tokenizer', async () => {
