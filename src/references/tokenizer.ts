@@ -1,3 +1,5 @@
+import type { PreTokenizerSplit } from './formats/pre-tokenizer-split.js';
+
 /**
  * The one interface every reference tokenizer is loaded into, whatever its file format.
  * Loaders are pure: they take the file contents in and do no I/O.
@@ -27,6 +29,11 @@ export interface Tokenizer {
   tokenBytes(id: number): Uint8Array | undefined;
   /** How the tokenizer is built, for white-box comparison; absent where a loader cannot tell. */
   readonly structure?: TokenizerStructure;
+  /**
+   * An encoder for the same tokenizer with a pre-tokenizer step in front that splits single digits or
+   * isolates punctuation; absent for formats that cannot build one.
+   */
+  withSplit?(split: PreTokenizerSplit): (text: string) => number[];
   /** The chat template (Jinja) the file ships, e.g. a GGUF file's `tokenizer.chat_template`. */
   readonly chatTemplate?: string;
 }

@@ -30,6 +30,9 @@ function splitGain(text: string, pattern: RegExp): number {
 
 export function probeReductions(tokenizer: Tokenizer, probes: readonly Probe[]): ProbeReductions {
   const rare = rarestTokenIds(tokenizer);
+  // Where the format can build the split tokenizer, its counts; elsewhere an estimate from each token's text.
+  const splitDigits = tokenizer.withSplit?.('digits');
+  const splitPunctuation = tokenizer.withSplit?.('punctuation');
   const newest = rarestTokenIds(tokenizer, NEWEST_MERGES);
   const decoder = new TextDecoder();
   const result: ProbeReductions = { rare: {}, newest: {}, digits: {}, punctuation: {} };
@@ -48,6 +51,8 @@ export function probeReductions(tokenizer: Tokenizer, probes: readonly Probe[]):
       digitGain += splitGain(text, DIGIT);
       punctuationGain += splitGain(text, PUNCTUATION_RUN);
     }
+    if (splitDigits) digitGain = Math.max(0, splitDigits(probe.text).length - ids.length);
+    if (splitPunctuation) punctuationGain = Math.max(0, splitPunctuation(probe.text).length - ids.length);
     if (rareGain) result.rare[probe.id] = rareGain;
     if (newestGain) result.newest[probe.id] = newestGain;
     if (digitGain) result.digits[probe.id] = digitGain;

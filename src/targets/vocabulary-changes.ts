@@ -1,4 +1,5 @@
 import { createTokenizer } from '../references/formats/index.js';
+import { withPreTokenizerSplit, type PreTokenizerSplit } from '../references/formats/pre-tokenizer-split.js';
 import type { Tokenizer, TokenizerFiles } from '../references/tokenizer.js';
 import { UserError } from '../util/errors.js';
 
@@ -86,8 +87,6 @@ function addTokens(json: Json, base: Tokenizer, donor: Tokenizer, count: number)
   }
 }
 
-function changePreTokenizer(json: Json, split: 'digits' | 'punctuation'): void {
-  const added = split === 'digits' ? { type: 'Digits', individual_digits: true } : { type: 'Punctuation', behavior: 'Isolated' };
-  const existing = json.pre_tokenizer;
-  json.pre_tokenizer = existing ? { type: 'Sequence', pretokenizers: [added, existing] } : added;
+function changePreTokenizer(json: Json, split: PreTokenizerSplit): void {
+  json.pre_tokenizer = withPreTokenizerSplit(json.pre_tokenizer, split);
 }

@@ -3,6 +3,7 @@ import { UserError } from '../../util/errors.js';
 import { sha256Hex } from '../../util/hash.js';
 import type { SpecialToken, Tokenizer, TokenizerFiles, TokenizerStructure } from '../tokenizer.js';
 import { byteLevelDecoder } from './byte-level.js';
+import { withPreTokenizerSplit } from './pre-tokenizer-split.js';
 
 type Json = Record<string, any>;
 
@@ -76,6 +77,10 @@ export function loadHfJson(files: TokenizerFiles): Tokenizer {
     specialTokens,
     contentHash,
     encode: (text) => hf.encode(text, { add_special_tokens: false }).ids,
+    withSplit: (split) => {
+      const variant = new HfTokenizer({ ...json, pre_tokenizer: withPreTokenizerSplit(json.pre_tokenizer, split) }, config);
+      return (text) => variant.encode(text, { add_special_tokens: false }).ids;
+    },
     tokenString: (id) => idToToken[id],
     tokenBytes: (id) => {
       const token = idToToken[id];
