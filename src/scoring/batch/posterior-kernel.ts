@@ -12,10 +12,43 @@ import { DERIVED_DIRECTIONS, UNTOUCHED_PACK, derivedFactor, type GroupScore } fr
 
 const REACH = 3;
 /** Error sizes the seam table holds; a group whose residuals spread wider takes the general path. */
-const SPAN = 256;
+const SPAN = 512;
 
 /** seamNoise(e) for 0 <= e < SPAN. */
 const SEAM_TABLE = Float64Array.from({ length: SPAN }, (_, e) => seamNoise(e));
+
+const WIDTH = 2 * SPAN + 1;
+const DIRECTIONS = DERIVED_DIRECTIONS.length;
+
+/**
+ * derivedFactor(e, p, untouched, sign) of one untouched share, for integer predictions p >= 0, each
+ * direction and -SPAN < e < SPAN: entry (p * DIRECTIONS + direction) * WIDTH + SPAN + e, computed by the
+ * live function the first time it is read (NaN until then).
+ */
+class DerivedFactorTable {
+  values = new Float64Array(0);
+
+  constructor(readonly untouched: number) {}
+
+  ensure(maxPrediction: number): void {
+    const size = (maxPrediction + 1) * DIRECTIONS * WIDTH;
+    if (size <= this.values.length) return;
+    const values = new Float64Array(Math.max(size, this.values.length * 2)).fill(NaN);
+    values.set(this.values);
+    this.values = values;
+  }
+
+  /** The entry at `index`, for prediction p, direction and error e. */
+  fill(index: number, e: number, p: number, direction: number): number {
+    return (this.values[index] = derivedFactor(e, p, this.untouched, DERIVED_DIRECTIONS[direction].sign));
+  }
+}
+const tables = new Map<number, DerivedFactorTable>();
+const tableFor = (untouched: number) => {
+  let table = tables.get(untouched);
+  if (!table) tables.set(untouched, (table = new DerivedFactorTable(untouched)));
+  return table;
+};
 
 /** Offset-summed likelihoods of each scored group, before priors, and the offset with the best exact fit. */
 export interface KernelLikelihoods {
@@ -39,6 +72,12 @@ export function kernelLikelihoods(signature: CountSignature, totals: ArrayLike<n
   const residual = new Float64Array(K);
   const predicted = new Float64Array(K);
   const candidates = new Float64Array((2 * REACH + 1) * K);
+  let maxTotal = 0;
+  for (let i = 0; i < K * M; i++) if (totals[i] > maxTotal && Number.isFinite(totals[i])) maxTotal = totals[i];
+  const packTables = Array.from(untouched, (u) => tableFor(u));
+  for (const table of packTables) table.ensure(Math.ceil(maxTotal));
+  // Where row k's entries of direction 0 at e = 0 sit in its table; the other directions follow WIDTH apart.
+  const rows = new Int32Array(K);
   for (let g = 0; g < G; g++) {
     const m = scored[g];
     let tabled = true;
@@ -51,7 +90,8 @@ export function kernelLikelihoods(signature: CountSignature, totals: ArrayLike<n
       residual[k] = r;
       if (r < low) low = r;
       if (r > high) high = r;
-      if (!Number.isInteger(r)) tabled = false;
+      if (!Number.isInteger(r) || !Number.isInteger(p) || p < 0) tabled = false;
+      else rows[k] = p * DIRECTIONS * WIDTH + SPAN;
     }
     // Every error |r_k - offset| is below high - low + REACH + 1.
     tabled &&= high - low + REACH < SPAN;
@@ -71,7 +111,17 @@ export function kernelLikelihoods(signature: CountSignature, totals: ArrayLike<n
         const size = e < 0 ? -e : e;
         const exact = tabled ? SEAM_TABLE[size] : seamNoise(e);
         mm *= exact;
-        if (touchable[k]) {
+        if (touchable[k] && tabled) {
+          const table = packTables[k];
+          const values = table.values;
+          const at = rows[k] + e;
+          let f = values[at];
+          dUp *= f === f ? f : table.fill(at, e, predicted[k], 0);
+          f = values[at + WIDTH];
+          dDown *= f === f ? f : table.fill(at + WIDTH, e, predicted[k], 1);
+          f = values[at + 2 * WIDTH];
+          dBoth *= f === f ? f : table.fill(at + 2 * WIDTH, e, predicted[k], 2);
+        } else if (touchable[k]) {
           dUp *= derivedFactor(e, predicted[k], untouched[k], up.sign);
           dDown *= derivedFactor(e, predicted[k], untouched[k], down.sign);
           dBoth *= derivedFactor(e, predicted[k], untouched[k], both.sign);
