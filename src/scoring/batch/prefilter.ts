@@ -1,6 +1,6 @@
 import type { CountSignature } from '../../signatures/observations.js';
 import { PRIOR, type SignatureGroup } from '../hypotheses.js';
-import type { Posterior } from '../posterior.js';
+import { DERIVED_DIRECTIONS, UNTOUCHED_PACK, type Posterior } from '../posterior.js';
 import { unknownLikelihood } from './batch-scores.js';
 import { cachedCountMatrix, matrixPackTotals } from './count-matrix.js';
 import { DerivedTable, SEAM, derivedEnvelope as derivedEnvelopeAt } from './envelope.js';
@@ -36,13 +36,17 @@ const table = new DerivedTable();
  * elsewhere; the product's envelope over the offset c is concave between residuals with spikes at them,
  * so its maximum over every c is at some c = r_j, and the sum over at most 7K candidates is at most
  * 7K times that maximum. The derived likelihood is a weighted sum over directions of products of
- * per-pack factors, each factor at most its envelope, so the same bound holds for it.
+ * per-pack factors, so each direction is bounded apart: in a one-way direction a pack that strayed the
+ * other way keeps only its untouched share of seam noise, which is what rules out a wrong group. Each
+ * per-pack envelope is linear in c between residuals, so every direction's maximum is at some c = r_j.
  */
 export function scoreBounds(signature: CountSignature, groups: readonly SignatureGroup[], totals: ArrayLike<number>): Float64Array {
   const M = groups.length;
   const K = signature.packs.length;
   const touchable = Uint8Array.from(signature.packs, (pack) => (pack.length > 0 ? 1 : 0));
   const candidates = (2 * OFFSET_REACH + 1) * K;
+  const logUntouched = Float64Array.from(signature.packs, (_, k) => Math.log(signature.untouched?.[k] ?? UNTOUCHED_PACK));
+  const [up, down, both] = DERIVED_DIRECTIONS;
   const matchScale = PRIOR.match * candidates;
   const derivedScale = PRIOR.derived * candidates;
   let maxTotal = 0;
@@ -77,21 +81,41 @@ export function scoreBounds(signature: CountSignature, groups: readonly Signatur
       }
     }
     let bestMatch = -Infinity;
-    let bestDerived = -Infinity;
+    let bestBoth = -Infinity;
+    let bestUp = -Infinity;
+    let bestDown = -Infinity;
     for (let j = 0; j < K; j++) {
       const c = residual[j];
       let lm = 0;
-      let ld = 0;
+      let lBoth = 0;
+      let lUp = 0;
+      let lDown = 0;
       for (let k = 0; k < K; k++) {
-        const e = Math.abs(residual[k] - c);
-        const derivedTerm = e === 0 ? dSpike[k] : dLead[k] + e * dSlope[k];
-        lm += e === 0 ? seamSpike : seamLead + e * seamSlope;
-        ld += derivedTerm;
+        const signed = residual[k] - c;
+        const e = Math.abs(signed);
+        const seamTerm = e === 0 ? seamSpike : seamLead + e * seamSlope;
+        lm += seamTerm;
+        if (!touchable[k]) {
+          lBoth += seamTerm;
+          lUp += seamTerm;
+          lDown += seamTerm;
+          continue;
+        }
+        const movedTerm = e === 0 ? dSpike[k] : dLead[k] + e * dSlope[k];
+        // Against a direction only the untouched share of seam noise is left; at zero, either side's limit.
+        const againstTerm = logUntouched[k] + seamTerm;
+        const atZero = Math.max(againstTerm, dLead[k]);
+        lBoth += movedTerm;
+        lUp += e === 0 ? atZero : signed > 0 ? movedTerm : againstTerm;
+        lDown += e === 0 ? atZero : signed < 0 ? movedTerm : againstTerm;
       }
       if (lm > bestMatch) bestMatch = lm;
-      if (ld > bestDerived) bestDerived = ld;
+      if (lBoth > bestBoth) bestBoth = lBoth;
+      if (lUp > bestUp) bestUp = lUp;
+      if (lDown > bestDown) bestDown = lDown;
     }
-    bounds[m] = groups[m].weight * (matchScale * Math.exp(bestMatch) + derivedScale * Math.exp(bestDerived));
+    const derivedBound = up.weight * Math.exp(bestUp) + down.weight * Math.exp(bestDown) + both.weight * Math.exp(bestBoth);
+    bounds[m] = groups[m].weight * (matchScale * Math.exp(bestMatch) + derivedScale * derivedBound);
   }
   return bounds;
 }
