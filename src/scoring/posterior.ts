@@ -10,13 +10,11 @@ export const UNTOUCHED_PACK = 0.2;
  * part of a vocabulary; the pack built to test the leader's vocabulary edges rarely does.
  */
 export const UNTOUCHED_BY_KIND = { stratum: 0.7, edge: 0.1 };
-/** How far a touched pack strays, as a share of its predicted size (kept for the batch scorers' bounds). */
-export const DERIVED_SCALE = 0.25;
 /**
  * A touched pack of a derived tokenizer strays by a few tokens (pruned rare merges, a few added words hit)
  * or by a large share of the pack (a changed pre-tokenizer), each about as likely.
  */
-export const DERIVED_SCALES = { small: 0.03, large: DERIVED_SCALE, floor: 3 };
+export const DERIVED_SCALES = { small: 0.03, large: 0.25, floor: 3 };
 
 /**
  * Which way a derived tokenizer's changes move counts: pruning merges or splitting digits and punctuation
