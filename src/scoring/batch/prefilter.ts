@@ -38,7 +38,8 @@ const table = new DerivedTable();
  * 7K times that maximum. The derived likelihood is a weighted sum over directions of products of
  * per-pack factors, so each direction is bounded apart: in a one-way direction a pack that strayed the
  * other way keeps only its untouched share of seam noise, which is what rules out a wrong group. Each
- * per-pack envelope is linear in c between residuals, so every direction's maximum is at some c = r_j.
+ * per-pack envelope is linear in c between residuals, so every direction's maximum is at some c = r_j
+ * (see `offsetSumBound` for the sum over offsets).
  */
 export function scoreBounds(signature: CountSignature, groups: readonly SignatureGroup[], totals: ArrayLike<number>): Float64Array {
   const M = groups.length;
@@ -47,8 +48,12 @@ export function scoreBounds(signature: CountSignature, groups: readonly Signatur
   const candidates = (2 * OFFSET_REACH + 1) * K;
   const logUntouched = Float64Array.from(signature.packs, (_, k) => Math.log(signature.untouched?.[k] ?? UNTOUCHED_PACK));
   const [up, down, both] = DERIVED_DIRECTIONS;
-  const matchScale = PRIOR.match * candidates;
-  const derivedScale = PRIOR.derived * candidates;
+  const logCandidates = Math.log(candidates);
+  const termMatch = new Float64Array(K * K);
+  const termUp = new Float64Array(K * K);
+  const termDown = new Float64Array(K * K);
+  const termBoth = new Float64Array(K * K);
+  const sums = new Float64Array(K);
   let maxTotal = 0;
   for (let i = 0; i < K * M; i++) if (totals[i] > maxTotal) maxTotal = totals[i];
   table.ensure(Math.ceil(maxTotal));
@@ -80,44 +85,59 @@ export function scoreBounds(signature: CountSignature, groups: readonly Signatur
         dSlope[k] = seamSlope;
       }
     }
-    let bestMatch = -Infinity;
-    let bestBoth = -Infinity;
-    let bestUp = -Infinity;
-    let bestDown = -Infinity;
-    for (let j = 0; j < K; j++) {
-      const c = residual[j];
-      let lm = 0;
-      let lBoth = 0;
-      let lUp = 0;
-      let lDown = 0;
+    let integer = true;
+    for (let k = 0; k < K; k++) if (!Number.isInteger(residual[k])) integer = false;
+    for (let i = 0; i < K; i++) {
+      const c = residual[i];
       for (let k = 0; k < K; k++) {
+        const at = i * K + k;
         const signed = residual[k] - c;
         const e = Math.abs(signed);
         const seamTerm = e === 0 ? seamSpike : seamLead + e * seamSlope;
-        lm += seamTerm;
+        termMatch[at] = seamTerm;
         if (!touchable[k]) {
-          lBoth += seamTerm;
-          lUp += seamTerm;
-          lDown += seamTerm;
+          termBoth[at] = termUp[at] = termDown[at] = seamTerm;
           continue;
         }
         const movedTerm = e === 0 ? dSpike[k] : dLead[k] + e * dSlope[k];
         // Against a direction only the untouched share of seam noise is left; at zero, either side's limit.
         const againstTerm = logUntouched[k] + seamTerm;
         const atZero = Math.max(againstTerm, dLead[k]);
-        lBoth += movedTerm;
-        lUp += e === 0 ? atZero : signed > 0 ? movedTerm : againstTerm;
-        lDown += e === 0 ? atZero : signed < 0 ? movedTerm : againstTerm;
+        termBoth[at] = movedTerm;
+        termUp[at] = e === 0 ? atZero : signed > 0 ? movedTerm : againstTerm;
+        termDown[at] = e === 0 ? atZero : signed < 0 ? movedTerm : againstTerm;
       }
-      if (lm > bestMatch) bestMatch = lm;
-      if (lBoth > bestBoth) bestBoth = lBoth;
-      if (lUp > bestUp) bestUp = lUp;
-      if (lDown > bestDown) bestDown = lDown;
     }
-    const derivedBound = up.weight * Math.exp(bestUp) + down.weight * Math.exp(bestDown) + both.weight * Math.exp(bestBoth);
-    bounds[m] = groups[m].weight * (matchScale * Math.exp(bestMatch) + derivedScale * derivedBound);
+    const bound = (terms: Float64Array) => offsetSumBound(terms, K, logCandidates, integer, sums);
+    const derivedBound = up.weight * Math.exp(bound(termUp)) + down.weight * Math.exp(bound(termDown)) + both.weight * Math.exp(bound(termBoth));
+    bounds[m] = groups[m].weight * (PRIOR.match * Math.exp(bound(termMatch)) + PRIOR.derived * derivedBound);
   }
   return bounds;
+}
+
+/**
+ * Log of a bound on the sum over candidate offsets of a product of per-pack factors, from their log
+ * envelopes at each offset c = r_i (terms[i * K + k]). At most the candidate count times the largest
+ * product; with whole-number residuals also, for any pack j, the largest product of the other packs:
+ * the offsets are distinct whole numbers, so pack j's factor (a distribution over whole-number errors)
+ * sums to at most one over them.
+ */
+function offsetSumBound(terms: Float64Array, K: number, logCandidates: number, integer: boolean, sums: Float64Array): number {
+  let best = -Infinity;
+  for (let i = 0; i < K; i++) {
+    let sum = 0;
+    for (let k = 0; k < K; k++) sum += terms[i * K + k];
+    sums[i] = sum;
+    if (sum > best) best = sum;
+  }
+  let bound = logCandidates + best;
+  if (!integer) return bound;
+  for (let j = 0; j < K; j++) {
+    let without = -Infinity;
+    for (let i = 0; i < K; i++) without = Math.max(without, sums[i] - terms[i * K + j]);
+    if (without < bound) bound = without;
+  }
+  return bound;
 }
 
 /** Groups whose bounds together stay within `budget`, found by binary exponent buckets (linear time). */

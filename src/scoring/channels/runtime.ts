@@ -15,8 +15,7 @@ import { channelObservation } from './observation.js';
 import { streamChannel } from './stream-channel.js';
 
 const CHANNELS: Channel[] = [logprobChannel, streamChannel, completionChannel, truncationChannel, promptChannel];
-/** Output tokens per answer: few when logprobs are asked for (slow on large vocabularies), more otherwise. */
-const LOGPROB_ANSWER_TOKENS = 16;
+/** Output tokens per answer: enough that the tokens seen (and their alternatives) can overrule reported counts. */
 const ANSWER_TOKENS = 32;
 const ENCODER_CHANNELS: readonly ChannelName[] = ['stream', 'completion', 'truncation', 'prompt'];
 /** Channels read from a bare count request: the prompt's tokens come back without an answer. */
@@ -69,7 +68,7 @@ export class ChannelRuntime {
     if (!this.readsAnswers) return prompt;
     return {
       ...prompt,
-      maxOutputTokens: this.options.maxOutputTokens ?? (this.enabled.has('logprobs') ? LOGPROB_ANSWER_TOKENS : ANSWER_TOKENS),
+      maxOutputTokens: this.options.maxOutputTokens ?? ANSWER_TOKENS,
       wantChunks: this.enabled.has('stream') || undefined,
       wantLogprobs: this.enabled.has('logprobs') || undefined,
       temperature: this.options.temperature ?? 1,
