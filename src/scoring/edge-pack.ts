@@ -54,9 +54,10 @@ export function planEdgePack(input: EdgePackInput): number[] {
   if (leader < 0) return [];
   const own = groups[leader];
   const unused = index.probes.flatMap((_, i) => (used.has(i) ? [] : [i]));
-  const plausible = groups.filter((_, i) => weights[i] >= PLAUSIBLE);
+  const inPlay = weights.flatMap((w, i) => (w >= PLAUSIBLE ? [i] : []));
+  const plausible = inPlay.map((i) => groups[i]);
   // Only the hypotheses still in play need keeping apart, and only with a share of the request.
-  const candidates = groups.flatMap((group, i) => (weights[i] >= PLAUSIBLE ? [{ counts: group.counts, weight: weights[i] }] : []));
+  const candidates = inPlay.map((i) => ({ counts: groups[i].counts, weight: weights[i] }));
   const chosen = candidates.length > 1 ? designPack({ candidates, allowed: unused, maxTokens: Math.round(input.maxTokens * DISCRIMINATION_SHARE), minTokens: 0, margin: input.margin, rng }) : [];
 
   const cost = (p: number) => Math.max(1, ...plausible.map((g) => g.counts[p]));
