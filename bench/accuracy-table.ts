@@ -15,13 +15,15 @@ export function median(values: readonly number[]): number {
 }
 
 const pct = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : '-');
+/** Median / max of a section's runs, or "-" when that section did not run. */
+const spread = (values: readonly number[]) => (values.length ? `${median(values)} / ${Math.max(...values)}` : '-');
 
 /** One markdown table: a row per reference and a total row; closed-set queries and tokens. */
 export function accuracyTable(tallies: readonly ReferenceTally[]): string {
   const header = '| reference | closed-set correct | open-set false match | open-set unknown / derived / inconclusive | derived detected (right family) | median / max queries | median prompt tokens |';
   const rule = '|---|---|---|---|---|---|---|';
   const row = (t: ReferenceTally) =>
-    `| ${t.id} | ${pct(t.closed.correct, t.closed.total)} (${t.closed.correct}/${t.closed.total}) | ${pct(t.open.falseMatch, t.open.total)} (${t.open.falseMatch}/${t.open.total}) | ${t.open.unknown} / ${t.open.derived} / ${t.open.inconclusive} | ${t.derived.total ? `${pct(t.derived.detected, t.derived.total)} (${t.derived.detected}/${t.derived.total})` : '-'} | ${median(t.queries)} / ${Math.max(...t.queries)} | ${median(t.promptTokens)} |`;
+    `| ${t.id} | ${pct(t.closed.correct, t.closed.total)} (${t.closed.correct}/${t.closed.total}) | ${pct(t.open.falseMatch, t.open.total)} (${t.open.falseMatch}/${t.open.total}) | ${t.open.unknown} / ${t.open.derived} / ${t.open.inconclusive} | ${t.derived.total ? `${pct(t.derived.detected, t.derived.total)} (${t.derived.detected}/${t.derived.total})` : '-'} | ${spread(t.queries)} | ${t.promptTokens.length ? median(t.promptTokens) : '-'} |`;
   const sum = (pick: (t: ReferenceTally) => number) => tallies.reduce((s, t) => s + pick(t), 0);
   const total: ReferenceTally = {
     id: '**all**',

@@ -24,6 +24,8 @@ interface Options {
   closed: number;
   open: number;
   only?: string[];
+  /** Run trials for these references only; the rest still serve as donors (each reference draws from its own seed). */
+  targets?: string[];
   verbose: boolean;
   junit?: string;
   minAccuracy?: number;
@@ -38,12 +40,13 @@ function parseOptions(args: string[]): Options {
     if (args[i] === '--closed') options.closed = Number(args[++i]);
     else if (args[i] === '--open') options.open = Number(args[++i]);
     else if (args[i] === '--only') options.only = args[++i].split(',');
+    else if (args[i] === '--targets') options.targets = args[++i].split(',');
     else if (args[i] === '--verbose') options.verbose = true;
     else if (args[i] === '--seed') options.seed = Number(args[++i]);
     else if (args[i] === '--sections') options.sections = new Set(args[++i].split(','));
     else if (args[i] === '--junit') options.junit = args[++i];
     else if (args[i] === '--min-accuracy') options.minAccuracy = parseAccuracy(args[++i]);
-    else throw new Error(`unknown option ${args[i]} (expected --closed N, --open N, --only id,id, --verbose, --seed N, --sections closed,open,derived,channels, --junit FILE, --min-accuracy X)`);
+    else throw new Error(`unknown option ${args[i]} (expected --closed N, --open N, --only id,id, --targets id,id, --verbose, --seed N, --sections closed,open,derived,channels, --junit FILE, --min-accuracy X)`);
   }
   return options;
 }
@@ -64,6 +67,13 @@ function baseDeviations(result: IdentifyResult, base: string): string {
   const score = result.posterior.groups.find((g) => g.group.references.includes(base));
   if (!score) return 'base not indexed';
   return result.requests.map((r, k) => `${r.stratum}${score.deviations[k] >= 0 ? '+' : ''}${score.deviations[k]}`).join(' ');
+}
+
+/** The groups holding the most posterior mass, as `id m/d` (match / derived), for reading a miss. */
+function leaders(result: IdentifyResult, count = 3): string {
+  const ranked = [...result.posterior.groups].sort((a, b) => b.match + b.derived - (a.match + a.derived)).slice(0, count);
+  const shares = ranked.map((g) => `${g.group.references[0]} ${g.match.toFixed(3)}/${g.derived.toFixed(3)}`);
+  return `${shares.join(', ')}, unknown ${result.posterior.unknown.toFixed(3)}`;
 }
 
 /**
@@ -92,6 +102,7 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
   const trials = new TrialLog();
   for (const reference of loaded) {
     const id = reference.entry.id;
+    if (options.targets && !options.targets.includes(id)) continue;
     const rng = seededRng(seedFromString(id, options.seed));
     const tally: ReferenceTally = {
       id,
@@ -137,7 +148,7 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
         if (detected) tally.derived.detected++;
         trials.add('derived', `${id} ${variant.label}, ${setupLabel(setup)}`, detected, `expected derived, family ${reference.entry.family}; got ${result.verdict.status} ${result.verdict.reference}`);
         if (result.verdict.status === 'match' && result.verdict.class.includes(id)) tally.derived.invisible++;
-        if (!detected || options.verbose) log(`derived ${id} [${variant.label}] ${JSON.stringify(setup)}: ${result.verdict.status} ${result.verdict.reference} ${result.verdict.confidence.toFixed(4)} q${result.queries}; ${baseDeviations(result, id)}`);
+        if (!detected || options.verbose) log(`derived ${id} [${variant.label}] ${JSON.stringify(setup)}: ${result.verdict.status} ${result.verdict.reference} ${result.verdict.confidence.toFixed(4)} q${result.queries}; ${baseDeviations(result, id)}; ${leaders(result)}`);
       }
     }
     tallies.push(tally);
@@ -145,7 +156,7 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
   }
   out(accuracyTable(tallies));
   const queries = tallies.flatMap((t) => t.queries);
-  out(`\nclosed-set runs: ${queries.length}; median queries ${median(queries)}, max ${Math.max(...queries)}; median prompt tokens ${median(tallies.flatMap((t) => t.promptTokens))}`);
+  if (queries.length) out(`\nclosed-set runs: ${queries.length}; median queries ${median(queries)}, max ${Math.max(...queries)}; median prompt tokens ${median(tallies.flatMap((t) => t.promptTokens))}`);
   out(`seed ${options.seed}; ${loaded.length} references; ${index.probes.length} probes; ${((Date.now() - started) / 1000).toFixed(0)} s`);
   if (options.sections.has('channels')) out(await channelAccuracy(loaded, index, options.seed, log));
   finishTrials(trials, options, out);

@@ -1,3 +1,4 @@
+import { frameText } from '../probes/frame.js';
 import type { Probe } from '../probes/probe.js';
 import { rarestTokenIds } from '../references/rarest-tokens.js';
 import type { Tokenizer } from '../references/tokenizer.js';
@@ -28,35 +29,51 @@ function splitGain(text: string, pattern: RegExp): number {
   return Math.max(0, hits + rest - 1);
 }
 
+interface TokenTally {
+  tokens: number;
+  rare: number;
+  newest: number;
+  digits: number;
+  punctuation: number;
+}
+
+/**
+ * For one reference: how many tokens a probe would gain at the least if its rarest merges were pruned or
+ * digits or punctuation split off, measured inside the frame every request uses, as its counts are. Alone
+ * a probe reads differently: a SentencePiece vocabulary prepends "▁" to the text, so "!==" alone is one
+ * token "▁!==" that isolating punctuation splits, while in a request it already reads "!", "==".
+ */
 export function probeReductions(tokenizer: Tokenizer, probes: readonly Probe[]): ProbeReductions {
   const rare = rarestTokenIds(tokenizer);
+  const newest = rarestTokenIds(tokenizer, NEWEST_MERGES);
   // Where the format can build the split tokenizer, its counts; elsewhere an estimate from each token's text.
   const splitDigits = tokenizer.withSplit?.('digits');
   const splitPunctuation = tokenizer.withSplit?.('punctuation');
-  const newest = rarestTokenIds(tokenizer, NEWEST_MERGES);
   const decoder = new TextDecoder();
-  const result: ProbeReductions = { rare: {}, newest: {}, digits: {}, punctuation: {} };
-  for (const probe of probes) {
-    const ids = tokenizer.encode(probe.text);
-    let rareGain = 0;
-    let newestGain = 0;
-    let digitGain = 0;
-    let punctuationGain = 0;
+  const tally = (text: string): TokenTally => {
+    const ids = tokenizer.encode(text);
+    const t: TokenTally = { tokens: ids.length, rare: 0, newest: 0, digits: 0, punctuation: 0 };
     for (const id of ids) {
-      if (rare.has(id)) rareGain++;
-      if (newest.has(id)) newestGain++;
+      if (rare.has(id)) t.rare++;
+      if (newest.has(id)) t.newest++;
       const bytes = tokenizer.tokenBytes(id);
       if (!bytes || bytes.length < 2) continue;
-      const text = decoder.decode(bytes);
-      digitGain += splitGain(text, DIGIT);
-      punctuationGain += splitGain(text, PUNCTUATION_RUN);
+      const piece = decoder.decode(bytes);
+      t.digits += splitGain(piece, DIGIT);
+      t.punctuation += splitGain(piece, PUNCTUATION_RUN);
     }
-    if (splitDigits) digitGain = Math.max(0, splitDigits(probe.text).length - ids.length);
-    if (splitPunctuation) punctuationGain = Math.max(0, splitPunctuation(probe.text).length - ids.length);
-    if (rareGain) result.rare[probe.id] = rareGain;
-    if (newestGain) result.newest[probe.id] = newestGain;
-    if (digitGain) result.digits[probe.id] = digitGain;
-    if (punctuationGain) result.punctuation[probe.id] = punctuationGain;
+    if (splitDigits) t.digits = splitDigits(text).length - ids.length;
+    if (splitPunctuation) t.punctuation = splitPunctuation(text).length - ids.length;
+    return t;
+  };
+  const empty = tally(frameText([]));
+  const result: ProbeReductions = { rare: {}, newest: {}, digits: {}, punctuation: {} };
+  for (const probe of probes) {
+    const framed = tally(frameText([probe.text]));
+    for (const reduction of REDUCTIONS) {
+      const gain = framed[reduction] - empty[reduction];
+      if (gain > 0) result[reduction][probe.id] = gain;
+    }
   }
   return result;
 }

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { Probe } from '../../src/probes/probe.js';
 import { rarestTokenIds } from '../../src/references/rarest-tokens.js';
 import { probeReductions } from '../../src/signatures/probe-reductions.js';
-import { committedTokenizer } from '../helpers/manifest-references.js';
+import { frameText } from '../../src/probes/frame.js';
+import { fetchReferenceFiles } from '../../src/references/load-reference.js';
+import { cacheDir } from '../../src/references/store/cache-dir.js';
+import { applyVocabularyChanges } from '../../src/targets/vocabulary-changes.js';
+import { committedEntry, committedTokenizer } from '../helpers/manifest-references.js';
 
 const probe = (id: string, text: string): Probe => ({ id, text, category: 'words', why: '', source: 'handwritten' });
 
@@ -17,14 +21,34 @@ describe('probe reductions', () => {
     // Llama 3 groups digits by three: 123 456 7 becomes seven tokens, four more.
     expect(llama3.encode('1234567')).toHaveLength(3);
     expect(reductions.digits.digits).toBe(4);
-    // "..." stays one run; "Wait..." as one token would become two.
-    expect(reductions.punctuation.dots ?? 0).toBe(llama3.encode('Wait...').length === 1 ? 1 : 0);
-    // Llama 3 reads f (x ); where isolated punctuation runs give f ( x ): one token more.
+    // Before the separator Llama 3 reads "...\n\n" as one piece; isolated, "..." stands apart from the newlines.
+    const dots = (t: string) => llama3.withSplit!('punctuation')(t).length - llama3.encode(t).length;
+    expect(reductions.punctuation.dots ?? 0).toBe(dots(frameText(['Wait...'])) - dots(frameText([])));
+    expect(reductions.punctuation.dots).toBeGreaterThan(0);
+    // Llama 3 reads f (x ); where isolated punctuation runs give f ( x ): one token more, and one more in a
+    // request, where ");" takes the separator's newlines with it unless it stands apart.
     expect(llama3.encode('f(x);').map((id) => llama3.tokenString(id))).toEqual(['f', '(x', ');']);
-    expect(reductions.punctuation.call).toBe(1);
+    expect(llama3.encode(frameText(['f(x);'])).map((id) => llama3.tokenString(id))).toContain(');ĊĊ');
+    expect(reductions.punctuation.call).toBe(2);
     expect(reductions.digits.plain).toBeUndefined();
     expect(reductions.punctuation.plain).toBeUndefined();
     expect(reductions.rare.plain).toBeUndefined();
     expect(reductions.rare.rare).toBeGreaterThanOrEqual(2);
+  });
+
+  it('are measured inside the request frame, where a SentencePiece vocabulary reads punctuation apart already (Mistral v0.1)', async () => {
+    const entry = committedEntry('mistral-v1');
+    const files = await fetchReferenceFiles(entry, { cacheRoot: process.env.TOKPRINT_CACHE ?? cacheDir() });
+    const mistral = await committedTokenizer('mistral-v1');
+    const split = applyVocabularyChanges(files, mistral, [{ kind: 'pre-tokenizer', split: 'punctuation' }]);
+    const texts = ['!==', '@Override', 'She said (quietly) "no".', 'the house', 'a, b; c: d'];
+    const probes = texts.map((text, i) => probe(`p${i}`, text));
+    const reductions = probeReductions(mistral, probes);
+    // Alone, "▁!==" is one token that isolated punctuation splits; after the separator it is "!", "==" either way.
+    expect(split.encode('!==').length).toBeGreaterThan(mistral.encode('!==').length);
+    const inFrame = (t: typeof mistral, text: string) => t.encode(frameText([text])).length - t.encode(frameText([])).length;
+    for (const p of probes) expect(reductions.punctuation[p.id] ?? 0).toBe(Math.max(0, inFrame(split, p.text) - inFrame(mistral, p.text)));
+    expect(reductions.punctuation.p0).toBeUndefined();
+    expect(Object.keys(reductions.punctuation).length).toBeGreaterThan(0);
   });
 });
