@@ -50,6 +50,21 @@ function dropMerges(json: Json, count: number): void {
   }
 }
 
+/** Any letter the word can follow in running text; what the base makes of it alone is cut off again. */
+const LEAD = 'a';
+
+/**
+ * The base's pieces of a word as it reads inside running text. Alone, a SentencePiece vocabulary that
+ * prepends "▁" reads " produc" as "▁", "▁produ", "c", and a merge built from those never fires in text,
+ * where the word reads "▁produ", "c" after the word before it.
+ */
+function piecesInText(base: Tokenizer, text: string): string[] {
+  const lead = base.encode(LEAD);
+  const ids = base.encode(LEAD + text);
+  const inText = lead.every((id, i) => ids[i] === id) ? ids.slice(lead.length) : base.encode(text);
+  return inText.map((t) => base.tokenString(t) ?? '');
+}
+
 function addTokens(json: Json, base: Tokenizer, donor: Tokenizer, count: number): void {
   const vocab: Record<string, number> = json.model.vocab;
   const merges: (string | [string, string])[] = json.model.merges;
@@ -71,7 +86,7 @@ function addTokens(json: Json, base: Tokenizer, donor: Tokenizer, count: number)
     }
     if (!ONE_WORD.test(text) || seen.has(text)) continue;
     seen.add(text);
-    const pieces = base.encode(text).map((t) => base.tokenString(t) ?? '');
+    const pieces = piecesInText(base, text);
     if (pieces.length < 2 || pieces.some((p) => !p || /^<0x[0-9A-F]{2}>$/i.test(p) || p.includes(' '))) continue;
     let current = pieces[0];
     for (const piece of pieces.slice(1)) {
