@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { mineProbes } from '../src/probes/miner.js';
 import { mineRareProbes } from '../src/probes/rare-miner.js';
 import { mineCommonWordProbes } from '../src/probes/common-words-miner.js';
+import { mineExtensionProbes } from '../src/probes/extension-miner.js';
 import { HANDWRITTEN_FILE, MINED_FILE, formatProbeLines, parseProbeLines, readProbePool } from '../src/probes/pool-file.js';
 import { readFileSync } from 'node:fs';
 import { buildCountSignatures } from '../src/signatures/count-signatures.js';
@@ -33,8 +34,13 @@ export async function mine(log: (line: string) => void): Promise<void> {
     { seed: MINER_SEED, taken: new Set([...handwritten, ...mined].map((probe) => probe.text)) },
   );
   mined.push(...common);
+  const extension = mineExtensionProbes(
+    references.map(({ entry, tokenizer }) => ({ id: entry.id, family: entry.family, tokenizer })),
+    { seed: MINER_SEED, taken: new Set([...handwritten, ...mined].map((probe) => probe.text)) },
+  );
+  mined.push(...extension);
   writeFileSync(join(dir, MINED_FILE), formatProbeLines(mined));
-  log(`mined ${mined.length} probes (${rare.length} of rarest tokens, ${common.length} of common words) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(`mined ${mined.length} probes (${rare.length} of rarest tokens, ${common.length} of common words, ${extension.length} of words one family lacks) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const pool = readProbePool(dir);
   const signatures = buildCountSignatures(new Map(references.map(({ entry, tokenizer }) => [entry.id, tokenizer])), pool);
   writeFileSync(join(committedIndexDir(), COUNT_SIGNATURES_FILE), formatCountSignatures(signatures));

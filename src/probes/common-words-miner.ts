@@ -2,9 +2,9 @@ import { seededRng } from '../util/rng.js';
 import type { MinerReference } from './miner.js';
 import type { Probe, ProbeCategory } from './probe.js';
 
-const ONE_WORD = /^ ?[\p{L}\p{M}]{2,}$/u;
+export const ONE_WORD = /^ ?[\p{L}\p{M}]{2,}$/u;
 /** Scripts written with spaces between words take whole words only (a vocabulary entry after a space). */
-const SCRIPTS: readonly { category: ProbeCategory; name: string; pattern: RegExp; spaced: boolean; minLength: number }[] = [
+export const SCRIPTS: readonly { category: ProbeCategory; name: string; pattern: RegExp; spaced: boolean; minLength: number }[] = [
   { category: 'words', name: 'latin', pattern: /^\p{Script=Latin}/u, spaced: true, minLength: 5 },
   { category: 'cyrillic', name: 'cyrillic', pattern: /^\p{Script=Cyrillic}/u, spaced: true, minLength: 5 },
   { category: 'cjk', name: 'cjk', pattern: /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u, spaced: false, minLength: 2 },

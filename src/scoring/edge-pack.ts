@@ -1,5 +1,6 @@
 import { designPack } from '../probes/design.js';
 import type { ProbeCategory } from '../probes/probe.js';
+import { scriptDomain } from '../probes/script-domain.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import { REDUCTIONS } from '../signatures/probe-reductions.js';
 import type { Rng } from '../util/rng.js';
@@ -20,30 +21,24 @@ export interface EdgePackInput {
 
 /** Groups below this weight do not set a probe's cost: they are all but ruled out. */
 const PLAUSIBLE = 0.001;
-/** Tokens of expected change per kind that make a pack's total stray beyond seam noise. */
-const KIND_GAIN = 24;
-/** The script or kind of text a probe's category belongs to, as a vocabulary is extended. */
-const EXTENSION_DOMAIN: Partial<Record<ProbeCategory, string>> = {
-  words: 'latin',
-  'mined-latin': 'latin',
-  code: 'latin',
-  cjk: 'cjk',
-  cyrillic: 'cyrillic',
-  indic: 'indic',
-  arabic: 'arabic',
-  thai: 'thai',
-  'other-script': 'other-script',
-  'mined-script': 'mined-script',
-  whitespace: 'whitespace',
-};
+/** Tokens of expected change per kind that make a pack's total stray well beyond seam noise. */
+const KIND_GAIN = 48;
+/**
+ * An edge check is larger than a stratum pack: it covers every kind of change at once, and an extension
+ * from an unknown family moves each script's probes by a token or two at most.
+ */
+export const EDGE_PACK_TOKENS = { min: 720, max: 900 };
+/** Where an extension shows in text with no letters of a script: runs of whitespace (code indentation). */
+const NON_SCRIPT_DOMAIN: Partial<Record<ProbeCategory, string>> = { whitespace: 'whitespace' };
+
 /** At most this share of the request goes to keeping the candidates apart; the rest tests the leader. */
 const DISCRIMINATION_SHARE = 0.3;
 
 /**
  * One request that tests the leading hypothesis where a product team changes a vocabulary: its rarest
  * tokens (a pruned copy splits them), digit and punctuation runs it holds whole (a changed pre-tokenizer
- * splits them), and, per script and kind of text, what it splits but another family holds whole (an
- * extension from that family joins them). Each kind gets probes in turn, best gain per token first, so
+ * splits them), and, per script (by the probe's letters, whichever miner made it), what it splits but
+ * another family holds whole (an extension from that family joins them). Each kind gets probes in turn, best gain per token first, so
  * whichever change was made moves the total by several tokens while an unchanged copy fits exactly.
  * Starts with the probes that still keep the other candidates apart.
  */
@@ -61,7 +56,11 @@ export function planEdgePack(input: EdgePackInput): number[] {
   const chosen = candidates.length > 1 ? designPack({ candidates, allowed: unused, maxTokens: Math.round(input.maxTokens * DISCRIMINATION_SHARE), minTokens: 0, margin: input.margin, rng }) : [];
 
   const cost = (p: number) => Math.max(1, ...plausible.map((g) => g.counts[p]));
-  const others = groups.filter((g) => g.family !== own.family);
+  // The donor of an extension is unknown: each other family counts as one, by its most frugal member.
+  const byFamily = new Map<string, SignatureGroup[]>();
+  for (const g of groups) if (g.family !== own.family) byFamily.set(g.family, [...(byFamily.get(g.family) ?? []), g]);
+  const others = [...byFamily.values()];
+  const extensionGain = (p: number) => others.reduce((sum, family) => sum + Math.max(0, own.counts[p] - Math.min(...family.map((g) => g.counts[p]))), 0) / others.length;
   const kinds = new Map<string, { p: number; gain: number; value: number }[]>();
   const add = (kind: string, p: number, gain: number) => {
     if (gain <= 0) return;
@@ -71,8 +70,9 @@ export function planEdgePack(input: EdgePackInput): number[] {
   for (const p of rng.shuffle(unused)) {
     if (taken.has(p)) continue;
     for (const reduction of REDUCTIONS) add(reduction, p, own.reductions?.[reduction][p] ?? 0);
-    const domain = EXTENSION_DOMAIN[index.probes[p].category];
-    if (domain && others.length) add(`extension:${domain}`, p, own.counts[p] - Math.min(...others.map((g) => g.counts[p])));
+    const probe = index.probes[p];
+    const domain = NON_SCRIPT_DOMAIN[probe.category] ?? scriptDomain(probe.text);
+    if (domain && others.length) add(`extension:${domain}`, p, extensionGain(p));
   }
   // Every kind of change should move the request by several tokens: the kind with the least gain so far
   // gets its next best probe (gain per token), until the request is full or every kind has enough.

@@ -8,7 +8,7 @@ import { recordedTarget, type Transcript } from '../targets/transcript.js';
 import type { Rng } from '../util/rng.js';
 import type { ChannelRuntime, ChannelSummary } from './channels/runtime.js';
 import { signatureGroups, type SignatureGroup } from './hypotheses.js';
-import { planEdgePack } from './edge-pack.js';
+import { EDGE_PACK_TOKENS, planEdgePack } from './edge-pack.js';
 import { expectedInformationGain } from './information-gain.js';
 import { posterior, unknownWindow, type Posterior } from './posterior.js';
 import { decide, type Verdict } from './verdict.js';
@@ -146,7 +146,7 @@ function edgeCheckDue(post: Posterior, sent: readonly RequestRecord[]): boolean 
 }
 
 function planEdgeCheck(post: Posterior, groups: readonly SignatureGroup[], index: CountIndex, used: Set<number>, rng: Rng): PlannedRequest | undefined {
-  const pack = planEdgePack({ post, groups, index, used, rng, minTokens: (PACK_TOKENS.min + PACK_TOKENS.max) / 2, maxTokens: PACK_TOKENS.max, margin: MARGIN });
+  const pack = planEdgePack({ post, groups, index, used, rng, minTokens: EDGE_PACK_TOKENS.min, maxTokens: EDGE_PACK_TOKENS.max, margin: MARGIN });
   if (!pack.length) return undefined;
   const predicted = groups.map((g) => packTotal(g.counts, pack));
   return { stratum: 'edge', pack, gain: 0, cost: Math.max(...predicted) };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planEdgePack } from '../../src/scoring/edge-pack.js';
+import { EDGE_PACK_TOKENS, planEdgePack } from '../../src/scoring/edge-pack.js';
 import { signatureGroups } from '../../src/scoring/hypotheses.js';
 import { posterior } from '../../src/scoring/posterior.js';
 import { requestSignature } from '../../src/scoring/request-signature.js';
@@ -23,10 +23,10 @@ async function leading(truth: string) {
 describe('edge pack', () => {
   it('tests the leader where a derived copy differs: its rarest tokens, digit and punctuation runs, words others hold whole', async () => {
     const { index, groups, post, used, counts } = await leading('llama3');
-    const pack = planEdgePack({ post, groups, index, used, rng: seededRng(5), minTokens: 480, maxTokens: 600, margin: 4 });
+    const pack = planEdgePack({ post, groups, index, used, rng: seededRng(5), minTokens: EDGE_PACK_TOKENS.min, maxTokens: EDGE_PACK_TOKENS.max, margin: 4 });
     expect(pack.some((p) => used.has(p))).toBe(false);
     expect(new Set(pack).size).toBe(pack.length);
-    expect(packTotal(counts, pack)).toBeLessThanOrEqual(600 * 1.2);
+    expect(packTotal(counts, pack)).toBeLessThanOrEqual(EDGE_PACK_TOKENS.max * 1.2);
     const ids = pack.map((p) => index.probes[p].id);
     expect(ids.some((id) => id.startsWith('rare-llama3'))).toBe(true);
     const reductions = groups.find((g) => g.references.includes('llama3'))!.reductions!;
@@ -36,11 +36,13 @@ describe('edge pack', () => {
     expect(gain('digits')).toBeGreaterThanOrEqual(12);
     expect(gain('punctuation')).toBeGreaterThanOrEqual(12);
     expect(pack.some((p) => ['indic', 'cjk', 'cyrillic', 'arabic'].includes(index.probes[p].category))).toBe(true);
+    // Words other families hold whole and Llama 3 splits: an extension from any of them joins some.
+    expect(ids.filter((id) => id.startsWith('ext-llama3-')).length).toBeGreaterThanOrEqual(2);
   });
 
   it('is the same for the same seed', async () => {
     const { index, groups, post, used } = await leading('qwen2.5');
-    const plan = () => planEdgePack({ post, groups, index, used, rng: seededRng(9), minTokens: 480, maxTokens: 600, margin: 4 });
+    const plan = () => planEdgePack({ post, groups, index, used, rng: seededRng(9), minTokens: EDGE_PACK_TOKENS.min, maxTokens: EDGE_PACK_TOKENS.max, margin: 4 });
     expect(plan()).toEqual(plan());
     expect(plan().some((p) => index.probes[p].id.startsWith('rare-qwen2.5'))).toBe(true);
   });
