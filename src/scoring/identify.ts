@@ -13,6 +13,9 @@ import { expectedInformationGain } from './information-gain.js';
 import { posterior, unknownWindow, type Posterior } from './posterior.js';
 import { decide, type Verdict } from './verdict.js';
 import { requestSignature } from './request-signature.js';
+import { alignedPosterior } from './aligned-posterior.js';
+import { chooseEngine, scorePosterior, type Engine } from './batch/engine.js';
+import type { PrunedPosterior } from './batch/prefilter.js';
 
 export interface Budget {
   maxQueries: number;
@@ -38,6 +41,8 @@ export interface IdentifyInput {
   onObservation?: (observation: Observation, stratum: PackLabel) => void;
   /** Answer channels (logprobs, stream, …) fused with the count posterior; absent means counts alone. */
   channels?: ChannelRuntime;
+  /** How the counts are scored; by the index's size when absent (see chooseEngine). */
+  engine?: Engine;
 }
 
 /** What a request held: the bare frame, one stratum's probes, or the check of the leader's vocabulary edges. */
@@ -56,6 +61,8 @@ export interface IdentifyResult {
   /** Why the loop ended: a verdict reached, or which budget ran out. */
   stop: 'confident' | 'max-queries' | 'max-prompt-tokens' | 'no-informative-request';
   channels?: ChannelSummary;
+  /** Which scoring path scored the counts. */
+  engine?: Engine;
 }
 
 export interface PlannedRequest {
@@ -88,7 +95,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     requests.push(record);
     promptTokens += response.usage.promptTokens;
     for (const p of pack) used.add(p);
-    await input.channels?.observe(record.seq, request, response, groups, counted());
+    await input.channels?.observe(record.seq, request, response, groups, await counted());
     input.onObservation?.(record, stratum);
     for (const followUp of input.channels?.followUps(record.seq, request) ?? []) {
       // one request of the budget is always kept for the counts
@@ -96,20 +103,27 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       const answer = await target.send(followUp);
       followUps++;
       promptTokens += answer.usage.promptTokens;
-      await input.channels!.observeFollowUp(followUp, answer, counted());
+      await input.channels!.observeFollowUp(followUp, answer, await counted());
     }
   };
-  const counted = () => posterior(requestSignature(requests, index), groups);
-  const current = () => (input.channels ? input.channels.fuse(counted()) : counted());
+  const engine = chooseEngine(1, groups.length, input.engine);
+  const counted = async (): Promise<Posterior> => {
+    const signature = requestSignature(requests, index);
+    if (engine === 'exact') return posterior(signature, groups);
+    return alignedPosterior((await scorePosterior(signature, groups, engine)) as PrunedPosterior, signature, groups);
+  };
+  const current = async () => (input.channels ? input.channels.fuse(await counted()) : counted());
   const annotate = (verdict: Verdict) => (input.channels ? input.channels.annotate(verdict) : verdict);
 
   let stop: IdentifyResult['stop'] = 'confident';
   let post: Posterior;
   if (budget.maxQueries >= 1) await send([], 'frame');
   for (;;) {
-    post = current();
+    post = await current();
     const verdict = decide(post, false);
-    if (verdict) return { verdict: annotate(verdict), posterior: post, requests, queries: spent(), promptTokens, stop, channels: input.channels?.summary() };
+    // A class is named, as matched or as changed, only once its vocabulary's edges have been checked.
+    const edgeChecked = requests.some((r) => r.stratum === 'edge');
+    if (verdict && (verdict.status === 'unknown' || edgeChecked)) return { verdict: annotate(verdict), posterior: post, requests, queries: spent(), promptTokens, stop, channels: input.channels?.summary(), engine };
     if (spent() >= budget.maxQueries) {
       stop = 'max-queries';
       break;
@@ -126,7 +140,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     }
     await send(next.pack, next.stratum);
   }
-  return { verdict: annotate(decide(post, true)!), posterior: post, requests, queries: spent(), promptTokens, stop, channels: input.channels?.summary() };
+  return { verdict: annotate(decide(post, true)!), posterior: post, requests, queries: spent(), promptTokens, stop, channels: input.channels?.summary(), engine };
 }
 
 /**

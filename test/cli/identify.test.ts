@@ -82,6 +82,7 @@ describe('tokprint identify', () => {
     [['identify', 'sim:no-such-model'], /unknown reference "no-such-model"/],
     [['identify', 'sim:cl100k', '--max-queries', 'many'], /--max-queries must be a whole number/],
     [['identify', 'sim:cl100k?template=nope'], /unknown template "nope"/],
+    [['identify', 'sim:cl100k', '--engine', 'gpu'], /--engine must be js, onnx, exact, not "gpu"/],
   ])('refuses bad input %j with one line and exit 2', async (argv, message) => {
     const out = join(root, 'bad');
     const { code, stdout, stderr } = await runCli([...argv, '--out', out], env, root);
@@ -89,5 +90,26 @@ describe('tokprint identify', () => {
     expect(stdout).toBe('');
     expect(isOneLine(stderr)).toBe(true);
     expect(stderr).toMatch(message);
+  });
+
+  it('--engine js and onnx score the counts on the two-stage path and reach the exact path\'s verdict and ranking', async () => {
+    const runs = await Promise.all(
+      ['exact', 'js', 'onnx'].map(async (engine) => {
+        const { code, stdout } = await runCli(['identify', 'sim:qwen2.5?template=chatml&system=800', '--json', '--engine', engine, '--out', join(root, `engine-${engine}`)], env, root);
+        expect(code).toBe(0);
+        return JSON.parse(stdout);
+      }),
+    );
+    const [exact, ...pruned] = runs;
+    expect(exact.engine).toBe('exact');
+    expect(exact.verdict).toMatchObject({ status: 'match', reference: 'qwen2.5' });
+    for (const [i, run] of pruned.entries()) {
+      expect(run.engine).toBe(['js', 'onnx'][i]);
+      expect(run.verdict.status).toBe(exact.verdict.status);
+      expect(run.verdict.class).toEqual(exact.verdict.class);
+      expect(run.verdict.confidence).toBeCloseTo(exact.verdict.confidence, 6);
+      expect(run.queries).toBe(exact.queries);
+      expect(run.candidates.map((c: { reference: string }) => c.reference).slice(0, 3)).toEqual(exact.candidates.map((c: { reference: string }) => c.reference).slice(0, 3));
+    }
   });
 });

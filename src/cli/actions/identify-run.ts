@@ -11,6 +11,7 @@ import { RunRecord, type RecordEntry, type RunConfig } from '../../report/run-re
 import { verdictJson } from '../../report/verdict-json.js';
 import { identify, type Budget } from '../../scoring/identify.js';
 import type { ChannelRuntime } from '../../scoring/channels/runtime.js';
+import type { Engine } from '../../scoring/batch/engine.js';
 import type { CountIndex } from '../../signatures/count-index.js';
 import { readCountSignatures } from '../../signatures/count-signatures-file.js';
 import { createTarget, type TargetDeps } from '../../targets/create-target.js';
@@ -31,6 +32,8 @@ export interface RunRequest {
   quiet?: boolean;
   /** Answer channels beyond the billed counts. */
   channels?: ChannelRuntime;
+  /** The scoring path asked for; by the index's size when absent. */
+  engine?: Engine;
 }
 
 /**
@@ -93,6 +96,7 @@ export async function runIdentify(io: CliIo, request: RunRequest, index: CountIn
       budget: config.budget,
       rng: seededRng(config.seed),
       channels: request.channels,
+      engine: request.engine,
       onObservation: (observation, stratum) => {
         progress.update(observation);
         if (observed.has(observation.seq)) return;

@@ -7,6 +7,7 @@ import { probePoolDir } from '../../signatures/index-section.js';
 import { loadCountIndex } from '../../signatures/load-count-index.js';
 import { DEFAULT_TARGET } from '../../targets/create-target.js';
 import { parseFormats } from '../../report/report-formats.js';
+import { parseEngine } from '../../scoring/batch/engine.js';
 import { UserError } from '../../util/errors.js';
 import { httpOptionsFromFlags, type HttpFlags } from '../http-flags.js';
 import type { CliIo } from '../io.js';
@@ -28,6 +29,7 @@ export interface IdentifyOptions extends HttpFlags {
   quiet?: boolean;
   tiktokenPreset?: string;
   channels?: string;
+  engine?: string;
 }
 
 /** A target with no `scheme:` prefix names tokenizer files on disk: identified white-box. */
@@ -47,6 +49,12 @@ export default async function identifyAction(io: CliIo, targetId: string | undef
     maxPromptTokens: wholeNumber(options.maxPromptTokens, '--max-prompt-tokens', DEFAULT_BUDGET.maxPromptTokens, 1),
   };
   const seed = wholeNumber(options.seed, '--seed', 1, 0);
+  let engine;
+  try {
+    engine = parseEngine(options.engine);
+  } catch (error) {
+    throw new UserError((error as Error).message);
+  }
   const reports = options.report ? parseFormats(options.report) : [];
   const spec = targetId ?? DEFAULT_TARGET;
   if (options.resume && targetId) throw new UserError('--resume continues a recorded run with its own target; give no target with it');
@@ -66,5 +74,5 @@ export default async function identifyAction(io: CliIo, targetId: string | undef
   const channels = resumed
     ? await recordedChannelRuntime(resumed, activeIndexDir(io.env), reference)
     : await channelRuntime({ channels: options.channels, stream: options.stream, logprobs: options.logprobs !== undefined, seed }, activeIndexDir(io.env), reference);
-  return runIdentify(io, { start, json: Boolean(options.json), dryRun: Boolean(options.dryRun), reports, quiet: Boolean(options.quiet), channels }, index, reference);
+  return runIdentify(io, { start, json: Boolean(options.json), dryRun: Boolean(options.dryRun), reports, quiet: Boolean(options.quiet), channels, engine }, index, reference);
 }

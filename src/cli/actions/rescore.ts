@@ -62,6 +62,7 @@ export default async function rescoreAction(io: CliIo, runDir: string, options: 
       ? await scorePosterior(requestSignature(observations, index), groups, forced)
       : undefined;
   const result = rescore(observations, index, recordedStop, scored);
+  result.engine = scored && !channels ? chooseEngine(1, groups.length, forced) : 'exact';
   if (channels) Object.assign(result, { verdict: channels.annotate(result.verdict), channels: channels.summary() });
   const json = verdictJson(result, { run, target: config.target, strongestProbes: await strongestProbes(result, index) });
   io.stdout(options.json ? JSON.stringify(json) + '\n' : verdictText(result, { run, target: config.target, description: config.description }));

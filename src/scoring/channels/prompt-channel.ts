@@ -28,8 +28,13 @@ export const promptChannel: Channel = {
   score(observations, { groups, encoder }) {
     const seen = observations.flatMap((o) => {
       if (!o.prompt) return [];
-      const observed = boundariesWithin(o.prompt.tokens, o.prompt.content);
-      return observed && observed.size >= 2 ? [{ content: o.prompt.content, observed, source: o.prompt.tokens.source }] : [];
+      const { tokens } = o.prompt;
+      // A server that normalizes (NFC) tokenized other code points than were sent; its text is what it cut.
+      for (const content of new Set([o.prompt.content, o.prompt.content.normalize('NFC')])) {
+        const observed = boundariesWithin(tokens, content);
+        if (observed && observed.size >= 2) return [{ content, observed, source: tokens.source }];
+      }
+      return [];
     });
     if (!seen.length) return undefined;
     const loaded = groups.flatMap((_, g) => (encoder(g) ? [g] : []));

@@ -67,14 +67,15 @@ function metaspacePieces(strings: readonly string[]): Uint8Array[] {
 
 /**
  * Vocabulary entries as a tokenize endpoint lists them (vLLM's `token_strs`): the alphabet is not named,
- * so each reading is tried and the one whose pieces spell text holding `expected` is taken.
+ * so each reading is tried and the one whose pieces spell text holding `expected` (or its NFC form, as a
+ * normalizing tokenizer reads it) is taken.
  */
 export function promptTokensFromVocabStrings(source: PromptTokens['source'], strings: readonly string[], expected: string): PromptTokens | undefined {
   const readings = [byteLevelPieces(strings), metaspacePieces(strings), strings.map((s) => utf8.encode(s))];
   for (const pieces of readings) {
     if (!pieces) continue;
     const tokens = promptTokensFromPieces(source, pieces);
-    if (tokens && tokens.text.includes(expected)) return tokens;
+    if (tokens && (tokens.text.includes(expected) || tokens.text.includes(expected.normalize('NFC')))) return tokens;
   }
   return undefined;
 }

@@ -81,7 +81,10 @@ describe('batch scoring on onnxruntime equals the count posterior', () => {
       const signatures = groups.map((g) => ({ packs, observed: packs.map((pack) => packTotal(g.counts, pack) + 777) }));
       const scores = await onnx.score(signatures);
       expectSameAsPosterior(scores, signatures, groups);
-      signatures.forEach((_, n) => expect(ranking(scores, n)[0]).toBe(n));
+      // A group the packs cannot tell from the target's (r50k and p50k differ only in whitespace runs) may tie with it.
+      const totals = (m: number) => packs.map((pack) => packTotal(groups[m].counts, pack)).join(' ');
+      signatures.forEach((_, n) => expect(totals(ranking(scores, n)[0])).toBe(totals(n)));
+      expect(signatures.filter((_, n) => ranking(scores, n)[0] === n).length).toBeGreaterThan(groups.length - 3);
     });
   });
 });

@@ -140,3 +140,17 @@ describe('Gemini logprobsResult', () => {
     expect(response.logprobTokens![1].alternatives![2].logprob).toBe(-1);
   });
 });
+
+describe('a server that normalizes what it tokenizes', () => {
+  it('still gives its prompt tokens for text sent in another Unicode form (Bengali under Qwen2.5\'s NFC)', async () => {
+    const { promptTokensFromVocabStrings } = await import('../../../src/targets/http/prompt-pieces.js');
+    // U+09DC (ড়) is excluded from composition: NFC writes it as U+09A1 U+09BC.
+    const sent = '\u09AC\u09C7\u09DC\u09C7\u099B\u09C7';
+    expect(sent.normalize('NFC')).not.toBe(sent);
+    const pieces = qwen.encode(`Say: ${sent}`).map((id) => qwen.tokenString(id)!);
+    const tokens = promptTokensFromVocabStrings('tokenize', pieces, sent);
+    expect(tokens?.text).toBe(`Say: ${sent.normalize('NFC')}`);
+    expect(boundariesWithin(tokens!, sent)).toBeUndefined();
+    expect(sorted(boundariesWithin(tokens!, sent.normalize('NFC')))).toEqual(sorted(referenceBoundaries(qwen, sent.normalize('NFC'))));
+  });
+});
