@@ -72,6 +72,21 @@ export interface PlannedRequest {
   cost: number;
 }
 
+const groupsByIndex = new WeakMap<CountIndex, SignatureGroup[]>();
+
+/**
+ * The signature groups of an index, worked out once per index: a process identifying many targets
+ * (bench, CI) pays for the grouping once, and the onnxruntime session, kept per group list, is reused.
+ */
+function indexGroups(index: CountIndex): SignatureGroup[] {
+  let groups = groupsByIndex.get(index);
+  if (!groups) {
+    groups = signatureGroups(index);
+    groupsByIndex.set(index, groups);
+  }
+  return groups;
+}
+
 /**
  * The identification loop: the bare frame first, then packs chosen against the current posterior,
  * until a verdict is confident or the budget would be exceeded.
@@ -79,7 +94,7 @@ export interface PlannedRequest {
 export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   const { index, budget, rng } = input;
   const target = input.transcript ? recordedTarget(input.target, input.transcript) : input.target;
-  const groups = signatureGroups(index);
+  const groups = indexGroups(index);
   const requests: RequestRecord[] = [];
   const used = new Set<number>();
   let promptTokens = 0;

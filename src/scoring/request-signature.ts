@@ -1,13 +1,30 @@
 import type { CountIndex } from '../signatures/count-index.js';
-import { countSignature, type CountSignature, type Observation } from '../signatures/observations.js';
+import type { CountSignature, Observation } from '../signatures/observations.js';
 import { UNTOUCHED_BY_KIND } from './posterior.js';
 
+const positionsByPool = new WeakMap<CountIndex['probes'], Map<string, number>>();
+
+/** Each probe id's position in the pool, worked out once per pool: identify scores after every request. */
+function probePositions(index: CountIndex): Map<string, number> {
+  let positions = positionsByPool.get(index.probes);
+  if (!positions || positions.size !== index.probes.length) {
+    positions = new Map(index.probes.map((probe, i) => [probe.id, i]));
+    positionsByPool.set(index.probes, positions);
+  }
+  return positions;
+}
+
 /**
- * The count signature of requests as identify sent them: each pack's kind (stratum or edge check) sets
- * how likely a derived tokenizer's changes are to have missed it. Requests without a kind keep the default.
+ * The count signature of requests as identify sent them (as countSignature reads them): each pack's kind
+ * (stratum or edge check) sets how likely a derived tokenizer's changes are to have missed it. Requests
+ * without a kind keep the default.
  */
 export function requestSignature(requests: readonly (Observation & { stratum?: string })[], index: CountIndex): CountSignature {
-  const signature = countSignature(requests, index);
+  const position = probePositions(index);
+  const signature: CountSignature = {
+    packs: requests.map((r) => r.probes.map((id) => position.get(id)!)),
+    observed: requests.map((r) => r.promptTokens),
+  };
   if (!requests.some((r) => r.stratum)) return signature;
   return { ...signature, untouched: requests.map((r) => (r.stratum === 'edge' ? UNTOUCHED_BY_KIND.edge : UNTOUCHED_BY_KIND.stratum)) };
 }
