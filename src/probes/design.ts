@@ -36,7 +36,9 @@ const SAMPLE = 300;
 export function designPack(input: PackDesignInput): number[] {
   const { candidates, rng } = input;
   const n = candidates.length;
-  const pairs = new PairSeparation(candidates.map((c) => Math.max(c.weight, WEIGHT_FLOOR)), input.margin);
+  const weights = candidates.map((c) => Math.max(c.weight, WEIGHT_FLOOR));
+  const pairs = new PairSeparation(weights, input.margin);
+  const clusters = new OpenClusters(weights, input.margin);
   const pool = [...input.allowed];
   const chosen: number[] = [];
   // Candidates' counts probe by probe (entry p * n + g), each probe's cost (its largest count, at least 1) and spread.
@@ -63,6 +65,7 @@ export function designPack(input: PackDesignInput): number[] {
     chosen.push(p);
     pool.splice(pool.indexOf(p), 1);
     pairs.add(byProbe, p * n);
+    clusters.add(byProbe, p * n);
     size += costs[p];
   };
 
@@ -70,7 +73,7 @@ export function designPack(input: PackDesignInput): number[] {
   let current = pairs.with(new Float64Array(n));
   while (pool.length && size < input.maxTokens && current < target - 1e-12) {
     const sample = pool.length <= SAMPLE ? pool : rng.shuffle([...pool]).slice(0, SAMPLE);
-    const best = bestProbe(sample, pairs, byProbe, costs, spreads, current, input.maxTokens - size);
+    const best = bestProbe(sample, pairs, clusters, byProbe, costs, spreads, current, input.maxTokens - size);
     if (!best) break;
     take(best.p);
     current += best.gain;
@@ -89,14 +92,18 @@ export function designPack(input: PackDesignInput): number[] {
  * taken only for probes whose gain (summed over the pairs they can move, plus a rounding margin) can
  * still reach the best value found, which chooses exactly what summing every probe would.
  */
-function bestProbe(sample: readonly number[], pairs: PairSeparation, byProbe: Float64Array, costs: Float64Array, spreads: Float64Array, current: number, tokensLeft: number) {
-  const slack = pairs.roundingSlack(current);
+function bestProbe(sample: readonly number[], pairs: PairSeparation, clusters: OpenClusters, byProbe: Float64Array, costs: Float64Array, spreads: Float64Array, current: number, tokensLeft: number) {
+  let slack = pairs.roundingSlack(current);
   const n = pairs.candidates;
   // a plain loop: Int32Array.from with a map function took as long as the gains themselves
   const at = new Int32Array(sample.length);
   for (let s = 0; s < sample.length; s++) at[s] = sample[s] * n;
   const open = new Float64Array(sample.length);
-  pairs.openGains(byProbe, at, open);
+  if (clusters.prepare()) {
+    for (let s = 0; s < sample.length; s++) open[s] = clusters.openGain(byProbe, at[s]);
+    // summed in another order than openGains: each sum is within one slack of the other (see OpenClusters)
+    slack *= 2;
+  } else pairs.openGains(byProbe, at, open);
   let best: { p: number; value: number; gain: number } | undefined;
   for (let s = 0; s < sample.length; s++) {
     const p = sample[s];
@@ -108,6 +115,125 @@ function bestProbe(sample: readonly number[], pairs: PairSeparation, byProbe: Fl
     if (gain > 1e-12 && (!best || value > best.value)) best = { p, value, gain };
   }
   return best;
+}
+
+/**
+ * PairSeparation.openGains by groups of candidates instead of pairs. A pair's gap is the difference of its
+ * candidates' totals so far, so candidates with equal totals form a cluster, a pair is open (less than a
+ * margin apart) when its clusters' totals are, and a probe's open gain is
+ *   sum over open pairs of w_x w_y (min(|U_x - U_y|, margin) - |T_x - T_y|)   (T total, U total with the probe)
+ * where candidates of one cluster that count the probe alike share U and sum their weights. While many
+ * pairs are open (the first rounds, the costly ones) that is a few groups per probe instead of every pair.
+ * Its rounding differs from the pairwise sum by less than PairSeparation.roundingSlack: with N candidates
+ * and P = N(N-1)/2 pairs, each sum is within (2N + 2 + P) ulps of the target of the exact one, twice that
+ * for the difference, while the slack is 4(P + 8) ulps of the target.
+ */
+class OpenClusters {
+  private readonly n: number;
+  private readonly totals: Float64Array;
+  private readonly order: Int32Array;
+  /** Per cluster (in order of totals): its total, first member in `order`, end of the clusters it is open to. */
+  private readonly clusterTotal: Float64Array;
+  private readonly clusterStart: Int32Array;
+  private readonly linkEnd: Int32Array;
+  private clusters = 0;
+  /** The probe-independent part: sum over open pairs of w_x w_y |T_x - T_y|. */
+  private spread = 0;
+  /** Per probe: groups of a cluster's candidates with equal counts, laid out cluster by cluster. */
+  private readonly groupTotal: Float64Array;
+  private readonly groupWeight: Float64Array;
+  private readonly groupStart: Int32Array;
+
+  constructor(
+    private readonly weights: readonly number[],
+    private readonly margin: number,
+  ) {
+    const n = weights.length;
+    this.n = n;
+    this.totals = new Float64Array(n);
+    this.order = Int32Array.from({ length: n }, (_, i) => i);
+    this.clusterTotal = new Float64Array(n);
+    this.clusterStart = new Int32Array(n + 1);
+    this.linkEnd = new Int32Array(n);
+    this.groupTotal = new Float64Array(n);
+    this.groupWeight = new Float64Array(n);
+    this.groupStart = new Int32Array(n + 1);
+  }
+
+  add(counts: Float64Array, at: number): void {
+    for (let x = 0; x < this.n; x++) this.totals[x] += counts[at + x];
+  }
+
+  /** Clusters for the current totals; false when pairs are too few (or none can be open) for this to pay. */
+  prepare(): boolean {
+    const { n, totals, order, clusterTotal, clusterStart, linkEnd, margin, weights } = this;
+    if (!(margin > 0) || n < 3) return false;
+    order.sort((a, b) => totals[a] - totals[b]);
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      if (i === 0 || totals[order[i]] !== clusterTotal[k - 1]) {
+        clusterTotal[k] = totals[order[i]];
+        clusterStart[k++] = i;
+      }
+    }
+    clusterStart[k] = n;
+    this.clusters = k;
+    let openPairs = 0;
+    let spread = 0;
+    for (let c = 0, end = 0; c < k; c++) {
+      if (end <= c) end = c + 1;
+      while (end < k && clusterTotal[end] - clusterTotal[c] < margin) end++;
+      linkEnd[c] = end;
+      const size = clusterStart[c + 1] - clusterStart[c];
+      openPairs += (size * (size - 1)) / 2 + size * (clusterStart[end] - clusterStart[c + 1]);
+      let weight = 0;
+      for (let i = clusterStart[c]; i < clusterStart[c + 1]; i++) weight += weights[order[i]];
+      for (let d = c + 1; d < end; d++) {
+        let other = 0;
+        for (let i = clusterStart[d]; i < clusterStart[d + 1]; i++) other += weights[order[i]];
+        spread += weight * other * (clusterTotal[d] - clusterTotal[c]);
+      }
+    }
+    this.spread = spread;
+    // pairwise costs a pass over the open pairs per probe, this one over the candidates and their groups
+    return openPairs > 2 * n;
+  }
+
+  openGain(counts: Float64Array, at: number): number {
+    const { order, clusterTotal, clusterStart, linkEnd, groupTotal, groupWeight, groupStart, weights, margin } = this;
+    const k = this.clusters;
+    let groups = 0;
+    for (let c = 0; c < k; c++) {
+      groupStart[c] = groups;
+      for (let i = clusterStart[c]; i < clusterStart[c + 1]; i++) {
+        const x = order[i];
+        const total = clusterTotal[c] + counts[at + x];
+        let g = groupStart[c];
+        while (g < groups && groupTotal[g] !== total) g++;
+        if (g === groups) {
+          groupTotal[g] = total;
+          groupWeight[g] = 0;
+          groups++;
+        }
+        groupWeight[g] += weights[x];
+      }
+    }
+    groupStart[k] = groups;
+    let sum = 0;
+    for (let c = 0; c < k; c++) {
+      const end = groupStart[linkEnd[c]];
+      for (let g = groupStart[c]; g < groupStart[c + 1]; g++) {
+        const total = groupTotal[g];
+        let row = 0;
+        for (let h = g + 1; h < end; h++) {
+          const gap = Math.abs(total - groupTotal[h]);
+          row += groupWeight[h] * (gap < margin ? gap : margin);
+        }
+        sum += groupWeight[g] * row;
+      }
+    }
+    return sum - this.spread;
+  }
 }
 
 /** A probe whose gain is at most `most` gains nothing (1e-12 or less) or cannot reach the best value so far. */
