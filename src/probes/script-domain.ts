@@ -17,6 +17,19 @@ const DOMINANT = 0.8;
 
 /** The script holding nearly all of the text's letters, or undefined when it has none or mixes scripts. */
 export function scriptDomain(text: string): string | undefined {
+  let domain = domainByText.get(text);
+  if (domain === undefined && !domainByText.has(text)) {
+    // bounded: an edge check asks about every unsent pool probe, a miner may ask about any word
+    if (domainByText.size >= 100_000) domainByText.clear();
+    domain = textDomain(text);
+    domainByText.set(text, domain);
+  }
+  return domain;
+}
+
+const domainByText = new Map<string, string | undefined>();
+
+function textDomain(text: string): string | undefined {
   const counts = new Array<number>(SCRIPT_DOMAINS.length).fill(0);
   for (const char of text) {
     const k = domainOf(char);

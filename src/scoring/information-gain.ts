@@ -19,7 +19,7 @@ export function expectedInformationGain(hypotheses: readonly GainHypothesis[], u
   const n = hypotheses.length;
   const likelihoods = new Float64Array(n);
   for (const z of outcomes) {
-    for (let i = 0; i < n; i++) likelihoods[i] = seamNoise(z - hypotheses[i].predicted);
+    for (let i = 0; i < n; i++) likelihoods[i] = noiseOf(z - hypotheses[i].predicted);
     const unknownL = z >= lo && z <= hi ? 1 / width : 0;
     if (unknownL) unknownCovered++;
     let evidence = unknownWeight * unknownL;
@@ -35,4 +35,18 @@ export function expectedInformationGain(hypotheses: readonly GainHypothesis[], u
   const rest = Math.max(0, width - unknownCovered);
   if (unknownWeight > 0 && rest > 0) gain += unknownWeight * (rest / width) * Math.log2(1 / unknownWeight);
   return gain;
+}
+
+/**
+ * seamNoise of whole-number errors, remembered: the planner weighs every stratum's pack over every
+ * outcome and hypothesis, and the geometric tail's Math.pow was most of that. Same doubles as seamNoise.
+ */
+const NOISE_TABLE = new Float64Array(1024).fill(Number.NaN);
+
+function noiseOf(error: number): number {
+  const e = Math.abs(error);
+  if (!Number.isInteger(e) || e >= NOISE_TABLE.length) return seamNoise(error);
+  let value = NOISE_TABLE[e];
+  if (Number.isNaN(value)) value = NOISE_TABLE[e] = seamNoise(e);
+  return value;
 }
