@@ -92,7 +92,7 @@ describe('tokprint identify', () => {
     expect(stderr).toMatch(message);
   });
 
-  it('--engine js and onnx score the counts on the two-stage path and reach the exact path\'s verdict and ranking', async () => {
+  it('--engine js and onnx score the counts on the two-stage path and reach the exact path\'s verdict and ranking, on identify and rescore', async () => {
     const runs = await Promise.all(
       ['exact', 'js', 'onnx'].map(async (engine) => {
         const { code, stdout } = await runCli(['identify', 'sim:qwen2.5?template=chatml&system=800', '--json', '--engine', engine, '--out', join(root, `engine-${engine}`)], env, root);
@@ -109,7 +109,24 @@ describe('tokprint identify', () => {
       expect(run.verdict.class).toEqual(exact.verdict.class);
       expect(run.verdict.confidence).toBeCloseTo(exact.verdict.confidence, 6);
       expect(run.queries).toBe(exact.queries);
-      expect(run.candidates.map((c: { reference: string }) => c.reference).slice(0, 3)).toEqual(exact.candidates.map((c: { reference: string }) => c.reference).slice(0, 3));
+      expect(run.candidates.map((c: { reference: string }) => c.reference)).toEqual(exact.candidates.map((c: { reference: string }) => c.reference));
+      // the run directory's verdict records the engine too
+      expect(JSON.parse(await readFile(join(run.run, 'verdict.json'), 'utf8')).engine).toBe(run.engine);
     }
+
+    // rescore takes the same flag, and its verdict says which path scored it
+    for (const engine of ['js', 'onnx', 'exact']) {
+      const again = await runCli(['rescore', exact.run, '--json', '--engine', engine], env, root);
+      expect(again.code).toBe(0);
+      const rescored = JSON.parse(again.stdout);
+      expect(rescored.engine).toBe(engine);
+      expect(rescored.verdict).toMatchObject({ status: exact.verdict.status, class: exact.verdict.class });
+      expect(rescored.candidates.map((c: { reference: string }) => c.reference)).toEqual(exact.candidates.map((c: { reference: string }) => c.reference));
+    }
+    const bad = await runCli(['rescore', exact.run, '--engine', 'gpu'], env, root);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(isOneLine(bad.stderr)).toBe(true);
+    expect(bad.stderr).toMatch(/--engine must be js, onnx, exact, not "gpu"/);
   });
 });
