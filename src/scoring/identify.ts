@@ -15,7 +15,7 @@ import { decide, type Verdict } from './verdict.js';
 import { requestSignature } from './request-signature.js';
 import { alignedPosterior } from './aligned-posterior.js';
 import { chooseEngine, scorePosterior, type Engine } from './batch/engine.js';
-import type { PrunedPosterior } from './batch/prefilter.js';
+import { PLANNING_TOLERANCE, type PrunedPosterior } from './batch/prefilter.js';
 
 export interface Budget {
   maxQueries: number;
@@ -125,7 +125,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   const counted = async (): Promise<Posterior> => {
     const signature = requestSignature(requests, index);
     if (engine === 'exact') return posterior(signature, groups);
-    return alignedPosterior((await scorePosterior(signature, groups, engine)) as PrunedPosterior, signature, groups);
+    return alignedPosterior((await scorePosterior(signature, groups, engine, PLANNING_TOLERANCE)) as PrunedPosterior, signature, groups);
   };
   const current = async () => (input.channels ? input.channels.fuse(await counted()) : counted());
   const annotate = (verdict: Verdict) => (input.channels ? input.channels.annotate(verdict) : verdict);

@@ -27,7 +27,7 @@ export const DERIVED_DIRECTIONS = [
 ] as const;
 
 /** A touched pack strays by one or two tokens with this chance each: such small moves are mostly seam noise. */
-const NEAR_MOVE = 0.01;
+export const NEAR_MOVE = 0.01;
 
 /** One-sided: a move of e >= 1 tokens in the change's direction, geometric with the given scale from three tokens on. */
 function oneSided(e: number, scale: number): number {

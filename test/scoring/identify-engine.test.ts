@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PROBE_SEPARATOR } from '../../src/probes/frame.js';
 import { scorePosterior, type Engine } from '../../src/scoring/batch/engine.js';
-import type { PrunedPosterior } from '../../src/scoring/batch/prefilter.js';
+import { PLANNING_TOLERANCE, type PrunedPosterior } from '../../src/scoring/batch/prefilter.js';
 import { signatureGroups } from '../../src/scoring/hypotheses.js';
 import { DEFAULT_BUDGET, identify, planNext, type RequestRecord } from '../../src/scoring/identify.js';
 import { alignedPosterior } from '../../src/scoring/aligned-posterior.js';
@@ -100,7 +100,7 @@ describe('identify on each scoring engine', () => {
     const used = new Set(packs.flat());
 
     for (const engine of ['js', 'onnx'] as const) {
-      const pruned = (await scorePosterior(signature, groups, engine)) as PrunedPosterior;
+      const pruned = (await scorePosterior(signature, groups, engine, PLANNING_TOLERANCE)) as PrunedPosterior;
       expect(pruned.kept.length).toBeLessThan(groups.length);
       const aligned = alignedPosterior(pruned, signature, groups);
       expect(aligned.groups.map((g) => g.group)).toEqual(groups);
@@ -114,7 +114,10 @@ describe('identify on each scoring engine', () => {
       aligned.groups.forEach((g, m) => expect(g.predicted).toEqual(exact.groups[m].predicted));
       const leader = rankedGroups(exact)[0].group;
       expect(aligned.groups.find((g) => g.group === leader)!.deviations).toEqual(exact.groups.find((g) => g.group === leader)!.deviations);
-      expect(planNext(aligned, groups, index, new Set(used), seededRng(9), requests)).toEqual(planNext(exact, groups, index, new Set(used), seededRng(9), requests));
+      // the same request; its expected gain (bits) differs by what the left-out groups hold, at most a billionth
+      const [planned, wanted] = [planNext(aligned, groups, index, new Set(used), seededRng(9), requests)!, planNext(exact, groups, index, new Set(used), seededRng(9), requests)!];
+      expect({ ...planned, gain: 0 }).toEqual({ ...wanted, gain: 0 });
+      expect(Math.abs(planned.gain - wanted.gain)).toBeLessThanOrEqual(PLANNING_TOLERANCE);
       const edge = (post: Posterior) => planEdgePack({ post, groups, index, used, rng: seededRng(9), minTokens: EDGE_PACK_TOKENS.min, maxTokens: EDGE_PACK_TOKENS.max, margin: 4 });
       expect(edge(aligned)).toEqual(edge(exact));
     }

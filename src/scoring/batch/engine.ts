@@ -3,7 +3,7 @@ import type { SignatureGroup } from '../hypotheses.js';
 import { posterior, type Posterior } from '../posterior.js';
 import { emptyScores, type BatchScores } from './batch-scores.js';
 import { scoreBatchJs } from './js-batch.js';
-import { packTotalsJs, prunedPosterior, type PrunedPosterior } from './prefilter.js';
+import { TOLERANCE, packTotalsJs, prunedPosterior, type PrunedPosterior } from './prefilter.js';
 
 /**
  * exact: the live posterior over every group. js / onnx: the two-stage scorer (bounds from pack
@@ -65,13 +65,13 @@ export async function scoreBatch(signatures: readonly CountSignature[], groups: 
 
 /**
  * The count posterior of one observation set. On the two-stage path `groups` holds only the groups
- * that can matter (see PrunedPosterior), in index order.
+ * that can matter (see PrunedPosterior), in index order, and at most `tolerance` of the mass is left out.
  */
-export async function scorePosterior(signature: CountSignature, groups: readonly SignatureGroup[], forced?: Engine): Promise<Posterior | PrunedPosterior> {
+export async function scorePosterior(signature: CountSignature, groups: readonly SignatureGroup[], forced?: Engine, tolerance = TOLERANCE): Promise<Posterior | PrunedPosterior> {
   const engine = chooseEngine(1, groups.length, forced);
   if (engine === 'exact') return posterior(signature, groups);
-  if (engine === 'js') return prunedPosterior(signature, groups, packTotalsJs(signature, groups));
+  if (engine === 'js') return prunedPosterior(signature, groups, packTotalsJs(signature, groups), tolerance);
   let result: PrunedPosterior | undefined;
-  await (await onnxTotals(groups)).forEach([signature], (_, totals) => (result = prunedPosterior(signature, groups, totals)));
+  await (await onnxTotals(groups)).forEach([signature], (_, totals) => (result = prunedPosterior(signature, groups, totals, tolerance)));
   return result!;
 }

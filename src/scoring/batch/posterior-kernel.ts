@@ -73,7 +73,12 @@ export function kernelLikelihoods(signature: CountSignature, totals: ArrayLike<n
   const predicted = new Float64Array(K);
   const candidates = new Float64Array((2 * REACH + 1) * K);
   let maxTotal = 0;
-  for (let i = 0; i < K * M; i++) if (totals[i] > maxTotal && Number.isFinite(totals[i])) maxTotal = totals[i];
+  for (let g = 0; g < G; g++) {
+    for (let k = 0; k < K; k++) {
+      const p = totals[k * M + scored[g]];
+      if (p > maxTotal && Number.isFinite(p)) maxTotal = p;
+    }
+  }
   const packTables = Array.from(untouched, (u) => tableFor(u));
   for (const table of packTables) table.ensure(Math.ceil(maxTotal));
   // Where row k's entries of direction 0 at e = 0 sit in its table; the other directions follow WIDTH apart.

@@ -6,6 +6,8 @@ import { PRIOR, type SignatureGroup } from '../../../src/scoring/hypotheses.js';
 import { decide, rankedGroups } from '../../../src/scoring/verdict.js';
 import { derivedEnvelope, SEAM } from '../../../src/scoring/batch/envelope.js';
 import { packTotalsJs, prunedPosterior, scoreBounds, TOLERANCE } from '../../../src/scoring/batch/prefilter.js';
+import { GroupBounds } from '../../../src/scoring/batch/group-bounds.js';
+import { CLUSTER_RADIUS, groupClusters } from '../../../src/scoring/batch/group-clusters.js';
 import { scoreBatch, scorePosterior } from '../../../src/scoring/batch/engine.js';
 import { unknownLikelihood } from '../../../src/scoring/batch/batch-scores.js';
 import { packTotal, type CountSignature } from '../../../src/signatures/observations.js';
@@ -53,15 +55,17 @@ function expectSameAsFull(signature: CountSignature, groups: readonly SignatureG
   const omittedTrue = full.groups.reduce((sum, g, m) => (keptSet.has(m) ? sum : sum + g.match + g.derived), 0);
   expect(omittedTrue, where).toBeLessThanOrEqual(pruned.omittedMass * (1 + 1e-9) + 1e-300);
   // Leader, top-k order and verdicts.
-  const rank = (p: Posterior) => rankedGroups(p).filter((g) => g.match + g.derived > 10 * TOLERANCE).slice(0, 5);
+  const shares = (p: Posterior) => rankedGroups(p).map((g) => g.match + g.derived).filter((x) => x > 10 * TOLERANCE).slice(0, 5);
+  const [got, want] = [shares(pruned), shares(full)];
+  expect(got.length, where).toBe(want.length);
+  got.forEach((x, i) => expect(Math.abs(x - want[i]), where).toBeLessThanOrEqual(2 * TOLERANCE * want[i]));
   const key = (g: { match: number; derived: number }) => Number((g.match + g.derived).toPrecision(6));
-  expect(rank(pruned).map(key), where).toEqual(rank(full).map(key));
   const [first, second] = rankedGroups(full);
   if (first && second && first.match + first.derived > 10 * TOLERANCE && key(first) > key(second)) expect(rankedGroups(pruned)[0].group, where).toBe(first.group);
   for (const final of [false, true]) {
     const [a, b] = [decide(pruned, final), decide(full, final)];
     expect(a && { ...a, confidence: 0 }, where).toEqual(b && { ...b, confidence: 0 });
-    if (a && b) expect(Math.abs(a.confidence - b.confidence), where).toBeLessThanOrEqual(1e-9);
+    if (a && b) expect(Math.abs(a.confidence - b.confidence), where).toBeLessThanOrEqual(2 * TOLERANCE);
   }
   return pruned;
 }
@@ -97,6 +101,71 @@ describe('envelopes of the live noise functions', () => {
       const bounds = scoreBounds(signature, groups, packTotalsJs(signature, groups));
       truth.forEach((x, m) => expect(x, `group ${m} ${JSON.stringify(signature.observed)}`).toBeLessThanOrEqual(bounds[m] * (1 + 1e-12)));
     }
+  });
+});
+
+describe('bounds over clusters of close groups', () => {
+  it('gather every group once, each within the radius of its cluster\'s first member', async () => {
+    const rng = seededRng(31);
+    const real = groupsOf(await committedCountIndex());
+    const groups = nearIdentical(rng, real, 1500);
+    const { members, starts, weight } = groupClusters(groups);
+    expect([...members].sort((a, b) => a - b)).toEqual(groups.map((_, m) => m));
+    // Near-copies of the 18 real groups: far fewer clusters than groups.
+    expect(weight.length).toBeLessThan(60);
+    for (let c = 0; c < weight.length; c++) {
+      const leader = groups[members[starts[c]]].counts;
+      const radius = CLUSTER_RADIUS * leader.reduce((a, b) => a + b, 0);
+      let sum = 0;
+      for (let at = starts[c]; at < starts[c + 1]; at++) {
+        const counts = groups[members[at]].counts;
+        expect(counts.reduce((d, x, p) => d + Math.abs(x - leader[p]), 0)).toBeLessThanOrEqual(radius);
+        sum += groups[members[at]].weight;
+      }
+      expect(weight[c]).toBeCloseTo(sum, 12);
+    }
+  });
+
+  it('bound the scores of all their members together', () => {
+    const rng = seededRng(32);
+    const base = groupsOf(randomIndex(rng, 12, 60));
+    const groups = nearIdentical(rng, base, 600);
+    const clusters = groupClusters(groups);
+    for (const signature of randomSignatures(rng, groups, 60, 40)) {
+      const full = posterior(signature, groups);
+      const truth = unnormalised(signature, groups, full);
+      const bounder = new GroupBounds(signature, groups, packTotalsJs(signature, groups));
+      for (let c = 0; c < clusters.weight.length; c++) {
+        let sum = 0;
+        for (let at = clusters.starts[c]; at < clusters.starts[c + 1]; at++) sum += truth[clusters.members[at]];
+        expect(sum, `cluster ${c} ${JSON.stringify(signature.observed)}`).toBeLessThanOrEqual(bounder.cluster(clusters, c) * (1 + 1e-12));
+      }
+    }
+  });
+
+  it('come within a few hundred times of the score of a group whose packs all stray apart', async () => {
+    const rng = seededRng(33);
+    const groups = groupsOf(await committedCountIndex());
+    const P = groups[0].counts.length;
+    let far = 0;
+    for (let n = 0; n < 20; n++) {
+      const order = rng.shuffle(Array.from({ length: P }, (_, i) => i));
+      const packs = [[], ...Array.from({ length: 5 }, (_, k) => order.slice(k * 45, k * 45 + 45))];
+      const truth = rng.pick(groups).counts;
+      const signature = { packs, observed: packs.map((pack) => packTotal(truth, pack) + 700) };
+      const full = posterior(signature, groups);
+      const scores = unnormalised(signature, groups, full);
+      const totals = packTotalsJs(signature, groups);
+      const bounds = scoreBounds(signature, groups, totals);
+      groups.forEach((_, m) => {
+        const residuals = packs.map((_, k) => signature.observed[k] - totals[k * groups.length + m]);
+        // Within a few tokens of each other, the offset's reach of three tokens costs a bound up to seam(0) / seam(3) per pack.
+        if (residuals.some((r, i) => residuals.some((q, j) => i !== j && Math.abs(r - q) < 10))) return;
+        far++;
+        expect(bounds[m] / scores[m], `group ${m} residuals ${residuals}`).toBeLessThan(300);
+      });
+    }
+    expect(far).toBeGreaterThan(80);
   });
 });
 
@@ -145,7 +214,7 @@ describe('two-stage scoring equals the live posterior within its tolerance', () 
       const exact = await scorePosterior(signature, groups, 'exact');
       const two = await scorePosterior(signature, groups, 'onnx');
       expect(decide(two, true)?.status).toBe(decide(exact, true)?.status);
-      expect(Math.abs(js.unknown[n] - exact.unknown)).toBeLessThanOrEqual(exact.unknown * 1e-8);
+      expect(Math.abs(js.unknown[n] - exact.unknown)).toBeLessThanOrEqual(exact.unknown * 2 * TOLERANCE);
     }
   });
 });
