@@ -55,16 +55,41 @@ export function planEdgePack(input: EdgePackInput): number[] {
   const candidates = inPlay.map((i) => ({ counts: groups[i].counts, weight: weights[i] }));
   const chosen = candidates.length > 1 ? designPack({ candidates, allowed: unused, maxTokens: Math.round(input.maxTokens * DISCRIMINATION_SHARE), minTokens: 0, margin: input.margin, rng }) : [];
 
-  const cost = (p: number) => Math.max(1, ...plausible.map((g) => g.counts[p]));
+  // A probe costs what the most expensive plausible hypothesis bills for it (worked out once per probe).
+  const costs = new Float64Array(index.probes.length).fill(-1);
+  const cost = (p: number) => {
+    if (costs[p] < 0) {
+      let most = 1;
+      for (const g of plausible) if (g.counts[p] > most) most = g.counts[p];
+      costs[p] = most;
+    }
+    return costs[p];
+  };
   // The donor of an extension is unknown: each other family counts as one, by its most frugal member.
   const byFamily = new Map<string, SignatureGroup[]>();
-  for (const g of groups) if (g.family !== own.family) byFamily.set(g.family, [...(byFamily.get(g.family) ?? []), g]);
+  for (const g of groups) {
+    if (g.family === own.family) continue;
+    const members = byFamily.get(g.family);
+    if (members) members.push(g);
+    else byFamily.set(g.family, [g]);
+  }
   const others = [...byFamily.values()];
-  const extensionGain = (p: number) => others.reduce((sum, family) => sum + Math.max(0, own.counts[p] - Math.min(...family.map((g) => g.counts[p]))), 0) / others.length;
-  const kinds = new Map<string, { p: number; gain: number; value: number }[]>();
+  const extensionGain = (p: number) => {
+    let sum = 0;
+    for (const family of others) {
+      let least = Infinity;
+      for (const g of family) if (g.counts[p] < least) least = g.counts[p];
+      sum += Math.max(0, own.counts[p] - least);
+    }
+    return sum / others.length;
+  };
+  const kinds = new Map<string, { list: { p: number; gain: number; value: number }[]; gainOf: Map<number, number> }>();
   const add = (kind: string, p: number, gain: number) => {
     if (gain <= 0) return;
-    kinds.set(kind, [...(kinds.get(kind) ?? []), { p, gain, value: gain / cost(p) }]);
+    let entry = kinds.get(kind);
+    if (!entry) kinds.set(kind, (entry = { list: [], gainOf: new Map() }));
+    entry.list.push({ p, gain, value: gain / cost(p) });
+    if (!entry.gainOf.has(p)) entry.gainOf.set(p, gain);
   };
   const taken = new Set(chosen);
   for (const p of rng.shuffle(unused)) {
@@ -76,7 +101,9 @@ export function planEdgePack(input: EdgePackInput): number[] {
   }
   // Every kind of change should move the request by several tokens: the kind with the least gain so far
   // gets its next best probe (gain per token), until the request is full or every kind has enough.
-  const queues = [...kinds.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([kind, list]) => ({ kind, list: list.sort((a, b) => b.value - a.value), gained: 0, next: 0 }));
+  const queues = [...kinds.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([kind, { list, gainOf }]) => ({ kind, list: list.sort((a, b) => b.value - a.value), gainOf, gained: 0, next: 0 }));
   let size = chosen.reduce((sum, p) => sum + cost(p), 0);
   for (;;) {
     const open = queues.filter((q) => q.gained < KIND_GAIN && q.next < q.list.length);
@@ -87,7 +114,7 @@ export function planEdgePack(input: EdgePackInput): number[] {
     taken.add(item.p);
     chosen.push(item.p);
     size += cost(item.p);
-    for (const q of queues) q.gained += q.list.find((x) => x.p === item.p)?.gain ?? 0;
+    for (const q of queues) q.gained += q.gainOf.get(item.p) ?? 0;
   }
   return chosen;
 }
