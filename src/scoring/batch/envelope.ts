@@ -45,30 +45,46 @@ export function derivedEnvelope(predicted: number): Envelope {
   return { atZero: SEAM.atZero, lead: Math.log(lead), slope: Math.log(rate) };
 }
 
+/**
+ * Arrays indexed by integer prediction, grown (to at least twice their size) as larger predictions are
+ * met; `fill(p)` writes entry p of each.
+ */
+export abstract class PredictionTable {
+  private size = 0;
+
+  protected constructor(private readonly columns: readonly string[]) {}
+
+  /** Makes entries 0..max available. */
+  ensure(max: number): void {
+    if (max < this.size) return;
+    const next = Math.max(max + 1, this.size * 2, 1024);
+    const arrays = this as unknown as Record<string, Float64Array>;
+    for (const name of this.columns) {
+      const grown = new Float64Array(next);
+      grown.set(arrays[name]);
+      arrays[name] = grown;
+    }
+    for (let p = this.size; p < next; p++) this.fill(p);
+    this.size = next;
+  }
+
+  protected abstract fill(p: number): void;
+}
+
 /** Derived envelopes by integer prediction, filled as predictions are met. */
-export class DerivedTable {
+export class DerivedTable extends PredictionTable {
   atZero = new Float64Array(0);
   lead = new Float64Array(0);
   slope = new Float64Array(0);
 
-  /** Makes entries 0..max available. */
-  ensure(max: number): void {
-    const size = this.atZero.length;
-    if (max < size) return;
-    const next = Math.max(max + 1, size * 2, 1024);
-    const grow = (old: Float64Array) => {
-      const a = new Float64Array(next);
-      a.set(old);
-      return a;
-    };
-    this.atZero = grow(this.atZero);
-    this.lead = grow(this.lead);
-    this.slope = grow(this.slope);
-    for (let p = size; p < next; p++) {
-      const e = derivedEnvelope(p);
-      this.atZero[p] = e.atZero;
-      this.lead[p] = e.lead;
-      this.slope[p] = e.slope;
-    }
+  constructor() {
+    super(['atZero', 'lead', 'slope']);
+  }
+
+  protected fill(p: number): void {
+    const e = derivedEnvelope(p);
+    this.atZero[p] = e.atZero;
+    this.lead[p] = e.lead;
+    this.slope[p] = e.slope;
   }
 }

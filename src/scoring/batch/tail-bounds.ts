@@ -1,5 +1,6 @@
 import { seamNoise } from '../noise.js';
 import { DERIVED_DIRECTIONS, DERIVED_SCALES, NEAR_MOVE } from '../posterior.js';
+import { PredictionTable } from './envelope.js';
 
 /** The posterior sums over the offsets r_k - OFFSET_REACH ... r_k + OFFSET_REACH of every residual r_k. */
 export const OFFSET_REACH = 3;
@@ -35,7 +36,7 @@ const LOG_SEAM_RATIO = Math.log(seamNoise(4) / seamNoise(3));
  * The one-way moved noise of a pack predicted at p, from three tokens on: two geometric tails (the
  * small and the large scale), each with its share of the mixture; by integer prediction.
  */
-class TailTable {
+class TailTable extends PredictionTable {
   logSmall = new Float64Array(0);
   logSmallRatio = new Float64Array(0);
   logLarge = new Float64Array(0);
@@ -43,33 +44,22 @@ class TailTable {
   /** Both tails at three tokens, as a plain number. */
   atThree = new Float64Array(0);
 
-  ensure(max: number): void {
-    const size = this.atThree.length;
-    if (max < size) return;
-    const next = Math.max(max + 1, size * 2, 1024);
-    const grow = (old: Float64Array) => {
-      const a = new Float64Array(next);
-      a.set(old);
-      return a;
-    };
-    this.logSmall = grow(this.logSmall);
-    this.logSmallRatio = grow(this.logSmallRatio);
-    this.logLarge = grow(this.logLarge);
-    this.logLargeRatio = grow(this.logLargeRatio);
-    this.atThree = grow(this.atThree);
+  constructor() {
+    super(['logSmall', 'logSmallRatio', 'logLarge', 'logLargeRatio', 'atThree']);
+  }
+
+  protected fill(p: number): void {
     const { small, large, floor } = DERIVED_SCALES;
-    for (let p = size; p < next; p++) {
-      // As oneSided in the posterior: (1 - 2 NEAR) (1 - q) q^(e - 3), each scale with weight one half.
-      const qSmall = Math.exp(-1 / Math.max(Math.max(floor, small * p), 0.5));
-      const qLarge = Math.exp(-1 / Math.max(Math.max(floor, large * p), 0.5));
-      const aSmall = 0.5 * (1 - 2 * NEAR_MOVE) * (1 - qSmall);
-      const aLarge = 0.5 * (1 - 2 * NEAR_MOVE) * (1 - qLarge);
-      this.logSmall[p] = Math.log(aSmall);
-      this.logSmallRatio[p] = Math.log(qSmall);
-      this.logLarge[p] = Math.log(aLarge);
-      this.logLargeRatio[p] = Math.log(qLarge);
-      this.atThree[p] = aSmall + aLarge;
-    }
+    // As oneSided in the posterior: (1 - 2 NEAR) (1 - q) q^(e - 3), each scale with weight one half.
+    const qSmall = Math.exp(-1 / Math.max(Math.max(floor, small * p), 0.5));
+    const qLarge = Math.exp(-1 / Math.max(Math.max(floor, large * p), 0.5));
+    const aSmall = 0.5 * (1 - 2 * NEAR_MOVE) * (1 - qSmall);
+    const aLarge = 0.5 * (1 - 2 * NEAR_MOVE) * (1 - qLarge);
+    this.logSmall[p] = Math.log(aSmall);
+    this.logSmallRatio[p] = Math.log(qSmall);
+    this.logLarge[p] = Math.log(aLarge);
+    this.logLargeRatio[p] = Math.log(qLarge);
+    this.atThree[p] = aSmall + aLarge;
   }
 }
 
