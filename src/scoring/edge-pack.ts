@@ -92,6 +92,10 @@ export function planEdgePack(input: EdgePackInput): number[] {
     gain: number;
     value: number;
     byFamily?: Float64Array;
+    /** Coverage value with nothing covered yet, and as last computed; place in the list. */
+    first?: number;
+    bound?: number;
+    rank?: number;
   }
   const kinds = new Map<string, { list: Item[]; gainOf: Map<number, number> }>();
   const add = (kind: string, p: number, gain: number, byFamily?: Float64Array) => {
@@ -118,21 +122,44 @@ export function planEdgePack(input: EdgePackInput): number[] {
   // turn (what it still needs of EXTENSION_COVER tokens, per token), not the families' mean.
   const queues = [...kinds.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([kind, { list, gainOf }]) => ({ kind, list: list.sort((a, b) => b.value - a.value), gainOf, gained: 0, next: 0, covered: kind.startsWith('extension:') ? new Float64Array(F) : undefined }));
+    .map(([kind, { list, gainOf }]) => ({
+      kind,
+      list: list.sort((a, b) => b.value - a.value),
+      gainOf,
+      gained: 0,
+      next: 0,
+      covered: kind.startsWith('extension:') ? new Float64Array(F) : undefined,
+      byBound: undefined as Item[] | undefined,
+      byProbe: undefined as Map<number, Item> | undefined,
+    }));
   let size = chosen.reduce((sum, p) => sum + cost(p), 0);
   const coverValue = (covered: Float64Array, item: Item) => {
     let value = 0;
     for (let f = 0; f < F; f++) value += Math.min(Math.max(0, EXTENSION_COVER - covered[f]), item.byFamily![f]);
     return value / cost(item.p);
   };
+  // Coverage values only fall as coverage grows, so each item's first value bounds every later one and its
+  // last computed value bounds the next: a scan in order of first values stops once none can beat the best.
+  for (const q of queues) {
+    if (!q.covered) continue;
+    q.list.forEach((item, rank) => {
+      item.bound = item.first = coverValue(q.covered!, item);
+      item.rank = rank;
+    });
+    q.byBound = [...q.list].sort((a, b) => b.first! - a.first!);
+    q.byProbe = new Map(q.list.map((item) => [item.p, item]));
+  }
   const pick = (queue: (typeof queues)[number]): Item | undefined => {
     if (!queue.covered) return queue.list[queue.next++];
     let best: Item | undefined;
     let bestValue = 0;
-    for (const item of queue.list) {
-      if (taken.has(item.p) || size + cost(item.p) > input.maxTokens) continue;
-      const value = coverValue(queue.covered, item);
-      if (value > bestValue) [best, bestValue] = [item, value];
+    // Among equal values the earliest in the list wins, as a scan of the whole list would choose.
+    const beats = (value: number, item: Item) => value > bestValue || (value === bestValue && best !== undefined && item.rank! < best.rank!);
+    for (const item of queue.byBound!) {
+      if (item.first! < bestValue || (best === undefined && item.first! <= 0)) break;
+      if (!beats(item.bound!, item) || taken.has(item.p) || size + cost(item.p) > input.maxTokens) continue;
+      const value = (item.bound = coverValue(queue.covered, item));
+      if (value > 0 && beats(value, item)) [best, bestValue] = [item, value];
     }
     if (!best) queue.next = queue.list.length;
     return best;
@@ -151,7 +178,7 @@ export function planEdgePack(input: EdgePackInput): number[] {
         q.gained += q.gainOf.get(item.p) ?? 0;
         continue;
       }
-      const own = q.list.find((x) => x.p === item.p);
+      const own = q.byProbe!.get(item.p);
       if (!own) continue;
       let met = 0;
       for (let f = 0; f < F; f++) met += Math.min(EXTENSION_COVER, (q.covered[f] += own.byFamily![f]));
