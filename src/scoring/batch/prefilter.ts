@@ -131,12 +131,8 @@ export function prunedPosterior(signature: CountSignature, groups: readonly Sign
     const budget = tolerance * seeded;
     seed(list.filter((m) => bounds[m] > budget).sort((a, b) => bounds[b] - bounds[a]).slice(0, SEEDS));
   }
+  // Seeds (the extremes among them) are scored whatever their cluster; a cluster left out counts its whole bound.
   let omitted = after[opened];
-  for (let i = opened; i < C; i++) {
-    // An extreme member of a cluster left out is scored anyway; its share of the cluster's bound stays counted.
-    const c = order[i];
-    for (let at = starts[c]; at < starts[c + 1]; at++) if (extreme[members[at]]) keep[members[at]] = 1;
-  }
   const drop = omittable(Float64Array.from(candidates, (m) => bounds[m]), tolerance * seeded - omitted);
   candidates.forEach((m, i) => {
     if (!drop[i]) keep[m] = 1;
