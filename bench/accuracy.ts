@@ -136,7 +136,10 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
       else if (status === 'unknown') tally.open.unknown++;
       else tally.open.inconclusive++;
       trials.add('open', `${id} not indexed, ${setupLabel(setup)}`, status !== 'match', `expected no match (its class removed from the index), got match ${result.verdict.reference}`);
-      if (status === 'match' || options.verbose) log(`open ${id} ${JSON.stringify(setup)}: ${status} ${result.verdict.reference} ${result.verdict.confidence.toFixed(4)} q${result.queries}`);
+      if (status === 'match' || options.verbose) {
+        const deviations = result.verdict.reference ? `; ${baseDeviations(result, result.verdict.reference)}` : '';
+        log(`open ${id} ${JSON.stringify(setup)}: ${status} ${result.verdict.reference} ${result.verdict.confidence.toFixed(4)} q${result.queries}${deviations}; ${leaders(result)}`);
+      }
     }
     if (reference.entry.format === 'hf-json' && options.sections.has('derived')) {
       for (const variant of derivedTargets(reference, donors, rng)) {

@@ -1,4 +1,5 @@
 import { designPack } from '../probes/design.js';
+import { isNormalizationStable } from '../probes/normalization-stable.js';
 import type { ProbeCategory } from '../probes/probe.js';
 import { scriptDomain } from '../probes/script-domain.js';
 import type { CountIndex } from '../signatures/count-index.js';
@@ -23,6 +24,8 @@ export interface EdgePackInput {
 const PLAUSIBLE = 0.001;
 /** Tokens of expected change per kind that make a pack's total stray well beyond seam noise. */
 const KIND_GAIN = 48;
+/** Tokens an extension from each other family should take off the pack, whichever family gave it. */
+export const EXTENSION_COVER = 4;
 /**
  * An edge check is larger than a stratum pack: it covers every kind of change at once, and an extension
  * from an unknown family moves each script's probes by a token or two at most.
@@ -48,7 +51,9 @@ export function planEdgePack(input: EdgePackInput): number[] {
   const leader = weights.indexOf(Math.max(...weights));
   if (leader < 0) return [];
   const own = groups[leader];
-  const unused = index.probes.flatMap((_, i) => (used.has(i) ? [] : [i]));
+  // The check asks for an exact fit, so it leaves out text a serving engine may normalize otherwise than the reference.
+  const stable = stableProbes(index);
+  const unused = index.probes.flatMap((_, i) => (used.has(i) || !stable[i] ? [] : [i]));
   const inPlay = weights.flatMap((w, i) => (w >= PLAUSIBLE ? [i] : []));
   const plausible = inPlay.map((i) => groups[i]);
   // Only the hypotheses still in play need keeping apart, and only with a share of the request.
@@ -74,21 +79,33 @@ export function planEdgePack(input: EdgePackInput): number[] {
     else byFamily.set(g.family, [g]);
   }
   const others = [...byFamily.values()];
-  const extensionGain = (p: number) => {
-    let sum = 0;
-    for (const family of others) {
+  const F = others.length;
+  /** What an extension from each other family would take off the probe: the leader's count less that family's least. */
+  const extensionGains = (p: number) => {
+    const gains = new Float64Array(F);
+    others.forEach((family, f) => {
       let least = Infinity;
       for (const g of family) if (g.counts[p] < least) least = g.counts[p];
-      sum += Math.max(0, own.counts[p] - least);
-    }
-    return sum / others.length;
+      gains[f] = Math.max(0, own.counts[p] - least);
+    });
+    return gains;
   };
-  const kinds = new Map<string, { list: { p: number; gain: number; value: number }[]; gainOf: Map<number, number> }>();
-  const add = (kind: string, p: number, gain: number) => {
+  interface Item {
+    p: number;
+    gain: number;
+    value: number;
+    byFamily?: Float64Array;
+    /** Coverage value with nothing covered yet, and as last computed; place in the list. */
+    first?: number;
+    bound?: number;
+    rank?: number;
+  }
+  const kinds = new Map<string, { list: Item[]; gainOf: Map<number, number> }>();
+  const add = (kind: string, p: number, gain: number, byFamily?: Float64Array) => {
     if (gain <= 0) return;
     let entry = kinds.get(kind);
     if (!entry) kinds.set(kind, (entry = { list: [], gainOf: new Map() }));
-    entry.list.push({ p, gain, value: gain / cost(p) });
+    entry.list.push({ p, gain, value: gain / cost(p), byFamily });
     if (!entry.gainOf.has(p)) entry.gainOf.set(p, gain);
   };
   const taken = new Set(chosen);
@@ -97,24 +114,87 @@ export function planEdgePack(input: EdgePackInput): number[] {
     for (const reduction of REDUCTIONS) add(reduction, p, own.reductions?.[reduction][p] ?? 0);
     const probe = index.probes[p];
     const domain = NON_SCRIPT_DOMAIN[probe.category] ?? scriptDomain(probe.text);
-    if (domain && others.length) add(`extension:${domain}`, p, extensionGain(p));
+    if (domain && F) {
+      const byFamily = extensionGains(p);
+      add(`extension:${domain}`, p, byFamily.reduce((a, b) => a + b, 0) / F, byFamily);
+    }
   }
   // Every kind of change should move the request by several tokens: the kind with the least gain so far
-  // gets its next best probe (gain per token), until the request is full or every kind has enough.
+  // gets its next best probe (gain per token), until the request is full or every kind has enough. The
+  // donor of an extension is one family, so an extension's probes are picked to cover each family in
+  // turn (what it still needs of EXTENSION_COVER tokens, per token), not the families' mean.
   const queues = [...kinds.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([kind, { list, gainOf }]) => ({ kind, list: list.sort((a, b) => b.value - a.value), gainOf, gained: 0, next: 0 }));
+    .map(([kind, { list, gainOf }]) => ({
+      kind,
+      list: list.sort((a, b) => b.value - a.value),
+      gainOf,
+      gained: 0,
+      next: 0,
+      covered: kind.startsWith('extension:') ? new Float64Array(F) : undefined,
+      byBound: undefined as Item[] | undefined,
+      byProbe: undefined as Map<number, Item> | undefined,
+    }));
   let size = chosen.reduce((sum, p) => sum + cost(p), 0);
+  const coverValue = (covered: Float64Array, item: Item) => {
+    let value = 0;
+    for (let f = 0; f < F; f++) value += Math.min(Math.max(0, EXTENSION_COVER - covered[f]), item.byFamily![f]);
+    return value / cost(item.p);
+  };
+  // Coverage values only fall as coverage grows, so each item's first value bounds every later one and its
+  // last computed value bounds the next: a scan in order of first values stops once none can beat the best.
+  for (const q of queues) {
+    if (!q.covered) continue;
+    q.list.forEach((item, rank) => {
+      item.bound = item.first = coverValue(q.covered!, item);
+      item.rank = rank;
+    });
+    q.byBound = [...q.list].sort((a, b) => b.first! - a.first!);
+    q.byProbe = new Map(q.list.map((item) => [item.p, item]));
+  }
+  const pick = (queue: (typeof queues)[number]): Item | undefined => {
+    if (!queue.covered) return queue.list[queue.next++];
+    let best: Item | undefined;
+    let bestValue = 0;
+    // Among equal values the earliest in the list wins, as a scan of the whole list would choose.
+    const beats = (value: number, item: Item) => value > bestValue || (value === bestValue && best !== undefined && item.rank! < best.rank!);
+    for (const item of queue.byBound!) {
+      if (item.first! < bestValue || (best === undefined && item.first! <= 0)) break;
+      if (!beats(item.bound!, item) || taken.has(item.p) || size + cost(item.p) > input.maxTokens) continue;
+      const value = (item.bound = coverValue(queue.covered, item));
+      if (value > 0 && beats(value, item)) [best, bestValue] = [item, value];
+    }
+    if (!best) queue.next = queue.list.length;
+    return best;
+  };
   for (;;) {
     const open = queues.filter((q) => q.gained < KIND_GAIN && q.next < q.list.length);
     if (!open.length || size >= input.minTokens) break;
     const queue = open.reduce((a, b) => (b.gained < a.gained ? b : a));
-    const item = queue.list[queue.next++];
-    if (taken.has(item.p) || size + cost(item.p) > input.maxTokens) continue;
+    const item = pick(queue);
+    if (!item || taken.has(item.p) || size + cost(item.p) > input.maxTokens) continue;
     taken.add(item.p);
     chosen.push(item.p);
     size += cost(item.p);
-    for (const q of queues) q.gained += q.gainOf.get(item.p) ?? 0;
+    for (const q of queues) {
+      if (!q.covered) {
+        q.gained += q.gainOf.get(item.p) ?? 0;
+        continue;
+      }
+      const own = q.byProbe!.get(item.p);
+      if (!own) continue;
+      let met = 0;
+      for (let f = 0; f < F; f++) met += Math.min(EXTENSION_COVER, (q.covered[f] += own.byFamily![f]));
+      q.gained = (KIND_GAIN * met) / (F * EXTENSION_COVER);
+    }
   }
   return chosen;
+}
+
+const stableByIndex = new WeakMap<CountIndex, boolean[]>();
+
+function stableProbes(index: CountIndex): boolean[] {
+  let stable = stableByIndex.get(index);
+  if (!stable) stableByIndex.set(index, (stable = index.probes.map((probe) => isNormalizationStable(probe.text))));
+  return stable;
 }

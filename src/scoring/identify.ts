@@ -29,6 +29,12 @@ export const PACK_TOKENS = { min: 360, max: 600 };
 const MARGIN = 4;
 /** How far one hypothesis must lead before its vocabulary's edges are checked. */
 const EDGE_CHECK_LEAD = 0.5;
+/**
+ * An edge check that strayed this little from the leader is checked again (seam noise and a small change
+ * both explain it); one that strayed further already shows a change, and the requests left go to telling
+ * the candidates apart.
+ */
+export const SECOND_EDGE_STRAY = 2;
 
 export interface IdentifyInput {
   target: Target;
@@ -160,10 +166,10 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
 
 /**
  * Once one hypothesis leads, one request checks it where a derived copy would differ, before a match is
- * called; a second one when the first strayed from the leader by a token or two, which seam noise and a
- * small change both explain.
+ * called; a second one when the first strayed from the leader by a token or two (SECOND_EDGE_STRAY),
+ * which seam noise and a small change both explain.
  */
-function edgeCheckDue(post: Posterior, sent: readonly RequestRecord[]): boolean {
+export function edgeCheckDue(post: Posterior, sent: readonly RequestRecord[]): boolean {
   if (sent.length < 2) return false;
   const weights = post.groups.map((g) => g.match + g.derived);
   const lead = Math.max(...weights);
@@ -171,7 +177,8 @@ function edgeCheckDue(post: Posterior, sent: readonly RequestRecord[]): boolean 
   const edges = sent.flatMap((r, k) => (r.stratum === 'edge' ? [k] : []));
   if (!edges.length) return true;
   const leader = post.groups[weights.indexOf(lead)];
-  return edges.length < 2 && Math.abs(leader.deviations[edges[0]]) > 0;
+  const strayed = Math.abs(leader.deviations[edges[0]]);
+  return edges.length < 2 && strayed > 0 && strayed <= SECOND_EDGE_STRAY;
 }
 
 function planEdgeCheck(post: Posterior, groups: readonly SignatureGroup[], index: CountIndex, used: Set<number>, rng: Rng): PlannedRequest | undefined {

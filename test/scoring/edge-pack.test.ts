@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EDGE_PACK_TOKENS, planEdgePack } from '../../src/scoring/edge-pack.js';
+import { isNormalizationStable } from '../../src/probes/normalization-stable.js';
+import { EDGE_PACK_TOKENS, EXTENSION_COVER, planEdgePack } from '../../src/scoring/edge-pack.js';
 import { signatureGroups } from '../../src/scoring/hypotheses.js';
 import { posterior } from '../../src/scoring/posterior.js';
 import { requestSignature } from '../../src/scoring/request-signature.js';
@@ -36,8 +37,32 @@ describe('edge pack', () => {
     expect(gain('digits')).toBeGreaterThanOrEqual(12);
     expect(gain('punctuation')).toBeGreaterThanOrEqual(12);
     expect(pack.some((p) => ['indic', 'cjk', 'cyrillic', 'arabic'].includes(index.probes[p].category))).toBe(true);
-    // Words other families hold whole and Llama 3 splits: an extension from any of them joins some.
-    expect(ids.filter((id) => id.startsWith('ext-llama3-')).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('would move by several tokens whichever other family an extension came from', async () => {
+    for (const truth of ['llama3', 'mistral-nemo', 'gemma3', 'o200k']) {
+      const { index, groups, post, used, counts } = await leading(truth);
+      const pack = planEdgePack({ post, groups, index, used, rng: seededRng(5), minTokens: EDGE_PACK_TOKENS.min, maxTokens: EDGE_PACK_TOKENS.max, margin: 4 });
+      const own = groups.find((g) => g.references.includes(truth))!;
+      const unused = index.probes.map((_, p) => p).filter((p) => !used.has(p) && isNormalizationStable(index.probes[p].text));
+      const families = [...new Set(groups.map((g) => g.family))].filter((f) => f !== own.family);
+      for (const family of families) {
+        const members = groups.filter((g) => g.family === family);
+        // What that family's whole words would take off each probe: the leader's count less the family's least.
+        const gain = (probes: number[]) => probes.reduce((sum, p) => sum + Math.max(0, counts[p] - Math.min(...members.map((g) => g.counts[p]))), 0);
+        expect(gain(pack), `${truth} extended from ${family}`).toBeGreaterThanOrEqual(Math.min(EXTENSION_COVER, gain(unused)));
+      }
+    }
+  });
+
+  it('leaves out text that Unicode normalization changes, which a serving engine may tokenize otherwise', async () => {
+    for (const truth of ['qwen2.5', 'gemma3', 'o200k-harmony']) {
+      const { index, groups, post, used } = await leading(truth);
+      const unstable = index.probes.flatMap((probe, p) => (isNormalizationStable(probe.text) ? [] : [p]));
+      expect(unstable.length).toBeGreaterThan(0);
+      const pack = planEdgePack({ post, groups, index, used, rng: seededRng(5), minTokens: EDGE_PACK_TOKENS.min, maxTokens: EDGE_PACK_TOKENS.max, margin: 4 });
+      expect(pack.filter((p) => unstable.includes(p)).map((p) => index.probes[p].id), truth).toEqual([]);
+    }
   });
 
   it('is the same for the same seed', async () => {

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { edgeCheckDue, SECOND_EDGE_STRAY, type RequestRecord } from '../../src/scoring/identify.js';
+import { signatureGroups } from '../../src/scoring/hypotheses.js';
+import type { Posterior } from '../../src/scoring/posterior.js';
+import { committedCountIndex } from '../helpers/count-index.js';
+
+const record = (seq: number, stratum: RequestRecord['stratum']): RequestRecord => ({ seq, probes: [], promptTokens: 0, stratum });
+
+/** Two hypotheses, the first holding `lead` of the mass and the second 0.05 (the rest is unknown); the leader's deviation per request as given. */
+async function post(lead: number, deviations: number[]): Promise<Posterior> {
+  const [a, b] = signatureGroups(await committedCountIndex());
+  const score = (group: typeof a, share: number, dev: number[]) => ({ group, predicted: dev.map(() => 0), offset: 0, deviations: dev, match: share, derived: 0 });
+  return { groups: [score(a, lead, deviations), score(b, 0.05, deviations.map(() => 9))], unknown: 0.95 - lead };
+}
+
+describe('when the leader\'s vocabulary edges are checked', () => {
+  it('once a hypothesis leads after two requests, and not before', async () => {
+    expect(edgeCheckDue(await post(0.9, [0]), [record(1, 'frame')])).toBe(false);
+    expect(edgeCheckDue(await post(0.4, [0, 0]), [record(1, 'frame'), record(2, 'words')])).toBe(false);
+    expect(edgeCheckDue(await post(0.6, [0, 0]), [record(1, 'frame'), record(2, 'words')])).toBe(true);
+  });
+
+  it('again only when the first check strayed by a token or two, which seam noise also explains', async () => {
+    const sent = [record(1, 'frame'), record(2, 'words'), record(3, 'edge')];
+    for (const stray of [0, 1, 2, 3, 12, -1, -2, -30]) {
+      const due = edgeCheckDue(await post(0.9, [0, 0, stray]), sent);
+      expect(due, `strayed ${stray}`).toBe(stray !== 0 && Math.abs(stray) <= SECOND_EDGE_STRAY);
+    }
+    expect(edgeCheckDue(await post(0.9, [0, 0, 1, 1]), [...sent, record(4, 'edge')])).toBe(false);
+  });
+});
