@@ -70,9 +70,10 @@ export function designPack(input: PackDesignInput): number[] {
   };
 
   const target = pairs.target();
+  const shuffled: number[] = [];
   let current = pairs.with(new Float64Array(n));
   while (pool.length && size < input.maxTokens && current < target - 1e-12) {
-    const sample = pool.length <= SAMPLE ? pool : rng.shuffle([...pool]).slice(0, SAMPLE);
+    const sample = pool.length <= SAMPLE ? pool : rng.shuffle(copyInto(shuffled, pool)).slice(0, SAMPLE);
     const best = bestProbe(sample, pairs, clusters, byProbe, costs, spreads, current, input.maxTokens - size);
     if (!best) break;
     take(best.p);
@@ -234,6 +235,13 @@ class OpenClusters {
     }
     return sum - this.spread;
   }
+}
+
+/** `into` made a copy of `from`, without a new array per round. */
+function copyInto(into: number[], from: readonly number[]): number[] {
+  into.length = from.length;
+  for (let i = 0; i < from.length; i++) into[i] = from[i];
+  return into;
 }
 
 /** A probe whose gain is at most `most` gains nothing (1e-12 or less) or cannot reach the best value so far. */

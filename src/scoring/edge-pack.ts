@@ -52,8 +52,9 @@ export function planEdgePack(input: EdgePackInput): number[] {
   if (leader < 0) return [];
   const own = groups[leader];
   // The check asks for an exact fit, so it leaves out text a serving engine may normalize otherwise than the reference.
-  const stable = stableProbes(index);
-  const unused = index.probes.flatMap((_, i) => (used.has(i) || !stable[i] ? [] : [i]));
+  const pool = poolFacts(index);
+  const unused: number[] = [];
+  for (let p = 0; p < index.probes.length; p++) if (!used.has(p) && pool.stable[p]) unused.push(p);
   const inPlay = weights.flatMap((w, i) => (w >= PLAUSIBLE ? [i] : []));
   const plausible = inPlay.map((i) => groups[i]);
   // Only the hypotheses still in play need keeping apart, and only with a share of the request.
@@ -71,37 +72,22 @@ export function planEdgePack(input: EdgePackInput): number[] {
     return costs[p];
   };
   // The donor of an extension is unknown: each other family counts as one, by its most frugal member.
-  const byFamily = new Map<string, SignatureGroup[]>();
-  for (const g of groups) {
-    if (g.family === own.family) continue;
-    const members = byFamily.get(g.family);
-    if (members) members.push(g);
-    else byFamily.set(g.family, [g]);
-  }
-  const others = [...byFamily.values()];
+  const families = familyFacts(groups);
+  const others = families.least.filter((_, f) => families.names[f] !== own.family);
   const F = others.length;
-  /** What an extension from each other family would take off the probe: the leader's count less that family's least. */
-  const extensionGains = (p: number) => {
-    const gains = new Float64Array(F);
-    others.forEach((family, f) => {
-      let least = Infinity;
-      for (const g of family) if (g.counts[p] < least) least = g.counts[p];
-      gains[f] = Math.max(0, own.counts[p] - least);
-    });
-    return gains;
-  };
   interface Item {
     p: number;
     gain: number;
     value: number;
-    byFamily?: Float64Array;
+    /** Where its gain per other family starts in `familyGains` (extensions only). */
+    byFamily?: number;
     /** Coverage value with nothing covered yet, and as last computed; place in the list. */
     first?: number;
     bound?: number;
     rank?: number;
   }
   const kinds = new Map<string, { list: Item[]; gainOf: Map<number, number> }>();
-  const add = (kind: string, p: number, gain: number, byFamily?: Float64Array) => {
+  const add = (kind: string, p: number, gain: number, byFamily?: number) => {
     if (gain <= 0) return;
     let entry = kinds.get(kind);
     if (!entry) kinds.set(kind, (entry = { list: [], gainOf: new Map() }));
@@ -109,20 +95,22 @@ export function planEdgePack(input: EdgePackInput): number[] {
     if (!entry.gainOf.has(p)) entry.gainOf.set(p, gain);
   };
   const taken = new Set(chosen);
+  const reductions = own.reductions;
+  const familyGains = new Float64Array(unused.length * F);
+  let slot = 0;
   for (const p of rng.shuffle(unused)) {
     if (taken.has(p)) continue;
-    for (const reduction of REDUCTIONS) add(reduction, p, own.reductions?.[reduction][p] ?? 0);
-    const probe = index.probes[p];
-    const domain = NON_SCRIPT_DOMAIN[probe.category] ?? scriptDomain(probe.text);
-    if (domain && F) {
-      const byFamily = extensionGains(p);
-      add(`extension:${domain}`, p, byFamily.reduce((a, b) => a + b, 0) / F, byFamily);
+    if (reductions) for (const reduction of REDUCTIONS) add(reduction, p, reductions[reduction][p]);
+    const kind = pool.extensionKind[p];
+    if (kind && F) {
+      // What an extension from each other family would take off the probe: the leader's count less that family's least.
+      const at = slot;
+      slot += F;
+      let sum = 0;
+      for (let f = 0; f < F; f++) sum += familyGains[at + f] = Math.max(0, own.counts[p] - others[f][p]);
+      add(kind, p, sum / F, at);
     }
   }
-  // Every kind of change should move the request by several tokens: the kind with the least gain so far
-  // gets its next best probe (gain per token), until the request is full or every kind has enough. The
-  // donor of an extension is one family, so an extension's probes are picked to cover each family in
-  // turn (what it still needs of EXTENSION_COVER tokens, per token), not the families' mean.
   const queues = [...kinds.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([kind, { list, gainOf }]) => ({
@@ -138,7 +126,7 @@ export function planEdgePack(input: EdgePackInput): number[] {
   let size = chosen.reduce((sum, p) => sum + cost(p), 0);
   const coverValue = (covered: Float64Array, item: Item) => {
     let value = 0;
-    for (let f = 0; f < F; f++) value += Math.min(Math.max(0, EXTENSION_COVER - covered[f]), item.byFamily![f]);
+    for (let f = 0; f < F; f++) value += Math.min(Math.max(0, EXTENSION_COVER - covered[f]), familyGains[item.byFamily! + f]);
     return value / cost(item.p);
   };
   // Coverage values only fall as coverage grows, so each item's first value bounds every later one and its
@@ -184,17 +172,45 @@ export function planEdgePack(input: EdgePackInput): number[] {
       const own = q.byProbe!.get(item.p);
       if (!own) continue;
       let met = 0;
-      for (let f = 0; f < F; f++) met += Math.min(EXTENSION_COVER, (q.covered[f] += own.byFamily![f]));
+      for (let f = 0; f < F; f++) met += Math.min(EXTENSION_COVER, (q.covered[f] += familyGains[own.byFamily! + f]));
       q.gained = (KIND_GAIN * met) / (F * EXTENSION_COVER);
     }
   }
   return chosen;
 }
 
-const stableByIndex = new WeakMap<CountIndex, boolean[]>();
+const poolByIndex = new WeakMap<CountIndex, { stable: boolean[]; extensionKind: (string | undefined)[] }>();
 
-function stableProbes(index: CountIndex): boolean[] {
-  let stable = stableByIndex.get(index);
-  if (!stable) stableByIndex.set(index, (stable = index.probes.map((probe) => isNormalizationStable(probe.text))));
-  return stable;
+/** Per probe of the pool, worked out once: whether normalization leaves it alone, and the kind of extension it shows. */
+function poolFacts(index: CountIndex) {
+  let facts = poolByIndex.get(index);
+  if (!facts) {
+    facts = {
+      stable: index.probes.map((probe) => isNormalizationStable(probe.text)),
+      extensionKind: index.probes.map((probe) => {
+        const domain = NON_SCRIPT_DOMAIN[probe.category] ?? scriptDomain(probe.text);
+        return domain ? `extension:${domain}` : undefined;
+      }),
+    };
+    poolByIndex.set(index, facts);
+  }
+  return facts;
+}
+
+const familiesByGroups = new WeakMap<readonly SignatureGroup[], { names: string[]; least: Int32Array[] }>();
+
+/** Each family (in order of its first group) and its least count per probe over its groups, worked out once per group list. */
+function familyFacts(groups: readonly SignatureGroup[]) {
+  let facts = familiesByGroups.get(groups);
+  if (!facts) {
+    const least = new Map<string, Int32Array>();
+    for (const g of groups) {
+      const counts = least.get(g.family);
+      if (!counts) least.set(g.family, Int32Array.from(g.counts));
+      else for (let p = 0; p < counts.length; p++) if (g.counts[p] < counts[p]) counts[p] = g.counts[p];
+    }
+    facts = { names: [...least.keys()], least: [...least.values()] };
+    familiesByGroups.set(groups, facts);
+  }
+  return facts;
 }

@@ -25,7 +25,9 @@ export function seededRng(seed: number): Rng {
     shuffle: (items) => {
       for (let i = items.length - 1; i > 0; i--) {
         const j = int(0, i);
-        [items[i], items[j]] = [items[j], items[i]];
+        const item = items[i];
+        items[i] = items[j];
+        items[j] = item;
       }
       return items;
     },
