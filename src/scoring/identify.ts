@@ -144,7 +144,9 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     const verdict = decide(post, false);
     // A class is named, as matched or as changed, only once its vocabulary's edges have been checked.
     const edgeChecked = requests.some((r) => r.stratum === 'edge');
-    if (verdict && (verdict.status === 'unknown' || edgeChecked)) return { verdict: annotate(verdict), posterior: post, requests, queries: spent(), promptTokens, stop, channels: input.channels?.summary(), engine };
+    // Nor while the tokens seen in the answers point away from what the counts say: another answer settles it.
+    const settled = !input.channels?.disputed;
+    if (verdict && (verdict.status === 'unknown' || edgeChecked) && settled) return { verdict: annotate(verdict), posterior: post, requests, queries: spent(), promptTokens, stop, channels: input.channels?.summary(), engine };
     if (spent() >= budget.maxQueries) {
       stop = 'max-queries';
       break;

@@ -7,6 +7,11 @@ export const COMPLETION_COUNT_INCONSISTENT = 'completion-count-inconsistent';
 
 export interface Consistency {
   flags: string[];
+  /**
+   * The tokens seen point away from the counts' leader (another group is DISPUTE_ODDS times as likely by
+   * them) but do not yet rule it out: more answers should settle it before a verdict.
+   */
+  disputed?: boolean;
   /** Which channels the verdict rests on, and why, when some were set aside. */
   trusted?: { channels: ChannelName[]; reason: string };
 }
@@ -42,6 +47,9 @@ function normalise(count: Posterior, weights: LogWeights): Posterior {
     unknown: e(weights.unknown) / total,
   };
 }
+
+/** Odds of the seen channels' leader over the counts' leader, by the seen channels alone, that dispute the counts. */
+const DISPUTE_ODDS = 10;
 
 function leader(post: Posterior): number {
   let best = -1;
@@ -86,7 +94,12 @@ export function fuseChannels(count: Posterior, scores: ReadonlyMap<ChannelName, 
     flags.push(COMPLETION_COUNT_INCONSISTENT);
     setAside.push('completion');
   }
-  if (!flags.length) return { posterior: fused, consistency: { flags } };
+  if (!flags.length) {
+    const l = useCounts ? leader(count) : -1;
+    const share = (g: number) => bySeen.groups[g].match + bySeen.groups[g].derived;
+    const disputed = l >= 0 && l !== seenLeader && share(seenLeader) >= DISPUTE_ODDS * share(l);
+    return { posterior: fused, consistency: disputed ? { flags, disputed } : { flags } };
+  }
   const kept = reported.filter(([name]) => !setAside.includes(name)).map(([, s]) => s);
   const posterior = normalise(count, [...seen.map(([, s]) => s), ...kept].reduce(add, baseWeights(count, !setAside.includes('usage') && useCounts)));
   const suspect = count.groups[leader(count)]?.group.references[0];

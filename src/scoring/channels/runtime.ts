@@ -115,6 +115,11 @@ export class ChannelRuntime {
     return posterior;
   }
 
+  /** Whether the last fused posterior's answer channels dispute the counts' leader (see Consistency.disputed). */
+  get disputed(): boolean {
+    return this.consistency.disputed === true;
+  }
+
   annotate(verdict: Verdict): Verdict & { flags?: string[] } {
     return this.consistency.flags.length ? { ...verdict, flags: [...this.consistency.flags] } : verdict;
   }
