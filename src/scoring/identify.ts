@@ -56,6 +56,8 @@ export type PackLabel = Stratum | 'frame' | 'edge';
 
 export interface RequestRecord extends Observation {
   stratum: PackLabel;
+  /** For an edge check: the class it tested (its first reference), the one leading when it was planned. */
+  tested?: string;
 }
 
 export interface IdentifyResult {
@@ -76,6 +78,7 @@ export interface PlannedRequest {
   pack: number[];
   gain: number;
   cost: number;
+  tested?: string;
 }
 
 const groupsByIndex = new WeakMap<CountIndex, SignatureGroup[]>();
@@ -108,11 +111,11 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   /** Every request paid for: the count requests and the channels' follow-ups. */
   const spent = () => requests.length + followUps;
 
-  const send = async (pack: number[], stratum: PackLabel) => {
+  const send = async (pack: number[], stratum: PackLabel, tested?: string) => {
     const probes = pack.map((p) => index.probes[p]);
     const request = { messages: [{ role: 'user' as const, content: frameText(probes.map((p) => p.text)) }], maxOutputTokens: 1, ...input.channels?.requestFields(requests.length + 1) };
     const response = await target.send(request);
-    const record: RequestRecord = { seq: requests.length + 1, probes: probes.map((p) => p.id), promptTokens: response.usage.promptTokens, stratum };
+    const record: RequestRecord = { seq: requests.length + 1, probes: probes.map((p) => p.id), promptTokens: response.usage.promptTokens, stratum, ...(tested ? { tested } : {}) };
     requests.push(record);
     promptTokens += response.usage.promptTokens;
     for (const p of pack) used.add(p);
@@ -142,8 +145,9 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   for (;;) {
     post = await current();
     const verdict = decide(post, false);
-    // A class is named, as matched or as changed, only once its vocabulary's edges have been checked.
-    const edgeChecked = requests.some((r) => r.stratum === 'edge');
+    // A class is named, as matched or as changed, only once its vocabulary's edges have been checked, and
+    // matched only once its own were: an edge check planned for another leader can land on its prediction by chance.
+    const edgeChecked = edgeChecksOfLeader(post, requests).length > 0;
     // Nor while the tokens seen in the answers point away from what the counts say: another answer settles it.
     const settled = !input.channels?.disputed;
     if (verdict && (verdict.status === 'unknown' || edgeChecked) && settled) return { verdict: annotate(verdict), posterior: post, requests, queries: spent(), promptTokens, stop, channels: input.channels?.summary(), engine };
@@ -161,7 +165,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       stop = 'max-prompt-tokens';
       break;
     }
-    await send(next.pack, next.stratum);
+    await send(next.pack, next.stratum, next.tested);
   }
   return { verdict: annotate(decide(post, true)!), posterior: post, requests, queries: spent(), promptTokens, stop, channels: input.channels?.summary(), engine };
 }
@@ -176,18 +180,31 @@ export function edgeCheckDue(post: Posterior, sent: readonly RequestRecord[]): b
   const weights = post.groups.map((g) => g.match + g.derived);
   const lead = Math.max(...weights);
   if (lead < EDGE_CHECK_LEAD) return false;
-  const edges = sent.flatMap((r, k) => (r.stratum === 'edge' ? [k] : []));
+  const edges = edgeChecksOfLeader(post, sent);
   if (!edges.length) return true;
   const leader = post.groups[weights.indexOf(lead)];
   const strayed = Math.abs(leader.deviations[edges[0]]);
   return edges.length < 2 && strayed > 0 && strayed <= SECOND_EDGE_STRAY;
 }
 
+/**
+ * Which requests were edge checks of the current leader (a record that names no class counts for any). While
+ * the leader leads as changed rather than as matched, any edge check counts: its change is already seen, and
+ * the requests left go to telling the changed candidates apart.
+ */
+export function edgeChecksOfLeader(post: Posterior, sent: readonly RequestRecord[]): number[] {
+  const weights = post.groups.map((g) => g.match + g.derived);
+  const leader = post.groups[weights.indexOf(Math.max(...weights))];
+  const id = leader && leader.match >= leader.derived ? leader.group.references[0] : undefined;
+  return sent.flatMap((r, k) => (r.stratum === 'edge' && (id === undefined || r.tested === undefined || r.tested === id) ? [k] : []));
+}
+
 function planEdgeCheck(post: Posterior, groups: readonly SignatureGroup[], index: CountIndex, used: Set<number>, rng: Rng): PlannedRequest | undefined {
   const pack = planEdgePack({ post, groups, index, used, rng, minTokens: EDGE_PACK_TOKENS.min, maxTokens: EDGE_PACK_TOKENS.max, margin: MARGIN });
   if (!pack.length) return undefined;
   const predicted = groups.map((g) => packTotal(g.counts, pack));
-  return { stratum: 'edge', pack, gain: 0, cost: Math.max(...predicted) };
+  const weights = post.groups.map((g) => g.match + g.derived);
+  return { stratum: 'edge', pack, gain: 0, cost: Math.max(...predicted), tested: post.groups[weights.indexOf(Math.max(...weights))].group.references[0] };
 }
 
 const strataByPool = new WeakMap<readonly Probe[], { labels: string[]; byStratum: Map<Stratum, number[]> }>();

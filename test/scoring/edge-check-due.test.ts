@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { edgeCheckDue, SECOND_EDGE_STRAY, type RequestRecord } from '../../src/scoring/identify.js';
+import { edgeCheckDue, edgeChecksOfLeader, SECOND_EDGE_STRAY, type RequestRecord } from '../../src/scoring/identify.js';
 import { signatureGroups } from '../../src/scoring/hypotheses.js';
 import type { Posterior } from '../../src/scoring/posterior.js';
 import { committedCountIndex } from '../helpers/count-index.js';
@@ -27,5 +27,20 @@ describe('when the leader\'s vocabulary edges are checked', () => {
       expect(due, `strayed ${stray}`).toBe(stray !== 0 && Math.abs(stray) <= SECOND_EDGE_STRAY);
     }
     expect(edgeCheckDue(await post(0.9, [0, 0, 1, 1]), [...sent, record(4, 'edge')])).toBe(false);
+  });
+
+  it('for a new leader even after another class was checked: an edge check proves nothing about the classes it was not planned for', async () => {
+    const leading = await post(0.9, [0, 0, 0]);
+    const leader = leading.groups[0].group.references[0];
+    const other = leading.groups[1].group.references[0];
+    const sent = (tested: string) => [record(1, 'frame'), record(2, 'words'), { ...record(3, 'edge'), tested }];
+    expect(edgeChecksOfLeader(leading, sent(other))).toEqual([]);
+    expect(edgeCheckDue(leading, sent(other))).toBe(true);
+    expect(edgeChecksOfLeader(leading, sent(leader))).toEqual([2]);
+    expect(edgeCheckDue(leading, sent(leader))).toBe(false);
+    // Leading as changed, any edge check will do.
+    const changed = { ...leading, groups: leading.groups.map((g, i) => (i === 0 ? { ...g, match: 0.1, derived: 0.8 } : g)) };
+    expect(edgeChecksOfLeader(changed, sent(other))).toEqual([2]);
+    expect(edgeCheckDue(changed, sent(other))).toBe(false);
   });
 });
