@@ -10,7 +10,7 @@ import type { ChannelRuntime, ChannelSummary } from './channels/runtime.js';
 import { signatureGroups, type SignatureGroup } from './hypotheses.js';
 import { EDGE_PACK_TOKENS, planEdgePack } from './edge-pack.js';
 import { expectedInformationGain } from './information-gain.js';
-import { posterior, unknownWindow, type Posterior } from './posterior.js';
+import { posterior, unknownWindow, type GroupScore, type Posterior } from './posterior.js';
 import { decide, type Verdict } from './verdict.js';
 import { requestSignature } from './request-signature.js';
 import { alignedPosterior } from './aligned-posterior.js';
@@ -176,13 +176,10 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
  * which seam noise and a small change both explain.
  */
 export function edgeCheckDue(post: Posterior, sent: readonly RequestRecord[]): boolean {
-  if (sent.length < 2) return false;
-  const weights = post.groups.map((g) => g.match + g.derived);
-  const lead = Math.max(...weights);
-  if (lead < EDGE_CHECK_LEAD) return false;
+  const leader = leading(post);
+  if (sent.length < 2 || !leader || leader.match + leader.derived < EDGE_CHECK_LEAD) return false;
   const edges = edgeChecksOfLeader(post, sent);
   if (!edges.length) return true;
-  const leader = post.groups[weights.indexOf(lead)];
   const strayed = Math.abs(leader.deviations[edges[0]]);
   return edges.length < 2 && strayed > 0 && strayed <= SECOND_EDGE_STRAY;
 }
@@ -193,8 +190,7 @@ export function edgeCheckDue(post: Posterior, sent: readonly RequestRecord[]): b
  * the requests left go to telling the changed candidates apart.
  */
 export function edgeChecksOfLeader(post: Posterior, sent: readonly RequestRecord[]): number[] {
-  const weights = post.groups.map((g) => g.match + g.derived);
-  const leader = post.groups[weights.indexOf(Math.max(...weights))];
+  const leader = leading(post);
   const id = leader && leader.match >= leader.derived ? leader.group.references[0] : undefined;
   return sent.flatMap((r, k) => (r.stratum === 'edge' && (id === undefined || r.tested === undefined || r.tested === id) ? [k] : []));
 }
@@ -203,8 +199,13 @@ function planEdgeCheck(post: Posterior, groups: readonly SignatureGroup[], index
   const pack = planEdgePack({ post, groups, index, used, rng, minTokens: EDGE_PACK_TOKENS.min, maxTokens: EDGE_PACK_TOKENS.max, margin: MARGIN });
   if (!pack.length) return undefined;
   const predicted = groups.map((g) => packTotal(g.counts, pack));
+  return { stratum: 'edge', pack, gain: 0, cost: Math.max(...predicted), tested: leading(post)?.group.references[0] };
+}
+
+/** The group holding the most mass, matched or derived (the first among equals), as the edge pack picks it. */
+function leading(post: Posterior): GroupScore | undefined {
   const weights = post.groups.map((g) => g.match + g.derived);
-  return { stratum: 'edge', pack, gain: 0, cost: Math.max(...predicted), tested: post.groups[weights.indexOf(Math.max(...weights))].group.references[0] };
+  return post.groups[weights.indexOf(Math.max(...weights))];
 }
 
 const strataByPool = new WeakMap<readonly Probe[], { labels: string[]; byStratum: Map<Stratum, number[]> }>();
