@@ -111,6 +111,10 @@ export function planEdgePack(input: EdgePackInput): number[] {
       add(kind, p, sum / F, at);
     }
   }
+  // Every kind of change should move the request by several tokens: the kind with the least gain so far
+  // gets its next best probe (gain per token), until the request is full or every kind has enough. The
+  // donor of an extension is one family, so an extension's probes are picked to cover each family in
+  // turn (what it still needs of EXTENSION_COVER tokens, per token), not the families' mean.
   const queues = [...kinds.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([kind, { list, gainOf }]) => ({
