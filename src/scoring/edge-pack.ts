@@ -75,127 +75,142 @@ export function planEdgePack(input: EdgePackInput): number[] {
   const families = familyFacts(groups);
   const others = families.least.filter((_, f) => families.names[f] !== own.family);
   const F = others.length;
-  interface Item {
-    p: number;
-    gain: number;
-    value: number;
-    /** Where its gain per other family starts in `familyGains` (extensions only). */
-    byFamily?: number;
-    /** Coverage value with nothing covered yet, and as last computed; place in the list. */
-    first?: number;
-    bound?: number;
-    rank?: number;
-  }
-  const kinds = new Map<string, { list: Item[]; gainOf: Map<number, number> }>();
-  const add = (kind: string, p: number, gain: number, byFamily?: number) => {
-    if (gain <= 0) return;
-    let entry = kinds.get(kind);
-    if (!entry) kinds.set(kind, (entry = { list: [], gainOf: new Map() }));
-    entry.list.push({ p, gain, value: gain / cost(p), byFamily });
-    if (!entry.gainOf.has(p)) entry.gainOf.set(p, gain);
-  };
   const taken = new Set(chosen);
   const reductions = own.reductions;
+  // Each kind's probes (the reductions', then each extension kind's), in the order met, with their gains.
+  const R = REDUCTIONS.length;
+  const found = Array.from({ length: R + pool.extensionKinds.length }, () => ({ probes: [] as number[], gains: [] as number[], slots: [] as number[] }));
+  const add = (kind: number, p: number, gain: number, slot: number) => {
+    if (gain <= 0) return;
+    found[kind].probes.push(p);
+    found[kind].gains.push(gain);
+    found[kind].slots.push(slot);
+  };
+  // An extension's gain per other family, F entries from its slot; a probe's slot, or -1 when it shows no extension.
   const familyGains = new Float64Array(unused.length * F);
+  const slotOf = new Int32Array(index.probes.length).fill(-1);
   let slot = 0;
   for (const p of rng.shuffle(unused)) {
     if (taken.has(p)) continue;
-    if (reductions) for (const reduction of REDUCTIONS) add(reduction, p, reductions[reduction][p]);
+    if (reductions) for (let r = 0; r < R; r++) add(r, p, reductions[REDUCTIONS[r]][p], -1);
     const kind = pool.extensionKind[p];
-    if (kind && F) {
+    if (kind >= 0 && F) {
       // What an extension from each other family would take off the probe: the leader's count less that family's least.
       const at = slot;
       slot += F;
       let sum = 0;
       for (let f = 0; f < F; f++) sum += familyGains[at + f] = Math.max(0, own.counts[p] - others[f][p]);
-      add(kind, p, sum / F, at);
+      if (sum > 0) slotOf[p] = at;
+      add(R + kind, p, sum / F, at);
     }
   }
+  const coverValue = (covered: Float64Array, at: number, p: number) => {
+    let value = 0;
+    for (let f = 0; f < F; f++) value += Math.min(Math.max(0, EXTENSION_COVER - covered[f]), familyGains[at + f]);
+    return value / cost(p);
+  };
   // Every kind of change should move the request by several tokens: the kind with the least gain so far
   // gets its next best probe (gain per token), until the request is full or every kind has enough. The
   // donor of an extension is one family, so an extension's probes are picked to cover each family in
   // turn (what it still needs of EXTENSION_COVER tokens, per token), not the families' mean.
-  const queues = [...kinds.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([kind, { list, gainOf }]) => ({
-      kind,
-      list: list.sort((a, b) => b.value - a.value),
-      gainOf,
-      gained: 0,
-      next: 0,
-      covered: kind.startsWith('extension:') ? new Float64Array(F) : undefined,
-      byBound: undefined as Item[] | undefined,
-      byProbe: undefined as Map<number, Item> | undefined,
-    }));
+  const queues = found
+    .flatMap((list, kind) => (list.probes.length ? [{ kind, name: kind < R ? REDUCTIONS[kind] : pool.extensionKinds[kind - R], ...list }] : []))
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .map(({ kind, probes, gains, slots }) => {
+      // By gain per token, the first met first among equals; a position in this order is an item's rank.
+      // (Plain loops: typed-array `from` with a map function costs several times as much here.)
+      const n = probes.length;
+      const values = new Float64Array(n);
+      for (let i = 0; i < n; i++) values[i] = gains[i] / cost(probes[i]);
+      const order = sortedDescending(values);
+      const probe = new Int32Array(n);
+      const slot = new Int32Array(n);
+      for (let rank = 0; rank < n; rank++) {
+        probe[rank] = probes[order[rank]];
+        slot[rank] = slots[order[rank]];
+      }
+      let cover: { covered: Float64Array; first: Float64Array; bound: Float64Array; byBound: number[] } | undefined;
+      if (kind >= R) {
+        // Extensions: coverage value by rank with nothing covered yet and as last computed, and the ranks by first value.
+        const covered = new Float64Array(F);
+        const first = new Float64Array(n);
+        for (let rank = 0; rank < n; rank++) first[rank] = coverValue(covered, slot[rank], probe[rank]);
+        cover = { covered, first, bound: first.slice(), byBound: sortedDescending(first) };
+      }
+      const queue = { kind, probe, slot, reduction: kind < R ? reductions![REDUCTIONS[kind]] : undefined, gained: 0, next: 0, cover };
+      return queue;
+    });
   let size = chosen.reduce((sum, p) => sum + cost(p), 0);
-  const coverValue = (covered: Float64Array, item: Item) => {
-    let value = 0;
-    for (let f = 0; f < F; f++) value += Math.min(Math.max(0, EXTENSION_COVER - covered[f]), familyGains[item.byFamily! + f]);
-    return value / cost(item.p);
-  };
   // Coverage values only fall as coverage grows, so each item's first value bounds every later one and its
   // last computed value bounds the next: a scan in order of first values stops once none can beat the best.
-  for (const q of queues) {
-    if (!q.covered) continue;
-    q.list.forEach((item, rank) => {
-      item.bound = item.first = coverValue(q.covered!, item);
-      item.rank = rank;
-    });
-    q.byBound = [...q.list].sort((a, b) => b.first! - a.first!);
-    q.byProbe = new Map(q.list.map((item) => [item.p, item]));
-  }
-  const pick = (queue: (typeof queues)[number]): Item | undefined => {
-    if (!queue.covered) return queue.list[queue.next++];
-    let best: Item | undefined;
+  const pick = (queue: (typeof queues)[number]): number => {
+    if (!queue.cover) return queue.next++;
+    const { probe, slot } = queue;
+    const { covered, first, bound, byBound } = queue.cover;
+    let best = -1;
     let bestValue = 0;
-    // Among equal values the earliest in the list wins, as a scan of the whole list would choose.
-    const beats = (value: number, item: Item) => value > bestValue || (value === bestValue && best !== undefined && item.rank! < best.rank!);
-    for (const item of queue.byBound!) {
-      if (item.first! < bestValue || (best === undefined && item.first! <= 0)) break;
-      if (!beats(item.bound!, item) || taken.has(item.p) || size + cost(item.p) > input.maxTokens) continue;
-      const value = (item.bound = coverValue(queue.covered, item));
-      if (value > 0 && beats(value, item)) [best, bestValue] = [item, value];
+    // Among equal values the earliest in rank wins, as a scan of the whole list would choose.
+    const beats = (value: number, rank: number) => value > bestValue || (value === bestValue && best >= 0 && rank < best);
+    for (const rank of byBound) {
+      if (first[rank] < bestValue || (best < 0 && first[rank] <= 0)) break;
+      const p = probe[rank];
+      if (!beats(bound[rank], rank) || taken.has(p) || size + cost(p) > input.maxTokens) continue;
+      const value = (bound[rank] = coverValue(covered, slot[rank], p));
+      if (value > 0 && beats(value, rank)) [best, bestValue] = [rank, value];
     }
-    if (!best) queue.next = queue.list.length;
+    if (best < 0) queue.next = probe.length;
     return best;
   };
   for (;;) {
-    const open = queues.filter((q) => q.gained < KIND_GAIN && q.next < q.list.length);
+    const open = queues.filter((q) => q.gained < KIND_GAIN && q.next < q.probe.length);
     if (!open.length || size >= input.minTokens) break;
     const queue = open.reduce((a, b) => (b.gained < a.gained ? b : a));
-    const item = pick(queue);
-    if (!item || taken.has(item.p) || size + cost(item.p) > input.maxTokens) continue;
-    taken.add(item.p);
-    chosen.push(item.p);
-    size += cost(item.p);
+    const rank = pick(queue);
+    const p = queue.probe[rank];
+    if (rank < 0 || taken.has(p) || size + cost(p) > input.maxTokens) continue;
+    taken.add(p);
+    chosen.push(p);
+    size += cost(p);
+    const at = slotOf[p];
     for (const q of queues) {
-      if (!q.covered) {
-        q.gained += q.gainOf.get(item.p) ?? 0;
+      if (q.reduction) {
+        if (q.reduction[p] > 0) q.gained += q.reduction[p];
         continue;
       }
-      const own = q.byProbe!.get(item.p);
-      if (!own) continue;
+      if (at < 0 || q.kind !== R + pool.extensionKind[p]) continue;
       let met = 0;
-      for (let f = 0; f < F; f++) met += Math.min(EXTENSION_COVER, (q.covered[f] += familyGains[own.byFamily! + f]));
+      for (let f = 0; f < F; f++) met += Math.min(EXTENSION_COVER, (q.cover!.covered[f] += familyGains[at + f]));
       q.gained = (KIND_GAIN * met) / (F * EXTENSION_COVER);
     }
   }
   return chosen;
 }
 
-const poolByIndex = new WeakMap<CountIndex, { stable: boolean[]; extensionKind: (string | undefined)[] }>();
+/** Positions of `values` from the largest value down, the earlier position first among equals. */
+function sortedDescending(values: Float64Array): number[] {
+  const order: number[] = [];
+  for (let i = 0; i < values.length; i++) order.push(i);
+  return order.sort((a, b) => values[b] - values[a] || a - b);
+}
 
-/** Per probe of the pool, worked out once: whether normalization leaves it alone, and the kind of extension it shows. */
+const poolByIndex = new WeakMap<CountIndex, { stable: boolean[]; extensionKinds: string[]; extensionKind: Int32Array }>();
+
+/**
+ * Per probe of the pool, worked out once: whether normalization leaves it alone, and the kind of extension it
+ * shows (its place in `extensionKinds`, -1 for none).
+ */
 function poolFacts(index: CountIndex) {
   let facts = poolByIndex.get(index);
   if (!facts) {
-    facts = {
-      stable: index.probes.map((probe) => isNormalizationStable(probe.text)),
-      extensionKind: index.probes.map((probe) => {
-        const domain = NON_SCRIPT_DOMAIN[probe.category] ?? scriptDomain(probe.text);
-        return domain ? `extension:${domain}` : undefined;
-      }),
-    };
+    const extensionKinds: string[] = [];
+    const extensionKind = Int32Array.from(index.probes, (probe) => {
+      const domain = NON_SCRIPT_DOMAIN[probe.category] ?? scriptDomain(probe.text);
+      if (!domain) return -1;
+      const kind = `extension:${domain}`;
+      if (!extensionKinds.includes(kind)) extensionKinds.push(kind);
+      return extensionKinds.indexOf(kind);
+    });
+    facts = { stable: index.probes.map((probe) => isNormalizationStable(probe.text)), extensionKinds, extensionKind };
     poolByIndex.set(index, facts);
   }
   return facts;
