@@ -21,6 +21,8 @@ export interface PackDesignInput {
   labels?: readonly string[];
   /** Coverage preference per probe index (higher first within its label), e.g. how much it tests the leader's vocabulary. */
   priority?: ArrayLike<number>;
+  /** The probes that keep the candidates apart, when already designed (see separatingProbes): the greedy rounds are skipped. */
+  separating?: readonly number[];
   rng: Rng;
 }
 
@@ -72,7 +74,8 @@ export function designPack(input: PackDesignInput): number[] {
   const target = pairs.target();
   const shuffled: number[] = [];
   let current = pairs.with(new Float64Array(n));
-  while (pool.length && size < input.maxTokens && current < target - 1e-12) {
+  for (const p of input.separating ?? []) take(p);
+  while (!input.separating && pool.length && size < input.maxTokens && current < target - 1e-12) {
     const sample = pool.length <= SAMPLE ? pool : rng.shuffle(copyInto(shuffled, pool)).slice(0, SAMPLE);
     const best = bestProbe(sample, pairs, clusters, byProbe, costs, spreads, current, input.maxTokens - size);
     if (!best) break;
@@ -85,6 +88,11 @@ export function designPack(input: PackDesignInput): number[] {
     take(p);
   }
   return chosen;
+}
+
+/** Only the probes designPack chooses to keep the candidates apart, before any for coverage. */
+export function separatingProbes(input: Omit<PackDesignInput, 'minTokens' | 'labels' | 'priority' | 'separating'>): number[] {
+  return designPack({ ...input, minTokens: 0 });
 }
 
 /**

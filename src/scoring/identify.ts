@@ -1,11 +1,11 @@
 import { frameText } from '../probes/frame.js';
-import { designPack } from '../probes/design.js';
+import { designPack, separatingProbes, type DesignCandidate } from '../probes/design.js';
 import { STRATA, stratumOf, type Probe, type Stratum } from '../probes/probe.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import { packTotal, type Observation } from '../signatures/observations.js';
 import type { Target } from '../targets/target.js';
 import { recordedTarget, type Transcript } from '../targets/transcript.js';
-import type { Rng } from '../util/rng.js';
+import { seededRng, seedFromString, type Rng } from '../util/rng.js';
 import type { ChannelRuntime, ChannelSummary } from './channels/runtime.js';
 import { signatureGroups, type SignatureGroup } from './hypotheses.js';
 import { EDGE_PACK_TOKENS, planEdgePack } from './edge-pack.js';
@@ -222,18 +222,48 @@ function probeStrata(probes: readonly Probe[]) {
   return strata;
 }
 
+/** How many ways to keep the references apart are designed per stratum for the first request; each run draws one. */
+export const OPENINGS = 8;
+const openings = new WeakMap<readonly SignatureGroup[], { weights: string; designed: Map<Stratum, number[][]> }>();
+
+/**
+ * Per stratum, the probes that keep the candidates apart in the first request after the frame. Every
+ * identification starts from the same posterior (the bare frame tells no tokenizer from another), so a
+ * process identifying many targets designs OPENINGS of them per stratum and index, each from its own seed,
+ * and each run draws one per stratum: the stratum packs stay independent draws as when each run designed
+ * its own, a run's requests depend only on its seed, and the greedy rounds (most of a request's planning)
+ * are not repeated for every target. The probes added for coverage are drawn for each run as before.
+ */
+function openingSeparation(groups: readonly SignatureGroup[], candidates: readonly DesignCandidate[], byStratum: Map<Stratum, number[]>, rng: Rng): Map<Stratum, number[]> {
+  const weights = candidates.map((c) => c.weight).join(',');
+  let cache = openings.get(groups);
+  if (cache?.weights !== weights) {
+    cache = { weights, designed: new Map(STRATA.map((stratum) => [stratum, []])) };
+    openings.set(groups, cache);
+  }
+  const drawn = new Map<Stratum, number[]>();
+  for (const stratum of STRATA) {
+    const variant = rng.int(0, OPENINGS - 1);
+    const designed = cache.designed.get(stratum)!;
+    designed[variant] ??= separatingProbes({ candidates, allowed: byStratum.get(stratum)!, maxTokens: PACK_TOKENS.max, margin: MARGIN, rng: seededRng(seedFromString(`opening ${stratum} ${variant}`)) });
+    drawn.set(stratum, designed[variant]);
+  }
+  return drawn;
+}
+
 export function planNext(post: Posterior, groups: readonly SignatureGroup[], index: CountIndex, used: Set<number>, rng: Rng, sent: readonly RequestRecord[]): PlannedRequest | undefined {
   const weights = post.groups.map((s) => s.match + s.derived);
   const candidates = groups.map((group, i) => ({ counts: group.counts, weight: weights[i] }));
   const sentStrata = new Set(sent.map((r) => r.stratum));
   const { labels, byStratum } = probeStrata(index.probes);
   const priority = vocabularyEdge(groups, weights);
+  const opening = used.size === 0 ? openingSeparation(groups, candidates, byStratum, rng) : undefined;
   let best: PlannedRequest | undefined;
   let bestScore = -Infinity;
   for (const stratum of STRATA) {
     const allowed = byStratum.get(stratum)!.filter((i) => !used.has(i));
     if (!allowed.length) continue;
-    const pack = designPack({ candidates, allowed, maxTokens: PACK_TOKENS.max, minTokens: PACK_TOKENS.min, margin: MARGIN, rng, labels, priority });
+    const pack = designPack({ candidates, allowed, maxTokens: PACK_TOKENS.max, minTokens: PACK_TOKENS.min, margin: MARGIN, rng, labels, priority, separating: opening?.get(stratum) });
     if (!pack.length) continue;
     const predicted = groups.map((g) => packTotal(g.counts, pack));
     const { lo, hi } = unknownWindow(predicted);
