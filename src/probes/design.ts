@@ -90,6 +90,11 @@ export function designPack(input: PackDesignInput): number[] {
   return chosen;
 }
 
+/** Whether designPack's greedy rounds weigh random samples of this many allowed probes; if not, its choice does not depend on the seed. */
+export function samplesFrom(allowed: number): boolean {
+  return allowed > SAMPLE;
+}
+
 /** Only the probes designPack chooses to keep the candidates apart, before any for coverage. */
 export function separatingProbes(input: Omit<PackDesignInput, 'minTokens' | 'labels' | 'priority' | 'separating'>): number[] {
   return designPack({ ...input, minTokens: 0 });

@@ -1,5 +1,5 @@
 import { frameText } from '../probes/frame.js';
-import { designPack, separatingProbes, type DesignCandidate } from '../probes/design.js';
+import { designPack, samplesFrom, separatingProbes, type DesignCandidate } from '../probes/design.js';
 import { STRATA, stratumOf, type Probe, type Stratum } from '../probes/probe.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import { packTotal, type Observation } from '../signatures/observations.js';
@@ -243,7 +243,9 @@ function openingSeparation(groups: readonly SignatureGroup[], candidates: readon
   }
   const drawn = new Map<Stratum, number[]>();
   for (const stratum of STRATA) {
-    const variant = rng.int(0, OPENINGS - 1);
+    const draw = rng.int(0, OPENINGS - 1);
+    // a stratum small enough to be weighed whole has one design whatever the seed
+    const variant = samplesFrom(byStratum.get(stratum)!.length) ? draw : 0;
     const designed = cache.designed.get(stratum)!;
     designed[variant] ??= separatingProbes({ candidates, allowed: byStratum.get(stratum)!, maxTokens: PACK_TOKENS.max, margin: MARGIN, rng: seededRng(seedFromString(`opening ${stratum} ${variant}`)) });
     drawn.set(stratum, designed[variant]);
