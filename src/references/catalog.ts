@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Manifest, ReferenceEntry } from './manifest.js';
 import { INDEX_FILE, readReferenceIndex } from './reference-index.js';
+import { withIndexLock } from './store/index-lock.js';
 import { packageRoot } from './store/package-root.js';
 import { userIndexDir } from './store/tokprint-home.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -159,12 +160,20 @@ export function refuseTakenId(catalog: Catalog, id: string): void {
   throw new UserError(`reference id "${id}" is ${where}; choose another --id`);
 }
 
-/** Appends an entry to the user manifest, written atomically; an id already in the catalog is refused. */
+/**
+ * Appends an entry to the user manifest: read, checked and written atomically under the index lock, so
+ * entries added by other processes meanwhile are kept; an id already in the catalog or the manifest is refused.
+ */
 export async function addUserEntry(catalog: Catalog, entry: ReferenceEntry): Promise<void> {
   refuseTakenId(catalog, entry.id);
-  const user = await readManifestFile(catalog.userManifestPath);
-  const next: Manifest = { schema: 1, references: [...user.references, entry] };
-  await writeFileAtomic(catalog.userManifestPath, JSON.stringify(next, null, 2) + '\n');
+  await withIndexLock(dirname(catalog.userManifestPath), async () => {
+    const user = await readManifestFile(catalog.userManifestPath);
+    if (user.references.some((existing) => existing.id === entry.id)) {
+      throw new UserError(`reference id "${entry.id}" is already in ${catalog.userManifestPath}; choose another --id`);
+    }
+    const next: Manifest = { schema: 1, references: [...user.references, entry] };
+    await writeFileAtomic(catalog.userManifestPath, JSON.stringify(next, null, 2) + '\n');
+  });
 }
 
 /** A short, stable description of where a reference's main file comes from. */

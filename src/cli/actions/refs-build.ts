@@ -4,6 +4,7 @@ import { buildIndexInto, loadAllReferences, type BuildProgress } from '../../ref
 import { committedIndexDir, loadCatalog } from '../../references/catalog.js';
 import { INDEX_FILE } from '../../references/reference-index.js';
 import { cacheDir } from '../../references/store/cache-dir.js';
+import { withIndexLock } from '../../references/store/index-lock.js';
 import { userIndexDir } from '../../references/store/tokprint-home.js';
 import { countSignaturesSection, probePoolDir } from '../../signatures/index-section.js';
 import { writeUserIndex } from '../../signatures/user-index.js';
@@ -24,6 +25,14 @@ interface Options {
  * references, into the user index directory, where identification then reads it.
  */
 export default async function refsBuild(io: CliIo, options: Options): Promise<number> {
+  const indexDir = options.index ?? userIndexDir(io.env);
+  const outDir = options.out ?? (options.committed ? committedIndexDir() : indexDir);
+  // the manifest read and the index written belong together: no refs add or other build in between
+  const locked = () => withIndexLock(outDir, () => build(io, options, outDir));
+  return options.committed || outDir === indexDir ? locked() : withIndexLock(indexDir, locked);
+}
+
+async function build(io: CliIo, options: Options, outDir: string): Promise<number> {
   const catalog = await loadCatalog({ env: io.env, userIndexDir: options.index });
   const fetch = { cacheRoot: cacheDir(io.env) };
   const progress: BuildProgress = {
@@ -31,14 +40,12 @@ export default async function refsBuild(io: CliIo, options: Options): Promise<nu
     failed: (id, reason) => io.stderr(`failed ${id}: ${reason}\n`),
   };
   if (options.committed) {
-    const outDir = options.out ?? committedIndexDir();
     const entries = catalog.entries.filter((e) => e.origin === 'committed');
     const index = await buildIndexInto(outDir, entries, { fetch, progress, allowMissing: options.allowMissing, sections: [countSignaturesSection, vocabMembershipSection] });
     io.stdout(`indexed ${index.references.length} references in ${index.classes.length} classes into ${outDir}\n`);
     return 0;
   }
 
-  const outDir = options.out ?? options.index ?? userIndexDir(io.env);
   const userEntries = catalog.entries.filter((e) => e.origin === 'user');
   if (!userEntries.length) {
     await rm(join(outDir, INDEX_FILE), { force: true });

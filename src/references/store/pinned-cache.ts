@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { UserError } from '../../util/errors.js';
 import { sha256Hex } from '../../util/hash.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
+import { withLock } from '../../util/file-lock.js';
 
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -20,8 +21,20 @@ export async function readPinnedIfValid(cacheRoot: string, sha256: string): Prom
     return undefined;
   }
   if (sha256Hex(bytes) === sha256) return bytes;
-  await rm(path, { force: true });
+  await dropCorrupt(cacheRoot, sha256).catch(() => undefined);
   return undefined;
+}
+
+/** Removes a corrupt cached copy, unless another process has put an intact one there meanwhile. */
+async function dropCorrupt(cacheRoot: string, sha256: string): Promise<void> {
+  const path = pinnedPath(cacheRoot, sha256);
+  await withLock(pinnedLock(path), async () => {
+    if (await pinnedState(cacheRoot, sha256) === 'corrupt') await rm(path, { force: true });
+  });
+}
+
+function pinnedLock(path: string) {
+  return { lockPath: `${path}.lock`, busy: `the reference cache is locked by another tokprint process (${path}); try again when it has finished` };
 }
 
 /**
@@ -44,7 +57,11 @@ export async function getPinned(
       `${what}: sha256 mismatch (expected ${sha256}, got ${actual}); the source changed or the manifest pin is wrong: check the source, then fix the pin`,
     );
   }
-  await writeFileAtomic(pinnedPath(cacheRoot, sha256), bytes);
+  // fetched outside the lock (it can be a download); the check and the write are one step for every process
+  const path = pinnedPath(cacheRoot, sha256);
+  await withLock(pinnedLock(path), async () => {
+    if (await pinnedState(cacheRoot, sha256) !== 'cached') await writeFileAtomic(path, bytes);
+  });
   return bytes;
 }
 
