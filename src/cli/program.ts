@@ -79,7 +79,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .description('Tell which indexed tokenizer a target uses, from the prompt tokens it bills')
     .argument('[target]', 'sim:<refId>[?template=…&system=…], openai:<baseURL> and other API schemes, tokenizer:<path>, or a tokenizer file or model directory to compare white-box (default: a simulated "house model" API)')
     .option('--json', 'print the verdict as JSON')
-    .option('--out <dir>', 'where runs are written, one directory each', 'tokprint-runs')
+    .option('--out <dir>', 'where runs are written, one directory each (default: tokprint-runs)')
     .option('--tiktoken-preset <name>', 'split pattern for a white-box tiktoken rank file: cl100k, o200k or kimi-k2')
     .option('--max-queries <n>', 'most requests to send (default 6)')
     .option('--max-prompt-tokens <n>', 'most prompt tokens to spend in all (default 30000)')

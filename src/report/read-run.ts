@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { sha256Hex } from '../util/hash.js';
 import { RUN_FILES } from './run-dir.js';
+import { checkReportConfig, checkTranscript, checkVerdict } from './run-files.js';
 import type { DigestState, RecordedRequest, RunReport, RunSettings, VerdictRecord } from './run-report.js';
 
 export const CHANNELS = {
@@ -34,11 +35,18 @@ function jsonLines(path: string): { lines: Line[]; bytes: Buffer } {
   return { lines, bytes };
 }
 
-function readJson(path: string, what: string): any {
+function readJson(path: string, what: string): unknown {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw new UserError(`cannot read ${path} (${code === 'EISDIR' ? 'it is a directory' : (error as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
     throw new UserError(`${path}: ${what} is not valid JSON`);
   }
 }
@@ -74,18 +82,29 @@ function channelsOf(response: Record<string, any>): string[] {
  */
 export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
   const dir = resolve(dirArg);
-  const verdict: VerdictRecord | undefined = readJson(join(dir, RUN_FILES.verdict), 'the verdict');
-  if (!verdict) {
+  if (!existsSync(dir)) throw new UserError(`cannot report on ${dir}: no such directory`);
+  if (!statSync(dir).isDirectory()) throw new UserError(`cannot report on ${dir}: it is a file, not a run directory (give the directory identify wrote)`);
+  const verdictPath = join(dir, RUN_FILES.verdict);
+  const verdictJson = readJson(verdictPath, 'the verdict');
+  if (verdictJson === undefined) {
     const hint = existsSync(join(dir, RUN_FILES.transcript)) ? 'it has no verdict yet (the run did not finish)' : 'it is not a tokprint run directory';
     throw new UserError(`cannot report on ${dir}: ${hint}`);
   }
-  const { lines, bytes } = jsonLines(join(dir, RUN_FILES.transcript));
+  const verdict = checkVerdict(verdictJson, verdictPath);
+  const transcriptPath = join(dir, RUN_FILES.transcript);
+  const { lines, bytes } = jsonLines(transcriptPath);
+  checkTranscript(lines.map((l) => l.entry), transcriptPath, (i) => lines[i].n);
   const configLine = lines.find((l) => l.entry.kind === 'config')?.entry.config;
-  const config = readJson(join(dir, RUN_FILES.config), 'the config') ?? configLine ?? {};
+  const configPath = join(dir, RUN_FILES.config);
+  const configJson = readJson(configPath, 'the config');
+  const config: Record<string, any> =
+    configJson !== undefined ? checkReportConfig(configJson, configPath) : configLine !== undefined ? checkReportConfig(configLine, transcriptPath) : {};
+  // a budget raised when the run was resumed is the budget it ran with
+  const raised = lines.findLast((l) => l.entry.kind === 'resumed' && l.entry.budget)?.entry.budget;
   const settings: RunSettings = {
     target: config.target ?? verdict.target,
     description: config.description ?? '',
-    budget: config.budget ?? { maxQueries: 0, maxPromptTokens: 0 },
+    budget: raised ?? config.budget ?? { maxQueries: 0, maxPromptTokens: 0 },
     seed: config.seed ?? 0,
     probes: config.probes,
     references: config.references,

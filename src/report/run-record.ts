@@ -5,7 +5,9 @@ import type { TranscriptEntry } from '../targets/transcript.js';
 import type { TargetResponse } from '../targets/target.js';
 import { UserError } from '../util/errors.js';
 import { sha256Hex } from '../util/hash.js';
+import type { HeldLock } from '../util/file-lock.js';
 import { RUN_FILES, writeRunJson } from './run-dir.js';
+import { checkRunConfig, checkTranscript } from './run-files.js';
 
 /** What a run was asked to do: enough to continue it or re-score it later. Never holds a key. */
 export interface RunConfig {
@@ -19,6 +21,8 @@ export interface RunConfig {
   references: number;
   /** The answer channels read beside the billed counts, so a resume or a rescore reads the same ones. */
   channels?: string[];
+  /** The scoring path asked for with --engine, so a resume scores (and so plans) the same way. */
+  engine?: string;
 }
 
 export type RecordEntry =
@@ -27,7 +31,8 @@ export type RecordEntry =
   /** A target's whole answer, so a resumed run can use it again exactly as it was used. */
   | ({ kind: 'response'; seq: number; at: string; target: string } & TargetResponse)
   | { kind: 'observation'; seq: number; probes: string[]; promptTokens: number; stratum: string }
-  | { kind: 'resumed'; at: string; answered: number }
+  /** A resume: how many answers the record held, and the budget when it was raised then. */
+  | { kind: 'resumed'; at: string; answered: number; budget?: RunConfig['budget'] }
   | WireEntry
   | { kind: 'digest'; at: string; algorithm: 'sha256'; lines: number; sha256: string };
 
@@ -42,29 +47,29 @@ export class RunRecord {
   private constructor(
     readonly dir: string,
     readonly path: string,
+    private readonly lock?: HeldLock,
   ) {
     this.fd = openSync(path, 'a');
   }
 
-  static create(dir: string, config: RunConfig, now: Date = new Date()): RunRecord {
+  /** Starts the record of a new run; `lock` is the run directory's, held by this process while it writes. */
+  static create(dir: string, config: RunConfig, now: Date = new Date(), lock?: HeldLock): RunRecord {
     writeRunJson(dir, RUN_FILES.config, config);
-    const record = new RunRecord(dir, join(dir, RUN_FILES.transcript));
+    const record = new RunRecord(dir, join(dir, RUN_FILES.transcript), lock);
     record.append({ kind: 'config', at: now.toISOString(), config });
     return record;
   }
 
   /** Reopens a killed run's transcript for appending, after dropping a last line cut off mid-write. */
-  static reopen(dir: string): { record: RunRecord; entries: RecordEntry[] } {
-    const path = join(dir, RUN_FILES.transcript);
-    if (!existsSync(path)) throw new UserError(`${dir} is not a tokprint run: it has no ${RUN_FILES.transcript}`);
-    const { entries, validBytes } = readEntries(path);
-    if (entries[0]?.kind !== 'config') throw new UserError(`${path} does not open with the run's config`);
+  static reopen(dir: string, lock?: HeldLock): { record: RunRecord; entries: RecordEntry[] } {
+    const { path, entries, validBytes } = readRecord(dir);
     if (entries.some((e) => e.kind === 'digest')) throw new UserError(`${dir} is a finished run; re-score it with tokprint rescore`);
     truncateSync(path, validBytes);
-    return { record: new RunRecord(dir, path), entries };
+    return { record: new RunRecord(dir, path, lock), entries };
   }
 
   append(entry: RecordEntry | TranscriptEntry): void {
+    this.lock?.assertHeld();
     writeSync(this.fd, JSON.stringify(entry) + '\n');
     fsyncSync(this.fd);
   }
@@ -78,9 +83,25 @@ export class RunRecord {
   }
 }
 
+/** A run's transcript, checked: it opens with a valid config, and no two processes wrote it at once. */
+export function readRecord(dir: string): { path: string; config: RunConfig; entries: RecordEntry[]; validBytes: number } {
+  const path = join(dir, RUN_FILES.transcript);
+  if (!existsSync(path)) throw new UserError(`${dir} is not a tokprint run: it has no ${RUN_FILES.transcript}`);
+  const { entries, validBytes } = readEntries(path);
+  checkTranscript(entries, path);
+  if (entries[0]?.kind !== 'config') throw new UserError(`${path} does not open with the run's config`);
+  const config = checkRunConfig(entries[0].config, path);
+  return { path, config, entries, validBytes };
+}
+
 /** Every whole line of a transcript; a trailing line without its newline (a write cut off) is left out. */
 export function readEntries(path: string): { entries: RecordEntry[]; validBytes: number } {
-  const bytes = readFileSync(path);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new UserError(`cannot read ${path} (${(error as NodeJS.ErrnoException).code === 'EISDIR' ? 'it is a directory' : (error as Error).message})`);
+  }
   const end = bytes.lastIndexOf(0x0a) + 1;
   const text = bytes.subarray(0, end).toString('utf8');
   const entries = text.split('\n').filter(Boolean).map((line, i) => {

@@ -3,6 +3,9 @@ import type { RecordEntry, RunRecord } from '../report/run-record.js';
 import { UserError } from '../util/errors.js';
 import type { Target, TargetRequest, TargetResponse } from './target.js';
 
+/** The record's request and the one the run would send now differ: the run cannot be continued as recorded. */
+export class RecordMismatch extends UserError {}
+
 /**
  * Wraps a target for a run with a record: requests that already have a recorded answer (from a
  * killed run being resumed) are answered from the record in order and never sent again; every other
@@ -28,11 +31,10 @@ export function resumableTarget(target: Target, record: Pick<RunRecord, 'append'
       const answer = answers.get(n);
       if (answer && !live) {
         if (!isDeepStrictEqual(JSON.parse(JSON.stringify(request)), requests.get(n))) {
-          throw new UserError(`request ${n} differs from the one recorded in the run, so the run cannot be resumed (did the index or the options change?)`);
+          throw new RecordMismatch(`request ${n} differs from the one recorded in the run (did the index or the probe pool change since it started?)`);
         }
         return answer;
       }
-      if (!live && answers.size) record.append({ kind: 'resumed', at: now().toISOString(), answered: n - 1 });
       live = true;
       record.append({ kind: 'request', seq: n, at: now().toISOString(), target: target.id, request });
       let response: TargetResponse;

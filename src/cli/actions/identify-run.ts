@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { activeIndexDir } from '../../references/catalog.js';
 import { dryRunPlan, dryRunText } from '../../report/dry-run-plan.js';
 import { appendRunLine, createRunDir, RUN_FILES, writeRunJson } from '../../report/run-dir.js';
+import { lockRunDir } from '../../report/run-lock.js';
 import { progressLine } from '../../report/progress-line.js';
 import type { ReportFormatName } from '../../report/report-formats.js';
 import { finishedRunText } from '../../report/run-outputs.js';
@@ -17,14 +18,19 @@ import { readCountSignatures } from '../../signatures/count-signatures-file.js';
 import { createTarget, type TargetDeps } from '../../targets/create-target.js';
 import type { HttpTargetOptions } from '../../targets/http/http-options.js';
 import type { WireEntry } from '../../targets/http/wire-entry.js';
-import { resumableTarget } from '../../targets/resumable-target.js';
+import { httpCacheDir } from '../../targets/http/create-http-target.js';
+import { httpScheme } from '../../targets/http/protocols.js';
+import { RecordMismatch, resumableTarget } from '../../targets/resumable-target.js';
 import { UserError } from '../../util/errors.js';
+import type { HeldLock } from '../../util/file-lock.js';
+import { fileSystemError } from '../../util/fs-errors.js';
+import { ensureWritableDir } from '../../util/writable-dir.js';
 import { seededRng } from '../../util/rng.js';
 import type { CliIo } from '../io.js';
 
 export interface RunRequest {
-  /** A new run of this target, or the run directory of a killed run to continue. */
-  start: { target: string; budget: Budget; seed: number; http: HttpTargetOptions; out: string } | { resume: string };
+  /** A new run of this target, or the run directory of a killed run to continue (with a budget raised on resuming). */
+  start: { target: string; budget: Budget; seed: number; http: HttpTargetOptions; out: string; engine?: Engine } | { resume: string; budget?: Budget };
   json: boolean;
   dryRun: boolean;
   /** Report formats to write beside the verdict. */
@@ -42,15 +48,46 @@ export interface RunRequest {
  * record and goes live only after them.
  */
 export async function runIdentify(io: CliIo, request: RunRequest, index: CountIndex, reference: TargetDeps['reference']): Promise<number> {
+  let lock: HeldLock | undefined;
+  try {
+    return await identifyRun(io, request, index, reference, (held) => (lock = held));
+  } finally {
+    await lock?.release();
+  }
+}
+
+/** Where answers are kept: checked before the target is asked anything, so none is paid for and then lost. */
+async function checkWritable(io: CliIo, config: Pick<RunConfig, 'target' | 'http'>, outRoot?: string): Promise<void> {
+  if (outRoot) await ensureWritableDir(outRoot, '--out');
+  const scheme = config.target.slice(0, Math.max(config.target.indexOf(':'), 0));
+  if (httpScheme(scheme) && config.http?.cache !== false) await ensureWritableDir(httpCacheDir(io.env), 'the answer cache');
+}
+
+async function identifyRun(io: CliIo, request: RunRequest, index: CountIndex, reference: TargetDeps['reference'], held: (lock: HeldLock) => void): Promise<number> {
   let previous: { record: RunRecord; entries: RecordEntry[] } | undefined;
   let config: Omit<RunConfig, 'description'>;
   if ('resume' in request.start) {
-    previous = RunRecord.reopen(resolve(io.cwd, request.start.resume));
+    const dir = resolve(io.cwd, request.start.resume);
+    // the lock first: the record is read only once no other process can be writing it
+    const lock = await lockRunDir(dir);
+    held(lock);
+    previous = RunRecord.reopen(dir, lock);
     config = (previous.entries[0] as Extract<RecordEntry, { kind: 'config' }>).config;
+    const raised = request.start.budget;
+    if (raised) config = { ...config, budget: raised };
+    if (!request.dryRun) {
+      await checkWritable(io, config);
+      const answered = new Set(previous.entries.flatMap((e) => (e.kind === 'response' ? [e.seq] : []))).size;
+      previous.record.append({ kind: 'resumed', at: new Date().toISOString(), answered, ...(raised && { budget: raised }) });
+      // config.json says what the run is asked to do now; the transcript keeps what it started with
+      if (raised) writeRunJson(dir, RUN_FILES.config, { ...(previous.entries[0] as Extract<RecordEntry, { kind: 'config' }>).config, budget: raised });
+    }
   } else {
-    const { target, budget, seed, http } = request.start;
+    const { target, budget, seed, http, engine } = request.start;
     config = { target, budget, seed, http: http as Record<string, unknown>, probes: index.probes.length, references: index.references.length };
     if (request.channels) config.channels = [...request.channels.enabled];
+    if (engine) config.engine = engine;
+    if (!request.dryRun) await checkWritable(io, config, resolve(io.cwd, request.start.out));
   }
 
   let record: RunRecord | undefined = previous?.record;
@@ -79,8 +116,20 @@ export async function runIdentify(io: CliIo, request: RunRequest, index: CountIn
   }
 
   const fullConfig: RunConfig = { ...config, description: target.description };
-  const run = previous ? previous.record.dir : createRunDir(resolve(io.cwd, (request.start as { out: string }).out), config.target, new Date());
-  record ??= RunRecord.create(run, fullConfig);
+  let run: string;
+  if (previous) {
+    run = previous.record.dir;
+  } else {
+    try {
+      run = createRunDir(resolve(io.cwd, (request.start as { out: string }).out), config.target, new Date());
+    } catch (error) {
+      throw fileSystemError(error, `cannot create a run directory under --out ${(request.start as { out: string }).out}`);
+    }
+    const lock = await lockRunDir(run);
+    held(lock);
+    record = RunRecord.create(run, fullConfig, new Date(), lock);
+  }
+  record ??= previous!.record;
   for (const entry of early.splice(0)) record.append(entry);
   const recorded = previous?.entries ?? [];
   const observed = new Set(recorded.flatMap((e) => (e.kind === 'observation' ? [e.seq] : [])));
@@ -106,6 +155,8 @@ export async function runIdentify(io: CliIo, request: RunRequest, index: CountIn
     });
   } catch (error) {
     progress.done();
+    // a record that no longer matches cannot be continued: saying "--resume" again would only repeat this
+    if (error instanceof RecordMismatch) throw new UserError(`${error.message}; the run in ${run} cannot be continued: start a new run`, { exitCode: error.exitCode });
     if (error instanceof UserError) throw new UserError(`${error.message}; the run so far is in ${run}: continue it with tokprint identify --resume ${run}`, { exitCode: error.exitCode });
     throw error;
   }

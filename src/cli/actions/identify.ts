@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { activeIndexDir, loadCatalog, requireEntry } from '../../references/catalog.js';
+import { activeIndexDir, loadCatalog, requireEntry, type Catalog } from '../../references/catalog.js';
 import { fetchReferenceFiles } from '../../references/load-reference.js';
 import { cacheDir } from '../../references/store/cache-dir.js';
 import { DEFAULT_BUDGET } from '../../scoring/identify.js';
@@ -12,7 +12,9 @@ import { UserError } from '../../util/errors.js';
 import { httpOptionsFromFlags, type HttpFlags } from '../http-flags.js';
 import type { CliIo } from '../io.js';
 import { channelRuntime } from '../channel-options.js';
-import { recordedChannelRuntime, recordedConfig } from '../recorded-channels.js';
+import { recordedChannelRuntime } from '../recorded-channels.js';
+import { resumeSettings } from '../resume-flags.js';
+import { readRecord } from '../../report/run-record.js';
 import { runIdentify } from './identify-run.js';
 import { identifyWhiteBoxAction } from './identify-white-box.js';
 
@@ -44,35 +46,51 @@ function wholeNumber(value: string | undefined, flag: string, fallback: number, 
 }
 
 export default async function identifyAction(io: CliIo, targetId: string | undefined, options: IdentifyOptions): Promise<number> {
+  if (options.resume && targetId) throw new UserError('--resume continues a recorded run with its own target; give no target with it');
+  const reports = options.report ? parseFormats(options.report) : [];
+  if (options.resume) return resumeAction(io, options.resume, options, reports);
   const budget = {
     maxQueries: wholeNumber(options.maxQueries, '--max-queries', DEFAULT_BUDGET.maxQueries, 1),
     maxPromptTokens: wholeNumber(options.maxPromptTokens, '--max-prompt-tokens', DEFAULT_BUDGET.maxPromptTokens, 1),
   };
   const seed = wholeNumber(options.seed, '--seed', 1, 0);
-  let engine;
+  const engine = engineFlag(options.engine);
+  const spec = targetId ?? DEFAULT_TARGET;
+  const catalog = await loadCatalog({ env: io.env });
+  if (targetId && isLocalTokenizerSpec(targetId)) return identifyWhiteBoxAction(io, targetId, catalog, options);
+  const reference = referenceLoader(io, catalog);
+  const index = await loadCountIndex({ indexDir: activeIndexDir(io.env), poolDir: probePoolDir(), facts: catalog.entries.map(({ entry }) => entry) });
+  const start = { target: spec, budget, seed, http: httpOptionsFromFlags(options), out: options.out ?? 'tokprint-runs', engine };
+  const channels = await channelRuntime({ channels: options.channels, stream: options.stream, logprobs: options.logprobs !== undefined, seed }, activeIndexDir(io.env), reference);
+  return runIdentify(io, { start, json: Boolean(options.json), dryRun: Boolean(options.dryRun), reports, quiet: Boolean(options.quiet), channels, engine }, index, reference);
+}
+
+/** `identify --resume <run>`: the recorded run's settings, with only a raised budget taken from the flags. */
+async function resumeAction(io: CliIo, runArg: string, options: IdentifyOptions, reports: ReturnType<typeof parseFormats>): Promise<number> {
+  const dir = resolve(io.cwd, runArg);
+  const { config } = readRecord(dir);
+  const { budget } = resumeSettings(options, config, dir, io.cwd);
+  const catalog = await loadCatalog({ env: io.env });
+  const reference = referenceLoader(io, catalog);
+  const index = await loadCountIndex({ indexDir: activeIndexDir(io.env), poolDir: probePoolDir(), facts: catalog.entries.map(({ entry }) => entry) });
+  // the channels and scoring path the run started with, so its requests match the recorded ones
+  const channels = await recordedChannelRuntime(config, activeIndexDir(io.env), reference);
+  const engine = engineFlag(config.engine);
+  return runIdentify(io, { start: { resume: runArg, budget }, json: Boolean(options.json), dryRun: Boolean(options.dryRun), reports, quiet: Boolean(options.quiet), channels, engine }, index, reference);
+}
+
+function engineFlag(value: string | undefined) {
   try {
-    engine = parseEngine(options.engine);
+    return parseEngine(value);
   } catch (error) {
     throw new UserError((error as Error).message);
   }
-  const reports = options.report ? parseFormats(options.report) : [];
-  const spec = targetId ?? DEFAULT_TARGET;
-  if (options.resume && targetId) throw new UserError('--resume continues a recorded run with its own target; give no target with it');
-  const catalog = await loadCatalog({ env: io.env });
-  if (targetId && isLocalTokenizerSpec(targetId)) return identifyWhiteBoxAction(io, targetId, catalog, options);
+}
+
+function referenceLoader(io: CliIo, catalog: Catalog) {
   const cacheRoot = io.env.TOKPRINT_CACHE ?? cacheDir(io.env);
-  const reference = async (id: string) => {
+  return async (id: string) => {
     const { entry } = requireEntry(catalog, id);
     return { entry, files: await fetchReferenceFiles(entry, { cacheRoot }) };
   };
-  const index = await loadCountIndex({ indexDir: activeIndexDir(io.env), poolDir: probePoolDir(), facts: catalog.entries.map(({ entry }) => entry) });
-  const start = options.resume
-    ? { resume: options.resume }
-    : { target: spec, budget, seed, http: httpOptionsFromFlags(options), out: options.out ?? 'tokprint-runs' };
-  // a resumed run reads the channels it started with, so its requests match the recorded ones
-  const resumed = options.resume ? recordedConfig(resolve(io.cwd, options.resume)) : undefined;
-  const channels = resumed
-    ? await recordedChannelRuntime(resumed, activeIndexDir(io.env), reference)
-    : await channelRuntime({ channels: options.channels, stream: options.stream, logprobs: options.logprobs !== undefined, seed }, activeIndexDir(io.env), reference);
-  return runIdentify(io, { start, json: Boolean(options.json), dryRun: Boolean(options.dryRun), reports, quiet: Boolean(options.quiet), channels, engine }, index, reference);
 }

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { activeIndexDir, loadCatalog, requireEntry, type Catalog } from '../../references/catalog.js';
 import { RUN_FILES } from '../../report/run-dir.js';
-import { digestProblem, readEntries, type RecordEntry } from '../../report/run-record.js';
+import { digestProblem, readRecord, type RecordEntry } from '../../report/run-record.js';
+import { checkVerdict } from '../../report/run-files.js';
 import { strongestProbes } from '../../report/strongest-probes.js';
 import { verdictJson } from '../../report/verdict-json.js';
 import { verdictText } from '../../report/verdict-text.js';
@@ -29,11 +30,7 @@ export interface RescoreOptions {
 /** `tokprint rescore <run>`: the verdict from a run's recorded answers against today's index, offline. */
 export default async function rescoreAction(io: CliIo, runDir: string, options: RescoreOptions): Promise<number> {
   const run = resolve(io.cwd, runDir);
-  const path = join(run, RUN_FILES.transcript);
-  if (!existsSync(path)) throw new UserError(`${run} is not a tokprint run: it has no ${RUN_FILES.transcript}`);
-  const { entries } = readEntries(path);
-  const config = entries[0]?.kind === 'config' ? entries[0].config : undefined;
-  if (!config) throw new UserError(`${path} does not open with the run's config`);
+  const { path, entries, config } = readRecord(run);
   const problem = digestProblem(path);
   if (problem) io.stderr(`tokprint: warning: ${problem}; scoring the answers it has\n`);
 
@@ -44,7 +41,7 @@ export default async function rescoreAction(io: CliIo, runDir: string, options: 
   const catalog = await loadCatalog({ env: io.env });
   const index = await loadCountIndex({ indexDir: activeIndexDir(io.env), poolDir: probePoolDir(), facts: catalog.entries.map(({ entry }) => entry) });
   const verdictPath = join(run, RUN_FILES.verdict);
-  const recordedStop = existsSync(verdictPath) ? (JSON.parse(readFileSync(verdictPath, 'utf8')).stop as IdentifyResult['stop']) : 'max-queries';
+  const recordedStop = existsSync(verdictPath) ? ((checkVerdict(readVerdict(verdictPath), verdictPath).stop ?? 'max-queries') as IdentifyResult['stop']) : 'max-queries';
   let forced;
   try {
     forced = parseEngine(options.engine);
@@ -67,6 +64,14 @@ export default async function rescoreAction(io: CliIo, runDir: string, options: 
   const json = verdictJson(result, { run, target: config.target, strongestProbes: await strongestProbes(result, index) });
   io.stdout(options.json ? JSON.stringify(json) + '\n' : verdictText(result, { run, target: config.target, description: config.description }));
   return result.verdict.status === 'inconclusive' ? 1 : 0;
+}
+
+function readVerdict(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UserError(`${path}: the verdict is not valid JSON (${(error as Error).message})`);
+  }
 }
 
 function referenceLoader(catalog: Catalog, env: NodeJS.ProcessEnv) {
