@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileSystemError } from '../util/fs-errors.js';
 
 export const RUN_FILES = { config: 'config.json', transcript: 'transcript.jsonl', observations: 'observations.jsonl', verdict: 'verdict.json' };
 
@@ -7,14 +8,18 @@ export const RUN_FILES = { config: 'config.json', transcript: 'transcript.jsonl'
 export function createRunDir(root: string, target: string, now: Date): string {
   const stamp = now.toISOString().replace(/[:.]/g, '-').replace(/Z$/, '');
   const slug = target.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'target';
-  mkdirSync(root, { recursive: true });
+  try {
+    mkdirSync(root, { recursive: true });
+  } catch (error) {
+    throw fileSystemError(error, `cannot create runs under --out ${root}`);
+  }
   for (let n = 0; ; n++) {
     const dir = join(root, `${stamp}-${slug}${n ? `-${n}` : ''}`);
     try {
       mkdirSync(dir);
       return dir;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fileSystemError(error, `cannot create a run directory under --out ${root}`);
     }
   }
 }

@@ -23,7 +23,6 @@ import { httpScheme } from '../../targets/http/protocols.js';
 import { RecordMismatch, resumableTarget } from '../../targets/resumable-target.js';
 import { UserError } from '../../util/errors.js';
 import type { HeldLock } from '../../util/file-lock.js';
-import { fileSystemError } from '../../util/fs-errors.js';
 import { ensureWritableDir } from '../../util/writable-dir.js';
 import { seededRng } from '../../util/rng.js';
 import type { CliIo } from '../io.js';
@@ -120,11 +119,7 @@ async function identifyRun(io: CliIo, request: RunRequest, index: CountIndex, re
   if (previous) {
     run = previous.record.dir;
   } else {
-    try {
-      run = createRunDir(resolve(io.cwd, (request.start as { out: string }).out), config.target, new Date());
-    } catch (error) {
-      throw fileSystemError(error, `cannot create a run directory under --out ${(request.start as { out: string }).out}`);
-    }
+    run = createRunDir(resolve(io.cwd, (request.start as { out: string }).out), config.target, new Date());
     const lock = await lockRunDir(run);
     held(lock);
     record = RunRecord.create(run, fullConfig, new Date(), lock);

@@ -6,6 +6,7 @@ import { reportWithSplits } from '../../report/run-outputs.js';
 import { useColor } from '../../report/terminal-style.js';
 import { readRunReport } from '../../report/write-reports.js';
 import { UserError } from '../../util/errors.js';
+import { fileSystemError } from '../../util/fs-errors.js';
 import type { CliIo } from '../io.js';
 
 export interface ReportOptions {
@@ -26,7 +27,13 @@ export default async function reportAction(io: CliIo, runDir: string, options: R
     const format = REPORT_FORMATS[formats[0]];
     text = format.render(format.splits ? await reportWithSplits(io.env, record) : record);
   }
-  if (options.output) writeFileSync(resolve(io.cwd, options.output), text);
-  else io.stdout(text);
+  if (options.output) {
+    const path = resolve(io.cwd, options.output);
+    try {
+      writeFileSync(path, text);
+    } catch (error) {
+      throw fileSystemError(error, `cannot write the report to --output ${path}`);
+    }
+  } else io.stdout(text);
   return 0;
 }
