@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { UserError } from './errors.js';
@@ -29,32 +30,49 @@ export interface LockRequest {
  * mkdir, kept fresh while held; one left by a killed process goes stale and is taken over).
  */
 export async function acquireLock(request: LockRequest): Promise<HeldLock> {
-  const waitMs = Math.max(request.waitMs ?? STALE_MS + 5_000, POLL_MS);
-  let lost: Error | undefined;
-  let release: () => Promise<void>;
+  const deadline = Date.now() + Math.max(request.waitMs ?? STALE_MS + 5_000, POLL_MS);
   try {
     await mkdir(dirname(request.lockPath), { recursive: true });
-    release = await lockfile.lock(request.lockPath, {
-      lockfilePath: request.lockPath,
-      realpath: false,
-      stale: STALE_MS,
-      update: REFRESH_MS,
-      retries: { retries: Math.ceil(waitMs / POLL_MS), minTimeout: POLL_MS, maxTimeout: POLL_MS, randomize: true },
-      onCompromised: (error) => void (lost = error),
-    });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') throw new UserError(request.busy);
     throw fileSystemError(error, `cannot take the lock ${request.lockPath}`);
   }
-  return {
-    release: async () => {
-      if (lost) return;
-      await release().catch(() => undefined);
-    },
-    assertHeld: () => {
-      if (lost) throw new UserError(`another tokprint process took over the lock ${request.lockPath} while this one held it (${lost.message}); check what it wrote`);
-    },
-  };
+  for (;;) {
+    const before = await stat(request.lockPath).catch(() => undefined);
+    const takingOver = before !== undefined && before.mtimeMs < Date.now() - STALE_MS;
+    let lost: Error | undefined;
+    let release: () => Promise<void>;
+    try {
+      release = await lockfile.lock(request.lockPath, {
+        lockfilePath: request.lockPath,
+        realpath: false,
+        stale: STALE_MS,
+        update: REFRESH_MS,
+        onCompromised: (error) => void (lost = error),
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw fileSystemError(error, `cannot take the lock ${request.lockPath}`);
+      if (Date.now() >= deadline) throw new UserError(request.busy);
+      await sleep(POLL_MS * (0.5 + Math.random()));
+      continue;
+    }
+    if (takingOver) {
+      // two processes can find the same stale lock and both take it; the one whose lock was replaced
+      // learns it at its first refresh, so it waits for one before going on
+      await sleep(REFRESH_MS + 750);
+      if (lost) {
+        if (Date.now() >= deadline) throw new UserError(request.busy);
+        continue;
+      }
+    }
+    return {
+      release: async () => {
+        if (!lost) await release().catch(() => undefined);
+      },
+      assertHeld: () => {
+        if (lost) throw new UserError(`another tokprint process took over the lock ${request.lockPath} while this one held it (${lost.message}); check what it wrote`);
+      },
+    };
+  }
 }
 
 /** Runs `work` while holding the lock, and releases it whatever happens. */
