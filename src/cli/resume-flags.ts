@@ -48,7 +48,7 @@ function wholeNumber(value: string, flag: string, min: number): number {
 export function resumeSettings(flags: ResumeFlags, recorded: RunConfig, runDir: string, cwd: string): { budget?: Budget } {
   const conflicts: string[] = [];
   const differs = (flag: string, given: unknown, was: unknown) => {
-    if (!isDeepStrictEqual(given, was)) conflicts.push(typeof given === 'boolean' ? `${flag} (run: ${show(was)})` : `${flag} ${show(given)} (run: ${show(was)})`);
+    if (!isDeepStrictEqual(given, was)) conflicts.push(typeof given === 'boolean' ? `${flag} (run: ${show(was ?? false)})` : `${flag} ${show(given)} (run: ${show(was)})`);
   };
 
   let budget: Budget | undefined;

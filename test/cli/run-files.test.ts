@@ -1,0 +1,164 @@
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isOneLine, runCli } from '../helpers/cli.js';
+
+let root: string;
+let env: NodeJS.ProcessEnv;
+/** A finished run of the built-in simulated target that stopped at its budget of two requests. */
+let finished: string;
+let copies = 0;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'tokprint-run-files-'));
+  env = { PATH: process.env.PATH, HOME: process.env.HOME, TOKPRINT_HOME: join(root, 'home'), TOKPRINT_CACHE: process.env.TOKPRINT_CACHE, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME };
+  const result = await runCli(['identify', '--json', '--quiet', '--out', join(root, 'runs'), '--max-queries', '2'], env, root);
+  expect(result.stderr).toBe('');
+  finished = JSON.parse(result.stdout).run;
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+const lines = (run: string) => readFileSync(join(run, 'transcript.jsonl'), 'utf8').split('\n').filter(Boolean);
+
+/** A copy of the finished run, changed by `change`. */
+function copy(change: (run: string) => void = () => {}): string {
+  const run = join(root, `copy-${++copies}`);
+  cpSync(finished, run, { recursive: true });
+  change(run);
+  return run;
+}
+
+/** The run as a kill after its last answer leaves it: no digest, no verdict. */
+function unfinished(run: string) {
+  writeFileSync(join(run, 'transcript.jsonl'), lines(run).slice(0, -1).join('\n') + '\n');
+  rmSync(join(run, 'verdict.json'));
+}
+
+function expectRefused(result: { code: number; stderr: string; stdout: string }, says: RegExp) {
+  expect(result.code).toBe(2);
+  expect(isOneLine(result.stderr)).toBe(true);
+  expect(result.stderr).not.toMatch(/internal error/);
+  expect(result.stderr).toMatch(says);
+}
+
+describe('damaged run files: report, rescore and --resume refuse them in one line', () => {
+  for (const content of ['{}', '[]', 'null', 'garbage', '{"verdict":{"status":"match"},"candidates":[],"queries":2,"target":"sim:x"}']) {
+    it(`verdict.json holding ${content}`, async () => {
+      const run = copy((dir) => writeFileSync(join(dir, 'verdict.json'), content));
+      const says = /verdict\.json: (the verdict is|it has no verdict|the verdict's class)/;
+      expectRefused(await runCli(['report', run], env, root), says);
+      expectRefused(await runCli(['rescore', run], env, root), says);
+    });
+  }
+
+  it('a config whose target is a number, in config.json (report) and in the transcript (rescore, --resume)', async () => {
+    const inJson = copy((dir) => {
+      const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, target: 5 }));
+    });
+    expectRefused(await runCli(['report', inJson], env, root), /config\.json: the config's target is 5/);
+    const inTranscript = copy((dir) => {
+      const [first, ...rest] = lines(dir);
+      const entry = JSON.parse(first);
+      entry.config.target = 5;
+      writeFileSync(join(dir, 'transcript.jsonl'), [JSON.stringify(entry), ...rest].join('\n') + '\n');
+    });
+    expectRefused(await runCli(['rescore', inTranscript], env, root), /transcript\.jsonl: the config's target is 5/);
+    unfinished(inTranscript);
+    expectRefused(await runCli(['identify', '--resume', inTranscript], env, root), /transcript\.jsonl: the config's target is 5/);
+  });
+
+  it('a transcript config without its budget', async () => {
+    const run = copy((dir) => {
+      const [first, ...rest] = lines(dir);
+      const entry = JSON.parse(first);
+      delete entry.config.budget;
+      writeFileSync(join(dir, 'transcript.jsonl'), [JSON.stringify(entry), ...rest].join('\n') + '\n');
+    });
+    expectRefused(await runCli(['rescore', run], env, root), /the config has no budget/);
+  });
+
+  it('a request answered twice or a second digest (two processes continued the run): report and rescore refuse, --resume too', async () => {
+    const answeredTwice = copy((dir) => {
+      const all = lines(dir);
+      const answer = all.findIndex((l) => JSON.parse(l).kind === 'response');
+      writeFileSync(join(dir, 'transcript.jsonl'), [...all.slice(0, answer + 1), all[answer], ...all.slice(answer + 1)].join('\n') + '\n');
+    });
+    for (const command of ['report', 'rescore']) expectRefused(await runCli([command, answeredTwice], env, root), /request 1 has two answers/);
+    unfinished(answeredTwice);
+    expectRefused(await runCli(['identify', '--resume', answeredTwice], env, root), /request 1 has two answers/);
+
+    const twoDigests = copy((dir) => writeFileSync(join(dir, 'transcript.jsonl'), [...lines(dir), lines(dir).at(-1)].join('\n') + '\n'));
+    for (const command of ['report', 'rescore']) expectRefused(await runCli([command, twoDigests], env, root), /a second digest/);
+  });
+
+  it('report given a regular file, not a run directory', async () => {
+    expectRefused(await runCli(['report', join(finished, 'verdict.json')], env, root), /it is a file, not a run directory/);
+  });
+
+  it('report --output that is a directory or lies below a file', async () => {
+    expectRefused(await runCli(['report', finished, '--output', root], env, root), /cannot write the report to --output .*: it is a directory \(EISDIR\)/);
+    expectRefused(await runCli(['report', finished, '--output', join(finished, 'verdict.json', 'report.txt')], env, root), /ENOTDIR/);
+  });
+
+  it('--out that is a regular file or lies below one', async () => {
+    const file = join(finished, 'verdict.json');
+    expectRefused(await runCli(['identify', '--out', file], env, root), /--out .* is not writable: a file is in the way \(EEXIST\)/);
+    expectRefused(await runCli(['identify', '--out', join(file, 'runs')], env, root), /--out .* is not writable: .*\(ENOTDIR\)/);
+  });
+});
+
+describe('--resume with flags', () => {
+  it('refuses flags that conflict with the recorded run, naming each, and sends nothing', async () => {
+    const run = copy(unfinished);
+    const before = readFileSync(join(run, 'transcript.jsonl'), 'utf8');
+    const result = await runCli(
+      ['identify', '--resume', run, '--seed', '4', '--stream', '--out', join(root, 'elsewhere'), '--max-queries', '1', '--model', 'x', '--channels', 'usage,stream', '--engine', 'exact'],
+      env,
+      root,
+    );
+    expectRefused(result, /--resume continues .* with the settings it was recorded with/);
+    for (const named of ['--max-queries 1 (run: 2; a budget can only be raised)', '--seed 4 (run: 1)', '--stream (run: off)', '--out ', '--model x', '--channels stream,usage (run: usage)', '--engine exact']) {
+      expect(result.stderr).toContain(named);
+    }
+    expect(readFileSync(join(run, 'transcript.jsonl'), 'utf8')).toBe(before);
+  });
+
+  it('takes flags given with their recorded values', async () => {
+    const run = copy(unfinished);
+    const result = await runCli(['identify', '--resume', run, '--json', '--quiet', '--seed', '1', '--max-queries', '2', '--out', join(root)], env, root);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout).queries).toBe(2);
+  });
+
+  it('applies a raised budget, records it in the transcript and config.json, and the report shows it', async () => {
+    const run = copy(unfinished);
+    const result = await runCli(['identify', '--resume', run, '--json', '--quiet', '--max-queries', '6'], env, root);
+    expect(result.stderr).toBe('');
+    const verdict = JSON.parse(result.stdout);
+    expect(verdict.queries).toBeGreaterThan(2);
+    expect(verdict.queries).toBeLessThanOrEqual(6);
+    const resumed = lines(run).map((l) => JSON.parse(l)).filter((e) => e.kind === 'resumed');
+    expect(resumed).toEqual([expect.objectContaining({ answered: 2, budget: { maxQueries: 6, maxPromptTokens: 30000 } })]);
+    expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).budget).toEqual({ maxQueries: 6, maxPromptTokens: 30000 });
+    // the transcript keeps the budget the run started with
+    expect(JSON.parse(lines(run)[0]).config.budget.maxQueries).toBe(2);
+    const report = await runCli(['report', run, '--format', 'json'], env, root);
+    expect(JSON.parse(report.stdout).budget).toEqual({ maxQueries: 6, maxPromptTokens: 30000 });
+  });
+
+  it('a record whose request no longer matches: one line that does not offer --resume again', async () => {
+    const run = copy((dir) => {
+      unfinished(dir);
+      const all = lines(dir).map((l) => JSON.parse(l));
+      const request = all.find((e) => e.kind === 'request');
+      request.request.messages.at(-1).content += ' (changed)';
+      writeFileSync(join(dir, 'transcript.jsonl'), all.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    });
+    const result = await runCli(['identify', '--resume', run], env, root);
+    expectRefused(result, /request 1 differs from the one recorded in the run.*cannot be continued: start a new run/);
+    expect(result.stderr).not.toContain('--resume');
+  });
+});
