@@ -35,6 +35,9 @@ export function checkRunConfig(value: unknown, where: string): RunConfig {
   }
   if (!isCount(value.seed)) throw damaged(where, `the config's seed is ${describe(value.seed)}, not a whole number`);
   if (value.http !== undefined && !isObject(value.http)) throw damaged(where, `the config's http options are ${describe(value.http)}, not an object`);
+  for (const [name, option] of Object.entries(value.http ?? {})) {
+    if (!['string', 'number', 'boolean'].includes(typeof option)) throw damaged(where, `the config's http option ${name} is ${describe(option)}`);
+  }
   if (value.channels !== undefined && !isStrings(value.channels)) throw damaged(where, "the config's channels are not a list of names");
   if (value.engine !== undefined && typeof value.engine !== 'string') throw damaged(where, `the config's engine is ${describe(value.engine)}`);
   for (const field of ['probes', 'references'] as const) {
