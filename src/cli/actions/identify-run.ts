@@ -118,13 +118,13 @@ async function identifyRun(io: CliIo, request: RunRequest, index: CountIndex, re
   let run: string;
   if (previous) {
     run = previous.record.dir;
+    record = previous.record;
   } else {
     run = createRunDir(resolve(io.cwd, (request.start as { out: string }).out), config.target, new Date());
     const lock = await lockRunDir(run);
     held(lock);
     record = RunRecord.create(run, fullConfig, new Date(), lock);
   }
-  record ??= previous!.record;
   for (const entry of early.splice(0)) record.append(entry);
   const recorded = previous?.entries ?? [];
   const observed = new Set(recorded.flatMap((e) => (e.kind === 'observation' ? [e.seq] : [])));
