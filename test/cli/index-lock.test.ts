@@ -1,7 +1,8 @@
 import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { isOneLine, makeSandbox, type Sandbox } from '../helpers/cli.js';
+import { acquireLock } from '../../src/util/file-lock.js';
+import { isOneLine, makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
 import { qwen25Files, type RealTokenizerFiles } from '../helpers/real-tokenizer.js';
 import { spawnCli } from '../helpers/spawn-cli.js';
 
@@ -45,6 +46,20 @@ describe('the user index under concurrent writers', () => {
     const built = await spawnCli(['refs', 'build'], { cwd: box.root, env: box.env }).done;
     expect(built.code).toBe(0);
     expect(built.stdout).toMatch(/^acme-7b: same class as qwen2\.5/m);
+  });
+
+  it('a lock held (and kept fresh) by a live process: refs add waits, then gives up in one line, exit 2, and writes nothing', async () => {
+    const held = await acquireLock({ lockPath: join(box.home, 'index', '.lock'), busy: 'held by the test' });
+    try {
+      const result = await runCli(['refs', 'add', 'tokenizer.json', '--id', 'acme-7b', '--family', 'qwen2'], box.env, box.root);
+      expect(result.code).toBe(2);
+      expect(isOneLine(result.stderr)).toBe(true);
+      expect(result.stderr).toMatch(/the user index is locked by another tokprint process/);
+      expect(result.stdout).toBe('');
+    } finally {
+      await held.release();
+    }
+    await expect(readFile(join(box.home, 'index', 'manifest.json'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('an index directory that is a file: one line, exit 2', async () => {
