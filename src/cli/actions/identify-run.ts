@@ -7,7 +7,8 @@ import { progressLine } from '../../report/progress-line.js';
 import type { ReportFormatName } from '../../report/report-formats.js';
 import { finishedRunText } from '../../report/run-outputs.js';
 import { strongestProbes } from '../../report/strongest-probes.js';
-import { RunRecord, type RecordEntry, type RunConfig } from '../../report/run-record.js';
+import { readEntries, RunRecord, type RecordEntry, type RunConfig } from '../../report/run-record.js';
+import { flagReplayed, replayedAnswers } from '../../report/replayed-answers.js';
 import { verdictJson } from '../../report/verdict-json.js';
 import { identify, type Budget } from '../../scoring/identify.js';
 import type { ChannelRuntime } from '../../scoring/channels/runtime.js';
@@ -17,6 +18,7 @@ import { readCountSignatures } from '../../signatures/count-signatures-file.js';
 import { createTarget, type TargetDeps } from '../../targets/create-target.js';
 import type { HttpTargetOptions } from '../../targets/http/http-options.js';
 import type { WireEntry } from '../../targets/http/wire-entry.js';
+import { shownTarget, withholdsCredentials } from '../../targets/http/secrets.js';
 import { resumableTarget } from '../../targets/resumable-target.js';
 import { UserError } from '../../util/errors.js';
 import { seededRng } from '../../util/rng.js';
@@ -24,7 +26,8 @@ import type { CliIo } from '../io.js';
 
 export interface RunRequest {
   /** A new run of this target, or the run directory of a killed run to continue. */
-  start: { target: string; budget: Budget; seed: number; http: HttpTargetOptions; out: string } | { resume: string };
+  /** `target` with `resume`: the run's target again with the credentials its record leaves out. */
+  start: { target: string; budget: Budget; seed: number; http: HttpTargetOptions; out: string } | { resume: string; target?: string };
   json: boolean;
   dryRun: boolean;
   /** Report formats to write beside the verdict. */
@@ -49,14 +52,15 @@ export async function runIdentify(io: CliIo, request: RunRequest, index: CountIn
     config = (previous.entries[0] as Extract<RecordEntry, { kind: 'config' }>).config;
   } else {
     const { target, budget, seed, http } = request.start;
-    config = { target, budget, seed, http: http as Record<string, unknown>, probes: index.probes.length, references: index.references.length };
+    config = { target: shownTarget(target), budget, seed, http: http as Record<string, unknown>, probes: index.probes.length, references: index.references.length };
     if (request.channels) config.channels = [...request.channels.enabled];
   }
 
   let record: RunRecord | undefined = previous?.record;
   // a target's detection probes go out before the run dir exists; they are recorded right after the config
   const early: WireEntry[] = [];
-  const target = await createTarget(config.target, {
+  // the config holds the target as shown, credentials redacted; the request goes to the one given
+  const target = await createTarget(request.start.target ?? config.target, {
     cwd: io.cwd,
     env: io.env,
     reference,
@@ -106,11 +110,14 @@ export async function runIdentify(io: CliIo, request: RunRequest, index: CountIn
     });
   } catch (error) {
     progress.done();
-    if (error instanceof UserError) throw new UserError(`${error.message}; the run so far is in ${run}: continue it with tokprint identify --resume ${run}`, { exitCode: error.exitCode });
+    const again = withholdsCredentials(config.target) ? `'<the target with its credentials>' ` : '';
+    if (error instanceof UserError) throw new UserError(`${error.message}; the run so far is in ${run}: continue it with tokprint identify ${again}--resume ${run}`, { exitCode: error.exitCode });
     throw error;
   }
   progress.done();
-  const json = verdictJson(result, { run, target: config.target, strongestProbes: await strongestProbes(result, index) });
+  const replayed = replayedAnswers(readEntries(record.path).entries);
+  result.verdict = flagReplayed(result.verdict, replayed);
+  const json = verdictJson(result, { run, target: config.target, strongestProbes: await strongestProbes(result, index), replayed });
   writeRunJson(run, RUN_FILES.verdict, json);
   record.close();
   const summary = await finishedRunText(io, run, request.reports, request.quiet);

@@ -8,6 +8,8 @@ import { loadCountIndex } from '../../signatures/load-count-index.js';
 import { DEFAULT_TARGET } from '../../targets/create-target.js';
 import { parseFormats } from '../../report/report-formats.js';
 import { parseEngine } from '../../scoring/batch/engine.js';
+import type { RunConfig } from '../../report/run-record.js';
+import { shownTarget, withholdsCredentials } from '../../targets/http/secrets.js';
 import { UserError } from '../../util/errors.js';
 import { httpOptionsFromFlags, type HttpFlags } from '../http-flags.js';
 import type { CliIo } from '../io.js';
@@ -43,6 +45,20 @@ function wholeNumber(value: string | undefined, flag: string, fallback: number, 
   return Number(value);
 }
 
+/**
+ * A run records its target with credentials redacted, so resuming a run whose target had them in its URL
+ * needs the target again; a target given with `--resume` must be the run's own once redacted.
+ */
+function checkResumeTarget(given: string | undefined, recorded: RunConfig | undefined, run: string): void {
+  if (!recorded || typeof recorded.target !== 'string') return;
+  if (given !== undefined && shownTarget(given) !== recorded.target) {
+    throw new UserError(`--resume ${run}: that run's target is ${recorded.target}; give no target, or the same one with its credentials`);
+  }
+  if (given === undefined && withholdsCredentials(recorded.target)) {
+    throw new UserError(`--resume ${run}: the run's target ${recorded.target} had credentials in its URL, which are not recorded; give it again with them: tokprint identify '<the target with its credentials>' --resume ${run}`);
+  }
+}
+
 export default async function identifyAction(io: CliIo, targetId: string | undefined, options: IdentifyOptions): Promise<number> {
   const budget = {
     maxQueries: wholeNumber(options.maxQueries, '--max-queries', DEFAULT_BUDGET.maxQueries, 1),
@@ -57,7 +73,9 @@ export default async function identifyAction(io: CliIo, targetId: string | undef
   }
   const reports = options.report ? parseFormats(options.report) : [];
   const spec = targetId ?? DEFAULT_TARGET;
-  if (options.resume && targetId) throw new UserError('--resume continues a recorded run with its own target; give no target with it');
+  // a resumed run reads the channels it started with, so its requests match the recorded ones
+  const resumed = options.resume ? recordedConfig(resolve(io.cwd, options.resume)) : undefined;
+  if (options.resume) checkResumeTarget(targetId, resumed, options.resume);
   const catalog = await loadCatalog({ env: io.env });
   if (targetId && isLocalTokenizerSpec(targetId)) return identifyWhiteBoxAction(io, targetId, catalog, options);
   const cacheRoot = io.env.TOKPRINT_CACHE ?? cacheDir(io.env);
@@ -67,10 +85,8 @@ export default async function identifyAction(io: CliIo, targetId: string | undef
   };
   const index = await loadCountIndex({ indexDir: activeIndexDir(io.env), poolDir: probePoolDir(), facts: catalog.entries.map(({ entry }) => entry) });
   const start = options.resume
-    ? { resume: options.resume }
+    ? { resume: options.resume, ...(targetId && { target: targetId }) }
     : { target: spec, budget, seed, http: httpOptionsFromFlags(options), out: options.out ?? 'tokprint-runs' };
-  // a resumed run reads the channels it started with, so its requests match the recorded ones
-  const resumed = options.resume ? recordedConfig(resolve(io.cwd, options.resume)) : undefined;
   const channels = resumed
     ? await recordedChannelRuntime(resumed, activeIndexDir(io.env), reference)
     : await channelRuntime({ channels: options.channels, stream: options.stream, logprobs: options.logprobs !== undefined, seed }, activeIndexDir(io.env), reference);

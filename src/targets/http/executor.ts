@@ -3,18 +3,21 @@ import { UserError } from '../../util/errors.js';
 import type { Target, TargetRequest, TargetResponse } from '../target.js';
 import { ProtocolError, TruncatedReplyError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
 import { limiterFor, type RateLimit } from './rate-limit.js';
-import { redactHeaders, scrubSecret, scrubValue } from './redact.js';
-import { requestKey, type CanonicalRequest, type ResponseCache } from './response-cache.js';
+import { redactHeaders } from './redact.js';
+import { cacheKey, requestKey, type CanonicalRequest, type ResponseCache } from './response-cache.js';
 import { retryAfterMs } from './retry-after.js';
 import { AttemptError, withRetries, type RetryPolicy } from './retry.js';
+import { Redactor } from './secrets.js';
 import { parseSse } from './sse.js';
 import { HopFailure, sendHop, type HopResult } from './transport.js';
 import type { WireEntry, WireLog } from './wire-entry.js';
 
 export interface ExecutorSettings {
-  /** The target's base URL; relative call paths resolve against it, and only its origin gets the key. */
+  /** The target's base URL; relative call paths resolve against it keeping its query, and only its origin gets the key. */
   baseUrl: string;
   apiKey?: string;
+  /** Every secret of the target (the key, credential query parameters); built from `apiKey` alone when absent. */
+  redactor?: Redactor;
   protocolOptions: ProtocolOptions;
   timeoutMs: number;
   retry: RetryPolicy;
@@ -37,11 +40,29 @@ export class TargetRequestError extends UserError {
   }
 }
 
+/** The call's path under the base URL's path, with the base URL's query (e.g. `?key=…&api-version=…`) and then the call's own. */
 export function joinUrl(baseUrl: string, call: Pick<HttpCall, 'path' | 'query'>): string {
-  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  const base = new URL(baseUrl);
+  const search = base.search;
+  base.search = '';
+  base.hash = '';
+  if (!base.pathname.endsWith('/')) base.pathname += '/';
   const url = new URL(call.path.replace(/^\/+/, ''), base);
+  url.search = search;
   for (const [name, value] of Object.entries(call.query ?? {})) url.searchParams.set(name, value);
   return url.href;
+}
+
+/** Redirects are followed to web URLs only: a `file:` or `data:` location is never fetched. */
+function redirectTarget(location: string, from: string): string {
+  let next: URL;
+  try {
+    next = new URL(location, from);
+  } catch {
+    throw new AttemptError(`redirect to a location that is not a URL`, false);
+  }
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new AttemptError(`refused a redirect to a ${next.protocol} URL (only http and https redirects are followed)`, false);
+  return next.href;
 }
 
 /** How a bare call differs from a target request: its own base URL (same origin), timeout and retries. */
@@ -67,7 +88,9 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
   const credentials = settings.apiKey ? protocol.authHeaders(settings.apiKey) : {};
   const secretNames = Object.keys(credentials);
   const limiter = limiterFor(protocol.scheme, origin, settings.apiKey, settings.rateLimit);
-  const scrub = (text: string) => scrubSecret(text, settings.apiKey);
+  const redactor = settings.redactor ?? Redactor.from({ apiKey: settings.apiKey });
+  const scrub = (text: string) => redactor.text(text);
+  const shownHeaders = (headers: Record<string, string>) => redactor.headers(redactHeaders(headers, secretNames));
   const record = (entry: WireEntry) => settings.wire?.append(entry);
 
   const toReply = (status: number, headers: Record<string, string>, body: string, stream: boolean, complete: boolean): HttpReply => {
@@ -97,7 +120,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
     for (let hops = 0; ; hops++) {
       const sameOrigin = new URL(url).origin === origin;
       const headers = { ...canonical.headers, accept: stream ? 'text/event-stream' : 'application/json', ...(sameOrigin ? credentials : {}) };
-      record({ kind: 'http-request', key, attempt: n, at: now().toISOString(), method, url, headers: redactHeaders(headers, secretNames), ...(body !== undefined ? { body } : {}) });
+      record({ kind: 'http-request', key, attempt: n, at: now().toISOString(), method, url: scrub(url), headers: shownHeaders(headers), ...(body !== undefined ? { body: scrub(body) } : {}) });
       const started = performance.now();
       let result: HopResult;
       try {
@@ -105,14 +128,15 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
       } catch (error) {
         const message = scrub((error as Error).message);
         record({ kind: 'http-error', key, attempt: n, at: now().toISOString(), ms: performance.now() - started, message });
-        throw new AttemptError(`${method} ${url}: ${message}`, !(error instanceof HopFailure) || error.retryable);
+        throw new AttemptError(`${method} ${scrub(url)}: ${message}`, !(error instanceof HopFailure) || error.retryable);
       }
-      const responseHeaders = redactHeaders(result.headers, secretNames);
-      record({ kind: 'http-response', key, attempt: n, at: now().toISOString(), ms: result.ms, status: result.status, headers: responseHeaders, body: scrub(result.body), complete: result.complete, stream });
+      const responseHeaders = shownHeaders(result.headers);
+      const text = scrub(result.body);
+      record({ kind: 'http-response', key, attempt: n, at: now().toISOString(), ms: result.ms, status: result.status, headers: responseHeaders, body: text, complete: result.complete, stream });
       const { status } = result;
       if (status >= 300 && status < 400 && result.headers.location) {
-        if (hops >= MAX_REDIRECTS) throw new AttemptError(`more than ${MAX_REDIRECTS} redirects from ${canonical.url}`, false);
-        url = new URL(result.headers.location, url).href;
+        if (hops >= MAX_REDIRECTS) throw new AttemptError(`more than ${MAX_REDIRECTS} redirects from ${scrub(canonical.url)}`, false);
+        url = redirectTarget(result.headers.location, url);
         if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
           method = 'GET';
           body = undefined;
@@ -120,11 +144,11 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         continue;
       }
       if (status >= 200 && status < 300) {
-        if (!result.complete && !stream) throw new AttemptError(`${method} ${url}: answer broke off: ${scrub(result.bodyError ?? '')}`, true);
-        const reply = toReply(status, responseHeaders, result.body, stream, result.complete);
+        if (!result.complete && !stream) throw new AttemptError(`${method} ${scrub(url)}: answer broke off: ${scrub(result.bodyError ?? '')}`, true);
+        const reply = toReply(status, responseHeaders, text, stream, result.complete);
         return { reply, parsed: parse(reply, request), latencyMs: result.ms, url };
       }
-      const summary = `${method} ${url}: HTTP ${status}: ${scrub(result.body.slice(0, 200)).replace(/\s+/g, ' ')}`;
+      const summary = `${method} ${scrub(url)}: HTTP ${status}: ${scrub(result.body.slice(0, 200)).replace(/\s+/g, ' ')}`;
       throw new AttemptError(summary, RETRYABLE_STATUS.has(status), retryAfterMs(result.headers));
     }
   };
@@ -132,7 +156,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
   const exchange = async (call: HttpCall, options: ExchangeOptions = {}): Promise<HttpReply> => {
     const url = joinUrl(options.baseUrl ?? settings.baseUrl, call);
     const canonical: CanonicalRequest = { method: call.method, url, headers: { ...(call.headers ?? {}) }, ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}) };
-    const key = requestKey(canonical);
+    const key = requestKey({ ...canonical, url: scrub(url) });
     const sameOrigin = new URL(url).origin === origin;
     const headers = { ...(call.body !== undefined && { 'content-type': 'application/json' }), ...canonical.headers, accept: 'application/json', ...(sameOrigin ? credentials : {}) };
     const timeoutMs = options.timeoutMs ?? settings.timeoutMs;
@@ -142,7 +166,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
       return await withRetries({ ...settings.retry, retries: options.retries ?? settings.retry.retries }, async (n) => {
         last = undefined;
         const { method, body } = canonical;
-        record({ kind: 'http-request', key, attempt: n, at: now().toISOString(), method, url, headers: redactHeaders(headers, secretNames), ...(body !== undefined ? { body } : {}) });
+        record({ kind: 'http-request', key, attempt: n, at: now().toISOString(), method, url: scrub(url), headers: shownHeaders(headers), ...(body !== undefined ? { body: scrub(body) } : {}) });
         const started = performance.now();
         let result: HopResult;
         try {
@@ -150,9 +174,9 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         } catch (error) {
           const message = scrub((error as Error).message);
           record({ kind: 'http-error', key, attempt: n, at: now().toISOString(), ms: performance.now() - started, message });
-          throw new AttemptError(`${method} ${url}: ${message}`, !(error instanceof HopFailure) || error.retryable);
+          throw new AttemptError(`${method} ${scrub(url)}: ${message}`, !(error instanceof HopFailure) || error.retryable);
         }
-        const responseHeaders = redactHeaders(result.headers, secretNames);
+        const responseHeaders = shownHeaders(result.headers);
         const text = scrub(result.body);
         record({ kind: 'http-response', key, attempt: n, at: now().toISOString(), ms: result.ms, status: result.status, headers: responseHeaders, body: text, complete: result.complete, stream: false });
         let json: unknown;
@@ -163,7 +187,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         }
         const reply: HttpReply = { status: result.status, headers: responseHeaders, text, ...(json !== undefined && { json }), complete: result.complete };
         last = reply;
-        if (RETRYABLE_STATUS.has(result.status)) throw new AttemptError(`${method} ${url}: HTTP ${result.status}`, true, retryAfterMs(result.headers));
+        if (RETRYABLE_STATUS.has(result.status)) throw new AttemptError(`${method} ${scrub(url)}: HTTP ${result.status}`, true, retryAfterMs(result.headers));
         return reply;
       });
     } catch (error) {
@@ -184,17 +208,25 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         headers: { ...(call.headers ?? {}) },
         ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
       };
-      const key = requestKey(canonical);
+      // the request as recorded and cached: credential parameters of the URL redacted
+      const shown: CanonicalRequest = { ...canonical, url: scrub(canonical.url) };
+      const key = requestKey(shown);
+      const stored = cacheKey(key, redactor.credentialTag());
       const stream = Boolean(call.stream);
-      const rawRequest = { method: canonical.method, url: canonical.url, body: call.body };
+      const rawRequest = { method: canonical.method, url: shown.url, body: call.body };
 
-      const cached = await settings.cache?.get(key);
+      const at = now();
+      const cached = await settings.cache?.get(stored, at);
       if (cached) {
         try {
-          const reply = toReply(cached.status, cached.headers, cached.body, cached.stream, true);
+          const headers = redactor.headers(cached.headers);
+          const body = scrub(cached.body);
+          const reply = toReply(cached.status, headers, body, cached.stream, true);
           const parsed = protocol.parse(reply, request);
-          record({ kind: 'http-cached', key, at: now().toISOString(), status: cached.status, headers: cached.headers, body: cached.body, stream: cached.stream });
-          return scrubValue({ ...parsed, latencyMs: 0, metadata: { ...parsed.metadata, requestKey: key, cached: true }, raw: { request: rawRequest, response: reply.json ?? reply.text } }, settings.apiKey);
+          const ageSeconds = Math.round((at.getTime() - Date.parse(cached.storedAt)) / 1000);
+          const replayed = { replayed: true as const, storedAt: cached.storedAt, ageSeconds };
+          record({ kind: 'http-cached', key, at: at.toISOString(), ...replayed, status: cached.status, headers, body, stream: cached.stream });
+          return redactor.value({ ...parsed, latencyMs: 0, metadata: { ...parsed.metadata, requestKey: key, ...replayed }, raw: { request: rawRequest, response: reply.json ?? reply.text } });
         } catch {
           // an entry this protocol no longer reads is ignored and replaced by a fresh answer
         }
@@ -212,11 +244,8 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         throw new TargetRequestError(`${id}: request failed${tries}: ${scrub((error as Error).message)}`);
       }
       const { reply, parsed, latencyMs } = answer;
-      await settings.cache?.put(key, { request: canonical, status: reply.status, headers: reply.headers, body: scrub(reply.text), stream, storedAt: now().toISOString() });
-      return scrubValue(
-        { ...parsed, latencyMs, metadata: { ...parsed.metadata, requestKey: key, attempts }, raw: { request: rawRequest, response: reply.json ?? reply.text } },
-        settings.apiKey,
-      );
+      await settings.cache?.put(stored, { request: shown, status: reply.status, headers: reply.headers, body: reply.text, stream, storedAt: now().toISOString() });
+      return redactor.value({ ...parsed, latencyMs, metadata: { ...parsed.metadata, requestKey: key, attempts }, raw: { request: rawRequest, response: reply.json ?? reply.text } });
     },
   };
 }

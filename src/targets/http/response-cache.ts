@@ -45,20 +45,35 @@ export function requestKey(request: CanonicalRequest): string {
   return sha256Hex(JSON.stringify(sortedJson({ method: request.method, url: url.href, headers, body })));
 }
 
-/** Successful answers on disk, one file per request key; errors are never stored. */
+/**
+ * Where an answer is kept: the request (its URL with credentials redacted) and a keyed hash of the
+ * credentials it was sent with, so one key's answers are never served to another key, or to no key.
+ */
+export function cacheKey(requestKey: string, credentialTag: string): string {
+  return sha256Hex(JSON.stringify([requestKey, credentialTag]));
+}
+
+/** Successful answers on disk, one file per cache key, reused only while younger than `ttlMs`; errors are never stored. */
 export class ResponseCache {
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    readonly ttlMs: number,
+  ) {}
 
   private path(key: string): string {
     return join(this.dir, key.slice(0, 2), `${key}.json`);
   }
 
-  async get(key: string): Promise<CachedReply | undefined> {
+  /** The answer stored under `key` if it was stored within the ttl before `now`. */
+  async get(key: string, now: Date): Promise<CachedReply | undefined> {
+    let reply: CachedReply;
     try {
-      return JSON.parse(await readFile(this.path(key), 'utf8')) as CachedReply;
+      reply = JSON.parse(await readFile(this.path(key), 'utf8')) as CachedReply;
     } catch {
       return undefined;
     }
+    const age = now.getTime() - Date.parse(reply?.storedAt);
+    return age >= 0 && age <= this.ttlMs ? reply : undefined;
   }
 
   async put(key: string, reply: CachedReply): Promise<void> {

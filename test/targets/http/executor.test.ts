@@ -43,7 +43,7 @@ function target(url: string, options: HttpTargetOptions = {}, scheme = 'openai',
     cwd: root,
     env: { ...env, TOKPRINT_CACHE: cache },
     // the chat path alone: tokenize detection has its own tests
-    options: { model: 'm', cache: false, requestsPerSecond: 1000, detectTokenize: false, ...options },
+    options: { model: 'm', requestsPerSecond: 1000, detectTokenize: false, ...options },
     wire: { append: (e) => wire.push(e) },
   });
   return { target: t, wire, cache };
@@ -148,9 +148,9 @@ describe('credentials', () => {
 });
 
 describe('response cache', () => {
-  it('answers a repeated request from disk, never caches errors, and holds no key', async () => {
+  it('with a ttl, answers a repeated request from disk, marked as replayed, never caches errors, and holds no key', async () => {
     const s = await server((n) => (n === 1 ? { kind: 'server-error' } : undefined));
-    const { target: first, cache } = target(s.url, { cache: true, retries: 0 });
+    const { target: first, cache } = target(s.url, { cacheTtlMs: 3_600_000, retries: 0 });
     await expect(first.send(request)).rejects.toThrow(/HTTP 500/);
     expect(await readdir(cache).catch(() => [])).toEqual([]);
     const fresh = await first.send(request);
@@ -158,12 +158,12 @@ describe('response cache', () => {
     const again = createHttpTarget(`openai:${s.url}`, httpScheme('openai')!, s.url, {
       cwd: root,
       env: { OPENAI_API_KEY: KEY, TOKPRINT_CACHE: cache },
-      options: { model: 'm', retries: 0, detectTokenize: false },
+      options: { model: 'm', retries: 0, detectTokenize: false, cacheTtlMs: 3_600_000 },
     });
     const cached = await again.send(request);
     expect(s.received.length).toBe(2);
     expect(cached.usage).toEqual(fresh.usage);
-    expect(cached.metadata?.cached).toBe(true);
+    expect(cached.metadata?.replayed).toBe(true);
     const files = await readdir(join(cache, 'http'), { recursive: true });
     const contents = await Promise.all(files.filter((f) => f.endsWith('.json')).map((f) => readFile(join(cache, 'http', f), 'utf8')));
     expect(contents.length).toBe(1);
