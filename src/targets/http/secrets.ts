@@ -40,9 +40,10 @@ export function shownTarget(id: string): string {
 export function targetForName(shown: string): string {
   return shown
     .replace(USERINFO, '$1')
-    .replace(SECRET_PARAM, '')
-    .replace(/\?&+/, '?')
-    .replace(/\?$/, '');
+    .replace(SECRET_PARAM, (_, head: string) => head[0])
+    .replace(/\?&+/g, '?')
+    .replace(/&{2,}/g, '&')
+    .replace(/[?&]+$/, '');
 }
 
 /** Every form in which a server could echo a secret back: as sent, JSON-escaped, URL-encoded, form-encoded. */

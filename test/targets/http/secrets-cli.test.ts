@@ -265,10 +265,14 @@ describe('the answer cache', () => {
   it('is off by default: the same run twice sends twice', async () => {
     const first = await run('cache-default');
     const billed = s.billed();
-    const second = await run('cache-default', ['--no-cache']);
+    const second = await run('cache-default');
     expect(first.stderr + second.stderr).toBe('');
     expect(s.billed()).toBe(billed + JSON.parse(second.stdout).queries);
     expect(JSON.parse(second.stdout).verdict.flags ?? []).not.toContain('answers-replayed');
+    // --no-cache is still taken, and means the default
+    const third = await run('cache-default', ['--no-cache']);
+    expect(third.code).toBeLessThan(2);
+    expect(s.billed()).toBe(billed + 2 * JSON.parse(second.stdout).queries);
   });
 
   it('--cache 1h: the second run is replayed, marked in the transcript, the answers and the verdict', async () => {
