@@ -46,9 +46,10 @@ export function targetForName(shown: string): string {
     .replace(/[?&]+$/, '');
 }
 
-/** Every form in which a server could echo a secret back: as sent, JSON-escaped, URL-encoded, form-encoded. */
+/** Every form in which a server could echo a secret back: as sent, JSON-escaped (with or without `\/`), URL-encoded, form-encoded. */
 function encodedForms(secret: string): string[] {
-  return [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)];
+  const json = JSON.stringify(secret).slice(1, -1);
+  return [secret, json, json.replace(/\//g, '\\/'), encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)];
 }
 
 export interface SecretSources {

@@ -13,9 +13,9 @@ const KEY = 'sk-proj/Ab"c\\d=e+f 9';
 describe('Redactor', () => {
   it('removes a secret as sent, JSON-escaped, URL-encoded and form-encoded', () => {
     const r = Redactor.from({ apiKey: KEY });
-    const text = [KEY, JSON.stringify(KEY), encodeURIComponent(KEY), new URLSearchParams({ k: KEY }).toString()].join(' | ');
+    const text = [KEY, JSON.stringify(KEY), JSON.stringify(KEY).replace(/\//g, '\\/'), encodeURIComponent(KEY), new URLSearchParams({ k: KEY }).toString()].join(' | ');
     const out = r.text(text);
-    expect(out).toBe('[redacted] | "[redacted]" | [redacted] | k=[redacted]');
+    expect(out).toBe('[redacted] | "[redacted]" | "[redacted]" | [redacted] | k=[redacted]');
   });
 
   it('removes userinfo, its password and the Basic credential built from it', () => {
