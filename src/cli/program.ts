@@ -97,7 +97,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--logprobs <n>', 'ask for logprob tokens with n top alternatives')
     .option('--no-detect-tokenize', "count through chat completions usage even when the server has a tokenize endpoint (openai: targets)")
     .option('--channels <list>', 'what to read: usage, logprobs, stream, completion, truncation (comma-separated; default usage plus what --stream and --logprobs ask for)')
-    .option('--resume <run>', 'continue a killed run from its directory, re-sending nothing it already has an answer for')
+    .option('--resume <run>', "continue a killed run from its directory, re-sending nothing it already has an answer for (a run whose target URL held credentials needs the target again: identify '<target>' --resume <run>)")
     .option('--engine <js|onnx|exact>', 'scoring path: two-stage with pack totals in TypeScript or on onnxruntime, or the exact posterior over every group (default: by index size)')
     .option('--dry-run', 'list the planned requests and their worst-case prompt-token cost, and send nothing')
     .option('--report <formats>', 'also write reports beside the verdict: html, md, json, cyclonedx, junit (comma-separated) or all')

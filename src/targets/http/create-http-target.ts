@@ -46,7 +46,7 @@ export function createHttpTarget(id: string, scheme: HttpScheme, rest: string, d
   if (options.apiKeyEnv && !apiKey) throw new UserError(`--api-key-env ${options.apiKeyEnv}: that environment variable is not set`);
 
   const redactor = Redactor.from({ apiKey, queryValues: [...secretQueryValues(parsed), ...(querySecrets ?? [])] });
-  const shownUrl = redactor.text(parsed.href);
+  const shownUrl = redactor.line(parsed.href);
   const inQuery = secretQueryValues(parsed).length ? ', credentials in the URL query' : '';
   const description = `${protocol.scheme} API at ${shownUrl}${options.model ? `, model ${options.model}` : ''}, ${apiKey ? `key from $${keyEnv}` : 'no key'}${inQuery}`;
   const settings: ExecutorSettings = {

@@ -89,7 +89,9 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
   const secretNames = Object.keys(credentials);
   const limiter = limiterFor(protocol.scheme, origin, settings.apiKey, settings.rateLimit);
   const redactor = settings.redactor ?? Redactor.from({ apiKey: settings.apiKey });
+  // bodies by value only (an answer's text is evidence); URLs and messages also by the place of credential parameters
   const scrub = (text: string) => redactor.text(text);
+  const line = (text: string) => redactor.line(text);
   const shownHeaders = (headers: Record<string, string>) => redactor.headers(redactHeaders(headers, secretNames));
   const record = (entry: WireEntry) => settings.wire?.append(entry);
 
@@ -99,7 +101,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
     try {
       json = JSON.parse(body);
     } catch {
-      throw new AttemptError(`HTTP ${status} with a body that is not JSON: ${scrub(body.slice(0, 80))}`, true);
+      throw new AttemptError(`HTTP ${status} with a body that is not JSON: ${line(body.slice(0, 80))}`, true);
     }
     return { status, headers, text: body, json, complete };
   };
@@ -120,22 +122,22 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
     for (let hops = 0; ; hops++) {
       const sameOrigin = new URL(url).origin === origin;
       const headers = { ...canonical.headers, accept: stream ? 'text/event-stream' : 'application/json', ...(sameOrigin ? credentials : {}) };
-      record({ kind: 'http-request', key, attempt: n, at: now().toISOString(), method, url: scrub(url), headers: shownHeaders(headers), ...(body !== undefined ? { body: scrub(body) } : {}) });
+      record({ kind: 'http-request', key, attempt: n, at: now().toISOString(), method, url: line(url), headers: shownHeaders(headers), ...(body !== undefined ? { body: scrub(body) } : {}) });
       const started = performance.now();
       let result: HopResult;
       try {
         result = await limiter.add(() => sendHop({ method, url, headers, body }, settings.dispatcher, settings.timeoutMs));
       } catch (error) {
-        const message = scrub((error as Error).message);
+        const message = line((error as Error).message);
         record({ kind: 'http-error', key, attempt: n, at: now().toISOString(), ms: performance.now() - started, message });
-        throw new AttemptError(`${method} ${scrub(url)}: ${message}`, !(error instanceof HopFailure) || error.retryable);
+        throw new AttemptError(`${method} ${line(url)}: ${message}`, !(error instanceof HopFailure) || error.retryable);
       }
       const responseHeaders = shownHeaders(result.headers);
       const text = scrub(result.body);
       record({ kind: 'http-response', key, attempt: n, at: now().toISOString(), ms: result.ms, status: result.status, headers: responseHeaders, body: text, complete: result.complete, stream });
       const { status } = result;
       if (status >= 300 && status < 400 && result.headers.location) {
-        if (hops >= MAX_REDIRECTS) throw new AttemptError(`more than ${MAX_REDIRECTS} redirects from ${scrub(canonical.url)}`, false);
+        if (hops >= MAX_REDIRECTS) throw new AttemptError(`more than ${MAX_REDIRECTS} redirects from ${line(canonical.url)}`, false);
         url = redirectTarget(result.headers.location, url);
         if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
           method = 'GET';
@@ -144,11 +146,11 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         continue;
       }
       if (status >= 200 && status < 300) {
-        if (!result.complete && !stream) throw new AttemptError(`${method} ${scrub(url)}: answer broke off: ${scrub(result.bodyError ?? '')}`, true);
+        if (!result.complete && !stream) throw new AttemptError(`${method} ${line(url)}: answer broke off: ${line(result.bodyError ?? '')}`, true);
         const reply = toReply(status, responseHeaders, text, stream, result.complete);
         return { reply, parsed: parse(reply, request), latencyMs: result.ms, url };
       }
-      const summary = `${method} ${scrub(url)}: HTTP ${status}: ${scrub(result.body.slice(0, 200)).replace(/\s+/g, ' ')}`;
+      const summary = `${method} ${line(url)}: HTTP ${status}: ${line(result.body.slice(0, 200)).replace(/\s+/g, ' ')}`;
       throw new AttemptError(summary, RETRYABLE_STATUS.has(status), retryAfterMs(result.headers));
     }
   };
@@ -156,7 +158,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
   const exchange = async (call: HttpCall, options: ExchangeOptions = {}): Promise<HttpReply> => {
     const url = joinUrl(options.baseUrl ?? settings.baseUrl, call);
     const canonical: CanonicalRequest = { method: call.method, url, headers: { ...(call.headers ?? {}) }, ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}) };
-    const key = requestKey({ ...canonical, url: scrub(url) });
+    const key = requestKey({ ...canonical, url: line(url) });
     const sameOrigin = new URL(url).origin === origin;
     const headers = { ...(call.body !== undefined && { 'content-type': 'application/json' }), ...canonical.headers, accept: 'application/json', ...(sameOrigin ? credentials : {}) };
     const timeoutMs = options.timeoutMs ?? settings.timeoutMs;
@@ -166,15 +168,15 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
       return await withRetries({ ...settings.retry, retries: options.retries ?? settings.retry.retries }, async (n) => {
         last = undefined;
         const { method, body } = canonical;
-        record({ kind: 'http-request', key, attempt: n, at: now().toISOString(), method, url: scrub(url), headers: shownHeaders(headers), ...(body !== undefined ? { body: scrub(body) } : {}) });
+        record({ kind: 'http-request', key, attempt: n, at: now().toISOString(), method, url: line(url), headers: shownHeaders(headers), ...(body !== undefined ? { body: scrub(body) } : {}) });
         const started = performance.now();
         let result: HopResult;
         try {
           result = await limiter.add(() => sendHop({ method, url, headers, body }, settings.dispatcher, timeoutMs));
         } catch (error) {
-          const message = scrub((error as Error).message);
+          const message = line((error as Error).message);
           record({ kind: 'http-error', key, attempt: n, at: now().toISOString(), ms: performance.now() - started, message });
-          throw new AttemptError(`${method} ${scrub(url)}: ${message}`, !(error instanceof HopFailure) || error.retryable);
+          throw new AttemptError(`${method} ${line(url)}: ${message}`, !(error instanceof HopFailure) || error.retryable);
         }
         const responseHeaders = shownHeaders(result.headers);
         const text = scrub(result.body);
@@ -187,12 +189,12 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         }
         const reply: HttpReply = { status: result.status, headers: responseHeaders, text, ...(json !== undefined && { json }), complete: result.complete };
         last = reply;
-        if (RETRYABLE_STATUS.has(result.status)) throw new AttemptError(`${method} ${scrub(url)}: HTTP ${result.status}`, true, retryAfterMs(result.headers));
+        if (RETRYABLE_STATUS.has(result.status)) throw new AttemptError(`${method} ${line(url)}: HTTP ${result.status}`, true, retryAfterMs(result.headers));
         return reply;
       });
     } catch (error) {
       if (last) return last;
-      throw new TargetRequestError(`${id}: ${scrub((error as Error).message)}`);
+      throw new TargetRequestError(`${id}: ${line((error as Error).message)}`);
     }
   };
 
@@ -209,7 +211,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
       };
       // the request as recorded and cached: credential parameters of the URL redacted
-      const shown: CanonicalRequest = { ...canonical, url: scrub(canonical.url) };
+      const shown: CanonicalRequest = { ...canonical, url: line(canonical.url) };
       const key = requestKey(shown);
       const stored = cacheKey(key, redactor.credentialTag());
       const stream = Boolean(call.stream);
@@ -241,7 +243,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         });
       } catch (error) {
         const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
-        throw new TargetRequestError(`${id}: request failed${tries}: ${scrub((error as Error).message)}`);
+        throw new TargetRequestError(`${id}: request failed${tries}: ${line((error as Error).message)}`);
       }
       const { reply, parsed, latencyMs } = answer;
       await settings.cache?.put(stored, { request: shown, status: reply.status, headers: reply.headers, body: reply.text, stream, storedAt: now().toISOString() });

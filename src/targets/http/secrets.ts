@@ -86,11 +86,19 @@ export class Redactor {
     return new Redactor(secrets);
   }
 
-  /** Text with every secret replaced, and every credential parameter and userinfo of URLs in it redacted. */
+  /**
+   * Text with every secret replaced by value. Answers go through this alone: a credential-looking
+   * parameter inside a model's text is evidence, not a secret of ours.
+   */
   text(text: string): string {
     let out = text;
     for (const form of this.forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
-    return redactUrlText(out);
+    return out;
+  }
+
+  /** A URL, header value or message line: secrets by value, and credential parameters and userinfo by place. */
+  line(text: string): string {
+    return redactUrlText(this.text(text));
   }
 
   /** Every string inside a JSON-like value, keys included, through `text`. */
@@ -102,7 +110,7 @@ export class Redactor {
   }
 
   headers(headers: Record<string, string>): Record<string, string> {
-    return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, this.text(value)]));
+    return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, this.line(value)]));
   }
 
   /**

@@ -296,6 +296,7 @@ describe('the answer cache', () => {
     }
     expect(wire.filter((e) => e.kind === 'response').every((e) => e.metadata.replayed === true)).toBe(true);
     expect(JSON.parse(await readFile(join(replayedRun, 'verdict.json'), 'utf8')).verdict.replayed).toBe(verdict.queries);
+    expect(JSON.parse(await readFile(join(replayedRun, 'report.json'), 'utf8')).verdict).toMatchObject({ flags: expect.arrayContaining(['answers-replayed']), replayed: verdict.queries });
     const rescored = await runCli(['rescore', replayedRun, '--json'], sandbox.env, sandbox.root);
     expect(JSON.parse(rescored.stdout).verdict).toEqual(verdict.verdict);
     await expectNowhere([KEYS.OPENAI_API_KEY], 'cache-ttl', second);

@@ -30,9 +30,15 @@ describe('Redactor', () => {
     expect(r.value(value)).toEqual({ usage: { prompt_tokens: 12 }, echo: ['Bearer [redacted]', { '[redacted]': 'x' }], url: 'http://h/v1?key=[redacted]' });
   });
 
-  it('leaves a secret shorter than 4 characters in free text, but never in a credential parameter of a URL', () => {
+  it('leaves a secret shorter than 4 characters in free text, but never in a credential parameter of a URL or message line', () => {
     const r = Redactor.from({ queryValues: ['ab'] });
-    expect(r.text('a cab and http://h/v1?api_key=ab&x=1')).toBe('a cab and http://h/v1?api_key=[redacted]&x=1');
+    expect(r.line('a cab and http://h/v1?api_key=ab&x=1')).toBe('a cab and http://h/v1?api_key=[redacted]&x=1');
+  });
+
+  it('leaves an answer that merely looks like a credential parameter as it came: it is evidence', () => {
+    const r = Redactor.from({ apiKey: 'sk-abcdef' });
+    expect(r.text('visit https://x.example/?code=42&token=abc')).toBe('visit https://x.example/?code=42&token=abc');
+    expect(r.line('GET https://x.example/?code=42')).toBe('GET https://x.example/?code=[redacted]');
   });
 
   it('tags credentials with a keyed hash that differs per key and reveals none', () => {
