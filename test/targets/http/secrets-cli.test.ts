@@ -194,6 +194,46 @@ describe('a server that echoes the credential back is never recorded with it', (
   });
 });
 
+describe('a wrong key echoed in an error body, for every adapter', () => {
+  const WRONG = 'wrong-key/5e8d=a1b2+c3';
+  const cases: [string, () => Promise<{ target: string; env: NodeJS.ProcessEnv; model?: string }>][] = [
+    ['anthropic', async () => {
+      const s = await kept(startAnthropicServer({ tokenizer: await committedTokenizer('claude-legacy'), apiKey: KEYS.ANTHROPIC_API_KEY }));
+      return { target: `anthropic:${(await proxy(s.url)).url}`, env: { ...sandbox.env, ANTHROPIC_API_KEY: WRONG }, model: 'claude-x' };
+    }],
+    ['gemini header', async () => {
+      const s = await kept(startGeminiServer({ tokenizer: qwen, apiKey: KEYS.GEMINI_API_KEY, models: ['gemini-x'] }));
+      return { target: `gemini:${(await proxy(s.url)).url}`, env: { ...sandbox.env, GEMINI_API_KEY: WRONG }, model: 'gemini-x' };
+    }],
+    ['gemini ?key=', async () => {
+      const s = await kept(startGeminiServer({ tokenizer: qwen, apiKey: QUERY_KEY, models: ['gemini-x'] }));
+      const { GEMINI_API_KEY: _, ...env } = sandbox.env;
+      return { target: `gemini:${(await proxy(s.url)).url}?key=${encodeURIComponent(WRONG)}`, env, model: 'gemini-x' };
+    }],
+    ['http: gateway', async () => {
+      const s = await kept(startGateway({ tokenizer: qwen, template: CHAT_TEMPLATES.chatml, apiKey: KEYS.GATEWAY_KEY }));
+      const spec = join(sandbox.root, 'gateway-wrong.yaml');
+      await writeFile(spec, [`url: ${(await proxy(s.url)).url}/gw/v2/generate?tenant=acme`, 'headers:', '  Authorization: Token ${GATEWAY_KEY}', 'body:', '  deployment: d', '  input: { turns: "{{messages}}" }', 'response:', '  prompt_tokens: result.metering.tokens_in'].join('\n'));
+      return { target: `http:${spec}`, env: { ...sandbox.env, GATEWAY_KEY: WRONG } };
+    }],
+  ];
+  for (const [name, make] of cases) {
+    it(`${name}: one failed-request line (exit 3), and no form of the key in it or the record`, async () => {
+      const { target, env, model } = await make();
+      const out = `wrong-${name.replace(/\W+/g, '-')}`;
+      const result = await identify([target, ...(model ? ['--model', model] : []), '--out', out, '--retries', '0'], env);
+      expect(result.code).toBe(3);
+      expect(isOneLine(result.stderr)).toBe(true);
+      expect(result.stderr).toMatch(/HTTP 40[013]/);
+      await expectNowhere([WRONG], out, result, 2);
+      const [run] = await runDirs(out);
+      const wire = await transcript(run);
+      const refused = wire.find((e) => e.kind === 'http-response');
+      expect(JSON.parse(refused.body).debug.auth).toBe('[redacted]');
+    });
+  }
+});
+
 describe('URL userinfo', () => {
   it('is refused in one line, exit 2, without the password in any form', async () => {
     const password = 'sk-userinfo/9c2e=77f1+a0';
