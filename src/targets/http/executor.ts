@@ -94,6 +94,11 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
   const line = (text: string) => redactor.line(text);
   const shownHeaders = (headers: Record<string, string>) => redactor.headers(redactHeaders(headers, secretNames));
   const record = (entry: WireEntry) => settings.wire?.append(entry);
+  let credentialTag: Promise<string> | undefined;
+  const cacheKeyFor = (key: string, cache: ResponseCache) => {
+    credentialTag ??= cache.salt().then((salt) => redactor.credentialTag(salt));
+    return credentialTag.then((tag) => cacheKey(key, tag));
+  };
 
   const toReply = (status: number, headers: Record<string, string>, body: string, stream: boolean, complete: boolean): HttpReply => {
     if (stream && (headers['content-type'] ?? '').includes('text/event-stream')) return { status, headers, text: body, events: parseSse(body), complete };
@@ -133,7 +138,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         throw new AttemptError(`${method} ${line(url)}: ${message}`, !(error instanceof HopFailure) || error.retryable);
       }
       const responseHeaders = shownHeaders(result.headers);
-      const text = scrub(result.body);
+      const text = redactor.body(result.body, (result.headers['content-type'] ?? '').includes('text/event-stream'));
       record({ kind: 'http-response', key, attempt: n, at: now().toISOString(), ms: result.ms, status: result.status, headers: responseHeaders, body: text, complete: result.complete, stream });
       const { status } = result;
       if (status >= 300 && status < 400 && result.headers.location) {
@@ -179,7 +184,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
           throw new AttemptError(`${method} ${line(url)}: ${message}`, !(error instanceof HopFailure) || error.retryable);
         }
         const responseHeaders = shownHeaders(result.headers);
-        const text = scrub(result.body);
+        const text = redactor.body(result.body, false);
         record({ kind: 'http-response', key, attempt: n, at: now().toISOString(), ms: result.ms, status: result.status, headers: responseHeaders, body: text, complete: result.complete, stream: false });
         let json: unknown;
         try {
@@ -213,16 +218,16 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
       // the request as recorded and cached: credential parameters of the URL redacted
       const shown: CanonicalRequest = { ...canonical, url: line(canonical.url) };
       const key = requestKey(shown);
-      const stored = cacheKey(key, redactor.credentialTag());
+      const stored = settings.cache && (await cacheKeyFor(key, settings.cache));
       const stream = Boolean(call.stream);
       const rawRequest = { method: canonical.method, url: shown.url, body: call.body };
 
       const at = now();
-      const cached = await settings.cache?.get(stored, at);
+      const cached = stored ? await settings.cache?.get(stored, key, at) : undefined;
       if (cached) {
         try {
           const headers = redactor.headers(cached.headers);
-          const body = scrub(cached.body);
+          const body = redactor.body(cached.body, cached.stream);
           const reply = toReply(cached.status, headers, body, cached.stream, true);
           const parsed = protocol.parse(reply, request);
           const ageSeconds = Math.round((at.getTime() - Date.parse(cached.storedAt)) / 1000);
@@ -246,7 +251,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         throw new TargetRequestError(`${id}: request failed${tries}: ${line((error as Error).message)}`);
       }
       const { reply, parsed, latencyMs } = answer;
-      await settings.cache?.put(stored, { request: shown, status: reply.status, headers: reply.headers, body: reply.text, stream, storedAt: now().toISOString() });
+      if (stored) await settings.cache?.put(stored, { request: shown, status: reply.status, headers: reply.headers, body: reply.text, stream, storedAt: now().toISOString() });
       return redactor.value({ ...parsed, latencyMs, metadata: { ...parsed.metadata, requestKey: key, attempts }, raw: { request: rawRequest, response: reply.json ?? reply.text } });
     },
   };

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -5,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunDir } from '../../../src/report/run-dir.js';
 import { splitLocation } from '../../../src/targets/http/api-schemes.js';
 import { joinUrl } from '../../../src/targets/http/executor.js';
-import { Redactor, shownTarget, targetForName, withholdsCredentials } from '../../../src/targets/http/secrets.js';
+import { isSecretParam, Redactor, secretQueryValues, shownTarget, targetForName, withholdsCredentials } from '../../../src/targets/http/secrets.js';
 import { probeBases } from '../../../src/targets/http/tokenize-detect.js';
 
 const KEY = 'sk-proj/Ab"c\\d=e+f 9';
@@ -41,11 +42,79 @@ describe('Redactor', () => {
     expect(r.line('GET https://x.example/?code=42')).toBe('GET https://x.example/?code=[redacted]');
   });
 
-  it('tags credentials with a keyed hash that differs per key and reveals none', () => {
-    const a = Redactor.from({ apiKey: 'sk-aaaaaaaa' }).credentialTag();
-    expect(a).not.toBe(Redactor.from({ apiKey: 'sk-bbbbbbbb' }).credentialTag());
-    expect(a).not.toBe(Redactor.from({}).credentialTag());
+  it('tags credentials with a salted slow hash that differs per key and per salt and reveals none', async () => {
+    const a = await Redactor.from({ apiKey: 'sk-aaaaaaaa' }).credentialTag('salt-1');
+    expect(a).not.toBe(await Redactor.from({ apiKey: 'sk-bbbbbbbb' }).credentialTag('salt-1'));
+    expect(a).not.toBe(await Redactor.from({}).credentialTag('salt-1'));
+    expect(a).not.toBe(await Redactor.from({ apiKey: 'sk-aaaaaaaa' }).credentialTag('salt-2'));
+    expect(a).toBe(await Redactor.from({ apiKey: 'sk-aaaaaaaa' }).credentialTag('salt-1'));
     expect(a).not.toContain('aaaa');
+    // not the unsalted HMAC a copied cache could be checked against offline at millions of guesses a second
+    expect(a).not.toBe(createHmac('sha256', 'sk-aaaaaaaa').update('tokprint http answer cache').digest('hex'));
+  });
+});
+
+describe('Redactor: echoes in other encodings, split echoes, header names', () => {
+  const SK = 'sk-live/7d1e=0c9b+3a5f4e2d';
+  const r = Redactor.from({ apiKey: SK });
+
+  it('removes the key percent-encoded in lower-case hex, form-encoded with a raw +, and JSON with \\u escapes in any mix', () => {
+    const lower = encodeURIComponent(SK).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+    const mixed = 'sk-live%2f7d1e%3D0c9b+3a5f4e2d';
+    const unicode = JSON.stringify(SK).slice(1, -1).replace(/s/g, '\\u0073').replace(/=/g, '\\u003D').replace(/\//g, '\\u002f');
+    for (const form of [lower, mixed, unicode]) expect(r.text(`a ${form} b`)).toBe('a [redacted] b');
+    expect(r.text('Form: k=a+b+c')).toBe('Form: k=a+b+c');
+    const spaced = Redactor.from({ apiKey: 'my secret words' });
+    expect(spaced.text('q=my+secret+words')).toBe('q=[redacted]');
+  });
+
+  it('removes the key base64-encoded (standard and URL alphabets, padding or not)', () => {
+    for (const form of [Buffer.from(SK).toString('base64'), Buffer.from(SK).toString('base64url')]) expect(r.text(`echo:${form};`)).not.toContain(form.replace(/=+$/, ''));
+  });
+
+  it('removes the key from header names as well as values', () => {
+    expect(r.headers({ [`x-echo-${SK}`]: 'a', 'x-b': `Bearer ${SK}` })).toEqual({ 'x-echo-[redacted]': 'a', 'x-b': 'Bearer [redacted]' });
+  });
+
+  it('removes a key split across the pieces of one field: stream deltas, logprob tokens, chunks', () => {
+    const events = [
+      { id: 'c1', choices: [{ delta: { content: 'here: sk-live/7d' } }] },
+      { id: 'c1', choices: [{ delta: { content: '1e=0c9b+3a' } }] },
+      { id: 'c1', choices: [{ delta: { content: '5f4e2d done' } }] },
+    ];
+    const out = r.value({ events, chunks: ['sk-li', 've/7d1e=0c9b+3a5f4e2d', '!'] });
+    const text = JSON.stringify(out);
+    expect(text).not.toMatch(/7d1e|0c9b|3a5f|sk-li/);
+    expect(out.events.map((e) => e.choices[0].delta.content)).toEqual(['here: [redacted]', '', ' done']);
+    expect(out.events.map((e) => e.id)).toEqual(['c1', 'c1', 'c1']);
+    expect(out.chunks).toEqual(['[redacted]', '', '!']);
+  });
+
+  it('removes a key split across the events of a recorded stream body, leaving other events as they came', () => {
+    const body = ['data: {"choices":[{"delta":{"content":"sk-live/7d1e"}}]}', '', 'data: {"choices":[{"delta":{"content":"=0c9b+3a5f4e2d"}}]}', '', 'data: {"choices":[{"delta":{"content":"ok"}}]}', '', 'data: [DONE]', '', ''].join('\n');
+    const out = r.body(body, true);
+    expect(out).not.toMatch(/7d1e|0c9b/);
+    expect(out).toContain('data: {"choices":[{"delta":{"content":"ok"}}]}');
+    expect(out).toContain('data: [DONE]');
+    expect(r.body('{"logprobs":{"content":[{"token":"sk-live/"},{"token":"7d1e=0c9b+3a5f4e2d"}]}}', false)).toBe('{"logprobs":{"content":[{"token":"[redacted]"},{"token":""}]}}');
+    expect(r.body('{"a": 1}', false)).toBe('{"a": 1}');
+  });
+});
+
+describe('credential parameters by name', () => {
+  it('cover the usual names in any case and separator, in the query, a fragment or matrix parameters', () => {
+    for (const name of ['Key', 'API-KEY', 'X-Goog-Api-Key', 'subscription-key', 'X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Security-Token', 'client_secret', 'password', 'auth', 'id_token', 'refresh_token']) {
+      expect(shownTarget(`openai:https://h/v1?api-version=1&${name}=S3CRET`)).toBe(`openai:https://h/v1?api-version=1&${name}=[redacted]`);
+      expect(isSecretParam(name)).toBe(true);
+    }
+    expect(shownTarget('openai:https://h/v1#access_token=S3CRET')).toBe('openai:https://h/v1#access_token=[redacted]');
+    expect(shownTarget('openai:https://h/v1;key=S3CRET')).toBe('openai:https://h/v1;key=[redacted]');
+    expect(targetForName(shownTarget('openai:https://h/v1#access_token=S3CRET'))).toBe('openai:https://h/v1');
+    for (const name of ['count', 'input', 'api_version', 'api', 'parse_special', 'model', 'tenant', 'monkeys']) expect(isSecretParam(name)).toBe(false);
+  });
+
+  it('are secret wherever they are in a URL: every value of a repeated one, and in the fragment', () => {
+    expect(secretQueryValues(new URL('https://h/v1?key=a1&KEY=b2&x=1#access_token=c3'))).toEqual(['a1', 'b2', 'c3']);
   });
 });
 
