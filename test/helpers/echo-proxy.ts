@@ -20,13 +20,23 @@ const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'x-goog-api-key'];
 const CREDENTIAL_PARAMS = ['key', 'api-key', 'token'];
 const HOP_BY_HOP = ['host', 'content-length', 'connection', 'keep-alive', 'transfer-encoding'];
 
+/** More careless echoes, each off unless asked for. */
+export interface EchoTricks {
+  /** The credential, URL-encoded, in a response header's name. */
+  headerName?: boolean;
+  /** The credential split in two halves across two extra content deltas of a streamed chat answer. */
+  splitStream?: boolean;
+  /** An error answer replaced by an HTML page with the credential starting this many characters into it. */
+  htmlErrorAt?: number;
+}
+
 /**
  * A careless debugging gateway in front of a test server: it passes every request on and echoes the
  * credential it was given back to the client, in a response header (`x-debug-auth`, as sent) and, for a
  * JSON object body (answers and errors alike), in a `debug` field raw, URL-encoded and with the request URL.
  * It stops by itself after `maxRequests` requests or `lifetimeMs`.
  */
-export async function startEchoProxy(upstream: string, limits: { maxRequests?: number; lifetimeMs?: number } = {}): Promise<EchoProxy> {
+export async function startEchoProxy(upstream: string, limits: { maxRequests?: number; lifetimeMs?: number } = {}, tricks: EchoTricks = {}): Promise<EchoProxy> {
   const received: ProxiedRequest[] = [];
   const maxRequests = limits.maxRequests ?? 500;
   const server = createServer(async (req, res) => {
@@ -60,7 +70,24 @@ export async function startEchoProxy(upstream: string, limits: { maxRequests?: n
         // not JSON after all: passed on as it came
       }
     }
-    res.writeHead(answer.status, { 'content-type': type, ...(sentHeader !== undefined && { 'x-debug-auth': sentHeader }), ...(paramName && { 'x-debug-url': req.url ?? '' }) });
+    let contentType = type;
+    if (credential !== undefined && tricks.splitStream && type.includes('text/event-stream')) {
+      const half = Math.ceil(credential.length / 2);
+      const delta = (content: string) => `data: ${JSON.stringify({ id: 'chatcmpl-echo', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }] })}\n\n`;
+      const first = text.indexOf('\n\n') + 2;
+      text = text.slice(0, first) + delta(`key ${credential.slice(0, half)}`) + delta(`${credential.slice(half)} ok`) + text.slice(first);
+    }
+    if (credential !== undefined && tricks.htmlErrorAt !== undefined && answer.status >= 400) {
+      const head = '<html><body><h1>Error</h1><pre>';
+      text = `${head}${'.'.repeat(Math.max(0, tricks.htmlErrorAt - head.length))}${credential}</pre></body></html>`;
+      contentType = 'text/html';
+    }
+    res.writeHead(answer.status, {
+      'content-type': contentType,
+      ...(sentHeader !== undefined && { 'x-debug-auth': sentHeader }),
+      ...(paramName && { 'x-debug-url': req.url ?? '' }),
+      ...(credential !== undefined && tricks.headerName && { [`x-echo-${encodeURIComponent(credential)}`]: '1' }),
+    });
     res.end(text);
   });
   server.unref();

@@ -106,7 +106,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
     try {
       json = JSON.parse(body);
     } catch {
-      throw new AttemptError(`HTTP ${status} with a body that is not JSON: ${line(body.slice(0, 80))}`, true);
+      throw new AttemptError(`HTTP ${status} with a body that is not JSON: ${line(body).slice(0, 80)}`, true);
     }
     return { status, headers, text: body, json, complete };
   };
@@ -155,7 +155,8 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         const reply = toReply(status, responseHeaders, text, stream, result.complete);
         return { reply, parsed: parse(reply, request), latencyMs: result.ms, url };
       }
-      const summary = `${method} ${line(url)}: HTTP ${status}: ${line(result.body.slice(0, 200)).replace(/\s+/g, ' ')}`;
+      // redacted before it is cut, so a key that straddles the cut cannot leave its first characters behind
+      const summary = `${method} ${line(url)}: HTTP ${status}: ${line(text).slice(0, 200).replace(/\s+/g, ' ')}`;
       throw new AttemptError(summary, RETRYABLE_STATUS.has(status), retryAfterMs(result.headers));
     }
   };

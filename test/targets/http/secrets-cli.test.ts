@@ -7,7 +7,7 @@ import type { Tokenizer } from '../../../src/references/tokenizer.js';
 import { CHAT_TEMPLATES } from '../../../src/targets/chat-templates.js';
 import { startAnthropicServer } from '../../helpers/anthropic-test-server.js';
 import { isOneLine, makeSandbox, runCli, type CliResult, type Sandbox } from '../../helpers/cli.js';
-import { startEchoProxy, type EchoProxy } from '../../helpers/echo-proxy.js';
+import { startEchoProxy, type EchoProxy, type EchoTricks } from '../../helpers/echo-proxy.js';
 import { startGeminiServer } from '../../helpers/gemini-test-server.js';
 import { startGateway } from '../../helpers/generic-http-test-server.js';
 import type { JsonServer } from '../../helpers/generic-json-server.js';
@@ -51,7 +51,7 @@ async function kept<T extends { close(): Promise<void> }>(server: Promise<T>): P
 
 const openai = (options: { apiKey?: string; fault?: (n: number) => Fault | undefined } = {}) =>
   kept(startOpenAiTestServer({ tokenizer: qwen, template: CHAT_TEMPLATES.chatml, ...options }));
-const proxy = (upstream: string) => kept(startEchoProxy(upstream));
+const proxy = (upstream: string, tricks: EchoTricks = {}) => kept(startEchoProxy(upstream, {}, tricks));
 
 /** Every regular file under `dir` (symlinks to the shared reference cache left out), as text. */
 async function allText(dir: string): Promise<{ files: number; text: string }> {
@@ -64,7 +64,8 @@ async function allText(dir: string): Promise<{ files: number; text: string }> {
 
 /** The secret and each form a server could echo it in. */
 function forms(secret: string): string[] {
-  return [secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2), JSON.stringify(secret).slice(1, -1)];
+  const encoded = encodeURIComponent(secret);
+  return [secret, encoded, encoded.toLowerCase(), new URLSearchParams({ s: secret }).toString().slice(2), JSON.stringify(secret).slice(1, -1), Buffer.from(secret).toString('base64').replace(/=+$/, '')];
 }
 
 /** No form of any secret in the run dirs under `out` (config, transcript, verdict, five reports...), their names, the cache, stdout or stderr. */
@@ -191,6 +192,43 @@ describe('a server that echoes the credential back is never recorded with it', (
     expect(result.stderr).toMatch(/HTTP 401/);
     // an unfinished run: its config and transcript
     await expectNowhere([KEYS.OPENAI_API_KEY], 'echo-401', result, 2);
+  });
+});
+
+describe('a server that echoes the key in harder places', () => {
+  const upstream = async () => `${(await openai({ apiKey: KEYS.OPENAI_API_KEY })).url.replace(/\/v1$/, '')}`;
+
+  it('split in two across the deltas of a streamed answer (--stream): neither half is recorded', async () => {
+    const p = await proxy(await upstream(), { splitStream: true });
+    const result = await identify([`openai:${p.url}/v1`, '--model', 'm', '--stream', '--json', '--out', 'echo-split', '--no-detect-tokenize', ...REPORTS]);
+    expectOnlyReportLines(result.stderr);
+    const [run] = await runDirs('echo-split');
+    const wire = await transcript(run);
+    expect(wire.some((e) => e.kind === 'http-response' && e.body.includes('[redacted]'))).toBe(true);
+    const halves = [KEYS.OPENAI_API_KEY.slice(0, 13), KEYS.OPENAI_API_KEY.slice(13)];
+    const everything = (await allText(join(sandbox.root, 'echo-split'))).text + result.stdout;
+    for (const half of halves) expect(everything).not.toContain(JSON.stringify(half).slice(1, -1));
+    await expectNowhere([KEYS.OPENAI_API_KEY], 'echo-split', result);
+  });
+
+  it('in a response header name (URL-encoded, lower-cased on the way)', async () => {
+    const p = await proxy(await upstream(), { headerName: true });
+    const result = await identify([`openai:${p.url}/v1`, '--model', 'm', '--json', '--out', 'echo-header-name', '--no-detect-tokenize', ...REPORTS]);
+    expectOnlyReportLines(result.stderr);
+    const [run] = await runDirs('echo-header-name');
+    const answer = (await transcript(run)).find((e) => e.kind === 'http-response');
+    expect(Object.keys(answer.headers)).toContain('x-echo-[redacted]');
+    await expectNowhere([KEYS.OPENAI_API_KEY], 'echo-header-name', result);
+  });
+
+  it('in an HTML error page, starting just before the 200th character the failed-request line shows', async () => {
+    const p = await proxy(await upstream(), { htmlErrorAt: 192 });
+    const result = await identify([`openai:${p.url}/v1`, '--model', 'm', '--out', 'echo-html', '--no-detect-tokenize', '--retries', '0'], { ...sandbox.env, OPENAI_API_KEY: 'sk-wrong/0123=4567+89abcdef' });
+    expect(result.code).toBe(3);
+    expect(isOneLine(result.stderr)).toBe(true);
+    expect(result.stderr).toMatch(/HTTP 401: <html>/);
+    expect(result.stderr).not.toContain('sk-wrong');
+    await expectNowhere(['sk-wrong/0123=4567+89abcdef'], 'echo-html', result, 2);
   });
 });
 
