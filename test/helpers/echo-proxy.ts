@@ -28,6 +28,8 @@ export interface EchoTricks {
   splitStream?: boolean;
   /** An error answer replaced by an HTML page with the credential starting this many characters into it. */
   htmlErrorAt?: number;
+  /** A path segment after `/keys/` (a key in the path, as some gateways take it) dropped before passing the request on. */
+  keyInPath?: boolean;
 }
 
 /**
@@ -55,7 +57,8 @@ export async function startEchoProxy(upstream: string, limits: { maxRequests?: n
     for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string' && !HOP_BY_HOP.includes(name)) forwarded[name] = value;
     let answer: Response;
     try {
-      answer = await fetch(new URL(req.url ?? '/', upstream), { method: req.method, headers: forwarded, ...(parts.length && { body: Buffer.concat(parts) }) });
+      const path = tricks.keyInPath ? (req.url ?? '/').replace(/^\/keys\/[^/]+/, '') : req.url ?? '/';
+      answer = await fetch(new URL(path, upstream), { method: req.method, headers: forwarded, ...(parts.length && { body: Buffer.concat(parts) }) });
     } catch {
       res.writeHead(502, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ error: 'upstream unreachable', debug: { auth: credential } }));

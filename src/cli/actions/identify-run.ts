@@ -69,6 +69,9 @@ export async function runIdentify(io: CliIo, request: RunRequest, index: CountIn
     probe: !request.dryRun,
   });
 
+  // an HTTP target shows itself with every secret it knows redacted, its key too wherever it was put in the URL
+  if (!previous) config = { ...config, target: shownTarget(target.id) };
+
   if (request.dryRun) {
     // the frame's count by every indexed reference tokenizer, computed when the index was built
     const signatures = await readCountSignatures(activeIndexDir(io.env));

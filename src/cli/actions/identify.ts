@@ -9,7 +9,7 @@ import { DEFAULT_TARGET } from '../../targets/create-target.js';
 import { parseFormats } from '../../report/report-formats.js';
 import { parseEngine } from '../../scoring/batch/engine.js';
 import type { RunConfig } from '../../report/run-record.js';
-import { shownTarget, withholdsCredentials } from '../../targets/http/secrets.js';
+import { isRecordedTarget, withholdsCredentials } from '../../targets/http/secrets.js';
 import { UserError } from '../../util/errors.js';
 import { httpOptionsFromFlags, type HttpFlags } from '../http-flags.js';
 import type { CliIo } from '../io.js';
@@ -51,7 +51,7 @@ function wholeNumber(value: string | undefined, flag: string, fallback: number, 
  */
 function checkResumeTarget(given: string | undefined, recorded: RunConfig | undefined, run: string): void {
   if (!recorded || typeof recorded.target !== 'string') return;
-  if (given !== undefined && shownTarget(given) !== recorded.target) {
+  if (given !== undefined && !isRecordedTarget(given, recorded.target)) {
     throw new UserError(`--resume ${run}: that run's target is ${recorded.target}; give no target, or the same one with its credentials`);
   }
   if (given === undefined && withholdsCredentials(recorded.target)) {

@@ -188,5 +188,14 @@ function safeDecode(text: string): string {
 
 /** A shown target whose credentials were redacted, so they must be given again to send anything. */
 export function withholdsCredentials(shown: string): boolean {
-  return shown !== targetForName(shown) && shown.includes(REDACTED);
+  return shown.includes(REDACTED);
+}
+
+/** Whether `given` is the recorded target once redacted: each `[redacted]` of the record stands for whatever secret was there. */
+export function isRecordedTarget(given: string, recorded: string): boolean {
+  const pattern = recorded
+    .split(REDACTED)
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('[^/?#&;@]+');
+  return shownTarget(given) === recorded || new RegExp(`^${pattern}$`).test(given);
 }

@@ -221,6 +221,27 @@ describe('a server that echoes the key in harder places', () => {
     await expectNowhere([KEYS.OPENAI_API_KEY], 'echo-header-name', result);
   });
 
+  it('a key from the environment that the user also put in the URL path is redacted there by value, and the run can be resumed with it', async () => {
+    const key = 'sk-path-9f2c71d0e4ab';
+    const s = await openai({ apiKey: key, fault: (n) => (n === 2 ? { kind: 'server-error' } : undefined) });
+    const p = await proxy(s.url.replace(/\/v1$/, ''), { keyInPath: true });
+    const env = { ...sandbox.env, OPENAI_API_KEY: key };
+    const target = `openai:${p.url}/keys/${key}/v1`;
+    const broken = await identify([target, '--model', 'm', '--json', '--out', 'key-in-path', '--no-detect-tokenize', '--retries', '0'], env);
+    expect(broken.code).toBe(3);
+    expect(broken.stderr).toContain(`openai:${p.url}/keys/[redacted]/v1`);
+    expect(broken.stderr).toContain("'<the target with its credentials>' --resume");
+    const [run] = await runDirs('key-in-path');
+    expect(JSON.parse(await readFile(join(run, 'config.json'), 'utf8')).target).toBe(`openai:${p.url}/keys/[redacted]/v1`);
+    const bare = await identify(['--resume', run, '--json'], env);
+    expect(bare.code).toBe(2);
+    const resumed = await identify([target, '--resume', run, '--json', ...REPORTS], env);
+    expectOnlyReportLines(resumed.stderr);
+    expect(JSON.parse(resumed.stdout).target).toBe(`openai:${p.url}/keys/[redacted]/v1`);
+    const everything = [(await allText(join(sandbox.root, 'key-in-path'))).text, run, broken.stdout, broken.stderr, resumed.stdout].join('\n');
+    expect(everything).not.toContain(key);
+  });
+
   it('in an HTML error page, starting just before the 200th character the failed-request line shows', async () => {
     const p = await proxy(await upstream(), { htmlErrorAt: 192 });
     const result = await identify([`openai:${p.url}/v1`, '--model', 'm', '--out', 'echo-html', '--no-detect-tokenize', '--retries', '0'], { ...sandbox.env, OPENAI_API_KEY: 'sk-wrong/0123=4567+89abcdef' });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunDir } from '../../../src/report/run-dir.js';
 import { splitLocation } from '../../../src/targets/http/api-schemes.js';
 import { joinUrl } from '../../../src/targets/http/executor.js';
-import { isSecretParam, Redactor, secretQueryValues, shownTarget, targetForName, withholdsCredentials } from '../../../src/targets/http/secrets.js';
+import { isRecordedTarget, isSecretParam, Redactor, secretQueryValues, shownTarget, targetForName, withholdsCredentials } from '../../../src/targets/http/secrets.js';
 import { probeBases } from '../../../src/targets/http/tokenize-detect.js';
 
 const KEY = 'sk-proj/Ab"c\\d=e+f 9';
@@ -132,6 +132,17 @@ describe('targets as shown and named', () => {
     expect(withholdsCredentials('anthropic:?count=messages')).toBe(false);
     expect(targetForName(shown)).toBe('gemini:http://127.0.0.1:9?count=generate');
     expect(targetForName('openai:https://h/v1?token=[redacted]')).toBe('openai:https://h/v1');
+  });
+});
+
+describe('resuming with the target given again', () => {
+  it('matches each [redacted] of the record to one secret, in a path segment or a parameter, and nothing more', () => {
+    expect(isRecordedTarget('openai:https://h/keys/sk-9f2c/v1', 'openai:https://h/keys/[redacted]/v1')).toBe(true);
+    expect(isRecordedTarget('openai:https://h/v1?api-key=rotated-1', 'openai:https://h/v1?api-key=[redacted]')).toBe(true);
+    expect(isRecordedTarget('openai:https://h/v1?api-key=a&api-version=2', 'openai:https://h/v1?api-key=[redacted]')).toBe(false);
+    expect(isRecordedTarget('openai:https://h/keys/a/b/v1', 'openai:https://h/keys/[redacted]/v1')).toBe(false);
+    expect(isRecordedTarget('openai:https://other/v1', 'openai:https://h/v1')).toBe(false);
+    expect(withholdsCredentials('openai:https://h/keys/[redacted]/v1')).toBe(true);
   });
 });
 
