@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -169,5 +169,50 @@ describe('response cache', () => {
     const contents = await Promise.all(files.filter((f) => f.endsWith('.json')).map((f) => readFile(join(cache, 'http', f), 'utf8')));
     expect(contents.length).toBe(1);
     expect(contents.join('')).not.toContain(KEY);
+  });
+});
+
+describe('response cache: entries it must not trust', () => {
+  const again = (url: string, cache: string) =>
+    createHttpTarget(`openai:${url}`, httpScheme('openai')!, url, {
+      cwd: root,
+      env: { OPENAI_API_KEY: KEY, TOKPRINT_CACHE: cache },
+      options: { model: 'm', retries: 0, detectTokenize: false, cacheTtlMs: 3_600_000 },
+    });
+  const storedFile = async (cache: string) => {
+    const files = (await readdir(join(cache, 'http'), { recursive: true })).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBe(1);
+    return join(cache, 'http', files[0]);
+  };
+
+  it('an entry whose stored request is not this one, or that is truncated or larger than 16 MB, is not replayed', async () => {
+    const s = await server();
+    const { target: first, cache } = target(s.url, { cacheTtlMs: 3_600_000 });
+    await first.send(request);
+    const file = await storedFile(cache);
+    const stored = JSON.parse(await readFile(file, 'utf8'));
+    const tampered = [
+      JSON.stringify({ ...stored, request: { ...stored.request, url: `${s.url}/elsewhere` } }),
+      JSON.stringify(stored).slice(0, 120),
+      JSON.stringify({ ...stored, padding: 'x'.repeat(17 * 1024 * 1024) }),
+    ];
+    for (const content of tampered) {
+      await writeFile(file, content);
+      const sent = s.received.length;
+      const answer = await again(s.url, cache).send(request);
+      expect(answer.metadata?.replayed).toBeUndefined();
+      expect(s.received.length).toBe(sent + 1);
+    }
+  });
+
+  it('the credential tag is salted per cache: the same key and request are stored under another name in another cache', async () => {
+    const s = await server();
+    const a = target(s.url, { cacheTtlMs: 3_600_000 });
+    const b = target(s.url, { cacheTtlMs: 3_600_000 });
+    await a.target.send(request);
+    await b.target.send(request);
+    const [fa, fb] = [await storedFile(a.cache), await storedFile(b.cache)];
+    expect(fa.split('/').at(-1)).not.toBe(fb.split('/').at(-1));
+    expect(await readFile(join(a.cache, 'http', 'salt'), 'utf8')).toMatch(/^[0-9a-f]{64}$/);
   });
 });
