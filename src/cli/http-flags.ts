@@ -10,7 +10,8 @@ export interface HttpFlags {
   concurrency?: string;
   rate?: string;
   caFile?: string;
-  cache?: boolean;
+  /** `--cache <ttl>` gives the ttl; `--no-cache` gives false (the default anyway). */
+  cache?: string | boolean;
   stream?: boolean;
   logprobs?: string;
   /** False with `--no-detect-tokenize`. */
@@ -22,6 +23,17 @@ function number(value: string | undefined, flag: string, min: number, whole: boo
   const ok = whole ? /^\d+$/.test(value) : /^\d+(\.\d+)?$/.test(value);
   if (!ok || Number(value) < min) throw new UserError(`${flag} must be a ${whole ? 'whole ' : ''}number of at least ${min}, not "${value}"`);
   return Number(value);
+}
+
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const MAX_TTL_MS = 366 * UNIT_MS.d;
+
+/** `30m`, `12h`, `7d` (or seconds, `90s`) as milliseconds, up to a year. */
+export function cacheTtlMs(value: string): number {
+  const match = /^(\d{1,6})([smhd])$/.exec(value);
+  const ms = match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : 0;
+  if (!match || ms <= 0 || ms > MAX_TTL_MS) throw new UserError(`--cache takes how long a stored answer may be reused, e.g. 30m, 12h or 7d (at most 366d), not "${value}"`);
+  return ms;
 }
 
 export function httpOptionsFromFlags(flags: HttpFlags): HttpTargetOptions {
@@ -37,7 +49,7 @@ export function httpOptionsFromFlags(flags: HttpFlags): HttpTargetOptions {
     concurrency: number(flags.concurrency, '--concurrency', 1, true),
     requestsPerSecond: number(flags.rate, '--rate', 0.01, false),
     caFile: flags.caFile,
-    cache: flags.cache,
+    cacheTtlMs: typeof flags.cache === 'string' ? cacheTtlMs(flags.cache) : undefined,
     stream: flags.stream,
     topLogprobs: number(flags.logprobs, '--logprobs', 0, true),
     // recorded only when turned off, so runs that leave it on keep their config as before

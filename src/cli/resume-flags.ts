@@ -27,7 +27,7 @@ const HTTP_FLAG_NAMES: Partial<Record<keyof HttpTargetOptions, string>> = {
   concurrency: '--concurrency',
   requestsPerSecond: '--rate',
   caFile: '--ca-file',
-  cache: '--no-cache',
+  cacheTtlMs: '--cache',
   stream: '--stream',
   topLogprobs: '--logprobs',
   detectTokenize: '--no-detect-tokenize',
@@ -66,9 +66,8 @@ export function resumeSettings(flags: ResumeFlags, recorded: RunConfig, runDir: 
   const http = httpOptionsFromFlags(flags);
   for (const [key, flag] of Object.entries(HTTP_FLAG_NAMES) as [keyof HttpTargetOptions, string][]) {
     const given = http[key];
-    // commander sets cache to true when --no-cache is absent: only false was asked for
-    if (given === undefined || (key === 'cache' && given === true)) continue;
-    const was = recorded.http?.[key] ?? (key === 'cache' || key === 'detectTokenize' ? true : undefined);
+    if (given === undefined) continue;
+    const was = recorded.http?.[key] ?? (key === 'detectTokenize' ? true : undefined);
     // --timeout is given in seconds and recorded in milliseconds
     if (key === 'timeoutMs') differs(flag, (given as number) / 1000, was === undefined ? undefined : (was as number) / 1000);
     else differs(flag, given, was);

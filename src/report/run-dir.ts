@@ -1,13 +1,17 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { shownTarget, targetForName } from '../targets/http/secrets.js';
 import { fileSystemError } from '../util/fs-errors.js';
 
 export const RUN_FILES = { config: 'config.json', transcript: 'transcript.jsonl', observations: 'observations.jsonl', verdict: 'verdict.json' };
 
-/** A fresh directory for one run under `root`, named by time and target so runs sort and read well. */
+/**
+ * A fresh directory for one run under `root`, named by time and target so runs sort and read well; credential
+ * parameters and userinfo never make it into the name, whatever their length.
+ */
 export function createRunDir(root: string, target: string, now: Date): string {
   const stamp = now.toISOString().replace(/[:.]/g, '-').replace(/Z$/, '');
-  const slug = target.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'target';
+  const slug = targetForName(shownTarget(target)).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'target';
   try {
     mkdirSync(root, { recursive: true });
   } catch (error) {

@@ -10,7 +10,7 @@ function round(value: number): number {
 }
 
 /** The machine-readable verdict: the documented shape first, extra detail after. */
-export function verdictJson(result: IdentifyResult, context: { run: string; target: string; strongestProbes?: StrongProbe[] }) {
+export function verdictJson(result: IdentifyResult, context: { run: string; target: string; strongestProbes?: StrongProbe[]; replayed?: number }) {
   const { verdict } = result;
   return {
     verdict: {
@@ -21,6 +21,8 @@ export function verdictJson(result: IdentifyResult, context: { run: string; targ
       models: verdict.models,
       confidence: round(verdict.confidence),
       ...(verdict.flags?.length ? { flags: verdict.flags } : {}),
+      /** Answers replayed from the answer cache rather than sent to the target. */
+      ...(context.replayed ? { replayed: context.replayed } : {}),
     },
     candidates: rankedGroups(result.posterior)
       .slice(0, CANDIDATES)

@@ -11,7 +11,7 @@ export interface Verdict {
   family: string | null;
   models: string[];
   confidence: number;
-  /** Disagreements between channels, e.g. `usage-count-inconsistent`. */
+  /** Disagreements between channels, e.g. `usage-count-inconsistent`, and `answers-replayed` when stored answers stood in for the target. */
   flags?: string[];
 }
 

@@ -8,6 +8,7 @@ import { chatTemplate } from './chat-templates.js';
 import { createHttpTarget } from './http/create-http-target.js';
 import type { HttpTargetOptions } from './http/http-options.js';
 import { HTTP_SCHEMES, httpScheme } from './http/protocols.js';
+import { shownTarget } from './http/secrets.js';
 import type { WireLog } from './http/wire-entry.js';
 import { simulatedTarget } from './sim-target.js';
 import { parseSimSpec, type SimSpec } from './sim-spec.js';
@@ -53,7 +54,7 @@ export async function createTarget(id: string, deps: TargetDeps): Promise<Target
         return target;
       }
       throw new UserError(
-        `unknown target "${id}"; expected ${TARGET_SCHEMES.map((s) => `${s}:…`).join(' or ')} (e.g. sim:deepseek-v3 or tokenizer:./tokenizer.json)`,
+        `unknown target "${shownTarget(id)}"; expected ${TARGET_SCHEMES.map((s) => `${s}:…`).join(' or ')} (e.g. sim:deepseek-v3 or tokenizer:./tokenizer.json)`,
       );
     }
   }

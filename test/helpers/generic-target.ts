@@ -6,7 +6,7 @@ import type { Target } from '../../src/targets/target.js';
 
 /**
  * A target id (`anthropic:http://127.0.0.1:PORT`, `http:spec.yaml`, ...) built the way `createTarget` builds
- * it, on the real executor, with no response cache, no retries unless asked, and no proxy from the
+ * it, on the real executor, with no response cache (the default), no retries unless asked, and no proxy from the
  * test process's environment. `wire` holds every recorded exchange.
  */
 export function loopbackTarget(
@@ -20,7 +20,7 @@ export function loopbackTarget(
   const target = createHttpTarget(id, scheme, id.slice(colon + 1), {
     cwd: settings.cwd ?? process.cwd(),
     env: settings.env ?? {},
-    options: { cache: false, retries: 0, requestsPerSecond: 1000, ...settings.options },
+    options: { retries: 0, requestsPerSecond: 1000, ...settings.options },
     wire: { append: (entry) => wire.push(entry) },
   });
   return { target, wire };

@@ -8,7 +8,8 @@ import { progressLine } from '../../report/progress-line.js';
 import type { ReportFormatName } from '../../report/report-formats.js';
 import { finishedRunText } from '../../report/run-outputs.js';
 import { strongestProbes } from '../../report/strongest-probes.js';
-import { RunRecord, type RecordEntry, type RunConfig } from '../../report/run-record.js';
+import { readEntries, RunRecord, type RecordEntry, type RunConfig } from '../../report/run-record.js';
+import { flagReplayed, replayedAnswers } from '../../report/replayed-answers.js';
 import { verdictJson } from '../../report/verdict-json.js';
 import { identify, type Budget } from '../../scoring/identify.js';
 import type { ChannelRuntime } from '../../scoring/channels/runtime.js';
@@ -20,6 +21,7 @@ import type { HttpTargetOptions } from '../../targets/http/http-options.js';
 import type { WireEntry } from '../../targets/http/wire-entry.js';
 import { httpCacheDir } from '../../targets/http/create-http-target.js';
 import { httpScheme } from '../../targets/http/protocols.js';
+import { shownTarget, withholdsCredentials } from '../../targets/http/secrets.js';
 import { RecordMismatch, resumableTarget } from '../../targets/resumable-target.js';
 import { UserError } from '../../util/errors.js';
 import type { HeldLock } from '../../util/file-lock.js';
@@ -28,8 +30,11 @@ import { seededRng } from '../../util/rng.js';
 import type { CliIo } from '../io.js';
 
 export interface RunRequest {
-  /** A new run of this target, or the run directory of a killed run to continue (with a budget raised on resuming). */
-  start: { target: string; budget: Budget; seed: number; http: HttpTargetOptions; out: string; engine?: Engine } | { resume: string; budget?: Budget };
+  /**
+   * A new run of this target, or the run directory of a killed run to continue (with a budget raised on resuming,
+   * and `target`: the run's target again with the credentials its record leaves out).
+   */
+  start: { target: string; budget: Budget; seed: number; http: HttpTargetOptions; out: string; engine?: Engine } | { resume: string; budget?: Budget; target?: string };
   json: boolean;
   dryRun: boolean;
   /** Report formats to write beside the verdict. */
@@ -59,7 +64,7 @@ export async function runIdentify(io: CliIo, request: RunRequest, index: CountIn
 async function checkWritable(io: CliIo, config: Pick<RunConfig, 'target' | 'http'>, outRoot?: string): Promise<void> {
   if (outRoot) await ensureWritableDir(outRoot, '--out');
   const scheme = config.target.slice(0, Math.max(config.target.indexOf(':'), 0));
-  if (httpScheme(scheme) && config.http?.cache !== false) await ensureWritableDir(httpCacheDir(io.env), 'the answer cache');
+  if (httpScheme(scheme) && config.http?.cacheTtlMs !== undefined) await ensureWritableDir(httpCacheDir(io.env), 'the answer cache');
 }
 
 async function identifyRun(io: CliIo, request: RunRequest, index: CountIndex, reference: TargetDeps['reference'], held: (lock: HeldLock) => void): Promise<number> {
@@ -83,7 +88,7 @@ async function identifyRun(io: CliIo, request: RunRequest, index: CountIndex, re
     }
   } else {
     const { target, budget, seed, http, engine } = request.start;
-    config = { target, budget, seed, http: http as Record<string, unknown>, probes: index.probes.length, references: index.references.length };
+    config = { target: shownTarget(target), budget, seed, http: http as Record<string, unknown>, probes: index.probes.length, references: index.references.length };
     if (request.channels) config.channels = [...request.channels.enabled];
     if (engine) config.engine = engine;
     if (!request.dryRun) await checkWritable(io, config, resolve(io.cwd, request.start.out));
@@ -92,7 +97,8 @@ async function identifyRun(io: CliIo, request: RunRequest, index: CountIndex, re
   let record: RunRecord | undefined = previous?.record;
   // a target's detection probes go out before the run dir exists; they are recorded right after the config
   const early: WireEntry[] = [];
-  const target = await createTarget(config.target, {
+  // the config holds the target as shown, credentials redacted; the request goes to the one given
+  const target = await createTarget(request.start.target ?? config.target, {
     cwd: io.cwd,
     env: io.env,
     reference,
@@ -100,6 +106,9 @@ async function identifyRun(io: CliIo, request: RunRequest, index: CountIndex, re
     wire: { append: (entry: WireEntry) => (record ? record.append(entry) : early.push(entry)) },
     probe: !request.dryRun,
   });
+
+  // an HTTP target shows itself with every secret it knows redacted, its key too wherever it was put in the URL
+  if (!previous) config = { ...config, target: shownTarget(target.id) };
 
   if (request.dryRun) {
     // the frame's count by every indexed reference tokenizer, computed when the index was built
@@ -152,11 +161,14 @@ async function identifyRun(io: CliIo, request: RunRequest, index: CountIndex, re
     progress.done();
     // a record that no longer matches cannot be continued: saying "--resume" again would only repeat this
     if (error instanceof RecordMismatch) throw new UserError(`${error.message}; the run in ${run} cannot be continued: start a new run`, { exitCode: error.exitCode });
-    if (error instanceof UserError) throw new UserError(`${error.message}; the run so far is in ${run}: continue it with tokprint identify --resume ${run}`, { exitCode: error.exitCode });
+    const again = withholdsCredentials(config.target) ? `'<the target with its credentials>' ` : '';
+    if (error instanceof UserError) throw new UserError(`${error.message}; the run so far is in ${run}: continue it with tokprint identify ${again}--resume ${run}`, { exitCode: error.exitCode });
     throw error;
   }
   progress.done();
-  const json = verdictJson(result, { run, target: config.target, strongestProbes: await strongestProbes(result, index) });
+  const replayed = replayedAnswers(readEntries(record.path).entries);
+  result.verdict = flagReplayed(result.verdict, replayed);
+  const json = verdictJson(result, { run, target: config.target, strongestProbes: await strongestProbes(result, index), replayed });
   writeRunJson(run, RUN_FILES.verdict, json);
   record.close();
   const summary = await finishedRunText(io, run, request.reports, request.quiet);

@@ -14,7 +14,8 @@ import type { CliIo } from '../io.js';
 import { channelRuntime } from '../channel-options.js';
 import { recordedChannelRuntime } from '../recorded-channels.js';
 import { resumeSettings } from '../resume-flags.js';
-import { readRecord } from '../../report/run-record.js';
+import { readRecord, type RunConfig } from '../../report/run-record.js';
+import { isRecordedTarget, withholdsCredentials } from '../../targets/http/secrets.js';
 import { runIdentify } from './identify-run.js';
 import { identifyWhiteBoxAction } from './identify-white-box.js';
 
@@ -45,10 +46,22 @@ function wholeNumber(value: string | undefined, flag: string, fallback: number, 
   return Number(value);
 }
 
+/**
+ * A run records its target with credentials redacted, so resuming a run whose target had them in its URL
+ * needs the target again; a target given with `--resume` must be the run's own once redacted.
+ */
+function checkResumeTarget(given: string | undefined, recorded: RunConfig, run: string): void {
+  if (given !== undefined && !isRecordedTarget(given, recorded.target)) {
+    throw new UserError(`--resume ${run}: that run's target is ${recorded.target}; give no target, or the same one with its credentials`);
+  }
+  if (given === undefined && withholdsCredentials(recorded.target)) {
+    throw new UserError(`--resume ${run}: the run's target ${recorded.target} had credentials in its URL, which are not recorded; give it again with them: tokprint identify '<the target with its credentials>' --resume ${run}`);
+  }
+}
+
 export default async function identifyAction(io: CliIo, targetId: string | undefined, options: IdentifyOptions): Promise<number> {
-  if (options.resume && targetId) throw new UserError('--resume continues a recorded run with its own target; give no target with it');
   const reports = options.report ? parseFormats(options.report) : [];
-  if (options.resume) return resumeAction(io, options.resume, options, reports);
+  if (options.resume) return resumeAction(io, options.resume, targetId, options, reports);
   const budget = {
     maxQueries: wholeNumber(options.maxQueries, '--max-queries', DEFAULT_BUDGET.maxQueries, 1),
     maxPromptTokens: wholeNumber(options.maxPromptTokens, '--max-prompt-tokens', DEFAULT_BUDGET.maxPromptTokens, 1),
@@ -66,9 +79,10 @@ export default async function identifyAction(io: CliIo, targetId: string | undef
 }
 
 /** `identify --resume <run>`: the recorded run's settings, with only a raised budget taken from the flags. */
-async function resumeAction(io: CliIo, runArg: string, options: IdentifyOptions, reports: ReturnType<typeof parseFormats>): Promise<number> {
+async function resumeAction(io: CliIo, runArg: string, targetId: string | undefined, options: IdentifyOptions, reports: ReturnType<typeof parseFormats>): Promise<number> {
   const dir = resolve(io.cwd, runArg);
   const { config } = readRecord(dir);
+  checkResumeTarget(targetId, config, runArg);
   const { budget } = resumeSettings(options, config, dir, io.cwd);
   const catalog = await loadCatalog({ env: io.env });
   const reference = referenceLoader(io, catalog);
@@ -76,7 +90,7 @@ async function resumeAction(io: CliIo, runArg: string, options: IdentifyOptions,
   // the channels and scoring path the run started with, so its requests match the recorded ones
   const channels = await recordedChannelRuntime(config, activeIndexDir(io.env), reference);
   const engine = engineFlag(config.engine);
-  return runIdentify(io, { start: { resume: runArg, budget }, json: Boolean(options.json), dryRun: Boolean(options.dryRun), reports, quiet: Boolean(options.quiet), channels, engine }, index, reference);
+  return runIdentify(io, { start: { resume: runArg, budget, ...(targetId && { target: targetId }) }, json: Boolean(options.json), dryRun: Boolean(options.dryRun), reports, quiet: Boolean(options.quiet), channels, engine }, index, reference);
 }
 
 function engineFlag(value: string | undefined) {

@@ -9,6 +9,7 @@ import { verdictJson } from '../../report/verdict-json.js';
 import { verdictText } from '../../report/verdict-text.js';
 import type { IdentifyResult } from '../../scoring/identify.js';
 import { rescore } from '../../report/rescore.js';
+import { flagReplayed, replayedAnswers } from '../../report/replayed-answers.js';
 import { probePoolDir } from '../../signatures/index-section.js';
 import { loadCountIndex } from '../../signatures/load-count-index.js';
 import { requestSignature } from '../../scoring/request-signature.js';
@@ -61,7 +62,9 @@ export default async function rescoreAction(io: CliIo, runDir: string, options: 
   const result = rescore(observations, index, recordedStop, scored);
   result.engine = scored && !channels ? chooseEngine(1, groups.length, forced) : 'exact';
   if (channels) Object.assign(result, { verdict: channels.annotate(result.verdict), channels: channels.summary() });
-  const json = verdictJson(result, { run, target: config.target, strongestProbes: await strongestProbes(result, index) });
+  const replayed = replayedAnswers(entries);
+  result.verdict = flagReplayed(result.verdict, replayed);
+  const json = verdictJson(result, { run, target: config.target, strongestProbes: await strongestProbes(result, index), replayed });
   io.stdout(options.json ? JSON.stringify(json) + '\n' : verdictText(result, { run, target: config.target, description: config.description }));
   return result.verdict.status === 'inconclusive' ? 1 : 0;
 }

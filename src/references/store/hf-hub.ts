@@ -1,4 +1,5 @@
 import { UserError } from '../../util/errors.js';
+import { echoPattern } from '../../util/echo-pattern.js';
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
 
@@ -47,6 +48,11 @@ function shown(url: URL): string {
   return `${url.origin}${url.pathname}`;
 }
 
+/** Whether a downloaded file holds `secret` in any form a server could echo it in (as sent, URL- or JSON-escaped). */
+function holdsSecret(bytes: Uint8Array, secret: string): boolean {
+  return new RegExp(echoPattern(secret)).test(new TextDecoder().decode(bytes));
+}
+
 function describeNetworkError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? (error as Error).message;
@@ -91,6 +97,10 @@ export async function downloadHfFile(options: HfHubOptions, repo: string, revisi
   const { response, commit } = await getFollowingRedirects(url, options.token);
   if (response.ok) {
     const bytes = new Uint8Array(await response.arrayBuffer());
+    // a token too short to be told from ordinary text is not looked for
+    if (options.token && options.token.length >= 8 && holdsSecret(bytes, options.token)) {
+      throw new UserError(`${what}: the hub's answer holds your HF_TOKEN, so it is not stored; check HF_ENDPOINT points at a hub you trust`);
+    }
     return { bytes, commit: commit && /^[0-9a-f]{40}$/.test(commit) ? commit : undefined };
   }
   await response.body?.cancel();

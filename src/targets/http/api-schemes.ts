@@ -7,6 +7,7 @@ import { ollamaProtocol, ollamaSettings } from './ollama.js';
 import type { Protocol } from './protocol.js';
 import { readSettings } from './protocol-settings.js';
 import type { HttpScheme } from './protocols.js';
+import { isSecretParam, secretQueryValues } from './secrets.js';
 import { tgiTokenizeProtocol } from './tgi-tokenize.js';
 import { sglangTokenizeProtocol, vllmTokenizeProtocol, vllmTokenizeSettings } from './vllm-tokenize.js';
 
@@ -14,12 +15,25 @@ import { sglangTokenizeProtocol, vllmTokenizeProtocol, vllmTokenizeSettings } fr
  * The target schemes for every API besides OpenAI's. The rest of the target id is the base URL (or, for
  * `http:`, the spec file), optionally followed by `?setting=value` settings for the protocol, e.g.
  * `anthropic:?count=messages` or `vllm:http://127.0.0.1:8000?input=messages`. An empty URL takes the
- * API's documented default where it has one.
+ * API's documented default where it has one. A credential parameter (`key`, `api-key`, `token`, ...) is
+ * never a setting: it stays in the base URL's query and goes to the server with every request, e.g.
+ * `gemini:?key=…` or `gemini:https://proxy.example/v1beta?key=…&count=generate`.
  */
-export function splitLocation(rest: string): { location: string; settings: Record<string, string> } {
+export function splitLocation(rest: string): { location: string; settings: Record<string, string>; serverQuery: string } {
   const question = rest.indexOf('?');
-  if (question < 0) return { location: rest, settings: {} };
-  return { location: rest.slice(0, question), settings: Object.fromEntries(new URLSearchParams(rest.slice(question + 1))) };
+  if (question < 0) return { location: rest, settings: {}, serverQuery: '' };
+  const settings: Record<string, string> = {};
+  const server = new URLSearchParams();
+  for (const [name, value] of new URLSearchParams(rest.slice(question + 1))) {
+    if (isSecretParam(name)) server.append(name, value);
+    else settings[name] = value;
+  }
+  return { location: rest.slice(0, question), settings, serverQuery: server.toString() };
+}
+
+function withQuery(baseUrl: string, query: string): string {
+  if (!baseUrl || !query) return baseUrl;
+  return `${baseUrl}${baseUrl.includes('?') ? '&' : '?'}${query}`;
 }
 
 function scheme(
@@ -31,9 +45,9 @@ function scheme(
     scheme: name,
     needsModel,
     create(rest) {
-      const { location, settings } = splitLocation(rest);
+      const { location, settings, serverQuery } = splitLocation(rest);
       const protocol = make(settings);
-      return { protocol, baseUrl: location || protocol.baseUrl || '' };
+      return { protocol, baseUrl: withQuery(location || protocol.baseUrl || '', serverQuery) };
     },
   };
 }
@@ -52,8 +66,8 @@ export const API_SCHEMES: readonly HttpScheme[] = [
     scheme: 'http',
     // The spec file names the URL; it is read here, once, so the protocol itself stays free of I/O.
     create(rest) {
-      const protocol = genericHttpProtocol(loadGenericHttpSpec(rest, process.cwd()));
-      return { protocol, baseUrl: protocol.baseUrl };
+      const spec = loadGenericHttpSpec(rest, process.cwd());
+      return { protocol: genericHttpProtocol(spec), baseUrl: spec.url.origin, querySecrets: secretQueryValues(spec.url) };
     },
   },
 ];

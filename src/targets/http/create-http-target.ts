@@ -8,6 +8,7 @@ import { HTTP_DEFAULTS, type HttpTargetOptions } from './http-options.js';
 import type { HttpScheme } from './protocols.js';
 import { ResponseCache } from './response-cache.js';
 import { DEFAULT_RETRY_POLICY } from './retry.js';
+import { Redactor, secretQueryValues } from './secrets.js';
 import { tokenizeRoutingTarget, type PreparedTarget } from './tokenize-routing.js';
 import type { WireLog } from './wire-entry.js';
 
@@ -26,26 +27,32 @@ export function httpCacheDir(env: NodeJS.ProcessEnv): string {
 /** `scheme:<baseURL>` with the user's options and environment, as a target on the one executor. */
 export function createHttpTarget(id: string, scheme: HttpScheme, rest: string, deps: HttpTargetDeps): Target & Partial<PreparedTarget> {
   const options = deps.options ?? {};
-  const { protocol, baseUrl } = scheme.create(rest);
-  if (!baseUrl) throw new UserError(`${id}: give the API's base URL, e.g. ${scheme.scheme}:https://host/v1`);
+  const { protocol, baseUrl, querySecrets } = scheme.create(rest);
+  const keyEnv = options.apiKeyEnv ?? protocol.keyEnv;
+  const apiKey = keyEnv ? deps.env[keyEnv] || undefined : undefined;
+  // the target as shown and recorded everywhere: credential parameters, userinfo and the key (a gateway may take it in the path) redacted
+  let shown = Redactor.from({ apiKey }).line(id);
+  if (!baseUrl) throw new UserError(`${shown}: give the API's base URL, e.g. ${scheme.scheme}:https://host/v1`);
   let parsed: URL;
   try {
     parsed = new URL(baseUrl);
   } catch {
-    throw new UserError(`${id}: "${baseUrl}" is not a URL`);
+    throw new UserError(`${shown}: "${Redactor.from({ apiKey }).line(baseUrl)}" is not a URL`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UserError(`${id}: the base URL must be http or https`);
-  if (parsed.username || parsed.password) throw new UserError(`${id}: put credentials in an environment variable, not in the URL`);
-  if (scheme.needsModel && !options.model) throw new UserError(`${id}: give the model name with --model`);
-
-  const keyEnv = options.apiKeyEnv ?? protocol.keyEnv;
-  const apiKey = keyEnv ? deps.env[keyEnv] || undefined : undefined;
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UserError(`${shown}: the base URL must be http or https`);
+  if (parsed.username || parsed.password) throw new UserError(`${shown}: put credentials in an environment variable, not in the URL`);
+  if (scheme.needsModel && !options.model) throw new UserError(`${shown}: give the model name with --model`);
   if (options.apiKeyEnv && !apiKey) throw new UserError(`--api-key-env ${options.apiKeyEnv}: that environment variable is not set`);
 
-  const description = `${protocol.scheme} API at ${parsed.href}${options.model ? `, model ${options.model}` : ''}, ${apiKey ? `key from $${keyEnv}` : 'no key'}`;
+  const redactor = Redactor.from({ apiKey, queryValues: [...secretQueryValues(parsed), ...(querySecrets ?? [])] });
+  shown = redactor.line(id);
+  const shownUrl = redactor.line(parsed.href);
+  const inQuery = secretQueryValues(parsed).length ? ', credentials in the URL query' : '';
+  const description = `${protocol.scheme} API at ${shownUrl}${options.model ? `, model ${options.model}` : ''}, ${apiKey ? `key from $${keyEnv}` : 'no key'}${inQuery}`;
   const settings: ExecutorSettings = {
     baseUrl: parsed.href,
     apiKey,
+    redactor,
     protocolOptions: { model: options.model, stream: options.stream, topLogprobs: options.topLogprobs, ...(options.promptLogprobs && { promptLogprobs: true }) },
     timeoutMs: options.timeoutMs ?? HTTP_DEFAULTS.timeoutMs,
     retry: { ...DEFAULT_RETRY_POLICY, retries: options.retries ?? HTTP_DEFAULTS.retries },
@@ -54,18 +61,19 @@ export function createHttpTarget(id: string, scheme: HttpScheme, rest: string, d
       requestsPerSecond: options.requestsPerSecond ?? HTTP_DEFAULTS.rateLimit.requestsPerSecond,
     },
     dispatcher: createDispatcher(deps.env, deps.cwd, options.caFile),
-    cache: options.cache === false ? undefined : new ResponseCache(httpCacheDir(deps.env)),
+    cache: options.cacheTtlMs ? new ResponseCache(httpCacheDir(deps.env), options.cacheTtlMs) : undefined,
     wire: deps.wire,
   };
-  const chat = httpTarget(id, description, protocol, settings);
+  const chat = httpTarget(shown, description, protocol, settings);
   const detect = scheme.tokenize === 'require' || (scheme.tokenize === 'detect' && options.detectTokenize !== false);
   if (!detect) return chat;
   return tokenizeRoutingTarget({
     chat,
     chatDescription: description,
     baseUrl: parsed.href,
+    shownBaseUrl: shownUrl,
     protocolOptions: settings.protocolOptions,
-    counter: (counting, baseUrl) => httpTarget(id, description, counting, { ...settings, baseUrl }),
+    counter: (counting, baseUrl) => httpTarget(shown, description, counting, { ...settings, baseUrl }),
     required: scheme.tokenize === 'require',
   });
 }

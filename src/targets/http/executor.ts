@@ -3,18 +3,21 @@ import { UserError } from '../../util/errors.js';
 import type { Target, TargetRequest, TargetResponse } from '../target.js';
 import { ProtocolError, TruncatedReplyError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
 import { limiterFor, type RateLimit } from './rate-limit.js';
-import { redactHeaders, scrubSecret, scrubValue } from './redact.js';
-import { requestKey, type CanonicalRequest, type ResponseCache } from './response-cache.js';
+import { redactHeaders } from './redact.js';
+import { cacheKey, requestKey, type CanonicalRequest, type ResponseCache } from './response-cache.js';
 import { retryAfterMs } from './retry-after.js';
 import { AttemptError, withRetries, type RetryPolicy } from './retry.js';
+import { Redactor } from './secrets.js';
 import { parseSse } from './sse.js';
 import { HopFailure, sendHop, type HopResult } from './transport.js';
 import type { WireEntry, WireLog } from './wire-entry.js';
 
 export interface ExecutorSettings {
-  /** The target's base URL; relative call paths resolve against it, and only its origin gets the key. */
+  /** The target's base URL; relative call paths resolve against it keeping its query, and only its origin gets the key. */
   baseUrl: string;
   apiKey?: string;
+  /** Every secret of the target (the key, credential query parameters); built from `apiKey` alone when absent. */
+  redactor?: Redactor;
   protocolOptions: ProtocolOptions;
   timeoutMs: number;
   retry: RetryPolicy;
@@ -37,11 +40,29 @@ export class TargetRequestError extends UserError {
   }
 }
 
+/** The call's path under the base URL's path, with the base URL's query (e.g. `?key=…&api-version=…`) and then the call's own. */
 export function joinUrl(baseUrl: string, call: Pick<HttpCall, 'path' | 'query'>): string {
-  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  const base = new URL(baseUrl);
+  const search = base.search;
+  base.search = '';
+  base.hash = '';
+  if (!base.pathname.endsWith('/')) base.pathname += '/';
   const url = new URL(call.path.replace(/^\/+/, ''), base);
+  url.search = search;
   for (const [name, value] of Object.entries(call.query ?? {})) url.searchParams.set(name, value);
   return url.href;
+}
+
+/** Redirects are followed to web URLs only: a `file:` or `data:` location is never fetched. */
+function redirectTarget(location: string, from: string): string {
+  let next: URL;
+  try {
+    next = new URL(location, from);
+  } catch {
+    throw new AttemptError(`redirect to a location that is not a URL`, false);
+  }
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new AttemptError(`refused a redirect to a ${next.protocol} URL (only http and https redirects are followed)`, false);
+  return next.href;
 }
 
 /** How a bare call differs from a target request: its own base URL (same origin), timeout and retries. */
@@ -67,8 +88,17 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
   const credentials = settings.apiKey ? protocol.authHeaders(settings.apiKey) : {};
   const secretNames = Object.keys(credentials);
   const limiter = limiterFor(protocol.scheme, origin, settings.apiKey, settings.rateLimit);
-  const scrub = (text: string) => scrubSecret(text, settings.apiKey);
+  const redactor = settings.redactor ?? Redactor.from({ apiKey: settings.apiKey });
+  // bodies by value only (an answer's text is evidence); URLs and messages also by the place of credential parameters
+  const scrub = (text: string) => redactor.text(text);
+  const line = (text: string) => redactor.line(text);
+  const shownHeaders = (headers: Record<string, string>) => redactor.headers(redactHeaders(headers, secretNames));
   const record = (entry: WireEntry) => settings.wire?.append(entry);
+  let credentialTag: Promise<string> | undefined;
+  const cacheKeyFor = (key: string, cache: ResponseCache) => {
+    credentialTag ??= cache.salt().then((salt) => redactor.credentialTag(salt));
+    return credentialTag.then((tag) => cacheKey(key, tag));
+  };
 
   const toReply = (status: number, headers: Record<string, string>, body: string, stream: boolean, complete: boolean): HttpReply => {
     if (stream && (headers['content-type'] ?? '').includes('text/event-stream')) return { status, headers, text: body, events: parseSse(body), complete };
@@ -76,7 +106,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
     try {
       json = JSON.parse(body);
     } catch {
-      throw new AttemptError(`HTTP ${status} with a body that is not JSON: ${scrub(body.slice(0, 80))}`, true);
+      throw new AttemptError(`HTTP ${status} with a body that is not JSON: ${line(body).slice(0, 80)}`, true);
     }
     return { status, headers, text: body, json, complete };
   };
@@ -97,22 +127,23 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
     for (let hops = 0; ; hops++) {
       const sameOrigin = new URL(url).origin === origin;
       const headers = { ...canonical.headers, accept: stream ? 'text/event-stream' : 'application/json', ...(sameOrigin ? credentials : {}) };
-      record({ kind: 'http-request', key, attempt: n, at: now().toISOString(), method, url, headers: redactHeaders(headers, secretNames), ...(body !== undefined ? { body } : {}) });
+      record({ kind: 'http-request', key, attempt: n, at: now().toISOString(), method, url: line(url), headers: shownHeaders(headers), ...(body !== undefined ? { body: scrub(body) } : {}) });
       const started = performance.now();
       let result: HopResult;
       try {
         result = await limiter.add(() => sendHop({ method, url, headers, body }, settings.dispatcher, settings.timeoutMs));
       } catch (error) {
-        const message = scrub((error as Error).message);
+        const message = line((error as Error).message);
         record({ kind: 'http-error', key, attempt: n, at: now().toISOString(), ms: performance.now() - started, message });
-        throw new AttemptError(`${method} ${url}: ${message}`, !(error instanceof HopFailure) || error.retryable);
+        throw new AttemptError(`${method} ${line(url)}: ${message}`, !(error instanceof HopFailure) || error.retryable);
       }
-      const responseHeaders = redactHeaders(result.headers, secretNames);
-      record({ kind: 'http-response', key, attempt: n, at: now().toISOString(), ms: result.ms, status: result.status, headers: responseHeaders, body: scrub(result.body), complete: result.complete, stream });
+      const responseHeaders = shownHeaders(result.headers);
+      const text = redactor.body(result.body, (result.headers['content-type'] ?? '').includes('text/event-stream'));
+      record({ kind: 'http-response', key, attempt: n, at: now().toISOString(), ms: result.ms, status: result.status, headers: responseHeaders, body: text, complete: result.complete, stream });
       const { status } = result;
       if (status >= 300 && status < 400 && result.headers.location) {
-        if (hops >= MAX_REDIRECTS) throw new AttemptError(`more than ${MAX_REDIRECTS} redirects from ${canonical.url}`, false);
-        url = new URL(result.headers.location, url).href;
+        if (hops >= MAX_REDIRECTS) throw new AttemptError(`more than ${MAX_REDIRECTS} redirects from ${line(canonical.url)}`, false);
+        url = redirectTarget(result.headers.location, url);
         if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
           method = 'GET';
           body = undefined;
@@ -120,11 +151,12 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         continue;
       }
       if (status >= 200 && status < 300) {
-        if (!result.complete && !stream) throw new AttemptError(`${method} ${url}: answer broke off: ${scrub(result.bodyError ?? '')}`, true);
-        const reply = toReply(status, responseHeaders, result.body, stream, result.complete);
+        if (!result.complete && !stream) throw new AttemptError(`${method} ${line(url)}: answer broke off: ${line(result.bodyError ?? '')}`, true);
+        const reply = toReply(status, responseHeaders, text, stream, result.complete);
         return { reply, parsed: parse(reply, request), latencyMs: result.ms, url };
       }
-      const summary = `${method} ${url}: HTTP ${status}: ${scrub(result.body.slice(0, 200)).replace(/\s+/g, ' ')}`;
+      // redacted before it is cut, so a key that straddles the cut cannot leave its first characters behind
+      const summary = `${method} ${line(url)}: HTTP ${status}: ${line(text).slice(0, 200).replace(/\s+/g, ' ')}`;
       throw new AttemptError(summary, RETRYABLE_STATUS.has(status), retryAfterMs(result.headers));
     }
   };
@@ -132,7 +164,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
   const exchange = async (call: HttpCall, options: ExchangeOptions = {}): Promise<HttpReply> => {
     const url = joinUrl(options.baseUrl ?? settings.baseUrl, call);
     const canonical: CanonicalRequest = { method: call.method, url, headers: { ...(call.headers ?? {}) }, ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}) };
-    const key = requestKey(canonical);
+    const key = requestKey({ ...canonical, url: line(url) });
     const sameOrigin = new URL(url).origin === origin;
     const headers = { ...(call.body !== undefined && { 'content-type': 'application/json' }), ...canonical.headers, accept: 'application/json', ...(sameOrigin ? credentials : {}) };
     const timeoutMs = options.timeoutMs ?? settings.timeoutMs;
@@ -142,18 +174,18 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
       return await withRetries({ ...settings.retry, retries: options.retries ?? settings.retry.retries }, async (n) => {
         last = undefined;
         const { method, body } = canonical;
-        record({ kind: 'http-request', key, attempt: n, at: now().toISOString(), method, url, headers: redactHeaders(headers, secretNames), ...(body !== undefined ? { body } : {}) });
+        record({ kind: 'http-request', key, attempt: n, at: now().toISOString(), method, url: line(url), headers: shownHeaders(headers), ...(body !== undefined ? { body: scrub(body) } : {}) });
         const started = performance.now();
         let result: HopResult;
         try {
           result = await limiter.add(() => sendHop({ method, url, headers, body }, settings.dispatcher, timeoutMs));
         } catch (error) {
-          const message = scrub((error as Error).message);
+          const message = line((error as Error).message);
           record({ kind: 'http-error', key, attempt: n, at: now().toISOString(), ms: performance.now() - started, message });
-          throw new AttemptError(`${method} ${url}: ${message}`, !(error instanceof HopFailure) || error.retryable);
+          throw new AttemptError(`${method} ${line(url)}: ${message}`, !(error instanceof HopFailure) || error.retryable);
         }
-        const responseHeaders = redactHeaders(result.headers, secretNames);
-        const text = scrub(result.body);
+        const responseHeaders = shownHeaders(result.headers);
+        const text = redactor.body(result.body, false);
         record({ kind: 'http-response', key, attempt: n, at: now().toISOString(), ms: result.ms, status: result.status, headers: responseHeaders, body: text, complete: result.complete, stream: false });
         let json: unknown;
         try {
@@ -163,12 +195,12 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         }
         const reply: HttpReply = { status: result.status, headers: responseHeaders, text, ...(json !== undefined && { json }), complete: result.complete };
         last = reply;
-        if (RETRYABLE_STATUS.has(result.status)) throw new AttemptError(`${method} ${url}: HTTP ${result.status}`, true, retryAfterMs(result.headers));
+        if (RETRYABLE_STATUS.has(result.status)) throw new AttemptError(`${method} ${line(url)}: HTTP ${result.status}`, true, retryAfterMs(result.headers));
         return reply;
       });
     } catch (error) {
       if (last) return last;
-      throw new TargetRequestError(`${id}: ${scrub((error as Error).message)}`);
+      throw new TargetRequestError(`${id}: ${line((error as Error).message)}`);
     }
   };
 
@@ -184,17 +216,25 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         headers: { ...(call.headers ?? {}) },
         ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
       };
-      const key = requestKey(canonical);
+      // the request as recorded and cached: credential parameters of the URL redacted
+      const shown: CanonicalRequest = { ...canonical, url: line(canonical.url) };
+      const key = requestKey(shown);
+      const stored = settings.cache && (await cacheKeyFor(key, settings.cache));
       const stream = Boolean(call.stream);
-      const rawRequest = { method: canonical.method, url: canonical.url, body: call.body };
+      const rawRequest = { method: canonical.method, url: shown.url, body: call.body };
 
-      const cached = await settings.cache?.get(key);
+      const at = now();
+      const cached = stored ? await settings.cache?.get(stored, key, at) : undefined;
       if (cached) {
         try {
-          const reply = toReply(cached.status, cached.headers, cached.body, cached.stream, true);
+          const headers = redactor.headers(cached.headers);
+          const body = redactor.body(cached.body, cached.stream);
+          const reply = toReply(cached.status, headers, body, cached.stream, true);
           const parsed = protocol.parse(reply, request);
-          record({ kind: 'http-cached', key, at: now().toISOString(), status: cached.status, headers: cached.headers, body: cached.body, stream: cached.stream });
-          return scrubValue({ ...parsed, latencyMs: 0, metadata: { ...parsed.metadata, requestKey: key, cached: true }, raw: { request: rawRequest, response: reply.json ?? reply.text } }, settings.apiKey);
+          const ageSeconds = Math.round((at.getTime() - Date.parse(cached.storedAt)) / 1000);
+          const replayed = { replayed: true as const, storedAt: cached.storedAt, ageSeconds };
+          record({ kind: 'http-cached', key, at: at.toISOString(), ...replayed, status: cached.status, headers, body, stream: cached.stream });
+          return redactor.value({ ...parsed, latencyMs: 0, metadata: { ...parsed.metadata, requestKey: key, ...replayed }, raw: { request: rawRequest, response: reply.json ?? reply.text } });
         } catch {
           // an entry this protocol no longer reads is ignored and replaced by a fresh answer
         }
@@ -209,14 +249,11 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         });
       } catch (error) {
         const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
-        throw new TargetRequestError(`${id}: request failed${tries}: ${scrub((error as Error).message)}`);
+        throw new TargetRequestError(`${id}: request failed${tries}: ${line((error as Error).message)}`);
       }
       const { reply, parsed, latencyMs } = answer;
-      await settings.cache?.put(key, { request: canonical, status: reply.status, headers: reply.headers, body: scrub(reply.text), stream, storedAt: now().toISOString() });
-      return scrubValue(
-        { ...parsed, latencyMs, metadata: { ...parsed.metadata, requestKey: key, attempts }, raw: { request: rawRequest, response: reply.json ?? reply.text } },
-        settings.apiKey,
-      );
+      if (stored) await settings.cache?.put(stored, { request: shown, status: reply.status, headers: reply.headers, body: reply.text, stream, storedAt: now().toISOString() });
+      return redactor.value({ ...parsed, latencyMs, metadata: { ...parsed.metadata, requestKey: key, attempts }, raw: { request: rawRequest, response: reply.json ?? reply.text } });
     },
   };
 }

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '../../util/errors.js';
 import { parseJsonPath, type PathSegment } from './json-path.js';
+import { redactUrlText } from './secrets.js';
 
 /**
  * A spec file for an in-house gateway (`http:<specFile>`), JSON or YAML:
@@ -78,7 +79,7 @@ export function parseGenericHttpSpec(text: string, source: string): GenericHttpS
       if (url.protocol !== 'http:' && url.protocol !== 'https:') problem('url', `must be http or https, not ${url.protocol}`);
       if (url.username || url.password) problem('url', 'put credentials in a header with ${ENV_NAME}, not in the URL');
     } catch {
-      problem('url', `"${raw.url}" is not a URL`);
+      problem('url', `"${redactUrlText(raw.url)}" is not a URL`);
     }
   }
 

@@ -11,8 +11,11 @@ export interface HttpTargetOptions {
   concurrency?: number;
   requestsPerSecond?: number;
   caFile?: string;
-  /** Keep and reuse successful answers under the tokprint cache dir (default true). */
-  cache?: boolean;
+  /**
+   * Reuse a successful answer stored under the tokprint cache dir within this many milliseconds, for the
+   * same request and credentials (`--cache <ttl>`); absent, every request goes to the target.
+   */
+  cacheTtlMs?: number;
   stream?: boolean;
   topLogprobs?: number;
   /** Ask a vLLM chat endpoint for `prompt_logprobs` when the prompt's tokens are wanted (other APIs refuse the field). */

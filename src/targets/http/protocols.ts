@@ -5,8 +5,11 @@ import type { Protocol } from './protocol.js';
 /** One target scheme served by the executor: how the rest of a target id becomes a protocol and a base URL. */
 export interface HttpScheme {
   scheme: string;
-  /** `rest` is what follows `scheme:` in the target id; it may carry protocol settings besides the URL. */
-  create(rest: string): { protocol: Protocol; baseUrl: string };
+  /**
+   * `rest` is what follows `scheme:` in the target id; it may carry protocol settings besides the URL.
+   * `querySecrets` are credential values the protocol itself sends in a query (a spec file's URL).
+   */
+  create(rest: string): { protocol: Protocol; baseUrl: string; querySecrets?: string[] };
   /** The protocol cannot form a request without `--model`. */
   needsModel?: boolean;
   /**

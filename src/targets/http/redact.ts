@@ -10,18 +10,3 @@ export function redactHeaders(headers: Record<string, string>, secretNames: read
   for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = secret.has(name.toLowerCase()) ? REDACTED : value;
   return out;
 }
-
-/**
- * Removes the key wherever it appears in text that will be recorded or shown: servers echo keys in
- * error bodies ("Incorrect API key provided: sk-…"), and a record must never carry one.
- */
-export function scrubSecret(text: string, secret: string | undefined): string {
-  if (!secret || secret.length < 4) return text;
-  return text.split(secret).join(REDACTED);
-}
-
-/** Applies `scrubSecret` to every string inside a JSON-like value. */
-export function scrubValue<T>(value: T, secret: string | undefined): T {
-  if (!secret) return value;
-  return JSON.parse(scrubSecret(JSON.stringify(value) ?? 'null', JSON.stringify(secret).slice(1, -1)));
-}

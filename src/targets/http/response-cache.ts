@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { sha256Hex } from '../../util/hash.js';
@@ -45,20 +46,70 @@ export function requestKey(request: CanonicalRequest): string {
   return sha256Hex(JSON.stringify(sortedJson({ method: request.method, url: url.href, headers, body })));
 }
 
-/** Successful answers on disk, one file per request key; errors are never stored. */
+/**
+ * Where an answer is kept: the request (its URL with credentials redacted) and a keyed hash of the
+ * credentials it was sent with, so one key's answers are never served to another key, or to no key.
+ */
+export function cacheKey(requestKey: string, credentialTag: string): string {
+  return sha256Hex(JSON.stringify([requestKey, credentialTag]));
+}
+
+/** A stored answer larger than this is not read back: it is not one a target gave to a probe. */
+export const MAX_CACHED_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Successful answers on disk, one file per cache key, reused only while younger than `ttlMs` and only for
+ * the very request they answered; errors are never stored.
+ */
 export class ResponseCache {
-  constructor(readonly dir: string) {}
+  private saltRead?: Promise<string>;
+
+  constructor(
+    readonly dir: string,
+    readonly ttlMs: number,
+  ) {}
+
+  /** This cache's random salt for credential tags, made on first use: the same key hashes differently on every machine. */
+  salt(): Promise<string> {
+    this.saltRead ??= this.readOrMakeSalt();
+    return this.saltRead;
+  }
+
+  private async readOrMakeSalt(): Promise<string> {
+    const path = join(this.dir, 'salt');
+    await mkdir(this.dir, { recursive: true });
+    try {
+      await writeFile(path, randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    // a concurrent first run may still be writing it
+    for (let tries = 0; ; tries++) {
+      const salt = (await readFile(path, 'utf8')).trim();
+      if (/^[0-9a-f]{64}$/.test(salt) || tries >= 20) return salt;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
 
   private path(key: string): string {
     return join(this.dir, key.slice(0, 2), `${key}.json`);
   }
 
-  async get(key: string): Promise<CachedReply | undefined> {
+  /**
+   * The answer stored under `key` for `request` if it was stored within the ttl before `now`; a file that is
+   * too large, unreadable, not JSON or stored for another request is passed over.
+   */
+  async get(key: string, request: string, now: Date): Promise<CachedReply | undefined> {
+    let reply: CachedReply;
     try {
-      return JSON.parse(await readFile(this.path(key), 'utf8')) as CachedReply;
+      if ((await stat(this.path(key))).size > MAX_CACHED_BYTES) return undefined;
+      reply = JSON.parse(await readFile(this.path(key), 'utf8')) as CachedReply;
+      if (requestKey(reply.request) !== request) return undefined;
     } catch {
       return undefined;
     }
+    const age = now.getTime() - Date.parse(reply.storedAt);
+    return age >= 0 && age <= this.ttlMs ? reply : undefined;
   }
 
   async put(key: string, reply: CachedReply): Promise<void> {

@@ -29,8 +29,10 @@ const MESSAGES_PROBE: TargetRequest = { messages: [{ role: 'user', content: 'Hel
  * beside `/v1`), then the configured base URL when it differs.
  */
 export function probeBases(baseUrl: string): string[] {
-  const root = new URL('/', baseUrl).href;
-  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  const url = new URL(baseUrl);
+  // the base URL's query (a key, an API version) goes with every probe
+  const root = `${url.origin}/${url.search}`;
+  const base = `${url.origin}${url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`}${url.search}`;
   return base === root ? [root] : [root, base];
 }
 

@@ -10,6 +10,8 @@ export interface TokenizeRoutingInput {
   /** Its description, before the channel is known. */
   chatDescription: string;
   baseUrl: string;
+  /** The base URL as shown, credential parameters redacted. */
+  shownBaseUrl?: string;
   protocolOptions: ProtocolOptions;
   /** A target on the same executor settings for a tokenize protocol at another base URL. */
   counter(protocol: Protocol, baseUrl: string): Target;
@@ -36,17 +38,18 @@ function countOnly(request: TargetRequest, options: ProtocolOptions): boolean {
 export function tokenizeRoutingTarget(input: TokenizeRoutingInput): PreparedTarget {
   let detection: Promise<{ channel?: TokenizeChannel; counter?: Target }> | undefined;
   let found: { channel?: TokenizeChannel } | undefined;
+  const shownBase = input.shownBaseUrl ?? input.baseUrl;
   const detect = () =>
     (detection ??= detectTokenizeChannel(input.chat, input.baseUrl, input.protocolOptions).then((channel) => {
       found = { channel };
-      if (!channel && input.required) throw new UserError(`${input.chat.id}: no tokenize endpoint answered at ${input.baseUrl} (tried vLLM, SGLang, llama.cpp and TGI)`);
+      if (!channel && input.required) throw new UserError(`${input.chat.id}: no tokenize endpoint answered at ${shownBase} (tried vLLM, SGLang, llama.cpp and TGI)`);
       return { channel, counter: channel && input.counter(channel.protocol, channel.baseUrl) };
     }));
 
   return {
     id: input.chat.id,
     get description() {
-      const head = input.required ? `tokenize endpoint at ${input.baseUrl}` : input.chatDescription;
+      const head = input.required ? `tokenize endpoint at ${shownBase}` : input.chatDescription;
       if (!found) return `${head}, tokenize endpoints looked for before the first count`;
       const { channel } = found;
       if (!channel) return `${head}, channel: ${channelName(undefined)} (no tokenize endpoint found)`;

@@ -6,8 +6,11 @@ export type WireEntry =
   | { kind: 'http-request'; key: string; attempt: number; at: string; method: string; url: string; headers: Record<string, string>; body?: string }
   | { kind: 'http-response'; key: string; attempt: number; at: string; ms: number; status: number; headers: Record<string, string>; body: string; complete: boolean; stream: boolean }
   | { kind: 'http-error'; key: string; attempt: number; at: string; ms: number; message: string }
-  /** An answer taken from the response cache instead of the network, recorded in full so the run stands alone. */
-  | { kind: 'http-cached'; key: string; at: string; status: number; headers: Record<string, string>; body: string; stream: boolean };
+  /**
+   * An answer replayed from the response cache (`--cache <ttl>`) instead of the network, recorded in full
+   * so the run stands alone, with when it was stored and its age then.
+   */
+  | { kind: 'http-cached'; key: string; at: string; replayed?: true; storedAt?: string; ageSeconds?: number; status: number; headers: Record<string, string>; body: string; stream: boolean };
 
 export interface WireLog {
   append(entry: WireEntry): void;

@@ -15,6 +15,8 @@ beforeAll(async () => {
   hub = await startFakeHub({
     'acme/open': { commit: COMMIT, files: { 'tokenizer.json': qwen.tokenizerJson, 'small.json': small } },
     'acme/gated': { commit: COMMIT, token: TOKEN, files: { 'tokenizer.json': qwen.tokenizerJson, 'small.json': small } },
+    // a hostile or careless mirror that writes the caller's token into a file it serves
+    'acme/echo': { commit: COMMIT, token: TOKEN, files: { 'tokenizer.json': new TextEncoder().encode(`{"model": {"vocab": {"${encodeURIComponent(TOKEN)}": 0}}}`) } },
   });
 });
 afterAll(() => hub?.close());
@@ -91,6 +93,13 @@ describe('downloadHfFile', () => {
     expect(error.message).toMatch(/^could not reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
     expect(error.message).not.toContain(TOKEN);
     expect(error.message).not.toContain('\n');
+  });
+
+  it('refuses, exit 2, a file that holds the HF_TOKEN it was fetched with, rather than store the token', async () => {
+    const error = await failure(downloadHfFile({ endpoint: hub.endpoint, token: TOKEN }, 'acme/echo', 'main', 'tokenizer.json'));
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toMatch(/hf:acme\/echo@main\/tokenizer\.json: the hub's answer holds your HF_TOKEN/);
+    expect(error.message).not.toContain(TOKEN);
   });
 
   it('refuses a malformed repository id before any request', async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +43,7 @@ function target(url: string, options: HttpTargetOptions = {}, scheme = 'openai',
     cwd: root,
     env: { ...env, TOKPRINT_CACHE: cache },
     // the chat path alone: tokenize detection has its own tests
-    options: { model: 'm', cache: false, requestsPerSecond: 1000, detectTokenize: false, ...options },
+    options: { model: 'm', requestsPerSecond: 1000, detectTokenize: false, ...options },
     wire: { append: (e) => wire.push(e) },
   });
   return { target: t, wire, cache };
@@ -148,25 +148,71 @@ describe('credentials', () => {
 });
 
 describe('response cache', () => {
-  it('answers a repeated request from disk, never caches errors, and holds no key', async () => {
+  it('with a ttl, answers a repeated request from disk, marked as replayed, never caches errors, and holds no key', async () => {
     const s = await server((n) => (n === 1 ? { kind: 'server-error' } : undefined));
-    const { target: first, cache } = target(s.url, { cache: true, retries: 0 });
+    const { target: first, cache } = target(s.url, { cacheTtlMs: 3_600_000, retries: 0 });
     await expect(first.send(request)).rejects.toThrow(/HTTP 500/);
-    expect(await readdir(cache).catch(() => [])).toEqual([]);
+    // only the cache's salt, no answer
+    expect((await readdir(cache, { recursive: true }).catch(() => [])).filter((f) => f.endsWith('.json'))).toEqual([]);
     const fresh = await first.send(request);
     expect(s.received.length).toBe(2);
     const again = createHttpTarget(`openai:${s.url}`, httpScheme('openai')!, s.url, {
       cwd: root,
       env: { OPENAI_API_KEY: KEY, TOKPRINT_CACHE: cache },
-      options: { model: 'm', retries: 0, detectTokenize: false },
+      options: { model: 'm', retries: 0, detectTokenize: false, cacheTtlMs: 3_600_000 },
     });
     const cached = await again.send(request);
     expect(s.received.length).toBe(2);
     expect(cached.usage).toEqual(fresh.usage);
-    expect(cached.metadata?.cached).toBe(true);
+    expect(cached.metadata?.replayed).toBe(true);
     const files = await readdir(join(cache, 'http'), { recursive: true });
     const contents = await Promise.all(files.filter((f) => f.endsWith('.json')).map((f) => readFile(join(cache, 'http', f), 'utf8')));
     expect(contents.length).toBe(1);
     expect(contents.join('')).not.toContain(KEY);
+  });
+});
+
+describe('response cache: entries it must not trust', () => {
+  const again = (url: string, cache: string) =>
+    createHttpTarget(`openai:${url}`, httpScheme('openai')!, url, {
+      cwd: root,
+      env: { OPENAI_API_KEY: KEY, TOKPRINT_CACHE: cache },
+      options: { model: 'm', retries: 0, detectTokenize: false, cacheTtlMs: 3_600_000 },
+    });
+  const storedFile = async (cache: string) => {
+    const files = (await readdir(join(cache, 'http'), { recursive: true })).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBe(1);
+    return join(cache, 'http', files[0]);
+  };
+
+  it('an entry whose stored request is not this one, or that is truncated or larger than 16 MB, is not replayed', async () => {
+    const s = await server();
+    const { target: first, cache } = target(s.url, { cacheTtlMs: 3_600_000 });
+    await first.send(request);
+    const file = await storedFile(cache);
+    const stored = JSON.parse(await readFile(file, 'utf8'));
+    const tampered = [
+      JSON.stringify({ ...stored, request: { ...stored.request, url: `${s.url}/elsewhere` } }),
+      JSON.stringify(stored).slice(0, 120),
+      JSON.stringify({ ...stored, padding: 'x'.repeat(17 * 1024 * 1024) }),
+    ];
+    for (const content of tampered) {
+      await writeFile(file, content);
+      const sent = s.received.length;
+      const answer = await again(s.url, cache).send(request);
+      expect(answer.metadata?.replayed).toBeUndefined();
+      expect(s.received.length).toBe(sent + 1);
+    }
+  });
+
+  it('the credential tag is salted per cache: the same key and request are stored under another name in another cache', async () => {
+    const s = await server();
+    const a = target(s.url, { cacheTtlMs: 3_600_000 });
+    const b = target(s.url, { cacheTtlMs: 3_600_000 });
+    await a.target.send(request);
+    await b.target.send(request);
+    const [fa, fb] = [await storedFile(a.cache), await storedFile(b.cache)];
+    expect(fa.split('/').at(-1)).not.toBe(fb.split('/').at(-1));
+    expect(await readFile(join(a.cache, 'http', 'salt'), 'utf8')).toMatch(/^[0-9a-f]{64}$/);
   });
 });

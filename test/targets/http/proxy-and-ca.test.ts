@@ -57,7 +57,7 @@ function target(url: string, env: NodeJS.ProcessEnv, caFile?: string) {
   return createHttpTarget(`openai:${url}`, httpScheme('openai')!, url, {
     cwd: root,
     env: { OPENAI_API_KEY: KEY, ...env },
-    options: { model: 'm', cache: false, retries: 0, detectTokenize: false, ...(caFile ? { caFile } : {}) },
+    options: { model: 'm', retries: 0, detectTokenize: false, ...(caFile ? { caFile } : {}) },
   });
 }
 

@@ -1,0 +1,32 @@
+/** `[aA]` for a hex letter, the digit itself otherwise: servers percent- and `\u`-escape in either case. */
+function hexDigits(byte: number, width: number): string {
+  return byte
+    .toString(16)
+    .padStart(width, '0')
+    .split('')
+    .map((d) => (/[a-f]/.test(d) ? `[${d}${d.toUpperCase()}]` : d))
+    .join('');
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+
+/** Every way one character of a secret can be echoed: as is, percent-encoded (UTF-8, any hex case), JSON-escaped. */
+function characterForms(char: string): string {
+  const forms = [escapeRegExp(char)];
+  forms.push([...Buffer.from(char, 'utf8')].map((byte) => `%${hexDigits(byte, 2)}`).join(''));
+  const units = [...Array(char.length).keys()].map((i) => char.charCodeAt(i));
+  forms.push(units.map((unit) => `\\\\u${hexDigits(unit, 4)}`).join(''));
+  if (char === '/') forms.push('\\\\/');
+  if (char === '"') forms.push('\\\\"');
+  if (char === '\\') forms.push('\\\\\\\\');
+  if (char === ' ') forms.push('\\+');
+  return `(?:${forms.join('|')})`;
+}
+
+/**
+ * A pattern source matching `secret` however a server may have echoed it: each character as sent, percent-encoded
+ * in upper or lower case, form-encoded (`+` for a space) or JSON-escaped (`\/`, `\u0073`...), in any mix.
+ */
+export function echoPattern(secret: string): string {
+  return [...secret].map(characterForms).join('');
+}
