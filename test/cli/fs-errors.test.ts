@@ -57,8 +57,8 @@ describe('unwritable places are found before any request is sent', () => {
 
   it('--out lies below a regular file', () => refusedBeforeSending(['--out', 'a-file/runs', '--no-cache'], sandbox.env, /\(ENOTDIR\)/));
 
-  it('the cache (TOKPRINT_CACHE) is a regular file', () =>
-    refusedBeforeSending(['--out', 'runs'], { ...sandbox.env, TOKPRINT_CACHE: join(sandbox.root, 'a-file') }, /the answer cache .*a-file\/http is not writable: .*\(ENOTDIR\)/));
+  it('the answer cache asked for (--cache) lies below a regular file', () =>
+    refusedBeforeSending(['--out', 'runs', '--cache', '1h'], { ...sandbox.env, TOKPRINT_CACHE: join(sandbox.root, 'a-file') }, /the answer cache .*a-file\/http is not writable: .*\(ENOTDIR\)/));
 
   it('--out and the cache made immutable (chattr +i, which holds for root too)', async (context) => {
     const out = join(sandbox.root, 'read-only-out');
@@ -67,7 +67,7 @@ describe('unwritable places are found before any request is sent', () => {
     mkdirSync(cache);
     if (!makeImmutable(out) || !makeImmutable(cache)) return context.skip();
     await refusedBeforeSending(['--out', out, '--no-cache'], sandbox.env, /--out .* is not writable: operation not permitted \(EPERM\)|permission denied \(EACCES\)/);
-    await refusedBeforeSending(['--out', 'runs'], { ...sandbox.env, TOKPRINT_CACHE: cache }, /the answer cache .* is not writable/);
+    await refusedBeforeSending(['--out', 'runs', '--cache', '1h'], { ...sandbox.env, TOKPRINT_CACHE: cache }, /the answer cache .* is not writable/);
   });
 
   it('with everything writable the same run goes ahead', async () => {
