@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
-import { hfHubOptions, isHfRepoId, tryDownloadHfFile, type HfHubOptions } from './store/hf-hub.js';
+import { checkHfRevision, hfHubOptions, isHfRepoId, tryDownloadHfFile, type HfHubOptions } from './store/hf-hub.js';
 import type { TokenizerFormat } from './tokenizer.js';
 
 export interface SourceFile {
@@ -101,8 +101,12 @@ async function resolveLocal(path: string): Promise<ResolvedSource> {
 /** Parses `hf:org/repo[@revision]`; undefined when `spec` is not of that form. */
 export function parseHfSpec(spec: string): { repo: string; revision: string } | undefined {
   if (!spec.startsWith('hf:')) return undefined;
-  const [repo, revision = 'main'] = spec.slice(3).split('@', 2);
-  if (!isHfRepoId(repo) || !revision) throw new UserError(`"${spec}" is not a hub reference; expected hf:org/repo or hf:org/repo@revision`);
+  const rest = spec.slice(3);
+  const at = rest.indexOf('@');
+  const repo = at < 0 ? rest : rest.slice(0, at);
+  const revision = at < 0 ? 'main' : rest.slice(at + 1);
+  if (!isHfRepoId(repo)) throw new UserError(`"${spec}" is not a hub reference; expected hf:org/repo or hf:org/repo@revision`);
+  checkHfRevision(revision, repo);
   return { repo, revision };
 }
 
@@ -122,7 +126,11 @@ async function resolveHf(repo: string, revision: string, hub: HfHubOptions): Pro
 /** Turns what a user typed (a file, a model directory, or hf:org/repo[@revision]) into a format and file contents. */
 export async function resolveTokenizerSource(spec: string, options: ResolveOptions): Promise<ResolvedSource> {
   const hf = parseHfSpec(spec);
-  if (hf) return resolveHf(hf.repo, options.revision ?? hf.revision, hfHubOptions(options.env));
-  if (options.revision) throw new UserError('--revision applies only to hf:org/repo sources');
+  if (hf) {
+    const revision = options.revision ?? hf.revision;
+    checkHfRevision(revision, hf.repo);
+    return resolveHf(hf.repo, revision, hfHubOptions(options.env));
+  }
+  if (options.revision !== undefined) throw new UserError('--revision applies only to hf:org/repo sources');
   return resolveLocal(resolve(options.cwd, spec));
 }

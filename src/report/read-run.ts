@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { sha256Hex } from '../util/hash.js';
 import { RUN_FILES } from './run-dir.js';
+import { requireRunDirectory } from './require-run-dir.js';
 import type { DigestState, RecordedRequest, RunReport, RunSettings, VerdictRecord } from './run-report.js';
 
 export const CHANNELS = {
@@ -74,6 +75,7 @@ function channelsOf(response: Record<string, any>): string[] {
  */
 export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
   const dir = resolve(dirArg);
+  requireRunDirectory(dir);
   const verdict: VerdictRecord | undefined = readJson(join(dir, RUN_FILES.verdict), 'the verdict');
   if (!verdict) {
     const hint = existsSync(join(dir, RUN_FILES.transcript)) ? 'it has no verdict yet (the run did not finish)' : 'it is not a tokprint run directory';

@@ -37,6 +37,34 @@ export function isHfRepoId(repo: string): boolean {
   return REPO_ID.test(repo);
 }
 
+/** Longest revision accepted; git itself allows longer refs, the hub's branch names stay far below. */
+const MAX_REVISION = 255;
+
+/**
+ * Why `revision` cannot be a hub branch, tag or commit, or undefined when it can. Git's ref-name rules, so
+ * nothing in it can climb out of `/resolve/<revision>/` in the request path: no `..`, no empty or dot-led
+ * segment, no leading or trailing `/`, no `\`, control characters, spaces or `~^:?*[`, no `@{`.
+ */
+export function hfRevisionProblem(revision: string): string | undefined {
+  if (!revision) return 'it is empty';
+  if (revision.length > MAX_REVISION) return `it is longer than ${MAX_REVISION} characters`;
+  if (/[\x00-\x20\x7f~^:?*[\\]/.test(revision)) return 'it holds a space, a control character or one of ~^:?*[\\';
+  if (revision.includes('..')) return 'it holds ".."';
+  if (revision.includes('@{')) return 'it holds "@{"';
+  const segments = revision.split('/');
+  if (segments.some((segment) => segment === '' || segment.startsWith('.') || segment.endsWith('.lock'))) {
+    return 'a "/"-separated part of it is empty, starts with "." or ends with ".lock"';
+  }
+  if (revision.endsWith('.')) return 'it ends with "."';
+  return undefined;
+}
+
+/** Refuses a revision that is no branch, tag or commit, before any request is made with it. */
+export function checkHfRevision(revision: string, repo: string): void {
+  const problem = hfRevisionProblem(revision);
+  if (problem) throw new UserError(`revision ${JSON.stringify(revision)} of hf:${repo} is not a branch, tag or commit name (${problem})`);
+}
+
 export function hfResolveUrl(endpoint: string, repo: string, revision: string, path: string): URL {
   const encodedPath = path.split('/').map(encodeURIComponent).join('/');
   return new URL(`${endpoint}/${repo}/resolve/${encodeURIComponent(revision)}/${encodedPath}`);
@@ -86,6 +114,8 @@ async function getFollowingRedirects(start: URL, token: string | undefined): Pro
 /** Downloads one file of a hub repository at a revision (a branch, tag or commit). */
 export async function downloadHfFile(options: HfHubOptions, repo: string, revision: string, path: string): Promise<HfFile> {
   if (!isHfRepoId(repo)) throw new UserError(`"${repo}" is not a Hugging Face repository id (expected org/name)`);
+  checkHfRevision(revision, repo);
+  if (path.split('/').some((part) => part === '' || part === '.' || part === '..')) throw new UserError(`"${path}" is not a file path inside hf:${repo}`);
   const url = hfResolveUrl(options.endpoint, repo, revision, path);
   const what = `hf:${repo}@${revision}/${path}`;
   const { response, commit } = await getFollowingRedirects(url, options.token);
