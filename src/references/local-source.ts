@@ -1,7 +1,9 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
-import { checkHfRevision, hfHubOptions, isHfRepoId, tryDownloadHfFile, type HfHubOptions } from './store/hf-hub.js';
+import { UserFile } from '../util/user-file.js';
+import { readGgufHeader } from './formats/gguf-read.js';
+import { checkHfRevision, hfHubOptions, isHfRepoId, MAX_TOKENIZER_FILE_BYTES, tryDownloadHfFile, type HfHubOptions } from './store/hf-hub.js';
 import type { TokenizerFormat } from './tokenizer.js';
 
 export interface SourceFile {
@@ -56,11 +58,22 @@ export function detectFormat(bytes: Uint8Array, name: string): TokenizerFormat {
   throw new UserError(`${name}: unknown tokenizer format; ${EXPECTED}`);
 }
 
-async function readLocalFile(path: string, name: string): Promise<SourceFile> {
+const WHAT_FILE = 'a tokenizer.json, tiktoken or config file';
+
+/**
+ * A tokenizer file from disk: a GGUF model by its metadata header only (it may be many gigabytes of tensors);
+ * anything else whole, up to MAX_TOKENIZER_FILE_BYTES. Devices, pipes and sockets are refused.
+ */
+function readLocalFile(path: string, name: string): SourceFile {
+  const file = UserFile.open(path);
   try {
-    return { path: name, bytes: await readFile(path) };
-  } catch (error) {
-    throw new UserError(`cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+    const magic = file.read(0, 4);
+    if (magic.length === 4 && String.fromCharCode(...magic) === 'GGUF') {
+      return { path: name, bytes: readGgufHeader((position, length) => file.read(position, length), file.size, path) };
+    }
+    return { path: name, bytes: file.readAll(MAX_TOKENIZER_FILE_BYTES, WHAT_FILE) };
+  } finally {
+    file.close();
   }
 }
 
@@ -87,14 +100,19 @@ async function resolveLocal(path: string): Promise<ResolvedSource> {
   }
   const origin: SourceOrigin = { kind: 'local', path };
   if (!info.isDirectory()) {
-    const main = await readLocalFile(path, basename(path));
+    const main = readLocalFile(path, basename(path));
     return { format: detectFormat(main.bytes, path), files: { main }, origin };
   }
-  const names = await readdir(path);
+  let names: string[];
+  try {
+    names = await readdir(path);
+  } catch (error) {
+    throw new UserError(`cannot read the directory ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+  }
   const mainName = pickMainFile(names, path);
-  const main = await readLocalFile(join(path, mainName), mainName);
+  const main = readLocalFile(join(path, mainName), mainName);
   const format = detectFormat(main.bytes, join(path, mainName));
-  const config = format !== 'gguf' && names.includes(CONFIG_NAME) ? await readLocalFile(join(path, CONFIG_NAME), CONFIG_NAME) : undefined;
+  const config = format !== 'gguf' && names.includes(CONFIG_NAME) ? readLocalFile(join(path, CONFIG_NAME), CONFIG_NAME) : undefined;
   return { format, files: config ? { main, config } : { main }, origin };
 }
 

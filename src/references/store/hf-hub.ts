@@ -1,4 +1,5 @@
 import { UserError } from '../../util/errors.js';
+import { formatBytes, GiB } from '../../util/user-file.js';
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
 
@@ -27,6 +28,8 @@ export class HfNotFoundError extends UserError {
 }
 
 const MAX_REDIRECTS = 10;
+/** Most bytes read from a tokenizer.json, tiktoken rank file or tokenizer_config.json, local or downloaded (the largest known are ~35 MB). */
+export const MAX_TOKENIZER_FILE_BYTES = GiB;
 const REPO_ID = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/;
 
 export function hfHubOptions(env: NodeJS.ProcessEnv): HfHubOptions {
@@ -111,6 +114,29 @@ async function getFollowingRedirects(start: URL, token: string | undefined): Pro
   throw new UserError(`too many redirects fetching ${shown(start)}`);
 }
 
+/** The body, refused in one line once it passes MAX_TOKENIZER_FILE_BYTES (stated or counted). */
+async function cappedBody(response: Response, what: string): Promise<Uint8Array> {
+  const tooLarge = () => new UserError(`${what} is larger than ${formatBytes(MAX_TOKENIZER_FILE_BYTES)}, the most tokprint reads from a tokenizer file`);
+  if (Number(response.headers.get('content-length')) > MAX_TOKENIZER_FILE_BYTES) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    // leaving the loop by a throw cancels the rest of the body
+    for await (const chunk of response.body ?? []) {
+      total += chunk.length;
+      if (total > MAX_TOKENIZER_FILE_BYTES) throw tooLarge();
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    throw new UserError(`${what}: the download broke off after ${total} bytes (${describeNetworkError(error)}); try again`, { cause: error });
+  }
+  return Buffer.concat(chunks);
+}
+
 /** Downloads one file of a hub repository at a revision (a branch, tag or commit). */
 export async function downloadHfFile(options: HfHubOptions, repo: string, revision: string, path: string): Promise<HfFile> {
   if (!isHfRepoId(repo)) throw new UserError(`"${repo}" is not a Hugging Face repository id (expected org/name)`);
@@ -120,7 +146,7 @@ export async function downloadHfFile(options: HfHubOptions, repo: string, revisi
   const what = `hf:${repo}@${revision}/${path}`;
   const { response, commit } = await getFollowingRedirects(url, options.token);
   if (response.ok) {
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    const bytes = await cappedBody(response, what);
     return { bytes, commit: commit && /^[0-9a-f]{40}$/.test(commit) ? commit : undefined };
   }
   await response.body?.cancel();
