@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../references/store/package-root.js';
 import { isUserError } from '../util/errors.js';
+import { describeFileSystemError, isFileSystemError } from '../util/system-error.js';
 import { SIM_RANGES } from '../targets/sim-spec.js';
 import { FLAG_RANGES, rangeText } from './flag-ranges.js';
 import type { CliIo } from './io.js';
@@ -175,6 +176,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (isUserError(error)) {
       io.stderr(`tokprint: ${error.message}\n`);
       return error.exitCode;
+    }
+    // a path the user gave (or its environment) that cannot be used, reached before any check named it
+    if (isFileSystemError(error)) {
+      io.stderr(`tokprint: ${describeFileSystemError(error)}\n`);
+      return 2;
     }
     io.stderr(`tokprint: internal error: ${(error as Error).stack ?? String(error)}\n`);
     return 70;

@@ -43,6 +43,9 @@ export function checkHfTokenizerJson(json: Json, what: string): void {
   if (model.type !== undefined && !MODEL_TYPES.includes(model.type)) {
     throw new UserError(`${what}: model.type ${JSON.stringify(model.type)} is not one tokprint reads (${MODEL_TYPES.join(', ')})`);
   }
+  if (Array.isArray(model.vocab) && (model.type === 'BPE' || model.type === 'WordPiece')) {
+    throw new UserError(`${what}: model.vocab of a ${model.type} model must map tokens to ids, not list [token, score] pairs`);
+  }
   const tokenAt = new Map<number, string>();
   const tokens = new Set<string>();
   const vocab = model.vocab;
