@@ -54,7 +54,8 @@ export function loadGenericHttpSpec(path: string, cwd: string): GenericHttpSpec 
   try {
     text = new TextDecoder().decode(readUserFile(resolve(cwd, path), MAX_SPEC_FILE_BYTES, 'a request spec file'));
   } catch (error) {
-    throw new UserError(`http:${path}: cannot read the spec file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+    throw new UserError(`http:${path}: cannot read the spec file (${code ?? (error as Error).message})`);
   }
   return parseGenericHttpSpec(text, path);
 }
