@@ -34,6 +34,11 @@ sim: target options (sim:<refId>?name=value&…):
   top-logprobs=<n>       alternatives beside each logprob token, ${rangeText(SIM_RANGES['top-logprobs'])}
 A number outside its range is refused in one line (exit 2).`;
 
+const TOKENIZER_FILES = `
+Tokenizer files: a tokenizer.json, tiktoken rank file or tokenizer_config.json is read whole, at most 1 GiB; a GGUF
+model by its metadata header only, at most 1 GiB; devices, pipes and sockets are refused. A file is checked as it
+is loaded (model type, ids, merges, ranks) and a damaged one refused in one line, exit 2.`;
+
 const IDENTIFY_EXIT_CODES = `
 Exit codes: 0 a verdict (match, derived or unknown), 1 inconclusive, 2 bad input,
 3 a target request failed, 70 internal error (a bug). A tokenizer file compared white-box exits 0 or 2.`;
@@ -93,6 +98,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--revision <rev>', 'hub branch, tag or commit (for hf: sources; default main)')
     .option('--tiktoken-preset <name>', 'split pattern and special tokens for a tiktoken file: cl100k, o200k or kimi-k2')
     .option('--tiktoken-pattern <regex>', 'split pattern for a tiktoken file')
+    .addHelpText('after', TOKENIZER_FILES)
     .action(lazy(() => import('./actions/refs-add.js')));
   refs
     .command('build')
@@ -157,7 +163,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .argument('<b>', 'the other tokenizer, in any of the same forms')
     .option('--json', 'print every metric as JSON')
     .option('--tiktoken-preset <name>', 'split pattern and special tokens for tiktoken rank files: cl100k, o200k or kimi-k2')
-    .addHelpText('after', '\nExit codes: 0 compared (identical, derived or unrelated alike), 2 bad input (a path, file or hub reference that cannot be used), 70 internal error (a bug).')
+    .addHelpText('after', TOKENIZER_FILES + '\n\nExit codes: 0 compared (identical, derived or unrelated alike), 2 bad input (a path, file or hub reference that cannot be used), 70 internal error (a bug).')
     .action(lazy(() => import('./actions/compare.js')));
 
   return program;
