@@ -1,5 +1,7 @@
 import type { HttpTargetOptions } from '../targets/http/http-options.js';
+import { parseBoundedNumber, type NumberRange } from '../util/bounded-number.js';
 import { UserError } from '../util/errors.js';
+import { FLAG_RANGES } from './flag-ranges.js';
 
 /** The command-line flags HTTP targets take, as commander hands them over. */
 export interface HttpFlags {
@@ -18,11 +20,8 @@ export interface HttpFlags {
   detectTokenize?: boolean;
 }
 
-function number(value: string | undefined, flag: string, min: number, whole: boolean): number | undefined {
-  if (value === undefined) return undefined;
-  const ok = whole ? /^\d+$/.test(value) : /^\d+(\.\d+)?$/.test(value);
-  if (!ok || Number(value) < min) throw new UserError(`${flag} must be a ${whole ? 'whole ' : ''}number of at least ${min}, not "${value}"`);
-  return Number(value);
+function number(value: string | undefined, flag: string, range: NumberRange): number | undefined {
+  return value === undefined ? undefined : parseBoundedNumber(value, flag, range);
 }
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -40,18 +39,18 @@ export function httpOptionsFromFlags(flags: HttpFlags): HttpTargetOptions {
   if (flags.apiKeyEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(flags.apiKeyEnv)) {
     throw new UserError("--api-key-env takes the name of an environment variable (letters, digits, _), not a key or other text");
   }
-  const timeout = number(flags.timeout, '--timeout', 0.1, false);
+  const timeout = number(flags.timeout, '--timeout', FLAG_RANGES.timeout);
   const options: HttpTargetOptions = {
     model: flags.model,
     apiKeyEnv: flags.apiKeyEnv,
-    retries: number(flags.retries, '--retries', 0, true),
+    retries: number(flags.retries, '--retries', FLAG_RANGES.retries),
     timeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000),
-    concurrency: number(flags.concurrency, '--concurrency', 1, true),
-    requestsPerSecond: number(flags.rate, '--rate', 0.01, false),
+    concurrency: number(flags.concurrency, '--concurrency', FLAG_RANGES.concurrency),
+    requestsPerSecond: number(flags.rate, '--rate', FLAG_RANGES.rate),
     caFile: flags.caFile,
     cacheTtlMs: typeof flags.cache === 'string' ? cacheTtlMs(flags.cache) : undefined,
     stream: flags.stream,
-    topLogprobs: number(flags.logprobs, '--logprobs', 0, true),
+    topLogprobs: number(flags.logprobs, '--logprobs', FLAG_RANGES.logprobs),
     // recorded only when turned off, so runs that leave it on keep their config as before
     detectTokenize: flags.detectTokenize === false ? false : undefined,
   };

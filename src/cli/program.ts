@@ -3,12 +3,45 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../references/store/package-root.js';
 import { isUserError } from '../util/errors.js';
+import { describeFileSystemError, isFileSystemError } from '../util/system-error.js';
+import { SIM_RANGES } from '../targets/sim-spec.js';
+import { FLAG_RANGES, rangeText } from './flag-ranges.js';
 import type { CliIo } from './io.js';
 
 function packageVersion(): string {
   const json = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8'));
   return json.version;
 }
+
+/** Every exit code the CLI uses; 70 means a bug in tokprint, whatever the input. */
+const EXIT_CODES = `
+Exit codes:
+  0   done: a verdict (identify, rescore), a comparison, a report, a reference added
+  1   inconclusive: the query or token budget ran out before the evidence sufficed (identify, rescore)
+  2   bad input: a flag, path, file, target, run directory or reference that cannot be used; one line on stderr
+  3   a target request failed after its retries (network, HTTP status, an answer that could not be read)
+  70  internal error: a bug in tokprint; please report it with the stack trace printed`;
+
+const SIM_OPTIONS = `
+sim: target options (sim:<refId>?name=value&…):
+  template=<name>        chat template (default chatml)
+  system=<chars>         hidden system prompt length, ${rangeText(SIM_RANGES.system)} (default 0)
+  seed=<n>               seed of the hidden system prompt and the answers, ${rangeText(SIM_RANGES.seed)} (default 1)
+  add=<n>&donor=<refId>  tokens added from another vocabulary, ${rangeText(SIM_RANGES.add)}
+  drop-merges=<n>        merges dropped, ${rangeText(SIM_RANGES['drop-merges'])}
+  pretok=digits|punctuation  a changed pre-tokenizer
+  stream-interval=<n>    tokens per streamed chunk, ${rangeText(SIM_RANGES['stream-interval'])} (default 1)
+  top-logprobs=<n>       alternatives beside each logprob token, ${rangeText(SIM_RANGES['top-logprobs'])}
+A number outside its range is refused in one line (exit 2).`;
+
+const TOKENIZER_FILES = `
+Tokenizer files: a tokenizer.json, tiktoken rank file or tokenizer_config.json is read whole, at most 1 GiB; a GGUF
+model by its metadata header only, at most 1 GiB; devices, pipes and sockets are refused. A file is checked as it
+is loaded (model type, ids, merges, ranks) and a damaged one refused in one line, exit 2.`;
+
+const IDENTIFY_EXIT_CODES = `
+Exit codes: 0 a verdict (match, derived or unknown), 1 inconclusive, 2 bad input,
+3 a target request failed, 70 internal error (a bug). A tokenizer file compared white-box exits 0 or 2.`;
 
 /**
  * Each subcommand's action lives in its own module under ./actions and is imported only when that
@@ -31,7 +64,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .exitOverride();
+    .exitOverride()
+    .addHelpText('after', EXIT_CODES);
 
   const refs = program.command('refs').description('List, inspect, fetch and add reference tokenizers');
   refs
@@ -64,6 +98,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--revision <rev>', 'hub branch, tag or commit (for hf: sources; default main)')
     .option('--tiktoken-preset <name>', 'split pattern and special tokens for a tiktoken file: cl100k, o200k or kimi-k2')
     .option('--tiktoken-pattern <regex>', 'split pattern for a tiktoken file')
+    .addHelpText('after', TOKENIZER_FILES)
     .action(lazy(() => import('./actions/refs-add.js')));
   refs
     .command('build')
@@ -81,20 +116,20 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--json', 'print the verdict as JSON')
     .option('--out <dir>', 'where runs are written, one directory each (default: tokprint-runs)')
     .option('--tiktoken-preset <name>', 'split pattern for a white-box tiktoken rank file: cl100k, o200k or kimi-k2')
-    .option('--max-queries <n>', 'most requests to send (default 6)')
-    .option('--max-prompt-tokens <n>', 'most prompt tokens to spend in all (default 30000)')
-    .option('--seed <n>', 'seed for choosing probes (default 1)')
+    .option('--max-queries <n>', `most requests to send, ${rangeText(FLAG_RANGES.maxQueries)} (default 6)`)
+    .option('--max-prompt-tokens <n>', `most prompt tokens to spend in all, ${rangeText(FLAG_RANGES.maxPromptTokens)} (default 30000)`)
+    .option('--seed <n>', `seed for choosing probes, ${rangeText(FLAG_RANGES.seed)} (default 1)`)
     .option('--model <name>', 'model name to ask an HTTP target for (openai:…)')
     .option('--api-key-env <NAME>', "environment variable holding the API key (default: the API's usual one, e.g. OPENAI_API_KEY)")
-    .option('--retries <n>', 'retries of a failed request, with backoff honouring Retry-After; 0 turns them off (default 4)')
-    .option('--timeout <seconds>', 'time allowed for one attempt (default 60)')
-    .option('--concurrency <n>', 'requests in flight at once per provider and key (default 4)')
-    .option('--rate <per-second>', 'requests started per second per provider and key, at most (default 5)')
+    .option('--retries <n>', `retries of a failed request, with backoff honouring Retry-After, ${rangeText(FLAG_RANGES.retries)}; 0 turns them off (default 4)`)
+    .option('--timeout <seconds>', `time allowed for one attempt, ${rangeText(FLAG_RANGES.timeout)} (default 60)`)
+    .option('--concurrency <n>', `requests in flight at once per provider and key, ${rangeText(FLAG_RANGES.concurrency)} (default 4)`)
+    .option('--rate <per-second>', `requests started per second per provider and key, at most, ${rangeText(FLAG_RANGES.rate)} (default 5)`)
     .option('--ca-file <path>', 'extra trusted CA certificates (PEM), e.g. for a corporate proxy')
     .option('--cache <ttl>', 'reuse an answer stored by an earlier run within this time (e.g. 30m, 12h, 7d) for the same request and key; replayed answers are marked in the transcript and the verdict (default: every request goes to the target)')
     .option('--no-cache', 'send every request to the target (the default)')
     .option('--stream', 'ask for streamed answers (usage from the final chunk, chunk texts recorded)')
-    .option('--logprobs <n>', 'ask for logprob tokens with n top alternatives')
+    .option('--logprobs <n>', `ask for logprob tokens with n top alternatives, ${rangeText(FLAG_RANGES.logprobs)}`)
     .option('--no-detect-tokenize', "count through chat completions usage even when the server has a tokenize endpoint (openai: targets)")
     .option('--channels <list>', 'what to read: usage, logprobs, stream, completion, truncation (comma-separated; default usage plus what --stream and --logprobs ask for)')
     .option('--resume <run>', "continue a killed run from its directory, re-sending nothing it already has an answer for, with its recorded settings (only a raised --max-queries or --max-prompt-tokens may change; a run whose target URL held credentials needs the target again: identify '<target>' --resume <run>)")
@@ -102,6 +137,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--dry-run', 'list the planned requests and their worst-case prompt-token cost, and send nothing')
     .option('--report <formats>', 'also write reports beside the verdict: html, md, json, cyclonedx, junit (comma-separated) or all')
     .option('--quiet', 'no progress line and no notes on stderr')
+    .addHelpText('after', SIM_OPTIONS + '\n' + IDENTIFY_EXIT_CODES)
     .action(lazy(() => import('./actions/identify.js')));
 
   program
@@ -118,6 +154,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .argument('<run>', 'a run directory written by tokprint identify')
     .option('--json', 'print the verdict as JSON')
     .option('--engine <js|onnx|exact>', 'scoring path: two-stage with pack totals in TypeScript or on onnxruntime, or the exact posterior over every group (default: by index size)')
+    .addHelpText('after', '\nExit codes: 0 a verdict, 1 inconclusive, 2 bad input (not a run, a damaged record), 70 internal error (a bug).')
     .action(lazy(() => import('./actions/rescore.js')));
 
   program
@@ -127,6 +164,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .argument('<b>', 'the other tokenizer, in any of the same forms')
     .option('--json', 'print every metric as JSON')
     .option('--tiktoken-preset <name>', 'split pattern and special tokens for tiktoken rank files: cl100k, o200k or kimi-k2')
+    .addHelpText('after', TOKENIZER_FILES + '\n\nExit codes: 0 compared (identical, derived or unrelated alike), 2 bad input (a path, file or hub reference that cannot be used), 70 internal error (a bug).')
     .action(lazy(() => import('./actions/compare.js')));
 
   return program;
@@ -145,6 +183,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (isUserError(error)) {
       io.stderr(`tokprint: ${error.message}\n`);
       return error.exitCode;
+    }
+    // a path the user gave (or its environment) that cannot be used, reached before any check named it
+    if (isFileSystemError(error)) {
+      io.stderr(`tokprint: ${describeFileSystemError(error)}\n`);
+      return 2;
     }
     io.stderr(`tokprint: internal error: ${(error as Error).stack ?? String(error)}\n`);
     return 70;

@@ -132,6 +132,11 @@ export interface Comparison {
   changes: string[];
   /** For `derived`: the changes counted. */
   delta?: Delta;
+  /**
+   * Both sides have the same vocabulary (every token at the same id) and the same merges: one tokenizer
+   * whatever else changed (pre-tokenizer, normalizer, special tokens), so the lineage is settled.
+   */
+  sameVocabularyAndMerges: boolean;
   vocabSize: { a: number; b: number };
   /** Overlap of the base vocabularies (the model's own tokens, added tokens excluded). */
   vocabulary: VocabularyOverlap;
@@ -448,7 +453,16 @@ export function compareTokenizers(a: Tokenizer, b: Tokenizer, options: CompareOp
   if (a.contentHash === b.contentHash || (sameVocabulary && sameMerges && sameRules && encoding.agreement === 1 && !nonSpecialDiffers)) {
     const changes = specialDifferences(addedTokens, labels);
     const note = changes.length ? `; special tokens differ (${changes.join(', ')})` : '';
-    return { verdict: 'identical', summary: `identical: same vocabulary, merges and segmentation${note}`, changes, ...measured };
+    return { verdict: 'identical', summary: `identical: same vocabulary, merges and segmentation${note}`, changes, sameVocabularyAndMerges: sameVocabulary && sameMerges, ...measured };
+  }
+
+  // Same tokens at the same ids and the same merges: derived whatever the rules now say, and from this side only.
+  if (sameVocabulary && sameMerges) {
+    const delta = derivedDelta(base ?? 'a', measured, { a: { base: baseA, all: allA }, b: { base: baseB, all: allB } });
+    const changes = describeDelta(delta, measured);
+    const who = base ? `${labels[base === 'a' ? 'b' : 'a']} is derived from ${labels[base]}` : `${labels.a} and ${labels.b} have the same vocabulary and merges`;
+    const summary = `derived: ${who} (${changes.join('; ')})`;
+    return { verdict: 'derived', base, summary, changes, delta, sameVocabularyAndMerges: true, ...measured };
   }
 
   const containment = base === 'b' ? vocabulary.bInA : vocabulary.aInB;
@@ -459,7 +473,7 @@ export function compareTokenizers(a: Tokenizer, b: Tokenizer, options: CompareOp
     const delta = derivedDelta(base ?? 'a', measured, sets);
     const changes = describeDelta(delta, measured);
     const who = base ? `${labels[base === 'a' ? 'b' : 'a']} is derived from ${labels[base]}` : `${labels.a} and ${labels.b} share one base vocabulary`;
-    return { verdict: 'derived', base, summary: `derived: ${who} (${changes.join('; ')})`, changes, delta, ...measured };
+    return { verdict: 'derived', base, summary: `derived: ${who} (${changes.join('; ')})`, changes, delta, sameVocabularyAndMerges: false, ...measured };
   }
 
   const most = Math.max(vocabulary.aInB, vocabulary.bInA);
@@ -467,10 +481,10 @@ export function compareTokenizers(a: Tokenizer, b: Tokenizer, options: CompareOp
     most >= THRESHOLDS.containment
       ? `${percent(most)} of one vocabulary is in the other, but only ${percent(baseIds.agreement)} of its ids${merges ? ` and ${percent(merges.orderAgreement)} of the common merges' order` : ''} agree: reused tokens, not a derivative`
       : `vocabulary overlap ${percent(vocabulary.jaccard)} (Jaccard), at most ${percent(most)} of one side in the other`;
-  return { verdict: 'unrelated', summary: `unrelated: ${why}`, changes: [], ...measured };
+  return { verdict: 'unrelated', summary: `unrelated: ${why}`, changes: [], sameVocabularyAndMerges: false, ...measured };
 }
 
-type Measured = Omit<Comparison, 'verdict' | 'base' | 'summary' | 'changes' | 'delta'>;
+type Measured = Omit<Comparison, 'verdict' | 'base' | 'summary' | 'changes' | 'delta' | 'sameVocabularyAndMerges'>;
 
 function specialDifferences(added: AddedTokenDiff, labels: { a: string; b: string }): string[] {
   const out: string[] = [];

@@ -1,7 +1,9 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
-import { hfHubOptions, isHfRepoId, tryDownloadHfFile, type HfHubOptions } from './store/hf-hub.js';
+import { UserFile } from '../util/user-file.js';
+import { readGgufHeader } from './formats/gguf-read.js';
+import { checkHfRevision, hfHubOptions, isHfRepoId, MAX_TOKENIZER_FILE_BYTES, tryDownloadHfFile, type HfHubOptions } from './store/hf-hub.js';
 import type { TokenizerFormat } from './tokenizer.js';
 
 export interface SourceFile {
@@ -56,11 +58,22 @@ export function detectFormat(bytes: Uint8Array, name: string): TokenizerFormat {
   throw new UserError(`${name}: unknown tokenizer format; ${EXPECTED}`);
 }
 
-async function readLocalFile(path: string, name: string): Promise<SourceFile> {
+const WHAT_FILE = 'a tokenizer.json, tiktoken or config file';
+
+/**
+ * A tokenizer file from disk: a GGUF model by its metadata header only (it may be many gigabytes of tensors);
+ * anything else whole, up to MAX_TOKENIZER_FILE_BYTES. Devices, pipes and sockets are refused.
+ */
+function readLocalFile(path: string, name: string): SourceFile {
+  const file = UserFile.open(path);
   try {
-    return { path: name, bytes: await readFile(path) };
-  } catch (error) {
-    throw new UserError(`cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+    const magic = file.read(0, 4);
+    if (magic.length === 4 && String.fromCharCode(...magic) === 'GGUF') {
+      return { path: name, bytes: readGgufHeader((position, length) => file.read(position, length), file.size, path) };
+    }
+    return { path: name, bytes: file.readAll(MAX_TOKENIZER_FILE_BYTES, WHAT_FILE) };
+  } finally {
+    file.close();
   }
 }
 
@@ -87,22 +100,31 @@ async function resolveLocal(path: string): Promise<ResolvedSource> {
   }
   const origin: SourceOrigin = { kind: 'local', path };
   if (!info.isDirectory()) {
-    const main = await readLocalFile(path, basename(path));
+    const main = readLocalFile(path, basename(path));
     return { format: detectFormat(main.bytes, path), files: { main }, origin };
   }
-  const names = await readdir(path);
+  let names: string[];
+  try {
+    names = await readdir(path);
+  } catch (error) {
+    throw new UserError(`cannot read the directory ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+  }
   const mainName = pickMainFile(names, path);
-  const main = await readLocalFile(join(path, mainName), mainName);
+  const main = readLocalFile(join(path, mainName), mainName);
   const format = detectFormat(main.bytes, join(path, mainName));
-  const config = format !== 'gguf' && names.includes(CONFIG_NAME) ? await readLocalFile(join(path, CONFIG_NAME), CONFIG_NAME) : undefined;
+  const config = format !== 'gguf' && names.includes(CONFIG_NAME) ? readLocalFile(join(path, CONFIG_NAME), CONFIG_NAME) : undefined;
   return { format, files: config ? { main, config } : { main }, origin };
 }
 
 /** Parses `hf:org/repo[@revision]`; undefined when `spec` is not of that form. */
 export function parseHfSpec(spec: string): { repo: string; revision: string } | undefined {
   if (!spec.startsWith('hf:')) return undefined;
-  const [repo, revision = 'main'] = spec.slice(3).split('@', 2);
-  if (!isHfRepoId(repo) || !revision) throw new UserError(`"${spec}" is not a hub reference; expected hf:org/repo or hf:org/repo@revision`);
+  const rest = spec.slice(3);
+  const at = rest.indexOf('@');
+  const repo = at < 0 ? rest : rest.slice(0, at);
+  const revision = at < 0 ? 'main' : rest.slice(at + 1);
+  if (!isHfRepoId(repo)) throw new UserError(`"${spec}" is not a hub reference; expected hf:org/repo or hf:org/repo@revision`);
+  checkHfRevision(revision, repo);
   return { repo, revision };
 }
 
@@ -122,7 +144,11 @@ async function resolveHf(repo: string, revision: string, hub: HfHubOptions): Pro
 /** Turns what a user typed (a file, a model directory, or hf:org/repo[@revision]) into a format and file contents. */
 export async function resolveTokenizerSource(spec: string, options: ResolveOptions): Promise<ResolvedSource> {
   const hf = parseHfSpec(spec);
-  if (hf) return resolveHf(hf.repo, options.revision ?? hf.revision, hfHubOptions(options.env));
-  if (options.revision) throw new UserError('--revision applies only to hf:org/repo sources');
+  if (hf) {
+    const revision = options.revision ?? hf.revision;
+    checkHfRevision(revision, hf.repo);
+    return resolveHf(hf.repo, revision, hfHubOptions(options.env));
+  }
+  if (options.revision !== undefined) throw new UserError('--revision applies only to hf:org/repo sources');
   return resolveLocal(resolve(options.cwd, spec));
 }

@@ -13,7 +13,7 @@ export interface WhiteBoxCandidate {
   /** The fingerprint estimate that ranked this reference. */
   similarity: Pick<FingerprintSimilarity, 'jaccard' | 'aInB' | 'bInA' | 'idBlockAgreement' | 'likely'>;
   /** The full comparison (reference as side a, the suspect as side b), for the closest classes only. */
-  comparison?: Pick<Comparison, 'verdict' | 'base' | 'summary' | 'changes'> & { encodingAgreement: number; referenceInTarget: number };
+  comparison?: Pick<Comparison, 'verdict' | 'base' | 'summary' | 'changes' | 'sameVocabularyAndMerges'> & { encodingAgreement: number; referenceInTarget: number };
 }
 
 export interface WhiteBoxResult {
@@ -71,6 +71,7 @@ export async function identifyWhiteBox(
         base: comparison.base,
         summary: comparison.summary,
         changes: comparison.changes,
+        sameVocabularyAndMerges: comparison.sameVocabularyAndMerges,
         encodingAgreement: comparison.encoding.agreement,
         referenceInTarget: comparison.vocabulary.aInB,
       };
@@ -83,9 +84,12 @@ export async function identifyWhiteBox(
 function whiteBoxVerdict(candidates: readonly WhiteBoxCandidate[], index: ReferenceIndex): WhiteBoxResult['verdict'] {
   const compared = candidates.filter((c) => c.comparison);
   const identical = compared.find((c) => c.comparison!.verdict === 'identical');
+  // A reference with the target's very vocabulary and merges settles its lineage, whatever rules were changed:
+  // another family whose vocabulary the target happens to contain (cl100k inside Qwen2.5) must not win over it.
+  const sameTokens = compared.find((c) => c.comparison!.verdict === 'derived' && c.comparison!.sameVocabularyAndMerges);
   // The target extends or modifies a reference: the reference is the base side of the comparison.
   const derived = compared.find((c) => c.comparison!.verdict === 'derived' && c.comparison!.base === 'a');
-  const chosen = identical ?? derived;
+  const chosen = identical ?? sameTokens ?? derived;
   if (!chosen) {
     const closest = candidates[0];
     const overlap = closest ? Math.max(closest.similarity.aInB, closest.similarity.bInA) : 0;

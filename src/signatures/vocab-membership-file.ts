@@ -1,3 +1,4 @@
+import { UserError } from '../util/errors.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MembershipFilter } from './vocab-membership.js';
@@ -39,5 +40,9 @@ export async function readVocabMembership(dir: string): Promise<VocabMembership 
   } catch {
     return undefined;
   }
-  return parseVocabMembership(text);
+  try {
+    return parseVocabMembership(text);
+  } catch (error) {
+    throw new UserError(`${join(dir, VOCAB_MEMBERSHIP_FILE)} is damaged (${(error as Error).message}); rebuild it with tokprint refs build`, { cause: error });
+  }
 }

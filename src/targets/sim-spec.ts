@@ -1,3 +1,4 @@
+import { parseBoundedNumber, type NumberRange } from '../util/bounded-number.js';
 import { UserError } from '../util/errors.js';
 import { CHAT_TEMPLATES } from './chat-templates.js';
 
@@ -19,9 +20,21 @@ export interface SimSpec {
 
 const KNOWN = new Set(['template', 'system', 'seed', 'add', 'donor', 'drop-merges', 'pretok', 'stream-interval', 'top-logprobs']);
 
-function count(value: string, name: string, spec: string): number {
-  if (!/^\d+$/.test(value)) throw new UserError(`${spec}: ${name} must be a whole number, not "${value}"`);
-  return Number(value);
+/** The range of each numeric sim: option, shown in --help and enforced here. */
+export const SIM_RANGES = {
+  /** Hidden system prompt length in characters; the longest real ones are about 100,000. */
+  system: { min: 0, max: 200_000, whole: true },
+  seed: { min: 0, max: 2 ** 32 - 1, whole: true },
+  /** Tokens added from the donor; real vocabulary extensions add up to some tens of thousands. */
+  add: { min: 0, max: 100_000, whole: true },
+  'drop-merges': { min: 0, max: 1_000_000, whole: true },
+  'stream-interval': { min: 1, max: 4096, whole: true },
+  /** OpenAI's own ceiling for top_logprobs. */
+  'top-logprobs': { min: 0, max: 20, whole: true },
+} satisfies Record<string, NumberRange>;
+
+function count(value: string, name: keyof typeof SIM_RANGES, spec: string): number {
+  return parseBoundedNumber(value, `${spec}: ${name}`, SIM_RANGES[name]);
 }
 
 /** Parses the part after `sim:`, e.g. `deepseek-v3?template=chatml&system=1200&add=5000&donor=qwen2.5`. */
@@ -47,10 +60,7 @@ export function parseSimSpec(rest: string): SimSpec {
     result.addTokens = { count: count(params.get('add')!, 'add', spec), donor };
   }
   if (params.has('drop-merges')) result.dropMerges = count(params.get('drop-merges')!, 'drop-merges', spec);
-  if (params.has('stream-interval')) {
-    result.streamInterval = count(params.get('stream-interval')!, 'stream-interval', spec);
-    if (result.streamInterval < 1) throw new UserError(`${spec}: stream-interval must be at least 1`);
-  }
+  if (params.has('stream-interval')) result.streamInterval = count(params.get('stream-interval')!, 'stream-interval', spec);
   if (params.has('top-logprobs')) result.topLogprobs = count(params.get('top-logprobs')!, 'top-logprobs', spec);
   const pretok = params.get('pretok');
   if (pretok !== null) {

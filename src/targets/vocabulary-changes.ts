@@ -96,7 +96,8 @@ function addTokens(json: Json, base: Tokenizer, donor: Tokenizer, count: number)
         merges.push(asString ? key : [current, piece]);
       }
       current += piece;
-      if (vocab[current] === undefined) vocab[current] = nextId++;
+      // own keys only: a token such as "hasOwnProperty" must not be taken for one already there
+      if (!Object.hasOwn(vocab, current)) vocab[current] = nextId++;
     }
     added++;
   }

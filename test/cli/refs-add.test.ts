@@ -105,7 +105,11 @@ describe('tokprint refs add', () => {
     const result = await runCli(['refs', 'add', dir, '--id', 'acme-gguf', '--family', 'qwen2'], box.env);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const [entry] = (await userManifest()).references;
-    expect(entry).toMatchObject({ format: 'gguf', source: { kind: 'local', files: { main: { path: 'acme-q4.gguf', sha256: sha256Hex(gguf) } } } });
+    // pinned by its metadata header: the file's start, up to the alignment padding before the (here absent) tensors
+    const header = await readFile(pinnedPath(box.cache, entry.source.files.main.sha256));
+    expect(header.length).toBeGreaterThan(gguf.length - 32);
+    expect(Buffer.from(gguf.subarray(0, header.length)).equals(header)).toBe(true);
+    expect(entry).toMatchObject({ format: 'gguf', source: { kind: 'local', files: { main: { path: 'acme-q4.gguf', sha256: sha256Hex(header) } } } });
     expect(entry.source.files.config).toBeUndefined();
 
     const before = await box.files();

@@ -8,6 +8,8 @@ export interface FakeRepo {
   files: Record<string, Uint8Array>;
   /** When set, the repository is gated: requests without `Authorization: Bearer <token>` get 401. */
   token?: string;
+  /** Other branches and tags (names may hold `/`), all at `commit`. */
+  refs?: string[];
 }
 
 export interface SeenRequest {
@@ -63,7 +65,7 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
     if (!match || !repo) return send(response, 404, { 'x-error-code': 'RepoNotFound' });
     if (repo.token && request.headers.authorization !== `Bearer ${repo.token}`) return send(response, 401, { 'x-error-code': 'GatedRepo' });
     const revision = decodeURIComponent(match[2]);
-    if (revision !== 'main' && revision !== repo.commit) return send(response, 404, { 'x-error-code': 'RevisionNotFound' });
+    if (revision !== 'main' && revision !== repo.commit && !repo.refs?.includes(revision)) return send(response, 404, { 'x-error-code': 'RevisionNotFound' });
     const file = repo.files[decodeURIComponent(match[3])];
     const commitHeader = { 'x-repo-commit': repo.commit };
     if (!file) return send(response, 404, { ...commitHeader, 'x-error-code': 'EntryNotFound' });

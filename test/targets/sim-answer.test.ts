@@ -46,7 +46,7 @@ describe('simulated answers', () => {
     expect(four.chunks.length).toBeLessThanOrEqual(Math.ceil(one.ids.length / 4) + 1);
     expect(four.chunks.length).toBeLessThan(one.chunks.length);
     expect(parseSimSpec('qwen2.5?stream-interval=4&top-logprobs=5')).toMatchObject({ streamInterval: 4, topLogprobs: 5 });
-    expect(() => parseSimSpec('qwen2.5?stream-interval=0')).toThrow(/at least 1/);
+    expect(() => parseSimSpec('qwen2.5?stream-interval=0')).toThrow(/stream-interval must be a whole number from 1 to 4,096/);
   });
 
   it('a sim: target streams, lists logprobs and bills completion tokens only when asked; a count request is unchanged', async () => {

@@ -36,6 +36,7 @@ function capped(items: string[], max: number): string {
 
 function verdictLine(r: Comparison): string {
   if (r.verdict === 'derived') {
+    if (r.sameVocabularyAndMerges && !r.base) return `derived: A and B have the same vocabulary and merges (${r.changes.join('; ')})`;
     return r.base ? `derived: ${r.base === 'a' ? 'B' : 'A'} is derived from ${r.base.toUpperCase()}` : 'derived: A and B share one base vocabulary';
   }
   return r.summary;

@@ -8,7 +8,9 @@ import { loadCountIndex } from '../../signatures/load-count-index.js';
 import { DEFAULT_TARGET } from '../../targets/create-target.js';
 import { parseFormats } from '../../report/report-formats.js';
 import { parseEngine } from '../../scoring/batch/engine.js';
+import { parseBoundedNumber, type NumberRange } from '../../util/bounded-number.js';
 import { UserError } from '../../util/errors.js';
+import { FLAG_RANGES } from '../flag-ranges.js';
 import { httpOptionsFromFlags, type HttpFlags } from '../http-flags.js';
 import type { CliIo } from '../io.js';
 import { channelRuntime } from '../channel-options.js';
@@ -40,10 +42,8 @@ function isLocalTokenizerSpec(spec: string): boolean {
   return !/^[a-z][a-z0-9+.-]*:/i.test(spec);
 }
 
-function wholeNumber(value: string | undefined, flag: string, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < min) throw new UserError(`${flag} must be a whole number of at least ${min}, not "${value}"`);
-  return Number(value);
+function wholeNumber(value: string | undefined, flag: string, fallback: number, range: NumberRange): number {
+  return value === undefined ? fallback : parseBoundedNumber(value, flag, range);
 }
 
 /**
@@ -63,10 +63,10 @@ export default async function identifyAction(io: CliIo, targetId: string | undef
   const reports = options.report ? parseFormats(options.report) : [];
   if (options.resume) return resumeAction(io, options.resume, targetId, options, reports);
   const budget = {
-    maxQueries: wholeNumber(options.maxQueries, '--max-queries', DEFAULT_BUDGET.maxQueries, 1),
-    maxPromptTokens: wholeNumber(options.maxPromptTokens, '--max-prompt-tokens', DEFAULT_BUDGET.maxPromptTokens, 1),
+    maxQueries: wholeNumber(options.maxQueries, '--max-queries', DEFAULT_BUDGET.maxQueries, FLAG_RANGES.maxQueries),
+    maxPromptTokens: wholeNumber(options.maxPromptTokens, '--max-prompt-tokens', DEFAULT_BUDGET.maxPromptTokens, FLAG_RANGES.maxPromptTokens),
   };
-  const seed = wholeNumber(options.seed, '--seed', 1, 0);
+  const seed = wholeNumber(options.seed, '--seed', 1, FLAG_RANGES.seed);
   const engine = engineFlag(options.engine);
   const spec = targetId ?? DEFAULT_TARGET;
   const catalog = await loadCatalog({ env: io.env });

@@ -4,12 +4,24 @@ export type GgufValue = number | bigint | boolean | string | GgufValue[];
 
 const MAGIC = 0x46554747; // "GGUF" read as a little-endian uint32
 
+/** Thrown while parsing a prefix of a longer file: the metadata goes on past the bytes at hand. */
+class NeedsMoreBytes extends Error {
+  constructor(readonly needed: number) {
+    super(`the GGUF metadata needs at least ${needed} bytes`);
+  }
+}
+
 /**
  * Reads the metadata key/values of a GGUF file held in memory, synchronously (tokenizer loaders are synchronous;
  * @huggingface/gguf's parser only reads through an async fetch). Tensor infos and data are not read.
  * 64-bit integers become numbers when they fit.
  */
 export function readGgufMetadata(bytes: Uint8Array, what = 'GGUF file'): Map<string, GgufValue> {
+  return parseGguf(bytes, what, false).metadata;
+}
+
+/** `prefix`: the bytes are the start of a longer file, so running out means "read more", not "truncated". */
+function parseGguf(bytes: Uint8Array, what: string, prefix: boolean): { metadata: Map<string, GgufValue>; end: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const decoder = new TextDecoder('utf-8', { fatal: false });
   let offset = 0;
@@ -17,6 +29,7 @@ export function readGgufMetadata(bytes: Uint8Array, what = 'GGUF file'): Map<str
 
   const need = (n: number) => {
     if (offset + n > bytes.length) {
+      if (prefix) throw new NeedsMoreBytes(offset + n);
       throw new UserError(`${what} is truncated (${bytes.length} bytes, ended while reading ${reading}); download it again`);
     }
   };
@@ -91,5 +104,36 @@ export function readGgufMetadata(bytes: Uint8Array, what = 'GGUF file'): Map<str
     reading = `metadata "${key}"`;
     metadata.set(key, value(u32()));
   }
-  return metadata;
+  return { metadata, end: offset };
+}
+
+/** Most bytes read for a GGUF file's metadata header (the tokenizer lives there; tensors are never read). */
+export const MAX_GGUF_HEADER_BYTES = 2 ** 30;
+const FIRST_READ = 16 * 2 ** 20;
+
+/**
+ * The metadata header of a GGUF file of `size` bytes, read from its start in growing steps through `readAt`, so
+ * a model of many gigabytes costs only its header. When the header does not parse, the bytes read so far are
+ * returned and the loader, parsing the same bytes, reports why in one line.
+ */
+export function readGgufHeader(readAt: (position: number, length: number) => Uint8Array, size: number, what: string): Uint8Array {
+  let bytes = readAt(0, Math.min(size, FIRST_READ));
+  for (;;) {
+    try {
+      return bytes.subarray(0, parseGguf(bytes, what, bytes.length < size).end);
+    } catch (error) {
+      // a header that does not parse, or claims more bytes than the file has, is the loader's to report
+      if (!(error instanceof NeedsMoreBytes) || error.needed > size) return bytes;
+      if (bytes.length >= MAX_GGUF_HEADER_BYTES || error.needed > MAX_GGUF_HEADER_BYTES) {
+        throw new UserError(`${what}: its metadata header is larger than ${MAX_GGUF_HEADER_BYTES / 2 ** 30} GiB, the most tokprint reads; the file is corrupt or not a model file`);
+      }
+      const length = Math.min(size, MAX_GGUF_HEADER_BYTES, Math.max(bytes.length * 2, error.needed));
+      const more = readAt(bytes.length, length - bytes.length);
+      if (!more.length) return bytes;
+      const grown = new Uint8Array(bytes.length + more.length);
+      grown.set(bytes);
+      grown.set(more, bytes.length);
+      bytes = grown;
+    }
+  }
 }

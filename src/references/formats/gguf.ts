@@ -64,6 +64,7 @@ export function loadGguf(files: TokenizerFiles): Tokenizer {
     throw new UserError(`${WHAT} has no tokenizer.ggml.model; it carries no tokenizer (re-convert the model with llama.cpp's convert_hf_to_gguf.py)`);
   }
   const tokens = stringArray(meta.get('tokenizer.ggml.tokens'), 'tokenizer.ggml.tokens');
+  if (tokens.length === 0) throw new UserError(`${WHAT}: tokenizer.ggml.tokens is empty; a tokenizer needs tokens`);
   const types = numberArray(meta.get('tokenizer.ggml.token_type'), tokens.length, 'tokenizer.ggml.token_type') ?? tokens.map(() => GGUF_TOKEN_TYPE.normal);
 
   const vocab: Record<string, number> = Object.create(null);
@@ -119,7 +120,7 @@ export function loadGguf(files: TokenizerFiles): Tokenizer {
     throw new UserError(`${WHAT} uses tokenizer model "${model}"; tokprint reads gpt2 (byte-level BPE) and llama (SentencePiece) GGUF tokenizers`);
   }
 
-  const tokenizer = loadHfJson({ main: new TextEncoder().encode(JSON.stringify(json)) });
+  const tokenizer = loadHfJson({ main: new TextEncoder().encode(JSON.stringify(json)) }, WHAT);
   const chatTemplate = meta.get('tokenizer.chat_template');
   return { ...tokenizer, format: 'gguf', ...(typeof chatTemplate === 'string' ? { chatTemplate } : {}) };
 }

@@ -3,6 +3,7 @@ import { UserError } from '../../util/errors.js';
 import { sha256Hex } from '../../util/hash.js';
 import type { SpecialToken, Tokenizer, TokenizerFiles, TokenizerStructure } from '../tokenizer.js';
 import { byteLevelDecoder } from './byte-level.js';
+import { checkHfTokenizerJson } from './hf-json-check.js';
 import { withPreTokenizerSplit } from './pre-tokenizer-split.js';
 
 type Json = Record<string, any>;
@@ -30,12 +31,13 @@ const METASPACE = '\u2581';
 const BYTE_FALLBACK = /^<0x([0-9A-Fa-f]{2})>$/;
 
 /** Loads a Hugging Face tokenizer.json (and its tokenizer_config.json) with @huggingface/tokenizers. */
-export function loadHfJson(files: TokenizerFiles): Tokenizer {
+export function loadHfJson(files: TokenizerFiles, what = 'tokenizer.json'): Tokenizer {
   const json = parseJson(files.main, 'tokenizer.json');
   const config = files.config ? parseJson(files.config, 'tokenizer_config.json') : {};
   if (!json.model || typeof json.model !== 'object' || !json.model.vocab) {
     throw new UserError('tokenizer.json has no model.vocab: it is not a Hugging Face tokenizer file (expected the tokenizer.json from a model repo)');
   }
+  checkHfTokenizerJson(json, what);
   let hf: HfTokenizer;
   try {
     hf = new HfTokenizer(json, config);

@@ -3,6 +3,7 @@ import { UserError } from '../../util/errors.js';
 import { sha256Hex } from '../../util/hash.js';
 import type { SpecialToken, TiktokenSettings, Tokenizer, TokenizerFiles, TokenizerFormat } from '../tokenizer.js';
 import { byteLevelEncoder } from './byte-level.js';
+import { MAX_TOKEN_ID } from './hf-json-check.js';
 import { compileSplitPattern, splitPieces } from './split-pattern.js';
 
 /** Mergeable tokens by rank, each as base64 of its bytes; ranks may have gaps (holes in the array). */
@@ -27,6 +28,11 @@ export function parseTiktokenRanks(bytes: Uint8Array, what = 'tiktoken rank file
       );
     }
     const rank = Number(match[2]);
+    if (rank >= MAX_TOKEN_ID) throw new UserError(`${what}: line ${n + 1} has rank ${match[2].slice(0, 20)}, out of range (0 to ${MAX_TOKEN_ID - 1})`);
+    // canonical base64 only: a character dropped or added would silently decode to other bytes
+    if (match[1].length % 4 !== 0 || Buffer.from(match[1], 'base64').toString('base64') !== match[1]) {
+      throw new UserError(`${what}: line ${n + 1} holds ${JSON.stringify(match[1].slice(0, 40))}, which is not valid base64; the file is damaged: download it again`);
+    }
     const earlier = lineOfRank.get(rank);
     if (earlier !== undefined) {
       throw new UserError(`${what}: rank ${rank} appears on lines ${earlier} and ${n + 1}; the file is corrupt: download it again`);

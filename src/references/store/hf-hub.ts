@@ -1,5 +1,6 @@
 import { UserError } from '../../util/errors.js';
 import { echoPattern } from '../../util/echo-pattern.js';
+import { formatBytes, GiB } from '../../util/user-file.js';
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
 
@@ -28,6 +29,8 @@ export class HfNotFoundError extends UserError {
 }
 
 const MAX_REDIRECTS = 10;
+/** Most bytes read from a tokenizer.json, tiktoken rank file or tokenizer_config.json, local or downloaded (the largest known are ~35 MB). */
+export const MAX_TOKENIZER_FILE_BYTES = GiB;
 const REPO_ID = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/;
 
 export function hfHubOptions(env: NodeJS.ProcessEnv): HfHubOptions {
@@ -36,6 +39,34 @@ export function hfHubOptions(env: NodeJS.ProcessEnv): HfHubOptions {
 
 export function isHfRepoId(repo: string): boolean {
   return REPO_ID.test(repo);
+}
+
+/** Longest revision accepted; git itself allows longer refs, the hub's branch names stay far below. */
+const MAX_REVISION = 255;
+
+/**
+ * Why `revision` cannot be a hub branch, tag or commit, or undefined when it can. Git's ref-name rules, so
+ * nothing in it can climb out of `/resolve/<revision>/` in the request path: no `..`, no empty or dot-led
+ * segment, no leading or trailing `/`, no `\`, control characters, spaces or `~^:?*[`, no `@{`.
+ */
+export function hfRevisionProblem(revision: string): string | undefined {
+  if (!revision) return 'it is empty';
+  if (revision.length > MAX_REVISION) return `it is longer than ${MAX_REVISION} characters`;
+  if (/[\x00-\x20\x7f~^:?*[\\]/.test(revision)) return 'it holds a space, a control character or one of ~^:?*[\\';
+  if (revision.includes('..')) return 'it holds ".."';
+  if (revision.includes('@{')) return 'it holds "@{"';
+  const segments = revision.split('/');
+  if (segments.some((segment) => segment === '' || segment.startsWith('.') || segment.endsWith('.lock'))) {
+    return 'a "/"-separated part of it is empty, starts with "." or ends with ".lock"';
+  }
+  if (revision.endsWith('.')) return 'it ends with "."';
+  return undefined;
+}
+
+/** Refuses a revision that is no branch, tag or commit, before any request is made with it. */
+export function checkHfRevision(revision: string, repo: string): void {
+  const problem = hfRevisionProblem(revision);
+  if (problem) throw new UserError(`revision ${JSON.stringify(revision)} of hf:${repo} is not a branch, tag or commit name (${problem})`);
 }
 
 export function hfResolveUrl(endpoint: string, repo: string, revision: string, path: string): URL {
@@ -89,14 +120,39 @@ async function getFollowingRedirects(start: URL, token: string | undefined): Pro
   throw new UserError(`too many redirects fetching ${shown(start)}`);
 }
 
+/** The body, refused in one line once it passes MAX_TOKENIZER_FILE_BYTES (stated or counted). */
+async function cappedBody(response: Response, what: string): Promise<Uint8Array> {
+  const tooLarge = () => new UserError(`${what} is larger than ${formatBytes(MAX_TOKENIZER_FILE_BYTES)}, the most tokprint reads from a tokenizer file`);
+  if (Number(response.headers.get('content-length')) > MAX_TOKENIZER_FILE_BYTES) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    // leaving the loop by a throw cancels the rest of the body
+    for await (const chunk of response.body ?? []) {
+      total += chunk.length;
+      if (total > MAX_TOKENIZER_FILE_BYTES) throw tooLarge();
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    throw new UserError(`${what}: the download broke off after ${total} bytes (${describeNetworkError(error)}); try again`, { cause: error });
+  }
+  return Buffer.concat(chunks);
+}
+
 /** Downloads one file of a hub repository at a revision (a branch, tag or commit). */
 export async function downloadHfFile(options: HfHubOptions, repo: string, revision: string, path: string): Promise<HfFile> {
   if (!isHfRepoId(repo)) throw new UserError(`"${repo}" is not a Hugging Face repository id (expected org/name)`);
+  checkHfRevision(revision, repo);
+  if (path.split('/').some((part) => part === '' || part === '.' || part === '..')) throw new UserError(`"${path}" is not a file path inside hf:${repo}`);
   const url = hfResolveUrl(options.endpoint, repo, revision, path);
   const what = `hf:${repo}@${revision}/${path}`;
   const { response, commit } = await getFollowingRedirects(url, options.token);
   if (response.ok) {
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    const bytes = await cappedBody(response, what);
     // a token too short to be told from ordinary text is not looked for
     if (options.token && options.token.length >= 8 && holdsSecret(bytes, options.token)) {
       throw new UserError(`${what}: the hub's answer holds your HF_TOKEN, so it is not stored; check HF_ENDPOINT points at a hub you trust`);

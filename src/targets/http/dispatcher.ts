@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { UserError } from '../../util/errors.js';
+import { MiB, readUserFile } from '../../util/user-file.js';
 
 /**
  * The connection pool for HTTP targets: `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` from the given
@@ -22,9 +22,12 @@ export function createDispatcher(env: NodeJS.ProcessEnv, cwd: string, caFile?: s
   });
 }
 
+/** A CA bundle is some hundreds of kilobytes; a larger file is not one. */
+const MAX_CA_FILE_BYTES = 16 * MiB;
+
 function readCa(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return new TextDecoder().decode(readUserFile(path, MAX_CA_FILE_BYTES, 'a CA file'));
   } catch (error) {
     throw new UserError(`cannot read CA file ${path}: ${(error as Error).message}`);
   }

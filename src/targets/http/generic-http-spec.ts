@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '../../util/errors.js';
+import { MiB, readUserFile } from '../../util/user-file.js';
 import { parseJsonPath, type PathSegment } from './json-path.js';
 import { redactUrlText } from './secrets.js';
 
@@ -40,6 +40,8 @@ export interface GenericHttpSpec {
   response: { promptTokens: PathSegment[]; completionTokens?: PathSegment[]; text?: PathSegment[]; paths: Record<string, string> };
 }
 
+/** A request spec is a few lines of YAML or JSON. */
+const MAX_SPEC_FILE_BYTES = MiB;
 const TOP_KEYS = ['url', 'method', 'headers', 'query', 'body', 'response'];
 const RESPONSE_KEYS = ['prompt_tokens', 'completion_tokens', 'text'];
 const ENV_REFERENCE = /\$\{([^}]*)\}/g;
@@ -51,9 +53,10 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export function loadGenericHttpSpec(path: string, cwd: string): GenericHttpSpec {
   let text: string;
   try {
-    text = readFileSync(resolve(cwd, path), 'utf8');
+    text = new TextDecoder().decode(readUserFile(resolve(cwd, path), MAX_SPEC_FILE_BYTES, 'a request spec file'));
   } catch (error) {
-    throw new UserError(`http:${path}: cannot read the spec file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+    throw new UserError(`http:${path}: cannot read the spec file (${code ?? (error as Error).message})`);
   }
   return parseGenericHttpSpec(text, path);
 }
