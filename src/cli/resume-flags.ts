@@ -5,7 +5,9 @@ import type { Budget } from '../scoring/identify.js';
 import { parseChannels } from '../scoring/channels/channel.js';
 import { parseEngine } from '../scoring/batch/engine.js';
 import type { HttpTargetOptions } from '../targets/http/http-options.js';
+import { parseBoundedNumber } from '../util/bounded-number.js';
 import { UserError } from '../util/errors.js';
+import { FLAG_RANGES } from './flag-ranges.js';
 import { httpOptionsFromFlags, type HttpFlags } from './http-flags.js';
 
 export interface ResumeFlags extends HttpFlags {
@@ -35,10 +37,6 @@ const HTTP_FLAG_NAMES: Partial<Record<keyof HttpTargetOptions, string>> = {
 
 const show = (value: unknown) => (value === undefined ? 'not set' : typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value));
 
-function wholeNumber(value: string, flag: string, min: number): number {
-  if (!/^\d+$/.test(value) || Number(value) < min) throw new UserError(`${flag} must be a whole number of at least ${min}, not "${value}"`);
-  return Number(value);
-}
 
 /**
  * What `--resume` takes from the flags given with it. A resumed run sends exactly the requests it
@@ -54,7 +52,7 @@ export function resumeSettings(flags: ResumeFlags, recorded: RunConfig, runDir: 
   let budget: Budget | undefined;
   const raise = (value: string | undefined, flag: string, field: keyof Budget) => {
     if (value === undefined) return;
-    const wanted = wholeNumber(value, flag, 1);
+    const wanted = parseBoundedNumber(value, flag, FLAG_RANGES[field]);
     const was = recorded.budget[field];
     if (wanted < was) conflicts.push(`${flag} ${wanted} (run: ${was}; a budget can only be raised)`);
     else if (wanted > was) budget = { ...(budget ?? recorded.budget), [field]: wanted };
@@ -62,7 +60,7 @@ export function resumeSettings(flags: ResumeFlags, recorded: RunConfig, runDir: 
   raise(flags.maxQueries, '--max-queries', 'maxQueries');
   raise(flags.maxPromptTokens, '--max-prompt-tokens', 'maxPromptTokens');
 
-  if (flags.seed !== undefined) differs('--seed', wholeNumber(flags.seed, '--seed', 0), recorded.seed);
+  if (flags.seed !== undefined) differs('--seed', parseBoundedNumber(flags.seed, '--seed', FLAG_RANGES.seed), recorded.seed);
   const http = httpOptionsFromFlags(flags);
   for (const [key, flag] of Object.entries(HTTP_FLAG_NAMES) as [keyof HttpTargetOptions, string][]) {
     const given = http[key];
