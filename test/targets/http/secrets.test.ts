@@ -49,6 +49,8 @@ describe('Redactor', () => {
     expect(a).not.toBe(await Redactor.from({ apiKey: 'sk-aaaaaaaa' }).credentialTag('salt-2'));
     expect(a).toBe(await Redactor.from({ apiKey: 'sk-aaaaaaaa' }).credentialTag('salt-1'));
     expect(a).not.toContain('aaaa');
+    // the list of secrets is hashed unambiguously: one secret with a newline is not two secrets
+    expect(await new Redactor(['sk-aaaa\nsk-bbbb']).credentialTag('salt-1')).not.toBe(await new Redactor(['sk-aaaa', 'sk-bbbb']).credentialTag('salt-1'));
     // not the unsalted HMAC a copied cache could be checked against offline at millions of guesses a second
     expect(a).not.toBe(createHmac('sha256', 'sk-aaaaaaaa').update('tokprint http answer cache').digest('hex'));
   });
