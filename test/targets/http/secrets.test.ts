@@ -70,6 +70,14 @@ describe('Redactor: echoes in other encodings, split echoes, header names', () =
     expect(spaced.text('q=my+secret+words')).toBe('q=[redacted]');
   });
 
+  it('removes the key HTML-escaped, as an error page template would show it (&#x2F;, &#61;, &plus;, &amp;...)', () => {
+    const html = 'sk-live&#x2F;7d1e&#61;0c9b&plus;3a5f4e2d';
+    expect(r.text(`<pre>${html}</pre>`)).toBe('<pre>[redacted]</pre>');
+    expect(r.text('<pre>sk-live&#X2f;7d1e&#0061;0c9b&#43;3a5f4e2d</pre>')).toBe('<pre>[redacted]</pre>');
+    const amp = Redactor.from({ apiKey: 'tok&en"<9>' });
+    expect(amp.text('x tok&amp;en&quot;&lt;9&gt; y')).toBe('x [redacted] y');
+  });
+
   it('removes the key base64-encoded (standard and URL alphabets, padding or not)', () => {
     for (const form of [Buffer.from(SK).toString('base64'), Buffer.from(SK).toString('base64url')]) expect(r.text(`echo:${form};`)).not.toContain(form.replace(/=+$/, ''));
   });
