@@ -56,6 +56,8 @@ export function renderCycloneDx(report: RunReport): string {
   target.properties.add(property('verdict.summary', plain.headline));
   target.properties.add(property('run.requests', report.spent.requests));
   target.properties.add(property('run.prompt-tokens', report.spent.promptTokens));
+  // answers from the answer cache stood in for the target: a reader of the BOM must see it
+  if (v.replayed) target.properties.add(property('run.replayed-answers', v.replayed));
   if (report.transcript.digest.state !== 'none') target.properties.add(property('run.transcript-sha256', report.transcript.digest.sha256));
 
   const bom = new Models.Bom({ serialNumber: serialNumber(report) });

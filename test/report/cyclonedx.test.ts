@@ -76,6 +76,14 @@ describe('CycloneDX ML-BOM', () => {
     }
   });
 
+  it('says how many answers were replayed from the answer cache, and validates', async () => {
+    const replayed = withVerdict(report, { flags: ['answers-replayed'], replayed: 7 } as Partial<RunReport['verdict']['verdict']>);
+    const bom = renderCycloneDx(replayed);
+    expect(JSON.parse(bom).components[0].properties).toContainEqual({ name: 'tokprint:run.replayed-answers', value: '7' });
+    expect(JSON.parse(renderCycloneDx(report)).components[0].properties.map((p: { name: string }) => p.name)).not.toContain('tokprint:run.replayed-answers');
+    expect(await schemaErrors(bom)).toBeNull();
+  });
+
   it('validates with hostile text in the target and description', async () => {
     expect(await schemaErrors(renderCycloneDx(hostileReport(report)))).toBeNull();
   });

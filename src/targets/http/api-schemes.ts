@@ -67,7 +67,8 @@ export const API_SCHEMES: readonly HttpScheme[] = [
     // The spec file names the URL; it is read here, once, so the protocol itself stays free of I/O.
     create(rest) {
       const spec = loadGenericHttpSpec(rest, process.cwd());
-      return { protocol: genericHttpProtocol(spec), baseUrl: spec.url.origin, querySecrets: secretQueryValues(spec.url) };
+      const specQuerySecrets = Object.entries(spec.query).flatMap(([name, value]) => (isSecretParam(name) && value ? [value] : []));
+      return { protocol: genericHttpProtocol(spec), baseUrl: spec.url.origin, querySecrets: [...secretQueryValues(spec.url), ...specQuerySecrets] };
     },
   },
 ];

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-write.js';
+import { UserError } from '../../util/errors.js';
 import { sha256Hex } from '../../util/hash.js';
 
 /** A request as the cache and the transcript name it: what was asked of which URL, never credentials. */
@@ -71,8 +72,14 @@ export class ResponseCache {
 
   /** This cache's random salt for credential tags, made on first use: the same key hashes differently on every machine. */
   salt(): Promise<string> {
-    this.saltRead ??= this.readOrMakeSalt();
+    this.saltRead ??= this.readOrMakeSalt().catch((error: unknown) => {
+      throw this.unusable(error);
+    });
     return this.saltRead;
+  }
+
+  private unusable(error: unknown): UserError {
+    return new UserError(`cannot use the answer cache at ${this.dir}: ${(error as Error).message.replace(/^\w+: /, '')}; fix it or run without --cache`);
   }
 
   private async readOrMakeSalt(): Promise<string> {
@@ -114,6 +121,10 @@ export class ResponseCache {
 
   async put(key: string, reply: CachedReply): Promise<void> {
     if (reply.status < 200 || reply.status >= 300) return;
-    await writeFileAtomic(this.path(key), JSON.stringify(reply) + '\n');
+    try {
+      await writeFileAtomic(this.path(key), JSON.stringify(reply) + '\n');
+    } catch (error) {
+      throw this.unusable(error);
+    }
   }
 }

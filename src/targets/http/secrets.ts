@@ -169,7 +169,7 @@ export class Redactor {
    */
   async credentialTag(salt: string): Promise<string> {
     if (!this.secrets.length) return 'none';
-    const tag = (await scryptAsync(this.secrets.join('\n'), `tokprint http answer cache ${salt}`, 32, SCRYPT_COST)) as Buffer;
+    const tag = (await scryptAsync(JSON.stringify(this.secrets), `tokprint http answer cache ${salt}`, 32, SCRYPT_COST)) as Buffer;
     return tag.toString('hex');
   }
 }

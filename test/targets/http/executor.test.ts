@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import type { HttpTargetOptions } from '../../../src/targets/http/http-options.j
 import { httpScheme } from '../../../src/targets/http/protocols.js';
 import type { WireEntry } from '../../../src/targets/http/wire-entry.js';
 import type { Target, TargetRequest } from '../../../src/targets/target.js';
+import { UserError } from '../../../src/util/errors.js';
 import { committedTokenizer } from '../../helpers/manifest-references.js';
 import { startOpenAiTestServer, type Fault, type OpenAiTestServer } from '../../helpers/openai-test-server.js';
 
@@ -214,5 +215,23 @@ describe('response cache: entries it must not trust', () => {
     const [fa, fb] = [await storedFile(a.cache), await storedFile(b.cache)];
     expect(fa.split('/').at(-1)).not.toBe(fb.split('/').at(-1));
     expect(await readFile(join(a.cache, 'http', 'salt'), 'utf8')).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('response cache: a cache directory it cannot use', () => {
+  it('is one clear error (exit 2) before anything is sent, whether its folder is a file or its salt a folder', async () => {
+    const s = await server();
+    for (const [name, spoil] of [
+      ['folder is a file', (cache: string) => mkdir(cache, { recursive: true }).then(() => writeFile(join(cache, 'http'), 'x'))],
+      ['salt is a folder', (cache: string) => mkdir(join(cache, 'http', 'salt'), { recursive: true })],
+    ] as const) {
+      const { target: t, cache } = target(s.url, { cacheTtlMs: 3_600_000 });
+      await spoil(cache);
+      const error = await t.send(request).then(() => undefined, (e: unknown) => e);
+      expect(error, name).toBeInstanceOf(UserError);
+      expect((error as UserError).exitCode).toBe(2);
+      expect((error as Error).message).toMatch(/cannot use the answer cache at .*; fix it or run without --cache/);
+      expect(s.received.length).toBe(0);
+    }
   });
 });

@@ -183,6 +183,20 @@ describe('a server that echoes the credential back is never recorded with it', (
     await expectNowhere([KEYS.GATEWAY_KEY, GATEWAY_TOKEN], 'echo-gateway', result);
   });
 
+  it('http: a credential parameter written in the spec\'s query section is a secret too', async () => {
+    const s = await kept(startGateway({ tokenizer: await committedTokenizer('mistral-nemo'), template: CHAT_TEMPLATES.mistral, apiKey: KEYS.GATEWAY_KEY }));
+    const p = await proxy(s.url);
+    const literal = 'spec-literal/91ce=2b+77';
+    const spec = join(sandbox.root, 'gateway-query.yaml');
+    await writeFile(spec, [`url: ${p.url}/gw/v2/generate`, 'query:', '  tenant: acme', `  api-key: "${literal}"`, 'body:', '  deployment: d', '  input: { turns: "{{messages}}" }', 'response:', '  prompt_tokens: result.metering.tokens_in'].join('\n'));
+    // the gateway wants a key header, so it refuses, echoing the parameter in its error body
+    const result = await identify([`http:${spec}`, '--json', '--out', 'spec-query', '--retries', '0']);
+    expect(result.code).toBe(3);
+    expect(isOneLine(result.stderr)).toBe(true);
+    expect(p.received.every((r) => r.query.get('api-key') === literal)).toBe(true);
+    await expectNowhere([literal], 'spec-query', result, 2);
+  });
+
   it('a wrong key echoed in a 401 error: the failed-request line and the record hold no key', async () => {
     const s = await openai({ apiKey: 'sk-the-right-one-0000' });
     const p = await proxy(`${s.url.replace(/\/v1$/, '')}`);

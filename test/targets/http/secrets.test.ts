@@ -49,6 +49,8 @@ describe('Redactor', () => {
     expect(a).not.toBe(await Redactor.from({ apiKey: 'sk-aaaaaaaa' }).credentialTag('salt-2'));
     expect(a).toBe(await Redactor.from({ apiKey: 'sk-aaaaaaaa' }).credentialTag('salt-1'));
     expect(a).not.toContain('aaaa');
+    // the list of secrets is hashed unambiguously: one secret with a newline is not two secrets
+    expect(await new Redactor(['sk-aaaa\nsk-bbbb']).credentialTag('salt-1')).not.toBe(await new Redactor(['sk-aaaa', 'sk-bbbb']).credentialTag('salt-1'));
     // not the unsalted HMAC a copied cache could be checked against offline at millions of guesses a second
     expect(a).not.toBe(createHmac('sha256', 'sk-aaaaaaaa').update('tokprint http answer cache').digest('hex'));
   });
@@ -66,6 +68,14 @@ describe('Redactor: echoes in other encodings, split echoes, header names', () =
     expect(r.text('Form: k=a+b+c')).toBe('Form: k=a+b+c');
     const spaced = Redactor.from({ apiKey: 'my secret words' });
     expect(spaced.text('q=my+secret+words')).toBe('q=[redacted]');
+  });
+
+  it('removes the key HTML-escaped, as an error page template would show it (&#x2F;, &#61;, &plus;, &amp;...)', () => {
+    const html = 'sk-live&#x2F;7d1e&#61;0c9b&plus;3a5f4e2d';
+    expect(r.text(`<pre>${html}</pre>`)).toBe('<pre>[redacted]</pre>');
+    expect(r.text('<pre>sk-live&#X2f;7d1e&#0061;0c9b&#43;3a5f4e2d</pre>')).toBe('<pre>[redacted]</pre>');
+    const amp = Redactor.from({ apiKey: 'tok&en"<9>' });
+    expect(amp.text('x tok&amp;en&quot;&lt;9&gt; y')).toBe('x [redacted] y');
   });
 
   it('removes the key base64-encoded (standard and URL alphabets, padding or not)', () => {
