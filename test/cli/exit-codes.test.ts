@@ -37,7 +37,7 @@ describe('exit codes are documented in --help', () => {
 
 describe('bad paths are bad input (exit 2, one line), never an internal error', () => {
   const cases: [string, string[], (b: Sandbox) => NodeJS.ProcessEnv, RegExp][] = [
-    ['refs add into a cache that is a file', ['refs', 'add', 'tokenizer.json', '--id', 'x-ref', '--family', 'qwen2'], (b) => ({ ...b.env, TOKPRINT_CACHE: join(b.root, 'a-file') }), /^tokprint: cannot mkdir .*a-file\/sha256\/\w+: not a directory \(ENOTDIR\)\n$/],
+    ['refs add into a cache that is a file', ['refs', 'add', 'tokenizer.json', '--id', 'x-ref', '--family', 'qwen2'], (b) => ({ ...b.env, TOKPRINT_CACHE: join(b.root, 'a-file') }), /^tokprint: cannot (mkdir|take the lock) .*a-file\/sha256\/\w+.*: (not a directory|a part of the path is a file, not a directory) \(ENOTDIR\)\n$/],
     ['identify <file> --out a file', ['identify', 'tokenizer.json', '--out', 'a-file'], (b) => b.env, /a-file/],
     ['an http: spec that is a device', ['identify', 'http:/dev/zero'], (b) => b.env, /http:\/dev\/zero: cannot read the spec file \(\/dev\/zero is a character device, not a regular file\)/],
     ['a --ca-file that is a device', ['identify', 'openai:http://127.0.0.1:9/v1', '--model', 'm', '--ca-file', '/dev/zero'], (b) => b.env, /cannot read CA file \/dev\/zero: \/dev\/zero is a character device/],

@@ -1,7 +1,7 @@
 import type { CliIo } from '../io.js';
 import { compareTokenizers, type Comparison } from '../../references/compare.js';
 import { loadResolvedSource } from '../../references/load-local.js';
-import { resolveTokenizerSource, type ResolvedSource } from '../../references/local-source.js';
+import { parseHfSpec, resolveTokenizerSource, type ResolvedSource } from '../../references/local-source.js';
 import type { AddedToken, Tokenizer } from '../../references/tokenizer.js';
 
 interface CompareOptions {
@@ -13,7 +13,8 @@ interface CompareOptions {
 const SHOWN_TOKENS = 12;
 
 export default async function compare(io: CliIo, specA: string, specB: string, options: CompareOptions): Promise<number> {
-  // Both files are found and read before either is parsed, so a wrong path fails fast.
+  // Both hub names are checked before either is fetched, so a bad one sends nothing; both files are read before either is parsed.
+  for (const spec of [specA, specB]) parseHfSpec(spec);
   const sources = await Promise.all([specA, specB].map((spec) => resolveTokenizerSource(spec, { cwd: io.cwd, env: io.env })));
   const a = { source: sources[0], tokenizer: loadResolvedSource(sources[0], options) };
   const b = { source: sources[1], tokenizer: loadResolvedSource(sources[1], options) };
