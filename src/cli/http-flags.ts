@@ -13,14 +13,18 @@ export interface HttpFlags {
   cache?: boolean;
   stream?: boolean;
   logprobs?: string;
+  maxResponseBytes?: string;
+  maxStreamEvents?: string;
   /** False with `--no-detect-tokenize`. */
   detectTokenize?: boolean;
 }
 
-function number(value: string | undefined, flag: string, min: number, whole: boolean): number | undefined {
+function number(value: string | undefined, flag: string, min: number, whole: boolean, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
   const ok = whole ? /^\d+$/.test(value) : /^\d+(\.\d+)?$/.test(value);
-  if (!ok || Number(value) < min) throw new UserError(`${flag} must be a ${whole ? 'whole ' : ''}number of at least ${min}, not "${value}"`);
+  if (!ok || Number(value) < min || Number(value) > max) {
+    throw new UserError(`${flag} must be a ${whole ? 'whole ' : ''}number ${max < Number.MAX_SAFE_INTEGER ? `from ${min} to ${max}` : `of at least ${min}`}, not "${value}"`);
+  }
   return Number(value);
 }
 
@@ -40,6 +44,8 @@ export function httpOptionsFromFlags(flags: HttpFlags): HttpTargetOptions {
     cache: flags.cache,
     stream: flags.stream,
     topLogprobs: number(flags.logprobs, '--logprobs', 0, true),
+    maxResponseBytes: number(flags.maxResponseBytes, '--max-response-bytes', 1024, true, 1024 ** 3),
+    maxStreamEvents: number(flags.maxStreamEvents, '--max-stream-events', 1, true, 10_000_000),
     // recorded only when turned off, so runs that leave it on keep their config as before
     detectTokenize: flags.detectTokenize === false ? false : undefined,
   };

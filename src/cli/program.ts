@@ -94,6 +94,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--no-cache', 'send every request even when the same one has a cached answer')
     .option('--stream', 'ask for streamed answers (usage from the final chunk, chunk texts recorded)')
     .option('--logprobs <n>', 'ask for logprob tokens with n top alternatives')
+    .option('--max-response-bytes <n>', 'most bytes read of one answer; a longer one is cut there, recorded and not used (default 8388608, 8 MiB)')
+    .option('--max-stream-events <n>', 'most events read of one streamed answer, and never far more than max_tokens allows (default 20000)')
     .option('--no-detect-tokenize', "count through chat completions usage even when the server has a tokenize endpoint (openai: targets)")
     .option('--channels <list>', 'what to read: usage, logprobs, stream, completion, truncation (comma-separated; default usage plus what --stream and --logprobs ask for)')
     .option('--resume <run>', 'continue a killed run from its directory, re-sending nothing it already has an answer for')

@@ -56,6 +56,7 @@ export function createHttpTarget(id: string, scheme: HttpScheme, rest: string, d
     dispatcher: createDispatcher(deps.env, deps.cwd, options.caFile),
     cache: options.cache === false ? undefined : new ResponseCache(httpCacheDir(deps.env)),
     wire: deps.wire,
+    limits: { ...(options.maxResponseBytes && { maxResponseBytes: options.maxResponseBytes }), ...(options.maxStreamEvents && { maxStreamEvents: options.maxStreamEvents }) },
   };
   const chat = httpTarget(id, description, protocol, settings);
   const detect = scheme.tokenize === 'require' || (scheme.tokenize === 'detect' && options.detectTokenize !== false);

@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import { UserError } from '../../util/errors.js';
 import type { Target, TargetRequest, TargetResponse } from '../target.js';
 import { ProtocolError, TruncatedReplyError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
+import { ANSWER_LIMIT_DEFAULTS, streamEventLimit, type AnswerLimits } from './answer-limits.js';
 import { limiterFor, type RateLimit } from './rate-limit.js';
 import { redactHeaders, scrubSecret, scrubValue } from './redact.js';
 import { requestKey, type CanonicalRequest, type ResponseCache } from './response-cache.js';
@@ -24,6 +25,8 @@ export interface ExecutorSettings {
   /** Where every attempt is recorded before its answer is used. */
   wire?: WireLog;
   now?: () => Date;
+  /** Caps on one answer; ANSWER_LIMIT_DEFAULTS where unset. */
+  limits?: Partial<typeof ANSWER_LIMIT_DEFAULTS>;
 }
 
 const MAX_REDIRECTS = 5;
@@ -69,6 +72,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
   const limiter = limiterFor(protocol.scheme, origin, settings.apiKey, settings.rateLimit);
   const scrub = (text: string) => scrubSecret(text, settings.apiKey);
   const record = (entry: WireEntry) => settings.wire?.append(entry);
+  const caps = { ...ANSWER_LIMIT_DEFAULTS, ...settings.limits };
 
   const toReply = (status: number, headers: Record<string, string>, body: string, stream: boolean, complete: boolean): HttpReply => {
     if (stream && (headers['content-type'] ?? '').includes('text/event-stream')) return { status, headers, text: body, events: parseSse(body), complete };
@@ -94,6 +98,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
   /** One attempt, following redirects by hand: the key goes only to the configured origin. */
   const attempt = async (key: string, n: number, canonical: CanonicalRequest, stream: boolean, request: TargetRequest) => {
     let { method, url, body } = canonical;
+    const limits: AnswerLimits = { maxBytes: caps.maxResponseBytes, ...(stream ? streamEventLimit(caps.maxStreamEvents, request.maxOutputTokens) : {}) };
     for (let hops = 0; ; hops++) {
       const sameOrigin = new URL(url).origin === origin;
       const headers = { ...canonical.headers, accept: stream ? 'text/event-stream' : 'application/json', ...(sameOrigin ? credentials : {}) };
@@ -101,14 +106,15 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
       const started = performance.now();
       let result: HopResult;
       try {
-        result = await limiter.add(() => sendHop({ method, url, headers, body }, settings.dispatcher, settings.timeoutMs));
+        result = await limiter.add(() => sendHop({ method, url, headers, body }, settings.dispatcher, settings.timeoutMs, limits));
       } catch (error) {
         const message = scrub((error as Error).message);
         record({ kind: 'http-error', key, attempt: n, at: now().toISOString(), ms: performance.now() - started, message });
         throw new AttemptError(`${method} ${url}: ${message}`, !(error instanceof HopFailure) || error.retryable);
       }
       const responseHeaders = redactHeaders(result.headers, secretNames);
-      record({ kind: 'http-response', key, attempt: n, at: now().toISOString(), ms: result.ms, status: result.status, headers: responseHeaders, body: scrub(result.body), complete: result.complete, stream });
+      record({ kind: 'http-response', key, attempt: n, at: now().toISOString(), ms: result.ms, status: result.status, headers: responseHeaders, body: scrub(result.body), complete: result.complete, stream, ...(result.cut && { cut: result.cut }) });
+      if (result.cut) throw new AttemptError(`${method} ${url}: answer not used: ${result.cut}`, false);
       const { status } = result;
       if (status >= 300 && status < 400 && result.headers.location) {
         if (hops >= MAX_REDIRECTS) throw new AttemptError(`more than ${MAX_REDIRECTS} redirects from ${canonical.url}`, false);
@@ -146,7 +152,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         const started = performance.now();
         let result: HopResult;
         try {
-          result = await limiter.add(() => sendHop({ method, url, headers, body }, settings.dispatcher, timeoutMs));
+          result = await limiter.add(() => sendHop({ method, url, headers, body }, settings.dispatcher, timeoutMs, { maxBytes: caps.maxResponseBytes }));
         } catch (error) {
           const message = scrub((error as Error).message);
           record({ kind: 'http-error', key, attempt: n, at: now().toISOString(), ms: performance.now() - started, message });
@@ -154,7 +160,8 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         }
         const responseHeaders = redactHeaders(result.headers, secretNames);
         const text = scrub(result.body);
-        record({ kind: 'http-response', key, attempt: n, at: now().toISOString(), ms: result.ms, status: result.status, headers: responseHeaders, body: text, complete: result.complete, stream: false });
+        record({ kind: 'http-response', key, attempt: n, at: now().toISOString(), ms: result.ms, status: result.status, headers: responseHeaders, body: text, complete: result.complete, stream: false, ...(result.cut && { cut: result.cut }) });
+        if (result.cut) throw new AttemptError(`${method} ${url}: answer not used: ${result.cut}`, false);
         let json: unknown;
         try {
           json = JSON.parse(text);
