@@ -3,14 +3,15 @@ import { designPack, samplesFrom, separatingProbes, type DesignCandidate } from 
 import { STRATA, stratumOf, type Probe, type Stratum } from '../probes/probe.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import { packTotal, type Observation } from '../signatures/observations.js';
-import type { Target } from '../targets/target.js';
+import type { Target, TargetRequest, TargetResponse } from '../targets/target.js';
 import { recordedTarget, type Transcript } from '../targets/transcript.js';
 import { seededRng, seedFromString, type Rng } from '../util/rng.js';
 import type { ChannelRuntime, ChannelSummary } from './channels/runtime.js';
 import { signatureGroups, type SignatureGroup } from './hypotheses.js';
 import { EDGE_PACK_TOKENS, planEdgePack } from './edge-pack.js';
 import { expectedInformationGain } from './information-gain.js';
-import { posterior, unknownWindow, type GroupScore, type Posterior } from './posterior.js';
+import { checkAnswerLength, impossiblePromptCount, promptLength, staticPromptCounts, unreadableUsage, UnusableAnswerError } from './usage-check.js';
+import { posterior, priorPosterior, unknownWindow, type GroupScore, type Posterior } from './posterior.js';
 import { decide, type Verdict } from './verdict.js';
 import { requestSignature } from './request-signature.js';
 import { alignedPosterior } from './aligned-posterior.js';
@@ -110,14 +111,34 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   let followUps = 0;
   /** Every request paid for: the count requests and the channels' follow-ups. */
   const spent = () => requests.length + followUps;
+  /** Each count request's prompt length and billed count, to check the counts move with the prompt. */
+  const lengths: { seq: number; chars: number; promptTokens: number }[] = [];
+  /** Set once the billed counts proved impossible: they are no longer read. */
+  let unreadable: string | undefined;
+
+  /** The billed prompt count of a count request, once checked: 0 (not read) after the counts proved impossible. */
+  const billed = (seq: number, request: TargetRequest, response: TargetResponse): number => {
+    checkAnswerLength(response, request, seq);
+    if (unreadable) return 0;
+    const problem = impossiblePromptCount(response.usage, request, seq) ?? staticPromptCounts([...lengths, { seq, chars: promptLength(request), promptTokens: response.usage.promptTokens }]);
+    if (!problem) {
+      lengths.push({ seq, chars: promptLength(request), promptTokens: response.usage.promptTokens });
+      return response.usage.promptTokens;
+    }
+    unreadable = unreadableUsage(problem);
+    if (!input.channels?.readsSeenTokens) throw new UnusableAnswerError(`${unreadable}, and no other channel is read (try --stream or --logprobs where the API gives them)`);
+    input.channels.setUsageAside(unreadable);
+    return 0;
+  };
 
   const send = async (pack: number[], stratum: PackLabel, tested?: string) => {
     const probes = pack.map((p) => index.probes[p]);
     const request = { messages: [{ role: 'user' as const, content: frameText(probes.map((p) => p.text)) }], maxOutputTokens: 1, ...input.channels?.requestFields(requests.length + 1) };
     const response = await target.send(request);
-    const record: RequestRecord = { seq: requests.length + 1, probes: probes.map((p) => p.id), promptTokens: response.usage.promptTokens, stratum, ...(tested ? { tested } : {}) };
+    const count = billed(requests.length + 1, request, response);
+    const record: RequestRecord = { seq: requests.length + 1, probes: probes.map((p) => p.id), promptTokens: count, stratum, ...(tested ? { tested } : {}) };
     requests.push(record);
-    promptTokens += response.usage.promptTokens;
+    promptTokens += count;
     for (const p of pack) used.add(p);
     await input.channels?.observe(record.seq, request, response, groups, await counted());
     input.onObservation?.(record, stratum);
@@ -126,13 +147,15 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       if (spent() >= budget.maxQueries - 1) break;
       const answer = await target.send(followUp);
       followUps++;
-      promptTokens += answer.usage.promptTokens;
+      checkAnswerLength(answer, followUp, record.seq);
+      if (!unreadable && Number.isSafeInteger(answer.usage.promptTokens) && answer.usage.promptTokens >= 0) promptTokens += answer.usage.promptTokens;
       await input.channels!.observeFollowUp(followUp, answer, await counted());
     }
   };
   const engine = chooseEngine(1, groups.length, input.engine);
   const counted = async (): Promise<Posterior> => {
     const signature = requestSignature(requests, index);
+    if (unreadable) return priorPosterior(signature, groups);
     if (engine === 'exact') return posterior(signature, groups);
     return alignedPosterior((await scorePosterior(signature, groups, engine, PLANNING_TOLERANCE)) as PrunedPosterior, signature, groups);
   };

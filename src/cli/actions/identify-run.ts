@@ -19,6 +19,7 @@ import type { HttpTargetOptions } from '../../targets/http/http-options.js';
 import type { WireEntry } from '../../targets/http/wire-entry.js';
 import { resumableTarget } from '../../targets/resumable-target.js';
 import { UserError } from '../../util/errors.js';
+import { UnusableAnswerError } from '../../scoring/usage-check.js';
 import { seededRng } from '../../util/rng.js';
 import type { CliIo } from '../io.js';
 
@@ -106,6 +107,8 @@ export async function runIdentify(io: CliIo, request: RunRequest, index: CountIn
     });
   } catch (error) {
     progress.done();
+    // answers that cannot be used would be read again from the record by a resumed run
+    if (error instanceof UnusableAnswerError) throw new UserError(`${error.message}; the answers are recorded in ${run}`, { exitCode: error.exitCode });
     if (error instanceof UserError) throw new UserError(`${error.message}; the run so far is in ${run}: continue it with tokprint identify --resume ${run}`, { exitCode: error.exitCode });
     throw error;
   }
