@@ -1,4 +1,11 @@
 import type { Hypothesis, RunReport } from './run-report.js';
+import { flagNotes, type FlagNote } from './verdict-flags.js';
+
+/** The run's verdict flags in plain words, with why a channel was set aside when the run says. */
+export function reportFlags(report: RunReport): FlagNote[] {
+  const verdict = report.verdict as { verdict: { flags?: string[] }; channels?: { consistency?: { trusted?: { reason?: string } } } };
+  return flagNotes(verdict.verdict.flags, verdict.channels?.consistency?.trusted?.reason);
+}
 
 /** Percent with more digits near 0 and 1, where the difference matters. */
 export function percent(p: number): string {
