@@ -79,9 +79,9 @@ export function checkAnswerLength(response: TargetResponse, request: TargetReque
   if (typeof completion === 'number' && completion > 2 * max + OUTPUT_SLACK) {
     throw new UnusableAnswerError(`request ${seq}: the target billed ${completion} output tokens for max_tokens ${max}, a protocol violation; the answer is not used`);
   }
-  // a token is rarely longer than 64 characters; far longer text was not cut at max_tokens
+  // a token is rarely longer than 64 characters; far longer text was not cut at max_tokens (an echo holds the prompt too)
   const text = response.text?.length ?? 0;
-  if (text > 64 * (2 * max + OUTPUT_SLACK)) {
+  if (text > promptLength(request) + 64 * (2 * max + OUTPUT_SLACK)) {
     throw new UnusableAnswerError(`request ${seq}: the target answered ${text} characters for max_tokens ${max}, a protocol violation; the answer is not used`);
   }
 }
