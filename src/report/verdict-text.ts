@@ -8,7 +8,7 @@ import { rankedGroups } from '../scoring/verdict.js';
 
 /** The short human verdict printed by `tokprint identify`. */
 export function verdictText(result: IdentifyResult, context: { run: string; target: string; description: string }): string {
-  const flags = flagNotes(result.verdict.flags, result.channels?.consistency.trusted?.reason);
+  const flags = flagNotes(result.verdict.flags, result.channels?.consistency.trusted?.reason ?? result.unstable);
   const lines = [...flagLines(flags), `target: ${context.target} (${context.description})`, verdictHeadline(result.verdict, result.stop)];
   const v = result.verdict;
   if (v.models.length) lines.push(`  models known to use it: ${v.models.join(', ')}`);

@@ -10,7 +10,7 @@ import type { ChannelRuntime, ChannelSummary } from './channels/runtime.js';
 import { signatureGroups, type SignatureGroup } from './hypotheses.js';
 import { EDGE_PACK_TOKENS, planEdgePack } from './edge-pack.js';
 import { expectedInformationGain } from './information-gain.js';
-import { checkAnswerLength, impossiblePromptCount, promptLength, staticPromptCounts, unreadableUsage, UnusableAnswerError } from './usage-check.js';
+import { checkAnswerLength, impossiblePromptCount, promptLength, staticPromptCounts, unreadableUsage, UnusableAnswerError, USAGE_COUNT_UNSTABLE } from './usage-check.js';
 import { posterior, priorPosterior, unknownWindow, type GroupScore, type Posterior } from './posterior.js';
 import { decide, type Verdict } from './verdict.js';
 import { requestSignature } from './request-signature.js';
@@ -68,10 +68,12 @@ export interface IdentifyResult {
   queries: number;
   promptTokens: number;
   /** Why the loop ended: a verdict reached, or which budget ran out. */
-  stop: 'confident' | 'max-queries' | 'max-prompt-tokens' | 'no-informative-request';
+  stop: 'confident' | 'max-queries' | 'max-prompt-tokens' | 'no-informative-request' | 'usage-count-unstable';
   channels?: ChannelSummary;
   /** Which scoring path scored the counts. */
   engine?: Engine;
+  /** Why the billed counts were found unstable, when the run stopped for it. */
+  unstable?: string;
 }
 
 export interface PlannedRequest {
@@ -131,9 +133,9 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     return 0;
   };
 
-  const send = async (pack: number[], stratum: PackLabel, tested?: string) => {
+  const send = async (pack: number[], stratum: PackLabel, tested?: string, fresh?: boolean) => {
     const probes = pack.map((p) => index.probes[p]);
-    const request = { messages: [{ role: 'user' as const, content: frameText(probes.map((p) => p.text)) }], maxOutputTokens: 1, ...input.channels?.requestFields(requests.length + 1) };
+    const request: TargetRequest = { messages: [{ role: 'user' as const, content: frameText(probes.map((p) => p.text)) }], maxOutputTokens: 1, ...input.channels?.requestFields(requests.length + 1), ...(fresh && { fresh }) };
     const response = await target.send(request);
     const count = billed(requests.length + 1, request, response);
     const record: RequestRecord = { seq: requests.length + 1, probes: probes.map((p) => p.id), promptTokens: count, stratum, ...(tested ? { tested } : {}) };
@@ -159,14 +161,31 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     if (engine === 'exact') return posterior(signature, groups);
     return alignedPosterior((await scorePosterior(signature, groups, engine, PLANNING_TOLERANCE)) as PrunedPosterior, signature, groups);
   };
-  const current = async () => (input.channels ? input.channels.fuse(await counted()) : counted());
   const annotate = (verdict: Verdict) => (input.channels ? input.channels.annotate(verdict) : verdict);
 
   let stop: IdentifyResult['stop'] = 'confident';
   let post: Posterior;
+  let repeated = false;
   if (budget.maxQueries >= 1) await send([], 'frame');
   for (;;) {
-    post = await current();
+    const count = await counted();
+    post = input.channels ? input.channels.fuse(count) : count;
+    // Counts no hypothesis explains to the token: noise or a changed tokenizer. The same bare frame, asked
+    // again, tells them apart: an honest server bills identical requests alike.
+    if (!repeated && !unreadable && requests.length >= 2 && spent() < budget.maxQueries && !count.groups.some((g) => g.deviations.every((d) => d === 0))) {
+      repeated = true;
+      await send([], 'frame', undefined, true);
+      const [first, again] = requests.filter((r) => r.probes.length === 0);
+      if (first.promptTokens !== again.promptTokens) {
+        unreadable = `the target billed ${first.promptTokens} and then ${again.promptTokens} prompt tokens for the same request (requests ${first.seq} and ${again.seq}); its counts are unstable, so they cannot name a tokenizer`;
+        if (!input.channels?.readsSeenTokens) {
+          const verdict: Verdict = { status: 'inconclusive', reference: null, class: [], family: null, models: [], confidence: 0, flags: [USAGE_COUNT_UNSTABLE] };
+          return { verdict, posterior: count, requests, queries: spent(), promptTokens, stop: 'usage-count-unstable', unstable: unreadable, engine };
+        }
+        input.channels.setUsageAside(unreadable, USAGE_COUNT_UNSTABLE);
+      }
+      continue;
+    }
     const verdict = decide(post, false);
     // A class is named, as matched or as changed, only once its vocabulary's edges have been checked, and
     // matched only once its own were: an edge check planned for another leader can land on its prediction by chance.

@@ -3,6 +3,8 @@ import { UserError } from '../util/errors.js';
 
 /** The flag a verdict carries when the billed counts could not be read at all. */
 export const USAGE_COUNT_IMPOSSIBLE = 'usage-count-impossible';
+/** The flag a verdict carries when identical requests were billed different counts. */
+export const USAGE_COUNT_UNSTABLE = 'usage-count-unstable';
 
 /**
  * The target's answers cannot be used: its billed counts are impossible and no other channel is read, or an

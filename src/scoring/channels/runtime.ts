@@ -48,7 +48,7 @@ export class ChannelRuntime {
   private scores = new Map<ChannelName, ChannelScore>();
   private consistency: Consistency = { flags: [] };
   /** Why the billed counts were set aside as unreadable, once they were. */
-  private usageAside?: string;
+  private usageAside?: { reason: string; flag: string };
   private groups: readonly SignatureGroup[] = [];
   /** Groups in the order they led when encoders were last loaded. */
   private leading: number[] = [];
@@ -116,7 +116,7 @@ export class ChannelRuntime {
     const enabled = this.usageAside ? new Set([...this.enabled].filter((name) => name !== 'usage')) : this.enabled;
     const { posterior, consistency } = fuseChannels(count, this.scores, enabled);
     this.consistency = this.usageAside
-      ? { ...consistency, flags: [USAGE_COUNT_IMPOSSIBLE, ...consistency.flags], trusted: { channels: [...enabled].filter((name) => SEEN_CHANNELS.includes(name)), reason: this.usageAside } }
+      ? { ...consistency, flags: [this.usageAside.flag, ...consistency.flags], trusted: { channels: [...enabled].filter((name) => SEEN_CHANNELS.includes(name)), reason: this.usageAside.reason } }
       : consistency;
     return posterior;
   }
@@ -127,8 +127,8 @@ export class ChannelRuntime {
   }
 
   /** From now on the billed counts are left out of the fused posterior, and the verdict says why. */
-  setUsageAside(reason: string): void {
-    this.usageAside = reason;
+  setUsageAside(reason: string, flag = USAGE_COUNT_IMPOSSIBLE): void {
+    this.usageAside = { reason, flag };
   }
 
   /** Whether the last fused posterior's answer channels dispute the counts' leader (see Consistency.disputed). */

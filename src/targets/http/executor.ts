@@ -195,7 +195,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
       const stream = Boolean(call.stream);
       const rawRequest = { method: canonical.method, url: canonical.url, body: call.body };
 
-      const cached = await settings.cache?.get(key);
+      const cached = request.fresh ? undefined : await settings.cache?.get(key);
       if (cached) {
         try {
           const reply = toReply(cached.status, cached.headers, cached.body, cached.stream, true);
