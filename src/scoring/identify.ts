@@ -10,7 +10,7 @@ import type { ChannelRuntime, ChannelSummary } from './channels/runtime.js';
 import { signatureGroups, type SignatureGroup } from './hypotheses.js';
 import { EDGE_PACK_TOKENS, planEdgePack } from './edge-pack.js';
 import { expectedInformationGain } from './information-gain.js';
-import { checkAnswerLength, impossiblePromptCount, promptLength, staticPromptCounts, unreadableUsage, UnusableAnswerError, USAGE_COUNT_UNSTABLE } from './usage-check.js';
+import { checkAnswerLength, impossiblePromptCount, promptLength, staticPromptCounts, unreadableUsage, UnusableAnswerError, unstableCounts, unstableVerdict, USAGE_COUNT_UNSTABLE } from './usage-check.js';
 import { posterior, priorPosterior, unknownWindow, type GroupScore, type Posterior } from './posterior.js';
 import { decide, type Verdict } from './verdict.js';
 import { requestSignature } from './request-signature.js';
@@ -175,13 +175,9 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     if (!repeated && !unreadable && requests.length >= 2 && spent() < budget.maxQueries && !count.groups.some((g) => g.deviations.every((d) => d === 0))) {
       repeated = true;
       await send([], 'frame', undefined, true);
-      const [first, again] = requests.filter((r) => r.probes.length === 0);
-      if (first.promptTokens !== again.promptTokens) {
-        unreadable = `the target billed ${first.promptTokens} and then ${again.promptTokens} prompt tokens for the same request (requests ${first.seq} and ${again.seq}); its counts are unstable, so they cannot name a tokenizer`;
-        if (!input.channels?.readsSeenTokens) {
-          const verdict: Verdict = { status: 'inconclusive', reference: null, class: [], family: null, models: [], confidence: 0, flags: [USAGE_COUNT_UNSTABLE] };
-          return { verdict, posterior: count, requests, queries: spent(), promptTokens, stop: 'usage-count-unstable', unstable: unreadable, engine };
-        }
+      unreadable = unstableCounts(requests);
+      if (unreadable) {
+        if (!input.channels?.readsSeenTokens) return { verdict: unstableVerdict(), posterior: count, requests, queries: spent(), promptTokens, stop: 'usage-count-unstable', unstable: unreadable, engine };
         input.channels.setUsageAside(unreadable, USAGE_COUNT_UNSTABLE);
       }
       continue;

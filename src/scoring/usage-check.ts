@@ -1,5 +1,6 @@
 import type { TargetRequest, TargetResponse, TokenUsage } from '../targets/target.js';
 import { UserError } from '../util/errors.js';
+import type { Verdict } from './verdict.js';
 
 /** The flag a verdict carries when the billed counts could not be read at all. */
 export const USAGE_COUNT_IMPOSSIBLE = 'usage-count-impossible';
@@ -86,6 +87,19 @@ export function checkAnswerLength(response: TargetResponse, request: TargetReque
   if (text > promptLength(request) + 64 * (2 * max + OUTPUT_SLACK)) {
     throw new UnusableAnswerError(`request ${seq}: the target answered ${text} characters for max_tokens ${max}, a protocol violation; the answer is not used`);
   }
+}
+
+/** Why the billed counts are unstable, when the bare frame was billed differently when asked again; else undefined. */
+export function unstableCounts(requests: readonly { seq: number; probes: readonly unknown[]; promptTokens: number }[]): string | undefined {
+  const frames = requests.filter((r) => r.probes.length === 0);
+  const again = frames.find((f) => f.promptTokens !== frames[0].promptTokens);
+  if (!again) return undefined;
+  return `the target billed ${frames[0].promptTokens} and then ${again.promptTokens} prompt tokens for the same request (requests ${frames[0].seq} and ${again.seq}); its counts are unstable, so they cannot name a tokenizer`;
+}
+
+/** The verdict of a run whose billed counts are unstable and that reads nothing else. */
+export function unstableVerdict(): Verdict {
+  return { status: 'inconclusive', reference: null, class: [], family: null, models: [], confidence: 0, flags: [USAGE_COUNT_UNSTABLE] };
 }
 
 /** The one line saying the usage channel is unreadable. */

@@ -72,5 +72,9 @@ describe('billed counts that change between identical requests', () => {
     expect(JSON.parse(await read('report.json')).verdict.flags).toEqual(['usage-count-unstable']);
     const text = await runCli(['report', run, '--format', 'text'], sandbox.env, sandbox.root);
     expect(text.stdout.split('\n')[0]).toMatch(/^warning \(usage-count-unstable\): /);
+    // scored again, the same counts still give no verdict
+    const again = await runCli(['rescore', run, '--json'], sandbox.env, sandbox.root);
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stdout).verdict).toMatchObject({ status: 'inconclusive', flags: ['usage-count-unstable'] });
   });
 });
