@@ -63,6 +63,24 @@ describe.each(APIS)('impossible billed counts: %s', (api) => {
   });
 });
 
+describe.each(APIS)('an answer far longer than max_tokens: %s', (api) => {
+  it('is a protocol violation: one line, exit 3, not used', async () => {
+    const server = await startHostileServer(api, { kind: 'usage', prompt: '12', completion: '60000' });
+    servers.push(server);
+    let target = api === 'openai' ? `openai:${server.url}/v1` : `${api}:${server.url}`;
+    if (api === 'http') {
+      const spec = join(specs, 'long.yaml');
+      await writeFile(spec, hostileHttpSpec(server.url));
+      target = `http:${spec}`;
+    }
+    // anthropic and gemini count without an answer unless the answer is streamed
+    const result = await identify(target, ...(api === 'anthropic' || api === 'gemini' ? ['--stream'] : []));
+    expect(result.code).toBe(3);
+    expect(isOneLine(result.stderr)).toBe(true);
+    expect(result.stderr).toMatch(/request 1: the target billed 60000 output tokens for max_tokens (1|32), a protocol violation; the answer is not used/);
+  });
+});
+
 describe('impossible billed counts beside another channel', () => {
   it('goes on with the streamed tokens, flags the verdict and spends no impossible count', async () => {
     const result = await identify(await billing('openai', '1000'), '--stream', '--json', '--max-queries', '3');
