@@ -6,7 +6,7 @@ import type { IdentifyResult, PackLabel, RequestRecord } from '../scoring/identi
 import { posterior, type Posterior } from '../scoring/posterior.js';
 import { decide } from '../scoring/verdict.js';
 import { requestSignature } from '../scoring/request-signature.js';
-import { unstableCounts, unstableVerdict } from '../scoring/usage-check.js';
+import { unstableVerdict } from '../scoring/usage-check.js';
 
 /**
  * Scores recorded observations again against an index, sending nothing: the verdict a finished run
@@ -19,9 +19,8 @@ export function rescore(observations: readonly (Observation & { stratum: PackLab
   const requests: RequestRecord[] = observations.map((o) => ({ seq: o.seq, probes: o.probes, promptTokens: o.promptTokens, stratum: o.stratum }));
   const post = scored ?? posterior(requestSignature(requests, index), signatureGroups(index));
   const promptTokens = requests.reduce((sum, r) => sum + r.promptTokens, 0);
-  // the same request billed differently: no verdict from these counts, now as when the run ended
-  const unstable = unstableCounts(requests);
-  if (unstable) return { verdict: unstableVerdict(), posterior: post, requests, queries: requests.length, promptTokens, stop: 'usage-count-unstable', unstable };
+  // the run found the same request billed differently: no verdict from these counts, now as then
+  if (recordedStop === 'usage-count-unstable') return { verdict: unstableVerdict(), posterior: post, requests, queries: requests.length, promptTokens, stop: recordedStop, unstable: 'the run found the same request billed differently' };
   const confident = decide(post, false);
   return {
     verdict: confident ?? decide(post, true)!,

@@ -133,9 +133,9 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     return 0;
   };
 
-  const send = async (pack: number[], stratum: PackLabel, tested?: string, fresh?: boolean) => {
+  const send = async (pack: number[], stratum: PackLabel, tested?: string) => {
     const probes = pack.map((p) => index.probes[p]);
-    const request: TargetRequest = { messages: [{ role: 'user' as const, content: frameText(probes.map((p) => p.text)) }], maxOutputTokens: 1, ...input.channels?.requestFields(requests.length + 1), ...(fresh && { fresh }) };
+    const request: TargetRequest = { messages: [{ role: 'user' as const, content: frameText(probes.map((p) => p.text)) }], maxOutputTokens: 1, ...input.channels?.requestFields(requests.length + 1) };
     const response = await target.send(request);
     const count = billed(requests.length + 1, request, response);
     const record: RequestRecord = { seq: requests.length + 1, probes: probes.map((p) => p.id), promptTokens: count, stratum, ...(tested ? { tested } : {}) };
@@ -166,41 +166,60 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   let stop: IdentifyResult['stop'] = 'confident';
   let post: Posterior;
   let repeated = false;
+  /**
+   * The bare frame asked again, once: an honest server bills identical requests alike, so counts that
+   * differ are noise (or a hidden prompt that changes) and cannot name a tokenizer. Returns the run's end
+   * when they differ and nothing else is read.
+   */
+  const repeatFrame = async (count: Posterior): Promise<IdentifyResult | undefined> => {
+    repeated = true;
+    // the first request again, byte for byte, past any cached answer; a check, not evidence, so kept out of the counts scored
+    const request: TargetRequest = { messages: [{ role: 'user', content: frameText([]) }], maxOutputTokens: 1, ...input.channels?.requestFields(1), fresh: true };
+    const answer = await target.send(request);
+    followUps++;
+    checkAnswerLength(answer, request, requests.length + followUps);
+    const again = answer.usage.promptTokens;
+    if (Number.isSafeInteger(again) && again >= 0) promptTokens += again;
+    unreadable = unstableCounts(requests[0].promptTokens, again);
+    if (!unreadable) return undefined;
+    if (!input.channels?.readsSeenTokens) return { verdict: unstableVerdict(), posterior: count, requests, queries: spent(), promptTokens, stop: 'usage-count-unstable', unstable: unreadable, engine };
+    input.channels.setUsageAside(unreadable, USAGE_COUNT_UNSTABLE);
+    return undefined;
+  };
   if (budget.maxQueries >= 1) await send([], 'frame');
   for (;;) {
     const count = await counted();
     post = input.channels ? input.channels.fuse(count) : count;
-    // Counts no hypothesis explains to the token: noise or a changed tokenizer. The same bare frame, asked
-    // again, tells them apart: an honest server bills identical requests alike.
-    if (!repeated && !unreadable && requests.length >= 2 && spent() < budget.maxQueries && !count.groups.some((g) => g.deviations.every((d) => d === 0))) {
-      repeated = true;
-      await send([], 'frame', undefined, true);
-      unreadable = unstableCounts(requests);
-      if (unreadable) {
-        if (!input.channels?.readsSeenTokens) return { verdict: unstableVerdict(), posterior: count, requests, queries: spent(), promptTokens, stop: 'usage-count-unstable', unstable: unreadable, engine };
-        input.channels.setUsageAside(unreadable, USAGE_COUNT_UNSTABLE);
-      }
-      continue;
-    }
+    // Counts no hypothesis explains to the token (noise, or a changed tokenizer) are checked by repeating the
+    // frame before they decide anything: when a verdict would be given, or when the budget has one request left.
+    const frameCost = requests[0]?.promptTokens ?? 0;
+    const checkDue =
+      !repeated && !unreadable && requests.length >= 2 && spent() < budget.maxQueries && promptTokens + frameCost <= budget.maxPromptTokens && !count.groups.some((g) => g.deviations.every((d) => d === 0));
     const verdict = decide(post, false);
     // A class is named, as matched or as changed, only once its vocabulary's edges have been checked, and
     // matched only once its own were: an edge check planned for another leader can land on its prediction by chance.
     const edgeChecked = edgeChecksOfLeader(post, requests).length > 0;
     // Nor while the tokens seen in the answers point away from what the counts say: another answer settles it.
     const settled = !input.channels?.disputed;
-    if (verdict && (verdict.status === 'unknown' || edgeChecked) && settled) return { verdict: annotate(verdict), posterior: post, requests, queries: spent(), promptTokens, stop, channels: input.channels?.summary(), engine };
+    const concluding = verdict && (verdict.status === 'unknown' || edgeChecked) && settled;
+    if (checkDue && (concluding || spent() === budget.maxQueries - 1)) {
+      const end = await repeatFrame(count);
+      if (end) return end;
+      continue;
+    }
+    if (concluding) return { verdict: annotate(verdict), posterior: post, requests, queries: spent(), promptTokens, stop, channels: input.channels?.summary(), engine };
     if (spent() >= budget.maxQueries) {
       stop = 'max-queries';
       break;
     }
     const next = edgeCheckDue(post, requests) ? planEdgeCheck(post, groups, index, used, rng) : planNext(post, groups, index, used, rng, requests);
-    if (!next) {
-      stop = 'no-informative-request';
-      break;
-    }
-    const frameCost = requests[0]?.promptTokens ?? 0;
-    if (promptTokens + frameCost + next.cost > budget.maxPromptTokens) {
-      stop = 'max-prompt-tokens';
+    if (!next || promptTokens + frameCost + next.cost > budget.maxPromptTokens) {
+      if (checkDue) {
+        const end = await repeatFrame(count);
+        if (end) return end;
+        continue;
+      }
+      stop = next ? 'max-prompt-tokens' : 'no-informative-request';
       break;
     }
     await send(next.pack, next.stratum, next.tested);

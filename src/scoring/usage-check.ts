@@ -90,11 +90,9 @@ export function checkAnswerLength(response: TargetResponse, request: TargetReque
 }
 
 /** Why the billed counts are unstable, when the bare frame was billed differently when asked again; else undefined. */
-export function unstableCounts(requests: readonly { seq: number; probes: readonly unknown[]; promptTokens: number }[]): string | undefined {
-  const frames = requests.filter((r) => r.probes.length === 0);
-  const again = frames.find((f) => f.promptTokens !== frames[0].promptTokens);
-  if (!again) return undefined;
-  return `the target billed ${frames[0].promptTokens} and then ${again.promptTokens} prompt tokens for the same request (requests ${frames[0].seq} and ${again.seq}); its counts are unstable, so they cannot name a tokenizer`;
+export function unstableCounts(first: number, again: unknown): string | undefined {
+  if (again === first) return undefined;
+  return `the target billed ${first} and then ${shown(again)} prompt tokens for the same request (the bare frame, asked twice); its counts are unstable, so they cannot name a tokenizer`;
 }
 
 /** The verdict of a run whose billed counts are unstable and that reads nothing else. */
