@@ -202,7 +202,9 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     // Nor while the tokens seen in the answers point away from what the counts say: another answer settles it.
     const settled = !input.channels?.disputed;
     const concluding = verdict && (verdict.status === 'unknown' || edgeChecked) && settled;
-    if (checkDue && (concluding || spent() === budget.maxQueries - 1)) {
+    // on the budget's last request, only when these counts would already give a verdict at the end
+    const lastDecides = spent() === budget.maxQueries - 1 && decide(post, true)!.status !== 'inconclusive';
+    if (checkDue && (concluding || lastDecides)) {
       const end = await repeatFrame(count);
       if (end) return end;
       continue;
@@ -214,7 +216,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     }
     const next = edgeCheckDue(post, requests) ? planEdgeCheck(post, groups, index, used, rng) : planNext(post, groups, index, used, rng, requests);
     if (!next || promptTokens + frameCost + next.cost > budget.maxPromptTokens) {
-      if (checkDue) {
+      if (checkDue && decide(post, true)!.status !== 'inconclusive') {
         const end = await repeatFrame(count);
         if (end) return end;
         continue;
@@ -224,7 +226,11 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     }
     await send(next.pack, next.stratum, next.tested);
   }
-  return { verdict: annotate(decide(post, true)!), posterior: post, requests, queries: spent(), promptTokens, stop, channels: input.channels?.summary(), engine };
+  let final = decide(post, true)!;
+  // counts no hypothesis explains, never checked for stability (the budget ran out first), name nothing
+  const unchecked = !repeated && !unreadable && requests.length >= 2 && !(await counted()).groups.some((g) => g.deviations.every((d) => d === 0));
+  if (unchecked && final.status !== 'inconclusive' && !input.channels?.readsSeenTokens) final = decide({ groups: [], unknown: 0 }, true)!;
+  return { verdict: annotate(final), posterior: post, requests, queries: spent(), promptTokens, stop, channels: input.channels?.summary(), engine };
 }
 
 /**

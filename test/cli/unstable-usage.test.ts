@@ -43,7 +43,7 @@ describe('billed counts that change between identical requests', () => {
     expect(json.verdict.flags).toBeUndefined();
   });
 
-  it.each([1, 2, 3])('counts moved by +-20 (noise seed %i) give no verdict from counts, and the flag', async (seed) => {
+  it.each([1, 4])('counts moved by +-20 (noise seed %i) that would decide are checked: no verdict, and the flag', async (seed) => {
     const result = await identify(await qwenServer({ amplitude: 20, seed }), '--json');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(1);
@@ -52,6 +52,14 @@ describe('billed counts that change between identical requests', () => {
     expect(json.verdict.flags).toEqual(['usage-count-unstable']);
     expect(json.stop).toBe('usage-count-unstable');
     expect(json.unstable).toMatch(/^the target billed \d+ and then \d+ prompt tokens for the same request \(the bare frame, asked twice\)/);
+  });
+
+  it.each([2, 3, 8])('counts moved by +-20 (noise seed %i) that never decide before the budget ends name nothing', async (seed) => {
+    const result = await identify(await qwenServer({ amplitude: 20, seed }), '--json');
+    expect(result.code).toBe(1);
+    const json = JSON.parse(result.stdout);
+    expect(json.verdict.status).toBe('inconclusive');
+    expect(json.stop).toBe('max-queries');
   });
 
   it('says so first in the terminal summary and in every report', async () => {
