@@ -62,6 +62,16 @@ describe('billed counts that change between identical requests', () => {
     expect(json.stop).toBe('max-queries');
   });
 
+  it('with streamed tokens read, sets the unstable counts aside and says so on the verdict', async () => {
+    const result = await identify(await qwenServer({ amplitude: 20, seed: 4 }), '--stream', '--json');
+    expect(result.stderr).toBe('');
+    const json = JSON.parse(result.stdout);
+    expect(json.verdict.flags).toContain('usage-count-unstable');
+    expect(json.channels.consistency.trusted.reason).toMatch(/^the target billed \d+ and then \d+ prompt tokens for the same request/);
+    expect(json.channels.consistency.trusted.channels).toEqual(['stream']);
+    expect(json.verdict.status).not.toMatch(/^(match|derived)$/);
+  });
+
   it('says so first in the terminal summary and in every report', async () => {
     const result = await identify(await qwenServer({ amplitude: 20, seed: 4 }), '--report', 'all');
     expect(result.code).toBe(1);
