@@ -10,6 +10,8 @@ export const FLAG_RANGES = {
   concurrency: { min: 1, max: 64, whole: true },
   rate: { min: 0.01, max: 1000, whole: false },
   logprobs: { min: 0, max: 20, whole: true },
+  maxResponseBytes: { min: 1024, max: 1024 ** 3, whole: true },
+  maxStreamEvents: { min: 1, max: 10_000_000, whole: true },
 } satisfies Record<string, NumberRange>;
 
 /** `1-1,000` for a help line. */

@@ -16,6 +16,8 @@ export interface HttpFlags {
   cache?: string | boolean;
   stream?: boolean;
   logprobs?: string;
+  maxResponseBytes?: string;
+  maxStreamEvents?: string;
   /** False with `--no-detect-tokenize`. */
   detectTokenize?: boolean;
 }
@@ -51,6 +53,8 @@ export function httpOptionsFromFlags(flags: HttpFlags): HttpTargetOptions {
     cacheTtlMs: typeof flags.cache === 'string' ? cacheTtlMs(flags.cache) : undefined,
     stream: flags.stream,
     topLogprobs: number(flags.logprobs, '--logprobs', FLAG_RANGES.logprobs),
+    maxResponseBytes: number(flags.maxResponseBytes, '--max-response-bytes', FLAG_RANGES.maxResponseBytes),
+    maxStreamEvents: number(flags.maxStreamEvents, '--max-stream-events', FLAG_RANGES.maxStreamEvents),
     // recorded only when turned off, so runs that leave it on keep their config as before
     detectTokenize: flags.detectTokenize === false ? false : undefined,
   };

@@ -130,6 +130,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--no-cache', 'send every request to the target (the default)')
     .option('--stream', 'ask for streamed answers (usage from the final chunk, chunk texts recorded)')
     .option('--logprobs <n>', `ask for logprob tokens with n top alternatives, ${rangeText(FLAG_RANGES.logprobs)}`)
+    .option('--max-response-bytes <n>', `most bytes read of one answer, ${rangeText(FLAG_RANGES.maxResponseBytes)}; a longer one is cut there, recorded and not used (default 8388608, 8 MiB)`)
+    .option('--max-stream-events <n>', `most events read of one streamed answer, ${rangeText(FLAG_RANGES.maxStreamEvents)}, and never far more than max_tokens allows (default 20000)`)
     .option('--no-detect-tokenize', "count through chat completions usage even when the server has a tokenize endpoint (openai: targets)")
     .option('--channels <list>', 'what to read: usage, logprobs, stream, completion, truncation (comma-separated; default usage plus what --stream and --logprobs ask for)')
     .option('--resume <run>', "continue a killed run from its directory, re-sending nothing it already has an answer for, with its recorded settings (only a raised --max-queries or --max-prompt-tokens may change; a run whose target URL held credentials needs the target again: identify '<target>' --resume <run>)")

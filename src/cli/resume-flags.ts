@@ -33,6 +33,8 @@ const HTTP_FLAG_NAMES: Partial<Record<keyof HttpTargetOptions, string>> = {
   stream: '--stream',
   topLogprobs: '--logprobs',
   detectTokenize: '--no-detect-tokenize',
+  maxResponseBytes: '--max-response-bytes',
+  maxStreamEvents: '--max-stream-events',
 };
 
 const show = (value: unknown) => (value === undefined ? 'not set' : typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value));

@@ -13,6 +13,8 @@ code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "Dej
 .verdict.match { border-left-color: var(--ok); }
 .verdict.derived { border-left-color: var(--warn); }
 .verdict.inconclusive { border-left-color: var(--bad); }
+.flags { background: #fff4f2; border: 1px solid var(--bad); border-left: 8px solid var(--bad); border-radius: 10px; padding: 12px 22px; margin: 0 0 16px; }
+.flags .flag { margin: 6px 0; }
 .verdict .headline { font-size: 26px; font-weight: 700; line-height: 1.25; margin: 0; }
 .verdict .detail { margin: 6px 0 0; color: var(--muted); }
 .verdict .confidence { text-align: right; }

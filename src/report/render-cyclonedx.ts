@@ -1,6 +1,6 @@
 import { Enums, Models, Serialize, Spec } from '@cyclonedx/cyclonedx-library';
 import { sha256Hex } from '../util/hash.js';
-import { hypotheses, isWhiteBox, percent, plainVerdict } from './report-facts.js';
+import { hypotheses, isWhiteBox, percent, plainVerdict, reportFlags } from './report-facts.js';
 import type { RunReport } from './run-report.js';
 
 const TOOL_REF = 'tool:tokprint';
@@ -51,6 +51,8 @@ export function renderCycloneDx(report: RunReport): string {
     bomRef: TARGET_REF,
     description: report.settings.description || undefined,
   });
+  const flags = reportFlags(report);
+  for (const note of flags) target.properties.add(property('verdict.flag', note.flag));
   target.properties.add(property('verdict.status', v.status));
   target.properties.add(property('verdict.confidence', v.confidence));
   target.properties.add(property('verdict.summary', plain.headline));
@@ -71,7 +73,8 @@ export function renderCycloneDx(report: RunReport): string {
   const component = normalized.components!.find((c) => c['bom-ref'] === TARGET_REF) as unknown as Record<string, unknown>;
 
   const base = baseModel(report);
-  const notes = `${plain.proves} Not shown: ${plain.doesNotProve[0].toLowerCase()}${plain.doesNotProve.slice(1)}`;
+  const warnings = flags.map((n) => `Warning (${n.flag}): ${n.text} `).join('');
+  const notes = `${warnings}${plain.proves} Not shown: ${plain.doesNotProve[0].toLowerCase()}${plain.doesNotProve.slice(1)}`;
   component.pedigree = base ? { ancestors: [factory.makeForComponent().normalize(base, { sortLists: true })], notes } : { notes };
   if (base) {
     const runnerUp = hypotheses(report).find((h) => h.reference !== v.reference);
@@ -89,7 +92,7 @@ export function renderCycloneDx(report: RunReport): string {
             {
               technique,
               confidence: v.confidence,
-              value: `${v.status === 'match' ? 'Matched' : 'Partly matched'} the ${v.reference} tokenizer from ${how}${runnerUp ? `; next candidate ${runnerUp.reference} at ${percent(runnerUp.posterior)}` : ''}. Tokenizer lineage, not which fine-tune.`,
+              value: `${warnings}${v.status === 'match' ? 'Matched' : 'Partly matched'} the ${v.reference} tokenizer from ${how}${runnerUp ? `; next candidate ${runnerUp.reference} at ${percent(runnerUp.posterior)}` : ''}. Tokenizer lineage, not which fine-tune.`,
             },
           ],
           tools: [TOOL_REF],

@@ -1,6 +1,6 @@
 import { posteriorChart } from './html-chart.js';
 import { HTML_STYLE } from './html-style.js';
-import { evidenceRows, hypotheses, plainVerdict, signed } from './report-facts.js';
+import { evidenceRows, hypotheses, plainVerdict, reportFlags, signed } from './report-facts.js';
 import type { RunReport } from './run-report.js';
 import type { StrongProbe } from './strongest-probes.js';
 import { visibleText } from './visible-text.js';
@@ -28,6 +28,12 @@ function verdictSection(report: RunReport): string {
   <div><b>${x(report.channels.join(', ') || 'none')}</b><span>channels used</span></div>
   ${seconds ? `<div><b>${seconds} s</b><span>duration</span></div>` : ''}
 </div>`;
+}
+
+function flagsSection(report: RunReport): string {
+  const notes = reportFlags(report);
+  if (!notes.length) return '';
+  return `<section class="flags" id="flags">${notes.map((n) => `<p class="flag" data-flag="${x(n.flag)}"><b>Warning (${x(n.flag)}):</b> ${x(n.text)}</p>`).join('')}</section>`;
 }
 
 function chartSection(report: RunReport): string {
@@ -121,6 +127,7 @@ export function renderHtml(report: RunReport): string {
 <style>${HTML_STYLE}</style></head>
 <body><main>
 <h1>Tokenizer lineage report</h1>
+${flagsSection(report)}
 <div class="target">Product tested: <b class="mono">${x(report.settings.target)}</b>${report.settings.description ? ` — ${x(report.settings.description)}` : ''}</div>
 ${verdictSection(report)}
 ${chartSection(report)}

@@ -1,4 +1,4 @@
-import { evidenceRows, hypotheses, percent, plainVerdict, signed } from './report-facts.js';
+import { evidenceRows, hypotheses, percent, plainVerdict, reportFlags, signed } from './report-facts.js';
 import type { RunReport } from './run-report.js';
 import { revealInvisible, visibleText } from './visible-text.js';
 
@@ -22,6 +22,7 @@ export function renderMarkdown(report: RunReport): string {
   const plain = plainVerdict(report);
   const out: string[] = [];
   out.push(`# Tokenizer lineage: ${mdEscape(report.settings.target)}`, '');
+  for (const note of reportFlags(report)) out.push(`> **Warning (${mdEscape(note.flag)}):** ${mdEscape(note.text)}`, '');
   if (report.settings.description) out.push(mdEscape(report.settings.description), '');
   out.push(`**${mdEscape(plain.headline)}** — confidence ${plain.confidence} (${plain.certainty}).`, '');
   if (plain.detail) out.push(mdEscape(plain.detail[0].toUpperCase() + plain.detail.slice(1)) + '.', '');

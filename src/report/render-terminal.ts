@@ -1,5 +1,6 @@
 import { verdictHeadline } from './verdict-headline.js';
-import { evidenceRows, hypotheses, percent, plainVerdict, signed } from './report-facts.js';
+import { evidenceRows, hypotheses, percent, reportFlags, signed } from './report-facts.js';
+import { flagLines } from './verdict-flags.js';
 import type { RunReport } from './run-report.js';
 import { paint } from './terminal-style.js';
 
@@ -15,7 +16,7 @@ export function renderTerminal(report: RunReport, options: { color: boolean }): 
   const c = paint(options.color);
   const v = report.verdict.verdict;
   const tint = v.status === 'match' ? c.green : v.status === 'derived' ? c.yellow : v.status === 'inconclusive' ? c.red : (t: string) => t;
-  const lines = [c.dim(`target: ${report.settings.target}${report.settings.description ? ` (${report.settings.description})` : ''}`), c.bold(tint(verdictHeadline(report.verdict.verdict, report.verdict.stop)))];
+  const lines = [...flagLines(reportFlags(report)).map((line) => c.bold(c.red(line))), c.dim(`target: ${report.settings.target}${report.settings.description ? ` (${report.settings.description})` : ''}`), c.bold(tint(verdictHeadline(report.verdict.verdict, report.verdict.stop)))];
   if (v.models.length) lines.push(`  models known to use it: ${v.models.join(', ')}`);
   if (v.status === 'match' || v.status === 'derived') lines.push(c.dim('  tokenizer evidence shows the base tokenizer (lineage), not which fine-tune'));
 

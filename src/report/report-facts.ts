@@ -1,4 +1,11 @@
 import type { Hypothesis, RunReport } from './run-report.js';
+import { flagNotes, type FlagNote } from './verdict-flags.js';
+
+/** The run's verdict flags in plain words, with why a channel was set aside when the run says. */
+export function reportFlags(report: RunReport): FlagNote[] {
+  const verdict = report.verdict as { verdict: { flags?: string[] }; unstable?: string; channels?: { consistency?: { trusted?: { reason?: string } } } };
+  return flagNotes(verdict.verdict.flags, verdict.channels?.consistency?.trusted?.reason ?? verdict.unstable);
+}
 
 /** Percent with more digits near 0 and 1, where the difference matters. */
 export function percent(p: number): string {
@@ -63,6 +70,16 @@ export function plainVerdict(report: RunReport): PlainVerdict {
         doesNotProve: 'What the product is built on: only that its tokenizer is outside the index, or changed beyond recognition.',
       };
     default:
+      if (report.verdict.stop === 'usage-count-unstable') {
+        return {
+          ...base,
+          confidence: '—',
+          certainty: 'no verdict',
+          headline: 'No verdict: the product bills different counts for the same request',
+          proves: 'The same request, sent twice, was billed two different prompt counts: the counts are noisy or a hidden prompt changes between requests, so they cannot tell tokenizers apart.',
+          doesNotProve: 'Anything about the product. Run again with --stream or --logprobs where the API gives them: tokens seen in the answers do not depend on its counts.',
+        };
+      }
       return {
         ...base,
         confidence: '—',

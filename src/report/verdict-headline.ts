@@ -19,6 +19,7 @@ export function verdictHeadline(v: HeadlineVerdict, stop: string): string {
     case 'unknown':
       return `unknown: no indexed tokenizer fits, confidence ${percent(v.confidence)}`;
     default:
+      if (stop === 'usage-count-unstable') return 'inconclusive: the target billed different counts for the same request, so its counts cannot name a tokenizer';
       return `inconclusive: the budget ran out before any verdict was sure (${stop})`;
   }
 }

@@ -40,6 +40,7 @@ export function verdictJson(result: IdentifyResult, context: { run: string; targ
     target: context.target,
     unknown: round(result.posterior.unknown),
     stop: result.stop,
+    ...(result.unstable ? { unstable: result.unstable } : {}),
     ...(result.engine ? { engine: result.engine } : {}),
     ...(result.channels ? { channels: result.channels } : {}),
     evidence: evidenceLines(result),

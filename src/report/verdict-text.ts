@@ -1,5 +1,6 @@
 import { percent, signed } from './report-facts.js';
 import { verdictHeadline } from './verdict-headline.js';
+import { flagLines, flagNotes } from './verdict-flags.js';
 import type { IdentifyResult } from '../scoring/identify.js';
 import { evidenceLines } from '../scoring/evidence.js';
 import { rankedGroups } from '../scoring/verdict.js';
@@ -7,7 +8,8 @@ import { rankedGroups } from '../scoring/verdict.js';
 
 /** The short human verdict printed by `tokprint identify`. */
 export function verdictText(result: IdentifyResult, context: { run: string; target: string; description: string }): string {
-  const lines = [`target: ${context.target} (${context.description})`, verdictHeadline(result.verdict, result.stop)];
+  const flags = flagNotes(result.verdict.flags, result.channels?.consistency.trusted?.reason ?? result.unstable);
+  const lines = [...flagLines(flags), `target: ${context.target} (${context.description})`, verdictHeadline(result.verdict, result.stop)];
   const v = result.verdict;
   if (v.models.length) lines.push(`  models known to use it: ${v.models.join(', ')}`);
   if (v.status === 'match' || v.status === 'derived') lines.push('  tokenizer evidence shows the base tokenizer (lineage), not which fine-tune');

@@ -3,14 +3,15 @@ import { designPack, samplesFrom, separatingProbes, type DesignCandidate } from 
 import { STRATA, stratumOf, type Probe, type Stratum } from '../probes/probe.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import { packTotal, type Observation } from '../signatures/observations.js';
-import type { Target } from '../targets/target.js';
+import type { Target, TargetRequest, TargetResponse } from '../targets/target.js';
 import { recordedTarget, type Transcript } from '../targets/transcript.js';
 import { seededRng, seedFromString, type Rng } from '../util/rng.js';
 import type { ChannelRuntime, ChannelSummary } from './channels/runtime.js';
 import { signatureGroups, type SignatureGroup } from './hypotheses.js';
 import { EDGE_PACK_TOKENS, planEdgePack } from './edge-pack.js';
 import { expectedInformationGain } from './information-gain.js';
-import { posterior, unknownWindow, type GroupScore, type Posterior } from './posterior.js';
+import { checkAnswerLength, impossiblePromptCount, promptLength, staticPromptCounts, unreadableUsage, UnusableAnswerError, unstableCounts, unstableVerdict, USAGE_COUNT_UNSTABLE } from './usage-check.js';
+import { posterior, priorPosterior, unknownWindow, type GroupScore, type Posterior } from './posterior.js';
 import { decide, type Verdict } from './verdict.js';
 import { requestSignature } from './request-signature.js';
 import { alignedPosterior } from './aligned-posterior.js';
@@ -67,10 +68,12 @@ export interface IdentifyResult {
   queries: number;
   promptTokens: number;
   /** Why the loop ended: a verdict reached, or which budget ran out. */
-  stop: 'confident' | 'max-queries' | 'max-prompt-tokens' | 'no-informative-request';
+  stop: 'confident' | 'max-queries' | 'max-prompt-tokens' | 'no-informative-request' | 'usage-count-unstable';
   channels?: ChannelSummary;
   /** Which scoring path scored the counts. */
   engine?: Engine;
+  /** Why the billed counts were found unstable, when the run stopped for it. */
+  unstable?: string;
 }
 
 export interface PlannedRequest {
@@ -110,14 +113,34 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   let followUps = 0;
   /** Every request paid for: the count requests and the channels' follow-ups. */
   const spent = () => requests.length + followUps;
+  /** Each count request's prompt length and billed count, to check the counts move with the prompt. */
+  const lengths: { seq: number; chars: number; promptTokens: number }[] = [];
+  /** Set once the billed counts proved impossible: they are no longer read. */
+  let unreadable: string | undefined;
+
+  /** The billed prompt count of a count request, once checked: 0 (not read) after the counts proved impossible. */
+  const billed = (seq: number, request: TargetRequest, response: TargetResponse): number => {
+    checkAnswerLength(response, request, seq);
+    if (unreadable) return 0;
+    const problem = impossiblePromptCount(response.usage, request, seq) ?? staticPromptCounts([...lengths, { seq, chars: promptLength(request), promptTokens: response.usage.promptTokens }]);
+    if (!problem) {
+      lengths.push({ seq, chars: promptLength(request), promptTokens: response.usage.promptTokens });
+      return response.usage.promptTokens;
+    }
+    unreadable = unreadableUsage(problem);
+    if (!input.channels?.readsSeenTokens) throw new UnusableAnswerError(`${unreadable}, and no other channel is read (try --stream or --logprobs where the API gives them)`);
+    input.channels.setUsageAside(unreadable);
+    return 0;
+  };
 
   const send = async (pack: number[], stratum: PackLabel, tested?: string) => {
     const probes = pack.map((p) => index.probes[p]);
-    const request = { messages: [{ role: 'user' as const, content: frameText(probes.map((p) => p.text)) }], maxOutputTokens: 1, ...input.channels?.requestFields(requests.length + 1) };
+    const request: TargetRequest = { messages: [{ role: 'user' as const, content: frameText(probes.map((p) => p.text)) }], maxOutputTokens: 1, ...input.channels?.requestFields(requests.length + 1) };
     const response = await target.send(request);
-    const record: RequestRecord = { seq: requests.length + 1, probes: probes.map((p) => p.id), promptTokens: response.usage.promptTokens, stratum, ...(tested ? { tested } : {}) };
+    const count = billed(requests.length + 1, request, response);
+    const record: RequestRecord = { seq: requests.length + 1, probes: probes.map((p) => p.id), promptTokens: count, stratum, ...(tested ? { tested } : {}) };
     requests.push(record);
-    promptTokens += response.usage.promptTokens;
+    promptTokens += count;
     for (const p of pack) used.add(p);
     await input.channels?.observe(record.seq, request, response, groups, await counted());
     input.onObservation?.(record, stratum);
@@ -126,48 +149,88 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       if (spent() >= budget.maxQueries - 1) break;
       const answer = await target.send(followUp);
       followUps++;
-      promptTokens += answer.usage.promptTokens;
+      checkAnswerLength(answer, followUp, record.seq);
+      if (!unreadable && Number.isSafeInteger(answer.usage.promptTokens) && answer.usage.promptTokens >= 0) promptTokens += answer.usage.promptTokens;
       await input.channels!.observeFollowUp(followUp, answer, await counted());
     }
   };
   const engine = chooseEngine(1, groups.length, input.engine);
   const counted = async (): Promise<Posterior> => {
     const signature = requestSignature(requests, index);
+    if (unreadable) return priorPosterior(signature, groups);
     if (engine === 'exact') return posterior(signature, groups);
     return alignedPosterior((await scorePosterior(signature, groups, engine, PLANNING_TOLERANCE)) as PrunedPosterior, signature, groups);
   };
-  const current = async () => (input.channels ? input.channels.fuse(await counted()) : counted());
   const annotate = (verdict: Verdict) => (input.channels ? input.channels.annotate(verdict) : verdict);
 
   let stop: IdentifyResult['stop'] = 'confident';
   let post: Posterior;
+  let repeated = false;
+  /**
+   * The bare frame asked again, once: an honest server bills identical requests alike, so counts that
+   * differ are noise (or a hidden prompt that changes) and cannot name a tokenizer. Returns the run's end
+   * when they differ and nothing else is read.
+   */
+  const repeatFrame = async (count: Posterior): Promise<IdentifyResult | undefined> => {
+    repeated = true;
+    // the first request again, byte for byte, past any cached answer; a check, not evidence, so kept out of the counts scored
+    const request: TargetRequest = { messages: [{ role: 'user', content: frameText([]) }], maxOutputTokens: 1, ...input.channels?.requestFields(1), fresh: true };
+    const answer = await target.send(request);
+    followUps++;
+    checkAnswerLength(answer, request, requests.length + followUps);
+    const again = answer.usage.promptTokens;
+    if (Number.isSafeInteger(again) && again >= 0) promptTokens += again;
+    unreadable = unstableCounts(requests[0].promptTokens, again);
+    if (!unreadable) return undefined;
+    if (!input.channels?.readsSeenTokens) return { verdict: unstableVerdict(), posterior: count, requests, queries: spent(), promptTokens, stop: 'usage-count-unstable', unstable: unreadable, engine };
+    input.channels.setUsageAside(unreadable, USAGE_COUNT_UNSTABLE);
+    return undefined;
+  };
   if (budget.maxQueries >= 1) await send([], 'frame');
   for (;;) {
-    post = await current();
+    const count = await counted();
+    post = input.channels ? input.channels.fuse(count) : count;
+    // Counts no hypothesis explains to the token (noise, or a changed tokenizer) are checked by repeating the
+    // frame before they decide anything: when a verdict would be given, or when the budget has one request left.
+    const frameCost = requests[0]?.promptTokens ?? 0;
+    const checkDue =
+      !repeated && !unreadable && requests.length >= 2 && spent() < budget.maxQueries && promptTokens + frameCost <= budget.maxPromptTokens && !count.groups.some((g) => g.deviations.every((d) => d === 0));
     const verdict = decide(post, false);
     // A class is named, as matched or as changed, only once its vocabulary's edges have been checked, and
     // matched only once its own were: an edge check planned for another leader can land on its prediction by chance.
     const edgeChecked = edgeChecksOfLeader(post, requests).length > 0;
     // Nor while the tokens seen in the answers point away from what the counts say: another answer settles it.
     const settled = !input.channels?.disputed;
-    if (verdict && (verdict.status === 'unknown' || edgeChecked) && settled) return { verdict: annotate(verdict), posterior: post, requests, queries: spent(), promptTokens, stop, channels: input.channels?.summary(), engine };
+    const concluding = verdict && (verdict.status === 'unknown' || edgeChecked) && settled;
+    // on the budget's last request, only when these counts would already give a verdict at the end
+    const lastDecides = spent() === budget.maxQueries - 1 && decide(post, true)!.status !== 'inconclusive';
+    if (checkDue && (concluding || lastDecides)) {
+      const end = await repeatFrame(count);
+      if (end) return end;
+      continue;
+    }
+    if (concluding) return { verdict: annotate(verdict), posterior: post, requests, queries: spent(), promptTokens, stop, channels: input.channels?.summary(), engine };
     if (spent() >= budget.maxQueries) {
       stop = 'max-queries';
       break;
     }
     const next = edgeCheckDue(post, requests) ? planEdgeCheck(post, groups, index, used, rng) : planNext(post, groups, index, used, rng, requests);
-    if (!next) {
-      stop = 'no-informative-request';
-      break;
-    }
-    const frameCost = requests[0]?.promptTokens ?? 0;
-    if (promptTokens + frameCost + next.cost > budget.maxPromptTokens) {
-      stop = 'max-prompt-tokens';
+    if (!next || promptTokens + frameCost + next.cost > budget.maxPromptTokens) {
+      if (checkDue && decide(post, true)!.status !== 'inconclusive') {
+        const end = await repeatFrame(count);
+        if (end) return end;
+        continue;
+      }
+      stop = next ? 'max-prompt-tokens' : 'no-informative-request';
       break;
     }
     await send(next.pack, next.stratum, next.tested);
   }
-  return { verdict: annotate(decide(post, true)!), posterior: post, requests, queries: spent(), promptTokens, stop, channels: input.channels?.summary(), engine };
+  let final = decide(post, true)!;
+  // counts no hypothesis explains, never checked for stability (the budget ran out first), name nothing
+  const unchecked = !repeated && !unreadable && requests.length >= 2 && !(await counted()).groups.some((g) => g.deviations.every((d) => d === 0));
+  if (unchecked && final.status !== 'inconclusive' && !input.channels?.readsSeenTokens) final = decide({ groups: [], unknown: 0 }, true)!;
+  return { verdict: annotate(final), posterior: post, requests, queries: spent(), promptTokens, stop, channels: input.channels?.summary(), engine };
 }
 
 /**

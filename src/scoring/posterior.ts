@@ -84,6 +84,19 @@ function candidateOffsets(residuals: readonly number[]): number[] {
 }
 
 /**
+ * What the counts say when they cannot be read: nothing beyond the prior. Each group keeps its predictions
+ * for the requests sent, for the reports, with no deviation scored.
+ */
+export function priorPosterior(signature: CountSignature, groups: readonly SignatureGroup[]): Posterior {
+  const scored = groups.map((group) => {
+    const predicted = signature.packs.map((pack) => packTotal(group.counts, pack));
+    return { group, predicted, offset: 0, deviations: predicted.map(() => 0), match: PRIOR.match * group.weight, derived: PRIOR.derived * group.weight };
+  });
+  const total = scored.reduce((sum, s) => sum + s.match + s.derived, PRIOR.unknown);
+  return { groups: scored.map((s) => ({ ...s, match: s.match / total, derived: s.derived / total })), unknown: PRIOR.unknown / total };
+}
+
+/**
  * Likelihood of the billed counts under each hypothesis, with the constant summed out over its
  * plausible values (flat prior), then normalised into a posterior together with `unknown`.
  */

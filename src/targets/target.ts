@@ -20,6 +20,8 @@ export interface TargetRequest {
   /** Sampling settings, for channels that read the output; unset means greedy. */
   temperature?: number;
   seed?: number;
+  /** Asked of the target even when an answer to the same request is cached (a repeat that checks the counts are stable). */
+  fresh?: boolean;
   /** Sent after answer N for an answer channel (e.g. a repeat cut at `max_tokens`); its prompt count is not a probe's. */
   followUpOf?: number;
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Tokenizer } from '../../src/references/tokenizer.js';
 import type { ChatTemplate } from '../../src/targets/chat-templates.js';
 import type { ChatMessage } from '../../src/targets/target.js';
+import { seededRng } from '../../src/util/rng.js';
 
 /** What the server does instead of answering one request. */
 export type Fault =
@@ -30,6 +31,8 @@ export interface OpenAiTestServerOptions {
   /** The server stops by itself after this many requests or this long, whichever comes first. */
   maxRequests?: number;
   lifetimeMs?: number;
+  /** Each billed prompt count moved by a whole number drawn from -amplitude..amplitude (seeded): noisy or padded usage. */
+  usageNoise?: { amplitude: number; seed: number };
   /** Serve HTTPS with this key and certificate (PEM). */
   tls?: { key: string; cert: string };
   /** Requests on these paths are passed on to another server (e.g. a tokenize endpoint beside `/v1`). */
@@ -69,6 +72,8 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions): P
   const maxRequests = options.maxRequests ?? 2000;
   let completions = 0;
   const { tokenizer } = options;
+  const noise = options.usageNoise && seededRng(options.usageNoise.seed);
+  const jitter = () => (noise ? noise.int(-options.usageNoise!.amplitude, options.usageNoise!.amplitude) : 0);
   const tokenText = (id: number) => Buffer.from(tokenizer.tokenBytes(id) ?? []).toString('utf8');
   const tokenEntry = (id: number) => ({ token: tokenText(id), logprob: -0.01, bytes: [...(tokenizer.tokenBytes(id) ?? [])] });
 
@@ -81,7 +86,7 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions): P
   const chat = (req: IncomingMessage, res: ServerResponse, body: string, fault: Fault | undefined) => {
     const request = JSON.parse(body) as { model?: string; messages: ChatMessage[]; max_tokens?: number; stream?: boolean; stream_options?: { include_usage?: boolean }; logprobs?: boolean; top_logprobs?: number };
     const messages = options.hiddenSystemPrompt ? [{ role: 'system' as const, content: options.hiddenSystemPrompt }, ...request.messages.filter((m) => m.role !== 'system')] : request.messages;
-    const promptTokens = tokenizer.encode(options.template.render(messages)).length;
+    const promptTokens = tokenizer.encode(options.template.render(messages)).length + jitter();
     const output = tokenizer.encode(REPLY).slice(0, Math.max(1, request.max_tokens ?? 16));
     const usage = { prompt_tokens: promptTokens, completion_tokens: output.length, total_tokens: promptTokens + output.length, prompt_tokens_details: { cached_tokens: 0 } };
     const base = { id: `chatcmpl-${completions}`, created: 0, model: request.model ?? 'test-model', system_fingerprint: 'fp_test' };

@@ -26,6 +26,7 @@ import { RecordMismatch, resumableTarget } from '../../targets/resumable-target.
 import { UserError } from '../../util/errors.js';
 import type { HeldLock } from '../../util/file-lock.js';
 import { ensureWritableDir } from '../../util/writable-dir.js';
+import { UnusableAnswerError } from '../../scoring/usage-check.js';
 import { seededRng } from '../../util/rng.js';
 import type { CliIo } from '../io.js';
 
@@ -161,6 +162,8 @@ async function identifyRun(io: CliIo, request: RunRequest, index: CountIndex, re
     progress.done();
     // a record that no longer matches cannot be continued: saying "--resume" again would only repeat this
     if (error instanceof RecordMismatch) throw new UserError(`${error.message}; the run in ${run} cannot be continued: start a new run`, { exitCode: error.exitCode });
+    // answers that cannot be used would be read again from the record by a resumed run
+    if (error instanceof UnusableAnswerError) throw new UserError(`${error.message}; the answers are recorded in ${run}`, { exitCode: error.exitCode });
     const again = withholdsCredentials(config.target) ? `'<the target with its credentials>' ` : '';
     if (error instanceof UserError) throw new UserError(`${error.message}; the run so far is in ${run}: continue it with tokprint identify ${again}--resume ${run}`, { exitCode: error.exitCode });
     throw error;

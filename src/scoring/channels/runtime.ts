@@ -5,7 +5,8 @@ import type { TargetRequest, TargetResponse } from '../../targets/target.js';
 import type { SignatureGroup } from '../hypotheses.js';
 import type { Posterior } from '../posterior.js';
 import type { Verdict } from '../verdict.js';
-import type { Channel, ChannelContext, ChannelName, ChannelObservation, ChannelScore } from './channel.js';
+import { USAGE_COUNT_IMPOSSIBLE } from '../usage-check.js';
+import { SEEN_CHANNELS, type Channel, type ChannelContext, type ChannelName, type ChannelObservation, type ChannelScore } from './channel.js';
 import { completionChannel, truncationChannel } from './count-channels.js';
 import { fuseChannels, type Consistency } from './fuse.js';
 import { logprobChannel } from './logprob-channel.js';
@@ -46,6 +47,8 @@ export class ChannelRuntime {
   private readonly encoders = new Map<number, Tokenizer | undefined>();
   private scores = new Map<ChannelName, ChannelScore>();
   private consistency: Consistency = { flags: [] };
+  /** Why the billed counts were set aside as unreadable, once they were. */
+  private usageAside?: { reason: string; flag: string };
   private groups: readonly SignatureGroup[] = [];
   /** Groups in the order they led when encoders were last loaded. */
   private leading: number[] = [];
@@ -110,9 +113,22 @@ export class ChannelRuntime {
   }
 
   fuse(count: Posterior): Posterior {
-    const { posterior, consistency } = fuseChannels(count, this.scores, this.enabled);
-    this.consistency = consistency;
+    const enabled = this.usageAside ? new Set([...this.enabled].filter((name) => name !== 'usage')) : this.enabled;
+    const { posterior, consistency } = fuseChannels(count, this.scores, enabled);
+    this.consistency = this.usageAside
+      ? { ...consistency, flags: [this.usageAside.flag, ...consistency.flags], trusted: { channels: [...enabled].filter((name) => SEEN_CHANNELS.includes(name)), reason: this.usageAside.reason } }
+      : consistency;
     return posterior;
+  }
+
+  /** Whether the run reads tokens seen in the answers, so it can go on when the billed counts are unreadable. */
+  get readsSeenTokens(): boolean {
+    return [...this.enabled].some((name) => SEEN_CHANNELS.includes(name));
+  }
+
+  /** From now on the billed counts are left out of the fused posterior, and the verdict says why. */
+  setUsageAside(reason: string, flag = USAGE_COUNT_IMPOSSIBLE): void {
+    this.usageAside = { reason, flag };
   }
 
   /** Whether the last fused posterior's answer channels dispute the counts' leader (see Consistency.disputed). */

@@ -63,6 +63,7 @@ export function createHttpTarget(id: string, scheme: HttpScheme, rest: string, d
     dispatcher: createDispatcher(deps.env, deps.cwd, options.caFile),
     cache: options.cacheTtlMs ? new ResponseCache(httpCacheDir(deps.env), options.cacheTtlMs) : undefined,
     wire: deps.wire,
+    limits: { ...(options.maxResponseBytes && { maxResponseBytes: options.maxResponseBytes }), ...(options.maxStreamEvents && { maxStreamEvents: options.maxStreamEvents }) },
   };
   const chat = httpTarget(shown, description, protocol, settings);
   const detect = scheme.tokenize === 'require' || (scheme.tokenize === 'detect' && options.detectTokenize !== false);

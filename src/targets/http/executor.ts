@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import { UserError } from '../../util/errors.js';
 import type { Target, TargetRequest, TargetResponse } from '../target.js';
 import { ProtocolError, TruncatedReplyError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
+import { ANSWER_LIMIT_DEFAULTS, streamEventLimit, type AnswerLimits } from './answer-limits.js';
 import { limiterFor, type RateLimit } from './rate-limit.js';
 import { redactHeaders } from './redact.js';
 import { cacheKey, requestKey, type CanonicalRequest, type ResponseCache } from './response-cache.js';
@@ -27,6 +28,8 @@ export interface ExecutorSettings {
   /** Where every attempt is recorded before its answer is used. */
   wire?: WireLog;
   now?: () => Date;
+  /** Caps on one answer; ANSWER_LIMIT_DEFAULTS where unset. */
+  limits?: Partial<typeof ANSWER_LIMIT_DEFAULTS>;
 }
 
 const MAX_REDIRECTS = 5;
@@ -99,6 +102,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
     credentialTag ??= cache.salt().then((salt) => redactor.credentialTag(salt));
     return credentialTag.then((tag) => cacheKey(key, tag));
   };
+  const caps = { ...ANSWER_LIMIT_DEFAULTS, ...settings.limits };
 
   const toReply = (status: number, headers: Record<string, string>, body: string, stream: boolean, complete: boolean): HttpReply => {
     if (stream && (headers['content-type'] ?? '').includes('text/event-stream')) return { status, headers, text: body, events: parseSse(body), complete };
@@ -124,6 +128,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
   /** One attempt, following redirects by hand: the key goes only to the configured origin. */
   const attempt = async (key: string, n: number, canonical: CanonicalRequest, stream: boolean, request: TargetRequest) => {
     let { method, url, body } = canonical;
+    const limits: AnswerLimits = { maxBytes: caps.maxResponseBytes, ...(stream ? streamEventLimit(caps.maxStreamEvents, request.maxOutputTokens) : {}) };
     for (let hops = 0; ; hops++) {
       const sameOrigin = new URL(url).origin === origin;
       const headers = { ...canonical.headers, accept: stream ? 'text/event-stream' : 'application/json', ...(sameOrigin ? credentials : {}) };
@@ -131,7 +136,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
       const started = performance.now();
       let result: HopResult;
       try {
-        result = await limiter.add(() => sendHop({ method, url, headers, body }, settings.dispatcher, settings.timeoutMs));
+        result = await limiter.add(() => sendHop({ method, url, headers, body }, settings.dispatcher, settings.timeoutMs, limits));
       } catch (error) {
         const message = line((error as Error).message);
         record({ kind: 'http-error', key, attempt: n, at: now().toISOString(), ms: performance.now() - started, message });
@@ -139,7 +144,8 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
       }
       const responseHeaders = shownHeaders(result.headers);
       const text = redactor.body(result.body, (result.headers['content-type'] ?? '').includes('text/event-stream'));
-      record({ kind: 'http-response', key, attempt: n, at: now().toISOString(), ms: result.ms, status: result.status, headers: responseHeaders, body: text, complete: result.complete, stream });
+      record({ kind: 'http-response', key, attempt: n, at: now().toISOString(), ms: result.ms, status: result.status, headers: responseHeaders, body: text, complete: result.complete, stream, ...(result.cut && { cut: result.cut }) });
+      if (result.cut) throw new AttemptError(`${method} ${line(url)}: answer not used: ${result.cut}`, false);
       const { status } = result;
       if (status >= 300 && status < 400 && result.headers.location) {
         if (hops >= MAX_REDIRECTS) throw new AttemptError(`more than ${MAX_REDIRECTS} redirects from ${line(canonical.url)}`, false);
@@ -178,7 +184,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         const started = performance.now();
         let result: HopResult;
         try {
-          result = await limiter.add(() => sendHop({ method, url, headers, body }, settings.dispatcher, timeoutMs));
+          result = await limiter.add(() => sendHop({ method, url, headers, body }, settings.dispatcher, timeoutMs, { maxBytes: caps.maxResponseBytes }));
         } catch (error) {
           const message = line((error as Error).message);
           record({ kind: 'http-error', key, attempt: n, at: now().toISOString(), ms: performance.now() - started, message });
@@ -186,7 +192,8 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         }
         const responseHeaders = shownHeaders(result.headers);
         const text = redactor.body(result.body, false);
-        record({ kind: 'http-response', key, attempt: n, at: now().toISOString(), ms: result.ms, status: result.status, headers: responseHeaders, body: text, complete: result.complete, stream: false });
+        record({ kind: 'http-response', key, attempt: n, at: now().toISOString(), ms: result.ms, status: result.status, headers: responseHeaders, body: text, complete: result.complete, stream: false, ...(result.cut && { cut: result.cut }) });
+        if (result.cut) throw new AttemptError(`${method} ${line(url)}: answer not used: ${result.cut}`, false);
         let json: unknown;
         try {
           json = JSON.parse(text);
@@ -224,7 +231,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
       const rawRequest = { method: canonical.method, url: shown.url, body: call.body };
 
       const at = now();
-      const cached = stored ? await settings.cache?.get(stored, key, at) : undefined;
+      const cached = stored && !request.fresh ? await settings.cache?.get(stored, key, at) : undefined;
       if (cached) {
         try {
           const headers = redactor.headers(cached.headers);

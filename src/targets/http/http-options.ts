@@ -22,6 +22,10 @@ export interface HttpTargetOptions {
   promptLogprobs?: boolean;
   /** Look for the server's tokenize endpoint and count through it (default true, for schemes that can). */
   detectTokenize?: boolean;
+  /** Most bytes read of one answer (`--max-response-bytes`). */
+  maxResponseBytes?: number;
+  /** Most events read of one streamed answer (`--max-stream-events`). */
+  maxStreamEvents?: number;
 }
 
 export const HTTP_DEFAULTS = {

@@ -1,5 +1,6 @@
 import type { LogprobToken, PromptTokens, TargetRequest, TokenUsage } from '../target.js';
 import { promptTokensFromCodePointStarts, promptTokensFromPieces } from './prompt-pieces.js';
+import { describe, isCount } from './reply-fields.js';
 import { ProtocolError, TruncatedReplyError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
 
 /**
@@ -117,7 +118,9 @@ function stringOr(value: unknown): string | undefined {
 
 function readUsage(value: unknown): TokenUsage {
   const usage = value as Json;
-  if (typeof usage?.prompt_tokens !== 'number') throw new ProtocolError('usage has no prompt_tokens');
+  if (usage?.prompt_tokens === undefined) throw new ProtocolError('usage has no prompt_tokens');
+  if (!isCount(usage.prompt_tokens)) throw new ProtocolError(`usage: prompt_tokens should be a token count, got ${describe(usage.prompt_tokens)}`);
+  if (usage.completion_tokens != null && !isCount(usage.completion_tokens)) throw new ProtocolError(`usage: completion_tokens should be a token count, got ${describe(usage.completion_tokens)}`);
   const details = usage.prompt_tokens_details as Json | undefined;
   return {
     promptTokens: usage.prompt_tokens,

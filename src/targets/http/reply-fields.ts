@@ -49,7 +49,7 @@ export function optionalCountField(object: JsonObject, key: string, where: strin
 }
 
 export function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 export function describe(value: unknown): string {

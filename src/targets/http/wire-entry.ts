@@ -4,7 +4,7 @@
  */
 export type WireEntry =
   | { kind: 'http-request'; key: string; attempt: number; at: string; method: string; url: string; headers: Record<string, string>; body?: string }
-  | { kind: 'http-response'; key: string; attempt: number; at: string; ms: number; status: number; headers: Record<string, string>; body: string; complete: boolean; stream: boolean }
+  | { kind: 'http-response'; key: string; attempt: number; at: string; ms: number; status: number; headers: Record<string, string>; body: string; complete: boolean; stream: boolean; /** Reading stopped at a cap (why); `body` holds only its start. */ cut?: string }
   | { kind: 'http-error'; key: string; attempt: number; at: string; ms: number; message: string }
   /**
    * An answer replayed from the response cache (`--cache <ttl>`) instead of the network, recorded in full

@@ -1,0 +1,97 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserError } from '../../src/util/errors.js';
+import { isOneLine, makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
+import { loopbackTarget } from '../helpers/generic-target.js';
+import { hostileHttpSpec, startHostileServer, type HostileApi, type HostileServer } from '../helpers/hostile-answer-server.js';
+
+const APIS = ['openai', 'anthropic', 'gemini', 'http'] as const;
+let sandbox: Sandbox;
+let specs: string;
+const servers: HostileServer[] = [];
+
+beforeAll(async () => {
+  sandbox = await makeSandbox();
+  specs = await mkdtemp(join(tmpdir(), 'tokprint-usage-'));
+});
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  await sandbox.remove();
+  await rm(specs, { recursive: true, force: true });
+});
+
+/** A target id for `api` on a server billing `prompt` (raw JSON) prompt tokens for every request. */
+async function billing(api: HostileApi, prompt: string): Promise<string> {
+  const server = await startHostileServer(api, { kind: 'usage', prompt });
+  servers.push(server);
+  if (api === 'openai') return `openai:${server.url}/v1`;
+  if (api !== 'http') return `${api}:${server.url}`;
+  const spec = join(specs, `${servers.length}.yaml`);
+  await writeFile(spec, hostileHttpSpec(server.url));
+  return `http:${spec}`;
+}
+
+const identify = (target: string, ...flags: string[]) => runCli(['identify', target, '--model', 'm', '--no-cache', '--no-detect-tokenize', '--retries', '0', '--out', 'runs', ...flags], sandbox.env, sandbox.root);
+
+describe.each(APIS)('impossible billed counts: %s', (api) => {
+  it.each(['-339', '12.5', '1e308', '9007199254740993', '"12"'])('refuses a prompt count of %s in one line, without retrying it', async (value) => {
+    const { target, wire } = loopbackTarget(await billing(api, value), { options: { model: 'm', detectTokenize: false, retries: 2 } });
+    const error = await target.send({ messages: [{ role: 'user', content: 'hello' }], maxOutputTokens: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).exitCode).toBe(3);
+    expect((error as Error).message).toMatch(/should be a token count, got/);
+    expect((error as Error).message).not.toMatch(/\d{20}/);
+    expect(wire.filter((e) => e.kind === 'http-request')).toHaveLength(1);
+  });
+
+  it('stops on 0 prompt tokens for a non-empty prompt: one line, exit 3, no verdict', async () => {
+    const result = await identify(await billing(api, '0'));
+    expect(result.code).toBe(3);
+    expect(isOneLine(result.stderr)).toBe(true);
+    expect(result.stderr).toMatch(/the target's billed prompt counts are impossible: request 1 was billed 0 prompt tokens for a prompt of \d+ characters; the usage channel cannot be read/);
+    expect(result.stderr).not.toMatch(/--resume/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('stops on a count that does not move with the prompt', async () => {
+    const result = await identify(await billing(api, '1000'));
+    expect(result.code).toBe(3);
+    expect(isOneLine(result.stderr)).toBe(true);
+    expect(result.stderr).toMatch(/impossible: request 2 is \d+ characters longer than request 1 but was billed the same count \(1000 and 1000\); the usage channel cannot be read/);
+  });
+});
+
+describe.each(APIS)('an answer far longer than max_tokens: %s', (api) => {
+  it('is a protocol violation: one line, exit 3, not used', async () => {
+    const server = await startHostileServer(api, { kind: 'usage', prompt: '12', completion: '60000' });
+    servers.push(server);
+    let target = api === 'openai' ? `openai:${server.url}/v1` : `${api}:${server.url}`;
+    if (api === 'http') {
+      const spec = join(specs, 'long.yaml');
+      await writeFile(spec, hostileHttpSpec(server.url));
+      target = `http:${spec}`;
+    }
+    // anthropic and gemini count without an answer unless the answer is streamed
+    const result = await identify(target, ...(api === 'anthropic' || api === 'gemini' ? ['--stream'] : []));
+    expect(result.code).toBe(3);
+    expect(isOneLine(result.stderr)).toBe(true);
+    expect(result.stderr).toMatch(/request 1: the target billed 60000 output tokens for max_tokens (1|32), a protocol violation; the answer is not used/);
+  });
+});
+
+describe('impossible billed counts beside another channel', () => {
+  it('goes on with the streamed tokens, flags the verdict and spends no impossible count', async () => {
+    const result = await identify(await billing('openai', '1000'), '--stream', '--json', '--max-queries', '3');
+    expect(result.stderr).toBe('');
+    expect([0, 1]).toContain(result.code);
+    const json = JSON.parse(result.stdout);
+    expect(json.verdict.flags).toContain('usage-count-impossible');
+    expect(json.channels.consistency.trusted.reason).toMatch(/billed prompt counts are impossible/);
+    expect(json.promptTokens).toBe(1000);
+    const runs = await readdir(join(sandbox.root, 'runs'));
+    const report = await readFile(join(sandbox.root, 'runs', runs.at(-1)!, 'verdict.json'), 'utf8');
+    expect(report).not.toMatch(/\d{20}/);
+  });
+});
