@@ -1,12 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheDir } from '../../src/references/store/cache-dir.js';
 import type { Tokenizer } from '../../src/references/tokenizer.js';
 import { chatTemplate } from '../../src/targets/chat-templates.js';
-import { isOneLine, makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
+import { isOneLine, makeSandbox, runCli, shareReferenceFiles, type Sandbox } from '../helpers/cli.js';
 import { committedTokenizer } from '../helpers/manifest-references.js';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../helpers/openai-test-server.js';
 
@@ -30,9 +28,7 @@ function makeImmutable(dir: string): boolean {
 beforeAll(async () => {
   tokenizer = await committedTokenizer('qwen2.5');
   sandbox = await makeSandbox({ OPENAI_API_KEY: KEY });
-  const shared = cacheDir();
-  await mkdir(sandbox.cache, { recursive: true });
-  for (const name of await readdir(shared)) if (name !== 'http') await symlink(join(shared, name), join(sandbox.cache, name));
+  await shareReferenceFiles(sandbox);
   s = await startOpenAiTestServer({ tokenizer, template: chatTemplate('chatml'), apiKey: KEY });
   writeFileSync(join(sandbox.root, 'a-file'), 'not a directory');
 });

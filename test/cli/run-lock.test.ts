@@ -1,11 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, symlink } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheDir } from '../../src/references/store/cache-dir.js';
 import type { Tokenizer } from '../../src/references/tokenizer.js';
 import { chatTemplate } from '../../src/targets/chat-templates.js';
-import { isOneLine, makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
+import { isOneLine, makeSandbox, runCli, shareReferenceFiles, type Sandbox } from '../helpers/cli.js';
 import { committedTokenizer } from '../helpers/manifest-references.js';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../helpers/openai-test-server.js';
 import { spawnCli } from '../helpers/spawn-cli.js';
@@ -18,10 +17,7 @@ const servers: OpenAiTestServer[] = [];
 beforeAll(async () => {
   tokenizer = await committedTokenizer('qwen2.5');
   sandbox = await makeSandbox({ OPENAI_API_KEY: KEY });
-  // the sandbox cache reaches the reference files already downloaded
-  const shared = cacheDir();
-  await mkdir(sandbox.cache, { recursive: true });
-  for (const name of await readdir(shared)) if (name !== 'http') await symlink(join(shared, name), join(sandbox.cache, name));
+  await shareReferenceFiles(sandbox);
 });
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));

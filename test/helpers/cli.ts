@@ -1,8 +1,9 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { CliIo } from '../../src/cli/io.js';
 import { run } from '../../src/cli/program.js';
+import { cacheDir } from '../../src/references/store/cache-dir.js';
 
 export interface CliResult {
   code: number;
@@ -53,6 +54,13 @@ export async function makeSandbox(extraEnv: NodeJS.ProcessEnv = {}): Promise<San
     files: async () => [...(await walk(home, root)), ...(await walk(cache, root))],
     remove: () => rm(root, { recursive: true, force: true }),
   };
+}
+
+/** Lets the sandbox's cache reach the reference files already downloaded, while it keeps its own answer cache. */
+export async function shareReferenceFiles(sandbox: Sandbox): Promise<void> {
+  const shared = cacheDir();
+  await mkdir(sandbox.cache, { recursive: true });
+  for (const name of await readdir(shared)) if (name !== 'http') await symlink(join(shared, name), join(sandbox.cache, name));
 }
 
 /** A single error line, as the CLI promises for a user's mistake. */

@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheDir } from '../../../src/references/store/cache-dir.js';
 import type { Tokenizer } from '../../../src/references/tokenizer.js';
 import { CHAT_TEMPLATES } from '../../../src/targets/chat-templates.js';
 import { startAnthropicServer } from '../../helpers/anthropic-test-server.js';
-import { isOneLine, makeSandbox, runCli, type CliResult, type Sandbox } from '../../helpers/cli.js';
+import { isOneLine, makeSandbox, runCli, shareReferenceFiles, type CliResult, type Sandbox } from '../../helpers/cli.js';
 import { startEchoProxy, type EchoProxy, type EchoTricks } from '../../helpers/echo-proxy.js';
 import { startGeminiServer } from '../../helpers/gemini-test-server.js';
 import { startGateway } from '../../helpers/generic-http-test-server.js';
@@ -32,10 +31,7 @@ const closers: { close(): Promise<void> }[] = [];
 
 beforeAll(async () => {
   sandbox = await makeSandbox(KEYS);
-  // the sandbox cache reaches the reference files already downloaded, and keeps its own HTTP answers
-  const shared = cacheDir();
-  await mkdir(sandbox.cache, { recursive: true });
-  for (const name of await readdir(shared)) if (name !== 'http') await symlink(join(shared, name), join(sandbox.cache, name));
+  await shareReferenceFiles(sandbox);
   qwen = await committedTokenizer('qwen2.5');
 });
 afterAll(async () => {

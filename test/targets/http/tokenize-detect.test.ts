@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, symlink } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheDir } from '../../../src/references/store/cache-dir.js';
 import type { Tokenizer } from '../../../src/references/tokenizer.js';
 import { chatTemplate } from '../../../src/targets/chat-templates.js';
 import type { JsonServer } from '../../helpers/generic-json-server.js';
-import { makeSandbox, runCli, type Sandbox } from '../../helpers/cli.js';
+import { makeSandbox, runCli, shareReferenceFiles, type Sandbox } from '../../helpers/cli.js';
 import { committedTokenizer } from '../../helpers/manifest-references.js';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../../helpers/openai-test-server.js';
 import { startLlamacppServer, startTgiServer, startVllmTokenizeServer } from '../../helpers/tokenize-test-servers.js';
@@ -21,9 +20,7 @@ const closers: { close(): Promise<void> }[] = [];
 beforeAll(async () => {
   qwen = await committedTokenizer('qwen2.5');
   sandbox = await makeSandbox({ OPENAI_API_KEY: KEY });
-  const shared = cacheDir();
-  await mkdir(sandbox.cache, { recursive: true });
-  for (const name of await readdir(shared)) if (name !== 'http') await symlink(join(shared, name), join(sandbox.cache, name));
+  await shareReferenceFiles(sandbox);
 });
 afterAll(async () => {
   await Promise.all(closers.map((s) => s.close()));
