@@ -1,6 +1,6 @@
 import { UserError } from '../../util/errors.js';
-import { echoPattern } from '../../util/echo-pattern.js';
 import { formatBytes, GiB } from '../../util/user-file.js';
+import { Redactor } from '../../targets/http/secrets.js';
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
 
@@ -79,9 +79,10 @@ function shown(url: URL): string {
   return `${url.origin}${url.pathname}`;
 }
 
-/** Whether a downloaded file holds `secret` in any form a server could echo it in (as sent, URL- or JSON-escaped). */
+/** Whether a downloaded file holds `secret` in any form a server could echo it in (as sent, URL-, JSON- or HTML-escaped, base64 at any offset). */
 function holdsSecret(bytes: Uint8Array, secret: string): boolean {
-  return new RegExp(echoPattern(secret)).test(new TextDecoder().decode(bytes));
+  const text = new TextDecoder().decode(bytes);
+  return new Redactor([secret]).text(text) !== text;
 }
 
 function describeNetworkError(error: unknown): string {
