@@ -109,6 +109,23 @@ describe('downloadHfFile', () => {
     expect(error.message).toMatch(/hf:acme\/echo-base64@main\/tokenizer\.json: the hub's answer holds your HF_TOKEN/);
   });
 
+  it('refuses an HF_ENDPOINT that is not an http(s) URL or holds credentials, in one line without them, before any request', async () => {
+    const port = new URL(hub.endpoint).port;
+    const before = hub.hubRequests.length;
+    for (const [endpoint, problem] of [
+      ['not a url', 'is not a URL'],
+      [`ftp://127.0.0.1:${port}`, 'must be an http or https URL'],
+      [`http://user:hub-pa55word@127.0.0.1:${port}`, 'must not hold credentials'],
+    ]) {
+      const error = await failure(downloadHfFile({ endpoint, token: TOKEN }, 'acme/open', 'main', 'tokenizer.json'));
+      expect(error.exitCode).toBe(2);
+      expect(error.message).toContain(problem);
+      expect(error.message).not.toContain('hub-pa55word');
+      expect(error.message).not.toContain(TOKEN);
+    }
+    expect(hub.hubRequests.length).toBe(before);
+  });
+
   it('refuses a malformed repository id before any request', async () => {
     const error = await failure(downloadHfFile({ endpoint: hub.endpoint }, '../etc', 'main', 'x'));
     expect(error.message).toMatch(/not a Hugging Face repository id/);
