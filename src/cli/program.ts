@@ -19,7 +19,7 @@ Exit codes:
   0   done: a verdict (identify, rescore), a comparison, a report, a reference added
   1   inconclusive: the query or token budget ran out before the evidence sufficed (identify, rescore)
   2   bad input: a flag, path, file, target, run directory or reference that cannot be used; one line on stderr
-  3   a target request failed after its retries (network, HTTP status, an answer that could not be read)
+  3   a target request failed after its retries (network, HTTP status, an answer that could not be read), or its answers were refused (past a cap, a protocol violation, impossible billed counts)
   70  internal error: a bug in tokprint; please report it with the stack trace printed`;
 
 const SIM_OPTIONS = `
