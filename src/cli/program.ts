@@ -19,7 +19,7 @@ Exit codes:
   0   done: a verdict (identify, rescore), a comparison, a report, a reference added
   1   inconclusive: the query or token budget ran out before the evidence sufficed (identify, rescore)
   2   bad input: a flag, path, file, target, run directory or reference that cannot be used; one line on stderr
-  3   a target request failed after its retries (network, HTTP status, an answer that could not be read)
+  3   a target request failed after its retries (network, HTTP status, an answer that could not be read), or its answers were refused (past a cap, a protocol violation, impossible billed counts)
   70  internal error: a bug in tokprint; please report it with the stack trace printed`;
 
 const SIM_OPTIONS = `
@@ -183,15 +183,24 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     if (isUserError(error)) {
-      io.stderr(`tokprint: ${error.message}\n`);
+      io.stderr(`tokprint: ${shownOnTerminal(error.message)}\n`);
       return error.exitCode;
     }
     // a path the user gave (or its environment) that cannot be used, reached before any check named it
     if (isFileSystemError(error)) {
-      io.stderr(`tokprint: ${describeFileSystemError(error)}\n`);
+      io.stderr(`tokprint: ${shownOnTerminal(describeFileSystemError(error))}\n`);
       return 2;
     }
     io.stderr(`tokprint: internal error: ${(error as Error).stack ?? String(error)}\n`);
     return 70;
   }
+}
+
+/**
+ * An error line as printed: a failed request's line quotes the server's body, so control and format characters
+ * (escape sequences that clear the screen, retitle the window or colour a fake verdict; a carriage return) are
+ * shown as `\u{…}` instead of acted on by the terminal. Line breaks and tabs stay.
+ */
+function shownOnTerminal(message: string): string {
+  return message.replace(/(?![\n\t])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (ch) => `\\u{${ch.codePointAt(0)!.toString(16).toUpperCase()}}`);
 }

@@ -10,7 +10,7 @@ import type { ChannelRuntime, ChannelSummary } from './channels/runtime.js';
 import { signatureGroups, type SignatureGroup } from './hypotheses.js';
 import { EDGE_PACK_TOKENS, planEdgePack } from './edge-pack.js';
 import { expectedInformationGain } from './information-gain.js';
-import { checkAnswerLength, impossiblePromptCount, promptLength, staticPromptCounts, unreadableUsage, UnusableAnswerError, unstableCounts, unstableVerdict, USAGE_COUNT_UNSTABLE } from './usage-check.js';
+import { checkAnswerLength, impossiblePromptCount, promptBytes, promptLength, staticPromptCounts, unreadableUsage, UnusableAnswerError, unstableCounts, unstableVerdict, USAGE_COUNT_UNSTABLE } from './usage-check.js';
 import { posterior, priorPosterior, unknownWindow, type GroupScore, type Posterior } from './posterior.js';
 import { decide, type Verdict } from './verdict.js';
 import { requestSignature } from './request-signature.js';
@@ -114,7 +114,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   /** Every request paid for: the count requests and the channels' follow-ups. */
   const spent = () => requests.length + followUps;
   /** Each count request's prompt length and billed count, to check the counts move with the prompt. */
-  const lengths: { seq: number; chars: number; promptTokens: number }[] = [];
+  const lengths: { seq: number; chars: number; bytes: number; promptTokens: number }[] = [];
   /** Set once the billed counts proved impossible: they are no longer read. */
   let unreadable: string | undefined;
 
@@ -122,9 +122,10 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   const billed = (seq: number, request: TargetRequest, response: TargetResponse): number => {
     checkAnswerLength(response, request, seq);
     if (unreadable) return 0;
-    const problem = impossiblePromptCount(response.usage, request, seq) ?? staticPromptCounts([...lengths, { seq, chars: promptLength(request), promptTokens: response.usage.promptTokens }]);
+    const length = { seq, chars: promptLength(request), bytes: promptBytes(request), promptTokens: response.usage.promptTokens };
+    const problem = impossiblePromptCount(response.usage, request, seq) ?? staticPromptCounts([...lengths, length]);
     if (!problem) {
-      lengths.push({ seq, chars: promptLength(request), promptTokens: response.usage.promptTokens });
+      lengths.push(length);
       return response.usage.promptTokens;
     }
     unreadable = unreadableUsage(problem);

@@ -42,18 +42,33 @@ export function impossiblePromptCount(usage: TokenUsage, request: TargetRequest,
   return undefined;
 }
 
+/** UTF-8 bytes of prompt a request sends: no tokenizer bills more than about one token per byte of text it adds. */
+export function promptBytes(request: TargetRequest): number {
+  return request.messages.reduce((sum, m) => sum + Buffer.byteLength(m.content, 'utf8'), 0);
+}
+
 /** How many characters of prompt a longer request must add before its count must grow, and by at least one token per this many. */
 export const MOVE = { minChars: 200, charsPerToken: 32 };
+
+/**
+ * The most a request may be billed over the bare frame per byte it adds, plus a few tokens of slack: a byte-level
+ * or byte-fallback tokenizer bills at most one token per byte, and twice that leaves room for normalizers that expand text.
+ */
+export const GROWTH_CAP = { tokensPerByte: 2, slack: 16 };
 
 /**
  * Why counts that do not move with the prompt cannot be real: a request `MOVE.minChars` or more characters
  * longer than the shortest one (the bare frame, whose text every pack holds) must be billed at least one
  * token more per `MOVE.charsPerToken` characters it adds (real text averages 1 to 6 characters a token).
  */
-export function staticPromptCounts(answers: readonly { seq: number; chars: number; promptTokens: number }[]): string | undefined {
+export function staticPromptCounts(answers: readonly { seq: number; chars: number; bytes?: number; promptTokens: number }[]): string | undefined {
   const shortest = answers.reduce<(typeof answers)[number] | undefined>((best, a) => (!best || a.chars < best.chars ? a : best), undefined);
   if (!shortest) return undefined;
   for (const b of answers) {
+    const addedBytes = b.bytes !== undefined && shortest.bytes !== undefined ? b.bytes - shortest.bytes : undefined;
+    if (addedBytes !== undefined && addedBytes >= 0 && b.promptTokens - shortest.promptTokens > GROWTH_CAP.tokensPerByte * addedBytes + GROWTH_CAP.slack) {
+      return `request ${b.seq} adds ${addedBytes} bytes to request ${shortest.seq} but was billed ${b.promptTokens - shortest.promptTokens} tokens more (${shortest.promptTokens} and ${b.promptTokens}), more than any tokenizer bills for that text`;
+    }
     const added = b.chars - shortest.chars;
     if (added < MOVE.minChars) continue;
     const grew = b.promptTokens - shortest.promptTokens;

@@ -1,5 +1,8 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isOneLine, makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
+import { startHostileServer } from '../helpers/hostile-answer-server.js';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -19,5 +22,26 @@ describe('answer cap flags', () => {
     expect(result.code).toBe(2);
     expect(isOneLine(result.stderr)).toBe(true);
     expect(result.stderr).toBe(`tokprint: ${message}\n`);
+  });
+});
+
+describe('an answer cut at a cap', () => {
+  it('ends the run in one line that points to a new run, not to --resume (which keeps the caps and would be sent the same answer)', async () => {
+    const server = await startHostileServer('openai', { kind: 'huge-body', bytes: 2 * 1024 * 1024 });
+    try {
+      const argv = ['identify', `openai:${server.url}/v1`, '--model', 'm', '--retries', '0', '--no-detect-tokenize', '--max-response-bytes', '1048576', '--out', 'cut-runs'];
+      const result = await runCli(argv, sandbox.env, sandbox.root);
+      expect(result.code).toBe(3);
+      expect(isOneLine(result.stderr)).toBe(true);
+      expect(result.stderr).toMatch(/answer not used: the body passed 1 MiB, the response size cap \(raise it with --max-response-bytes\); the run so far is in .*cut-runs.*; a resumed run keeps its caps, so start a new run to read such answers\n$/);
+      expect(result.stderr).not.toMatch(/--resume/);
+      const [run] = await readdir(join(sandbox.root, 'cut-runs'));
+      // the run it named indeed cannot get past the cut: resuming with the cap raised is refused
+      const resumed = await runCli(['identify', '--resume', join(sandbox.root, 'cut-runs', run), '--max-response-bytes', '4194304'], sandbox.env, sandbox.root);
+      expect(resumed.code).toBe(2);
+      expect(resumed.stderr).toMatch(/--max-response-bytes 4194304 .*conflicts/);
+    } finally {
+      await server.close();
+    }
   });
 });

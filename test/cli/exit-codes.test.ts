@@ -20,6 +20,7 @@ describe('exit codes are documented in --help', () => {
     for (const code of ['0', '1', '2', '3', '70']) expect(section).toMatch(new RegExp(`^  ${code} +\\S`, 'm'));
     expect(section).toMatch(/70 +internal error: a bug in tokprint/);
     expect(section).toMatch(/3 +a target request failed/);
+    expect(section).toMatch(/or its answers were refused \(past a cap, a protocol violation, impossible billed counts\)/);
   });
 
   it('identify --help gives its codes and the range of every sim: option', async () => {

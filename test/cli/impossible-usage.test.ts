@@ -22,9 +22,9 @@ afterAll(async () => {
   await rm(specs, { recursive: true, force: true });
 });
 
-/** A target id for `api` on a server billing `prompt` (raw JSON) prompt tokens for every request. */
-async function billing(api: HostileApi, prompt: string): Promise<string> {
-  const server = await startHostileServer(api, { kind: 'usage', prompt });
+/** A target id for `api` on a server billing `prompt` (raw JSON) prompt tokens for every request, or a count growing with each request's size. */
+async function billing(api: HostileApi, prompt: string | { base: number; tokensPerByte: number }): Promise<string> {
+  const server = await startHostileServer(api, typeof prompt === 'string' ? { kind: 'usage', prompt } : { kind: 'usage-per-byte', ...prompt });
   servers.push(server);
   if (api === 'openai') return `openai:${server.url}/v1`;
   if (api !== 'http') return `${api}:${server.url}`;
@@ -60,6 +60,16 @@ describe.each(APIS)('impossible billed counts: %s', (api) => {
     expect(result.code).toBe(3);
     expect(isOneLine(result.stderr)).toBe(true);
     expect(result.stderr).toMatch(/impossible: request 2 is \d+ characters longer than request 1 but was billed the same count \(1000 and 1000\); the usage channel cannot be read/);
+  });
+});
+
+describe.each(APIS)('billed counts that grow faster than the prompt can: %s', (api) => {
+  it('stops on a pack billed 3 tokens for each byte it adds, each count plausible on its own', async () => {
+    const result = await identify(await billing(api, { base: 50, tokensPerByte: 3 }));
+    expect(result.code).toBe(3);
+    expect(isOneLine(result.stderr)).toBe(true);
+    expect(result.stderr).toMatch(/impossible: request 2 adds \d+ bytes to request 1 but was billed \d+ tokens more \(\d+ and \d+\), more than any tokenizer bills for that text; the usage channel cannot be read/);
+    expect(result.stdout).toBe('');
   });
 });
 

@@ -30,6 +30,8 @@ export interface EchoTricks {
   htmlErrorAt?: number;
   /** A path segment after `/keys/` (a key in the path, as some gateways take it) dropped before passing the request on. */
   keyInPath?: boolean;
+  /** The credential header as sent (`Bearer …`) base64-encoded, and every request header as base64url JSON, in response headers. */
+  base64Dump?: boolean;
 }
 
 /**
@@ -90,6 +92,7 @@ export async function startEchoProxy(upstream: string, limits: { maxRequests?: n
       ...(sentHeader !== undefined && { 'x-debug-auth': sentHeader }),
       ...(paramName && { 'x-debug-url': req.url ?? '' }),
       ...(credential !== undefined && tricks.headerName && { [`x-echo-${encodeURIComponent(credential)}`]: '1' }),
+      ...(sentHeader !== undefined && tricks.base64Dump && { 'x-debug-auth-b64': Buffer.from(sentHeader).toString('base64'), 'x-debug-headers': Buffer.from(JSON.stringify(req.headers)).toString('base64url') }),
     });
     res.end(text);
   });

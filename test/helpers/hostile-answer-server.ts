@@ -8,7 +8,9 @@ export type HostileApi = 'openai' | 'anthropic' | 'gemini' | 'http';
 export type HostileAnswer =
   | { kind: 'huge-body'; bytes: number }
   | { kind: 'endless-stream'; events: number }
-  | { kind: 'usage'; prompt: string; completion?: string };
+  | { kind: 'usage'; prompt: string; completion?: string }
+  /** A prompt count that grows with the request: `base` plus `tokensPerByte` for each byte of the request body. */
+  | { kind: 'usage-per-byte'; base: number; tokensPerByte: number };
 
 export interface HostileServer {
   url: string;
@@ -105,20 +107,22 @@ export async function startHostileServer(api: HostileApi, answer: HostileAnswer)
   }
 
   const server = createServer(async (req, res) => {
-    for await (const _ of req);
+    let bodyBytes = 0;
+    for await (const part of req) bodyBytes += (part as Buffer).byteLength;
     if (++requests >= 200) setImmediate(() => server.close());
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     const counting = path.endsWith('/count_tokens') || path.endsWith(':countTokens');
     const streaming = path.endsWith(':streamGenerateContent') || (req.headers.accept ?? '').includes('text/event-stream');
-    const prompt = answer.kind === 'usage' ? answer.prompt : '12';
+    const prompt = answer.kind === 'usage' ? answer.prompt : answer.kind === 'usage-per-byte' ? String(answer.base + Math.ceil(bodyBytes * answer.tokensPerByte)) : '12';
     const completion = answer.kind === 'usage' ? answer.completion ?? '1' : '1';
     let done: boolean;
-    if (answer.kind === 'endless-stream' || (streaming && answer.kind === 'usage')) {
+    const billing = answer.kind === 'usage' || answer.kind === 'usage-per-byte';
+    if (answer.kind === 'endless-stream' || (streaming && billing)) {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       done = await writeAll(res, stream(answer.kind === 'endless-stream' ? answer.events : 1, prompt, completion));
     } else {
       res.writeHead(200, { 'content-type': 'application/json' });
-      if (counting && answer.kind === 'usage') done = await writeAll(res, [api === 'anthropic' ? `{"input_tokens":${prompt}}` : `{"totalTokens":${prompt}}`]);
+      if (counting && billing) done = await writeAll(res, [api === 'anthropic' ? `{"input_tokens":${prompt}}` : `{"totalTokens":${prompt}}`]);
       else if (counting) done = await writeAll(res, ['{"input_tokens":', ...padding(answer.kind === 'huge-body' ? answer.bytes : 0), '}']);
       else done = await writeAll(res, message(answer.kind === 'huge-body' ? padding(answer.bytes) : ['OK'], prompt, completion));
     }

@@ -23,6 +23,7 @@ import { httpCacheDir } from '../../targets/http/create-http-target.js';
 import { httpScheme } from '../../targets/http/protocols.js';
 import { shownTarget, withholdsCredentials } from '../../targets/http/secrets.js';
 import { RecordMismatch, resumableTarget } from '../../targets/resumable-target.js';
+import { AnswerCutError } from '../../targets/http/executor.js';
 import { UserError } from '../../util/errors.js';
 import type { HeldLock } from '../../util/file-lock.js';
 import { ensureWritableDir } from '../../util/writable-dir.js';
@@ -164,6 +165,8 @@ async function identifyRun(io: CliIo, request: RunRequest, index: CountIndex, re
     if (error instanceof RecordMismatch) throw new UserError(`${error.message}; the run in ${run} cannot be continued: start a new run`, { exitCode: error.exitCode });
     // answers that cannot be used would be read again from the record by a resumed run
     if (error instanceof UnusableAnswerError) throw new UserError(`${error.message}; the answers are recorded in ${run}`, { exitCode: error.exitCode });
+    // a resumed run keeps the recorded caps and would be sent the same answer again
+    if (error instanceof AnswerCutError) throw new UserError(`${error.message}; the run so far is in ${run}; a resumed run keeps its caps, so start a new run to read such answers`, { exitCode: error.exitCode });
     const again = withholdsCredentials(config.target) ? `'<the target with its credentials>' ` : '';
     if (error instanceof UserError) throw new UserError(`${error.message}; the run so far is in ${run}: continue it with tokprint identify ${again}--resume ${run}`, { exitCode: error.exitCode });
     throw error;

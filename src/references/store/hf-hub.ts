@@ -1,6 +1,6 @@
 import { UserError } from '../../util/errors.js';
-import { echoPattern } from '../../util/echo-pattern.js';
 import { formatBytes, GiB } from '../../util/user-file.js';
+import { Redactor, redactUrlText } from '../../targets/http/secrets.js';
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
 
@@ -35,6 +35,18 @@ const REPO_ID = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/;
 
 export function hfHubOptions(env: NodeJS.ProcessEnv): HfHubOptions {
   return { endpoint: (env.HF_ENDPOINT || DEFAULT_HF_ENDPOINT).replace(/\/+$/, ''), token: env.HF_TOKEN || undefined };
+}
+
+/** Refuses, before any request, an HF_ENDPOINT that is not an http(s) URL or that holds credentials (shown redacted). */
+export function checkHfEndpoint(endpoint: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    // refused below
+  }
+  const problem = !url ? 'is not a URL' : url.protocol !== 'http:' && url.protocol !== 'https:' ? 'must be an http or https URL' : url.username || url.password ? 'must not hold credentials (use HF_TOKEN)' : undefined;
+  if (problem) throw new UserError(`HF_ENDPOINT "${redactUrlText(endpoint)}" ${problem}`);
 }
 
 export function isHfRepoId(repo: string): boolean {
@@ -79,9 +91,10 @@ function shown(url: URL): string {
   return `${url.origin}${url.pathname}`;
 }
 
-/** Whether a downloaded file holds `secret` in any form a server could echo it in (as sent, URL- or JSON-escaped). */
+/** Whether a downloaded file holds `secret` in any form a server could echo it in (as sent, URL-, JSON- or HTML-escaped, base64 at any offset). */
 function holdsSecret(bytes: Uint8Array, secret: string): boolean {
-  return new RegExp(echoPattern(secret)).test(new TextDecoder().decode(bytes));
+  const text = new TextDecoder().decode(bytes);
+  return new Redactor([secret]).text(text) !== text;
 }
 
 function describeNetworkError(error: unknown): string {
@@ -145,6 +158,7 @@ async function cappedBody(response: Response, what: string): Promise<Uint8Array>
 
 /** Downloads one file of a hub repository at a revision (a branch, tag or commit). */
 export async function downloadHfFile(options: HfHubOptions, repo: string, revision: string, path: string): Promise<HfFile> {
+  checkHfEndpoint(options.endpoint);
   if (!isHfRepoId(repo)) throw new UserError(`"${repo}" is not a Hugging Face repository id (expected org/name)`);
   checkHfRevision(revision, repo);
   if (path.split('/').some((part) => part === '' || part === '.' || part === '..')) throw new UserError(`"${path}" is not a file path inside hf:${repo}`);

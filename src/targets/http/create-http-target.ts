@@ -43,6 +43,8 @@ export function createHttpTarget(id: string, scheme: HttpScheme, rest: string, d
   if (parsed.username || parsed.password) throw new UserError(`${shown}: put credentials in an environment variable, not in the URL`);
   if (scheme.needsModel && !options.model) throw new UserError(`${shown}: give the model name with --model`);
   if (options.apiKeyEnv && !apiKey) throw new UserError(`--api-key-env ${options.apiKeyEnv}: that environment variable is not set`);
+  const unsendable = apiKey && unsendableInHeader(apiKey);
+  if (unsendable) throw new UserError(`$${keyEnv}: the API key holds ${unsendable}, which an HTTP header cannot carry; check the variable`);
 
   const redactor = Redactor.from({ apiKey, queryValues: [...secretQueryValues(parsed), ...(querySecrets ?? [])] });
   shown = redactor.line(id);
@@ -77,4 +79,18 @@ export function createHttpTarget(id: string, scheme: HttpScheme, rest: string, d
     counter: (counting, baseUrl) => httpTarget(shown, description, counting, { ...settings, baseUrl }),
     required: scheme.tokenize === 'require',
   });
+}
+
+/**
+ * Why a key cannot be sent in a header (a line break or NUL inside it, a character beyond Latin-1), named by
+ * position, never by value; undefined when it can. Leading and trailing whitespace is dropped when sent.
+ */
+function unsendableInHeader(key: string): string | undefined {
+  const sent = key.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+  for (let i = 0; i < sent.length; i++) {
+    const code = sent.charCodeAt(i);
+    if (code === 0 || code === 10 || code === 13) return `a ${code === 0 ? 'NUL' : 'line break'} at character ${i + 1}`;
+    if (code > 255) return `a character beyond Latin-1 at character ${i + 1}`;
+  }
+  return undefined;
 }

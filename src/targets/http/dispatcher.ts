@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { UserError } from '../../util/errors.js';
+import { redactUrlText } from './secrets.js';
 import { MiB, readUserFile } from '../../util/user-file.js';
 
 /**
@@ -13,8 +14,8 @@ export function createDispatcher(env: NodeJS.ProcessEnv, cwd: string, caFile?: s
   const extra = [env.NODE_EXTRA_CA_CERTS, caFile].filter((f): f is string => Boolean(f)).map((file) => readCa(resolve(cwd, file)));
   const tls = extra.length ? { ca: [...rootCertificates, ...extra] } : {};
   return new EnvHttpProxyAgent({
-    httpProxy: env.http_proxy ?? env.HTTP_PROXY ?? '',
-    httpsProxy: env.https_proxy ?? env.HTTPS_PROXY ?? '',
+    httpProxy: proxyUrl(env, 'http_proxy'),
+    httpsProxy: proxyUrl(env, 'https_proxy'),
     noProxy: env.no_proxy ?? env.NO_PROXY ?? '',
     connect: tls,
     requestTls: tls,
@@ -31,4 +32,17 @@ function readCa(path: string): string {
   } catch (error) {
     throw new UserError(`cannot read CA file ${path}: ${(error as Error).message}`);
   }
+}
+
+/** A proxy variable's value (lower case first, as curl reads them), refused in one line when it is not a URL; its userinfo is never shown. */
+function proxyUrl(env: NodeJS.ProcessEnv, lower: 'http_proxy' | 'https_proxy'): string {
+  const upper = lower.toUpperCase();
+  const [name, value] = env[lower] !== undefined ? [lower, env[lower]!] : [upper, env[upper] ?? ''];
+  if (!value) return '';
+  try {
+    new URL(value);
+  } catch {
+    throw new UserError(`${name} is not a URL: "${redactUrlText(value)}" (expected e.g. http://proxy.example:3128)`);
+  }
+  return value;
 }

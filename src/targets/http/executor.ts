@@ -43,6 +43,24 @@ export class TargetRequestError extends UserError {
   }
 }
 
+/**
+ * A target request whose answer broke a cap or the protocol: asking again (or resuming the run, which keeps its
+ * caps) gets the same answer, so the way on is a new run with the cap raised.
+ */
+export class AnswerCutError extends TargetRequestError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AnswerCutError';
+  }
+}
+
+/** One attempt whose answer was cut at a cap. */
+class CutAttempt extends AttemptError {
+  constructor(message: string) {
+    super(message, false);
+  }
+}
+
 /** The call's path under the base URL's path, with the base URL's query (e.g. `?key=…&api-version=…`) and then the call's own. */
 export function joinUrl(baseUrl: string, call: Pick<HttpCall, 'path' | 'query'>): string {
   const base = new URL(baseUrl);
@@ -145,7 +163,7 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
       const responseHeaders = shownHeaders(result.headers);
       const text = redactor.body(result.body, (result.headers['content-type'] ?? '').includes('text/event-stream'));
       record({ kind: 'http-response', key, attempt: n, at: now().toISOString(), ms: result.ms, status: result.status, headers: responseHeaders, body: text, complete: result.complete, stream, ...(result.cut && { cut: result.cut }) });
-      if (result.cut) throw new AttemptError(`${method} ${line(url)}: answer not used: ${result.cut}`, false);
+      if (result.cut) throw new CutAttempt(`${method} ${line(url)}: answer not used: ${result.cut}`);
       const { status } = result;
       if (status >= 300 && status < 400 && result.headers.location) {
         if (hops >= MAX_REDIRECTS) throw new AttemptError(`more than ${MAX_REDIRECTS} redirects from ${line(canonical.url)}`, false);
@@ -256,7 +274,8 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         });
       } catch (error) {
         const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
-        throw new TargetRequestError(`${id}: request failed${tries}: ${line((error as Error).message)}`);
+        const failed = `${id}: request failed${tries}: ${line((error as Error).message)}`;
+        throw error instanceof CutAttempt ? new AnswerCutError(failed) : new TargetRequestError(failed);
       }
       const { reply, parsed, latencyMs } = answer;
       if (stored) await settings.cache?.put(stored, { request: shown, status: reply.status, headers: reply.headers, body: reply.text, stream, storedAt: now().toISOString() });

@@ -51,14 +51,16 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** Reads and checks a spec file; every problem is one line of the UserError. */
 export function loadGenericHttpSpec(path: string, cwd: string): GenericHttpSpec {
+  // a credential parameter typed after the path (`http:spec.yaml?token=…`, as other schemes take one) is not shown
+  const shown = redactUrlText(path);
   let text: string;
   try {
     text = new TextDecoder().decode(readUserFile(resolve(cwd, path), MAX_SPEC_FILE_BYTES, 'a request spec file'));
   } catch (error) {
     const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
-    throw new UserError(`http:${path}: cannot read the spec file (${code ?? (error as Error).message})`);
+    throw new UserError(`http:${shown}: cannot read the spec file (${code ?? (error as Error).message})`);
   }
-  return parseGenericHttpSpec(text, path);
+  return parseGenericHttpSpec(text, shown);
 }
 
 export function parseGenericHttpSpec(text: string, source: string): GenericHttpSpec {

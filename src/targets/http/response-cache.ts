@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { UserError } from '../../util/errors.js';
@@ -55,6 +55,9 @@ export function cacheKey(requestKey: string, credentialTag: string): string {
   return sha256Hex(JSON.stringify([requestKey, credentialTag]));
 }
 
+/** A cache's salt: 32 random bytes in hex. */
+const SALT = /^[0-9a-f]{64}$/;
+
 /** A stored answer larger than this is not read back: it is not one a target gave to a probe. */
 export const MAX_CACHED_BYTES = 16 * 1024 * 1024;
 
@@ -85,16 +88,26 @@ export class ResponseCache {
   private async readOrMakeSalt(): Promise<string> {
     const path = join(this.dir, 'salt');
     await mkdir(this.dir, { recursive: true });
-    try {
-      await writeFile(path, randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    // a concurrent first run may still be writing it
     for (let tries = 0; ; tries++) {
-      const salt = (await readFile(path, 'utf8')).trim();
-      if (/^[0-9a-f]{64}$/.test(salt) || tries >= 20) return salt;
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      let salt: string | undefined;
+      try {
+        salt = (await readFile(path, 'utf8')).trim();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+      if (salt !== undefined && SALT.test(salt)) return salt;
+      if (tries >= 2) throw new Error(`its salt file ${path} cannot be made`);
+      // made whole aside, then linked in (a concurrent first run's link wins) or renamed over a salt left empty
+      // or partial by a process killed while writing it: an empty salt would tag every key alike on every machine
+      const aside = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+      await writeFile(aside, randomBytes(32).toString('hex'), { mode: 0o600 });
+      try {
+        await (salt === undefined ? link(aside, path) : rename(aside, path));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      } finally {
+        await rm(aside, { force: true });
+      }
     }
   }
 

@@ -57,7 +57,24 @@ export function targetForName(shown: string): string {
 /** The secret and its base64 forms (a Basic credential, a token wrapped by a gateway), each to be matched however it was escaped. */
 function echoedForms(secret: string): string[] {
   const base64 = Buffer.from(secret).toString('base64').replace(/=+$/, '');
-  return [secret, base64, Buffer.from(secret).toString('base64url')];
+  return [secret, base64, Buffer.from(secret).toString('base64url'), ...embeddedBase64Forms(secret)];
+}
+
+/** Base64 characters of a group's first 0, 1 or 2 bytes that also depend on the bytes before the secret. */
+const LEADING_MIXED = [0, 2, 3];
+
+/**
+ * The base64 characters that the secret alone determines when it is encoded inside a longer text (`Bearer sk-…`,
+ * a JSON dump of the request headers), at each of the three byte offsets it can start at in a 3-byte group:
+ * the characters mixing its first or last bits with its neighbours' are left out, so the form matches whatever surrounds it.
+ */
+function embeddedBase64Forms(secret: string): string[] {
+  const bytes = Buffer.from(secret);
+  return [0, 1, 2].flatMap((offset) => {
+    const placed = Buffer.concat([Buffer.alloc(offset), bytes]);
+    const end = Math.floor(placed.length / 3) * 4 + (placed.length % 3);
+    return (['base64', 'base64url'] as const).map((alphabet) => placed.toString(alphabet).slice(LEADING_MIXED[offset], end)).filter((form) => form.length >= MIN_SCRUBBED_LENGTH);
+  });
 }
 
 export interface SecretSources {

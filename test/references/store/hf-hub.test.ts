@@ -17,6 +17,7 @@ beforeAll(async () => {
     'acme/gated': { commit: COMMIT, token: TOKEN, files: { 'tokenizer.json': qwen.tokenizerJson, 'small.json': small } },
     // a hostile or careless mirror that writes the caller's token into a file it serves
     'acme/echo': { commit: COMMIT, token: TOKEN, files: { 'tokenizer.json': new TextEncoder().encode(`{"model": {"vocab": {"${encodeURIComponent(TOKEN)}": 0}}}`) } },
+    'acme/echo-base64': { commit: COMMIT, token: TOKEN, files: { 'tokenizer.json': new TextEncoder().encode(`{"model": {"vocab": {"${Buffer.from(`Bearer ${TOKEN}`).toString('base64')}": 0}}}`) } },
   });
 });
 afterAll(() => hub?.close());
@@ -100,6 +101,29 @@ describe('downloadHfFile', () => {
     expect(error.exitCode).toBe(2);
     expect(error.message).toMatch(/hf:acme\/echo@main\/tokenizer\.json: the hub's answer holds your HF_TOKEN/);
     expect(error.message).not.toContain(TOKEN);
+  });
+
+  it('refuses the same file when the token comes back base64-encoded inside the whole Authorization header', async () => {
+    const error = await failure(downloadHfFile({ endpoint: hub.endpoint, token: TOKEN }, 'acme/echo-base64', 'main', 'tokenizer.json'));
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toMatch(/hf:acme\/echo-base64@main\/tokenizer\.json: the hub's answer holds your HF_TOKEN/);
+  });
+
+  it('refuses an HF_ENDPOINT that is not an http(s) URL or holds credentials, in one line without them, before any request', async () => {
+    const port = new URL(hub.endpoint).port;
+    const before = hub.hubRequests.length;
+    for (const [endpoint, problem] of [
+      ['not a url', 'is not a URL'],
+      [`ftp://127.0.0.1:${port}`, 'must be an http or https URL'],
+      [`http://user:hub-pa55word@127.0.0.1:${port}`, 'must not hold credentials'],
+    ]) {
+      const error = await failure(downloadHfFile({ endpoint, token: TOKEN }, 'acme/open', 'main', 'tokenizer.json'));
+      expect(error.exitCode).toBe(2);
+      expect(error.message).toContain(problem);
+      expect(error.message).not.toContain('hub-pa55word');
+      expect(error.message).not.toContain(TOKEN);
+    }
+    expect(hub.hubRequests.length).toBe(before);
   });
 
   it('refuses a malformed repository id before any request', async () => {

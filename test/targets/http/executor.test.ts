@@ -218,6 +218,25 @@ describe('response cache: entries it must not trust', () => {
   });
 });
 
+describe('response cache: its salt', () => {
+  it('a salt file left empty or cut short (a process killed while making it) is replaced by a whole random one, not used', async () => {
+    const s = await server();
+    const tags: string[] = [];
+    for (const left of ['', '0123abcd']) {
+      const { target: t, cache } = target(s.url, { cacheTtlMs: 3_600_000 });
+      await mkdir(join(cache, 'http'), { recursive: true });
+      await writeFile(join(cache, 'http', 'salt'), left);
+      await t.send(request);
+      const salt = await readFile(join(cache, 'http', 'salt'), 'utf8');
+      expect(salt).toMatch(/^[0-9a-f]{64}$/);
+      tags.push((await readdir(join(cache, 'http'), { recursive: true })).filter((f) => f.endsWith('.json')).join());
+      expect((await readdir(join(cache, 'http'))).filter((name) => name.startsWith('salt'))).toEqual(['salt']);
+    }
+    // the same key and request under two fresh salts: two names
+    expect(tags[0]).not.toBe(tags[1]);
+  });
+});
+
 describe('response cache: a cache directory it cannot use', () => {
   it('is one clear error (exit 2) before anything is sent, whether its folder is a file or its salt a folder', async () => {
     const s = await server();

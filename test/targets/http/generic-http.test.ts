@@ -169,6 +169,8 @@ response:
     expect(() => parseGenericHttpSpec('- a\n- b\n', 's.yaml')).toThrow('s.yaml: the spec should be a mapping with url, body and response');
     expect(() => parseGenericHttpSpec('url: [unclosed\n', 's.yaml')).toThrow(/s.yaml: not valid YAML or JSON/);
     expect(() => loopbackTarget(`http:${join(dir, 'missing.yaml')}`)).toThrow(/cannot read the spec file \(ENOENT\)/);
+    // a token typed after the path as other schemes take one: the error line does not show it
+    expect(() => loopbackTarget(`http:${join(dir, 'missing.yaml')}?token=tok-live-81aa`)).toThrow(/missing\.yaml\?token=\[redacted\]: cannot read the spec file \(ENOENT\)$/);
   });
 
   it('reads one value per JSON path', () => {

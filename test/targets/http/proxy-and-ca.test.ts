@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatTemplate } from '../../../src/targets/chat-templates.js';
 import { createHttpTarget } from '../../../src/targets/http/create-http-target.js';
 import { httpScheme } from '../../../src/targets/http/protocols.js';
+import { UserError } from '../../../src/util/errors.js';
 import { committedTokenizer } from '../../helpers/manifest-references.js';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../../helpers/openai-test-server.js';
 
@@ -70,6 +71,24 @@ describe('proxy and CA', () => {
     await target(plain.url, { HTTP_PROXY: proxyUrl, NO_PROXY: '127.0.0.1' }).send(request);
     expect(tunnels.length).toBe(1);
     expect(plain.received.length).toBe(before + 2);
+  });
+
+  it('refuses a proxy variable that is not a URL in one line, exit 2, without its password and before any request', () => {
+    const before = plain.received.length;
+    for (const [name, value] of [['HTTP_PROXY', 'http://user:pw-5ecret-77@127.0.0.1:1:2'], ['https_proxy', 'proxy host:3128']] as const) {
+      let error: unknown;
+      try {
+        target(plain.url, { [name]: value });
+      } catch (e) {
+        error = e;
+      }
+      expect(error, name).toBeInstanceOf(UserError);
+      expect((error as UserError).exitCode).toBe(2);
+      expect((error as Error).message).toMatch(new RegExp(`^${name} is not a URL: `));
+      expect((error as Error).message).not.toContain('pw-5ecret-77');
+      expect((error as Error).message).not.toContain('\n');
+    }
+    expect(plain.received.length).toBe(before);
   });
 
   it('trusts a private CA only when given one (--ca-file or NODE_EXTRA_CA_CERTS), also through the proxy', async () => {

@@ -221,6 +221,20 @@ describe('a server that echoes the key in harder places', () => {
     await expectNowhere([KEYS.OPENAI_API_KEY], 'echo-split', result);
   });
 
+  it('base64-encoded inside a longer text (the whole `Bearer …` header, a JSON dump of the request headers), at any byte offset', async () => {
+    const p = await proxy(await upstream(), { base64Dump: true });
+    const result = await identify([`openai:${p.url}/v1`, '--model', 'm', '--json', '--out', 'echo-base64-dump', '--no-detect-tokenize', ...REPORTS]);
+    expectOnlyReportLines(result.stderr);
+    const [run] = await runDirs('echo-base64-dump');
+    const answer = (await transcript(run)).find((e) => e.kind === 'http-response');
+    expect(answer.headers['x-debug-auth-b64']).toContain('[redacted]');
+    const everything = (await allText(join(sandbox.root, 'echo-base64-dump'))).text + result.stdout;
+    // the key's bytes decoded back out of any base64 run in the record
+    const decoded = (everything.match(/[A-Za-z0-9+/_-]{16,}/g) ?? []).flatMap((run) => [0, 1, 2, 3].map((skip) => Buffer.from(run.slice(skip), 'base64').toString('latin1')));
+    expect(decoded.filter((text) => text.includes(KEYS.OPENAI_API_KEY.slice(3, 19)))).toEqual([]);
+    await expectNowhere([KEYS.OPENAI_API_KEY], 'echo-base64-dump', result);
+  });
+
   it('in a response header name (URL-encoded, lower-cased on the way)', async () => {
     const p = await proxy(await upstream(), { headerName: true });
     const result = await identify([`openai:${p.url}/v1`, '--model', 'm', '--json', '--out', 'echo-header-name', '--no-detect-tokenize', ...REPORTS]);
