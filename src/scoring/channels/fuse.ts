@@ -80,10 +80,16 @@ export function fuseChannels(count: Posterior, scores: ReadonlyMap<ChannelName, 
   const seenLeader = leader(bySeen);
   const flags: string[] = [];
   const setAside: ChannelName[] = [];
+  // Only channels that compared the counts' leader can speak against it; a stand-in score rules nothing out.
+  const judgedBy = (l: number) => seen.filter(([, s]) => !s.unscored?.[l]).map(([, s]) => s);
   const contradicted = (post: Posterior) => {
     const l = leader(post);
-    const g = bySeen.groups[l];
-    return l >= 0 && l !== seenLeader && post.groups[l].match + post.groups[l].derived > 0.5 && g.match + g.derived < 0.01;
+    if (l < 0 || post.groups[l].match + post.groups[l].derived <= 0.5) return false;
+    const judges = judgedBy(l);
+    if (!judges.length) return false;
+    const by = judges.length === seen.length ? bySeen : normalise(count, judges.reduce(add, baseWeights(count, false)));
+    const g = by.groups[l];
+    return leader(by) !== l && g.match + g.derived < 0.01;
   };
   if (useCounts && contradicted(count)) {
     flags.push(USAGE_COUNT_INCONSISTENT);
