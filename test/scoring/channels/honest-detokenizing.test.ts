@@ -64,7 +64,8 @@ describe('logprob token strings that lost their word-initial space', () => {
   it.each([
     ['llama2', 'mistral', ['--stream', '--logprobs', '5']],
     ['internlm2', 'chatml', ['--logprobs', '5']],
-  ])('%s (%s): never a confident other family', async (reference, template, flags) => {
+    ['llama2', 'mistral', ['--channels', 'logprobs', '--logprobs', '5']],
+  ])('%s (%s template), %j: never a confident other family', async (reference, template, flags) => {
     const { verdict } = await identify(reference, template, { tokensDecodedAlone: true }, flags);
     if (verdict.family !== null) expect(verdict.family).toBe(familyOf(reference));
     expect(verdict.flags ?? []).toEqual([]);
