@@ -20,6 +20,9 @@ export const CHANNEL_ROWS: readonly { label: string; channels: string }[] = [
   { label: 'completion', channels: 'completion' },
   { label: 'truncation', channels: 'truncation' },
   { label: 'prompt', channels: 'prompt' },
+  // One answer channel beside the counts: it must never make the verdict worse than usage alone.
+  { label: 'usage+stream', channels: 'usage,stream' },
+  { label: 'usage+logprobs', channels: 'usage,logprobs' },
   { label: 'all', channels: 'usage,logprobs,stream,completion,truncation,prompt' },
 ];
 

@@ -35,6 +35,11 @@ export interface ChannelScore {
   match: number[];
   derived: number[];
   unknown: number;
+  /**
+   * Groups the channel could not compare (a reference not loaded): their scores are a stand-in, so
+   * they neither lead nor are ruled out by this channel when counts are checked against it.
+   */
+  unscored?: boolean[];
   /** One line on what the channel saw, for the verdict. */
   note: string;
 }

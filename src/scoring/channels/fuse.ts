@@ -77,13 +77,19 @@ export function fuseChannels(count: Posterior, scores: ReadonlyMap<ChannelName, 
   if (!seen.length) return { posterior: fused, consistency: { flags: [] } };
 
   const bySeen = normalise(count, seen.map(([, s]) => s).reduce(add, baseWeights(count, false)));
-  const seenLeader = leader(bySeen);
   const flags: string[] = [];
   const setAside: ChannelName[] = [];
+  // Only channels that compared a group can speak against it; a stand-in score rules nothing out.
+  const judging = (l: number): Posterior | undefined => {
+    const judges = seen.filter(([, s]) => !s.unscored?.[l]).map(([, s]) => s);
+    if (!judges.length) return undefined;
+    return judges.length === seen.length ? bySeen : normalise(count, judges.reduce(add, baseWeights(count, false)));
+  };
+  const share = (post: Posterior, g: number) => post.groups[g].match + post.groups[g].derived;
   const contradicted = (post: Posterior) => {
     const l = leader(post);
-    const g = bySeen.groups[l];
-    return l >= 0 && l !== seenLeader && post.groups[l].match + post.groups[l].derived > 0.5 && g.match + g.derived < 0.01;
+    const by = l >= 0 && share(post, l) > 0.5 ? judging(l) : undefined;
+    return by !== undefined && leader(by) !== l && share(by, l) < 0.01;
   };
   if (useCounts && contradicted(count)) {
     flags.push(USAGE_COUNT_INCONSISTENT);
@@ -96,8 +102,8 @@ export function fuseChannels(count: Posterior, scores: ReadonlyMap<ChannelName, 
   }
   if (!flags.length) {
     const l = useCounts ? leader(count) : -1;
-    const share = (g: number) => bySeen.groups[g].match + bySeen.groups[g].derived;
-    const disputed = l >= 0 && l !== seenLeader && share(seenLeader) >= DISPUTE_ODDS * share(l);
+    const by = l >= 0 ? judging(l) : undefined;
+    const disputed = by !== undefined && leader(by) !== l && share(by, leader(by)) >= DISPUTE_ODDS * share(by, l);
     return { posterior: fused, consistency: disputed ? { flags, disputed } : { flags } };
   }
   const kept = reported.filter(([name]) => !setAside.includes(name)).map(([, s]) => s);

@@ -6,6 +6,33 @@ const MATCH_ERROR = 0.01;
 /** A derived vocabulary drops or adds tokens, so it may lack some it emits. */
 const DERIVED_ERROR = 0.1;
 
+/**
+ * Weight of the channel when the token strings do not spell the answers: a wrapper that decodes each token
+ * alone drops SentencePiece's word-initial space (and byte-fallback pieces), so its strings are not the
+ * vocabulary's entries and their misses say more about the rendering than about the vocabulary.
+ */
+const LOSSY_WEIGHT = 0.25;
+const SPACE = 0x20;
+
+/** Whether an answer's token strings, joined, give back its text (a leading space the answer dropped aside). */
+function spellsText(o: ChannelObservation): boolean {
+  const joined = Buffer.concat((o.tokens ?? []).map((t) => t.bytes)).toString('utf8');
+  return joined.trimStart() === o.text.trimStart();
+}
+
+/** Answers whose token strings do not spell their text, of those with tokens. */
+export function lossyRendering(observations: readonly ChannelObservation[]): { lossy: number; answers: number } {
+  const answers = observations.filter((o) => o.tokens?.length && o.text);
+  return { lossy: answers.filter((o) => !spellsText(o)).length, answers: answers.length };
+}
+
+function withSpace(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length + 1);
+  out[0] = SPACE;
+  out.set(bytes, 1);
+  return out;
+}
+
 function distinctTokens(observations: readonly ChannelObservation[]): Uint8Array[] {
   const seen = new Map<string, Uint8Array>();
   for (const o of observations) {
@@ -27,6 +54,10 @@ export const logprobChannel: Channel = {
     if (!membership) return undefined;
     const tokens = distinctTokens(observations);
     if (!tokens.length) return undefined;
+    const rendering = lossyRendering(observations);
+    // Most answers misspelled: a token string may have lost its word-initial space, so either form counts.
+    const lossy = rendering.lossy * 2 > rendering.answers;
+    const has = (filter: Parameters<typeof filterHas>[0], bytes: Uint8Array) => filterHas(filter, bytes) || (lossy && bytes[0] !== SPACE && filterHas(filter, withSpace(bytes)));
     const classes = membership.classes;
     const filterOf = new Map(classes.map((c) => [c.id, c.filter]));
     const match = new Array<number>(groups.length).fill(0);
@@ -34,7 +65,7 @@ export const logprobChannel: Channel = {
     let unknown = 0;
     let ruledOutBest = Infinity;
     for (const bytes of tokens) {
-      const inClass = new Map(classes.map((c) => [c.id, filterHas(c.filter, bytes)]));
+      const inClass = new Map(classes.map((c) => [c.id, has(c.filter, bytes)]));
       const holders = [...inClass.values()].filter(Boolean).length;
       unknown += Math.log((1 - MATCH_ERROR) * ((holders + 0.5) / (classes.length + 1)) + MATCH_ERROR);
       groups.forEach((group, g) => {
@@ -46,6 +77,14 @@ export const logprobChannel: Channel = {
     }
     const missing = match.map((m) => Math.round((tokens.length * Math.log(1 - MATCH_ERROR) - m) / (Math.log(1 - MATCH_ERROR) - Math.log(MATCH_ERROR))));
     ruledOutBest = Math.min(...missing);
-    return { match, derived, unknown, note: `${tokens.length} distinct logprob tokens; the best group lacks ${ruledOutBest}` };
+    const note = `${tokens.length} distinct logprob tokens; the best group lacks ${ruledOutBest}`;
+    if (!lossy) return { match, derived, unknown, note };
+    const weigh = (w: number) => w * LOSSY_WEIGHT;
+    return {
+      match: match.map(weigh),
+      derived: derived.map(weigh),
+      unknown: weigh(unknown),
+      note: `${note}; the token strings do not spell ${rendering.lossy} of ${rendering.answers} answers (a token rendered alone loses its leading space), so they weigh ${LOSSY_WEIGHT} and count with or without one`,
+    };
   },
 };

@@ -65,6 +65,7 @@ export const promptChannel: Channel = {
       match: groups.map((_, g) => (compared.has(g) ? score(g, MATCH_EDIT_RATE) : worstMatch)),
       derived: groups.map((_, g) => (compared.has(g) ? score(g, DERIVED_EDIT_RATE) : worstDerived)),
       unknown: score(closest, UNKNOWN_EDIT_RATE),
+      unscored: groups.map((_, g) => !compared.has(g)),
       note: `${seen.length} prompts in the server's own tokens (${sources}); the closest of ${scored.length} references is ${Math.round(compared.get(closest)!.edits)} token edits from them`,
     };
   },

@@ -145,6 +145,7 @@ export function scoreRepeats(observations: readonly ChannelObservation[], { grou
     match: groups.map((_, g) => match[g] ?? worstMatch),
     derived: groups.map((_, g) => derived[g] ?? worstDerived),
     unknown: cut.length * Math.log(UNKNOWN_SAME_CUT),
+    unscored: groups.map((_, g) => match[g] === undefined),
     note: `${cut.length} repeat answers cut at max_tokens; ${agreeing} of ${loaded.length} references cut every one where it was cut`,
   };
 }

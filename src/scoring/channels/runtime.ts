@@ -21,6 +21,12 @@ const ANSWER_TOKENS = 32;
 const ENCODER_CHANNELS: readonly ChannelName[] = ['stream', 'completion', 'truncation', 'prompt'];
 /** Channels read from a bare count request: the prompt's tokens come back without an answer. */
 const PROMPT_ONLY: readonly ChannelName[] = ['usage', 'prompt'];
+/** The counts' leading groups whose encoders are loaded whatever the answers look like. */
+const COUNT_LEADERS = 2;
+
+function topGroups(post: Posterior, n: number): number[] {
+  return post.groups.map((g, i) => ({ i, w: g.match + g.derived })).sort((a, b) => b.w - a.w).slice(0, n).map(({ i }) => i);
+}
 
 export interface ChannelOptions {
   enabled: ReadonlySet<ChannelName>;
@@ -85,7 +91,7 @@ export class ChannelRuntime {
     this.observations.push(channelObservation(seq, request, response));
     this.rescore();
     if (this.options.loadEncoder && ENCODER_CHANNELS.some((name) => this.enabled.has(name))) {
-      await this.loadLeaders(this.fuse(count));
+      await this.loadLeaders(this.fuse(count), count);
       this.rescore();
     }
   }
@@ -107,7 +113,7 @@ export class ChannelRuntime {
     this.observations.push(channelObservation(request.followUpOf ?? 0, request, response));
     this.rescore();
     if (this.options.loadEncoder) {
-      await this.loadLeaders(this.fuse(count));
+      await this.loadLeaders(this.fuse(count), count);
       this.rescore();
     }
   }
@@ -162,14 +168,18 @@ export class ChannelRuntime {
     this.scores = scores;
   }
 
-  /** Encoders of the groups that lead now, or lead on streamed chunks being vocabulary tokens. */
-  private async loadLeaders(post: Posterior): Promise<void> {
+  /**
+   * Encoders of the groups that lead now, or lead on streamed chunks being vocabulary tokens, and of the
+   * counts' own leaders: the tokens seen can only dispute a count they were compared with.
+   */
+  private async loadLeaders(post: Posterior, count: Posterior): Promise<void> {
     const k = this.options.encoders ?? 5;
     const chunkFit = this.chunkMembership();
     const rank = post.groups
       .map((g, i) => ({ i, w: Math.log(g.match + g.derived + 1e-300) + (chunkFit[i] ?? 0) }))
       .sort((a, b) => b.w - a.w)
       .slice(0, k);
+    if (this.enabled.has('usage')) for (const i of topGroups(count, COUNT_LEADERS)) await this.loadEncoder(i);
     for (const { i } of rank) await this.loadEncoder(i);
     this.leading = rank.map(({ i }) => i);
     // Without the billed counts nothing ranks the groups yet, so a few more are tried after each answer.

@@ -13,9 +13,9 @@ export function referenceBoundaries(tokenizer: Tokenizer, text: string): Set<num
   const bytes = utf8.encode(text);
   const pieces = tokenizer.encode(text).map((id) => tokenizer.tokenBytes(id) ?? new Uint8Array());
   let total = pieces.reduce((sum, p) => sum + p.length, 0);
-  // SentencePiece adds a space before the text; its first token carries it.
+  // SentencePiece adds a space before the text, even one that starts with a space; its first token carries it.
   let shift = 0;
-  if (total === bytes.length + 1 && pieces[0]?.[0] === 0x20 && bytes[0] !== 0x20) shift = 1;
+  if (total === bytes.length + 1 && pieces[0]?.[0] === 0x20) shift = 1;
   if (total - shift !== bytes.length) return undefined;
   const boundaries = new Set<number>();
   let offset = -shift;

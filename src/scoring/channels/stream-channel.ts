@@ -68,6 +68,7 @@ export const streamChannel: Channel = {
       match: match.map((m, g) => (isLoaded.has(g) ? m : worstMatch)),
       derived: derived.map((d, g) => (isLoaded.has(g) ? d : worstDerived)),
       unknown,
+      unscored: groups.map((_, g) => !isLoaded.has(g)),
       note: `${edges} chunk edges in ${streamed.length} streamed answers, compared with ${loaded.length} references' segmentations`,
     };
   },
