@@ -7,7 +7,8 @@ import { startJsonServer, type JsonServer, type ReceivedRequest, type ServerAnsw
  */
 export interface AnthropicServerOptions {
   tokenizer: Tokenizer;
-  apiKey: string;
+  /** The key the server takes; unset, it takes any key (one is still required), so only the client can tell keys apart. */
+  apiKey?: string;
   /** Cache the system prompt as a product with a cache breakpoint on it would: the first request writes it, later ones read it. */
   cacheSystemPrompt?: boolean;
   reply?: string;
@@ -75,10 +76,10 @@ export async function startAnthropicServer(options: AnthropicServerOptions): Pro
   });
 }
 
-function checkHeaders(request: ReceivedRequest, apiKey: string): ServerAnswer | undefined {
+function checkHeaders(request: ReceivedRequest, apiKey: string | undefined): ServerAnswer | undefined {
   const key = request.headers['x-api-key'];
   if (key === undefined) return error(401, 'authentication_error', 'x-api-key header is required');
-  if (key !== apiKey) return error(401, 'authentication_error', 'invalid x-api-key');
+  if (apiKey !== undefined && key !== apiKey) return error(401, 'authentication_error', 'invalid x-api-key');
   if (request.headers['anthropic-version'] === undefined) return error(400, 'invalid_request_error', 'anthropic-version: header is required');
   return undefined;
 }

@@ -10,7 +10,8 @@ import { startJsonServer, type JsonServer, type ReceivedRequest, type ServerAnsw
  */
 export interface GeminiServerOptions {
   tokenizer: Tokenizer;
-  apiKey: string;
+  /** The key the server takes; unset, it takes any key (one is still required), so only the client can tell keys apart. */
+  apiKey?: string;
   models: string[];
   reply?: string;
   /** Tokens the model "thinks" before answering, reported as thoughtsTokenCount. */
@@ -100,12 +101,12 @@ function chosen(tokenizer: Tokenizer, id: number, position: number) {
   return { token: decode(tokenizer, [id]), tokenId: id, logProbability: -0.125 * (position + 1) };
 }
 
-function checkKey(request: ReceivedRequest, apiKey: string): ServerAnswer | undefined {
+function checkKey(request: ReceivedRequest, apiKey: string | undefined): ServerAnswer | undefined {
   const key = request.headers['x-goog-api-key'] ?? request.query.get('key') ?? undefined;
   if (key === undefined) {
     return rpcError(403, 'PERMISSION_DENIED', "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.");
   }
-  if (key !== apiKey) return rpcError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.');
+  if (apiKey !== undefined && key !== apiKey) return rpcError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.');
   return undefined;
 }
 

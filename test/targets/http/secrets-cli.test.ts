@@ -375,40 +375,70 @@ describe('redirects', () => {
   }
 });
 
-describe('the answer cache', () => {
-  let s: OpenAiTestServer;
+/** A server of each API that takes any key (so only the cache can tell keys apart), how to reach it, and how many requests it has answered. */
+interface CacheCase {
+  target: string[];
+  keyEnv: string;
+  sent(): number;
+}
+const cacheCases: [string, () => Promise<CacheCase>][] = [
+  ['openai', async () => {
+    const s = await openai();
+    return { target: [`openai:${s.url}`, '--model', 'm'], keyEnv: 'OPENAI_API_KEY', sent: () => s.billed() };
+  }],
+  ['anthropic', async () => {
+    const s = await kept(startAnthropicServer({ tokenizer: await committedTokenizer('claude-legacy') }));
+    return { target: [`anthropic:${s.url}`, '--model', 'claude-x'], keyEnv: 'ANTHROPIC_API_KEY', sent: () => s.received.length };
+  }],
+  ['gemini', async () => {
+    const s = await kept(startGeminiServer({ tokenizer: await committedTokenizer('gemma3'), models: ['gemini-x'] }));
+    return { target: [`gemini:${s.url}`, '--model', 'gemini-x'], keyEnv: 'GEMINI_API_KEY', sent: () => s.received.length };
+  }],
+  ['http: gateway', async () => {
+    const s = await kept(startGateway({ tokenizer: await committedTokenizer('mistral-nemo'), template: CHAT_TEMPLATES.mistral }));
+    const spec = join(sandbox.root, 'gateway-cache.yaml');
+    await writeFile(spec, [`url: ${s.url}/gw/v2/generate?tenant=acme`, 'headers:', '  Authorization: Token ${GATEWAY_KEY}', 'body:', '  deployment: d', '  input: { system: "{{system}}", turns: "{{messages}}" }', 'response:', '  prompt_tokens: result.metering.tokens_in'].join('\n'));
+    return { target: [`http:${spec}`], keyEnv: 'GATEWAY_KEY', sent: () => s.received.length };
+  }],
+];
+
+describe.each(cacheCases)('the answer cache: %s', (name, make) => {
+  let s: CacheCase;
+  const tag = name.replace(/\W+/g, '-');
   const run = (out: string, extra: string[] = [], env: NodeJS.ProcessEnv = sandbox.env) =>
-    identify([`openai:${s.url}`, '--model', 'm', '--json', '--out', out, '--no-detect-tokenize', '--max-queries', '3', ...extra], env);
+    identify([...s.target, '--json', '--out', `${out}-${tag}`, '--no-detect-tokenize', '--max-queries', '3', ...extra], env);
+  const outDirs = (out: string) => runDirs(`${out}-${tag}`);
+  const key = () => sandbox.env[s.keyEnv]!;
 
   beforeAll(async () => {
-    // a server that takes any key, so only the cache can tell keys apart
-    s = await openai();
+    s = await make();
   });
 
   it('is off by default: the same run twice sends twice', async () => {
     const first = await run('cache-default');
-    const billed = s.billed();
+    const billed = s.sent();
     const second = await run('cache-default');
     expect(first.stderr + second.stderr).toBe('');
-    expect(s.billed()).toBe(billed + JSON.parse(second.stdout).queries);
+    expect(JSON.parse(second.stdout).queries).toBeGreaterThan(0);
+    expect(s.sent()).toBe(billed + JSON.parse(second.stdout).queries);
     expect(JSON.parse(second.stdout).verdict.flags ?? []).not.toContain('answers-replayed');
     // --no-cache is still taken, and means the default
     const third = await run('cache-default', ['--no-cache']);
     expect(third.code).toBeLessThan(2);
-    expect(s.billed()).toBe(billed + 2 * JSON.parse(second.stdout).queries);
+    expect(s.sent()).toBe(billed + 2 * JSON.parse(second.stdout).queries);
   });
 
   it('--cache 1h: the second run is replayed, marked in the transcript, the answers and the verdict', async () => {
     const first = await run('cache-ttl', ['--cache', '1h', ...REPORTS]);
     expectOnlyReportLines(first.stderr);
-    const billed = s.billed();
+    const billed = s.sent();
     const second = await run('cache-ttl', ['--cache', '1h', ...REPORTS]);
     expectOnlyReportLines(second.stderr);
-    expect(s.billed()).toBe(billed);
+    expect(s.sent()).toBe(billed);
     const verdict = JSON.parse(second.stdout);
     expect(verdict.verdict.flags).toContain('answers-replayed');
     expect(verdict.verdict.replayed).toBe(verdict.queries);
-    const [, replayedRun] = (await runDirs('cache-ttl')).sort();
+    const [, replayedRun] = (await outDirs('cache-ttl')).sort();
     const wire = await transcript(replayedRun);
     const cached = wire.filter((e) => e.kind === 'http-cached');
     expect(cached.length).toBe(verdict.queries);
@@ -422,19 +452,29 @@ describe('the answer cache', () => {
     expect(JSON.parse(await readFile(join(replayedRun, 'report.json'), 'utf8')).verdict).toMatchObject({ flags: expect.arrayContaining(['answers-replayed']), replayed: verdict.queries });
     const rescored = await runCli(['rescore', replayedRun, '--json'], sandbox.env, sandbox.root);
     expect(JSON.parse(rescored.stdout).verdict).toEqual(verdict.verdict);
-    await expectNowhere([KEYS.OPENAI_API_KEY], 'cache-ttl', second);
+    await expectNowhere([key()], `cache-ttl-${tag}`, second);
   });
 
   it('another key, or no key, is never served a keyed run’s answers', async () => {
     await run('cache-keys', ['--cache', '1h']);
-    const billed = s.billed();
-    const other = await run('cache-keys', ['--cache', '1h'], { ...sandbox.env, OPENAI_API_KEY: 'sk-another-key-5678' });
+    const billed = s.sent();
+    const other = await run('cache-keys', ['--cache', '1h'], { ...sandbox.env, [s.keyEnv]: `${key()}-another-5678` });
     const sent = JSON.parse(other.stdout).queries;
-    expect(s.billed()).toBe(billed + sent);
+    expect(sent).toBeGreaterThan(0);
+    expect(s.sent()).toBe(billed + sent);
     expect(JSON.parse(other.stdout).verdict.flags ?? []).not.toContain('answers-replayed');
-    const { OPENAI_API_KEY: _, ...keyless } = sandbox.env;
+    const { [s.keyEnv]: _, ...keyless } = sandbox.env;
     const none = await run('cache-keys', ['--cache', '1h'], keyless);
-    expect(s.billed()).toBe(billed + sent + JSON.parse(none.stdout).queries);
+    // an API that needs a key refuses to start without one; either way nothing is replayed
+    if (s.keyEnv === 'OPENAI_API_KEY') expect(s.sent()).toBe(billed + sent + JSON.parse(none.stdout).queries);
+    else {
+      // an API that needs a key: the keyless request reaches the server and is refused there, not answered from the cache
+      expect(none.code).toBe(3);
+      expect(isOneLine(none.stderr)).toBe(true);
+      expect(none.stderr).toMatch(/HTTP 40[13]/);
+      expect(s.sent()).toBe(billed + sent + 1);
+    }
+    expect(none.stdout).not.toContain('answers-replayed');
   });
 
   it('an answer stored longer ago than the ttl is not reused', async () => {
@@ -447,13 +487,23 @@ describe('the answer cache', () => {
       const stored = JSON.parse(await readFile(join(dir, file), 'utf8'));
       await writeFile(join(dir, file), JSON.stringify({ ...stored, storedAt: new Date(Date.parse(stored.storedAt) - 2 * 3_600_000).toISOString() }));
     }
-    const billed = s.billed();
+    const billed = s.sent();
     const longer = await run('cache-expired', ['--cache', '3h']);
     expect(JSON.parse(longer.stdout).verdict.flags).toContain('answers-replayed');
-    expect(s.billed()).toBe(billed);
+    expect(s.sent()).toBe(billed);
     const again = await run('cache-expired', ['--cache', '1h']);
-    expect(s.billed()).toBe(billed + JSON.parse(again.stdout).queries);
+    expect(s.sent()).toBe(billed + JSON.parse(again.stdout).queries);
     expect(JSON.parse(again.stdout).verdict.flags ?? []).not.toContain('answers-replayed');
+  });
+});
+
+describe('the answer cache flags', () => {
+  let s: OpenAiTestServer;
+  const run = (out: string, extra: string[] = [], env: NodeJS.ProcessEnv = sandbox.env) =>
+    identify([`openai:${s.url}`, '--model', 'm', '--json', '--out', out, '--no-detect-tokenize', '--max-queries', '3', ...extra], env);
+
+  beforeAll(async () => {
+    s = await openai();
   });
 
   it('a bad ttl is one line, exit 2', async () => {
