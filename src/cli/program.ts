@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../references/store/package-root.js';
 import { isUserError } from '../util/errors.js';
-import { describeFileSystemError, isFileSystemError } from '../util/system-error.js';
+import { describeFileSystemError, isFileSystemError } from '../util/fs-errors.js';
 import { SIM_RANGES } from '../targets/sim-spec.js';
 import { FLAG_RANGES, rangeText } from './flag-ranges.js';
 import type { CliIo } from './io.js';
