@@ -1,3 +1,4 @@
+import type { RunTrace } from './run-trace.js';
 import { committedIndexDir } from '../src/references/catalog.js';
 import { parseChannels, type ChannelName } from '../src/scoring/channels/channel.js';
 import { ChannelRuntime } from '../src/scoring/channels/runtime.js';
@@ -61,6 +62,7 @@ export async function channelAccuracy(
   index: CountIndex,
   seed: number,
   log: (line: string) => void,
+  trace?: RunTrace,
   options: ChannelBenchOptions = CHANNEL_BENCH_DEFAULTS,
 ): Promise<string> {
   const started = Date.now();
@@ -90,6 +92,7 @@ export async function channelAccuracy(
         });
         const target = withSimFollowUps(simulated, reference.tokenizer);
         const result = await identify({ target, index, budget: CHANNEL_BUDGET, rng: seededRng(setup.seed), channels });
+        trace?.add('channels', `${row.label} ${id} stream-interval=${streamInterval} seed=${setup.seed}`, result);
         const tally = tallies[r];
         tally.runs++;
         const correct = result.verdict.status === 'match' && result.verdict.class.includes(id);

@@ -1,3 +1,4 @@
+import { RunTrace } from './run-trace.js';
 import { committedIndexDir, loadCatalog } from '../src/references/catalog.js';
 import { createTokenizer } from '../src/references/formats/index.js';
 import { fetchReferenceFiles } from '../src/references/load-reference.js';
@@ -29,6 +30,8 @@ interface Options {
   verbose: boolean;
   junit?: string;
   minAccuracy?: number;
+  /** A JSON-lines file getting each run's request digest and verdict. */
+  trace?: string;
   seed: number;
   /** Which parts run: closed, open, derived, channels (all by default). */
   sections: Set<string>;
@@ -46,7 +49,8 @@ function parseOptions(args: string[]): Options {
     else if (args[i] === '--sections') options.sections = new Set(args[++i].split(','));
     else if (args[i] === '--junit') options.junit = args[++i];
     else if (args[i] === '--min-accuracy') options.minAccuracy = parseAccuracy(args[++i]);
-    else throw new Error(`unknown option ${args[i]} (expected --closed N, --open N, --only id,id, --targets id,id, --verbose, --seed N, --sections closed,open,derived,channels, --junit FILE, --min-accuracy X)`);
+    else if (args[i] === '--trace') options.trace = args[++i];
+    else throw new Error(`unknown option ${args[i]} (expected --closed N, --open N, --only id,id, --targets id,id, --verbose, --seed N, --sections closed,open,derived,channels, --junit FILE, --min-accuracy X, --trace FILE)`);
   }
   return options;
 }
@@ -100,6 +104,7 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
   const donors = loaded.filter((r) => r.entry.format === 'hf-json');
   const tallies: ReferenceTally[] = [];
   const trials = new TrialLog();
+  const trace = new RunTrace(options.trace);
   for (const reference of loaded) {
     const id = reference.entry.id;
     if (options.targets && !options.targets.includes(id)) continue;
@@ -115,6 +120,7 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
     for (let t = 0; t < (options.sections.has('closed') ? options.closed : 0); t++) {
       const setup = randomSetup(rng);
       const result = await run(reference.tokenizer, setup, index, `sim:${id}`);
+      trace.add('closed', `${id} ${setupLabel(setup)}`, result);
       const correct = result.verdict.status === 'match' && result.verdict.class.includes(id);
       tally.closed.total++;
       if (correct) tally.closed.correct++;
@@ -129,6 +135,7 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
     for (let t = 0; t < (options.sections.has('open') ? options.open : 0); t++) {
       const setup = randomSetup(rng);
       const result = await run(reference.tokenizer, setup, openIndex, `sim:${id}`);
+      trace.add('open', `${id} ${setupLabel(setup)}`, result);
       tally.open.total++;
       const status = result.verdict.status;
       if (status === 'match') tally.open.falseMatch++;
@@ -146,6 +153,7 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
         const setup = randomSetup(rng);
         const modified = variant.tokenizer;
         const result = await run(modified, setup, index, `sim:${id}+derived`);
+        trace.add('derived', `${id} ${variant.label} ${setupLabel(setup)}`, result);
         tally.derived.total++;
         const detected = result.verdict.status === 'derived' && result.verdict.family === reference.entry.family;
         if (detected) tally.derived.detected++;
@@ -161,6 +169,6 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
   const queries = tallies.flatMap((t) => t.queries);
   if (queries.length) out(`\nclosed-set runs: ${queries.length}; median queries ${median(queries)}, max ${Math.max(...queries)}; median prompt tokens ${median(tallies.flatMap((t) => t.promptTokens))}`);
   out(`seed ${options.seed}; ${loaded.length} references; ${index.probes.length} probes; ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  if (options.sections.has('channels')) out(await channelAccuracy(loaded, index, options.seed, log));
+  if (options.sections.has('channels')) out(await channelAccuracy(loaded, index, options.seed, log, trace));
   finishTrials(trials, options, out);
 }
