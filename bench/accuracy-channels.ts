@@ -49,7 +49,9 @@ interface RowTally {
 }
 
 function sample<T>(items: readonly T[], n: number, seed: number): T[] {
-  return seededRng(seed).shuffle([...items]).slice(0, n);
+  return seededRng(seed)
+    .shuffle([...items])
+    .slice(0, n);
 }
 
 /**
@@ -98,21 +100,37 @@ export async function channelAccuracy(
         const correct = result.verdict.status === 'match' && result.verdict.class.includes(id);
         if (correct) tally.correct++;
         if (result.stop === 'confident') tally.toVerdict.push(result.queries);
-        if (!correct) log(`channels ${row.label} ${id} stream-interval=${streamInterval} ${JSON.stringify(setup)}: ${result.verdict.status} ${result.verdict.reference} q${result.queries}`);
+        if (!correct)
+          log(
+            `channels ${row.label} ${id} stream-interval=${streamInterval} ${JSON.stringify(setup)}: ${result.verdict.status} ${result.verdict.reference} q${result.queries}`,
+          );
       }
     }
     log(`${id}: channel rows done (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   }
-  return channelTable(tallies, references.map((r) => r.entry.id), options, loaded.length, Date.now() - started);
+  return channelTable(
+    tallies,
+    references.map((r) => r.entry.id),
+    options,
+    loaded.length,
+    Date.now() - started,
+  );
 }
 
 const pct = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : '-');
 
-function channelTable(tallies: readonly RowTally[], ids: readonly string[], options: ChannelBenchOptions, loaded: number, ms: number): string {
+function channelTable(
+  tallies: readonly RowTally[],
+  ids: readonly string[],
+  options: ChannelBenchOptions,
+  loaded: number,
+  ms: number,
+): string {
   const header = '| channels | closed-set correct | reached a verdict | median / max requests to a verdict |';
   const rule = '|---|---|---|---|';
   const rows = tallies.map(
-    (t) => `| ${t.label} | ${pct(t.correct, t.runs)} (${t.correct}/${t.runs}) | ${t.toVerdict.length}/${t.runs} | ${t.toVerdict.length ? `${median(t.toVerdict)} / ${Math.max(...t.toVerdict)}` : '-'} |`,
+    (t) =>
+      `| ${t.label} | ${pct(t.correct, t.runs)} (${t.correct}/${t.runs}) | ${t.toVerdict.length}/${t.runs} | ${t.toVerdict.length ? `${median(t.toVerdict)} / ${Math.max(...t.toVerdict)}` : '-'} |`,
   );
   const note =
     `per-channel runs: ${ids.length} of ${loaded} references sampled with the bench seed (${ids.join(', ')}), ${options.trials} trials each; ` +

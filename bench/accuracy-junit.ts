@@ -32,10 +32,15 @@ export function junitXml(trials: readonly BenchTrial[]): string {
   const suites = [...new Set(trials.map((t) => t.suite))];
   const time = (list: readonly BenchTrial[]) => list.reduce((s, t) => s + t.seconds, 0).toFixed(3);
   const failures = (list: readonly BenchTrial[]) => list.filter((t) => !t.ok).length;
-  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="tokprint accuracy" tests="${trials.length}" failures="${failures(trials)}" time="${time(trials)}">`];
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="tokprint accuracy" tests="${trials.length}" failures="${failures(trials)}" time="${time(trials)}">`,
+  ];
   for (const suite of suites) {
     const list = trials.filter((t) => t.suite === suite);
-    lines.push(`  <testsuite name="accuracy ${x(suite)}" tests="${list.length}" failures="${failures(list)}" errors="0" time="${time(list)}">`);
+    lines.push(
+      `  <testsuite name="accuracy ${x(suite)}" tests="${list.length}" failures="${failures(list)}" errors="0" time="${time(list)}">`,
+    );
     for (const t of list) {
       const open = `    <testcase classname="tokprint.accuracy.${x(suite)}" name="${x(t.name)}" time="${t.seconds.toFixed(3)}"`;
       lines.push(t.ok ? `${open}/>` : `${open}><failure message="${x(t.detail)}" type="wrong-verdict"/></testcase>`);
@@ -54,12 +59,17 @@ export function setupLabel(setup: { template: string; systemChars: number; seed:
 /** `0.95` or `95%` into a fraction. */
 export function parseAccuracy(text: string | undefined): number {
   const value = text?.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
-  if (text === undefined || !Number.isFinite(value) || value < 0 || value > 1) throw new Error(`--min-accuracy takes a fraction such as 0.95 or a percentage such as 95%, not "${text}"`);
+  if (text === undefined || !Number.isFinite(value) || value < 0 || value > 1)
+    throw new Error(`--min-accuracy takes a fraction such as 0.95 or a percentage such as 95%, not "${text}"`);
   return value;
 }
 
 /** Writes the JUnit file if asked, and fails the process when accuracy is below the floor. */
-export function finishTrials(log: TrialLog, options: { junit?: string; minAccuracy?: number }, say: (line: string) => void): void {
+export function finishTrials(
+  log: TrialLog,
+  options: { junit?: string; minAccuracy?: number },
+  say: (line: string) => void,
+): void {
   if (options.junit) {
     writeFileSync(options.junit, junitXml(log.trials));
     say(`junit: ${log.trials.length} testcases written to ${options.junit}`);
@@ -67,7 +77,9 @@ export function finishTrials(log: TrialLog, options: { junit?: string; minAccura
   const accuracy = log.accuracy();
   if (options.minAccuracy !== undefined) {
     const passed = accuracy >= options.minAccuracy;
-    say(`accuracy ${(accuracy * 100).toFixed(1)}% over ${log.trials.length} simulated targets; minimum ${(options.minAccuracy * 100).toFixed(1)}%: ${passed ? 'pass' : 'FAIL'}`);
+    say(
+      `accuracy ${(accuracy * 100).toFixed(1)}% over ${log.trials.length} simulated targets; minimum ${(options.minAccuracy * 100).toFixed(1)}%: ${passed ? 'pass' : 'FAIL'}`,
+    );
     if (!passed) process.exitCode = 1;
   }
 }

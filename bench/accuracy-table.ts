@@ -20,7 +20,8 @@ const spread = (values: readonly number[]) => (values.length ? `${median(values)
 
 /** One markdown table: a row per reference and a total row; closed-set queries and tokens. */
 export function accuracyTable(tallies: readonly ReferenceTally[]): string {
-  const header = '| reference | closed-set correct | open-set false match | open-set unknown / derived / inconclusive | derived detected (right family) | median / max queries | median prompt tokens |';
+  const header =
+    '| reference | closed-set correct | open-set false match | open-set unknown / derived / inconclusive | derived detected (right family) | median / max queries | median prompt tokens |';
   const rule = '|---|---|---|---|---|---|---|';
   const row = (t: ReferenceTally) =>
     `| ${t.id} | ${pct(t.closed.correct, t.closed.total)} (${t.closed.correct}/${t.closed.total}) | ${pct(t.open.falseMatch, t.open.total)} (${t.open.falseMatch}/${t.open.total}) | ${t.open.unknown} / ${t.open.derived} / ${t.open.inconclusive} | ${t.derived.total ? `${pct(t.derived.detected, t.derived.total)} (${t.derived.detected}/${t.derived.total})` : '-'} | ${spread(t.queries)} | ${t.promptTokens.length ? median(t.promptTokens) : '-'} |`;
@@ -35,7 +36,11 @@ export function accuracyTable(tallies: readonly ReferenceTally[]): string {
       inconclusive: sum((t) => t.open.inconclusive),
       total: sum((t) => t.open.total),
     },
-    derived: { detected: sum((t) => t.derived.detected), invisible: sum((t) => t.derived.invisible), total: sum((t) => t.derived.total) },
+    derived: {
+      detected: sum((t) => t.derived.detected),
+      invisible: sum((t) => t.derived.invisible),
+      total: sum((t) => t.derived.total),
+    },
     queries: tallies.flatMap((t) => t.queries),
     promptTokens: tallies.flatMap((t) => t.promptTokens),
   };

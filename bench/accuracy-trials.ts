@@ -19,7 +19,11 @@ export interface SimSetup {
 }
 
 export function randomSetup(rng: Rng): SimSetup {
-  return { template: rng.pick(BENCH_TEMPLATES), systemChars: rng.int(0, MAX_SYSTEM_CHARS), seed: rng.int(1, 1_000_000) };
+  return {
+    template: rng.pick(BENCH_TEMPLATES),
+    systemChars: rng.int(0, MAX_SYSTEM_CHARS),
+    seed: rng.int(1, 1_000_000),
+  };
 }
 
 export interface DerivedVariant {
@@ -37,7 +41,10 @@ const DOMAINS: readonly { name: string; pattern: RegExp }[] = [
   { name: 'Latin words', pattern: /^ ?\p{Script=Latin}+$/u },
   { name: 'CJK', pattern: /^ ?[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+$/u },
   { name: 'Cyrillic', pattern: /^ ?\p{Script=Cyrillic}+$/u },
-  { name: 'Indic and Arabic', pattern: /^ ?[\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Tamil}\p{Script=Arabic}\p{M}]+$/u },
+  {
+    name: 'Indic and Arabic',
+    pattern: /^ ?[\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Tamil}\p{Script=Arabic}\p{M}]+$/u,
+  },
   { name: 'any script', pattern: /^/u },
 ];
 
@@ -53,7 +60,13 @@ function domainDonor(donor: Tokenizer, pattern: RegExp): Tokenizer {
       return undefined;
     }
   };
-  return { ...donor, vocabSize: donor.vocabSize, encode: (t: string) => donor.encode(t), tokenString: (id: number) => donor.tokenString(id), tokenBytes };
+  return {
+    ...donor,
+    vocabSize: donor.vocabSize,
+    encode: (t: string) => donor.encode(t),
+    tokenString: (id: number) => donor.tokenString(id),
+    tokenBytes,
+  };
 }
 
 /**
@@ -61,7 +74,12 @@ function domainDonor(donor: Tokenizer, pattern: RegExp): Tokenizer {
  * domain added from another family's vocabulary, 2k-20k merges removed, a changed pre-tokenizer, or
  * an extension together with pruning.
  */
-export function derivedVariants(base: LoadedBenchReference, donors: readonly LoadedBenchReference[], rng: Rng, count = 2): DerivedVariant[] {
+export function derivedVariants(
+  base: LoadedBenchReference,
+  donors: readonly LoadedBenchReference[],
+  rng: Rng,
+  count = 2,
+): DerivedVariant[] {
   const others = donors.filter((d) => d.entry.family !== base.entry.family);
   const addition = (): DerivedVariant => {
     const donor = rng.pick(others);
@@ -69,7 +87,14 @@ export function derivedVariants(base: LoadedBenchReference, donors: readonly Loa
     const added = rng.int(1000, 30000);
     return {
       label: `add ${added} ${domain.name} from ${donor.entry.id}`,
-      changes: [{ kind: 'add-tokens', count: added, donor: domainDonor(donor.tokenizer, domain.pattern), donorId: donor.entry.id }],
+      changes: [
+        {
+          kind: 'add-tokens',
+          count: added,
+          donor: domainDonor(donor.tokenizer, domain.pattern),
+          donorId: donor.entry.id,
+        },
+      ],
     };
   };
   const pruning = (): DerivedVariant => {
@@ -102,7 +127,12 @@ export const MIN_REALLY_ADDED = 1000;
  * Draws modifications and applies them; an extension whose donor domain the base already covers adds
  * next to nothing, is no derived tokenizer at all, and is drawn again.
  */
-export function derivedTargets(base: LoadedBenchReference, donors: readonly LoadedBenchReference[], rng: Rng, count = 2): DerivedTarget[] {
+export function derivedTargets(
+  base: LoadedBenchReference,
+  donors: readonly LoadedBenchReference[],
+  rng: Rng,
+  count = 2,
+): DerivedTarget[] {
   const targets: DerivedTarget[] = [];
   while (targets.length < count) {
     for (let attempt = 0; ; attempt++) {

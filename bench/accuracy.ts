@@ -50,7 +50,10 @@ function parseOptions(args: string[]): Options {
     else if (args[i] === '--junit') options.junit = args[++i];
     else if (args[i] === '--min-accuracy') options.minAccuracy = parseAccuracy(args[++i]);
     else if (args[i] === '--trace') options.trace = args[++i];
-    else throw new Error(`unknown option ${args[i]} (expected --closed N, --open N, --only id,id, --targets id,id, --verbose, --seed N, --sections closed,open,derived,channels, --junit FILE, --min-accuracy X, --trace FILE)`);
+    else
+      throw new Error(
+        `unknown option ${args[i]} (expected --closed N, --open N, --only id,id, --targets id,id, --verbose, --seed N, --sections closed,open,derived,channels, --junit FILE, --min-accuracy X, --trace FILE)`,
+      );
   }
   return options;
 }
@@ -70,12 +73,16 @@ async function run(tokenizer: Tokenizer, setup: SimSetup, index: CountIndex, id:
 function baseDeviations(result: IdentifyResult, base: string): string {
   const score = result.posterior.groups.find((g) => g.group.references.includes(base));
   if (!score) return 'base not indexed';
-  return result.requests.map((r, k) => `${r.stratum}${score.deviations[k] >= 0 ? '+' : ''}${score.deviations[k]}`).join(' ');
+  return result.requests
+    .map((r, k) => `${r.stratum}${score.deviations[k] >= 0 ? '+' : ''}${score.deviations[k]}`)
+    .join(' ');
 }
 
 /** The groups holding the most posterior mass, as `id m/d` (match / derived), for reading a miss. */
 function leaders(result: IdentifyResult, count = 3): string {
-  const ranked = [...result.posterior.groups].sort((a, b) => b.match + b.derived - (a.match + a.derived)).slice(0, count);
+  const ranked = [...result.posterior.groups]
+    .sort((a, b) => b.match + b.derived - (a.match + a.derived))
+    .slice(0, count);
   const shares = ranked.map((g) => `${g.group.references[0]} ${g.match.toFixed(3)}/${g.derived.toFixed(3)}`);
   return `${shares.join(', ')}, unknown ${result.posterior.unknown.toFixed(3)}`;
 }
@@ -84,11 +91,19 @@ function leaders(result: IdentifyResult, count = 3): string {
  * Simulated targets for every reference: closed set (randomised template and hidden prompt), open set
  * (every class counting like the target removed from the index), derived (real vocabularies modified).
  */
-export async function accuracy(args: string[], out: (line: string) => void, log: (line: string) => void): Promise<void> {
+export async function accuracy(
+  args: string[],
+  out: (line: string) => void,
+  log: (line: string) => void,
+): Promise<void> {
   const options = parseOptions(args);
   const started = Date.now();
   const catalog = await loadCatalog({ env: { ...process.env, TOKPRINT_HOME: '/nonexistent-tokprint-home' } });
-  const index = await loadCountIndex({ indexDir: committedIndexDir(), poolDir: probePoolDir(), facts: catalog.entries.map(({ entry }) => entry) });
+  const index = await loadCountIndex({
+    indexDir: committedIndexDir(),
+    poolDir: probePoolDir(),
+    facts: catalog.entries.map(({ entry }) => entry),
+  });
   const groups = signatureGroups(index);
   const cacheRoot = process.env.TOKPRINT_CACHE ?? cacheDir();
   const loaded: LoadedBenchReference[] = [];
@@ -126,8 +141,16 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
       if (correct) tally.closed.correct++;
       tally.queries.push(result.queries);
       tally.promptTokens.push(result.promptTokens);
-      trials.add('closed', `${id} ${setupLabel(setup)}`, correct, `expected a match in ${id}'s class, got ${result.verdict.status} ${result.verdict.reference}`);
-      if (!correct || options.verbose) log(`closed ${id} ${JSON.stringify(setup)}: ${result.verdict.status} ${result.verdict.reference} ${result.verdict.confidence.toFixed(4)} q${result.queries}`);
+      trials.add(
+        'closed',
+        `${id} ${setupLabel(setup)}`,
+        correct,
+        `expected a match in ${id}'s class, got ${result.verdict.status} ${result.verdict.reference}`,
+      );
+      if (!correct || options.verbose)
+        log(
+          `closed ${id} ${JSON.stringify(setup)}: ${result.verdict.status} ${result.verdict.reference} ${result.verdict.confidence.toFixed(4)} q${result.queries}`,
+        );
     }
     // Open set: remove every class with a member counting like the target, so nothing indexed is the target.
     const own = groups.find((g) => g.references.includes(id));
@@ -142,10 +165,17 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
       else if (status === 'derived') tally.open.derived++;
       else if (status === 'unknown') tally.open.unknown++;
       else tally.open.inconclusive++;
-      trials.add('open', `${id} not indexed, ${setupLabel(setup)}`, status !== 'match', `expected no match (its class removed from the index), got match ${result.verdict.reference}`);
+      trials.add(
+        'open',
+        `${id} not indexed, ${setupLabel(setup)}`,
+        status !== 'match',
+        `expected no match (its class removed from the index), got match ${result.verdict.reference}`,
+      );
       if (status === 'match' || options.verbose) {
         const deviations = result.verdict.reference ? `; ${baseDeviations(result, result.verdict.reference)}` : '';
-        log(`open ${id} ${JSON.stringify(setup)}: ${status} ${result.verdict.reference} ${result.verdict.confidence.toFixed(4)} q${result.queries}${deviations}; ${leaders(result)}`);
+        log(
+          `open ${id} ${JSON.stringify(setup)}: ${status} ${result.verdict.reference} ${result.verdict.confidence.toFixed(4)} q${result.queries}${deviations}; ${leaders(result)}`,
+        );
       }
     }
     if (reference.entry.format === 'hf-json' && options.sections.has('derived')) {
@@ -157,18 +187,33 @@ export async function accuracy(args: string[], out: (line: string) => void, log:
         tally.derived.total++;
         const detected = result.verdict.status === 'derived' && result.verdict.family === reference.entry.family;
         if (detected) tally.derived.detected++;
-        trials.add('derived', `${id} ${variant.label}, ${setupLabel(setup)}`, detected, `expected derived, family ${reference.entry.family}; got ${result.verdict.status} ${result.verdict.reference}`);
+        trials.add(
+          'derived',
+          `${id} ${variant.label}, ${setupLabel(setup)}`,
+          detected,
+          `expected derived, family ${reference.entry.family}; got ${result.verdict.status} ${result.verdict.reference}`,
+        );
         if (result.verdict.status === 'match' && result.verdict.class.includes(id)) tally.derived.invisible++;
-        if (!detected || options.verbose) log(`derived ${id} [${variant.label}] ${JSON.stringify(setup)}: ${result.verdict.status} ${result.verdict.reference} ${result.verdict.confidence.toFixed(4)} q${result.queries}; ${baseDeviations(result, id)}; ${leaders(result)}`);
+        if (!detected || options.verbose)
+          log(
+            `derived ${id} [${variant.label}] ${JSON.stringify(setup)}: ${result.verdict.status} ${result.verdict.reference} ${result.verdict.confidence.toFixed(4)} q${result.queries}; ${baseDeviations(result, id)}; ${leaders(result)}`,
+          );
       }
     }
     tallies.push(tally);
-    log(`${id}: closed ${tally.closed.correct}/${tally.closed.total}, open false match ${tally.open.falseMatch}/${tally.open.total}, derived ${tally.derived.detected}/${tally.derived.total} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    log(
+      `${id}: closed ${tally.closed.correct}/${tally.closed.total}, open false match ${tally.open.falseMatch}/${tally.open.total}, derived ${tally.derived.detected}/${tally.derived.total} (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+    );
   }
   out(accuracyTable(tallies));
   const queries = tallies.flatMap((t) => t.queries);
-  if (queries.length) out(`\nclosed-set runs: ${queries.length}; median queries ${median(queries)}, max ${Math.max(...queries)}; median prompt tokens ${median(tallies.flatMap((t) => t.promptTokens))}`);
-  out(`seed ${options.seed}; ${loaded.length} references; ${index.probes.length} probes; ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  if (queries.length)
+    out(
+      `\nclosed-set runs: ${queries.length}; median queries ${median(queries)}, max ${Math.max(...queries)}; median prompt tokens ${median(tallies.flatMap((t) => t.promptTokens))}`,
+    );
+  out(
+    `seed ${options.seed}; ${loaded.length} references; ${index.probes.length} probes; ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
   if (options.sections.has('channels')) out(await channelAccuracy(loaded, index, options.seed, log, trace));
   finishTrials(trials, options, out);
 }

@@ -7,10 +7,14 @@ import { cacheDir } from '../src/references/store/cache-dir.js';
 export async function loadCommittedReferences(log: (line: string) => void): Promise<LoadedReference[]> {
   const catalog = await loadCatalog({ env: { ...process.env, TOKPRINT_HOME: '/nonexistent-tokprint-home' } });
   const committed = catalog.entries.filter((e) => e.origin === 'committed');
-  const { loaded, failed } = await loadAllReferences(committed, { cacheRoot: process.env.TOKPRINT_CACHE ?? cacheDir() }, {
-    loaded: () => {},
-    failed: (id, reason) => log(`warning: skipping reference ${id}: ${reason}`),
-  });
+  const { loaded, failed } = await loadAllReferences(
+    committed,
+    { cacheRoot: process.env.TOKPRINT_CACHE ?? cacheDir() },
+    {
+      loaded: () => {},
+      failed: (id, reason) => log(`warning: skipping reference ${id}: ${reason}`),
+    },
+  );
   if (failed.length) log(`warning: ${failed.length} reference(s) skipped`);
   return loaded;
 }

@@ -4,7 +4,13 @@ import { mineProbes } from '../src/probes/miner.js';
 import { mineRareProbes } from '../src/probes/rare-miner.js';
 import { mineCommonWordProbes } from '../src/probes/common-words-miner.js';
 import { mineExtensionProbes } from '../src/probes/extension-miner.js';
-import { HANDWRITTEN_FILE, MINED_FILE, formatProbeLines, parseProbeLines, readProbePool } from '../src/probes/pool-file.js';
+import {
+  HANDWRITTEN_FILE,
+  MINED_FILE,
+  formatProbeLines,
+  parseProbeLines,
+  readProbePool,
+} from '../src/probes/pool-file.js';
 import { readFileSync } from 'node:fs';
 import { buildCountSignatures } from '../src/signatures/count-signatures.js';
 import { COUNT_SIGNATURES_FILE, formatCountSignatures } from '../src/signatures/count-signatures-file.js';
@@ -40,9 +46,16 @@ export async function mine(log: (line: string) => void): Promise<void> {
   );
   mined.push(...extension);
   writeFileSync(join(dir, MINED_FILE), formatProbeLines(mined));
-  log(`mined ${mined.length} probes (${rare.length} of rarest tokens, ${common.length} of common words, ${extension.length} of words one family lacks) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `mined ${mined.length} probes (${rare.length} of rarest tokens, ${common.length} of common words, ${extension.length} of words one family lacks) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   const pool = readProbePool(dir);
-  const signatures = buildCountSignatures(new Map(references.map(({ entry, tokenizer }) => [entry.id, tokenizer])), pool);
+  const signatures = buildCountSignatures(
+    new Map(references.map(({ entry, tokenizer }) => [entry.id, tokenizer])),
+    pool,
+  );
   writeFileSync(join(committedIndexDir(), COUNT_SIGNATURES_FILE), formatCountSignatures(signatures));
-  log(`count signatures: ${signatures.probes.length} of ${pool.length} probes kept, ${signatures.dropped.length} dropped for ${references.length} references`);
+  log(
+    `count signatures: ${signatures.probes.length} of ${pool.length} probes kept, ${signatures.dropped.length} dropped for ${references.length} references`,
+  );
 }

@@ -31,7 +31,7 @@ async function time(runs: number, f: () => unknown): Promise<number> {
   }
   return median(ms);
 }
-const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(0)) + ' ms';
+const fmt = (ms: number) => `${ms < 10 ? ms.toFixed(2) : ms.toFixed(0)} ms`;
 
 /** Synthetic groups: real count signatures with about one probe in ten moved by a token. */
 function syntheticGroups(real: readonly SignatureGroup[], size: number, rng: Rng): SignatureGroup[] {
@@ -70,7 +70,10 @@ export async function perf(args: string[], out: (line: string) => void, log: (li
 
   // Index build and encode speed on a few real references.
   const pool = readProbePool(probePoolDir());
-  const corpus = pool.map((p) => p.text).join('\n').repeat(4);
+  const corpus = pool
+    .map((p) => p.text)
+    .join('\n')
+    .repeat(4);
   const mb = Buffer.byteLength(corpus) / 1e6;
   const cacheRoot = process.env.TOKPRINT_CACHE ?? cacheDir();
   for (const { entry } of catalog.entries.filter((e) => e.entry.format === 'hf-json').slice(0, references)) {
@@ -81,7 +84,9 @@ export async function perf(args: string[], out: (line: string) => void, log: (li
       const loadMs = performance.now() - t0;
       const build = await time(1, () => buildCountSignatures(new Map([[entry.id, tokenizer]]), pool));
       const encode = await time(3, () => tokenizer.encode(corpus));
-      out(`index build ${entry.id}: load ${fmt(loadMs)}, count signatures over ${pool.length} probes ${fmt(build)}; encode ${(mb / (encode / 1000)).toFixed(2)} MB/s (${mb.toFixed(2)} MB mixed pool text)`);
+      out(
+        `index build ${entry.id}: load ${fmt(loadMs)}, count signatures over ${pool.length} probes ${fmt(build)}; encode ${(mb / (encode / 1000)).toFixed(2)} MB/s (${mb.toFixed(2)} MB mixed pool text)`,
+      );
     } catch (error) {
       log(`warning: skipping ${entry.id}: ${(error as Error).message}`);
     }
@@ -93,7 +98,9 @@ export async function perf(args: string[], out: (line: string) => void, log: (li
   // close groups and the onnxruntime session are built once per group list, like loading the index, and
   // timed apart. identify plans with a tighter tolerance (PLANNING_TOLERANCE), timed in its own column.
   out('\nsingle target (frame + 5 packs of 45 probes), median over observation sets:');
-  out(`references | exact posterior | two-stage js | two-stage onnx | js at ${PLANNING_TOLERANCE} (planning) | kept groups | exact/js | count matrix, clusters (once)`);
+  out(
+    `references | exact posterior | two-stage js | two-stage onnx | js at ${PLANNING_TOLERANCE} (planning) | kept groups | exact/js | count matrix, clusters (once)`,
+  );
   for (const size of [30, 1000, 10_000, 100_000]) {
     const groups = size <= real.length ? real : syntheticGroups(real, size, rng);
     const sets = signatures(groups, size >= 100_000 ? 5 : 11, rng);
@@ -116,10 +123,19 @@ export async function perf(args: string[], out: (line: string) => void, log: (li
     }
     await (await onnxTotals(groups)).release();
     const exactMs: number[] = [];
-    for (const signature of sets.slice(0, size >= 100_000 ? 1 : 3)) exactMs.push(await time(1, () => posterior(signature, groups)));
+    for (const signature of sets.slice(0, size >= 100_000 ? 1 : 3))
+      exactMs.push(await time(1, () => posterior(signature, groups)));
     const exact = median(exactMs);
-    const row = [fmt(exact).padStart(15), fmt(median(js)).padStart(12), fmt(median(onnx)).padStart(14), fmt(median(planning)).padStart(25), `${median(kept)} (${Math.min(...kept)}-${Math.max(...kept)})`.padStart(11)];
-    out(`${String(size).padStart(10)} | ${row.join(' | ')} | ${(exact / median(js)).toFixed(1).padStart(7)}x | ${fmt(matrixMs)}, ${fmt(clustersMs)}`);
+    const row = [
+      fmt(exact).padStart(15),
+      fmt(median(js)).padStart(12),
+      fmt(median(onnx)).padStart(14),
+      fmt(median(planning)).padStart(25),
+      `${median(kept)} (${Math.min(...kept)}-${Math.max(...kept)})`.padStart(11),
+    ];
+    out(
+      `${String(size).padStart(10)} | ${row.join(' | ')} | ${(exact / median(js)).toFixed(1).padStart(7)}x | ${fmt(matrixMs)}, ${fmt(clustersMs)}`,
+    );
   }
   out('  [targets: < 20 ms at 10k, < 200 ms at 100k]');
 
@@ -134,14 +150,23 @@ export async function perf(args: string[], out: (line: string) => void, log: (li
   await onnxTotals(groups);
   const twoStage: Record<'js' | 'onnx', number[]> = { js: [], onnx: [] };
   for (let run = 0; run < 3; run++) {
-    for (const engine of ['js', 'onnx'] as const) twoStage[engine].push((await time(1, () => scoreBatch(batchSets, groups, engine))) / batchSets.length);
+    for (const engine of ['js', 'onnx'] as const)
+      twoStage[engine].push((await time(1, () => scoreBatch(batchSets, groups, engine))) / batchSets.length);
   }
   const [jsMs, onnxMs] = [median(twoStage.js), median(twoStage.onnx)];
-  out(`\nbatch, N=${batchSets.length} sets over 10k references, per set: plain js (live posterior, ${plainSets.length} sets) ${fmt(plainMs)}; two-stage js ${fmt(jsMs)}; two-stage onnx ${fmt(onnxMs)}`);
-  out(`  N=${batchSets.length} in all: plain js ${((plainMs * batchSets.length) / 1000).toFixed(0)} s projected, two-stage js ${((jsMs * batchSets.length) / 1000).toFixed(1)} s, two-stage onnx ${((onnxMs * batchSets.length) / 1000).toFixed(1)} s`);
-  out(`  onnx ${(plainMs / onnxMs).toFixed(0)}x the plain js path, ${(jsMs / onnxMs).toFixed(2)}x the two-stage js path  [target: onnx >= 30x the js path]`);
+  out(
+    `\nbatch, N=${batchSets.length} sets over 10k references, per set: plain js (live posterior, ${plainSets.length} sets) ${fmt(plainMs)}; two-stage js ${fmt(jsMs)}; two-stage onnx ${fmt(onnxMs)}`,
+  );
+  out(
+    `  N=${batchSets.length} in all: plain js ${((plainMs * batchSets.length) / 1000).toFixed(0)} s projected, two-stage js ${((jsMs * batchSets.length) / 1000).toFixed(1)} s, two-stage onnx ${((onnxMs * batchSets.length) / 1000).toFixed(1)} s`,
+  );
+  out(
+    `  onnx ${(plainMs / onnxMs).toFixed(0)}x the plain js path, ${(jsMs / onnxMs).toFixed(2)}x the two-stage js path  [target: onnx >= 30x the js path]`,
+  );
 
-  out(`peak memory (max RSS): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  out(
+    `peak memory (max RSS): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; total ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
 }
 
 /**
@@ -151,22 +176,42 @@ export async function perf(args: string[], out: (line: string) => void, log: (li
  * after the process has drawn most of the openings (OPENINGS per index, designed when first drawn), which is
  * what a batch of many targets pays.
  */
-async function overheadPerRequest(entries: Awaited<ReturnType<typeof loadCatalog>>['entries'], index: CountIndex, out: (line: string) => void): Promise<void> {
+async function overheadPerRequest(
+  entries: Awaited<ReturnType<typeof loadCatalog>>['entries'],
+  index: CountIndex,
+  out: (line: string) => void,
+): Promise<void> {
   const first = entries.find((e) => e.entry.format === 'hf-json');
   if (!first) return;
   const files = await fetchReferenceFiles(first.entry, { cacheRoot: process.env.TOKPRINT_CACHE ?? cacheDir() });
   const tokenizer = createTokenizer(first.entry.format, files, first.entry.tiktoken);
-  const sim = simulatedTarget({ id: 'perf', description: 'perf', tokenizer, template: chatTemplate('chatml'), hiddenSystemPrompt: '' });
+  const sim = simulatedTarget({
+    id: 'perf',
+    description: 'perf',
+    tokenizer,
+    template: chatTemplate('chatml'),
+    hiddenSystemPrompt: '',
+  });
   const per: number[] = [];
   const settled = 5 * OPENINGS;
   for (let i = 0; i < settled + 15; i++) {
     let inside = 0;
-    const target: Target = { ...sim, send: async (request) => { const t = performance.now(); const r = await sim.send(request); inside += performance.now() - t; return r; } };
+    const target: Target = {
+      ...sim,
+      send: async (request) => {
+        const t = performance.now();
+        const r = await sim.send(request);
+        inside += performance.now() - t;
+        return r;
+      },
+    };
     const t = performance.now();
     const result = await identify({ target, index, budget: DEFAULT_BUDGET, rng: seededRng(i + 1) });
     per.push((performance.now() - t - inside) / result.queries);
   }
   const [cold, ...warm] = per.slice(0, 16);
   const late = per.slice(settled);
-  out(`overhead per request (identify on sim:${first.entry.id}, target time subtracted): first run of the process ${fmt(cold)}; median of the next ${warm.length} runs ${fmt(median(warm))} (${fmt(Math.min(...warm))} to ${fmt(Math.max(...warm))}); median of runs ${settled + 1}-${per.length} ${fmt(median(late))} (${fmt(Math.min(...late))} to ${fmt(Math.max(...late))})  [target < 5 ms]`);
+  out(
+    `overhead per request (identify on sim:${first.entry.id}, target time subtracted): first run of the process ${fmt(cold)}; median of the next ${warm.length} runs ${fmt(median(warm))} (${fmt(Math.min(...warm))} to ${fmt(Math.max(...warm))}); median of runs ${settled + 1}-${per.length} ${fmt(median(late))} (${fmt(Math.min(...late))} to ${fmt(Math.max(...late))})  [target < 5 ms]`,
+  );
 }

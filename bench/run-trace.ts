@@ -22,6 +22,6 @@ export class RunTrace {
       promptTokens: result.promptTokens,
       requests: createHash('sha256').update(requests.join('\n')).digest('hex').slice(0, 16),
     };
-    appendFileSync(this.file, JSON.stringify(line) + '\n');
+    appendFileSync(this.file, `${JSON.stringify(line)}\n`);
   }
 }

@@ -1,11 +1,12 @@
 import { mine } from './mine.js';
 
-const log = (line: string) => process.stderr.write(line + '\n');
+const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const tasks: Record<string, (args: string[]) => Promise<void>> = {
   mine: () => mine(log),
-  perf: async (args) => (await import('./perf.js')).perf(args, (line) => process.stdout.write(line + '\n'), log),
-  accuracy: async (args) => (await import('./accuracy.js')).accuracy(args, (line) => process.stdout.write(line + '\n'), log),
+  perf: async (args) => (await import('./perf.js')).perf(args, (line) => process.stdout.write(`${line}\n`), log),
+  accuracy: async (args) =>
+    (await import('./accuracy.js')).accuracy(args, (line) => process.stdout.write(`${line}\n`), log),
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -19,7 +19,10 @@ function wholeText(bytes: Uint8Array): string {
 /** The longest message in the reference's tokens, as a completions echo or a tokenize endpoint shows it. */
 function echoedPrompt(tokenizer: Tokenizer, request: TargetRequest): TargetResponse['promptTokens'] {
   const content = request.messages.reduce((best, m) => (m.content.length > best.length ? m.content : best), '');
-  return promptTokensFromPieces('echo', tokenizer.encode(content).map((id) => tokenizer.tokenBytes(id) ?? new Uint8Array()));
+  return promptTokensFromPieces(
+    'echo',
+    tokenizer.encode(content).map((id) => tokenizer.tokenBytes(id) ?? new Uint8Array()),
+  );
 }
 
 /**
@@ -40,13 +43,25 @@ export function withSimFollowUps(target: Target, tokenizer: Tokenizer): Target {
       const all = tokenizer.encode(probe.source);
       const ids = all.slice(0, probe.k);
       const cut = all.length > probe.k;
-      const text = wholeText(Buffer.concat(ids.map((id) => tokenizer.tokenBytes(id) ?? new Uint8Array()))).replace(/^ /, '');
+      const text = wholeText(Buffer.concat(ids.map((id) => tokenizer.tokenBytes(id) ?? new Uint8Array()))).replace(
+        /^ /,
+        '',
+      );
       const completionTokens = ids.length + (cut ? 0 : 1);
       return {
         ...counted,
-        usage: { promptTokens: counted.usage.promptTokens, completionTokens, totalTokens: counted.usage.promptTokens + completionTokens },
+        usage: {
+          promptTokens: counted.usage.promptTokens,
+          completionTokens,
+          totalTokens: counted.usage.promptTokens + completionTokens,
+        },
         text,
-        raw: { request: { messages: request.messages, max_tokens: probe.k }, response: { choices: [{ message: { role: 'assistant', content: text }, finish_reason: cut ? 'length' : 'stop' }] } },
+        raw: {
+          request: { messages: request.messages, max_tokens: probe.k },
+          response: {
+            choices: [{ message: { role: 'assistant', content: text }, finish_reason: cut ? 'length' : 'stop' }],
+          },
+        },
       };
     },
   };

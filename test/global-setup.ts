@@ -8,7 +8,9 @@ import { cacheDir } from '../src/references/store/cache-dir.js';
  * read tokenizer files from the cache and never download in parallel.
  */
 export default async function setup(): Promise<void> {
-  const manifest: Manifest = JSON.parse(await readFile(new URL('../reference-tokenizers/manifest.json', import.meta.url), 'utf8'));
+  const manifest: Manifest = JSON.parse(
+    await readFile(new URL('../reference-tokenizers/manifest.json', import.meta.url), 'utf8'),
+  );
   const cacheRoot = process.env.TOKPRINT_CACHE ?? cacheDir();
   const byPackage = new Map<string, Manifest['references']>();
   for (const entry of manifest.references) {

@@ -16,11 +16,20 @@ export async function channelRuntime(
   const enabled: Set<ChannelName> =
     options.channels !== undefined
       ? parseChannels(options.channels)
-      : new Set<ChannelName>(['usage', ...(options.stream ? (['stream'] as const) : []), ...(options.logprobs ? (['logprobs'] as const) : [])]);
+      : new Set<ChannelName>([
+          'usage',
+          ...(options.stream ? (['stream'] as const) : []),
+          ...(options.logprobs ? (['logprobs'] as const) : []),
+        ]);
   if (enabled.size === 1 && enabled.has('usage')) return undefined;
   const loadEncoder = async (id: string) => {
     const { entry, files } = await reference(id);
     return createTokenizer(entry.format, files, entry.tiktoken);
   };
-  return new ChannelRuntime({ enabled, membership: await readVocabMembership(indexDir), loadEncoder, seed: options.seed });
+  return new ChannelRuntime({
+    enabled,
+    membership: await readVocabMembership(indexDir),
+    loadEncoder,
+    seed: options.seed,
+  });
 }

@@ -33,13 +33,18 @@ const MAX_TTL_MS = 366 * UNIT_MS.d;
 export function cacheTtlMs(value: string): number {
   const match = /^(\d{1,6})([smhd])$/.exec(value);
   const ms = match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : 0;
-  if (!match || ms <= 0 || ms > MAX_TTL_MS) throw new UserError(`--cache takes how long a stored answer may be reused, e.g. 30m, 12h or 7d (at most 366d), not "${value}"`);
+  if (!match || ms <= 0 || ms > MAX_TTL_MS)
+    throw new UserError(
+      `--cache takes how long a stored answer may be reused, e.g. 30m, 12h or 7d (at most 366d), not "${value}"`,
+    );
   return ms;
 }
 
 export function httpOptionsFromFlags(flags: HttpFlags): HttpTargetOptions {
   if (flags.apiKeyEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(flags.apiKeyEnv)) {
-    throw new UserError("--api-key-env takes the name of an environment variable (letters, digits, _), not a key or other text");
+    throw new UserError(
+      '--api-key-env takes the name of an environment variable (letters, digits, _), not a key or other text',
+    );
   }
   const timeout = number(flags.timeout, '--timeout', FLAG_RANGES.timeout);
   const options: HttpTargetOptions = {

@@ -47,11 +47,12 @@ Exit codes: 0 a verdict (match, derived or unknown), 1 inconclusive, 2 bad input
  * Each subcommand's action lives in its own module under ./actions and is imported only when that
  * subcommand runs, so `tokprint --help` does not load tokenizers.
  */
-type ActionLoader = () => Promise<{ default: (io: CliIo, ...args: any[]) => Promise<number | void> }>;
+type ActionLoader = () => Promise<{ default: (io: CliIo, ...args: any[]) => Promise<number | undefined> }>;
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('tokprint');
-  const lazy = (load: ActionLoader) =>
+  const lazy =
+    (load: ActionLoader) =>
     async (...args: any[]) => {
       const action = (await load()).default;
       const code = await action(io, ...args.slice(0, -1));
@@ -94,9 +95,16 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--publisher <name>', 'who published the tokenizer')
     .option('--jurisdiction <code>', "publisher's country, ISO 3166-1 alpha-2")
     .option('--license <license>', 'license of the tokenizer files')
-    .option('--model <name>', 'a model known to ship this tokenizer (repeatable)', (value: string, all: string[] = []) => [...all, value])
+    .option(
+      '--model <name>',
+      'a model known to ship this tokenizer (repeatable)',
+      (value: string, all: string[] = []) => [...all, value],
+    )
     .option('--revision <rev>', 'hub branch, tag or commit (for hf: sources; default main)')
-    .option('--tiktoken-preset <name>', 'split pattern and special tokens for a tiktoken file: cl100k, o200k or kimi-k2')
+    .option(
+      '--tiktoken-preset <name>',
+      'split pattern and special tokens for a tiktoken file: cl100k, o200k or kimi-k2',
+    )
     .option('--tiktoken-pattern <regex>', 'split pattern for a tiktoken file')
     .addHelpText('after', TOKENIZER_FILES)
     .action(lazy(() => import('./actions/refs-add.js')));
@@ -112,39 +120,83 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   program
     .command('identify')
     .description('Tell which indexed tokenizer a target uses, from the prompt tokens it bills')
-    .argument('[target]', 'sim:<refId>[?template=…&system=…], openai:<baseURL> and other API schemes, tokenizer:<path>, or a tokenizer file or model directory to compare white-box (default: a simulated "house model" API)')
+    .argument(
+      '[target]',
+      'sim:<refId>[?template=…&system=…], openai:<baseURL> and other API schemes, tokenizer:<path>, or a tokenizer file or model directory to compare white-box (default: a simulated "house model" API)',
+    )
     .option('--json', 'print the verdict as JSON')
     .option('--out <dir>', 'where runs are written, one directory each (default: tokprint-runs)')
     .option('--tiktoken-preset <name>', 'split pattern for a white-box tiktoken rank file: cl100k, o200k or kimi-k2')
     .option('--max-queries <n>', `most requests to send, ${rangeText(FLAG_RANGES.maxQueries)} (default 6)`)
-    .option('--max-prompt-tokens <n>', `most prompt tokens to spend in all, ${rangeText(FLAG_RANGES.maxPromptTokens)} (default 30000)`)
+    .option(
+      '--max-prompt-tokens <n>',
+      `most prompt tokens to spend in all, ${rangeText(FLAG_RANGES.maxPromptTokens)} (default 30000)`,
+    )
     .option('--seed <n>', `seed for choosing probes, ${rangeText(FLAG_RANGES.seed)} (default 1)`)
     .option('--model <name>', 'model name to ask an HTTP target for (openai:…)')
-    .option('--api-key-env <NAME>', "environment variable holding the API key (default: the API's usual one, e.g. OPENAI_API_KEY)")
-    .option('--retries <n>', `retries of a failed request, with backoff honouring Retry-After, ${rangeText(FLAG_RANGES.retries)}; 0 turns them off (default 4)`)
+    .option(
+      '--api-key-env <NAME>',
+      "environment variable holding the API key (default: the API's usual one, e.g. OPENAI_API_KEY)",
+    )
+    .option(
+      '--retries <n>',
+      `retries of a failed request, with backoff honouring Retry-After, ${rangeText(FLAG_RANGES.retries)}; 0 turns them off (default 4)`,
+    )
     .option('--timeout <seconds>', `time allowed for one attempt, ${rangeText(FLAG_RANGES.timeout)} (default 60)`)
-    .option('--concurrency <n>', `requests in flight at once per provider and key, ${rangeText(FLAG_RANGES.concurrency)} (default 4)`)
-    .option('--rate <per-second>', `requests started per second per provider and key, at most, ${rangeText(FLAG_RANGES.rate)} (default 5)`)
+    .option(
+      '--concurrency <n>',
+      `requests in flight at once per provider and key, ${rangeText(FLAG_RANGES.concurrency)} (default 4)`,
+    )
+    .option(
+      '--rate <per-second>',
+      `requests started per second per provider and key, at most, ${rangeText(FLAG_RANGES.rate)} (default 5)`,
+    )
     .option('--ca-file <path>', 'extra trusted CA certificates (PEM), e.g. for a corporate proxy')
-    .option('--cache <ttl>', 'reuse an answer stored by an earlier run within this time (e.g. 30m, 12h, 7d) for the same request and key; replayed answers are marked in the transcript and the verdict (default: every request goes to the target)')
+    .option(
+      '--cache <ttl>',
+      'reuse an answer stored by an earlier run within this time (e.g. 30m, 12h, 7d) for the same request and key; replayed answers are marked in the transcript and the verdict (default: every request goes to the target)',
+    )
     .option('--no-cache', 'send every request to the target (the default)')
     .option('--stream', 'ask for streamed answers (usage from the final chunk, chunk texts recorded)')
     .option('--logprobs <n>', `ask for logprob tokens with n top alternatives, ${rangeText(FLAG_RANGES.logprobs)}`)
-    .option('--max-response-bytes <n>', `most bytes read of one answer, ${rangeText(FLAG_RANGES.maxResponseBytes)}; a longer one is cut there, recorded and not used (default 8388608, 8 MiB)`)
-    .option('--max-stream-events <n>', `most events read of one streamed answer, ${rangeText(FLAG_RANGES.maxStreamEvents)}, and never far more than max_tokens allows (default 20000)`)
-    .option('--no-detect-tokenize', "count through chat completions usage even when the server has a tokenize endpoint (openai: targets)")
-    .option('--channels <list>', 'what to read: usage, logprobs, stream, completion, truncation (comma-separated; default usage plus what --stream and --logprobs ask for)')
-    .option('--resume <run>', "continue a killed run from its directory, re-sending nothing it already has an answer for, with its recorded settings (only a raised --max-queries or --max-prompt-tokens may change; a run whose target URL held credentials needs the target again: identify '<target>' --resume <run>)")
-    .option('--engine <js|onnx|exact>', 'scoring path: two-stage with pack totals in TypeScript or on onnxruntime, or the exact posterior over every group (default: by index size)')
+    .option(
+      '--max-response-bytes <n>',
+      `most bytes read of one answer, ${rangeText(FLAG_RANGES.maxResponseBytes)}; a longer one is cut there, recorded and not used (default 8388608, 8 MiB)`,
+    )
+    .option(
+      '--max-stream-events <n>',
+      `most events read of one streamed answer, ${rangeText(FLAG_RANGES.maxStreamEvents)}, and never far more than max_tokens allows (default 20000)`,
+    )
+    .option(
+      '--no-detect-tokenize',
+      'count through chat completions usage even when the server has a tokenize endpoint (openai: targets)',
+    )
+    .option(
+      '--channels <list>',
+      'what to read: usage, logprobs, stream, completion, truncation (comma-separated; default usage plus what --stream and --logprobs ask for)',
+    )
+    .option(
+      '--resume <run>',
+      "continue a killed run from its directory, re-sending nothing it already has an answer for, with its recorded settings (only a raised --max-queries or --max-prompt-tokens may change; a run whose target URL held credentials needs the target again: identify '<target>' --resume <run>)",
+    )
+    .option(
+      '--engine <js|onnx|exact>',
+      'scoring path: two-stage with pack totals in TypeScript or on onnxruntime, or the exact posterior over every group (default: by index size)',
+    )
     .option('--dry-run', 'list the planned requests and their worst-case prompt-token cost, and send nothing')
-    .option('--report <formats>', 'also write reports beside the verdict: html, md, json, cyclonedx, junit (comma-separated) or all')
+    .option(
+      '--report <formats>',
+      'also write reports beside the verdict: html, md, json, cyclonedx, junit (comma-separated) or all',
+    )
     .option('--quiet', 'no progress line and no notes on stderr')
-    .addHelpText('after', SIM_OPTIONS + '\n' + IDENTIFY_EXIT_CODES)
+    .addHelpText('after', `${SIM_OPTIONS}\n${IDENTIFY_EXIT_CODES}`)
     .action(lazy(() => import('./actions/identify.js')));
 
   program
     .command('report')
-    .description("Render a run's record as a report: a terminal summary, HTML, markdown, JSON, CycloneDX ML-BOM or JUnit")
+    .description(
+      "Render a run's record as a report: a terminal summary, HTML, markdown, JSON, CycloneDX ML-BOM or JUnit",
+    )
     .argument('<run>', 'a run directory written by tokprint identify')
     .option('--format <format>', 'text, html, md, json, cyclonedx or junit (default text)')
     .option('--output <file>', 'write the report to this file instead of stdout')
@@ -155,8 +207,14 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .description("Score a run's recorded answers again against the current index, sending nothing")
     .argument('<run>', 'a run directory written by tokprint identify')
     .option('--json', 'print the verdict as JSON')
-    .option('--engine <js|onnx|exact>', 'scoring path: two-stage with pack totals in TypeScript or on onnxruntime, or the exact posterior over every group (default: by index size)')
-    .addHelpText('after', '\nExit codes: 0 a verdict, 1 inconclusive, 2 bad input (not a run, a damaged record), 70 internal error (a bug).')
+    .option(
+      '--engine <js|onnx|exact>',
+      'scoring path: two-stage with pack totals in TypeScript or on onnxruntime, or the exact posterior over every group (default: by index size)',
+    )
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 a verdict, 1 inconclusive, 2 bad input (not a run, a damaged record), 70 internal error (a bug).',
+    )
     .action(lazy(() => import('./actions/rescore.js')));
 
   program
@@ -165,8 +223,14 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .argument('<a>', 'a tokenizer.json, GGUF or tiktoken file, a model directory, or hf:org/repo[@revision]')
     .argument('<b>', 'the other tokenizer, in any of the same forms')
     .option('--json', 'print every metric as JSON')
-    .option('--tiktoken-preset <name>', 'split pattern and special tokens for tiktoken rank files: cl100k, o200k or kimi-k2')
-    .addHelpText('after', TOKENIZER_FILES + '\n\nExit codes: 0 compared (identical, derived or unrelated alike), 2 bad input (a path, file or hub reference that cannot be used), 70 internal error (a bug).')
+    .option(
+      '--tiktoken-preset <name>',
+      'split pattern and special tokens for tiktoken rank files: cl100k, o200k or kimi-k2',
+    )
+    .addHelpText(
+      'after',
+      `${TOKENIZER_FILES}\n\nExit codes: 0 compared (identical, derived or unrelated alike), 2 bad input (a path, file or hub reference that cannot be used), 70 internal error (a bug).`,
+    )
     .action(lazy(() => import('./actions/compare.js')));
 
   return program;
@@ -202,5 +266,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
  * shown as `\u{…}` instead of acted on by the terminal. Line breaks and tabs stay.
  */
 function shownOnTerminal(message: string): string {
-  return message.replace(/(?![\n\t])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (ch) => `\\u{${ch.codePointAt(0)!.toString(16).toUpperCase()}}`);
+  return message.replace(
+    /(?![\n\t])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu,
+    (ch) => `\\u{${ch.codePointAt(0)!.toString(16).toUpperCase()}}`,
+  );
 }

@@ -37,18 +37,28 @@ const HTTP_FLAG_NAMES: Partial<Record<keyof HttpTargetOptions, string>> = {
   maxStreamEvents: '--max-stream-events',
 };
 
-const show = (value: unknown) => (value === undefined ? 'not set' : typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value));
-
+const show = (value: unknown) =>
+  value === undefined ? 'not set' : typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value);
 
 /**
  * What `--resume` takes from the flags given with it. A resumed run sends exactly the requests it
  * recorded, so every flag that would change them (or where answers go) is refused, all named in one
  * line; only a budget raised above the recorded one applies. Flags given with the recorded value are fine.
  */
-export function resumeSettings(flags: ResumeFlags, recorded: RunConfig, runDir: string, cwd: string): { budget?: Budget } {
+export function resumeSettings(
+  flags: ResumeFlags,
+  recorded: RunConfig,
+  runDir: string,
+  cwd: string,
+): { budget?: Budget } {
   const conflicts: string[] = [];
   const differs = (flag: string, given: unknown, was: unknown) => {
-    if (!isDeepStrictEqual(given, was)) conflicts.push(typeof given === 'boolean' ? `${flag} (run: ${show(was ?? false)})` : `${flag} ${show(given)} (run: ${show(was)})`);
+    if (!isDeepStrictEqual(given, was))
+      conflicts.push(
+        typeof given === 'boolean'
+          ? `${flag} (run: ${show(was ?? false)})`
+          : `${flag} ${show(given)} (run: ${show(was)})`,
+      );
   };
 
   let budget: Budget | undefined;
@@ -62,14 +72,16 @@ export function resumeSettings(flags: ResumeFlags, recorded: RunConfig, runDir: 
   raise(flags.maxQueries, '--max-queries', 'maxQueries');
   raise(flags.maxPromptTokens, '--max-prompt-tokens', 'maxPromptTokens');
 
-  if (flags.seed !== undefined) differs('--seed', parseBoundedNumber(flags.seed, '--seed', FLAG_RANGES.seed), recorded.seed);
+  if (flags.seed !== undefined)
+    differs('--seed', parseBoundedNumber(flags.seed, '--seed', FLAG_RANGES.seed), recorded.seed);
   const http = httpOptionsFromFlags(flags);
   for (const [key, flag] of Object.entries(HTTP_FLAG_NAMES) as [keyof HttpTargetOptions, string][]) {
     const given = http[key];
     if (given === undefined) continue;
     const was = recorded.http?.[key] ?? (key === 'detectTokenize' ? true : undefined);
     // --timeout is given in seconds and recorded in milliseconds
-    if (key === 'timeoutMs') differs(flag, (given as number) / 1000, was === undefined ? undefined : (was as number) / 1000);
+    if (key === 'timeoutMs')
+      differs(flag, (given as number) / 1000, was === undefined ? undefined : (was as number) / 1000);
     else differs(flag, given, was);
   }
   if (flags.channels !== undefined) {
@@ -86,7 +98,8 @@ export function resumeSettings(flags: ResumeFlags, recorded: RunConfig, runDir: 
     }
     differs('--engine', engine, recorded.engine ?? 'chosen by index size');
   }
-  if (flags.out !== undefined && resolve(cwd, flags.out) !== dirname(runDir)) conflicts.push(`--out ${flags.out} (the run stays in ${runDir})`);
+  if (flags.out !== undefined && resolve(cwd, flags.out) !== dirname(runDir))
+    conflicts.push(`--out ${flags.out} (the run stays in ${runDir})`);
   if (flags.tiktokenPreset !== undefined) conflicts.push('--tiktoken-preset (white-box runs only)');
 
   if (conflicts.length) {

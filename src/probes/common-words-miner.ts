@@ -4,14 +4,39 @@ import type { Probe, ProbeCategory } from './probe.js';
 
 export const ONE_WORD = /^ ?[\p{L}\p{M}]{2,}$/u;
 /** Scripts written with spaces between words take whole words only (a vocabulary entry after a space). */
-export const SCRIPTS: readonly { category: ProbeCategory; name: string; pattern: RegExp; spaced: boolean; minLength: number }[] = [
+export const SCRIPTS: readonly {
+  category: ProbeCategory;
+  name: string;
+  pattern: RegExp;
+  spaced: boolean;
+  minLength: number;
+}[] = [
   { category: 'words', name: 'latin', pattern: /^\p{Script=Latin}/u, spaced: true, minLength: 5 },
   { category: 'cyrillic', name: 'cyrillic', pattern: /^\p{Script=Cyrillic}/u, spaced: true, minLength: 5 },
-  { category: 'cjk', name: 'cjk', pattern: /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u, spaced: false, minLength: 2 },
-  { category: 'indic', name: 'indic', pattern: /^[\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Tamil}\p{Script=Telugu}\p{Script=Gujarati}\p{Script=Kannada}\p{Script=Malayalam}]/u, spaced: true, minLength: 3 },
+  {
+    category: 'cjk',
+    name: 'cjk',
+    pattern: /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u,
+    spaced: false,
+    minLength: 2,
+  },
+  {
+    category: 'indic',
+    name: 'indic',
+    pattern:
+      /^[\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Tamil}\p{Script=Telugu}\p{Script=Gujarati}\p{Script=Kannada}\p{Script=Malayalam}]/u,
+    spaced: true,
+    minLength: 3,
+  },
   { category: 'arabic', name: 'arabic', pattern: /^\p{Script=Arabic}/u, spaced: true, minLength: 4 },
   { category: 'thai', name: 'thai', pattern: /^\p{Script=Thai}/u, spaced: false, minLength: 4 },
-  { category: 'other-script', name: 'greek-hebrew', pattern: /^[\p{Script=Greek}\p{Script=Hebrew}\p{Script=Armenian}\p{Script=Georgian}]/u, spaced: true, minLength: 4 },
+  {
+    category: 'other-script',
+    name: 'greek-hebrew',
+    pattern: /^[\p{Script=Greek}\p{Script=Hebrew}\p{Script=Armenian}\p{Script=Georgian}]/u,
+    spaced: true,
+    minLength: 4,
+  },
 ];
 
 export interface CommonWordsOptions {
@@ -28,7 +53,10 @@ export interface CommonWordsOptions {
  * vocabulary means a frequent string). A team extending a vocabulary with a language adds exactly such
  * words, so wherever a tokenizer splits them an extended copy of it counts fewer tokens.
  */
-export function mineCommonWordProbes(references: readonly (MinerReference & { family: string })[], options: CommonWordsOptions): Probe[] {
+export function mineCommonWordProbes(
+  references: readonly (MinerReference & { family: string })[],
+  options: CommonWordsOptions,
+): Probe[] {
   const minFamilies = options.minFamilies ?? 3;
   const perProbe = options.wordsPerProbe ?? 6;
   const perScript = options.probesPerScript ?? 10;
@@ -61,7 +89,13 @@ export function mineCommonWordProbes(references: readonly (MinerReference & { fa
   for (const script of SCRIPTS) {
     const words = [...stats]
       // Held whole by several families but split by some: a word every vocabulary holds tells nothing.
-      .filter(([word, s]) => s.families.size >= minFamilies && s.families.size <= allFamilies - 2 && script.pattern.test(word) && !/^\p{M}/u.test(word))
+      .filter(
+        ([word, s]) =>
+          s.families.size >= minFamilies &&
+          s.families.size <= allFamilies - 2 &&
+          script.pattern.test(word) &&
+          !/^\p{M}/u.test(word),
+      )
       .filter(([word, s]) => (s.spaced || !script.spaced) && [...word].length >= script.minLength && !taken.has(word))
       .sort(([a, x], [b, y]) => x.rankSum / x.seen - y.rankSum / y.seen || (a < b ? -1 : 1))
       .slice(0, perProbe * perScript)

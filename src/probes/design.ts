@@ -96,7 +96,9 @@ export function samplesFrom(allowed: number): boolean {
 }
 
 /** Only the probes designPack chooses to keep the candidates apart, before any for coverage. */
-export function separatingProbes(input: Omit<PackDesignInput, 'minTokens' | 'labels' | 'priority' | 'separating'>): number[] {
+export function separatingProbes(
+  input: Omit<PackDesignInput, 'minTokens' | 'labels' | 'priority' | 'separating'>,
+): number[] {
   return designPack({ ...input, minTokens: 0 });
 }
 
@@ -106,7 +108,16 @@ export function separatingProbes(input: Omit<PackDesignInput, 'minTokens' | 'lab
  * taken only for probes whose gain (summed over the pairs they can move, plus a rounding margin) can
  * still reach the best value found, which chooses exactly what summing every probe would.
  */
-function bestProbe(sample: readonly number[], pairs: PairSeparation, clusters: OpenClusters, byProbe: Float64Array, costs: Float64Array, spreads: Float64Array, current: number, tokensLeft: number) {
+function bestProbe(
+  sample: readonly number[],
+  pairs: PairSeparation,
+  clusters: OpenClusters,
+  byProbe: Float64Array,
+  costs: Float64Array,
+  spreads: Float64Array,
+  current: number,
+  tokensLeft: number,
+) {
   let slack = pairs.roundingSlack(current);
   const n = pairs.candidates;
   // a plain loop: Int32Array.from with a map function took as long as the gains themselves
@@ -241,7 +252,7 @@ class OpenClusters {
         let row = 0;
         for (let h = g + 1; h < end; h++) {
           const gap = Math.abs(total - groupTotal[h]);
-          row += groupWeight[h] * (gap < margin ? gap : margin);
+          row += groupWeight[h] * Math.min(gap, margin);
         }
         sum += groupWeight[g] * row;
       }
@@ -263,7 +274,12 @@ function hopeless(most: number, cost: number, bestValue: number | undefined): bo
 }
 
 /** Remaining probes in round-robin over their labels, each label's probes by priority, ties in random order. */
-function coverageOrder(pool: readonly number[], labels: readonly string[] | undefined, priority: ArrayLike<number> | undefined, rng: Rng): number[] {
+function coverageOrder(
+  pool: readonly number[],
+  labels: readonly string[] | undefined,
+  priority: ArrayLike<number> | undefined,
+  rng: Rng,
+): number[] {
   const ranked = (probes: number[]) => {
     const shuffled = rng.shuffle(probes);
     return priority ? shuffled.sort((a, b) => priority[b] - priority[a]) : shuffled;
@@ -277,6 +293,7 @@ function coverageOrder(pool: readonly number[], labels: readonly string[] | unde
   }
   const queues = [...byLabel.keys()].sort().map((label) => ranked(byLabel.get(label)!));
   const order: number[] = [];
-  for (let round = 0; order.length < pool.length; round++) for (const queue of queues) if (round < queue.length) order.push(queue[round]);
+  for (let round = 0; order.length < pool.length; round++)
+    for (const queue of queues) if (round < queue.length) order.push(queue[round]);
   return order;
 }

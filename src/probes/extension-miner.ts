@@ -46,7 +46,10 @@ function familyWords(family: string, tokenizer: MinerReference['tokenizer']): Fa
  * tokens. Common words many vocabularies share tell the families apart; these test one family's edges,
  * where a vocabulary as large as Qwen's still has gaps only other vocabularies show.
  */
-export function mineExtensionProbes(references: readonly (MinerReference & { family: string })[], options: ExtensionOptions): Probe[] {
+export function mineExtensionProbes(
+  references: readonly (MinerReference & { family: string })[],
+  options: ExtensionOptions,
+): Probe[] {
   const perProbe = options.wordsPerProbe ?? 6;
   const perScript = options.probesPerScript ?? 2;
   const seen = new Set<string>();

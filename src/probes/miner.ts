@@ -26,7 +26,9 @@ const CONTROL = /[\p{Cc}\p{Cs}]/u;
 export function mineProbes(references: readonly MinerReference[], options: MinerOptions): Probe[] {
   const candidatesPerReference = options.candidatesPerReference ?? 900;
   const keepPerReference = options.keepPerReference ?? 40;
-  const specialTexts = references.flatMap(({ tokenizer }) => tokenizer.specialTokens.map((t) => t.content)).filter((t) => t.length > 1);
+  const specialTexts = references
+    .flatMap(({ tokenizer }) => tokenizer.specialTokens.map((t) => t.content))
+    .filter((t) => t.length > 1);
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const taken = new Set<string>();
   const probes: Probe[] = [];
@@ -46,7 +48,8 @@ export function mineProbes(references: readonly MinerReference[], options: Miner
       } catch {
         continue; // part of a UTF-8 character: cannot be sent as text
       }
-      if (seen.has(text) || taken.has(text) || !isFrameSafe(text) || CONTROL.test(text) || [...text].length < 2) continue;
+      if (seen.has(text) || taken.has(text) || !isFrameSafe(text) || CONTROL.test(text) || [...text].length < 2)
+        continue;
       if (specialTexts.some((special) => text.includes(special))) continue;
       seen.add(text);
       const counts = references.map(({ tokenizer }) => tokenizer.encode(text).length);

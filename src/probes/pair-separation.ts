@@ -51,7 +51,7 @@ export class PairSeparation {
     let total = 0;
     for (let i = 0; i < count; i++) {
       const gap = Math.abs(gaps[i] + (counts[at + a[i]] - counts[at + b[i]]));
-      total += weight[i] * (gap < margin ? gap : margin);
+      total += weight[i] * Math.min(gap, margin);
     }
     return total;
   }
@@ -78,7 +78,7 @@ export class PairSeparation {
       const gb = b[i];
       for (let s = 0; s < S; s++) {
         const after = Math.abs(gap + (counts[at[s] + ga] - counts[at[s] + gb]));
-        out[s] += w * ((after < margin ? after : margin) - before);
+        out[s] += w * (Math.min(after, margin) - before);
       }
     }
   }
@@ -126,6 +126,4 @@ export class PairSeparation {
       sortedGaps[k + 1] = key;
     }
   }
-
-
 }

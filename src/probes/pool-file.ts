@@ -25,7 +25,7 @@ export function parseProbeLines(text: string, where: string): Probe[] {
 }
 
 export function formatProbeLines(probes: readonly Probe[]): string {
-  return probes.map((probe) => JSON.stringify(probe)).join('\n') + '\n';
+  return `${probes.map((probe) => JSON.stringify(probe)).join('\n')}\n`;
 }
 
 /** The pool as committed: handwritten probes first, then mined ones; ids are unique. */

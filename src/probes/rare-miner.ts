@@ -24,7 +24,9 @@ export interface RareMinerOptions {
  */
 export function mineRareProbes(references: readonly MinerReference[], options: RareMinerOptions): Probe[] {
   const keep = options.probesPerReference ?? 10;
-  const specialTexts = references.flatMap(({ tokenizer }) => tokenizer.specialTokens.map((t) => t.content)).filter((t) => t.length > 1);
+  const specialTexts = references
+    .flatMap(({ tokenizer }) => tokenizer.specialTokens.map((t) => t.content))
+    .filter((t) => t.length > 1);
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const taken = new Set(options.taken);
   const probes: Probe[] = [];
@@ -40,7 +42,14 @@ export function mineRareProbes(references: readonly MinerReference[], options: R
         continue; // part of a UTF-8 character: cannot be sent as text
       }
       // Text that Unicode normalisation changes (compatibility ideographs) reaches tokenizers differently.
-      if (!text || text.normalize('NFC') !== text || !isFrameSafe(text) || CONTROL.test(text) || specialTexts.some((s) => text.includes(s))) continue;
+      if (
+        !text ||
+        text.normalize('NFC') !== text ||
+        !isFrameSafe(text) ||
+        CONTROL.test(text) ||
+        specialTexts.some((s) => text.includes(s))
+      )
+        continue;
       pieces.push(text);
     }
     let kept = 0;

@@ -6,7 +6,11 @@ export const SCRIPT_DOMAINS: readonly { name: string; letter: RegExp }[] = [
   { name: 'latin', letter: /\p{Script=Latin}/u },
   { name: 'cyrillic', letter: /\p{Script=Cyrillic}/u },
   { name: 'cjk', letter: /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u },
-  { name: 'indic', letter: /[\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Tamil}\p{Script=Telugu}\p{Script=Gujarati}\p{Script=Kannada}\p{Script=Malayalam}\p{Script=Gurmukhi}\p{Script=Oriya}\p{Script=Sinhala}]/u },
+  {
+    name: 'indic',
+    letter:
+      /[\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Tamil}\p{Script=Telugu}\p{Script=Gujarati}\p{Script=Kannada}\p{Script=Malayalam}\p{Script=Gurmukhi}\p{Script=Oriya}\p{Script=Sinhala}]/u,
+  },
   { name: 'arabic', letter: /\p{Script=Arabic}/u },
   { name: 'thai', letter: /[\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u },
   { name: 'greek-hebrew', letter: /[\p{Script=Greek}\p{Script=Hebrew}\p{Script=Armenian}\p{Script=Georgian}]/u },

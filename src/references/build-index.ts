@@ -33,7 +33,10 @@ export async function loadAllReferences(
 }
 
 /** Extra generated files that stages after references derive from the loaded tokenizers (e.g. probe signatures). */
-export type IndexSection = (references: readonly LoadedReference[], index: ReferenceIndex) => Promise<Record<string, string>>;
+export type IndexSection = (
+  references: readonly LoadedReference[],
+  index: ReferenceIndex,
+) => Promise<Record<string, string>>;
 
 /**
  * Builds index.json (and any extra sections) for the given references and writes them into `outDir`.
@@ -46,11 +49,13 @@ export async function buildIndexInto(
 ): Promise<ReferenceIndex> {
   const { loaded, failed } = await loadAllReferences(entries, options.fetch, options.progress);
   if (failed.length && !options.allowMissing) {
-    throw new UserError(`${failed.length} reference(s) could not be loaded (${failed.join(', ')}); fix them or pass --allow-missing to build without them`);
+    throw new UserError(
+      `${failed.length} reference(s) could not be loaded (${failed.join(', ')}); fix them or pass --allow-missing to build without them`,
+    );
   }
   if (!loaded.length) throw new UserError('no reference could be loaded; nothing to index');
   const index = buildReferenceIndex(loaded);
-  const files: Record<string, string> = { [INDEX_FILE]: JSON.stringify(index, null, 1) + '\n' };
+  const files: Record<string, string> = { [INDEX_FILE]: `${JSON.stringify(index, null, 1)}\n` };
   for (const section of options.sections ?? []) Object.assign(files, await section(loaded, index));
   for (const [name, content] of Object.entries(files)) await writeFileAtomic(join(outDir, name), content);
   return index;

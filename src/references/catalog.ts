@@ -50,7 +50,8 @@ function checkEntry(value: any, where: string): ReferenceEntry {
   const source = value.source;
   if (!source || !SOURCE_KINDS.has(source.kind)) throw bad(`entry ${id} has no source of kind npm, hf or local`);
   const main = source.files?.main;
-  if (!main || typeof main.path !== 'string' || typeof main.sha256 !== 'string') throw bad(`entry ${id} has no files.main with path and sha256`);
+  if (!main || typeof main.path !== 'string' || typeof main.sha256 !== 'string')
+    throw bad(`entry ${id} has no files.main with path and sha256`);
   return { publisher: '', jurisdiction: '', license: '', models: [], ...value };
 }
 
@@ -69,7 +70,7 @@ export async function readManifestFile(path: string): Promise<Manifest> {
   } catch (error) {
     throw new UserError(`${path} is not valid JSON (${(error as Error).message}); fix or remove it`, { cause: error });
   }
-  if (!json || json.schema !== 1 || !Array.isArray(json.references)) {
+  if (json?.schema !== 1 || !Array.isArray(json.references)) {
     throw new UserError(`${path} is not a tokprint manifest (expected {"schema": 1, "references": [...]})`);
   }
   return { schema: 1, references: json.references.map((entry: unknown) => checkEntry(entry, path)) };
@@ -103,7 +104,9 @@ export async function loadCatalog(options: CatalogOptions): Promise<Catalog> {
   const seen = new Set(entries.map(({ entry }) => entry.id));
   for (const entry of user.references) {
     if (seen.has(entry.id)) {
-      throw new UserError(`${userManifestPath}: reference id "${entry.id}" is already a built-in reference; rename or remove the user entry`);
+      throw new UserError(
+        `${userManifestPath}: reference id "${entry.id}" is already a built-in reference; rename or remove the user entry`,
+      );
     }
     seen.add(entry.id);
     entries.push({ entry, origin: 'user' });
@@ -121,7 +124,11 @@ export function requireEntry(catalog: Catalog, id: string): CatalogEntry {
   if (found) return found;
   const ids = catalog.entries.map(({ entry }) => entry.id);
   const close = closestIds(id, ids);
-  const hint = close.length ? `; did you mean ${close.join(', ')}?` : ids.length ? '; run tokprint refs list to see the known ids' : '; no references are indexed yet';
+  const hint = close.length
+    ? `; did you mean ${close.join(', ')}?`
+    : ids.length
+      ? '; run tokprint refs list to see the known ids'
+      : '; no references are indexed yet';
   throw new UserError(`unknown reference "${id}"${hint}`);
 }
 
@@ -172,7 +179,7 @@ export async function addUserEntry(catalog: Catalog, entry: ReferenceEntry): Pro
       throw new UserError(`reference id "${entry.id}" is already in ${catalog.userManifestPath}; choose another --id`);
     }
     const next: Manifest = { schema: 1, references: [...user.references, entry] };
-    await writeFileAtomic(catalog.userManifestPath, JSON.stringify(next, null, 2) + '\n');
+    await writeFileAtomic(catalog.userManifestPath, `${JSON.stringify(next, null, 2)}\n`);
   });
 }
 

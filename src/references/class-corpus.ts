@@ -72,7 +72,10 @@ export function vocabularySample(tokenizer: Tokenizer, count: number): string[] 
 
 /** Ids that are not part of the model's own vocabulary: special and added tokens. */
 function addedIds(tokenizer: Tokenizer): Set<number> {
-  return new Set([...tokenizer.specialTokens.map((t) => t.id), ...(tokenizer.structure?.addedTokens ?? []).map((t) => t.id)]);
+  return new Set([
+    ...tokenizer.specialTokens.map((t) => t.id),
+    ...(tokenizer.structure?.addedTokens ?? []).map((t) => t.id),
+  ]);
 }
 
 /** Each base-vocabulary token's bytes, as a latin1 string so it can key a Set. */
@@ -95,7 +98,10 @@ export function baseVocabularyKeys(tokenizer: Tokenizer): Map<string, number> {
 export function vocabularyDifferenceTexts(a: Map<string, number>, b: Map<string, number>, limit = 5000): string[] {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const texts: string[] = [];
-  for (const [mine, other] of [[a, b], [b, a]] as const) {
+  for (const [mine, other] of [
+    [a, b],
+    [b, a],
+  ] as const) {
     for (const key of mine.keys()) {
       if (other.has(key)) continue;
       let text: string;

@@ -47,7 +47,10 @@ export const PROBE_STRINGS: readonly { label: string; text: string }[] = [
   { label: 'cyrillic', text: 'Привет, как дела? Всё хорошо.' },
   { label: 'special-chatml', text: '<|im_start|>user\nhi<|im_end|><|endoftext|>' },
   { label: 'special-llama', text: '<|begin_of_text|><|start_header_id|>system<|end_header_id|><|eot_id|>' },
-  { label: 'special-misc', text: '<s>[INST] <<SYS>> </s> <bos><start_of_turn>user<end_of_turn> <think></think> <unk> <pad>' },
+  {
+    label: 'special-misc',
+    text: '<s>[INST] <<SYS>> </s> <bos><start_of_turn>user<end_of_turn> <think></think> <unk> <pad>',
+  },
   { label: 'urls', text: 'https://example.com/path?query=1&b=%20x#frag user@example.org' },
   { label: 'symbols', text: '→ ∀x∈ℝ: x² ≥ 0 — “quoted” ‘single’ … ©®™ ¯\\_(ツ)_/¯' },
   { label: 'repeats', text: '!!!!!!!!!!!!!!!!........--------========############' },
@@ -175,7 +178,10 @@ export interface VocabularyView {
   addedIds: ReadonlySet<number>;
 }
 
-export function vocabularyView(tokenizer: Tokenizer, added: readonly AddedToken[] = addedTokensOf(tokenizer)): VocabularyView {
+export function vocabularyView(
+  tokenizer: Tokenizer,
+  added: readonly AddedToken[] = addedTokensOf(tokenizer),
+): VocabularyView {
   const keys: (string | undefined)[] = new Array(tokenizer.vocabSize);
   for (let id = 0; id < tokenizer.vocabSize; id++) {
     const bytes = tokenizer.tokenBytes(id);
@@ -199,7 +205,14 @@ function overlap(setA: ReadonlySet<string>, setB: ReadonlySet<string>): Vocabula
   let shared = 0;
   for (const key of setA) if (setB.has(key)) shared++;
   const union = setA.size + setB.size - shared;
-  return { a: setA.size, b: setB.size, shared, jaccard: ratio(shared, union), aInB: ratio(shared, setA.size), bInA: ratio(shared, setB.size) };
+  return {
+    a: setA.size,
+    b: setB.size,
+    shared,
+    jaccard: ratio(shared, union),
+    aInB: ratio(shared, setA.size),
+    bInA: ratio(shared, setB.size),
+  };
 }
 
 function idAgreement(a: VocabularyView, b: VocabularyView, onlyBaseOf?: VocabularyView): IdAgreement {
@@ -359,7 +372,9 @@ function compareMerges(a: MergeView, b: MergeView): MergeComparison {
 /** JSON with sorted keys, so two files that differ only in key order compare equal. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
+      : v,
   );
 }
 
@@ -374,7 +389,8 @@ function diffAddedTokens(a: readonly AddedToken[], b: readonly AddedToken[]): Ad
   const changed: AddedTokenDiff['changed'] = [];
   for (const tokenA of a) {
     const tokenB = byContentB.get(tokenA.content);
-    if (tokenB && (tokenB.id !== tokenA.id || tokenB.special !== tokenA.special)) changed.push({ content: tokenA.content, a: tokenA, b: tokenB });
+    if (tokenB && (tokenB.id !== tokenA.id || tokenB.special !== tokenA.special))
+      changed.push({ content: tokenA.content, a: tokenA, b: tokenB });
   }
   return {
     a: a.length,
@@ -398,7 +414,13 @@ function compareEncodings(a: Tokenizer, b: Tokenizer, viewA: VocabularyView, vie
     else differing.push(probe.label);
     if (idsA.length === idsB.length && idsA.every((id, i) => id === idsB[i])) sameIds++;
   }
-  return { strings: PROBE_STRINGS.length, sameSegmentation, agreement: ratio(sameSegmentation, PROBE_STRINGS.length), sameIds, differing };
+  return {
+    strings: PROBE_STRINGS.length,
+    sameSegmentation,
+    agreement: ratio(sameSegmentation, PROBE_STRINGS.length),
+    sameIds,
+    differing,
+  };
 }
 
 function plural(n: number, word: string): string {
@@ -443,37 +465,73 @@ export function compareTokenizers(a: Tokenizer, b: Tokenizer, options: CompareOp
   if (allTokens.aInB !== allTokens.bInA) base = allTokens.aInB > allTokens.bInA ? 'a' : 'b';
   else if (a.vocabSize !== b.vocabSize) base = a.vocabSize < b.vocabSize ? 'a' : 'b';
   const baseIds = idAgreement(viewA, viewB, base === 'b' ? viewB : viewA);
-  const measured: Measured = { vocabSize: { a: a.vocabSize, b: b.vocabSize }, vocabulary, allTokens, ids, baseIds, merges, normalizerEqual, preTokenizerEqual, addedTokens, encoding };
+  const measured: Measured = {
+    vocabSize: { a: a.vocabSize, b: b.vocabSize },
+    vocabulary,
+    allTokens,
+    ids,
+    baseIds,
+    merges,
+    normalizerEqual,
+    preTokenizerEqual,
+    addedTokens,
+    encoding,
+  };
 
   const nonSpecialDiffers =
-    addedTokens.onlyA.some((t) => !t.special) || addedTokens.onlyB.some((t) => !t.special) || addedTokens.changed.some((c) => !c.a.special || !c.b.special);
+    addedTokens.onlyA.some((t) => !t.special) ||
+    addedTokens.onlyB.some((t) => !t.special) ||
+    addedTokens.changed.some((c) => !c.a.special || !c.b.special);
   const sameVocabulary = vocabulary.jaccard === 1 && baseIds.agreement === 1 && baseA.size === baseB.size;
-  const sameMerges = !merges || (merges.shared === merges.a && merges.shared === merges.b && merges.orderAgreement === 1);
+  const sameMerges =
+    !merges || (merges.shared === merges.a && merges.shared === merges.b && merges.orderAgreement === 1);
   const sameRules = normalizerEqual !== false && preTokenizerEqual !== false;
-  if (a.contentHash === b.contentHash || (sameVocabulary && sameMerges && sameRules && encoding.agreement === 1 && !nonSpecialDiffers)) {
+  if (
+    a.contentHash === b.contentHash ||
+    (sameVocabulary && sameMerges && sameRules && encoding.agreement === 1 && !nonSpecialDiffers)
+  ) {
     const changes = specialDifferences(addedTokens, labels);
     const note = changes.length ? `; special tokens differ (${changes.join(', ')})` : '';
-    return { verdict: 'identical', summary: `identical: same vocabulary, merges and segmentation${note}`, changes, sameVocabularyAndMerges: sameVocabulary && sameMerges, ...measured };
+    return {
+      verdict: 'identical',
+      summary: `identical: same vocabulary, merges and segmentation${note}`,
+      changes,
+      sameVocabularyAndMerges: sameVocabulary && sameMerges,
+      ...measured,
+    };
   }
 
   // Same tokens at the same ids and the same merges: derived whatever the rules now say, and from this side only.
   if (sameVocabulary && sameMerges) {
     const delta = derivedDelta(base ?? 'a', measured, { a: { base: baseA, all: allA }, b: { base: baseB, all: allB } });
     const changes = describeDelta(delta, measured);
-    const who = base ? `${labels[base === 'a' ? 'b' : 'a']} is derived from ${labels[base]}` : `${labels.a} and ${labels.b} have the same vocabulary and merges`;
+    const who = base
+      ? `${labels[base === 'a' ? 'b' : 'a']} is derived from ${labels[base]}`
+      : `${labels.a} and ${labels.b} have the same vocabulary and merges`;
     const summary = `derived: ${who} (${changes.join('; ')})`;
     return { verdict: 'derived', base, summary, changes, delta, sameVocabularyAndMerges: true, ...measured };
   }
 
   const containment = base === 'b' ? vocabulary.bInA : vocabulary.aInB;
   const mergeContainment = merges ? (base === 'b' ? merges.bInA : merges.aInB) : 0;
-  const orderHolds = !!merges && mergeContainment >= THRESHOLDS.containment && merges.orderAgreement >= THRESHOLDS.mergeOrder;
+  const orderHolds =
+    !!merges && mergeContainment >= THRESHOLDS.containment && merges.orderAgreement >= THRESHOLDS.mergeOrder;
   if (containment >= THRESHOLDS.containment && (baseIds.agreement >= THRESHOLDS.idAgreement || orderHolds)) {
     const sets = { a: { base: baseA, all: allA }, b: { base: baseB, all: allB } };
     const delta = derivedDelta(base ?? 'a', measured, sets);
     const changes = describeDelta(delta, measured);
-    const who = base ? `${labels[base === 'a' ? 'b' : 'a']} is derived from ${labels[base]}` : `${labels.a} and ${labels.b} share one base vocabulary`;
-    return { verdict: 'derived', base, summary: `derived: ${who} (${changes.join('; ')})`, changes, delta, sameVocabularyAndMerges: false, ...measured };
+    const who = base
+      ? `${labels[base === 'a' ? 'b' : 'a']} is derived from ${labels[base]}`
+      : `${labels.a} and ${labels.b} share one base vocabulary`;
+    return {
+      verdict: 'derived',
+      base,
+      summary: `derived: ${who} (${changes.join('; ')})`,
+      changes,
+      delta,
+      sameVocabularyAndMerges: false,
+      ...measured,
+    };
   }
 
   const most = Math.max(vocabulary.aInB, vocabulary.bInA);
@@ -481,7 +539,13 @@ export function compareTokenizers(a: Tokenizer, b: Tokenizer, options: CompareOp
     most >= THRESHOLDS.containment
       ? `${percent(most)} of one vocabulary is in the other, but only ${percent(baseIds.agreement)} of its ids${merges ? ` and ${percent(merges.orderAgreement)} of the common merges' order` : ''} agree: reused tokens, not a derivative`
       : `vocabulary overlap ${percent(vocabulary.jaccard)} (Jaccard), at most ${percent(most)} of one side in the other`;
-  return { verdict: 'unrelated', summary: `unrelated: ${why}`, changes: [], sameVocabularyAndMerges: false, ...measured };
+  return {
+    verdict: 'unrelated',
+    summary: `unrelated: ${why}`,
+    changes: [],
+    sameVocabularyAndMerges: false,
+    ...measured,
+  };
 }
 
 type Measured = Omit<Comparison, 'verdict' | 'base' | 'summary' | 'changes' | 'delta' | 'sameVocabularyAndMerges'>;
@@ -508,8 +572,13 @@ function derivedDelta(base: 'a' | 'b', m: Measured, sets: KeySets): Delta {
     if (otherAll.has(key)) refiledAsAdded++;
     else vocabularyRemoved++;
   }
-  const [baseMerges, otherMerges] = m.merges ? (base === 'a' ? [m.merges.a, m.merges.b] : [m.merges.b, m.merges.a]) : [];
-  const [more, dropped] = base === 'a' ? [m.addedTokens.onlyB, m.addedTokens.onlyA] : [m.addedTokens.onlyA, m.addedTokens.onlyB];
+  const [baseMerges, otherMerges] = m.merges
+    ? base === 'a'
+      ? [m.merges.a, m.merges.b]
+      : [m.merges.b, m.merges.a]
+    : [];
+  const [more, dropped] =
+    base === 'a' ? [m.addedTokens.onlyB, m.addedTokens.onlyA] : [m.addedTokens.onlyA, m.addedTokens.onlyB];
   return {
     vocabularyAdded,
     vocabularyRemoved,
@@ -533,10 +602,14 @@ function describeDelta(d: Delta, m: Measured): string[] {
   if (d.idsChanged) out.push(`${plural(d.idsChanged, 'base id')} holding other bytes`);
   if (d.mergesAdded) out.push(`${plural(d.mergesAdded, 'merge')} added`);
   if (d.mergesRemoved) out.push(`${plural(d.mergesRemoved, 'merge')} removed`);
-  if (m.merges && m.merges.orderAgreement < 1) out.push(`merge order changed (${percent(m.merges.orderAgreement)} of common merges keep their order)`);
-  if (d.addedTokensMore.length) out.push(`${plural(d.addedTokensMore.length, 'added token')} more (${sample(d.addedTokensMore)})`);
-  if (d.addedTokensDropped.length) out.push(`${plural(d.addedTokensDropped.length, 'added token')} dropped (${sample(d.addedTokensDropped)})`);
-  if (d.addedTokensChanged) out.push(`${plural(d.addedTokensChanged, 'added token')} with a changed id or special flag`);
+  if (m.merges && m.merges.orderAgreement < 1)
+    out.push(`merge order changed (${percent(m.merges.orderAgreement)} of common merges keep their order)`);
+  if (d.addedTokensMore.length)
+    out.push(`${plural(d.addedTokensMore.length, 'added token')} more (${sample(d.addedTokensMore)})`);
+  if (d.addedTokensDropped.length)
+    out.push(`${plural(d.addedTokensDropped.length, 'added token')} dropped (${sample(d.addedTokensDropped)})`);
+  if (d.addedTokensChanged)
+    out.push(`${plural(d.addedTokensChanged, 'added token')} with a changed id or special flag`);
   if (d.preTokenizerChanged) out.push('pre-tokenizer changed');
   if (d.normalizerChanged) out.push('normalizer changed');
   if (!out.length) out.push(`segmentation differs on ${m.encoding.differing.join(', ')}`);

@@ -17,7 +17,11 @@ export function extendReferenceIndex(
     const fingerprint = vocabFingerprint(tokenizer);
     const home = classes.find((c) => {
       const head = references.find((r) => r.id === c.members[0]);
-      return head !== undefined && countsAgree(entry.id, head.id) && estimateSimilarity(head.fingerprint, fingerprint).jaccard === 1;
+      return (
+        head !== undefined &&
+        countsAgree(entry.id, head.id) &&
+        estimateSimilarity(head.fingerprint, fingerprint).jaccard === 1
+      );
     });
     if (home) {
       home.members.push(entry.id);

@@ -47,7 +47,10 @@ function hashKey(key: string): number {
 }
 
 /** Fixed seeds: fingerprints from different runs and machines must compare. */
-const SEEDS = Array.from({ length: MINHASH_SIZE }, (_, i) => [fmix32(0x9e3779b9 + i), fmix32(0x7f4a7c15 ^ Math.imul(i + 1, 0x2545f491))]);
+const SEEDS = Array.from({ length: MINHASH_SIZE }, (_, i) => [
+  fmix32(0x9e3779b9 + i),
+  fmix32(0x7f4a7c15 ^ Math.imul(i + 1, 0x2545f491)),
+]);
 
 function minhash(keys: Iterable<string>): Uint32Array {
   const minima = new Uint32Array(MINHASH_SIZE).fill(0xffffffff);
@@ -83,7 +86,9 @@ export function vocabFingerprint(tokenizer: Tokenizer): VocabFingerprint {
   }
 
   const structure: VocabFingerprint['structure'] = {
-    addedTokens: shortHash(canonicalJson([...addedTokensOf(tokenizer)].sort((x, y) => x.id - y.id).map((t) => [t.id, t.content, t.special]))),
+    addedTokens: shortHash(
+      canonicalJson([...addedTokensOf(tokenizer)].sort((x, y) => x.id - y.id).map((t) => [t.id, t.content, t.special])),
+    ),
   };
   const s = tokenizer.structure;
   if (s) {
@@ -134,7 +139,8 @@ export interface FingerprintSimilarity {
 
 function decodeMinhash(fp: VocabFingerprint): Uint32Array {
   const bytes = Buffer.from(fp.minhash, 'base64');
-  if (bytes.length !== MINHASH_SIZE * 4) throw new Error(`fingerprint minhash holds ${bytes.length} bytes, expected ${MINHASH_SIZE * 4}`);
+  if (bytes.length !== MINHASH_SIZE * 4)
+    throw new Error(`fingerprint minhash holds ${bytes.length} bytes, expected ${MINHASH_SIZE * 4}`);
   return new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
 }
 
@@ -153,7 +159,8 @@ export function estimateSimilarity(a: VocabFingerprint, b: VocabFingerprint): Fi
   const bInA = b.baseSize ? shared / b.baseSize : 1;
 
   // A last, partial block compares only when both vocabularies end at the same id.
-  const blocks = a.vocabSize === b.vocabSize ? a.idBlocks.length / 8 : Math.floor(Math.min(a.vocabSize, b.vocabSize) / ID_BLOCK);
+  const blocks =
+    a.vocabSize === b.vocabSize ? a.idBlocks.length / 8 : Math.floor(Math.min(a.vocabSize, b.vocabSize) / ID_BLOCK);
   let agreeing = 0;
   let leading = 0;
   for (let i = 0; i < blocks; i++) {
@@ -173,7 +180,8 @@ export function estimateSimilarity(a: VocabFingerprint, b: VocabFingerprint): Fi
 
   let likely: FingerprintSimilarity['likely'] = 'unrelated';
   if (Math.max(aInB, bInA) >= CONTAINMENT) likely = idBlockAgreement >= ID_AGREEMENT ? 'derived' : 'overlapping';
-  if (equal === MINHASH_SIZE && a.idBlocks === b.idBlocks && Object.values(sameStructure).every((v) => v !== false)) likely = 'identical';
+  if (equal === MINHASH_SIZE && a.idBlocks === b.idBlocks && Object.values(sameStructure).every((v) => v !== false))
+    likely = 'identical';
   return {
     jaccard,
     aInB,

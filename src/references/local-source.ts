@@ -3,7 +3,14 @@ import { basename, join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { UserFile } from '../util/user-file.js';
 import { readGgufHeader } from './formats/gguf-read.js';
-import { checkHfRevision, hfHubOptions, isHfRepoId, MAX_TOKENIZER_FILE_BYTES, tryDownloadHfFile, type HfHubOptions } from './store/hf-hub.js';
+import {
+  checkHfRevision,
+  hfHubOptions,
+  isHfRepoId,
+  MAX_TOKENIZER_FILE_BYTES,
+  tryDownloadHfFile,
+  type HfHubOptions,
+} from './store/hf-hub.js';
 import type { TokenizerFormat } from './tokenizer.js';
 
 export interface SourceFile {
@@ -28,14 +35,18 @@ export interface ResolveOptions {
 }
 
 const CONFIG_NAME = 'tokenizer_config.json';
-const EXPECTED = 'expected a tokenizer.json, a GGUF file, a tiktoken rank file (*.tiktoken, tiktoken.model), a model directory holding one, or hf:org/repo[@revision]';
+const EXPECTED =
+  'expected a tokenizer.json, a GGUF file, a tiktoken rank file (*.tiktoken, tiktoken.model), a model directory holding one, or hf:org/repo[@revision]';
 const TIKTOKEN_LINE = /^[A-Za-z0-9+/]+={0,2} \d+$/;
 
 function isTiktokenRanks(bytes: Uint8Array): boolean {
   // Look at the first line before decoding the whole file, which may be a large binary.
   const head = new TextDecoder().decode(bytes.subarray(0, 256)).split('\n')[0].trimEnd();
   if (!TIKTOKEN_LINE.test(head)) return false;
-  const lines = new TextDecoder().decode(bytes).split('\n').filter((line) => line.trim());
+  const lines = new TextDecoder()
+    .decode(bytes)
+    .split('\n')
+    .filter((line) => line.trim());
   return lines.every((line) => TIKTOKEN_LINE.test(line.trimEnd()));
 }
 
@@ -48,13 +59,19 @@ export function detectFormat(bytes: Uint8Array, name: string): TokenizerFormat {
     try {
       json = JSON.parse(new TextDecoder().decode(bytes));
     } catch (error) {
-      throw new UserError(`${name} is not valid JSON (${(error as Error).message}); the file is truncated or damaged: download it again`, { cause: error });
+      throw new UserError(
+        `${name} is not valid JSON (${(error as Error).message}); the file is truncated or damaged: download it again`,
+        { cause: error },
+      );
     }
     if (json?.model && typeof json.model === 'object' && json.model.vocab) return 'hf-json';
     throw new UserError(`${name} is JSON but not a Hugging Face tokenizer.json (it has no model.vocab)`);
   }
   if (isTiktokenRanks(bytes)) return 'tiktoken';
-  if (name.toLowerCase().endsWith('.gguf')) throw new UserError(`${name} is not a GGUF file (it does not start with the GGUF magic); the file is truncated or damaged`);
+  if (name.toLowerCase().endsWith('.gguf'))
+    throw new UserError(
+      `${name} is not a GGUF file (it does not start with the GGUF magic); the file is truncated or damaged`,
+    );
   throw new UserError(`${name}: unknown tokenizer format; ${EXPECTED}`);
 }
 
@@ -84,7 +101,8 @@ function pickMainFile(names: readonly string[], dir: string): string {
   const tiktoken = names.filter((name) => name.endsWith('.tiktoken'));
   const gguf = names.filter((name) => name.toLowerCase().endsWith('.gguf'));
   if (tiktoken.length === 1) return tiktoken[0];
-  if (tiktoken.length > 1) throw new UserError(`${dir} holds several *.tiktoken files (${tiktoken.join(', ')}); pass one of them`);
+  if (tiktoken.length > 1)
+    throw new UserError(`${dir} holds several *.tiktoken files (${tiktoken.join(', ')}); pass one of them`);
   if (gguf.length === 1) return gguf[0];
   if (gguf.length > 1) throw new UserError(`${dir} holds several GGUF files (${gguf.join(', ')}); pass one of them`);
   throw new UserError(`${dir} holds no tokenizer.json, tiktoken.model, *.tiktoken or *.gguf file; ${EXPECTED}`);
@@ -96,7 +114,10 @@ async function resolveLocal(path: string): Promise<ResolvedSource> {
     info = await stat(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `${path} does not exist` : `cannot read ${path} (${code ?? (error as Error).message})`, { cause: error });
+    throw new UserError(
+      code === 'ENOENT' ? `${path} does not exist` : `cannot read ${path} (${code ?? (error as Error).message})`,
+      { cause: error },
+    );
   }
   const origin: SourceOrigin = { kind: 'local', path };
   if (!info.isDirectory()) {
@@ -107,12 +128,16 @@ async function resolveLocal(path: string): Promise<ResolvedSource> {
   try {
     names = await readdir(path);
   } catch (error) {
-    throw new UserError(`cannot read the directory ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+    throw new UserError(
+      `cannot read the directory ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      { cause: error },
+    );
   }
   const mainName = pickMainFile(names, path);
   const main = readLocalFile(join(path, mainName), mainName);
   const format = detectFormat(main.bytes, join(path, mainName));
-  const config = format !== 'gguf' && names.includes(CONFIG_NAME) ? readLocalFile(join(path, CONFIG_NAME), CONFIG_NAME) : undefined;
+  const config =
+    format !== 'gguf' && names.includes(CONFIG_NAME) ? readLocalFile(join(path, CONFIG_NAME), CONFIG_NAME) : undefined;
   return { format, files: config ? { main, config } : { main }, origin };
 }
 
@@ -123,7 +148,8 @@ export function parseHfSpec(spec: string): { repo: string; revision: string } | 
   const at = rest.indexOf('@');
   const repo = at < 0 ? rest : rest.slice(0, at);
   const revision = at < 0 ? 'main' : rest.slice(at + 1);
-  if (!isHfRepoId(repo)) throw new UserError(`"${spec}" is not a hub reference; expected hf:org/repo or hf:org/repo@revision`);
+  if (!isHfRepoId(repo))
+    throw new UserError(`"${spec}" is not a hub reference; expected hf:org/repo or hf:org/repo@revision`);
   checkHfRevision(revision, repo);
   return { repo, revision };
 }
@@ -135,10 +161,19 @@ async function resolveHf(repo: string, revision: string, hub: HfHubOptions): Pro
     // Pin the commit the hub resolved the revision to, so the entry keeps meaning the same files.
     const pinned = main.commit ?? revision;
     const config = await tryDownloadHfFile(hub, repo, pinned, CONFIG_NAME);
-    const files = { main: { path: mainName, bytes: main.bytes }, ...(config && { config: { path: CONFIG_NAME, bytes: config.bytes } }) };
-    return { format: detectFormat(main.bytes, `hf:${repo}@${revision}/${mainName}`), files, origin: { kind: 'hf', repo, revision: pinned } };
+    const files = {
+      main: { path: mainName, bytes: main.bytes },
+      ...(config && { config: { path: CONFIG_NAME, bytes: config.bytes } }),
+    };
+    return {
+      format: detectFormat(main.bytes, `hf:${repo}@${revision}/${mainName}`),
+      files,
+      origin: { kind: 'hf', repo, revision: pinned },
+    };
   }
-  throw new UserError(`hf:${repo}@${revision} has no tokenizer.json or tiktoken.model; check the repository and revision`);
+  throw new UserError(
+    `hf:${repo}@${revision} has no tokenizer.json or tiktoken.model; check the repository and revision`,
+  );
 }
 
 /** Turns what a user typed (a file, a model directory, or hf:org/repo[@revision]) into a format and file contents. */

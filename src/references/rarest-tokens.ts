@@ -27,7 +27,10 @@ export function rarestTokenIds(tokenizer: Tokenizer, count = RARE_MERGES): Set<n
     }
     return rare;
   }
-  const excluded = new Set([...tokenizer.specialTokens.map((t) => t.id), ...(tokenizer.structure?.addedTokens ?? []).map((t) => t.id)]);
+  const excluded = new Set([
+    ...tokenizer.specialTokens.map((t) => t.id),
+    ...(tokenizer.structure?.addedTokens ?? []).map((t) => t.id),
+  ]);
   for (let id = tokenizer.vocabSize - 1; id >= 0 && rare.size < count; id--) {
     if (!excluded.has(id) && tokenizer.tokenBytes(id)) rare.add(id);
   }

@@ -19,7 +19,10 @@ export async function readReferenceIndex(dir: string): Promise<ReferenceIndex | 
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new UserError(`${path} is not valid JSON (${(error as Error).message}); rebuild it with tokprint refs build`, { cause: error });
+    throw new UserError(
+      `${path} is not valid JSON (${(error as Error).message}); rebuild it with tokprint refs build`,
+      { cause: error },
+    );
   }
   if (json?.schema !== 1 || !Array.isArray(json.classes) || !Array.isArray(json.references)) {
     throw new UserError(`${path} is not a tokprint index; rebuild it with tokprint refs build`);

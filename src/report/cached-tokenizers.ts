@@ -24,7 +24,11 @@ export function cachedTokenizers(catalog: Catalog, cacheRoot: string): Tokenizer
     return createTokenizer(entry.format, files as TokenizerFiles, entry.tiktoken);
   };
   return (id) => {
-    if (!loaded.has(id)) loaded.set(id, load(id).catch(() => undefined));
+    if (!loaded.has(id))
+      loaded.set(
+        id,
+        load(id).catch(() => undefined),
+      );
     return loaded.get(id)!;
   };
 }

@@ -31,7 +31,12 @@ export interface DryRunPlan {
  * `maxQueries - 1` probe packs chosen from the answers. Each cost is the most any indexed reference
  * tokenizer counts for the frame, plus the largest pack, plus the template allowance.
  */
-export function dryRunPlan(input: { target: string; description: string; budget: Budget; frameTokens: number }): DryRunPlan {
+export function dryRunPlan(input: {
+  target: string;
+  description: string;
+  budget: Budget;
+  frameTokens: number;
+}): DryRunPlan {
   const frame = frameText([]);
   const frameCost = input.frameTokens + TEMPLATE_ALLOWANCE;
   const packCost = frameCost + PACK_TOKENS.max;
@@ -53,8 +58,13 @@ export function dryRunPlan(input: { target: string; description: string; budget:
 
 export function dryRunText(plan: DryRunPlan): string {
   const lines = [`dry run: nothing sent to ${plan.target} (${plan.description})`];
-  for (const r of plan.requests) lines.push(`  #${r.n} ${r.what}: at most ${r.worstCasePromptTokens} prompt tokens${r.text !== undefined ? ` — ${JSON.stringify(r.text)}` : ''}`);
-  lines.push(`worst case: ${plan.worstCaseTotal} prompt tokens in ${plan.requests.length} requests (budget: --max-queries ${plan.budget.maxQueries}, --max-prompt-tokens ${plan.budget.maxPromptTokens})`);
+  for (const r of plan.requests)
+    lines.push(
+      `  #${r.n} ${r.what}: at most ${r.worstCasePromptTokens} prompt tokens${r.text !== undefined ? ` — ${JSON.stringify(r.text)}` : ''}`,
+    );
+  lines.push(
+    `worst case: ${plan.worstCaseTotal} prompt tokens in ${plan.requests.length} requests (budget: --max-queries ${plan.budget.maxQueries}, --max-prompt-tokens ${plan.budget.maxPromptTokens})`,
+  );
   lines.push(`note: ${plan.note}`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

@@ -13,7 +13,16 @@ const BAR = 16;
  * report is one file and must draw without scripts or network.
  */
 export function posteriorChart(all: readonly Hypothesis[], unknown: number, leader: string | null): string {
-  const rows = [...all.map((h) => ({ label: h.reference, note: h.class.length > 1 ? `+${h.class.length - 1} alike` : '', value: h.posterior, kind: h.reference === leader ? 'leader' : 'other', reference: h.reference as string | undefined })), { label: 'none of these', note: 'not indexed', value: unknown, kind: 'unknown', reference: undefined }];
+  const rows = [
+    ...all.map((h) => ({
+      label: h.reference,
+      note: h.class.length > 1 ? `+${h.class.length - 1} alike` : '',
+      value: h.posterior,
+      kind: h.reference === leader ? 'leader' : 'other',
+      reference: h.reference as string | undefined,
+    })),
+    { label: 'none of these', note: 'not indexed', value: unknown, kind: 'unknown', reference: undefined },
+  ];
   const span = WIDTH - LABEL - VALUE;
   const height = rows.length * ROW + 28;
   const grid = [0, 0.25, 0.5, 0.75, 1]
@@ -26,7 +35,10 @@ export function posteriorChart(all: readonly Hypothesis[], unknown: number, lead
     .map((row, i) => {
       const y = i * ROW;
       const w = Math.max(row.value > 0 ? 1 : 0, row.value * span);
-      const attrs = row.reference !== undefined ? `class="bar ${row.kind}" data-reference="${x(row.reference)}"` : 'class="bar-unknown"';
+      const attrs =
+        row.reference !== undefined
+          ? `class="bar ${row.kind}" data-reference="${x(row.reference)}"`
+          : 'class="bar-unknown"';
       return (
         `<g ${attrs} data-posterior="${row.value}"><title>${x(`${row.label}: ${percent(row.value)}`)}</title>` +
         `<text x="${LABEL - 10}" y="${y + BAR - 3}" class="label${row.kind === 'leader' ? ' strong' : ''}" text-anchor="end">${x(row.label)}${row.note ? ` <tspan class="note">${x(row.note)}</tspan>` : ''}</text>` +

@@ -4,7 +4,7 @@ import { UserError } from '../util/errors.js';
 import { sha256Hex } from '../util/hash.js';
 import { RUN_FILES } from './run-dir.js';
 import { checkReportConfig, checkTranscript, checkVerdict } from './run-files.js';
-import type { DigestState, RecordedRequest, RunReport, RunSettings, VerdictRecord } from './run-report.js';
+import type { DigestState, RecordedRequest, RunReport, RunSettings } from './run-report.js';
 
 export const CHANNELS = {
   usage: 'billed prompt tokens',
@@ -83,22 +83,35 @@ function channelsOf(response: Record<string, any>): string[] {
 export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
   const dir = resolve(dirArg);
   if (!existsSync(dir)) throw new UserError(`cannot report on ${dir}: no such directory`);
-  if (!statSync(dir).isDirectory()) throw new UserError(`cannot report on ${dir}: it is a file, not a run directory (give the directory identify wrote)`);
+  if (!statSync(dir).isDirectory())
+    throw new UserError(
+      `cannot report on ${dir}: it is a file, not a run directory (give the directory identify wrote)`,
+    );
   const verdictPath = join(dir, RUN_FILES.verdict);
   const verdictJson = readJson(verdictPath, 'the verdict');
   if (verdictJson === undefined) {
-    const hint = existsSync(join(dir, RUN_FILES.transcript)) ? 'it has no verdict yet (the run did not finish)' : 'it is not a tokprint run directory';
+    const hint = existsSync(join(dir, RUN_FILES.transcript))
+      ? 'it has no verdict yet (the run did not finish)'
+      : 'it is not a tokprint run directory';
     throw new UserError(`cannot report on ${dir}: ${hint}`);
   }
   const verdict = checkVerdict(verdictJson, verdictPath);
   const transcriptPath = join(dir, RUN_FILES.transcript);
   const { lines, bytes } = jsonLines(transcriptPath);
-  checkTranscript(lines.map((l) => l.entry), transcriptPath, (i) => lines[i].n);
+  checkTranscript(
+    lines.map((l) => l.entry),
+    transcriptPath,
+    (i) => lines[i].n,
+  );
   const configLine = lines.find((l) => l.entry.kind === 'config')?.entry.config;
   const configPath = join(dir, RUN_FILES.config);
   const configJson = readJson(configPath, 'the config');
   const config: Record<string, any> =
-    configJson !== undefined ? checkReportConfig(configJson, configPath) : configLine !== undefined ? checkReportConfig(configLine, transcriptPath) : {};
+    configJson !== undefined
+      ? checkReportConfig(configJson, configPath)
+      : configLine !== undefined
+        ? checkReportConfig(configLine, transcriptPath)
+        : {};
   // a budget raised when the run was resumed is the budget it ran with
   const raised = lines.findLast((l) => l.entry.kind === 'resumed' && l.entry.budget)?.entry.budget;
   const settings: RunSettings = {
@@ -122,7 +135,13 @@ export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
   for (const { n, entry } of lines) {
     switch (entry.kind) {
       case 'request':
-        bySeq.set(entry.seq, { seq: entry.seq, lines: { request: n }, at: entry.at, chars: messageChars(entry.request), channels: [] });
+        bySeq.set(entry.seq, {
+          seq: entry.seq,
+          lines: { request: n },
+          at: entry.at,
+          chars: messageChars(entry.request),
+          channels: [],
+        });
         break;
       case 'response': {
         const request = requestFor(entry.seq);
@@ -153,7 +172,8 @@ export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
     }
   }
   if (!observed.size) {
-    for (const { entry } of jsonLines(join(dir, RUN_FILES.observations)).lines) observed.set(entry.seq, { stratum: entry.stratum, probes: entry.probes?.length ?? 0 });
+    for (const { entry } of jsonLines(join(dir, RUN_FILES.observations)).lines)
+      observed.set(entry.seq, { stratum: entry.stratum, probes: entry.probes?.length ?? 0 });
   }
   const requests = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
   for (const request of requests) {
@@ -161,7 +181,10 @@ export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
     if (o) Object.assign(request, { stratum: o.stratum ?? (o.probes === 0 ? 'frame' : undefined), probes: o.probes });
   }
   const answered = requests.filter((r) => r.promptTokens !== undefined);
-  const times = lines.map((l) => l.entry.at).filter((at): at is string => typeof at === 'string').sort();
+  const times = lines
+    .map((l) => l.entry.at)
+    .filter((at): at is string => typeof at === 'string')
+    .sort();
   return {
     dir,
     tool,

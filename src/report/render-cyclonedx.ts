@@ -60,7 +60,8 @@ export function renderCycloneDx(report: RunReport): string {
   target.properties.add(property('run.prompt-tokens', report.spent.promptTokens));
   // answers from the answer cache stood in for the target: a reader of the BOM must see it
   if (v.replayed) target.properties.add(property('run.replayed-answers', v.replayed));
-  if (report.transcript.digest.state !== 'none') target.properties.add(property('run.transcript-sha256', report.transcript.digest.sha256));
+  if (report.transcript.digest.state !== 'none')
+    target.properties.add(property('run.transcript-sha256', report.transcript.digest.sha256));
 
   const bom = new Models.Bom({ serialNumber: serialNumber(report) });
   bom.metadata.timestamp = report.finished ? new Date(report.finished) : undefined;
@@ -70,12 +71,17 @@ export function renderCycloneDx(report: RunReport): string {
   const factory = new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6);
   const normalized = factory.makeForBom().normalize(bom, { sortLists: true });
   // the 1.6 fields the library does not model are added to its own normalised target component
-  const component = normalized.components!.find((c) => c['bom-ref'] === TARGET_REF) as unknown as Record<string, unknown>;
+  const component = normalized.components!.find((c) => c['bom-ref'] === TARGET_REF) as unknown as Record<
+    string,
+    unknown
+  >;
 
   const base = baseModel(report);
   const warnings = flags.map((n) => `Warning (${n.flag}): ${n.text} `).join('');
   const notes = `${warnings}${plain.proves} Not shown: ${plain.doesNotProve[0].toLowerCase()}${plain.doesNotProve.slice(1)}`;
-  component.pedigree = base ? { ancestors: [factory.makeForComponent().normalize(base, { sortLists: true })], notes } : { notes };
+  component.pedigree = base
+    ? { ancestors: [factory.makeForComponent().normalize(base, { sortLists: true })], notes }
+    : { notes };
   if (base) {
     const runnerUp = hypotheses(report).find((h) => h.reference !== v.reference);
     const technique = whiteBox ? 'binary-analysis' : 'dynamic-analysis';
@@ -100,5 +106,5 @@ export function renderCycloneDx(report: RunReport): string {
       ],
     };
   }
-  return JSON.stringify(normalized, null, 2) + '\n';
+  return `${JSON.stringify(normalized, null, 2)}\n`;
 }

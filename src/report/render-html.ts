@@ -12,7 +12,10 @@ const POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 function verdictSection(report: RunReport): string {
   const plain = plainVerdict(report);
   const s = report.spent;
-  const seconds = report.started && report.finished ? ((Date.parse(report.finished) - Date.parse(report.started)) / 1000).toFixed(1) : undefined;
+  const seconds =
+    report.started && report.finished
+      ? ((Date.parse(report.finished) - Date.parse(report.started)) / 1000).toFixed(1)
+      : undefined;
   return `<section class="verdict ${x(plain.status)}" id="verdict" data-status="${x(plain.status)}" data-confidence="${report.verdict.verdict.confidence}">
   <div><p class="headline">${x(plain.headline)}</p>${plain.detail ? `<p class="detail">${x(plain.detail)}</p>` : ''}</div>
   <div class="confidence"><div class="number">${x(plain.confidence)}</div><div class="words">confidence · ${x(plain.certainty)}</div></div>
@@ -52,7 +55,11 @@ function evidenceSection(report: RunReport): string {
   const body = rows
     .map((row) => {
       const cells = row.cells
-        .map((c) => (c.predicted === undefined ? '<td class="num">—</td>' : `<td class="num ${c.matched ? 'hit' : 'miss'}" title="${c.matched ? 'matches' : `off by ${signed(row.observed - c.predicted)}`}">${signed(c.predicted)}</td>`))
+        .map((c) =>
+          c.predicted === undefined
+            ? '<td class="num">—</td>'
+            : `<td class="num ${c.matched ? 'hit' : 'miss'}" title="${c.matched ? 'matches' : `off by ${signed(row.observed - c.predicted)}`}">${signed(c.predicted)}</td>`,
+        )
         .join('');
       return `<tr><td>request #${row.seq} <span class="mono">${x(row.stratum)}</span>, ${row.probes} probes</td><td class="num"><b>${signed(row.observed)}</b></td>${cells}</tr>`;
     })
@@ -67,7 +74,9 @@ ${body}
 function probeBlock(probe: StrongProbe, leader: string | undefined): string {
   const splits = probe.splits
     .map((split) => {
-      const tokens = split.tokens ? split.tokens.map((t) => `<span class="tok mono">${x(visibleText(t))}</span>`).join('') : '<span class="missing">split not recorded (tokenizer not cached during the run)</span>';
+      const tokens = split.tokens
+        ? split.tokens.map((t) => `<span class="tok mono">${x(visibleText(t))}</span>`).join('')
+        : '<span class="missing">split not recorded (tokenizer not cached during the run)</span>';
       return `<div class="split${split.reference === leader ? ' leader' : ''}"><div class="who">${x(split.reference)} <span>· ${split.count} token${split.count === 1 ? '' : 's'}</span></div>${tokens}</div>`;
     })
     .join('');
@@ -88,7 +97,10 @@ function requestsSection(report: RunReport): string {
   const rows = report.requests
     .map((r) => {
       const lines = [r.lines.request, r.lines.response ?? r.lines.error].filter((n) => n !== undefined).join('–');
-      const answer = r.promptTokens !== undefined ? `${r.promptTokens}` : `<span class="missing">${x(r.error ?? 'no answer')}</span>`;
+      const answer =
+        r.promptTokens !== undefined
+          ? `${r.promptTokens}`
+          : `<span class="missing">${x(r.error ?? 'no answer')}</span>`;
       return `<tr><td class="num">${r.seq}</td><td class="mono">${x(r.at ?? '—')}</td><td>${x(r.stratum ?? '—')}</td><td class="num">${r.probes ?? '—'}</td><td class="num">${r.chars}</td><td class="num">${answer}</td><td class="num">${r.latencyMs !== undefined ? Math.round(r.latencyMs) : '—'}</td><td>${x(r.channels.join(', '))}</td><td class="num mono">${lines}</td></tr>`;
     })
     .join('\n');
@@ -111,7 +123,12 @@ function glossary(): string {
 
 function footer(report: RunReport): string {
   const d = report.transcript.digest;
-  const digest = d.state === 'sealed' ? `sealed, sha256 <span class="mono">${x(d.sha256)}</span>` : d.state === 'mismatch' ? '<b>does not match its digest</b>' : 'not sealed with a digest';
+  const digest =
+    d.state === 'sealed'
+      ? `sealed, sha256 <span class="mono">${x(d.sha256)}</span>`
+      : d.state === 'mismatch'
+        ? '<b>does not match its digest</b>'
+        : 'not sealed with a digest';
   return `<footer>Run <span class="mono">${x(report.dir)}</span> · transcript ${report.transcript.lines} lines, ${digest} · seed ${report.settings.seed}, budget ${report.settings.budget.maxQueries} requests / ${report.settings.budget.maxPromptTokens.toLocaleString('en-US')} prompt tokens · ${x(report.tool.name)} ${x(report.tool.version)}</footer>`;
 }
 

@@ -10,18 +10,39 @@ export function renderJson(report: RunReport): string {
   const { rows } = evidenceRows(report, Infinity);
   const value = {
     report: { format: 'tokprint-run-report', version: JSON_REPORT_VERSION, tool: report.tool },
-    target: { id: report.settings.target, description: report.settings.description, whiteBox: report.settings.target.startsWith('tokenizer:') },
-    verdict: { ...v.verdict, summary: plain.headline, certainty: plain.certainty, shows: plain.proves, doesNotShow: plain.doesNotProve },
+    target: {
+      id: report.settings.target,
+      description: report.settings.description,
+      whiteBox: report.settings.target.startsWith('tokenizer:'),
+    },
+    verdict: {
+      ...v.verdict,
+      summary: plain.headline,
+      certainty: plain.certainty,
+      shows: plain.proves,
+      doesNotShow: plain.doesNotProve,
+    },
     stop: v.stop,
     unknown: v.unknown,
-    hypotheses: hypotheses(report).map(({ reference, family, class: members, posterior, match, derived }) => ({ reference, family, class: members, posterior, match, derived })),
+    hypotheses: hypotheses(report).map(({ reference, family, class: members, posterior, match, derived }) => ({
+      reference,
+      family,
+      class: members,
+      posterior,
+      match,
+      derived,
+    })),
     evidence: {
       packs: rows.map((row) => ({
         request: row.seq,
         stratum: row.stratum,
         probes: row.probes,
         observed: row.observed,
-        predicted: row.cells.map((cell) => ({ reference: cell.reference, tokens: cell.predicted ?? null, matched: cell.matched ?? null })),
+        predicted: row.cells.map((cell) => ({
+          reference: cell.reference,
+          tokens: cell.predicted ?? null,
+          matched: cell.matched ?? null,
+        })),
       })),
       strongestProbes: v.strongestProbes ?? [],
     },
@@ -41,7 +62,14 @@ export function renderJson(report: RunReport): string {
       channels: r.channels,
       error: r.error ?? null,
     })),
-    run: { dir: report.dir, started: report.started ?? null, finished: report.finished ?? null, transcriptLines: report.transcript.lines, digest: report.transcript.digest, resumed: report.transcript.resumed },
+    run: {
+      dir: report.dir,
+      started: report.started ?? null,
+      finished: report.finished ?? null,
+      transcriptLines: report.transcript.lines,
+      digest: report.transcript.digest,
+      resumed: report.transcript.resumed,
+    },
   };
-  return JSON.stringify(value, null, 2) + '\n';
+  return `${JSON.stringify(value, null, 2)}\n`;
 }

@@ -10,7 +10,8 @@ import { escapeMarkup as x } from './xml-escape.js';
 export function renderJunit(report: RunReport): string {
   const plain = plainVerdict(report);
   const v = report.verdict.verdict;
-  const seconds = report.started && report.finished ? (Date.parse(report.finished) - Date.parse(report.started)) / 1000 : 0;
+  const seconds =
+    report.started && report.finished ? (Date.parse(report.finished) - Date.parse(report.started)) / 1000 : 0;
   const warnings = flagLines(reportFlags(report));
   const failed = v.status === 'inconclusive' || warnings.length > 0;
   const failure = warnings.length

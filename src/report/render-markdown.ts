@@ -22,23 +22,39 @@ export function renderMarkdown(report: RunReport): string {
   const plain = plainVerdict(report);
   const out: string[] = [];
   out.push(`# Tokenizer lineage: ${mdEscape(report.settings.target)}`, '');
-  for (const note of reportFlags(report)) out.push(`> **Warning (${mdEscape(note.flag)}):** ${mdEscape(note.text)}`, '');
+  for (const note of reportFlags(report))
+    out.push(`> **Warning (${mdEscape(note.flag)}):** ${mdEscape(note.text)}`, '');
   if (report.settings.description) out.push(mdEscape(report.settings.description), '');
   out.push(`**${mdEscape(plain.headline)}** — confidence ${plain.confidence} (${plain.certainty}).`, '');
-  if (plain.detail) out.push(mdEscape(plain.detail[0].toUpperCase() + plain.detail.slice(1)) + '.', '');
+  if (plain.detail) out.push(`${mdEscape(plain.detail[0].toUpperCase() + plain.detail.slice(1))}.`, '');
   out.push(`- **Shows:** ${mdEscape(plain.proves)}`, `- **Does not show:** ${mdEscape(plain.doesNotProve)}`, '');
 
   out.push('## Candidates', '', '| reference | family | same counts as | probability |', '|---|---|---|---|');
-  for (const h of hypotheses(report).slice(0, 10)) out.push(`| ${mdEscape(h.reference)} | ${mdEscape(h.family)} | ${mdEscape(h.class.slice(1).join(', ') || '—')} | ${percent(h.posterior)} |`);
+  for (const h of hypotheses(report).slice(0, 10))
+    out.push(
+      `| ${mdEscape(h.reference)} | ${mdEscape(h.family)} | ${mdEscape(h.class.slice(1).join(', ') || '—')} | ${percent(h.posterior)} |`,
+    );
   out.push(`| *none of these* | | | ${percent(report.verdict.unknown)} |`, '');
 
   const { references, rows } = evidenceRows(report);
   if (rows.length) {
-    out.push('## Evidence', '', 'Tokens each probe pack added over the bare frame: billed by the target, and predicted by each reference (✓ equal, ✗ not).', '');
-    out.push(`| request | probes | billed | ${references.map(mdEscape).join(' | ')} |`, `|---|---|---|${references.map(() => '---|').join('')}`);
+    out.push(
+      '## Evidence',
+      '',
+      'Tokens each probe pack added over the bare frame: billed by the target, and predicted by each reference (✓ equal, ✗ not).',
+      '',
+    );
+    out.push(
+      `| request | probes | billed | ${references.map(mdEscape).join(' | ')} |`,
+      `|---|---|---|${references.map(() => '---|').join('')}`,
+    );
     for (const row of rows) {
-      const cells = row.cells.map((c) => (c.predicted === undefined ? '—' : `${signed(c.predicted)} ${c.matched ? '✓' : '✗'}`));
-      out.push(`| #${row.seq} | ${row.probes} ${mdEscape(row.stratum)} | ${signed(row.observed)} | ${cells.join(' | ')} |`);
+      const cells = row.cells.map((c) =>
+        c.predicted === undefined ? '—' : `${signed(c.predicted)} ${c.matched ? '✓' : '✗'}`,
+      );
+      out.push(
+        `| #${row.seq} | ${row.probes} ${mdEscape(row.stratum)} | ${signed(row.observed)} | ${cells.join(' | ')} |`,
+      );
     }
     out.push('');
   }
@@ -57,12 +73,23 @@ export function renderMarkdown(report: RunReport): string {
   }
 
   const s = report.spent;
-  out.push('## Cost', '', `${s.requests} requests, ${s.promptTokens.toLocaleString('en-US')} prompt tokens, ${s.completionTokens.toLocaleString('en-US')} completion tokens; channels: ${report.channels.join(', ') || 'none'}.`, '');
+  out.push(
+    '## Cost',
+    '',
+    `${s.requests} requests, ${s.promptTokens.toLocaleString('en-US')} prompt tokens, ${s.completionTokens.toLocaleString('en-US')} completion tokens; channels: ${report.channels.join(', ') || 'none'}.`,
+    '',
+  );
   out.push('## Requests', '', '| # | sent | probes | prompt tokens | transcript lines |', '|---|---|---|---|---|');
   for (const r of report.requests) {
     const lines = [r.lines.request, r.lines.response ?? r.lines.error].filter((n) => n !== undefined).join('–');
-    out.push(`| ${r.seq} | ${r.at ?? '—'} | ${r.probes ?? '—'} ${mdEscape(r.stratum ?? '')} | ${r.promptTokens ?? mdEscape(r.error ?? '—')} | ${lines} |`);
+    out.push(
+      `| ${r.seq} | ${r.at ?? '—'} | ${r.probes ?? '—'} ${mdEscape(r.stratum ?? '')} | ${r.promptTokens ?? mdEscape(r.error ?? '—')} | ${lines} |`,
+    );
   }
-  out.push('', `Run: \`${report.dir.replace(/`/g, '')}\`; transcript ${report.transcript.digest.state === 'sealed' ? `sealed, sha256 ${report.transcript.digest.sha256}` : report.transcript.digest.state === 'mismatch' ? '**does not match its digest**' : 'without a digest'}. ${report.tool.name} ${report.tool.version}.`, '');
+  out.push(
+    '',
+    `Run: \`${report.dir.replace(/`/g, '')}\`; transcript ${report.transcript.digest.state === 'sealed' ? `sealed, sha256 ${report.transcript.digest.sha256}` : report.transcript.digest.state === 'mismatch' ? '**does not match its digest**' : 'without a digest'}. ${report.tool.name} ${report.tool.version}.`,
+    '',
+  );
   return out.join('\n');
 }

@@ -15,10 +15,22 @@ function pad(text: string, width: number, right = false): string {
 export function renderTerminal(report: RunReport, options: { color: boolean }): string {
   const c = paint(options.color);
   const v = report.verdict.verdict;
-  const tint = v.status === 'match' ? c.green : v.status === 'derived' ? c.yellow : v.status === 'inconclusive' ? c.red : (t: string) => t;
-  const lines = [...flagLines(reportFlags(report)).map((line) => c.bold(c.red(line))), c.dim(`target: ${report.settings.target}${report.settings.description ? ` (${report.settings.description})` : ''}`), c.bold(tint(verdictHeadline(report.verdict.verdict, report.verdict.stop)))];
+  const tint =
+    v.status === 'match'
+      ? c.green
+      : v.status === 'derived'
+        ? c.yellow
+        : v.status === 'inconclusive'
+          ? c.red
+          : (t: string) => t;
+  const lines = [
+    ...flagLines(reportFlags(report)).map((line) => c.bold(c.red(line))),
+    c.dim(`target: ${report.settings.target}${report.settings.description ? ` (${report.settings.description})` : ''}`),
+    c.bold(tint(verdictHeadline(report.verdict.verdict, report.verdict.stop))),
+  ];
   if (v.models.length) lines.push(`  models known to use it: ${v.models.join(', ')}`);
-  if (v.status === 'match' || v.status === 'derived') lines.push(c.dim('  tokenizer evidence shows the base tokenizer (lineage), not which fine-tune'));
+  if (v.status === 'match' || v.status === 'derived')
+    lines.push(c.dim('  tokenizer evidence shows the base tokenizer (lineage), not which fine-tune'));
 
   const { rows } = evidenceRows(report, ROWS);
   const shown = hypotheses(report).slice(0, ROWS);
@@ -26,16 +38,21 @@ export function renderTerminal(report: RunReport, options: { color: boolean }): 
   lines.push('', `  ${pad('reference', width)}  ${pad('family', 12)}  ${pad('prob.', 7, true)}  packs matched`);
   shown.forEach((h, i) => {
     const hits = rows.filter((r) => r.cells[i]?.matched).length;
-    const marks = rows.map((r) => (r.cells[i]?.matched === undefined ? '·' : r.cells[i].matched ? c.green('✓') : c.red('✗'))).join('');
+    const marks = rows
+      .map((r) => (r.cells[i]?.matched === undefined ? '·' : r.cells[i].matched ? c.green('✓') : c.red('✗')))
+      .join('');
     const row = `  ${pad(h.reference, width)}  ${pad(h.family, 12)}  ${pad(percent(h.posterior), 7, true)}  ${rows.length ? `${hits}/${rows.length} ${marks}` : '-'}`;
     lines.push(i === 0 && (v.status === 'match' || v.status === 'derived') ? c.bold(row) : row);
   });
   lines.push(`  ${pad('(none of these)', width + 14)}  ${pad(percent(report.verdict.unknown), 7, true)}`);
 
   const s = report.spent;
-  lines.push('', `spent: ${s.requests} requests, ${s.promptTokens.toLocaleString('en-US')} prompt tokens${report.channels.length ? ` via ${report.channels.join(', ')}` : ''}`);
+  lines.push(
+    '',
+    `spent: ${s.requests} requests, ${s.promptTokens.toLocaleString('en-US')} prompt tokens${report.channels.length ? ` via ${report.channels.join(', ')}` : ''}`,
+  );
   const strongest = report.verdict.evidence.map((e) => `#${e.request} ${signed(e.observed)}`).join(', ');
   if (strongest) lines.push(c.dim(`billed over the bare frame: ${strongest}`));
   lines.push(`run: ${report.dir}`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

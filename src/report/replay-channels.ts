@@ -12,7 +12,12 @@ import { requestSignature } from '../scoring/request-signature.js';
  * posterior of the requests up to it, as identify did: the encoders loaded and the fused posterior
  * come out the same. Returns the fused posterior of every request.
  */
-export async function replayChannels(entries: readonly RecordEntry[], observations: readonly Observation[], index: CountIndex, channels: ChannelRuntime): Promise<Posterior> {
+export async function replayChannels(
+  entries: readonly RecordEntry[],
+  observations: readonly Observation[],
+  index: CountIndex,
+  channels: ChannelRuntime,
+): Promise<Posterior> {
   const requests = new Map<number, TargetRequest>();
   const responses = new Map<number, TargetResponse>();
   for (const entry of entries) {
@@ -29,14 +34,25 @@ export async function replayChannels(entries: readonly RecordEntry[], observatio
     const request = requests.get(seq)!;
     const response = responses.get(seq);
     if (request.followUpOf !== undefined) {
-      if (response) await channels.observeFollowUp(request, response, posterior(requestSignature(sorted.slice(0, counted), index), groups));
+      if (response)
+        await channels.observeFollowUp(
+          request,
+          response,
+          posterior(requestSignature(sorted.slice(0, counted), index), groups),
+        );
       continue;
     }
     if (!response) continue;
     const observation = sorted[counted];
     if (!observation) break;
     counted++;
-    await channels.observe(observation.seq, request, response, groups, posterior(requestSignature(sorted.slice(0, counted), index), groups));
+    await channels.observe(
+      observation.seq,
+      request,
+      response,
+      groups,
+      posterior(requestSignature(sorted.slice(0, counted), index), groups),
+    );
   }
   return channels.fuse(posterior(requestSignature(sorted, index), groups));
 }

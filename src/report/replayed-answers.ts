@@ -8,7 +8,8 @@ export const ANSWERS_REPLAYED = 'answers-replayed';
 export function replayedAnswers(entries: readonly RecordEntry[]): number {
   const replayed = new Map<number, boolean>();
   for (const entry of entries) {
-    if (entry.kind === 'response') replayed.set(entry.seq, (entry.metadata as { replayed?: unknown } | undefined)?.replayed === true);
+    if (entry.kind === 'response')
+      replayed.set(entry.seq, (entry.metadata as { replayed?: unknown } | undefined)?.replayed === true);
   }
   return [...replayed.values()].filter(Boolean).length;
 }

@@ -3,7 +3,11 @@ import { flagNotes, type FlagNote } from './verdict-flags.js';
 
 /** The run's verdict flags in plain words, with why a channel was set aside when the run says. */
 export function reportFlags(report: RunReport): FlagNote[] {
-  const verdict = report.verdict as { verdict: { flags?: string[] }; unstable?: string; channels?: { consistency?: { trusted?: { reason?: string } } } };
+  const verdict = report.verdict as {
+    verdict: { flags?: string[] };
+    unstable?: string;
+    channels?: { consistency?: { trusted?: { reason?: string } } };
+  };
   return flagNotes(verdict.verdict.flags, verdict.channels?.consistency?.trusted?.reason ?? verdict.unstable);
 }
 
@@ -42,8 +46,13 @@ function certaintyWords(confidence: number): string {
 export function plainVerdict(report: RunReport): PlainVerdict {
   const v = report.verdict.verdict;
   const name = v.models[0] ?? v.reference;
-  const detail = v.reference ? `reference tokenizer ${v.reference}, family ${v.family}${v.models.length ? `; models known to use it: ${v.models.join(', ')}` : ''}` : '';
-  const sameCounts = v.class.length > 1 ? ` The tokenizers ${v.class.join(', ')} count every probe alike, so they cannot be told apart here.` : '';
+  const detail = v.reference
+    ? `reference tokenizer ${v.reference}, family ${v.family}${v.models.length ? `; models known to use it: ${v.models.join(', ')}` : ''}`
+    : '';
+  const sameCounts =
+    v.class.length > 1
+      ? ` The tokenizers ${v.class.join(', ')} count every probe alike, so they cannot be told apart here.`
+      : '';
   const lineageLimit =
     'Which fine-tune, version or size of the model this is, whether its weights were changed, or who serves it: fine-tuning changes the weights but keeps the tokenizer.';
   const base = { status: v.status, detail, confidence: percent(v.confidence), certainty: certaintyWords(v.confidence) };
@@ -67,7 +76,8 @@ export function plainVerdict(report: RunReport): PlainVerdict {
         ...base,
         headline: 'Built on a tokenizer tokprint does not know',
         proves: `None of the ${report.verdict.hypotheses?.length ?? report.verdict.candidates.length} indexed tokenizers counts text like this product.`,
-        doesNotProve: 'What the product is built on: only that its tokenizer is outside the index, or changed beyond recognition.',
+        doesNotProve:
+          'What the product is built on: only that its tokenizer is outside the index, or changed beyond recognition.',
       };
     default:
       if (report.verdict.stop === 'usage-count-unstable') {
@@ -76,8 +86,10 @@ export function plainVerdict(report: RunReport): PlainVerdict {
           confidence: '—',
           certainty: 'no verdict',
           headline: 'No verdict: the product bills different counts for the same request',
-          proves: 'The same request, sent twice, was billed two different prompt counts: the counts are noisy or a hidden prompt changes between requests, so they cannot tell tokenizers apart.',
-          doesNotProve: 'Anything about the product. Run again with --stream or --logprobs where the API gives them: tokens seen in the answers do not depend on its counts.',
+          proves:
+            'The same request, sent twice, was billed two different prompt counts: the counts are noisy or a hidden prompt changes between requests, so they cannot tell tokenizers apart.',
+          doesNotProve:
+            'Anything about the product. Run again with --stream or --logprobs where the API gives them: tokens seen in the answers do not depend on its counts.',
         };
       }
       return {
@@ -132,7 +144,9 @@ export function evidenceRows(report: RunReport, columns = 5): { references: stri
       }
       const recorded = report.verdict.evidence.find((e) => e.request === request.seq);
       const line = [recorded?.best, recorded?.runnerUp].find((p) => p?.reference === h.reference);
-      return line ? { reference: h.reference, predicted: line.predicted, matched: line.predicted === observed } : { reference: h.reference };
+      return line
+        ? { reference: h.reference, predicted: line.predicted, matched: line.predicted === observed }
+        : { reference: h.reference };
     });
     return [{ seq: request.seq, stratum: request.stratum ?? '', probes: request.probes ?? 0, observed, cells }];
   });

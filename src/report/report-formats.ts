@@ -32,9 +32,13 @@ function isFormat(name: string): name is ReportFormatName {
 
 /** `html,md` or `all` into format names, refusing unknown ones with the list of known ones. */
 export function parseFormats(list: string): ReportFormatName[] {
-  const names = list.split(',').map((n) => n.trim().toLowerCase()).filter(Boolean);
+  const names = list
+    .split(',')
+    .map((n) => n.trim().toLowerCase())
+    .filter(Boolean);
   if (names.includes('all')) return FORMAT_NAMES;
   const unknown = names.filter((n) => !isFormat(n));
-  if (unknown.length || !names.length) throw new UserError(`unknown report format "${unknown[0] ?? list}" (expected ${FORMAT_NAMES.join(', ')} or all)`);
+  if (unknown.length || !names.length)
+    throw new UserError(`unknown report format "${unknown[0] ?? list}" (expected ${FORMAT_NAMES.join(', ')} or all)`);
   return [...new Set(names)] as ReportFormatName[];
 }

@@ -12,15 +12,37 @@ import { unstableVerdict } from '../scoring/usage-check.js';
  * Scores recorded observations again against an index, sending nothing: the verdict a finished run
  * would reach now, e.g. after the index has grown.
  */
-export function rescore(observations: readonly (Observation & { stratum: PackLabel })[], index: CountIndex, recordedStop: IdentifyResult['stop'], scored?: Posterior): IdentifyResult {
+export function rescore(
+  observations: readonly (Observation & { stratum: PackLabel })[],
+  index: CountIndex,
+  recordedStop: IdentifyResult['stop'],
+  scored?: Posterior,
+): IdentifyResult {
   const known = new Set(index.probes.map((p) => p.id));
   const missing = [...new Set(observations.flatMap((o) => o.probes.filter((id) => !known.has(id))))];
-  if (missing.length) throw new UserError(`the index no longer has probe${missing.length > 1 ? 's' : ''} ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''} that this run sent`);
-  const requests: RequestRecord[] = observations.map((o) => ({ seq: o.seq, probes: o.probes, promptTokens: o.promptTokens, stratum: o.stratum }));
+  if (missing.length)
+    throw new UserError(
+      `the index no longer has probe${missing.length > 1 ? 's' : ''} ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''} that this run sent`,
+    );
+  const requests: RequestRecord[] = observations.map((o) => ({
+    seq: o.seq,
+    probes: o.probes,
+    promptTokens: o.promptTokens,
+    stratum: o.stratum,
+  }));
   const post = scored ?? posterior(requestSignature(requests, index), signatureGroups(index));
   const promptTokens = requests.reduce((sum, r) => sum + r.promptTokens, 0);
   // the run found the same request billed differently: no verdict from these counts, now as then
-  if (recordedStop === 'usage-count-unstable') return { verdict: unstableVerdict(), posterior: post, requests, queries: requests.length, promptTokens, stop: recordedStop, unstable: 'the run found the same request billed differently' };
+  if (recordedStop === 'usage-count-unstable')
+    return {
+      verdict: unstableVerdict(),
+      posterior: post,
+      requests,
+      queries: requests.length,
+      promptTokens,
+      stop: recordedStop,
+      unstable: 'the run found the same request billed differently',
+    };
   const confident = decide(post, false);
   return {
     verdict: confident ?? decide(post, true)!,

@@ -10,9 +10,11 @@ import { UserError } from '../util/errors.js';
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
-const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
+const isStrings = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string');
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -28,29 +30,37 @@ function damaged(where: string, what: string): UserError {
 /** The config an identify run records (config.json and the transcript's first line). */
 export function checkRunConfig(value: unknown, where: string): RunConfig {
   if (!isObject(value)) throw damaged(where, `the config is ${describe(value)}, not an object`);
-  if (typeof value.target !== 'string' || !value.target) throw damaged(where, `the config's target is ${describe(value.target)}, not a target name`);
+  if (typeof value.target !== 'string' || !value.target)
+    throw damaged(where, `the config's target is ${describe(value.target)}, not a target name`);
   const budget = value.budget;
   if (!isObject(budget) || !isCount(budget.maxQueries) || !isCount(budget.maxPromptTokens)) {
     throw damaged(where, 'the config has no budget with whole-number maxQueries and maxPromptTokens');
   }
   if (!isCount(value.seed)) throw damaged(where, `the config's seed is ${describe(value.seed)}, not a whole number`);
-  if (value.http !== undefined && !isObject(value.http)) throw damaged(where, `the config's http options are ${describe(value.http)}, not an object`);
+  if (value.http !== undefined && !isObject(value.http))
+    throw damaged(where, `the config's http options are ${describe(value.http)}, not an object`);
   for (const [name, option] of Object.entries(value.http ?? {})) {
-    if (!['string', 'number', 'boolean'].includes(typeof option)) throw damaged(where, `the config's http option ${name} is ${describe(option)}`);
+    if (!['string', 'number', 'boolean'].includes(typeof option))
+      throw damaged(where, `the config's http option ${name} is ${describe(option)}`);
   }
-  if (value.channels !== undefined && !isStrings(value.channels)) throw damaged(where, "the config's channels are not a list of names");
-  if (value.engine !== undefined && typeof value.engine !== 'string') throw damaged(where, `the config's engine is ${describe(value.engine)}`);
+  if (value.channels !== undefined && !isStrings(value.channels))
+    throw damaged(where, "the config's channels are not a list of names");
+  if (value.engine !== undefined && typeof value.engine !== 'string')
+    throw damaged(where, `the config's engine is ${describe(value.engine)}`);
   for (const field of ['probes', 'references'] as const) {
-    if (value[field] !== undefined && !isCount(value[field])) throw damaged(where, `the config's ${field} is ${describe(value[field])}, not a count`);
+    if (value[field] !== undefined && !isCount(value[field]))
+      throw damaged(where, `the config's ${field} is ${describe(value[field])}, not a count`);
   }
-  if (value.description !== undefined && typeof value.description !== 'string') throw damaged(where, "the config's description is not text");
+  if (value.description !== undefined && typeof value.description !== 'string')
+    throw damaged(where, "the config's description is not text");
   return value as unknown as RunConfig;
 }
 
 /** config.json as a report reads it: an identify run's config, or the short one a white-box run writes. */
 export function checkReportConfig(value: unknown, where: string): Partial<RunConfig> {
   if (isObject(value) && value.method === 'white-box') {
-    if (typeof value.target !== 'string' || !value.target) throw damaged(where, `the config's target is ${describe(value.target)}, not a target name`);
+    if (typeof value.target !== 'string' || !value.target)
+      throw damaged(where, `the config's target is ${describe(value.target)}, not a target name`);
     return value as Partial<RunConfig>;
   }
   return checkRunConfig(value, where);
@@ -61,18 +71,26 @@ export function checkVerdict(value: unknown, where: string): VerdictRecord {
   if (!isObject(value)) throw damaged(where, `the verdict is ${describe(value)}, not an object`);
   const verdict = value.verdict;
   if (!isObject(verdict)) throw damaged(where, 'it has no verdict object');
-  if (typeof verdict.status !== 'string' || !verdict.status) throw damaged(where, `the verdict's status is ${describe(verdict.status)}`);
+  if (typeof verdict.status !== 'string' || !verdict.status)
+    throw damaged(where, `the verdict's status is ${describe(verdict.status)}`);
   if (!isStrings(verdict.class)) throw damaged(where, "the verdict's class is not a list of reference ids");
-  if (typeof verdict.confidence !== 'number' || !Number.isFinite(verdict.confidence)) throw damaged(where, `the verdict's confidence is ${describe(verdict.confidence)}, not a number`);
-  if (verdict.flags !== undefined && !isStrings(verdict.flags)) throw damaged(where, "the verdict's flags are not a list of names");
-  if (!Array.isArray(value.candidates) || !value.candidates.every(isObject)) throw damaged(where, 'its candidates are not a list of objects');
+  if (typeof verdict.confidence !== 'number' || !Number.isFinite(verdict.confidence))
+    throw damaged(where, `the verdict's confidence is ${describe(verdict.confidence)}, not a number`);
+  if (verdict.flags !== undefined && !isStrings(verdict.flags))
+    throw damaged(where, "the verdict's flags are not a list of names");
+  if (!Array.isArray(value.candidates) || !value.candidates.every(isObject))
+    throw damaged(where, 'its candidates are not a list of objects');
   if (!isCount(value.queries)) throw damaged(where, `its queries is ${describe(value.queries)}, not a count`);
-  if (typeof value.target !== 'string') throw damaged(where, `its target is ${describe(value.target)}, not a target name`);
+  if (typeof value.target !== 'string')
+    throw damaged(where, `its target is ${describe(value.target)}, not a target name`);
   for (const field of ['evidence', 'hypotheses', 'strongestProbes'] as const) {
-    if (value[field] !== undefined && (!Array.isArray(value[field]) || !(value[field] as unknown[]).every(isObject))) throw damaged(where, `its ${field} is not a list of objects`);
+    if (value[field] !== undefined && (!Array.isArray(value[field]) || !(value[field] as unknown[]).every(isObject)))
+      throw damaged(where, `its ${field} is not a list of objects`);
   }
-  if (value.unknown !== undefined && typeof value.unknown !== 'number') throw damaged(where, `its unknown is ${describe(value.unknown)}, not a number`);
-  if (value.stop !== undefined && typeof value.stop !== 'string') throw damaged(where, `its stop is ${describe(value.stop)}`);
+  if (value.unknown !== undefined && typeof value.unknown !== 'number')
+    throw damaged(where, `its unknown is ${describe(value.unknown)}, not a number`);
+  if (value.stop !== undefined && typeof value.stop !== 'string')
+    throw damaged(where, `its stop is ${describe(value.stop)}`);
   return { evidence: [], ...value } as unknown as VerdictRecord;
 }
 
@@ -84,29 +102,46 @@ const SEQUENCED = new Set(['request', 'response', 'error', 'observation']);
  * processes continuing one run at once leave behind). A request sent again after a kill, before any
  * answer to it, is a normal resume.
  */
-export function checkTranscript(entries: readonly unknown[], where: string, lineOf: (index: number) => number = (index) => index + 1): RecordEntry[] {
+export function checkTranscript(
+  entries: readonly unknown[],
+  where: string,
+  lineOf: (index: number) => number = (index) => index + 1,
+): RecordEntry[] {
   const answered = new Set<number>();
   let digests = 0;
   entries.forEach((entry, i) => {
     const line = `line ${lineOf(i)}`;
     if (!isObject(entry) || typeof entry.kind !== 'string') throw damaged(where, `${line} is not a transcript entry`);
-    if (SEQUENCED.has(entry.kind) && !(isCount(entry.seq) && entry.seq >= 1)) throw damaged(where, `${line} (${entry.kind}) has no request number`);
+    if (SEQUENCED.has(entry.kind) && !(isCount(entry.seq) && entry.seq >= 1))
+      throw damaged(where, `${line} (${entry.kind}) has no request number`);
     switch (entry.kind) {
       case 'config':
         if (i !== 0) throw damaged(where, `${line} is a second config`);
         break;
       case 'request':
-        if (answered.has(entry.seq as number)) throw damaged(where, `request ${entry.seq} was sent again after its answer (${line}): two processes continued this run at once`);
+        if (answered.has(entry.seq as number))
+          throw damaged(
+            where,
+            `request ${entry.seq} was sent again after its answer (${line}): two processes continued this run at once`,
+          );
         break;
       case 'response':
-        if (answered.has(entry.seq as number)) throw damaged(where, `request ${entry.seq} has two answers (${line}): two processes continued this run at once`);
+        if (answered.has(entry.seq as number))
+          throw damaged(
+            where,
+            `request ${entry.seq} has two answers (${line}): two processes continued this run at once`,
+          );
         answered.add(entry.seq as number);
         break;
       case 'observation':
-        if (!isStrings(entry.probes) || typeof entry.promptTokens !== 'number' || !Number.isFinite(entry.promptTokens)) throw damaged(where, `${line} (observation) has no probes or prompt-token count`);
+        if (!isStrings(entry.probes) || typeof entry.promptTokens !== 'number' || !Number.isFinite(entry.promptTokens))
+          throw damaged(where, `${line} (observation) has no probes or prompt-token count`);
         break;
       case 'resumed':
-        if (entry.budget !== undefined && !(isObject(entry.budget) && isCount(entry.budget.maxQueries) && isCount(entry.budget.maxPromptTokens))) {
+        if (
+          entry.budget !== undefined &&
+          !(isObject(entry.budget) && isCount(entry.budget.maxQueries) && isCount(entry.budget.maxPromptTokens))
+        ) {
           throw damaged(where, `${line} (resumed) has a budget without whole-number maxQueries and maxPromptTokens`);
         }
         break;

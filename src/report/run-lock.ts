@@ -7,5 +7,8 @@ import { acquireLock, type HeldLock } from '../util/file-lock.js';
  * seconds and the next resume takes it over.
  */
 export function lockRunDir(dir: string): Promise<HeldLock> {
-  return acquireLock({ lockPath: join(dir, 'run.lock'), busy: `${dir} is in use by another tokprint process (the run itself or a resume of it); wait until it has finished` });
+  return acquireLock({
+    lockPath: join(dir, 'run.lock'),
+    busy: `${dir} is in use by another tokprint process (the run itself or a resume of it); wait until it has finished`,
+  });
 }

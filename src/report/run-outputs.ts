@@ -22,7 +22,12 @@ export async function reportWithSplits(env: NodeJS.ProcessEnv, report: RunReport
 }
 
 /** After a run is sealed: writes the asked-for reports beside its verdict and returns the terminal summary. */
-export async function finishedRunText(io: CliIo, run: string, formats: readonly ReportFormatName[] = [], quiet = false): Promise<string> {
+export async function finishedRunText(
+  io: CliIo,
+  run: string,
+  formats: readonly ReportFormatName[] = [],
+  quiet = false,
+): Promise<string> {
   let report = readRunReport(run);
   if (formats.length) {
     if (formats.some((name) => REPORT_FORMATS[name].splits)) report = await reportWithSplits(io.env, report);

@@ -63,14 +63,15 @@ export class RunRecord {
   /** Reopens a killed run's transcript for appending, after dropping a last line cut off mid-write. */
   static reopen(dir: string, lock?: HeldLock): { record: RunRecord; entries: RecordEntry[] } {
     const { path, entries, validBytes } = readRecord(dir);
-    if (entries.some((e) => e.kind === 'digest')) throw new UserError(`${dir} is a finished run; re-score it with tokprint rescore`);
+    if (entries.some((e) => e.kind === 'digest'))
+      throw new UserError(`${dir} is a finished run; re-score it with tokprint rescore`);
     truncateSync(path, validBytes);
     return { record: new RunRecord(dir, path, lock), entries };
   }
 
   append(entry: RecordEntry | TranscriptEntry): void {
     this.lock?.assertHeld();
-    writeSync(this.fd, JSON.stringify(entry) + '\n');
+    writeSync(this.fd, `${JSON.stringify(entry)}\n`);
     fsyncSync(this.fd);
   }
 
@@ -84,7 +85,12 @@ export class RunRecord {
 }
 
 /** A run's transcript, checked: it opens with a valid config, and no two processes wrote it at once. */
-export function readRecord(dir: string): { path: string; config: RunConfig; entries: RecordEntry[]; validBytes: number } {
+export function readRecord(dir: string): {
+  path: string;
+  config: RunConfig;
+  entries: RecordEntry[];
+  validBytes: number;
+} {
   const path = join(dir, RUN_FILES.transcript);
   if (!existsSync(path)) throw new UserError(`${dir} is not a tokprint run: it has no ${RUN_FILES.transcript}`);
   const { entries, validBytes } = readEntries(path);
@@ -100,17 +106,22 @@ export function readEntries(path: string): { entries: RecordEntry[]; validBytes:
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new UserError(`cannot read ${path} (${(error as NodeJS.ErrnoException).code === 'EISDIR' ? 'it is a directory' : (error as Error).message})`);
+    throw new UserError(
+      `cannot read ${path} (${(error as NodeJS.ErrnoException).code === 'EISDIR' ? 'it is a directory' : (error as Error).message})`,
+    );
   }
   const end = bytes.lastIndexOf(0x0a) + 1;
   const text = bytes.subarray(0, end).toString('utf8');
-  const entries = text.split('\n').filter(Boolean).map((line, i) => {
-    try {
-      return JSON.parse(line) as RecordEntry;
-    } catch {
-      throw new UserError(`${path}: line ${i + 1} is not JSON`);
-    }
-  });
+  const entries = text
+    .split('\n')
+    .filter(Boolean)
+    .map((line, i) => {
+      try {
+        return JSON.parse(line) as RecordEntry;
+      } catch {
+        throw new UserError(`${path}: line ${i + 1} is not JSON`);
+      }
+    });
   return { entries, validBytes: end };
 }
 

@@ -34,7 +34,10 @@ export interface RecordedRequest {
   channels: string[];
 }
 
-export type DigestState = { state: 'sealed'; sha256: string } | { state: 'mismatch'; sha256: string } | { state: 'none' };
+export type DigestState =
+  | { state: 'sealed'; sha256: string }
+  | { state: 'mismatch'; sha256: string }
+  | { state: 'none' };
 
 /** Everything a report says, read from one run directory. Renderers take this and nothing else. */
 export interface RunReport {

@@ -64,7 +64,9 @@ export async function strongestProbes(
   const top = rankedGroups(result.posterior).slice(0, limits.references);
   if (top.length < 2) return [];
   const position = new Map(index.probes.map((probe, i) => [probe.id, i]));
-  const sent = result.requests.flatMap((request) => request.probes.map((id) => ({ id, request: request.seq, at: position.get(id) })));
+  const sent = result.requests.flatMap((request) =>
+    request.probes.map((id) => ({ id, request: request.seq, at: position.get(id) })),
+  );
   const scored = sent.flatMap(({ id, request, at }) => {
     if (at === undefined) return [];
     const counts = top.map((score) => score.group.counts[at]);
@@ -73,7 +75,9 @@ export async function strongestProbes(
   });
   scored.sort((a, b) => b.spread - a.spread || a.request - b.request);
   const chosen = scored.slice(0, limits.probes);
-  const tokenizers = await Promise.all(top.map((score) => tokenizerFor(score.group.references[0]).catch(() => undefined)));
+  const tokenizers = await Promise.all(
+    top.map((score) => tokenizerFor(score.group.references[0]).catch(() => undefined)),
+  );
   return chosen.map(({ id, request, at, counts }) => {
     const probe = index.probes[at];
     return {

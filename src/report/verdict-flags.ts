@@ -10,8 +10,10 @@ const FLAG_WORDS: Record<string, string> = {
     'The output token counts the target reports do not fit the tokens seen in its answers, so the verdict rests on the tokens seen and those counts were set aside.',
   'usage-count-unstable':
     'The target billed different prompt counts for identical requests (noisy counts, or a hidden prompt that changes), so no verdict rests on its counts alone.',
-  'usage-count-impossible': "The target's billed prompt counts are impossible, so they were not read: the verdict rests on the other channels only.",
-  'answers-replayed': 'Some answers were replayed from an earlier run instead of asked of the target now: they can be out of date.',
+  'usage-count-impossible':
+    "The target's billed prompt counts are impossible, so they were not read: the verdict rests on the other channels only.",
+  'answers-replayed':
+    'Some answers were replayed from an earlier run instead of asked of the target now: they can be out of date.',
 };
 
 export interface FlagNote {

@@ -10,7 +10,8 @@ export interface HeadlineVerdict {
 
 /** The one-line verdict, worded the same by identify, rescore and report. */
 export function verdictHeadline(v: HeadlineVerdict, stop: string): string {
-  const members = v.class.length > 1 ? ` (same counts as ${v.class.filter((id) => id !== v.reference).join(', ')})` : '';
+  const members =
+    v.class.length > 1 ? ` (same counts as ${v.class.filter((id) => id !== v.reference).join(', ')})` : '';
   switch (v.status) {
     case 'match':
       return `match: ${v.reference}${members}, family ${v.family}, confidence ${percent(v.confidence)}`;
@@ -19,7 +20,8 @@ export function verdictHeadline(v: HeadlineVerdict, stop: string): string {
     case 'unknown':
       return `unknown: no indexed tokenizer fits, confidence ${percent(v.confidence)}`;
     default:
-      if (stop === 'usage-count-unstable') return 'inconclusive: the target billed different counts for the same request, so its counts cannot name a tokenizer';
+      if (stop === 'usage-count-unstable')
+        return 'inconclusive: the target billed different counts for the same request, so its counts cannot name a tokenizer';
       return `inconclusive: the budget ran out before any verdict was sure (${stop})`;
   }
 }

@@ -10,7 +10,10 @@ function round(value: number): number {
 }
 
 /** The machine-readable verdict: the documented shape first, extra detail after. */
-export function verdictJson(result: IdentifyResult, context: { run: string; target: string; strongestProbes?: StrongProbe[]; replayed?: number }) {
+export function verdictJson(
+  result: IdentifyResult,
+  context: { run: string; target: string; strongestProbes?: StrongProbe[]; replayed?: number },
+) {
   const { verdict } = result;
   return {
     verdict: {

@@ -9,7 +9,8 @@ export function visibleText(text: string): string {
   for (const ch of text) {
     const mark = MARKS[ch];
     if (mark) out += mark;
-    else if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u3000\u00a0]/u.test(ch)) out += `\\u{${ch.codePointAt(0)!.toString(16).toUpperCase()}}`;
+    else if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u3000\u00a0]/u.test(ch))
+      out += `\\u{${ch.codePointAt(0)!.toString(16).toUpperCase()}}`;
     else out += ch;
   }
   return out;
@@ -17,5 +18,8 @@ export function visibleText(text: string): string {
 
 /** Controls (other than line breaks and tabs) and format characters such as direction overrides, as `\u{…}`; they could hide or reorder text. */
 export function revealInvisible(text: string): string {
-  return text.replace(/(?![\n\r\t])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (ch) => `\\u{${ch.codePointAt(0)!.toString(16).toUpperCase()}}`);
+  return text.replace(
+    /(?![\n\r\t])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu,
+    (ch) => `\\u{${ch.codePointAt(0)!.toString(16).toUpperCase()}}`,
+  );
 }

@@ -15,7 +15,11 @@ export function readRunReport(dir: string): RunReport {
 }
 
 /** Writes each format beside the run's verdict; returns the paths written. */
-export function writeReports(dir: string, formats: readonly ReportFormatName[], report: RunReport = readRunReport(dir)): string[] {
+export function writeReports(
+  dir: string,
+  formats: readonly ReportFormatName[],
+  report: RunReport = readRunReport(dir),
+): string[] {
   return formats.map((name) => {
     const path = join(report.dir, REPORT_FORMATS[name].file);
     writeFileSync(path, REPORT_FORMATS[name].render(report));

@@ -59,7 +59,17 @@ export function planEdgePack(input: EdgePackInput): number[] {
   const plausible = inPlay.map((i) => groups[i]);
   // Only the hypotheses still in play need keeping apart, and only with a share of the request.
   const candidates = inPlay.map((i) => ({ counts: groups[i].counts, weight: weights[i] }));
-  const chosen = candidates.length > 1 ? designPack({ candidates, allowed: unused, maxTokens: Math.round(input.maxTokens * DISCRIMINATION_SHARE), minTokens: 0, margin: input.margin, rng }) : [];
+  const chosen =
+    candidates.length > 1
+      ? designPack({
+          candidates,
+          allowed: unused,
+          maxTokens: Math.round(input.maxTokens * DISCRIMINATION_SHARE),
+          minTokens: 0,
+          margin: input.margin,
+          rng,
+        })
+      : [];
 
   // A probe costs what the most expensive plausible hypothesis bills for it (worked out once per probe).
   const costs = new Float64Array(index.probes.length).fill(-1);
@@ -79,7 +89,11 @@ export function planEdgePack(input: EdgePackInput): number[] {
   const reductions = own.reductions;
   // Each kind's probes (the reductions', then each extension kind's), in the order met, with their gains.
   const R = REDUCTIONS.length;
-  const found = Array.from({ length: R + pool.extensionKinds.length }, () => ({ probes: [] as number[], gains: [] as number[], slots: [] as number[] }));
+  const found = Array.from({ length: R + pool.extensionKinds.length }, () => ({
+    probes: [] as number[],
+    gains: [] as number[],
+    slots: [] as number[],
+  }));
   const add = (kind: number, p: number, gain: number, slot: number) => {
     if (gain <= 0) return;
     found[kind].probes.push(p);
@@ -114,7 +128,9 @@ export function planEdgePack(input: EdgePackInput): number[] {
   // donor of an extension is one family, so an extension's probes are picked to cover each family in
   // turn (what it still needs of EXTENSION_COVER tokens, per token), not the families' mean.
   const queues = found
-    .flatMap((list, kind) => (list.probes.length ? [{ kind, name: kind < R ? REDUCTIONS[kind] : pool.extensionKinds[kind - R], ...list }] : []))
+    .flatMap((list, kind) =>
+      list.probes.length ? [{ kind, name: kind < R ? REDUCTIONS[kind] : pool.extensionKinds[kind - R], ...list }] : [],
+    )
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map(({ kind, probes, gains, slots }) => {
       // By gain per token, the first met first among equals; a position in this order is an item's rank.
@@ -137,7 +153,15 @@ export function planEdgePack(input: EdgePackInput): number[] {
         for (let rank = 0; rank < n; rank++) first[rank] = coverValue(covered, slot[rank], probe[rank]);
         cover = { covered, first, bound: first.slice(), byBound: sortedDescending(first) };
       }
-      const queue = { kind, probe, slot, reduction: kind < R ? reductions![REDUCTIONS[kind]] : undefined, gained: 0, next: 0, cover };
+      const queue = {
+        kind,
+        probe,
+        slot,
+        reduction: kind < R ? reductions![REDUCTIONS[kind]] : undefined,
+        gained: 0,
+        next: 0,
+        cover,
+      };
       return queue;
     });
   let size = chosen.reduce((sum, p) => sum + cost(p), 0);
@@ -150,7 +174,8 @@ export function planEdgePack(input: EdgePackInput): number[] {
     let best = -1;
     let bestValue = 0;
     // Among equal values the earliest in rank wins, as a scan of the whole list would choose.
-    const beats = (value: number, rank: number) => value > bestValue || (value === bestValue && best >= 0 && rank < best);
+    const beats = (value: number, rank: number) =>
+      value > bestValue || (value === bestValue && best >= 0 && rank < best);
     for (const rank of byBound) {
       if (first[rank] < bestValue || (best < 0 && first[rank] <= 0)) break;
       const p = probe[rank];
@@ -193,7 +218,10 @@ function sortedDescending(values: Float64Array): number[] {
   return order.sort((a, b) => values[b] - values[a] || a - b);
 }
 
-const poolByIndex = new WeakMap<CountIndex, { stable: boolean[]; extensionKinds: string[]; extensionKind: Int32Array }>();
+const poolByIndex = new WeakMap<
+  CountIndex,
+  { stable: boolean[]; extensionKinds: string[]; extensionKind: Int32Array }
+>();
 
 /**
  * Per probe of the pool, worked out once: whether normalization leaves it alone, and the kind of extension it

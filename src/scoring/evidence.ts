@@ -27,7 +27,10 @@ export function evidenceLines(result: IdentifyResult): EvidenceLine[] {
             probes: request.probes.length,
             observed: request.promptTokens - result.requests[frame].promptTokens,
             best: { reference: best.group.references[0], predicted: best.predicted[k] - best.predicted[frame] },
-            runnerUp: runnerUp && { reference: runnerUp.group.references[0], predicted: runnerUp.predicted[k] - runnerUp.predicted[frame] },
+            runnerUp: runnerUp && {
+              reference: runnerUp.group.references[0],
+              predicted: runnerUp.predicted[k] - runnerUp.predicted[frame],
+            },
           },
         ],
   );

@@ -19,7 +19,8 @@ export interface SignatureGroup {
 
 export function signatureGroups(index: CountIndex): SignatureGroup[] {
   const classSize = new Map<string, number>();
-  for (const reference of index.references) classSize.set(reference.classId, (classSize.get(reference.classId) ?? 0) + 1);
+  for (const reference of index.references)
+    classSize.set(reference.classId, (classSize.get(reference.classId) ?? 0) + 1);
   const classes = classSize.size || 1;
   const byKey = new Map<string, SignatureGroup>();
   for (const reference of index.references) {
@@ -27,7 +28,15 @@ export function signatureGroups(index: CountIndex): SignatureGroup[] {
     const share = 1 / (classes * classSize.get(reference.classId)!);
     let group = byKey.get(key);
     if (!group) {
-      group = { classIds: [], family: reference.family, references: [], models: [], counts: reference.counts, reductions: reference.reductions, weight: 0 };
+      group = {
+        classIds: [],
+        family: reference.family,
+        references: [],
+        models: [],
+        counts: reference.counts,
+        reductions: reference.reductions,
+        weight: 0,
+      };
       byKey.set(key, group);
     }
     group.references.push(reference.id);

@@ -10,7 +10,18 @@ import type { ChannelRuntime, ChannelSummary } from './channels/runtime.js';
 import { signatureGroups, type SignatureGroup } from './hypotheses.js';
 import { EDGE_PACK_TOKENS, planEdgePack } from './edge-pack.js';
 import { expectedInformationGain } from './information-gain.js';
-import { checkAnswerLength, impossiblePromptCount, promptBytes, promptLength, staticPromptCounts, unreadableUsage, UnusableAnswerError, unstableCounts, unstableVerdict, USAGE_COUNT_UNSTABLE } from './usage-check.js';
+import {
+  checkAnswerLength,
+  impossiblePromptCount,
+  promptBytes,
+  promptLength,
+  staticPromptCounts,
+  unreadableUsage,
+  UnusableAnswerError,
+  unstableCounts,
+  unstableVerdict,
+  USAGE_COUNT_UNSTABLE,
+} from './usage-check.js';
 import { posterior, priorPosterior, unknownWindow, type GroupScore, type Posterior } from './posterior.js';
 import { decide, type Verdict } from './verdict.js';
 import { requestSignature } from './request-signature.js';
@@ -122,24 +133,42 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   const billed = (seq: number, request: TargetRequest, response: TargetResponse): number => {
     checkAnswerLength(response, request, seq);
     if (unreadable) return 0;
-    const length = { seq, chars: promptLength(request), bytes: promptBytes(request), promptTokens: response.usage.promptTokens };
+    const length = {
+      seq,
+      chars: promptLength(request),
+      bytes: promptBytes(request),
+      promptTokens: response.usage.promptTokens,
+    };
     const problem = impossiblePromptCount(response.usage, request, seq) ?? staticPromptCounts([...lengths, length]);
     if (!problem) {
       lengths.push(length);
       return response.usage.promptTokens;
     }
     unreadable = unreadableUsage(problem);
-    if (!input.channels?.readsSeenTokens) throw new UnusableAnswerError(`${unreadable}, and no other channel is read (try --stream or --logprobs where the API gives them)`);
+    if (!input.channels?.readsSeenTokens)
+      throw new UnusableAnswerError(
+        `${unreadable}, and no other channel is read (try --stream or --logprobs where the API gives them)`,
+      );
     input.channels.setUsageAside(unreadable);
     return 0;
   };
 
   const send = async (pack: number[], stratum: PackLabel, tested?: string) => {
     const probes = pack.map((p) => index.probes[p]);
-    const request: TargetRequest = { messages: [{ role: 'user' as const, content: frameText(probes.map((p) => p.text)) }], maxOutputTokens: 1, ...input.channels?.requestFields(requests.length + 1) };
+    const request: TargetRequest = {
+      messages: [{ role: 'user' as const, content: frameText(probes.map((p) => p.text)) }],
+      maxOutputTokens: 1,
+      ...input.channels?.requestFields(requests.length + 1),
+    };
     const response = await target.send(request);
     const count = billed(requests.length + 1, request, response);
-    const record: RequestRecord = { seq: requests.length + 1, probes: probes.map((p) => p.id), promptTokens: count, stratum, ...(tested ? { tested } : {}) };
+    const record: RequestRecord = {
+      seq: requests.length + 1,
+      probes: probes.map((p) => p.id),
+      promptTokens: count,
+      stratum,
+      ...(tested ? { tested } : {}),
+    };
     requests.push(record);
     promptTokens += count;
     for (const p of pack) used.add(p);
@@ -151,7 +180,8 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       const answer = await target.send(followUp);
       followUps++;
       checkAnswerLength(answer, followUp, record.seq);
-      if (!unreadable && Number.isSafeInteger(answer.usage.promptTokens) && answer.usage.promptTokens >= 0) promptTokens += answer.usage.promptTokens;
+      if (!unreadable && Number.isSafeInteger(answer.usage.promptTokens) && answer.usage.promptTokens >= 0)
+        promptTokens += answer.usage.promptTokens;
       await input.channels!.observeFollowUp(followUp, answer, await counted());
     }
   };
@@ -160,7 +190,11 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     const signature = requestSignature(requests, index);
     if (unreadable) return priorPosterior(signature, groups);
     if (engine === 'exact') return posterior(signature, groups);
-    return alignedPosterior((await scorePosterior(signature, groups, engine, PLANNING_TOLERANCE)) as PrunedPosterior, signature, groups);
+    return alignedPosterior(
+      (await scorePosterior(signature, groups, engine, PLANNING_TOLERANCE)) as PrunedPosterior,
+      signature,
+      groups,
+    );
   };
   const annotate = (verdict: Verdict) => (input.channels ? input.channels.annotate(verdict) : verdict);
 
@@ -175,7 +209,12 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   const repeatFrame = async (count: Posterior): Promise<IdentifyResult | undefined> => {
     repeated = true;
     // the first request again, byte for byte, past any cached answer; a check, not evidence, so kept out of the counts scored
-    const request: TargetRequest = { messages: [{ role: 'user', content: frameText([]) }], maxOutputTokens: 1, ...input.channels?.requestFields(1), fresh: true };
+    const request: TargetRequest = {
+      messages: [{ role: 'user', content: frameText([]) }],
+      maxOutputTokens: 1,
+      ...input.channels?.requestFields(1),
+      fresh: true,
+    };
     const answer = await target.send(request);
     followUps++;
     checkAnswerLength(answer, request, requests.length + followUps);
@@ -183,7 +222,17 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     if (Number.isSafeInteger(again) && again >= 0) promptTokens += again;
     unreadable = unstableCounts(requests[0].promptTokens, again);
     if (!unreadable) return undefined;
-    if (!input.channels?.readsSeenTokens) return { verdict: unstableVerdict(), posterior: count, requests, queries: spent(), promptTokens, stop: 'usage-count-unstable', unstable: unreadable, engine };
+    if (!input.channels?.readsSeenTokens)
+      return {
+        verdict: unstableVerdict(),
+        posterior: count,
+        requests,
+        queries: spent(),
+        promptTokens,
+        stop: 'usage-count-unstable',
+        unstable: unreadable,
+        engine,
+      };
     input.channels.setUsageAside(unreadable, USAGE_COUNT_UNSTABLE);
     return undefined;
   };
@@ -195,7 +244,12 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     // frame before they decide anything: when a verdict would be given, or when the budget has one request left.
     const frameCost = requests[0]?.promptTokens ?? 0;
     const checkDue =
-      !repeated && !unreadable && requests.length >= 2 && spent() < budget.maxQueries && promptTokens + frameCost <= budget.maxPromptTokens && !count.groups.some((g) => g.deviations.every((d) => d === 0));
+      !repeated &&
+      !unreadable &&
+      requests.length >= 2 &&
+      spent() < budget.maxQueries &&
+      promptTokens + frameCost <= budget.maxPromptTokens &&
+      !count.groups.some((g) => g.deviations.every((d) => d === 0));
     const verdict = decide(post, false);
     // A class is named, as matched or as changed, only once its vocabulary's edges have been checked, and
     // matched only once its own were: an edge check planned for another leader can land on its prediction by chance.
@@ -210,12 +264,24 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       if (end) return end;
       continue;
     }
-    if (concluding) return { verdict: annotate(verdict), posterior: post, requests, queries: spent(), promptTokens, stop, channels: input.channels?.summary(), engine };
+    if (concluding)
+      return {
+        verdict: annotate(verdict),
+        posterior: post,
+        requests,
+        queries: spent(),
+        promptTokens,
+        stop,
+        channels: input.channels?.summary(),
+        engine,
+      };
     if (spent() >= budget.maxQueries) {
       stop = 'max-queries';
       break;
     }
-    const next = edgeCheckDue(post, requests) ? planEdgeCheck(post, groups, index, used, rng) : planNext(post, groups, index, used, rng, requests);
+    const next = edgeCheckDue(post, requests)
+      ? planEdgeCheck(post, groups, index, used, rng)
+      : planNext(post, groups, index, used, rng, requests);
     if (!next || promptTokens + frameCost + next.cost > budget.maxPromptTokens) {
       if (checkDue && decide(post, true)!.status !== 'inconclusive') {
         const end = await repeatFrame(count);
@@ -229,9 +295,23 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   }
   let final = decide(post, true)!;
   // counts no hypothesis explains, never checked for stability (the budget ran out first), name nothing
-  const unchecked = !repeated && !unreadable && requests.length >= 2 && !(await counted()).groups.some((g) => g.deviations.every((d) => d === 0));
-  if (unchecked && final.status !== 'inconclusive' && !input.channels?.readsSeenTokens) final = decide({ groups: [], unknown: 0 }, true)!;
-  return { verdict: annotate(final), posterior: post, requests, queries: spent(), promptTokens, stop, channels: input.channels?.summary(), engine };
+  const unchecked =
+    !repeated &&
+    !unreadable &&
+    requests.length >= 2 &&
+    !(await counted()).groups.some((g) => g.deviations.every((d) => d === 0));
+  if (unchecked && final.status !== 'inconclusive' && !input.channels?.readsSeenTokens)
+    final = decide({ groups: [], unknown: 0 }, true)!;
+  return {
+    verdict: annotate(final),
+    posterior: post,
+    requests,
+    queries: spent(),
+    promptTokens,
+    stop,
+    channels: input.channels?.summary(),
+    engine,
+  };
 }
 
 /**
@@ -256,11 +336,28 @@ export function edgeCheckDue(post: Posterior, sent: readonly RequestRecord[]): b
 export function edgeChecksOfLeader(post: Posterior, sent: readonly RequestRecord[]): number[] {
   const leader = leading(post);
   const id = leader && leader.match >= leader.derived ? leader.group.references[0] : undefined;
-  return sent.flatMap((r, k) => (r.stratum === 'edge' && (id === undefined || r.tested === undefined || r.tested === id) ? [k] : []));
+  return sent.flatMap((r, k) =>
+    r.stratum === 'edge' && (id === undefined || r.tested === undefined || r.tested === id) ? [k] : [],
+  );
 }
 
-function planEdgeCheck(post: Posterior, groups: readonly SignatureGroup[], index: CountIndex, used: Set<number>, rng: Rng): PlannedRequest | undefined {
-  const pack = planEdgePack({ post, groups, index, used, rng, minTokens: EDGE_PACK_TOKENS.min, maxTokens: EDGE_PACK_TOKENS.max, margin: MARGIN });
+function planEdgeCheck(
+  post: Posterior,
+  groups: readonly SignatureGroup[],
+  index: CountIndex,
+  used: Set<number>,
+  rng: Rng,
+): PlannedRequest | undefined {
+  const pack = planEdgePack({
+    post,
+    groups,
+    index,
+    used,
+    rng,
+    minTokens: EDGE_PACK_TOKENS.min,
+    maxTokens: EDGE_PACK_TOKENS.max,
+    margin: MARGIN,
+  });
   if (!pack.length) return undefined;
   const predicted = groups.map((g) => packTotal(g.counts, pack));
   return { stratum: 'edge', pack, gain: 0, cost: Math.max(...predicted), tested: leading(post)?.group.references[0] };
@@ -298,7 +395,12 @@ const openings = new WeakMap<readonly SignatureGroup[], { weights: string; desig
  * its own, a run's requests depend only on its seed, and the greedy rounds (most of a request's planning)
  * are not repeated for every target. The probes added for coverage are drawn for each run as before.
  */
-function openingSeparation(groups: readonly SignatureGroup[], candidates: readonly DesignCandidate[], byStratum: Map<Stratum, number[]>, rng: Rng): Map<Stratum, number[]> {
+function openingSeparation(
+  groups: readonly SignatureGroup[],
+  candidates: readonly DesignCandidate[],
+  byStratum: Map<Stratum, number[]>,
+  rng: Rng,
+): Map<Stratum, number[]> {
   const weights = candidates.map((c) => c.weight).join(',');
   let cache = openings.get(groups);
   if (cache?.weights !== weights) {
@@ -311,13 +413,26 @@ function openingSeparation(groups: readonly SignatureGroup[], candidates: readon
     // a stratum small enough to be weighed whole has one design whatever the seed
     const variant = samplesFrom(byStratum.get(stratum)!.length) ? draw : 0;
     const designed = cache.designed.get(stratum)!;
-    designed[variant] ??= separatingProbes({ candidates, allowed: byStratum.get(stratum)!, maxTokens: PACK_TOKENS.max, margin: MARGIN, rng: seededRng(seedFromString(`opening ${stratum} ${variant}`)) });
+    designed[variant] ??= separatingProbes({
+      candidates,
+      allowed: byStratum.get(stratum)!,
+      maxTokens: PACK_TOKENS.max,
+      margin: MARGIN,
+      rng: seededRng(seedFromString(`opening ${stratum} ${variant}`)),
+    });
     drawn.set(stratum, designed[variant]);
   }
   return drawn;
 }
 
-export function planNext(post: Posterior, groups: readonly SignatureGroup[], index: CountIndex, used: Set<number>, rng: Rng, sent: readonly RequestRecord[]): PlannedRequest | undefined {
+export function planNext(
+  post: Posterior,
+  groups: readonly SignatureGroup[],
+  index: CountIndex,
+  used: Set<number>,
+  rng: Rng,
+  sent: readonly RequestRecord[],
+): PlannedRequest | undefined {
   const weights = post.groups.map((s) => s.match + s.derived);
   const candidates = groups.map((group, i) => ({ counts: group.counts, weight: weights[i] }));
   const sentStrata = new Set(sent.map((r) => r.stratum));
@@ -329,7 +444,17 @@ export function planNext(post: Posterior, groups: readonly SignatureGroup[], ind
   for (const stratum of STRATA) {
     const allowed = byStratum.get(stratum)!.filter((i) => !used.has(i));
     if (!allowed.length) continue;
-    const pack = designPack({ candidates, allowed, maxTokens: PACK_TOKENS.max, minTokens: PACK_TOKENS.min, margin: MARGIN, rng, labels, priority, separating: opening?.get(stratum) });
+    const pack = designPack({
+      candidates,
+      allowed,
+      maxTokens: PACK_TOKENS.max,
+      minTokens: PACK_TOKENS.min,
+      margin: MARGIN,
+      rng,
+      labels,
+      priority,
+      separating: opening?.get(stratum),
+    });
     if (!pack.length) continue;
     const predicted = groups.map((g) => packTotal(g.counts, pack));
     const { lo, hi } = unknownWindow(predicted);

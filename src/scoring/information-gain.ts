@@ -10,7 +10,12 @@ export interface GainHypothesis {
  * Expected information gain (bits) of one request whose outcome is its count relative to the frame:
  * each hypothesis predicts a value up to seam noise; `unknown` spreads evenly over [lo, hi].
  */
-export function expectedInformationGain(hypotheses: readonly GainHypothesis[], unknownWeight: number, lo: number, hi: number): number {
+export function expectedInformationGain(
+  hypotheses: readonly GainHypothesis[],
+  unknownWeight: number,
+  lo: number,
+  hi: number,
+): number {
   const width = Math.max(1, hi - lo + 1);
   const outcomes = new Set<number>();
   for (const h of hypotheses) if (h.weight > 1e-9) for (let j = -3; j <= 3; j++) outcomes.add(h.predicted + j);

@@ -14,11 +14,11 @@ export function seamNoise(error: number): number {
   if (e === 1) return SEAM_NOISE.one;
   if (e === 2) return SEAM_NOISE.two;
   // Geometric tail over |e| >= 3, split between both signs.
-  return (TAIL_MASS / 2) * (1 - TAIL_Q) * Math.pow(TAIL_Q, e - 3);
+  return (TAIL_MASS / 2) * (1 - TAIL_Q) * TAIL_Q ** (e - 3);
 }
 
 /** A two-sided geometric distribution over integers with the given scale; sums to one. */
 export function twoSidedGeometric(value: number, scale: number): number {
   const q = Math.exp(-1 / Math.max(scale, 0.5));
-  return ((1 - q) / (1 + q)) * Math.pow(q, Math.abs(value));
+  return ((1 - q) / (1 + q)) * q ** Math.abs(value);
 }

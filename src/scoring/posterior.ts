@@ -34,7 +34,7 @@ function oneSided(e: number, scale: number): number {
   if (e < 1) return 0;
   if (e < 3) return NEAR_MOVE;
   const q = Math.exp(-1 / Math.max(scale, 0.5));
-  return (1 - 2 * NEAR_MOVE) * (1 - q) * Math.pow(q, e - 3);
+  return (1 - 2 * NEAR_MOVE) * (1 - q) * q ** (e - 3);
 }
 
 function geometric(error: number, scale: number, sign: number): number {
@@ -50,7 +50,10 @@ export function derivedFactor(error: number, predicted: number, untouched: numbe
 /** Likelihood of a touched pack straying by `error` tokens, given its predicted size and the direction of the change. */
 export function movedNoise(error: number, predicted: number, sign = 0): number {
   const { small, large, floor } = DERIVED_SCALES;
-  return 0.5 * geometric(error, Math.max(floor, small * predicted), sign) + 0.5 * geometric(error, Math.max(floor, large * predicted), sign);
+  return (
+    0.5 * geometric(error, Math.max(floor, small * predicted), sign) +
+    0.5 * geometric(error, Math.max(floor, large * predicted), sign)
+  );
 }
 
 export interface GroupScore {
@@ -90,10 +93,20 @@ function candidateOffsets(residuals: readonly number[]): number[] {
 export function priorPosterior(signature: CountSignature, groups: readonly SignatureGroup[]): Posterior {
   const scored = groups.map((group) => {
     const predicted = signature.packs.map((pack) => packTotal(group.counts, pack));
-    return { group, predicted, offset: 0, deviations: predicted.map(() => 0), match: PRIOR.match * group.weight, derived: PRIOR.derived * group.weight };
+    return {
+      group,
+      predicted,
+      offset: 0,
+      deviations: predicted.map(() => 0),
+      match: PRIOR.match * group.weight,
+      derived: PRIOR.derived * group.weight,
+    };
   });
   const total = scored.reduce((sum, s) => sum + s.match + s.derived, PRIOR.unknown);
-  return { groups: scored.map((s) => ({ ...s, match: s.match / total, derived: s.derived / total })), unknown: PRIOR.unknown / total };
+  return {
+    groups: scored.map((s) => ({ ...s, match: s.match / total, derived: s.derived / total })),
+    unknown: PRIOR.unknown / total,
+  };
 }
 
 /**

@@ -19,12 +19,18 @@ function probePositions(index: CountIndex): Map<string, number> {
  * (stratum or edge check) sets how likely a derived tokenizer's changes are to have missed it. Requests
  * without a kind keep the default.
  */
-export function requestSignature(requests: readonly (Observation & { stratum?: string })[], index: CountIndex): CountSignature {
+export function requestSignature(
+  requests: readonly (Observation & { stratum?: string })[],
+  index: CountIndex,
+): CountSignature {
   const position = probePositions(index);
   const signature: CountSignature = {
     packs: requests.map((r) => r.probes.map((id) => position.get(id)!)),
     observed: requests.map((r) => r.promptTokens),
   };
   if (!requests.some((r) => r.stratum)) return signature;
-  return { ...signature, untouched: requests.map((r) => (r.stratum === 'edge' ? UNTOUCHED_BY_KIND.edge : UNTOUCHED_BY_KIND.stratum)) };
+  return {
+    ...signature,
+    untouched: requests.map((r) => (r.stratum === 'edge' ? UNTOUCHED_BY_KIND.edge : UNTOUCHED_BY_KIND.stratum)),
+  };
 }

@@ -37,8 +37,10 @@ export function promptLength(request: TargetRequest): number {
 /** Why a billed prompt count cannot be a real one, or undefined when it can. */
 export function impossiblePromptCount(usage: TokenUsage, request: TargetRequest, seq: number): string | undefined {
   const count = usage.promptTokens as unknown;
-  if (!isCount(count)) return `request ${seq} was billed ${shown(count)} prompt tokens, not a whole number from 0 to 2^53-1`;
-  if (count === 0 && promptLength(request) > 0) return `request ${seq} was billed 0 prompt tokens for a prompt of ${promptLength(request)} characters`;
+  if (!isCount(count))
+    return `request ${seq} was billed ${shown(count)} prompt tokens, not a whole number from 0 to 2^53-1`;
+  if (count === 0 && promptLength(request) > 0)
+    return `request ${seq} was billed 0 prompt tokens for a prompt of ${promptLength(request)} characters`;
   return undefined;
 }
 
@@ -61,12 +63,21 @@ export const GROWTH_CAP = { tokensPerByte: 2, slack: 16 };
  * longer than the shortest one (the bare frame, whose text every pack holds) must be billed at least one
  * token more per `MOVE.charsPerToken` characters it adds (real text averages 1 to 6 characters a token).
  */
-export function staticPromptCounts(answers: readonly { seq: number; chars: number; bytes?: number; promptTokens: number }[]): string | undefined {
-  const shortest = answers.reduce<(typeof answers)[number] | undefined>((best, a) => (!best || a.chars < best.chars ? a : best), undefined);
+export function staticPromptCounts(
+  answers: readonly { seq: number; chars: number; bytes?: number; promptTokens: number }[],
+): string | undefined {
+  const shortest = answers.reduce<(typeof answers)[number] | undefined>(
+    (best, a) => (!best || a.chars < best.chars ? a : best),
+    undefined,
+  );
   if (!shortest) return undefined;
   for (const b of answers) {
     const addedBytes = b.bytes !== undefined && shortest.bytes !== undefined ? b.bytes - shortest.bytes : undefined;
-    if (addedBytes !== undefined && addedBytes >= 0 && b.promptTokens - shortest.promptTokens > GROWTH_CAP.tokensPerByte * addedBytes + GROWTH_CAP.slack) {
+    if (
+      addedBytes !== undefined &&
+      addedBytes >= 0 &&
+      b.promptTokens - shortest.promptTokens > GROWTH_CAP.tokensPerByte * addedBytes + GROWTH_CAP.slack
+    ) {
       return `request ${b.seq} adds ${addedBytes} bytes to request ${shortest.seq} but was billed ${b.promptTokens - shortest.promptTokens} tokens more (${shortest.promptTokens} and ${b.promptTokens}), more than any tokenizer bills for that text`;
     }
     const added = b.chars - shortest.chars;
@@ -92,15 +103,21 @@ export function checkAnswerLength(response: TargetResponse, request: TargetReque
   if (max === undefined) return;
   const completion = response.usage.completionTokens as unknown;
   if (completion !== undefined && !isCount(completion)) {
-    throw new UnusableAnswerError(`request ${seq}: the target billed ${shown(completion)} output tokens, not a whole number from 0 to 2^53-1; the answer is not used`);
+    throw new UnusableAnswerError(
+      `request ${seq}: the target billed ${shown(completion)} output tokens, not a whole number from 0 to 2^53-1; the answer is not used`,
+    );
   }
   if (typeof completion === 'number' && completion > 2 * max + OUTPUT_SLACK) {
-    throw new UnusableAnswerError(`request ${seq}: the target billed ${completion} output tokens for max_tokens ${max}, a protocol violation; the answer is not used`);
+    throw new UnusableAnswerError(
+      `request ${seq}: the target billed ${completion} output tokens for max_tokens ${max}, a protocol violation; the answer is not used`,
+    );
   }
   // a token is rarely longer than 64 characters; far longer text was not cut at max_tokens (an echo holds the prompt too)
   const text = response.text?.length ?? 0;
   if (text > promptLength(request) + 64 * (2 * max + OUTPUT_SLACK)) {
-    throw new UnusableAnswerError(`request ${seq}: the target answered ${text} characters for max_tokens ${max}, a protocol violation; the answer is not used`);
+    throw new UnusableAnswerError(
+      `request ${seq}: the target answered ${text} characters for max_tokens ${max}, a protocol violation; the answer is not used`,
+    );
   }
 }
 
@@ -112,7 +129,15 @@ export function unstableCounts(first: number, again: unknown): string | undefine
 
 /** The verdict of a run whose billed counts are unstable and that reads nothing else. */
 export function unstableVerdict(): Verdict {
-  return { status: 'inconclusive', reference: null, class: [], family: null, models: [], confidence: 0, flags: [USAGE_COUNT_UNSTABLE] };
+  return {
+    status: 'inconclusive',
+    reference: null,
+    class: [],
+    family: null,
+    models: [],
+    confidence: 0,
+    flags: [USAGE_COUNT_UNSTABLE],
+  };
 }
 
 /** The one line saying the usage channel is unreadable. */

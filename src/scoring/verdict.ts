@@ -16,7 +16,13 @@ export interface Verdict {
 }
 
 /** How sure each verdict must be. A match outside the index must stay rare, so it needs the most. */
-export const THRESHOLDS = { match: 0.99, derived: 0.95, unknown: 0.99, /** once the budget is spent */ finalDerived: 0.9, finalUnknown: 0.9 };
+export const THRESHOLDS = {
+  match: 0.99,
+  derived: 0.95,
+  unknown: 0.99,
+  /** once the budget is spent */ finalDerived: 0.9,
+  finalUnknown: 0.9,
+};
 
 export function rankedGroups(post: Posterior): GroupScore[] {
   return [...post.groups].sort((a, b) => b.match + b.derived - (a.match + a.derived));
@@ -25,7 +31,14 @@ export function rankedGroups(post: Posterior): GroupScore[] {
 function verdictFor(status: VerdictStatus, score: GroupScore | undefined, confidence: number): Verdict {
   if (!score) return { status, reference: null, class: [], family: null, models: [], confidence };
   const { group } = score;
-  return { status, reference: group.references[0], class: group.references, family: group.family, models: group.models, confidence };
+  return {
+    status,
+    reference: group.references[0],
+    class: group.references,
+    family: group.family,
+    models: group.models,
+    confidence,
+  };
 }
 
 /** The verdict the evidence supports now, or undefined when more requests are needed (and allowed). */
@@ -36,7 +49,8 @@ export function decide(post: Posterior, final: boolean): Verdict | undefined {
   if (topDerived && topDerived.derived >= (final ? THRESHOLDS.finalDerived : THRESHOLDS.derived)) {
     return verdictFor('derived', topDerived, topDerived.derived);
   }
-  if (post.unknown >= (final ? THRESHOLDS.finalUnknown : THRESHOLDS.unknown)) return verdictFor('unknown', undefined, post.unknown);
+  if (post.unknown >= (final ? THRESHOLDS.finalUnknown : THRESHOLDS.unknown))
+    return verdictFor('unknown', undefined, post.unknown);
   if (!final) return undefined;
   const leader = rankedGroups(post)[0];
   return verdictFor('inconclusive', undefined, leader ? Math.max(leader.match, leader.derived) : 0);

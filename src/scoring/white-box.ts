@@ -13,7 +13,10 @@ export interface WhiteBoxCandidate {
   /** The fingerprint estimate that ranked this reference. */
   similarity: Pick<FingerprintSimilarity, 'jaccard' | 'aInB' | 'bInA' | 'idBlockAgreement' | 'likely'>;
   /** The full comparison (reference as side a, the suspect as side b), for the closest classes only. */
-  comparison?: Pick<Comparison, 'verdict' | 'base' | 'summary' | 'changes' | 'sameVocabularyAndMerges'> & { encodingAgreement: number; referenceInTarget: number };
+  comparison?: Pick<Comparison, 'verdict' | 'base' | 'summary' | 'changes' | 'sameVocabularyAndMerges'> & {
+    encodingAgreement: number;
+    referenceInTarget: number;
+  };
 }
 
 export interface WhiteBoxResult {
@@ -28,7 +31,12 @@ export interface WhiteBoxResult {
   candidates: WhiteBoxCandidate[];
 }
 
-const LIKELINESS: Record<FingerprintSimilarity['likely'], number> = { identical: 3, derived: 2, overlapping: 1, unrelated: 0 };
+const LIKELINESS: Record<FingerprintSimilarity['likely'], number> = {
+  identical: 3,
+  derived: 2,
+  overlapping: 1,
+  unrelated: 0,
+};
 
 /**
  * Within a kind of likeness, overall overlap ranks: of two references the target extends (cl100k and
@@ -59,13 +67,22 @@ export async function identifyWhiteBox(
       reference: reference.id,
       class: reference.class,
       family: reference.family,
-      similarity: { jaccard: similarity.jaccard, aInB: similarity.aInB, bInA: similarity.bInA, idBlockAgreement: similarity.idBlockAgreement, likely: similarity.likely },
+      similarity: {
+        jaccard: similarity.jaccard,
+        aInB: similarity.aInB,
+        bInA: similarity.bInA,
+        idBlockAgreement: similarity.idBlockAgreement,
+        likely: similarity.likely,
+      },
     };
     // Every reference the fingerprint calls identical is compared; otherwise the closest of each class.
-    const worthComparing = similarity.likely === 'identical' || (!comparedClasses.has(reference.class) && similarity.likely !== 'unrelated');
+    const worthComparing =
+      similarity.likely === 'identical' || (!comparedClasses.has(reference.class) && similarity.likely !== 'unrelated');
     if (worthComparing && (comparedClasses.has(reference.class) || comparedClasses.size < COMPARED_CLASSES)) {
       comparedClasses.add(reference.class);
-      const comparison = compareTokenizers(await loadReference(reference.id), suspect, { labels: { a: reference.id, b: 'target' } });
+      const comparison = compareTokenizers(await loadReference(reference.id), suspect, {
+        labels: { a: reference.id, b: 'target' },
+      });
       candidate.comparison = {
         verdict: comparison.verdict,
         base: comparison.base,
@@ -93,7 +110,14 @@ function whiteBoxVerdict(candidates: readonly WhiteBoxCandidate[], index: Refere
   if (!chosen) {
     const closest = candidates[0];
     const overlap = closest ? Math.max(closest.similarity.aInB, closest.similarity.bInA) : 0;
-    return { status: 'unknown', reference: null, class: [], family: null, models: [], confidence: Math.max(0, 1 - overlap) };
+    return {
+      status: 'unknown',
+      reference: null,
+      class: [],
+      family: null,
+      models: [],
+      confidence: Math.max(0, 1 - overlap),
+    };
   }
   const tokenizerClass = index.classes.find((c) => c.id === chosen.class);
   // White-box evidence is exact: an identical verdict is as sure as the segmentations agree, a derived one

@@ -53,7 +53,9 @@ export function assembleCountIndex(
   classAssignment?: ClassAssignment,
 ): CountIndex {
   if (signatures.poolHash !== poolHash(pool)) {
-    throw new UserError('the probe pool changed since the count signatures were built; rebuild them with tokprint refs build');
+    throw new UserError(
+      'the probe pool changed since the count signatures were built; rebuild them with tokprint refs build',
+    );
   }
   const byId = new Map(pool.map((probe) => [probe.id, probe]));
   const probes = signatures.probes.map((id) => byId.get(id)!);
@@ -73,7 +75,12 @@ export function assembleCountIndex(
     }
     classes = [...byKey.values()].map((members) => {
       const head = factsById.get(members[0])!;
-      return { id: head.id, family: head.family, members, models: [...new Set(members.flatMap((m) => factsById.get(m)!.models))] };
+      return {
+        id: head.id,
+        family: head.family,
+        members,
+        models: [...new Set(members.flatMap((m) => factsById.get(m)!.models))],
+      };
     });
   }
   for (const c of classes) for (const member of c.members) classOf.set(member, c.id);

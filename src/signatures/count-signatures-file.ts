@@ -18,7 +18,7 @@ export function formatCountSignatures(signatures: CountSignatures): string {
     `"dropped":[\n${dropped.map((d) => JSON.stringify(d)).join(',\n')}\n]`,
     '}',
   ];
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export async function readCountSignatures(dir: string): Promise<CountSignatures> {
@@ -27,13 +27,18 @@ export async function readCountSignatures(dir: string): Promise<CountSignatures>
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new UserError(`cannot read ${path} (${(error as Error).message}); build it with tokprint refs build`, { cause: error });
+    throw new UserError(`cannot read ${path} (${(error as Error).message}); build it with tokprint refs build`, {
+      cause: error,
+    });
   }
   let json: any;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new UserError(`${path} is not valid JSON (${(error as Error).message}); rebuild it with tokprint refs build`, { cause: error });
+    throw new UserError(
+      `${path} is not valid JSON (${(error as Error).message}); rebuild it with tokprint refs build`,
+      { cause: error },
+    );
   }
   if (json?.schema !== 1 || !Array.isArray(json.probes) || !Array.isArray(json.references)) {
     throw new UserError(`${path} is not a tokprint count-signature file; rebuild it with tokprint refs build`);

@@ -44,13 +44,22 @@ export function poolHash(pool: readonly Probe[]): string {
 }
 
 function contribution(tokenizer: Tokenizer, text: string, before: string[], after: string[]): number {
-  return tokenizer.encode(frameText([...before, text, ...after])).length - tokenizer.encode(frameText([...before, ...after])).length;
+  return (
+    tokenizer.encode(frameText([...before, text, ...after])).length -
+    tokenizer.encode(frameText([...before, ...after])).length
+  );
 }
 
 /** Why a probe's count is not additive for this tokenizer, or undefined when it is. */
-function additivityProblem(tokenizer: Tokenizer, text: string, alone: number, specialTexts: readonly string[]): string | undefined {
+function additivityProblem(
+  tokenizer: Tokenizer,
+  text: string,
+  alone: number,
+  specialTexts: readonly string[],
+): string | undefined {
   if (!isFrameSafe(text)) return 'starts or ends with whitespace, or holds the separator';
-  if (specialTexts.some((special) => text.includes(special))) return 'contains a control token\'s text, which APIs treat differently';
+  if (specialTexts.some((special) => text.includes(special)))
+    return "contains a control token's text, which APIs treat differently";
   if (alone <= 0) return `adds ${alone} tokens`;
   for (const [left, right] of NEIGHBOUR_PAIRS) {
     const between = contribution(tokenizer, text, [left], [right]);
@@ -60,8 +69,13 @@ function additivityProblem(tokenizer: Tokenizer, text: string, alone: number, sp
 }
 
 /** Computes every reference's counts for the pool; references are keyed by id. */
-export function buildCountSignatures(tokenizers: ReadonlyMap<string, Tokenizer>, pool: readonly Probe[]): CountSignatures {
-  const specialTexts = [...tokenizers.values()].flatMap((t) => t.specialTokens.map((s) => s.content)).filter((s) => s.length > 1);
+export function buildCountSignatures(
+  tokenizers: ReadonlyMap<string, Tokenizer>,
+  pool: readonly Probe[],
+): CountSignatures {
+  const specialTexts = [...tokenizers.values()]
+    .flatMap((t) => t.specialTokens.map((s) => s.content))
+    .filter((s) => s.length > 1);
   const kept: Probe[] = [];
   const dropped: CountSignatures['dropped'] = [];
   const perReference = new Map<string, number[]>();

@@ -7,9 +7,16 @@ import { buildCountSignatures, type CountSignatures } from './count-signatures.j
  * new tokenizers are checked on the kept probes only; a probe that is not additive for one of them is
  * dropped for all, which needs no recount either.
  */
-export function extendCountSignatures(base: CountSignatures, tokenizers: ReadonlyMap<string, Tokenizer>, pool: readonly Probe[]): CountSignatures {
+export function extendCountSignatures(
+  base: CountSignatures,
+  tokenizers: ReadonlyMap<string, Tokenizer>,
+  pool: readonly Probe[],
+): CountSignatures {
   const kept = new Set(base.probes);
-  const built = buildCountSignatures(tokenizers, pool.filter((probe) => kept.has(probe.id)));
+  const built = buildCountSignatures(
+    tokenizers,
+    pool.filter((probe) => kept.has(probe.id)),
+  );
   const stillKept = new Set(built.probes);
   const keep = base.probes.map((id) => stillKept.has(id));
   return {

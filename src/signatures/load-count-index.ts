@@ -7,7 +7,14 @@ import { readCountSignatures } from './count-signatures-file.js';
  * Reads the committed count signatures, the probe pool and (when built) the class index. References
  * without signatures (e.g. a user's own, until the index is rebuilt) are not candidates.
  */
-export async function loadCountIndex(options: { indexDir: string; poolDir: string; facts: readonly ReferenceFacts[] }): Promise<CountIndex> {
-  const [signatures, classIndex] = await Promise.all([readCountSignatures(options.indexDir), readReferenceIndex(options.indexDir)]);
+export async function loadCountIndex(options: {
+  indexDir: string;
+  poolDir: string;
+  facts: readonly ReferenceFacts[];
+}): Promise<CountIndex> {
+  const [signatures, classIndex] = await Promise.all([
+    readCountSignatures(options.indexDir),
+    readReferenceIndex(options.indexDir),
+  ]);
   return assembleCountIndex(signatures, readProbePool(options.poolDir), options.facts, classIndex);
 }

@@ -14,9 +14,17 @@ import { createFilter, tokenByteSet } from './vocab-membership.js';
  * The user's index: the built-in index with the user's own references added, written into `userDir`.
  * Only the user's references are loaded and counted, so adding one takes seconds, not a full rebuild.
  */
-export async function writeUserIndex(committedDir: string, userDir: string, poolDir: string, added: readonly LoadedReference[]): Promise<ReferenceIndex> {
+export async function writeUserIndex(
+  committedDir: string,
+  userDir: string,
+  poolDir: string,
+  added: readonly LoadedReference[],
+): Promise<ReferenceIndex> {
   const base = await readReferenceIndex(committedDir);
-  if (!base) throw new UserError(`the built-in index is missing from ${committedDir}; reinstall tokprint or run tokprint refs build --committed`);
+  if (!base)
+    throw new UserError(
+      `the built-in index is missing from ${committedDir}; reinstall tokprint or run tokprint refs build --committed`,
+    );
   const signatures = extendCountSignatures(
     await readCountSignatures(committedDir),
     new Map(added.map(({ entry, tokenizer }) => [entry.id, tokenizer])),
@@ -36,6 +44,6 @@ export async function writeUserIndex(committedDir: string, userDir: string, pool
     }
     await writeFileAtomic(join(userDir, VOCAB_MEMBERSHIP_FILE), formatVocabMembership(membership));
   }
-  await writeFileAtomic(join(userDir, INDEX_FILE), JSON.stringify(index, null, 1) + '\n');
+  await writeFileAtomic(join(userDir, INDEX_FILE), `${JSON.stringify(index, null, 1)}\n`);
   return index;
 }

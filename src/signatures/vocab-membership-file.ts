@@ -14,7 +14,13 @@ export interface VocabMembership {
 /** One line per class, the filter as base64. */
 export function formatVocabMembership(membership: VocabMembership): string {
   const lines = membership.classes.map(({ id, tokens, filter }) =>
-    JSON.stringify({ id, tokens, bits: filter.bits, hashes: filter.hashes, data: Buffer.from(filter.data).toString('base64') }),
+    JSON.stringify({
+      id,
+      tokens,
+      bits: filter.bits,
+      hashes: filter.hashes,
+      data: Buffer.from(filter.data).toString('base64'),
+    }),
   );
   return `{"schema":1,\n"classes":[\n${lines.join(',\n')}\n]}\n`;
 }
@@ -27,7 +33,11 @@ export function parseVocabMembership(text: string): VocabMembership {
     classes: json.classes.map((c: any) => ({
       id: String(c.id),
       tokens: Number(c.tokens),
-      filter: { bits: Number(c.bits), hashes: Number(c.hashes), data: new Uint8Array(Buffer.from(String(c.data), 'base64')) },
+      filter: {
+        bits: Number(c.bits),
+        hashes: Number(c.hashes),
+        data: new Uint8Array(Buffer.from(String(c.data), 'base64')),
+      },
     })),
   };
 }
@@ -43,6 +53,9 @@ export async function readVocabMembership(dir: string): Promise<VocabMembership 
   try {
     return parseVocabMembership(text);
   } catch (error) {
-    throw new UserError(`${join(dir, VOCAB_MEMBERSHIP_FILE)} is damaged (${(error as Error).message}); rebuild it with tokprint refs build`, { cause: error });
+    throw new UserError(
+      `${join(dir, VOCAB_MEMBERSHIP_FILE)} is damaged (${(error as Error).message}); rebuild it with tokprint refs build`,
+      { cause: error },
+    );
   }
 }

@@ -49,7 +49,12 @@ export async function createTarget(id: string, deps: TargetDeps): Promise<Target
     default: {
       const http = httpScheme(scheme);
       if (http) {
-        const target = createHttpTarget(id, http, rest, { cwd: deps.cwd, env: deps.env, options: deps.http, wire: deps.wire });
+        const target = createHttpTarget(id, http, rest, {
+          cwd: deps.cwd,
+          env: deps.env,
+          options: deps.http,
+          wire: deps.wire,
+        });
         if (deps.probe !== false) await target.prepare?.();
         return target;
       }
@@ -60,7 +65,10 @@ export async function createTarget(id: string, deps: TargetDeps): Promise<Target
   }
 }
 
-async function loadTokenizer(deps: TargetDeps, referenceId: string): Promise<{ entry: ReferenceEntry; files: TokenizerFiles; tokenizer: Tokenizer }> {
+async function loadTokenizer(
+  deps: TargetDeps,
+  referenceId: string,
+): Promise<{ entry: ReferenceEntry; files: TokenizerFiles; tokenizer: Tokenizer }> {
   const { entry, files } = await deps.reference(referenceId);
   return { entry, files, tokenizer: createTokenizer(entry.format, files, entry.tiktoken) };
 }
@@ -70,12 +78,19 @@ export async function createSimTarget(id: string, spec: SimSpec, deps: TargetDep
   const changes: VocabularyChange[] = [];
   if (spec.addTokens) {
     const donor = await loadTokenizer(deps, spec.addTokens.donor);
-    changes.push({ kind: 'add-tokens', count: spec.addTokens.count, donor: donor.tokenizer, donorId: spec.addTokens.donor });
+    changes.push({
+      kind: 'add-tokens',
+      count: spec.addTokens.count,
+      donor: donor.tokenizer,
+      donorId: spec.addTokens.donor,
+    });
   }
   if (spec.dropMerges) changes.push({ kind: 'drop-merges', count: spec.dropMerges });
   if (spec.preTokenizer) changes.push({ kind: 'pre-tokenizer', split: spec.preTokenizer });
   if (changes.length && base.entry.format !== 'hf-json') {
-    throw new UserError(`${id}: vocabulary changes need a tokenizer.json reference, and ${spec.reference} is ${base.entry.format}`);
+    throw new UserError(
+      `${id}: vocabulary changes need a tokenizer.json reference, and ${spec.reference} is ${base.entry.format}`,
+    );
   }
   const tokenizer = changes.length ? applyVocabularyChanges(base.files, base.tokenizer, changes) : base.tokenizer;
   return simulatedTarget({
@@ -91,6 +106,9 @@ export async function createSimTarget(id: string, spec: SimSpec, deps: TargetDep
 async function createTokenizerTarget(id: string, path: string, deps: TargetDeps): Promise<Target> {
   if (!path) throw new UserError(`${id}: give a tokenizer file or model directory, e.g. tokenizer:./tokenizer.json`);
   const source = await resolveTokenizerSource(path, { cwd: deps.cwd, env: deps.env });
-  const tokenizer = createTokenizer(source.format, { main: source.files.main.bytes, config: source.files.config?.bytes });
+  const tokenizer = createTokenizer(source.format, {
+    main: source.files.main.bytes,
+    config: source.files.config?.bytes,
+  });
   return tokenizerTarget(id, `local tokenizer ${path} (${source.format}), counted without a template`, tokenizer);
 }

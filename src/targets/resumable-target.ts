@@ -11,7 +11,12 @@ export class RecordMismatch extends UserError {}
  * killed run being resumed) are answered from the record in order and never sent again; every other
  * request is recorded before it is sent and its answer before it is used.
  */
-export function resumableTarget(target: Target, record: Pick<RunRecord, 'append'>, recorded: readonly RecordEntry[] = [], now: () => Date = () => new Date()): Target {
+export function resumableTarget(
+  target: Target,
+  record: Pick<RunRecord, 'append'>,
+  recorded: readonly RecordEntry[] = [],
+  now: () => Date = () => new Date(),
+): Target {
   const requests = new Map<number, TargetRequest>();
   const answers = new Map<number, TargetResponse>();
   for (const entry of recorded) {
@@ -31,7 +36,9 @@ export function resumableTarget(target: Target, record: Pick<RunRecord, 'append'
       const answer = answers.get(n);
       if (answer && !live) {
         if (!isDeepStrictEqual(JSON.parse(JSON.stringify(request)), requests.get(n))) {
-          throw new RecordMismatch(`request ${n} differs from the one recorded in the run (did the index or the probe pool change since it started?)`);
+          throw new RecordMismatch(
+            `request ${n} differs from the one recorded in the run (did the index or the probe pool change since it started?)`,
+          );
         }
         return answer;
       }
@@ -41,7 +48,13 @@ export function resumableTarget(target: Target, record: Pick<RunRecord, 'append'
       try {
         response = await target.send(request);
       } catch (error) {
-        record.append({ kind: 'error', seq: n, at: now().toISOString(), target: target.id, message: (error as Error).message });
+        record.append({
+          kind: 'error',
+          seq: n,
+          at: now().toISOString(),
+          target: target.id,
+          message: (error as Error).message,
+        });
         throw error;
       }
       record.append({ kind: 'response', seq: n, at: now().toISOString(), target: target.id, ...response });

@@ -82,11 +82,18 @@ function logprobToken(tokenizer: Tokenizer, id: number, logprob: number): Logpro
  * about two answers in three are cut there (billed exactly `maxTokens`, no end-of-turn) and the others end
  * on their own (billed their tokens plus the end-of-turn token).
  */
-export function simAnswer(tokenizer: Tokenizer, seed: number, maxTokens: number, options: SimAnswerOptions = {}): SimAnswer {
+export function simAnswer(
+  tokenizer: Tokenizer,
+  seed: number,
+  maxTokens: number,
+  options: SimAnswerOptions = {},
+): SimAnswer {
   const rng = seededRng(seed);
   const want = rng.int(Math.max(1, Math.ceil(maxTokens / 2)), Math.max(1, 2 * maxTokens));
   // An answer starts on a word, as a model's does; SentencePiece then spells a space the text lacks.
-  const spoken = Array.from({ length: want }, () => sayable(tokenizer, sampleId(tokenizer, rng))!).join('').trimStart();
+  const spoken = Array.from({ length: want }, () => sayable(tokenizer, sampleId(tokenizer, rng))!)
+    .join('')
+    .trimStart();
   const all = tokenizer.encode(spoken);
   const truncated = all.length > maxTokens;
   const ids = truncated ? all.slice(0, maxTokens) : all;
@@ -94,7 +101,16 @@ export function simAnswer(tokenizer: Tokenizer, seed: number, maxTokens: number,
   const top = options.topLogprobs ?? 3;
   const logprobTokens = ids.map((id) => ({
     ...logprobToken(tokenizer, id, -rng.next()),
-    alternatives: Array.from({ length: top }, () => logprobToken(tokenizer, sampleId(tokenizer, rng), -1 - 4 * rng.next())),
+    alternatives: Array.from({ length: top }, () =>
+      logprobToken(tokenizer, sampleId(tokenizer, rng), -1 - 4 * rng.next()),
+    ),
   }));
-  return { text: chunks.join(''), ids, chunks, logprobTokens, completionTokens: truncated ? maxTokens : ids.length + END_OF_TURN_TOKENS, truncated };
+  return {
+    text: chunks.join(''),
+    ids,
+    chunks,
+    logprobTokens,
+    completionTokens: truncated ? maxTokens : ids.length + END_OF_TURN_TOKENS,
+    truncated,
+  };
 }

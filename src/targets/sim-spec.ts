@@ -18,7 +18,17 @@ export interface SimSpec {
   topLogprobs?: number;
 }
 
-const KNOWN = new Set(['template', 'system', 'seed', 'add', 'donor', 'drop-merges', 'pretok', 'stream-interval', 'top-logprobs']);
+const KNOWN = new Set([
+  'template',
+  'system',
+  'seed',
+  'add',
+  'donor',
+  'drop-merges',
+  'pretok',
+  'stream-interval',
+  'top-logprobs',
+]);
 
 /** The range of each numeric sim: option, shown in --help and enforced here. */
 export const SIM_RANGES = {
@@ -47,7 +57,10 @@ export function parseSimSpec(rest: string): SimSpec {
     if (!KNOWN.has(key)) throw new UserError(`${spec}: unknown option "${key}"; expected ${[...KNOWN].join(', ')}`);
   }
   const template = params.get('template') ?? 'chatml';
-  if (!CHAT_TEMPLATES[template]) throw new UserError(`${spec}: unknown template "${template}"; expected one of ${Object.keys(CHAT_TEMPLATES).join(', ')}`);
+  if (!CHAT_TEMPLATES[template])
+    throw new UserError(
+      `${spec}: unknown template "${template}"; expected one of ${Object.keys(CHAT_TEMPLATES).join(', ')}`,
+    );
   const result: SimSpec = {
     reference,
     template,
@@ -60,11 +73,13 @@ export function parseSimSpec(rest: string): SimSpec {
     result.addTokens = { count: count(params.get('add')!, 'add', spec), donor };
   }
   if (params.has('drop-merges')) result.dropMerges = count(params.get('drop-merges')!, 'drop-merges', spec);
-  if (params.has('stream-interval')) result.streamInterval = count(params.get('stream-interval')!, 'stream-interval', spec);
+  if (params.has('stream-interval'))
+    result.streamInterval = count(params.get('stream-interval')!, 'stream-interval', spec);
   if (params.has('top-logprobs')) result.topLogprobs = count(params.get('top-logprobs')!, 'top-logprobs', spec);
   const pretok = params.get('pretok');
   if (pretok !== null) {
-    if (pretok !== 'digits' && pretok !== 'punctuation') throw new UserError(`${spec}: pretok must be digits or punctuation`);
+    if (pretok !== 'digits' && pretok !== 'punctuation')
+      throw new UserError(`${spec}: pretok must be digits or punctuation`);
     result.preTokenizer = pretok;
   }
   return result;

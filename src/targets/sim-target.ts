@@ -43,7 +43,10 @@ export function simulatedTarget(api: SimulatedApi): Target {
         metadata: { model: 'simulated' },
         raw: {
           request: { messages: request.messages, max_tokens: request.maxOutputTokens ?? 1 },
-          response: { choices: [{ message: { role: 'assistant', content: 'OK' } }], usage: { prompt_tokens: promptTokens, completion_tokens: 1 } },
+          response: {
+            choices: [{ message: { role: 'assistant', content: 'OK' } }],
+            usage: { prompt_tokens: promptTokens, completion_tokens: 1 },
+          },
         },
       };
     },
@@ -54,9 +57,18 @@ function answered(api: SimulatedApi, request: TargetRequest, promptTokens: numbe
   const maxTokens = request.maxOutputTokens ?? 16;
   const seed = ((api.answers?.seed ?? 1) * 1_000_003 + (request.seed ?? 0)) >>> 0;
   const answer = simAnswer(api.tokenizer, seed, maxTokens, api.answers);
-  const usage = { promptTokens, completionTokens: answer.completionTokens, totalTokens: promptTokens + answer.completionTokens };
+  const usage = {
+    promptTokens,
+    completionTokens: answer.completionTokens,
+    totalTokens: promptTokens + answer.completionTokens,
+  };
   const logprobs = request.wantLogprobs ? answer.logprobTokens : undefined;
-  const wire = (t: (typeof answer.logprobTokens)[number]) => ({ token: t.token, bytes: t.bytes, logprob: t.logprob, top_logprobs: (t.alternatives ?? []).map(({ token, bytes, logprob }) => ({ token, bytes, logprob })) });
+  const wire = (t: (typeof answer.logprobTokens)[number]) => ({
+    token: t.token,
+    bytes: t.bytes,
+    logprob: t.logprob,
+    top_logprobs: (t.alternatives ?? []).map(({ token, bytes, logprob }) => ({ token, bytes, logprob })),
+  });
   return {
     usage,
     text: answer.text,
@@ -65,9 +77,22 @@ function answered(api: SimulatedApi, request: TargetRequest, promptTokens: numbe
     latencyMs: performance.now() - started,
     metadata: { model: 'simulated' },
     raw: {
-      request: { messages: request.messages, max_tokens: maxTokens, stream: request.wantChunks ?? false, logprobs: request.wantLogprobs ?? false, temperature: request.temperature, seed: request.seed },
+      request: {
+        messages: request.messages,
+        max_tokens: maxTokens,
+        stream: request.wantChunks ?? false,
+        logprobs: request.wantLogprobs ?? false,
+        temperature: request.temperature,
+        seed: request.seed,
+      },
       response: {
-        choices: [{ message: { role: 'assistant', content: answer.text }, finish_reason: answer.truncated ? 'length' : 'stop', ...(logprobs ? { logprobs: { content: logprobs.map(wire) } } : {}) }],
+        choices: [
+          {
+            message: { role: 'assistant', content: answer.text },
+            finish_reason: answer.truncated ? 'length' : 'stop',
+            ...(logprobs ? { logprobs: { content: logprobs.map(wire) } } : {}),
+          },
+        ],
         usage: { prompt_tokens: promptTokens, completion_tokens: answer.completionTokens },
       },
     },

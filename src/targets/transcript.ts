@@ -3,7 +3,15 @@ import type { Target, TargetRequest, TargetResponse } from './target.js';
 
 export type TranscriptEntry =
   | { kind: 'request'; seq: number; at: string; target: string; request: TargetRequest }
-  | { kind: 'response'; seq: number; at: string; target: string; latencyMs: number; usage: TargetResponse['usage']; raw: TargetResponse['raw'] }
+  | {
+      kind: 'response';
+      seq: number;
+      at: string;
+      target: string;
+      latencyMs: number;
+      usage: TargetResponse['usage'];
+      raw: TargetResponse['raw'];
+    }
   | { kind: 'error'; seq: number; at: string; target: string; message: string };
 
 export interface Transcript {
@@ -12,7 +20,7 @@ export interface Transcript {
 
 /** An append-only JSONL file, written synchronously so each line is on disk before the caller goes on. */
 export function jsonlTranscript(path: string): Transcript {
-  return { append: (entry) => appendFileSync(path, JSON.stringify(entry) + '\n') };
+  return { append: (entry) => appendFileSync(path, `${JSON.stringify(entry)}\n`) };
 }
 
 export function memoryTranscript(): Transcript & { entries: TranscriptEntry[] } {
@@ -33,10 +41,24 @@ export function recordedTarget(target: Target, transcript: Transcript, now: () =
       try {
         response = await target.send(request);
       } catch (error) {
-        transcript.append({ kind: 'error', seq: n, at: now().toISOString(), target: target.id, message: (error as Error).message });
+        transcript.append({
+          kind: 'error',
+          seq: n,
+          at: now().toISOString(),
+          target: target.id,
+          message: (error as Error).message,
+        });
         throw error;
       }
-      transcript.append({ kind: 'response', seq: n, at: now().toISOString(), target: target.id, latencyMs: response.latencyMs, usage: response.usage, raw: response.raw });
+      transcript.append({
+        kind: 'response',
+        seq: n,
+        at: now().toISOString(),
+        target: target.id,
+        latencyMs: response.latencyMs,
+        usage: response.usage,
+        raw: response.raw,
+      });
       return response;
     },
   };

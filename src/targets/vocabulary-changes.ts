@@ -17,7 +17,11 @@ type Json = Record<string, any>;
 const ONE_WORD = /^ ?[\p{L}\p{M}]{2,}$/u;
 
 /** Applies changes to a Hugging Face tokenizer.json and loads the result as a tokenizer. */
-export function applyVocabularyChanges(files: TokenizerFiles, base: Tokenizer, changes: readonly VocabularyChange[]): Tokenizer {
+export function applyVocabularyChanges(
+  files: TokenizerFiles,
+  base: Tokenizer,
+  changes: readonly VocabularyChange[],
+): Tokenizer {
   const json: Json = JSON.parse(new TextDecoder().decode(files.main));
   if (json.model?.type !== 'BPE' || !Array.isArray(json.model.merges)) {
     throw new UserError('vocabulary changes need a BPE tokenizer.json reference');

@@ -11,7 +11,10 @@ import { fileSystemError } from './fs-errors.js';
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   try {
     await mkdir(dirname(path), { recursive: true });
-    await writeFileAtomicLib(path, typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    await writeFileAtomicLib(
+      path,
+      typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+    );
   } catch (error) {
     throw fileSystemError(error, `cannot write ${path}`);
   }

@@ -50,7 +50,8 @@ export async function acquireLock(request: LockRequest): Promise<HeldLock> {
         onCompromised: (error) => void (lost = error),
       });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw fileSystemError(error, `cannot take the lock ${request.lockPath}`);
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED')
+        throw fileSystemError(error, `cannot take the lock ${request.lockPath}`);
       if (Date.now() >= deadline) throw new UserError(request.busy);
       await sleep(POLL_MS * (0.5 + Math.random()));
       continue;
@@ -69,7 +70,10 @@ export async function acquireLock(request: LockRequest): Promise<HeldLock> {
         if (!lost) await release().catch(() => undefined);
       },
       assertHeld: () => {
-        if (lost) throw new UserError(`another tokprint process took over the lock ${request.lockPath} while this one held it (${lost.message}); check what it wrote`);
+        if (lost)
+          throw new UserError(
+            `another tokprint process took over the lock ${request.lockPath} while this one held it (${lost.message}); check what it wrote`,
+          );
       },
     };
   }

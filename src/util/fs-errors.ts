@@ -1,7 +1,23 @@
 import { UserError } from './errors.js';
 
 /** Errors the file system gives for a path the user chose or an environment they set up, not for a bug. */
-const USER_FIXABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EISDIR', 'EEXIST', 'ENOSPC', 'EDQUOT', 'ENOENT', 'ELOOP', 'ENAMETOOLONG', 'EBUSY', 'EMFILE', 'ENFILE', 'EIO']);
+const USER_FIXABLE = new Set([
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'ENOTDIR',
+  'EISDIR',
+  'EEXIST',
+  'ENOSPC',
+  'EDQUOT',
+  'ENOENT',
+  'ELOOP',
+  'ENAMETOOLONG',
+  'EBUSY',
+  'EMFILE',
+  'ENFILE',
+  'EIO',
+]);
 
 const REASONS: Record<string, string> = {
   EACCES: 'permission denied',
@@ -38,7 +54,12 @@ interface SystemError extends Error {
 export function isFileSystemError(error: unknown): error is SystemError {
   if (!(error instanceof Error)) return false;
   const e = error as Partial<SystemError>;
-  return typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) && typeof e.syscall === 'string' && typeof e.path === 'string';
+  return (
+    typeof e.code === 'string' &&
+    /^E[A-Z]+$/.test(e.code) &&
+    typeof e.syscall === 'string' &&
+    typeof e.path === 'string'
+  );
 }
 
 /**

@@ -15,7 +15,10 @@ function kindOf(stats: Stats): string {
 
 function describe(error: unknown, path: string): UserError {
   const code = (error as NodeJS.ErrnoException).code;
-  return new UserError(code === 'ENOENT' ? `${path} does not exist` : `cannot read ${path} (${code ?? (error as Error).message})`, { cause: error });
+  return new UserError(
+    code === 'ENOENT' ? `${path} does not exist` : `cannot read ${path} (${code ?? (error as Error).message})`,
+    { cause: error },
+  );
 }
 
 function refuseIrregular(stats: Stats, path: string): void {
@@ -80,7 +83,8 @@ export class UserFile {
 
   /** The whole file, refused in one line when it is larger than `maxBytes` (`what` names the kind of file). */
   readAll(maxBytes: number, what: string): Uint8Array {
-    const tooLarge = () => new UserError(`${this.path} is larger than ${formatBytes(maxBytes)}, the most tokprint reads from ${what}`);
+    const tooLarge = () =>
+      new UserError(`${this.path} is larger than ${formatBytes(maxBytes)}, the most tokprint reads from ${what}`);
     if (this.size > maxBytes) throw tooLarge();
     // One byte more than the stated size, to notice a file that grew (or a size the file system does not know).
     const bytes = this.read(0, Math.min(maxBytes, this.size) + 1);

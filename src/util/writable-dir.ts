@@ -23,7 +23,10 @@ async function nearestExisting(dir: string): Promise<string> {
  */
 export async function ensureWritableDir(dir: string, what: string): Promise<void> {
   try {
-    const probe = join(await nearestExisting(dir), `.tokprint-write-check-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const probe = join(
+      await nearestExisting(dir),
+      `.tokprint-write-check-${process.pid}-${randomBytes(4).toString('hex')}`,
+    );
     await writeFile(probe, '', { flag: 'wx' });
     await rm(probe, { force: true });
   } catch (error) {

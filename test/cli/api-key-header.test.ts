@@ -34,7 +34,11 @@ describe('an API key that no HTTP header can carry is bad input, found before an
   ])('%s: one line naming the variable and the place, never the key, exit 2', async (scheme, variable, key, reason) => {
     const before = received;
     const target = scheme === 'openai' ? `openai:${url}/v1` : `${scheme}:${url}`;
-    const result = await runCli(['identify', target, '--model', 'm', '--retries', '0', '--out', 'runs'], { ...box.env, [variable]: key }, box.root);
+    const result = await runCli(
+      ['identify', target, '--model', 'm', '--retries', '0', '--out', 'runs'],
+      { ...box.env, [variable]: key },
+      box.root,
+    );
     expect(result.code).toBe(2);
     expect(isOneLine(result.stderr)).toBe(true);
     expect(result.stderr).toContain(`$${variable}: the API key holds`);
@@ -45,7 +49,11 @@ describe('an API key that no HTTP header can carry is bad input, found before an
 
   it('a key with a trailing line break (a .env file written on Windows) is still sent, without it', async () => {
     const before = received;
-    const result = await runCli(['identify', `openai:${url}/v1`, '--model', 'm', '--retries', '0', '--no-detect-tokenize', '--out', 'runs'], { ...box.env, OPENAI_API_KEY: 'sk-live-1234\r\n' }, box.root);
+    const result = await runCli(
+      ['identify', `openai:${url}/v1`, '--model', 'm', '--retries', '0', '--no-detect-tokenize', '--out', 'runs'],
+      { ...box.env, OPENAI_API_KEY: 'sk-live-1234\r\n' },
+      box.root,
+    );
     // the server answers 404: the request was sent and failed as a target request does
     expect(result.code).toBe(3);
     expect(received).toBeGreaterThan(before);

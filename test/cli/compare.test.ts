@@ -35,7 +35,9 @@ describe('tokprint compare', () => {
     expect(stdout).toMatch(/^vocabulary overlap +Jaccard 100\.0%, A in B 100\.0%, B in A 100\.0%$/m);
     expect(stdout).toMatch(/^merges +151,387 common .* order kept 100\.0%$/m);
     expect(stdout).toMatch(/^ {2}- 4 added tokens more /m);
-    expect(stdout).toContain('added tokens only in B (4): "<tool_response>" (151665), "</tool_response>" (151666), "<think>" (151667), "</think>" (151668)\n');
+    expect(stdout).toContain(
+      'added tokens only in B (4): "<tool_response>" (151665), "</tool_response>" (151666), "<think>" (151667), "</think>" (151668)\n',
+    );
   });
 
   it('prints every metric as JSON with --json', async () => {
@@ -50,11 +52,20 @@ describe('tokprint compare', () => {
       vocabulary: { jaccard: 1 },
       delta: { vocabularyAdded: 0, mergesRemoved: 0 },
     });
-    expect(report.addedTokens.onlyB.map((t: { content: string }) => t.content)).toEqual(['<tool_response>', '</tool_response>', '<think>', '</think>']);
+    expect(report.addedTokens.onlyB.map((t: { content: string }) => t.content)).toEqual([
+      '<tool_response>',
+      '</tool_response>',
+      '<think>',
+      '</think>',
+    ]);
   });
 
   it('finds a file identical to its re-serialised copy', async () => {
-    const { code, stdout } = await runCli(['compare', join(root, 'qwen2.5', 'tokenizer.json'), 'qwen2.5-copy.json'], env, root);
+    const { code, stdout } = await runCli(
+      ['compare', join(root, 'qwen2.5', 'tokenizer.json'), 'qwen2.5-copy.json'],
+      env,
+      root,
+    );
     expect(code).toBe(0);
     expect(stdout.split('\n')[0]).toBe('identical: same vocabulary, merges and segmentation');
   });
@@ -63,7 +74,9 @@ describe('tokprint compare', () => {
     const { code, stdout } = await runCli(['compare', 'qwen2.5', 'llama3.json'], env, root);
     expect(code).toBe(0);
     expect(stdout.split('\n')[0]).toMatch(/^unrelated: /);
-    expect(stdout).toMatch(/^added tokens only in B \(256\): "<\|begin_of_text\|>" \(128000, special\), .*, … and 244 more$/m);
+    expect(stdout).toMatch(
+      /^added tokens only in B \(256\): "<\|begin_of_text\|>" \(128000, special\), .*, … and 244 more$/m,
+    );
   });
 
   it('reports a truncated file in one line and exits 2', async () => {

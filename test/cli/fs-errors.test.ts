@@ -49,12 +49,22 @@ async function refusedBeforeSending(args: string[], env: NodeJS.ProcessEnv, says
 }
 
 describe('unwritable places are found before any request is sent', () => {
-  it('--out is a regular file', () => refusedBeforeSending(['--out', 'a-file', '--no-cache'], sandbox.env, /--out .*a-file is not writable: a file is in the way \(EEXIST\)/));
+  it('--out is a regular file', () =>
+    refusedBeforeSending(
+      ['--out', 'a-file', '--no-cache'],
+      sandbox.env,
+      /--out .*a-file is not writable: a file is in the way \(EEXIST\)/,
+    ));
 
-  it('--out lies below a regular file', () => refusedBeforeSending(['--out', 'a-file/runs', '--no-cache'], sandbox.env, /\(ENOTDIR\)/));
+  it('--out lies below a regular file', () =>
+    refusedBeforeSending(['--out', 'a-file/runs', '--no-cache'], sandbox.env, /\(ENOTDIR\)/));
 
   it('the answer cache asked for (--cache) lies below a regular file', () =>
-    refusedBeforeSending(['--out', 'runs', '--cache', '1h'], { ...sandbox.env, TOKPRINT_CACHE: join(sandbox.root, 'a-file') }, /the answer cache .*a-file\/http is not writable: .*\(ENOTDIR\)/));
+    refusedBeforeSending(
+      ['--out', 'runs', '--cache', '1h'],
+      { ...sandbox.env, TOKPRINT_CACHE: join(sandbox.root, 'a-file') },
+      /the answer cache .*a-file\/http is not writable: .*\(ENOTDIR\)/,
+    ));
 
   it('--out and the cache made immutable (chattr +i, which holds for root too)', async (context) => {
     const out = join(sandbox.root, 'read-only-out');
@@ -62,12 +72,24 @@ describe('unwritable places are found before any request is sent', () => {
     mkdirSync(out);
     mkdirSync(cache);
     if (!makeImmutable(out) || !makeImmutable(cache)) return context.skip();
-    await refusedBeforeSending(['--out', out, '--no-cache'], sandbox.env, /--out .* is not writable: operation not permitted \(EPERM\)|permission denied \(EACCES\)/);
-    await refusedBeforeSending(['--out', 'runs', '--cache', '1h'], { ...sandbox.env, TOKPRINT_CACHE: cache }, /the answer cache .* is not writable/);
+    await refusedBeforeSending(
+      ['--out', out, '--no-cache'],
+      sandbox.env,
+      /--out .* is not writable: operation not permitted \(EPERM\)|permission denied \(EACCES\)/,
+    );
+    await refusedBeforeSending(
+      ['--out', 'runs', '--cache', '1h'],
+      { ...sandbox.env, TOKPRINT_CACHE: cache },
+      /the answer cache .* is not writable/,
+    );
   });
 
   it('with everything writable the same run goes ahead', async () => {
-    const result = await runCli(['identify', `openai:${s.url}`, '--model', 'm', '--out', 'runs', '--json', '--quiet'], sandbox.env, sandbox.root);
+    const result = await runCli(
+      ['identify', `openai:${s.url}`, '--model', 'm', '--out', 'runs', '--json', '--quiet'],
+      sandbox.env,
+      sandbox.root,
+    );
     expect(result.stderr).toBe('');
     expect(s.billed()).toBe(JSON.parse(result.stdout).queries);
   });

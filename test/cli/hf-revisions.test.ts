@@ -9,7 +9,13 @@ let box: Sandbox;
 
 beforeAll(async () => {
   const qwen = await qwen25Files();
-  hub = await startFakeHub({ 'acme/open': { commit: COMMIT, refs: ['feature/long-context', 'v1.0'], files: { 'tokenizer.json': qwen.tokenizerJson } } });
+  hub = await startFakeHub({
+    'acme/open': {
+      commit: COMMIT,
+      refs: ['feature/long-context', 'v1.0'],
+      files: { 'tokenizer.json': qwen.tokenizerJson },
+    },
+  });
 });
 afterAll(() => hub?.close());
 beforeEach(async () => {
@@ -53,10 +59,18 @@ describe('hf: revisions and repository ids that could leave the resolve path', (
   });
 
   const accepted: [string, string[], string][] = [
-    ['a branch name holding /', ['hf:acme/open@feature/long-context'], '/acme/open/resolve/feature%2Flong-context/tokenizer.json'],
+    [
+      'a branch name holding /',
+      ['hf:acme/open@feature/long-context'],
+      '/acme/open/resolve/feature%2Flong-context/tokenizer.json',
+    ],
     ['a tag', ['hf:acme/open@v1.0'], '/acme/open/resolve/v1.0/tokenizer.json'],
     ['a 40-hex commit', [`hf:acme/open@${COMMIT}`], `/acme/open/resolve/${COMMIT}/tokenizer.json`],
-    ['a branch given by --revision', ['hf:acme/open', '--revision', 'feature/long-context'], '/acme/open/resolve/feature%2Flong-context/tokenizer.json'],
+    [
+      'a branch given by --revision',
+      ['hf:acme/open', '--revision', 'feature/long-context'],
+      '/acme/open/resolve/feature%2Flong-context/tokenizer.json',
+    ],
   ];
   for (const [what, args, path] of accepted) {
     it(`refs add still takes ${what}, pinned to the commit`, async () => {

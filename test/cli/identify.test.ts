@@ -10,7 +10,13 @@ let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'tokprint-identify-'));
   // The shared cache the global setup filled; a home of our own so no user index leaks in.
-  env = { PATH: process.env.PATH, HOME: process.env.HOME, TOKPRINT_HOME: join(root, 'home'), TOKPRINT_CACHE: process.env.TOKPRINT_CACHE, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME };
+  env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TOKPRINT_HOME: join(root, 'home'),
+    TOKPRINT_CACHE: process.env.TOKPRINT_CACHE,
+    XDG_CACHE_HOME: process.env.XDG_CACHE_HOME,
+  };
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
@@ -28,7 +34,11 @@ describe('tokprint identify', () => {
 
   it('--json prints exactly the documented shape and writes a run directory', async () => {
     const out = join(root, 'runs');
-    const { code, stdout } = await runCli(['identify', 'sim:gemma3?template=gemma&system=500', '--json', '--out', out], env, root);
+    const { code, stdout } = await runCli(
+      ['identify', 'sim:gemma3?template=gemma&system=500', '--json', '--out', out],
+      env,
+      root,
+    );
     expect(code).toBe(0);
     const json = JSON.parse(stdout);
     expect(Object.keys(json).slice(0, 5)).toEqual(['verdict', 'candidates', 'queries', 'promptTokens', 'run']);
@@ -53,7 +63,10 @@ describe('tokprint identify', () => {
     const out = join(root, 'transcript');
     const { stdout } = await runCli(['identify', 'sim:qwen2.5', '--json', '--out', out], env, root);
     const json = JSON.parse(stdout);
-    const record = (await readFile(join(json.run, 'transcript.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    const record = (await readFile(join(json.run, 'transcript.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     // the record opens with the config and closes with its digest; observations follow their answers
     expect(record[0].kind).toBe('config');
     expect(record.at(-1).kind).toBe('digest');
@@ -64,12 +77,18 @@ describe('tokprint identify', () => {
       expect(entry.seq).toBe(Math.floor(i / 2) + 1);
     });
     expect(lines[0].request.messages[0].content).toContain('Please reply with OK.');
-    expect(json.promptTokens).toBe(lines.filter((l) => l.kind === 'response').reduce((s, l) => s + l.usage.promptTokens, 0));
+    expect(json.promptTokens).toBe(
+      lines.filter((l) => l.kind === 'response').reduce((s, l) => s + l.usage.promptTokens, 0),
+    );
   });
 
   it('exits 1 inconclusive when the budget is too small, with the observations kept', async () => {
     const out = join(root, 'budget');
-    const { code, stdout } = await runCli(['identify', 'sim:yi', '--max-queries', '2', '--json', '--out', out], env, root);
+    const { code, stdout } = await runCli(
+      ['identify', 'sim:yi', '--max-queries', '2', '--json', '--out', out],
+      env,
+      root,
+    );
     expect(code).toBe(1);
     const json = JSON.parse(stdout);
     expect(json.verdict).toMatchObject({ status: 'inconclusive', reference: null, class: [], family: null });
@@ -92,10 +111,22 @@ describe('tokprint identify', () => {
     expect(stderr).toMatch(message);
   });
 
-  it('--engine js and onnx score the counts on the two-stage path and reach the exact path\'s verdict and ranking, on identify and rescore', async () => {
+  it("--engine js and onnx score the counts on the two-stage path and reach the exact path's verdict and ranking, on identify and rescore", async () => {
     const runs = await Promise.all(
       ['exact', 'js', 'onnx'].map(async (engine) => {
-        const { code, stdout } = await runCli(['identify', 'sim:qwen2.5?template=chatml&system=800', '--json', '--engine', engine, '--out', join(root, `engine-${engine}`)], env, root);
+        const { code, stdout } = await runCli(
+          [
+            'identify',
+            'sim:qwen2.5?template=chatml&system=800',
+            '--json',
+            '--engine',
+            engine,
+            '--out',
+            join(root, `engine-${engine}`),
+          ],
+          env,
+          root,
+        );
         expect(code).toBe(0);
         return JSON.parse(stdout);
       }),
@@ -109,7 +140,9 @@ describe('tokprint identify', () => {
       expect(run.verdict.class).toEqual(exact.verdict.class);
       expect(run.verdict.confidence).toBeCloseTo(exact.verdict.confidence, 6);
       expect(run.queries).toBe(exact.queries);
-      expect(run.candidates.map((c: { reference: string }) => c.reference)).toEqual(exact.candidates.map((c: { reference: string }) => c.reference));
+      expect(run.candidates.map((c: { reference: string }) => c.reference)).toEqual(
+        exact.candidates.map((c: { reference: string }) => c.reference),
+      );
       // the run directory's verdict records the engine too
       expect(JSON.parse(await readFile(join(run.run, 'verdict.json'), 'utf8')).engine).toBe(run.engine);
     }
@@ -121,7 +154,9 @@ describe('tokprint identify', () => {
       const rescored = JSON.parse(again.stdout);
       expect(rescored.engine).toBe(engine);
       expect(rescored.verdict).toMatchObject({ status: exact.verdict.status, class: exact.verdict.class });
-      expect(rescored.candidates.map((c: { reference: string }) => c.reference)).toEqual(exact.candidates.map((c: { reference: string }) => c.reference));
+      expect(rescored.candidates.map((c: { reference: string }) => c.reference)).toEqual(
+        exact.candidates.map((c: { reference: string }) => c.reference),
+      );
     }
     const bad = await runCli(['rescore', exact.run, '--engine', 'gpu'], env, root);
     expect(bad.code).toBe(2);

@@ -5,7 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/util/errors.js';
 import { isOneLine, makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
 import { loopbackTarget } from '../helpers/generic-target.js';
-import { hostileHttpSpec, startHostileServer, type HostileApi, type HostileServer } from '../helpers/hostile-answer-server.js';
+import {
+  hostileHttpSpec,
+  startHostileServer,
+  type HostileApi,
+  type HostileServer,
+} from '../helpers/hostile-answer-server.js';
 
 const APIS = ['openai', 'anthropic', 'gemini', 'http'] as const;
 let sandbox: Sandbox;
@@ -24,7 +29,10 @@ afterAll(async () => {
 
 /** A target id for `api` on a server billing `prompt` (raw JSON) prompt tokens for every request, or a count growing with each request's size. */
 async function billing(api: HostileApi, prompt: string | { base: number; tokensPerByte: number }): Promise<string> {
-  const server = await startHostileServer(api, typeof prompt === 'string' ? { kind: 'usage', prompt } : { kind: 'usage-per-byte', ...prompt });
+  const server = await startHostileServer(
+    api,
+    typeof prompt === 'string' ? { kind: 'usage', prompt } : { kind: 'usage-per-byte', ...prompt },
+  );
   servers.push(server);
   if (api === 'openai') return `openai:${server.url}/v1`;
   if (api !== 'http') return `${api}:${server.url}`;
@@ -33,24 +41,50 @@ async function billing(api: HostileApi, prompt: string | { base: number; tokensP
   return `http:${spec}`;
 }
 
-const identify = (target: string, ...flags: string[]) => runCli(['identify', target, '--model', 'm', '--no-cache', '--no-detect-tokenize', '--retries', '0', '--out', 'runs', ...flags], sandbox.env, sandbox.root);
+const identify = (target: string, ...flags: string[]) =>
+  runCli(
+    [
+      'identify',
+      target,
+      '--model',
+      'm',
+      '--no-cache',
+      '--no-detect-tokenize',
+      '--retries',
+      '0',
+      '--out',
+      'runs',
+      ...flags,
+    ],
+    sandbox.env,
+    sandbox.root,
+  );
 
 describe.each(APIS)('impossible billed counts: %s', (api) => {
-  it.each(['-339', '12.5', '1e308', '9007199254740993', '"12"'])('refuses a prompt count of %s in one line, without retrying it', async (value) => {
-    const { target, wire } = loopbackTarget(await billing(api, value), { options: { model: 'm', detectTokenize: false, retries: 2 } });
-    const error = await target.send({ messages: [{ role: 'user', content: 'hello' }], maxOutputTokens: 1 }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UserError);
-    expect((error as UserError).exitCode).toBe(3);
-    expect((error as Error).message).toMatch(/should be a token count, got/);
-    expect((error as Error).message).not.toMatch(/\d{20}/);
-    expect(wire.filter((e) => e.kind === 'http-request')).toHaveLength(1);
-  });
+  it.each(['-339', '12.5', '1e308', '9007199254740993', '"12"'])(
+    'refuses a prompt count of %s in one line, without retrying it',
+    async (value) => {
+      const { target, wire } = loopbackTarget(await billing(api, value), {
+        options: { model: 'm', detectTokenize: false, retries: 2 },
+      });
+      const error = await target
+        .send({ messages: [{ role: 'user', content: 'hello' }], maxOutputTokens: 1 })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as UserError).exitCode).toBe(3);
+      expect((error as Error).message).toMatch(/should be a token count, got/);
+      expect((error as Error).message).not.toMatch(/\d{20}/);
+      expect(wire.filter((e) => e.kind === 'http-request')).toHaveLength(1);
+    },
+  );
 
   it('stops on 0 prompt tokens for a non-empty prompt: one line, exit 3, no verdict', async () => {
     const result = await identify(await billing(api, '0'));
     expect(result.code).toBe(3);
     expect(isOneLine(result.stderr)).toBe(true);
-    expect(result.stderr).toMatch(/the target's billed prompt counts are impossible: request 1 was billed 0 prompt tokens for a prompt of \d+ characters; the usage channel cannot be read/);
+    expect(result.stderr).toMatch(
+      /the target's billed prompt counts are impossible: request 1 was billed 0 prompt tokens for a prompt of \d+ characters; the usage channel cannot be read/,
+    );
     expect(result.stderr).not.toMatch(/--resume/);
     expect(result.stdout).toBe('');
   });
@@ -59,7 +93,9 @@ describe.each(APIS)('impossible billed counts: %s', (api) => {
     const result = await identify(await billing(api, '1000'));
     expect(result.code).toBe(3);
     expect(isOneLine(result.stderr)).toBe(true);
-    expect(result.stderr).toMatch(/impossible: request 2 is \d+ characters longer than request 1 but was billed the same count \(1000 and 1000\); the usage channel cannot be read/);
+    expect(result.stderr).toMatch(
+      /impossible: request 2 is \d+ characters longer than request 1 but was billed the same count \(1000 and 1000\); the usage channel cannot be read/,
+    );
   });
 });
 
@@ -68,7 +104,9 @@ describe.each(APIS)('billed counts that grow faster than the prompt can: %s', (a
     const result = await identify(await billing(api, { base: 50, tokensPerByte: 3 }));
     expect(result.code).toBe(3);
     expect(isOneLine(result.stderr)).toBe(true);
-    expect(result.stderr).toMatch(/impossible: request 2 adds \d+ bytes to request 1 but was billed \d+ tokens more \(\d+ and \d+\), more than any tokenizer bills for that text; the usage channel cannot be read/);
+    expect(result.stderr).toMatch(
+      /impossible: request 2 adds \d+ bytes to request 1 but was billed \d+ tokens more \(\d+ and \d+\), more than any tokenizer bills for that text; the usage channel cannot be read/,
+    );
     expect(result.stdout).toBe('');
   });
 });
@@ -87,7 +125,9 @@ describe.each(APIS)('an answer far longer than max_tokens: %s', (api) => {
     const result = await identify(target, ...(api === 'anthropic' || api === 'gemini' ? ['--stream'] : []));
     expect(result.code).toBe(3);
     expect(isOneLine(result.stderr)).toBe(true);
-    expect(result.stderr).toMatch(/request 1: the target billed 60000 output tokens for max_tokens (1|32), a protocol violation; the answer is not used/);
+    expect(result.stderr).toMatch(
+      /request 1: the target billed 60000 output tokens for max_tokens (1|32), a protocol violation; the answer is not used/,
+    );
   });
 });
 

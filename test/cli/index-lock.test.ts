@@ -16,12 +16,21 @@ beforeEach(async () => {
 });
 afterEach(() => box.remove());
 
-const manifestIds = async () => (JSON.parse(await readFile(join(box.home, 'index', 'manifest.json'), 'utf8')).references as { id: string }[]).map((r) => r.id).sort();
+const manifestIds = async () =>
+  (JSON.parse(await readFile(join(box.home, 'index', 'manifest.json'), 'utf8')).references as { id: string }[])
+    .map((r) => r.id)
+    .sort();
 
 describe('the user index under concurrent writers', () => {
   it('16 refs add processes at once: every one that says "added" is in the manifest, and all 16 are', async () => {
     const ids = Array.from({ length: 16 }, (_, i) => `acme-${String(i).padStart(2, '0')}`);
-    const results = await Promise.all(ids.map((id) => spawnCli(['refs', 'add', 'tokenizer.json', '--id', id, '--family', 'qwen2'], { cwd: box.root, env: box.env }).done));
+    const results = await Promise.all(
+      ids.map(
+        (id) =>
+          spawnCli(['refs', 'add', 'tokenizer.json', '--id', id, '--family', 'qwen2'], { cwd: box.root, env: box.env })
+            .done,
+      ),
+    );
     for (const result of results) {
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
@@ -29,7 +38,10 @@ describe('the user index under concurrent writers', () => {
     }
     expect(await manifestIds()).toEqual(ids);
     // the lock is gone once they have all finished
-    const left = await readFile(join(box.home, 'index', '.lock')).then(() => 'file', (error) => error.code);
+    const left = await readFile(join(box.home, 'index', '.lock')).then(
+      () => 'file',
+      (error) => error.code,
+    );
     expect(['ENOENT', 'EISDIR']).toContain(left);
   });
 
@@ -38,7 +50,10 @@ describe('the user index under concurrent writers', () => {
     await mkdir(lock, { recursive: true });
     const longAgo = new Date(Date.now() - 60_000);
     await utimes(lock, longAgo, longAgo);
-    const added = await spawnCli(['refs', 'add', 'tokenizer.json', '--id', 'acme-7b', '--family', 'qwen2'], { cwd: box.root, env: box.env }).done;
+    const added = await spawnCli(['refs', 'add', 'tokenizer.json', '--id', 'acme-7b', '--family', 'qwen2'], {
+      cwd: box.root,
+      env: box.env,
+    }).done;
     expect(added).toMatchObject({ code: 0, stderr: '' });
     expect(await manifestIds()).toEqual(['acme-7b']);
     await mkdir(lock);
@@ -51,7 +66,11 @@ describe('the user index under concurrent writers', () => {
   it('a lock held (and kept fresh) by a live process: refs add waits, then gives up in one line, exit 2, and writes nothing', async () => {
     const held = await acquireLock({ lockPath: join(box.home, 'index', '.lock'), busy: 'held by the test' });
     try {
-      const result = await runCli(['refs', 'add', 'tokenizer.json', '--id', 'acme-7b', '--family', 'qwen2'], box.env, box.root);
+      const result = await runCli(
+        ['refs', 'add', 'tokenizer.json', '--id', 'acme-7b', '--family', 'qwen2'],
+        box.env,
+        box.root,
+      );
       expect(result.code).toBe(2);
       expect(isOneLine(result.stderr)).toBe(true);
       expect(result.stderr).toMatch(/the user index is locked by another tokprint process/);
@@ -64,7 +83,10 @@ describe('the user index under concurrent writers', () => {
 
   it('an index directory that is a file: one line, exit 2', async () => {
     await writeFile(join(box.root, 'not-a-dir'), 'x');
-    const result = await spawnCli(['refs', 'add', 'tokenizer.json', '--id', 'acme-7b', '--family', 'qwen2'], { cwd: box.root, env: { ...box.env, TOKPRINT_HOME: join(box.root, 'not-a-dir') } }).done;
+    const result = await spawnCli(['refs', 'add', 'tokenizer.json', '--id', 'acme-7b', '--family', 'qwen2'], {
+      cwd: box.root,
+      env: { ...box.env, TOKPRINT_HOME: join(box.root, 'not-a-dir') },
+    }).done;
     expect(result.code).toBe(2);
     expect(isOneLine(result.stderr)).toBe(true);
     expect(result.stderr).toContain('not-a-dir');

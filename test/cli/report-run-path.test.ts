@@ -17,7 +17,9 @@ describe('report given a file where a run directory belongs', () => {
       const result = await runCli(['report', file], box.env, box.root);
       expect(result.code).toBe(2);
       expect(isOneLine(result.stderr)).toBe(true);
-      expect(result.stderr).toBe(`tokprint: cannot report on ${file}: it is a file, not a run directory (give the directory identify wrote)\n`);
+      expect(result.stderr).toBe(
+        `tokprint: cannot report on ${file}: it is a file, not a run directory (give the directory identify wrote)\n`,
+      );
       expect(result.stdout).toBe('');
     }
   });

@@ -14,19 +14,35 @@ const tty = { stdout: true, stderr: true };
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'tokprint-report-cli-'));
-  env = { PATH: process.env.PATH, HOME: process.env.HOME, TOKPRINT_HOME: join(root, 'home'), TOKPRINT_CACHE: process.env.TOKPRINT_CACHE, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME };
+  env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TOKPRINT_HOME: join(root, 'home'),
+    TOKPRINT_CACHE: process.env.TOKPRINT_CACHE,
+    XDG_CACHE_HOME: process.env.XDG_CACHE_HOME,
+  };
   loud = await runCliIo(['identify', '--out', join(root, 'loud'), '--report', 'html,cyclonedx'], env, root, tty);
-  quiet = await runCliIo(['identify', '--json', '--quiet', '--out', join(root, 'quiet'), '--report', 'junit'], env, root, tty);
+  quiet = await runCliIo(
+    ['identify', '--json', '--quiet', '--out', join(root, 'quiet'), '--report', 'junit'],
+    env,
+    root,
+    tty,
+  );
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const runOf = (result: CliRun) => /^run: (.+)$/m.exec(result.stdout.replace(/\u001b\[[0-9;]*m/g, ''))?.[1] ?? JSON.parse(result.stdout).run;
+const runOf = (result: CliRun) =>
+  /^run: (.+)$/m.exec(result.stdout.replace(/\u001b\[[0-9;]*m/g, ''))?.[1] ?? JSON.parse(result.stdout).run;
 
 describe('identify --report, progress and colour', () => {
   it('writes the asked-for reports beside the verdict and says where', () => {
     expect(loud.code).toBe(0);
     const run = runOf(loud);
-    expect(readdirSync(run).filter((f) => f.startsWith('report.')).sort()).toEqual(['report.cdx.json', 'report.html']);
+    expect(
+      readdirSync(run)
+        .filter((f) => f.startsWith('report.'))
+        .sort(),
+    ).toEqual(['report.cdx.json', 'report.html']);
     expect(loud.stderr).toContain(`tokprint: wrote ${join(run, 'report.html')}\n`);
   });
 
@@ -38,7 +54,9 @@ describe('identify --report, progress and colour', () => {
 
   it('colours the summary on a terminal', () => {
     expect(loud.stdout).toMatch(ANSI);
-    expect(loud.stdout.replace(/\u001b\[[0-9;]*m/g, '')).toMatch(/^match: deepseek-v3, family deepseek-v3, confidence 99\.\d%$/m);
+    expect(loud.stdout.replace(/\u001b\[[0-9;]*m/g, '')).toMatch(
+      /^match: deepseek-v3, family deepseek-v3, confidence 99\.\d%$/m,
+    );
   });
 
   it('--quiet: no progress line and no notes, even on a terminal; --json stays plain', () => {

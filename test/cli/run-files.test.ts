@@ -13,8 +13,18 @@ let copies = 0;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'tokprint-run-files-'));
-  env = { PATH: process.env.PATH, HOME: process.env.HOME, TOKPRINT_HOME: join(root, 'home'), TOKPRINT_CACHE: process.env.TOKPRINT_CACHE, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME };
-  const result = await runCli(['identify', '--json', '--quiet', '--out', join(root, 'runs'), '--max-queries', '2'], env, root);
+  env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TOKPRINT_HOME: join(root, 'home'),
+    TOKPRINT_CACHE: process.env.TOKPRINT_CACHE,
+    XDG_CACHE_HOME: process.env.XDG_CACHE_HOME,
+  };
+  const result = await runCli(
+    ['identify', '--json', '--quiet', '--out', join(root, 'runs'), '--max-queries', '2'],
+    env,
+    root,
+  );
   expect(result.stderr).toBe('');
   finished = JSON.parse(result.stdout).run;
 });
@@ -32,7 +42,7 @@ function copy(change: (run: string) => void = () => {}): string {
 
 /** The run as a kill after its last answer leaves it: no digest, no verdict. */
 function unfinished(run: string) {
-  writeFileSync(join(run, 'transcript.jsonl'), lines(run).slice(0, -1).join('\n') + '\n');
+  writeFileSync(join(run, 'transcript.jsonl'), `${lines(run).slice(0, -1).join('\n')}\n`);
   rmSync(join(run, 'verdict.json'));
 }
 
@@ -44,7 +54,13 @@ function expectRefused(result: { code: number; stderr: string; stdout: string },
 }
 
 describe('damaged run files: report, rescore and --resume refuse them in one line', () => {
-  for (const content of ['{}', '[]', 'null', 'garbage', '{"verdict":{"status":"match"},"candidates":[],"queries":2,"target":"sim:x"}']) {
+  for (const content of [
+    '{}',
+    '[]',
+    'null',
+    'garbage',
+    '{"verdict":{"status":"match"},"candidates":[],"queries":2,"target":"sim:x"}',
+  ]) {
     it(`verdict.json holding ${content}`, async () => {
       const run = copy((dir) => writeFileSync(join(dir, 'verdict.json'), content));
       const says = /verdict\.json: (the verdict is|it has no verdict|the verdict's class)/;
@@ -63,11 +79,14 @@ describe('damaged run files: report, rescore and --resume refuse them in one lin
       const [first, ...rest] = lines(dir);
       const entry = JSON.parse(first);
       entry.config.target = 5;
-      writeFileSync(join(dir, 'transcript.jsonl'), [JSON.stringify(entry), ...rest].join('\n') + '\n');
+      writeFileSync(join(dir, 'transcript.jsonl'), `${[JSON.stringify(entry), ...rest].join('\n')}\n`);
     });
     expectRefused(await runCli(['rescore', inTranscript], env, root), /transcript\.jsonl: the config's target is 5/);
     unfinished(inTranscript);
-    expectRefused(await runCli(['identify', '--resume', inTranscript], env, root), /transcript\.jsonl: the config's target is 5/);
+    expectRefused(
+      await runCli(['identify', '--resume', inTranscript], env, root),
+      /transcript\.jsonl: the config's target is 5/,
+    );
   });
 
   it('a transcript config without its budget', async () => {
@@ -75,7 +94,7 @@ describe('damaged run files: report, rescore and --resume refuse them in one lin
       const [first, ...rest] = lines(dir);
       const entry = JSON.parse(first);
       delete entry.config.budget;
-      writeFileSync(join(dir, 'transcript.jsonl'), [JSON.stringify(entry), ...rest].join('\n') + '\n');
+      writeFileSync(join(dir, 'transcript.jsonl'), `${[JSON.stringify(entry), ...rest].join('\n')}\n`);
     });
     expectRefused(await runCli(['rescore', run], env, root), /the config has no budget/);
   });
@@ -84,29 +103,51 @@ describe('damaged run files: report, rescore and --resume refuse them in one lin
     const answeredTwice = copy((dir) => {
       const all = lines(dir);
       const answer = all.findIndex((l) => JSON.parse(l).kind === 'response');
-      writeFileSync(join(dir, 'transcript.jsonl'), [...all.slice(0, answer + 1), all[answer], ...all.slice(answer + 1)].join('\n') + '\n');
+      writeFileSync(
+        join(dir, 'transcript.jsonl'),
+        `${[...all.slice(0, answer + 1), all[answer], ...all.slice(answer + 1)].join('\n')}\n`,
+      );
     });
-    for (const command of ['report', 'rescore']) expectRefused(await runCli([command, answeredTwice], env, root), /request 1 has two answers/);
+    for (const command of ['report', 'rescore'])
+      expectRefused(await runCli([command, answeredTwice], env, root), /request 1 has two answers/);
     unfinished(answeredTwice);
     expectRefused(await runCli(['identify', '--resume', answeredTwice], env, root), /request 1 has two answers/);
 
-    const twoDigests = copy((dir) => writeFileSync(join(dir, 'transcript.jsonl'), [...lines(dir), lines(dir).at(-1)].join('\n') + '\n'));
-    for (const command of ['report', 'rescore']) expectRefused(await runCli([command, twoDigests], env, root), /a second digest/);
+    const twoDigests = copy((dir) =>
+      writeFileSync(join(dir, 'transcript.jsonl'), `${[...lines(dir), lines(dir).at(-1)].join('\n')}\n`),
+    );
+    for (const command of ['report', 'rescore'])
+      expectRefused(await runCli([command, twoDigests], env, root), /a second digest/);
   });
 
   it('report given a regular file, not a run directory', async () => {
-    expectRefused(await runCli(['report', join(finished, 'verdict.json')], env, root), /it is a file, not a run directory/);
+    expectRefused(
+      await runCli(['report', join(finished, 'verdict.json')], env, root),
+      /it is a file, not a run directory/,
+    );
   });
 
   it('report --output that is a directory or lies below a file', async () => {
-    expectRefused(await runCli(['report', finished, '--output', root], env, root), /cannot write the report to --output .*: it is a directory \(EISDIR\)/);
-    expectRefused(await runCli(['report', finished, '--output', join(finished, 'verdict.json', 'report.txt')], env, root), /ENOTDIR/);
+    expectRefused(
+      await runCli(['report', finished, '--output', root], env, root),
+      /cannot write the report to --output .*: it is a directory \(EISDIR\)/,
+    );
+    expectRefused(
+      await runCli(['report', finished, '--output', join(finished, 'verdict.json', 'report.txt')], env, root),
+      /ENOTDIR/,
+    );
   });
 
   it('--out that is a regular file or lies below one', async () => {
     const file = join(finished, 'verdict.json');
-    expectRefused(await runCli(['identify', '--out', file], env, root), /--out .* is not writable: a file is in the way \(EEXIST\)/);
-    expectRefused(await runCli(['identify', '--out', join(file, 'runs')], env, root), /--out .* is not writable: .*\(ENOTDIR\)/);
+    expectRefused(
+      await runCli(['identify', '--out', file], env, root),
+      /--out .* is not writable: a file is in the way \(EEXIST\)/,
+    );
+    expectRefused(
+      await runCli(['identify', '--out', join(file, 'runs')], env, root),
+      /--out .* is not writable: .*\(ENOTDIR\)/,
+    );
   });
 });
 
@@ -115,12 +156,37 @@ describe('--resume with flags', () => {
     const run = copy(unfinished);
     const before = readFileSync(join(run, 'transcript.jsonl'), 'utf8');
     const result = await runCli(
-      ['identify', '--resume', run, '--seed', '4', '--stream', '--out', join(root, 'elsewhere'), '--max-queries', '1', '--model', 'x', '--channels', 'usage,stream', '--engine', 'exact'],
+      [
+        'identify',
+        '--resume',
+        run,
+        '--seed',
+        '4',
+        '--stream',
+        '--out',
+        join(root, 'elsewhere'),
+        '--max-queries',
+        '1',
+        '--model',
+        'x',
+        '--channels',
+        'usage,stream',
+        '--engine',
+        'exact',
+      ],
       env,
       root,
     );
     expectRefused(result, /--resume continues .* with the settings it was recorded with/);
-    for (const named of ['--max-queries 1 (run: 2; a budget can only be raised)', '--seed 4 (run: 1)', '--stream (run: off)', '--out ', '--model x', '--channels stream,usage (run: usage)', '--engine exact']) {
+    for (const named of [
+      '--max-queries 1 (run: 2; a budget can only be raised)',
+      '--seed 4 (run: 1)',
+      '--stream (run: off)',
+      '--out ',
+      '--model x',
+      '--channels stream,usage (run: usage)',
+      '--engine exact',
+    ]) {
       expect(result.stderr).toContain(named);
     }
     expect(readFileSync(join(run, 'transcript.jsonl'), 'utf8')).toBe(before);
@@ -128,7 +194,11 @@ describe('--resume with flags', () => {
 
   it('takes flags given with their recorded values', async () => {
     const run = copy(unfinished);
-    const result = await runCli(['identify', '--resume', run, '--json', '--quiet', '--seed', '1', '--max-queries', '2', '--out', join(root)], env, root);
+    const result = await runCli(
+      ['identify', '--resume', run, '--json', '--quiet', '--seed', '1', '--max-queries', '2', '--out', join(root)],
+      env,
+      root,
+    );
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout).queries).toBe(2);
   });
@@ -140,9 +210,16 @@ describe('--resume with flags', () => {
     const verdict = JSON.parse(result.stdout);
     expect(verdict.queries).toBeGreaterThan(2);
     expect(verdict.queries).toBeLessThanOrEqual(6);
-    const resumed = lines(run).map((l) => JSON.parse(l)).filter((e) => e.kind === 'resumed');
-    expect(resumed).toEqual([expect.objectContaining({ answered: 2, budget: { maxQueries: 6, maxPromptTokens: 30000 } })]);
-    expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).budget).toEqual({ maxQueries: 6, maxPromptTokens: 30000 });
+    const resumed = lines(run)
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.kind === 'resumed');
+    expect(resumed).toEqual([
+      expect.objectContaining({ answered: 2, budget: { maxQueries: 6, maxPromptTokens: 30000 } }),
+    ]);
+    expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).budget).toEqual({
+      maxQueries: 6,
+      maxPromptTokens: 30000,
+    });
     // the transcript keeps the budget the run started with
     expect(JSON.parse(lines(run)[0]).config.budget.maxQueries).toBe(2);
     const report = await runCli(['report', run, '--format', 'json'], env, root);
@@ -155,7 +232,7 @@ describe('--resume with flags', () => {
       const all = lines(dir).map((l) => JSON.parse(l));
       const request = all.find((e) => e.kind === 'request');
       request.request.messages.at(-1).content += ' (changed)';
-      writeFileSync(join(dir, 'transcript.jsonl'), all.map((e) => JSON.stringify(e)).join('\n') + '\n');
+      writeFileSync(join(dir, 'transcript.jsonl'), `${all.map((e) => JSON.stringify(e)).join('\n')}\n`);
     });
     const result = await runCli(['identify', '--resume', run], env, root);
     expectRefused(result, /request 1 differs from the one recorded in the run.*cannot be continued: start a new run/);

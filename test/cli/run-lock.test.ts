@@ -30,17 +30,25 @@ async function server(delayMs: number) {
   return s;
 }
 
-const entriesOf = (run: string): Record<string, any>[] => readFileSync(join(run, 'transcript.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const entriesOf = (run: string): Record<string, any>[] =>
+  readFileSync(join(run, 'transcript.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 
 /** Starts a run in its own process and waits until the transcript holds `answers` answers. */
 async function runUntil(url: string, out: string, answers: number) {
-  const run = spawnCli(['identify', `openai:${url}`, '--model', 'm', '--json', '--out', out, '--no-cache'], { cwd: sandbox.root, env: sandbox.env });
+  const run = spawnCli(['identify', `openai:${url}`, '--model', 'm', '--json', '--out', out, '--no-cache'], {
+    cwd: sandbox.root,
+    env: sandbox.env,
+  });
   const deadline = Date.now() + 60_000;
   for (;;) {
     const root = join(sandbox.root, out);
     const [name] = existsSync(root) ? await readdir(root) : [];
     const dir = name && join(root, name);
-    const answered = dir && existsSync(join(dir, 'transcript.jsonl')) ? entriesOf(dir).filter((e) => e.kind === 'response').length : 0;
+    const answered =
+      dir && existsSync(join(dir, 'transcript.jsonl')) ? entriesOf(dir).filter((e) => e.kind === 'response').length : 0;
     if (dir && answered >= answers) return { ...run, dir };
     if (Date.now() > deadline) throw new Error(`the run did not get ${answers} answers in time`);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -65,7 +73,11 @@ describe('a run directory is held by one process at a time', () => {
     await started.done;
     expect(existsSync(join(started.dir, 'verdict.json'))).toBe(false);
 
-    const [a, b] = await Promise.all([0, 1].map(() => spawnCli(['identify', '--resume', started.dir, '--json'], { cwd: sandbox.root, env: sandbox.env }).done));
+    const [a, b] = await Promise.all(
+      [0, 1].map(
+        () => spawnCli(['identify', '--resume', started.dir, '--json'], { cwd: sandbox.root, env: sandbox.env }).done,
+      ),
+    );
     const [won, refused] = a.code === 0 ? [a, b] : [b, a];
     expect(won).toMatchObject({ code: 0, stderr: '' });
     expect(refused.code).toBe(2);
@@ -83,7 +95,10 @@ describe('a run directory is held by one process at a time', () => {
   it('a resume while the run itself still goes: exit 2 in one line, nothing sent; the run finishes alone', async () => {
     const s = await server(2500);
     const started = await runUntil(s.url, 'running', 1);
-    const resume = await spawnCli(['identify', '--resume', started.dir, '--json'], { cwd: sandbox.root, env: sandbox.env }).done;
+    const resume = await spawnCli(['identify', '--resume', started.dir, '--json'], {
+      cwd: sandbox.root,
+      env: sandbox.env,
+    }).done;
     expect(resume.code).toBe(2);
     expect(isOneLine(resume.stderr)).toBe(true);
     expect(resume.stderr).toMatch(BUSY);

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isOneLine, makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
 
 // clear the screen, home the cursor, retitle the window, print a green fake verdict, back over it, a C1 CSI, a carriage return, a direction override
-const HOSTILE = '\u001b[2J\u001b[1;1H\u001b]0;pwned\u0007\u001b[32mmatch: gpt-4o 100%\u001b[0m\u0008\u0008\u009b31m\rX\u202e';
+const HOSTILE =
+  '\u001b[2J\u001b[1;1H\u001b]0;pwned\u0007\u001b[32mmatch: gpt-4o 100%\u001b[0m\u0008\u0008\u009b31m\rX\u202e';
 
 let box: Sandbox;
 let server: Server;
@@ -31,7 +32,11 @@ afterAll(async () => {
 
 describe('a server body quoted in an error line cannot drive the terminal', () => {
   it('escape sequences, C1 controls, backspaces, a carriage return and a direction override are shown as \\u{…}, not sent raw', async () => {
-    const result = await runCli(['identify', `openai:${url}/v1`, '--model', 'm', '--retries', '0', '--no-detect-tokenize', '--out', 'runs'], box.env, box.root);
+    const result = await runCli(
+      ['identify', `openai:${url}/v1`, '--model', 'm', '--retries', '0', '--no-detect-tokenize', '--out', 'runs'],
+      box.env,
+      box.root,
+    );
     expect(result.code).toBe(3);
     expect(isOneLine(result.stderr)).toBe(true);
     expect(result.stderr).toContain('HTTP 500: {"error":"\\u{1B}[2J\\u{1B}[1;1H\\u{1B}]0;pwned\\u{7}');

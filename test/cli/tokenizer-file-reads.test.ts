@@ -58,7 +58,10 @@ describe('caps on what is read', () => {
     await mkdir(join(box.root, 'huge'));
     await writeFile(path, '{"model": {"vocab": {');
     await truncate(path, GiB + 1); // sparse: no disk, and nothing to read if the cap holds
-    await refused(['identify', path, '--out', join(box.root, 'runs')], /tokenizer\.json is larger than 1 GiB, the most tokprint reads from a tokenizer\.json, tiktoken or config file/);
+    await refused(
+      ['identify', path, '--out', join(box.root, 'runs')],
+      /tokenizer\.json is larger than 1 GiB, the most tokprint reads from a tokenizer\.json, tiktoken or config file/,
+    );
     await refused(['refs', 'add', join(box.root, 'huge'), '--id', 'x-ref', '--family', 'qwen2'], /larger than 1 GiB/);
   });
 
@@ -77,7 +80,12 @@ describe('caps on what is read', () => {
 
   it('reads a multi-gigabyte GGUF model by its metadata header only, and pins that header', async () => {
     const qwen = await qwen25Files();
-    const gguf = writeGguf(ggufTokenizerMetadata(JSON.parse(new TextDecoder().decode(qwen.tokenizerJson)), undefined, { pre: 'qwen2', name: 'acme' }));
+    const gguf = writeGguf(
+      ggufTokenizerMetadata(JSON.parse(new TextDecoder().decode(qwen.tokenizerJson)), undefined, {
+        pre: 'qwen2',
+        name: 'acme',
+      }),
+    );
     const path = join(box.root, 'acme-8g.gguf');
     await writeFile(path, gguf);
     await truncate(path, 8 * GiB); // tensor data past the header, sparse; a whole-file read would fail or take minutes

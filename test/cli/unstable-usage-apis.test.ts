@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheDir } from '../../src/references/store/cache-dir.js';
@@ -10,7 +10,11 @@ import { startGateway } from '../helpers/generic-http-test-server.js';
 import { committedTokenizer } from '../helpers/manifest-references.js';
 import { BILLED_PROMPT_FIELDS, startUsageNoiseProxy } from '../helpers/usage-noise-proxy.js';
 
-const KEYS = { ANTHROPIC_API_KEY: 'sk-ant-noise-0001', GEMINI_API_KEY: 'AIza-noise-0002', GATEWAY_KEY: 'gw-noise-0003' };
+const KEYS = {
+  ANTHROPIC_API_KEY: 'sk-ant-noise-0001',
+  GEMINI_API_KEY: 'AIza-noise-0002',
+  GATEWAY_KEY: 'gw-noise-0003',
+};
 let sandbox: Sandbox;
 const closers: { close(): Promise<void> }[] = [];
 
@@ -18,7 +22,8 @@ beforeAll(async () => {
   sandbox = await makeSandbox(KEYS);
   const shared = cacheDir();
   await mkdir(sandbox.cache, { recursive: true });
-  for (const name of await readdir(shared)) if (name !== 'http') await symlink(join(shared, name), join(sandbox.cache, name));
+  for (const name of await readdir(shared))
+    if (name !== 'http') await symlink(join(shared, name), join(sandbox.cache, name));
 });
 afterAll(async () => {
   await Promise.all(closers.map((s) => s.close()));
@@ -36,19 +41,45 @@ const APIS = {
   anthropic: {
     reference: 'claude-legacy',
     fields: BILLED_PROMPT_FIELDS.anthropic,
-    upstream: async () => (await kept(startAnthropicServer({ tokenizer: await committedTokenizer('claude-legacy'), apiKey: KEYS.ANTHROPIC_API_KEY }))).url,
+    upstream: async () =>
+      (
+        await kept(
+          startAnthropicServer({
+            tokenizer: await committedTokenizer('claude-legacy'),
+            apiKey: KEYS.ANTHROPIC_API_KEY,
+          }),
+        )
+      ).url,
     target: async (proxied: string) => [`anthropic:${proxied}`, '--model', 'claude-x'],
   },
   gemini: {
     reference: 'gemma3',
     fields: BILLED_PROMPT_FIELDS.gemini,
-    upstream: async () => (await kept(startGeminiServer({ tokenizer: await committedTokenizer('gemma3'), apiKey: KEYS.GEMINI_API_KEY, models: ['gemini-x'] }))).url,
+    upstream: async () =>
+      (
+        await kept(
+          startGeminiServer({
+            tokenizer: await committedTokenizer('gemma3'),
+            apiKey: KEYS.GEMINI_API_KEY,
+            models: ['gemini-x'],
+          }),
+        )
+      ).url,
     target: async (proxied: string) => [`gemini:${proxied}`, '--model', 'gemini-x'],
   },
   http: {
     reference: 'mistral-nemo',
     fields: BILLED_PROMPT_FIELDS.gateway,
-    upstream: async () => (await kept(startGateway({ tokenizer: await committedTokenizer('mistral-nemo'), template: CHAT_TEMPLATES.mistral, apiKey: KEYS.GATEWAY_KEY }))).url,
+    upstream: async () =>
+      (
+        await kept(
+          startGateway({
+            tokenizer: await committedTokenizer('mistral-nemo'),
+            template: CHAT_TEMPLATES.mistral,
+            apiKey: KEYS.GATEWAY_KEY,
+          }),
+        )
+      ).url,
     target: async (proxied: string) => {
       const spec = join(sandbox.root, `gateway-${closers.length}.yaml`);
       await writeFile(
@@ -76,35 +107,47 @@ async function noisy(api: keyof typeof APIS, amplitude: number, seed: number) {
 }
 
 const identify = (argv: string[], ...flags: string[]) =>
-  runCli(['identify', ...argv, '--no-detect-tokenize', '--retries', '0', '--out', 'runs', '--seed', '3', '--json', ...flags], sandbox.env, sandbox.root);
+  runCli(
+    ['identify', ...argv, '--no-detect-tokenize', '--retries', '0', '--out', 'runs', '--seed', '3', '--json', ...flags],
+    sandbox.env,
+    sandbox.root,
+  );
 
-describe.each(Object.keys(APIS) as (keyof typeof APIS)[])('billed counts that change between identical requests: %s', (api) => {
-  it('an honest server behind the same proxy (noise 0) is matched, with no flag', async () => {
-    const { proxy, argv } = await noisy(api, 0, 1);
-    const result = await identify(argv);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    const json = JSON.parse(result.stdout);
-    expect(proxy.moved()).toBe(json.queries);
-    expect(json.verdict).toMatchObject({ status: 'match', reference: APIS[api].reference });
-    expect(json.verdict.flags).toBeUndefined();
-  });
+describe.each(Object.keys(APIS) as (keyof typeof APIS)[])(
+  'billed counts that change between identical requests: %s',
+  (api) => {
+    it('an honest server behind the same proxy (noise 0) is matched, with no flag', async () => {
+      const { proxy, argv } = await noisy(api, 0, 1);
+      const result = await identify(argv);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const json = JSON.parse(result.stdout);
+      expect(proxy.moved()).toBe(json.queries);
+      expect(json.verdict).toMatchObject({ status: 'match', reference: APIS[api].reference });
+      expect(json.verdict.flags).toBeUndefined();
+    });
 
-  // the seeds whose frame repeat lands on a different count (the others never decide before the budget ends)
-  const flagged = { anthropic: [1], gemini: [4], http: [4, 8] }[api];
-  it.each([1, 2, 3, 4, 8])('counts moved by +-20 (noise seed %i) never give a verdict; flagged when the frame repeat is billed differently', async (seed) => {
-    const { proxy, argv } = await noisy(api, 20, seed);
-    const result = await identify(argv);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(1);
-    const json = JSON.parse(result.stdout);
-    expect(proxy.moved()).toBe(json.queries);
-    expect(json.verdict.status).toBe('inconclusive');
-    expect(json.stop).not.toBe('confident');
-    if (flagged.includes(seed)) {
-      expect(json.verdict.flags).toEqual(['usage-count-unstable']);
-      expect(json.stop).toBe('usage-count-unstable');
-      expect(json.unstable).toMatch(/^the target billed \d+ and then \d+ prompt tokens for the same request \(the bare frame, asked twice\)/);
-    } else expect(json.verdict.flags).toBeUndefined();
-  });
-});
+    // the seeds whose frame repeat lands on a different count (the others never decide before the budget ends)
+    const flagged = { anthropic: [1], gemini: [4], http: [4, 8] }[api];
+    it.each([1, 2, 3, 4, 8])(
+      'counts moved by +-20 (noise seed %i) never give a verdict; flagged when the frame repeat is billed differently',
+      async (seed) => {
+        const { proxy, argv } = await noisy(api, 20, seed);
+        const result = await identify(argv);
+        expect(result.stderr).toBe('');
+        expect(result.code).toBe(1);
+        const json = JSON.parse(result.stdout);
+        expect(proxy.moved()).toBe(json.queries);
+        expect(json.verdict.status).toBe('inconclusive');
+        expect(json.stop).not.toBe('confident');
+        if (flagged.includes(seed)) {
+          expect(json.verdict.flags).toEqual(['usage-count-unstable']);
+          expect(json.stop).toBe('usage-count-unstable');
+          expect(json.unstable).toMatch(
+            /^the target billed \d+ and then \d+ prompt tokens for the same request \(the bare frame, asked twice\)/,
+          );
+        } else expect(json.verdict.flags).toBeUndefined();
+      },
+    );
+  },
+);

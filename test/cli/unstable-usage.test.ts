@@ -18,7 +18,8 @@ beforeAll(async () => {
   sandbox = await makeSandbox();
   const shared = cacheDir();
   await mkdir(sandbox.cache, { recursive: true });
-  for (const name of await readdir(shared)) if (name !== 'http') await symlink(join(shared, name), join(sandbox.cache, name));
+  for (const name of await readdir(shared))
+    if (name !== 'http') await symlink(join(shared, name), join(sandbox.cache, name));
 });
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
@@ -26,13 +27,35 @@ afterAll(async () => {
 });
 
 async function qwenServer(usageNoise?: { amplitude: number; seed: number }): Promise<string> {
-  const s = await startOpenAiTestServer({ tokenizer, template: chatTemplate('chatml'), hiddenSystemPrompt: HIDDEN, ...(usageNoise && { usageNoise }) });
+  const s = await startOpenAiTestServer({
+    tokenizer,
+    template: chatTemplate('chatml'),
+    hiddenSystemPrompt: HIDDEN,
+    ...(usageNoise && { usageNoise }),
+  });
   servers.push(s);
   return `openai:${s.url}`;
 }
 
 const identify = (target: string, ...flags: string[]) =>
-  runCli(['identify', target, '--model', 'qwen', '--no-detect-tokenize', '--retries', '0', '--out', 'runs', '--seed', '3', ...flags], sandbox.env, sandbox.root);
+  runCli(
+    [
+      'identify',
+      target,
+      '--model',
+      'qwen',
+      '--no-detect-tokenize',
+      '--retries',
+      '0',
+      '--out',
+      'runs',
+      '--seed',
+      '3',
+      ...flags,
+    ],
+    sandbox.env,
+    sandbox.root,
+  );
 
 describe('billed counts that change between identical requests', () => {
   it('an honest server is matched as before, with no repeat and no flag', async () => {
@@ -43,31 +66,41 @@ describe('billed counts that change between identical requests', () => {
     expect(json.verdict.flags).toBeUndefined();
   });
 
-  it.each([1, 4])('counts moved by +-20 (noise seed %i) that would decide are checked: no verdict, and the flag', async (seed) => {
-    const result = await identify(await qwenServer({ amplitude: 20, seed }), '--json');
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(1);
-    const json = JSON.parse(result.stdout);
-    expect(json.verdict.status).toBe('inconclusive');
-    expect(json.verdict.flags).toEqual(['usage-count-unstable']);
-    expect(json.stop).toBe('usage-count-unstable');
-    expect(json.unstable).toMatch(/^the target billed \d+ and then \d+ prompt tokens for the same request \(the bare frame, asked twice\)/);
-  });
+  it.each([1, 4])(
+    'counts moved by +-20 (noise seed %i) that would decide are checked: no verdict, and the flag',
+    async (seed) => {
+      const result = await identify(await qwenServer({ amplitude: 20, seed }), '--json');
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(1);
+      const json = JSON.parse(result.stdout);
+      expect(json.verdict.status).toBe('inconclusive');
+      expect(json.verdict.flags).toEqual(['usage-count-unstable']);
+      expect(json.stop).toBe('usage-count-unstable');
+      expect(json.unstable).toMatch(
+        /^the target billed \d+ and then \d+ prompt tokens for the same request \(the bare frame, asked twice\)/,
+      );
+    },
+  );
 
-  it.each([2, 3, 8])('counts moved by +-20 (noise seed %i) that never decide before the budget ends name nothing', async (seed) => {
-    const result = await identify(await qwenServer({ amplitude: 20, seed }), '--json');
-    expect(result.code).toBe(1);
-    const json = JSON.parse(result.stdout);
-    expect(json.verdict.status).toBe('inconclusive');
-    expect(json.stop).toBe('max-queries');
-  });
+  it.each([2, 3, 8])(
+    'counts moved by +-20 (noise seed %i) that never decide before the budget ends name nothing',
+    async (seed) => {
+      const result = await identify(await qwenServer({ amplitude: 20, seed }), '--json');
+      expect(result.code).toBe(1);
+      const json = JSON.parse(result.stdout);
+      expect(json.verdict.status).toBe('inconclusive');
+      expect(json.stop).toBe('max-queries');
+    },
+  );
 
   it('with streamed tokens read, sets the unstable counts aside and says so on the verdict', async () => {
     const result = await identify(await qwenServer({ amplitude: 20, seed: 4 }), '--stream', '--json');
     expect(result.stderr).toBe('');
     const json = JSON.parse(result.stdout);
     expect(json.verdict.flags).toContain('usage-count-unstable');
-    expect(json.channels.consistency.trusted.reason).toMatch(/^the target billed \d+ and then \d+ prompt tokens for the same request/);
+    expect(json.channels.consistency.trusted.reason).toMatch(
+      /^the target billed \d+ and then \d+ prompt tokens for the same request/,
+    );
     expect(json.channels.consistency.trusted.channels).toEqual(['stream']);
     expect(json.verdict.status).not.toMatch(/^(match|derived)$/);
   });
@@ -76,17 +109,25 @@ describe('billed counts that change between identical requests', () => {
     const result = await identify(await qwenServer({ amplitude: 20, seed: 4 }), '--report', 'all');
     expect(result.code).toBe(1);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toMatch(/^warning \(usage-count-unstable\): The target billed different prompt counts for identical requests/);
+    expect(lines[0]).toMatch(
+      /^warning \(usage-count-unstable\): The target billed different prompt counts for identical requests/,
+    );
     expect(lines[1]).toMatch(/^target: /);
-    expect(lines[2]).toBe('inconclusive: the target billed different counts for the same request, so its counts cannot name a tokenizer');
+    expect(lines[2]).toBe(
+      'inconclusive: the target billed different counts for the same request, so its counts cannot name a tokenizer',
+    );
     const run = join(sandbox.root, 'runs', (await readdir(join(sandbox.root, 'runs'))).sort().at(-1)!);
     const read = (name: string) => readFile(join(run, name), 'utf8');
     expect((await read('report.md')).split('\n')[2]).toMatch(/^> \*\*Warning \(usage-count-unstable\):\*\* /);
     const html = await read('report.html');
     expect(html.indexOf('data-flag="usage-count-unstable"')).toBeGreaterThan(0);
     expect(html.indexOf('data-flag="usage-count-unstable"')).toBeLessThan(html.indexOf('id="verdict"'));
-    expect(JSON.parse(await read('report.cdx.json')).components[0].pedigree.notes).toMatch(/^Warning \(usage-count-unstable\): /);
-    expect(await read('report.junit.xml')).toMatch(/<failure message="warning \(usage-count-unstable\): [^"]+" type="flagged">/);
+    expect(JSON.parse(await read('report.cdx.json')).components[0].pedigree.notes).toMatch(
+      /^Warning \(usage-count-unstable\): /,
+    );
+    expect(await read('report.junit.xml')).toMatch(
+      /<failure message="warning \(usage-count-unstable\): [^"]+" type="flagged">/,
+    );
     expect(JSON.parse(await read('report.json')).verdict.flags).toEqual(['usage-count-unstable']);
     const text = await runCli(['report', run, '--format', 'text'], sandbox.env, sandbox.root);
     expect(text.stdout.split('\n')[0]).toMatch(/^warning \(usage-count-unstable\): /);

@@ -39,7 +39,13 @@ describe('chat completions on the tiny Qwen2.5 model', () => {
 
   it('counts the prompt as llama.cpp tokenizes the templated text, and so does the reference tokenizer', async () => {
     const templated = `<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\n${USER}<|im_end|>\n<|im_start|>assistant\n`;
-    const body = await fixture.postJson('/v1/chat/completions', { messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: USER }], max_tokens: 1 });
+    const body = await fixture.postJson('/v1/chat/completions', {
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: USER },
+      ],
+      max_tokens: 1,
+    });
     expect(body.usage.prompt_tokens).toBe(await tokenCount(fixture, templated));
     expect(body.usage.prompt_tokens).toBe((await committedTokenizer('qwen2.5')).encode(templated).length);
     expect(body.usage.total_tokens).toBe(body.usage.prompt_tokens + body.usage.completion_tokens);
@@ -47,7 +53,10 @@ describe('chat completions on the tiny Qwen2.5 model', () => {
 
   it("applies the template's default system prompt when there is none", async () => {
     const templated = `<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n<|im_start|>user\n${USER}<|im_end|>\n<|im_start|>assistant\n`;
-    const body = await fixture.postJson('/v1/chat/completions', { messages: [{ role: 'user', content: USER }], max_tokens: 1 });
+    const body = await fixture.postJson('/v1/chat/completions', {
+      messages: [{ role: 'user', content: USER }],
+      max_tokens: 1,
+    });
     expect(body.usage.prompt_tokens).toBe(await tokenCount(fixture, templated));
   });
 
@@ -72,16 +81,22 @@ describe('chat completions on the tiny Qwen2.5 model', () => {
   it('streams OpenAI chunks, with usage only in the last chunk before [DONE]', async () => {
     const request = { messages: [{ role: 'user', content: USER }], max_tokens: 6 };
     const whole = await fixture.postJson('/v1/chat/completions', request);
-    const lines = await sse(await fixture.post('/v1/chat/completions', { ...request, stream: true, stream_options: { include_usage: true } }));
+    const lines = await sse(
+      await fixture.post('/v1/chat/completions', { ...request, stream: true, stream_options: { include_usage: true } }),
+    );
     expect(lines.at(-1)).toBe('[DONE]');
     const chunks = lines.slice(0, -1).map((line) => JSON.parse(line));
-    for (const chunk of chunks) expect(chunk).toMatchObject({ object: 'chat.completion.chunk', id: chunks[0].id, model: 'tiny-qwen2.5' });
+    for (const chunk of chunks)
+      expect(chunk).toMatchObject({ object: 'chat.completion.chunk', id: chunks[0].id, model: 'tiny-qwen2.5' });
     expect(chunks[0].choices[0].delta.role).toBe('assistant');
     const last = chunks.at(-1);
     expect(last.choices).toEqual([]);
     expect(last.usage as Usage).toEqual(whole.usage);
     for (const chunk of chunks.slice(0, -1)) expect(chunk.usage).toBeNull();
-    const text = chunks.slice(0, -1).map((c) => c.choices[0].delta.content ?? '').join('');
+    const text = chunks
+      .slice(0, -1)
+      .map((c) => c.choices[0].delta.content ?? '')
+      .join('');
     expect(text).toBe(whole.choices[0].message.content);
     expect(chunks.at(-2).choices[0].finish_reason).toBe(whole.choices[0].finish_reason);
 
@@ -93,7 +108,12 @@ describe('chat completions on the tiny Qwen2.5 model', () => {
     const reference = await committedTokenizer('qwen2.5');
     const vocabulary = new Set<string>();
     for (let id = 0; id < reference.vocabSize; id++) vocabulary.add(String(reference.tokenBytes(id) ?? ''));
-    const body = await fixture.postJson('/v1/chat/completions', { messages: [{ role: 'user', content: USER }], max_tokens: 5, logprobs: true, top_logprobs: 3 });
+    const body = await fixture.postJson('/v1/chat/completions', {
+      messages: [{ role: 'user', content: USER }],
+      max_tokens: 5,
+      logprobs: true,
+      top_logprobs: 3,
+    });
     const entries: LogprobEntry[] = body.choices[0].logprobs.content;
     const ended = body.choices[0].finish_reason === 'stop';
     expect(entries.length).toBe(body.usage.completion_tokens - (ended ? 1 : 0));
@@ -102,12 +122,20 @@ describe('chat completions on the tiny Qwen2.5 model', () => {
       expect(entry.logprob).toBeLessThanOrEqual(0);
       expect(entry.top_logprobs).toHaveLength(3);
       expect(entry.top_logprobs[0]).toMatchObject({ token: entry.token, bytes: entry.bytes, logprob: entry.logprob });
-      for (const candidate of [entry, ...entry.top_logprobs]) expect(vocabulary.has(String(Uint8Array.from(candidate.bytes))), candidate.token).toBe(true);
+      for (const candidate of [entry, ...entry.top_logprobs])
+        expect(vocabulary.has(String(Uint8Array.from(candidate.bytes))), candidate.token).toBe(true);
     }
   });
 
   it('streams logprobs alongside the text they spell', async () => {
-    const lines = await sse(await fixture.post('/v1/chat/completions', { messages: [{ role: 'user', content: USER }], max_tokens: 5, logprobs: true, stream: true }));
+    const lines = await sse(
+      await fixture.post('/v1/chat/completions', {
+        messages: [{ role: 'user', content: USER }],
+        max_tokens: 5,
+        logprobs: true,
+        stream: true,
+      }),
+    );
     const chunks = lines.slice(0, -1).map((line) => JSON.parse(line));
     const withText = chunks.filter((c) => c.choices[0]?.delta.content);
     expect(withText.length).toBeGreaterThan(0);
@@ -130,7 +158,10 @@ describe('chat completions on the tiny Llama 3 model', () => {
 
   it('counts the BOS the template writes once, as llama-server does', async () => {
     const templated = `<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n${USER}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n`;
-    const body = await fixture.postJson('/v1/chat/completions', { messages: [{ role: 'user', content: USER }], max_tokens: 1 });
+    const body = await fixture.postJson('/v1/chat/completions', {
+      messages: [{ role: 'user', content: USER }],
+      max_tokens: 1,
+    });
     expect(body.usage.prompt_tokens).toBe(await tokenCount(fixture, templated.slice('<|begin_of_text|>'.length)));
     expect(body.usage.prompt_tokens).toBe((await committedTokenizer('llama3')).encode(templated).length);
   });

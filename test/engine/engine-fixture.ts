@@ -19,7 +19,12 @@ export function engineServer(reference: TinyModelReference): EngineFixture {
   beforeAll(async () => {
     fixture.engine = await loadLlamaEngine(await tinyModelPath(reference));
     fixture.server = await startLlamaOpenAiServer(fixture.engine, `tiny-${reference}`);
-    fixture.post = (path, body) => fetch(fixture.server.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fixture.post = (path, body) =>
+      fetch(fixture.server.url + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     fixture.postJson = async (path, body) => {
       const response = await fixture.post(path, body);
       if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);

@@ -29,7 +29,8 @@ export function writeGgufModel(metadata: Record<string, GgufEntry>, tensors: rea
   let dataSize = 0;
   for (const tensor of tensors) {
     const count = tensor.dims.reduce((a, b) => a * b, 1);
-    if (count !== tensor.data.length) throw new Error(`tensor ${tensor.name}: dims hold ${count} values, data has ${tensor.data.length}`);
+    if (count !== tensor.data.length)
+      throw new Error(`tensor ${tensor.name}: dims hold ${count} values, data has ${tensor.data.length}`);
     offsets.push(dataSize);
     dataSize = pad(dataSize + count * BYTES[tensor.type]);
   }

@@ -18,9 +18,30 @@ describe('identify openai: one channel at a time against llama.cpp', () => {
   const identify = async (channels: string, extra: string[] = []) => {
     const out = await mkdtemp(join(tmpdir(), 'tokprint-engine-'));
     dirs.push(out);
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, TOKPRINT_CACHE: process.env.TOKPRINT_CACHE, OPENAI_API_KEY: 'sk-test-engine' };
-    const result = await runCli(['identify', `openai:${fixture.server.url}/v1`, '--model', 'tiny-qwen2.5', '--json', '--out', out, '--no-cache', '--quiet', '--channels', channels, ...extra], env);
-    expect(result.stderr).toBe("");
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TOKPRINT_CACHE: process.env.TOKPRINT_CACHE,
+      OPENAI_API_KEY: 'sk-test-engine',
+    };
+    const result = await runCli(
+      [
+        'identify',
+        `openai:${fixture.server.url}/v1`,
+        '--model',
+        'tiny-qwen2.5',
+        '--json',
+        '--out',
+        out,
+        '--no-cache',
+        '--quiet',
+        '--channels',
+        channels,
+        ...extra,
+      ],
+      env,
+    );
+    expect(result.stderr).toBe('');
     return { ...result, json: JSON.parse(result.stdout) };
   };
 

@@ -18,12 +18,31 @@ describe.each([
   const dirs: string[] = [];
   afterAll(async () => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
 
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, TOKPRINT_CACHE: process.env.TOKPRINT_CACHE, OPENAI_API_KEY: 'sk-test-engine' };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TOKPRINT_CACHE: process.env.TOKPRINT_CACHE,
+    OPENAI_API_KEY: 'sk-test-engine',
+  };
 
   it('finds the family from usage counts alone', async () => {
     const out = await mkdtemp(join(tmpdir(), 'tokprint-engine-'));
     dirs.push(out);
-    const result = await runCli(['identify', `openai:${fixture.server.url}/v1`, '--model', `tiny-${reference}`, '--json', '--out', out, '--no-cache', '--quiet', '--no-detect-tokenize'], env);
+    const result = await runCli(
+      [
+        'identify',
+        `openai:${fixture.server.url}/v1`,
+        '--model',
+        `tiny-${reference}`,
+        '--json',
+        '--out',
+        out,
+        '--no-cache',
+        '--quiet',
+        '--no-detect-tokenize',
+      ],
+      env,
+    );
     expect(result.stderr).not.toMatch(/internal error/);
     const json = JSON.parse(result.stdout);
     expect(json.verdict.status).toBe('match');
@@ -35,7 +54,20 @@ describe.each([
   it("detects llama-server's /tokenize, counts through it without billing a completion, and finds the family", async () => {
     const out = await mkdtemp(join(tmpdir(), 'tokprint-engine-'));
     dirs.push(out);
-    const result = await runCli(['identify', `openai:${fixture.server.url}/v1`, '--model', `tiny-${reference}`, '--json', '--out', out, '--no-cache', '--quiet'], env);
+    const result = await runCli(
+      [
+        'identify',
+        `openai:${fixture.server.url}/v1`,
+        '--model',
+        `tiny-${reference}`,
+        '--json',
+        '--out',
+        out,
+        '--no-cache',
+        '--quiet',
+      ],
+      env,
+    );
     expect(result.stderr).not.toMatch(/internal error/);
     const json = JSON.parse(result.stdout);
     expect(json.verdict.family).toBe(family);
@@ -43,7 +75,11 @@ describe.each([
     const [name] = await readdir(out);
     const config = JSON.parse(readFileSync(join(out, name!, 'config.json'), 'utf8'));
     expect(config.description).toContain('channel: tokenize (llamacpp)');
-    const sent = readFileSync(join(out, name!, 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.kind === 'http-request');
+    const sent = readFileSync(join(out, name!, 'transcript.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.kind === 'http-request');
     expect(sent.filter((e) => e.url.endsWith('/chat/completions'))).toEqual([]);
     expect(sent.filter((e) => e.url.endsWith('/tokenize')).length).toBeGreaterThan(json.queries);
   });

@@ -17,12 +17,20 @@ interface NativeJinja {
 export function chatTemplateRenderer(llama: Llama, model: LlamaModel): (messages: readonly PromptMessage[]) => string {
   const template = model.fileInfo.metadata.tokenizer?.chat_template;
   if (typeof template !== 'string') throw new Error('the model has no tokenizer.chat_template');
-  const bindings = (llama as unknown as { _bindings?: { AddonJinjaRenderer?: new (template: string) => NativeJinja } })._bindings;
-  if (typeof bindings?.AddonJinjaRenderer !== 'function') throw new Error('this node-llama-cpp no longer exposes llama.cpp\'s Jinja renderer; update the engine test');
+  const bindings = (llama as unknown as { _bindings?: { AddonJinjaRenderer?: new (template: string) => NativeJinja } })
+    ._bindings;
+  if (typeof bindings?.AddonJinjaRenderer !== 'function')
+    throw new Error("this node-llama-cpp no longer exposes llama.cpp's Jinja renderer; update the engine test");
   const renderer = new bindings.AddonJinjaRenderer(template);
   const bos = model.tokens.bosString ?? '';
   const eos = model.tokens.eosString ?? '';
-  return (messages) => renderer.render({ messages: messages.map((m) => ({ ...m })), add_generation_prompt: true, bos_token: bos, eos_token: eos });
+  return (messages) =>
+    renderer.render({
+      messages: messages.map((m) => ({ ...m })),
+      add_generation_prompt: true,
+      bos_token: bos,
+      eos_token: eos,
+    });
 }
 
 /**
@@ -33,14 +41,22 @@ export function llamaTokenize(model: LlamaModel, text: string, addSpecial: boole
   const tokens = model.tokenize(text, true);
   if (!addSpecial) return tokens;
   const { bos, eos, shouldPrependBosToken, shouldAppendEosToken } = model.tokens;
-  return [...(shouldPrependBosToken && bos !== null ? [bos] : []), ...tokens, ...(shouldAppendEosToken && eos !== null ? [eos] : [])];
+  return [
+    ...(shouldPrependBosToken && bos !== null ? [bos] : []),
+    ...tokens,
+    ...(shouldAppendEosToken && eos !== null ? [eos] : []),
+  ];
 }
 
 /**
  * A chat request's prompt as llama-server builds it: the template rendered, then tokenized with `add_special`,
  * a BOS the template already wrote counted once (llama.cpp strips it from the rendered text before tokenizing).
  */
-export function chatPromptTokens(model: LlamaModel, render: (messages: readonly PromptMessage[]) => string, messages: readonly PromptMessage[]): { text: string; tokens: Token[] } {
+export function chatPromptTokens(
+  model: LlamaModel,
+  render: (messages: readonly PromptMessage[]) => string,
+  messages: readonly PromptMessage[],
+): { text: string; tokens: Token[] } {
   let text = render(messages);
   const bosText = model.tokens.bosString;
   if (model.tokens.shouldPrependBosToken && bosText && text.startsWith(bosText)) text = text.slice(bosText.length);

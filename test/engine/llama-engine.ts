@@ -18,7 +18,13 @@ export interface LlamaEngine {
  * a 64-wide model gains nothing from more and llama.cpp's spinning thread barriers crawl on a busy machine.
  */
 export async function loadLlamaEngine(modelPath: string, contextSize = 2048): Promise<LlamaEngine> {
-  const llama = await getLlama({ gpu: false, build: 'never', skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error });
+  const llama = await getLlama({
+    gpu: false,
+    build: 'never',
+    skipDownload: true,
+    progressLogs: false,
+    logLevel: LlamaLogLevel.error,
+  });
   const model = await llama.loadModel({ modelPath });
   const context = await model.createContext({ contextSize, sequences: 1, threads: 1 });
   const render = chatTemplateRenderer(llama, model);
@@ -61,7 +67,11 @@ export interface GeneratedToken {
 }
 
 /** Evaluates the prompt from an empty sequence and yields sampled tokens until an end token or `maxTokens`. */
-export async function* generate(engine: LlamaEngine, prompt: readonly Token[], options: GenerateOptions): AsyncGenerator<GeneratedToken> {
+export async function* generate(
+  engine: LlamaEngine,
+  prompt: readonly Token[],
+  options: GenerateOptions,
+): AsyncGenerator<GeneratedToken> {
   if (options.maxTokens <= 0) return;
   const sequence = engine.context.getSequence();
   try {
@@ -72,7 +82,11 @@ export async function* generate(engine: LlamaEngine, prompt: readonly Token[], o
     for await (const output of sequence.evaluateWithMetadata([...prompt], metadata, sampling)) {
       const token = output.token;
       const end = engine.model.isEogToken(token);
-      const generated: GeneratedToken = { token, piece: end ? new Uint8Array() : tokenPiece(engine.model, token, false), end };
+      const generated: GeneratedToken = {
+        token,
+        piece: end ? new Uint8Array() : tokenPiece(engine.model, token, false),
+        end,
+      };
       if ('probabilities' in output && output.probabilities) {
         const probabilities = output.probabilities as Map<Token, number>;
         generated.probability = probabilities.get(token) ?? 0;

@@ -37,14 +37,18 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 }
 
 function messagesOf(body: Json): PromptMessage[] {
-  if (!Array.isArray(body.messages) || body.messages.length === 0) throw new BadRequest('messages must be a non-empty array');
+  if (!Array.isArray(body.messages) || body.messages.length === 0)
+    throw new BadRequest('messages must be a non-empty array');
   return body.messages.map((m: Json, i: number) => {
     if (typeof m?.role !== 'string') throw new BadRequest(`messages[${i}].role must be a string`);
     const content =
       typeof m.content === 'string'
         ? m.content
         : Array.isArray(m.content)
-          ? m.content.filter((part: Json) => part?.type === 'text').map((part: Json) => String(part.text)).join('')
+          ? m.content
+              .filter((part: Json) => part?.type === 'text')
+              .map((part: Json) => String(part.text))
+              .join('')
           : '';
     return { role: m.role, content };
   });
@@ -64,10 +68,17 @@ export async function startLlamaOpenAiServer(engine: LlamaEngine, modelName = 't
 
   const logprobEntry = (token: Token, probability: number) => {
     const bytes = tokenPiece(model, token, true);
-    return { token: lossy.decode(bytes), logprob: Math.log(Math.max(probability, Number.MIN_VALUE)), bytes: [...bytes] };
+    return {
+      token: lossy.decode(bytes),
+      logprob: Math.log(Math.max(probability, Number.MIN_VALUE)),
+      bytes: [...bytes],
+    };
   };
   const logprobsOf = (tokens: readonly GeneratedToken[]) =>
-    tokens.map((t) => ({ ...logprobEntry(t.token, t.probability ?? 0), top_logprobs: (t.top ?? []).map((c) => logprobEntry(c.token, c.probability)) }));
+    tokens.map((t) => ({
+      ...logprobEntry(t.token, t.probability ?? 0),
+      top_logprobs: (t.top ?? []).map((c) => logprobEntry(c.token, c.probability)),
+    }));
 
   async function chatCompletions(body: Json, response: ServerResponse): Promise<void> {
     const messages = messagesOf(body);
@@ -75,20 +86,32 @@ export async function startLlamaOpenAiServer(engine: LlamaEngine, modelName = 't
     if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new BadRequest('max_tokens must be a positive integer');
     const wantLogprobs = body.logprobs === true;
     const top = body.top_logprobs ?? 0;
-    if (!Number.isInteger(top) || top < 0 || top > MAX_TOP_LOGPROBS) throw new BadRequest(`top_logprobs must be an integer from 0 to ${MAX_TOP_LOGPROBS}`);
+    if (!Number.isInteger(top) || top < 0 || top > MAX_TOP_LOGPROBS)
+      throw new BadRequest(`top_logprobs must be an integer from 0 to ${MAX_TOP_LOGPROBS}`);
     if (body.top_logprobs !== undefined && !wantLogprobs) throw new BadRequest('top_logprobs needs logprobs: true');
     const stream = body.stream === true;
     const includeUsage = stream && body.stream_options?.include_usage === true;
 
     const prompt = chatPromptTokens(model, engine.render, messages);
     if (prompt.tokens.length + maxTokens > engine.context.contextSize) {
-      throw new BadRequest(`the prompt (${prompt.tokens.length} tokens) and max_tokens (${maxTokens}) exceed the context size (${engine.context.contextSize})`);
+      throw new BadRequest(
+        `the prompt (${prompt.tokens.length} tokens) and max_tokens (${maxTokens}) exceed the context size (${engine.context.contextSize})`,
+      );
     }
     const id = `chatcmpl-${++requests}`;
     const created = Math.floor(Date.now() / 1000);
     const head = { id, created, model: modelName, system_fingerprint: 'llama.cpp' };
-    const options = { maxTokens, temperature: body.temperature ?? 0, seed: body.seed ?? 0, top: wantLogprobs ? top : undefined };
-    const usage = (completion: number) => ({ prompt_tokens: prompt.tokens.length, completion_tokens: completion, total_tokens: prompt.tokens.length + completion });
+    const options = {
+      maxTokens,
+      temperature: body.temperature ?? 0,
+      seed: body.seed ?? 0,
+      top: wantLogprobs ? top : undefined,
+    };
+    const usage = (completion: number) => ({
+      prompt_tokens: prompt.tokens.length,
+      completion_tokens: completion,
+      total_tokens: prompt.tokens.length + completion,
+    });
 
     if (!stream) {
       const generated: GeneratedToken[] = [];
@@ -111,9 +134,15 @@ export async function startLlamaOpenAiServer(engine: LlamaEngine, modelName = 't
       return;
     }
 
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    response.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
     const send = (choices: unknown[], extra: Json = {}) =>
-      response.write(`data: ${JSON.stringify({ ...head, object: 'chat.completion.chunk', choices, ...(includeUsage ? { usage: null } : {}), ...extra })}\n\n`);
+      response.write(
+        `data: ${JSON.stringify({ ...head, object: 'chat.completion.chunk', choices, ...(includeUsage ? { usage: null } : {}), ...extra })}\n\n`,
+      );
     send([{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }]);
     // Pieces can split a UTF-8 character: as llama-server does, text waits until it is whole, and its tokens go out together.
     const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -129,12 +158,26 @@ export async function startLlamaOpenAiServer(engine: LlamaEngine, modelName = 't
       pending.push(token);
       const text = decoder.decode(token.piece, { stream: true });
       if (text === '') continue;
-      send([{ index: 0, delta: { content: text }, logprobs: wantLogprobs ? { content: logprobsOf(pending), refusal: null } : null, finish_reason: null }]);
+      send([
+        {
+          index: 0,
+          delta: { content: text },
+          logprobs: wantLogprobs ? { content: logprobsOf(pending), refusal: null } : null,
+          finish_reason: null,
+        },
+      ]);
       pending = [];
     }
     const rest = decoder.decode();
     if (pending.length > 0 || rest !== '') {
-      send([{ index: 0, delta: { content: rest }, logprobs: wantLogprobs ? { content: logprobsOf(pending), refusal: null } : null, finish_reason: null }]);
+      send([
+        {
+          index: 0,
+          delta: { content: rest },
+          logprobs: wantLogprobs ? { content: logprobsOf(pending), refusal: null } : null,
+          finish_reason: null,
+        },
+      ]);
     }
     send([{ index: 0, delta: {}, logprobs: null, finish_reason: ended ? 'stop' : 'length' }]);
     if (includeUsage) send([], { usage: usage(count) });
@@ -145,13 +188,16 @@ export async function startLlamaOpenAiServer(engine: LlamaEngine, modelName = 't
     if (typeof body.content !== 'string') throw new BadRequest('content must be a string');
     const tokens = llamaTokenize(model, body.content, body.add_special === true);
     const withPieces = body.with_pieces === true;
-    sendJson(response, 200, { tokens: withPieces ? tokens.map((id) => ({ id, piece: pieceForJson(tokenPiece(model, id, true)) })) : tokens });
+    sendJson(response, 200, {
+      tokens: withPieces ? tokens.map((id) => ({ id, piece: pieceForJson(tokenPiece(model, id, true)) })) : tokens,
+    });
   }
 
   const server = createServer((request, response) => {
     void (async () => {
       try {
-        if (request.method !== 'POST') return sendJson(response, 405, { error: { message: 'only POST is served', type: 'invalid_request_error' } });
+        if (request.method !== 'POST')
+          return sendJson(response, 405, { error: { message: 'only POST is served', type: 'invalid_request_error' } });
         const path = new URL(request.url ?? '/', 'http://localhost').pathname;
         const body = await readJson(request);
         if (path === '/v1/chat/completions') return await engine.exclusive(() => chatCompletions(body, response));
@@ -159,7 +205,13 @@ export async function startLlamaOpenAiServer(engine: LlamaEngine, modelName = 't
         sendJson(response, 404, { error: { message: `no route ${path}`, type: 'invalid_request_error' } });
       } catch (error) {
         const status = error instanceof BadRequest ? 400 : 500;
-        if (!response.headersSent) sendJson(response, status, { error: { message: String((error as Error).message ?? error), type: status === 400 ? 'invalid_request_error' : 'server_error' } });
+        if (!response.headersSent)
+          sendJson(response, status, {
+            error: {
+              message: String((error as Error).message ?? error),
+              type: status === 400 ? 'invalid_request_error' : 'server_error',
+            },
+          });
         else response.end();
       }
     })();

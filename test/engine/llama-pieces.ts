@@ -14,7 +14,8 @@ const encoder = new TextEncoder();
 /** llama.cpp's vocabulary text of a token (`llama_vocab_get_text`); node-llama-cpp reaches it only internally. */
 function vocabularyText(model: LlamaModel, token: Token): string {
   const addon = (model as unknown as { _model?: { getTokenString?(token: number): string | undefined } })._model;
-  if (typeof addon?.getTokenString !== 'function') throw new Error('this node-llama-cpp no longer exposes getTokenString; update the engine test');
+  if (typeof addon?.getTokenString !== 'function')
+    throw new Error('this node-llama-cpp no longer exposes getTokenString; update the engine test');
   return addon.getTokenString(token) ?? '';
 }
 

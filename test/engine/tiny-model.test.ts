@@ -11,17 +11,25 @@ import { buildTinyModel, tinyModelPath } from './tiny-model.js';
 
 describe('GGUF tensor writing', () => {
   it('converts to half precision with rounding, subnormals and overflow', () => {
-    expect([1, -2, 0.5, 65504, 1e6, 2 ** -24, 2 ** -26, 0].map(toHalf)).toEqual([0x3c00, 0xc000, 0x3800, 0x7bff, 0x7c00, 0x0001, 0x0000, 0x0000]);
+    expect([1, -2, 0.5, 65504, 1e6, 2 ** -24, 2 ** -26, 0].map(toHalf)).toEqual([
+      0x3c00, 0xc000, 0x3800, 0x7bff, 0x7c00, 0x0001, 0x0000, 0x0000,
+    ]);
     expect(toHalf(1 + 2 ** -11)).toBe(0x3c00);
     expect(toHalf(1 + 3 * 2 ** -11)).toBe(0x3c02);
   });
 
   it('keeps the metadata readable by the project reader and aligns tensor data', () => {
-    const bytes = writeGgufModel({ 'general.architecture': { type: 'string', value: 'llama' }, 'general.name': { type: 'string', value: 'x' } }, [
-      { name: 'a', dims: [3], type: 'f32', data: Float32Array.of(1, 2, 3) },
-      { name: 'b', dims: [2, 2], type: 'f16', data: Float32Array.of(1, -2, 0.5, 0) },
-    ]);
-    expect(Object.fromEntries(readGgufMetadata(bytes))).toEqual({ 'general.architecture': 'llama', 'general.name': 'x' });
+    const bytes = writeGgufModel(
+      { 'general.architecture': { type: 'string', value: 'llama' }, 'general.name': { type: 'string', value: 'x' } },
+      [
+        { name: 'a', dims: [3], type: 'f32', data: Float32Array.of(1, 2, 3) },
+        { name: 'b', dims: [2, 2], type: 'f16', data: Float32Array.of(1, -2, 0.5, 0) },
+      ],
+    );
+    expect(Object.fromEntries(readGgufMetadata(bytes))).toEqual({
+      'general.architecture': 'llama',
+      'general.name': 'x',
+    });
     const view = new DataView(bytes.buffer, bytes.byteOffset);
     expect(view.getBigUint64(8, true)).toBe(2n);
     expect(bytes.length % 32).toBe(0);
@@ -62,7 +70,9 @@ describe('the tiny Qwen2.5 model', () => {
     const run = async () => {
       const sequence = engine.context.getSequence();
       const out: number[] = [];
-      for await (const token of sequence.evaluate(engine.model.tokenize('<|im_start|>user\nhi<|im_end|>\n', true), { temperature: 0 })) {
+      for await (const token of sequence.evaluate(engine.model.tokenize('<|im_start|>user\nhi<|im_end|>\n', true), {
+        temperature: 0,
+      })) {
         out.push(token);
         if (out.length === 6) break;
       }
@@ -73,9 +83,14 @@ describe('the tiny Qwen2.5 model', () => {
   });
 
   it('is the same file from the same inputs and seed', () => {
-    const json = new TextEncoder().encode(JSON.stringify({ model: { type: 'BPE', vocab: { a: 0, b: 1, ab: 2 }, merges: ['a b'] }, added_tokens: [] }));
+    const json = new TextEncoder().encode(
+      JSON.stringify({ model: { type: 'BPE', vocab: { a: 0, b: 1, ab: 2 }, merges: ['a b'] }, added_tokens: [] }),
+    );
     const config = new TextEncoder().encode(JSON.stringify({ chat_template: '{{ messages[0].content }}' }));
-    const hash = (seed: number) => createHash('sha256').update(buildTinyModel(json, config, 'qwen2', 'x', seed)).digest('hex');
+    const hash = (seed: number) =>
+      createHash('sha256')
+        .update(buildTinyModel(json, config, 'qwen2', 'x', seed))
+        .digest('hex');
     expect(hash(1)).toBe(hash(1));
     expect(hash(2)).not.toBe(hash(1));
   });

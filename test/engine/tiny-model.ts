@@ -55,7 +55,10 @@ function tensors(vocabSize: number, seed: number): GgufTensor[] {
     type,
     data: uniform(next, cols * rows, 1 / Math.sqrt(cols)),
   });
-  const out: GgufTensor[] = [matrix('token_embd.weight', embd, vocabSize, 'f16'), { name: 'output_norm.weight', dims: [embd], type: 'f32', data: ones(embd) }];
+  const out: GgufTensor[] = [
+    matrix('token_embd.weight', embd, vocabSize, 'f16'),
+    { name: 'output_norm.weight', dims: [embd], type: 'f32', data: ones(embd) },
+  ];
   for (let i = 0; i < layers; i++) {
     out.push(
       { name: `blk.${i}.attn_norm.weight`, dims: [embd], type: 'f32', data: ones(embd) },
@@ -89,12 +92,19 @@ function architecture(): Record<string, GgufEntry> {
 }
 
 /** The GGUF file's bytes: the reference's tokenizer and chat template converted by the project's converter, random weights. */
-export function buildTinyModel(tokenizerJson: Uint8Array, tokenizerConfig: Uint8Array, pre: string, name: string, seed: number): Uint8Array {
+export function buildTinyModel(
+  tokenizerJson: Uint8Array,
+  tokenizerConfig: Uint8Array,
+  pre: string,
+  name: string,
+  seed: number,
+): Uint8Array {
   const json = JSON.parse(new TextDecoder().decode(tokenizerJson));
   const config = JSON.parse(new TextDecoder().decode(tokenizerConfig));
   const metadata = { ...ggufTokenizerMetadata(json, config, { pre, architecture: 'llama', name }), ...architecture() };
   // As llama.cpp's converter does: only when tokenizer_config.json states it; otherwise llama.cpp's per-`pre` default holds.
-  if (typeof config.add_bos_token === 'boolean') metadata['tokenizer.ggml.add_bos_token'] = { type: 'bool', value: config.add_bos_token };
+  if (typeof config.add_bos_token === 'boolean')
+    metadata['tokenizer.ggml.add_bos_token'] = { type: 'bool', value: config.add_bos_token };
   const tokens = metadata['tokenizer.ggml.tokens'];
   if (tokens.type !== 'string[]') throw new Error('converted metadata has no token list');
   return writeGgufModel(metadata, tensors(tokens.value.length, seed));
@@ -109,11 +119,19 @@ export async function tinyModelPath(reference: TinyModelReference, seed = 1): Pr
   const pre = TINY_MODEL_PRE[reference];
   const files = entry.source.files as unknown as Record<string, { sha256: string } | undefined>;
   const key = createHash('sha256')
-    .update(JSON.stringify({ BUILDER_VERSION, main: files.main?.sha256, config: files.config?.sha256, pre, SHAPE, seed }))
+    .update(
+      JSON.stringify({ BUILDER_VERSION, main: files.main?.sha256, config: files.config?.sha256, pre, SHAPE, seed }),
+    )
     .digest('hex');
   const dir = join(cacheDir(), 'tiny-gguf');
   const path = join(dir, `${reference}-${key.slice(0, 16)}.gguf`);
-  if (await stat(path).then((s) => s.isFile(), () => false)) return path;
+  if (
+    await stat(path).then(
+      (s) => s.isFile(),
+      () => false,
+    )
+  )
+    return path;
   const { main, config } = await fetchReferenceFiles(entry, { cacheRoot: cacheDir() });
   if (!config) throw new Error(`reference ${reference} has no tokenizer_config.json, so no chat template`);
   const bytes = buildTinyModel(main, config, pre, `tiny-${reference}`, seed);

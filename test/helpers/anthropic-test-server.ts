@@ -20,7 +20,7 @@ export interface TurnText {
 }
 
 export function renderForCounting(system: string | undefined, turns: readonly TurnText[]): string {
-  return (system ?? '') + turns.map((t) => `\n\n${t.role === 'user' ? 'Human' : 'Assistant'}: ${t.text}`).join('') + '\n\nAssistant:';
+  return `${(system ?? '') + turns.map((t) => `\n\n${t.role === 'user' ? 'Human' : 'Assistant'}: ${t.text}`).join('')}\n\nAssistant:`;
 }
 
 export async function startAnthropicServer(options: AnthropicServerOptions): Promise<JsonServer> {
@@ -30,7 +30,10 @@ export async function startAnthropicServer(options: AnthropicServerOptions): Pro
   return startJsonServer((request) => {
     const refused = checkHeaders(request, options.apiKey);
     if (refused) return refused;
-    if (request.method !== 'POST' || (request.path !== '/v1/messages' && request.path !== '/v1/messages/count_tokens')) {
+    if (
+      request.method !== 'POST' ||
+      (request.path !== '/v1/messages' && request.path !== '/v1/messages/count_tokens')
+    ) {
       return error(404, 'not_found_error', `Not found: ${request.method} ${request.path}`);
     }
     const body = request.json;
@@ -49,14 +52,32 @@ export async function startAnthropicServer(options: AnthropicServerOptions): Pro
       else cacheCreation = systemTokens;
       cachedSystems.add(read.system);
     }
-    const usage = { input_tokens: promptTokens - cacheRead - cacheCreation, cache_creation_input_tokens: cacheCreation, cache_read_input_tokens: cacheRead };
+    const usage = {
+      input_tokens: promptTokens - cacheRead - cacheCreation,
+      cache_creation_input_tokens: cacheCreation,
+      cache_read_input_tokens: cacheRead,
+    };
     const out = tokenizer.encode(replyText).slice(0, body.max_tokens as number);
     const pieces = out.map((id) => tokenizer.tokenBytes(id) ?? new Uint8Array());
     const text = decode(pieces);
     const stopReason = out.length < tokenizer.encode(replyText).length ? 'max_tokens' : 'end_turn';
-    const message = { id: 'msg_loopback01', type: 'message', role: 'assistant', model: body.model, stop_sequence: null };
+    const message = {
+      id: 'msg_loopback01',
+      type: 'message',
+      role: 'assistant',
+      model: body.model,
+      stop_sequence: null,
+    };
     if (body.stream !== true) {
-      return { status: 200, json: { ...message, content: [{ type: 'text', text }], stop_reason: stopReason, usage: { ...usage, output_tokens: out.length } } };
+      return {
+        status: 200,
+        json: {
+          ...message,
+          content: [{ type: 'text', text }],
+          stop_reason: stopReason,
+          usage: { ...usage, output_tokens: out.length },
+        },
+      };
     }
     // Two tokens per text_delta: the real API batches text too, so events are not token edges.
     const deltas: string[] = [];
@@ -64,12 +85,31 @@ export async function startAnthropicServer(options: AnthropicServerOptions): Pro
     return {
       status: 200,
       events: [
-        { event: 'message_start', data: { type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } } },
-        { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } },
+        {
+          event: 'message_start',
+          data: {
+            type: 'message_start',
+            message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } },
+          },
+        },
+        {
+          event: 'content_block_start',
+          data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+        },
         { event: 'ping', data: { type: 'ping' } },
-        ...deltas.map((delta) => ({ event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: delta } } })),
+        ...deltas.map((delta) => ({
+          event: 'content_block_delta',
+          data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: delta } },
+        })),
         { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } },
-        { event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: out.length } } },
+        {
+          event: 'message_delta',
+          data: {
+            type: 'message_delta',
+            delta: { stop_reason: stopReason, stop_sequence: null },
+            usage: { output_tokens: out.length },
+          },
+        },
         { event: 'message_stop', data: { type: 'message_stop' } },
       ],
     };
@@ -80,14 +120,19 @@ function checkHeaders(request: ReceivedRequest, apiKey: string | undefined): Ser
   const key = request.headers['x-api-key'];
   if (key === undefined) return error(401, 'authentication_error', 'x-api-key header is required');
   if (apiKey !== undefined && key !== apiKey) return error(401, 'authentication_error', 'invalid x-api-key');
-  if (request.headers['anthropic-version'] === undefined) return error(400, 'invalid_request_error', 'anthropic-version: header is required');
+  if (request.headers['anthropic-version'] === undefined)
+    return error(400, 'invalid_request_error', 'anthropic-version: header is required');
   return undefined;
 }
 
-function readConversation(body: Record<string, unknown>, counting: boolean): { system?: string; turns: TurnText[] } | string {
+function readConversation(
+  body: Record<string, unknown>,
+  counting: boolean,
+): { system?: string; turns: TurnText[] } | string {
   if (typeof body.model !== 'string') return 'model: Field required';
   if (!counting && typeof body.max_tokens !== 'number') return 'max_tokens: Field required';
-  if (!counting && (!Number.isInteger(body.max_tokens) || (body.max_tokens as number) < 1)) return 'max_tokens: Input should be greater than or equal to 1';
+  if (!counting && (!Number.isInteger(body.max_tokens) || (body.max_tokens as number) < 1))
+    return 'max_tokens: Input should be greater than or equal to 1';
   if (!Array.isArray(body.messages) || body.messages.length === 0) return 'messages: Field required';
   const turns: TurnText[] = [];
   for (const [i, message] of body.messages.entries()) {
@@ -95,7 +140,8 @@ function readConversation(body: Record<string, unknown>, counting: boolean): { s
     if (message.role === 'system') {
       return `messages.${i}.role: Unexpected role "system". The Messages API accepts a top-level \`system\` parameter, not "system" as an input message role.`;
     }
-    if (message.role !== 'user' && message.role !== 'assistant') return `messages.${i}.role: Input should be 'user' or 'assistant'`;
+    if (message.role !== 'user' && message.role !== 'assistant')
+      return `messages.${i}.role: Input should be 'user' or 'assistant'`;
     const text = blocksText(message.content);
     if (text === undefined) return `messages.${i}.content: Input should be a valid string or list of content blocks`;
     turns.push({ role: message.role, text });
@@ -110,7 +156,9 @@ function readConversation(body: Record<string, unknown>, counting: boolean): { s
 function blocksText(content: unknown): string | undefined {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return undefined;
-  const texts = content.map((block) => (isObject(block) && block.type === 'text' && typeof block.text === 'string' ? block.text : undefined));
+  const texts = content.map((block) =>
+    isObject(block) && block.type === 'text' && typeof block.text === 'string' ? block.text : undefined,
+  );
   return texts.every((t) => t !== undefined) ? texts.join('') : undefined;
 }
 

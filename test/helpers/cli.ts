@@ -38,7 +38,11 @@ async function walk(dir: string, root: string): Promise<string[]> {
   } catch {
     return [];
   }
-  const nested = await Promise.all(names.map((entry) => (entry.isDirectory() ? walk(join(dir, entry.name), root) : [relative(root, join(dir, entry.name))])));
+  const nested = await Promise.all(
+    names.map((entry) =>
+      entry.isDirectory() ? walk(join(dir, entry.name), root) : [relative(root, join(dir, entry.name))],
+    ),
+  );
   return nested.flat().sort();
 }
 
@@ -60,7 +64,8 @@ export async function makeSandbox(extraEnv: NodeJS.ProcessEnv = {}): Promise<San
 export async function shareReferenceFiles(sandbox: Sandbox): Promise<void> {
   const shared = cacheDir();
   await mkdir(sandbox.cache, { recursive: true });
-  for (const name of await readdir(shared)) if (name !== 'http') await symlink(join(shared, name), join(sandbox.cache, name));
+  for (const name of await readdir(shared))
+    if (name !== 'http') await symlink(join(shared, name), join(sandbox.cache, name));
 }
 
 /** A single error line, as the CLI promises for a user's mistake. */

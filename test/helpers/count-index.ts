@@ -8,5 +8,9 @@ let index: Promise<CountIndex> | undefined;
 
 /** The committed count index (signatures, pool, classes), read once per test file. */
 export function committedCountIndex(): Promise<CountIndex> {
-  return (index ??= loadCountIndex({ indexDir: committedIndexDir(), poolDir: probePoolDir(), facts: committedEntries() }));
+  return (index ??= loadCountIndex({
+    indexDir: committedIndexDir(),
+    poolDir: probePoolDir(),
+    facts: committedEntries(),
+  }));
 }

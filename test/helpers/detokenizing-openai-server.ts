@@ -29,7 +29,11 @@ function addsDummyPrefix(tokenizer: Tokenizer): boolean {
  * so far adds to the text decoded before it. Bytes of a character split across tokens wait for the rest;
  * a dummy-prefix space is stripped once, at the start of the answer.
  */
-export function detokenize(tokenizer: Tokenizer, ids: readonly number[], tokensPerChunk: number): { text: string; ids: number[] }[] {
+export function detokenize(
+  tokenizer: Tokenizer,
+  ids: readonly number[],
+  tokensPerChunk: number,
+): { text: string; ids: number[] }[] {
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   const strip = addsDummyPrefix(tokenizer);
   const chunks: { text: string; ids: number[] }[] = [];
@@ -62,7 +66,9 @@ function tokenAlone(tokenizer: Tokenizer, id: number, strip: boolean): string {
  * tokens, streamed by incremental detokenization, with logprob entries whose alternatives are other tokens
  * of the prompt.
  */
-export async function startDetokenizingServer(options: DetokenizingServerOptions): Promise<{ url: string; requests: () => number; close(): Promise<void> }> {
+export async function startDetokenizingServer(
+  options: DetokenizingServerOptions,
+): Promise<{ url: string; requests: () => number; close(): Promise<void> }> {
   const { tokenizer } = options;
   const perChunk = Math.min(4, Math.max(1, options.tokensPerChunk ?? 1));
   const strip = addsDummyPrefix(tokenizer);
@@ -88,32 +94,58 @@ export async function startDetokenizingServer(options: DetokenizingServerOptions
     const user = body.messages.map((m) => m.content).join('\n');
     const words = [...user.matchAll(/(?<=\s)\S/g)].map((m) => m.index!);
     const start = words.length ? words[Math.abs(body.seed ?? 0) % words.length] : 0;
-    const ids = tokenizer.encode(user.slice(start, start + 2000)).slice(0, Math.min(MAX_ANSWER_TOKENS, Math.max(1, body.max_tokens ?? 16)));
+    const ids = tokenizer
+      .encode(user.slice(start, start + 2000))
+      .slice(0, Math.min(MAX_ANSWER_TOKENS, Math.max(1, body.max_tokens ?? 16)));
     const chunks = detokenize(tokenizer, ids, perChunk);
     const text = chunks.map((c) => c.text).join('');
-    const usage = { prompt_tokens: promptIds.length, completion_tokens: ids.length, total_tokens: promptIds.length + ids.length };
+    const usage = {
+      prompt_tokens: promptIds.length,
+      completion_tokens: ids.length,
+      total_tokens: promptIds.length + ids.length,
+    };
     const top = Math.min(ALTERNATIVES_CAP, Math.max(0, body.top_logprobs ?? 0));
     const entry = (id: number, position: number) => {
       const render = (t: number) => {
-        const token = options.tokensDecodedAlone ? tokenAlone(tokenizer, t, strip) : new TextDecoder().decode(tokenizer.tokenBytes(t) ?? new Uint8Array());
+        const token = options.tokensDecodedAlone
+          ? tokenAlone(tokenizer, t, strip)
+          : new TextDecoder().decode(tokenizer.tokenBytes(t) ?? new Uint8Array());
         // vLLM's bytes field is the UTF-8 of the token string it shows.
         return { token, bytes: [...new TextEncoder().encode(token)] };
       };
-      const alternatives = Array.from({ length: top }, (_, k) => promptIds[(position * 31 + k * 17) % promptIds.length]);
-      return { ...render(id), logprob: -0.05, top_logprobs: [render(id), ...alternatives.slice(1).map(render)].map((a, k) => ({ ...a, logprob: -0.05 - k })) };
+      const alternatives = Array.from(
+        { length: top },
+        (_, k) => promptIds[(position * 31 + k * 17) % promptIds.length],
+      );
+      return {
+        ...render(id),
+        logprob: -0.05,
+        top_logprobs: [render(id), ...alternatives.slice(1).map(render)].map((a, k) => ({ ...a, logprob: -0.05 - k })),
+      };
     };
     const head = { id: 'chatcmpl-detok', created: 0, model: body.stream ? 'detok-stream' : 'detok' };
     if (!body.stream) {
       res.writeHead(200, { 'content-type': 'application/json' });
       const logprobs = body.logprobs ? { content: ids.map(entry) } : null;
-      return res.end(JSON.stringify({ ...head, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: text }, logprobs, finish_reason: 'length' }], usage }));
+      return res.end(
+        JSON.stringify({
+          ...head,
+          object: 'chat.completion',
+          choices: [{ index: 0, message: { role: 'assistant', content: text }, logprobs, finish_reason: 'length' }],
+          usage,
+        }),
+      );
     }
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     const send = (value: unknown) => res.write(`data: ${JSON.stringify(value)}\n\n`);
     let position = 0;
     for (const chunk of chunks) {
       const logprobs = body.logprobs ? { content: chunk.ids.map((id) => entry(id, position++)) } : null;
-      send({ ...head, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: chunk.text }, logprobs, finish_reason: null }] });
+      send({
+        ...head,
+        object: 'chat.completion.chunk',
+        choices: [{ index: 0, delta: { content: chunk.text }, logprobs, finish_reason: null }],
+      });
     }
     send({ ...head, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'length' }] });
     send({ ...head, object: 'chat.completion.chunk', choices: [], usage });

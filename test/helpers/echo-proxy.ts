@@ -40,7 +40,11 @@ export interface EchoTricks {
  * JSON object body (answers and errors alike), in a `debug` field raw, URL-encoded and with the request URL.
  * It stops by itself after `maxRequests` requests or `lifetimeMs`.
  */
-export async function startEchoProxy(upstream: string, limits: { maxRequests?: number; lifetimeMs?: number } = {}, tricks: EchoTricks = {}): Promise<EchoProxy> {
+export async function startEchoProxy(
+  upstream: string,
+  limits: { maxRequests?: number; lifetimeMs?: number } = {},
+  tricks: EchoTricks = {},
+): Promise<EchoProxy> {
   const received: ProxiedRequest[] = [];
   const maxRequests = limits.maxRequests ?? 500;
   const server = createServer(async (req, res) => {
@@ -53,14 +57,20 @@ export async function startEchoProxy(upstream: string, limits: { maxRequests?: n
     const headerName = CREDENTIAL_HEADERS.find((name) => typeof req.headers[name] === 'string');
     const sentHeader = headerName ? (req.headers[headerName] as string) : undefined;
     const paramName = CREDENTIAL_PARAMS.find((name) => url.searchParams.has(name));
-    const credential = sentHeader?.replace(/^(Bearer|Token) /, '') ?? (paramName ? url.searchParams.get(paramName)! : undefined);
+    const credential =
+      sentHeader?.replace(/^(Bearer|Token) /, '') ?? (paramName ? url.searchParams.get(paramName)! : undefined);
 
     const forwarded: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string' && !HOP_BY_HOP.includes(name)) forwarded[name] = value;
+    for (const [name, value] of Object.entries(req.headers))
+      if (typeof value === 'string' && !HOP_BY_HOP.includes(name)) forwarded[name] = value;
     let answer: Response;
     try {
-      const path = tricks.keyInPath ? (req.url ?? '/').replace(/^\/keys\/[^/]+/, '') : req.url ?? '/';
-      answer = await fetch(new URL(path, upstream), { method: req.method, headers: forwarded, ...(parts.length && { body: Buffer.concat(parts) }) });
+      const path = tricks.keyInPath ? (req.url ?? '/').replace(/^\/keys\/[^/]+/, '') : (req.url ?? '/');
+      answer = await fetch(new URL(path, upstream), {
+        method: req.method,
+        headers: forwarded,
+        ...(parts.length && { body: Buffer.concat(parts) }),
+      });
     } catch {
       res.writeHead(502, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ error: 'upstream unreachable', debug: { auth: credential } }));
@@ -70,7 +80,11 @@ export async function startEchoProxy(upstream: string, limits: { maxRequests?: n
     if (credential !== undefined && type.includes('json')) {
       try {
         const json = JSON.parse(text);
-        if (json && typeof json === 'object' && !Array.isArray(json)) text = JSON.stringify({ ...json, debug: { auth: credential, encoded: encodeURIComponent(credential), url: req.url } });
+        if (json && typeof json === 'object' && !Array.isArray(json))
+          text = JSON.stringify({
+            ...json,
+            debug: { auth: credential, encoded: encodeURIComponent(credential), url: req.url },
+          });
       } catch {
         // not JSON after all: passed on as it came
       }
@@ -78,9 +92,14 @@ export async function startEchoProxy(upstream: string, limits: { maxRequests?: n
     let contentType = type;
     if (credential !== undefined && tricks.splitStream && type.includes('text/event-stream')) {
       const half = Math.ceil(credential.length / 2);
-      const delta = (content: string) => `data: ${JSON.stringify({ id: 'chatcmpl-echo', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }] })}\n\n`;
+      const delta = (content: string) =>
+        `data: ${JSON.stringify({ id: 'chatcmpl-echo', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }] })}\n\n`;
       const first = text.indexOf('\n\n') + 2;
-      text = text.slice(0, first) + delta(`key ${credential.slice(0, half)}`) + delta(`${credential.slice(half)} ok`) + text.slice(first);
+      text =
+        text.slice(0, first) +
+        delta(`key ${credential.slice(0, half)}`) +
+        delta(`${credential.slice(half)} ok`) +
+        text.slice(first);
     }
     if (credential !== undefined && tricks.htmlErrorAt !== undefined && answer.status >= 400) {
       const head = '<html><body><h1>Error</h1><pre>';
@@ -92,7 +111,11 @@ export async function startEchoProxy(upstream: string, limits: { maxRequests?: n
       ...(sentHeader !== undefined && { 'x-debug-auth': sentHeader }),
       ...(paramName && { 'x-debug-url': req.url ?? '' }),
       ...(credential !== undefined && tricks.headerName && { [`x-echo-${encodeURIComponent(credential)}`]: '1' }),
-      ...(sentHeader !== undefined && tricks.base64Dump && { 'x-debug-auth-b64': Buffer.from(sentHeader).toString('base64'), 'x-debug-headers': Buffer.from(JSON.stringify(req.headers)).toString('base64url') }),
+      ...(sentHeader !== undefined &&
+        tricks.base64Dump && {
+          'x-debug-auth-b64': Buffer.from(sentHeader).toString('base64'),
+          'x-debug-headers': Buffer.from(JSON.stringify(req.headers)).toString('base64url'),
+        }),
     });
     res.end(text);
   });

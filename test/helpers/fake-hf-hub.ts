@@ -33,7 +33,12 @@ async function listen(server: Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-function send(response: ServerResponse, status: number, headers: Record<string, string> = {}, body: string | Uint8Array = ''): void {
+function send(
+  response: ServerResponse,
+  status: number,
+  headers: Record<string, string> = {},
+  body: string | Uint8Array = '',
+): void {
   response.writeHead(status, headers);
   response.end(body);
 }
@@ -63,18 +68,24 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
     const match = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
     const repo = match && repos[match[1]];
     if (!match || !repo) return send(response, 404, { 'x-error-code': 'RepoNotFound' });
-    if (repo.token && request.headers.authorization !== `Bearer ${repo.token}`) return send(response, 401, { 'x-error-code': 'GatedRepo' });
+    if (repo.token && request.headers.authorization !== `Bearer ${repo.token}`)
+      return send(response, 401, { 'x-error-code': 'GatedRepo' });
     const revision = decodeURIComponent(match[2]);
-    if (revision !== 'main' && revision !== repo.commit && !repo.refs?.includes(revision)) return send(response, 404, { 'x-error-code': 'RevisionNotFound' });
+    if (revision !== 'main' && revision !== repo.commit && !repo.refs?.includes(revision))
+      return send(response, 404, { 'x-error-code': 'RevisionNotFound' });
     const file = repo.files[decodeURIComponent(match[3])];
     const commitHeader = { 'x-repo-commit': repo.commit };
     if (!file) return send(response, 404, { ...commitHeader, 'x-error-code': 'EntryNotFound' });
     if (file.length >= LFS_THRESHOLD) {
       const sha = sha256Hex(file);
       blobs.set(sha, file);
-      return send(response, 302, { ...commitHeader, location: `http://127.0.0.1:${cdnPort}/blobs/${sha}?signature=signed` });
+      return send(response, 302, {
+        ...commitHeader,
+        location: `http://127.0.0.1:${cdnPort}/blobs/${sha}?signature=signed`,
+      });
     }
-    if (revision !== repo.commit) return send(response, 307, { ...commitHeader, location: `/${match[1]}/resolve/${repo.commit}/${match[3]}` });
+    if (revision !== repo.commit)
+      return send(response, 307, { ...commitHeader, location: `/${match[1]}/resolve/${repo.commit}/${match[3]}` });
     send(response, 200, { ...commitHeader, 'content-type': 'application/octet-stream' }, file);
   });
   const hubPort = await listen(hub);

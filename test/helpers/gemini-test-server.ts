@@ -19,10 +19,16 @@ export interface GeminiServerOptions {
 }
 
 /** What the server counts: the conversation as Gemma's template lays it out. */
-export function geminiRenderForCounting(system: string | undefined, contents: readonly { role: string; text: string }[]): string {
+export function geminiRenderForCounting(
+  system: string | undefined,
+  contents: readonly { role: string; text: string }[],
+): string {
   const messages: ChatMessage[] = [
     ...(system === undefined ? [] : [{ role: 'system' as const, content: system }]),
-    ...contents.map((c) => ({ role: c.role === 'model' ? ('assistant' as const) : ('user' as const), content: c.text })),
+    ...contents.map((c) => ({
+      role: c.role === 'model' ? ('assistant' as const) : ('user' as const),
+      content: c.text,
+    })),
   ];
   return CHAT_TEMPLATES.gemma.render(messages);
 }
@@ -36,26 +42,43 @@ export async function startGeminiServer(options: GeminiServerOptions): Promise<J
     const route = /^\/v1beta\/models\/([^/:]+):(countTokens|generateContent|streamGenerateContent)$/.exec(request.path);
     if (request.method !== 'POST' || !route) return rpcError(404, 'NOT_FOUND', `Requested entity was not found.`);
     const [, model, method] = route;
-    if (!options.models.includes(model)) return rpcError(404, 'NOT_FOUND', `models/${model} is not found for API version v1beta, or is not supported for ${method}.`);
+    if (!options.models.includes(model))
+      return rpcError(
+        404,
+        'NOT_FOUND',
+        `models/${model} is not found for API version v1beta, or is not supported for ${method}.`,
+      );
     const body = request.json;
     if (!isObject(body)) return rpcError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.');
 
     let generate: Record<string, unknown> = body;
     if (method === 'countTokens' && body.generateContentRequest !== undefined) {
-      if (body.contents !== undefined) return rpcError(400, 'INVALID_ARGUMENT', 'contents and generate_content_request cannot both be set.');
-      if (!isObject(body.generateContentRequest)) return rpcError(400, 'INVALID_ARGUMENT', 'Invalid generate_content_request.');
+      if (body.contents !== undefined)
+        return rpcError(400, 'INVALID_ARGUMENT', 'contents and generate_content_request cannot both be set.');
+      if (!isObject(body.generateContentRequest))
+        return rpcError(400, 'INVALID_ARGUMENT', 'Invalid generate_content_request.');
       generate = body.generateContentRequest;
-      if (generate.model !== `models/${model}`) return rpcError(400, 'INVALID_ARGUMENT', '* CountTokensRequest.generate_content_request.model: model is required and must match the request path');
+      if (generate.model !== `models/${model}`)
+        return rpcError(
+          400,
+          'INVALID_ARGUMENT',
+          '* CountTokensRequest.generate_content_request.model: model is required and must match the request path',
+        );
     }
     const read = readContents(generate);
     if (typeof read === 'string') return rpcError(400, 'INVALID_ARGUMENT', read);
     const promptTokens = tokenizer.encode(geminiRenderForCounting(read.system, read.contents)).length;
     const details = [{ modality: 'TEXT', tokenCount: promptTokens }];
-    if (method === 'countTokens') return { status: 200, json: { totalTokens: promptTokens, promptTokensDetails: details } };
+    if (method === 'countTokens')
+      return { status: 200, json: { totalTokens: promptTokens, promptTokensDetails: details } };
 
     const config = isObject(generate.generationConfig) ? generate.generationConfig : {};
-    if (config.logprobs !== undefined && config.responseLogprobs !== true) return rpcError(400, 'INVALID_ARGUMENT', 'logprobs is only valid if responseLogprobs is true.');
-    if (config.logprobs !== undefined && !(Number.isInteger(config.logprobs) && (config.logprobs as number) >= 0 && (config.logprobs as number) <= 20)) {
+    if (config.logprobs !== undefined && config.responseLogprobs !== true)
+      return rpcError(400, 'INVALID_ARGUMENT', 'logprobs is only valid if responseLogprobs is true.');
+    if (
+      config.logprobs !== undefined &&
+      !(Number.isInteger(config.logprobs) && (config.logprobs as number) >= 0 && (config.logprobs as number) <= 20)
+    ) {
       return rpcError(400, 'INVALID_ARGUMENT', 'logprobs must be between 0 and 20.');
     }
     const thoughts = options.thoughtsTokens ?? 0;
@@ -90,7 +113,8 @@ export async function startGeminiServer(options: GeminiServerOptions): Promise<J
     if (method === 'generateContent') return { status: 200, json: responseFor(out, 0, true) };
     // Two tokens per event: the real stream sends stretches of text, not single tokens.
     const events: { data: unknown }[] = [];
-    for (let i = 0; i < out.length; i += 2) events.push({ data: responseFor(out.slice(i, i + 2), i, i + 2 >= out.length) });
+    for (let i = 0; i < out.length; i += 2)
+      events.push({ data: responseFor(out.slice(i, i + 2), i, i + 2 >= out.length) });
     if (!events.length) events.push({ data: responseFor([], 0, true) });
     if (request.query.get('alt') !== 'sse') return { status: 200, json: events.map((e) => e.data) };
     return { status: 200, events };
@@ -104,14 +128,22 @@ function chosen(tokenizer: Tokenizer, id: number, position: number) {
 function checkKey(request: ReceivedRequest, apiKey: string | undefined): ServerAnswer | undefined {
   const key = request.headers['x-goog-api-key'] ?? request.query.get('key') ?? undefined;
   if (key === undefined) {
-    return rpcError(403, 'PERMISSION_DENIED', "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.");
+    return rpcError(
+      403,
+      'PERMISSION_DENIED',
+      "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+    );
   }
-  if (apiKey !== undefined && key !== apiKey) return rpcError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.');
+  if (apiKey !== undefined && key !== apiKey)
+    return rpcError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.');
   return undefined;
 }
 
-function readContents(request: Record<string, unknown>): { system?: string; contents: { role: string; text: string }[] } | string {
-  if (!Array.isArray(request.contents) || request.contents.length === 0) return '* GenerateContentRequest.contents: contents is not specified';
+function readContents(
+  request: Record<string, unknown>,
+): { system?: string; contents: { role: string; text: string }[] } | string {
+  if (!Array.isArray(request.contents) || request.contents.length === 0)
+    return '* GenerateContentRequest.contents: contents is not specified';
   const contents: { role: string; text: string }[] = [];
   for (const content of request.contents) {
     if (!isObject(content)) return 'Invalid value at contents: expected an object';
@@ -138,7 +170,9 @@ function rpcError(code: number, status: string, message: string): ServerAnswer {
 }
 
 function decode(tokenizer: Tokenizer, ids: readonly number[]): string {
-  return new TextDecoder().decode(Buffer.concat(ids.map((id) => Buffer.from(tokenizer.tokenBytes(id) ?? new Uint8Array()))));
+  return new TextDecoder().decode(
+    Buffer.concat(ids.map((id) => Buffer.from(tokenizer.tokenBytes(id) ?? new Uint8Array()))),
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -25,7 +25,8 @@ export async function startGateway(options: GatewayOptions): Promise<JsonServer>
     if (request.method !== 'POST' || request.path !== '/gw/v2/generate') return refuse(404, 'no such route');
     if (request.query.get('tenant') !== 'acme') return refuse(400, 'tenant query parameter is required');
     const auth = request.headers.authorization;
-    if (options.apiKey === undefined ? !/^Token \S+$/.test(auth ?? '') : auth !== `Token ${options.apiKey}`) return refuse(401, 'unauthorized');
+    if (options.apiKey === undefined ? !/^Token \S+$/.test(auth ?? '') : auth !== `Token ${options.apiKey}`)
+      return refuse(401, 'unauthorized');
     const body = request.json;
     if (!isObject(body)) return refuse(400, 'body must be a JSON object');
     if (typeof body.deployment !== 'string') return refuse(400, 'deployment is required');
@@ -33,20 +34,36 @@ export async function startGateway(options: GatewayOptions): Promise<JsonServer>
     if (typeof body.prompt === 'string') messages = [{ role: 'user', content: body.prompt }];
     else if (isObject(body.input) && Array.isArray(body.input.turns)) {
       const turns = body.input.turns as ChatMessage[];
-      if (!turns.every((t) => isObject(t) && typeof t.content === 'string' && (t.role === 'user' || t.role === 'assistant'))) {
+      if (
+        !turns.every(
+          (t) => isObject(t) && typeof t.content === 'string' && (t.role === 'user' || t.role === 'assistant'),
+        )
+      ) {
         return refuse(400, 'input.turns: each turn needs role user or assistant and text content');
       }
-      const system = typeof body.input.system === 'string' && body.input.system ? [{ role: 'system' as const, content: body.input.system }] : [];
+      const system =
+        typeof body.input.system === 'string' && body.input.system
+          ? [{ role: 'system' as const, content: body.input.system }]
+          : [];
       messages = [...system, ...turns];
     } else return refuse(400, 'give input.turns or prompt');
     const maxNew = isObject(body.limits) ? body.limits.max_new : undefined;
-    if (maxNew !== undefined && !(Number.isInteger(maxNew) && (maxNew as number) > 0)) return refuse(400, 'limits.max_new must be a positive integer');
+    if (maxNew !== undefined && !(Number.isInteger(maxNew) && (maxNew as number) > 0))
+      return refuse(400, 'limits.max_new must be a positive integer');
     if (options.override) return { status: 200, json: options.override() };
     const out = replyIds.slice(0, (maxNew as number | undefined) ?? replyIds.length);
-    const text = new TextDecoder().decode(Buffer.concat(out.map((id) => Buffer.from(tokenizer.tokenBytes(id) ?? new Uint8Array()))));
+    const text = new TextDecoder().decode(
+      Buffer.concat(out.map((id) => Buffer.from(tokenizer.tokenBytes(id) ?? new Uint8Array()))),
+    );
     return {
       status: 200,
-      json: { result: { output: text, metering: { tokens_in: tokenizer.encode(template.render(messages)).length, tokens_out: out.length } }, request_id: 'gw-1' },
+      json: {
+        result: {
+          output: text,
+          metering: { tokens_in: tokenizer.encode(template.render(messages)).length, tokens_out: out.length },
+        },
+        request_id: 'gw-1',
+      },
     };
   });
 }

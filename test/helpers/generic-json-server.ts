@@ -45,7 +45,14 @@ export async function startJsonServer(handle: (request: ReceivedRequest) => Serv
         json = undefined;
       }
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const request: ReceivedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, text, json };
+      const request: ReceivedRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        text,
+        json,
+      };
       received.push(request);
       let answer: ServerAnswer;
       try {
@@ -74,7 +81,9 @@ function write(res: ServerResponse, answer: ServerAnswer): void {
   if ('events' in answer) {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     for (const event of answer.events) {
-      res.write(`${event.event ? `event: ${event.event}\n` : ''}data: ${typeof event.data === 'string' ? event.data : JSON.stringify(event.data)}\n\n`);
+      res.write(
+        `${event.event ? `event: ${event.event}\n` : ''}data: ${typeof event.data === 'string' ? event.data : JSON.stringify(event.data)}\n\n`,
+      );
     }
     res.end();
   } else if ('ndjson' in answer) {

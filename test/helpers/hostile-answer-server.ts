@@ -62,7 +62,8 @@ export async function startHostileServer(api: HostileApi, answer: HostileAnswer)
   }
 
   const usageJson = (prompt: string, completion: string) => {
-    if (api === 'openai') return `{"prompt_tokens":${prompt},"completion_tokens":${completion},"total_tokens":${completion}}`;
+    if (api === 'openai')
+      return `{"prompt_tokens":${prompt},"completion_tokens":${completion},"total_tokens":${completion}}`;
     if (api === 'anthropic') return `{"input_tokens":${prompt},"output_tokens":${completion}}`;
     if (api === 'gemini') return `{"promptTokenCount":${prompt},"candidatesTokenCount":${completion}}`;
     return `{"in":${prompt},"out":${completion}}`;
@@ -70,8 +71,10 @@ export async function startHostileServer(api: HostileApi, answer: HostileAnswer)
   /** A whole non-streamed answer around `text` parts, in the API's shape. */
   function* message(text: Iterable<string>, prompt: string, completion: string): Generator<string> {
     const usage = usageJson(prompt, completion);
-    if (api === 'openai') yield '{"id":"chatcmpl-1","object":"chat.completion","created":0,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"';
-    else if (api === 'anthropic') yield '{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"';
+    if (api === 'openai')
+      yield '{"id":"chatcmpl-1","object":"chat.completion","created":0,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"';
+    else if (api === 'anthropic')
+      yield '{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"';
     else if (api === 'gemini') yield '{"candidates":[{"content":{"role":"model","parts":[{"text":"';
     else yield '{"out_text":"';
     yield* text;
@@ -85,24 +88,44 @@ export async function startHostileServer(api: HostileApi, answer: HostileAnswer)
     const usage = usageJson(prompt, completion);
     const data = (value: string, event?: string) => `${event ? `event: ${event}\n` : ''}data: ${value}\n\n`;
     if (api === 'anthropic') {
-      yield data(`{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[],"usage":{"input_tokens":${prompt},"output_tokens":0}}}`, 'message_start');
-      yield data('{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}', 'content_block_start');
+      yield data(
+        `{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[],"usage":{"input_tokens":${prompt},"output_tokens":0}}}`,
+        'message_start',
+      );
+      yield data(
+        '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+        'content_block_start',
+      );
     }
     for (let i = 0; i < events; i++) {
-      if (api === 'openai') yield data(`{"id":"c","object":"chat.completion.chunk","created":0,"model":"m","choices":[{"index":0,"delta":{"content":"${DELTA}"},"finish_reason":null}]}`);
-      else if (api === 'anthropic') yield data(`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"${DELTA}"}}`, 'content_block_delta');
+      if (api === 'openai')
+        yield data(
+          `{"id":"c","object":"chat.completion.chunk","created":0,"model":"m","choices":[{"index":0,"delta":{"content":"${DELTA}"},"finish_reason":null}]}`,
+        );
+      else if (api === 'anthropic')
+        yield data(
+          `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"${DELTA}"}}`,
+          'content_block_delta',
+        );
       else yield data(`{"candidates":[{"content":{"role":"model","parts":[{"text":"${DELTA}"}]}}]}`);
     }
     if (api === 'openai') {
-      yield data('{"id":"c","object":"chat.completion.chunk","created":0,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"length"}]}');
+      yield data(
+        '{"id":"c","object":"chat.completion.chunk","created":0,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"length"}]}',
+      );
       yield data(`{"id":"c","object":"chat.completion.chunk","created":0,"model":"m","choices":[],"usage":${usage}}`);
       yield data('[DONE]');
     } else if (api === 'anthropic') {
       yield data('{"type":"content_block_stop","index":0}', 'content_block_stop');
-      yield data(`{"type":"message_delta","delta":{"stop_reason":"max_tokens"},"usage":{"output_tokens":${completion}}}`, 'message_delta');
+      yield data(
+        `{"type":"message_delta","delta":{"stop_reason":"max_tokens"},"usage":{"output_tokens":${completion}}}`,
+        'message_delta',
+      );
       yield data('{"type":"message_stop"}', 'message_stop');
     } else {
-      yield data(`{"candidates":[{"content":{"role":"model","parts":[{"text":""}]},"finishReason":"MAX_TOKENS"}],"usageMetadata":${usage}}`);
+      yield data(
+        `{"candidates":[{"content":{"role":"model","parts":[{"text":""}]},"finishReason":"MAX_TOKENS"}],"usageMetadata":${usage}}`,
+      );
     }
   }
 
@@ -112,9 +135,15 @@ export async function startHostileServer(api: HostileApi, answer: HostileAnswer)
     if (++requests >= 200) setImmediate(() => server.close());
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     const counting = path.endsWith('/count_tokens') || path.endsWith(':countTokens');
-    const streaming = path.endsWith(':streamGenerateContent') || (req.headers.accept ?? '').includes('text/event-stream');
-    const prompt = answer.kind === 'usage' ? answer.prompt : answer.kind === 'usage-per-byte' ? String(answer.base + Math.ceil(bodyBytes * answer.tokensPerByte)) : '12';
-    const completion = answer.kind === 'usage' ? answer.completion ?? '1' : '1';
+    const streaming =
+      path.endsWith(':streamGenerateContent') || (req.headers.accept ?? '').includes('text/event-stream');
+    const prompt =
+      answer.kind === 'usage'
+        ? answer.prompt
+        : answer.kind === 'usage-per-byte'
+          ? String(answer.base + Math.ceil(bodyBytes * answer.tokensPerByte))
+          : '12';
+    const completion = answer.kind === 'usage' ? (answer.completion ?? '1') : '1';
     let done: boolean;
     const billing = answer.kind === 'usage' || answer.kind === 'usage-per-byte';
     if (answer.kind === 'endless-stream' || (streaming && billing)) {
@@ -122,9 +151,19 @@ export async function startHostileServer(api: HostileApi, answer: HostileAnswer)
       done = await writeAll(res, stream(answer.kind === 'endless-stream' ? answer.events : 1, prompt, completion));
     } else {
       res.writeHead(200, { 'content-type': 'application/json' });
-      if (counting && billing) done = await writeAll(res, [api === 'anthropic' ? `{"input_tokens":${prompt}}` : `{"totalTokens":${prompt}}`]);
-      else if (counting) done = await writeAll(res, ['{"input_tokens":', ...padding(answer.kind === 'huge-body' ? answer.bytes : 0), '}']);
-      else done = await writeAll(res, message(answer.kind === 'huge-body' ? padding(answer.bytes) : ['OK'], prompt, completion));
+      if (counting && billing)
+        done = await writeAll(res, [api === 'anthropic' ? `{"input_tokens":${prompt}}` : `{"totalTokens":${prompt}}`]);
+      else if (counting)
+        done = await writeAll(res, [
+          '{"input_tokens":',
+          ...padding(answer.kind === 'huge-body' ? answer.bytes : 0),
+          '}',
+        ]);
+      else
+        done = await writeAll(
+          res,
+          message(answer.kind === 'huge-body' ? padding(answer.bytes) : ['OK'], prompt, completion),
+        );
     }
     if (done) res.end();
     else abandoned++;

@@ -6,7 +6,9 @@ import type { Tokenizer } from '../../src/references/tokenizer.js';
 
 /** The committed manifest's entries (the global setup has already put their files in the cache). */
 export function committedEntries(): ReferenceEntry[] {
-  const manifest: Manifest = JSON.parse(readFileSync(new URL('../../reference-tokenizers/manifest.json', import.meta.url), 'utf8'));
+  const manifest: Manifest = JSON.parse(
+    readFileSync(new URL('../../reference-tokenizers/manifest.json', import.meta.url), 'utf8'),
+  );
   return manifest.references;
 }
 

@@ -23,8 +23,10 @@ export async function startOllamaServer(options: OllamaServerOptions): Promise<J
   let lastPrompt: number[] = [];
   const fail = (status: number, error: string): ServerAnswer => ({ status, json: { error } });
   return startJsonServer((request) => {
-    if (request.method === 'GET' && request.path === '/api/version') return { status: 200, json: { version: '0.12.6' } };
-    if (request.method !== 'POST' || (request.path !== '/api/chat' && request.path !== '/api/generate')) return { status: 404, text: '404 page not found' };
+    if (request.method === 'GET' && request.path === '/api/version')
+      return { status: 200, json: { version: '0.12.6' } };
+    if (request.method !== 'POST' || (request.path !== '/api/chat' && request.path !== '/api/generate'))
+      return { status: 404, text: '404 page not found' };
     const body = request.json;
     if (!isObject(body)) return fail(400, 'invalid character looking for beginning of value');
     if (typeof body.model !== 'string' || !body.model) return fail(400, 'model is required');
@@ -34,7 +36,13 @@ export async function startOllamaServer(options: OllamaServerOptions): Promise<J
     if (chat) {
       if (!Array.isArray(body.messages)) return fail(400, 'messages is required');
       const messages = body.messages as ChatMessage[];
-      if (!messages.every((m) => isObject(m) && ['system', 'user', 'assistant', 'tool'].includes(m.role) && typeof m.content === 'string')) return fail(400, 'invalid message');
+      if (
+        !messages.every(
+          (m) =>
+            isObject(m) && ['system', 'user', 'assistant', 'tool'].includes(m.role) && typeof m.content === 'string',
+        )
+      )
+        return fail(400, 'invalid message');
       rendered = template.render(messages);
     } else {
       if (typeof body.prompt !== 'string') return fail(400, 'prompt is required');
@@ -47,9 +55,14 @@ export async function startOllamaServer(options: OllamaServerOptions): Promise<J
     // The last prompt token is always evaluated again to get the next token's logits.
     cached = Math.min(cached, prompt.length - 1);
     lastPrompt = prompt;
-    const numPredict = isObject(body.options) && typeof body.options.num_predict === 'number' && body.options.num_predict >= 0 ? body.options.num_predict : replyIds.length;
+    const numPredict =
+      isObject(body.options) && typeof body.options.num_predict === 'number' && body.options.num_predict >= 0
+        ? body.options.num_predict
+        : replyIds.length;
     const out = replyIds.slice(0, numPredict);
-    const text = new TextDecoder().decode(Buffer.concat(out.map((id) => Buffer.from(tokenizer.tokenBytes(id) ?? new Uint8Array()))));
+    const text = new TextDecoder().decode(
+      Buffer.concat(out.map((id) => Buffer.from(tokenizer.tokenBytes(id) ?? new Uint8Array()))),
+    );
     const omitCount = options.omitCachedPromptCount && cached === prompt.length - 1 && prompt.length > 1;
     const final = {
       model: body.model,
@@ -63,7 +76,18 @@ export async function startOllamaServer(options: OllamaServerOptions): Promise<J
       eval_count: out.length,
     };
     if (body.stream === false) return { status: 200, json: final };
-    return { status: 200, ndjson: [{ model: body.model, created_at: final.created_at, ...(chat ? { message: { role: 'assistant', content: text } } : { response: text }), done: false }, { ...final, ...(chat ? { message: { role: 'assistant', content: '' } } : { response: '' }) }] };
+    return {
+      status: 200,
+      ndjson: [
+        {
+          model: body.model,
+          created_at: final.created_at,
+          ...(chat ? { message: { role: 'assistant', content: text } } : { response: text }),
+          done: false,
+        },
+        { ...final, ...(chat ? { message: { role: 'assistant', content: '' } } : { response: '' }) },
+      ],
+    };
   });
 }
 

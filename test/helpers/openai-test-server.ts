@@ -75,7 +75,11 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions): P
   const noise = options.usageNoise && seededRng(options.usageNoise.seed);
   const jitter = () => (noise ? noise.int(-options.usageNoise!.amplitude, options.usageNoise!.amplitude) : 0);
   const tokenText = (id: number) => Buffer.from(tokenizer.tokenBytes(id) ?? []).toString('utf8');
-  const tokenEntry = (id: number) => ({ token: tokenText(id), logprob: -0.01, bytes: [...(tokenizer.tokenBytes(id) ?? [])] });
+  const tokenEntry = (id: number) => ({
+    token: tokenText(id),
+    logprob: -0.01,
+    bytes: [...(tokenizer.tokenBytes(id) ?? [])],
+  });
 
   const bill = (res: ServerResponse, body: string, write: () => void) => {
     if (res.destroyed || res.socket?.destroyed) return;
@@ -83,16 +87,59 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions): P
     res.end(() => billed.push(body));
   };
 
-  const chat = (req: IncomingMessage, res: ServerResponse, body: string, fault: Fault | undefined) => {
-    const request = JSON.parse(body) as { model?: string; messages: ChatMessage[]; max_tokens?: number; stream?: boolean; stream_options?: { include_usage?: boolean }; logprobs?: boolean; top_logprobs?: number };
-    const messages = options.hiddenSystemPrompt ? [{ role: 'system' as const, content: options.hiddenSystemPrompt }, ...request.messages.filter((m) => m.role !== 'system')] : request.messages;
+  const chat = (_req: IncomingMessage, res: ServerResponse, body: string, fault: Fault | undefined) => {
+    const request = JSON.parse(body) as {
+      model?: string;
+      messages: ChatMessage[];
+      max_tokens?: number;
+      stream?: boolean;
+      stream_options?: { include_usage?: boolean };
+      logprobs?: boolean;
+      top_logprobs?: number;
+    };
+    const messages = options.hiddenSystemPrompt
+      ? [
+          { role: 'system' as const, content: options.hiddenSystemPrompt },
+          ...request.messages.filter((m) => m.role !== 'system'),
+        ]
+      : request.messages;
     const promptTokens = tokenizer.encode(options.template.render(messages)).length + jitter();
     const output = tokenizer.encode(REPLY).slice(0, Math.max(1, request.max_tokens ?? 16));
-    const usage = { prompt_tokens: promptTokens, completion_tokens: output.length, total_tokens: promptTokens + output.length, prompt_tokens_details: { cached_tokens: 0 } };
-    const base = { id: `chatcmpl-${completions}`, created: 0, model: request.model ?? 'test-model', system_fingerprint: 'fp_test' };
-    const logprobsFor = (ids: number[]) => (request.logprobs ? { content: ids.map((id) => ({ ...tokenEntry(id), top_logprobs: (request.top_logprobs ?? 0) > 0 ? [tokenEntry(id)] : [] })) } : null);
+    const usage = {
+      prompt_tokens: promptTokens,
+      completion_tokens: output.length,
+      total_tokens: promptTokens + output.length,
+      prompt_tokens_details: { cached_tokens: 0 },
+    };
+    const base = {
+      id: `chatcmpl-${completions}`,
+      created: 0,
+      model: request.model ?? 'test-model',
+      system_fingerprint: 'fp_test',
+    };
+    const logprobsFor = (ids: number[]) =>
+      request.logprobs
+        ? {
+            content: ids.map((id) => ({
+              ...tokenEntry(id),
+              top_logprobs: (request.top_logprobs ?? 0) > 0 ? [tokenEntry(id)] : [],
+            })),
+          }
+        : null;
     if (!request.stream) {
-      const answer = { ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: output.map(tokenText).join('') }, logprobs: logprobsFor(output), finish_reason: 'length' }], usage };
+      const answer = {
+        ...base,
+        object: 'chat.completion',
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: output.map(tokenText).join('') },
+            logprobs: logprobsFor(output),
+            finish_reason: 'length',
+          },
+        ],
+        usage,
+      };
       const text = JSON.stringify(answer);
       if (fault?.kind === 'malformed-json') {
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -107,8 +154,17 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions): P
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const send = (value: unknown) => res.write(`data: ${JSON.stringify(value)}\n\n`);
-    send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] });
-    for (const id of output) send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: tokenText(id) }, logprobs: logprobsFor([id]), finish_reason: null }] });
+    send({
+      ...base,
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }],
+    });
+    for (const id of output)
+      send({
+        ...base,
+        object: 'chat.completion.chunk',
+        choices: [{ index: 0, delta: { content: tokenText(id) }, logprobs: logprobsFor([id]), finish_reason: null }],
+      });
     if (fault?.kind === 'malformed-json') {
       res.end('data: {"id": "chatcmpl-broken", "choi\n\ndata: [DONE]\n\n');
       return;
@@ -118,29 +174,54 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions): P
       setTimeout(() => res.socket?.destroy(), 5);
       return;
     }
-    send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'length' }] });
+    send({
+      ...base,
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'length' }],
+    });
     if (request.stream_options?.include_usage) send({ ...base, object: 'chat.completion.chunk', choices: [], usage });
     bill(res, body, () => res.write('data: [DONE]\n\n'));
   };
 
   const legacy = (res: ServerResponse, body: string) => {
-    const request = JSON.parse(body) as { model?: string; prompt: string; max_tokens?: number; echo?: boolean; logprobs?: number | null };
+    const request = JSON.parse(body) as {
+      model?: string;
+      prompt: string;
+      max_tokens?: number;
+      echo?: boolean;
+      logprobs?: number | null;
+    };
     const prompt = tokenizer.encode(request.prompt);
     const output = tokenizer.encode(REPLY).slice(0, Math.max(1, request.max_tokens ?? 16));
     const shown = request.echo ? [...prompt, ...output] : output;
     let offset = 0;
-    const logprobs = typeof request.logprobs === 'number'
-      ? {
-          tokens: shown.map(tokenText),
-          token_logprobs: shown.map((_, i) => (request.echo && i === 0 ? null : -0.01)),
-          top_logprobs: null,
-          text_offset: shown.map((id) => ((offset += tokenText(id).length), offset - tokenText(id).length)),
-        }
-      : null;
+    const logprobs =
+      typeof request.logprobs === 'number'
+        ? {
+            tokens: shown.map(tokenText),
+            token_logprobs: shown.map((_, i) => (request.echo && i === 0 ? null : -0.01)),
+            top_logprobs: null,
+            text_offset: shown.map((id) => ((offset += tokenText(id).length), offset - tokenText(id).length)),
+          }
+        : null;
     const answer = {
-      id: `cmpl-${completions}`, object: 'text_completion', created: 0, model: request.model ?? 'test-model',
-      choices: [{ index: 0, text: (request.echo ? request.prompt : '') + output.map(tokenText).join(''), logprobs, finish_reason: 'length' }],
-      usage: { prompt_tokens: prompt.length, completion_tokens: output.length, total_tokens: prompt.length + output.length },
+      id: `cmpl-${completions}`,
+      object: 'text_completion',
+      created: 0,
+      model: request.model ?? 'test-model',
+      choices: [
+        {
+          index: 0,
+          text: (request.echo ? request.prompt : '') + output.map(tokenText).join(''),
+          logprobs,
+          finish_reason: 'length',
+        },
+      ],
+      usage: {
+        prompt_tokens: prompt.length,
+        completion_tokens: output.length,
+        total_tokens: prompt.length + output.length,
+      },
     };
     bill(res, body, () => {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -165,11 +246,21 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions): P
     };
     if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`) {
       const given = (req.headers.authorization ?? '').replace(/^Bearer /, '');
-      return json(401, { error: { message: `Incorrect API key provided: ${given}.`, type: 'invalid_request_error', code: 'invalid_api_key' } });
+      return json(401, {
+        error: {
+          message: `Incorrect API key provided: ${given}.`,
+          type: 'invalid_request_error',
+          code: 'invalid_api_key',
+        },
+      });
     }
     if (path === '/v1/models') return json(200, { object: 'list', data: [{ id: 'test-model', object: 'model' }] });
     if (options.forward?.paths.includes(path)) {
-      const answer = await fetch(new URL(path, options.forward.to), { method: req.method, headers: { 'content-type': 'application/json' }, ...(req.method === 'POST' && { body }) });
+      const answer = await fetch(new URL(path, options.forward.to), {
+        method: req.method,
+        headers: { 'content-type': 'application/json' },
+        ...(req.method === 'POST' && { body }),
+      });
       res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
       return res.end(await answer.text());
     }
@@ -178,11 +269,19 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions): P
     if (options.delayMs) await sleep(options.delayMs);
     switch (fault?.kind) {
       case 'rate-limit':
-        return json(429, { error: { message: 'Rate limit reached', type: 'requests' } }, { 'retry-after': String(fault.retryAfterSeconds) });
+        return json(
+          429,
+          { error: { message: 'Rate limit reached', type: 'requests' } },
+          { 'retry-after': String(fault.retryAfterSeconds) },
+        );
       case 'server-error':
         return json(500, { error: { message: 'The server had an error while processing your request.' } });
       case 'unavailable':
-        return json(503, { error: { message: 'overloaded' } }, fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
+        return json(
+          503,
+          { error: { message: 'overloaded' } },
+          fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {},
+        );
       case 'reset':
         return req.socket.destroy();
       case 'slow':

@@ -8,7 +8,7 @@ import { startJsonServer, type JsonServer } from './generic-json-server.js';
  * with `echo` (`text_offset` in code points, as Python counts) and vLLM chat completions with `prompt_logprobs`.
  */
 
-const utf8 = new TextEncoder();
+const _utf8 = new TextEncoder();
 
 /**
  * Token texts as vLLM's incremental detokenizer gives them: a token that ends inside a character shows
@@ -46,7 +46,8 @@ export interface EchoServerOptions {
 export function startEchoCompletionsServer(options: EchoServerOptions): Promise<JsonServer> {
   const { tokenizer } = options;
   return startJsonServer((request) => {
-    if (request.method !== 'POST' || request.path !== '/v1/completions') return { status: 404, json: { error: { message: 'no route' } } };
+    if (request.method !== 'POST' || request.path !== '/v1/completions')
+      return { status: 404, json: { error: { message: 'no route' } } };
     const body = request.json as { prompt: string; max_tokens?: number; echo?: boolean; logprobs?: number | null };
     const prompt = decodedTokens(tokenizer, tokenizer.encode(body.prompt));
     const output = decodedTokens(tokenizer, tokenizer.encode(' OK').slice(0, Math.max(1, body.max_tokens ?? 16)));
@@ -54,7 +55,12 @@ export function startEchoCompletionsServer(options: EchoServerOptions): Promise<
     const promptText = body.echo ? body.prompt : '';
     const logprobs =
       typeof body.logprobs === 'number'
-        ? { tokens: shown, token_logprobs: shown.map((_, i) => (body.echo && i === 0 ? null : -0.01)), top_logprobs: null, text_offset: textOffsets(shown) }
+        ? {
+            tokens: shown,
+            token_logprobs: shown.map((_, i) => (body.echo && i === 0 ? null : -0.01)),
+            top_logprobs: null,
+            text_offset: textOffsets(shown),
+          }
         : null;
     const billed = (options.billing ?? tokenizer).encode(body.prompt).length;
     return {
@@ -83,11 +89,14 @@ export interface PromptLogprobsServerOptions {
 export function startPromptLogprobsServer(options: PromptLogprobsServerOptions): Promise<JsonServer> {
   const { tokenizer, template } = options;
   return startJsonServer((request) => {
-    if (request.method !== 'POST' || request.path !== '/v1/chat/completions') return { status: 404, json: { detail: 'Not Found' } };
+    if (request.method !== 'POST' || request.path !== '/v1/chat/completions')
+      return { status: 404, json: { detail: 'Not Found' } };
     const body = request.json as { messages: ChatMessage[]; prompt_logprobs?: number };
     const ids = tokenizer.encode(template.render(body.messages));
     const texts = decodedTokens(tokenizer, ids);
-    const positions = ids.map((id, i) => (i === 0 ? null : { [String(id)]: { logprob: -1.5, rank: 1, decoded_token: texts[i] } }));
+    const positions = ids.map((id, i) =>
+      i === 0 ? null : { [String(id)]: { logprob: -1.5, rank: 1, decoded_token: texts[i] } },
+    );
     const output = tokenizer.encode('OK');
     return {
       status: 200,
@@ -97,7 +106,11 @@ export function startPromptLogprobsServer(options: PromptLogprobsServerOptions):
         created: 0,
         model: 'vllm-model',
         choices: [{ index: 0, message: { role: 'assistant', content: 'OK' }, logprobs: null, finish_reason: 'length' }],
-        usage: { prompt_tokens: ids.length, completion_tokens: output.length, total_tokens: ids.length + output.length },
+        usage: {
+          prompt_tokens: ids.length,
+          completion_tokens: output.length,
+          total_tokens: ids.length + output.length,
+        },
         ...(typeof body.prompt_logprobs === 'number' && { prompt_logprobs: positions }),
       },
     };

@@ -13,7 +13,9 @@ export interface RealFiles {
 
 /** tokenizer.json and tokenizer_config.json, read from the shared cache ($TOKPRINT_CACHE or the user's). */
 export async function realTokenizerFiles(name: RealTokenizerName): Promise<RealFiles> {
-  const files = await fetchReferenceFiles(committedEntry(name), { cacheRoot: process.env.TOKPRINT_CACHE ?? cacheDir() });
+  const files = await fetchReferenceFiles(committedEntry(name), {
+    cacheRoot: process.env.TOKPRINT_CACHE ?? cacheDir(),
+  });
   return { main: files.main, config: files.config! };
 }
 
@@ -33,7 +35,10 @@ function parse(bytes: Uint8Array): Json {
  * (`Ġhello`) and a letters-only token (`world`), with a merge producing it appended at the lowest priority.
  * `added` lists the new tokens as text, with the two base token ids each one joins.
  */
-export function extendVocabulary(main: Uint8Array, count: number): { bytes: Uint8Array; added: { text: string; parts: [number, number] }[] } {
+export function extendVocabulary(
+  main: Uint8Array,
+  count: number,
+): { bytes: Uint8Array; added: { text: string; parts: [number, number] }[] } {
   const json = parse(main);
   const vocab: Record<string, number> = json.model.vocab;
   const words = Object.entries(vocab)
@@ -42,7 +47,11 @@ export function extendVocabulary(main: Uint8Array, count: number): { bytes: Uint
   const tails = Object.entries(vocab)
     .filter(([token]) => /^[a-z]{3,6}$/.test(token))
     .sort((x, y) => x[1] - y[1]);
-  let next = [...Object.values(vocab), ...json.added_tokens.map((t: Json) => t.id as number)].reduce((x, y) => Math.max(x, y), -1) + 1;
+  let next =
+    [...Object.values(vocab), ...json.added_tokens.map((t: Json) => t.id as number)].reduce(
+      (x, y) => Math.max(x, y),
+      -1,
+    ) + 1;
   const stringMerges = typeof json.model.merges[0] === 'string';
   const added: { text: string; parts: [number, number] }[] = [];
   for (let i = 0; added.length < count; i++) {
@@ -63,7 +72,11 @@ export function reserialise(main: Uint8Array): Uint8Array {
     Array.isArray(value)
       ? value.map(reverse)
       : value && typeof value === 'object'
-        ? Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reverse(v)]))
+        ? Object.fromEntries(
+            Object.entries(value)
+              .reverse()
+              .map(([k, v]) => [k, reverse(v)]),
+          )
         : value;
   return new TextEncoder().encode(JSON.stringify(reverse(parse(main)), null, 2));
 }

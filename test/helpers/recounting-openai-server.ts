@@ -17,7 +17,9 @@ export interface RecountingServerOptions {
  * An OpenAI-compatible server on 127.0.0.1 that bills prompt and completion tokens counted with one
  * tokenizer while its answers (a slice of the user's text, repeated) stream as another's tokens.
  */
-export async function startRecountingServer(options: RecountingServerOptions): Promise<{ url: string; close(): Promise<void> }> {
+export async function startRecountingServer(
+  options: RecountingServerOptions,
+): Promise<{ url: string; close(): Promise<void> }> {
   const { model, billing } = options;
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -26,7 +28,13 @@ export async function startRecountingServer(options: RecountingServerOptions): P
       res.writeHead(404, { 'content-type': 'application/json' });
       return res.end('{"error":{"message":"no route"}}');
     }
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { messages: ChatMessage[]; max_tokens?: number; seed?: number; stream?: boolean; logprobs?: boolean };
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+      messages: ChatMessage[];
+      max_tokens?: number;
+      seed?: number;
+      stream?: boolean;
+      logprobs?: boolean;
+    };
     const user = body.messages.map((m) => m.content).join('\n');
     const start = ((body.seed ?? 0) * 7919) % Math.max(1, user.length - 200);
     const ids = model.encode(user.slice(start, start + 400)).slice(0, body.max_tokens ?? 16);
@@ -45,7 +53,11 @@ export async function startRecountingServer(options: RecountingServerOptions): P
     const text = pieces.map((p) => p.text).join('');
     const promptTokens = billing.encode(options.template.render(body.messages)).length;
     const completionTokens = billing.encode(text).length;
-    const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+    const usage = {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    };
     const entry = (id: number) => {
       const bytes = model.tokenBytes(id) ?? new Uint8Array();
       return { token: Buffer.from(bytes).toString('utf8'), logprob: -0.1, bytes: [...bytes], top_logprobs: [] };
@@ -53,11 +65,37 @@ export async function startRecountingServer(options: RecountingServerOptions): P
     const head = { id: 'chatcmpl-recount', created: 0, model: 'recount' };
     if (!body.stream) {
       res.writeHead(200, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ ...head, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: text }, logprobs: body.logprobs ? { content: ids.map(entry) } : null, finish_reason: 'length' }], usage }));
+      return res.end(
+        JSON.stringify({
+          ...head,
+          object: 'chat.completion',
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: text },
+              logprobs: body.logprobs ? { content: ids.map(entry) } : null,
+              finish_reason: 'length',
+            },
+          ],
+          usage,
+        }),
+      );
     }
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     const send = (value: unknown) => res.write(`data: ${JSON.stringify(value)}\n\n`);
-    for (const piece of pieces) send({ ...head, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: piece.text }, logprobs: body.logprobs ? { content: piece.ids.map(entry) } : null, finish_reason: null }] });
+    for (const piece of pieces)
+      send({
+        ...head,
+        object: 'chat.completion.chunk',
+        choices: [
+          {
+            index: 0,
+            delta: { content: piece.text },
+            logprobs: body.logprobs ? { content: piece.ids.map(entry) } : null,
+            finish_reason: null,
+          },
+        ],
+      });
     send({ ...head, object: 'chat.completion.chunk', choices: [], usage });
     res.end('data: [DONE]\n\n');
   });

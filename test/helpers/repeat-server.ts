@@ -37,10 +37,13 @@ export function startRepeatServer(options: RepeatServerOptions): Promise<JsonSer
   const { model, template } = options;
   const billing = options.billing ?? model;
   return startJsonServer((r) => {
-    if (r.method !== 'POST' || r.path !== '/v1/chat/completions') return { status: 404, json: { error: { message: 'no route' } } };
+    if (r.method !== 'POST' || r.path !== '/v1/chat/completions')
+      return { status: 404, json: { error: { message: 'no route' } } };
     const body = r.json as { messages: ChatMessage[]; max_tokens?: number };
     const user = body.messages.at(-1)?.content ?? '';
-    const said = user.startsWith(REPEAT_INSTRUCTION) ? user.slice(REPEAT_INSTRUCTION.length) : user.slice(Math.floor(user.length / 3));
+    const said = user.startsWith(REPEAT_INSTRUCTION)
+      ? user.slice(REPEAT_INSTRUCTION.length)
+      : user.slice(Math.floor(user.length / 3));
     const all = model.encode(options.chatty ? `Sure! Here it is: ${said}` : said);
     const k = Math.max(1, body.max_tokens ?? 16);
     const ids = all.slice(0, k);

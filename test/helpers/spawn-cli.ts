@@ -12,11 +12,17 @@ export interface SpawnedResult {
 export const BUILT_CLI = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
 
 export function spawnCli(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }) {
-  const child = spawn(process.execPath, [BUILT_CLI, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BUILT_CLI, ...args], {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => void (stdout += chunk));
   child.stderr.on('data', (chunk) => void (stderr += chunk));
-  const done = new Promise<SpawnedResult>((resolve) => child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const done = new Promise<SpawnedResult>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
   return { child, done };
 }

@@ -32,32 +32,44 @@ export interface VllmServerOptions {
 export async function startVllmTokenizeServer(options: VllmServerOptions): Promise<JsonServer> {
   const { tokenizer, template } = options;
   const sglang = options.dialect === 'sglang';
-  const vllmError = (code: number, type: string, message: string): ServerAnswer => ({ status: code, json: { object: 'error', message, type, param: null, code } });
+  const vllmError = (code: number, type: string, message: string): ServerAnswer => ({
+    status: code,
+    json: { object: 'error', message, type, param: null, code },
+  });
   return startJsonServer((request) => {
-    if (request.method !== 'POST' || (request.path !== '/tokenize' && request.path !== '/v1/tokenize')) return { status: 404, json: { detail: 'Not Found' } };
+    if (request.method !== 'POST' || (request.path !== '/tokenize' && request.path !== '/v1/tokenize'))
+      return { status: 404, json: { detail: 'Not Found' } };
     const body = request.json;
     if (!isObject(body)) return vllmError(400, 'BadRequestError', 'JSON decode error');
-    if (body.model !== undefined && body.model !== options.model) return vllmError(404, 'NotFoundError', `The model \`${String(body.model)}\` does not exist.`);
+    if (body.model !== undefined && body.model !== options.model)
+      return vllmError(404, 'NotFoundError', `The model \`${String(body.model)}\` does not exist.`);
     const hasPrompt = typeof body.prompt === 'string';
     const hasMessages = Array.isArray(body.messages);
     if (sglang && !hasPrompt) return { status: 400, json: { error: { message: 'prompt: Field required' } } };
-    if (hasPrompt === hasMessages) return vllmError(400, 'BadRequestError', '1 validation error: give either prompt or messages');
+    if (hasPrompt === hasMessages)
+      return vllmError(400, 'BadRequestError', '1 validation error: give either prompt or messages');
     let ids: number[];
     if (hasPrompt) {
       ids = tokenizer.encode(body.prompt as string);
       if (body.add_special_tokens !== false && options.bos) ids = [bosId(tokenizer, options.bos), ...ids];
     } else {
       const messages = body.messages as ChatMessage[];
-      if (!messages.every((m) => isObject(m) && typeof m.content === 'string' && ['system', 'user', 'assistant'].includes(m.role))) {
+      if (
+        !messages.every(
+          (m) => isObject(m) && typeof m.content === 'string' && ['system', 'user', 'assistant'].includes(m.role),
+        )
+      ) {
         return vllmError(400, 'BadRequestError', 'messages: each message needs a role and string content');
       }
       let rendered = template.render(messages);
       // The template renders the generation prompt after the turns, and alone for no turns.
-      if (body.add_generation_prompt === false) rendered = rendered.slice(0, rendered.length - template.render([]).length);
+      if (body.add_generation_prompt === false)
+        rendered = rendered.slice(0, rendered.length - template.render([]).length);
       ids = tokenizer.encode(rendered);
     }
     const answer: Record<string, unknown> = { count: ids.length, max_model_len: 32768, tokens: ids };
-    if (!sglang) answer.token_strs = body.return_token_strs === true ? ids.map((id) => tokenizer.tokenString(id)) : null;
+    if (!sglang)
+      answer.token_strs = body.return_token_strs === true ? ids.map((id) => tokenizer.tokenString(id)) : null;
     return { status: 200, json: answer };
   });
 }
@@ -71,12 +83,21 @@ export async function startLlamacppServer(options: LlamacppServerOptions): Promi
   const { tokenizer } = options;
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   return startJsonServer((request) => {
-    if (request.method !== 'POST' || request.path !== '/tokenize') return { status: 404, json: { error: { code: 404, message: 'File Not Found', type: 'not_found_error' } } };
+    if (request.method !== 'POST' || request.path !== '/tokenize')
+      return { status: 404, json: { error: { code: 404, message: 'File Not Found', type: 'not_found_error' } } };
     const body = request.json;
-    if (!isObject(body)) return { status: 500, json: { error: { code: 500, message: 'parse error: syntax error', type: 'server_error' } } };
+    if (!isObject(body))
+      return {
+        status: 500,
+        json: { error: { code: 500, message: 'parse error: syntax error', type: 'server_error' } },
+      };
     // The real server answers a body without `content` with an empty list rather than an error.
     if (typeof body.content !== 'string') return { status: 200, json: { tokens: [] } };
-    if (body.parse_special === false) return { status: 501, json: { error: { code: 501, message: 'parse_special=false is not simulated', type: 'not_supported_error' } } };
+    if (body.parse_special === false)
+      return {
+        status: 501,
+        json: { error: { code: 501, message: 'parse_special=false is not simulated', type: 'not_supported_error' } },
+      };
     let ids = tokenizer.encode(body.content);
     if (body.add_special === true) ids = [bosId(tokenizer, options.bos), ...ids];
     if (body.with_pieces !== true) return { status: 200, json: { tokens: ids } };
@@ -103,7 +124,10 @@ export async function startTgiServer(options: TgiServerOptions): Promise<JsonSer
     if (request.method !== 'POST' || request.path !== '/tokenize') return { status: 404, text: '' };
     const body = request.json;
     if (!isObject(body) || typeof body.inputs !== 'string') {
-      return { status: 422, text: 'Failed to deserialize the JSON body into the target type: missing field `inputs` at line 1 column 2' };
+      return {
+        status: 422,
+        text: 'Failed to deserialize the JSON body into the target type: missing field `inputs` at line 1 column 2',
+      };
     }
     const input = body.inputs;
     const chars = [...input];
@@ -119,7 +143,13 @@ export async function startTgiServer(options: TgiServerOptions): Promise<JsonSer
       const length = spanLength(tokenizer, id);
       const start = charAt[byte];
       const stop = charAt[byte + length];
-      tokens.push({ id, text: chars.slice(start, stop).join(''), special: tokenizer.specialTokens.some((t) => t.id === id), start, stop });
+      tokens.push({
+        id,
+        text: chars.slice(start, stop).join(''),
+        special: tokenizer.specialTokens.some((t) => t.id === id),
+        start,
+        stop,
+      });
       byte += length;
     }
     return { status: 200, json: tokens };

@@ -35,10 +35,16 @@ export async function startUsageNoiseProxy(
     for await (const part of req) parts.push(part as Buffer);
     if (++requests >= maxRequests) setImmediate(() => server.close());
     const forwarded: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string' && !['host', 'content-length', 'connection'].includes(name)) forwarded[name] = value;
+    for (const [name, value] of Object.entries(req.headers))
+      if (typeof value === 'string' && !['host', 'content-length', 'connection'].includes(name))
+        forwarded[name] = value;
     let answer: Response;
     try {
-      answer = await fetch(new URL(req.url ?? '/', upstream), { method: req.method, headers: forwarded, ...(parts.length && { body: Buffer.concat(parts) }) });
+      answer = await fetch(new URL(req.url ?? '/', upstream), {
+        method: req.method,
+        headers: forwarded,
+        ...(parts.length && { body: Buffer.concat(parts) }),
+      });
     } catch {
       res.writeHead(502, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ error: 'upstream unreachable' }));
@@ -51,7 +57,9 @@ export async function startUsageNoiseProxy(
         let touched = false;
         for (const field of noise.fields) {
           const path = field.split('.');
-          const holder = path.slice(0, -1).reduce<any>((node, key) => (node && typeof node === 'object' ? node[key] : undefined), json);
+          const holder = path
+            .slice(0, -1)
+            .reduce<any>((node, key) => (node && typeof node === 'object' ? node[key] : undefined), json);
           const last = path.at(-1)!;
           if (holder && typeof holder === 'object' && Number.isSafeInteger(holder[last])) {
             holder[last] = Math.max(1, holder[last] + rng.int(-noise.amplitude, noise.amplitude));

@@ -12,10 +12,14 @@ const FAMILIES: [string, string][] = [
 
 describe('common-words miner', () => {
   it('picks words several families hold whole and another splits, per script, deterministically', async () => {
-    const references = await Promise.all(FAMILIES.map(async ([id, family]) => ({ id, family, tokenizer: await committedTokenizer(id) })));
+    const references = await Promise.all(
+      FAMILIES.map(async ([id, family]) => ({ id, family, tokenizer: await committedTokenizer(id) })),
+    );
     const probes = mineCommonWordProbes(references, { seed: 3, minFamilies: 2, probesPerScript: 2 });
     expect(mineCommonWordProbes(references, { seed: 3, minFamilies: 2, probesPerScript: 2 })).toEqual(probes);
-    expect(new Set(probes.map((p) => p.category))).toEqual(new Set(['words', 'cyrillic', 'cjk', 'indic', 'arabic', 'thai', 'other-script']));
+    expect(new Set(probes.map((p) => p.category))).toEqual(
+      new Set(['words', 'cyrillic', 'cjk', 'indic', 'arabic', 'thai', 'other-script']),
+    );
     const whole = (tokenizer: (typeof references)[number]['tokenizer'], word: string) =>
       tokenizer.encode(word).length === 1 || tokenizer.encode(` ${word}`).length === 1;
     for (const probe of probes) {

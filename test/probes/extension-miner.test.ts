@@ -12,7 +12,9 @@ const FAMILIES: [string, string][] = [
 
 describe('extension miner', () => {
   it('finds, per family and script, words other families hold whole after a space and that family splits', async () => {
-    const references = await Promise.all(FAMILIES.map(async ([id, family]) => ({ id, family, tokenizer: await committedTokenizer(id) })));
+    const references = await Promise.all(
+      FAMILIES.map(async ([id, family]) => ({ id, family, tokenizer: await committedTokenizer(id) })),
+    );
     const probes = mineExtensionProbes(references, { seed: 5, probesPerScript: 1 });
     expect(mineExtensionProbes(references, { seed: 5, probesPerScript: 1 })).toEqual(probes);
     const qwenLatin = probes.find((p) => p.id === 'ext-qwen2-latin-001');
@@ -22,14 +24,16 @@ describe('extension miner', () => {
       const base = byFamily.get(probe.from!)!;
       for (const word of probe.text.split(' ')) {
         expect(base.encode(`a ${word}`).length, `${probe.from} splits "${word}"`).toBeGreaterThan(2);
-        const holders = references.filter((r) => r.family !== probe.from && r.tokenizer.encode(`a ${word}`).length === 2);
+        const holders = references.filter(
+          (r) => r.family !== probe.from && r.tokenizer.encode(`a ${word}`).length === 2,
+        );
         expect(holders.length, `another family holds "${word}"`).toBeGreaterThan(0);
       }
     }
     expect(new Set(probes.map((p) => p.text)).size).toBe(probes.length);
   });
 
-  it('reads a probe\'s script from nearly all of its letters', () => {
+  it("reads a probe's script from nearly all of its letters", () => {
     expect(scriptDomain('Привет, мир! 2024')).toBe('cyrillic');
     expect(scriptDomain('中国 ますして 한국어')).toBe('cjk');
     expect(scriptDomain('Cassidy бейҗиң шо ಪ್ರಶ್ನ')).toBeUndefined();

@@ -16,7 +16,18 @@ describe('probe pool', () => {
       if (probe.source === 'mined') expect(probe.from && typeof probe.seed === 'number', probe.id).toBeTruthy();
     }
     const categories = new Set(pool.map((p) => p.category));
-    for (const wanted of ['digits', 'whitespace', 'cjk', 'indic', 'thai', 'emoji', 'byte-fallback', 'special-lookalike', 'mined-latin', 'mined-script']) {
+    for (const wanted of [
+      'digits',
+      'whitespace',
+      'cjk',
+      'indic',
+      'thai',
+      'emoji',
+      'byte-fallback',
+      'special-lookalike',
+      'mined-latin',
+      'mined-script',
+    ]) {
       expect(categories.has(wanted as never), wanted).toBe(true);
     }
   });

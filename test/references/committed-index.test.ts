@@ -4,7 +4,9 @@ import type { ReferenceIndex } from '../../src/references/index-build.js';
 import { runCli } from '../helpers/cli.js';
 import { committedEntries } from '../helpers/manifest-references.js';
 
-const index: ReferenceIndex = JSON.parse(readFileSync(new URL('../../reference-tokenizers/index.json', import.meta.url), 'utf8'));
+const index: ReferenceIndex = JSON.parse(
+  readFileSync(new URL('../../reference-tokenizers/index.json', import.meta.url), 'utf8'),
+);
 
 describe('the committed reference index', () => {
   it('indexes every manifest entry, each checked against an independent encoder', () => {
@@ -24,9 +26,21 @@ describe('the committed reference index', () => {
   });
 
   it('is listed by refs list --json: at least 20 references in at least 16 classes', async () => {
-    const result = await runCli(['refs', 'list', '--json'], { PATH: process.env.PATH, HOME: process.env.HOME, TOKPRINT_HOME: '/nonexistent-tokprint-home' });
+    const result = await runCli(['refs', 'list', '--json'], {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TOKPRINT_HOME: '/nonexistent-tokprint-home',
+    });
     expect(result.code).toBe(0);
-    const listed: { id: string; family: string; class: string; publisher: string; models: string[]; source: string; sha256: string }[] = JSON.parse(result.stdout);
+    const listed: {
+      id: string;
+      family: string;
+      class: string;
+      publisher: string;
+      models: string[];
+      source: string;
+      sha256: string;
+    }[] = JSON.parse(result.stdout);
     expect(listed.length).toBeGreaterThanOrEqual(20);
     expect(new Set(listed.map((r) => r.class)).size).toBeGreaterThanOrEqual(16);
     for (const r of listed) {

@@ -21,7 +21,13 @@ describe('compareTokenizers on real tokenizers', () => {
     expect(result.encoding.differing).toEqual(['special-misc']);
     expect(result.verdict).toBe('derived');
     expect(result.base).toBe('a');
-    expect(result.delta).toMatchObject({ vocabularyAdded: 0, vocabularyRemoved: 0, idsChanged: 0, mergesAdded: 0, mergesRemoved: 0 });
+    expect(result.delta).toMatchObject({
+      vocabularyAdded: 0,
+      vocabularyRemoved: 0,
+      idsChanged: 0,
+      mergesAdded: 0,
+      mergesRemoved: 0,
+    });
     expect(result.summary).toMatch(/^derived: qwen3 is derived from qwen2\.5 \(4 added tokens more/);
 
     const reversed = compareTokenizers(qwen3, qwen25);
@@ -68,8 +74,16 @@ describe('compareTokenizers on real tokenizers', () => {
     ] as const) {
       expect(result.verdict).toBe('derived');
       expect(result.base).toBe(baseSide);
-      expect(result.delta).toMatchObject({ vocabularyAdded: 1_200, vocabularyRemoved: 0, idsChanged: 0, mergesAdded: 1_200, mergesRemoved: 0 });
-      expect(result.summary).toMatch(/^derived: extended is derived from original \(1,200 vocabulary tokens added; 1,200 merges added\)$/);
+      expect(result.delta).toMatchObject({
+        vocabularyAdded: 1_200,
+        vocabularyRemoved: 0,
+        idsChanged: 0,
+        mergesAdded: 1_200,
+        mergesRemoved: 0,
+      });
+      expect(result.summary).toMatch(
+        /^derived: extended is derived from original \(1,200 vocabulary tokens added; 1,200 merges added\)$/,
+      );
     }
     // The new merges take effect: where the original splits a new token's text into its two parts, the extension emits one id.
     const used = edited.added.filter(({ text, parts }) => base.encode(text).join() === parts.join());

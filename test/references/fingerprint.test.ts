@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { compareTokenizers } from '../../src/references/compare.js';
 import { estimateSimilarity, vocabFingerprint, type VocabFingerprint } from '../../src/references/fingerprint.js';
 import { createTokenizer } from '../../src/references/formats/index.js';
-import { extendVocabulary, realTokenizer, realTokenizerFiles, reserialise, type RealTokenizerName } from '../helpers/real-tokenizers.js';
+import {
+  extendVocabulary,
+  realTokenizer,
+  realTokenizerFiles,
+  reserialise,
+  type RealTokenizerName,
+} from '../helpers/real-tokenizers.js';
 
 const fingerprints = new Map<RealTokenizerName, VocabFingerprint>();
 async function fingerprintOf(name: RealTokenizerName): Promise<VocabFingerprint> {
@@ -27,7 +33,13 @@ describe('vocabFingerprint', () => {
   it('estimates Qwen2.5 and Qwen3 as one vocabulary with different added tokens', async () => {
     const similarity = estimateSimilarity(await fingerprintOf('qwen2.5'), await fingerprintOf('qwen3'));
     expect(similarity).toMatchObject({ jaccard: 1, aInB: 1, bInA: 1, idBlockAgreement: 1, likely: 'derived' });
-    expect(similarity.sameStructure).toEqual({ modelType: true, normalizer: true, preTokenizer: true, merges: true, addedTokens: false });
+    expect(similarity.sameStructure).toEqual({
+      modelType: true,
+      normalizer: true,
+      preTokenizer: true,
+      merges: true,
+      addedTokens: false,
+    });
   });
 
   it('estimates Llama 3 and Gemma 3 as unrelated, close to the exact overlap', async () => {
@@ -44,7 +56,9 @@ describe('vocabFingerprint', () => {
 
   it('sees an extended Qwen2.5 as derived, with its ids intact', async () => {
     const files = await realTokenizerFiles('qwen2.5');
-    const extended = vocabFingerprint(createTokenizer('hf-json', { main: extendVocabulary(files.main, 1_200).bytes, config: files.config }));
+    const extended = vocabFingerprint(
+      createTokenizer('hf-json', { main: extendVocabulary(files.main, 1_200).bytes, config: files.config }),
+    );
     const similarity = estimateSimilarity(await fingerprintOf('qwen2.5'), extended);
     expect(similarity.likely).toBe('derived');
     expect(similarity.aInB).toBeGreaterThan(0.97);

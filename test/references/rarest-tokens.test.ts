@@ -6,7 +6,7 @@ import { applyVocabularyChanges } from '../../src/targets/vocabulary-changes.js'
 import { committedEntry, committedTokenizer } from '../helpers/manifest-references.js';
 
 describe('rarest tokens', () => {
-  it('are the whitespace runs p50k adds at the end of r50k\'s ranks', async () => {
+  it("are the whitespace runs p50k adds at the end of r50k's ranks", async () => {
     const p50k = await committedTokenizer('p50k');
     const rare = rarestTokenIds(p50k);
     expect(rare.size).toBe(RARE_MERGES);

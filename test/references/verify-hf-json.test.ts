@@ -8,7 +8,11 @@ import { committedEntries } from '../helpers/manifest-references.js';
 
 // The Rust Hugging Face tokenizers library, through its Node binding: an encoder independent of ours.
 const rust = createRequire(import.meta.url)('tokenizers') as {
-  Tokenizer: { fromString(json: string): { encode(text: string, pair: null, options: { addSpecialTokens: boolean }): Promise<{ getIds(): number[] }> } };
+  Tokenizer: {
+    fromString(json: string): {
+      encode(text: string, pair: null, options: { addSpecialTokens: boolean }): Promise<{ getIds(): number[] }>;
+    };
+  };
 };
 
 const SPECIAL_TOKEN_TEXT = [
@@ -24,24 +28,32 @@ const OTHER_NUMBER = /[\p{No}\p{Nl}]/u;
 
 const entries = committedEntries().filter((entry) => entry.format === 'hf-json');
 
-describe.each(entries.map((entry) => [entry.id, entry] as const))('reference %s against the Rust tokenizers library', (_id, entry) => {
-  it('encodes tricky strings and special-token text to the same ids', async () => {
-    const files = await fetchReferenceFiles(entry, { cacheRoot: process.env.TOKPRINT_CACHE ?? cacheDir() });
-    const ours = createTokenizer(entry.format, files);
-    const theirs = rust.Tokenizer.fromString(new TextDecoder().decode(files.main));
-    const usesDigits = new TextDecoder().decode(files.main.subarray(0, 200_000)).includes('"Digits"');
-    const strings = [...TRICKY_STRINGS, ...SPECIAL_TOKEN_TEXT].filter((text) => !(usesDigits && OTHER_NUMBER.test(text)));
-    for (const text of strings) {
-      const expected = (await theirs.encode(text, null, { addSpecialTokens: false })).getIds();
-      expect(ours.encode(text), text).toEqual(expected);
-    }
-  });
-});
+describe.each(entries.map((entry) => [entry.id, entry] as const))(
+  'reference %s against the Rust tokenizers library',
+  (_id, entry) => {
+    it('encodes tricky strings and special-token text to the same ids', async () => {
+      const files = await fetchReferenceFiles(entry, { cacheRoot: process.env.TOKPRINT_CACHE ?? cacheDir() });
+      const ours = createTokenizer(entry.format, files);
+      const theirs = rust.Tokenizer.fromString(new TextDecoder().decode(files.main));
+      const usesDigits = new TextDecoder().decode(files.main.subarray(0, 200_000)).includes('"Digits"');
+      const strings = [...TRICKY_STRINGS, ...SPECIAL_TOKEN_TEXT].filter(
+        (text) => !(usesDigits && OTHER_NUMBER.test(text)),
+      );
+      for (const text of strings) {
+        const expected = (await theirs.encode(text, null, { addSpecialTokens: false })).getIds();
+        expect(ours.encode(text), text).toEqual(expected);
+      }
+    });
+  },
+);
 
 describe('token bytes', () => {
   it('spells the added whitespace-run tokens of a metaspace vocabulary as spaces', async () => {
     const entry = committedEntries().find((e) => e.id === 'gemma3')!;
-    const gemma = createTokenizer(entry.format, await fetchReferenceFiles(entry, { cacheRoot: process.env.TOKPRINT_CACHE ?? cacheDir() }));
+    const gemma = createTokenizer(
+      entry.format,
+      await fetchReferenceFiles(entry, { cacheRoot: process.env.TOKPRINT_CACHE ?? cacheDir() }),
+    );
     const ids = gemma.encode('a   b');
     const bytes = ids.map((id) => Buffer.from(gemma.tokenBytes(id)!).toString());
     expect(bytes.join('')).toBe('a   b');

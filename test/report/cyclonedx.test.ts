@@ -23,7 +23,11 @@ async function schemaErrors(bom: string): Promise<unknown> {
 }
 
 function withVerdict(base: RunReport, verdict: Partial<RunReport['verdict']['verdict']>, target?: string): RunReport {
-  return { ...base, settings: { ...base.settings, target: target ?? base.settings.target }, verdict: { ...base.verdict, verdict: { ...base.verdict.verdict, ...verdict } } };
+  return {
+    ...base,
+    settings: { ...base.settings, target: target ?? base.settings.target },
+    verdict: { ...base.verdict, verdict: { ...base.verdict.verdict, ...verdict } },
+  };
 }
 
 describe('CycloneDX ML-BOM', () => {
@@ -36,16 +40,30 @@ describe('CycloneDX ML-BOM', () => {
   it('describes the target as a machine-learning-model with the detected base as its ancestor and the evidence behind it', () => {
     const bom = JSON.parse(renderCycloneDx(report));
     const verdict = report.verdict.verdict;
-    expect(bom.metadata.tools.components).toEqual([expect.objectContaining({ type: 'application', name: 'tokprint', version: '0.1.0', 'bom-ref': 'tool:tokprint' })]);
+    expect(bom.metadata.tools.components).toEqual([
+      expect.objectContaining({ type: 'application', name: 'tokprint', version: '0.1.0', 'bom-ref': 'tool:tokprint' }),
+    ]);
     expect(bom.components).toHaveLength(1);
     const [model] = bom.components;
     expect(model).toMatchObject({ type: 'machine-learning-model', name: report.settings.target });
-    expect(model.pedigree.ancestors).toEqual([expect.objectContaining({ type: 'machine-learning-model', name: 'DeepSeek V3' })]);
-    expect(model.pedigree.ancestors[0].properties).toContainEqual({ name: 'tokprint:tokenizer.reference', value: 'deepseek-v3' });
+    expect(model.pedigree.ancestors).toEqual([
+      expect.objectContaining({ type: 'machine-learning-model', name: 'DeepSeek V3' }),
+    ]);
+    expect(model.pedigree.ancestors[0].properties).toContainEqual({
+      name: 'tokprint:tokenizer.reference',
+      value: 'deepseek-v3',
+    });
     expect(model.pedigree.notes).toMatch(/Not shown: which fine-tune/);
     const [identity] = model.evidence.identity;
-    expect(identity).toMatchObject({ field: 'name', confidence: verdict.confidence, concludedValue: 'DeepSeek V3', tools: ['tool:tokprint'] });
-    expect(identity.methods).toEqual([expect.objectContaining({ technique: 'dynamic-analysis', confidence: verdict.confidence })]);
+    expect(identity).toMatchObject({
+      field: 'name',
+      confidence: verdict.confidence,
+      concludedValue: 'DeepSeek V3',
+      tools: ['tool:tokprint'],
+    });
+    expect(identity.methods).toEqual([
+      expect.objectContaining({ technique: 'dynamic-analysis', confidence: verdict.confidence }),
+    ]);
     expect(model.properties).toContainEqual({ name: 'tokprint:verdict.status', value: 'match' });
   });
 
@@ -56,7 +74,9 @@ describe('CycloneDX ML-BOM', () => {
   });
 
   it('gives the same run the same serial number', () => {
-    expect(JSON.parse(renderCycloneDx(report)).serialNumber).toBe(JSON.parse(renderCycloneDx(readRun(fixture.run, report.tool))).serialNumber);
+    expect(JSON.parse(renderCycloneDx(report)).serialNumber).toBe(
+      JSON.parse(renderCycloneDx(readRun(fixture.run, report.tool))).serialNumber,
+    );
   });
 
   it('says binary-analysis for a white-box tokenizer: target, and still validates', async () => {
@@ -67,7 +87,9 @@ describe('CycloneDX ML-BOM', () => {
 
   it('records no ancestor for unknown and inconclusive verdicts, only notes, and validates', async () => {
     for (const status of ['unknown', 'inconclusive'] as const) {
-      const bom = renderCycloneDx(withVerdict(report, { status, reference: null, class: [], family: null, models: [], confidence: 0.5 }));
+      const bom = renderCycloneDx(
+        withVerdict(report, { status, reference: null, class: [], family: null, models: [], confidence: 0.5 }),
+      );
       const model = JSON.parse(bom).components[0];
       expect(model.pedigree.ancestors).toBeUndefined();
       expect(model.evidence).toBeUndefined();
@@ -77,10 +99,17 @@ describe('CycloneDX ML-BOM', () => {
   });
 
   it('says how many answers were replayed from the answer cache, and validates', async () => {
-    const replayed = withVerdict(report, { flags: ['answers-replayed'], replayed: 7 } as Partial<RunReport['verdict']['verdict']>);
+    const replayed = withVerdict(report, { flags: ['answers-replayed'], replayed: 7 } as Partial<
+      RunReport['verdict']['verdict']
+    >);
     const bom = renderCycloneDx(replayed);
-    expect(JSON.parse(bom).components[0].properties).toContainEqual({ name: 'tokprint:run.replayed-answers', value: '7' });
-    expect(JSON.parse(renderCycloneDx(report)).components[0].properties.map((p: { name: string }) => p.name)).not.toContain('tokprint:run.replayed-answers');
+    expect(JSON.parse(bom).components[0].properties).toContainEqual({
+      name: 'tokprint:run.replayed-answers',
+      value: '7',
+    });
+    expect(
+      JSON.parse(renderCycloneDx(report)).components[0].properties.map((p: { name: string }) => p.name),
+    ).not.toContain('tokprint:run.replayed-answers');
     expect(await schemaErrors(bom)).toBeNull();
   });
 

@@ -63,15 +63,21 @@ describe.skipIf(skipWithoutChromium())('HTML report in Chromium', () => {
 
     const bars = page.locator('svg.posterior-chart g.bar');
     expect(await bars.count()).toBe(verdict.hypotheses.length);
-    expect(await bars.evaluateAll((gs) => gs.map((g) => g.getAttribute('data-reference')))).toEqual(verdict.hypotheses.map((h: any) => h.reference));
+    expect(await bars.evaluateAll((gs) => gs.map((g) => g.getAttribute('data-reference')))).toEqual(
+      verdict.hypotheses.map((h: any) => h.reference),
+    );
     expect(await page.locator('svg.posterior-chart g.bar-unknown').count()).toBe(1);
-    const widths = await page.locator('svg.posterior-chart rect.fill').evaluateAll((rects) => rects.map((r) => r.getBoundingClientRect().width));
+    const widths = await page
+      .locator('svg.posterior-chart rect.fill')
+      .evaluateAll((rects) => rects.map((r) => r.getBoundingClientRect().width));
     expect(widths[0]).toBeGreaterThan(400);
     expect(Math.max(...widths.slice(1))).toBeLessThan(5);
 
     const evidence = page.locator('table.evidence tbody tr');
     expect(await evidence.count()).toBe(verdict.queries - 1);
-    expect(await page.locator('table.evidence tbody tr td:nth-child(3)').evaluateAll((tds) => tds.map((td) => td.className))).toEqual(Array(verdict.queries - 1).fill('num hit'));
+    expect(
+      await page.locator('table.evidence tbody tr td:nth-child(3)').evaluateAll((tds) => tds.map((td) => td.className)),
+    ).toEqual(Array(verdict.queries - 1).fill('num hit'));
     expect(await page.locator('.probe').count()).toBe(verdict.strongestProbes.length);
     expect(await page.locator('.probe .split.leader .tok').count()).toBeGreaterThan(0);
 
@@ -87,7 +93,14 @@ describe.skipIf(skipWithoutChromium())('HTML report in Chromium', () => {
 
   it('shows hostile probe and target text as text: no script runs, no element is injected', async () => {
     const file = join(fixture.root, 'hostile.html');
-    writeFileSync(file, renderHtml(hostileReport(await reportWithSplits(fixture.env, readRun(fixture.run, { name: 'tokprint', version: '0.1.0' })))));
+    writeFileSync(
+      file,
+      renderHtml(
+        hostileReport(
+          await reportWithSplits(fixture.env, readRun(fixture.run, { name: 'tokprint', version: '0.1.0' })),
+        ),
+      ),
+    );
     const { page, outside } = await open(file);
     expect(await page.evaluate(() => (globalThis as { pwned?: number }).pwned)).toBeUndefined();
     expect(await page.locator('script, img, iframe, object').count()).toBe(0);

@@ -14,7 +14,10 @@ beforeAll(async () => {
 afterAll(() => fixture.remove());
 
 function transcript(dir: string): Record<string, any>[] {
-  return readFileSync(join(dir, 'transcript.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  return readFileSync(join(dir, 'transcript.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
 }
 
 /** A copy of the fixture run whose transcript is rewritten by `change`. */
@@ -23,7 +26,12 @@ function variant(name: string, change: (lines: string[]) => string[]): string {
   mkdirSync(dir);
   cpSync(fixture.run, dir, { recursive: true });
   const lines = readFileSync(join(fixture.run, 'transcript.jsonl'), 'utf8').split('\n').filter(Boolean);
-  writeFileSync(join(dir, 'transcript.jsonl'), change(lines).map((l) => l + '\n').join(''));
+  writeFileSync(
+    join(dir, 'transcript.jsonl'),
+    change(lines)
+      .map((l) => `${l}\n`)
+      .join(''),
+  );
   return dir;
 }
 
@@ -36,7 +44,11 @@ describe('readRun', () => {
     expect(report.requests.map((r) => r.seq)).toEqual(Array.from({ length: verdict.queries }, (_, i) => i + 1));
     for (const request of report.requests) {
       expect(entries[request.lines.request! - 1]).toMatchObject({ kind: 'request', seq: request.seq });
-      expect(entries[request.lines.response! - 1]).toMatchObject({ kind: 'response', seq: request.seq, usage: { promptTokens: request.promptTokens } });
+      expect(entries[request.lines.response! - 1]).toMatchObject({
+        kind: 'response',
+        seq: request.seq,
+        usage: { promptTokens: request.promptTokens },
+      });
     }
     expect(report.requests[0]).toMatchObject({ stratum: 'frame', probes: 0 });
     expect(report.spent).toMatchObject({ requests: verdict.queries, promptTokens: verdict.promptTokens });
@@ -49,7 +61,9 @@ describe('readRun', () => {
     const dir = variant('old-shape', (lines) => lines.filter((l) => /"kind":"(request|response)"/.test(l)));
     const report = readRun(dir, tool);
     const current = readRun(fixture.run, tool);
-    expect(report.requests.map((r) => [r.seq, r.promptTokens, r.stratum, r.probes])).toEqual(current.requests.map((r) => [r.seq, r.promptTokens, r.stratum, r.probes]));
+    expect(report.requests.map((r) => [r.seq, r.promptTokens, r.stratum, r.probes])).toEqual(
+      current.requests.map((r) => [r.seq, r.promptTokens, r.stratum, r.probes]),
+    );
     expect(report.requests[0].lines).toEqual({ request: 1, response: 2 });
     expect(report.transcript.digest).toEqual({ state: 'none' });
     expect(report.settings).toEqual(current.settings);
@@ -60,7 +74,13 @@ describe('readRun', () => {
       const body = lines.filter((l) => !l.includes('"kind":"digest"'));
       const firstRequest = body.findIndex((l) => l.includes('"kind":"request"'));
       // a killed attempt at request 1 (no answer), then the resume marker, then the rest as recorded
-      return [body[0], body[firstRequest], '{"kind":"resumed","at":"2026-01-01T00:00:00.000Z","answered":0}', ...body.slice(1), '{"kind":"request","seq":99,"at":"2026'];
+      return [
+        body[0],
+        body[firstRequest],
+        '{"kind":"resumed","at":"2026-01-01T00:00:00.000Z","answered":0}',
+        ...body.slice(1),
+        '{"kind":"request","seq":99,"at":"2026',
+      ];
     });
     const report = readRun(dir, tool);
     expect(report.requests.map((r) => r.seq)).toEqual(readRun(fixture.run, tool).requests.map((r) => r.seq));

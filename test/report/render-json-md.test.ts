@@ -22,7 +22,11 @@ afterAll(() => fixture.remove());
 
 describe('identify --report all', () => {
   it('on the simulated DeepSeek-V3-based default target writes all five formats beside the verdict', () => {
-    expect(readdirSync(fixture.run).filter((f) => f.startsWith('report.')).sort()).toEqual(['report.cdx.json', 'report.html', 'report.json', 'report.junit.xml', 'report.md']);
+    expect(
+      readdirSync(fixture.run)
+        .filter((f) => f.startsWith('report.'))
+        .sort(),
+    ).toEqual(['report.cdx.json', 'report.html', 'report.json', 'report.junit.xml', 'report.md']);
     expect(verdict.verdict).toMatchObject({ status: 'match', reference: 'deepseek-v3' });
   });
 });
@@ -30,23 +34,67 @@ describe('identify --report all', () => {
 describe('JSON report', () => {
   it('holds the verdict, every hypothesis, the evidence per probe pack and every request under stable field names', () => {
     const json = JSON.parse(renderJson(report));
-    expect(Object.keys(json)).toEqual(['report', 'target', 'verdict', 'stop', 'unknown', 'hypotheses', 'evidence', 'spent', 'budget', 'seed', 'requests', 'run']);
-    expect(json.report).toEqual({ format: 'tokprint-run-report', version: 1, tool: { name: 'tokprint', version: '0.0.0-test' } });
+    expect(Object.keys(json)).toEqual([
+      'report',
+      'target',
+      'verdict',
+      'stop',
+      'unknown',
+      'hypotheses',
+      'evidence',
+      'spent',
+      'budget',
+      'seed',
+      'requests',
+      'run',
+    ]);
+    expect(json.report).toEqual({
+      format: 'tokprint-run-report',
+      version: 1,
+      tool: { name: 'tokprint', version: '0.0.0-test' },
+    });
     expect(json.verdict).toMatchObject({ ...verdict.verdict, certainty: 'near certain' });
     expect(json.verdict.doesNotShow).toMatch(/fine-tune/);
-    expect(json.hypotheses[0]).toEqual({ reference: 'deepseek-v3', family: 'deepseek-v3', class: ['deepseek-v3'], posterior: verdict.candidates[0].posterior, match: verdict.candidates[0].match, derived: verdict.candidates[0].derived });
+    expect(json.hypotheses[0]).toEqual({
+      reference: 'deepseek-v3',
+      family: 'deepseek-v3',
+      class: ['deepseek-v3'],
+      posterior: verdict.candidates[0].posterior,
+      match: verdict.candidates[0].match,
+      derived: verdict.candidates[0].derived,
+    });
     expect(json.hypotheses).toHaveLength(verdict.hypotheses.length);
     expect(json.evidence.packs).toHaveLength(verdict.queries - 1);
     for (const pack of json.evidence.packs) {
-      expect(pack.predicted.find((p: any) => p.reference === 'deepseek-v3')).toEqual({ reference: 'deepseek-v3', tokens: pack.observed, matched: true });
+      expect(pack.predicted.find((p: any) => p.reference === 'deepseek-v3')).toEqual({
+        reference: 'deepseek-v3',
+        tokens: pack.observed,
+        matched: true,
+      });
       const recorded = verdict.evidence.find((e: any) => e.request === pack.request);
       expect(pack.observed).toBe(recorded.observed);
     }
     expect(json.evidence.strongestProbes.length).toBeGreaterThan(0);
     expect(json.evidence.strongestProbes[0].splits[0].tokens.length).toBeGreaterThan(0);
-    expect(json.spent).toMatchObject({ requests: verdict.queries, promptTokens: verdict.promptTokens, channels: ['billed prompt tokens'] });
+    expect(json.spent).toMatchObject({
+      requests: verdict.queries,
+      promptTokens: verdict.promptTokens,
+      channels: ['billed prompt tokens'],
+    });
     expect(json.requests.map((r: any) => r.seq)).toEqual(Array.from({ length: verdict.queries }, (_, i) => i + 1));
-    expect(Object.keys(json.requests[0])).toEqual(['seq', 'at', 'transcriptLines', 'stratum', 'probes', 'chars', 'promptTokens', 'completionTokens', 'latencyMs', 'channels', 'error']);
+    expect(Object.keys(json.requests[0])).toEqual([
+      'seq',
+      'at',
+      'transcriptLines',
+      'stratum',
+      'probes',
+      'chars',
+      'promptTokens',
+      'completionTokens',
+      'latencyMs',
+      'channels',
+      'error',
+    ]);
     expect(json.run.digest.state).toBe('sealed');
   });
 

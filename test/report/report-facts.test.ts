@@ -19,22 +19,41 @@ afterAll(() => fixture.remove());
 
 function as(status: 'derived' | 'unknown' | 'inconclusive'): RunReport {
   const v = report.verdict.verdict;
-  const verdict = status === 'derived' ? { ...v, status, confidence: 0.96 } : { ...v, status, reference: null, class: [], family: null, models: [], confidence: 0.6 };
-  return { ...report, verdict: { ...report.verdict, verdict, stop: status === 'inconclusive' ? 'max-queries' : report.verdict.stop } };
+  const verdict =
+    status === 'derived'
+      ? { ...v, status, confidence: 0.96 }
+      : { ...v, status, reference: null, class: [], family: null, models: [], confidence: 0.6 };
+  return {
+    ...report,
+    verdict: { ...report.verdict, verdict, stop: status === 'inconclusive' ? 'max-queries' : report.verdict.stop },
+  };
 }
 
 describe('the verdict in plain words', () => {
   it('match: names the base model, near certain, and says it is lineage, not which fine-tune', () => {
     const plain = plainVerdict(report);
-    expect(plain).toMatchObject({ status: 'match', headline: 'Built on the DeepSeek V3 tokenizer', certainty: 'near certain' });
-    expect(plain.detail).toBe('reference tokenizer deepseek-v3, family deepseek-v3; models known to use it: DeepSeek V3, DeepSeek V3.1, DeepSeek V3.2, DeepSeek R1');
+    expect(plain).toMatchObject({
+      status: 'match',
+      headline: 'Built on the DeepSeek V3 tokenizer',
+      certainty: 'near certain',
+    });
+    expect(plain.detail).toBe(
+      'reference tokenizer deepseek-v3, family deepseek-v3; models known to use it: DeepSeek V3, DeepSeek V3.1, DeepSeek V3.2, DeepSeek R1',
+    );
     expect(plain.doesNotProve).toMatch(/^Which fine-tune/);
   });
 
   it('derived, unknown and inconclusive each say what they do and do not show', () => {
-    expect(plainVerdict(as('derived'))).toMatchObject({ headline: 'Built on a modified DeepSeek V3 tokenizer', certainty: 'very likely' });
+    expect(plainVerdict(as('derived'))).toMatchObject({
+      headline: 'Built on a modified DeepSeek V3 tokenizer',
+      certainty: 'very likely',
+    });
     expect(plainVerdict(as('unknown')).headline).toBe('Built on a tokenizer tokprint does not know');
-    expect(plainVerdict(as('inconclusive'))).toMatchObject({ headline: 'No verdict: the evidence was not strong enough', confidence: '—', certainty: 'no verdict' });
+    expect(plainVerdict(as('inconclusive'))).toMatchObject({
+      headline: 'No verdict: the evidence was not strong enough',
+      confidence: '—',
+      certainty: 'no verdict',
+    });
     expect(plainVerdict(as('inconclusive')).proves).toContain('max-queries');
   });
 
@@ -66,7 +85,11 @@ describe('evidence rows', () => {
     const older = { ...report, verdict: { ...report.verdict, hypotheses: undefined } };
     const { rows } = evidenceRows(older);
     const recorded = report.verdict.evidence[0];
-    expect(rows[0].cells[0]).toEqual({ reference: recorded.best.reference, predicted: recorded.best.predicted, matched: true });
+    expect(rows[0].cells[0]).toEqual({
+      reference: recorded.best.reference,
+      predicted: recorded.best.predicted,
+      matched: true,
+    });
     expect(rows[0].cells.filter((c) => c.predicted === undefined).length).toBe(rows[0].cells.length - 2);
   });
 });

@@ -11,10 +11,21 @@ export interface CliRun {
 }
 
 /** Runs the CLI in-process with the given terminal-ness of its streams. */
-export async function runCliIo(argv: string[], env: NodeJS.ProcessEnv, cwd: string, isTTY?: CliIo['isTTY']): Promise<CliRun> {
+export async function runCliIo(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  isTTY?: CliIo['isTTY'],
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  const code = await run(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env, cwd, isTTY });
+  const code = await run(argv, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    env,
+    cwd,
+    isTTY,
+  });
   return { code, stdout, stderr };
 }
 
@@ -31,8 +42,20 @@ export interface RunFixture {
 export async function defaultRun(extraArgs: string[] = ['--report', 'all']): Promise<RunFixture> {
   const root = await mkdtemp(join(tmpdir(), 'tokprint-report-'));
   // the cache the global setup filled; a home of our own so no user index leaks in
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, TOKPRINT_HOME: join(root, 'home'), TOKPRINT_CACHE: process.env.TOKPRINT_CACHE, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TOKPRINT_HOME: join(root, 'home'),
+    TOKPRINT_CACHE: process.env.TOKPRINT_CACHE,
+    XDG_CACHE_HOME: process.env.XDG_CACHE_HOME,
+  };
   const identify = await runCliIo(['identify', '--json', '--out', join(root, 'runs'), ...extraArgs], env, root);
   if (identify.code !== 0) throw new Error(`identify failed (${identify.code}): ${identify.stderr}`);
-  return { root, env, run: JSON.parse(identify.stdout).run, identify, remove: () => rm(root, { recursive: true, force: true }) };
+  return {
+    root,
+    env,
+    run: JSON.parse(identify.stdout).run,
+    identify,
+    remove: () => rm(root, { recursive: true, force: true }),
+  };
 }

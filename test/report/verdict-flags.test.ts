@@ -29,9 +29,13 @@ describe('verdict flags in every report', () => {
   it('are worded once, and a flag without words is shown by its name', () => {
     const notes = flagNotes(FLAGS, 'the usage counts fit qwen2.5, but the tokens seen rule it out');
     expect(notes.map((n) => n.flag)).toEqual(FLAGS);
-    expect(notes[0].text).toMatch(/^The prompt token counts the target reports do not fit the tokens seen .* \(the usage counts fit qwen2\.5, but the tokens seen rule it out\.\)$/);
+    expect(notes[0].text).toMatch(
+      /^The prompt token counts the target reports do not fit the tokens seen .* \(the usage counts fit qwen2\.5, but the tokens seen rule it out\.\)$/,
+    );
     expect(notes[1].text).toMatch(/replayed/);
-    expect(notes[2].text).toBe('The verdict is flagged "a-flag-from-a-later-version": read the verdict\'s JSON before trusting it.');
+    expect(notes[2].text).toBe(
+      'The verdict is flagged "a-flag-from-a-later-version": read the verdict\'s JSON before trusting it.',
+    );
   });
 
   it('terminal: the first lines, before the target and the verdict', () => {
@@ -44,7 +48,11 @@ describe('verdict flags in every report', () => {
   it('markdown: right under the title, before the verdict', () => {
     const md = renderMarkdown(flagged(FLAGS)).split('\n').filter(Boolean);
     expect(md[0]).toMatch(/^# Tokenizer lineage/);
-    expect(md.slice(1, 4)).toEqual(flagNotes(FLAGS).map((n) => expect.stringMatching(new RegExp(`^> \\*\\*Warning \\(${n.flag.replace(/-/g, '\\-')}\\):\\*\\* `))));
+    expect(md.slice(1, 4)).toEqual(
+      flagNotes(FLAGS).map((n) =>
+        expect.stringMatching(new RegExp(`^> \\*\\*Warning \\(${n.flag.replace(/-/g, '\\-')}\\):\\*\\* `)),
+      ),
+    );
     expect(renderMarkdown(plain)).not.toMatch(/Warning/);
   });
 
@@ -60,7 +68,12 @@ describe('verdict flags in every report', () => {
   it('CycloneDX: a property per flag, and the warnings open the pedigree notes and the identity evidence', () => {
     const bom = JSON.parse(renderCycloneDx(flagged(FLAGS)));
     const target = bom.components.find((c: { 'bom-ref': string }) => c['bom-ref'] === 'model:target');
-    expect(target.properties.filter((p: { name: string }) => p.name === 'tokprint:verdict.flag').map((p: { value: string }) => p.value).sort()).toEqual([...FLAGS].sort());
+    expect(
+      target.properties
+        .filter((p: { name: string }) => p.name === 'tokprint:verdict.flag')
+        .map((p: { value: string }) => p.value)
+        .sort(),
+    ).toEqual([...FLAGS].sort());
     expect(target.pedigree.notes).toMatch(/^Warning \(usage-count-inconsistent\): /);
     expect(target.evidence.identity[0].methods[0].value).toMatch(/^Warning \(usage-count-inconsistent\): /);
   });

@@ -4,16 +4,38 @@ import { signatureGroups } from '../../src/scoring/hypotheses.js';
 import type { Posterior } from '../../src/scoring/posterior.js';
 import { committedCountIndex } from '../helpers/count-index.js';
 
-const record = (seq: number, stratum: RequestRecord['stratum']): RequestRecord => ({ seq, probes: [], promptTokens: 0, stratum });
+const record = (seq: number, stratum: RequestRecord['stratum']): RequestRecord => ({
+  seq,
+  probes: [],
+  promptTokens: 0,
+  stratum,
+});
 
 /** Two hypotheses, the first holding `lead` of the mass and the second 0.05 (the rest is unknown); the leader's deviation per request as given. */
 async function post(lead: number, deviations: number[]): Promise<Posterior> {
   const [a, b] = signatureGroups(await committedCountIndex());
-  const score = (group: typeof a, share: number, dev: number[]) => ({ group, predicted: dev.map(() => 0), offset: 0, deviations: dev, match: share, derived: 0 });
-  return { groups: [score(a, lead, deviations), score(b, 0.05, deviations.map(() => 9))], unknown: 0.95 - lead };
+  const score = (group: typeof a, share: number, dev: number[]) => ({
+    group,
+    predicted: dev.map(() => 0),
+    offset: 0,
+    deviations: dev,
+    match: share,
+    derived: 0,
+  });
+  return {
+    groups: [
+      score(a, lead, deviations),
+      score(
+        b,
+        0.05,
+        deviations.map(() => 9),
+      ),
+    ],
+    unknown: 0.95 - lead,
+  };
 }
 
-describe('when the leader\'s vocabulary edges are checked', () => {
+describe("when the leader's vocabulary edges are checked", () => {
   it('once a hypothesis leads after two requests, and not before', async () => {
     expect(edgeCheckDue(await post(0.9, [0]), [record(1, 'frame')])).toBe(false);
     expect(edgeCheckDue(await post(0.4, [0, 0]), [record(1, 'frame'), record(2, 'words')])).toBe(false);
@@ -39,7 +61,10 @@ describe('when the leader\'s vocabulary edges are checked', () => {
     expect(edgeChecksOfLeader(leading, sent(leader))).toEqual([2]);
     expect(edgeCheckDue(leading, sent(leader))).toBe(false);
     // Leading as changed, any edge check will do.
-    const changed = { ...leading, groups: leading.groups.map((g, i) => (i === 0 ? { ...g, match: 0.1, derived: 0.8 } : g)) };
+    const changed = {
+      ...leading,
+      groups: leading.groups.map((g, i) => (i === 0 ? { ...g, match: 0.1, derived: 0.8 } : g)),
+    };
     expect(edgeChecksOfLeader(changed, sent(other))).toEqual([2]);
     expect(edgeCheckDue(changed, sent(other))).toBe(false);
   });

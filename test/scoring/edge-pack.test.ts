@@ -16,7 +16,12 @@ async function leading(truth: string) {
   const pack = Array.from({ length: 40 }, (_, i) => i);
   const requests = [
     { seq: 1, probes: [], promptTokens: 500, stratum: 'frame' },
-    { seq: 2, probes: pack.map((p) => index.probes[p].id), promptTokens: 500 + packTotal(counts, pack), stratum: 'words' },
+    {
+      seq: 2,
+      probes: pack.map((p) => index.probes[p].id),
+      promptTokens: 500 + packTotal(counts, pack),
+      stratum: 'words',
+    },
   ];
   return { index, groups, post: posterior(requestSignature(requests, index), groups), used: new Set(pack), counts };
 }
@@ -24,7 +29,16 @@ async function leading(truth: string) {
 describe('edge pack', () => {
   it('tests the leader where a derived copy differs: its rarest tokens, digit and punctuation runs, words others hold whole', async () => {
     const { index, groups, post, used, counts } = await leading('llama3');
-    const pack = planEdgePack({ post, groups, index, used, rng: seededRng(5), minTokens: EDGE_PACK_TOKENS.min, maxTokens: EDGE_PACK_TOKENS.max, margin: 4 });
+    const pack = planEdgePack({
+      post,
+      groups,
+      index,
+      used,
+      rng: seededRng(5),
+      minTokens: EDGE_PACK_TOKENS.min,
+      maxTokens: EDGE_PACK_TOKENS.max,
+      margin: 4,
+    });
     expect(pack.some((p) => used.has(p))).toBe(false);
     expect(new Set(pack).size).toBe(pack.length);
     expect(packTotal(counts, pack)).toBeLessThanOrEqual(EDGE_PACK_TOKENS.max * 1.2);
@@ -42,15 +56,29 @@ describe('edge pack', () => {
   it('would move by several tokens whichever other family an extension came from', async () => {
     for (const truth of ['llama3', 'mistral-nemo', 'gemma3', 'o200k']) {
       const { index, groups, post, used, counts } = await leading(truth);
-      const pack = planEdgePack({ post, groups, index, used, rng: seededRng(5), minTokens: EDGE_PACK_TOKENS.min, maxTokens: EDGE_PACK_TOKENS.max, margin: 4 });
+      const pack = planEdgePack({
+        post,
+        groups,
+        index,
+        used,
+        rng: seededRng(5),
+        minTokens: EDGE_PACK_TOKENS.min,
+        maxTokens: EDGE_PACK_TOKENS.max,
+        margin: 4,
+      });
       const own = groups.find((g) => g.references.includes(truth))!;
-      const unused = index.probes.map((_, p) => p).filter((p) => !used.has(p) && isNormalizationStable(index.probes[p].text));
+      const unused = index.probes
+        .map((_, p) => p)
+        .filter((p) => !used.has(p) && isNormalizationStable(index.probes[p].text));
       const families = [...new Set(groups.map((g) => g.family))].filter((f) => f !== own.family);
       for (const family of families) {
         const members = groups.filter((g) => g.family === family);
         // What that family's whole words would take off each probe: the leader's count less the family's least.
-        const gain = (probes: number[]) => probes.reduce((sum, p) => sum + Math.max(0, counts[p] - Math.min(...members.map((g) => g.counts[p]))), 0);
-        expect(gain(pack), `${truth} extended from ${family}`).toBeGreaterThanOrEqual(Math.min(EXTENSION_COVER, gain(unused)));
+        const gain = (probes: number[]) =>
+          probes.reduce((sum, p) => sum + Math.max(0, counts[p] - Math.min(...members.map((g) => g.counts[p]))), 0);
+        expect(gain(pack), `${truth} extended from ${family}`).toBeGreaterThanOrEqual(
+          Math.min(EXTENSION_COVER, gain(unused)),
+        );
       }
     }
   });
@@ -60,14 +88,36 @@ describe('edge pack', () => {
       const { index, groups, post, used } = await leading(truth);
       const unstable = index.probes.flatMap((probe, p) => (isNormalizationStable(probe.text) ? [] : [p]));
       expect(unstable.length).toBeGreaterThan(0);
-      const pack = planEdgePack({ post, groups, index, used, rng: seededRng(5), minTokens: EDGE_PACK_TOKENS.min, maxTokens: EDGE_PACK_TOKENS.max, margin: 4 });
-      expect(pack.filter((p) => unstable.includes(p)).map((p) => index.probes[p].id), truth).toEqual([]);
+      const pack = planEdgePack({
+        post,
+        groups,
+        index,
+        used,
+        rng: seededRng(5),
+        minTokens: EDGE_PACK_TOKENS.min,
+        maxTokens: EDGE_PACK_TOKENS.max,
+        margin: 4,
+      });
+      expect(
+        pack.filter((p) => unstable.includes(p)).map((p) => index.probes[p].id),
+        truth,
+      ).toEqual([]);
     }
   });
 
   it('is the same for the same seed', async () => {
     const { index, groups, post, used } = await leading('qwen2.5');
-    const plan = () => planEdgePack({ post, groups, index, used, rng: seededRng(9), minTokens: EDGE_PACK_TOKENS.min, maxTokens: EDGE_PACK_TOKENS.max, margin: 4 });
+    const plan = () =>
+      planEdgePack({
+        post,
+        groups,
+        index,
+        used,
+        rng: seededRng(9),
+        minTokens: EDGE_PACK_TOKENS.min,
+        maxTokens: EDGE_PACK_TOKENS.max,
+        margin: 4,
+      });
     expect(plan()).toEqual(plan());
     expect(plan().some((p) => index.probes[p].id.startsWith('rare-qwen2.5'))).toBe(true);
   });

@@ -29,7 +29,10 @@ function indexWithNearCopies(): { index: CountIndex; truth: Int32Array } {
     index: {
       probes: index.probes,
       references: [...index.references, ...copies],
-      classes: [...index.classes, ...copies.map((r) => ({ id: r.classId, family: r.family, members: [r.id], models: [] }))],
+      classes: [
+        ...index.classes,
+        ...copies.map((r) => ({ id: r.classId, family: r.family, members: [r.id], models: [] })),
+      ],
     },
     truth: base.counts,
   };
@@ -44,7 +47,11 @@ function countingTarget(index: CountIndex, counts: Int32Array): Target {
     async send(request) {
       const texts = request.messages[0].content.split(PROBE_SEPARATOR).slice(1, -1);
       const promptTokens = 517 + texts.reduce((sum, text) => sum + counts[position.get(text)!], 0);
-      return { usage: { promptTokens, completionTokens: 1, totalTokens: promptTokens + 1 }, latencyMs: 0, raw: { request, response: null } };
+      return {
+        usage: { promptTokens, completionTokens: 1, totalTokens: promptTokens + 1 },
+        latencyMs: 0,
+        raw: { request, response: null },
+      };
     },
   };
 }
@@ -59,7 +66,8 @@ describe('identify on each scoring engine', () => {
   it('sends the same requests and reaches the same verdict and ranking on the two-stage path (js, onnx) as on the exact one', async () => {
     const { index, truth } = indexWithNearCopies();
     const groups = signatureGroups(index);
-    const run = (engine: Engine) => identify({ target: countingTarget(index, truth), index, budget: DEFAULT_BUDGET, rng: seededRng(3), engine });
+    const run = (engine: Engine) =>
+      identify({ target: countingTarget(index, truth), index, budget: DEFAULT_BUDGET, rng: seededRng(3), engine });
 
     const exact = await run('exact');
     expect(exact.engine).toBe('exact');
@@ -70,7 +78,9 @@ describe('identify on each scoring engine', () => {
       const result = await run(engine);
       expect(result.engine).toBe(engine);
       // the planner and the edge check chose the same packs from the posterior laid out per group
-      expect(result.requests.map((r) => [r.stratum, r.probes])).toEqual(exact.requests.map((r) => [r.stratum, r.probes]));
+      expect(result.requests.map((r) => [r.stratum, r.probes])).toEqual(
+        exact.requests.map((r) => [r.stratum, r.probes]),
+      );
       expect(result.verdict.status).toBe(exact.verdict.status);
       expect(result.verdict.class).toEqual(exact.verdict.class);
       expect(result.verdict.confidence).toBeCloseTo(exact.verdict.confidence, 6);
@@ -82,7 +92,7 @@ describe('identify on each scoring engine', () => {
   // identify's few small packs rarely let the two-stage scorer drop a group (a derived copy keeps a little
   // mass); five packs of 45 probes on the committed index do, and what identify reads from the posterior
   // must not change then.
-  it('with groups left out, the two-stage posterior gives the exact one\'s verdict, ranking, next pack and edge check', async () => {
+  it("with groups left out, the two-stage posterior gives the exact one's verdict, ranking, next pack and edge check", async () => {
     const index = await committedCountIndex();
     const groups = signatureGroups(index);
     const truth = groups.find((g) => g.references.includes('qwen2.5'))!.counts;
@@ -113,12 +123,27 @@ describe('identify on each scoring engine', () => {
       // a left-out group keeps what it predicts, which reports read; the edge check reads the leader's deviations
       aligned.groups.forEach((g, m) => expect(g.predicted).toEqual(exact.groups[m].predicted));
       const leader = rankedGroups(exact)[0].group;
-      expect(aligned.groups.find((g) => g.group === leader)!.deviations).toEqual(exact.groups.find((g) => g.group === leader)!.deviations);
+      expect(aligned.groups.find((g) => g.group === leader)!.deviations).toEqual(
+        exact.groups.find((g) => g.group === leader)!.deviations,
+      );
       // the same request; its expected gain (bits) differs by what the left-out groups hold, at most a billionth
-      const [planned, wanted] = [planNext(aligned, groups, index, new Set(used), seededRng(9), requests)!, planNext(exact, groups, index, new Set(used), seededRng(9), requests)!];
+      const [planned, wanted] = [
+        planNext(aligned, groups, index, new Set(used), seededRng(9), requests)!,
+        planNext(exact, groups, index, new Set(used), seededRng(9), requests)!,
+      ];
       expect({ ...planned, gain: 0 }).toEqual({ ...wanted, gain: 0 });
       expect(Math.abs(planned.gain - wanted.gain)).toBeLessThanOrEqual(PLANNING_TOLERANCE);
-      const edge = (post: Posterior) => planEdgePack({ post, groups, index, used, rng: seededRng(9), minTokens: EDGE_PACK_TOKENS.min, maxTokens: EDGE_PACK_TOKENS.max, margin: 4 });
+      const edge = (post: Posterior) =>
+        planEdgePack({
+          post,
+          groups,
+          index,
+          used,
+          rng: seededRng(9),
+          minTokens: EDGE_PACK_TOKENS.min,
+          maxTokens: EDGE_PACK_TOKENS.max,
+          margin: 4,
+        });
       expect(edge(aligned)).toEqual(edge(exact));
     }
   });

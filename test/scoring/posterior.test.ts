@@ -5,8 +5,20 @@ import { posterior, UNTOUCHED_BY_KIND } from '../../src/scoring/posterior.js';
 import { decide } from '../../src/scoring/verdict.js';
 import { packTotal } from '../../src/signatures/observations.js';
 
-const probes = Array.from({ length: 6 }, (_, i) => ({ id: `p${i}`, text: `t${i}`, category: 'words' as const, why: '', source: 'handwritten' as const }));
-const reference = (id: string, counts: number[]) => ({ id, family: id, classId: id, models: [], counts: Int32Array.from(counts) });
+const probes = Array.from({ length: 6 }, (_, i) => ({
+  id: `p${i}`,
+  text: `t${i}`,
+  category: 'words' as const,
+  why: '',
+  source: 'handwritten' as const,
+}));
+const reference = (id: string, counts: number[]) => ({
+  id,
+  family: id,
+  classId: id,
+  models: [],
+  counts: Int32Array.from(counts),
+});
 const index: CountIndex = {
   probes,
   references: [
@@ -37,7 +49,10 @@ describe('posterior', () => {
 
   // Packs of a realistic size (hundreds of tokens), where an unindexed tokenizer strays by a large share.
   const large = (counts: number[]) => counts.map((c) => c * 10);
-  const largeIndex: CountIndex = { ...index, references: index.references.map((r) => ({ ...r, counts: Int32Array.from(r.counts, (c) => c * 10) })) };
+  const largeIndex: CountIndex = {
+    ...index,
+    references: index.references.map((r) => ({ ...r, counts: Int32Array.from(r.counts, (c) => c * 10) })),
+  };
   const largeGroups = signatureGroups(largeIndex);
 
   it('says unknown when the counts stray from every reference, both ways and by a large share', () => {
@@ -47,15 +62,24 @@ describe('posterior', () => {
   });
 
   it('says derived when packs fit a reference exactly and one falls short of it by a few percent', () => {
-    const post = posterior({ packs, observed: observe(large([10, 20, 30, 40, 50, 60]), 800, [0, 0, 0, -40]) }, largeGroups);
+    const post = posterior(
+      { packs, observed: observe(large([10, 20, 30, 40, 50, 60]), 800, [0, 0, 0, -40]) },
+      largeGroups,
+    );
     expect(decide(post, true)).toMatchObject({ status: 'derived', reference: 'a' });
   });
 
   it('does not call derived what strays from a reference in both directions', () => {
-    const post = posterior({ packs, observed: observe(large([10, 20, 30, 40, 50, 60]), 800, [0, 45, -30, 60]) }, largeGroups);
+    const post = posterior(
+      { packs, observed: observe(large([10, 20, 30, 40, 50, 60]), 800, [0, 45, -30, 60]) },
+      largeGroups,
+    );
     expect(decide(post, true)?.status).not.toBe('match');
     const a = post.groups.find((g) => g.group.references[0] === 'a')!;
-    const oneWay = posterior({ packs, observed: observe(large([10, 20, 30, 40, 50, 60]), 800, [0, 45, 30, 60]) }, largeGroups);
+    const oneWay = posterior(
+      { packs, observed: observe(large([10, 20, 30, 40, 50, 60]), 800, [0, 45, 30, 60]) },
+      largeGroups,
+    );
     expect(oneWay.groups.find((g) => g.group.references[0] === 'a')!.derived).toBeGreaterThan(a.derived);
   });
 
@@ -73,4 +97,3 @@ describe('posterior', () => {
     expect(a(moved).derived).toBeGreaterThan(a(without).derived);
   });
 });
-

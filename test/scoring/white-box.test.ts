@@ -8,15 +8,23 @@ import { identifyWhiteBox } from '../../src/scoring/white-box.js';
 import { committedEntry, committedTokenizer } from '../helpers/manifest-references.js';
 import { extendVocabulary } from '../helpers/real-tokenizers.js';
 
-const committedIndex: ReferenceIndex = JSON.parse(readFileSync(new URL('../../reference-tokenizers/index.json', import.meta.url), 'utf8'));
+const committedIndex: ReferenceIndex = JSON.parse(
+  readFileSync(new URL('../../reference-tokenizers/index.json', import.meta.url), 'utf8'),
+);
 
 function withoutClass(index: ReferenceIndex, classId: string): ReferenceIndex {
-  return { ...index, classes: index.classes.filter((c) => c.id !== classId), references: index.references.filter((r) => r.class !== classId) };
+  return {
+    ...index,
+    classes: index.classes.filter((c) => c.id !== classId),
+    references: index.references.filter((r) => r.class !== classId),
+  };
 }
 
 /** DeepSeek V3's tokenizer.json with 2,000 new word tokens and their merges, as a vocabulary extension would. */
 async function extendedDeepSeek() {
-  const files = await fetchReferenceFiles(committedEntry('deepseek-v3'), { cacheRoot: process.env.TOKPRINT_CACHE ?? cacheDir() });
+  const files = await fetchReferenceFiles(committedEntry('deepseek-v3'), {
+    cacheRoot: process.env.TOKPRINT_CACHE ?? cacheDir(),
+  });
   return loadHfJson({ main: extendVocabulary(files.main, 2000).bytes, config: files.config });
 }
 
@@ -37,7 +45,11 @@ describe('identifyWhiteBox', () => {
   });
 
   it('says unknown when the tokenizer class is not indexed', async () => {
-    const result = await identifyWhiteBox(await committedTokenizer('gemma3'), withoutClass(committedIndex, 'gemma3'), committedTokenizer);
+    const result = await identifyWhiteBox(
+      await committedTokenizer('gemma3'),
+      withoutClass(committedIndex, 'gemma3'),
+      committedTokenizer,
+    );
     expect(result.verdict.status).toBe('unknown');
     expect(result.verdict.reference).toBeNull();
   });

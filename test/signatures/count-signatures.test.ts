@@ -16,20 +16,23 @@ describe('count signatures', () => {
     for (const reference of signatures.references) expect(reference.counts).toHaveLength(signatures.probes.length);
   });
 
-  it.each(['cl100k', 'gemma3', 'mistral-v1', 'command-r', 'baichuan2'])('sums of probe counts predict whole packs exactly for %s', async (id) => {
-    const tokenizer = await committedTokenizer(id);
-    const pool = readProbePool(probePoolDir());
-    const signatures = buildCountSignatures(new Map([[id, tokenizer]]), pool);
-    const [reference] = signatures.references;
-    const byId = new Map(pool.map((p) => [p.id, p]));
-    const rng = seededRng(11);
-    for (let pack = 0; pack < 20; pack++) {
-      const chosen = rng.shuffle([...signatures.probes.keys()]).slice(0, 40);
-      const predicted = reference.frame + chosen.reduce((sum, i) => sum + reference.counts[i], 0);
-      const text = frameText(chosen.map((i) => byId.get(signatures.probes[i])!.text));
-      expect(tokenizer.encode(text).length).toBe(predicted);
-    }
-  });
+  it.each(['cl100k', 'gemma3', 'mistral-v1', 'command-r', 'baichuan2'])(
+    'sums of probe counts predict whole packs exactly for %s',
+    async (id) => {
+      const tokenizer = await committedTokenizer(id);
+      const pool = readProbePool(probePoolDir());
+      const signatures = buildCountSignatures(new Map([[id, tokenizer]]), pool);
+      const [reference] = signatures.references;
+      const byId = new Map(pool.map((p) => [p.id, p]));
+      const rng = seededRng(11);
+      for (let pack = 0; pack < 20; pack++) {
+        const chosen = rng.shuffle([...signatures.probes.keys()]).slice(0, 40);
+        const predicted = reference.frame + chosen.reduce((sum, i) => sum + reference.counts[i], 0);
+        const text = frameText(chosen.map((i) => byId.get(signatures.probes[i])!.text));
+        expect(tokenizer.encode(text).length).toBe(predicted);
+      }
+    },
+  );
 
   it('drops a probe that merges with its neighbours', async () => {
     const tokenizer = await committedTokenizer('cl100k');

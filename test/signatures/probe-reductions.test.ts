@@ -14,9 +14,18 @@ describe('probe reductions', () => {
   it('count what split digits, isolated punctuation and pruned rare merges would add (Llama 3)', async () => {
     const llama3 = await committedTokenizer('llama3');
     const decoder = new TextDecoder();
-    const rareTexts = [...rarestTokenIds(llama3)].map((id) => decoder.decode(llama3.tokenBytes(id))).filter((t) => /^ [a-z]{5,}$/.test(t)).slice(0, 3);
+    const rareTexts = [...rarestTokenIds(llama3)]
+      .map((id) => decoder.decode(llama3.tokenBytes(id)))
+      .filter((t) => /^ [a-z]{5,}$/.test(t))
+      .slice(0, 3);
     expect(rareTexts).toHaveLength(3);
-    const probes = [probe('digits', '1234567'), probe('dots', 'Wait...'), probe('call', 'f(x);'), probe('plain', 'the house'), probe('rare', rareTexts.map((t) => t.trim()).join(' '))];
+    const probes = [
+      probe('digits', '1234567'),
+      probe('dots', 'Wait...'),
+      probe('call', 'f(x);'),
+      probe('plain', 'the house'),
+      probe('rare', rareTexts.map((t) => t.trim()).join(' ')),
+    ];
     const reductions = probeReductions(llama3, probes);
     // Llama 3 groups digits by three: 123 456 7 becomes seven tokens, four more.
     expect(llama3.encode('1234567')).toHaveLength(3);
@@ -46,8 +55,10 @@ describe('probe reductions', () => {
     const reductions = probeReductions(mistral, probes);
     // Alone, "▁!==" is one token that isolated punctuation splits; after the separator it is "!", "==" either way.
     expect(split.encode('!==').length).toBeGreaterThan(mistral.encode('!==').length);
-    const inFrame = (t: typeof mistral, text: string) => t.encode(frameText([text])).length - t.encode(frameText([])).length;
-    for (const p of probes) expect(reductions.punctuation[p.id] ?? 0).toBe(Math.max(0, inFrame(split, p.text) - inFrame(mistral, p.text)));
+    const inFrame = (t: typeof mistral, text: string) =>
+      t.encode(frameText([text])).length - t.encode(frameText([])).length;
+    for (const p of probes)
+      expect(reductions.punctuation[p.id] ?? 0).toBe(Math.max(0, inFrame(split, p.text) - inFrame(mistral, p.text)));
     expect(reductions.punctuation.p0).toBeUndefined();
     expect(Object.keys(reductions.punctuation).length).toBeGreaterThan(0);
   });

@@ -17,18 +17,21 @@ const deps: TargetDeps = {
 const messages = [{ role: 'user' as const, content: 'Say something.' }];
 
 describe('simulated answers', () => {
-  it.each(['qwen2.5', 'llama2'])('%s: chunks and logprob tokens spell the answer in the tokenizer’s own tokens', async (id) => {
-    const tokenizer = await committedTokenizer(id);
-    for (let seed = 1; seed <= 20; seed++) {
-      const answer = simAnswer(tokenizer, seed, 24);
-      expect(answer.chunks.join('')).toBe(answer.text);
-      expect(answer.logprobTokens.map((t) => t.bytes)).toEqual(answer.ids.map((i) => [...tokenizer.tokenBytes(i)!]));
-      expect(answer.logprobTokens.every((t) => t.alternatives!.length === 3)).toBe(true);
-      if (answer.truncated) expect(answer.completionTokens).toBe(24);
-      else expect(answer.completionTokens).toBe(answer.ids.length + END_OF_TURN_TOKENS);
-      expect(answer.ids.length).toBeLessThanOrEqual(24);
-    }
-  });
+  it.each(['qwen2.5', 'llama2'])(
+    '%s: chunks and logprob tokens spell the answer in the tokenizer’s own tokens',
+    async (id) => {
+      const tokenizer = await committedTokenizer(id);
+      for (let seed = 1; seed <= 20; seed++) {
+        const answer = simAnswer(tokenizer, seed, 24);
+        expect(answer.chunks.join('')).toBe(answer.text);
+        expect(answer.logprobTokens.map((t) => t.bytes)).toEqual(answer.ids.map((i) => [...tokenizer.tokenBytes(i)!]));
+        expect(answer.logprobTokens.every((t) => t.alternatives!.length === 3)).toBe(true);
+        if (answer.truncated) expect(answer.completionTokens).toBe(24);
+        else expect(answer.completionTokens).toBe(answer.ids.length + END_OF_TURN_TOKENS);
+        expect(answer.ids.length).toBeLessThanOrEqual(24);
+      }
+    },
+  );
 
   it('the same seed gives the same answer; answers are cut at max_tokens about two times in three', async () => {
     const tokenizer = await committedTokenizer('qwen2.5');
@@ -45,8 +48,13 @@ describe('simulated answers', () => {
     expect(four.text).toBe(one.text);
     expect(four.chunks.length).toBeLessThanOrEqual(Math.ceil(one.ids.length / 4) + 1);
     expect(four.chunks.length).toBeLessThan(one.chunks.length);
-    expect(parseSimSpec('qwen2.5?stream-interval=4&top-logprobs=5')).toMatchObject({ streamInterval: 4, topLogprobs: 5 });
-    expect(() => parseSimSpec('qwen2.5?stream-interval=0')).toThrow(/stream-interval must be a whole number from 1 to 4,096/);
+    expect(parseSimSpec('qwen2.5?stream-interval=4&top-logprobs=5')).toMatchObject({
+      streamInterval: 4,
+      topLogprobs: 5,
+    });
+    expect(() => parseSimSpec('qwen2.5?stream-interval=0')).toThrow(
+      /stream-interval must be a whole number from 1 to 4,096/,
+    );
   });
 
   it('a sim: target streams, lists logprobs and bills completion tokens only when asked; a count request is unchanged', async () => {

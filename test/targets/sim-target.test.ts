@@ -24,8 +24,20 @@ const ask = (target: Target, content: string) => target.send({ messages: [{ role
 describe('simulated API', () => {
   it('bills the template and the hidden system prompt on top of the text', async () => {
     const tokenizer = await committedTokenizer('qwen2.5');
-    const bare = simulatedTarget({ id: 'x', description: '', tokenizer, template: chatTemplate('chatml'), hiddenSystemPrompt: '' });
-    const hidden = simulatedTarget({ id: 'x', description: '', tokenizer, template: chatTemplate('chatml'), hiddenSystemPrompt: 'You are a secret agent. '.repeat(20) });
+    const bare = simulatedTarget({
+      id: 'x',
+      description: '',
+      tokenizer,
+      template: chatTemplate('chatml'),
+      hiddenSystemPrompt: '',
+    });
+    const hidden = simulatedTarget({
+      id: 'x',
+      description: '',
+      tokenizer,
+      template: chatTemplate('chatml'),
+      hiddenSystemPrompt: 'You are a secret agent. '.repeat(20),
+    });
     const text = 'Hello world';
     const a = (await ask(bare, text)).usage.promptTokens;
     const b = (await ask(hidden, text)).usage.promptTokens;
@@ -51,14 +63,20 @@ describe('simulated API', () => {
     const base = await createTarget('sim:cl100k', deps);
     const extended = await createTarget('sim:cl100k?add=3000&donor=qwen2.5', deps);
     const chinese = '我们今天去公园散步，天气非常好。人工智能';
-    expect((await ask(extended, chinese)).usage.promptTokens).toBeLessThan((await ask(base, chinese)).usage.promptTokens);
-    expect((await ask(extended, 'Hello world')).usage.promptTokens).toBe((await ask(base, 'Hello world')).usage.promptTokens);
+    expect((await ask(extended, chinese)).usage.promptTokens).toBeLessThan(
+      (await ask(base, chinese)).usage.promptTokens,
+    );
+    expect((await ask(extended, 'Hello world')).usage.promptTokens).toBe(
+      (await ask(base, 'Hello world')).usage.promptTokens,
+    );
   });
 });
 
 describe('createTarget', () => {
   it('refuses an unknown scheme and an unknown reference', async () => {
-    await expect(createTarget('openai-ish:http://x', deps)).rejects.toThrow(/unknown target "openai-ish:http:\/\/x"; expected sim:… or tokenizer:…/);
+    await expect(createTarget('openai-ish:http://x', deps)).rejects.toThrow(
+      /unknown target "openai-ish:http:\/\/x"; expected sim:… or tokenizer:…/,
+    );
     await expect(createTarget('sim:nope', deps)).rejects.toThrow(/unknown reference "nope"/);
   });
 });
@@ -80,6 +98,11 @@ describe('recordedTarget', () => {
     expect(transcript.entries.map((e) => e.kind)).toEqual(['request', 'response']);
     await ask(target, 'b');
     expect(seenAtSend).toEqual([1, 3]);
-    expect(transcript.entries.map((e) => `${e.kind}${e.seq}`)).toEqual(['request1', 'response1', 'request2', 'response2']);
+    expect(transcript.entries.map((e) => `${e.kind}${e.seq}`)).toEqual([
+      'request1',
+      'response1',
+      'request2',
+      'response2',
+    ]);
   });
 });

@@ -1,8 +1,8 @@
 import type { CliIo } from '../io.js';
 import { compareTokenizers, type Comparison } from '../../references/compare.js';
 import { loadResolvedSource } from '../../references/load-local.js';
-import { parseHfSpec, resolveTokenizerSource, type ResolvedSource } from '../../references/local-source.js';
-import type { AddedToken, Tokenizer } from '../../references/tokenizer.js';
+import { parseHfSpec, resolveTokenizerSource } from '../../references/local-source.js';
+import type { AddedToken } from '../../references/tokenizer.js';
 
 interface CompareOptions {
   json?: boolean;
@@ -12,15 +12,26 @@ interface CompareOptions {
 /** How many differing added tokens the terminal shows per side; --json has them all. */
 const SHOWN_TOKENS = 12;
 
-export default async function compare(io: CliIo, specA: string, specB: string, options: CompareOptions): Promise<number> {
+export default async function compare(
+  io: CliIo,
+  specA: string,
+  specB: string,
+  options: CompareOptions,
+): Promise<number> {
   // Both hub names are checked before either is fetched, so a bad one sends nothing; both files are read before either is parsed.
   for (const spec of [specA, specB]) parseHfSpec(spec);
-  const sources = await Promise.all([specA, specB].map((spec) => resolveTokenizerSource(spec, { cwd: io.cwd, env: io.env })));
+  const sources = await Promise.all(
+    [specA, specB].map((spec) => resolveTokenizerSource(spec, { cwd: io.cwd, env: io.env })),
+  );
   const a = { source: sources[0], tokenizer: loadResolvedSource(sources[0], options) };
   const b = { source: sources[1], tokenizer: loadResolvedSource(sources[1], options) };
   const result = compareTokenizers(a.tokenizer, b.tokenizer, { labels: { a: 'A', b: 'B' } });
   if (options.json) {
-    const side = (spec: string, loaded: typeof a) => ({ source: spec, format: loaded.source.format, vocabSize: loaded.tokenizer.vocabSize });
+    const side = (spec: string, loaded: typeof a) => ({
+      source: spec,
+      format: loaded.source.format,
+      vocabSize: loaded.tokenizer.vocabSize,
+    });
     io.stdout(`${JSON.stringify({ a: side(specA, a), b: side(specB, b), ...result }, null, 2)}\n`);
     return 0;
   }
@@ -37,15 +48,25 @@ function capped(items: string[], max: number): string {
 
 function verdictLine(r: Comparison): string {
   if (r.verdict === 'derived') {
-    if (r.sameVocabularyAndMerges && !r.base) return `derived: A and B have the same vocabulary and merges (${r.changes.join('; ')})`;
-    return r.base ? `derived: ${r.base === 'a' ? 'B' : 'A'} is derived from ${r.base.toUpperCase()}` : 'derived: A and B share one base vocabulary';
+    if (r.sameVocabularyAndMerges && !r.base)
+      return `derived: A and B have the same vocabulary and merges (${r.changes.join('; ')})`;
+    return r.base
+      ? `derived: ${r.base === 'a' ? 'B' : 'A'} is derived from ${r.base.toUpperCase()}`
+      : 'derived: A and B share one base vocabulary';
   }
   return r.summary;
 }
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  return rows.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('   ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+        .join('   ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function list(rows: string[][]): string {
@@ -55,7 +76,9 @@ function list(rows: string[][]): string {
 
 function tokenList(title: string, tokens: readonly AddedToken[]): string {
   if (!tokens.length) return '';
-  const shown = tokens.slice(0, SHOWN_TOKENS).map((t) => `${JSON.stringify(t.content)} (${t.id}${t.special ? ', special' : ''})`);
+  const shown = tokens
+    .slice(0, SHOWN_TOKENS)
+    .map((t) => `${JSON.stringify(t.content)} (${t.id}${t.special ? ', special' : ''})`);
   const more = tokens.length > SHOWN_TOKENS ? `, … and ${int(tokens.length - SHOWN_TOKENS)} more` : '';
   return `${title} (${int(tokens.length)}): ${shown.join(', ')}${more}\n`;
 }
@@ -70,8 +93,14 @@ function formatComparison(r: Comparison, labels: { a: string; b: string }): stri
     ...(r.merges ? [['merges', int(r.merges.a), int(r.merges.b)]] : []),
   ]);
   const metrics = list([
-    ['vocabulary overlap', `Jaccard ${pct(r.vocabulary.jaccard)}, A in B ${pct(r.vocabulary.aInB)}, B in A ${pct(r.vocabulary.bInA)}`],
-    ['same bytes at the same id', `${pct(r.ids.agreement)} of ${int(r.ids.compared)} ids (base vocabulary: ${pct(r.baseIds.agreement)})`],
+    [
+      'vocabulary overlap',
+      `Jaccard ${pct(r.vocabulary.jaccard)}, A in B ${pct(r.vocabulary.aInB)}, B in A ${pct(r.vocabulary.bInA)}`,
+    ],
+    [
+      'same bytes at the same id',
+      `${pct(r.ids.agreement)} of ${int(r.ids.compared)} ids (base vocabulary: ${pct(r.baseIds.agreement)})`,
+    ],
     [
       'merges',
       r.merges
@@ -85,7 +114,9 @@ function formatComparison(r: Comparison, labels: { a: string; b: string }): stri
       `${r.encoding.sameSegmentation}/${r.encoding.strings} probe strings alike${r.encoding.differing.length ? ` (differ: ${capped(r.encoding.differing, 6)})` : ''}`,
     ],
   ]);
-  const changes = r.changes.length ? `${r.verdict === 'derived' ? 'changes' : 'tolerated'}:\n${r.changes.map((c) => `  - ${c}\n`).join('')}` : '';
+  const changes = r.changes.length
+    ? `${r.verdict === 'derived' ? 'changes' : 'tolerated'}:\n${r.changes.map((c) => `  - ${c}\n`).join('')}`
+    : '';
   const changedIds = r.addedTokens.changed.map((c) => ({ ...c.b, content: `${c.content} (A: ${c.a.id})` }));
   return [
     `${verdictLine(r)}\n`,

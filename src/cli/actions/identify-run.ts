@@ -36,7 +36,9 @@ export interface RunRequest {
    * A new run of this target, or the run directory of a killed run to continue (with a budget raised on resuming,
    * and `target`: the run's target again with the credentials its record leaves out).
    */
-  start: { target: string; budget: Budget; seed: number; http: HttpTargetOptions; out: string; engine?: Engine } | { resume: string; budget?: Budget; target?: string };
+  start:
+    | { target: string; budget: Budget; seed: number; http: HttpTargetOptions; out: string; engine?: Engine }
+    | { resume: string; budget?: Budget; target?: string };
   json: boolean;
   dryRun: boolean;
   /** Report formats to write beside the verdict. */
@@ -53,7 +55,12 @@ export interface RunRequest {
  * verdict beside it and a digest last. A resumed run answers the requests it already has from the
  * record and goes live only after them.
  */
-export async function runIdentify(io: CliIo, request: RunRequest, index: CountIndex, reference: TargetDeps['reference']): Promise<number> {
+export async function runIdentify(
+  io: CliIo,
+  request: RunRequest,
+  index: CountIndex,
+  reference: TargetDeps['reference'],
+): Promise<number> {
   let lock: HeldLock | undefined;
   try {
     return await identifyRun(io, request, index, reference, (held) => (lock = held));
@@ -66,10 +73,17 @@ export async function runIdentify(io: CliIo, request: RunRequest, index: CountIn
 async function checkWritable(io: CliIo, config: Pick<RunConfig, 'target' | 'http'>, outRoot?: string): Promise<void> {
   if (outRoot) await ensureWritableDir(outRoot, '--out');
   const scheme = config.target.slice(0, Math.max(config.target.indexOf(':'), 0));
-  if (httpScheme(scheme) && config.http?.cacheTtlMs !== undefined) await ensureWritableDir(httpCacheDir(io.env), 'the answer cache');
+  if (httpScheme(scheme) && config.http?.cacheTtlMs !== undefined)
+    await ensureWritableDir(httpCacheDir(io.env), 'the answer cache');
 }
 
-async function identifyRun(io: CliIo, request: RunRequest, index: CountIndex, reference: TargetDeps['reference'], held: (lock: HeldLock) => void): Promise<number> {
+async function identifyRun(
+  io: CliIo,
+  request: RunRequest,
+  index: CountIndex,
+  reference: TargetDeps['reference'],
+  held: (lock: HeldLock) => void,
+): Promise<number> {
   let previous: { record: RunRecord; entries: RecordEntry[] } | undefined;
   let config: Omit<RunConfig, 'description'>;
   if ('resume' in request.start) {
@@ -84,13 +98,29 @@ async function identifyRun(io: CliIo, request: RunRequest, index: CountIndex, re
     if (!request.dryRun) {
       await checkWritable(io, config);
       const answered = new Set(previous.entries.flatMap((e) => (e.kind === 'response' ? [e.seq] : []))).size;
-      previous.record.append({ kind: 'resumed', at: new Date().toISOString(), answered, ...(raised && { budget: raised }) });
+      previous.record.append({
+        kind: 'resumed',
+        at: new Date().toISOString(),
+        answered,
+        ...(raised && { budget: raised }),
+      });
       // config.json says what the run is asked to do now; the transcript keeps what it started with
-      if (raised) writeRunJson(dir, RUN_FILES.config, { ...(previous.entries[0] as Extract<RecordEntry, { kind: 'config' }>).config, budget: raised });
+      if (raised)
+        writeRunJson(dir, RUN_FILES.config, {
+          ...(previous.entries[0] as Extract<RecordEntry, { kind: 'config' }>).config,
+          budget: raised,
+        });
     }
   } else {
     const { target, budget, seed, http, engine } = request.start;
-    config = { target: shownTarget(target), budget, seed, http: http as Record<string, unknown>, probes: index.probes.length, references: index.references.length };
+    config = {
+      target: shownTarget(target),
+      budget,
+      seed,
+      http: http as Record<string, unknown>,
+      probes: index.probes.length,
+      references: index.references.length,
+    };
     if (request.channels) config.channels = [...request.channels.enabled];
     if (engine) config.engine = engine;
     if (!request.dryRun) await checkWritable(io, config, resolve(io.cwd, request.start.out));
@@ -121,7 +151,7 @@ async function identifyRun(io: CliIo, request: RunRequest, index: CountIndex, re
       budget: config.budget,
       frameTokens: Math.max(...signatures.references.map((r) => r.frame)),
     });
-    io.stdout(request.json ? JSON.stringify({ dryRun: plan }) + '\n' : dryRunText(plan));
+    io.stdout(request.json ? `${JSON.stringify({ dryRun: plan })}\n` : dryRunText(plan));
     return 0;
   }
 
@@ -140,7 +170,17 @@ async function identifyRun(io: CliIo, request: RunRequest, index: CountIndex, re
   const recorded = previous?.entries ?? [];
   const observed = new Set(recorded.flatMap((e) => (e.kind === 'observation' ? [e.seq] : [])));
   // observations.jsonl is derived: rebuilt from the record so a kill between the two writes leaves no gap
-  if (previous) writeFileSync(join(run, RUN_FILES.observations), recorded.flatMap((e) => (e.kind === 'observation' ? [JSON.stringify({ seq: e.seq, probes: e.probes, promptTokens: e.promptTokens }) + '\n'] : [])).join(''));
+  if (previous)
+    writeFileSync(
+      join(run, RUN_FILES.observations),
+      recorded
+        .flatMap((e) =>
+          e.kind === 'observation'
+            ? [`${JSON.stringify({ seq: e.seq, probes: e.probes, promptTokens: e.promptTokens })}\n`]
+            : [],
+        )
+        .join(''),
+    );
 
   const progress = progressLine(io, index, config.budget, Boolean(request.quiet));
   let result;
@@ -162,22 +202,39 @@ async function identifyRun(io: CliIo, request: RunRequest, index: CountIndex, re
   } catch (error) {
     progress.done();
     // a record that no longer matches cannot be continued: saying "--resume" again would only repeat this
-    if (error instanceof RecordMismatch) throw new UserError(`${error.message}; the run in ${run} cannot be continued: start a new run`, { exitCode: error.exitCode });
+    if (error instanceof RecordMismatch)
+      throw new UserError(`${error.message}; the run in ${run} cannot be continued: start a new run`, {
+        exitCode: error.exitCode,
+      });
     // answers that cannot be used would be read again from the record by a resumed run
-    if (error instanceof UnusableAnswerError) throw new UserError(`${error.message}; the answers are recorded in ${run}`, { exitCode: error.exitCode });
+    if (error instanceof UnusableAnswerError)
+      throw new UserError(`${error.message}; the answers are recorded in ${run}`, { exitCode: error.exitCode });
     // a resumed run keeps the recorded caps and would be sent the same answer again
-    if (error instanceof AnswerCutError) throw new UserError(`${error.message}; the run so far is in ${run}; a resumed run keeps its caps, so start a new run to read such answers`, { exitCode: error.exitCode });
+    if (error instanceof AnswerCutError)
+      throw new UserError(
+        `${error.message}; the run so far is in ${run}; a resumed run keeps its caps, so start a new run to read such answers`,
+        { exitCode: error.exitCode },
+      );
     const again = withholdsCredentials(config.target) ? `'<the target with its credentials>' ` : '';
-    if (error instanceof UserError) throw new UserError(`${error.message}; the run so far is in ${run}: continue it with tokprint identify ${again}--resume ${run}`, { exitCode: error.exitCode });
+    if (error instanceof UserError)
+      throw new UserError(
+        `${error.message}; the run so far is in ${run}: continue it with tokprint identify ${again}--resume ${run}`,
+        { exitCode: error.exitCode },
+      );
     throw error;
   }
   progress.done();
   const replayed = replayedAnswers(readEntries(record.path).entries);
   result.verdict = flagReplayed(result.verdict, replayed);
-  const json = verdictJson(result, { run, target: config.target, strongestProbes: await strongestProbes(result, index), replayed });
+  const json = verdictJson(result, {
+    run,
+    target: config.target,
+    strongestProbes: await strongestProbes(result, index),
+    replayed,
+  });
   writeRunJson(run, RUN_FILES.verdict, json);
   record.close();
   const summary = await finishedRunText(io, run, request.reports, request.quiet);
-  io.stdout(request.json ? JSON.stringify(json) + '\n' : summary);
+  io.stdout(request.json ? `${JSON.stringify(json)}\n` : summary);
   return result.verdict.status === 'inconclusive' ? 1 : 0;
 }

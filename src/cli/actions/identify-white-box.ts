@@ -21,21 +21,30 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 function verdictText(result: WhiteBoxResult, spec: string, run: string): string {
   const { verdict } = result;
   const lines = [`target: ${spec} (tokenizer files, compared white-box)`];
-  if (verdict.status === 'unknown') lines.push(`unknown: no indexed tokenizer is identical to it or its base (confidence ${pct(verdict.confidence)})`);
-  else lines.push(`${verdict.status}: ${verdict.reference}, family ${verdict.family}, confidence ${pct(verdict.confidence)}`);
+  if (verdict.status === 'unknown')
+    lines.push(`unknown: no indexed tokenizer is identical to it or its base (confidence ${pct(verdict.confidence)})`);
+  else
+    lines.push(
+      `${verdict.status}: ${verdict.reference}, family ${verdict.family}, confidence ${pct(verdict.confidence)}`,
+    );
   if (verdict.models.length) lines.push(`  models known to use it: ${verdict.models.join(', ')}`);
   for (const candidate of result.candidates.filter((c) => c.comparison).slice(0, 3)) {
     lines.push(`  vs ${candidate.reference}: ${candidate.comparison!.summary}`);
   }
   lines.push(`run: ${run}`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /**
  * `tokprint identify <path>`: the tokenizer's files are at hand, so the index is ranked by vocabulary
  * fingerprint and the closest references are compared with it in full; no request is sent anywhere.
  */
-export async function identifyWhiteBoxAction(io: CliIo, spec: string, catalog: Catalog, options: WhiteBoxOptions): Promise<number> {
+export async function identifyWhiteBoxAction(
+  io: CliIo,
+  spec: string,
+  catalog: Catalog,
+  options: WhiteBoxOptions,
+): Promise<number> {
   const source = await resolveTokenizerSource(spec, { cwd: io.cwd, env: io.env });
   const suspect = loadResolvedSource(source, options);
   const index = await readReferenceIndex(activeIndexDir(io.env));
@@ -44,11 +53,26 @@ export async function identifyWhiteBoxAction(io: CliIo, spec: string, catalog: C
     throw new UserError('the reference index has no vocabulary fingerprints; rebuild it with tokprint refs build');
   }
   const cacheRoot = io.env.TOKPRINT_CACHE ?? cacheDir(io.env);
-  const result = await identifyWhiteBox(suspect, index, (id) => loadReference(requireEntry(catalog, id).entry, { cacheRoot }));
+  const result = await identifyWhiteBox(suspect, index, (id) =>
+    loadReference(requireEntry(catalog, id).entry, { cacheRoot }),
+  );
   const run = createRunDir(resolve(io.cwd, options.out ?? 'tokprint-runs'), spec, new Date());
-  const json = { verdict: result.verdict, candidates: result.candidates.slice(0, 5), queries: 0, promptTokens: 0, run, target: spec, method: 'white-box' };
-  writeRunJson(run, RUN_FILES.config, { target: spec, method: 'white-box', format: source.format, vocabSize: suspect.vocabSize });
+  const json = {
+    verdict: result.verdict,
+    candidates: result.candidates.slice(0, 5),
+    queries: 0,
+    promptTokens: 0,
+    run,
+    target: spec,
+    method: 'white-box',
+  };
+  writeRunJson(run, RUN_FILES.config, {
+    target: spec,
+    method: 'white-box',
+    format: source.format,
+    vocabSize: suspect.vocabSize,
+  });
   writeRunJson(run, RUN_FILES.verdict, json);
-  io.stdout(options.json ? JSON.stringify(json) + '\n' : verdictText(result, spec, run));
+  io.stdout(options.json ? `${JSON.stringify(json)}\n` : verdictText(result, spec, run));
   return 0;
 }

@@ -52,19 +52,32 @@ function wholeNumber(value: string | undefined, flag: string, fallback: number, 
  */
 function checkResumeTarget(given: string | undefined, recorded: RunConfig, run: string): void {
   if (given !== undefined && !isRecordedTarget(given, recorded.target)) {
-    throw new UserError(`--resume ${run}: that run's target is ${recorded.target}; give no target, or the same one with its credentials`);
+    throw new UserError(
+      `--resume ${run}: that run's target is ${recorded.target}; give no target, or the same one with its credentials`,
+    );
   }
   if (given === undefined && withholdsCredentials(recorded.target)) {
-    throw new UserError(`--resume ${run}: the run's target ${recorded.target} had credentials in its URL, which are not recorded; give it again with them: tokprint identify '<the target with its credentials>' --resume ${run}`);
+    throw new UserError(
+      `--resume ${run}: the run's target ${recorded.target} had credentials in its URL, which are not recorded; give it again with them: tokprint identify '<the target with its credentials>' --resume ${run}`,
+    );
   }
 }
 
-export default async function identifyAction(io: CliIo, targetId: string | undefined, options: IdentifyOptions): Promise<number> {
+export default async function identifyAction(
+  io: CliIo,
+  targetId: string | undefined,
+  options: IdentifyOptions,
+): Promise<number> {
   const reports = options.report ? parseFormats(options.report) : [];
   if (options.resume) return resumeAction(io, options.resume, targetId, options, reports);
   const budget = {
     maxQueries: wholeNumber(options.maxQueries, '--max-queries', DEFAULT_BUDGET.maxQueries, FLAG_RANGES.maxQueries),
-    maxPromptTokens: wholeNumber(options.maxPromptTokens, '--max-prompt-tokens', DEFAULT_BUDGET.maxPromptTokens, FLAG_RANGES.maxPromptTokens),
+    maxPromptTokens: wholeNumber(
+      options.maxPromptTokens,
+      '--max-prompt-tokens',
+      DEFAULT_BUDGET.maxPromptTokens,
+      FLAG_RANGES.maxPromptTokens,
+    ),
   };
   const seed = wholeNumber(options.seed, '--seed', 1, FLAG_RANGES.seed);
   const engine = engineFlag(options.engine);
@@ -72,25 +85,76 @@ export default async function identifyAction(io: CliIo, targetId: string | undef
   const catalog = await loadCatalog({ env: io.env });
   if (targetId && isLocalTokenizerSpec(targetId)) return identifyWhiteBoxAction(io, targetId, catalog, options);
   const reference = referenceLoader(io, catalog);
-  const index = await loadCountIndex({ indexDir: activeIndexDir(io.env), poolDir: probePoolDir(), facts: catalog.entries.map(({ entry }) => entry) });
-  const start = { target: spec, budget, seed, http: httpOptionsFromFlags(options), out: options.out ?? 'tokprint-runs', engine };
-  const channels = await channelRuntime({ channels: options.channels, stream: options.stream, logprobs: options.logprobs !== undefined, seed }, activeIndexDir(io.env), reference);
-  return runIdentify(io, { start, json: Boolean(options.json), dryRun: Boolean(options.dryRun), reports, quiet: Boolean(options.quiet), channels, engine }, index, reference);
+  const index = await loadCountIndex({
+    indexDir: activeIndexDir(io.env),
+    poolDir: probePoolDir(),
+    facts: catalog.entries.map(({ entry }) => entry),
+  });
+  const start = {
+    target: spec,
+    budget,
+    seed,
+    http: httpOptionsFromFlags(options),
+    out: options.out ?? 'tokprint-runs',
+    engine,
+  };
+  const channels = await channelRuntime(
+    { channels: options.channels, stream: options.stream, logprobs: options.logprobs !== undefined, seed },
+    activeIndexDir(io.env),
+    reference,
+  );
+  return runIdentify(
+    io,
+    {
+      start,
+      json: Boolean(options.json),
+      dryRun: Boolean(options.dryRun),
+      reports,
+      quiet: Boolean(options.quiet),
+      channels,
+      engine,
+    },
+    index,
+    reference,
+  );
 }
 
 /** `identify --resume <run>`: the recorded run's settings, with only a raised budget taken from the flags. */
-async function resumeAction(io: CliIo, runArg: string, targetId: string | undefined, options: IdentifyOptions, reports: ReturnType<typeof parseFormats>): Promise<number> {
+async function resumeAction(
+  io: CliIo,
+  runArg: string,
+  targetId: string | undefined,
+  options: IdentifyOptions,
+  reports: ReturnType<typeof parseFormats>,
+): Promise<number> {
   const dir = resolve(io.cwd, runArg);
   const { config } = readRecord(dir);
   checkResumeTarget(targetId, config, runArg);
   const { budget } = resumeSettings(options, config, dir, io.cwd);
   const catalog = await loadCatalog({ env: io.env });
   const reference = referenceLoader(io, catalog);
-  const index = await loadCountIndex({ indexDir: activeIndexDir(io.env), poolDir: probePoolDir(), facts: catalog.entries.map(({ entry }) => entry) });
+  const index = await loadCountIndex({
+    indexDir: activeIndexDir(io.env),
+    poolDir: probePoolDir(),
+    facts: catalog.entries.map(({ entry }) => entry),
+  });
   // the channels and scoring path the run started with, so its requests match the recorded ones
   const channels = await recordedChannelRuntime(config, activeIndexDir(io.env), reference);
   const engine = engineFlag(config.engine);
-  return runIdentify(io, { start: { resume: runArg, budget, ...(targetId && { target: targetId }) }, json: Boolean(options.json), dryRun: Boolean(options.dryRun), reports, quiet: Boolean(options.quiet), channels, engine }, index, reference);
+  return runIdentify(
+    io,
+    {
+      start: { resume: runArg, budget, ...(targetId && { target: targetId }) },
+      json: Boolean(options.json),
+      dryRun: Boolean(options.dryRun),
+      reports,
+      quiet: Boolean(options.quiet),
+      channels,
+      engine,
+    },
+    index,
+    reference,
+  );
 }
 
 function engineFlag(value: string | undefined) {

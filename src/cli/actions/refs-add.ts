@@ -31,6 +31,8 @@ export default async function refsAdd(io: CliIo, source: string, options: AddOpt
     },
     { cwd: io.cwd, env: io.env, cacheRoot: cacheDir(io.env) },
   );
-  io.stdout(`added ${entry.id} (${entry.family}, ${entry.format}, ${tokenizer.vocabSize} ids) from ${describeSource(entry)} to ${manifestPath}\n`);
+  io.stdout(
+    `added ${entry.id} (${entry.family}, ${entry.format}, ${tokenizer.vocabSize} ids) from ${describeSource(entry)} to ${manifestPath}\n`,
+  );
   return 0;
 }

@@ -41,7 +41,12 @@ async function build(io: CliIo, options: Options, outDir: string): Promise<numbe
   };
   if (options.committed) {
     const entries = catalog.entries.filter((e) => e.origin === 'committed');
-    const index = await buildIndexInto(outDir, entries, { fetch, progress, allowMissing: options.allowMissing, sections: [countSignaturesSection, vocabMembershipSection] });
+    const index = await buildIndexInto(outDir, entries, {
+      fetch,
+      progress,
+      allowMissing: options.allowMissing,
+      sections: [countSignaturesSection, vocabMembershipSection],
+    });
     io.stdout(`indexed ${index.references.length} references in ${index.classes.length} classes into ${outDir}\n`);
     return 0;
   }
@@ -54,7 +59,9 @@ async function build(io: CliIo, options: Options, outDir: string): Promise<numbe
   }
   const { loaded, failed } = await loadAllReferences(userEntries, fetch, progress);
   if (failed.length && !options.allowMissing) {
-    throw new UserError(`${failed.length} reference(s) could not be loaded (${failed.join(', ')}); fix them or pass --allow-missing to build without them`);
+    throw new UserError(
+      `${failed.length} reference(s) could not be loaded (${failed.join(', ')}); fix them or pass --allow-missing to build without them`,
+    );
   }
   const index = await writeUserIndex(committedIndexDir(), outDir, probePoolDir(), loaded);
   const classOf = new Map(index.references.map((r) => [r.id, r.class]));

@@ -4,7 +4,15 @@ import { refsContext } from './refs-context.js';
 
 export function formatTable(rows: string[][]): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ').trimEnd() + '\n').join('');
+  return rows
+    .map(
+      (row) =>
+        `${row
+          .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column])))
+          .join('  ')
+          .trimEnd()}\n`,
+    )
+    .join('');
 }
 
 export default async function refsList(io: CliIo, options: { json?: boolean; index?: string }): Promise<number> {
@@ -19,7 +27,7 @@ export default async function refsList(io: CliIo, options: { json?: boolean; ind
     sha256: entry.source.files.main.sha256,
   }));
   if (options.json) {
-    io.stdout(JSON.stringify(rows, null, 2) + '\n');
+    io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
     return 0;
   }
   if (!rows.length) {
@@ -27,6 +35,11 @@ export default async function refsList(io: CliIo, options: { json?: boolean; ind
     return 0;
   }
   const header = ['ID', 'FAMILY', 'CLASS', 'PUBLISHER', 'MODELS'];
-  io.stdout(formatTable([header, ...rows.map((row) => [row.id, row.family, row.class ?? '-', row.publisher || '-', row.models.join(', ') || '-'])]));
+  io.stdout(
+    formatTable([
+      header,
+      ...rows.map((row) => [row.id, row.family, row.class ?? '-', row.publisher || '-', row.models.join(', ') || '-']),
+    ]),
+  );
   return 0;
 }

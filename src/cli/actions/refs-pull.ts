@@ -5,7 +5,9 @@ import { refsContext } from './refs-context.js';
 
 export default async function refsPull(io: CliIo, ids: string[]): Promise<number> {
   const { catalog, fetch } = await refsContext(io);
-  const entries = ids.length ? ids.map((id) => requireEntry(catalog, id).entry) : catalog.entries.map(({ entry }) => entry);
+  const entries = ids.length
+    ? ids.map((id) => requireEntry(catalog, id).entry)
+    : catalog.entries.map(({ entry }) => entry);
   let failed = 0;
   // One at a time: references often share a package, and the second then finds it cached.
   for (const entry of entries) {

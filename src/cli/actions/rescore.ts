@@ -36,13 +36,21 @@ export default async function rescoreAction(io: CliIo, runDir: string, options: 
   if (problem) io.stderr(`tokprint: warning: ${problem}; scoring the answers it has\n`);
 
   const seen = new Set<number>();
-  const observations = entries.flatMap((e: RecordEntry) => (e.kind === 'observation' && !seen.has(e.seq) && seen.add(e.seq) ? [e as typeof e & { stratum: 'frame' }] : []));
+  const observations = entries.flatMap((e: RecordEntry) =>
+    e.kind === 'observation' && !seen.has(e.seq) && seen.add(e.seq) ? [e as typeof e & { stratum: 'frame' }] : [],
+  );
   if (!observations.length) throw new UserError(`${path} holds no answered request to score`);
 
   const catalog = await loadCatalog({ env: io.env });
-  const index = await loadCountIndex({ indexDir: activeIndexDir(io.env), poolDir: probePoolDir(), facts: catalog.entries.map(({ entry }) => entry) });
+  const index = await loadCountIndex({
+    indexDir: activeIndexDir(io.env),
+    poolDir: probePoolDir(),
+    facts: catalog.entries.map(({ entry }) => entry),
+  });
   const verdictPath = join(run, RUN_FILES.verdict);
-  const recordedStop = existsSync(verdictPath) ? ((checkVerdict(readVerdict(verdictPath), verdictPath).stop ?? 'max-queries') as IdentifyResult['stop']) : 'max-queries';
+  const recordedStop = existsSync(verdictPath)
+    ? ((checkVerdict(readVerdict(verdictPath), verdictPath).stop ?? 'max-queries') as IdentifyResult['stop'])
+    : 'max-queries';
   let forced;
   try {
     forced = parseEngine(options.engine);
@@ -53,7 +61,10 @@ export default async function rescoreAction(io: CliIo, runDir: string, options: 
   const known = new Set(index.probes.map((p) => p.id));
   const scorable = observations.every((o) => o.probes.every((id) => known.has(id)));
   // a run that read answer channels is scored with the same channels, replayed in the order it read them
-  const channels = config.channels && scorable ? await recordedChannelRuntime(config, activeIndexDir(io.env), referenceLoader(catalog, io.env)) : undefined;
+  const channels =
+    config.channels && scorable
+      ? await recordedChannelRuntime(config, activeIndexDir(io.env), referenceLoader(catalog, io.env))
+      : undefined;
   const scored = channels
     ? await replayChannels(entries, observations, index, channels)
     : scorable && chooseEngine(1, groups.length, forced) !== 'exact'
@@ -64,8 +75,17 @@ export default async function rescoreAction(io: CliIo, runDir: string, options: 
   if (channels) Object.assign(result, { verdict: channels.annotate(result.verdict), channels: channels.summary() });
   const replayed = replayedAnswers(entries);
   result.verdict = flagReplayed(result.verdict, replayed);
-  const json = verdictJson(result, { run, target: config.target, strongestProbes: await strongestProbes(result, index), replayed });
-  io.stdout(options.json ? JSON.stringify(json) + '\n' : verdictText(result, { run, target: config.target, description: config.description }));
+  const json = verdictJson(result, {
+    run,
+    target: config.target,
+    strongestProbes: await strongestProbes(result, index),
+    replayed,
+  });
+  io.stdout(
+    options.json
+      ? `${JSON.stringify(json)}\n`
+      : verdictText(result, { run, target: config.target, description: config.description }),
+  );
   return result.verdict.status === 'inconclusive' ? 1 : 0;
 }
 

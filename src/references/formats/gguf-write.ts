@@ -9,8 +9,19 @@ export type GgufEntry =
   | { type: 'string[]'; value: readonly string[] }
   | { type: 'i32[]' | 'f32[]'; value: readonly number[] };
 
-const SCALAR = { string: GGUFValueType.STRING, u32: GGUFValueType.UINT32, i32: GGUFValueType.INT32, f32: GGUFValueType.FLOAT32, u64: GGUFValueType.UINT64, bool: GGUFValueType.BOOL } as const;
-const ARRAY = { 'string[]': GGUFValueType.STRING, 'i32[]': GGUFValueType.INT32, 'f32[]': GGUFValueType.FLOAT32 } as const;
+const SCALAR = {
+  string: GGUFValueType.STRING,
+  u32: GGUFValueType.UINT32,
+  i32: GGUFValueType.INT32,
+  f32: GGUFValueType.FLOAT32,
+  u64: GGUFValueType.UINT64,
+  bool: GGUFValueType.BOOL,
+} as const;
+const ARRAY = {
+  'string[]': GGUFValueType.STRING,
+  'i32[]': GGUFValueType.INT32,
+  'f32[]': GGUFValueType.FLOAT32,
+} as const;
 
 /**
  * A GGUF v3 file (little-endian) holding only metadata and zero tensors: enough for anything that reads a
@@ -37,7 +48,11 @@ function typedMetadata(metadata: Record<string, GgufEntry>, tensorCount: bigint)
   for (const [key, entry] of Object.entries(metadata)) {
     typed[key] =
       entry.type in ARRAY
-        ? { value: [...(entry.value as readonly unknown[])], type: GGUFValueType.ARRAY, subType: ARRAY[entry.type as keyof typeof ARRAY] }
+        ? {
+            value: [...(entry.value as readonly unknown[])],
+            type: GGUFValueType.ARRAY,
+            subType: ARRAY[entry.type as keyof typeof ARRAY],
+          }
         : { value: entry.value, type: SCALAR[entry.type as keyof typeof SCALAR] };
   }
   return typed as GGUFTypedMetadata;

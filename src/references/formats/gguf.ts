@@ -12,7 +12,9 @@ const WHAT = 'GGUF file';
 
 function stringArray(value: GgufValue | undefined, key: string): string[] {
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
-    throw new UserError(`${WHAT} has no usable ${key}; it carries no tokenizer (re-convert the model with llama.cpp's convert_hf_to_gguf.py)`);
+    throw new UserError(
+      `${WHAT} has no usable ${key}; it carries no tokenizer (re-convert the model with llama.cpp's convert_hf_to_gguf.py)`,
+    );
   }
   return value as string[];
 }
@@ -29,10 +31,17 @@ function numberArray(value: GgufValue | undefined, length: number, key: string):
  * SentencePiece BPE merges recovered from piece scores, as Hugging Face's converters do: every split of a piece
  * into two pieces is a merge, ranked by the merged piece's score (highest first), then by the parts' ids.
  */
-function mergesFromScores(tokens: readonly string[], scores: readonly number[], candidate: (id: number) => boolean): [string, string][] {
+function mergesFromScores(
+  tokens: readonly string[],
+  scores: readonly number[],
+  candidate: (id: number) => boolean,
+): [string, string][] {
   const ids = new Map<string, number>();
   tokens.forEach((token, id) => ids.set(token, id));
-  const order = tokens.map((_, id) => id).filter(candidate).sort((a, b) => scores[b] - scores[a] || a - b);
+  const order = tokens
+    .map((_, id) => id)
+    .filter(candidate)
+    .sort((a, b) => scores[b] - scores[a] || a - b);
   const merges: [string, string][] = [];
   for (const id of order) {
     const chars = Array.from(tokens[id]);
@@ -61,21 +70,38 @@ export function loadGguf(files: TokenizerFiles): Tokenizer {
   const meta = readGgufMetadata(files.main, WHAT);
   const model = meta.get('tokenizer.ggml.model');
   if (typeof model !== 'string') {
-    throw new UserError(`${WHAT} has no tokenizer.ggml.model; it carries no tokenizer (re-convert the model with llama.cpp's convert_hf_to_gguf.py)`);
+    throw new UserError(
+      `${WHAT} has no tokenizer.ggml.model; it carries no tokenizer (re-convert the model with llama.cpp's convert_hf_to_gguf.py)`,
+    );
   }
   const tokens = stringArray(meta.get('tokenizer.ggml.tokens'), 'tokenizer.ggml.tokens');
   if (tokens.length === 0) throw new UserError(`${WHAT}: tokenizer.ggml.tokens is empty; a tokenizer needs tokens`);
-  const types = numberArray(meta.get('tokenizer.ggml.token_type'), tokens.length, 'tokenizer.ggml.token_type') ?? tokens.map(() => GGUF_TOKEN_TYPE.normal);
+  const types =
+    numberArray(meta.get('tokenizer.ggml.token_type'), tokens.length, 'tokenizer.ggml.token_type') ??
+    tokens.map(() => GGUF_TOKEN_TYPE.normal);
 
   const vocab: Record<string, number> = Object.create(null);
   tokens.forEach((token, id) => {
-    if (token in vocab) throw new UserError(`${WHAT} lists token ${JSON.stringify(token)} twice (ids ${vocab[token]} and ${id}); the file is corrupt`);
+    if (token in vocab)
+      throw new UserError(
+        `${WHAT} lists token ${JSON.stringify(token)} twice (ids ${vocab[token]} and ${id}); the file is corrupt`,
+      );
     vocab[token] = id;
   });
   const addedTypes: number[] = [GGUF_TOKEN_TYPE.unknown, GGUF_TOKEN_TYPE.control, GGUF_TOKEN_TYPE.userDefined];
   const added = tokens.flatMap((content, id) =>
     addedTypes.includes(types[id])
-      ? [{ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: types[id] !== GGUF_TOKEN_TYPE.userDefined }]
+      ? [
+          {
+            id,
+            content,
+            single_word: false,
+            lstrip: false,
+            rstrip: false,
+            normalized: false,
+            special: types[id] !== GGUF_TOKEN_TYPE.userDefined,
+          },
+        ]
       : [],
   );
 
@@ -84,7 +110,9 @@ export function loadGguf(files: TokenizerFiles): Tokenizer {
     const preName = meta.get('tokenizer.ggml.pre');
     const pre = ggufPreTokenizer(typeof preName === 'string' ? preName : 'default');
     if (!pre) {
-      throw new UserError(`${WHAT} names pre-tokenizer "${String(preName)}", which tokprint does not know; add its split regexes from llama.cpp's llama-vocab.cpp to gguf-pre.ts`);
+      throw new UserError(
+        `${WHAT} names pre-tokenizer "${String(preName)}", which tokprint does not know; add its split regexes from llama.cpp's llama-vocab.cpp to gguf-pre.ts`,
+      );
     }
     const merges = stringArray(meta.get('tokenizer.ggml.merges'), 'tokenizer.ggml.merges');
     json = {
@@ -94,17 +122,36 @@ export function loadGguf(files: TokenizerFiles): Tokenizer {
       pre_tokenizer: {
         type: 'Sequence',
         pretokenizers: [
-          ...pre.patterns.map((regex) => ({ type: 'Split', pattern: { Regex: regex }, behavior: 'Isolated', invert: false })),
+          ...pre.patterns.map((regex) => ({
+            type: 'Split',
+            pattern: { Regex: regex },
+            behavior: 'Isolated',
+            invert: false,
+          })),
           { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
         ],
       },
       post_processor: null,
       decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-      model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: pre.ignoreMerges, vocab, merges },
+      model: {
+        type: 'BPE',
+        dropout: null,
+        unk_token: null,
+        continuing_subword_prefix: null,
+        end_of_word_suffix: null,
+        fuse_unk: false,
+        byte_fallback: false,
+        ignore_merges: pre.ignoreMerges,
+        vocab,
+        merges,
+      },
     };
   } else if (model === 'llama') {
     const scores = numberArray(meta.get('tokenizer.ggml.scores'), tokens.length, 'tokenizer.ggml.scores');
-    if (!scores) throw new UserError(`${WHAT}: a SentencePiece (llama) tokenizer needs tokenizer.ggml.scores; re-convert the model with llama.cpp's convert_hf_to_gguf.py`);
+    if (!scores)
+      throw new UserError(
+        `${WHAT}: a SentencePiece (llama) tokenizer needs tokenizer.ggml.scores; re-convert the model with llama.cpp's convert_hf_to_gguf.py`,
+      );
     const normal = (id: number) => types[id] === GGUF_TOKEN_TYPE.normal || types[id] === GGUF_TOKEN_TYPE.userDefined;
     const addSpacePrefix = meta.get('tokenizer.ggml.add_space_prefix') !== false;
     const unk = tokens.findIndex((_, id) => types[id] === GGUF_TOKEN_TYPE.unknown);
@@ -117,7 +164,9 @@ export function loadGguf(files: TokenizerFiles): Tokenizer {
       byteFallback: types.includes(GGUF_TOKEN_TYPE.byte),
     });
   } else {
-    throw new UserError(`${WHAT} uses tokenizer model "${model}"; tokprint reads gpt2 (byte-level BPE) and llama (SentencePiece) GGUF tokenizers`);
+    throw new UserError(
+      `${WHAT} uses tokenizer model "${model}"; tokprint reads gpt2 (byte-level BPE) and llama (SentencePiece) GGUF tokenizers`,
+    );
   }
 
   const tokenizer = loadHfJson({ main: new TextEncoder().encode(JSON.stringify(json)) }, WHAT);

@@ -17,7 +17,9 @@ function shown(token: string): string {
 /** Refuses, in one line, any id that is no whole number in [0, MAX_TOKEN_ID). */
 function checkId(id: unknown, where: string, what: string): number {
   if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= MAX_TOKEN_ID) {
-    throw new UserError(`${what}: ${where} has id ${JSON.stringify(id)}, out of range (whole numbers from 0 to ${MAX_TOKEN_ID - 1})`);
+    throw new UserError(
+      `${what}: ${where} has id ${JSON.stringify(id)}, out of range (whole numbers from 0 to ${MAX_TOKEN_ID - 1})`,
+    );
   }
   return id;
 }
@@ -27,10 +29,17 @@ function mergeParts(merge: unknown, rank: number, what: string): [string, string
     // the older string form cannot hold a space inside a part, so the first space (after the first character) separates
     const space = merge.indexOf(' ', 1);
     if (space > 0) return [merge.slice(0, space), merge.slice(space + 1)];
-  } else if (Array.isArray(merge) && merge.length === 2 && typeof merge[0] === 'string' && typeof merge[1] === 'string') {
+  } else if (
+    Array.isArray(merge) &&
+    merge.length === 2 &&
+    typeof merge[0] === 'string' &&
+    typeof merge[1] === 'string'
+  ) {
     return [merge[0], merge[1]];
   }
-  throw new UserError(`${what}: merge ${rank + 1} is not two tokens (got ${JSON.stringify(merge)?.slice(0, 60)}); the file is damaged`);
+  throw new UserError(
+    `${what}: merge ${rank + 1} is not two tokens (got ${JSON.stringify(merge)?.slice(0, 60)}); the file is damaged`,
+  );
 }
 
 /**
@@ -41,10 +50,14 @@ function mergeParts(merge: unknown, rank: number, what: string): [string, string
 export function checkHfTokenizerJson(json: Json, what: string): void {
   const model = json.model as Json;
   if (model.type !== undefined && !MODEL_TYPES.includes(model.type)) {
-    throw new UserError(`${what}: model.type ${JSON.stringify(model.type)} is not one tokprint reads (${MODEL_TYPES.join(', ')})`);
+    throw new UserError(
+      `${what}: model.type ${JSON.stringify(model.type)} is not one tokprint reads (${MODEL_TYPES.join(', ')})`,
+    );
   }
   if (Array.isArray(model.vocab) && (model.type === 'BPE' || model.type === 'WordPiece')) {
-    throw new UserError(`${what}: model.vocab of a ${model.type} model must map tokens to ids, not list [token, score] pairs`);
+    throw new UserError(
+      `${what}: model.vocab of a ${model.type} model must map tokens to ids, not list [token, score] pairs`,
+    );
   }
   const tokenAt = new Map<number, string>();
   const tokens = new Set<string>();
@@ -57,7 +70,8 @@ export function checkHfTokenizerJson(json: Json, what: string): void {
         throw new UserError(`${what}: model.vocab entry ${id} is not a [token, score] pair; the file is damaged`);
       }
       const earlier = seen.get(pair[0]);
-      if (earlier !== undefined) throw new UserError(`${what}: token ${shown(pair[0])} appears twice in model.vocab (ids ${earlier} and ${id})`);
+      if (earlier !== undefined)
+        throw new UserError(`${what}: token ${shown(pair[0])} appears twice in model.vocab (ids ${earlier} and ${id})`);
       seen.set(pair[0], id);
       tokenAt.set(checkId(id, `token ${shown(pair[0])}`, what), pair[0]);
     });
@@ -65,7 +79,10 @@ export function checkHfTokenizerJson(json: Json, what: string): void {
     for (const [token, id] of Object.entries(vocab as Record<string, unknown>)) {
       const checked = checkId(id, `token ${shown(token)}`, what);
       const other = tokenAt.get(checked);
-      if (other !== undefined) throw new UserError(`${what}: id ${checked} is given to two tokens in model.vocab (${shown(other)} and ${shown(token)})`);
+      if (other !== undefined)
+        throw new UserError(
+          `${what}: id ${checked} is given to two tokens in model.vocab (${shown(other)} and ${shown(token)})`,
+        );
       tokenAt.set(checked, token);
       tokens.add(token);
     }
@@ -84,11 +101,14 @@ export function checkHfTokenizerJson(json: Json, what: string): void {
     }
     const id = checkId(t.id, `added token ${shown(t.content)}`, what);
     const earlier = addedByContent.get(t.content);
-    if (earlier !== undefined && earlier !== id) throw new UserError(`${what}: added token ${shown(t.content)} appears twice (ids ${earlier} and ${id})`);
+    if (earlier !== undefined && earlier !== id)
+      throw new UserError(`${what}: added token ${shown(t.content)} appears twice (ids ${earlier} and ${id})`);
     addedByContent.set(t.content, id);
     const other = tokenAt.get(id);
     if (other !== undefined && other !== t.content) {
-      throw new UserError(`${what}: id ${id} is given to two tokens (${shown(other)} and the added token ${shown(t.content)})`);
+      throw new UserError(
+        `${what}: id ${id} is given to two tokens (${shown(other)} and the added token ${shown(t.content)})`,
+      );
     }
     tokenAt.set(id, t.content);
   }
@@ -102,6 +122,8 @@ export function checkHfTokenizerJson(json: Json, what: string): void {
     const result = left + (prefix && right.startsWith(prefix) ? right.slice(prefix.length) : right);
     if (tokens.has(left) && tokens.has(right) && tokens.has(result)) return;
     const missing = [left, right, result].find((token) => !tokens.has(token))!;
-    throw new UserError(`${what}: merge ${rank + 1} (${shown(left)} + ${shown(right)}) names ${shown(missing)}, which is not in model.vocab; the file is damaged`);
+    throw new UserError(
+      `${what}: merge ${rank + 1} (${shown(left)} + ${shown(right)}) names ${shown(missing)}, which is not in model.vocab; the file is damaged`,
+    );
   });
 }

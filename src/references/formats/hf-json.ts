@@ -35,14 +35,19 @@ export function loadHfJson(files: TokenizerFiles, what = 'tokenizer.json'): Toke
   const json = parseJson(files.main, 'tokenizer.json');
   const config = files.config ? parseJson(files.config, 'tokenizer_config.json') : {};
   if (!json.model || typeof json.model !== 'object' || !json.model.vocab) {
-    throw new UserError('tokenizer.json has no model.vocab: it is not a Hugging Face tokenizer file (expected the tokenizer.json from a model repo)');
+    throw new UserError(
+      'tokenizer.json has no model.vocab: it is not a Hugging Face tokenizer file (expected the tokenizer.json from a model repo)',
+    );
   }
   checkHfTokenizerJson(json, what);
   let hf: HfTokenizer;
   try {
     hf = new HfTokenizer(json, config);
   } catch (error) {
-    throw new UserError(`tokenizer.json could not be loaded (${(error as Error).message}); check that the file is complete`, { cause: error });
+    throw new UserError(
+      `tokenizer.json could not be loaded (${(error as Error).message}); check that the file is complete`,
+      { cause: error },
+    );
   }
 
   const idToToken: string[] = [];
@@ -65,7 +70,12 @@ export function loadHfJson(files: TokenizerFiles, what = 'tokenizer.json'): Toke
 
   const contentHash = sha256Hex(
     JSON.stringify({
-      model: { type: json.model.type, vocab: json.model.vocab, merges: json.model.merges ?? null, byte_fallback: json.model.byte_fallback ?? null },
+      model: {
+        type: json.model.type,
+        vocab: json.model.vocab,
+        merges: json.model.merges ?? null,
+        byte_fallback: json.model.byte_fallback ?? null,
+      },
       normalizer: json.normalizer ?? null,
       pre_tokenizer: json.pre_tokenizer ?? null,
       added_tokens: ((json.added_tokens ?? []) as Json[]).map((t) => [t.id, t.content, !!t.special]),
@@ -80,7 +90,10 @@ export function loadHfJson(files: TokenizerFiles, what = 'tokenizer.json'): Toke
     contentHash,
     encode: (text) => hf.encode(text, { add_special_tokens: false }).ids,
     withSplit: (split) => {
-      const variant = new HfTokenizer({ ...json, pre_tokenizer: withPreTokenizerSplit(json.pre_tokenizer, split) }, config);
+      const variant = new HfTokenizer(
+        { ...json, pre_tokenizer: withPreTokenizerSplit(json.pre_tokenizer, split) },
+        config,
+      );
       return (text) => variant.encode(text, { add_special_tokens: false }).ids;
     },
     tokenString: (id) => idToToken[id],
@@ -110,7 +123,11 @@ function hfStructure(json: Json): TokenizerStructure {
     modelType: String(json.model.type ?? 'unknown'),
     normalizer: json.normalizer ?? null,
     preTokenizer: json.pre_tokenizer ?? null,
-    addedTokens: ((json.added_tokens ?? []) as Json[]).map((t) => ({ id: t.id, content: t.content, special: !!t.special })),
+    addedTokens: ((json.added_tokens ?? []) as Json[]).map((t) => ({
+      id: t.id,
+      content: t.content,
+      special: !!t.special,
+    })),
     get mergeIds() {
       if (!raw || Array.isArray(vocab)) return undefined;
       if (!mergeIds) {
@@ -118,7 +135,12 @@ function hfStructure(json: Json): TokenizerStructure {
         raw.forEach((merge, i) => {
           // The older string form cannot hold a space inside a part, so the first space is the separator.
           const space = typeof merge === 'string' ? merge.indexOf(' ', 1) : -1;
-          const [left, right] = typeof merge === 'string' ? (space < 0 ? [merge, ''] : [merge.slice(0, space), merge.slice(space + 1)]) : merge;
+          const [left, right] =
+            typeof merge === 'string'
+              ? space < 0
+                ? [merge, '']
+                : [merge.slice(0, space), merge.slice(space + 1)]
+              : merge;
           mergeIds![2 * i] = idOf(left);
           mergeIds![2 * i + 1] = idOf(right);
         });

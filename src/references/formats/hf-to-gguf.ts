@@ -26,12 +26,20 @@ function tokenText(value: unknown): string | undefined {
  * BPE (byte fallback) as model `llama` with scores. SentencePiece scores are not in a tokenizer.json, so each
  * piece's score is minus the rank of the first merge that makes it, the order a SentencePiece BPE model's scores have.
  */
-export function ggufTokenizerMetadata(tokenizerJson: Json, tokenizerConfig: Json | undefined, options: HfToGgufOptions = {}): Record<string, GgufEntry> {
+export function ggufTokenizerMetadata(
+  tokenizerJson: Json,
+  tokenizerConfig: Json | undefined,
+  options: HfToGgufOptions = {},
+): Record<string, GgufEntry> {
   const model = tokenizerJson.model;
-  if (model?.type !== 'BPE') throw new UserError(`only BPE tokenizer.json files convert to GGUF here (got ${model?.type}); convert others with llama.cpp`);
+  if (model?.type !== 'BPE')
+    throw new UserError(
+      `only BPE tokenizer.json files convert to GGUF here (got ${model?.type}); convert others with llama.cpp`,
+    );
   const vocab: Record<string, number> = model.vocab;
   const added: Json[] = tokenizerJson.added_tokens ?? [];
-  const size = [...Object.values(vocab), ...added.map((t) => t.id as number)].reduce((max, id) => Math.max(max, id), -1) + 1;
+  const size =
+    [...Object.values(vocab), ...added.map((t) => t.id as number)].reduce((max, id) => Math.max(max, id), -1) + 1;
   const tokens: string[] = new Array(size);
   const types: number[] = new Array(size).fill(GGUF_TOKEN_TYPE.normal);
   for (const [token, id] of Object.entries(vocab)) tokens[id] = token;
@@ -45,7 +53,9 @@ export function ggufTokenizerMetadata(tokenizerJson: Json, tokenizerConfig: Json
       types[id] = GGUF_TOKEN_TYPE.unused;
     }
   }
-  const merges: string[] = (model.merges ?? []).map((m: string | [string, string]) => (typeof m === 'string' ? m : m.join(' ')));
+  const merges: string[] = (model.merges ?? []).map((m: string | [string, string]) =>
+    typeof m === 'string' ? m : m.join(' '),
+  );
 
   const meta: Record<string, GgufEntry> = {
     'general.architecture': { type: 'string', value: options.architecture ?? 'llama' },
@@ -58,12 +68,16 @@ export function ggufTokenizerMetadata(tokenizerJson: Json, tokenizerConfig: Json
       const made = merge.slice(0, space) + merge.slice(space + 1);
       if (!firstMade.has(made)) firstMade.set(made, rank);
     });
-    const scores = tokens.map((token, id) => (types[id] === GGUF_TOKEN_TYPE.normal ? -(firstMade.get(token) ?? merges.length + id) : 0));
+    const scores = tokens.map((token, id) =>
+      types[id] === GGUF_TOKEN_TYPE.normal ? -(firstMade.get(token) ?? merges.length + id) : 0,
+    );
     tokens.forEach((token, id) => {
       if (/^<0x[0-9A-Fa-f]{2}>$/.test(token) && types[id] === GGUF_TOKEN_TYPE.normal) types[id] = GGUF_TOKEN_TYPE.byte;
       if (token === model.unk_token) types[id] = GGUF_TOKEN_TYPE.unknown;
     });
-    const prepends = JSON.stringify(tokenizerJson.normalizer ?? null).includes('"Prepend"') || JSON.stringify(tokenizerJson.pre_tokenizer ?? null).includes('"prepend_scheme":"always"');
+    const prepends =
+      JSON.stringify(tokenizerJson.normalizer ?? null).includes('"Prepend"') ||
+      JSON.stringify(tokenizerJson.pre_tokenizer ?? null).includes('"prepend_scheme":"always"');
     Object.assign(meta, {
       'tokenizer.ggml.model': { type: 'string', value: 'llama' },
       'tokenizer.ggml.tokens': { type: 'string[]', value: tokens },
@@ -72,7 +86,10 @@ export function ggufTokenizerMetadata(tokenizerJson: Json, tokenizerConfig: Json
       'tokenizer.ggml.add_space_prefix': { type: 'bool', value: prepends },
     });
   } else {
-    if (!options.pre) throw new UserError('a byte-level BPE tokenizer needs its tokenizer.ggml.pre name (e.g. llama-bpe, qwen2, deepseek-v3) to convert to GGUF');
+    if (!options.pre)
+      throw new UserError(
+        'a byte-level BPE tokenizer needs its tokenizer.ggml.pre name (e.g. llama-bpe, qwen2, deepseek-v3) to convert to GGUF',
+      );
     Object.assign(meta, {
       'tokenizer.ggml.model': { type: 'string', value: 'gpt2' },
       'tokenizer.ggml.pre': { type: 'string', value: options.pre },
@@ -82,10 +99,16 @@ export function ggufTokenizerMetadata(tokenizerJson: Json, tokenizerConfig: Json
     });
   }
   const ids = new Map(tokens.map((token, id) => [token, id]));
-  for (const [key, field] of [['bos', 'bos_token'], ['eos', 'eos_token'], ['unknown', 'unk_token'], ['padding', 'pad_token']] as const) {
+  for (const [key, field] of [
+    ['bos', 'bos_token'],
+    ['eos', 'eos_token'],
+    ['unknown', 'unk_token'],
+    ['padding', 'pad_token'],
+  ] as const) {
     const id = ids.get(tokenText(tokenizerConfig?.[field]) ?? '\u0000');
     if (id !== undefined) meta[`tokenizer.ggml.${key}_token_id`] = { type: 'u32', value: id };
   }
-  if (typeof tokenizerConfig?.chat_template === 'string') meta['tokenizer.chat_template'] = { type: 'string', value: tokenizerConfig.chat_template };
+  if (typeof tokenizerConfig?.chat_template === 'string')
+    meta['tokenizer.chat_template'] = { type: 'string', value: tokenizerConfig.chat_template };
   return meta;
 }

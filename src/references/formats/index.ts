@@ -8,7 +8,11 @@ import { loadMistralTs } from './mistral-ts.js';
 import { loadTiktoken } from './tiktoken.js';
 
 /** The one switch from a file format to its loader. Loaders are pure: bytes in, tokenizer out. */
-export function createTokenizer(format: TokenizerFormat | string, files: TokenizerFiles, tiktoken?: TiktokenSettings): Tokenizer {
+export function createTokenizer(
+  format: TokenizerFormat | string,
+  files: TokenizerFiles,
+  tiktoken?: TiktokenSettings,
+): Tokenizer {
   switch (format) {
     case 'hf-json':
       return loadHfJson(files);
@@ -23,6 +27,8 @@ export function createTokenizer(format: TokenizerFormat | string, files: Tokeniz
     case 'gguf':
       return loadGguf(files);
     default:
-      throw new UserError(`unknown tokenizer format "${format}"; expected one of hf-json, tiktoken, js-tiktoken-ranks, gguf, llama-js, mistral-ts`);
+      throw new UserError(
+        `unknown tokenizer format "${format}"; expected one of hf-json, tiktoken, js-tiktoken-ranks, gguf, llama-js, mistral-ts`,
+      );
   }
 }

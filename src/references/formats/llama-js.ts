@@ -7,7 +7,9 @@ const WHAT = 'llama-tokenizer-js data';
 function stringConstant(source: string, name: string): string {
   const match = new RegExp(`\\bconst ${name}\\s*=\\s*"([A-Za-z0-9+/=]*)"`).exec(source);
   if (!match) {
-    throw new UserError(`${WHAT}: no "${name}" string found; the file should be llama-tokenizer.js from llama-tokenizer-js 1.x, whole and unmodified`);
+    throw new UserError(
+      `${WHAT}: no "${name}" string found; the file should be llama-tokenizer.js from llama-tokenizer-js 1.x, whole and unmodified`,
+    );
   }
   return match[1];
 }

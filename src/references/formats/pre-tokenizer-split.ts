@@ -3,6 +3,7 @@ export type PreTokenizerSplit = 'digits' | 'punctuation';
 
 /** A tokenizer.json pre-tokenizer with the split in front of what it already does. */
 export function withPreTokenizerSplit(preTokenizer: unknown, split: PreTokenizerSplit): unknown {
-  const added = split === 'digits' ? { type: 'Digits', individual_digits: true } : { type: 'Punctuation', behavior: 'Isolated' };
+  const added =
+    split === 'digits' ? { type: 'Digits', individual_digits: true } : { type: 'Punctuation', behavior: 'Isolated' };
   return preTokenizer ? { type: 'Sequence', pretokenizers: [added, preTokenizer] } : added;
 }

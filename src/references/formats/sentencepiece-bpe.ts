@@ -14,7 +14,9 @@ export interface SentencePieceBpe {
 function base64Bytes(text: string, what: string): Buffer {
   const compact = text.trim();
   if (!compact || !BASE64.test(compact) || compact.length % 4 !== 0) {
-    throw new UserError(`${what} is not base64 data; the file is truncated or not the expected package file: download it again`);
+    throw new UserError(
+      `${what} is not base64 data; the file is truncated or not the expected package file: download it again`,
+    );
   }
   return Buffer.from(compact, 'base64');
 }
@@ -27,12 +29,17 @@ export function decodeVocabBase64(text: string, what: string): string[] {
 /** Decodes base64 of little-endian uint16 ids, two per merge, in priority order. */
 export function decodeMergesBase64(text: string, vocab: readonly string[], what: string): [number, number][] {
   const bytes = base64Bytes(text, what);
-  if (bytes.length % 4 !== 0) throw new UserError(`${what} has ${bytes.length} bytes, not whole id pairs; the file is truncated: download it again`);
+  if (bytes.length % 4 !== 0)
+    throw new UserError(
+      `${what} has ${bytes.length} bytes, not whole id pairs; the file is truncated: download it again`,
+    );
   const merges: [number, number][] = [];
   for (let i = 0; i < bytes.length; i += 4) {
     const pair: [number, number] = [bytes.readUInt16LE(i), bytes.readUInt16LE(i + 2)];
     if (pair[0] >= vocab.length || pair[1] >= vocab.length) {
-      throw new UserError(`${what}: merge ${i / 4} names id ${Math.max(...pair)}, beyond the ${vocab.length}-token vocabulary; vocabulary and merges are from different versions`);
+      throw new UserError(
+        `${what}: merge ${i / 4} names id ${Math.max(...pair)}, beyond the ${vocab.length}-token vocabulary; vocabulary and merges are from different versions`,
+      );
     }
     merges.push(pair);
   }
@@ -52,14 +59,19 @@ function controlPieces(vocab: readonly string[]): SpecialToken[] {
 export function sentencePieceBpeJson(data: SentencePieceBpe): Record<string, unknown> {
   const vocab: Record<string, number> = Object.create(null);
   data.vocab.forEach((piece, id) => {
-    if (piece in vocab) throw new UserError(`SentencePiece vocabulary lists "${piece}" twice (ids ${vocab[piece]} and ${id}); the file is corrupt: download it again`);
+    if (piece in vocab)
+      throw new UserError(
+        `SentencePiece vocabulary lists "${piece}" twice (ids ${vocab[piece]} and ${id}); the file is corrupt: download it again`,
+      );
     vocab[piece] = id;
   });
   const merges = data.merges.map(([a, b], rank) => {
     const left = data.vocab[a];
     const right = data.vocab[b];
     if (!(left + right in vocab)) {
-      throw new UserError(`SentencePiece merge ${rank} ("${left}" + "${right}") makes a token missing from the vocabulary; vocabulary and merges are from different versions`);
+      throw new UserError(
+        `SentencePiece merge ${rank} ("${left}" + "${right}") makes a token missing from the vocabulary; vocabulary and merges are from different versions`,
+      );
     }
     return [left, right];
   });

@@ -18,9 +18,12 @@ export function compileSplitPattern(pattern: string, what = 'split pattern'): Re
   try {
     return new RegExp(source, setMode ? 'gv' : 'gu');
   } catch (error) {
-    throw new UserError(`${what} does not compile as a regular expression (${(error as Error).message}); fix the pattern in the manifest or tokenizer file`, {
-      cause: error,
-    });
+    throw new UserError(
+      `${what} does not compile as a regular expression (${(error as Error).message}); fix the pattern in the manifest or tokenizer file`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

@@ -28,19 +28,27 @@ export function parseTiktokenRanks(bytes: Uint8Array, what = 'tiktoken rank file
       );
     }
     const rank = Number(match[2]);
-    if (rank >= MAX_TOKEN_ID) throw new UserError(`${what}: line ${n + 1} has rank ${match[2].slice(0, 20)}, out of range (0 to ${MAX_TOKEN_ID - 1})`);
+    if (rank >= MAX_TOKEN_ID)
+      throw new UserError(
+        `${what}: line ${n + 1} has rank ${match[2].slice(0, 20)}, out of range (0 to ${MAX_TOKEN_ID - 1})`,
+      );
     // canonical base64 only: a character dropped or added would silently decode to other bytes
     if (match[1].length % 4 !== 0 || Buffer.from(match[1], 'base64').toString('base64') !== match[1]) {
-      throw new UserError(`${what}: line ${n + 1} holds ${JSON.stringify(match[1].slice(0, 40))}, which is not valid base64; the file is damaged: download it again`);
+      throw new UserError(
+        `${what}: line ${n + 1} holds ${JSON.stringify(match[1].slice(0, 40))}, which is not valid base64; the file is damaged: download it again`,
+      );
     }
     const earlier = lineOfRank.get(rank);
     if (earlier !== undefined) {
-      throw new UserError(`${what}: rank ${rank} appears on lines ${earlier} and ${n + 1}; the file is corrupt: download it again`);
+      throw new UserError(
+        `${what}: rank ${rank} appears on lines ${earlier} and ${n + 1}; the file is corrupt: download it again`,
+      );
     }
     lineOfRank.set(rank, n + 1);
     ranks[rank] = match[1];
   }
-  if (lineOfRank.size === 0) throw new UserError(`${what} has no ranks; the file is empty or not a tiktoken rank file: download it again`);
+  if (lineOfRank.size === 0)
+    throw new UserError(`${what} has no ranks; the file is empty or not a tiktoken rank file: download it again`);
   return ranks;
 }
 
@@ -68,7 +76,12 @@ function toCompactRanks(ranks: RankTable): string {
  * message; `tokenString` renders each token's bytes in GPT-2's byte-level alphabet, the form a
  * tokenizer.json conversion of the same vocabulary stores.
  */
-export function tiktokenFromRanks(ranks: RankTable, settings: TiktokenSettings, format: TokenizerFormat, what: string): Tokenizer {
+export function tiktokenFromRanks(
+  ranks: RankTable,
+  settings: TiktokenSettings,
+  format: TokenizerFormat,
+  what: string,
+): Tokenizer {
   const bytesOf: (Uint8Array | undefined)[] = [];
   const seen = new Map<string, number>();
   ranks.forEach((token, rank) => {
@@ -76,7 +89,10 @@ export function tiktokenFromRanks(ranks: RankTable, settings: TiktokenSettings, 
     const bytes = Buffer.from(token, 'base64');
     const key = bytes.toString('latin1');
     const other = seen.get(key);
-    if (other !== undefined) throw new UserError(`${what}: ranks ${other} and ${rank} are the same token; the file is corrupt: download it again`);
+    if (other !== undefined)
+      throw new UserError(
+        `${what}: ranks ${other} and ${rank} are the same token; the file is corrupt: download it again`,
+      );
     seen.set(key, rank);
     bytesOf[rank] = new Uint8Array(bytes);
   });
@@ -91,9 +107,14 @@ export function tiktokenFromRanks(ranks: RankTable, settings: TiktokenSettings, 
   const specialTokens: SpecialToken[] = [];
   const specialText = new Map<number, string>();
   for (const [content, id] of Object.entries(settings.specialTokens)) {
-    if (!Number.isInteger(id) || id < 0) throw new UserError(`${what}: special token ${content} has id ${id}, not a non-negative integer; fix the manifest's tiktoken.specialTokens`);
+    if (!Number.isInteger(id) || id < 0)
+      throw new UserError(
+        `${what}: special token ${content} has id ${id}, not a non-negative integer; fix the manifest's tiktoken.specialTokens`,
+      );
     if (bytesOf[id] !== undefined || specialText.has(id)) {
-      throw new UserError(`${what}: special token ${content} reuses id ${id}, which is already taken; fix the manifest's tiktoken.specialTokens`);
+      throw new UserError(
+        `${what}: special token ${content} reuses id ${id}, which is already taken; fix the manifest's tiktoken.specialTokens`,
+      );
     }
     specialText.set(id, content);
     specialTokens.push({ id, content });
@@ -112,7 +133,14 @@ export function tiktokenFromRanks(ranks: RankTable, settings: TiktokenSettings, 
     format,
     vocabSize: Math.max(bytesOf.length - 1, maxSpecial) + 1,
     specialTokens,
-    contentHash: sha256Hex(JSON.stringify({ kind: 'tiktoken', ranks: compact, pattern: settings.pattern, special: specialTokens.map((t) => [t.id, t.content]) })),
+    contentHash: sha256Hex(
+      JSON.stringify({
+        kind: 'tiktoken',
+        ranks: compact,
+        pattern: settings.pattern,
+        special: specialTokens.map((t) => [t.id, t.content]),
+      }),
+    ),
     encode: (text) => {
       const ids: number[] = [];
       for (const piece of splitPieces(split, text)) ids.push(...core.encode(piece, [], []));
@@ -135,7 +163,9 @@ export function tiktokenFromRanks(ranks: RankTable, settings: TiktokenSettings, 
 /** Loads a `*.tiktoken` / `tiktoken.model` rank file; the split pattern and special tokens come from the manifest. */
 export function loadTiktoken(files: TokenizerFiles, settings: TiktokenSettings | undefined): Tokenizer {
   if (!settings) {
-    throw new UserError('a tiktoken rank file carries no split pattern or special tokens; give them in the manifest entry\'s "tiktoken" field (pattern, specialTokens)');
+    throw new UserError(
+      'a tiktoken rank file carries no split pattern or special tokens; give them in the manifest entry\'s "tiktoken" field (pattern, specialTokens)',
+    );
   }
   return tiktokenFromRanks(parseTiktokenRanks(files.main), settings, 'tiktoken', 'tiktoken rank file');
 }

@@ -38,10 +38,18 @@ export interface AddedReference {
 const ID = /^[a-z0-9][a-z0-9._-]*$/;
 
 function checkNames(request: AddReferenceRequest): void {
-  if (!ID.test(request.id)) throw new UserError(`--id "${request.id}" must be lowercase letters, digits, ".", "_" or "-", starting with a letter or digit`);
-  if (!ID.test(request.family)) throw new UserError(`--family "${request.family}" must be lowercase letters, digits, ".", "_" or "-", e.g. qwen2 or llama3`);
+  if (!ID.test(request.id))
+    throw new UserError(
+      `--id "${request.id}" must be lowercase letters, digits, ".", "_" or "-", starting with a letter or digit`,
+    );
+  if (!ID.test(request.family))
+    throw new UserError(
+      `--family "${request.family}" must be lowercase letters, digits, ".", "_" or "-", e.g. qwen2 or llama3`,
+    );
   if (request.jurisdiction && !/^[A-Za-z]{2}$/.test(request.jurisdiction)) {
-    throw new UserError(`--jurisdiction "${request.jurisdiction}" must be an ISO 3166-1 alpha-2 country code, e.g. US or CN`);
+    throw new UserError(
+      `--jurisdiction "${request.jurisdiction}" must be an ISO 3166-1 alpha-2 country code, e.g. US or CN`,
+    );
   }
 }
 
@@ -50,27 +58,46 @@ function checkNames(request: AddReferenceRequest): void {
  * does not load leaves the cache and the index as they were; then the files go into the pinned cache and the
  * entry into the user manifest, each written atomically.
  */
-export async function addReference(request: AddReferenceRequest, context: AddReferenceContext): Promise<AddedReference> {
+export async function addReference(
+  request: AddReferenceRequest,
+  context: AddReferenceContext,
+): Promise<AddedReference> {
   checkNames(request);
   const catalog = await loadCatalog({ env: context.env, userIndexDir: context.userIndexDir });
   refuseTakenId(catalog, request.id);
 
-  const resolved = await resolveTokenizerSource(request.source, { cwd: context.cwd, env: context.env, revision: request.revision });
+  const resolved = await resolveTokenizerSource(request.source, {
+    cwd: context.cwd,
+    env: context.env,
+    revision: request.revision,
+  });
   const wantsTiktoken = request.tiktokenPattern !== undefined || request.tiktokenPreset !== undefined;
   if (wantsTiktoken && resolved.format !== 'tiktoken') {
-    throw new UserError(`--tiktoken-pattern and --tiktoken-preset apply only to tiktoken rank files; ${request.source} is ${resolved.format}`);
+    throw new UserError(
+      `--tiktoken-pattern and --tiktoken-preset apply only to tiktoken rank files; ${request.source} is ${resolved.format}`,
+    );
   }
   const tiktoken: TiktokenSettings | undefined =
     resolved.format === 'tiktoken'
-      ? tiktokenSettings({ preset: request.tiktokenPreset, pattern: request.tiktokenPattern, ranks: resolved.files.main.bytes, config: resolved.files.config?.bytes })
+      ? tiktokenSettings({
+          preset: request.tiktokenPreset,
+          pattern: request.tiktokenPattern,
+          ranks: resolved.files.main.bytes,
+          config: resolved.files.config?.bytes,
+        })
       : undefined;
 
-  const files: TokenizerFiles = { main: resolved.files.main.bytes, ...(resolved.files.config && { config: resolved.files.config.bytes }) };
+  const files: TokenizerFiles = {
+    main: resolved.files.main.bytes,
+    ...(resolved.files.config && { config: resolved.files.config.bytes }),
+  };
   const tokenizer = createTokenizer(resolved.format, files, tiktoken);
 
   const pins = {
     main: { path: resolved.files.main.path, sha256: sha256Hex(resolved.files.main.bytes) },
-    ...(resolved.files.config && { config: { path: resolved.files.config.path, sha256: sha256Hex(resolved.files.config.bytes) } }),
+    ...(resolved.files.config && {
+      config: { path: resolved.files.config.path, sha256: sha256Hex(resolved.files.config.bytes) },
+    }),
   };
   const source: ReferenceSource =
     resolved.origin.kind === 'hf'

@@ -45,7 +45,13 @@ export function checkHfEndpoint(endpoint: string): void {
   } catch {
     // refused below
   }
-  const problem = !url ? 'is not a URL' : url.protocol !== 'http:' && url.protocol !== 'https:' ? 'must be an http or https URL' : url.username || url.password ? 'must not hold credentials (use HF_TOKEN)' : undefined;
+  const problem = !url
+    ? 'is not a URL'
+    : url.protocol !== 'http:' && url.protocol !== 'https:'
+      ? 'must be an http or https URL'
+      : url.username || url.password
+        ? 'must not hold credentials (use HF_TOKEN)'
+        : undefined;
   if (problem) throw new UserError(`HF_ENDPOINT "${redactUrlText(endpoint)}" ${problem}`);
 }
 
@@ -78,7 +84,10 @@ export function hfRevisionProblem(revision: string): string | undefined {
 /** Refuses a revision that is no branch, tag or commit, before any request is made with it. */
 export function checkHfRevision(revision: string, repo: string): void {
   const problem = hfRevisionProblem(revision);
-  if (problem) throw new UserError(`revision ${JSON.stringify(revision)} of hf:${repo} is not a branch, tag or commit name (${problem})`);
+  if (problem)
+    throw new UserError(
+      `revision ${JSON.stringify(revision)} of hf:${repo} is not a branch, tag or commit name (${problem})`,
+    );
 }
 
 export function hfResolveUrl(endpoint: string, repo: string, revision: string, path: string): URL {
@@ -106,7 +115,10 @@ function describeNetworkError(error: unknown): string {
  * GETs a URL, following redirects by hand so that the Authorization header is sent only while the
  * request stays on the origin it was given for: the hub redirects large files to a CDN, which must not see the token.
  */
-async function getFollowingRedirects(start: URL, token: string | undefined): Promise<{ response: Response; commit?: string }> {
+async function getFollowingRedirects(
+  start: URL,
+  token: string | undefined,
+): Promise<{ response: Response; commit?: string }> {
   const tokenOrigin = start.origin;
   let url = start;
   let commit: string | undefined;
@@ -117,9 +129,12 @@ async function getFollowingRedirects(start: URL, token: string | undefined): Pro
     try {
       response = await fetch(url, { headers, redirect: 'manual' });
     } catch (error) {
-      throw new UserError(`could not reach ${url.origin} (${describeNetworkError(error)}); check the network, HF_ENDPOINT, or pre-fill the cache with tokprint refs pull`, {
-        cause: error,
-      });
+      throw new UserError(
+        `could not reach ${url.origin} (${describeNetworkError(error)}); check the network, HF_ENDPOINT, or pre-fill the cache with tokprint refs pull`,
+        {
+          cause: error,
+        },
+      );
     }
     commit ??= response.headers.get('x-repo-commit') ?? undefined;
     const location = response.headers.get('location');
@@ -135,7 +150,10 @@ async function getFollowingRedirects(start: URL, token: string | undefined): Pro
 
 /** The body, refused in one line once it passes MAX_TOKENIZER_FILE_BYTES (stated or counted). */
 async function cappedBody(response: Response, what: string): Promise<Uint8Array> {
-  const tooLarge = () => new UserError(`${what} is larger than ${formatBytes(MAX_TOKENIZER_FILE_BYTES)}, the most tokprint reads from a tokenizer file`);
+  const tooLarge = () =>
+    new UserError(
+      `${what} is larger than ${formatBytes(MAX_TOKENIZER_FILE_BYTES)}, the most tokprint reads from a tokenizer file`,
+    );
   if (Number(response.headers.get('content-length')) > MAX_TOKENIZER_FILE_BYTES) {
     await response.body?.cancel();
     throw tooLarge();
@@ -151,17 +169,26 @@ async function cappedBody(response: Response, what: string): Promise<Uint8Array>
     }
   } catch (error) {
     if (error instanceof UserError) throw error;
-    throw new UserError(`${what}: the download broke off after ${total} bytes (${describeNetworkError(error)}); try again`, { cause: error });
+    throw new UserError(
+      `${what}: the download broke off after ${total} bytes (${describeNetworkError(error)}); try again`,
+      { cause: error },
+    );
   }
   return Buffer.concat(chunks);
 }
 
 /** Downloads one file of a hub repository at a revision (a branch, tag or commit). */
-export async function downloadHfFile(options: HfHubOptions, repo: string, revision: string, path: string): Promise<HfFile> {
+export async function downloadHfFile(
+  options: HfHubOptions,
+  repo: string,
+  revision: string,
+  path: string,
+): Promise<HfFile> {
   checkHfEndpoint(options.endpoint);
   if (!isHfRepoId(repo)) throw new UserError(`"${repo}" is not a Hugging Face repository id (expected org/name)`);
   checkHfRevision(revision, repo);
-  if (path.split('/').some((part) => part === '' || part === '.' || part === '..')) throw new UserError(`"${path}" is not a file path inside hf:${repo}`);
+  if (path.split('/').some((part) => part === '' || part === '.' || part === '..'))
+    throw new UserError(`"${path}" is not a file path inside hf:${repo}`);
   const url = hfResolveUrl(options.endpoint, repo, revision, path);
   const what = `hf:${repo}@${revision}/${path}`;
   const { response, commit } = await getFollowingRedirects(url, options.token);
@@ -169,7 +196,9 @@ export async function downloadHfFile(options: HfHubOptions, repo: string, revisi
     const bytes = await cappedBody(response, what);
     // a token too short to be told from ordinary text is not looked for
     if (options.token && options.token.length >= 8 && holdsSecret(bytes, options.token)) {
-      throw new UserError(`${what}: the hub's answer holds your HF_TOKEN, so it is not stored; check HF_ENDPOINT points at a hub you trust`);
+      throw new UserError(
+        `${what}: the hub's answer holds your HF_TOKEN, so it is not stored; check HF_ENDPOINT points at a hub you trust`,
+      );
     }
     return { bytes, commit: commit && /^[0-9a-f]{40}$/.test(commit) ? commit : undefined };
   }
@@ -184,15 +213,28 @@ export async function downloadHfFile(options: HfHubOptions, repo: string, revisi
   if (response.status === 404) {
     // The hub says which part is missing in X-Error-Code.
     const code = response.headers.get('x-error-code');
-    if (code === 'RepoNotFound') throw new HfNotFoundError(`hf:${repo}: repository not found (HTTP 404); check its name`, false);
-    if (code === 'RevisionNotFound') throw new HfNotFoundError(`hf:${repo}@${revision}: revision not found (HTTP 404); check the branch, tag or commit`, false);
-    throw new HfNotFoundError(`${what}: not found (HTTP 404); check the repository, revision and file name`, code === 'EntryNotFound');
+    if (code === 'RepoNotFound')
+      throw new HfNotFoundError(`hf:${repo}: repository not found (HTTP 404); check its name`, false);
+    if (code === 'RevisionNotFound')
+      throw new HfNotFoundError(
+        `hf:${repo}@${revision}: revision not found (HTTP 404); check the branch, tag or commit`,
+        false,
+      );
+    throw new HfNotFoundError(
+      `${what}: not found (HTTP 404); check the repository, revision and file name`,
+      code === 'EntryNotFound',
+    );
   }
   throw new UserError(`${what}: the hub answered HTTP ${response.status} from ${shown(url)}`);
 }
 
 /** The file, or undefined when the repository and revision exist but the file does not; other failures are raised. */
-export async function tryDownloadHfFile(options: HfHubOptions, repo: string, revision: string, path: string): Promise<HfFile | undefined> {
+export async function tryDownloadHfFile(
+  options: HfHubOptions,
+  repo: string,
+  revision: string,
+  path: string,
+): Promise<HfFile | undefined> {
   try {
     return await downloadHfFile(options, repo, revision, path);
   } catch (error) {

@@ -6,5 +6,12 @@ import { withLock } from '../../util/file-lock.js';
  * while no other tokprint process writes there; waits a while for one that does, then gives up in one line.
  */
 export function withIndexLock<T>(dir: string, work: () => Promise<T>): Promise<T> {
-  return withLock({ lockPath: join(dir, '.lock'), busy: `the user index is locked by another tokprint process (${dir}); try again when it has finished`, waitMs: 30_000 }, work);
+  return withLock(
+    {
+      lockPath: join(dir, '.lock'),
+      busy: `the user index is locked by another tokprint process (${dir}); try again when it has finished`,
+      waitMs: 30_000,
+    },
+    work,
+  );
 }

@@ -12,7 +12,10 @@ const run = promisify(execFile);
  * Fetches an npm package tarball with `npm pack` (so the user's registry, proxy and auth settings apply)
  * and returns the requested files from inside it, keyed by their path within the package.
  */
-export async function readFilesFromNpmPackage(spec: string, paths: readonly string[]): Promise<Map<string, Uint8Array>> {
+export async function readFilesFromNpmPackage(
+  spec: string,
+  paths: readonly string[],
+): Promise<Map<string, Uint8Array>> {
   const work = await mkdtemp(join(tmpdir(), 'tokprint-pack-'));
   try {
     try {
@@ -43,7 +46,10 @@ export async function readFilesFromNpmPackage(spec: string, paths: readonly stri
       },
     });
     const missing = paths.filter((path) => !found.has(path));
-    if (missing.length) throw new UserError(`npm package ${spec} has no ${missing.join(', ')}; the manifest entry names the wrong path or version`);
+    if (missing.length)
+      throw new UserError(
+        `npm package ${spec} has no ${missing.join(', ')}; the manifest entry names the wrong path or version`,
+      );
     return found;
   } finally {
     await rm(work, { recursive: true, force: true });

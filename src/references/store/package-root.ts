@@ -15,7 +15,8 @@ export function packageRoot(): string {
     const candidate = join(dir, 'package.json');
     if (existsSync(candidate) && JSON.parse(readFileSync(candidate, 'utf8')).name === 'tokprint') return (cached = dir);
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('tokprint: cannot find its own package.json above ' + fileURLToPath(import.meta.url));
+    if (parent === dir)
+      throw new Error(`tokprint: cannot find its own package.json above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
 }

@@ -29,12 +29,15 @@ export async function readPinnedIfValid(cacheRoot: string, sha256: string): Prom
 async function dropCorrupt(cacheRoot: string, sha256: string): Promise<void> {
   const path = pinnedPath(cacheRoot, sha256);
   await withLock(pinnedLock(path), async () => {
-    if (await pinnedState(cacheRoot, sha256) === 'corrupt') await rm(path, { force: true });
+    if ((await pinnedState(cacheRoot, sha256)) === 'corrupt') await rm(path, { force: true });
   });
 }
 
 function pinnedLock(path: string) {
-  return { lockPath: `${path}.lock`, busy: `the reference cache is locked by another tokprint process (${path}); try again when it has finished` };
+  return {
+    lockPath: `${path}.lock`,
+    busy: `the reference cache is locked by another tokprint process (${path}); try again when it has finished`,
+  };
 }
 
 /**
@@ -47,7 +50,8 @@ export async function getPinned(
   what: string,
   fetch: () => Promise<Uint8Array>,
 ): Promise<Uint8Array> {
-  if (!SHA256_HEX.test(sha256)) throw new UserError(`${what}: pinned sha256 "${sha256}" is not 64 lowercase hex digits; fix the manifest entry`);
+  if (!SHA256_HEX.test(sha256))
+    throw new UserError(`${what}: pinned sha256 "${sha256}" is not 64 lowercase hex digits; fix the manifest entry`);
   const cached = await readPinnedIfValid(cacheRoot, sha256);
   if (cached) return cached;
   const bytes = await fetch();
@@ -60,7 +64,7 @@ export async function getPinned(
   // fetched outside the lock (it can be a download); the check and the write are one step for every process
   const path = pinnedPath(cacheRoot, sha256);
   await withLock(pinnedLock(path), async () => {
-    if (await pinnedState(cacheRoot, sha256) !== 'cached') await writeFileAtomic(path, bytes);
+    if ((await pinnedState(cacheRoot, sha256)) !== 'cached') await writeFileAtomic(path, bytes);
   });
   return bytes;
 }

@@ -16,7 +16,13 @@ interface TiktokenPreset {
 const CL100K: TiktokenPreset = {
   pattern:
     "('s|'S|'t|'T|'re|'rE|'Re|'RE|'ve|'vE|'Ve|'VE|'m|'M|'ll|'lL|'Ll|'LL|'d|'D)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
-  specialTokens: { '<|endoftext|>': 100257, '<|fim_prefix|>': 100258, '<|fim_middle|>': 100259, '<|fim_suffix|>': 100260, '<|endofprompt|>': 100276 },
+  specialTokens: {
+    '<|endoftext|>': 100257,
+    '<|fim_prefix|>': 100258,
+    '<|fim_middle|>': 100259,
+    '<|fim_suffix|>': 100260,
+    '<|endofprompt|>': 100276,
+  },
 };
 
 const O200K_CONTRACTIONS = "('s|'S|'t|'T|'re|'rE|'Re|'RE|'ve|'vE|'Ve|'VE|'m|'M|'ll|'lL|'Ll|'LL|'d|'D)";
@@ -52,7 +58,11 @@ const KIMI_K2: TiktokenPreset = {
   reservedAfterRanks: { count: 256 + 2, name: (id) => `<|reserved_token_${id}|>` },
 };
 
-export const TIKTOKEN_PRESETS: Readonly<Record<string, TiktokenPreset>> = { cl100k: CL100K, o200k: O200K, 'kimi-k2': KIMI_K2 };
+export const TIKTOKEN_PRESETS: Readonly<Record<string, TiktokenPreset>> = {
+  cl100k: CL100K,
+  o200k: O200K,
+  'kimi-k2': KIMI_K2,
+};
 
 export interface TiktokenSettingsInput {
   preset?: string;
@@ -70,7 +80,10 @@ function addedTokensFromConfig(config: Uint8Array | undefined): Map<number, stri
   try {
     json = JSON.parse(new TextDecoder().decode(config));
   } catch (error) {
-    throw new UserError(`tokenizer_config.json is not valid JSON (${(error as Error).message}); the file is truncated or damaged`, { cause: error });
+    throw new UserError(
+      `tokenizer_config.json is not valid JSON (${(error as Error).message}); the file is truncated or damaged`,
+      { cause: error },
+    );
   }
   for (const [id, token] of Object.entries<any>(json?.added_tokens_decoder ?? {})) {
     if (/^\d+$/.test(id) && typeof token?.content === 'string') added.set(Number(id), token.content);
@@ -88,16 +101,23 @@ function countRanks(ranks: Uint8Array): number {
 export function tiktokenSettings(input: TiktokenSettingsInput): TiktokenSettings {
   const preset = input.preset === undefined ? undefined : TIKTOKEN_PRESETS[input.preset];
   if (input.preset !== undefined && !preset) {
-    throw new UserError(`unknown --tiktoken-preset "${input.preset}"; known presets: ${Object.keys(TIKTOKEN_PRESETS).join(', ')}`);
+    throw new UserError(
+      `unknown --tiktoken-preset "${input.preset}"; known presets: ${Object.keys(TIKTOKEN_PRESETS).join(', ')}`,
+    );
   }
   const pattern = input.pattern ?? preset?.pattern;
   if (!pattern) {
-    throw new UserError(`a tiktoken rank file carries no split pattern; pass --tiktoken-preset (${Object.keys(TIKTOKEN_PRESETS).join(', ')}) or --tiktoken-pattern`);
+    throw new UserError(
+      `a tiktoken rank file carries no split pattern; pass --tiktoken-preset (${Object.keys(TIKTOKEN_PRESETS).join(', ')}) or --tiktoken-pattern`,
+    );
   }
-  const names = new Map<number, string>(Object.entries(preset?.specialTokens ?? {}).map(([content, id]) => [id, content]));
+  const names = new Map<number, string>(
+    Object.entries(preset?.specialTokens ?? {}).map(([content, id]) => [id, content]),
+  );
   if (preset?.reservedAfterRanks) {
     const first = countRanks(input.ranks);
-    for (let id = first; id < first + preset.reservedAfterRanks.count; id++) names.set(id, preset.reservedAfterRanks.name(id));
+    for (let id = first; id < first + preset.reservedAfterRanks.count; id++)
+      names.set(id, preset.reservedAfterRanks.name(id));
   }
   for (const [id, content] of addedTokensFromConfig(input.config)) names.set(id, content);
   const specialTokens: Record<string, number> = {};

@@ -15,14 +15,25 @@ export interface BatchScores {
 }
 
 export function emptyScores(sets: number, groups: number): BatchScores {
-  return { sets, groups, match: new Float64Array(sets * groups), derived: new Float64Array(sets * groups), unknown: new Float64Array(sets), offset: new Float64Array(sets * groups) };
+  return {
+    sets,
+    groups,
+    match: new Float64Array(sets * groups),
+    derived: new Float64Array(sets * groups),
+    unknown: new Float64Array(sets),
+    offset: new Float64Array(sets * groups),
+  };
 }
 
 /** Likelihood an observation outside the unknown window keeps, relative to one inside (as in the posterior). */
 export const OUTSIDE_WINDOW = 0.1;
 
 /** The `unknown` likelihood of one set, from the smallest and largest prediction of each request. */
-export function unknownLikelihood(signature: CountSignature, lowest: ArrayLike<number>, highest: ArrayLike<number>): number {
+export function unknownLikelihood(
+  signature: CountSignature,
+  lowest: ArrayLike<number>,
+  highest: ArrayLike<number>,
+): number {
   const base = signature.packs.findIndex((pack) => pack.length === 0);
   let likelihood = 1;
   signature.packs.forEach((pack, k) => {
@@ -39,7 +50,13 @@ export function unknownLikelihood(signature: CountSignature, lowest: ArrayLike<n
  * Priors, group shares and normalisation for set n, from the offset-summed likelihoods held in
  * `scores.match` / `scores.derived` (overwritten with posteriors), summing in the posterior's order.
  */
-export function normaliseSet(scores: BatchScores, n: number, signature: CountSignature, groups: readonly SignatureGroup[], unknownL: number): void {
+export function normaliseSet(
+  scores: BatchScores,
+  n: number,
+  _signature: CountSignature,
+  groups: readonly SignatureGroup[],
+  unknownL: number,
+): void {
   const M = scores.groups;
   const unknown = PRIOR.unknown * unknownL;
   let total = unknown;
@@ -69,7 +86,12 @@ export function ranking(scores: BatchScores, n: number): number[] {
 }
 
 /** The full posterior of one set, in the shape `posterior` returns. */
-export function posteriorOf(scores: BatchScores, n: number, signature: CountSignature, groups: readonly SignatureGroup[]): Posterior {
+export function posteriorOf(
+  scores: BatchScores,
+  n: number,
+  signature: CountSignature,
+  groups: readonly SignatureGroup[],
+): Posterior {
   const M = scores.groups;
   return {
     groups: groups.map((group, m) => {

@@ -16,7 +16,11 @@ export function countMatrix(groups: readonly SignatureGroup[]): CountMatrix {
   const P = groups[0]?.counts.length ?? 0;
   const columns = groups.map((group) => group.counts);
   // Bytes first (counts of one probe rarely pass 255); a count that does not fit starts over wider.
-  for (const make of [(n: number) => new Uint8Array(n), (n: number) => new Uint16Array(n), (n: number) => new Int32Array(n)]) {
+  for (const make of [
+    (n: number) => new Uint8Array(n),
+    (n: number) => new Uint16Array(n),
+    (n: number) => new Int32Array(n),
+  ]) {
     const counts = make(P * M);
     if (transpose(columns, counts, M, P)) return { groups: M, probes: P, counts };
   }
@@ -24,7 +28,12 @@ export function countMatrix(groups: readonly SignatureGroup[]): CountMatrix {
 }
 
 /** Writes columns[m][p] to counts[p * M + m], block by block; false if a count does not fit the array. */
-function transpose(columns: readonly Int32Array[], counts: Uint8Array | Uint16Array | Int32Array, M: number, P: number): boolean {
+function transpose(
+  columns: readonly Int32Array[],
+  counts: Uint8Array | Uint16Array | Int32Array,
+  M: number,
+  P: number,
+): boolean {
   for (let first = 0; first < M; first += BLOCK) {
     const end = Math.min(M, first + BLOCK);
     for (let m = first; m < end; m++) {

@@ -26,7 +26,8 @@ export function chooseEngine(sets: number, groups: number, forced?: Engine): Eng
 
 export function parseEngine(value: string | undefined): Engine | undefined {
   if (value === undefined) return undefined;
-  if (!(ENGINES as readonly string[]).includes(value)) throw new Error(`--engine must be ${ENGINES.join(', ')}, not "${value}"`);
+  if (!(ENGINES as readonly string[]).includes(value))
+    throw new Error(`--engine must be ${ENGINES.join(', ')}, not "${value}"`);
   return value as Engine;
 }
 
@@ -54,12 +55,20 @@ function record(scores: BatchScores, n: number, post: PrunedPosterior): void {
 }
 
 /** The count posterior of many observation sets at once; groups the two-stage path leaves out score 0. */
-export async function scoreBatch(signatures: readonly CountSignature[], groups: readonly SignatureGroup[], forced?: Engine): Promise<BatchScores> {
+export async function scoreBatch(
+  signatures: readonly CountSignature[],
+  groups: readonly SignatureGroup[],
+  forced?: Engine,
+): Promise<BatchScores> {
   const engine = chooseEngine(signatures.length, groups.length, forced);
   if (engine === 'exact') return scoreBatchJs(signatures, groups);
   const scores = emptyScores(signatures.length, groups.length);
-  if (engine === 'js') signatures.forEach((s, n) => record(scores, n, prunedPosterior(s, groups, packTotalsJs(s, groups))));
-  else await (await onnxTotals(groups)).forEach(signatures, (n, totals) => record(scores, n, prunedPosterior(signatures[n], groups, totals)));
+  if (engine === 'js')
+    signatures.forEach((s, n) => record(scores, n, prunedPosterior(s, groups, packTotalsJs(s, groups))));
+  else
+    await (await onnxTotals(groups)).forEach(signatures, (n, totals) =>
+      record(scores, n, prunedPosterior(signatures[n], groups, totals)),
+    );
   return scores;
 }
 
@@ -67,11 +76,19 @@ export async function scoreBatch(signatures: readonly CountSignature[], groups: 
  * The count posterior of one observation set. On the two-stage path `groups` holds only the groups
  * that can matter (see PrunedPosterior), in index order, and at most `tolerance` of the mass is left out.
  */
-export async function scorePosterior(signature: CountSignature, groups: readonly SignatureGroup[], forced?: Engine, tolerance = TOLERANCE): Promise<Posterior | PrunedPosterior> {
+export async function scorePosterior(
+  signature: CountSignature,
+  groups: readonly SignatureGroup[],
+  forced?: Engine,
+  tolerance = TOLERANCE,
+): Promise<Posterior | PrunedPosterior> {
   const engine = chooseEngine(1, groups.length, forced);
   if (engine === 'exact') return posterior(signature, groups);
   if (engine === 'js') return prunedPosterior(signature, groups, packTotalsJs(signature, groups), tolerance);
   let result: PrunedPosterior | undefined;
-  await (await onnxTotals(groups)).forEach([signature], (_, totals) => (result = prunedPosterior(signature, groups, totals, tolerance)));
+  await (await onnxTotals(groups)).forEach(
+    [signature],
+    (_, totals) => (result = prunedPosterior(signature, groups, totals, tolerance)),
+  );
   return result!;
 }

@@ -38,10 +38,13 @@ export const SEAM_ENVELOPE: Envelope = { atZero: SEAM.atZero, lead: SEAM.lead, s
  */
 export function derivedEnvelope(predicted: number): Envelope {
   const { small, large, floor } = DERIVED_SCALES;
-  const q = Math.max(Math.exp(-1 / Math.max(floor, small * predicted, 0.5)), Math.exp(-1 / Math.max(floor, large * predicted, 0.5)));
+  const q = Math.max(
+    Math.exp(-1 / Math.max(floor, small * predicted, 0.5)),
+    Math.exp(-1 / Math.max(floor, large * predicted, 0.5)),
+  );
   const rate = Math.max(q, SEAM.rate);
   let lead = SEAM.tailLead;
-  for (let e = 1; e <= 3; e++) lead = Math.max(lead, movedNoise(e, predicted, 1) / Math.pow(rate, e));
+  for (let e = 1; e <= 3; e++) lead = Math.max(lead, movedNoise(e, predicted, 1) / rate ** e);
   return { atZero: SEAM.atZero, lead: Math.log(lead), slope: Math.log(rate) };
 }
 

@@ -27,12 +27,22 @@ export class GraphBuilder {
     this.outputs.push(valueInfo(name, type, shape));
   }
 
-  constant(name: string, type: ElemType, dims: readonly number[], data: ArrayLike<number> | Float32Array | Float64Array | BigInt64Array): string {
+  constant(
+    name: string,
+    type: ElemType,
+    dims: readonly number[],
+    data: ArrayLike<number> | Float32Array | Float64Array | BigInt64Array,
+  ): string {
     const array =
-      type === 'float' ? Float32Array.from(data as ArrayLike<number>) :
-      type === 'double' ? Float64Array.from(data as ArrayLike<number>) :
-      type === 'int64' ? (data instanceof BigInt64Array ? data : BigInt64Array.from(Array.from(data as ArrayLike<number>, (x) => BigInt(x)))) :
-      Uint8Array.from(data as ArrayLike<number>);
+      type === 'float'
+        ? Float32Array.from(data as ArrayLike<number>)
+        : type === 'double'
+          ? Float64Array.from(data as ArrayLike<number>)
+          : type === 'int64'
+            ? data instanceof BigInt64Array
+              ? data
+              : BigInt64Array.from(Array.from(data as ArrayLike<number>, (x) => BigInt(x)))
+            : Uint8Array.from(data as ArrayLike<number>);
     const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
     this.initializers.push({ name, dataType: DataType[type], dims: [...dims], rawData: bytes });
     return name;
@@ -43,7 +53,13 @@ export class GraphBuilder {
   }
 
   /** Adds a node and returns its (first) output name. */
-  op(opType: string, inputs: readonly string[], attributes: Record<string, Attribute> = {}, outputCount = 1, name?: string): string {
+  op(
+    opType: string,
+    inputs: readonly string[],
+    attributes: Record<string, Attribute> = {},
+    outputCount = 1,
+    name?: string,
+  ): string {
     const base = name ?? `${opType.toLowerCase()}${this.counter++}`;
     const outputs = Array.from({ length: outputCount }, (_, i) => (i === 0 ? base : `${base}_${i}`));
     this.nodes.push({
@@ -73,7 +89,13 @@ export class GraphBuilder {
       irVersion: 8,
       producerName: 'tokprint',
       opsetImport: [{ domain: '', version: OPSET }],
-      graph: { name: graphName, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs },
+      graph: {
+        name: graphName,
+        node: this.nodes,
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      },
     });
   }
 }
@@ -81,6 +103,11 @@ export class GraphBuilder {
 function valueInfo(name: string, type: ElemType, shape: readonly Dim[]) {
   return {
     name,
-    type: { tensorType: { elemType: DataType[type], shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: {
+      tensorType: {
+        elemType: DataType[type],
+        shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
   };
 }

@@ -92,7 +92,11 @@ export class GroupBounds {
       } else bounds[m] = groups[m].weight * this.envelopeBound(m);
     }
     const exact = kernelLikelihoods(this.signature, totals, M, compact);
-    compact.forEach((m, g) => (bounds[m] = groups[m].weight * (PRIOR.match * exact.match[g] + PRIOR.derived * exact.derived[g]) * (1 + ROUNDING)));
+    compact.forEach(
+      (m, g) =>
+        (bounds[m] =
+          groups[m].weight * (PRIOR.match * exact.match[g] + PRIOR.derived * exact.derived[g]) * (1 + ROUNDING)),
+    );
   }
 
   /**
@@ -113,7 +117,13 @@ export class GroupBounds {
       }
     }
     for (let k = 0; k < K; k++) {
-      if (!Number.isInteger(lowPredicted[k]) || !Number.isInteger(highPredicted[k]) || lowPredicted[k] < 0 || !Number.isInteger(observed[k])) return Infinity;
+      if (
+        !Number.isInteger(lowPredicted[k]) ||
+        !Number.isInteger(highPredicted[k]) ||
+        lowPredicted[k] < 0 ||
+        !Number.isInteger(observed[k])
+      )
+        return Infinity;
       lowResidual[k] = observed[k] - highPredicted[k];
       highResidual[k] = observed[k] - lowPredicted[k];
     }
@@ -179,7 +189,10 @@ export class GroupBounds {
       }
     }
     const bound = (terms: Float64Array) => offsetSumBound(terms, K, this.logCandidates, integer, sums);
-    const derivedBound = up.weight * Math.exp(bound(termUp)) + down.weight * Math.exp(bound(termDown)) + both.weight * Math.exp(bound(termBoth));
+    const derivedBound =
+      up.weight * Math.exp(bound(termUp)) +
+      down.weight * Math.exp(bound(termDown)) +
+      both.weight * Math.exp(bound(termBoth));
     return PRIOR.match * Math.exp(bound(termMatch)) + PRIOR.derived * derivedBound;
   }
 }
@@ -191,7 +204,13 @@ export class GroupBounds {
  * the offsets are distinct whole numbers, so pack j's factor (a distribution over whole-number errors)
  * sums to at most one over them.
  */
-function offsetSumBound(terms: Float64Array, K: number, logCandidates: number, integer: boolean, sums: Float64Array): number {
+function offsetSumBound(
+  terms: Float64Array,
+  K: number,
+  logCandidates: number,
+  integer: boolean,
+  sums: Float64Array,
+): number {
   let best = -Infinity;
   for (let i = 0; i < K; i++) {
     let sum = 0;
@@ -210,8 +229,15 @@ function offsetSumBound(terms: Float64Array, K: number, logCandidates: number, i
 }
 
 /** Every group's bound (see GroupBounds). */
-export function scoreBounds(signature: CountSignature, groups: readonly SignatureGroup[], totals: ArrayLike<number>): Float64Array {
+export function scoreBounds(
+  signature: CountSignature,
+  groups: readonly SignatureGroup[],
+  totals: ArrayLike<number>,
+): Float64Array {
   const bounds = new Float64Array(groups.length);
-  new GroupBounds(signature, groups, totals).bound(Int32Array.from(groups, (_, m) => m), bounds);
+  new GroupBounds(signature, groups, totals).bound(
+    Int32Array.from(groups, (_, m) => m),
+    bounds,
+  );
   return bounds;
 }

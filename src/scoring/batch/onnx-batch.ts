@@ -67,11 +67,14 @@ export class OnnxScorer {
             const i = n * M + start + m;
             scores.match[i] = matchL[pair];
             scores.derived[i] = derivedL[m];
-            scores.offset[i] = signature.observed[proposer] - predicted[row + proposer] + (flat % OFFSETS) - OFFSET_SPAN;
+            scores.offset[i] =
+              signature.observed[proposer] - predicted[row + proposer] + (flat % OFFSETS) - OFFSET_SPAN;
           }
         });
       }
-      batch.forEach((signature, b) => normaliseSet(scores, first + b, signature, this.groups, unknownLikelihood(signature, lowest[b], highest[b])));
+      batch.forEach((signature, b) =>
+        normaliseSet(scores, first + b, signature, this.groups, unknownLikelihood(signature, lowest[b], highest[b])),
+      );
     }
     return scores;
   }
@@ -82,11 +85,22 @@ export class OnnxScorer {
 }
 
 /** The derived likelihoods of set b against the G groups of a run, from the graph's predicted totals [B,G,K]. */
-function derivedLikelihoods(signature: CountSignature, predicted: Float64Array, b: number, G: number, K: number): Float64Array {
+function derivedLikelihoods(
+  signature: CountSignature,
+  predicted: Float64Array,
+  b: number,
+  G: number,
+  K: number,
+): Float64Array {
   const packs = signature.packs.length;
   const totals = new Float64Array(packs * G);
   for (let m = 0; m < G; m++) for (let k = 0; k < packs; k++) totals[k * G + m] = predicted[(b * G + m) * K + k];
-  return kernelLikelihoods(signature, totals, G, Array.from({ length: G }, (_, m) => m)).derived;
+  return kernelLikelihoods(
+    signature,
+    totals,
+    G,
+    Array.from({ length: G }, (_, m) => m),
+  ).derived;
 }
 
 /** Packs as 0/1 rows over the probes the batch uses, padded to its longest set. */

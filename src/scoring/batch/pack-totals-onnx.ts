@@ -29,7 +29,10 @@ export class OnnxPackTotals {
   ) {}
 
   static async create(groups: readonly SignatureGroup[]): Promise<OnnxPackTotals> {
-    const session = await ort.InferenceSession.create(totalsGraph(), { graphOptimizationLevel: 'all', intraOpNumThreads: 0 });
+    const session = await ort.InferenceSession.create(totalsGraph(), {
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: 0,
+    });
     return new OnnxPackTotals(session, cachedCountMatrix(groups), groups.length);
   }
 
@@ -40,17 +43,19 @@ export class OnnxPackTotals {
     while (first < signatures.length) {
       let rows = 0;
       let end = first;
-      while (end < signatures.length && (end === first || (rows + signatures[end].packs.length) * M <= TOTALS_PER_RUN)) rows += signatures[end++].packs.length;
+      while (end < signatures.length && (end === first || (rows + signatures[end].packs.length) * M <= TOTALS_PER_RUN))
+        rows += signatures[end++].packs.length;
       const batch = signatures.slice(first, end);
       const used = [...new Set(batch.flatMap((s) => s.packs.flat()))].sort((a, b) => a - b);
       const U = Math.max(1, used.length);
       const column = new Map(used.map((p, u) => [p, u]));
       const packs = new Float32Array(Math.max(1, rows) * U);
       let row = 0;
-      for (const s of batch) for (const pack of s.packs) {
-        for (const p of pack) packs[row * U + column.get(p)!] += 1;
-        row++;
-      }
+      for (const s of batch)
+        for (const pack of s.packs) {
+          for (const p of pack) packs[row * U + column.get(p)!] += 1;
+          row++;
+        }
       const counts = new Float32Array(U * M);
       used.forEach((p, u) => counts.set(this.matrix.counts.subarray(p * M, (p + 1) * M), u * M));
       const out = await this.session.run({

@@ -61,7 +61,12 @@ export interface KernelLikelihoods {
  * Likelihoods of the groups `scored` (indexes into the M columns of `totals`, pack-major k * M + m),
  * as the live posterior computes them per group.
  */
-export function kernelLikelihoods(signature: CountSignature, totals: ArrayLike<number>, M: number, scored: ArrayLike<number>): KernelLikelihoods {
+export function kernelLikelihoods(
+  signature: CountSignature,
+  totals: ArrayLike<number>,
+  M: number,
+  scored: ArrayLike<number>,
+): KernelLikelihoods {
   const K = signature.packs.length;
   const G = scored.length;
   const out = { match: new Float64Array(G), derived: new Float64Array(G), offset: new Float64Array(G) };
@@ -183,7 +188,13 @@ function setCandidates(residual: Float64Array, K: number, into: Float64Array): n
  * The live posterior's normalisation over the scored groups, given the `unknown` score (prior times
  * likelihood) the caller computed over the full index. Returns the groups in `scored` order.
  */
-export function kernelPosterior(signature: CountSignature, groups: readonly SignatureGroup[], totals: ArrayLike<number>, scored: readonly number[], unknownScore: number) {
+export function kernelPosterior(
+  signature: CountSignature,
+  groups: readonly SignatureGroup[],
+  totals: ArrayLike<number>,
+  scored: readonly number[],
+  unknownScore: number,
+) {
   const M = groups.length;
   const K = signature.packs.length;
   const likelihoods = kernelLikelihoods(signature, totals, M, scored);
@@ -208,7 +219,14 @@ export function kernelPosterior(signature: CountSignature, groups: readonly Sign
       predicted[k] = totals[k * M + m];
       deviations[k] = signature.observed[k] - predicted[k] - offset;
     }
-    scores[g] = { group: groups[m], predicted, offset, deviations, match: match[g] / total, derived: derivedScore[g] / total };
+    scores[g] = {
+      group: groups[m],
+      predicted,
+      offset,
+      deviations,
+      match: match[g] / total,
+      derived: derivedScore[g] / total,
+    };
   }
   return { groups: scores, unknown: unknownScore / total, total };
 }

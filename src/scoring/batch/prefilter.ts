@@ -71,7 +71,12 @@ export function omittable(bounds: Float64Array, budget: number): Uint8Array {
  * `unknown` window of the full index. Clusters of close groups are bounded as one first; a cluster whose
  * bound is too large to leave out is bounded member by member.
  */
-export function prunedPosterior(signature: CountSignature, groups: readonly SignatureGroup[], totals: ArrayLike<number>, tolerance = TOLERANCE): PrunedPosterior {
+export function prunedPosterior(
+  signature: CountSignature,
+  groups: readonly SignatureGroup[],
+  totals: ArrayLike<number>,
+  tolerance = TOLERANCE,
+): PrunedPosterior {
   const M = groups.length;
   const K = signature.packs.length;
   const extreme = new Uint8Array(M);
@@ -102,7 +107,9 @@ export function prunedPosterior(signature: CountSignature, groups: readonly Sign
   const singles: number[] = [];
   for (let c = 0; c < C; c++) if (starts[c + 1] - starts[c] === 1) singles.push(members[starts[c]]);
   bounder.bound(singles, bounds);
-  const clusterBounds = Float64Array.from({ length: C }, (_, c) => (starts[c + 1] - starts[c] === 1 ? bounds[members[starts[c]]] : bounder.cluster(clusters, c)));
+  const clusterBounds = Float64Array.from({ length: C }, (_, c) =>
+    starts[c + 1] - starts[c] === 1 ? bounds[members[starts[c]]] : bounder.cluster(clusters, c),
+  );
   const order = Array.from({ length: C }, (_, c) => c).sort((a, b) => clusterBounds[b] - clusterBounds[a]);
   const after = new Float64Array(C + 1);
   for (let i = C - 1; i >= 0; i--) after[i] = after[i + 1] + clusterBounds[order[i]];
@@ -129,11 +136,19 @@ export function prunedPosterior(signature: CountSignature, groups: readonly Sign
     if (list.length > 1) bounder.bound(list, bounds);
     candidates.push(...list);
     const budget = tolerance * seeded;
-    seed(list.filter((m) => bounds[m] > budget).sort((a, b) => bounds[b] - bounds[a]).slice(0, SEEDS));
+    seed(
+      list
+        .filter((m) => bounds[m] > budget)
+        .sort((a, b) => bounds[b] - bounds[a])
+        .slice(0, SEEDS),
+    );
   }
   // Seeds (the extremes among them) are scored whatever their cluster; a cluster left out counts its whole bound.
   let omitted = after[opened];
-  const drop = omittable(Float64Array.from(candidates, (m) => bounds[m]), tolerance * seeded - omitted);
+  const drop = omittable(
+    Float64Array.from(candidates, (m) => bounds[m]),
+    tolerance * seeded - omitted,
+  );
   candidates.forEach((m, i) => {
     if (!drop[i]) keep[m] = 1;
     else if (!keep[m]) omitted += bounds[m];

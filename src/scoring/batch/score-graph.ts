@@ -14,7 +14,9 @@ export const SEAM_TABLE_SIZE = 8192;
 export function seamTable(): Float64Array {
   const table = Float64Array.from({ length: SEAM_TABLE_SIZE }, (_, e) => seamNoise(e));
   if (table[SEAM_TABLE_SIZE - 1] !== 0) {
-    throw new Error(`seam noise (tail scale ${SEAM_NOISE.tailScale}) is still ${table[SEAM_TABLE_SIZE - 1]} at ${SEAM_TABLE_SIZE - 1} tokens; widen SEAM_TABLE_SIZE`);
+    throw new Error(
+      `seam noise (tail scale ${SEAM_NOISE.tailScale}) is still ${table[SEAM_TABLE_SIZE - 1]} at ${SEAM_TABLE_SIZE - 1} tokens; widen SEAM_TABLE_SIZE`,
+    );
   }
   return table;
 }
@@ -47,7 +49,12 @@ export function scoreGraph(counts: Float32Array, groupCount: number, probeCount:
   const table = g.constant('seam_table', 'double', [SEAM_TABLE_SIZE], seamTable());
   const allCounts = g.constant('counts', 'float', [groupCount, probeCount], counts);
   const axis0 = g.constant('axis0', 'int64', [1], [0]);
-  const shifts = g.constant('shifts', 'double', [OFFSETS], Array.from({ length: OFFSETS }, (_, j) => j - OFFSET_SPAN));
+  const shifts = g.constant(
+    'shifts',
+    'double',
+    [OFFSETS],
+    Array.from({ length: OFFSETS }, (_, j) => j - OFFSET_SPAN),
+  );
   const c = (value: number) => g.scalar(value);
   const axisLists = new Map<string, string>();
   const axes = (list: number[]) => {
@@ -67,12 +74,15 @@ export function scoreGraph(counts: Float32Array, groupCount: number, probeCount:
   const offsets = g.op('Add', [unsqueeze(residual, [3]), shifts]); // [B,G,K,7]
   const error = g.op('Sub', [unsqueeze(residual, [2, 3]), unsqueeze(offsets, [4])]); // [B,G,K,7,K']
   const size = g.op('Abs', [error]);
-  const exact = g.op('Gather', [table, g.op('Cast', [g.op('Min', [size, c(SEAM_TABLE_SIZE - 1)])], { to: 7 })], { axis: 0 });
+  const exact = g.op('Gather', [table, g.op('Cast', [g.op('Min', [size, c(SEAM_TABLE_SIZE - 1)])], { to: 7 })], {
+    axis: 0,
+  });
 
   // Padded requests multiply by one.
   const validK = unsqueeze(valid, [1, 2, 3]);
   const invalidK = g.op('Sub', [c(1), validK]);
-  const padded = (factor: string) => g.op('ReduceProd', [g.op('Add', [g.op('Mul', [factor, validK]), invalidK])], { axes: [4], keepdims: 0 });
+  const padded = (factor: string) =>
+    g.op('ReduceProd', [g.op('Add', [g.op('Mul', [factor, validK]), invalidK])], { axes: [4], keepdims: 0 });
 
   const match = padded(exact); // [B,G,K,7]
 
@@ -84,7 +94,10 @@ export function scoreGraph(counts: Float32Array, groupCount: number, probeCount:
   g.rename(sum(match), 'matchL');
 
   // Padded requests propose no offset; ArgMax keeps the first maximum, as the posterior's strict `>` does.
-  const ranked = g.op('Add', [g.op('Mul', [match, g.op('Mul', [validCandidate, c(1)])]), g.op('Sub', [validCandidate, c(1)])]);
+  const ranked = g.op('Add', [
+    g.op('Mul', [match, g.op('Mul', [validCandidate, c(1)])]),
+    g.op('Sub', [validCandidate, c(1)]),
+  ]);
   g.rename(g.op('ArgMax', [g.op('Flatten', [ranked], { axis: 2 })], { axis: 1, keepdims: 0 }), 'best');
 
   g.output('predicted', 'double', ['B', 'G', 'K']);

@@ -22,7 +22,7 @@ const SOFTPLUS_BEYOND = Math.log1p(Math.exp(-RANGE));
 
 /** An upper bound on log(exp(a) + exp(b)), from a table. */
 function logAddUp(a: number, b: number): number {
-  const high = a > b ? a : b;
+  const high = Math.max(a, b);
   const d = a > b ? a - b : b - a;
   return d < RANGE ? high + SOFTPLUS[(d * STEPS) | 0] : high + SOFTPLUS_BEYOND;
 }
@@ -85,8 +85,16 @@ class NearTable {
   fill(p: number): void {
     const u = this.untouched;
     const moved = 1 - u;
-    for (const [at, w] of [[8 * p, 1], [8 * p + 4, 0.5]]) {
-      const g = [u * SEAM_SMALL[0], u * SEAM_SMALL[1] + moved * w * NEAR_MOVE, u * SEAM_SMALL[2] + moved * w * NEAR_MOVE, u * SEAM_SMALL[3] + moved * w * tails.atThree[p]];
+    for (const [at, w] of [
+      [8 * p, 1],
+      [8 * p + 4, 0.5],
+    ]) {
+      const g = [
+        u * SEAM_SMALL[0],
+        u * SEAM_SMALL[1] + moved * w * NEAR_MOVE,
+        u * SEAM_SMALL[2] + moved * w * NEAR_MOVE,
+        u * SEAM_SMALL[3] + moved * w * tails.atThree[p],
+      ];
       let most = 0;
       for (let e = 3; e >= 0; e--) {
         most = Math.max(most, g[e]);
@@ -153,7 +161,12 @@ export class TailBounds {
    * ranges: errors are as small as the ranges allow, and a tail's largest amplitude (at the smallest
    * prediction) goes with its slowest decay (at the largest).
    */
-  within(lowPredicted: Float64Array, highPredicted: Float64Array, lowResidual: Float64Array, highResidual: Float64Array): void {
+  within(
+    lowPredicted: Float64Array,
+    highPredicted: Float64Array,
+    lowResidual: Float64Array,
+    highResidual: Float64Array,
+  ): void {
     const K = this.K;
     const { tMatch, tUp, tDown, tBoth, touchable, logUntouched, logMovedShare, near } = this;
     const { logSmall, logSmallRatio, logLarge, logLargeRatio } = tails;
@@ -163,7 +176,7 @@ export class TailBounds {
         // r_k - r_i lies in [below, above].
         const below = lowResidual[k] - highResidual[i];
         const above = highResidual[k] - lowResidual[i];
-        const signed = below > 0 ? below : above < 0 ? above : 0;
+        const signed = below > 0 ? below : Math.min(above, 0);
         const distance = signed < 0 ? -signed : signed;
         const e = distance > OFFSET_REACH ? distance - OFFSET_REACH : 0;
         const seam = e < 3 ? LOG_SEAM_SMALL[e] : LOG_SEAM_SMALL[3] + (e - 3) * LOG_SEAM_RATIO;
@@ -202,7 +215,10 @@ export class TailBounds {
         tBoth[at] = both;
       }
     }
-    const derived = UP_WEIGHT * Math.exp(this.offsetSum(tUp)) + DOWN_WEIGHT * Math.exp(this.offsetSum(tDown)) + BOTH_WEIGHT * Math.exp(this.offsetSum(tBoth));
+    const derived =
+      UP_WEIGHT * Math.exp(this.offsetSum(tUp)) +
+      DOWN_WEIGHT * Math.exp(this.offsetSum(tDown)) +
+      BOTH_WEIGHT * Math.exp(this.offsetSum(tBoth));
     this.match = Math.exp(this.offsetSum(tMatch)) * (1 + ROUNDING);
     this.derived = derived * (1 + ROUNDING);
   }

@@ -59,8 +59,14 @@ export interface Channel {
 
 export function parseChannels(value: string | undefined): Set<ChannelName> {
   if (value === undefined) return new Set(CHANNEL_NAMES);
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = names.filter((n) => !(CHANNEL_NAMES as readonly string[]).includes(n));
-  if (bad.length || !names.length) throw new UserError(`--channels takes a comma-separated list of ${CHANNEL_NAMES.join(', ')}${bad.length ? `, not "${bad.join(',')}"` : ''}`);
+  if (bad.length || !names.length)
+    throw new UserError(
+      `--channels takes a comma-separated list of ${CHANNEL_NAMES.join(', ')}${bad.length ? `, not "${bad.join(',')}"` : ''}`,
+    );
   return new Set(names as ChannelName[]);
 }

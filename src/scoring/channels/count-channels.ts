@@ -25,7 +25,8 @@ function scoreCounts(
     if (!tokenizer) continue;
     const residuals = observations.map((o) => target(o) - tokenizer.encode(o.text).length);
     let likelihood = 0;
-    for (const offset of offsets) likelihood += residuals.reduce((p, r) => p * countNoise(r - offset), 1) / offsets.length;
+    for (const offset of offsets)
+      likelihood += residuals.reduce((p, r) => p * countNoise(r - offset), 1) / offsets.length;
     loaded.push(g);
     match[g] = Math.log(Math.max(likelihood, 1e-300));
   }
@@ -41,10 +42,17 @@ function scoreCounts(
 export const completionChannel: Channel = {
   name: 'completion',
   score(observations, context) {
-    const counted = observations.filter((o) => o.completionTokens !== undefined && o.text.length > 0 && !o.text.endsWith('\ufffd'));
+    const counted = observations.filter(
+      (o) => o.completionTokens !== undefined && o.text.length > 0 && !o.text.endsWith('\ufffd'),
+    );
     if (!counted.length) return undefined;
     const score = scoreCounts(counted, context, (o) => o.completionTokens!, OFFSETS);
-    return score && { ...score, note: `completion counts of ${counted.length} answers against each reference's count of their text` };
+    return (
+      score && {
+        ...score,
+        note: `completion counts of ${counted.length} answers against each reference's count of their text`,
+      }
+    );
   },
 };
 
@@ -56,9 +64,19 @@ export const completionChannel: Channel = {
 export const truncationChannel: Channel = {
   name: 'truncation',
   score(observations, context) {
-    const cut = observations.filter((o) => !o.repeat && o.maxOutputTokens > 1 && o.completionTokens === o.maxOutputTokens && o.text.length > 0 && !o.text.endsWith('\ufffd'));
+    const cut = observations.filter(
+      (o) =>
+        !o.repeat &&
+        o.maxOutputTokens > 1 &&
+        o.completionTokens === o.maxOutputTokens &&
+        o.text.length > 0 &&
+        !o.text.endsWith('\ufffd'),
+    );
     const counted = cut.length ? scoreCounts(cut, context, (o) => o.maxOutputTokens, [0]) : undefined;
-    const countScore = counted && { ...counted, note: `${cut.length} answers cut at max_tokens, against each reference's count of their text` };
+    const countScore = counted && {
+      ...counted,
+      note: `${cut.length} answers cut at max_tokens, against each reference's count of their text`,
+    };
     const repeatScore = scoreRepeats(observations, context);
     if (!countScore || !repeatScore) return countScore ?? repeatScore;
     return {

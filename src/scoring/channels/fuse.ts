@@ -24,7 +24,11 @@ interface LogWeights {
 
 function baseWeights(count: Posterior, useCounts: boolean): LogWeights {
   if (useCounts) {
-    return { match: count.groups.map((g) => Math.log(g.match)), derived: count.groups.map((g) => Math.log(g.derived)), unknown: Math.log(count.unknown) };
+    return {
+      match: count.groups.map((g) => Math.log(g.match)),
+      derived: count.groups.map((g) => Math.log(g.derived)),
+      unknown: Math.log(count.unknown),
+    };
   }
   return {
     match: count.groups.map((g) => Math.log(PRIOR.match * g.group.weight)),
@@ -34,16 +38,26 @@ function baseWeights(count: Posterior, useCounts: boolean): LogWeights {
 }
 
 function add(weights: LogWeights, score: ChannelScore): LogWeights {
-  return { match: weights.match.map((w, i) => w + score.match[i]), derived: weights.derived.map((w, i) => w + score.derived[i]), unknown: weights.unknown + score.unknown };
+  return {
+    match: weights.match.map((w, i) => w + score.match[i]),
+    derived: weights.derived.map((w, i) => w + score.derived[i]),
+    unknown: weights.unknown + score.unknown,
+  };
 }
 
 function normalise(count: Posterior, weights: LogWeights): Posterior {
   const all = [...weights.match, ...weights.derived, weights.unknown].filter((w) => Number.isFinite(w));
   const top = all.length ? Math.max(...all) : 0;
   const e = (w: number) => (Number.isFinite(w) ? Math.exp(w - top) : 0);
-  const total = weights.match.reduce((s, w) => s + e(w), 0) + weights.derived.reduce((s, w) => s + e(w), 0) + e(weights.unknown) || 1;
+  const total =
+    weights.match.reduce((s, w) => s + e(w), 0) + weights.derived.reduce((s, w) => s + e(w), 0) + e(weights.unknown) ||
+    1;
   return {
-    groups: count.groups.map((g, i) => ({ ...g, match: e(weights.match[i]) / total, derived: e(weights.derived[i]) / total })),
+    groups: count.groups.map((g, i) => ({
+      ...g,
+      match: e(weights.match[i]) / total,
+      derived: e(weights.derived[i]) / total,
+    })),
     unknown: e(weights.unknown) / total,
   };
 }
@@ -69,7 +83,11 @@ function leader(post: Posterior): number {
  * count is set aside and flagged: a provider can recount usage with another tokenizer, but it cannot
  * make its model emit tokens its vocabulary lacks.
  */
-export function fuseChannels(count: Posterior, scores: ReadonlyMap<ChannelName, ChannelScore>, enabled: ReadonlySet<ChannelName>): { posterior: Posterior; consistency: Consistency } {
+export function fuseChannels(
+  count: Posterior,
+  scores: ReadonlyMap<ChannelName, ChannelScore>,
+  enabled: ReadonlySet<ChannelName>,
+): { posterior: Posterior; consistency: Consistency } {
   const useCounts = enabled.has('usage');
   const seen = [...scores].filter(([name]) => SEEN_CHANNELS.includes(name));
   const reported = [...scores].filter(([name]) => !SEEN_CHANNELS.includes(name));
@@ -107,7 +125,10 @@ export function fuseChannels(count: Posterior, scores: ReadonlyMap<ChannelName, 
     return { posterior: fused, consistency: disputed ? { flags, disputed } : { flags } };
   }
   const kept = reported.filter(([name]) => !setAside.includes(name)).map(([, s]) => s);
-  const posterior = normalise(count, [...seen.map(([, s]) => s), ...kept].reduce(add, baseWeights(count, !setAside.includes('usage') && useCounts)));
+  const posterior = normalise(
+    count,
+    [...seen.map(([, s]) => s), ...kept].reduce(add, baseWeights(count, !setAside.includes('usage') && useCounts)),
+  );
   const suspect = count.groups[leader(count)]?.group.references[0];
   return {
     posterior,

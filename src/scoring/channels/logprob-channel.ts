@@ -37,7 +37,8 @@ function distinctTokens(observations: readonly ChannelObservation[]): Uint8Array
   const seen = new Map<string, Uint8Array>();
   for (const o of observations) {
     for (const t of o.tokens ?? []) {
-      for (const bytes of [t.bytes, ...t.alternatives]) if (bytes.length) seen.set(Buffer.from(bytes).toString('latin1'), bytes);
+      for (const bytes of [t.bytes, ...t.alternatives])
+        if (bytes.length) seen.set(Buffer.from(bytes).toString('latin1'), bytes);
     }
   }
   return [...seen.values()];
@@ -57,7 +58,8 @@ export const logprobChannel: Channel = {
     const rendering = lossyRendering(observations);
     // Most answers misspelled: a token string may have lost its word-initial space, so either form counts.
     const lossy = rendering.lossy * 2 > rendering.answers;
-    const has = (filter: Parameters<typeof filterHas>[0], bytes: Uint8Array) => filterHas(filter, bytes) || (lossy && bytes[0] !== SPACE && filterHas(filter, withSpace(bytes)));
+    const has = (filter: Parameters<typeof filterHas>[0], bytes: Uint8Array) =>
+      filterHas(filter, bytes) || (lossy && bytes[0] !== SPACE && filterHas(filter, withSpace(bytes)));
     const classes = membership.classes;
     const filterOf = new Map(classes.map((c) => [c.id, c.filter]));
     const match = new Array<number>(groups.length).fill(0);
@@ -75,7 +77,9 @@ export const logprobChannel: Channel = {
         derived[g] += Math.log(present ? 1 - DERIVED_ERROR : DERIVED_ERROR);
       });
     }
-    const missing = match.map((m) => Math.round((tokens.length * Math.log(1 - MATCH_ERROR) - m) / (Math.log(1 - MATCH_ERROR) - Math.log(MATCH_ERROR))));
+    const missing = match.map((m) =>
+      Math.round((tokens.length * Math.log(1 - MATCH_ERROR) - m) / (Math.log(1 - MATCH_ERROR) - Math.log(MATCH_ERROR))),
+    );
     ruledOutBest = Math.min(...missing);
     const note = `${tokens.length} distinct logprob tokens; the best group lacks ${ruledOutBest}`;
     if (!lossy) return { match, derived, unknown, note };

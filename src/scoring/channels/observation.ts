@@ -22,7 +22,10 @@ export function channelObservation(seq: number, request: TargetRequest, response
     seq,
     text,
     chunks: response.chunks,
-    tokens: response.logprobTokens?.map((t) => ({ bytes: tokenBytes(t), alternatives: (t.alternatives ?? []).map(tokenBytes) })),
+    tokens: response.logprobTokens?.map((t) => ({
+      bytes: tokenBytes(t),
+      alternatives: (t.alternatives ?? []).map(tokenBytes),
+    })),
     completionTokens: response.usage.completionTokens,
     maxOutputTokens: request.maxOutputTokens ?? 1,
     ...(response.promptTokens && content && { prompt: { content, tokens: response.promptTokens } }),

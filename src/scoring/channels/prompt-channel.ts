@@ -59,7 +59,10 @@ export const promptChannel: Channel = {
     const scored = [...compared.keys()];
     const worstMatch = Math.min(...scored.map((g) => score(g, MATCH_EDIT_RATE)));
     const worstDerived = Math.min(...scored.map((g) => score(g, DERIVED_EDIT_RATE)));
-    const closest = scored.reduce((best, g) => (compared.get(g)!.edits < compared.get(best)!.edits ? g : best), scored[0]);
+    const closest = scored.reduce(
+      (best, g) => (compared.get(g)!.edits < compared.get(best)!.edits ? g : best),
+      scored[0],
+    );
     const sources = [...new Set(seen.map((s) => s.source))].join(', ');
     return {
       match: groups.map((_, g) => (compared.has(g) ? score(g, MATCH_EDIT_RATE) : worstMatch)),

@@ -28,7 +28,12 @@ const UNSAYABLE = /[<>[\]{}|\\\p{Cc}\p{Cf}\p{Co}\p{Cs}\ufffd]/u;
 const strict = new TextDecoder('utf-8', { fatal: true });
 
 export function repeatRequest(probe: RepeatProbe, followUpOf: number): TargetRequest {
-  return { messages: [{ role: 'user', content: REPEAT_INSTRUCTION + probe.source }], maxOutputTokens: probe.k, temperature: 0, followUpOf };
+  return {
+    messages: [{ role: 'user', content: REPEAT_INSTRUCTION + probe.source }],
+    maxOutputTokens: probe.k,
+    temperature: 0,
+    followUpOf,
+  };
 }
 
 /** The probe a repeat request carries; undefined for any other request. */
@@ -118,7 +123,10 @@ function informative(o: ChannelObservation): o is ChannelObservation & { repeat:
 }
 
 /** Log-likelihoods of the repeat answers: each reference predicts exactly where its k tokens end. */
-export function scoreRepeats(observations: readonly ChannelObservation[], { groups, encoder }: ChannelContext): ChannelScore | undefined {
+export function scoreRepeats(
+  observations: readonly ChannelObservation[],
+  { groups, encoder }: ChannelContext,
+): ChannelScore | undefined {
   const cut = observations.filter(informative);
   if (!cut.length) return undefined;
   const loaded = groups.flatMap((_, g) => (encoder(g) ? [g] : []));

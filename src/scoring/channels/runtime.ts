@@ -6,7 +6,14 @@ import type { SignatureGroup } from '../hypotheses.js';
 import type { Posterior } from '../posterior.js';
 import type { Verdict } from '../verdict.js';
 import { USAGE_COUNT_IMPOSSIBLE } from '../usage-check.js';
-import { SEEN_CHANNELS, type Channel, type ChannelContext, type ChannelName, type ChannelObservation, type ChannelScore } from './channel.js';
+import {
+  SEEN_CHANNELS,
+  type Channel,
+  type ChannelContext,
+  type ChannelName,
+  type ChannelObservation,
+  type ChannelScore,
+} from './channel.js';
 import { completionChannel, truncationChannel } from './count-channels.js';
 import { fuseChannels, type Consistency } from './fuse.js';
 import { logprobChannel } from './logprob-channel.js';
@@ -25,7 +32,11 @@ const PROMPT_ONLY: readonly ChannelName[] = ['usage', 'prompt'];
 const COUNT_LEADERS = 2;
 
 function topGroups(post: Posterior, n: number): number[] {
-  return post.groups.map((g, i) => ({ i, w: g.match + g.derived })).sort((a, b) => b.w - a.w).slice(0, n).map(({ i }) => i);
+  return post.groups
+    .map((g, i) => ({ i, w: g.match + g.derived }))
+    .sort((a, b) => b.w - a.w)
+    .slice(0, n)
+    .map(({ i }) => i);
 }
 
 export interface ChannelOptions {
@@ -85,7 +96,13 @@ export class ChannelRuntime {
     };
   }
 
-  async observe(seq: number, request: TargetRequest, response: TargetResponse, groups: readonly SignatureGroup[], count: Posterior): Promise<void> {
+  async observe(
+    seq: number,
+    request: TargetRequest,
+    response: TargetResponse,
+    groups: readonly SignatureGroup[],
+    count: Posterior,
+  ): Promise<void> {
     this.groups = groups;
     if (!this.readsAnything) return;
     this.observations.push(channelObservation(seq, request, response));
@@ -122,7 +139,14 @@ export class ChannelRuntime {
     const enabled = this.usageAside ? new Set([...this.enabled].filter((name) => name !== 'usage')) : this.enabled;
     const { posterior, consistency } = fuseChannels(count, this.scores, enabled);
     this.consistency = this.usageAside
-      ? { ...consistency, flags: [this.usageAside.flag, ...consistency.flags], trusted: { channels: [...enabled].filter((name) => SEEN_CHANNELS.includes(name)), reason: this.usageAside.reason } }
+      ? {
+          ...consistency,
+          flags: [this.usageAside.flag, ...consistency.flags],
+          trusted: {
+            channels: [...enabled].filter((name) => SEEN_CHANNELS.includes(name)),
+            reason: this.usageAside.reason,
+          },
+        }
       : consistency;
     return posterior;
   }
@@ -184,7 +208,10 @@ export class ChannelRuntime {
     this.leading = rank.map(({ i }) => i);
     // Without the billed counts nothing ranks the groups yet, so a few more are tried after each answer.
     if (!this.enabled.has('usage')) {
-      const untried = post.groups.map((_, i) => i).filter((i) => !this.encoders.has(i)).sort((a, b) => (chunkFit[b] ?? 0) - (chunkFit[a] ?? 0));
+      const untried = post.groups
+        .map((_, i) => i)
+        .filter((i) => !this.encoders.has(i))
+        .sort((a, b) => (chunkFit[b] ?? 0) - (chunkFit[a] ?? 0));
       for (const i of untried.slice(0, k)) await this.loadEncoder(i);
     }
   }
@@ -201,7 +228,12 @@ export class ChannelRuntime {
     const filters = new Map(membership.classes.map((c) => [c.id, c.filter]));
     const chunks = this.observations.flatMap((o) => o.chunks ?? []).map((c) => new TextEncoder().encode(c));
     return this.groups.map((group) =>
-      chunks.reduce((sum, bytes) => sum + (group.classIds.some((id) => filters.has(id) && filterHas(filters.get(id)!, bytes)) ? 0 : Math.log(0.2)), 0),
+      chunks.reduce(
+        (sum, bytes) =>
+          sum +
+          (group.classIds.some((id) => filters.has(id) && filterHas(filters.get(id)!, bytes)) ? 0 : Math.log(0.2)),
+        0,
+      ),
     );
   }
 }

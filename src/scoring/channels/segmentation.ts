@@ -12,7 +12,7 @@ const utf8 = new TextEncoder();
 export function referenceBoundaries(tokenizer: Tokenizer, text: string): Set<number> | undefined {
   const bytes = utf8.encode(text);
   const pieces = tokenizer.encode(text).map((id) => tokenizer.tokenBytes(id) ?? new Uint8Array());
-  let total = pieces.reduce((sum, p) => sum + p.length, 0);
+  const total = pieces.reduce((sum, p) => sum + p.length, 0);
   // SentencePiece adds a space before the text, even one that starts with a space; its first token carries it.
   let shift = 0;
   if (total === bytes.length + 1 && pieces[0]?.[0] === 0x20) shift = 1;
@@ -65,14 +65,16 @@ function split(bytes: Uint8Array, cuts: Iterable<number>): string[] {
 function asSymbols(sequences: string[][]): string[] {
   const code = new Map<string, string>();
   return sequences.map((seq) =>
-    seq.map((piece) => {
-      let symbol = code.get(piece);
-      if (!symbol) {
-        symbol = String.fromCharCode(0x100 + (code.size % 0xd000));
-        code.set(piece, symbol);
-      }
-      return symbol;
-    }).join(''),
+    seq
+      .map((piece) => {
+        let symbol = code.get(piece);
+        if (!symbol) {
+          symbol = String.fromCharCode(0x100 + (code.size % 0xd000));
+          code.set(piece, symbol);
+        }
+        return symbol;
+      })
+      .join(''),
   );
 }
 

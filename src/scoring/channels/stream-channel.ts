@@ -51,7 +51,12 @@ export const streamChannel: Channel = {
       const scale = compared.length ? streamed.length / compared.length : 0;
       const sum = (f: (c: SegmentationComparison) => number) => compared.reduce((s, c) => s + f(c), 0);
       const edits = sum((c) => c.editDistance) * scale;
-      const batch = compared.length ? batchingLikelihood(sum((c) => c.edges - c.misses), sum((c) => c.unseen)) * scale : -Infinity;
+      const batch = compared.length
+        ? batchingLikelihood(
+            sum((c) => c.edges - c.misses),
+            sum((c) => c.unseen),
+          ) * scale
+        : -Infinity;
       batching.push(batch);
       match[g] = -EDIT_COST * edits + batch;
       // A changed vocabulary segments like its base almost everywhere, but where its tokens changed an

@@ -26,7 +26,10 @@ export interface AnswerLimits {
  * Stream events allowed for an answer of at most `maxOutputTokens` tokens: an honest server sends about one
  * event per token plus a few for the start, the end and its usage; far more is a protocol violation.
  */
-export function streamEventLimit(maxStreamEvents: number, maxOutputTokens: number | undefined): { maxEvents: number; eventsReason: string } {
+export function streamEventLimit(
+  maxStreamEvents: number,
+  maxOutputTokens: number | undefined,
+): { maxEvents: number; eventsReason: string } {
   const derived = maxOutputTokens === undefined ? Infinity : 16 * maxOutputTokens + 64;
   return derived < maxStreamEvents
     ? { maxEvents: derived, eventsReason: `far more than max_tokens ${maxOutputTokens} allows: a protocol violation` }
@@ -53,5 +56,9 @@ export function textPrefix(text: string, bytes: number): string {
 }
 
 export function formatBytes(bytes: number): string {
-  return bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : bytes >= 1024 && bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
+  return bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0
+    ? `${bytes / (1024 * 1024)} MiB`
+    : bytes >= 1024 && bytes % 1024 === 0
+      ? `${bytes / 1024} KiB`
+      : `${bytes} bytes`;
 }

@@ -1,5 +1,12 @@
 import type { TargetRequest, TargetResponse } from '../target.js';
-import { ProtocolError, TruncatedReplyError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
+import {
+  ProtocolError,
+  TruncatedReplyError,
+  type HttpCall,
+  type HttpReply,
+  type Protocol,
+  type ProtocolOptions,
+} from './protocol.js';
 import { readSettings, requireModel } from './protocol-settings.js';
 import {
   conversation,
@@ -31,8 +38,10 @@ type Parsed = Omit<TargetResponse, 'latencyMs' | 'raw'>;
  */
 export function anthropicProtocol(settings: AnthropicSettings = {}): Protocol & { baseUrl: string } {
   // Streamed text needs a real reply, which only the Messages endpoint gives.
-  const streams = (request: TargetRequest, options: ProtocolOptions) => request.wantChunks === true || options.stream === true;
-  const wayFor = (request: TargetRequest, options: ProtocolOptions): AnthropicCountWay => (streams(request, options) ? 'messages' : settings.count ?? 'count_tokens');
+  const streams = (request: TargetRequest, options: ProtocolOptions) =>
+    request.wantChunks === true || options.stream === true;
+  const wayFor = (request: TargetRequest, options: ProtocolOptions): AnthropicCountWay =>
+    streams(request, options) ? 'messages' : (settings.count ?? 'count_tokens');
   return {
     scheme: 'anthropic',
     keyEnv: 'ANTHROPIC_API_KEY',
@@ -44,14 +53,25 @@ export function anthropicProtocol(settings: AnthropicSettings = {}): Protocol & 
       const messages = conversation(request.messages).map((m) => ({ role: m.role, content: m.content }));
       const headers = { 'anthropic-version': ANTHROPIC_VERSION, 'content-type': 'application/json' };
       if (wayFor(request, options) === 'count_tokens') {
-        return { method: 'POST', path: 'v1/messages/count_tokens', headers, body: { model, messages, ...(system !== undefined && { system }) } };
+        return {
+          method: 'POST',
+          path: 'v1/messages/count_tokens',
+          headers,
+          body: { model, messages, ...(system !== undefined && { system }) },
+        };
       }
       const stream = streams(request, options);
       return {
         method: 'POST',
         path: 'v1/messages',
         headers,
-        body: { model, max_tokens: request.maxOutputTokens ?? 1, messages, ...(system !== undefined && { system }), ...(stream && { stream: true }) },
+        body: {
+          model,
+          max_tokens: request.maxOutputTokens ?? 1,
+          messages,
+          ...(system !== undefined && { system }),
+          ...(stream && { stream: true }),
+        },
         ...(stream && { stream: true }),
       };
     },
@@ -59,7 +79,8 @@ export function anthropicProtocol(settings: AnthropicSettings = {}): Protocol & 
     parse(reply: HttpReply): Parsed {
       if (reply.events) return parseStream(reply);
       const body = replyObject(reply, 'anthropic');
-      if (body.type === undefined && 'input_tokens' in body) return { usage: { promptTokens: countField(body, 'input_tokens', 'anthropic count_tokens') } };
+      if (body.type === undefined && 'input_tokens' in body)
+        return { usage: { promptTokens: countField(body, 'input_tokens', 'anthropic count_tokens') } };
       return parseMessage(body);
     },
   };
@@ -70,7 +91,8 @@ export function anthropicSettings(given: Readonly<Record<string, string>> | unde
 }
 
 function parseMessage(message: JsonObject): Parsed {
-  if (message.type !== 'message') throw new ProtocolError(`anthropic: expected a message, got type ${JSON.stringify(message.type)}`);
+  if (message.type !== 'message')
+    throw new ProtocolError(`anthropic: expected a message, got type ${JSON.stringify(message.type)}`);
   const usage = usageOf(objectField(message, 'usage', 'anthropic message'), 'anthropic message.usage');
   const content = Array.isArray(message.content) ? message.content : [];
   const text = content
@@ -115,15 +137,21 @@ function parseStream(reply: HttpReply): Parsed {
         break;
       case 'error': {
         const error = isObject(data.error) ? data.error : {};
-        throw new ProtocolError(`anthropic: the stream reported ${String(error.type ?? 'an error')}: ${String(error.message ?? '')}`);
+        throw new ProtocolError(
+          `anthropic: the stream reported ${String(error.type ?? 'an error')}: ${String(error.message ?? '')}`,
+        );
       }
     }
   }
   if (!start) throw new ProtocolError('anthropic: the stream has no message_start event');
   // Without message_stop the text and output count are partial; a partial answer must not be kept.
-  if (!stopped || reply.complete === false) throw new TruncatedReplyError('anthropic: the stream broke off before message_stop');
+  if (!stopped || reply.complete === false)
+    throw new TruncatedReplyError('anthropic: the stream broke off before message_stop');
   // message_delta's usage is cumulative and, where it repeats the input fields, the more recent.
-  const usage = usageOf({ ...objectField(start, 'usage', 'anthropic message_start.message'), ...(finalUsage ?? {}) }, 'anthropic stream usage');
+  const usage = usageOf(
+    { ...objectField(start, 'usage', 'anthropic message_start.message'), ...(finalUsage ?? {}) },
+    'anthropic stream usage',
+  );
   return {
     usage: usage.tokens,
     text: chunks.join(''),
@@ -140,11 +168,20 @@ function usageOf(usage: JsonObject, where: string) {
   const cacheRead = optionalCountField(usage, 'cache_read_input_tokens', where) ?? 0;
   const promptTokens = input + cacheCreation + cacheRead;
   return {
-    tokens: { promptTokens, completionTokens: output, totalTokens: promptTokens + output, ...(cacheRead > 0 && { cachedTokens: cacheRead }) },
+    tokens: {
+      promptTokens,
+      completionTokens: output,
+      totalTokens: promptTokens + output,
+      ...(cacheRead > 0 && { cachedTokens: cacheRead }),
+    },
     metadata: { uncachedInputTokens: input, cacheCreationInputTokens: cacheCreation, cacheReadInputTokens: cacheRead },
   };
 }
 
 function metadataOf(message: JsonObject): Record<string, unknown> {
-  return { model: message.model, id: message.id, ...(message.stop_reason !== undefined && { stopReason: message.stop_reason }) };
+  return {
+    model: message.model,
+    id: message.id,
+    ...(message.stop_reason !== undefined && { stopReason: message.stop_reason }),
+  };
 }

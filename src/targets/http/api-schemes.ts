@@ -19,7 +19,11 @@ import { sglangTokenizeProtocol, vllmTokenizeProtocol, vllmTokenizeSettings } fr
  * never a setting: it stays in the base URL's query and goes to the server with every request, e.g.
  * `gemini:?key=…` or `gemini:https://proxy.example/v1beta?key=…&count=generate`.
  */
-export function splitLocation(rest: string): { location: string; settings: Record<string, string>; serverQuery: string } {
+export function splitLocation(rest: string): {
+  location: string;
+  settings: Record<string, string>;
+  serverQuery: string;
+} {
   const question = rest.indexOf('?');
   if (question < 0) return { location: rest, settings: {}, serverQuery: '' };
   const settings: Record<string, string> = {};
@@ -67,8 +71,14 @@ export const API_SCHEMES: readonly HttpScheme[] = [
     // The spec file names the URL; it is read here, once, so the protocol itself stays free of I/O.
     create(rest) {
       const spec = loadGenericHttpSpec(rest, process.cwd());
-      const specQuerySecrets = Object.entries(spec.query).flatMap(([name, value]) => (isSecretParam(name) && value ? [value] : []));
-      return { protocol: genericHttpProtocol(spec), baseUrl: spec.url.origin, querySecrets: [...secretQueryValues(spec.url), ...specQuerySecrets] };
+      const specQuerySecrets = Object.entries(spec.query).flatMap(([name, value]) =>
+        isSecretParam(name) && value ? [value] : [],
+      );
+      return {
+        protocol: genericHttpProtocol(spec),
+        baseUrl: spec.url.origin,
+        querySecrets: [...secretQueryValues(spec.url), ...specQuerySecrets],
+      };
     },
   },
 ];

@@ -25,7 +25,12 @@ export function httpCacheDir(env: NodeJS.ProcessEnv): string {
 }
 
 /** `scheme:<baseURL>` with the user's options and environment, as a target on the one executor. */
-export function createHttpTarget(id: string, scheme: HttpScheme, rest: string, deps: HttpTargetDeps): Target & Partial<PreparedTarget> {
+export function createHttpTarget(
+  id: string,
+  scheme: HttpScheme,
+  rest: string,
+  deps: HttpTargetDeps,
+): Target & Partial<PreparedTarget> {
   const options = deps.options ?? {};
   const { protocol, baseUrl, querySecrets } = scheme.create(rest);
   const keyEnv = options.apiKeyEnv ?? protocol.keyEnv;
@@ -39,12 +44,18 @@ export function createHttpTarget(id: string, scheme: HttpScheme, rest: string, d
   } catch {
     throw new UserError(`${shown}: "${Redactor.from({ apiKey }).line(baseUrl)}" is not a URL`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UserError(`${shown}: the base URL must be http or https`);
-  if (parsed.username || parsed.password) throw new UserError(`${shown}: put credentials in an environment variable, not in the URL`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new UserError(`${shown}: the base URL must be http or https`);
+  if (parsed.username || parsed.password)
+    throw new UserError(`${shown}: put credentials in an environment variable, not in the URL`);
   if (scheme.needsModel && !options.model) throw new UserError(`${shown}: give the model name with --model`);
-  if (options.apiKeyEnv && !apiKey) throw new UserError(`--api-key-env ${options.apiKeyEnv}: that environment variable is not set`);
+  if (options.apiKeyEnv && !apiKey)
+    throw new UserError(`--api-key-env ${options.apiKeyEnv}: that environment variable is not set`);
   const unsendable = apiKey && unsendableInHeader(apiKey);
-  if (unsendable) throw new UserError(`$${keyEnv}: the API key holds ${unsendable}, which an HTTP header cannot carry; check the variable`);
+  if (unsendable)
+    throw new UserError(
+      `$${keyEnv}: the API key holds ${unsendable}, which an HTTP header cannot carry; check the variable`,
+    );
 
   const redactor = Redactor.from({ apiKey, queryValues: [...secretQueryValues(parsed), ...(querySecrets ?? [])] });
   shown = redactor.line(id);
@@ -55,7 +66,12 @@ export function createHttpTarget(id: string, scheme: HttpScheme, rest: string, d
     baseUrl: parsed.href,
     apiKey,
     redactor,
-    protocolOptions: { model: options.model, stream: options.stream, topLogprobs: options.topLogprobs, ...(options.promptLogprobs && { promptLogprobs: true }) },
+    protocolOptions: {
+      model: options.model,
+      stream: options.stream,
+      topLogprobs: options.topLogprobs,
+      ...(options.promptLogprobs && { promptLogprobs: true }),
+    },
     timeoutMs: options.timeoutMs ?? HTTP_DEFAULTS.timeoutMs,
     retry: { ...DEFAULT_RETRY_POLICY, retries: options.retries ?? HTTP_DEFAULTS.retries },
     rateLimit: {
@@ -65,7 +81,10 @@ export function createHttpTarget(id: string, scheme: HttpScheme, rest: string, d
     dispatcher: createDispatcher(deps.env, deps.cwd, options.caFile),
     cache: options.cacheTtlMs ? new ResponseCache(httpCacheDir(deps.env), options.cacheTtlMs) : undefined,
     wire: deps.wire,
-    limits: { ...(options.maxResponseBytes && { maxResponseBytes: options.maxResponseBytes }), ...(options.maxStreamEvents && { maxStreamEvents: options.maxStreamEvents }) },
+    limits: {
+      ...(options.maxResponseBytes && { maxResponseBytes: options.maxResponseBytes }),
+      ...(options.maxStreamEvents && { maxStreamEvents: options.maxStreamEvents }),
+    },
   };
   const chat = httpTarget(shown, description, protocol, settings);
   const detect = scheme.tokenize === 'require' || (scheme.tokenize === 'detect' && options.detectTokenize !== false);

@@ -11,7 +11,9 @@ import { MiB, readUserFile } from '../../util/user-file.js';
  * `NODE_EXTRA_CA_CERTS` and `--ca-file` added to Node's bundled roots.
  */
 export function createDispatcher(env: NodeJS.ProcessEnv, cwd: string, caFile?: string): Dispatcher {
-  const extra = [env.NODE_EXTRA_CA_CERTS, caFile].filter((f): f is string => Boolean(f)).map((file) => readCa(resolve(cwd, file)));
+  const extra = [env.NODE_EXTRA_CA_CERTS, caFile]
+    .filter((f): f is string => Boolean(f))
+    .map((file) => readCa(resolve(cwd, file)));
   const tls = extra.length ? { ca: [...rootCertificates, ...extra] } : {};
   return new EnvHttpProxyAgent({
     httpProxy: proxyUrl(env, 'http_proxy'),

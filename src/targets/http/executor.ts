@@ -1,7 +1,14 @@
 import type { Dispatcher } from 'undici';
 import { UserError } from '../../util/errors.js';
 import type { Target, TargetRequest, TargetResponse } from '../target.js';
-import { ProtocolError, TruncatedReplyError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
+import {
+  ProtocolError,
+  TruncatedReplyError,
+  type HttpCall,
+  type HttpReply,
+  type Protocol,
+  type ProtocolOptions,
+} from './protocol.js';
 import { ANSWER_LIMIT_DEFAULTS, streamEventLimit, type AnswerLimits } from './answer-limits.js';
 import { limiterFor, type RateLimit } from './rate-limit.js';
 import { redactHeaders } from './redact.js';
@@ -82,7 +89,11 @@ function redirectTarget(location: string, from: string): string {
   } catch {
     throw new AttemptError(`redirect to a location that is not a URL`, false);
   }
-  if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new AttemptError(`refused a redirect to a ${next.protocol} URL (only http and https redirects are followed)`, false);
+  if (next.protocol !== 'http:' && next.protocol !== 'https:')
+    throw new AttemptError(
+      `refused a redirect to a ${next.protocol} URL (only http and https redirects are followed)`,
+      false,
+    );
   return next.href;
 }
 
@@ -103,7 +114,12 @@ export interface HttpTarget extends Target {
 }
 
 /** The one HTTP executor: a pure protocol in, a target out. */
-export function httpTarget(id: string, description: string, protocol: Protocol, settings: ExecutorSettings): HttpTarget {
+export function httpTarget(
+  id: string,
+  description: string,
+  protocol: Protocol,
+  settings: ExecutorSettings,
+): HttpTarget {
   const now = settings.now ?? (() => new Date());
   const origin = new URL(settings.baseUrl).origin;
   const credentials = settings.apiKey ? protocol.authHeaders(settings.apiKey) : {};
@@ -122,8 +138,15 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
   };
   const caps = { ...ANSWER_LIMIT_DEFAULTS, ...settings.limits };
 
-  const toReply = (status: number, headers: Record<string, string>, body: string, stream: boolean, complete: boolean): HttpReply => {
-    if (stream && (headers['content-type'] ?? '').includes('text/event-stream')) return { status, headers, text: body, events: parseSse(body), complete };
+  const toReply = (
+    status: number,
+    headers: Record<string, string>,
+    body: string,
+    stream: boolean,
+    complete: boolean,
+  ): HttpReply => {
+    if (stream && (headers['content-type'] ?? '').includes('text/event-stream'))
+      return { status, headers, text: body, events: parseSse(body), complete };
     let json: unknown;
     try {
       json = JSON.parse(body);
@@ -144,29 +167,73 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
   };
 
   /** One attempt, following redirects by hand: the key goes only to the configured origin. */
-  const attempt = async (key: string, n: number, canonical: CanonicalRequest, stream: boolean, request: TargetRequest) => {
+  const attempt = async (
+    key: string,
+    n: number,
+    canonical: CanonicalRequest,
+    stream: boolean,
+    request: TargetRequest,
+  ) => {
     let { method, url, body } = canonical;
-    const limits: AnswerLimits = { maxBytes: caps.maxResponseBytes, ...(stream ? streamEventLimit(caps.maxStreamEvents, request.maxOutputTokens) : {}) };
+    const limits: AnswerLimits = {
+      maxBytes: caps.maxResponseBytes,
+      ...(stream ? streamEventLimit(caps.maxStreamEvents, request.maxOutputTokens) : {}),
+    };
     for (let hops = 0; ; hops++) {
       const sameOrigin = new URL(url).origin === origin;
-      const headers = { ...canonical.headers, accept: stream ? 'text/event-stream' : 'application/json', ...(sameOrigin ? credentials : {}) };
-      record({ kind: 'http-request', key, attempt: n, at: now().toISOString(), method, url: line(url), headers: shownHeaders(headers), ...(body !== undefined ? { body: scrub(body) } : {}) });
+      const headers = {
+        ...canonical.headers,
+        accept: stream ? 'text/event-stream' : 'application/json',
+        ...(sameOrigin ? credentials : {}),
+      };
+      record({
+        kind: 'http-request',
+        key,
+        attempt: n,
+        at: now().toISOString(),
+        method,
+        url: line(url),
+        headers: shownHeaders(headers),
+        ...(body !== undefined ? { body: scrub(body) } : {}),
+      });
       const started = performance.now();
       let result: HopResult;
       try {
-        result = await limiter.add(() => sendHop({ method, url, headers, body }, settings.dispatcher, settings.timeoutMs, limits));
+        result = await limiter.add(() =>
+          sendHop({ method, url, headers, body }, settings.dispatcher, settings.timeoutMs, limits),
+        );
       } catch (error) {
         const message = line((error as Error).message);
-        record({ kind: 'http-error', key, attempt: n, at: now().toISOString(), ms: performance.now() - started, message });
+        record({
+          kind: 'http-error',
+          key,
+          attempt: n,
+          at: now().toISOString(),
+          ms: performance.now() - started,
+          message,
+        });
         throw new AttemptError(`${method} ${line(url)}: ${message}`, !(error instanceof HopFailure) || error.retryable);
       }
       const responseHeaders = shownHeaders(result.headers);
       const text = redactor.body(result.body, (result.headers['content-type'] ?? '').includes('text/event-stream'));
-      record({ kind: 'http-response', key, attempt: n, at: now().toISOString(), ms: result.ms, status: result.status, headers: responseHeaders, body: text, complete: result.complete, stream, ...(result.cut && { cut: result.cut }) });
+      record({
+        kind: 'http-response',
+        key,
+        attempt: n,
+        at: now().toISOString(),
+        ms: result.ms,
+        status: result.status,
+        headers: responseHeaders,
+        body: text,
+        complete: result.complete,
+        stream,
+        ...(result.cut && { cut: result.cut }),
+      });
       if (result.cut) throw new CutAttempt(`${method} ${line(url)}: answer not used: ${result.cut}`);
       const { status } = result;
       if (status >= 300 && status < 400 && result.headers.location) {
-        if (hops >= MAX_REDIRECTS) throw new AttemptError(`more than ${MAX_REDIRECTS} redirects from ${line(canonical.url)}`, false);
+        if (hops >= MAX_REDIRECTS)
+          throw new AttemptError(`more than ${MAX_REDIRECTS} redirects from ${line(canonical.url)}`, false);
         url = redirectTarget(result.headers.location, url);
         if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
           method = 'GET';
@@ -175,7 +242,8 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         continue;
       }
       if (status >= 200 && status < 300) {
-        if (!result.complete && !stream) throw new AttemptError(`${method} ${line(url)}: answer broke off: ${line(result.bodyError ?? '')}`, true);
+        if (!result.complete && !stream)
+          throw new AttemptError(`${method} ${line(url)}: answer broke off: ${line(result.bodyError ?? '')}`, true);
         const reply = toReply(status, responseHeaders, text, stream, result.complete);
         return { reply, parsed: parse(reply, request), latencyMs: result.ms, url };
       }
@@ -187,10 +255,20 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
 
   const exchange = async (call: HttpCall, options: ExchangeOptions = {}): Promise<HttpReply> => {
     const url = joinUrl(options.baseUrl ?? settings.baseUrl, call);
-    const canonical: CanonicalRequest = { method: call.method, url, headers: { ...(call.headers ?? {}) }, ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}) };
+    const canonical: CanonicalRequest = {
+      method: call.method,
+      url,
+      headers: { ...(call.headers ?? {}) },
+      ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
+    };
     const key = requestKey({ ...canonical, url: line(url) });
     const sameOrigin = new URL(url).origin === origin;
-    const headers = { ...(call.body !== undefined && { 'content-type': 'application/json' }), ...canonical.headers, accept: 'application/json', ...(sameOrigin ? credentials : {}) };
+    const headers = {
+      ...(call.body !== undefined && { 'content-type': 'application/json' }),
+      ...canonical.headers,
+      accept: 'application/json',
+      ...(sameOrigin ? credentials : {}),
+    };
     const timeoutMs = options.timeoutMs ?? settings.timeoutMs;
     // a busy or failing server's last answer is still an answer for the caller to read
     let last: HttpReply | undefined;
@@ -198,19 +276,54 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
       return await withRetries({ ...settings.retry, retries: options.retries ?? settings.retry.retries }, async (n) => {
         last = undefined;
         const { method, body } = canonical;
-        record({ kind: 'http-request', key, attempt: n, at: now().toISOString(), method, url: line(url), headers: shownHeaders(headers), ...(body !== undefined ? { body: scrub(body) } : {}) });
+        record({
+          kind: 'http-request',
+          key,
+          attempt: n,
+          at: now().toISOString(),
+          method,
+          url: line(url),
+          headers: shownHeaders(headers),
+          ...(body !== undefined ? { body: scrub(body) } : {}),
+        });
         const started = performance.now();
         let result: HopResult;
         try {
-          result = await limiter.add(() => sendHop({ method, url, headers, body }, settings.dispatcher, timeoutMs, { maxBytes: caps.maxResponseBytes }));
+          result = await limiter.add(() =>
+            sendHop({ method, url, headers, body }, settings.dispatcher, timeoutMs, {
+              maxBytes: caps.maxResponseBytes,
+            }),
+          );
         } catch (error) {
           const message = line((error as Error).message);
-          record({ kind: 'http-error', key, attempt: n, at: now().toISOString(), ms: performance.now() - started, message });
-          throw new AttemptError(`${method} ${line(url)}: ${message}`, !(error instanceof HopFailure) || error.retryable);
+          record({
+            kind: 'http-error',
+            key,
+            attempt: n,
+            at: now().toISOString(),
+            ms: performance.now() - started,
+            message,
+          });
+          throw new AttemptError(
+            `${method} ${line(url)}: ${message}`,
+            !(error instanceof HopFailure) || error.retryable,
+          );
         }
         const responseHeaders = shownHeaders(result.headers);
         const text = redactor.body(result.body, false);
-        record({ kind: 'http-response', key, attempt: n, at: now().toISOString(), ms: result.ms, status: result.status, headers: responseHeaders, body: text, complete: result.complete, stream: false, ...(result.cut && { cut: result.cut }) });
+        record({
+          kind: 'http-response',
+          key,
+          attempt: n,
+          at: now().toISOString(),
+          ms: result.ms,
+          status: result.status,
+          headers: responseHeaders,
+          body: text,
+          complete: result.complete,
+          stream: false,
+          ...(result.cut && { cut: result.cut }),
+        });
         if (result.cut) throw new AttemptError(`${method} ${line(url)}: answer not used: ${result.cut}`, false);
         let json: unknown;
         try {
@@ -218,9 +331,16 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         } catch {
           json = undefined;
         }
-        const reply: HttpReply = { status: result.status, headers: responseHeaders, text, ...(json !== undefined && { json }), complete: result.complete };
+        const reply: HttpReply = {
+          status: result.status,
+          headers: responseHeaders,
+          text,
+          ...(json !== undefined && { json }),
+          complete: result.complete,
+        };
         last = reply;
-        if (RETRYABLE_STATUS.has(result.status)) throw new AttemptError(`${method} ${line(url)}: HTTP ${result.status}`, true, retryAfterMs(result.headers));
+        if (RETRYABLE_STATUS.has(result.status))
+          throw new AttemptError(`${method} ${line(url)}: HTTP ${result.status}`, true, retryAfterMs(result.headers));
         return reply;
       });
     } catch (error) {
@@ -258,8 +378,22 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
           const parsed = protocol.parse(reply, request);
           const ageSeconds = Math.round((at.getTime() - Date.parse(cached.storedAt)) / 1000);
           const replayed = { replayed: true as const, storedAt: cached.storedAt, ageSeconds };
-          record({ kind: 'http-cached', key, at: at.toISOString(), ...replayed, status: cached.status, headers, body, stream: cached.stream });
-          return redactor.value({ ...parsed, latencyMs: 0, metadata: { ...parsed.metadata, requestKey: key, ...replayed }, raw: { request: rawRequest, response: reply.json ?? reply.text } });
+          record({
+            kind: 'http-cached',
+            key,
+            at: at.toISOString(),
+            ...replayed,
+            status: cached.status,
+            headers,
+            body,
+            stream: cached.stream,
+          });
+          return redactor.value({
+            ...parsed,
+            latencyMs: 0,
+            metadata: { ...parsed.metadata, requestKey: key, ...replayed },
+            raw: { request: rawRequest, response: reply.json ?? reply.text },
+          });
         } catch {
           // an entry this protocol no longer reads is ignored and replaced by a fresh answer
         }
@@ -278,8 +412,21 @@ export function httpTarget(id: string, description: string, protocol: Protocol, 
         throw error instanceof CutAttempt ? new AnswerCutError(failed) : new TargetRequestError(failed);
       }
       const { reply, parsed, latencyMs } = answer;
-      if (stored) await settings.cache?.put(stored, { request: shown, status: reply.status, headers: reply.headers, body: reply.text, stream, storedAt: now().toISOString() });
-      return redactor.value({ ...parsed, latencyMs, metadata: { ...parsed.metadata, requestKey: key, attempts }, raw: { request: rawRequest, response: reply.json ?? reply.text } });
+      if (stored)
+        await settings.cache?.put(stored, {
+          request: shown,
+          status: reply.status,
+          headers: reply.headers,
+          body: reply.text,
+          stream,
+          storedAt: now().toISOString(),
+        });
+      return redactor.value({
+        ...parsed,
+        latencyMs,
+        metadata: { ...parsed.metadata, requestKey: key, attempts },
+        raw: { request: rawRequest, response: reply.json ?? reply.text },
+      });
     },
   };
 }

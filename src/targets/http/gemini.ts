@@ -1,5 +1,12 @@
 import type { LogprobToken, TargetRequest, TargetResponse } from '../target.js';
-import { ProtocolError, TruncatedReplyError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
+import {
+  ProtocolError,
+  TruncatedReplyError,
+  type HttpCall,
+  type HttpReply,
+  type Protocol,
+  type ProtocolOptions,
+} from './protocol.js';
 import { readSettings, requireModel } from './protocol-settings.js';
 import {
   arrayField,
@@ -33,10 +40,12 @@ const TOP_LOGPROBS = 5;
 
 /** The Gemini API: contents with `user`/`model` roles and the system prompt as `systemInstruction`. */
 export function geminiProtocol(settings: GeminiSettings = {}): Protocol & { baseUrl: string } {
-  const streams = (request: TargetRequest, options: ProtocolOptions) => request.wantChunks === true || options.stream === true;
-  const logprobs = (request: TargetRequest, options: ProtocolOptions) => request.wantLogprobs === true || (options.topLogprobs ?? 0) > 0;
+  const streams = (request: TargetRequest, options: ProtocolOptions) =>
+    request.wantChunks === true || options.stream === true;
+  const logprobs = (request: TargetRequest, options: ProtocolOptions) =>
+    request.wantLogprobs === true || (options.topLogprobs ?? 0) > 0;
   const wayFor = (request: TargetRequest, options: ProtocolOptions): GeminiCountWay =>
-    streams(request, options) || logprobs(request, options) ? 'generateContent' : settings.count ?? 'countTokens';
+    streams(request, options) || logprobs(request, options) ? 'generateContent' : (settings.count ?? 'countTokens');
   const version = settings.apiVersion ?? 'v1beta';
   return {
     scheme: 'gemini',
@@ -45,20 +54,34 @@ export function geminiProtocol(settings: GeminiSettings = {}): Protocol & { base
     authHeaders: (apiKey) => ({ 'x-goog-api-key': apiKey }),
     call(request: TargetRequest, options: ProtocolOptions): HttpCall {
       const model = modelName(requireModel('gemini', options.model));
-      const contents = conversation(request.messages).map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', parts: [{ text: m.content }] }));
+      const contents = conversation(request.messages).map((m) => ({
+        role: m.role === 'assistant' ? 'model' : 'user',
+        parts: [{ text: m.content }],
+      }));
       const system = systemText(request.messages);
       const systemInstruction = system === undefined ? {} : { systemInstruction: { parts: [{ text: system }] } };
       if (wayFor(request, options) === 'countTokens') {
         // A system instruction can only be counted inside a whole generateContentRequest.
-        const body = system === undefined ? { contents } : { generateContentRequest: { model, contents, ...systemInstruction } };
+        const body =
+          system === undefined ? { contents } : { generateContentRequest: { model, contents, ...systemInstruction } };
         return { method: 'POST', path: `${version}/${model}:countTokens`, body };
       }
       const generationConfig = {
         maxOutputTokens: request.maxOutputTokens ?? 1,
-        ...(logprobs(request, options) && { responseLogprobs: true, logprobs: Math.min(options.topLogprobs || TOP_LOGPROBS, 20) }),
+        ...(logprobs(request, options) && {
+          responseLogprobs: true,
+          logprobs: Math.min(options.topLogprobs || TOP_LOGPROBS, 20),
+        }),
       };
       const body = { contents, ...systemInstruction, generationConfig };
-      if (streams(request, options)) return { method: 'POST', path: `${version}/${model}:streamGenerateContent`, query: { alt: 'sse' }, body, stream: true };
+      if (streams(request, options))
+        return {
+          method: 'POST',
+          path: `${version}/${model}:streamGenerateContent`,
+          query: { alt: 'sse' },
+          body,
+          stream: true,
+        };
       return { method: 'POST', path: `${version}/${model}:generateContent`, body };
     },
     // Read by the reply's shape: the options that chose the endpoint are not passed to parse.
@@ -72,8 +95,14 @@ export function geminiProtocol(settings: GeminiSettings = {}): Protocol & { base
 }
 
 export function geminiSettings(given: Readonly<Record<string, string>> | undefined): GeminiSettings {
-  const read = readSettings('gemini', given, { count: ['countTokens', 'generateContent'], api_version: ['v1beta', 'v1'] });
-  return { ...(read.count && { count: read.count as GeminiCountWay }), ...(read.api_version && { apiVersion: read.api_version as 'v1beta' | 'v1' }) };
+  const read = readSettings('gemini', given, {
+    count: ['countTokens', 'generateContent'],
+    api_version: ['v1beta', 'v1'],
+  });
+  return {
+    ...(read.count && { count: read.count as GeminiCountWay }),
+    ...(read.api_version && { apiVersion: read.api_version as 'v1beta' | 'v1' }),
+  };
 }
 
 /** `gemini-2.5-flash` and `models/gemini-2.5-flash` name the same model; a tuned model keeps its own prefix. */
@@ -95,8 +124,11 @@ function parseStream(reply: HttpReply): Parsed {
   const responses = (reply.events ?? []).filter((e) => e.data.trim() !== '').map((e) => eventJson(e.data, 'gemini'));
   if (!responses.length) throw new ProtocolError('gemini: the stream has no events');
   // The last event carries the finish reason; without it the text and output count are partial.
-  const finished = responses.some((r) => Array.isArray(r.candidates) && isObject(r.candidates[0]) && r.candidates[0].finishReason !== undefined);
-  if (!finished || reply.complete === false) throw new TruncatedReplyError('gemini: the stream broke off before its finishReason');
+  const finished = responses.some(
+    (r) => Array.isArray(r.candidates) && isObject(r.candidates[0]) && r.candidates[0].finishReason !== undefined,
+  );
+  if (!finished || reply.complete === false)
+    throw new TruncatedReplyError('gemini: the stream broke off before its finishReason');
   return fromResponses(responses, true);
 }
 
@@ -122,11 +154,17 @@ function fromResponses(responses: JsonObject[], streamed: boolean): Parsed {
   for (const response of responses) {
     const candidate = Array.isArray(response.candidates) ? response.candidates[0] : undefined;
     if (candidate === undefined) continue;
-    if (!isObject(candidate)) throw new ProtocolError(`gemini: a candidate should be an object, got ${describe(candidate)}`);
+    if (!isObject(candidate))
+      throw new ProtocolError(`gemini: a candidate should be an object, got ${describe(candidate)}`);
     if (candidate.finishReason !== undefined) finishReason = candidate.finishReason;
     const parts = isObject(candidate.content) && Array.isArray(candidate.content.parts) ? candidate.content.parts : [];
     // Thought summaries are parts too; only the answer's text is the reply.
-    chunks.push(parts.filter((p) => isObject(p) && typeof p.text === 'string' && p.thought !== true).map((p) => (p as JsonObject).text as string).join(''));
+    chunks.push(
+      parts
+        .filter((p) => isObject(p) && typeof p.text === 'string' && p.thought !== true)
+        .map((p) => (p as JsonObject).text as string)
+        .join(''),
+    );
     if (candidate.logprobsResult !== undefined) {
       sawLogprobs = true;
       const result = objectField(candidate, 'logprobsResult', 'gemini candidate');

@@ -37,7 +37,12 @@ export interface GenericHttpSpec {
   body?: unknown;
   /** Placeholders the templates use. */
   uses: ReadonlySet<Placeholder>;
-  response: { promptTokens: PathSegment[]; completionTokens?: PathSegment[]; text?: PathSegment[]; paths: Record<string, string> };
+  response: {
+    promptTokens: PathSegment[];
+    completionTokens?: PathSegment[];
+    text?: PathSegment[];
+    paths: Record<string, string>;
+  };
 }
 
 /** A request spec is a few lines of YAML or JSON. */
@@ -73,15 +78,18 @@ export function parseGenericHttpSpec(text: string, source: string): GenericHttpS
   const problems: string[] = [];
   const problem = (where: string, message: string) => problems.push(`${source}: ${where}: ${message}`);
   if (!isObject(raw)) throw new UserError(`${source}: the spec should be a mapping with url, body and response`);
-  for (const key of Object.keys(raw)) if (!TOP_KEYS.includes(key)) problem(key, `unknown field; expected ${TOP_KEYS.join(', ')}`);
+  for (const key of Object.keys(raw))
+    if (!TOP_KEYS.includes(key)) problem(key, `unknown field; expected ${TOP_KEYS.join(', ')}`);
 
   let url: URL | undefined;
-  if (typeof raw.url !== 'string') problem('url', 'required: the gateway endpoint, e.g. https://gateway.internal/v2/generate');
+  if (typeof raw.url !== 'string')
+    problem('url', 'required: the gateway endpoint, e.g. https://gateway.internal/v2/generate');
   else if (raw.url.includes('${')) problem('url', 'only a header may name an environment variable');
   else {
     try {
       url = new URL(raw.url);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') problem('url', `must be http or https, not ${url.protocol}`);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        problem('url', `must be http or https, not ${url.protocol}`);
       if (url.username || url.password) problem('url', 'put credentials in a header with ${ENV_NAME}, not in the URL');
     } catch {
       problem('url', `"${redactUrlText(raw.url)}" is not a URL`);
@@ -90,11 +98,13 @@ export function parseGenericHttpSpec(text: string, source: string): GenericHttpS
 
   const method = raw.method === undefined ? 'POST' : raw.method;
   if (method !== 'POST' && method !== 'GET') problem('method', `must be POST or GET, not ${JSON.stringify(method)}`);
-  if (method === 'GET' && raw.body !== undefined) problem('body', 'a GET request has no body; put placeholders in query');
+  if (method === 'GET' && raw.body !== undefined)
+    problem('body', 'a GET request has no body; put placeholders in query');
 
   const headers: Record<string, string> = {};
   let secretHeader: GenericHttpSpec['secretHeader'];
-  if (raw.headers !== undefined && !isObject(raw.headers)) problem('headers', 'should be a mapping of header names to values');
+  if (raw.headers !== undefined && !isObject(raw.headers))
+    problem('headers', 'should be a mapping of header names to values');
   for (const [name, value] of Object.entries(isObject(raw.headers) ? raw.headers : {})) {
     const where = `headers.${name}`;
     if (!HEADER_NAME.test(name)) problem(where, 'not a valid header name');
@@ -118,7 +128,8 @@ export function parseGenericHttpSpec(text: string, source: string): GenericHttpS
 
   const uses = new Set<Placeholder>();
   const query: Record<string, string> = {};
-  if (raw.query !== undefined && !isObject(raw.query)) problem('query', 'should be a mapping of parameter names to values');
+  if (raw.query !== undefined && !isObject(raw.query))
+    problem('query', 'should be a mapping of parameter names to values');
   for (const [name, value] of Object.entries(isObject(raw.query) ? raw.query : {})) {
     if (typeof value !== 'string' && typeof value !== 'number') problem(`query.${name}`, 'should be a string');
     else {
@@ -127,14 +138,26 @@ export function parseGenericHttpSpec(text: string, source: string): GenericHttpS
     }
   }
   if (raw.body !== undefined) walkStrings(raw.body, 'body', (text, where) => checkTemplate(text, where, uses, problem));
-  if (!uses.has('messages') && !uses.has('text')) problem('body', 'place the probe text somewhere with {{messages}} or {{text}}');
+  if (!uses.has('messages') && !uses.has('text'))
+    problem('body', 'place the probe text somewhere with {{messages}} or {{text}}');
 
   const response: Partial<GenericHttpSpec['response']> & { paths: Record<string, string> } = { paths: {} };
-  if (!isObject(raw.response)) problem('response', 'required: a mapping with prompt_tokens (a JSON path) and optionally completion_tokens and text');
+  if (!isObject(raw.response))
+    problem(
+      'response',
+      'required: a mapping with prompt_tokens (a JSON path) and optionally completion_tokens and text',
+    );
   else {
-    for (const key of Object.keys(raw.response)) if (!RESPONSE_KEYS.includes(key)) problem(`response.${key}`, `unknown field; expected ${RESPONSE_KEYS.join(', ')}`);
-    if (raw.response.prompt_tokens === undefined) problem('response.prompt_tokens', 'required: the JSON path to the prompt token count');
-    for (const [key, field] of [['prompt_tokens', 'promptTokens'], ['completion_tokens', 'completionTokens'], ['text', 'text']] as const) {
+    for (const key of Object.keys(raw.response))
+      if (!RESPONSE_KEYS.includes(key))
+        problem(`response.${key}`, `unknown field; expected ${RESPONSE_KEYS.join(', ')}`);
+    if (raw.response.prompt_tokens === undefined)
+      problem('response.prompt_tokens', 'required: the JSON path to the prompt token count');
+    for (const [key, field] of [
+      ['prompt_tokens', 'promptTokens'],
+      ['completion_tokens', 'completionTokens'],
+      ['text', 'text'],
+    ] as const) {
       const path = raw.response[key];
       if (path === undefined) continue;
       if (typeof path !== 'string') {
@@ -163,7 +186,12 @@ export function parseGenericHttpSpec(text: string, source: string): GenericHttpS
   };
 }
 
-function checkTemplate(text: string, where: string, uses: Set<Placeholder>, problem: (where: string, message: string) => void): void {
+function checkTemplate(
+  text: string,
+  where: string,
+  uses: Set<Placeholder>,
+  problem: (where: string, message: string) => void,
+): void {
   if (text.includes('${')) problem(where, 'only a header may name an environment variable');
   const whole = new RegExp(`^${PLACEHOLDER.source}$`).exec(text);
   for (const match of text.matchAll(PLACEHOLDER)) {
@@ -181,7 +209,8 @@ function checkTemplate(text: string, where: string, uses: Set<Placeholder>, prob
 export function walkStrings(value: unknown, where: string, visit: (text: string, where: string) => void): void {
   if (typeof value === 'string') visit(value, where);
   else if (Array.isArray(value)) value.forEach((item, i) => walkStrings(item, `${where}[${i}]`, visit));
-  else if (isObject(value)) for (const [key, item] of Object.entries(value)) walkStrings(item, `${where}.${key}`, visit);
+  else if (isObject(value))
+    for (const [key, item] of Object.entries(value)) walkStrings(item, `${where}.${key}`, visit);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -20,14 +20,21 @@ export function genericHttpProtocol(spec: GenericHttpSpec): Protocol & { baseUrl
     scheme: 'http',
     ...(spec.secretHeader && { keyEnv: spec.secretHeader.env }),
     baseUrl: spec.url.origin,
-    authHeaders: (apiKey) => (spec.secretHeader ? { [spec.secretHeader.name]: spec.secretHeader.template.replace(/\$\{[^}]*\}/, () => apiKey) } : {}),
+    authHeaders: (apiKey) =>
+      spec.secretHeader
+        ? { [spec.secretHeader.name]: spec.secretHeader.template.replace(/\$\{[^}]*\}/, () => apiKey) }
+        : {},
     call(request: TargetRequest, options: ProtocolOptions): HttpCall {
       const values = placeholderValues(spec, request, options);
-      const filledQuery = Object.fromEntries(Object.entries(spec.query).map(([name, text]) => [name, String(fill(text, values))]));
+      const filledQuery = Object.fromEntries(
+        Object.entries(spec.query).map(([name, text]) => [name, String(fill(text, values))]),
+      );
       return {
         method: spec.method,
         path: spec.url.pathname.replace(/^\/+/, ''),
-        ...((Object.keys(query).length > 0 || Object.keys(filledQuery).length > 0) && { query: { ...query, ...filledQuery } }),
+        ...((Object.keys(query).length > 0 || Object.keys(filledQuery).length > 0) && {
+          query: { ...query, ...filledQuery },
+        }),
         headers: { ...(spec.body !== undefined && { 'content-type': 'application/json' }), ...spec.headers },
         ...(spec.body !== undefined && { body: fillTemplate(spec.body, values) }),
       };
@@ -35,20 +42,31 @@ export function genericHttpProtocol(spec: GenericHttpSpec): Protocol & { baseUrl
     parse(reply: HttpReply): Parsed {
       const body = replyJson(reply, 'http');
       const promptTokens = count(body, spec.response.promptTokens, spec.response.paths.prompt_tokens);
-      const completionTokens = spec.response.completionTokens && count(body, spec.response.completionTokens, spec.response.paths.completion_tokens);
+      const completionTokens =
+        spec.response.completionTokens &&
+        count(body, spec.response.completionTokens, spec.response.paths.completion_tokens);
       const text = spec.response.text && readJsonPath(body, spec.response.text);
-      if (spec.response.text && typeof text !== 'string') throw new ProtocolError(`http: ${spec.response.paths.text} should be text, got ${describe(text)}`);
+      if (spec.response.text && typeof text !== 'string')
+        throw new ProtocolError(`http: ${spec.response.paths.text} should be text, got ${describe(text)}`);
       return {
-        usage: { promptTokens, ...(completionTokens !== undefined && { completionTokens, totalTokens: promptTokens + completionTokens }) },
+        usage: {
+          promptTokens,
+          ...(completionTokens !== undefined && { completionTokens, totalTokens: promptTokens + completionTokens }),
+        },
         ...(typeof text === 'string' && { text }),
       };
     },
   };
 }
 
-function placeholderValues(spec: GenericHttpSpec, request: TargetRequest, options: ProtocolOptions): Record<Placeholder, unknown> {
+function placeholderValues(
+  spec: GenericHttpSpec,
+  request: TargetRequest,
+  options: ProtocolOptions,
+): Record<Placeholder, unknown> {
   const messages: ChatMessage[] = spec.uses.has('system') ? conversation(request.messages) : request.messages;
-  if (spec.uses.has('model') && !options.model) throw new UserError('http: the spec uses {{model}}; give the model name with --model');
+  if (spec.uses.has('model') && !options.model)
+    throw new UserError('http: the spec uses {{model}}; give the model name with --model');
   return {
     messages: messages.map((m) => ({ role: m.role, content: m.content })),
     text: plainText(conversation(request.messages)),

@@ -44,7 +44,7 @@ export function readJsonPath(value: unknown, segments: readonly PathSegment[]): 
       current = current[segment];
     } else {
       if (typeof current !== 'object' || current === null || Array.isArray(current)) return undefined;
-      if (!Object.prototype.hasOwnProperty.call(current, segment)) return undefined;
+      if (!Object.hasOwn(current, segment)) return undefined;
       current = (current as Record<string, unknown>)[segment];
     }
   }

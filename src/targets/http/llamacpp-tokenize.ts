@@ -22,13 +22,20 @@ export function llamacppTokenizeProtocol(settings: LlamacppTokenizeSettings = {}
     call: (request) => ({
       method: 'POST',
       path: 'tokenize',
-      body: { content: plainText(request.messages), add_special: false, parse_special: settings.parseSpecial ?? true, with_pieces: true },
+      body: {
+        content: plainText(request.messages),
+        add_special: false,
+        parse_special: settings.parseSpecial ?? true,
+        with_pieces: true,
+      },
     }),
     parse: (reply) => parseLlamacppTokens(reply),
   };
 }
 
-export function llamacppTokenizeSettings(given: Readonly<Record<string, string>> | undefined): LlamacppTokenizeSettings {
+export function llamacppTokenizeSettings(
+  given: Readonly<Record<string, string>> | undefined,
+): LlamacppTokenizeSettings {
   const read = readSettings('llamacpp', given, { parse_special: ['true', 'false'] });
   return read.parse_special === undefined ? {} : { parseSpecial: read.parse_special === 'true' };
 }
@@ -36,16 +43,26 @@ export function llamacppTokenizeSettings(given: Readonly<Record<string, string>>
 /** `tokens` is a list of ids, or of `{id, piece}` where a piece that is not whole UTF-8 comes as a byte list. */
 export function parseLlamacppTokens(reply: HttpReply): Parsed {
   const tokens = arrayField(replyObject(reply, 'llamacpp'), 'tokens', 'llamacpp');
-  if (tokens.every((t) => Number.isInteger(t))) return { usage: { promptTokens: tokens.length }, metadata: { tokenIds: tokens } };
+  if (tokens.every((t) => Number.isInteger(t)))
+    return { usage: { promptTokens: tokens.length }, metadata: { tokenIds: tokens } };
   const ids: number[] = [];
   const pieces: LogprobToken[] = [];
   for (const token of tokens) {
-    if (!isObject(token) || !Number.isInteger(token.id)) throw new ProtocolError(`llamacpp: a token should be an id or {id, piece}, got ${describe(token)}`);
+    if (!isObject(token) || !Number.isInteger(token.id))
+      throw new ProtocolError(`llamacpp: a token should be an id or {id, piece}, got ${describe(token)}`);
     ids.push(token.id as number);
     pieces.push(pieceToken(token.piece));
   }
-  const promptTokens = promptTokensFromPieces('tokenize', pieces.map((p) => Uint8Array.from(p.bytes!)));
-  return { usage: { promptTokens: tokens.length }, logprobTokens: pieces, ...(promptTokens && { promptTokens }), metadata: { tokenIds: ids } };
+  const promptTokens = promptTokensFromPieces(
+    'tokenize',
+    pieces.map((p) => Uint8Array.from(p.bytes!)),
+  );
+  return {
+    usage: { promptTokens: tokens.length },
+    logprobTokens: pieces,
+    ...(promptTokens && { promptTokens }),
+    metadata: { tokenIds: ids },
+  };
 }
 
 function pieceToken(piece: unknown): LogprobToken {

@@ -1,7 +1,15 @@
 import type { TargetRequest, TargetResponse } from '../target.js';
 import { ProtocolError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
 import { readSettings, requireModel } from './protocol-settings.js';
-import { conversation, countField, objectField, optionalCountField, plainText, replyObject, systemText } from './reply-fields.js';
+import {
+  conversation,
+  countField,
+  objectField,
+  optionalCountField,
+  plainText,
+  replyObject,
+  systemText,
+} from './reply-fields.js';
 import { bearer } from './vllm-tokenize.js';
 
 /**
@@ -38,24 +46,41 @@ function ollamaCall(request: TargetRequest, options: ProtocolOptions, api: 'chat
   const model = requireModel('ollama', options.model);
   const common = { model, stream: false, options: { num_predict: request.maxOutputTokens ?? 1 } };
   if (api === 'chat') {
-    return { method: 'POST', path: 'api/chat', body: { ...common, messages: request.messages.map((m) => ({ role: m.role, content: m.content })) } };
+    return {
+      method: 'POST',
+      path: 'api/chat',
+      body: { ...common, messages: request.messages.map((m) => ({ role: m.role, content: m.content })) },
+    };
   }
   const system = systemText(request.messages);
-  return { method: 'POST', path: 'api/generate', body: { ...common, prompt: plainText(conversation(request.messages)), ...(system !== undefined && { system }) } };
+  return {
+    method: 'POST',
+    path: 'api/generate',
+    body: { ...common, prompt: plainText(conversation(request.messages)), ...(system !== undefined && { system }) },
+  };
 }
 
 function parseOllamaReply(reply: HttpReply, api: 'chat' | 'generate'): Parsed {
   const body = replyObject(reply, 'ollama');
   if (body.done !== true) throw new ProtocolError('ollama: expected one final answer with done: true');
   // Ollama before mid-2024 left the field out when the whole prompt came from its cache.
-  if (body.prompt_eval_count === undefined) throw new ProtocolError('ollama: the answer has no prompt_eval_count (an older Ollama leaves it out for a cached prompt)');
+  if (body.prompt_eval_count === undefined)
+    throw new ProtocolError(
+      'ollama: the answer has no prompt_eval_count (an older Ollama leaves it out for a cached prompt)',
+    );
   const promptTokens = countField(body, 'prompt_eval_count', 'ollama');
   const completionTokens = countField(body, 'eval_count', 'ollama');
   const cachedTokens = optionalCountField(body, 'prompt_eval_cached_count', 'ollama');
   const text = api === 'chat' ? objectField(body, 'message', 'ollama').content : body.response;
-  if (typeof text !== 'string') throw new ProtocolError(`ollama: the answer has no ${api === 'chat' ? 'message.content' : 'response'} text`);
+  if (typeof text !== 'string')
+    throw new ProtocolError(`ollama: the answer has no ${api === 'chat' ? 'message.content' : 'response'} text`);
   return {
-    usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, ...(cachedTokens !== undefined && { cachedTokens }) },
+    usage: {
+      promptTokens,
+      completionTokens,
+      totalTokens: promptTokens + completionTokens,
+      ...(cachedTokens !== undefined && { cachedTokens }),
+    },
     text,
     metadata: { model: body.model, doneReason: body.done_reason },
   };

@@ -1,7 +1,14 @@
 import type { LogprobToken, PromptTokens, TargetRequest, TokenUsage } from '../target.js';
 import { promptTokensFromCodePointStarts, promptTokensFromPieces } from './prompt-pieces.js';
 import { describe, isCount } from './reply-fields.js';
-import { ProtocolError, TruncatedReplyError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
+import {
+  ProtocolError,
+  TruncatedReplyError,
+  type HttpCall,
+  type HttpReply,
+  type Protocol,
+  type ProtocolOptions,
+} from './protocol.js';
 
 /**
  * OpenAI-compatible Chat Completions (also vLLM, SGLang, llama.cpp's server, Ollama's /v1 and the
@@ -55,16 +62,33 @@ export const openaiCompletionsProtocol: Protocol = {
   parse(reply, request) {
     const json = objectBody(reply);
     const choice = firstChoice(json);
-    const logprobs = choice?.logprobs as { tokens?: unknown; token_logprobs?: unknown; text_offset?: unknown } | undefined;
-    const tokens = Array.isArray(logprobs?.tokens) ? (logprobs!.tokens as unknown[]).filter((t): t is string => typeof t === 'string') : undefined;
+    const logprobs = choice?.logprobs as
+      | { tokens?: unknown; token_logprobs?: unknown; text_offset?: unknown }
+      | undefined;
+    const tokens = Array.isArray(logprobs?.tokens)
+      ? (logprobs!.tokens as unknown[]).filter((t): t is string => typeof t === 'string')
+      : undefined;
     const usage = json.usage ? readUsage(json.usage) : undefined;
     if (!usage && !tokens) throw new ProtocolError('completions reply has neither usage nor echoed logprob tokens');
     const completion = usage?.completionTokens ?? 0;
     const promptTokens = usage?.promptTokens ?? tokens!.length - completion;
     const values = Array.isArray(logprobs?.token_logprobs) ? (logprobs!.token_logprobs as unknown[]) : [];
     const logprobTokens = tokens?.slice(0, promptTokens).map((token, i) => withLogprob({ token }, values[i]));
-    const echoed = tokens && echoedPrompt(completionsPrompt(request), stringOr(choice?.text), tokens.slice(0, promptTokens), logprobs?.text_offset);
-    return { usage: usage ?? { promptTokens }, text: stringOr(choice?.text), logprobTokens, ...(echoed && { promptTokens: echoed }), metadata: replyMetadata(json) };
+    const echoed =
+      tokens &&
+      echoedPrompt(
+        completionsPrompt(request),
+        stringOr(choice?.text),
+        tokens.slice(0, promptTokens),
+        logprobs?.text_offset,
+      );
+    return {
+      usage: usage ?? { promptTokens },
+      text: stringOr(choice?.text),
+      logprobTokens,
+      ...(echoed && { promptTokens: echoed }),
+      metadata: replyMetadata(json),
+    };
   },
 };
 
@@ -76,16 +100,28 @@ function completionsPrompt(request: TargetRequest): string {
  * The echoed prompt's tokens: `text_offset` gives where each starts in the echoed text (in code points);
  * without it the token strings themselves are joined, when they spell the prompt.
  */
-function echoedPrompt(prompt: string, text: string | undefined, tokens: readonly string[], offsets: unknown): PromptTokens | undefined {
+function echoedPrompt(
+  prompt: string,
+  text: string | undefined,
+  tokens: readonly string[],
+  offsets: unknown,
+): PromptTokens | undefined {
   if (text === undefined || !text.startsWith(prompt)) return undefined;
   if (Array.isArray(offsets) && offsets.length >= tokens.length && offsets.every((o) => Number.isInteger(o))) {
     const points = [...prompt];
     const starts = [...(offsets as number[]).slice(0, tokens.length), points.length];
     // A token shown as something other than its span (OpenAI's `bytes:\xe6` for part of a character) does not say where it starts or ends.
     const whole = tokens.map((token, i) => points.slice(starts[i], starts[i + 1]).join('') === token);
-    return promptTokensFromCodePointStarts('echo', prompt, starts.slice(1, -1).filter((_, i) => whole[i] && whole[i + 1]));
+    return promptTokensFromCodePointStarts(
+      'echo',
+      prompt,
+      starts.slice(1, -1).filter((_, i) => whole[i] && whole[i + 1]),
+    );
   }
-  const joined = promptTokensFromPieces('echo', tokens.map((t) => new TextEncoder().encode(t)));
+  const joined = promptTokensFromPieces(
+    'echo',
+    tokens.map((t) => new TextEncoder().encode(t)),
+  );
   return joined && joined.text === prompt ? joined : undefined;
 }
 
@@ -119,8 +155,12 @@ function stringOr(value: unknown): string | undefined {
 function readUsage(value: unknown): TokenUsage {
   const usage = value as Json;
   if (usage?.prompt_tokens === undefined) throw new ProtocolError('usage has no prompt_tokens');
-  if (!isCount(usage.prompt_tokens)) throw new ProtocolError(`usage: prompt_tokens should be a token count, got ${describe(usage.prompt_tokens)}`);
-  if (usage.completion_tokens != null && !isCount(usage.completion_tokens)) throw new ProtocolError(`usage: completion_tokens should be a token count, got ${describe(usage.completion_tokens)}`);
+  if (!isCount(usage.prompt_tokens))
+    throw new ProtocolError(`usage: prompt_tokens should be a token count, got ${describe(usage.prompt_tokens)}`);
+  if (usage.completion_tokens != null && !isCount(usage.completion_tokens))
+    throw new ProtocolError(
+      `usage: completion_tokens should be a token count, got ${describe(usage.completion_tokens)}`,
+    );
   const details = usage.prompt_tokens_details as Json | undefined;
   return {
     promptTokens: usage.prompt_tokens,
@@ -172,12 +212,16 @@ function readPromptLogprobs(value: unknown): PromptTokens | undefined {
     if (entries.length !== 1 || typeof decoded !== 'string') return undefined;
     texts.push(decoded);
   }
-  return promptTokensFromPieces('prompt_logprobs', texts.map((t) => new TextEncoder().encode(t)));
+  return promptTokensFromPieces(
+    'prompt_logprobs',
+    texts.map((t) => new TextEncoder().encode(t)),
+  );
 }
 
 function replyMetadata(json: Json): Record<string, unknown> {
   const metadata: Record<string, unknown> = {};
-  for (const key of ['id', 'model', 'system_fingerprint']) if (json[key] !== undefined && json[key] !== null) metadata[key] = json[key];
+  for (const key of ['id', 'model', 'system_fingerprint'])
+    if (json[key] !== undefined && json[key] !== null) metadata[key] = json[key];
   return metadata;
 }
 
@@ -213,7 +257,8 @@ function parseChatStream(reply: HttpReply) {
     } catch {
       throw new TruncatedReplyError(`stream event is not JSON: ${event.data.slice(0, 80)}`);
     }
-    if ((chunk as { error?: unknown }).error) throw new ProtocolError(`stream reported an error: ${JSON.stringify(chunk.error).slice(0, 200)}`);
+    if ((chunk as { error?: unknown }).error)
+      throw new ProtocolError(`stream reported an error: ${JSON.stringify(chunk.error).slice(0, 200)}`);
     const choice = firstChoice(chunk);
     const content = (choice?.delta as Json | undefined)?.content;
     if (typeof content === 'string' && content) chunks.push(content);
@@ -222,7 +267,8 @@ function parseChatStream(reply: HttpReply) {
     metadata = { ...metadata, ...replyMetadata(chunk) };
   }
   if (!usage) {
-    if (!done || reply.complete === false) throw new TruncatedReplyError('stream broke off before its final usage chunk');
+    if (!done || reply.complete === false)
+      throw new TruncatedReplyError('stream broke off before its final usage chunk');
     throw new ProtocolError('stream ended without usage; the server ignores stream_options.include_usage');
   }
   return {

@@ -13,7 +13,10 @@ function isCharStart(bytes: Uint8Array, offset: number): boolean {
 }
 
 /** Tokens given as their bytes, in order; undefined when together they are not whole UTF-8 text. */
-export function promptTokensFromPieces(source: PromptTokens['source'], pieces: readonly Uint8Array[]): PromptTokens | undefined {
+export function promptTokensFromPieces(
+  source: PromptTokens['source'],
+  pieces: readonly Uint8Array[],
+): PromptTokens | undefined {
   const bytes = new Uint8Array(pieces.reduce((sum, p) => sum + p.length, 0));
   let offset = 0;
   const boundaries: number[] = [];
@@ -32,11 +35,17 @@ export function promptTokensFromPieces(source: PromptTokens['source'], pieces: r
 }
 
 /** Tokens given as where each starts in `text`, counted in Unicode code points (Python's string offsets). */
-export function promptTokensFromCodePointStarts(source: PromptTokens['source'], text: string, starts: readonly number[]): PromptTokens {
+export function promptTokensFromCodePointStarts(
+  source: PromptTokens['source'],
+  text: string,
+  starts: readonly number[],
+): PromptTokens {
   const byteAt: number[] = [0];
   for (const ch of text) byteAt.push(byteAt.at(-1)! + utf8.encode(ch).length);
   const total = byteAt.at(-1)!;
-  const boundaries = [...new Set(starts.filter((s) => Number.isInteger(s) && s > 0 && s < byteAt.length).map((s) => byteAt[s]))]
+  const boundaries = [
+    ...new Set(starts.filter((s) => Number.isInteger(s) && s > 0 && s < byteAt.length).map((s) => byteAt[s])),
+  ]
     .filter((b) => b > 0 && b < total)
     .sort((a, b) => a - b);
   return { source, text, boundaries };
@@ -70,7 +79,11 @@ function metaspacePieces(strings: readonly string[]): Uint8Array[] {
  * so each reading is tried and the one whose pieces spell text holding `expected` (or its NFC form, as a
  * normalizing tokenizer reads it) is taken.
  */
-export function promptTokensFromVocabStrings(source: PromptTokens['source'], strings: readonly string[], expected: string): PromptTokens | undefined {
+export function promptTokensFromVocabStrings(
+  source: PromptTokens['source'],
+  strings: readonly string[],
+  expected: string,
+): PromptTokens | undefined {
   const readings = [byteLevelPieces(strings), metaspacePieces(strings), strings.map((s) => utf8.encode(s))];
   for (const pieces of readings) {
     if (!pieces) continue;

@@ -13,7 +13,8 @@ export function readSettings<K extends string>(
   const read: Partial<Record<K, string>> = {};
   for (const [name, value] of Object.entries(given ?? {})) {
     const values = (allowed as Record<string, readonly string[]>)[name];
-    if (!values) problems.push(`${scheme}: unknown setting "${name}"; expected ${Object.keys(allowed).join(', ') || 'none'}`);
+    if (!values)
+      problems.push(`${scheme}: unknown setting "${name}"; expected ${Object.keys(allowed).join(', ') || 'none'}`);
     else if (!values.includes(value)) problems.push(`${scheme}: ${name}=${value} is not one of ${values.join(', ')}`);
     else read[name as K] = value;
   }

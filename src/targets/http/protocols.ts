@@ -23,11 +23,24 @@ const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
 /** Every scheme `createTarget` sends to the executor. */
 export const HTTP_SCHEMES: readonly HttpScheme[] = [
-  { scheme: 'openai', needsModel: true, tokenize: 'detect', create: (rest) => ({ protocol: openaiChatProtocol, baseUrl: rest || OPENAI_BASE_URL }) },
-  { scheme: 'openai-completions', needsModel: true, create: (rest) => ({ protocol: openaiCompletionsProtocol, baseUrl: rest || OPENAI_BASE_URL }) },
+  {
+    scheme: 'openai',
+    needsModel: true,
+    tokenize: 'detect',
+    create: (rest) => ({ protocol: openaiChatProtocol, baseUrl: rest || OPENAI_BASE_URL }),
+  },
+  {
+    scheme: 'openai-completions',
+    needsModel: true,
+    create: (rest) => ({ protocol: openaiCompletionsProtocol, baseUrl: rest || OPENAI_BASE_URL }),
+  },
   ...API_SCHEMES,
   // whichever tokenize dialect the server speaks; the key, if any, from --api-key-env
-  { scheme: 'tokenize', tokenize: 'require', create: (rest) => ({ protocol: { ...openaiChatProtocol, scheme: 'tokenize', keyEnv: undefined }, baseUrl: rest }) },
+  {
+    scheme: 'tokenize',
+    tokenize: 'require',
+    create: (rest) => ({ protocol: { ...openaiChatProtocol, scheme: 'tokenize', keyEnv: undefined }, baseUrl: rest }),
+  },
 ];
 
 export function httpScheme(scheme: string): HttpScheme | undefined {

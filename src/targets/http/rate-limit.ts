@@ -20,7 +20,11 @@ export function limiterFor(scheme: string, origin: string, apiKey: string | unde
   const id = `${scheme} ${origin} ${apiKey ? sha256Hex(apiKey).slice(0, 16) : '-'} ${limit.concurrency} ${limit.requestsPerSecond}`;
   let queue = queues.get(id);
   if (!queue) {
-    queue = new PQueue({ concurrency: limit.concurrency, intervalCap: 1, interval: Math.max(1, Math.ceil(1000 / limit.requestsPerSecond)) });
+    queue = new PQueue({
+      concurrency: limit.concurrency,
+      intervalCap: 1,
+      interval: Math.max(1, Math.ceil(1000 / limit.requestsPerSecond)),
+    });
     queues.set(id, queue);
   }
   return queue;

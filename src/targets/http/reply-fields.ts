@@ -10,7 +10,8 @@ export function isObject(value: unknown): value is JsonObject {
 
 /** The reply's JSON body; a non-2xx status or a body that is not JSON is a protocol error here. */
 export function replyJson(reply: HttpReply, api: string): unknown {
-  if (reply.status < 200 || reply.status > 299) throw new ProtocolError(`${api}: HTTP ${reply.status}: ${reply.text.slice(0, 200)}`);
+  if (reply.status < 200 || reply.status > 299)
+    throw new ProtocolError(`${api}: HTTP ${reply.status}: ${reply.text.slice(0, 200)}`);
   if (reply.json !== undefined) return reply.json;
   try {
     return JSON.parse(reply.text);

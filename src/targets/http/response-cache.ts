@@ -26,7 +26,11 @@ export interface CachedReply {
 function sortedJson(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortedJson);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortedJson((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortedJson((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }
@@ -82,7 +86,9 @@ export class ResponseCache {
   }
 
   private unusable(error: unknown): UserError {
-    return new UserError(`cannot use the answer cache at ${this.dir}: ${(error as Error).message.replace(/^\w+: /, '')}; fix it or run without --cache`);
+    return new UserError(
+      `cannot use the answer cache at ${this.dir}: ${(error as Error).message.replace(/^\w+: /, '')}; fix it or run without --cache`,
+    );
   }
 
   private async readOrMakeSalt(): Promise<string> {
@@ -135,7 +141,7 @@ export class ResponseCache {
   async put(key: string, reply: CachedReply): Promise<void> {
     if (reply.status < 200 || reply.status >= 300) return;
     try {
-      await writeFileAtomic(this.path(key), JSON.stringify(reply) + '\n');
+      await writeFileAtomic(this.path(key), `${JSON.stringify(reply)}\n`);
     } catch (error) {
       throw this.unusable(error);
     }

@@ -10,7 +10,12 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { retries: 4, minDelayMs: 500, maxDelayMs: 20_000, maxRetryAfterMs: 120_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  retries: 4,
+  minDelayMs: 500,
+  maxDelayMs: 20_000,
+  maxRetryAfterMs: 120_000,
+};
 
 /** One failed attempt, saying whether another attempt may succeed and how long the server asked us to wait. */
 export class AttemptError extends Error {
@@ -50,7 +55,10 @@ export async function withRetries<T>(policy: RetryPolicy, attempt: (n: number) =
         const wait = (error as AttemptError).retryAfterMs;
         if (wait === undefined || retriesLeft <= 0) return;
         if (wait > policy.maxRetryAfterMs) {
-          throw new AttemptError(`${error.message}; the server asks to wait ${Math.ceil(wait / 1000)} s, more than the ${policy.maxRetryAfterMs / 1000} s allowed`, false);
+          throw new AttemptError(
+            `${error.message}; the server asks to wait ${Math.ceil(wait / 1000)} s, more than the ${policy.maxRetryAfterMs / 1000} s allowed`,
+            false,
+          );
         }
         await sleep(wait);
       },

@@ -33,7 +33,9 @@ const USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/)[^/?#@\s"']*@/gi;
  * their place rather than their value, so even a secret too short to scrub by value never shows.
  */
 export function redactUrlText(text: string): string {
-  return text.replace(USERINFO, `$1${REDACTED}@`).replace(SECRET_PARAM, (_, head: string, value: string) => (value ? `${head}${REDACTED}` : head));
+  return text
+    .replace(USERINFO, `$1${REDACTED}@`)
+    .replace(SECRET_PARAM, (_, head: string, value: string) => (value ? `${head}${REDACTED}` : head));
 }
 
 /**
@@ -73,7 +75,9 @@ function embeddedBase64Forms(secret: string): string[] {
   return [0, 1, 2].flatMap((offset) => {
     const placed = Buffer.concat([Buffer.alloc(offset), bytes]);
     const end = Math.floor(placed.length / 3) * 4 + (placed.length % 3);
-    return (['base64', 'base64url'] as const).map((alphabet) => placed.toString(alphabet).slice(LEADING_MIXED[offset], end)).filter((form) => form.length >= MIN_SCRUBBED_LENGTH);
+    return (['base64', 'base64url'] as const)
+      .map((alphabet) => placed.toString(alphabet).slice(LEADING_MIXED[offset], end))
+      .filter((form) => form.length >= MIN_SCRUBBED_LENGTH);
   });
 }
 
@@ -95,7 +99,8 @@ export class Redactor {
 
   constructor(readonly secrets: readonly string[]) {
     const forms = new Set<string>();
-    for (const secret of secrets) if (secret.length >= MIN_SCRUBBED_LENGTH) for (const form of echoedForms(secret)) forms.add(form);
+    for (const secret of secrets)
+      if (secret.length >= MIN_SCRUBBED_LENGTH) for (const form of echoedForms(secret)) forms.add(form);
     const longestFirst = [...forms].sort((a, b) => b.length - a.length);
     if (longestFirst.length) this.pattern = new RegExp(longestFirst.map(echoPattern).join('|'), 'g');
   }
@@ -148,7 +153,13 @@ export class Redactor {
       }
     });
     const before = events.map((e) => JSON.stringify(e.json));
-    if (!redactSplit(events.map((e) => e.json), this.pattern)) return text;
+    if (
+      !redactSplit(
+        events.map((e) => e.json),
+        this.pattern,
+      )
+    )
+      return text;
     events.forEach((event, i) => {
       const after = JSON.stringify(event.json);
       if (after !== before[i]) lines[event.at] = `data: ${after}`;
@@ -171,7 +182,8 @@ export class Redactor {
   private eachString<T>(value: T): T {
     if (typeof value === 'string') return this.text(value) as T;
     if (Array.isArray(value)) return value.map((item) => this.eachString(item)) as T;
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.text(k), this.eachString(v)])) as T;
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.text(k), this.eachString(v)])) as T;
     return value;
   }
 
@@ -186,12 +198,22 @@ export class Redactor {
    */
   async credentialTag(salt: string): Promise<string> {
     if (!this.secrets.length) return 'none';
-    const tag = (await scryptAsync(JSON.stringify(this.secrets), `tokprint http answer cache ${salt}`, 32, SCRYPT_COST)) as Buffer;
+    const tag = (await scryptAsync(
+      JSON.stringify(this.secrets),
+      `tokprint http answer cache ${salt}`,
+      32,
+      SCRYPT_COST,
+    )) as Buffer;
     return tag.toString('hex');
   }
 }
 
-const scryptAsync = promisify(scrypt) as (password: string, salt: string, keylen: number, options: object) => Promise<Buffer>;
+const scryptAsync = promisify(scrypt) as (
+  password: string,
+  salt: string,
+  keylen: number,
+  options: object,
+) => Promise<Buffer>;
 /** About 50 ms and 16 MB per hash: once per run, far too slow to try short keys by the million. */
 const SCRYPT_COST = { N: 2 ** 14, r: 8, p: 1 };
 

@@ -9,7 +9,9 @@ interface Piece {
 /** Every string of a JSON-like value (object keys left out), grouped by its path with array indices folded: `choices.*.delta.content`. */
 function piecesByPath(value: unknown, path: string, groups: Map<string, Piece[]>): void {
   if (!value || typeof value !== 'object') return;
-  const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+  const entries: [string | number, unknown][] = Array.isArray(value)
+    ? value.map((v, i) => [i, v])
+    : Object.entries(value);
   for (const [slot, child] of entries) {
     const childPath = `${path}.${typeof slot === 'number' ? '*' : slot}`;
     if (typeof child === 'string') {

@@ -41,17 +41,34 @@ export function probeBases(baseUrl: string): string[] {
  * and returns the first endpoint that answers in a known dialect. A 404, 405 or no answer at all means
  * there is no tokenize route at that base, so its other probes are skipped.
  */
-export async function detectTokenizeChannel(target: Pick<HttpTarget, 'exchange'>, baseUrl: string, options: ProtocolOptions): Promise<TokenizeChannel | undefined> {
+export async function detectTokenizeChannel(
+  target: Pick<HttpTarget, 'exchange'>,
+  baseUrl: string,
+  options: ProtocolOptions,
+): Promise<TokenizeChannel | undefined> {
   const send = async (reply: Promise<HttpReply>) => reply.catch(() => undefined);
   for (const base of probeBases(baseUrl)) {
     for (const dialect of TOKENIZE_DIALECTS.filter((d) => d.free)) {
-      const reply = await send(target.exchange(dialect.probe(options), { baseUrl: base, timeoutMs: PROBE_TIMEOUT_MS, retries: 0 }));
+      const reply = await send(
+        target.exchange(dialect.probe(options), { baseUrl: base, timeoutMs: PROBE_TIMEOUT_MS, retries: 0 }),
+      );
       if (!reply || ABSENT.has(reply.status)) break;
       if (!dialect.accepts(reply)) continue;
-      if (dialect.scheme !== 'vllm') return { dialect: dialect.scheme, baseUrl: base, protocol: DIALECT_PROTOCOLS[dialect.scheme as keyof typeof DIALECT_PROTOCOLS]() };
+      if (dialect.scheme !== 'vllm')
+        return {
+          dialect: dialect.scheme,
+          baseUrl: base,
+          protocol: DIALECT_PROTOCOLS[dialect.scheme as keyof typeof DIALECT_PROTOCOLS](),
+        };
       // The chat template keeps each count equal to what chat completions would bill; a model without one
       // refuses messages, and the joined text differs from that only by a per-message constant.
-      const templated = await send(target.exchange(vllmTokenizeCall(MESSAGES_PROBE, options, 'messages'), { baseUrl: base, timeoutMs: PROBE_TIMEOUT_MS, retries: 0 }));
+      const templated = await send(
+        target.exchange(vllmTokenizeCall(MESSAGES_PROBE, options, 'messages'), {
+          baseUrl: base,
+          timeoutMs: PROBE_TIMEOUT_MS,
+          retries: 0,
+        }),
+      );
       const input: TokenizeInput = templated && dialect.accepts(templated) ? 'messages' : 'prompt';
       return { dialect: 'vllm', baseUrl: base, input, protocol: vllmTokenizeProtocol({ input }) };
     }

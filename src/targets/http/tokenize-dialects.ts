@@ -52,13 +52,16 @@ export const TOKENIZE_DIALECTS: readonly TokenizeDialect[] = [
     free: true,
     probe: (options) => vllm.call(PROBE, options),
     // Only vLLM returns the token strings it was asked for.
-    accepts: (reply) => answers(reply, () => vllm.parse(reply, PROBE)) && Array.isArray((json(reply) as Record<string, unknown>).token_strs),
+    accepts: (reply) =>
+      answers(reply, () => vllm.parse(reply, PROBE)) &&
+      Array.isArray((json(reply) as Record<string, unknown>).token_strs),
   },
   {
     scheme: 'sglang',
     free: true,
     probe: (options) => sglang.call(PROBE, options),
-    accepts: (reply) => answers(reply, () => sglang.parse(reply, PROBE)) && ((json(reply) as { count: number }).count > 0),
+    accepts: (reply) =>
+      answers(reply, () => sglang.parse(reply, PROBE)) && (json(reply) as { count: number }).count > 0,
   },
   {
     scheme: 'llamacpp',
@@ -71,22 +74,35 @@ export const TOKENIZE_DIALECTS: readonly TokenizeDialect[] = [
     scheme: 'tgi',
     free: true,
     probe: (options) => tgi.call(PROBE, options),
-    accepts: (reply) => answers(reply, () => tgi.parse(reply, PROBE)) && Array.isArray(json(reply)) && (json(reply) as unknown[]).length > 0,
+    accepts: (reply) =>
+      answers(reply, () => tgi.parse(reply, PROBE)) &&
+      Array.isArray(json(reply)) &&
+      (json(reply) as unknown[]).length > 0,
   },
   {
     scheme: 'ollama',
     free: false,
     probe: () => ({ method: 'GET', path: 'api/version' }),
-    accepts: (reply) => reply.status === 200 && isObject(json(reply)) && typeof (json(reply) as Record<string, unknown>).version === 'string',
+    accepts: (reply) =>
+      reply.status === 200 &&
+      isObject(json(reply)) &&
+      typeof (json(reply) as Record<string, unknown>).version === 'string',
   },
 ];
 
 function pieceList(body: unknown): boolean {
-  return isObject(body) && Array.isArray(body.tokens) && body.tokens.length > 0 && body.tokens.every((t) => isObject(t) && 'piece' in t);
+  return (
+    isObject(body) &&
+    Array.isArray(body.tokens) &&
+    body.tokens.length > 0 &&
+    body.tokens.every((t) => isObject(t) && 'piece' in t)
+  );
 }
 
 /** The first dialect, in list order, whose probe reply it accepts; undefined when none does. */
-export function detectTokenizeDialect(replies: Partial<Record<TokenizeDialect['scheme'], HttpReply>>): TokenizeDialect['scheme'] | undefined {
+export function detectTokenizeDialect(
+  replies: Partial<Record<TokenizeDialect['scheme'], HttpReply>>,
+): TokenizeDialect['scheme'] | undefined {
   return TOKENIZE_DIALECTS.find((dialect) => {
     const reply = replies[dialect.scheme];
     return reply !== undefined && dialect.accepts(reply);
@@ -98,7 +114,10 @@ export function detectTokenizeDialect(replies: Partial<Record<TokenizeDialect['s
  * a reply this dialect accepts (with the probe text's count, zero for Ollama's version probe) and
  * otherwise throws a ProtocolError, which the executor does not retry.
  */
-export function dialectProbeProtocol(dialect: TokenizeDialect, read: Protocol['parse'] | undefined = PARSERS[dialect.scheme]): Protocol {
+export function dialectProbeProtocol(
+  dialect: TokenizeDialect,
+  read: Protocol['parse'] | undefined = PARSERS[dialect.scheme],
+): Protocol {
   return {
     scheme: `${dialect.scheme}-probe`,
     authHeaders: (apiKey) => ({ authorization: `Bearer ${apiKey}` }),

@@ -42,7 +42,10 @@ export function tokenizeRoutingTarget(input: TokenizeRoutingInput): PreparedTarg
   const detect = () =>
     (detection ??= detectTokenizeChannel(input.chat, input.baseUrl, input.protocolOptions).then((channel) => {
       found = { channel };
-      if (!channel && input.required) throw new UserError(`${input.chat.id}: no tokenize endpoint answered at ${shownBase} (tried vLLM, SGLang, llama.cpp and TGI)`);
+      if (!channel && input.required)
+        throw new UserError(
+          `${input.chat.id}: no tokenize endpoint answered at ${shownBase} (tried vLLM, SGLang, llama.cpp and TGI)`,
+        );
       return { channel, counter: channel && input.counter(channel.protocol, channel.baseUrl) };
     }));
 
@@ -53,7 +56,10 @@ export function tokenizeRoutingTarget(input: TokenizeRoutingInput): PreparedTarg
       if (!found) return `${head}, tokenize endpoints looked for before the first count`;
       const { channel } = found;
       if (!channel) return `${head}, channel: ${channelName(undefined)} (no tokenize endpoint found)`;
-      const how = channel.input === 'messages' ? ', messages counted through the chat template' : ', text counted without the chat template';
+      const how =
+        channel.input === 'messages'
+          ? ', messages counted through the chat template'
+          : ', text counted without the chat template';
       return `${head}, channel: ${channelName(channel)} at ${new URL('tokenize', channel.baseUrl).href}${how}`;
     },
     async prepare() {
@@ -61,7 +67,10 @@ export function tokenizeRoutingTarget(input: TokenizeRoutingInput): PreparedTarg
     },
     async send(request): Promise<TargetResponse> {
       if (!countOnly(request, input.protocolOptions)) {
-        if (input.required) throw new UserError(`${input.chat.id}: a tokenize endpoint only counts; drop --stream, --logprobs and answer channels`);
+        if (input.required)
+          throw new UserError(
+            `${input.chat.id}: a tokenize endpoint only counts; drop --stream, --logprobs and answer channels`,
+          );
         if (!request.wantPromptTokens) return input.chat.send(request);
         return withTokenizedPrompt(request, input.chat, await detect());
       }
@@ -77,10 +86,18 @@ export function tokenizeRoutingTarget(input: TokenizeRoutingInput): PreparedTarg
  * An answer with its prompt's tokens from the tokenize endpoint beside it: the answer's billed usage stays
  * what the provider reported, and the endpoint's exact pieces can contradict it.
  */
-async function withTokenizedPrompt(request: TargetRequest, chat: Target, found: { channel?: TokenizeChannel; counter?: Target }): Promise<TargetResponse> {
+async function withTokenizedPrompt(
+  request: TargetRequest,
+  chat: Target,
+  found: { channel?: TokenizeChannel; counter?: Target },
+): Promise<TargetResponse> {
   const answer = await chat.send(request);
   if (!found.channel || !found.counter || answer.promptTokens) return answer;
   const tokenized = await found.counter.send({ messages: request.messages, maxOutputTokens: 1 });
   if (!tokenized.promptTokens) return answer;
-  return { ...answer, promptTokens: tokenized.promptTokens, metadata: { ...answer.metadata, promptTokensFrom: channelName(found.channel) } };
+  return {
+    ...answer,
+    promptTokens: tokenized.promptTokens,
+    metadata: { ...answer.metadata, promptTokensFrom: channelName(found.channel) },
+  };
 }

@@ -26,14 +26,26 @@ export interface HopResult {
  * drop credentials when the origin changes). Reading stops, and the connection is dropped, once the body
  * passes `limits` (bytes, or events of a server-sent-event stream). Throws when no answer came at all.
  */
-export async function sendHop(hop: Hop, dispatcher: Dispatcher, timeoutMs: number, limits?: AnswerLimits): Promise<HopResult> {
+export async function sendHop(
+  hop: Hop,
+  dispatcher: Dispatcher,
+  timeoutMs: number,
+  limits?: AnswerLimits,
+): Promise<HopResult> {
   const started = performance.now();
   const timeout = AbortSignal.timeout(timeoutMs);
   const stop = new AbortController();
   const signal = AbortSignal.any([timeout, stop.signal]);
   let response;
   try {
-    response = await fetch(hop.url, { method: hop.method, headers: hop.headers, body: hop.body, redirect: 'manual', signal, dispatcher });
+    response = await fetch(hop.url, {
+      method: hop.method,
+      headers: hop.headers,
+      body: hop.body,
+      redirect: 'manual',
+      signal,
+      dispatcher,
+    });
   } catch (error) {
     const message = describeFailure(error, timeout, timeoutMs);
     throw new HopFailure(message, !UNTRUSTED.test(message));
@@ -45,7 +57,10 @@ export async function sendHop(hop: Hop, dispatcher: Dispatcher, timeoutMs: numbe
   let bodyError: string | undefined;
   let cut: string | undefined;
   let bytes = 0;
-  const events = limits?.maxEvents !== undefined && (headers['content-type'] ?? '').includes('text/event-stream') ? sseEventCounter() : undefined;
+  const events =
+    limits?.maxEvents !== undefined && (headers['content-type'] ?? '').includes('text/event-stream')
+      ? sseEventCounter()
+      : undefined;
   try {
     if (response.body) {
       for await (const chunk of response.body) {
@@ -68,9 +83,24 @@ export async function sendHop(hop: Hop, dispatcher: Dispatcher, timeoutMs: numbe
   }
   if (cut) {
     stop.abort();
-    return { status: response.status, headers, body: textPrefix(body, KEPT_PREFIX_BYTES), complete: false, bodyError: cut, cut, ms: performance.now() - started };
+    return {
+      status: response.status,
+      headers,
+      body: textPrefix(body, KEPT_PREFIX_BYTES),
+      complete: false,
+      bodyError: cut,
+      cut,
+      ms: performance.now() - started,
+    };
   }
-  return { status: response.status, headers, body, complete: bodyError === undefined, bodyError, ms: performance.now() - started };
+  return {
+    status: response.status,
+    headers,
+    body,
+    complete: bodyError === undefined,
+    bodyError,
+    ms: performance.now() - started,
+  };
 }
 
 /** No answer came; `retryable` is false where trying again cannot help (an untrusted certificate). */

@@ -36,7 +36,11 @@ export function sglangTokenizeProtocol(): Protocol {
     call: (request, options) => ({
       method: 'POST',
       path: 'tokenize',
-      body: { ...(options.model && { model: options.model }), prompt: plainText(request.messages), add_special_tokens: false },
+      body: {
+        ...(options.model && { model: options.model }),
+        prompt: plainText(request.messages),
+        add_special_tokens: false,
+      },
     }),
     parse: (reply) => parseTokenizeReply(reply, 'sglang', false),
   };
@@ -50,7 +54,13 @@ export function vllmTokenizeCall(request: TargetRequest, options: ProtocolOption
   const model = options.model ? { model: options.model } : {};
   const body =
     input === 'messages'
-      ? { ...model, messages: request.messages.map((m) => ({ role: m.role, content: m.content })), add_generation_prompt: true, add_special_tokens: false, return_token_strs: true }
+      ? {
+          ...model,
+          messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+          add_generation_prompt: true,
+          add_special_tokens: false,
+          return_token_strs: true,
+        }
       : { ...model, prompt: plainText(request.messages), add_special_tokens: false, return_token_strs: true };
   return { method: 'POST', path: 'tokenize', body };
 }
@@ -63,15 +73,23 @@ export function longestMessage(request: TargetRequest): string {
 export function parseTokenizeReply(reply: HttpReply, api: string, withStrings: boolean, expected = ''): Parsed {
   const body = replyObject(reply, api);
   const tokens = arrayField(body, 'tokens', api);
-  if (!tokens.every((id) => Number.isInteger(id))) throw new ProtocolError(`${api}: tokens should be token ids, got ${describe(tokens)}`);
+  if (!tokens.every((id) => Number.isInteger(id)))
+    throw new ProtocolError(`${api}: tokens should be token ids, got ${describe(tokens)}`);
   const count = countField(body, 'count', api);
-  if (count !== tokens.length) throw new ProtocolError(`${api}: count ${count} disagrees with ${tokens.length} token ids`);
+  if (count !== tokens.length)
+    throw new ProtocolError(`${api}: count ${count} disagrees with ${tokens.length} token ids`);
   const maxModelLen = optionalCountField(body, 'max_model_len', api);
   const strings = withStrings ? body.token_strs : undefined;
-  if (strings !== undefined && strings !== null && !(Array.isArray(strings) && strings.length === count && strings.every((s) => typeof s === 'string'))) {
+  if (
+    strings !== undefined &&
+    strings !== null &&
+    !(Array.isArray(strings) && strings.length === count && strings.every((s) => typeof s === 'string'))
+  ) {
     throw new ProtocolError(`${api}: token_strs should be one string per token, got ${describe(strings)}`);
   }
-  const promptTokens = Array.isArray(strings) ? promptTokensFromVocabStrings('tokenize', strings as string[], expected) : undefined;
+  const promptTokens = Array.isArray(strings)
+    ? promptTokensFromVocabStrings('tokenize', strings as string[], expected)
+    : undefined;
   return {
     usage: { promptTokens: count },
     // Token strings are vocabulary entries (byte-level or `▁` alphabet), not decoded text; they carry no logprob.

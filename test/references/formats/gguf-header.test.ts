@@ -16,7 +16,11 @@ function readHeader(path: string): { header: Uint8Array; reads: [number, number]
   const file = UserFile.open(path);
   const reads: [number, number][] = [];
   try {
-    const header = readGgufHeader((position, length) => (reads.push([position, length]), file.read(position, length)), file.size, path);
+    const header = readGgufHeader(
+      (position, length) => (reads.push([position, length]), file.read(position, length)),
+      file.size,
+      path,
+    );
     return { header, reads };
   } finally {
     file.close();
@@ -27,12 +31,19 @@ describe('readGgufHeader', () => {
   it('reads a metadata header larger than its first read in growing steps, and nothing of the tensors after it', async () => {
     // 40 MiB of metadata (a long description), then 4 GiB of sparse "tensor data"
     const description = 'x'.repeat(40 * MiB);
-    const gguf = writeGguf({ 'general.architecture': { type: 'string', value: 'llama' }, 'general.description': { type: 'string', value: description }, 'general.name': { type: 'string', value: 'big' } });
+    const gguf = writeGguf({
+      'general.architecture': { type: 'string', value: 'llama' },
+      'general.description': { type: 'string', value: description },
+      'general.name': { type: 'string', value: 'big' },
+    });
     const path = join(dir, 'big-header.gguf');
     await writeFile(path, gguf);
     await truncate(path, 4 * 2 ** 30);
     const { header, reads } = readHeader(path);
-    expect(Object.fromEntries(readGgufMetadata(header))).toMatchObject({ 'general.name': 'big', 'general.architecture': 'llama' });
+    expect(Object.fromEntries(readGgufMetadata(header))).toMatchObject({
+      'general.name': 'big',
+      'general.architecture': 'llama',
+    });
     expect(Buffer.from(gguf.subarray(0, header.length)).equals(Buffer.from(header))).toBe(true);
     expect(reads.length).toBeGreaterThan(1);
     // each read continues where the last one ended, and all of them stop within one doubling of the header's end
@@ -42,11 +53,16 @@ describe('readGgufHeader', () => {
   });
 
   it('hands a truncated header to the loader, which says it is truncated', async () => {
-    const gguf = writeGguf({ 'general.name': { type: 'string', value: 'cut' }, 'general.description': { type: 'string', value: 'y'.repeat(1000) } });
+    const gguf = writeGguf({
+      'general.name': { type: 'string', value: 'cut' },
+      'general.description': { type: 'string', value: 'y'.repeat(1000) },
+    });
     const path = join(dir, 'cut.gguf');
     await writeFile(path, gguf.subarray(0, 200));
     const { header } = readHeader(path);
     expect(header.length).toBe(200);
-    expect(() => readGgufMetadata(header, 'cut.gguf')).toThrow(/cut\.gguf is truncated \(200 bytes, ended while reading metadata "general\.description"\)/);
+    expect(() => readGgufMetadata(header, 'cut.gguf')).toThrow(
+      /cut\.gguf is truncated \(200 bytes, ended while reading metadata "general\.description"\)/,
+    );
   });
 });

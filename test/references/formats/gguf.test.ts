@@ -39,16 +39,19 @@ describe('GGUF tokenizers', () => {
       const file = writeGguf(ggufTokenizerMetadata(JSON.parse(json), config, { pre, name: id }));
       const tokenizer = createTokenizer('gguf', { main: file });
       const rust = RustTokenizer.fromString(json);
-      for (const text of TRICKY_STRINGS) expect(tokenizer.encode(text), JSON.stringify(text)).toEqual(await rustIds(rust, text));
+      for (const text of TRICKY_STRINGS)
+        expect(tokenizer.encode(text), JSON.stringify(text)).toEqual(await rustIds(rust, text));
       expect(tokenizer.vocabSize).toBe(rust.getVocabSize(true));
       expect(tokenizer.format).toBe('gguf');
       if (typeof config.chat_template === 'string') expect(tokenizer.chatTemplate).toBe(config.chat_template);
     });
   }
 
-  it('the pre-tokenizer name matters: Qwen2.5 under GPT-2\'s split regex encodes differently', async () => {
+  it("the pre-tokenizer name matters: Qwen2.5 under GPT-2's split regex encodes differently", async () => {
     const { json, config } = await referenceFiles('qwen2.5');
-    const wrong = createTokenizer('gguf', { main: writeGguf(ggufTokenizerMetadata(JSON.parse(json), config, { pre: 'gpt-2' })) });
+    const wrong = createTokenizer('gguf', {
+      main: writeGguf(ggufTokenizerMetadata(JSON.parse(json), config, { pre: 'gpt-2' })),
+    });
     const rust = RustTokenizer.fromString(json);
     const text = 'f(x) = "(hello)"\n\n\tworld';
     expect(wrong.encode(text)).not.toEqual(await rustIds(rust, text));
@@ -60,11 +63,24 @@ describe('GGUF tokenizers', () => {
     const serve: typeof fetch = async (_url, init) => {
       const range = /bytes=(\d+)-(\d+)/.exec(new Headers(init?.headers).get('Range') ?? '');
       const [start, end] = range ? [Number(range[1]), Math.min(Number(range[2]) + 1, file.length)] : [0, file.length];
-      return new Response(file.slice(start, end), { status: 206, headers: { 'Content-Range': `bytes ${start}-${end - 1}/${file.length}` } });
+      return new Response(file.slice(start, end), {
+        status: 206,
+        headers: { 'Content-Range': `bytes ${start}-${end - 1}/${file.length}` },
+      });
     };
-    const theirs = (await gguf('https://gguf.invalid/model.gguf', { fetch: serve })).metadata as Record<string, unknown>;
+    const theirs = (await gguf('https://gguf.invalid/model.gguf', { fetch: serve })).metadata as Record<
+      string,
+      unknown
+    >;
     const ours = readGgufMetadata(file);
-    for (const key of ['general.architecture', 'tokenizer.ggml.model', 'tokenizer.ggml.tokens', 'tokenizer.ggml.token_type', 'tokenizer.ggml.scores', 'tokenizer.ggml.bos_token_id']) {
+    for (const key of [
+      'general.architecture',
+      'tokenizer.ggml.model',
+      'tokenizer.ggml.tokens',
+      'tokenizer.ggml.token_type',
+      'tokenizer.ggml.scores',
+      'tokenizer.ggml.bos_token_id',
+    ]) {
       expect(ours.get(key), key).toEqual(theirs[key]);
     }
     expect(ours.size).toBe(Number(theirs.kv_count));
@@ -72,7 +88,9 @@ describe('GGUF tokenizers', () => {
 
   it('keeps control tokens as special and matches them in text, as the tokenizer.json does', async () => {
     const { json, config } = await referenceFiles('qwen2.5');
-    const tokenizer = createTokenizer('gguf', { main: writeGguf(ggufTokenizerMetadata(JSON.parse(json), config, { pre: 'qwen2' })) });
+    const tokenizer = createTokenizer('gguf', {
+      main: writeGguf(ggufTokenizerMetadata(JSON.parse(json), config, { pre: 'qwen2' })),
+    });
     const imEnd = tokenizer.specialTokens.find((t) => t.content === '<|im_end|>');
     expect(imEnd?.id).toBe(151645);
     expect(tokenizer.encode('hi<|im_end|>')).toContain(151645);
@@ -84,10 +102,15 @@ describe('GGUF tokenizers', () => {
       writeGguf({ 'general.architecture': { type: 'string', value: 'llama' }, ...extra });
 
     it('rejects a file without the GGUF magic', () => {
-      expect(() => createTokenizer('gguf', { main: new TextEncoder().encode('{"model": {}}') })).toThrow(/GGUF magic bytes/);
+      expect(() => createTokenizer('gguf', { main: new TextEncoder().encode('{"model": {}}') })).toThrow(
+        /GGUF magic bytes/,
+      );
     });
     it('rejects a truncated file', () => {
-      const file = minimal({ 'tokenizer.ggml.model': { type: 'string', value: 'gpt2' }, 'tokenizer.ggml.tokens': { type: 'string[]', value: ['a', 'b', 'ab'] } });
+      const file = minimal({
+        'tokenizer.ggml.model': { type: 'string', value: 'gpt2' },
+        'tokenizer.ggml.tokens': { type: 'string[]', value: ['a', 'b', 'ab'] },
+      });
       expect(() => createTokenizer('gguf', { main: file.subarray(0, file.length - 40) })).toThrow(/is truncated/);
     });
     it('rejects a model file without a tokenizer', () => {

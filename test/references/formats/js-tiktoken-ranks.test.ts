@@ -25,7 +25,9 @@ describe('js-tiktoken rank modules', () => {
         }
         const data = JSON.parse(readFileSync(require.resolve(`tiktoken/encoders/${name}.json`), 'utf8'));
         expect(Object.fromEntries(tokenizer.specialTokens.map((t) => [t.content, t.id]))).toEqual(data.special_tokens);
-        expect(tokenizer.vocabSize).toBe(data.explicit_n_vocab ?? Math.max(...Object.values(data.special_tokens as Record<string, number>)) + 1);
+        expect(tokenizer.vocabSize).toBe(
+          data.explicit_n_vocab ?? Math.max(...Object.values(data.special_tokens as Record<string, number>)) + 1,
+        );
         for (const id of [0, 256, 1000, 30000, 50255]) {
           expect(Buffer.from(tokenizer.tokenBytes(id)!)).toEqual(Buffer.from(wasm.decode_single_token_bytes(id)));
         }
@@ -45,15 +47,23 @@ describe('js-tiktoken rank modules', () => {
   it('never executes the module: code in place of data is rejected', () => {
     const code = new TextEncoder().encode('export default (() => { throw new Error("ran") })();');
     expect(() => createTokenizer('js-tiktoken-ranks', { main: code })).toThrow(UserError);
-    const call = new TextEncoder().encode('export default {"pat_str": String.raw`x`, "special_tokens": {}, "bpe_ranks": ""};');
+    const call = new TextEncoder().encode(
+      'export default {"pat_str": String.raw`x`, "special_tokens": {}, "bpe_ranks": ""};',
+    );
     expect(() => createTokenizer('js-tiktoken-ranks', { main: call })).toThrow(/not plain JSON/);
   });
 
   it('rejects a truncated module and a wrong file', () => {
     const whole = rankModule('gpt2');
-    expect(() => createTokenizer('js-tiktoken-ranks', { main: whole.subarray(0, whole.length / 2) })).toThrow(UserError);
-    expect(() => createTokenizer('js-tiktoken-ranks', { main: new TextEncoder().encode('{"a": 1}') })).toThrow(/expected "export default/);
-    const mangled = new TextEncoder().encode('export default {"pat_str":"\\\\S+","special_tokens":{},"bpe_ranks":"! x QQ=="}');
+    expect(() => createTokenizer('js-tiktoken-ranks', { main: whole.subarray(0, whole.length / 2) })).toThrow(
+      UserError,
+    );
+    expect(() => createTokenizer('js-tiktoken-ranks', { main: new TextEncoder().encode('{"a": 1}') })).toThrow(
+      /expected "export default/,
+    );
+    const mangled = new TextEncoder().encode(
+      'export default {"pat_str":"\\\\S+","special_tokens":{},"bpe_ranks":"! x QQ=="}',
+    );
     expect(() => createTokenizer('js-tiktoken-ranks', { main: mangled })).toThrow(/bpe_ranks line 1/);
   });
 });

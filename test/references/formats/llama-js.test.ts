@@ -12,7 +12,8 @@ const tokenizer = createTokenizer('llama-js', { main: file });
 
 describe('llama-tokenizer-js data', () => {
   it("ids equal llama-tokenizer-js's own encoder on tricky strings", () => {
-    for (const text of TRICKY_STRINGS) expect(tokenizer.encode(text), JSON.stringify(text)).toEqual(llamaTokenizer.encode(text, false, true));
+    for (const text of TRICKY_STRINGS)
+      expect(tokenizer.encode(text), JSON.stringify(text)).toEqual(llamaTokenizer.encode(text, false, true));
     expect(tokenizer.encode('')).toEqual([]);
   });
 
@@ -35,10 +36,17 @@ describe('llama-tokenizer-js data', () => {
   });
 
   it('rejects a file that is not llama-tokenizer.js, or is cut short', () => {
-    expect(() => createTokenizer('llama-js', { main: new TextEncoder().encode('export default 1') })).toThrow(UserError);
-    expect(() => createTokenizer('llama-js', { main: file.subarray(0, file.length - 200_000) })).toThrow(/no "llama_merges_binary"|not base64|truncated/);
+    expect(() => createTokenizer('llama-js', { main: new TextEncoder().encode('export default 1') })).toThrow(
+      UserError,
+    );
+    expect(() => createTokenizer('llama-js', { main: file.subarray(0, file.length - 200_000) })).toThrow(
+      /no "llama_merges_binary"|not base64|truncated/,
+    );
     const source = file.toString('utf8');
-    const cut = source.replace(/(const llama_merges_binary = ")([A-Za-z0-9+/=]*)"/, (_, head, data: string) => `${head}${data.slice(0, data.length - 6)}"`);
+    const cut = source.replace(
+      /(const llama_merges_binary = ")([A-Za-z0-9+/=]*)"/,
+      (_, head, data: string) => `${head}${data.slice(0, data.length - 6)}"`,
+    );
     expect(() => createTokenizer('llama-js', { main: new TextEncoder().encode(cut) })).toThrow(UserError);
   });
 });

@@ -10,7 +10,11 @@ import { TRICKY_STRINGS } from './tricky-strings.js';
 const require = createRequire(import.meta.url);
 
 /** The rank data OpenAI's own WASM binding ships, as JSON: { pat_str, special_tokens, bpe_ranks }. */
-function wasmEncoderData(name: TiktokenEncoding): { pat_str: string; special_tokens: Record<string, number>; bpe_ranks: string } {
+function wasmEncoderData(name: TiktokenEncoding): {
+  pat_str: string;
+  special_tokens: Record<string, number>;
+  bpe_ranks: string;
+} {
   return JSON.parse(readFileSync(require.resolve(`tiktoken/encoders/${name}.json`), 'utf8'));
 }
 
@@ -18,7 +22,7 @@ function wasmEncoderData(name: TiktokenEncoding): { pat_str: string; special_tok
 function toTiktokenFile(ranks: (string | undefined)[]): Uint8Array {
   const lines: string[] = [];
   ranks.forEach((token, rank) => token !== undefined && lines.push(`${token} ${rank}`));
-  return new TextEncoder().encode(lines.join('\n') + '\n');
+  return new TextEncoder().encode(`${lines.join('\n')}\n`);
 }
 
 const enc = new TextEncoder();
@@ -29,10 +33,15 @@ describe('tiktoken rank files', () => {
       const data = wasmEncoderData(name);
       const file = toTiktokenFile(expandCompactRanks(data.bpe_ranks));
       // The pattern as OpenAI publishes it (Rust/Python syntax, with (?i:...)), not a JavaScript rewrite.
-      const tokenizer = createTokenizer('tiktoken', { main: file }, { pattern: data.pat_str, specialTokens: data.special_tokens });
+      const tokenizer = createTokenizer(
+        'tiktoken',
+        { main: file },
+        { pattern: data.pat_str, specialTokens: data.special_tokens },
+      );
       const reference = get_encoding(name);
       try {
-        for (const text of TRICKY_STRINGS) expect(tokenizer.encode(text), JSON.stringify(text)).toEqual(Array.from(reference.encode_ordinary(text)));
+        for (const text of TRICKY_STRINGS)
+          expect(tokenizer.encode(text), JSON.stringify(text)).toEqual(Array.from(reference.encode_ordinary(text)));
         const maxSpecial = Math.max(...Object.values(data.special_tokens));
         expect(tokenizer.vocabSize).toBe(maxSpecial + 1);
         expect(tokenizer.specialTokens.map((t) => t.content)).toContain('<|endoftext|>');
@@ -47,11 +56,17 @@ describe('tiktoken rank files', () => {
 
   it("cl100k with OpenAI's current possessive-quantifier pattern matches the WASM encoder", () => {
     const data = wasmEncoderData('cl100k_base');
-    const possessive = "'(?i:[sdmt]|ll|ve|re)|[^\\r\\n\\p{L}\\p{N}]?+\\p{L}++|\\p{N}{1,3}+| ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*+|\\s++$|\\s*[\\r\\n]|\\s+(?!\\S)|\\s";
-    const tokenizer = createTokenizer('tiktoken', { main: toTiktokenFile(expandCompactRanks(data.bpe_ranks)) }, { pattern: possessive, specialTokens: data.special_tokens });
+    const possessive =
+      "'(?i:[sdmt]|ll|ve|re)|[^\\r\\n\\p{L}\\p{N}]?+\\p{L}++|\\p{N}{1,3}+| ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*+|\\s++$|\\s*[\\r\\n]|\\s+(?!\\S)|\\s";
+    const tokenizer = createTokenizer(
+      'tiktoken',
+      { main: toTiktokenFile(expandCompactRanks(data.bpe_ranks)) },
+      { pattern: possessive, specialTokens: data.special_tokens },
+    );
     const reference = get_encoding('cl100k_base');
     try {
-      for (const text of TRICKY_STRINGS) expect(tokenizer.encode(text), JSON.stringify(text)).toEqual(Array.from(reference.encode_ordinary(text)));
+      for (const text of TRICKY_STRINGS)
+        expect(tokenizer.encode(text), JSON.stringify(text)).toEqual(Array.from(reference.encode_ordinary(text)));
     } finally {
       reference.free();
     }
@@ -59,7 +74,11 @@ describe('tiktoken rank files', () => {
 
   it('treats special-token text as ordinary text, and renders tokens in the byte-level alphabet', () => {
     const data = wasmEncoderData('o200k_base');
-    const tokenizer = createTokenizer('tiktoken', { main: toTiktokenFile(expandCompactRanks(data.bpe_ranks)) }, { pattern: data.pat_str, specialTokens: data.special_tokens });
+    const tokenizer = createTokenizer(
+      'tiktoken',
+      { main: toTiktokenFile(expandCompactRanks(data.bpe_ranks)) },
+      { pattern: data.pat_str, specialTokens: data.special_tokens },
+    );
     expect(tokenizer.encode('<|endoftext|>')).not.toContain(199999);
     expect(tokenizer.tokenString(199999)).toBe('<|endoftext|>');
     expect(tokenizer.tokenString(tokenizer.encode(' hello')[0])).toBe('Ġhello');
@@ -73,7 +92,11 @@ describe('tiktoken rank files', () => {
     ranks[300] = Buffer.from('ab').toString('base64');
     ranks[5000] = Buffer.from('abc').toString('base64');
     ranks[170000] = Buffer.from('abcd').toString('base64');
-    const tokenizer = createTokenizer('tiktoken', { main: toTiktokenFile(ranks) }, { pattern: '\\p{L}+|\\s+|[^\\s\\p{L}]+', specialTokens: { '<|end|>': 170005 } });
+    const tokenizer = createTokenizer(
+      'tiktoken',
+      { main: toTiktokenFile(ranks) },
+      { pattern: '\\p{L}+|\\s+|[^\\s\\p{L}]+', specialTokens: { '<|end|>': 170005 } },
+    );
     expect(tokenizer.encode('abcd abc ab a')).toEqual([170000, 32, 5000, 32, 300, 32, 97]);
     expect(tokenizer.vocabSize).toBe(170006);
     expect(tokenizer.tokenBytes(170000)).toEqual(enc.encode('abcd'));
@@ -85,7 +108,9 @@ describe('tiktoken rank files', () => {
     const ranks = expandCompactRanks(data.bpe_ranks);
     const settings = { pattern: data.pat_str, specialTokens: data.special_tokens };
     const a = createTokenizer('tiktoken', { main: toTiktokenFile(ranks) }, settings);
-    const shuffled = enc.encode(new TextDecoder().decode(toTiktokenFile(ranks)).trim().split('\n').reverse().join('\r\n'));
+    const shuffled = enc.encode(
+      new TextDecoder().decode(toTiktokenFile(ranks)).trim().split('\n').reverse().join('\r\n'),
+    );
     const b = createTokenizer('tiktoken', { main: shuffled }, settings);
     expect(b.contentHash).toBe(a.contentHash);
   });
@@ -93,20 +118,30 @@ describe('tiktoken rank files', () => {
   describe('bad input', () => {
     const bytes = (): string[] => Array.from({ length: 256 }, (_, b) => `${Buffer.of(b).toString('base64')} ${b}`);
     const settings = { pattern: '\\S+|\\s+', specialTokens: {} };
-    const load = (text: string, s: typeof settings | null = settings) => () => createTokenizer('tiktoken', { main: enc.encode(text) }, s ?? undefined);
+    const load =
+      (text: string, s: typeof settings | null = settings) =>
+      () =>
+        createTokenizer('tiktoken', { main: enc.encode(text) }, s ?? undefined);
 
     it('rejects a malformed line, naming the line', () => {
       expect(load([...bytes(), 'not-a-rank-line'].join('\n'))).toThrow(UserError);
       expect(load([...bytes(), 'YWI= twelve'].join('\n'))).toThrow(/line 257 is not "<base64 token> <rank>"/);
     });
-    it('rejects a repeated rank', () => expect(load([...bytes(), 'YWI= 3'].join('\n'))).toThrow(/rank 3 appears on lines 4 and 257/));
+    it('rejects a repeated rank', () =>
+      expect(load([...bytes(), 'YWI= 3'].join('\n'))).toThrow(/rank 3 appears on lines 4 and 257/));
     it('rejects a repeated token', () => expect(load([...bytes(), 'YQ== 400'].join('\n'))).toThrow(/same token/));
     it('rejects an empty file', () => expect(load('')).toThrow(/has no ranks/));
-    it('rejects a file missing single bytes (truncated)', () => expect(load(bytes().slice(0, 100).join('\n'))).toThrow(/no rank for the single byte 0x64/));
-    it('requires the manifest settings', () => expect(load(bytes().join('\n'), null)).toThrow(/carries no split pattern/));
+    it('rejects a file missing single bytes (truncated)', () =>
+      expect(load(bytes().slice(0, 100).join('\n'))).toThrow(/no rank for the single byte 0x64/));
+    it('requires the manifest settings', () =>
+      expect(load(bytes().join('\n'), null)).toThrow(/carries no split pattern/));
     it('rejects a pattern that does not compile', () =>
-      expect(load(bytes().join('\n'), { pattern: '(unclosed', specialTokens: {} })).toThrow(/does not compile as a regular expression/));
+      expect(load(bytes().join('\n'), { pattern: '(unclosed', specialTokens: {} })).toThrow(
+        /does not compile as a regular expression/,
+      ));
     it('rejects a special token id that collides with a rank', () =>
-      expect(load(bytes().join('\n'), { pattern: '\\S+', specialTokens: { '<|x|>': 5 } } as never)).toThrow(/reuses id 5/));
+      expect(load(bytes().join('\n'), { pattern: '\\S+', specialTokens: { '<|x|>': 5 } } as never)).toThrow(
+        /reuses id 5/,
+      ));
   });
 });

@@ -2,7 +2,14 @@ import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { addUserEntry, closestIds, describeSource, loadCatalog, readClasses, requireEntry } from '../../../src/references/catalog.js';
+import {
+  addUserEntry,
+  closestIds,
+  describeSource,
+  loadCatalog,
+  readClasses,
+  requireEntry,
+} from '../../../src/references/catalog.js';
 import type { ReferenceEntry } from '../../../src/references/manifest.js';
 import { tokprintHome } from '../../../src/references/store/tokprint-home.js';
 
@@ -15,7 +22,11 @@ const userEntry = (id: string): ReferenceEntry => ({
   license: 'MIT',
   models: ['Acme 7B'],
   format: 'hf-json',
-  source: { kind: 'local', origin: '/somewhere/tokenizer.json', files: { main: { path: 'tokenizer.json', sha256: SHA } } },
+  source: {
+    kind: 'local',
+    origin: '/somewhere/tokenizer.json',
+    files: { main: { path: 'tokenizer.json', sha256: SHA } },
+  },
 });
 
 let home: string;
@@ -48,9 +59,12 @@ describe('catalog', () => {
     const catalog = await loadCatalog({ env: { TOKPRINT_HOME: home } });
     await addUserEntry(catalog, userEntry('acme-7b'));
     const again = await loadCatalog({ env: { TOKPRINT_HOME: home } });
-    await expect(addUserEntry(again, userEntry('acme-7b'))).rejects.toThrow(/"acme-7b" is already in .*manifest\.json; choose another --id/);
+    await expect(addUserEntry(again, userEntry('acme-7b'))).rejects.toThrow(
+      /"acme-7b" is already in .*manifest\.json; choose another --id/,
+    );
     const builtIn = again.entries.find((e) => e.origin === 'committed');
-    if (builtIn) await expect(addUserEntry(again, userEntry(builtIn.entry.id))).rejects.toThrow(/is a built-in reference/);
+    if (builtIn)
+      await expect(addUserEntry(again, userEntry(builtIn.entry.id))).rejects.toThrow(/is a built-in reference/);
   });
 
   it('refuses a user manifest that shadows a built-in id, or is not a manifest', async () => {
@@ -58,7 +72,10 @@ describe('catalog', () => {
     await mkdir(join(home, 'index'), { recursive: true });
     const builtIn = catalog.entries.find((e) => e.origin === 'committed');
     if (builtIn) {
-      await writeFile(catalog.userManifestPath, JSON.stringify({ schema: 1, references: [userEntry(builtIn.entry.id)] }));
+      await writeFile(
+        catalog.userManifestPath,
+        JSON.stringify({ schema: 1, references: [userEntry(builtIn.entry.id)] }),
+      );
       await expect(loadCatalog({ env: { TOKPRINT_HOME: home } })).rejects.toThrow(/already a built-in reference/);
     }
     await writeFile(catalog.userManifestPath, '{"schema": 1, "references": [');
@@ -73,20 +90,30 @@ describe('catalog', () => {
     expect(closestIds('zzzzzz', ['qwen2.5'])).toEqual([]);
     const catalog = await loadCatalog({ env: { TOKPRINT_HOME: home } });
     await addUserEntry(catalog, userEntry('acme-7b'));
-    expect(() => requireEntry({ ...catalog, entries: [{ entry: userEntry('acme-7b'), origin: 'user' }] }, 'acme-7')).toThrow(
-      'unknown reference "acme-7"; did you mean acme-7b?',
-    );
+    expect(() =>
+      requireEntry({ ...catalog, entries: [{ entry: userEntry('acme-7b'), origin: 'user' }] }, 'acme-7'),
+    ).toThrow('unknown reference "acme-7"; did you mean acme-7b?');
   });
 
   it('describes each kind of source in one short string', () => {
     const files = { main: { path: 'models/tokenizer.json', sha256: SHA } };
-    expect(describeSource({ ...userEntry('a'), source: { kind: 'npm', package: '@x/y', version: '1.0.0', files } })).toBe('npm:@x/y@1.0.0/models/tokenizer.json');
-    expect(describeSource({ ...userEntry('a'), source: { kind: 'hf', repo: 'o/r', revision: 'abc', files } })).toBe('hf:o/r@abc/models/tokenizer.json');
+    expect(
+      describeSource({ ...userEntry('a'), source: { kind: 'npm', package: '@x/y', version: '1.0.0', files } }),
+    ).toBe('npm:@x/y@1.0.0/models/tokenizer.json');
+    expect(describeSource({ ...userEntry('a'), source: { kind: 'hf', repo: 'o/r', revision: 'abc', files } })).toBe(
+      'hf:o/r@abc/models/tokenizer.json',
+    );
     expect(describeSource(userEntry('a'))).toBe('local:/somewhere/tokenizer.json');
   });
 
   it('reads classes from a built index.json, and none when there is no index', async () => {
-    const index = { schema: 1, corpusSize: 1, corpusHash: 'x', classes: [], references: [{ id: 'a', family: 'f', class: 'f-1' }] };
+    const index = {
+      schema: 1,
+      corpusSize: 1,
+      corpusHash: 'x',
+      classes: [],
+      references: [{ id: 'a', family: 'f', class: 'f-1' }],
+    };
     await writeFile(join(home, 'index.json'), JSON.stringify(index));
     expect(await readClasses(home)).toEqual(new Map([['a', 'f-1']]));
     expect(await readClasses(join(home, 'none'))).toEqual(new Map());

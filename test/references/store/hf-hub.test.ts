@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedLoopbackEndpoint, startFakeHub, type FakeHub } from '../../helpers/fake-hf-hub.js';
 import { qwen25Files, type RealTokenizerFiles } from '../../helpers/real-tokenizer.js';
-import { downloadHfFile, HfNotFoundError, hfHubOptions, hfResolveUrl, DEFAULT_HF_ENDPOINT } from '../../../src/references/store/hf-hub.js';
+import {
+  downloadHfFile,
+  HfNotFoundError,
+  hfHubOptions,
+  hfResolveUrl,
+  DEFAULT_HF_ENDPOINT,
+} from '../../../src/references/store/hf-hub.js';
 import { UserError } from '../../../src/util/errors.js';
 
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
@@ -14,16 +20,37 @@ beforeAll(async () => {
   const small = new TextEncoder().encode('{"small": true}');
   hub = await startFakeHub({
     'acme/open': { commit: COMMIT, files: { 'tokenizer.json': qwen.tokenizerJson, 'small.json': small } },
-    'acme/gated': { commit: COMMIT, token: TOKEN, files: { 'tokenizer.json': qwen.tokenizerJson, 'small.json': small } },
+    'acme/gated': {
+      commit: COMMIT,
+      token: TOKEN,
+      files: { 'tokenizer.json': qwen.tokenizerJson, 'small.json': small },
+    },
     // a hostile or careless mirror that writes the caller's token into a file it serves
-    'acme/echo': { commit: COMMIT, token: TOKEN, files: { 'tokenizer.json': new TextEncoder().encode(`{"model": {"vocab": {"${encodeURIComponent(TOKEN)}": 0}}}`) } },
-    'acme/echo-base64': { commit: COMMIT, token: TOKEN, files: { 'tokenizer.json': new TextEncoder().encode(`{"model": {"vocab": {"${Buffer.from(`Bearer ${TOKEN}`).toString('base64')}": 0}}}`) } },
+    'acme/echo': {
+      commit: COMMIT,
+      token: TOKEN,
+      files: {
+        'tokenizer.json': new TextEncoder().encode(`{"model": {"vocab": {"${encodeURIComponent(TOKEN)}": 0}}}`),
+      },
+    },
+    'acme/echo-base64': {
+      commit: COMMIT,
+      token: TOKEN,
+      files: {
+        'tokenizer.json': new TextEncoder().encode(
+          `{"model": {"vocab": {"${Buffer.from(`Bearer ${TOKEN}`).toString('base64')}": 0}}}`,
+        ),
+      },
+    },
   });
 });
 afterAll(() => hub?.close());
 
 async function failure(promise: Promise<unknown>): Promise<UserError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(UserError);
   return error as UserError;
 }
@@ -31,11 +58,16 @@ async function failure(promise: Promise<unknown>): Promise<UserError> {
 describe('hub settings', () => {
   it('defaults to the public hub and takes HF_ENDPOINT and HF_TOKEN from the given environment', () => {
     expect(hfHubOptions({})).toEqual({ endpoint: DEFAULT_HF_ENDPOINT, token: undefined });
-    expect(hfHubOptions({ HF_ENDPOINT: 'http://127.0.0.1:9/', HF_TOKEN: 't' })).toEqual({ endpoint: 'http://127.0.0.1:9', token: 't' });
+    expect(hfHubOptions({ HF_ENDPOINT: 'http://127.0.0.1:9/', HF_TOKEN: 't' })).toEqual({
+      endpoint: 'http://127.0.0.1:9',
+      token: 't',
+    });
   });
 
   it('builds the resolve URL layout', () => {
-    expect(hfResolveUrl('http://h', 'org/repo', 'main', 'sub dir/tokenizer.json').href).toBe('http://h/org/repo/resolve/main/sub%20dir/tokenizer.json');
+    expect(hfResolveUrl('http://h', 'org/repo', 'main', 'sub dir/tokenizer.json').href).toBe(
+      'http://h/org/repo/resolve/main/sub%20dir/tokenizer.json',
+    );
   });
 });
 
@@ -50,7 +82,9 @@ describe('downloadHfFile', () => {
     hub.hubRequests.length = 0;
     hub.cdnRequests.length = 0;
     await downloadHfFile({ endpoint: hub.endpoint, token: TOKEN }, 'acme/gated', 'main', 'tokenizer.json');
-    expect(hub.hubRequests).toEqual([{ path: '/acme/gated/resolve/main/tokenizer.json', authorization: `Bearer ${TOKEN}` }]);
+    expect(hub.hubRequests).toEqual([
+      { path: '/acme/gated/resolve/main/tokenizer.json', authorization: `Bearer ${TOKEN}` },
+    ]);
     expect(hub.cdnRequests).toHaveLength(1);
     expect(hub.cdnRequests[0].authorization).toBeUndefined();
   });
@@ -69,7 +103,9 @@ describe('downloadHfFile', () => {
   it('explains a gated repository without a token, and never shows a wrong token', async () => {
     const without = await failure(downloadHfFile({ endpoint: hub.endpoint }, 'acme/gated', 'main', 'tokenizer.json'));
     expect(without.message).toMatch(/gated or private: set HF_TOKEN/);
-    const wrong = await failure(downloadHfFile({ endpoint: hub.endpoint, token: 'hf_wrong_value' }, 'acme/gated', 'main', 'tokenizer.json'));
+    const wrong = await failure(
+      downloadHfFile({ endpoint: hub.endpoint, token: 'hf_wrong_value' }, 'acme/gated', 'main', 'tokenizer.json'),
+    );
     expect(wrong.message).toMatch(/HF_TOKEN has no access/);
     expect(wrong.message).not.toContain('hf_wrong_value');
   });
@@ -97,14 +133,18 @@ describe('downloadHfFile', () => {
   });
 
   it('refuses, exit 2, a file that holds the HF_TOKEN it was fetched with, rather than store the token', async () => {
-    const error = await failure(downloadHfFile({ endpoint: hub.endpoint, token: TOKEN }, 'acme/echo', 'main', 'tokenizer.json'));
+    const error = await failure(
+      downloadHfFile({ endpoint: hub.endpoint, token: TOKEN }, 'acme/echo', 'main', 'tokenizer.json'),
+    );
     expect(error.exitCode).toBe(2);
     expect(error.message).toMatch(/hf:acme\/echo@main\/tokenizer\.json: the hub's answer holds your HF_TOKEN/);
     expect(error.message).not.toContain(TOKEN);
   });
 
   it('refuses the same file when the token comes back base64-encoded inside the whole Authorization header', async () => {
-    const error = await failure(downloadHfFile({ endpoint: hub.endpoint, token: TOKEN }, 'acme/echo-base64', 'main', 'tokenizer.json'));
+    const error = await failure(
+      downloadHfFile({ endpoint: hub.endpoint, token: TOKEN }, 'acme/echo-base64', 'main', 'tokenizer.json'),
+    );
     expect(error.exitCode).toBe(2);
     expect(error.message).toMatch(/hf:acme\/echo-base64@main\/tokenizer\.json: the hub's answer holds your HF_TOKEN/);
   });

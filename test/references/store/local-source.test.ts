@@ -20,7 +20,10 @@ beforeAll(async () => {
   qwen = await qwen25Files();
   work = await mkdtemp(join(tmpdir(), 'tokprint-local-source-'));
   hub = await startFakeHub({
-    'acme/hfjson': { commit: COMMIT, files: { 'tokenizer.json': qwen.tokenizerJson, 'tokenizer_config.json': qwen.tokenizerConfig } },
+    'acme/hfjson': {
+      commit: COMMIT,
+      files: { 'tokenizer.json': qwen.tokenizerJson, 'tokenizer_config.json': qwen.tokenizerConfig },
+    },
     'acme/kimi-like': { commit: COMMIT, files: { 'tiktoken.model': RANKS } },
     'acme/empty': { commit: COMMIT, files: { 'README.md': encode('hi') } },
   });
@@ -50,13 +53,22 @@ describe('detectFormat (by content, not by name)', () => {
 
   it('explains malformed, truncated, foreign and unknown content in one line', () => {
     const truncated = qwen.tokenizerJson.subarray(0, qwen.tokenizerJson.length / 2);
-    expect(thrown(() => detectFormat(truncated, 'tokenizer.json')).message).toMatch(/^tokenizer\.json is not valid JSON \(.*\); the file is truncated/);
-    expect(thrown(() => detectFormat(encode('{"model": {"type": "BPE"}}'), 'x.json')).message).toMatch(/JSON but not a Hugging Face tokenizer\.json/);
-    expect(thrown(() => detectFormat(encode('hello world\n'), 'x.txt')).message).toMatch(/^x\.txt: unknown tokenizer format; expected/);
-    expect(thrown(() => detectFormat(encode('IQ== 0\nnot a rank\n'), 'x.tiktoken')).message).toMatch(/unknown tokenizer format/);
+    expect(thrown(() => detectFormat(truncated, 'tokenizer.json')).message).toMatch(
+      /^tokenizer\.json is not valid JSON \(.*\); the file is truncated/,
+    );
+    expect(thrown(() => detectFormat(encode('{"model": {"type": "BPE"}}'), 'x.json')).message).toMatch(
+      /JSON but not a Hugging Face tokenizer\.json/,
+    );
+    expect(thrown(() => detectFormat(encode('hello world\n'), 'x.txt')).message).toMatch(
+      /^x\.txt: unknown tokenizer format; expected/,
+    );
+    expect(thrown(() => detectFormat(encode('IQ== 0\nnot a rank\n'), 'x.tiktoken')).message).toMatch(
+      /unknown tokenizer format/,
+    );
     expect(thrown(() => detectFormat(encode('GGU'), 'model.gguf')).message).toMatch(/is not a GGUF file/);
     expect(thrown(() => detectFormat(new Uint8Array(), 'empty')).message).toMatch(/unknown tokenizer format/);
-    for (const message of [thrown(() => detectFormat(truncated, 'tokenizer.json')).message]) expect(message).not.toContain('\n');
+    for (const message of [thrown(() => detectFormat(truncated, 'tokenizer.json')).message])
+      expect(message).not.toContain('\n');
   });
 });
 
@@ -103,8 +115,12 @@ describe('resolveTokenizerSource', () => {
     await expect(resolveTokenizerSource(dir, { cwd: '/', env: {} })).rejects.toThrow(/holds no tokenizer\.json/);
     await writeFile(join(dir, 'a.gguf'), GGUF);
     await writeFile(join(dir, 'b.gguf'), GGUF);
-    await expect(resolveTokenizerSource(dir, { cwd: '/', env: {} })).rejects.toThrow(/several GGUF files \(a\.gguf, b\.gguf\)/);
-    await expect(resolveTokenizerSource(join(work, 'missing.json'), { cwd: '/', env: {} })).rejects.toThrow(/missing\.json does not exist/);
+    await expect(resolveTokenizerSource(dir, { cwd: '/', env: {} })).rejects.toThrow(
+      /several GGUF files \(a\.gguf, b\.gguf\)/,
+    );
+    await expect(resolveTokenizerSource(join(work, 'missing.json'), { cwd: '/', env: {} })).rejects.toThrow(
+      /missing\.json does not exist/,
+    );
   });
 
   it('resolves hf:org/repo to its files and pins the commit the hub resolved main to', async () => {
@@ -116,7 +132,9 @@ describe('resolveTokenizerSource', () => {
     const tiktoken = await resolveTokenizerSource('hf:acme/kimi-like@main', { cwd: '/', env });
     expect(tiktoken.format).toBe('tiktoken');
     expect(tiktoken.files.main.path).toBe('tiktoken.model');
-    await expect(resolveTokenizerSource('hf:acme/empty', { cwd: '/', env })).rejects.toThrow(/has no tokenizer\.json or tiktoken\.model/);
+    await expect(resolveTokenizerSource('hf:acme/empty', { cwd: '/', env })).rejects.toThrow(
+      /has no tokenizer\.json or tiktoken\.model/,
+    );
   });
 
   it('parses hub specs strictly', () => {

@@ -17,7 +17,9 @@ describe('tiktoken presets', () => {
   });
 
   it('names special tokens from tokenizer_config.json over the preset, and an explicit pattern over the preset', () => {
-    const config = new TextEncoder().encode(JSON.stringify({ added_tokens_decoder: { '100257': { content: '<|eot|>' } } }));
+    const config = new TextEncoder().encode(
+      JSON.stringify({ added_tokens_decoder: { '100257': { content: '<|eot|>' } } }),
+    );
     const settings = tiktokenSettings({ preset: 'cl100k', pattern: '\\S+', ranks: tiktokenRanks(), config });
     expect(settings.pattern).toBe('\\S+');
     expect(settings.specialTokens['<|eot|>']).toBe(100257);

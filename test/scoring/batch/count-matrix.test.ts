@@ -4,7 +4,14 @@ import { countMatrix, matrixPackTotals } from '../../../src/scoring/batch/count-
 import { packTotal } from '../../../src/signatures/observations.js';
 import { seededRng } from '../../../src/util/rng.js';
 
-const group = (counts: number[]): SignatureGroup => ({ classIds: [], family: 'f', references: [], models: [], counts: Int32Array.from(counts), weight: 1 });
+const group = (counts: number[]): SignatureGroup => ({
+  classIds: [],
+  family: 'f',
+  references: [],
+  models: [],
+  counts: Int32Array.from(counts),
+  weight: 1,
+});
 
 describe('the count matrix', () => {
   it('holds every count in the narrowest array that fits them', () => {
@@ -17,9 +24,13 @@ describe('the count matrix', () => {
 
   it('gives the pack totals packTotal gives, repeated probes included, past a transpose block', () => {
     const rng = seededRng(5);
-    const groups = Array.from({ length: 150 }, () => group(Array.from({ length: 40 }, () => rng.int(0, rng.next() < 0.05 ? 400 : 9))));
+    const groups = Array.from({ length: 150 }, () =>
+      group(Array.from({ length: 40 }, () => rng.int(0, rng.next() < 0.05 ? 400 : 9))),
+    );
     const packs = [[], [1, 2, 3], [4, 4, 39, 0], Array.from({ length: 20 }, () => rng.int(0, 39))];
     const totals = matrixPackTotals({ packs, observed: packs.map(() => 0) }, countMatrix(groups));
-    packs.forEach((pack, k) => groups.forEach((g, m) => expect(totals[k * groups.length + m]).toBe(packTotal(g.counts, pack))));
+    packs.forEach((pack, k) =>
+      groups.forEach((g, m) => expect(totals[k * groups.length + m]).toBe(packTotal(g.counts, pack))),
+    );
   });
 });

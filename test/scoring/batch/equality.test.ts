@@ -11,24 +11,40 @@ import { committedCountIndex } from '../../helpers/count-index.js';
 import { close, groupsOf, randomIndex, randomSignatures, roundedRanking } from './fixtures.js';
 
 /** Compares the graph's scores with the live posterior, set by set. */
-function expectSameAsPosterior(scores: BatchScores, signatures: readonly CountSignature[], groups: readonly SignatureGroup[]) {
+function expectSameAsPosterior(
+  scores: BatchScores,
+  signatures: readonly CountSignature[],
+  groups: readonly SignatureGroup[],
+) {
   signatures.forEach((signature, n) => {
     const js = posterior(signature, groups);
     const M = groups.length;
     const where = `set ${n} ${JSON.stringify(signature.observed)}`;
     expect(close(scores.unknown[n], js.unknown), `${where}: unknown ${scores.unknown[n]} vs ${js.unknown}`).toBe(true);
     js.groups.forEach((g, m) => {
-      expect(close(scores.match[n * M + m], g.match), `${where} group ${m}: match ${scores.match[n * M + m]} vs ${g.match}`).toBe(true);
-      expect(close(scores.derived[n * M + m], g.derived), `${where} group ${m}: derived ${scores.derived[n * M + m]} vs ${g.derived}`).toBe(true);
+      expect(
+        close(scores.match[n * M + m], g.match),
+        `${where} group ${m}: match ${scores.match[n * M + m]} vs ${g.match}`,
+      ).toBe(true);
+      expect(
+        close(scores.derived[n * M + m], g.derived),
+        `${where} group ${m}: derived ${scores.derived[n * M + m]} vs ${g.derived}`,
+      ).toBe(true);
       if (g.match > 0) expect(scores.offset[n * M + m], `${where} group ${m}: offset`).toBe(g.offset);
     });
     // The ranking verdicts and reports use: rankedGroups over the posterior, and the verdict itself.
     const onnx = posteriorOf(scores, n, signature, groups);
-    const fromJs = { ...scores, sets: 1, match: Float64Array.from(js.groups.map((g) => g.match)), derived: Float64Array.from(js.groups.map((g) => g.derived)) };
+    const fromJs = {
+      ...scores,
+      sets: 1,
+      match: Float64Array.from(js.groups.map((g) => g.match)),
+      derived: Float64Array.from(js.groups.map((g) => g.derived)),
+    };
     expect(roundedRanking(scores, n), where).toEqual(roundedRanking(fromJs, 0));
     // Where the posterior has a strict leader, the batch ranking (rankedGroups' order) starts with it.
     const [first, second] = rankedGroups(js);
-    if (second && !close(first.match + first.derived, second.match + second.derived)) expect(ranking(scores, n)[0], where).toBe(groups.indexOf(first.group));
+    if (second && !close(first.match + first.derived, second.match + second.derived))
+      expect(ranking(scores, n)[0], where).toBe(groups.indexOf(first.group));
     for (const final of [false, true]) {
       const [a, b] = [decide(onnx, final), decide(js, final)];
       expect(a && { ...a, confidence: 0 }, where).toEqual(b && { ...b, confidence: 0 });
@@ -50,7 +66,11 @@ describe('batch scoring on onnxruntime equals the count posterior', () => {
 
   it('on random indexes and observation sets, including padded, frameless and overlapping ones', async () => {
     const rng = seededRng(7);
-    for (const [references, probes, sets] of [[3, 20, 40], [25, 60, 60], [200, 150, 30]] as const) {
+    for (const [references, probes, sets] of [
+      [3, 20, 40],
+      [25, 60, 60],
+      [200, 150, 30],
+    ] as const) {
       const index = randomIndex(rng, references, probes);
       const groups = groupsOf(index);
       const signatures = randomSignatures(rng, groups, probes, sets);

@@ -12,8 +12,23 @@ export function randomIndex(rng: Rng, references: number, probes: number): Count
   });
   // A duplicate, so one group holds two references.
   if (references > 3) list[3].counts = list[2].counts.slice();
-  const classes = [...new Set(list.map((r) => r.classId))].map((id) => ({ id, family: 'f', members: list.filter((r) => r.classId === id).map((r) => r.id), models: [] }));
-  return { probes: Array.from({ length: probes }, (_, i) => ({ id: `p${i}`, text: `t${i}`, category: 'words' as const, why: '', source: 'handwritten' as const })), references: list, classes };
+  const classes = [...new Set(list.map((r) => r.classId))].map((id) => ({
+    id,
+    family: 'f',
+    members: list.filter((r) => r.classId === id).map((r) => r.id),
+    models: [],
+  }));
+  return {
+    probes: Array.from({ length: probes }, (_, i) => ({
+      id: `p${i}`,
+      text: `t${i}`,
+      category: 'words' as const,
+      why: '',
+      source: 'handwritten' as const,
+    })),
+    references: list,
+    classes,
+  };
 }
 
 /**
@@ -21,7 +36,12 @@ export function randomIndex(rng: Rng, references: number, probes: number): Count
  * overlapping or repeated probes), billed by a group exactly, with seam noise, with moved packs, or
  * by nothing indexed; from 1 to 7 requests.
  */
-export function randomSignatures(rng: Rng, groups: readonly SignatureGroup[], probeCount: number, count: number): CountSignature[] {
+export function randomSignatures(
+  rng: Rng,
+  groups: readonly SignatureGroup[],
+  probeCount: number,
+  count: number,
+): CountSignature[] {
   return Array.from({ length: count }, () => {
     const requests = rng.int(1, 7);
     const free = rng.next() < 0.2;

@@ -17,7 +17,13 @@ function kernelOnAll(signature: CountSignature, groups: readonly SignatureGroup[
   const K = signature.packs.length;
   const lowest = Array.from({ length: K }, (_, k) => Math.min(...totals.subarray(k * M, k * M + M)));
   const highest = Array.from({ length: K }, (_, k) => Math.max(...totals.subarray(k * M, k * M + M)));
-  return kernelPosterior(signature, groups, totals, groups.map((_, m) => m), PRIOR.unknown * unknownLikelihood(signature, lowest, highest));
+  return kernelPosterior(
+    signature,
+    groups,
+    totals,
+    groups.map((_, m) => m),
+    PRIOR.unknown * unknownLikelihood(signature, lowest, highest),
+  );
 }
 
 function expectSameAsPosterior(signature: CountSignature, groups: readonly SignatureGroup[]) {
@@ -48,7 +54,11 @@ describe('the typed-array posterior kernel equals the live posterior', () => {
 
   it('on random indexes and observation sets, including frameless, overlapping and repeated probes', () => {
     const rng = seededRng(31);
-    for (const [references, probes, sets] of [[3, 20, 60], [40, 60, 60], [300, 150, 40]] as const) {
+    for (const [references, probes, sets] of [
+      [3, 20, 60],
+      [40, 60, 60],
+      [300, 150, 40],
+    ] as const) {
       const groups = groupsOf(randomIndex(rng, references, probes));
       for (const signature of randomSignatures(rng, groups, probes, sets)) expectSameAsPosterior(signature, groups);
     }
@@ -71,6 +81,7 @@ describe('the typed-array posterior kernel equals the live posterior', () => {
     for (const signature of randomSignatures(rng, groups, P, 80)) expectSameAsPosterior(signature, groups);
     const order = rng.shuffle(Array.from({ length: P }, (_, i) => i));
     const packs = [[], ...Array.from({ length: 5 }, (_, k) => order.slice(k * 45, k * 45 + 45))];
-    for (const g of groups) expectSameAsPosterior({ packs, observed: packs.map((pack) => packTotal(g.counts, pack) + 321) }, groups);
+    for (const g of groups)
+      expectSameAsPosterior({ packs, observed: packs.map((pack) => packTotal(g.counts, pack) + 321) }, groups);
   });
 });

@@ -55,13 +55,18 @@ function expectSameAsFull(signature: CountSignature, groups: readonly SignatureG
   const omittedTrue = full.groups.reduce((sum, g, m) => (keptSet.has(m) ? sum : sum + g.match + g.derived), 0);
   expect(omittedTrue, where).toBeLessThanOrEqual(pruned.omittedMass * (1 + 1e-9) + 1e-300);
   // Leader, top-k order and verdicts.
-  const shares = (p: Posterior) => rankedGroups(p).map((g) => g.match + g.derived).filter((x) => x > 10 * TOLERANCE).slice(0, 5);
+  const shares = (p: Posterior) =>
+    rankedGroups(p)
+      .map((g) => g.match + g.derived)
+      .filter((x) => x > 10 * TOLERANCE)
+      .slice(0, 5);
   const [got, want] = [shares(pruned), shares(full)];
   expect(got.length, where).toBe(want.length);
   got.forEach((x, i) => expect(Math.abs(x - want[i]), where).toBeLessThanOrEqual(2 * TOLERANCE * want[i]));
   const key = (g: { match: number; derived: number }) => Number((g.match + g.derived).toPrecision(6));
   const [first, second] = rankedGroups(full);
-  if (first && second && first.match + first.derived > 10 * TOLERANCE && key(first) > key(second)) expect(rankedGroups(pruned)[0].group, where).toBe(first.group);
+  if (first && second && first.match + first.derived > 10 * TOLERANCE && key(first) > key(second))
+    expect(rankedGroups(pruned)[0].group, where).toBe(first.group);
   for (const final of [false, true]) {
     const [a, b] = [decide(pruned, final), decide(full, final)];
     expect(a && { ...a, confidence: 0 }, where).toEqual(b && { ...b, confidence: 0 });
@@ -99,13 +104,15 @@ describe('envelopes of the live noise functions', () => {
       const full = posterior(signature, groups);
       const truth = unnormalised(signature, groups, full);
       const bounds = scoreBounds(signature, groups, packTotalsJs(signature, groups));
-      truth.forEach((x, m) => expect(x, `group ${m} ${JSON.stringify(signature.observed)}`).toBeLessThanOrEqual(bounds[m] * (1 + 1e-12)));
+      truth.forEach((x, m) =>
+        expect(x, `group ${m} ${JSON.stringify(signature.observed)}`).toBeLessThanOrEqual(bounds[m] * (1 + 1e-12)),
+      );
     }
   });
 });
 
 describe('bounds over clusters of close groups', () => {
-  it('gather every group once, each within the radius of its cluster\'s first member', async () => {
+  it("gather every group once, each within the radius of its cluster's first member", async () => {
     const rng = seededRng(31);
     const real = groupsOf(await committedCountIndex());
     const groups = nearIdentical(rng, real, 1500);
@@ -138,7 +145,9 @@ describe('bounds over clusters of close groups', () => {
       for (let c = 0; c < clusters.weight.length; c++) {
         let sum = 0;
         for (let at = clusters.starts[c]; at < clusters.starts[c + 1]; at++) sum += truth[clusters.members[at]];
-        expect(sum, `cluster ${c} ${JSON.stringify(signature.observed)}`).toBeLessThanOrEqual(bounder.cluster(clusters, c) * (1 + 1e-12));
+        expect(sum, `cluster ${c} ${JSON.stringify(signature.observed)}`).toBeLessThanOrEqual(
+          bounder.cluster(clusters, c) * (1 + 1e-12),
+        );
       }
     }
   });
@@ -172,7 +181,11 @@ describe('bounds over clusters of close groups', () => {
 describe('two-stage scoring equals the live posterior within its tolerance', () => {
   it('on random indexes and observation sets', () => {
     const rng = seededRng(21);
-    for (const [references, probes, sets] of [[3, 20, 30], [40, 60, 40], [400, 150, 40]] as const) {
+    for (const [references, probes, sets] of [
+      [3, 20, 30],
+      [40, 60, 40],
+      [400, 150, 40],
+    ] as const) {
       const groups = groupsOf(randomIndex(rng, references, probes));
       for (const signature of randomSignatures(rng, groups, probes, sets)) expectSameAsFull(signature, groups);
     }
@@ -190,7 +203,8 @@ describe('two-stage scoring equals the live posterior within its tolerance', () 
     const real = groupsOf(await committedCountIndex());
     const P = real[0].counts.length;
     let omitted = 0;
-    for (const signature of randomSignatures(rng, real, P, 60)) omitted += real.length - expectSameAsFull(signature, real).kept.length;
+    for (const signature of randomSignatures(rng, real, P, 60))
+      omitted += real.length - expectSameAsFull(signature, real).kept.length;
     const groups = nearIdentical(rng, real, 2000);
     const order = rng.shuffle(Array.from({ length: P }, (_, i) => i));
     const packs = [[], ...Array.from({ length: 5 }, (_, k) => order.slice(k * 45, k * 45 + 45))];

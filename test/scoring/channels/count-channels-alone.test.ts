@@ -7,7 +7,12 @@ import { runCli } from '../../helpers/cli.js';
 import { realTokenizer } from '../../helpers/real-tokenizers.js';
 import { startRecountingServer } from '../../helpers/recounting-openai-server.js';
 
-const env = () => ({ PATH: process.env.PATH, HOME: process.env.HOME, TOKPRINT_CACHE: process.env.TOKPRINT_CACHE, OPENAI_API_KEY: 'sk-test' });
+const env = () => ({
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  TOKPRINT_CACHE: process.env.TOKPRINT_CACHE,
+  OPENAI_API_KEY: 'sk-test',
+});
 
 /**
  * The count channels on their own, against simulated APIs that answer in their reference's tokens:
@@ -21,7 +26,10 @@ describe('completion and truncation channels alone', () => {
   afterAll(async () => rm(out, { recursive: true, force: true }));
 
   const identify = async (target: string, channels: string) => {
-    const result = await runCli(['identify', target, '--json', '--out', out, '--quiet', '--max-queries', '16', '--channels', channels], env());
+    const result = await runCli(
+      ['identify', target, '--json', '--out', out, '--quiet', '--max-queries', '16', '--channels', channels],
+      env(),
+    );
     expect(result.stderr).toBe('');
     return JSON.parse(result.stdout);
   };
@@ -50,7 +58,11 @@ describe('completion counted with one tokenizer, tokens streamed from another', 
   let server: Awaited<ReturnType<typeof startRecountingServer>>;
   let out: string;
   beforeAll(async () => {
-    server = await startRecountingServer({ model: await realTokenizer('qwen2.5'), billing: await realTokenizer('llama3'), template: chatTemplate('chatml') });
+    server = await startRecountingServer({
+      model: await realTokenizer('qwen2.5'),
+      billing: await realTokenizer('llama3'),
+      template: chatTemplate('chatml'),
+    });
     out = await mkdtemp(join(tmpdir(), 'tokprint-recount-completion-'));
   });
   afterAll(async () => {
@@ -59,7 +71,22 @@ describe('completion counted with one tokenizer, tokens streamed from another', 
   });
 
   const identify = async (channels: string) => {
-    const result = await runCli(['identify', `openai:${server.url}`, '--model', 'recount', '--json', '--out', out, '--no-cache', '--quiet', '--channels', channels], env());
+    const result = await runCli(
+      [
+        'identify',
+        `openai:${server.url}`,
+        '--model',
+        'recount',
+        '--json',
+        '--out',
+        out,
+        '--no-cache',
+        '--quiet',
+        '--channels',
+        channels,
+      ],
+      env(),
+    );
     expect(result.stderr).toBe('');
     return JSON.parse(result.stdout);
   };

@@ -10,7 +10,14 @@ async function countsFor(leader: string): Promise<{ count: Posterior; at: (id: s
   const groups = signatureGroups(await committedCountIndex());
   const at = (id: string) => groups.findIndex((g) => g.references.includes(id));
   const count: Posterior = {
-    groups: groups.map((group, i) => ({ group, predicted: [0], offset: 0, deviations: [0], match: i === at(leader) ? 0.998 : 0.001 / groups.length, derived: i === at(leader) ? 0.001 : 0 })),
+    groups: groups.map((group, i) => ({
+      group,
+      predicted: [0],
+      offset: 0,
+      deviations: [0],
+      match: i === at(leader) ? 0.998 : 0.001 / groups.length,
+      derived: i === at(leader) ? 0.001 : 0,
+    })),
     unknown: 0.001 - 0.001 / groups.length,
   };
   return { count, at };
@@ -47,7 +54,12 @@ describe('fuseChannels', () => {
   it('does not dispute counts the tokens seen agree with, nor without usage counts', async () => {
     const { count, at } = await countsFor('llama3');
     const n = count.groups.length;
-    expect(fuseChannels(count, new Map([['stream', seen(n, at('llama3'), 3.5)]]), enabled).consistency).toEqual({ flags: [] });
-    expect(fuseChannels(count, new Map([['stream', seen(n, at('qwen2.5'), 3.5)]]), new Set<ChannelName>(['stream'])).consistency).toEqual({ flags: [] });
+    expect(fuseChannels(count, new Map([['stream', seen(n, at('llama3'), 3.5)]]), enabled).consistency).toEqual({
+      flags: [],
+    });
+    expect(
+      fuseChannels(count, new Map([['stream', seen(n, at('qwen2.5'), 3.5)]]), new Set<ChannelName>(['stream']))
+        .consistency,
+    ).toEqual({ flags: [] });
   });
 });

@@ -22,10 +22,33 @@ afterAll(async () => {
 type ServerOptions = Omit<DetokenizingServerOptions, 'tokenizer' | 'template'>;
 
 async function identify(reference: string, template: string, server: ServerOptions, flags: string[]) {
-  const started = await startDetokenizingServer({ tokenizer: await committedTokenizer(reference), template: chatTemplate(template), ...server });
+  const started = await startDetokenizingServer({
+    tokenizer: await committedTokenizer(reference),
+    template: chatTemplate(template),
+    ...server,
+  });
   try {
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, TOKPRINT_CACHE: process.env.TOKPRINT_CACHE, OPENAI_API_KEY: 'sk-test' };
-    const result = await runCli(['identify', `openai:${started.url}`, '--model', 'detok', '--json', '--out', out, '--no-cache', '--quiet', ...flags], env);
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TOKPRINT_CACHE: process.env.TOKPRINT_CACHE,
+      OPENAI_API_KEY: 'sk-test',
+    };
+    const result = await runCli(
+      [
+        'identify',
+        `openai:${started.url}`,
+        '--model',
+        'detok',
+        '--json',
+        '--out',
+        out,
+        '--no-cache',
+        '--quiet',
+        ...flags,
+      ],
+      env,
+    );
     expect(result.stderr).toBe('');
     const verdict = JSON.parse(result.stdout).verdict;
     return { verdict, requests: started.requests() };

@@ -20,7 +20,15 @@ function recountingVllm(model: Tokenizer, billing: Tokenizer): Promise<JsonServe
     const body = r.json as { prompt?: string; messages?: ChatMessage[]; return_token_strs?: boolean };
     if (r.path === '/tokenize') {
       const ids = model.encode(body.prompt ?? template.render(body.messages ?? []));
-      return { status: 200, json: { count: ids.length, max_model_len: 32768, tokens: ids, token_strs: body.return_token_strs ? ids.map((id) => model.tokenString(id)) : null } };
+      return {
+        status: 200,
+        json: {
+          count: ids.length,
+          max_model_len: 32768,
+          tokens: ids,
+          token_strs: body.return_token_strs ? ids.map((id) => model.tokenString(id)) : null,
+        },
+      };
     }
     if (r.path !== '/v1/chat/completions') return { status: 404, json: { detail: 'Not Found' } };
     const prompt = billing.encode(template.render(body.messages ?? [])).length;
@@ -28,7 +36,13 @@ function recountingVllm(model: Tokenizer, billing: Tokenizer): Promise<JsonServe
     const completion = billing.encode(answer).length + 1;
     return {
       status: 200,
-      json: { id: 'c', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop' }], usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } },
+      json: {
+        id: 'c',
+        object: 'chat.completion',
+        model: 'm',
+        choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+      },
     };
   });
 }
@@ -48,8 +62,16 @@ describe('the prompt channel: a prompt in the server own tokens', () => {
   });
 
   const identify = async (target: string, channels: string) => {
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, TOKPRINT_CACHE: process.env.TOKPRINT_CACHE, OPENAI_API_KEY: 'sk-test' };
-    const result = await runCli(['identify', target, '--model', 'm', '--json', '--out', out, '--no-cache', '--quiet', '--channels', channels], env);
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TOKPRINT_CACHE: process.env.TOKPRINT_CACHE,
+      OPENAI_API_KEY: 'sk-test',
+    };
+    const result = await runCli(
+      ['identify', target, '--model', 'm', '--json', '--out', out, '--no-cache', '--quiet', '--channels', channels],
+      env,
+    );
     expect(result.stderr).toBe('');
     return JSON.parse(result.stdout);
   };
@@ -62,7 +84,9 @@ describe('the prompt channel: a prompt in the server own tokens', () => {
     expect(json.verdict.class).toContain('qwen2.5');
     expect(json.channels.channels.map((c: { name: string }) => c.name)).toEqual(['prompt']);
     // Characters a token splits into bytes are not shown as text, so a few edits may remain even for the right reference.
-    expect(json.channels.channels[0].note).toMatch(/prompts in the server's own tokens \(echo\); the closest of \d+ references is \d+ token edits/);
+    expect(json.channels.channels[0].note).toMatch(
+      /prompts in the server's own tokens \(echo\); the closest of \d+ references is \d+ token edits/,
+    );
   });
 
   it('echoed tokens overrule usage recounted with another tokenizer', async () => {

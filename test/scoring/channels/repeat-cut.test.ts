@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { committedIndexDir } from '../../../src/references/catalog.js';
 import { frameText } from '../../../src/probes/frame.js';
 import type { ChannelName } from '../../../src/scoring/channels/channel.js';
-import { planRepeat, predictedCut, REPEAT_INSTRUCTION, repeatProbeOf } from '../../../src/scoring/channels/repeat-cut.js';
+import {
+  planRepeat,
+  predictedCut,
+  REPEAT_INSTRUCTION,
+  repeatProbeOf,
+} from '../../../src/scoring/channels/repeat-cut.js';
 import { ChannelRuntime } from '../../../src/scoring/channels/runtime.js';
 import { signatureGroups } from '../../../src/scoring/hypotheses.js';
 import { posterior } from '../../../src/scoring/posterior.js';
@@ -32,13 +37,25 @@ afterAll(() => Promise.all(servers.map((s) => s.close())));
 async function run(target: Target, enabled: ChannelName[], answers = 4) {
   const groups = signatureGroups(index);
   const membership = await readVocabMembership(committedIndexDir());
-  const channels = new ChannelRuntime({ enabled: new Set(enabled), membership, loadEncoder: (id) => committedTokenizer(id), seed: 3 });
+  const channels = new ChannelRuntime({
+    enabled: new Set(enabled),
+    membership,
+    loadEncoder: (id) => committedTokenizer(id),
+    seed: 3,
+  });
   const prior = posterior(countSignature([], index), groups);
   const rng = seededRng(11);
   const followUps: TargetRequest[] = [];
   for (let seq = 1; seq <= answers; seq++) {
-    const texts = rng.shuffle([...index.probes]).slice(0, 40).map((p) => p.text);
-    const request: TargetRequest = { messages: [{ role: 'user', content: frameText(texts) }], maxOutputTokens: 1, ...channels.requestFields(seq) };
+    const texts = rng
+      .shuffle([...index.probes])
+      .slice(0, 40)
+      .map((p) => p.text);
+    const request: TargetRequest = {
+      messages: [{ role: 'user', content: frameText(texts) }],
+      maxOutputTokens: 1,
+      ...channels.requestFields(seq),
+    };
     await channels.observe(seq, request, await target.send(request), groups, prior);
     for (const followUp of channels.followUps(seq, request)) {
       followUps.push(followUp);
@@ -46,17 +63,29 @@ async function run(target: Target, enabled: ChannelName[], answers = 4) {
     }
   }
   const fused = channels.fuse(prior);
-  const ranked = fused.groups.map((g) => ({ refs: g.group.references, p: g.match + g.derived })).sort((a, b) => b.p - a.p);
+  const ranked = fused.groups
+    .map((g) => ({ refs: g.group.references, p: g.match + g.derived }))
+    .sort((a, b) => b.p - a.p);
   return { channels, followUps, ranked, fused };
 }
 
 describe('truncation: repeat requests cut at max_tokens', () => {
   it('plans a cut where the leading references disagree, and reads it back from the request', async () => {
-    const [qwen, llama3, gemma] = await Promise.all(['qwen2.5', 'llama3', 'gemma3'].map((id) => committedTokenizer(id)));
-    const probe = planRepeat('The quick brown fox jumps over the lazy dog 1234567 times, indentation_with_underscores naïve café 東京タワー', [qwen, llama3, gemma])!;
+    const [qwen, llama3, gemma] = await Promise.all(
+      ['qwen2.5', 'llama3', 'gemma3'].map((id) => committedTokenizer(id)),
+    );
+    const probe = planRepeat(
+      'The quick brown fox jumps over the lazy dog 1234567 times, indentation_with_underscores naïve café 東京タワー',
+      [qwen, llama3, gemma],
+    )!;
     expect(probe).toBeDefined();
     expect(new Set([qwen, llama3, gemma].map((t) => predictedCut(t, probe))).size).toBe(3);
-    expect(repeatProbeOf({ messages: [{ role: 'user', content: REPEAT_INSTRUCTION + probe.source }], maxOutputTokens: probe.k })).toEqual(probe);
+    expect(
+      repeatProbeOf({
+        messages: [{ role: 'user', content: REPEAT_INSTRUCTION + probe.source }],
+        maxOutputTokens: probe.k,
+      }),
+    ).toEqual(probe);
     expect(planRepeat('one two three', [qwen])).toBeUndefined();
   });
 
@@ -64,19 +93,30 @@ describe('truncation: repeat requests cut at max_tokens', () => {
     const [qwen, llama3] = await Promise.all([committedTokenizer('qwen2.5'), committedTokenizer('llama3')]);
     const server = await startRepeatServer({ model: qwen, billing: llama3, template: chatTemplate('chatml') });
     servers.push(server);
-    const { channels, followUps, ranked } = await run(loopbackTarget(`openai:${server.url}/v1`, { options: { model: 'm', detectTokenize: false } }).target, ['truncation']);
+    const { channels, followUps, ranked } = await run(
+      loopbackTarget(`openai:${server.url}/v1`, { options: { model: 'm', detectTokenize: false } }).target,
+      ['truncation'],
+    );
     expect(followUps.length).toBeGreaterThanOrEqual(3);
-    expect(followUps.every((f, i) => f.followUpOf === i + 1 && f.messages[0].content.startsWith(REPEAT_INSTRUCTION))).toBe(true);
+    expect(
+      followUps.every((f, i) => f.followUpOf === i + 1 && f.messages[0].content.startsWith(REPEAT_INSTRUCTION)),
+    ).toBe(true);
     expect(ranked[0].refs).toContain('qwen2.5');
     expect(ranked[0].p).toBeGreaterThan(0.9);
-    expect(channels.summary().channels.find((c) => c.name === 'truncation')!.note).toMatch(/repeat answers cut at max_tokens/);
+    expect(channels.summary().channels.find((c) => c.name === 'truncation')!.note).toMatch(
+      /repeat answers cut at max_tokens/,
+    );
   });
 
   it('a model that talks before repeating says nothing about the cut', async () => {
     const qwen = await committedTokenizer('qwen2.5');
     const server = await startRepeatServer({ model: qwen, template: chatTemplate('chatml'), chatty: true });
     servers.push(server);
-    const { channels } = await run(loopbackTarget(`openai:${server.url}/v1`, { options: { model: 'm', detectTokenize: false } }).target, ['truncation'], 2);
+    const { channels } = await run(
+      loopbackTarget(`openai:${server.url}/v1`, { options: { model: 'm', detectTokenize: false } }).target,
+      ['truncation'],
+      2,
+    );
     expect(channels.summary().channels.find((c) => c.name === 'truncation')?.note ?? '').not.toMatch(/repeat answers/);
   });
 
@@ -84,7 +124,11 @@ describe('truncation: repeat requests cut at max_tokens', () => {
     const qwen = await committedTokenizer('qwen2.5');
     const server = await startRepeatServer({ model: qwen, template: chatTemplate('chatml') });
     servers.push(server);
-    const { followUps } = await run(loopbackTarget(`openai:${server.url}/v1`, { options: { model: 'm', detectTokenize: false } }).target, ['completion'], 2);
+    const { followUps } = await run(
+      loopbackTarget(`openai:${server.url}/v1`, { options: { model: 'm', detectTokenize: false } }).target,
+      ['completion'],
+      2,
+    );
     expect(followUps).toEqual([]);
   });
 });

@@ -6,25 +6,32 @@ import { committedTokenizer } from '../../helpers/manifest-references.js';
 const TEXT = 'The quick brown fox, über naïve 你好世界 jumps\nover  the lazy dog. 1234 tokens!';
 
 describe('a SentencePiece answer streamed one token per chunk against its own tokenizer', () => {
-  it.each(['llama2', 'yi', 'internlm2'])('%s: every chunk edge is one of its boundaries and every boundary shows', async (reference) => {
-    const tokenizer = await committedTokenizer(reference);
-    for (const text of [TEXT, ` ${TEXT}`]) {
-      const chunks = detokenize(tokenizer, tokenizer.encode(text), 1).map((c) => c.text);
-      const streamed = chunks.join('');
-      const boundaries = referenceBoundaries(tokenizer, streamed);
-      expect(boundaries).toBeDefined();
-      const comparison = compareSegmentation(streamed, chunkEdges(chunks), boundaries!);
-      expect(comparison.editDistance).toBe(0);
-      expect(comparison.misses).toBe(0);
-      expect(comparison.unseen).toBe(0);
-      expect(comparison.edges).toBeGreaterThan(20);
-    }
-  });
+  it.each(['llama2', 'yi', 'internlm2'])(
+    '%s: every chunk edge is one of its boundaries and every boundary shows',
+    async (reference) => {
+      const tokenizer = await committedTokenizer(reference);
+      for (const text of [TEXT, ` ${TEXT}`]) {
+        const chunks = detokenize(tokenizer, tokenizer.encode(text), 1).map((c) => c.text);
+        const streamed = chunks.join('');
+        const boundaries = referenceBoundaries(tokenizer, streamed);
+        expect(boundaries).toBeDefined();
+        const comparison = compareSegmentation(streamed, chunkEdges(chunks), boundaries!);
+        expect(comparison.editDistance).toBe(0);
+        expect(comparison.misses).toBe(0);
+        expect(comparison.unseen).toBe(0);
+        expect(comparison.edges).toBeGreaterThan(20);
+      }
+    },
+  );
 
   it('several tokens per chunk leave only unseen boundaries, no chunk edge inside a token', async () => {
     const tokenizer = await committedTokenizer('llama2');
     const chunks = detokenize(tokenizer, tokenizer.encode(TEXT), 3).map((c) => c.text);
-    const comparison = compareSegmentation(chunks.join(''), chunkEdges(chunks), referenceBoundaries(tokenizer, chunks.join(''))!);
+    const comparison = compareSegmentation(
+      chunks.join(''),
+      chunkEdges(chunks),
+      referenceBoundaries(tokenizer, chunks.join(''))!,
+    );
     expect(comparison.misses).toBe(0);
     expect(comparison.editDistance).toBe(0);
     expect(comparison.unseen).toBeGreaterThan(comparison.edges);

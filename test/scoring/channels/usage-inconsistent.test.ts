@@ -12,7 +12,11 @@ describe('usage counted with one tokenizer, tokens streamed from another', () =>
   let server: Awaited<ReturnType<typeof startRecountingServer>>;
   let out: string;
   beforeAll(async () => {
-    server = await startRecountingServer({ model: await realTokenizer('qwen2.5'), billing: await realTokenizer('llama3'), template: chatTemplate('chatml') });
+    server = await startRecountingServer({
+      model: await realTokenizer('qwen2.5'),
+      billing: await realTokenizer('llama3'),
+      template: chatTemplate('chatml'),
+    });
     out = await mkdtemp(join(tmpdir(), 'tokprint-recount-'));
   });
   afterAll(async () => {
@@ -21,8 +25,28 @@ describe('usage counted with one tokenizer, tokens streamed from another', () =>
   });
 
   const identify = async (channels: string) => {
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, TOKPRINT_CACHE: process.env.TOKPRINT_CACHE, OPENAI_API_KEY: 'sk-test' };
-    const result = await runCli(['identify', `openai:${server.url}`, '--model', 'recount', '--json', '--out', out, '--no-cache', '--quiet', '--channels', channels], env);
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TOKPRINT_CACHE: process.env.TOKPRINT_CACHE,
+      OPENAI_API_KEY: 'sk-test',
+    };
+    const result = await runCli(
+      [
+        'identify',
+        `openai:${server.url}`,
+        '--model',
+        'recount',
+        '--json',
+        '--out',
+        out,
+        '--no-cache',
+        '--quiet',
+        '--channels',
+        channels,
+      ],
+      env,
+    );
     expect(result.stderr).toBe('');
     return JSON.parse(result.stdout);
   };
@@ -32,11 +56,14 @@ describe('usage counted with one tokenizer, tokens streamed from another', () =>
     expect(json.verdict.class).toContain('llama3');
   });
 
-  it.each(['usage,logprobs', 'usage,stream', 'usage,logprobs,stream,completion,truncation'])('with %s the verdict is the streamed tokenizer, flagged', async (channels) => {
-    const json = await identify(channels);
-    expect(json.verdict.status).toBe('match');
-    expect(json.verdict.class).toContain('qwen2.5');
-    expect(json.verdict.flags).toContain('usage-count-inconsistent');
-    expect(json.channels.consistency.trusted.reason).toMatch(/tokens seen beat counts a provider reports/);
-  });
+  it.each(['usage,logprobs', 'usage,stream', 'usage,logprobs,stream,completion,truncation'])(
+    'with %s the verdict is the streamed tokenizer, flagged',
+    async (channels) => {
+      const json = await identify(channels);
+      expect(json.verdict.status).toBe('match');
+      expect(json.verdict.class).toContain('qwen2.5');
+      expect(json.verdict.flags).toContain('usage-count-inconsistent');
+      expect(json.channels.consistency.trusted.reason).toMatch(/tokens seen beat counts a provider reports/);
+    },
+  );
 });

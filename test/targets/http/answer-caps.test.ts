@@ -8,7 +8,12 @@ import type { WireEntry } from '../../../src/targets/http/wire-entry.js';
 import type { TargetRequest } from '../../../src/targets/target.js';
 import { UserError } from '../../../src/util/errors.js';
 import { loopbackTarget } from '../../helpers/generic-target.js';
-import { hostileHttpSpec, startHostileServer, type HostileAnswer, type HostileApi } from '../../helpers/hostile-answer-server.js';
+import {
+  hostileHttpSpec,
+  startHostileServer,
+  type HostileAnswer,
+  type HostileApi,
+} from '../../helpers/hostile-answer-server.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -30,7 +35,9 @@ async function hostileTarget(api: HostileApi, answer: HostileAnswer, options: Ht
     await writeFile(spec, hostileHttpSpec(server.url));
     id = `http:${spec}`;
   } else id = `${api}:${server.url}`;
-  const { target, wire } = loopbackTarget(id, { options: { model: 'm', detectTokenize: false, retries: 2, ...options } });
+  const { target, wire } = loopbackTarget(id, {
+    options: { model: 'm', detectTokenize: false, retries: 2, ...options },
+  });
   return { server, target, wire };
 }
 
@@ -43,9 +50,14 @@ async function failure(promise: Promise<unknown>): Promise<UserError> {
   return error as UserError;
 }
 
-const responses = (wire: WireEntry[]) => wire.filter((e): e is Extract<WireEntry, { kind: 'http-response' }> => e.kind === 'http-response');
+const responses = (wire: WireEntry[]) =>
+  wire.filter((e): e is Extract<WireEntry, { kind: 'http-response' }> => e.kind === 'http-response');
 const plain: TargetRequest = { messages: [{ role: 'user', content: 'hello there' }], maxOutputTokens: 1 };
-const chatty: TargetRequest = { messages: [{ role: 'user', content: 'hello there' }], maxOutputTokens: 32, wantChunks: true };
+const chatty: TargetRequest = {
+  messages: [{ role: 'user', content: 'hello there' }],
+  maxOutputTokens: 32,
+  wantChunks: true,
+};
 
 describe.each(['openai', 'anthropic', 'gemini', 'http'] as const)('answer caps: %s', (api) => {
   it('stops reading a 50 MB body at the 8 MiB cap, drops the connection, records a bounded prefix and does not retry it', async () => {
@@ -53,7 +65,9 @@ describe.each(['openai', 'anthropic', 'gemini', 'http'] as const)('answer caps: 
     try {
       const error = await failure(target.send(plain));
       expect(error.exitCode).toBe(3);
-      expect(error.message).toMatch(/answer not used: the body passed 8 MiB, the response size cap \(raise it with --max-response-bytes\)/);
+      expect(error.message).toMatch(
+        /answer not used: the body passed 8 MiB, the response size cap \(raise it with --max-response-bytes\)/,
+      );
       expect(error.message.split('\n')).toHaveLength(1);
       const [response] = responses(wire);
       expect(responses(wire)).toHaveLength(1);
@@ -70,7 +84,11 @@ describe.each(['openai', 'anthropic', 'gemini', 'http'] as const)('answer caps: 
   });
 
   it('reads a body above the default cap when --max-response-bytes raises it', async () => {
-    const { server, target, wire } = await hostileTarget(api, { kind: 'huge-body', bytes: 10 * MB }, { maxResponseBytes: 16 * 1024 * 1024 });
+    const { server, target, wire } = await hostileTarget(
+      api,
+      { kind: 'huge-body', bytes: 10 * MB },
+      { maxResponseBytes: 16 * 1024 * 1024 },
+    );
     try {
       // the count endpoints of anthropic and gemini get a body that is not a count: what matters is that it was read whole
       const answer = await target.send(plain).catch((e: Error) => e);
@@ -89,7 +107,9 @@ describe.each(['openai', 'anthropic', 'gemini'] as const)('stream caps: %s', (ap
     try {
       const error = await failure(target.send(chatty));
       expect(error.exitCode).toBe(3);
-      expect(error.message).toMatch(/the stream passed 576 events, far more than max_tokens 32 allows: a protocol violation/);
+      expect(error.message).toMatch(
+        /the stream passed 576 events, far more than max_tokens 32 allows: a protocol violation/,
+      );
       const [response] = responses(wire);
       expect(responses(wire)).toHaveLength(1);
       expect(response.cut).toMatch(/576 events/);
@@ -105,7 +125,9 @@ describe.each(['openai', 'anthropic', 'gemini'] as const)('stream caps: %s', (ap
     const honest = await hostileTarget(api, { kind: 'endless-stream', events: 32 });
     try {
       const error = await failure(capped.target.send(chatty));
-      expect(error.message).toMatch(/the stream passed 100 events, the stream event cap \(raise it with --max-stream-events\)/);
+      expect(error.message).toMatch(
+        /the stream passed 100 events, the stream event cap \(raise it with --max-stream-events\)/,
+      );
       const answer = await honest.target.send(chatty);
       expect(answer.chunks?.join('')).toBe('ab'.repeat(32));
       expect(responses(honest.wire)[0].cut).toBeUndefined();

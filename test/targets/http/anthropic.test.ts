@@ -24,7 +24,11 @@ let server: JsonServer;
 let cachingServer: JsonServer;
 
 function expectedPromptTokens(r: TargetRequest): number {
-  const system = r.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n') || undefined;
+  const system =
+    r.messages
+      .filter((m) => m.role === 'system')
+      .map((m) => m.content)
+      .join('\n\n') || undefined;
   const turns = r.messages.filter((m) => m.role !== 'system').map((m) => ({ role: m.role, text: m.content }));
   return tokenizer.encode(renderForCounting(system, turns)).length;
 }
@@ -40,7 +44,10 @@ afterAll(async () => {
 });
 
 function anthropicTarget(url: string, query = '', key: string | null = KEY) {
-  return loopbackTarget(`anthropic:${url}${query}`, { env: key === null ? {} : { ANTHROPIC_API_KEY: key }, options: { model: 'claude-sonnet-4-5' } });
+  return loopbackTarget(`anthropic:${url}${query}`, {
+    env: key === null ? {} : { ANTHROPIC_API_KEY: key },
+    options: { model: 'claude-sonnet-4-5' },
+  });
 }
 
 describe('anthropic protocol', () => {
@@ -51,7 +58,11 @@ describe('anthropic protocol', () => {
     expect(sent.path).toBe('/v1/messages/count_tokens');
     expect(sent.headers['x-api-key']).toBe(KEY);
     expect(sent.headers['anthropic-version']).toBe('2023-06-01');
-    expect(sent.json).toEqual({ model: 'claude-sonnet-4-5', system: SYSTEM, messages: [{ role: 'user', content: request.messages[1].content }] });
+    expect(sent.json).toEqual({
+      model: 'claude-sonnet-4-5',
+      system: SYSTEM,
+      messages: [{ role: 'user', content: request.messages[1].content }],
+    });
     expect(response.usage).toEqual({ promptTokens: expectedPromptTokens(request) });
     expect(response.usage.promptTokens).toBeGreaterThan(30);
     expect(JSON.stringify(wire)).not.toContain(KEY);
@@ -75,7 +86,11 @@ describe('anthropic protocol', () => {
     const response = await target.send(request);
     expect(server.received.at(-1)!.path).toBe('/v1/messages');
     expect(sentBodies(wire)[0]).toMatchObject({ max_tokens: 1 });
-    expect(response.usage).toEqual({ promptTokens: expectedPromptTokens(request), completionTokens: 1, totalTokens: expectedPromptTokens(request) + 1 });
+    expect(response.usage).toEqual({
+      promptTokens: expectedPromptTokens(request),
+      completionTokens: 1,
+      totalTokens: expectedPromptTokens(request) + 1,
+    });
     expect(response.text).toBe('OK');
     expect(response.metadata).toMatchObject({ model: 'claude-sonnet-4-5', stopReason: 'max_tokens' });
   });
@@ -88,10 +103,18 @@ describe('anthropic protocol', () => {
     const second = await target.send(request);
     expect(first.usage.promptTokens).toBe(full);
     expect(first.usage.cachedTokens).toBeUndefined();
-    expect(first.metadata).toMatchObject({ uncachedInputTokens: full - systemTokens, cacheCreationInputTokens: systemTokens, cacheReadInputTokens: 0 });
+    expect(first.metadata).toMatchObject({
+      uncachedInputTokens: full - systemTokens,
+      cacheCreationInputTokens: systemTokens,
+      cacheReadInputTokens: 0,
+    });
     expect(second.usage.promptTokens).toBe(full);
     expect(second.usage.cachedTokens).toBe(systemTokens);
-    expect(second.metadata).toMatchObject({ uncachedInputTokens: full - systemTokens, cacheCreationInputTokens: 0, cacheReadInputTokens: systemTokens });
+    expect(second.metadata).toMatchObject({
+      uncachedInputTokens: full - systemTokens,
+      cacheCreationInputTokens: 0,
+      cacheReadInputTokens: systemTokens,
+    });
   });
 
   it('streams text_delta text as chunks and reads the final output count', async () => {
@@ -108,21 +131,32 @@ describe('anthropic protocol', () => {
   });
 
   it('streams when the target is told to (--stream)', async () => {
-    const { target } = loopbackTarget(`anthropic:${server.url}`, { env: { ANTHROPIC_API_KEY: KEY }, options: { model: 'm', stream: true } });
+    const { target } = loopbackTarget(`anthropic:${server.url}`, {
+      env: { ANTHROPIC_API_KEY: KEY },
+      options: { model: 'm', stream: true },
+    });
     const response = await target.send({ ...request, maxOutputTokens: 2 });
     expect(response.chunks).toEqual([response.text]);
     expect(response.usage.promptTokens).toBe(expectedPromptTokens(request));
   });
 
   it('is refused by the server without the key or the anthropic-version header', async () => {
-    await expect(anthropicTarget(server.url, '', null).target.send(request)).rejects.toThrow(/HTTP 401.*x-api-key header is required/);
+    await expect(anthropicTarget(server.url, '', null).target.send(request)).rejects.toThrow(
+      /HTTP 401.*x-api-key header is required/,
+    );
     await expect(anthropicTarget(server.url, '', 'wrong').target.send(request)).rejects.toThrow(TargetRequestError);
     const call = anthropicProtocol().call(request, { model: 'm' });
     const url = `${server.url}/${call.path}`;
     const noVersion = await requestServer(url, { body: call.body, headers: { 'x-api-key': KEY } });
     expect(noVersion.status).toBe(400);
-    expect(noVersion.json).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'anthropic-version: header is required' } });
-    const inline = await requestServer(url, { body: { model: 'm', messages: request.messages }, headers: { ...call.headers, 'x-api-key': KEY } });
+    expect(noVersion.json).toEqual({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: 'anthropic-version: header is required' },
+    });
+    const inline = await requestServer(url, {
+      body: { model: 'm', messages: request.messages },
+      headers: { ...call.headers, 'x-api-key': KEY },
+    });
     expect(inline.status).toBe(400);
     expect(inline.text).toContain('Unexpected role \\"system\\"');
   });
@@ -149,7 +183,9 @@ describe('anthropic protocol on bad replies', () => {
   async function sendFor(reply: unknown, r: TargetRequest, query = '') {
     answer = reply;
     const before = bad.received.length;
-    const error = await anthropicTarget(bad.url, query).target.send(r).catch((e: unknown) => e);
+    const error = await anthropicTarget(bad.url, query)
+      .target.send(r)
+      .catch((e: unknown) => e);
     return { error: error as Error, requests: bad.received.length - before };
   }
 
@@ -158,11 +194,19 @@ describe('anthropic protocol on bad replies', () => {
       [{ input_tokens: '12' }, request, '', /input_tokens should be a token count/],
       [{ tokens: 12 }, request, '', /expected a message, got type undefined/],
       [{ type: 'message', content: [] }, request, '?count=messages', /usage should be an object/],
-      [{ type: 'message', usage: { input_tokens: -1, output_tokens: 1 } }, request, '?count=messages', /input_tokens should be a token count/],
+      [
+        { type: 'message', usage: { input_tokens: -1, output_tokens: 1 } },
+        request,
+        '?count=messages',
+        /input_tokens should be a token count/,
+      ],
       [[{ event: 'ping', data: { type: 'ping' } }], { ...request, wantChunks: true }, '', /no message_start/],
       [
         [
-          { event: 'message_start', data: { type: 'message_start', message: { usage: { input_tokens: 5, output_tokens: 1 } } } },
+          {
+            event: 'message_start',
+            data: { type: 'message_start', message: { usage: { input_tokens: 5, output_tokens: 1 } } },
+          },
           { event: 'error', data: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } },
         ],
         { ...request, wantChunks: true },
@@ -180,10 +224,20 @@ describe('anthropic protocol on bad replies', () => {
   });
 
   it('retries a stream that ends before message_stop', async () => {
-    answer = [{ event: 'message_start', data: { type: 'message_start', message: { usage: { input_tokens: 5, output_tokens: 1 } } } }];
+    answer = [
+      {
+        event: 'message_start',
+        data: { type: 'message_start', message: { usage: { input_tokens: 5, output_tokens: 1 } } },
+      },
+    ];
     const before = bad.received.length;
-    const target = loopbackTarget(`anthropic:${bad.url}`, { env: { ANTHROPIC_API_KEY: KEY }, options: { model: 'm', retries: 1 } }).target;
-    await expect(target.send({ ...request, wantChunks: true })).rejects.toThrow(/after 2 attempts: anthropic: the stream broke off before message_stop/);
+    const target = loopbackTarget(`anthropic:${bad.url}`, {
+      env: { ANTHROPIC_API_KEY: KEY },
+      options: { model: 'm', retries: 1 },
+    }).target;
+    await expect(target.send({ ...request, wantChunks: true })).rejects.toThrow(
+      /after 2 attempts: anthropic: the stream broke off before message_stop/,
+    );
     expect(bad.received.length - before).toBe(2);
   });
 });

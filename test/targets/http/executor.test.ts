@@ -15,7 +15,10 @@ import { startOpenAiTestServer, type Fault, type OpenAiTestServer } from '../../
 
 const KEY = 'sk-test-4f9c1e7a2b8d6035aa11';
 const template = chatTemplate('chatml');
-const request: TargetRequest = { messages: [{ role: 'user', content: 'Please reply with OK.\n\nnaïve café 1234567 ﷺ\n\nThanks.' }], maxOutputTokens: 1 };
+const request: TargetRequest = {
+  messages: [{ role: 'user', content: 'Please reply with OK.\n\nnaïve café 1234567 ﷺ\n\nThanks.' }],
+  maxOutputTokens: 1,
+};
 
 let tokenizer: Tokenizer;
 let root: string;
@@ -31,13 +34,23 @@ afterAll(async () => {
 });
 
 async function server(fault?: (n: number) => Fault | undefined, extra: { apiKey?: string | null } = {}) {
-  const s = await startOpenAiTestServer({ tokenizer, template, apiKey: extra.apiKey === null ? undefined : (extra.apiKey ?? KEY), fault });
+  const s = await startOpenAiTestServer({
+    tokenizer,
+    template,
+    apiKey: extra.apiKey === null ? undefined : (extra.apiKey ?? KEY),
+    fault,
+  });
   servers.push(s);
   return s;
 }
 
 let cacheCount = 0;
-function target(url: string, options: HttpTargetOptions = {}, scheme = 'openai', env: NodeJS.ProcessEnv = { OPENAI_API_KEY: KEY }) {
+function target(
+  url: string,
+  options: HttpTargetOptions = {},
+  scheme = 'openai',
+  env: NodeJS.ProcessEnv = { OPENAI_API_KEY: KEY },
+) {
   const wire: WireEntry[] = [];
   const cache = join(root, `cache-${++cacheCount}`);
   const t: Target = createHttpTarget(`${scheme}:${url}`, httpScheme(scheme)!, url, {
@@ -57,9 +70,18 @@ describe('openai chat completions through the executor', () => {
     const s = await server();
     const { target: t } = target(s.url, { topLogprobs: 2 });
     const response = await t.send(request);
-    expect(response.usage).toEqual({ promptTokens: promptCount(), completionTokens: 1, totalTokens: promptCount() + 1, cachedTokens: 0 });
+    expect(response.usage).toEqual({
+      promptTokens: promptCount(),
+      completionTokens: 1,
+      totalTokens: promptCount() + 1,
+      cachedTokens: 0,
+    });
     const okId = tokenizer.encode('OK')[0];
-    const ok = { token: 'OK'.slice(0, Buffer.from(tokenizer.tokenBytes(okId)!).toString().length), bytes: [...tokenizer.tokenBytes(okId)!], logprob: -0.01 };
+    const ok = {
+      token: 'OK'.slice(0, Buffer.from(tokenizer.tokenBytes(okId)!).toString().length),
+      bytes: [...tokenizer.tokenBytes(okId)!],
+      logprob: -0.01,
+    };
     // The test server lists the chosen token as its only top alternative.
     expect(response.logprobTokens).toEqual([{ ...ok, alternatives: [ok] }]);
     expect(response.metadata).toMatchObject({ model: 'm', attempts: 1 });
@@ -84,7 +106,9 @@ describe('openai chat completions through the executor', () => {
     expect(response.usage.promptTokens).toBe(ids.length);
     expect(response.logprobTokens?.length).toBe(ids.length);
     // a character split across tokens comes back lossy in legacy string tokens; whole ones read back exactly
-    expect(response.logprobTokens?.map((t) => t.token).join('')).toContain('Please reply with OK.\n\nnaïve café 1234567 ');
+    expect(response.logprobTokens?.map((t) => t.token).join('')).toContain(
+      'Please reply with OK.\n\nnaïve café 1234567 ',
+    );
   });
 });
 
@@ -167,7 +191,9 @@ describe('response cache', () => {
     expect(cached.usage).toEqual(fresh.usage);
     expect(cached.metadata?.replayed).toBe(true);
     const files = await readdir(join(cache, 'http'), { recursive: true });
-    const contents = await Promise.all(files.filter((f) => f.endsWith('.json')).map((f) => readFile(join(cache, 'http', f), 'utf8')));
+    const contents = await Promise.all(
+      files.filter((f) => f.endsWith('.json')).map((f) => readFile(join(cache, 'http', f), 'utf8')),
+    );
     expect(contents.length).toBe(1);
     expect(contents.join('')).not.toContain(KEY);
   });
@@ -241,12 +267,18 @@ describe('response cache: a cache directory it cannot use', () => {
   it('is one clear error (exit 2) before anything is sent, whether its folder is a file or its salt a folder', async () => {
     const s = await server();
     for (const [name, spoil] of [
-      ['folder is a file', (cache: string) => mkdir(cache, { recursive: true }).then(() => writeFile(join(cache, 'http'), 'x'))],
+      [
+        'folder is a file',
+        (cache: string) => mkdir(cache, { recursive: true }).then(() => writeFile(join(cache, 'http'), 'x')),
+      ],
       ['salt is a folder', (cache: string) => mkdir(join(cache, 'http', 'salt'), { recursive: true })],
     ] as const) {
       const { target: t, cache } = target(s.url, { cacheTtlMs: 3_600_000 });
       await spoil(cache);
-      const error = await t.send(request).then(() => undefined, (e: unknown) => e);
+      const error = await t.send(request).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error, name).toBeInstanceOf(UserError);
       expect((error as UserError).exitCode).toBe(2);
       expect((error as Error).message).toMatch(/cannot use the answer cache at .*; fix it or run without --cache/);

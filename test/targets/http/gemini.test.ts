@@ -24,7 +24,8 @@ const request: TargetRequest = {
 let gemma: Tokenizer;
 let server: JsonServer;
 let thinking: JsonServer;
-const expected = (system: string | undefined, turns: { role: string; text: string }[]) => gemma.encode(geminiRenderForCounting(system, turns)).length;
+const expected = (system: string | undefined, turns: { role: string; text: string }[]) =>
+  gemma.encode(geminiRenderForCounting(system, turns)).length;
 
 beforeAll(async () => {
   gemma = await committedTokenizer('gemma3');
@@ -36,9 +37,16 @@ afterAll(async () => {
   await thinking.close();
 });
 
-function geminiTarget(url: string, query = '', options: { model?: string; key?: string | null; stream?: boolean; topLogprobs?: number } = {}) {
+function geminiTarget(
+  url: string,
+  query = '',
+  options: { model?: string; key?: string | null; stream?: boolean; topLogprobs?: number } = {},
+) {
   const { key = KEY, model = MODEL, ...rest } = options;
-  return loopbackTarget(`gemini:${url}${query}`, { env: key === null ? {} : { GEMINI_API_KEY: key }, options: { model, ...rest } });
+  return loopbackTarget(`gemini:${url}${query}`, {
+    env: key === null ? {} : { GEMINI_API_KEY: key },
+    options: { model, ...rest },
+  });
 }
 
 describe('gemini protocol', () => {
@@ -48,7 +56,11 @@ describe('gemini protocol', () => {
     expect(server.received.at(-1)!.path).toBe('/v1beta/models/gemini-2.5-flash:countTokens');
     expect(server.received.at(-1)!.headers['x-goog-api-key']).toBe(KEY);
     expect(server.received.at(-1)!.json).toEqual({
-      generateContentRequest: { model: 'models/gemini-2.5-flash', contents: [{ role: 'user', parts: [{ text: USER }] }], systemInstruction: { parts: [{ text: SYSTEM }] } },
+      generateContentRequest: {
+        model: 'models/gemini-2.5-flash',
+        contents: [{ role: 'user', parts: [{ text: USER }] }],
+        systemInstruction: { parts: [{ text: SYSTEM }] },
+      },
     });
     const count = expected(SYSTEM, [{ role: 'user', text: USER }]);
     expect(response.usage).toEqual({ promptTokens: count });
@@ -65,17 +77,34 @@ describe('gemini protocol', () => {
       ],
     };
     const response = await geminiTarget(server.url, '', { model: `models/${MODEL}` }).target.send(turns);
-    expect((server.received.at(-1)!.json as { contents: { role: string }[] }).contents.map((c) => c.role)).toEqual(['user', 'model', 'user']);
-    expect(response.usage.promptTokens).toBe(expected(undefined, turns.messages.map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', text: m.content }))));
+    expect((server.received.at(-1)!.json as { contents: { role: string }[] }).contents.map((c) => c.role)).toEqual([
+      'user',
+      'model',
+      'user',
+    ]);
+    expect(response.usage.promptTokens).toBe(
+      expected(
+        undefined,
+        turns.messages.map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', text: m.content })),
+      ),
+    );
   });
 
   it('reads usageMetadata from generateContent, thinking counted as output', async () => {
     const { target, wire } = geminiTarget(thinking.url, '?count=generateContent');
     const response = await target.send({ ...request, maxOutputTokens: 16 });
-    expect(sentBodies(wire)[0]).toMatchObject({ systemInstruction: { parts: [{ text: SYSTEM }] }, generationConfig: { maxOutputTokens: 16 } });
+    expect(sentBodies(wire)[0]).toMatchObject({
+      systemInstruction: { parts: [{ text: SYSTEM }] },
+      generationConfig: { maxOutputTokens: 16 },
+    });
     const count = expected(SYSTEM, [{ role: 'user', text: USER }]);
     expect(response.usage).toEqual({ promptTokens: count, completionTokens: 4 + 12, totalTokens: count + 16 });
-    expect(response.metadata).toMatchObject({ candidatesTokenCount: 4, thoughtsTokenCount: 12, finishReason: 'MAX_TOKENS', model: MODEL });
+    expect(response.metadata).toMatchObject({
+      candidatesTokenCount: 4,
+      thoughtsTokenCount: 12,
+      finishReason: 'MAX_TOKENS',
+      model: MODEL,
+    });
     expect(gemma.encode(response.text!)).toHaveLength(4);
   });
 
@@ -83,7 +112,9 @@ describe('gemini protocol', () => {
     const { target, wire } = geminiTarget(server.url);
     const response = await target.send({ ...request, maxOutputTokens: 5, wantLogprobs: true });
     expect(server.received.at(-1)!.path).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
-    expect(sentBodies(wire)[0]).toMatchObject({ generationConfig: { maxOutputTokens: 5, responseLogprobs: true, logprobs: 5 } });
+    expect(sentBodies(wire)[0]).toMatchObject({
+      generationConfig: { maxOutputTokens: 5, responseLogprobs: true, logprobs: 5 },
+    });
     expect(response.usage.completionTokens).toBe(5);
     expect(response.logprobTokens).toHaveLength(5);
     expect(response.logprobTokens!.map((t) => t.token).join('')).toBe(response.text);
@@ -108,9 +139,15 @@ describe('gemini protocol', () => {
   });
 
   it('is refused by the server without a key, with a wrong key, an unknown model or a system role', async () => {
-    await expect(geminiTarget(server.url, '', { key: null }).target.send(request)).rejects.toThrow(/HTTP 403.*unregistered callers/);
-    await expect(geminiTarget(server.url, '', { key: 'bad' }).target.send(request)).rejects.toThrow(/HTTP 400.*API key not valid/);
-    await expect(geminiTarget(server.url, '', { model: 'gemini-0' }).target.send(request)).rejects.toThrow(/HTTP 404.*models\/gemini-0 is not found/);
+    await expect(geminiTarget(server.url, '', { key: null }).target.send(request)).rejects.toThrow(
+      /HTTP 403.*unregistered callers/,
+    );
+    await expect(geminiTarget(server.url, '', { key: 'bad' }).target.send(request)).rejects.toThrow(
+      /HTTP 400.*API key not valid/,
+    );
+    await expect(geminiTarget(server.url, '', { model: 'gemini-0' }).target.send(request)).rejects.toThrow(
+      /HTTP 404.*models\/gemini-0 is not found/,
+    );
     const systemRole = await requestServer(`${server.url}/v1beta/models/${MODEL}:countTokens`, {
       body: { contents: [{ role: 'system', parts: [{ text: SYSTEM }] }] },
       headers: { 'x-goog-api-key': KEY },
@@ -121,7 +158,9 @@ describe('gemini protocol', () => {
 
   it('asks for a model and refuses unknown settings', () => {
     expect(() => geminiProtocol().call(request, {})).toThrow(UserError);
-    expect(() => geminiSettings({ count: 'tokens' })).toThrow(/count=tokens is not one of countTokens, generateContent/);
+    expect(() => geminiSettings({ count: 'tokens' })).toThrow(
+      /count=tokens is not one of countTokens, generateContent/,
+    );
   });
 });
 
@@ -138,11 +177,16 @@ describe('gemini protocol on other replies', () => {
   afterAll(() => other.close());
   async function send(reply: unknown, r: TargetRequest = request) {
     answer = reply;
-    return geminiTarget(other.url).target.send(r).catch((e: unknown) => e as Error);
+    return geminiTarget(other.url)
+      .target.send(r)
+      .catch((e: unknown) => e as Error);
   }
 
   it('reads cached content tokens', async () => {
-    expect(((await send({ totalTokens: 40, cachedContentTokenCount: 30 })) as { usage: unknown }).usage).toEqual({ promptTokens: 40, cachedTokens: 30 });
+    expect(((await send({ totalTokens: 40, cachedContentTokenCount: 30 })) as { usage: unknown }).usage).toEqual({
+      promptTokens: 40,
+      cachedTokens: 30,
+    });
   });
 
   it('fails each malformed answer once, without retrying it', async () => {
@@ -151,7 +195,14 @@ describe('gemini protocol on other replies', () => {
       [{ total_tokens: 4 }, request, /gemini countTokens: totalTokens should be a token count/],
       [{ candidates: [{ content: { parts: [{ text: 'OK' }] } }] }, generating, /no usageMetadata/],
       [{ candidates: ['x'], usageMetadata: { promptTokenCount: 3 } }, generating, /candidate should be an object/],
-      [{ candidates: [{ logprobsResult: { chosenCandidates: [{ token: 'OK' }] } }], usageMetadata: { promptTokenCount: 3 } }, generating, /chosen candidate should be/],
+      [
+        {
+          candidates: [{ logprobsResult: { chosenCandidates: [{ token: 'OK' }] } }],
+          usageMetadata: { promptTokenCount: 3 },
+        },
+        generating,
+        /chosen candidate should be/,
+      ],
     ];
     for (const [reply, r, message] of cases) {
       const before = other.received.length;
@@ -163,7 +214,10 @@ describe('gemini protocol on other replies', () => {
   });
 
   it('treats a stream without its finishReason as broken off', async () => {
-    const error = await send([{ candidates: [{ content: { parts: [{ text: 'O' }] } }], usageMetadata: { promptTokenCount: 3 } }], { ...request, wantChunks: true });
+    const error = await send(
+      [{ candidates: [{ content: { parts: [{ text: 'O' }] } }], usageMetadata: { promptTokenCount: 3 } }],
+      { ...request, wantChunks: true },
+    );
     expect((error as Error).message).toMatch(/gemini: the stream broke off before its finishReason/);
   });
 });

@@ -83,7 +83,16 @@ describe('generic http protocol', () => {
     });
     const expected = tokenizer.encode(template.render(request.messages)).length;
     expect(response.usage).toEqual({ promptTokens: expected, completionTokens: 2, totalTokens: expected + 2 });
-    expect(response.text).toBe(new TextDecoder().decode(Buffer.concat(tokenizer.encode('OK, noted.').slice(0, 2).map((id) => Buffer.from(tokenizer.tokenBytes(id)!)))));
+    expect(response.text).toBe(
+      new TextDecoder().decode(
+        Buffer.concat(
+          tokenizer
+            .encode('OK, noted.')
+            .slice(0, 2)
+            .map((id) => Buffer.from(tokenizer.tokenBytes(id)!)),
+        ),
+      ),
+    );
     expect(JSON.stringify(wire)).not.toContain(KEY);
     expect(sentBodies(wire)).toHaveLength(1);
   });
@@ -101,7 +110,9 @@ describe('generic http protocol', () => {
     const response = await loopbackTarget(`http:${path}`, { env: { GATEWAY_KEY: KEY } }).target.send(request);
     const prompt = `You are the house assistant.\n\nQ: ${USER}`;
     expect(gateway.received.at(-1)!.json).toEqual({ deployment: 'house-model', prompt });
-    expect(response.usage).toEqual({ promptTokens: tokenizer.encode(template.render([{ role: 'user', content: prompt }])).length });
+    expect(response.usage).toEqual({
+      promptTokens: tokenizer.encode(template.render([{ role: 'user', content: prompt }])).length,
+    });
   });
 
   it('is refused by the gateway without the key', async () => {
@@ -113,12 +124,17 @@ describe('generic http protocol', () => {
     const path = await specFile('broken.yaml', yamlSpec(broken.url));
     for (const [answer, message] of [
       [{ result: { output: 'OK' } }, /http: result.metering.tokens_in should be a token count, got nothing/],
-      [{ result: { output: 'OK', metering: { tokens_in: 12.5, tokens_out: 1 } } }, /tokens_in should be a token count, got 12.5/],
+      [
+        { result: { output: 'OK', metering: { tokens_in: 12.5, tokens_out: 1 } } },
+        /tokens_in should be a token count, got 12.5/,
+      ],
       [{ result: { output: 7, metering: { tokens_in: 12, tokens_out: 1 } } }, /http: result.output should be text/],
     ] as const) {
       brokenAnswer = answer;
       const before = broken.received.length;
-      const error = (await loopbackTarget(`http:${path}`, { env: { GATEWAY_KEY: KEY } }).target.send(request).catch((e: unknown) => e)) as Error;
+      const error = (await loopbackTarget(`http:${path}`, { env: { GATEWAY_KEY: KEY } })
+        .target.send(request)
+        .catch((e: unknown) => e)) as Error;
       expect(error).toBeInstanceOf(TargetRequestError);
       expect(error.message).toMatch(message);
       expect(broken.received.length - before).toBe(1);
@@ -164,13 +180,20 @@ response:
 
   it('asks for the essentials of an empty spec and refuses what is not a spec', () => {
     expect(() => parseGenericHttpSpec('url: https://gw.example/v1\n', 's.yaml')).toThrow(
-      ['s.yaml: body: place the probe text somewhere with {{messages}} or {{text}}', 's.yaml: response: required: a mapping with prompt_tokens (a JSON path) and optionally completion_tokens and text'].join('\n'),
+      [
+        's.yaml: body: place the probe text somewhere with {{messages}} or {{text}}',
+        's.yaml: response: required: a mapping with prompt_tokens (a JSON path) and optionally completion_tokens and text',
+      ].join('\n'),
     );
-    expect(() => parseGenericHttpSpec('- a\n- b\n', 's.yaml')).toThrow('s.yaml: the spec should be a mapping with url, body and response');
+    expect(() => parseGenericHttpSpec('- a\n- b\n', 's.yaml')).toThrow(
+      's.yaml: the spec should be a mapping with url, body and response',
+    );
     expect(() => parseGenericHttpSpec('url: [unclosed\n', 's.yaml')).toThrow(/s.yaml: not valid YAML or JSON/);
     expect(() => loopbackTarget(`http:${join(dir, 'missing.yaml')}`)).toThrow(/cannot read the spec file \(ENOENT\)/);
     // a token typed after the path as other schemes take one: the error line does not show it
-    expect(() => loopbackTarget(`http:${join(dir, 'missing.yaml')}?token=tok-live-81aa`)).toThrow(/missing\.yaml\?token=\[redacted\]: cannot read the spec file \(ENOENT\)$/);
+    expect(() => loopbackTarget(`http:${join(dir, 'missing.yaml')}?token=tok-live-81aa`)).toThrow(
+      /missing\.yaml\?token=\[redacted\]: cannot read the spec file \(ENOENT\)$/,
+    );
   });
 
   it('reads one value per JSON path', () => {

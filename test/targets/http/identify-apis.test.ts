@@ -25,7 +25,11 @@ afterAll(async () => {
 });
 
 async function identify(target: string, model?: string): Promise<{ class: string[] }> {
-  const result = await runCli(['identify', target, ...(model ? ['--model', model] : []), '--json', '--no-cache', '--out', 'runs'], sandbox.env, sandbox.root);
+  const result = await runCli(
+    ['identify', target, ...(model ? ['--model', model] : []), '--json', '--no-cache', '--out', 'runs'],
+    sandbox.env,
+    sandbox.root,
+  );
   expect(result.stderr).toBe('');
   return JSON.parse(result.stdout).verdict;
 }
@@ -37,19 +41,35 @@ async function started(server: Promise<JsonServer>): Promise<JsonServer> {
 
 describe('tokprint identify on every other API', () => {
   it('anthropic: count_tokens over the Claude tokenizer', async () => {
-    const s = await started(startAnthropicServer({ tokenizer: await committedTokenizer('claude-legacy'), apiKey: KEYS.ANTHROPIC_API_KEY }));
+    const s = await started(
+      startAnthropicServer({ tokenizer: await committedTokenizer('claude-legacy'), apiKey: KEYS.ANTHROPIC_API_KEY }),
+    );
     expect((await identify(`anthropic:${s.url}`, 'claude-x')).class).toContain('claude-legacy');
   });
 
   it('gemini: countTokens over Gemma 3', async () => {
-    const s = await started(startGeminiServer({ tokenizer: await committedTokenizer('gemma3'), apiKey: KEYS.GEMINI_API_KEY, models: ['gemini-x'] }));
+    const s = await started(
+      startGeminiServer({
+        tokenizer: await committedTokenizer('gemma3'),
+        apiKey: KEYS.GEMINI_API_KEY,
+        models: ['gemini-x'],
+      }),
+    );
     expect((await identify(`gemini:${s.url}`, 'gemini-x')).class).toContain('gemma3');
   });
 
   it('vllm, llamacpp and tgi tokenize endpoints', async () => {
-    const vllm = await started(startVllmTokenizeServer({ tokenizer: await committedTokenizer('qwen2.5'), model: 'q', template: CHAT_TEMPLATES.chatml }));
+    const vllm = await started(
+      startVllmTokenizeServer({
+        tokenizer: await committedTokenizer('qwen2.5'),
+        model: 'q',
+        template: CHAT_TEMPLATES.chatml,
+      }),
+    );
     expect((await identify(`vllm:${vllm.url}`)).class).toContain('qwen2.5');
-    const llamacpp = await started(startLlamacppServer({ tokenizer: await committedTokenizer('llama3'), bos: '<|begin_of_text|>' }));
+    const llamacpp = await started(
+      startLlamacppServer({ tokenizer: await committedTokenizer('llama3'), bos: '<|begin_of_text|>' }),
+    );
     expect((await identify(`llamacpp:${llamacpp.url}`)).class).toContain('llama3');
     const tgi = await started(startTgiServer({ tokenizer: await committedTokenizer('gemma3'), bos: '<bos>' }));
     expect((await identify(`tgi:${tgi.url}`)).class).toContain('gemma3');
@@ -57,9 +77,17 @@ describe('tokprint identify on every other API', () => {
 
   it('ollama and a gateway described by a spec file', async () => {
     const llama3 = await committedTokenizer('llama3');
-    const ollama = await started(startOllamaServer({ tokenizer: llama3, template: CHAT_TEMPLATES.llama3, model: 'llama3.1:8b' }));
+    const ollama = await started(
+      startOllamaServer({ tokenizer: llama3, template: CHAT_TEMPLATES.llama3, model: 'llama3.1:8b' }),
+    );
     expect((await identify(`ollama:${ollama.url}`, 'llama3.1:8b')).class).toContain('llama3');
-    const gateway = await started(startGateway({ tokenizer: await committedTokenizer('mistral-nemo'), template: CHAT_TEMPLATES.mistral, apiKey: KEYS.GATEWAY_KEY }));
+    const gateway = await started(
+      startGateway({
+        tokenizer: await committedTokenizer('mistral-nemo'),
+        template: CHAT_TEMPLATES.mistral,
+        apiKey: KEYS.GATEWAY_KEY,
+      }),
+    );
     await writeFile(
       join(sandbox.root, 'gateway.yaml'),
       [
@@ -78,7 +106,9 @@ describe('tokprint identify on every other API', () => {
 
   it('leaves no key in any run record', async () => {
     const files = await readdir(join(sandbox.root, 'runs'), { recursive: true, withFileTypes: true });
-    const text = (await Promise.all(files.filter((f) => f.isFile()).map((f) => readFile(join(f.parentPath, f.name), 'utf8')))).join('\n');
+    const text = (
+      await Promise.all(files.filter((f) => f.isFile()).map((f) => readFile(join(f.parentPath, f.name), 'utf8')))
+    ).join('\n');
     expect(text).toContain('count_tokens');
     for (const key of Object.values(KEYS)) expect(text).not.toContain(key);
   });

@@ -26,9 +26,15 @@ let oldServer: JsonServer;
 beforeAll(async () => {
   llama3 = await committedTokenizer('llama3');
   server = await startOllamaServer({ tokenizer: llama3, template: CHAT_TEMPLATES.llama3, model: MODEL });
-  oldServer = await startOllamaServer({ tokenizer: llama3, template: CHAT_TEMPLATES.llama3, model: MODEL, omitCachedPromptCount: true });
+  oldServer = await startOllamaServer({
+    tokenizer: llama3,
+    template: CHAT_TEMPLATES.llama3,
+    model: MODEL,
+    omitCachedPromptCount: true,
+  });
 });
-const send = (url: string, r: TargetRequest = request, model = MODEL) => loopbackTarget(`ollama:${url}`, { options: { model } }).target.send(r);
+const send = (url: string, r: TargetRequest = request, model = MODEL) =>
+  loopbackTarget(`ollama:${url}`, { options: { model } }).target.send(r);
 
 afterAll(async () => {
   await server.close();
@@ -38,7 +44,12 @@ afterAll(async () => {
 describe('ollama protocol', () => {
   it('reads prompt_eval_count from /api/chat, not streamed, one token predicted', async () => {
     const response = await send(server.url);
-    expect(server.received.at(-1)!.json).toEqual({ model: MODEL, stream: false, options: { num_predict: 1 }, messages: request.messages });
+    expect(server.received.at(-1)!.json).toEqual({
+      model: MODEL,
+      stream: false,
+      options: { num_predict: 1 },
+      messages: request.messages,
+    });
     const expected = llama3.encode(CHAT_TEMPLATES.llama3.render(request.messages)).length;
     expect(response.usage).toEqual({ promptTokens: expected, completionTokens: 1, totalTokens: expected + 1 });
     expect(server.received.at(-1)!.path).toBe('/api/chat');
@@ -54,7 +65,13 @@ describe('ollama protocol', () => {
 
   it('reads /api/generate with the system prompt in its own field', async () => {
     const response = await send(`${server.url}?api=generate`, { ...request, maxOutputTokens: 3 });
-    expect(server.received.at(-1)!.json).toEqual({ model: MODEL, stream: false, options: { num_predict: 3 }, prompt: request.messages[1].content, system: request.messages[0].content });
+    expect(server.received.at(-1)!.json).toEqual({
+      model: MODEL,
+      stream: false,
+      options: { num_predict: 3 },
+      prompt: request.messages[1].content,
+      system: request.messages[0].content,
+    });
     expect(response.usage.promptTokens).toBe(llama3.encode(CHAT_TEMPLATES.llama3.render(request.messages)).length);
     expect(response.usage.completionTokens).toBe(3);
   });
@@ -72,11 +89,18 @@ describe('ollama protocol', () => {
     const protocol = ollamaProtocol();
     const call = protocol.call(request, { model: MODEL });
     // Left to its default, Ollama streams newline-delimited JSON, which is not one answer.
-    const streamed = await requestServer(`${server.url}/api/chat`, { body: { ...(call.body as object), stream: undefined } });
+    const streamed = await requestServer(`${server.url}/api/chat`, {
+      body: { ...(call.body as object), stream: undefined },
+    });
     expect(streamed.headers['content-type']).toBe('application/x-ndjson');
     expect(() => protocol.parse(streamed, request)).toThrow(ProtocolError);
     await expect(send(server.url, request, 'nope')).rejects.toThrow(/HTTP 404.*model 'nope' not found/);
-    expect(() => protocol.parse({ status: 200, headers: {}, text: '', json: { done: true, prompt_eval_count: 5, eval_count: 1 } }, request)).toThrow(/message should be an object/);
+    expect(() =>
+      protocol.parse(
+        { status: 200, headers: {}, text: '', json: { done: true, prompt_eval_count: 5, eval_count: 1 } },
+        request,
+      ),
+    ).toThrow(/message should be an object/);
   });
 
   it('asks for a model and refuses an unknown api', () => {

@@ -13,7 +13,10 @@ import { committedTokenizer } from '../../helpers/manifest-references.js';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../../helpers/openai-test-server.js';
 
 const KEY = 'sk-proxy-0a1b2c3d4e5f6789';
-const request = { messages: [{ role: 'user' as const, content: 'Please reply with OK.\n\nThanks.' }], maxOutputTokens: 1 };
+const request = {
+  messages: [{ role: 'user' as const, content: 'Please reply with OK.\n\nThanks.' }],
+  maxOutputTokens: 1,
+};
 
 let root: string;
 let plain: OpenAiTestServer;
@@ -42,11 +45,36 @@ async function startProxy(): Promise<Server> {
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'tokprint-proxy-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(root, 'key.pem'), '-out', join(root, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(root, 'key.pem'),
+      '-out',
+      join(root, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   const tokenizer = await committedTokenizer('qwen2.5');
   const template = chatTemplate('chatml');
   plain = await startOpenAiTestServer({ tokenizer, template, apiKey: KEY });
-  secure = await startOpenAiTestServer({ tokenizer, template, apiKey: KEY, tls: { key: await readFile(join(root, 'key.pem'), 'utf8'), cert: await readFile(join(root, 'cert.pem'), 'utf8') } });
+  secure = await startOpenAiTestServer({
+    tokenizer,
+    template,
+    apiKey: KEY,
+    tls: { key: await readFile(join(root, 'key.pem'), 'utf8'), cert: await readFile(join(root, 'cert.pem'), 'utf8') },
+  });
   proxy = await startProxy();
 });
 afterAll(async () => {
@@ -75,7 +103,10 @@ describe('proxy and CA', () => {
 
   it('refuses a proxy variable that is not a URL in one line, exit 2, without its password and before any request', () => {
     const before = plain.received.length;
-    for (const [name, value] of [['HTTP_PROXY', 'http://user:pw-5ecret-77@127.0.0.1:1:2'], ['https_proxy', 'proxy host:3128']] as const) {
+    for (const [name, value] of [
+      ['HTTP_PROXY', 'http://user:pw-5ecret-77@127.0.0.1:1:2'],
+      ['https_proxy', 'proxy host:3128'],
+    ] as const) {
       let error: unknown;
       try {
         target(plain.url, { [name]: value });
@@ -92,10 +123,14 @@ describe('proxy and CA', () => {
   });
 
   it('trusts a private CA only when given one (--ca-file or NODE_EXTRA_CA_CERTS), also through the proxy', async () => {
-    const refused = await target(secure.url, {}).send(request).catch((e: Error) => e);
+    const refused = await target(secure.url, {})
+      .send(request)
+      .catch((e: Error) => e);
     expect(String(refused)).toMatch(/self-signed|certificate/i);
     expect((await target(secure.url, {}, join(root, 'cert.pem')).send(request)).usage.promptTokens).toBeGreaterThan(5);
-    expect((await target(secure.url, { NODE_EXTRA_CA_CERTS: join(root, 'cert.pem') }).send(request)).usage.promptTokens).toBeGreaterThan(5);
+    expect(
+      (await target(secure.url, { NODE_EXTRA_CA_CERTS: join(root, 'cert.pem') }).send(request)).usage.promptTokens,
+    ).toBeGreaterThan(5);
     const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
     await target(secure.url, { HTTPS_PROXY: proxyUrl }, join(root, 'cert.pem')).send(request);
     expect(tunnels.at(-1)).toBe(`127.0.0.1:${secure.port}`);

@@ -5,11 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tokenizer } from '../../../src/references/tokenizer.js';
 import { CHAT_TEMPLATES } from '../../../src/targets/chat-templates.js';
 import { startAnthropicServer } from '../../helpers/anthropic-test-server.js';
-import { isOneLine, makeSandbox, runCli, shareReferenceFiles, type CliResult, type Sandbox } from '../../helpers/cli.js';
-import { startEchoProxy, type EchoProxy, type EchoTricks } from '../../helpers/echo-proxy.js';
+import {
+  isOneLine,
+  makeSandbox,
+  runCli,
+  shareReferenceFiles,
+  type CliResult,
+  type Sandbox,
+} from '../../helpers/cli.js';
+import { startEchoProxy, type EchoTricks } from '../../helpers/echo-proxy.js';
 import { startGeminiServer } from '../../helpers/gemini-test-server.js';
 import { startGateway } from '../../helpers/generic-http-test-server.js';
-import type { JsonServer } from '../../helpers/generic-json-server.js';
 import { committedTokenizer } from '../../helpers/manifest-references.js';
 import { startOpenAiTestServer, type Fault, type OpenAiTestServer } from '../../helpers/openai-test-server.js';
 
@@ -61,7 +67,14 @@ async function allText(dir: string): Promise<{ files: number; text: string }> {
 /** The secret and each form a server could echo it in. */
 function forms(secret: string): string[] {
   const encoded = encodeURIComponent(secret);
-  return [secret, encoded, encoded.toLowerCase(), new URLSearchParams({ s: secret }).toString().slice(2), JSON.stringify(secret).slice(1, -1), Buffer.from(secret).toString('base64').replace(/=+$/, '')];
+  return [
+    secret,
+    encoded,
+    encoded.toLowerCase(),
+    new URLSearchParams({ s: secret }).toString().slice(2),
+    JSON.stringify(secret).slice(1, -1),
+    Buffer.from(secret).toString('base64').replace(/=+$/, ''),
+  ];
 }
 
 /** No form of any secret in the run dirs under `out` (config, transcript, verdict, five reports...), their names, the cache, stdout or stderr. */
@@ -69,7 +82,13 @@ async function expectNowhere(secrets: string[], out: string, result: CliResult, 
   const runs = await allText(join(sandbox.root, out));
   const cache = await allText(sandbox.cache);
   expect(runs.files).toBeGreaterThanOrEqual(minFiles);
-  const everything = [runs.text, cache.text, result.stdout, result.stderr, await readdir(join(sandbox.root, out)).then((n) => n.join('\n'))].join('\n');
+  const everything = [
+    runs.text,
+    cache.text,
+    result.stdout,
+    result.stderr,
+    await readdir(join(sandbox.root, out)).then((n) => n.join('\n')),
+  ].join('\n');
   for (const secret of secrets) for (const form of forms(secret)) expect(everything).not.toContain(form);
 }
 
@@ -78,12 +97,17 @@ function expectOnlyReportLines(stderr: string) {
   expect(stderr.split('\n').filter((line) => line && !line.startsWith('tokprint: wrote '))).toEqual([]);
 }
 
-const identify = (argv: string[], env: NodeJS.ProcessEnv = sandbox.env) => runCli(['identify', ...argv], env, sandbox.root);
+const identify = (argv: string[], env: NodeJS.ProcessEnv = sandbox.env) =>
+  runCli(['identify', ...argv], env, sandbox.root);
 
-const runDirs = (out: string) => readdir(join(sandbox.root, out)).then((names) => names.map((n) => join(sandbox.root, out, n)));
+const runDirs = (out: string) =>
+  readdir(join(sandbox.root, out)).then((names) => names.map((n) => join(sandbox.root, out, n)));
 
 async function transcript(run: string): Promise<any[]> {
-  return (await readFile(join(run, 'transcript.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+  return (await readFile(join(run, 'transcript.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
 }
 
 describe('a server that echoes the credential back is never recorded with it', () => {
@@ -104,9 +128,19 @@ describe('a server that echoes the credential back is never recorded with it', (
   });
 
   it('anthropic: x-api-key echoed', async () => {
-    const s = await kept(startAnthropicServer({ tokenizer: await committedTokenizer('claude-legacy'), apiKey: KEYS.ANTHROPIC_API_KEY }));
+    const s = await kept(
+      startAnthropicServer({ tokenizer: await committedTokenizer('claude-legacy'), apiKey: KEYS.ANTHROPIC_API_KEY }),
+    );
     const p = await proxy(s.url);
-    const result = await identify([`anthropic:${p.url}`, '--model', 'claude-x', '--json', '--out', 'echo-anthropic', ...REPORTS]);
+    const result = await identify([
+      `anthropic:${p.url}`,
+      '--model',
+      'claude-x',
+      '--json',
+      '--out',
+      'echo-anthropic',
+      ...REPORTS,
+    ]);
     expectOnlyReportLines(result.stderr);
     expect(JSON.parse(result.stdout).verdict.class).toContain('claude-legacy');
     expect(p.received.every((r) => r.path === '/v1/messages/count_tokens')).toBe(true);
@@ -114,25 +148,56 @@ describe('a server that echoes the credential back is never recorded with it', (
   });
 
   it('gemini: x-goog-api-key echoed', async () => {
-    const s = await kept(startGeminiServer({ tokenizer: await committedTokenizer('gemma3'), apiKey: KEYS.GEMINI_API_KEY, models: ['gemini-x'] }));
+    const s = await kept(
+      startGeminiServer({
+        tokenizer: await committedTokenizer('gemma3'),
+        apiKey: KEYS.GEMINI_API_KEY,
+        models: ['gemini-x'],
+      }),
+    );
     const p = await proxy(s.url);
-    const result = await identify([`gemini:${p.url}`, '--model', 'gemini-x', '--json', '--out', 'echo-gemini', ...REPORTS]);
+    const result = await identify([
+      `gemini:${p.url}`,
+      '--model',
+      'gemini-x',
+      '--json',
+      '--out',
+      'echo-gemini',
+      ...REPORTS,
+    ]);
     expectOnlyReportLines(result.stderr);
     expect(JSON.parse(result.stdout).verdict.class).toContain('gemma3');
     await expectNowhere([KEYS.GEMINI_API_KEY], 'echo-gemini', result);
   });
 
   it('gemini with ?key= in the target: every request keeps the key, and the target is shown and stored without it', async () => {
-    const s = await kept(startGeminiServer({ tokenizer: await committedTokenizer('gemma3'), apiKey: QUERY_KEY, models: ['gemini-x'] }));
+    const s = await kept(
+      startGeminiServer({ tokenizer: await committedTokenizer('gemma3'), apiKey: QUERY_KEY, models: ['gemini-x'] }),
+    );
     const p = await proxy(s.url);
     const { GEMINI_API_KEY: _, ...env } = sandbox.env;
-    const result = await identify([`gemini:${p.url}?key=${encodeURIComponent(QUERY_KEY)}`, '--model', 'gemini-x', '--json', '--out', 'query-gemini', ...REPORTS], env);
+    const result = await identify(
+      [
+        `gemini:${p.url}?key=${encodeURIComponent(QUERY_KEY)}`,
+        '--model',
+        'gemini-x',
+        '--json',
+        '--out',
+        'query-gemini',
+        ...REPORTS,
+      ],
+      env,
+    );
     expectOnlyReportLines(result.stderr);
     const verdict = JSON.parse(result.stdout);
     expect(verdict.verdict.class).toContain('gemma3');
     expect(verdict.target).toBe(`gemini:${p.url}?key=[redacted]`);
     expect(p.received.length).toBeGreaterThan(0);
-    expect(p.received.every((r) => r.query.get('key') === QUERY_KEY && /^\/v1beta\/models\/gemini-x:countTokens$/.test(r.path))).toBe(true);
+    expect(
+      p.received.every(
+        (r) => r.query.get('key') === QUERY_KEY && /^\/v1beta\/models\/gemini-x:countTokens$/.test(r.path),
+      ),
+    ).toBe(true);
     const [run] = await runDirs('query-gemini');
     expect(JSON.parse(await readFile(join(run, 'config.json'), 'utf8')).target).toBe(`gemini:${p.url}?key=[redacted]`);
     expect(run).not.toMatch(/redacted|key/);
@@ -150,13 +215,21 @@ describe('a server that echoes the credential back is never recorded with it', (
     const chats = p.received.filter((r) => r.method === 'POST' && r.path === '/v1/chat/completions');
     expect(chats.length).toBeGreaterThan(0);
     // tokenize probes at the root and under /v1 carry the query as well
-    expect(p.received.every((r) => r.query.get('api-version') === '2024-06-01' && r.query.get('api-key') === AZURE_KEY)).toBe(true);
+    expect(
+      p.received.every((r) => r.query.get('api-version') === '2024-06-01' && r.query.get('api-key') === AZURE_KEY),
+    ).toBe(true);
     expect(JSON.parse(result.stdout).target).toBe(`openai:${p.url}/v1?api-version=2024-06-01&api-key=[redacted]`);
     await expectNowhere([AZURE_KEY], 'query-azure', result);
   });
 
   it('http: a gateway spec with the key in a header and a token in its URL', async () => {
-    const s = await kept(startGateway({ tokenizer: await committedTokenizer('mistral-nemo'), template: CHAT_TEMPLATES.mistral, apiKey: KEYS.GATEWAY_KEY }));
+    const s = await kept(
+      startGateway({
+        tokenizer: await committedTokenizer('mistral-nemo'),
+        template: CHAT_TEMPLATES.mistral,
+        apiKey: KEYS.GATEWAY_KEY,
+      }),
+    );
     const p = await proxy(s.url);
     const spec = join(sandbox.root, 'gateway.yaml');
     await writeFile(
@@ -175,16 +248,40 @@ describe('a server that echoes the credential back is never recorded with it', (
     const result = await identify([`http:${spec}`, '--json', '--out', 'echo-gateway', ...REPORTS]);
     expectOnlyReportLines(result.stderr);
     expect(JSON.parse(result.stdout).verdict.class).toContain('mistral-nemo');
-    expect(p.received.every((r) => r.path === '/gw/v2/generate' && r.query.get('token') === GATEWAY_TOKEN && r.query.get('tenant') === 'acme')).toBe(true);
+    expect(
+      p.received.every(
+        (r) =>
+          r.path === '/gw/v2/generate' && r.query.get('token') === GATEWAY_TOKEN && r.query.get('tenant') === 'acme',
+      ),
+    ).toBe(true);
     await expectNowhere([KEYS.GATEWAY_KEY, GATEWAY_TOKEN], 'echo-gateway', result);
   });
 
-  it('http: a credential parameter written in the spec\'s query section is a secret too', async () => {
-    const s = await kept(startGateway({ tokenizer: await committedTokenizer('mistral-nemo'), template: CHAT_TEMPLATES.mistral, apiKey: KEYS.GATEWAY_KEY }));
+  it("http: a credential parameter written in the spec's query section is a secret too", async () => {
+    const s = await kept(
+      startGateway({
+        tokenizer: await committedTokenizer('mistral-nemo'),
+        template: CHAT_TEMPLATES.mistral,
+        apiKey: KEYS.GATEWAY_KEY,
+      }),
+    );
     const p = await proxy(s.url);
     const literal = 'spec-literal/91ce=2b+77';
     const spec = join(sandbox.root, 'gateway-query.yaml');
-    await writeFile(spec, [`url: ${p.url}/gw/v2/generate`, 'query:', '  tenant: acme', `  api-key: "${literal}"`, 'body:', '  deployment: d', '  input: { turns: "{{messages}}" }', 'response:', '  prompt_tokens: result.metering.tokens_in'].join('\n'));
+    await writeFile(
+      spec,
+      [
+        `url: ${p.url}/gw/v2/generate`,
+        'query:',
+        '  tenant: acme',
+        `  api-key: "${literal}"`,
+        'body:',
+        '  deployment: d',
+        '  input: { turns: "{{messages}}" }',
+        'response:',
+        '  prompt_tokens: result.metering.tokens_in',
+      ].join('\n'),
+    );
     // the gateway wants a key header, so it refuses, echoing the parameter in its error body
     const result = await identify([`http:${spec}`, '--json', '--out', 'spec-query', '--retries', '0']);
     expect(result.code).toBe(3);
@@ -196,7 +293,17 @@ describe('a server that echoes the credential back is never recorded with it', (
   it('a wrong key echoed in a 401 error: the failed-request line and the record hold no key', async () => {
     const s = await openai({ apiKey: 'sk-the-right-one-0000' });
     const p = await proxy(`${s.url.replace(/\/v1$/, '')}`);
-    const result = await identify([`openai:${p.url}/v1`, '--model', 'm', '--json', '--out', 'echo-401', '--retries', '0', '--no-detect-tokenize']);
+    const result = await identify([
+      `openai:${p.url}/v1`,
+      '--model',
+      'm',
+      '--json',
+      '--out',
+      'echo-401',
+      '--retries',
+      '0',
+      '--no-detect-tokenize',
+    ]);
     expect(result.code).toBe(3);
     expect(isOneLine(result.stderr)).toBe(true);
     expect(result.stderr).toMatch(/HTTP 401/);
@@ -210,7 +317,17 @@ describe('a server that echoes the key in harder places', () => {
 
   it('split in two across the deltas of a streamed answer (--stream): neither half is recorded', async () => {
     const p = await proxy(await upstream(), { splitStream: true });
-    const result = await identify([`openai:${p.url}/v1`, '--model', 'm', '--stream', '--json', '--out', 'echo-split', '--no-detect-tokenize', ...REPORTS]);
+    const result = await identify([
+      `openai:${p.url}/v1`,
+      '--model',
+      'm',
+      '--stream',
+      '--json',
+      '--out',
+      'echo-split',
+      '--no-detect-tokenize',
+      ...REPORTS,
+    ]);
     expectOnlyReportLines(result.stderr);
     const [run] = await runDirs('echo-split');
     const wire = await transcript(run);
@@ -223,21 +340,41 @@ describe('a server that echoes the key in harder places', () => {
 
   it('base64-encoded inside a longer text (the whole `Bearer …` header, a JSON dump of the request headers), at any byte offset', async () => {
     const p = await proxy(await upstream(), { base64Dump: true });
-    const result = await identify([`openai:${p.url}/v1`, '--model', 'm', '--json', '--out', 'echo-base64-dump', '--no-detect-tokenize', ...REPORTS]);
+    const result = await identify([
+      `openai:${p.url}/v1`,
+      '--model',
+      'm',
+      '--json',
+      '--out',
+      'echo-base64-dump',
+      '--no-detect-tokenize',
+      ...REPORTS,
+    ]);
     expectOnlyReportLines(result.stderr);
     const [run] = await runDirs('echo-base64-dump');
     const answer = (await transcript(run)).find((e) => e.kind === 'http-response');
     expect(answer.headers['x-debug-auth-b64']).toContain('[redacted]');
     const everything = (await allText(join(sandbox.root, 'echo-base64-dump'))).text + result.stdout;
     // the key's bytes decoded back out of any base64 run in the record
-    const decoded = (everything.match(/[A-Za-z0-9+/_-]{16,}/g) ?? []).flatMap((run) => [0, 1, 2, 3].map((skip) => Buffer.from(run.slice(skip), 'base64').toString('latin1')));
+    const decoded = (everything.match(/[A-Za-z0-9+/_-]{16,}/g) ?? []).flatMap((run) =>
+      [0, 1, 2, 3].map((skip) => Buffer.from(run.slice(skip), 'base64').toString('latin1')),
+    );
     expect(decoded.filter((text) => text.includes(KEYS.OPENAI_API_KEY.slice(3, 19)))).toEqual([]);
     await expectNowhere([KEYS.OPENAI_API_KEY], 'echo-base64-dump', result);
   });
 
   it('in a response header name (URL-encoded, lower-cased on the way)', async () => {
     const p = await proxy(await upstream(), { headerName: true });
-    const result = await identify([`openai:${p.url}/v1`, '--model', 'm', '--json', '--out', 'echo-header-name', '--no-detect-tokenize', ...REPORTS]);
+    const result = await identify([
+      `openai:${p.url}/v1`,
+      '--model',
+      'm',
+      '--json',
+      '--out',
+      'echo-header-name',
+      '--no-detect-tokenize',
+      ...REPORTS,
+    ]);
     expectOnlyReportLines(result.stderr);
     const [run] = await runDirs('echo-header-name');
     const answer = (await transcript(run)).find((e) => e.kind === 'http-response');
@@ -251,24 +388,38 @@ describe('a server that echoes the key in harder places', () => {
     const p = await proxy(s.url.replace(/\/v1$/, ''), { keyInPath: true });
     const env = { ...sandbox.env, OPENAI_API_KEY: key };
     const target = `openai:${p.url}/keys/${key}/v1`;
-    const broken = await identify([target, '--model', 'm', '--json', '--out', 'key-in-path', '--no-detect-tokenize', '--retries', '0'], env);
+    const broken = await identify(
+      [target, '--model', 'm', '--json', '--out', 'key-in-path', '--no-detect-tokenize', '--retries', '0'],
+      env,
+    );
     expect(broken.code).toBe(3);
     expect(broken.stderr).toContain(`openai:${p.url}/keys/[redacted]/v1`);
     expect(broken.stderr).toContain("'<the target with its credentials>' --resume");
     const [run] = await runDirs('key-in-path');
-    expect(JSON.parse(await readFile(join(run, 'config.json'), 'utf8')).target).toBe(`openai:${p.url}/keys/[redacted]/v1`);
+    expect(JSON.parse(await readFile(join(run, 'config.json'), 'utf8')).target).toBe(
+      `openai:${p.url}/keys/[redacted]/v1`,
+    );
     const bare = await identify(['--resume', run, '--json'], env);
     expect(bare.code).toBe(2);
     const resumed = await identify([target, '--resume', run, '--json', ...REPORTS], env);
     expectOnlyReportLines(resumed.stderr);
     expect(JSON.parse(resumed.stdout).target).toBe(`openai:${p.url}/keys/[redacted]/v1`);
-    const everything = [(await allText(join(sandbox.root, 'key-in-path'))).text, run, broken.stdout, broken.stderr, resumed.stdout].join('\n');
+    const everything = [
+      (await allText(join(sandbox.root, 'key-in-path'))).text,
+      run,
+      broken.stdout,
+      broken.stderr,
+      resumed.stdout,
+    ].join('\n');
     expect(everything).not.toContain(key);
   });
 
   it('in an HTML error page, starting just before the 200th character the failed-request line shows', async () => {
     const p = await proxy(await upstream(), { htmlErrorAt: 192 });
-    const result = await identify([`openai:${p.url}/v1`, '--model', 'm', '--out', 'echo-html', '--no-detect-tokenize', '--retries', '0'], { ...sandbox.env, OPENAI_API_KEY: 'sk-wrong/0123=4567+89abcdef' });
+    const result = await identify(
+      [`openai:${p.url}/v1`, '--model', 'm', '--out', 'echo-html', '--no-detect-tokenize', '--retries', '0'],
+      { ...sandbox.env, OPENAI_API_KEY: 'sk-wrong/0123=4567+89abcdef' },
+    );
     expect(result.code).toBe(3);
     expect(isOneLine(result.stderr)).toBe(true);
     expect(result.stderr).toMatch(/HTTP 401: <html>/);
@@ -280,31 +431,77 @@ describe('a server that echoes the key in harder places', () => {
 describe('a wrong key echoed in an error body, for every adapter', () => {
   const WRONG = 'wrong-key/5e8d=a1b2+c3';
   const cases: [string, () => Promise<{ target: string; env: NodeJS.ProcessEnv; model?: string }>][] = [
-    ['anthropic', async () => {
-      const s = await kept(startAnthropicServer({ tokenizer: await committedTokenizer('claude-legacy'), apiKey: KEYS.ANTHROPIC_API_KEY }));
-      return { target: `anthropic:${(await proxy(s.url)).url}`, env: { ...sandbox.env, ANTHROPIC_API_KEY: WRONG }, model: 'claude-x' };
-    }],
-    ['gemini header', async () => {
-      const s = await kept(startGeminiServer({ tokenizer: qwen, apiKey: KEYS.GEMINI_API_KEY, models: ['gemini-x'] }));
-      return { target: `gemini:${(await proxy(s.url)).url}`, env: { ...sandbox.env, GEMINI_API_KEY: WRONG }, model: 'gemini-x' };
-    }],
-    ['gemini ?key=', async () => {
-      const s = await kept(startGeminiServer({ tokenizer: qwen, apiKey: QUERY_KEY, models: ['gemini-x'] }));
-      const { GEMINI_API_KEY: _, ...env } = sandbox.env;
-      return { target: `gemini:${(await proxy(s.url)).url}?key=${encodeURIComponent(WRONG)}`, env, model: 'gemini-x' };
-    }],
-    ['http: gateway', async () => {
-      const s = await kept(startGateway({ tokenizer: qwen, template: CHAT_TEMPLATES.chatml, apiKey: KEYS.GATEWAY_KEY }));
-      const spec = join(sandbox.root, 'gateway-wrong.yaml');
-      await writeFile(spec, [`url: ${(await proxy(s.url)).url}/gw/v2/generate?tenant=acme`, 'headers:', '  Authorization: Token ${GATEWAY_KEY}', 'body:', '  deployment: d', '  input: { turns: "{{messages}}" }', 'response:', '  prompt_tokens: result.metering.tokens_in'].join('\n'));
-      return { target: `http:${spec}`, env: { ...sandbox.env, GATEWAY_KEY: WRONG } };
-    }],
+    [
+      'anthropic',
+      async () => {
+        const s = await kept(
+          startAnthropicServer({
+            tokenizer: await committedTokenizer('claude-legacy'),
+            apiKey: KEYS.ANTHROPIC_API_KEY,
+          }),
+        );
+        return {
+          target: `anthropic:${(await proxy(s.url)).url}`,
+          env: { ...sandbox.env, ANTHROPIC_API_KEY: WRONG },
+          model: 'claude-x',
+        };
+      },
+    ],
+    [
+      'gemini header',
+      async () => {
+        const s = await kept(startGeminiServer({ tokenizer: qwen, apiKey: KEYS.GEMINI_API_KEY, models: ['gemini-x'] }));
+        return {
+          target: `gemini:${(await proxy(s.url)).url}`,
+          env: { ...sandbox.env, GEMINI_API_KEY: WRONG },
+          model: 'gemini-x',
+        };
+      },
+    ],
+    [
+      'gemini ?key=',
+      async () => {
+        const s = await kept(startGeminiServer({ tokenizer: qwen, apiKey: QUERY_KEY, models: ['gemini-x'] }));
+        const { GEMINI_API_KEY: _, ...env } = sandbox.env;
+        return {
+          target: `gemini:${(await proxy(s.url)).url}?key=${encodeURIComponent(WRONG)}`,
+          env,
+          model: 'gemini-x',
+        };
+      },
+    ],
+    [
+      'http: gateway',
+      async () => {
+        const s = await kept(
+          startGateway({ tokenizer: qwen, template: CHAT_TEMPLATES.chatml, apiKey: KEYS.GATEWAY_KEY }),
+        );
+        const spec = join(sandbox.root, 'gateway-wrong.yaml');
+        await writeFile(
+          spec,
+          [
+            `url: ${(await proxy(s.url)).url}/gw/v2/generate?tenant=acme`,
+            'headers:',
+            '  Authorization: Token ${GATEWAY_KEY}',
+            'body:',
+            '  deployment: d',
+            '  input: { turns: "{{messages}}" }',
+            'response:',
+            '  prompt_tokens: result.metering.tokens_in',
+          ].join('\n'),
+        );
+        return { target: `http:${spec}`, env: { ...sandbox.env, GATEWAY_KEY: WRONG } };
+      },
+    ],
   ];
   for (const [name, make] of cases) {
     it(`${name}: one failed-request line (exit 3), and no form of the key in it or the record`, async () => {
       const { target, env, model } = await make();
       const out = `wrong-${name.replace(/\W+/g, '-')}`;
-      const result = await identify([target, ...(model ? ['--model', model] : []), '--out', out, '--retries', '0'], env);
+      const result = await identify(
+        [target, ...(model ? ['--model', model] : []), '--out', out, '--retries', '0'],
+        env,
+      );
       expect(result.code).toBe(3);
       expect(isOneLine(result.stderr)).toBe(true);
       expect(result.stderr).toMatch(/HTTP 40[013]/);
@@ -325,7 +522,8 @@ describe('URL userinfo', () => {
     expect(result.code).toBe(2);
     expect(isOneLine(result.stderr)).toBe(true);
     expect(result.stderr).toContain('openai:http://[redacted]@127.0.0.1:9/v1');
-    for (const form of [...forms(password), Buffer.from(`alice:${password}`).toString('base64')]) expect(result.stderr + result.stdout).not.toContain(form);
+    for (const form of [...forms(password), Buffer.from(`alice:${password}`).toString('base64')])
+      expect(result.stderr + result.stdout).not.toContain(form);
     expect(existsSync(join(sandbox.root, 'userinfo'))).toBe(false);
   });
 });
@@ -335,7 +533,10 @@ describe('resuming a run whose target had credentials in its URL', () => {
     const s = await openai({ fault: (n) => (n === 3 ? { kind: 'server-error' } : undefined) });
     const { OPENAI_API_KEY: _, ...env } = sandbox.env;
     const target = `openai:${s.url}?api-key=${encodeURIComponent(AZURE_KEY)}`;
-    const broken = await identify([target, '--model', 'm', '--json', '--out', 'resume-key', '--retries', '0', '--no-detect-tokenize'], env);
+    const broken = await identify(
+      [target, '--model', 'm', '--json', '--out', 'resume-key', '--retries', '0', '--no-detect-tokenize'],
+      env,
+    );
     expect(broken.code).toBe(3);
     expect(broken.stderr).not.toContain(AZURE_KEY);
     expect(broken.stderr).toContain("'<the target with its credentials>' --resume");
@@ -346,7 +547,10 @@ describe('resuming a run whose target had credentials in its URL', () => {
     expect(isOneLine(bare.stderr)).toBe(true);
     expect(bare.stderr).toMatch(/credentials in its URL.*give it again/);
 
-    const other = await identify([`openai:${s.url}?api-key=another-key-1234&api-version=2024-06-01`, '--resume', run, '--json'], env);
+    const other = await identify(
+      [`openai:${s.url}?api-key=another-key-1234&api-version=2024-06-01`, '--resume', run, '--json'],
+      env,
+    );
     expect(other.code).toBe(2);
     expect(isOneLine(other.stderr)).toBe(true);
     expect(other.stderr).toContain(`openai:${s.url}?api-key=[redacted]`);
@@ -367,7 +571,16 @@ describe('redirects', () => {
   for (const to of ['file:///etc', 'data:text/plain,']) {
     it(`to ${to.split(':')[0]}: is refused in one line as a failed request (exit 3)`, async () => {
       const s = await openai({ fault: () => ({ kind: 'redirect', to }) });
-      const result = await identify([`openai:${s.url}`, '--model', 'm', '--out', `redirect-${to.split(':')[0]}`, '--no-detect-tokenize', '--retries', '0']);
+      const result = await identify([
+        `openai:${s.url}`,
+        '--model',
+        'm',
+        '--out',
+        `redirect-${to.split(':')[0]}`,
+        '--no-detect-tokenize',
+        '--retries',
+        '0',
+      ]);
       expect(result.code).toBe(3);
       expect(isOneLine(result.stderr)).toBe(true);
       expect(result.stderr).toContain(`refused a redirect to a ${to.split(':')[0]}: URL`);
@@ -382,31 +595,68 @@ interface CacheCase {
   sent(): number;
 }
 const cacheCases: [string, () => Promise<CacheCase>][] = [
-  ['openai', async () => {
-    const s = await openai();
-    return { target: [`openai:${s.url}`, '--model', 'm'], keyEnv: 'OPENAI_API_KEY', sent: () => s.billed() };
-  }],
-  ['anthropic', async () => {
-    const s = await kept(startAnthropicServer({ tokenizer: await committedTokenizer('claude-legacy') }));
-    return { target: [`anthropic:${s.url}`, '--model', 'claude-x'], keyEnv: 'ANTHROPIC_API_KEY', sent: () => s.received.length };
-  }],
-  ['gemini', async () => {
-    const s = await kept(startGeminiServer({ tokenizer: await committedTokenizer('gemma3'), models: ['gemini-x'] }));
-    return { target: [`gemini:${s.url}`, '--model', 'gemini-x'], keyEnv: 'GEMINI_API_KEY', sent: () => s.received.length };
-  }],
-  ['http: gateway', async () => {
-    const s = await kept(startGateway({ tokenizer: await committedTokenizer('mistral-nemo'), template: CHAT_TEMPLATES.mistral }));
-    const spec = join(sandbox.root, 'gateway-cache.yaml');
-    await writeFile(spec, [`url: ${s.url}/gw/v2/generate?tenant=acme`, 'headers:', '  Authorization: Token ${GATEWAY_KEY}', 'body:', '  deployment: d', '  input: { system: "{{system}}", turns: "{{messages}}" }', 'response:', '  prompt_tokens: result.metering.tokens_in'].join('\n'));
-    return { target: [`http:${spec}`], keyEnv: 'GATEWAY_KEY', sent: () => s.received.length };
-  }],
+  [
+    'openai',
+    async () => {
+      const s = await openai();
+      return { target: [`openai:${s.url}`, '--model', 'm'], keyEnv: 'OPENAI_API_KEY', sent: () => s.billed() };
+    },
+  ],
+  [
+    'anthropic',
+    async () => {
+      const s = await kept(startAnthropicServer({ tokenizer: await committedTokenizer('claude-legacy') }));
+      return {
+        target: [`anthropic:${s.url}`, '--model', 'claude-x'],
+        keyEnv: 'ANTHROPIC_API_KEY',
+        sent: () => s.received.length,
+      };
+    },
+  ],
+  [
+    'gemini',
+    async () => {
+      const s = await kept(startGeminiServer({ tokenizer: await committedTokenizer('gemma3'), models: ['gemini-x'] }));
+      return {
+        target: [`gemini:${s.url}`, '--model', 'gemini-x'],
+        keyEnv: 'GEMINI_API_KEY',
+        sent: () => s.received.length,
+      };
+    },
+  ],
+  [
+    'http: gateway',
+    async () => {
+      const s = await kept(
+        startGateway({ tokenizer: await committedTokenizer('mistral-nemo'), template: CHAT_TEMPLATES.mistral }),
+      );
+      const spec = join(sandbox.root, 'gateway-cache.yaml');
+      await writeFile(
+        spec,
+        [
+          `url: ${s.url}/gw/v2/generate?tenant=acme`,
+          'headers:',
+          '  Authorization: Token ${GATEWAY_KEY}',
+          'body:',
+          '  deployment: d',
+          '  input: { system: "{{system}}", turns: "{{messages}}" }',
+          'response:',
+          '  prompt_tokens: result.metering.tokens_in',
+        ].join('\n'),
+      );
+      return { target: [`http:${spec}`], keyEnv: 'GATEWAY_KEY', sent: () => s.received.length };
+    },
+  ],
 ];
 
 describe.each(cacheCases)('the answer cache: %s', (name, make) => {
   let s: CacheCase;
   const tag = name.replace(/\W+/g, '-');
   const run = (out: string, extra: string[] = [], env: NodeJS.ProcessEnv = sandbox.env) =>
-    identify([...s.target, '--json', '--out', `${out}-${tag}`, '--no-detect-tokenize', '--max-queries', '3', ...extra], env);
+    identify(
+      [...s.target, '--json', '--out', `${out}-${tag}`, '--no-detect-tokenize', '--max-queries', '3', ...extra],
+      env,
+    );
   const outDirs = (out: string) => runDirs(`${out}-${tag}`);
   const key = () => sandbox.env[s.keyEnv]!;
 
@@ -448,8 +698,13 @@ describe.each(cacheCases)('the answer cache: %s', (name, make) => {
       expect(entry.ageSeconds).toBeGreaterThanOrEqual(0);
     }
     expect(wire.filter((e) => e.kind === 'response').every((e) => e.metadata.replayed === true)).toBe(true);
-    expect(JSON.parse(await readFile(join(replayedRun, 'verdict.json'), 'utf8')).verdict.replayed).toBe(verdict.queries);
-    expect(JSON.parse(await readFile(join(replayedRun, 'report.json'), 'utf8')).verdict).toMatchObject({ flags: expect.arrayContaining(['answers-replayed']), replayed: verdict.queries });
+    expect(JSON.parse(await readFile(join(replayedRun, 'verdict.json'), 'utf8')).verdict.replayed).toBe(
+      verdict.queries,
+    );
+    expect(JSON.parse(await readFile(join(replayedRun, 'report.json'), 'utf8')).verdict).toMatchObject({
+      flags: expect.arrayContaining(['answers-replayed']),
+      replayed: verdict.queries,
+    });
     const rescored = await runCli(['rescore', replayedRun, '--json'], sandbox.env, sandbox.root);
     expect(JSON.parse(rescored.stdout).verdict).toEqual(verdict.verdict);
     await expectNowhere([key()], `cache-ttl-${tag}`, second);
@@ -485,7 +740,10 @@ describe.each(cacheCases)('the answer cache: %s', (name, make) => {
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) {
       const stored = JSON.parse(await readFile(join(dir, file), 'utf8'));
-      await writeFile(join(dir, file), JSON.stringify({ ...stored, storedAt: new Date(Date.parse(stored.storedAt) - 2 * 3_600_000).toISOString() }));
+      await writeFile(
+        join(dir, file),
+        JSON.stringify({ ...stored, storedAt: new Date(Date.parse(stored.storedAt) - 2 * 3_600_000).toISOString() }),
+      );
     }
     const billed = s.sent();
     const longer = await run('cache-expired', ['--cache', '3h']);
@@ -500,7 +758,21 @@ describe.each(cacheCases)('the answer cache: %s', (name, make) => {
 describe('the answer cache flags', () => {
   let s: OpenAiTestServer;
   const run = (out: string, extra: string[] = [], env: NodeJS.ProcessEnv = sandbox.env) =>
-    identify([`openai:${s.url}`, '--model', 'm', '--json', '--out', out, '--no-detect-tokenize', '--max-queries', '3', ...extra], env);
+    identify(
+      [
+        `openai:${s.url}`,
+        '--model',
+        'm',
+        '--json',
+        '--out',
+        out,
+        '--no-detect-tokenize',
+        '--max-queries',
+        '3',
+        ...extra,
+      ],
+      env,
+    );
 
   beforeAll(async () => {
     s = await openai();

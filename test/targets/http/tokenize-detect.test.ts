@@ -44,27 +44,39 @@ async function chatServer(tokenize?: JsonServer): Promise<OpenAiTestServer> {
 const completions = (s: OpenAiTestServer) => s.received.filter((r) => r.path.startsWith('/v1/')).length;
 
 async function identify(s: OpenAiTestServer, out: string, ...extra: string[]) {
-  const result = await runCli(['identify', `openai:${s.url}`, '--model', 'm', '--json', '--out', out, '--no-cache', '--quiet', ...extra], sandbox.env, sandbox.root);
+  const result = await runCli(
+    ['identify', `openai:${s.url}`, '--model', 'm', '--json', '--out', out, '--no-cache', '--quiet', ...extra],
+    sandbox.env,
+    sandbox.root,
+  );
   expect(result.stderr).toBe('');
   const verdict = JSON.parse(result.stdout);
   const [name] = await readdir(join(sandbox.root, out));
   const run = join(sandbox.root, out, name!);
-  const transcript = readFileSync(join(run, 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const transcript = readFileSync(join(run, 'transcript.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
   return { verdict, transcript, config, text: readFileSync(join(run, 'transcript.jsonl'), 'utf8') };
 }
 
-const probesIn = (transcript: any[]) => transcript.filter((e) => e.kind === 'http-request' && /\/tokenize$/.test(e.url));
+const probesIn = (transcript: any[]) =>
+  transcript.filter((e) => e.kind === 'http-request' && /\/tokenize$/.test(e.url));
 
 describe('identify openai:<baseURL> finds the server tokenize endpoint', () => {
   it('counts through vLLM /tokenize: the right class, no chat completion billed, probes in the transcript', async () => {
-    const s = await chatServer(await startVllmTokenizeServer({ tokenizer: qwen, model: 'm', template: chatTemplate('chatml') }));
+    const s = await chatServer(
+      await startVllmTokenizeServer({ tokenizer: qwen, model: 'm', template: chatTemplate('chatml') }),
+    );
     const { verdict, transcript, config, text } = await identify(s, 'vllm');
     expect(verdict.verdict.class).toContain('qwen2.5');
     expect(s.billed()).toBe(0);
     expect(completions(s)).toBe(0);
     expect(verdict.queries).toBeGreaterThan(0);
-    expect(config.description).toMatch(/channel: tokenize \(vllm\) at http:\/\/127\.0\.0\.1:\d+\/tokenize, messages counted through the chat template/);
+    expect(config.description).toMatch(
+      /channel: tokenize \(vllm\) at http:\/\/127\.0\.0\.1:\d+\/tokenize, messages counted through the chat template/,
+    );
     // the probes come right after the config, before the first counted request
     const probes = probesIn(transcript);
     const firstRequest = transcript.findIndex((e) => e.kind === 'request');
@@ -100,7 +112,9 @@ describe('identify openai:<baseURL> finds the server tokenize endpoint', () => {
   });
 
   it('sends no probe with --no-detect-tokenize and bills every count', async () => {
-    const s = await chatServer(await startVllmTokenizeServer({ tokenizer: qwen, model: 'm', template: chatTemplate('chatml') }));
+    const s = await chatServer(
+      await startVllmTokenizeServer({ tokenizer: qwen, model: 'm', template: chatTemplate('chatml') }),
+    );
     const { verdict, transcript, config } = await identify(s, 'off', '--no-detect-tokenize');
     expect(verdict.verdict.class).toContain('qwen2.5');
     expect(probesIn(transcript)).toEqual([]);
@@ -112,10 +126,18 @@ describe('identify openai:<baseURL> finds the server tokenize endpoint', () => {
   it('tokenize:<url> counts through the endpoint, and refuses a server without one', async () => {
     const tokenize = await startVllmTokenizeServer({ tokenizer: qwen, model: 'm', template: chatTemplate('chatml') });
     closers.push(tokenize);
-    const ok = await runCli(['identify', `tokenize:${tokenize.url}`, '--json', '--out', 'tok', '--no-cache', '--quiet'], sandbox.env, sandbox.root);
+    const ok = await runCli(
+      ['identify', `tokenize:${tokenize.url}`, '--json', '--out', 'tok', '--no-cache', '--quiet'],
+      sandbox.env,
+      sandbox.root,
+    );
     expect(JSON.parse(ok.stdout).verdict.class).toContain('qwen2.5');
     const none = await chatServer();
-    const refused = await runCli(['identify', `tokenize:${none.url}`, '--json', '--out', 'tok-none', '--no-cache', '--quiet'], sandbox.env, sandbox.root);
+    const refused = await runCli(
+      ['identify', `tokenize:${none.url}`, '--json', '--out', 'tok-none', '--no-cache', '--quiet'],
+      sandbox.env,
+      sandbox.root,
+    );
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/no tokenize endpoint answered/);
     expect(none.billed()).toBe(0);
@@ -123,7 +145,11 @@ describe('identify openai:<baseURL> finds the server tokenize endpoint', () => {
 
   it('a dry run sends no probe', async () => {
     const s = await chatServer();
-    const result = await runCli(['identify', `openai:${s.url}`, '--model', 'm', '--dry-run', '--json'], sandbox.env, sandbox.root);
+    const result = await runCli(
+      ['identify', `openai:${s.url}`, '--model', 'm', '--dry-run', '--json'],
+      sandbox.env,
+      sandbox.root,
+    );
     expect(result.code).toBe(0);
     expect(s.received).toEqual([]);
   });

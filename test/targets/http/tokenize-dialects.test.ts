@@ -4,7 +4,12 @@ import { createDispatcher } from '../../../src/targets/http/dispatcher.js';
 import { httpTarget } from '../../../src/targets/http/executor.js';
 import type { HttpReply } from '../../../src/targets/http/protocol.js';
 import { DEFAULT_RETRY_POLICY } from '../../../src/targets/http/retry.js';
-import { detectTokenizeDialect, dialectProbeProtocol, TOKENIZE_DIALECTS, type TokenizeDialect } from '../../../src/targets/http/tokenize-dialects.js';
+import {
+  detectTokenizeDialect,
+  dialectProbeProtocol,
+  TOKENIZE_DIALECTS,
+  type TokenizeDialect,
+} from '../../../src/targets/http/tokenize-dialects.js';
 import type { WireEntry } from '../../../src/targets/http/wire-entry.js';
 import type { JsonServer } from '../../helpers/generic-json-server.js';
 import { committedTokenizer } from '../../helpers/manifest-references.js';
@@ -18,10 +23,19 @@ beforeAll(async () => {
   const llama3 = await committedTokenizer('llama3');
   const gemma = await committedTokenizer('gemma3');
   servers.vllm = await startVllmTokenizeServer({ tokenizer: qwen, model: 'qwen', template: CHAT_TEMPLATES.chatml });
-  servers.sglang = await startVllmTokenizeServer({ tokenizer: qwen, model: 'qwen', template: CHAT_TEMPLATES.chatml, dialect: 'sglang' });
+  servers.sglang = await startVllmTokenizeServer({
+    tokenizer: qwen,
+    model: 'qwen',
+    template: CHAT_TEMPLATES.chatml,
+    dialect: 'sglang',
+  });
   servers.llamacpp = await startLlamacppServer({ tokenizer: llama3, bos: '<|begin_of_text|>' });
   servers.tgi = await startTgiServer({ tokenizer: gemma, bos: '<bos>' });
-  servers.ollama = await startOllamaServer({ tokenizer: llama3, template: CHAT_TEMPLATES.llama3, model: 'llama3.1:8b' });
+  servers.ollama = await startOllamaServer({
+    tokenizer: llama3,
+    template: CHAT_TEMPLATES.llama3,
+    model: 'llama3.1:8b',
+  });
 });
 afterAll(() => Promise.all(Object.values(servers).map((s) => s.close())));
 
@@ -51,7 +65,12 @@ async function probeAll(url: string): Promise<Partial<Record<TokenizeDialect['sc
       } catch {
         json = undefined;
       }
-      replies[dialect.scheme] = { status: answer.status, headers: answer.headers, text: answer.body, ...(json !== undefined && { json }) };
+      replies[dialect.scheme] = {
+        status: answer.status,
+        headers: answer.headers,
+        text: answer.body,
+        ...(json !== undefined && { json }),
+      };
     }
   }
   return replies;
@@ -77,11 +96,18 @@ describe('tokenize dialect detection', () => {
       rateLimit: { concurrency: 1, requestsPerSecond: 1000 },
       dispatcher: createDispatcher({}, process.cwd()),
     };
-    const yes = await httpTarget('p', 'probe', dialectProbeProtocol(vllm), { ...settings, baseUrl: servers.vllm!.url }).send({ messages: [] });
+    const yes = await httpTarget('p', 'probe', dialectProbeProtocol(vllm), {
+      ...settings,
+      baseUrl: servers.vllm!.url,
+    }).send({ messages: [] });
     expect(yes.usage.promptTokens).toBe(2);
     expect(yes.metadata).toMatchObject({ dialect: 'vllm' });
     const before = servers.llamacpp!.received.length;
-    await expect(httpTarget('p', 'probe', dialectProbeProtocol(vllm), { ...settings, baseUrl: servers.llamacpp!.url }).send({ messages: [] })).rejects.toThrow(/not a vllm reply/);
+    await expect(
+      httpTarget('p', 'probe', dialectProbeProtocol(vllm), { ...settings, baseUrl: servers.llamacpp!.url }).send({
+        messages: [],
+      }),
+    ).rejects.toThrow(/not a vllm reply/);
     expect(servers.llamacpp!.received.length - before).toBe(1);
   });
 

@@ -21,7 +21,8 @@ const joined = `You are a terse assistant.\n\n${USER}`;
 const servers: JsonServer[] = [];
 afterAll(() => Promise.all(servers.map((s) => s.close())));
 
-const send = (id: string, r: TargetRequest = request, model?: string) => loopbackTarget(id, { options: { model } }).target.send(r);
+const send = (id: string, r: TargetRequest = request, model?: string) =>
+  loopbackTarget(id, { options: { model } }).target.send(r);
 
 async function started(server: Promise<JsonServer>): Promise<JsonServer> {
   servers.push(await server);
@@ -33,12 +34,19 @@ describe('vLLM /tokenize', () => {
   let server: JsonServer;
   beforeAll(async () => {
     qwen = await committedTokenizer('qwen2.5');
-    server = await started(startVllmTokenizeServer({ tokenizer: qwen, model: 'Qwen/Qwen2.5-7B-Instruct', template: CHAT_TEMPLATES.chatml }));
+    server = await started(
+      startVllmTokenizeServer({ tokenizer: qwen, model: 'Qwen/Qwen2.5-7B-Instruct', template: CHAT_TEMPLATES.chatml }),
+    );
   });
 
   it('counts the joined text exactly, with token ids and vocabulary strings', async () => {
     const response = await send(`vllm:${server.url}`, request, 'Qwen/Qwen2.5-7B-Instruct');
-    expect(server.received.at(-1)!.json).toEqual({ model: 'Qwen/Qwen2.5-7B-Instruct', prompt: joined, add_special_tokens: false, return_token_strs: true });
+    expect(server.received.at(-1)!.json).toEqual({
+      model: 'Qwen/Qwen2.5-7B-Instruct',
+      prompt: joined,
+      add_special_tokens: false,
+      return_token_strs: true,
+    });
     const ids = qwen.encode(joined);
     expect(response.usage).toEqual({ promptTokens: ids.length });
     expect(response.metadata).toMatchObject({ tokenIds: ids, maxModelLen: 32768 });
@@ -56,7 +64,9 @@ describe('vLLM /tokenize', () => {
   });
 
   it('is refused for another model, or with both prompt and messages', async () => {
-    await expect(send(`vllm:${server.url}`, request, 'other')).rejects.toThrow(/HTTP 404.*The model `other` does not exist/);
+    await expect(send(`vllm:${server.url}`, request, 'other')).rejects.toThrow(
+      /HTTP 404.*The model `other` does not exist/,
+    );
     const both = await requestServer(`${server.url}/tokenize`, { body: { prompt: 'x', messages: [] } });
     expect(both.status).toBe(400);
     expect(() => vllmTokenizeSettings({ input: 'chat' })).toThrow(/input=chat is not one of prompt, messages/);
@@ -66,7 +76,9 @@ describe('vLLM /tokenize', () => {
 describe('SGLang /tokenize', () => {
   it('counts the joined text exactly with token ids and no strings', async () => {
     const qwen = await committedTokenizer('qwen2.5');
-    const server = await started(startVllmTokenizeServer({ tokenizer: qwen, model: 'qwen', template: CHAT_TEMPLATES.chatml, dialect: 'sglang' }));
+    const server = await started(
+      startVllmTokenizeServer({ tokenizer: qwen, model: 'qwen', template: CHAT_TEMPLATES.chatml, dialect: 'sglang' }),
+    );
     const response = await send(`sglang:${server.url}`);
     expect(server.received.at(-1)!.json).toEqual({ prompt: joined, add_special_tokens: false });
     const ids = qwen.encode(joined);
@@ -86,19 +98,28 @@ describe('llama.cpp /tokenize', () => {
 
   it('counts exactly and gives each piece, as bytes where a token splits a character', async () => {
     const response = await send(`llamacpp:${server.url}`);
-    expect(server.received.at(-1)!.json).toEqual({ content: joined, add_special: false, parse_special: true, with_pieces: true });
+    expect(server.received.at(-1)!.json).toEqual({
+      content: joined,
+      add_special: false,
+      parse_special: true,
+      with_pieces: true,
+    });
     const ids = llama3.encode(joined);
     expect(response.usage.promptTokens).toBe(ids.length);
     expect(response.metadata!.tokenIds).toEqual(ids);
     const bytes = response.logprobTokens!.flatMap((t) => t.bytes!);
     expect(Buffer.from(bytes).toString('utf8')).toBe(joined);
-    const split = (await requestServer(`${server.url}/tokenize`, { body: { content: joined, with_pieces: true } })).json as { tokens: { piece: unknown }[] };
+    const split = (await requestServer(`${server.url}/tokenize`, { body: { content: joined, with_pieces: true } }))
+      .json as { tokens: { piece: unknown }[] };
     expect(split.tokens.some((t) => Array.isArray(t.piece))).toBe(true);
   });
 
   it('reads a plain id list too, and refuses a bad setting', async () => {
     const reply = await requestServer(`${server.url}/tokenize`, { body: { content: 'Hello world' } });
-    expect(llamacppTokenizeProtocol().parse(reply, request)).toEqual({ usage: { promptTokens: 2 }, metadata: { tokenIds: llama3.encode('Hello world') } });
+    expect(llamacppTokenizeProtocol().parse(reply, request)).toEqual({
+      usage: { promptTokens: 2 },
+      metadata: { tokenIds: llama3.encode('Hello world') },
+    });
     expect(llamacppTokenizeSettings({ parse_special: 'false' })).toEqual({ parseSpecial: false });
     expect(() => llamacppTokenizeSettings({ parse_special: 'no' })).toThrow(/parse_special=no/);
   });
@@ -123,7 +144,11 @@ describe('tokenize protocols on bad replies', () => {
   let answer: unknown;
   let bad: JsonServer;
   beforeAll(async () => {
-    bad = await started(startJsonServer(() => (typeof answer === 'string' ? { status: 200, text: answer } : { status: 200, json: answer })));
+    bad = await started(
+      startJsonServer(() =>
+        typeof answer === 'string' ? { status: 200, text: answer } : { status: 200, json: answer },
+      ),
+    );
   });
 
   it('fails each malformed answer once, without retrying it', async () => {
