@@ -47,7 +47,9 @@ function dropMerges(json: Json, count: number): void {
     return [m.slice(0, space), m.slice(space + 1)];
   };
   const stillBuilt = new Set(merges.map((m) => parts(m).join('')));
-  const protectedTokens = new Set(((json.added_tokens ?? []) as Json[]).map((t) => t.content));
+  // a kept merge may read a token that only a dropped merge built: it stays, or the file names a token it lacks
+  const stillRead = new Set(merges.flatMap((m) => parts(m)));
+  const protectedTokens = new Set([...((json.added_tokens ?? []) as Json[]).map((t) => t.content), ...stillRead]);
   for (const merge of dropped) {
     const token = parts(merge).join('');
     if (!stillBuilt.has(token) && !protectedTokens.has(token)) delete json.model.vocab[token];
