@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import type { Probe } from './probe.js';
+import type { ParsedJson } from '../util/parsed-json.js';
 
 export const HANDWRITTEN_FILE = 'handwritten.jsonl';
 export const MINED_FILE = 'mined.jsonl';
@@ -10,7 +11,7 @@ export function parseProbeLines(text: string, where: string): Probe[] {
   const probes: Probe[] = [];
   text.split('\n').forEach((line, i) => {
     if (!line.trim()) return;
-    let value: any;
+    let value: ParsedJson;
     try {
       value = JSON.parse(line);
     } catch (error) {

@@ -8,6 +8,7 @@ import { packageRoot } from './store/package-root.js';
 import { userIndexDir } from './store/tokprint-home.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UserError } from '../util/errors.js';
+import type { ParsedJson } from '../util/parsed-json.js';
 
 export type EntryOrigin = 'committed' | 'user';
 
@@ -37,7 +38,7 @@ export function committedIndexDir(): string {
 const FORMATS = new Set(['hf-json', 'tiktoken', 'js-tiktoken-ranks', 'gguf', 'llama-js', 'mistral-ts']);
 const SOURCE_KINDS = new Set(['npm', 'hf', 'local']);
 
-function checkEntry(value: any, where: string): ReferenceEntry {
+function checkEntry(value: ParsedJson, where: string): ReferenceEntry {
   const bad = (what: string) => new UserError(`${where}: ${what}; fix or remove that entry`);
   if (!value || typeof value !== 'object') throw bad('an entry is not an object');
   const id = typeof value.id === 'string' && value.id ? value.id : undefined;
@@ -64,7 +65,7 @@ export async function readManifestFile(path: string): Promise<Manifest> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { schema: 1, references: [] };
     throw new UserError(`cannot read ${path} (${(error as Error).message})`, { cause: error });
   }
-  let json: any;
+  let json: ParsedJson;
   try {
     json = JSON.parse(text);
   } catch (error) {

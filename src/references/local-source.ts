@@ -1,4 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { UserFile } from '../util/user-file.js';
@@ -12,6 +13,7 @@ import {
   type HfHubOptions,
 } from './store/hf-hub.js';
 import type { TokenizerFormat } from './tokenizer.js';
+import type { ParsedJson } from '../util/parsed-json.js';
 
 export interface SourceFile {
   /** The file's name within its source: a base name for local files, a path in the repository for the hub. */
@@ -55,7 +57,7 @@ export function detectFormat(bytes: Uint8Array, name: string): TokenizerFormat {
   if (bytes.length >= 4 && String.fromCharCode(...bytes.subarray(0, 4)) === 'GGUF') return 'gguf';
   const text = new TextDecoder().decode(bytes.subarray(0, Math.min(bytes.length, 64)));
   if (text.trimStart().startsWith('{')) {
-    let json: any;
+    let json: ParsedJson;
     try {
       json = JSON.parse(new TextDecoder().decode(bytes));
     } catch (error) {
@@ -109,7 +111,7 @@ function pickMainFile(names: readonly string[], dir: string): string {
 }
 
 async function resolveLocal(path: string): Promise<ResolvedSource> {
-  let info;
+  let info: Stats;
   try {
     info = await stat(path);
   } catch (error) {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import type { ReferenceIndex } from './index-build.js';
+import type { ParsedJson } from '../util/parsed-json.js';
 
 export const INDEX_FILE = 'index.json';
 
@@ -15,7 +16,7 @@ export async function readReferenceIndex(dir: string): Promise<ReferenceIndex | 
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  let json: any;
+  let json: ParsedJson;
   try {
     json = JSON.parse(text);
   } catch (error) {

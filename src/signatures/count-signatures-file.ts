@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import type { CountSignatures } from './count-signatures.js';
+import type { ParsedJson } from '../util/parsed-json.js';
 
 export const COUNT_SIGNATURES_FILE = 'count-signatures.json';
 
@@ -31,7 +32,7 @@ export async function readCountSignatures(dir: string): Promise<CountSignatures>
       cause: error,
     });
   }
-  let json: any;
+  let json: ParsedJson;
   try {
     json = JSON.parse(text);
   } catch (error) {

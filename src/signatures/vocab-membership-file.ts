@@ -2,6 +2,7 @@ import { UserError } from '../util/errors.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MembershipFilter } from './vocab-membership.js';
+import type { ParsedJson } from '../util/parsed-json.js';
 
 export const VOCAB_MEMBERSHIP_FILE = 'vocab-membership.json';
 
@@ -30,7 +31,7 @@ export function parseVocabMembership(text: string): VocabMembership {
   if (json?.schema !== 1 || !Array.isArray(json.classes)) throw new Error('not a tokprint vocabulary membership file');
   return {
     schema: 1,
-    classes: json.classes.map((c: any) => ({
+    classes: json.classes.map((c: ParsedJson) => ({
       id: String(c.id),
       tokens: Number(c.tokens),
       filter: {

@@ -2,6 +2,7 @@ import { createTokenizer } from '../references/formats/index.js';
 import { withPreTokenizerSplit, type PreTokenizerSplit } from '../references/formats/pre-tokenizer-split.js';
 import type { Tokenizer, TokenizerFiles } from '../references/tokenizer.js';
 import { UserError } from '../util/errors.js';
+import type { JsonObject } from '../util/parsed-json.js';
 
 /** A change a product team might make to a base tokenizer before training on top of it. */
 export type VocabularyChange =
@@ -12,7 +13,7 @@ export type VocabularyChange =
   /** Put a pre-tokenizer in front of the base's: single digits, or isolated punctuation. */
   | { kind: 'pre-tokenizer'; split: 'digits' | 'punctuation' };
 
-type Json = Record<string, any>;
+type Json = JsonObject;
 
 const ONE_WORD = /^ ?[\p{L}\p{M}]{2,}$/u;
 

@@ -1,6 +1,7 @@
 import { UserError } from '../../util/errors.js';
+import type { JsonObject } from '../../util/parsed-json.js';
 
-type Json = Record<string, any>;
+type Json = JsonObject;
 
 /** Model types @huggingface/tokenizers implements; an absent type is inferred from the model's fields. */
 const MODEL_TYPES = ['BPE', 'Unigram', 'WordPiece'];

@@ -5,8 +5,9 @@ import type { SpecialToken, Tokenizer, TokenizerFiles, TokenizerStructure } from
 import { byteLevelDecoder } from './byte-level.js';
 import { checkHfTokenizerJson } from './hf-json-check.js';
 import { withPreTokenizerSplit } from './pre-tokenizer-split.js';
+import type { JsonObject } from '../../util/parsed-json.js';
 
-type Json = Record<string, any>;
+type Json = JsonObject;
 
 function parseJson(bytes: Uint8Array, what: string): Json {
   const text = new TextDecoder().decode(bytes);

@@ -1,8 +1,9 @@
 import { UserError } from '../../util/errors.js';
 import { GGUF_TOKEN_TYPE } from './gguf.js';
 import type { GgufEntry } from './gguf-write.js';
+import type { JsonObject } from '../../util/parsed-json.js';
 
-type Json = Record<string, any>;
+type Json = JsonObject;
 
 export interface HfToGgufOptions {
   /**

@@ -1,5 +1,6 @@
 import { UserError } from '../../util/errors.js';
 import type { TiktokenSettings } from '../tokenizer.js';
+import type { ParsedJson } from '../../util/parsed-json.js';
 
 /**
  * What a tiktoken rank file lacks (its split pattern and special tokens), for the tokenizers people add most.
@@ -76,7 +77,7 @@ export interface TiktokenSettingsInput {
 function addedTokensFromConfig(config: Uint8Array | undefined): Map<number, string> {
   const added = new Map<number, string>();
   if (!config) return added;
-  let json: any;
+  let json: ParsedJson;
   try {
     json = JSON.parse(new TextDecoder().decode(config));
   } catch (error) {
@@ -85,7 +86,7 @@ function addedTokensFromConfig(config: Uint8Array | undefined): Map<number, stri
       { cause: error },
     );
   }
-  for (const [id, token] of Object.entries<any>(json?.added_tokens_decoder ?? {})) {
+  for (const [id, token] of Object.entries<ParsedJson>(json?.added_tokens_decoder ?? {})) {
     if (/^\d+$/.test(id) && typeof token?.content === 'string') added.set(Number(id), token.content);
   }
   return added;

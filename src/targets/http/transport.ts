@@ -1,4 +1,4 @@
-import { fetch, type Dispatcher } from 'undici';
+import { fetch, type Dispatcher, type Response } from 'undici';
 import { formatBytes, KEPT_PREFIX_BYTES, sseEventCounter, textPrefix, type AnswerLimits } from './answer-limits.js';
 
 export interface Hop {
@@ -36,7 +36,7 @@ export async function sendHop(
   const timeout = AbortSignal.timeout(timeoutMs);
   const stop = new AbortController();
   const signal = AbortSignal.any([timeout, stop.signal]);
-  let response;
+  let response: Response;
   try {
     response = await fetch(hop.url, {
       method: hop.method,
