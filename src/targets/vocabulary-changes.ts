@@ -95,6 +95,8 @@ function addTokens(json: Json, base: Tokenizer, donor: Tokenizer, count: number)
     seen.add(text);
     const pieces = piecesInText(base, text);
     if (pieces.length < 2 || pieces.some((p) => !p || /^<0x[0-9A-F]{2}>$/i.test(p) || p.includes(' '))) continue;
+    // pieces an earlier change removed (dropped merges) cannot be merged again
+    if (pieces.some((p) => !Object.hasOwn(vocab, p))) continue;
     let current = pieces[0];
     for (const piece of pieces.slice(1)) {
       const key = `${current} ${piece}`;

@@ -53,3 +53,19 @@ describe('dropping merges', () => {
     },
   );
 });
+
+describe('pruning and extending together', () => {
+  // The bench's "both" variant drops merges first, then adds words the untouched base splits into pieces.
+  it.each(['chatglm3', 'llama3'])('%s shrunk then extended still loads', async (baseId) => {
+    const files = await fetchReferenceFiles(committedEntry(baseId), {
+      cacheRoot: process.env.TOKPRINT_CACHE ?? cacheDir(),
+    });
+    const base = await committedTokenizer(baseId);
+    const donor = await committedTokenizer('deepseek-v3');
+    const changed = applyVocabularyChanges(files, base, [
+      { kind: 'drop-merges', count: 20000 },
+      { kind: 'add-tokens', count: 5000, donor, donorId: 'deepseek-v3' },
+    ]);
+    expect(changed.encode('The password reset was ASSWORD-protected.').length).toBeGreaterThan(3);
+  });
+});
