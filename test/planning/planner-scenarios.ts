@@ -1,8 +1,10 @@
-import { designPack } from '../../src/probes/design.js';
+import { designPack } from '../../src/planning/design.js';
 import type { ProbeCategory } from '../../src/probes/probe.js';
 import { signatureGroups } from '../../src/scoring/hypotheses.js';
-import { expectedInformationGain } from '../../src/scoring/information-gain.js';
-import { planNext, vocabularyEdge, type RequestRecord } from '../../src/scoring/identify.js';
+import { expectedInformationGain } from '../../src/planning/information-gain.js';
+import { planNext } from '../../src/planning/planner.js';
+import { vocabularyEdge } from '../../src/planning/vocabulary-edge.js';
+import type { RequestRecord } from '../../src/scoring/identify.js';
 import type { Posterior } from '../../src/scoring/posterior.js';
 import type { CountIndex } from '../../src/signatures/count-index.js';
 import { seededRng, type Rng } from '../../src/util/rng.js';
