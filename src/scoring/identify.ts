@@ -99,7 +99,7 @@ const groupsByIndex = new WeakMap<CountIndex, SignatureGroup[]>();
 
 /**
  * The signature groups of an index, worked out once per index: a process identifying many targets
- * (bench, CI) pays for the grouping once, and the onnxruntime session, kept per group list, is reused.
+ * (bench, CI) pays for the grouping once, and the count matrix and clusters, kept per group list, are reused.
  */
 function indexGroups(index: CountIndex): SignatureGroup[] {
   let groups = groupsByIndex.get(index);
@@ -185,13 +185,13 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       await input.channels!.observeFollowUp(followUp, answer, await counted());
     }
   };
-  const engine = chooseEngine(1, groups.length, input.engine);
+  const engine = chooseEngine(groups.length, input.engine);
   const counted = async (): Promise<Posterior> => {
     const signature = requestSignature(requests, index);
     if (unreadable) return priorPosterior(signature, groups);
     if (engine === 'exact') return posterior(signature, groups);
     return alignedPosterior(
-      (await scorePosterior(signature, groups, engine, PLANNING_TOLERANCE)) as PrunedPosterior,
+      scorePosterior(signature, groups, engine, PLANNING_TOLERANCE) as PrunedPosterior,
       signature,
       groups,
     );
