@@ -1,5 +1,5 @@
 import { seamNoise } from '../noise.js';
-import { DERIVED_DIRECTIONS, DERIVED_SCALES, NEAR_MOVE } from '../posterior.js';
+import { DERIVED_DIRECTIONS, DERIVED_SCALES, NEAR_MOVE } from '../noise.js';
 import { PredictionTable } from './envelope.js';
 
 /** The posterior sums over the offsets r_k - OFFSET_REACH ... r_k + OFFSET_REACH of every residual r_k. */

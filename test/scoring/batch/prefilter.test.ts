@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { posterior, type Posterior } from '../../../src/scoring/posterior.js';
-import { seamNoise } from '../../../src/scoring/noise.js';
-import { DERIVED_DIRECTIONS, UNTOUCHED_PACK, derivedFactor } from '../../../src/scoring/posterior.js';
+import { DERIVED_DIRECTIONS, UNTOUCHED_PACK, derivedFactor, seamNoise } from '../../../src/scoring/noise.js';
 import { PRIOR, type SignatureGroup } from '../../../src/scoring/hypotheses.js';
 import { decide, rankedGroups } from '../../../src/scoring/verdict.js';
 import { derivedEnvelope, SEAM } from '../../../src/scoring/batch/envelope.js';
