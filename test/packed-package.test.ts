@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { x as extract } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, shareReferenceFiles, type Sandbox } from './helpers/cli.js';
+import { realTokenizerFiles } from './helpers/real-tokenizers.js';
 
 const run = promisify(execFile);
 const repo = process.cwd();
@@ -61,8 +62,10 @@ describe('the packed package', () => {
     for (const path of named) expect(paths, path).toContain(path.replace(/^\.\//, ''));
   });
 
-  it("identifies a sim: target through the package's entry, with the verdict the bin gives", async () => {
+  it("identifies a sim: target and compares two tokenizer files through the package's entry, with the verdict the bin gives", async () => {
     const project = join(sandbox.root, 'project');
+    await writeFile(join(project, 'qwen2.5.json'), (await realTokenizerFiles('qwen2.5')).main);
+    await writeFile(join(project, 'qwen3.json'), (await realTokenizerFiles('qwen3')).main);
     const script = join(project, 'identify.mjs');
     await writeFile(
       script,
@@ -70,13 +73,18 @@ describe('the packed package', () => {
         "import { identify, compare, loadIndex, DEFAULT_BUDGET } from 'tokprint';",
         'const index = await loadIndex();',
         `const result = await identify(${JSON.stringify(TARGET)}, { index, seed: 3 });`,
+        "const comparison = await compare('qwen2.5.json', 'qwen3.json');",
         'process.stdout.write(JSON.stringify({ verdict: result.verdict, queries: result.queries,',
-        '  references: index.counts.references.length, budget: DEFAULT_BUDGET, compare: typeof compare }));',
+        '  references: index.counts.references.length, budget: DEFAULT_BUDGET, comparison }));',
       ].join('\n'),
     );
     const library = await run(process.execPath, [script], { cwd: project, env: sandbox.env });
     const fromLibrary = JSON.parse(library.stdout);
-    expect(fromLibrary.compare).toBe('function');
+    expect(fromLibrary.comparison).toMatchObject({
+      verdict: 'derived',
+      base: 'a',
+      formats: { a: 'hf-json', b: 'hf-json' },
+    });
     expect(fromLibrary.references).toBeGreaterThan(10);
     expect(fromLibrary.queries).toBeLessThanOrEqual(fromLibrary.budget.maxQueries);
     expect(fromLibrary.verdict.status).toBe('match');
