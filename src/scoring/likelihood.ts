@@ -123,11 +123,11 @@ export function groupLikelihoods(
           const values = table.values;
           const at = rows[k] + e;
           let f = values[at];
-          dUp *= f === f ? f : table.fill(at, e, predicted[k], 0);
+          dUp *= !Number.isNaN(f) ? f : table.fill(at, e, predicted[k], 0);
           f = values[at + WIDTH];
-          dDown *= f === f ? f : table.fill(at + WIDTH, e, predicted[k], 1);
+          dDown *= !Number.isNaN(f) ? f : table.fill(at + WIDTH, e, predicted[k], 1);
           f = values[at + 2 * WIDTH];
-          dBoth *= f === f ? f : table.fill(at + 2 * WIDTH, e, predicted[k], 2);
+          dBoth *= !Number.isNaN(f) ? f : table.fill(at + 2 * WIDTH, e, predicted[k], 2);
         } else if (touchable[k]) {
           dUp *= derivedFactor(e, predicted[k], untouched[k], up.sign);
           dDown *= derivedFactor(e, predicted[k], untouched[k], down.sign);

@@ -192,7 +192,7 @@ export class TailBounds {
           const p = lowPredicted[k];
           const table = near[k];
           const row = 8 * p;
-          if (table.values[row] !== table.values[row]) table.fill(p);
+          if (Number.isNaN(table.values[row])) table.fill(p);
           oneWay = table.values[row + e];
           both = table.values[row + 4 + e];
           if (distance <= OFFSET_REACH) {
