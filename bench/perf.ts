@@ -14,7 +14,7 @@ import { identify, DEFAULT_BUDGET } from '../src/scoring/identify.js';
 import { OPENINGS } from '../src/planning/opening.js';
 import { posterior } from '../src/scoring/posterior.js';
 import { cachedCountMatrix, countMatrix } from '../src/scoring/batch/count-matrix.js';
-import { onnxTotals, scoreBatch, scorePosterior } from '../src/scoring/batch/engine.js';
+import { scoreBatch, scorePosterior } from '../src/scoring/batch/engine.js';
 import { PLANNING_TOLERANCE, type PrunedPosterior } from '../src/scoring/batch/prefilter.js';
 import { groupClusters } from '../src/scoring/batch/group-clusters.js';
 import { simulatedTarget } from '../src/targets/sim-target.js';
@@ -94,13 +94,13 @@ export async function perf(args: string[], out: (line: string) => void, log: (li
   }
 
   // Single-target latency through the engine rescore uses: the exact posterior against the two-stage
-  // scorer (pack totals from the count matrix, or on onnxruntime), medians over observation sets billed
-  // by different groups (how much can be left out depends on which). The count matrix, the clusters of
-  // close groups and the onnxruntime session are built once per group list, like loading the index, and
-  // timed apart. identify plans with a tighter tolerance (PLANNING_TOLERANCE), timed in its own column.
+  // scorer (pack totals from the count matrix), medians over observation sets billed by different groups
+  // (how much can be left out depends on which). The count matrix and the clusters of close groups are
+  // built once per group list, like loading the index, and timed apart. identify plans with a tighter
+  // tolerance (PLANNING_TOLERANCE), timed in its own column.
   out('\nsingle target (frame + 5 packs of 45 probes), median over observation sets:');
   out(
-    `references | exact posterior | two-stage js | two-stage onnx | js at ${PLANNING_TOLERANCE} (planning) | kept groups | exact/js | count matrix, clusters (once)`,
+    `references | exact posterior | two-stage js | js at ${PLANNING_TOLERANCE} (planning) | kept groups | exact/js | count matrix, clusters (once)`,
   );
   for (const size of [30, 1000, 10_000, 100_000]) {
     const groups = size <= real.length ? real : syntheticGroups(real, size, rng);
@@ -108,21 +108,16 @@ export async function perf(args: string[], out: (line: string) => void, log: (li
     const matrixMs = await time(1, () => countMatrix(groups));
     const clustersMs = await time(1, () => groupClusters(groups));
     cachedCountMatrix(groups);
-    await onnxTotals(groups);
-    // One untimed call per path first: the timings are of a warm process, as in a run after its first request.
-    await scorePosterior(sets[0], groups, 'js');
-    await scorePosterior(sets[0], groups, 'onnx');
+    // One untimed call first: the timings are of a warm process, as in a run after its first request.
+    scorePosterior(sets[0], groups, 'js');
     const js: number[] = [];
-    const onnx: number[] = [];
     const planning: number[] = [];
     const kept: number[] = [];
     for (const signature of sets) {
       js.push(await time(1, () => scorePosterior(signature, groups, 'js')));
-      onnx.push(await time(1, () => scorePosterior(signature, groups, 'onnx')));
       planning.push(await time(1, () => scorePosterior(signature, groups, 'js', PLANNING_TOLERANCE)));
-      kept.push(((await scorePosterior(signature, groups, 'js')) as PrunedPosterior).kept.length);
+      kept.push((scorePosterior(signature, groups, 'js') as PrunedPosterior).kept.length);
     }
-    await (await onnxTotals(groups)).release();
     const exactMs: number[] = [];
     for (const signature of sets.slice(0, size >= 100_000 ? 1 : 3))
       exactMs.push(await time(1, () => posterior(signature, groups)));
@@ -130,7 +125,6 @@ export async function perf(args: string[], out: (line: string) => void, log: (li
     const row = [
       fmt(exact).padStart(15),
       fmt(median(js)).padStart(12),
-      fmt(median(onnx)).padStart(14),
       fmt(median(planning)).padStart(25),
       `${median(kept)} (${Math.min(...kept)}-${Math.max(...kept)})`.padStart(11),
     ];
@@ -141,28 +135,21 @@ export async function perf(args: string[], out: (line: string) => void, log: (li
   out('  [targets: < 20 ms at 10k, < 200 ms at 100k]');
 
   // Batch at N = 1000 sets over M = 10k references, side by side in this run: the plain path (the live
-  // posterior per set, timed on a sample of sets) and the two-stage scorer with its pack totals in
-  // TypeScript loops or as one onnxruntime Gemm per chunk of sets (runs alternate; medians of 3).
+  // posterior per set, timed on a sample of sets) and the two-stage scorer (median of 3 runs).
   const groups = syntheticGroups(real, 10_000, rng);
   const plainSets = signatures(groups, 10, rng);
   const batchSets = signatures(groups, 1000, rng);
   const plainMs = (await time(1, () => scoreBatch(plainSets, groups, 'exact'))) / plainSets.length;
   cachedCountMatrix(groups);
-  await onnxTotals(groups);
-  const twoStage: Record<'js' | 'onnx', number[]> = { js: [], onnx: [] };
-  for (let run = 0; run < 3; run++) {
-    for (const engine of ['js', 'onnx'] as const)
-      twoStage[engine].push((await time(1, () => scoreBatch(batchSets, groups, engine))) / batchSets.length);
-  }
-  const [jsMs, onnxMs] = [median(twoStage.js), median(twoStage.onnx)];
+  const twoStage: number[] = [];
+  for (let run = 0; run < 3; run++)
+    twoStage.push((await time(1, () => scoreBatch(batchSets, groups, 'js'))) / batchSets.length);
+  const jsMs = median(twoStage);
   out(
-    `\nbatch, N=${batchSets.length} sets over 10k references, per set: plain js (live posterior, ${plainSets.length} sets) ${fmt(plainMs)}; two-stage js ${fmt(jsMs)}; two-stage onnx ${fmt(onnxMs)}`,
+    `\nbatch, N=${batchSets.length} sets over 10k references, per set: plain js (live posterior, ${plainSets.length} sets) ${fmt(plainMs)}; two-stage js ${fmt(jsMs)}`,
   );
   out(
-    `  N=${batchSets.length} in all: plain js ${((plainMs * batchSets.length) / 1000).toFixed(0)} s projected, two-stage js ${((jsMs * batchSets.length) / 1000).toFixed(1)} s, two-stage onnx ${((onnxMs * batchSets.length) / 1000).toFixed(1)} s`,
-  );
-  out(
-    `  onnx ${(plainMs / onnxMs).toFixed(0)}x the plain js path, ${(jsMs / onnxMs).toFixed(2)}x the two-stage js path  [target: onnx >= 30x the js path]`,
+    `  N=${batchSets.length} in all: plain js ${((plainMs * batchSets.length) / 1000).toFixed(0)} s projected, two-stage js ${((jsMs * batchSets.length) / 1000).toFixed(1)} s; two-stage ${(plainMs / jsMs).toFixed(0)}x the plain path`,
   );
 
   out(

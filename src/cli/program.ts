@@ -180,8 +180,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       "continue a killed run from its directory, re-sending nothing it already has an answer for, with its recorded settings (only a raised --max-queries or --max-prompt-tokens may change; a run whose target URL held credentials needs the target again: identify '<target>' --resume <run>)",
     )
     .option(
-      '--engine <js|onnx|exact>',
-      'scoring path: two-stage with pack totals in TypeScript or on onnxruntime, or the exact posterior over every group (default: by index size)',
+      '--engine <js|exact>',
+      'scoring path: two-stage (bounds from pack totals, then the exact posterior on the groups that can matter) or the exact posterior over every group (default: by index size)',
     )
     .option('--dry-run', 'list the planned requests and their worst-case prompt-token cost, and send nothing')
     .option(
@@ -208,8 +208,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .argument('<run>', 'a run directory written by tokprint identify')
     .option('--json', 'print the verdict as JSON')
     .option(
-      '--engine <js|onnx|exact>',
-      'scoring path: two-stage with pack totals in TypeScript or on onnxruntime, or the exact posterior over every group (default: by index size)',
+      '--engine <js|exact>',
+      'scoring path: two-stage (bounds from pack totals, then the exact posterior on the groups that can matter) or the exact posterior over every group (default: by index size)',
     )
     .addHelpText(
       'after',

@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { RunConfig } from '../report/run-record.js';
 import type { Budget } from '../scoring/identify.js';
 import { parseChannels } from '../scoring/channels/channel.js';
-import { parseEngine } from '../scoring/batch/engine.js';
+import { parseEngine, recordedEngine, type Engine } from '../scoring/batch/engine.js';
 import type { HttpTargetOptions } from '../targets/http/http-options.js';
 import { parseBoundedNumber } from '../util/bounded-number.js';
 import { UserError } from '../util/errors.js';
@@ -90,13 +90,13 @@ export function resumeSettings(
     if (!isDeepStrictEqual(given, was)) conflicts.push(`--channels ${given.join(',')} (run: ${was.join(',')})`);
   }
   if (flags.engine !== undefined) {
-    let engine;
+    let engine: Engine | undefined;
     try {
       engine = parseEngine(flags.engine);
     } catch (error) {
       throw new UserError((error as Error).message);
     }
-    differs('--engine', engine, recorded.engine ?? 'chosen by index size');
+    differs('--engine', engine, recordedEngine(recorded.engine) ?? 'chosen by index size');
   }
   if (flags.out !== undefined && resolve(cwd, flags.out) !== dirname(runDir))
     conflicts.push(`--out ${flags.out} (the run stays in ${runDir})`);

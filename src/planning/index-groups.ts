@@ -6,7 +6,7 @@ const groupsByIndex = new WeakMap<CountIndex, SignatureGroup[]>();
 
 /**
  * The signature groups of an index, worked out once per index: a process identifying many targets
- * (bench, CI) pays for the grouping once, and the onnxruntime session, kept per group list, is reused.
+ * (bench, CI) pays for the grouping once, and the count matrix and clusters, kept per group list, are reused.
  */
 export function indexGroups(index: CountIndex): SignatureGroup[] {
   let groups = groupsByIndex.get(index);

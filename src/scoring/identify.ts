@@ -149,13 +149,13 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       await input.channels!.observeFollowUp(followUp, answer, await counted());
     }
   };
-  const engine = chooseEngine(1, groups.length, input.engine);
+  const engine = chooseEngine(groups.length, input.engine);
   const counted = async (): Promise<Posterior> => {
     const signature = requestSignature(requests, index);
     if (unreadable) return priorPosterior(signature, groups);
     if (engine === 'exact') return posterior(signature, groups);
     return alignedPosterior(
-      (await scorePosterior(signature, groups, engine, PLANNING_TOLERANCE)) as PrunedPosterior,
+      scorePosterior(signature, groups, engine, PLANNING_TOLERANCE) as PrunedPosterior,
       signature,
       groups,
     );

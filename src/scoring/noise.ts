@@ -22,3 +22,56 @@ export function twoSidedGeometric(value: number, scale: number): number {
   const q = Math.exp(-1 / Math.max(scale, 0.5));
   return ((1 - q) / (1 + q)) * q ** Math.abs(value);
 }
+
+/** For a derived tokenizer: the chance that a pack holds no probe its changes touch, when requests carry no kind. */
+export const UNTOUCHED_PACK = 0.2;
+/**
+ * The same chance by kind of request: a pack drawn from one stratum usually misses a change made to one
+ * part of a vocabulary; the pack built to test the leader's vocabulary edges rarely does.
+ */
+export const UNTOUCHED_BY_KIND = { stratum: 0.7, edge: 0.1 };
+/**
+ * A touched pack of a derived tokenizer strays by a few tokens (pruned rare merges, a few added words hit)
+ * or by a large share of the pack (a changed pre-tokenizer), each about as likely.
+ */
+export const DERIVED_SCALES = { small: 0.03, large: 0.25, floor: 3 };
+
+/**
+ * Which way a derived tokenizer's changes move counts: pruning merges or splitting digits and punctuation
+ * only adds tokens, an extension only removes them, both together either way.
+ */
+export const DERIVED_DIRECTIONS = [
+  { sign: 1, weight: 0.4 },
+  { sign: -1, weight: 0.4 },
+  { sign: 0, weight: 0.2 },
+] as const;
+
+/** A touched pack strays by one or two tokens with this chance each: such small moves are mostly seam noise. */
+export const NEAR_MOVE = 0.01;
+
+/** One-sided: a move of e >= 1 tokens in the change's direction, geometric with the given scale from three tokens on. */
+function oneSided(e: number, scale: number): number {
+  if (e < 1) return 0;
+  if (e < 3) return NEAR_MOVE;
+  const q = Math.exp(-1 / Math.max(scale, 0.5));
+  return (1 - 2 * NEAR_MOVE) * (1 - q) * q ** (e - 3);
+}
+
+function geometric(error: number, scale: number, sign: number): number {
+  if (sign === 0) return 0.5 * (oneSided(error, scale) + oneSided(-error, scale));
+  return oneSided(error * sign, scale);
+}
+
+/** A touched pack's factor under a derived tokenizer: untouched and exact, or moved in the change's direction. */
+export function derivedFactor(error: number, predicted: number, untouched: number, sign: number): number {
+  return untouched * seamNoise(error) + (1 - untouched) * movedNoise(error, predicted, sign);
+}
+
+/** Likelihood of a touched pack straying by `error` tokens, given its predicted size and the direction of the change. */
+export function movedNoise(error: number, predicted: number, sign = 0): number {
+  const { small, large, floor } = DERIVED_SCALES;
+  return (
+    0.5 * geometric(error, Math.max(floor, small * predicted), sign) +
+    0.5 * geometric(error, Math.max(floor, large * predicted), sign)
+  );
+}

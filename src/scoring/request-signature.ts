@@ -1,6 +1,6 @@
 import type { CountIndex } from '../signatures/count-index.js';
 import type { CountSignature, Observation } from '../signatures/observations.js';
-import { UNTOUCHED_BY_KIND } from './posterior.js';
+import { UNTOUCHED_BY_KIND } from './noise.js';
 
 const positionsByPool = new WeakMap<CountIndex['probes'], Map<string, number>>();
 

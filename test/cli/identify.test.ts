@@ -101,7 +101,11 @@ describe('tokprint identify', () => {
     [['identify', 'sim:no-such-model'], /unknown reference "no-such-model"/],
     [['identify', 'sim:cl100k', '--max-queries', 'many'], /--max-queries must be a whole number/],
     [['identify', 'sim:cl100k?template=nope'], /unknown template "nope"/],
-    [['identify', 'sim:cl100k', '--engine', 'gpu'], /--engine must be js, onnx, exact, not "gpu"/],
+    [['identify', 'sim:cl100k', '--engine', 'gpu'], /--engine must be js or exact, not "gpu"/],
+    [
+      ['identify', 'sim:cl100k', '--engine', 'onnx'],
+      /--engine onnx is no longer offered; --engine js scores the same way/,
+    ],
   ])('refuses bad input %j with one line and exit 2', async (argv, message) => {
     const out = join(root, 'bad');
     const { code, stdout, stderr } = await runCli([...argv, '--out', out], env, root);
@@ -111,9 +115,9 @@ describe('tokprint identify', () => {
     expect(stderr).toMatch(message);
   });
 
-  it("--engine js and onnx score the counts on the two-stage path and reach the exact path's verdict and ranking, on identify and rescore", async () => {
+  it("--engine js scores the counts on the two-stage path and reach the exact path's verdict and ranking, on identify and rescore", async () => {
     const runs = await Promise.all(
-      ['exact', 'js', 'onnx'].map(async (engine) => {
+      ['exact', 'js'].map(async (engine) => {
         const { code, stdout } = await runCli(
           [
             'identify',
@@ -134,8 +138,8 @@ describe('tokprint identify', () => {
     const [exact, ...pruned] = runs;
     expect(exact.engine).toBe('exact');
     expect(exact.verdict).toMatchObject({ status: 'match', reference: 'qwen2.5' });
-    for (const [i, run] of pruned.entries()) {
-      expect(run.engine).toBe(['js', 'onnx'][i]);
+    for (const run of pruned) {
+      expect(run.engine).toBe('js');
       expect(run.verdict.status).toBe(exact.verdict.status);
       expect(run.verdict.class).toEqual(exact.verdict.class);
       expect(run.verdict.confidence).toBeCloseTo(exact.verdict.confidence, 6);
@@ -148,7 +152,7 @@ describe('tokprint identify', () => {
     }
 
     // rescore takes the same flag, and its verdict says which path scored it
-    for (const engine of ['js', 'onnx', 'exact']) {
+    for (const engine of ['js', 'exact']) {
       const again = await runCli(['rescore', exact.run, '--json', '--engine', engine], env, root);
       expect(again.code).toBe(0);
       const rescored = JSON.parse(again.stdout);
@@ -162,6 +166,6 @@ describe('tokprint identify', () => {
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
     expect(isOneLine(bad.stderr)).toBe(true);
-    expect(bad.stderr).toMatch(/--engine must be js, onnx, exact, not "gpu"/);
+    expect(bad.stderr).toMatch(/--engine must be js or exact, not "gpu"/);
   });
 });

@@ -203,6 +203,18 @@ describe('--resume with flags', () => {
     expect(JSON.parse(result.stdout).queries).toBe(2);
   });
 
+  it('continues a run recorded with the onnx scoring path on js, which scores the same way, and takes --engine js', async () => {
+    const run = copy((dir) => {
+      unfinished(dir);
+      const [config, ...rest] = lines(dir).map((l) => JSON.parse(l));
+      config.config.engine = 'onnx';
+      writeFileSync(join(dir, 'transcript.jsonl'), [config, ...rest].map((e) => `${JSON.stringify(e)}\n`).join(''));
+    });
+    const result = await runCli(['identify', '--resume', run, '--json', '--quiet', '--engine', 'js'], env, root);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toMatchObject({ engine: 'js', queries: 2 });
+  });
+
   it('applies a raised budget, records it in the transcript and config.json, and the report shows it', async () => {
     const run = copy(unfinished);
     const result = await runCli(['identify', '--resume', run, '--json', '--quiet', '--max-queries', '6'], env, root);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PROBE_SEPARATOR } from '../../src/probes/frame.js';
-import { scorePosterior, type Engine } from '../../src/scoring/batch/engine.js';
+import { ENGINES, scorePosterior, type Engine } from '../../src/scoring/batch/engine.js';
 import { PLANNING_TOLERANCE, type PrunedPosterior } from '../../src/scoring/batch/prefilter.js';
 import { signatureGroups } from '../../src/scoring/hypotheses.js';
 import { DEFAULT_BUDGET, identify, type RequestRecord } from '../../src/scoring/identify.js';
@@ -57,6 +57,9 @@ function countingTarget(index: CountIndex, counts: Int32Array): Target {
   };
 }
 
+/** Every path that scores the counts in two stages. */
+const TWO_STAGE = ENGINES.filter((engine) => engine !== 'exact');
+
 /** The hypotheses holding any mass worth naming, most probable first. */
 const ranking = (post: Posterior) =>
   rankedGroups(post)
@@ -64,7 +67,7 @@ const ranking = (post: Posterior) =>
     .map((g) => g.group.references[0]);
 
 describe('identify on each scoring engine', () => {
-  it('sends the same requests and reaches the same verdict and ranking on the two-stage path (js, onnx) as on the exact one', async () => {
+  it('sends the same requests and reaches the same verdict and ranking on the two-stage path as on the exact one', async () => {
     const { index, truth } = indexWithNearCopies();
     const groups = signatureGroups(index);
     const run = (engine: Engine) =>
@@ -75,7 +78,7 @@ describe('identify on each scoring engine', () => {
     expect(exact.verdict).toMatchObject({ status: 'match', reference: 'r7' });
     expect(ranking(exact.posterior).length).toBeGreaterThan(1);
 
-    for (const engine of ['js', 'onnx'] as const) {
+    for (const engine of TWO_STAGE) {
       const result = await run(engine);
       expect(result.engine).toBe(engine);
       // the planner and the edge check chose the same packs from the posterior laid out per group
@@ -110,7 +113,7 @@ describe('identify on each scoring engine', () => {
     const exact = posterior(signature, groups);
     const used = new Set(packs.flat());
 
-    for (const engine of ['js', 'onnx'] as const) {
+    for (const engine of TWO_STAGE) {
       const pruned = (await scorePosterior(signature, groups, engine, PLANNING_TOLERANCE)) as PrunedPosterior;
       expect(pruned.kept.length).toBeLessThan(groups.length);
       const aligned = alignedPosterior(pruned, signature, groups);

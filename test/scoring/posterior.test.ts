@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CountIndex } from '../../src/signatures/count-index.js';
 import { signatureGroups } from '../../src/scoring/hypotheses.js';
-import { posterior, UNTOUCHED_BY_KIND } from '../../src/scoring/posterior.js';
+import { posterior } from '../../src/scoring/posterior.js';
+import { UNTOUCHED_BY_KIND } from '../../src/scoring/noise.js';
 import { decide } from '../../src/scoring/verdict.js';
 import { packTotal } from '../../src/signatures/observations.js';
 

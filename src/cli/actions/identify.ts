@@ -7,7 +7,7 @@ import { probePoolDir } from '../../signatures/index-section.js';
 import { loadCountIndex } from '../../signatures/load-count-index.js';
 import { DEFAULT_TARGET } from '../../targets/create-target.js';
 import { parseFormats } from '../../report/report-formats.js';
-import { parseEngine } from '../../scoring/batch/engine.js';
+import { parseEngine, recordedEngine } from '../../scoring/batch/engine.js';
 import { parseBoundedNumber, type NumberRange } from '../../util/bounded-number.js';
 import { UserError } from '../../util/errors.js';
 import { FLAG_RANGES } from '../flag-ranges.js';
@@ -140,7 +140,7 @@ async function resumeAction(
   });
   // the channels and scoring path the run started with, so its requests match the recorded ones
   const channels = await recordedChannelRuntime(config, activeIndexDir(io.env), reference);
-  const engine = engineFlag(config.engine);
+  const engine = engineFlag(config.engine, recordedEngine);
   return runIdentify(
     io,
     {
@@ -157,9 +157,9 @@ async function resumeAction(
   );
 }
 
-function engineFlag(value: string | undefined) {
+function engineFlag(value: string | undefined, parse = parseEngine) {
   try {
-    return parseEngine(value);
+    return parse(value);
   } catch (error) {
     throw new UserError((error as Error).message);
   }

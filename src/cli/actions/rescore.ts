@@ -14,7 +14,7 @@ import { probePoolDir } from '../../signatures/index-section.js';
 import { loadCountIndex } from '../../signatures/load-count-index.js';
 import { requestSignature } from '../../scoring/request-signature.js';
 import { signatureGroups } from '../../scoring/hypotheses.js';
-import { chooseEngine, parseEngine, scorePosterior } from '../../scoring/batch/engine.js';
+import { chooseEngine, parseEngine, scorePosterior, type Engine } from '../../scoring/batch/engine.js';
 import { UserError } from '../../util/errors.js';
 import { replayChannels } from '../../report/replay-channels.js';
 import { recordedChannelRuntime } from '../recorded-channels.js';
@@ -51,7 +51,7 @@ export default async function rescoreAction(io: CliIo, runDir: string, options: 
   const recordedStop = existsSync(verdictPath)
     ? ((checkVerdict(readVerdict(verdictPath), verdictPath).stop ?? 'max-queries') as IdentifyResult['stop'])
     : 'max-queries';
-  let forced;
+  let forced: Engine | undefined;
   try {
     forced = parseEngine(options.engine);
   } catch (error) {
@@ -67,11 +67,11 @@ export default async function rescoreAction(io: CliIo, runDir: string, options: 
       : undefined;
   const scored = channels
     ? await replayChannels(entries, observations, index, channels)
-    : scorable && chooseEngine(1, groups.length, forced) !== 'exact'
-      ? await scorePosterior(requestSignature(observations, index), groups, forced)
+    : scorable && chooseEngine(groups.length, forced) !== 'exact'
+      ? scorePosterior(requestSignature(observations, index), groups, forced)
       : undefined;
   const result = rescore(observations, index, recordedStop, scored);
-  result.engine = scored && !channels ? chooseEngine(1, groups.length, forced) : 'exact';
+  result.engine = scored && !channels ? chooseEngine(groups.length, forced) : 'exact';
   if (channels) Object.assign(result, { verdict: channels.annotate(result.verdict), channels: channels.summary() });
   const replayed = replayedAnswers(entries);
   result.verdict = flagReplayed(result.verdict, replayed);

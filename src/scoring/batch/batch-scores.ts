@@ -1,7 +1,5 @@
-import { packTotal, type CountSignature } from '../../signatures/observations.js';
-import type { SignatureGroup } from '../hypotheses.js';
-import { PRIOR } from '../hypotheses.js';
-import { unknownWindow, type Posterior } from '../posterior.js';
+import type { CountSignature } from '../../signatures/observations.js';
+import { unknownWindow } from '../posterior.js';
 
 /** The count posterior of N observation sets over M groups, flat: entry n * M + m. */
 export interface BatchScores {
@@ -44,68 +42,4 @@ export function unknownLikelihood(
     likelihood *= relative >= lo && relative <= hi ? 1 / width : OUTSIDE_WINDOW / width;
   });
   return likelihood;
-}
-
-/**
- * Priors, group shares and normalisation for set n, from the offset-summed likelihoods held in
- * `scores.match` / `scores.derived` (overwritten with posteriors), summing in the posterior's order.
- */
-export function normaliseSet(
-  scores: BatchScores,
-  n: number,
-  _signature: CountSignature,
-  groups: readonly SignatureGroup[],
-  unknownL: number,
-): void {
-  const M = scores.groups;
-  const unknown = PRIOR.unknown * unknownL;
-  let total = unknown;
-  for (let m = 0; m < M; m++) {
-    const i = n * M + m;
-    const share = groups[m].weight;
-    const matchL = scores.match[i];
-    const match = PRIOR.match * share * matchL;
-    const derived = PRIOR.derived * share * scores.derived[i];
-    scores.match[i] = match;
-    scores.derived[i] = derived;
-    total = total + match + derived;
-  }
-  total ||= 1;
-  for (let m = 0; m < M; m++) {
-    scores.match[n * M + m] /= total;
-    scores.derived[n * M + m] /= total;
-  }
-  scores.unknown[n] = unknown / total;
-}
-
-/** Groups of set n best first, as `rankedGroups` orders them (stable, so ties keep index order). */
-export function ranking(scores: BatchScores, n: number): number[] {
-  const M = scores.groups;
-  const key = (m: number) => scores.match[n * M + m] + scores.derived[n * M + m];
-  return Array.from({ length: M }, (_, m) => m).sort((a, b) => key(b) - key(a));
-}
-
-/** The full posterior of one set, in the shape `posterior` returns. */
-export function posteriorOf(
-  scores: BatchScores,
-  n: number,
-  signature: CountSignature,
-  groups: readonly SignatureGroup[],
-): Posterior {
-  const M = scores.groups;
-  return {
-    groups: groups.map((group, m) => {
-      const predicted = signature.packs.map((pack) => packTotal(group.counts, pack));
-      const offset = scores.offset[n * M + m];
-      return {
-        group,
-        predicted,
-        offset,
-        deviations: signature.observed.map((y, k) => y - predicted[k] - offset),
-        match: scores.match[n * M + m],
-        derived: scores.derived[n * M + m],
-      };
-    }),
-    unknown: scores.unknown[n],
-  };
 }

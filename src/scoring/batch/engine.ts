@@ -6,42 +6,35 @@ import { scoreBatchJs } from './js-batch.js';
 import { TOLERANCE, packTotalsJs, prunedPosterior, type PrunedPosterior } from './prefilter.js';
 
 /**
- * exact: the live posterior over every group. js / onnx: the two-stage scorer (bounds from pack
- * totals, then the live posterior on the groups that can matter), its pack totals in plain loops or
- * as onnxruntime matrix products.
+ * exact: the live posterior over every group. js: the two-stage scorer (bounds from pack totals, then
+ * the live posterior on the groups that can matter).
  */
-export const ENGINES = ['js', 'onnx', 'exact'] as const;
+export const ENGINES = ['js', 'exact'] as const;
 export type Engine = (typeof ENGINES)[number];
 
 /** Groups from which the two-stage scorer is chosen unasked (bench perf: it wins from about here). */
 export const PRUNE_MIN_GROUPS = 300;
-/** Sets from which a batch's pack totals go to onnxruntime unasked. */
-export const ONNX_MIN_SETS = Number.POSITIVE_INFINITY;
 
-export function chooseEngine(sets: number, groups: number, forced?: Engine): Engine {
+export function chooseEngine(groups: number, forced?: Engine): Engine {
   if (forced) return forced;
-  if (groups < PRUNE_MIN_GROUPS) return 'exact';
-  return sets >= ONNX_MIN_SETS ? 'onnx' : 'js';
+  return groups < PRUNE_MIN_GROUPS ? 'exact' : 'js';
 }
 
 export function parseEngine(value: string | undefined): Engine | undefined {
   if (value === undefined) return undefined;
+  // onnxruntime computed the same pack totals as js, slower at every index size bench perf tried
+  if (value === 'onnx') throw new Error('--engine onnx is no longer offered; --engine js scores the same way, faster');
   if (!(ENGINES as readonly string[]).includes(value))
-    throw new Error(`--engine must be ${ENGINES.join(', ')}, not "${value}"`);
+    throw new Error(`--engine must be ${ENGINES.join(' or ')}, not "${value}"`);
   return value as Engine;
 }
 
-type Totals = import('./pack-totals-onnx.js').OnnxPackTotals;
-const totalsByGroups = new WeakMap<readonly SignatureGroup[], Promise<Totals>>();
-
-/** One onnxruntime session per group list; onnxruntime is loaded only when that path runs. */
-export function onnxTotals(groups: readonly SignatureGroup[]): Promise<Totals> {
-  let totals = totalsByGroups.get(groups);
-  if (!totals) {
-    totals = import('./pack-totals-onnx.js').then(({ OnnxPackTotals }) => OnnxPackTotals.create(groups));
-    totalsByGroups.set(groups, totals);
-  }
-  return totals;
+/**
+ * The scoring path a run recorded. Runs recorded with the onnx path continue on js: both computed the
+ * same pack totals, so the resumed run plans the same requests.
+ */
+export function recordedEngine(value: string | undefined): Engine | undefined {
+  return parseEngine(value === 'onnx' ? 'js' : value);
 }
 
 function record(scores: BatchScores, n: number, post: PrunedPosterior): void {
@@ -55,20 +48,14 @@ function record(scores: BatchScores, n: number, post: PrunedPosterior): void {
 }
 
 /** The count posterior of many observation sets at once; groups the two-stage path leaves out score 0. */
-export async function scoreBatch(
+export function scoreBatch(
   signatures: readonly CountSignature[],
   groups: readonly SignatureGroup[],
   forced?: Engine,
-): Promise<BatchScores> {
-  const engine = chooseEngine(signatures.length, groups.length, forced);
-  if (engine === 'exact') return scoreBatchJs(signatures, groups);
+): BatchScores {
+  if (chooseEngine(groups.length, forced) === 'exact') return scoreBatchJs(signatures, groups);
   const scores = emptyScores(signatures.length, groups.length);
-  if (engine === 'js')
-    signatures.forEach((s, n) => record(scores, n, prunedPosterior(s, groups, packTotalsJs(s, groups))));
-  else
-    await (await onnxTotals(groups)).forEach(signatures, (n, totals) =>
-      record(scores, n, prunedPosterior(signatures[n], groups, totals)),
-    );
+  signatures.forEach((s, n) => record(scores, n, prunedPosterior(s, groups, packTotalsJs(s, groups))));
   return scores;
 }
 
@@ -76,19 +63,12 @@ export async function scoreBatch(
  * The count posterior of one observation set. On the two-stage path `groups` holds only the groups
  * that can matter (see PrunedPosterior), in index order, and at most `tolerance` of the mass is left out.
  */
-export async function scorePosterior(
+export function scorePosterior(
   signature: CountSignature,
   groups: readonly SignatureGroup[],
   forced?: Engine,
   tolerance = TOLERANCE,
-): Promise<Posterior | PrunedPosterior> {
-  const engine = chooseEngine(1, groups.length, forced);
-  if (engine === 'exact') return posterior(signature, groups);
-  if (engine === 'js') return prunedPosterior(signature, groups, packTotalsJs(signature, groups), tolerance);
-  let result: PrunedPosterior | undefined;
-  await (await onnxTotals(groups)).forEach(
-    [signature],
-    (_, totals) => (result = prunedPosterior(signature, groups, totals, tolerance)),
-  );
-  return result!;
+): Posterior | PrunedPosterior {
+  if (chooseEngine(groups.length, forced) === 'exact') return posterior(signature, groups);
+  return prunedPosterior(signature, groups, packTotalsJs(signature, groups), tolerance);
 }

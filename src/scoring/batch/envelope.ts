@@ -1,5 +1,5 @@
 import { seamNoise } from '../noise.js';
-import { DERIVED_SCALES, movedNoise } from '../posterior.js';
+import { DERIVED_SCALES, movedNoise } from '../noise.js';
 
 /**
  * Log-envelopes of the per-pack factors of the count posterior: for an error e,

@@ -1,9 +1,9 @@
 import type { CountSignature } from '../../signatures/observations.js';
 import { PRIOR, type SignatureGroup } from '../hypotheses.js';
-import { DERIVED_DIRECTIONS, UNTOUCHED_PACK } from '../posterior.js';
+import { DERIVED_DIRECTIONS, UNTOUCHED_PACK } from '../noise.js';
 import { DerivedTable, SEAM, derivedEnvelope as derivedEnvelopeAt } from './envelope.js';
 import type { GroupClusters } from './group-clusters.js';
-import { kernelLikelihoods } from './posterior-kernel.js';
+import { groupLikelihoods } from '../likelihood.js';
 import { OFFSET_REACH, TailBounds } from './tail-bounds.js';
 
 /**
@@ -91,7 +91,7 @@ export class GroupBounds {
         bounds[m] = groups[m].weight * (PRIOR.match * tail.match + PRIOR.derived * tail.derived);
       } else bounds[m] = groups[m].weight * this.envelopeBound(m);
     }
-    const exact = kernelLikelihoods(this.signature, totals, M, compact);
+    const exact = groupLikelihoods(this.signature, totals, M, compact);
     compact.forEach(
       (m, g) =>
         (bounds[m] =

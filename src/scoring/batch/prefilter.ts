@@ -5,7 +5,8 @@ import { unknownLikelihood } from './batch-scores.js';
 import { cachedCountMatrix, matrixPackTotals } from './count-matrix.js';
 import { GroupBounds } from './group-bounds.js';
 import { groupClusters } from './group-clusters.js';
-import { kernelLikelihoods, kernelPosterior } from './posterior-kernel.js';
+import { groupLikelihoods } from '../likelihood.js';
+import { kernelPosterior } from './posterior-kernel.js';
 
 export { OFFSET_REACH } from './tail-bounds.js';
 export { scoreBounds } from './group-bounds.js';
@@ -120,7 +121,7 @@ export function prunedPosterior(
   const seed = (list: number[]) => {
     const fresh = list.filter((m) => !keep[m]);
     if (fresh.length === 0) return;
-    const exact = kernelLikelihoods(signature, totals, M, fresh);
+    const exact = groupLikelihoods(signature, totals, M, fresh);
     fresh.forEach((m, g) => {
       keep[m] = 1;
       seeded += groups[m].weight * (PRIOR.match * exact.match[g] + PRIOR.derived * exact.derived[g]);

@@ -1,5 +1,5 @@
 import { seamNoise } from '../noise.js';
-import { DERIVED_DIRECTIONS, DERIVED_SCALES, NEAR_MOVE } from '../posterior.js';
+import { DERIVED_DIRECTIONS, DERIVED_SCALES, NEAR_MOVE } from '../noise.js';
 import { PredictionTable } from './envelope.js';
 
 /** The posterior sums over the offsets r_k - OFFSET_REACH ... r_k + OFFSET_REACH of every residual r_k. */
@@ -192,7 +192,7 @@ export class TailBounds {
           const p = lowPredicted[k];
           const table = near[k];
           const row = 8 * p;
-          if (table.values[row] !== table.values[row]) table.fill(p);
+          if (Number.isNaN(table.values[row])) table.fill(p);
           oneWay = table.values[row + e];
           both = table.values[row + 4 + e];
           if (distance <= OFFSET_REACH) {

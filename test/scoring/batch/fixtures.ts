@@ -2,7 +2,6 @@ import { signatureGroups, type SignatureGroup } from '../../../src/scoring/hypot
 import type { CountIndex } from '../../../src/signatures/count-index.js';
 import { packTotal, type CountSignature } from '../../../src/signatures/observations.js';
 import type { Rng } from '../../../src/util/rng.js';
-import type { BatchScores } from '../../../src/scoring/batch/batch-scores.js';
 
 /** A random index: classes of one or two references, counts 1-12 per probe, some references equal. */
 export function randomIndex(rng: Rng, references: number, probes: number): CountIndex {
@@ -75,17 +74,6 @@ export function groupsOf(index: CountIndex): SignatureGroup[] {
  */
 export const RELATIVE = 1e-9;
 export const ABSOLUTE = 1e-15;
-
-/**
- * Rank order of set n: values rounded to 7 significant digits, those below ABSOLUTE as zero, ties by
- * group index. Rounding makes ties that differ in the last bits (summation order) ties for both paths.
- */
-export function roundedRanking(scores: BatchScores, n: number): number[] {
-  const M = scores.groups;
-  const value = (m: number) => scores.match[n * M + m] + scores.derived[n * M + m];
-  const key = (m: number) => (value(m) < ABSOLUTE ? 0 : Number(value(m).toPrecision(7)));
-  return Array.from({ length: M }, (_, m) => m).sort((a, b) => key(b) - key(a) || a - b);
-}
 
 export function close(a: number, b: number): boolean {
   return Math.abs(a - b) <= RELATIVE * Math.max(Math.abs(a), Math.abs(b)) + ABSOLUTE;

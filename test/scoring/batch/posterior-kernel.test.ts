@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { posterior, UNTOUCHED_BY_KIND } from '../../../src/scoring/posterior.js';
+import { posterior } from '../../../src/scoring/posterior.js';
+import { UNTOUCHED_BY_KIND } from '../../../src/scoring/noise.js';
 import { PRIOR, type SignatureGroup } from '../../../src/scoring/hypotheses.js';
 import { unknownLikelihood } from '../../../src/scoring/batch/batch-scores.js';
 import { countMatrix, matrixPackTotals } from '../../../src/scoring/batch/count-matrix.js';

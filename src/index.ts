@@ -1,0 +1,140 @@
+/**
+ * tokprint as a library: identify the tokenizer behind a target, compare two tokenizer files, load the
+ * reference index once for many runs. Nothing here writes a run directory or prints; the CLI does that.
+ */
+import { channelRuntime } from './cli/channel-options.js';
+import { compareTokenizers, type Comparison } from './references/compare.js';
+import { activeIndexDir, loadCatalog, requireEntry, type Catalog } from './references/catalog.js';
+import { loadResolvedSource } from './references/load-local.js';
+import { fetchReferenceFiles } from './references/load-reference.js';
+import { parseHfSpec, resolveTokenizerSource } from './references/local-source.js';
+import type { ReferenceEntry } from './references/manifest.js';
+import { cacheDir } from './references/store/cache-dir.js';
+import type { TokenizerFiles, TokenizerFormat } from './references/tokenizer.js';
+import type { Engine } from './scoring/batch/engine.js';
+import type { ChannelName } from './scoring/channels/channel.js';
+import { DEFAULT_BUDGET, identify as identifyLoop, type Budget, type IdentifyResult } from './scoring/identify.js';
+import type { CountIndex } from './signatures/count-index.js';
+import { probePoolDir } from './signatures/index-section.js';
+import { loadCountIndex } from './signatures/load-count-index.js';
+import { createTarget } from './targets/create-target.js';
+import type { HttpTargetOptions } from './targets/http/http-options.js';
+import type { Target } from './targets/target.js';
+import { seededRng } from './util/rng.js';
+
+export { DEFAULT_BUDGET, type Budget, type IdentifyResult, type RequestRecord } from './scoring/identify.js';
+export type { Verdict, VerdictStatus } from './scoring/verdict.js';
+export type { GroupScore, Posterior } from './scoring/posterior.js';
+export type { ChannelName } from './scoring/channels/channel.js';
+export type { ChannelSummary } from './scoring/channels/runtime.js';
+export { ENGINES, type Engine } from './scoring/batch/engine.js';
+export type { Comparison } from './references/compare.js';
+export type { Catalog, CatalogEntry } from './references/catalog.js';
+export type { ReferenceEntry } from './references/manifest.js';
+export type { CountIndex } from './signatures/count-index.js';
+export type { TokenizerFormat } from './references/tokenizer.js';
+export { DEFAULT_TARGET } from './targets/create-target.js';
+export type { Target, TargetRequest, TargetResponse } from './targets/target.js';
+export type { HttpTargetOptions } from './targets/http/http-options.js';
+export { UserError } from './util/errors.js';
+
+export interface EnvironmentOptions {
+  /** Where TOKPRINT_HOME, TOKPRINT_CACHE, API keys and proxies are read from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** What relative paths in target specs are resolved against (default process.cwd()). */
+  cwd?: string;
+}
+
+/** The reference index, loaded once and reused across runs. */
+export interface TokprintIndex {
+  catalog: Catalog;
+  counts: CountIndex;
+  /** An indexed reference's manifest entry and its files, fetched into the pinned cache on first use. */
+  reference(id: string): Promise<{ entry: ReferenceEntry; files: TokenizerFiles }>;
+}
+
+/** The built-in references plus the user's own ($TOKPRINT_HOME/index), as the CLI reads them. */
+export async function loadIndex(options: Pick<EnvironmentOptions, 'env'> = {}): Promise<TokprintIndex> {
+  const env = options.env ?? process.env;
+  const catalog = await loadCatalog({ env });
+  const counts = await loadCountIndex({
+    indexDir: activeIndexDir(env),
+    poolDir: probePoolDir(),
+    facts: catalog.entries.map(({ entry }) => entry),
+  });
+  const cacheRoot = env.TOKPRINT_CACHE ?? cacheDir(env);
+  const reference = async (id: string) => {
+    const { entry } = requireEntry(catalog, id);
+    return { entry, files: await fetchReferenceFiles(entry, { cacheRoot }) };
+  };
+  return { catalog, counts, reference };
+}
+
+export interface IdentifyOptions extends EnvironmentOptions {
+  /** A loaded index, to share between runs; loaded from `env` when absent. */
+  index?: TokprintIndex;
+  /** Caps on requests and billed prompt tokens; the CLI's defaults fill what is left out. */
+  budget?: Partial<Budget>;
+  /** Seeds the choice of probes (default 1, as the CLI). */
+  seed?: number;
+  /** Answer channels to read (default: the billed counts alone). */
+  channels?: readonly ChannelName[];
+  /** The scoring path; by the index's size when absent. */
+  engine?: Engine;
+  /** For HTTP targets: model, key variable, retries, timeouts, … as the CLI's flags set them. */
+  http?: HttpTargetOptions;
+}
+
+/**
+ * Identifies the tokenizer behind a target: a spec as the CLI takes it (`sim:qwen3`,
+ * `openai:https://host/v1`, `tokenizer:./tokenizer.json`) or a Target of your own. Throws a UserError
+ * for bad input or a failed request, as the CLI reports them.
+ */
+export async function identify(target: string | Target, options: IdentifyOptions = {}): Promise<IdentifyResult> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const index = options.index ?? (await loadIndex({ env }));
+  const seed = options.seed ?? 1;
+  const channels = await channelRuntime(
+    { channels: options.channels?.join(','), seed },
+    activeIndexDir(env),
+    index.reference,
+  );
+  const resolved =
+    typeof target === 'string'
+      ? await createTarget(target, { cwd, env, reference: index.reference, http: options.http })
+      : target;
+  return identifyLoop({
+    target: resolved,
+    index: index.counts,
+    budget: { ...DEFAULT_BUDGET, ...options.budget },
+    rng: seededRng(seed),
+    channels,
+    engine: options.engine,
+  });
+}
+
+export interface CompareOptions extends EnvironmentOptions {
+  /** For tiktoken rank files, which do not carry their split pattern: a named preset. */
+  tiktokenPreset?: string;
+}
+
+export interface CompareResult extends Comparison {
+  /** The file format each side was read as. */
+  formats: { a: TokenizerFormat; b: TokenizerFormat };
+}
+
+/**
+ * Compares two tokenizers given as files, model directories or `hf:org/repo[@revision]`: identical,
+ * derived (and which is the base) or unrelated.
+ */
+export async function compare(a: string, b: string, options: CompareOptions = {}): Promise<CompareResult> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  for (const spec of [a, b]) parseHfSpec(spec);
+  const [sourceA, sourceB] = await Promise.all([a, b].map((spec) => resolveTokenizerSource(spec, { cwd, env })));
+  const comparison = compareTokenizers(loadResolvedSource(sourceA, options), loadResolvedSource(sourceB, options), {
+    labels: { a: 'A', b: 'B' },
+  });
+  return { ...comparison, formats: { a: sourceA.format, b: sourceB.format } };
+}
