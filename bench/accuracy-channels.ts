@@ -1,6 +1,6 @@
 import type { RunTrace } from './run-trace.js';
 import { committedIndexDir } from '../src/references/catalog.js';
-import { parseChannels, type ChannelName } from '../src/scoring/channels/channel.js';
+import { parseChannels, type ChannelName } from '../src/scoring/channels/registry.js';
 import { ChannelRuntime } from '../src/scoring/channels/runtime.js';
 import { identify, type Budget } from '../src/scoring/identify.js';
 import type { CountIndex } from '../src/signatures/count-index.js';
