@@ -93,6 +93,7 @@ export const API_SCHEMES: readonly HttpScheme[] = [
         protocol: genericHttpProtocol(spec),
         baseUrl: spec.url.origin,
         querySecrets: [...secretQueryValues(spec.url), ...specQuerySecrets],
+        ...(spec.uses.has('model') && { modelUse: 'the spec uses {{model}}' }),
       };
     },
   },

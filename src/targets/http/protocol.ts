@@ -34,14 +34,26 @@ export interface HttpReply {
 }
 
 /** What an API-specific part of a target needs to know besides the request. */
+/** The `--model` name, as the user gave it; checked once, when the target is made (see createHttpTarget). */
+export type ModelName = string;
+
 export interface ProtocolOptions {
-  model?: string;
+  model?: ModelName;
   /** Ask for a streamed answer even when the request does not (`--stream`). */
   stream?: boolean;
   /** Ask for this many top logprobs per output token even when the request does not (`--logprobs N`). */
   topLogprobs?: number;
   /** Ask for vLLM's `prompt_logprobs` when a request wants the prompt's tokens. */
   promptLogprobs?: boolean;
+}
+
+/**
+ * The model of a scheme that needs one. createHttpTarget refuses such a target without `--model`, so a
+ * protocol reaching here without one is a bug, not the user's mistake.
+ */
+export function givenModel(options: ProtocolOptions): ModelName {
+  if (!options.model) throw new Error('a protocol that needs --model was given none; the target should have refused');
+  return options.model;
 }
 
 export interface Protocol {

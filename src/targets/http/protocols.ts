@@ -8,8 +8,9 @@ export interface HttpScheme {
   /**
    * `rest` is what follows `scheme:` in the target id; it may carry protocol settings besides the URL.
    * `querySecrets` are credential values the protocol itself sends in a query (a spec file's URL).
+   * `modelUse` says why this target needs `--model` when the scheme alone does not tell (a spec's `{{model}}`).
    */
-  create(rest: string): { protocol: Protocol; baseUrl: string; querySecrets?: string[] };
+  create(rest: string): { protocol: Protocol; baseUrl: string; querySecrets?: string[]; modelUse?: string };
   /** The protocol cannot form a request without `--model`. */
   needsModel?: boolean;
   /**
