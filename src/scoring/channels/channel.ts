@@ -67,6 +67,11 @@ export interface Channel<N extends string = string> {
    * reads. Absent for the billed count, which the count posterior itself scores.
    */
   score?(observations: readonly ChannelObservation[], context: ChannelContext): ChannelScore | undefined;
+  /**
+   * A request to send after a count request, beside the count requests (its answer is observed as a
+   * follow-up of `seq`), planned from the longest message and the leading groups' encoders.
+   */
+  followUp?(content: string, encoders: readonly Tokenizer[], seq: number): TargetRequest | undefined;
 }
 
 /** A channel with its name kept as a literal type, so the registry's list gives the union of names. */

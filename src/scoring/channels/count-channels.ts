@@ -1,6 +1,6 @@
 import { twoSidedGeometric } from '../noise.js';
 import { defineChannel, type ChannelContext, type ChannelObservation, type ChannelScore } from './channel.js';
-import { scoreRepeats } from './repeat-cut.js';
+import { planRepeat, repeatRequest, scoreRepeats } from './repeat-cut.js';
 
 /** A reference's count of generated text is exact most of the time (a model may emit a non-canonical split). */
 function countNoise(error: number): number {
@@ -76,6 +76,10 @@ export const truncationChannel = defineChannel({
   promptOnly: false,
   seen: true,
   needsEncoder: true,
+  followUp(content, encoders, seq) {
+    const probe = planRepeat(content, encoders);
+    return probe && repeatRequest(probe, seq);
+  },
   score(observations, context) {
     const cut = observations.filter(
       (o) =>

@@ -8,7 +8,6 @@ import type { Verdict } from '../verdict.js';
 import { USAGE_COUNT_IMPOSSIBLE } from '../usage-check.js';
 import type { ChannelAsks, ChannelContext, ChannelObservation, ChannelScore } from './channel.js';
 import { fuseChannels, type Consistency } from './fuse.js';
-import { planRepeat, repeatRequest } from './repeat-cut.js';
 import { channelObservation } from './observation.js';
 import { CHANNELS, readsAnswerChannels, type ChannelName } from './registry.js';
 
@@ -56,7 +55,7 @@ export interface ChannelFusion {
 /** The request flags the channels ask for, in name order so that a request reads the same whatever the list's order. */
 function asked(channels: readonly { asks: ChannelAsks }[]): ChannelAsks {
   const flags = channels.flatMap((c) => Object.entries(c.asks));
-  return Object.fromEntries(flags.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(flags.sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** The verdict with the fusion's consistency flags, when it has any. */
@@ -119,16 +118,16 @@ export class ChannelRuntime {
   }
 
   /**
-   * Requests to send after answer `seq` to `request`, beside the count requests: with truncation read, a
-   * repeat of part of that message cut where the leading references' token counts disagree. Their answers
-   * go to `observeFollowUp`; their prompt counts are not probe counts.
+   * Requests to send after answer `seq` to `request`, beside the count requests, that the channels ask for
+   * (with truncation read, a repeat of part of that message cut where the leading references' token counts
+   * disagree). Their answers go to `observeFollowUp`; their prompt counts are not probe counts.
    */
   followUps(seq: number, request: TargetRequest): TargetRequest[] {
-    if (!this.enabled.has('truncation')) return [];
+    const planners = this.channels().filter((c) => c.followUp);
+    if (!planners.length) return [];
     const content = request.messages.reduce((best, m) => (m.content.length > best.length ? m.content : best), '');
     const encoders = this.leading.slice(0, this.options.encoders ?? 5).flatMap((g) => this.encoders.get(g) ?? []);
-    const probe = planRepeat(content, encoders);
-    return probe ? [repeatRequest(probe, seq)] : [];
+    return planners.flatMap((c) => c.followUp?.(content, encoders, seq) ?? []);
   }
 
   async observeFollowUp(request: TargetRequest, response: TargetResponse, count: Posterior): Promise<void> {
