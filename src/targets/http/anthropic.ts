@@ -49,7 +49,7 @@ export function anthropicProtocol(settings: AnthropicSettings = {}): Protocol & 
     baseUrl: ANTHROPIC_BASE_URL,
     authHeaders: (apiKey) => ({ 'x-api-key': apiKey }),
     call(request: TargetRequest, options: ProtocolOptions): HttpCall {
-      const model = givenModel(options);
+      const model = givenModel('anthropic', options);
       const system = systemText(request.messages);
       const messages = conversation(request.messages).map((m) => ({ role: m.role, content: m.content }));
       const headers = { 'anthropic-version': ANTHROPIC_VERSION, 'content-type': 'application/json' };

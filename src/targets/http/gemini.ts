@@ -54,7 +54,7 @@ export function geminiProtocol(settings: GeminiSettings = {}): Protocol & { base
     baseUrl: GEMINI_BASE_URL,
     authHeaders: (apiKey) => ({ 'x-goog-api-key': apiKey }),
     call(request: TargetRequest, options: ProtocolOptions): HttpCall {
-      const model = modelName(givenModel(options));
+      const model = modelName(givenModel('gemini', options));
       const contents = conversation(request.messages).map((m) => ({
         role: m.role === 'assistant' ? 'model' : 'user',
         parts: [{ text: m.content }],

@@ -50,7 +50,7 @@ export function ollamaSettings(given: Readonly<Record<string, string>> | undefin
 }
 
 function ollamaCall(request: TargetRequest, options: ProtocolOptions, api: 'chat' | 'generate'): HttpCall {
-  const model = givenModel(options);
+  const model = givenModel('ollama', options);
   const common = { model, stream: false, options: { num_predict: request.maxOutputTokens ?? 1 } };
   if (api === 'chat') {
     return {

@@ -24,7 +24,7 @@ export const openaiChatProtocol: Protocol = {
     const stream = Boolean(request.wantChunks || options.stream);
     const topLogprobs = logprobCount(request, options);
     const body: Record<string, unknown> = {
-      model: givenModel(options),
+      model: givenModel('openai', options),
       messages: request.messages,
       max_tokens: request.maxOutputTokens ?? 1,
       temperature: request.temperature ?? 0,
@@ -51,7 +51,7 @@ export const openaiCompletionsProtocol: Protocol = {
   authHeaders: openaiChatProtocol.authHeaders,
   call(request, options): HttpCall {
     const body = {
-      model: givenModel(options),
+      model: givenModel('openai', options),
       prompt: completionsPrompt(request),
       max_tokens: request.maxOutputTokens ?? 1,
       temperature: 0,

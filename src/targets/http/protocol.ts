@@ -1,3 +1,4 @@
+import { UserError } from '../../util/errors.js';
 import type { TargetRequest, TargetResponse } from '../target.js';
 
 /**
@@ -48,11 +49,11 @@ export interface ProtocolOptions {
 }
 
 /**
- * The model of a scheme that needs one. createHttpTarget refuses such a target without `--model`, so a
- * protocol reaching here without one is a bug, not the user's mistake.
+ * The model of a scheme that needs one. A target made from the command line was refused without `--model`
+ * when it was made (createHttpTarget); this guards a protocol used on its own, with the same words.
  */
-export function givenModel(options: ProtocolOptions): ModelName {
-  if (!options.model) throw new Error('a protocol that needs --model was given none; the target should have refused');
+export function givenModel(scheme: string, options: ProtocolOptions): ModelName {
+  if (!options.model) throw new UserError(`${scheme}: give the model name with --model`);
   return options.model;
 }
 
