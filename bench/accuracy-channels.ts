@@ -1,6 +1,6 @@
 import type { RunTrace } from './run-trace.js';
 import { committedIndexDir } from '../src/references/catalog.js';
-import { parseChannels, type ChannelName } from '../src/scoring/channels/channel.js';
+import { CHANNEL_NAMES, parseChannels, type ChannelName } from '../src/scoring/channels/registry.js';
 import { ChannelRuntime } from '../src/scoring/channels/runtime.js';
 import { identify, type Budget } from '../src/scoring/identify.js';
 import type { CountIndex } from '../src/signatures/count-index.js';
@@ -15,16 +15,11 @@ import { withSimFollowUps } from './sim-follow-ups.js';
 
 /** Each row reads one channel alone, `usage` the billed counts alone, `all` every channel fused. */
 export const CHANNEL_ROWS: readonly { label: string; channels: string }[] = [
-  { label: 'usage', channels: 'usage' },
-  { label: 'logprobs', channels: 'logprobs' },
-  { label: 'stream', channels: 'stream' },
-  { label: 'completion', channels: 'completion' },
-  { label: 'truncation', channels: 'truncation' },
-  { label: 'prompt', channels: 'prompt' },
+  ...CHANNEL_NAMES.map((name) => ({ label: name, channels: name })),
   // One answer channel beside the counts: it must never make the verdict worse than usage alone.
   { label: 'usage+stream', channels: 'usage,stream' },
   { label: 'usage+logprobs', channels: 'usage,logprobs' },
-  { label: 'all', channels: 'usage,logprobs,stream,completion,truncation,prompt' },
+  { label: 'all', channels: CHANNEL_NAMES.join(',') },
 ];
 
 /** Channels alone need more answers than counts do; twice the default number of requests. */

@@ -1,5 +1,5 @@
 import { createTokenizer } from '../references/formats/index.js';
-import { parseChannels, type ChannelName } from '../scoring/channels/channel.js';
+import { impliedChannels, parseChannels, readsAnswerChannels } from '../scoring/channels/registry.js';
 import { ChannelRuntime } from '../scoring/channels/runtime.js';
 import type { TargetDeps } from '../targets/create-target.js';
 import { readVocabMembership } from '../signatures/vocab-membership-file.js';
@@ -13,15 +13,8 @@ export async function channelRuntime(
   indexDir: string,
   reference: TargetDeps['reference'],
 ): Promise<ChannelRuntime | undefined> {
-  const enabled: Set<ChannelName> =
-    options.channels !== undefined
-      ? parseChannels(options.channels)
-      : new Set<ChannelName>([
-          'usage',
-          ...(options.stream ? (['stream'] as const) : []),
-          ...(options.logprobs ? (['logprobs'] as const) : []),
-        ]);
-  if (enabled.size === 1 && enabled.has('usage')) return undefined;
+  const enabled = options.channels !== undefined ? parseChannels(options.channels) : impliedChannels(options);
+  if (!readsAnswerChannels(enabled)) return undefined;
   const loadEncoder = async (id: string) => {
     const { entry, files } = await reference(id);
     return createTokenizer(entry.format, files, entry.tiktoken);

@@ -1,11 +1,12 @@
 import type { HttpTargetOptions } from '../targets/http/http-options.js';
+import type { ModelName } from '../targets/http/protocol.js';
 import { parseBoundedNumber, type NumberRange } from '../util/bounded-number.js';
 import { UserError } from '../util/errors.js';
 import { FLAG_RANGES } from './flag-ranges.js';
 
 /** The command-line flags HTTP targets take, as commander hands them over. */
 export interface HttpFlags {
-  model?: string;
+  model?: ModelName;
   apiKeyEnv?: string;
   retries?: string;
   timeout?: string;

@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { RunConfig } from '../report/run-record.js';
 import type { Budget } from '../scoring/identify.js';
-import { parseChannels } from '../scoring/channels/channel.js';
+import { parseChannels } from '../scoring/channels/registry.js';
 import { parseEngine, recordedEngine, type Engine } from '../scoring/batch/engine.js';
 import type { HttpTargetOptions } from '../targets/http/http-options.js';
 import { parseBoundedNumber } from '../util/bounded-number.js';

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { TOKENIZER_FORMATS } from './formats/index.js';
 import type { Manifest, ReferenceEntry } from './manifest.js';
 import { INDEX_FILE, readReferenceIndex } from './reference-index.js';
 import { withIndexLock } from './store/index-lock.js';
@@ -35,7 +36,6 @@ export function committedIndexDir(): string {
   return join(packageRoot(), 'reference-tokenizers');
 }
 
-const FORMATS = new Set(['hf-json', 'tiktoken', 'js-tiktoken-ranks', 'gguf', 'llama-js', 'mistral-ts']);
 const SOURCE_KINDS = new Set(['npm', 'hf', 'local']);
 
 function checkEntry(value: ParsedJson, where: string): ReferenceEntry {
@@ -46,7 +46,7 @@ function checkEntry(value: ParsedJson, where: string): ReferenceEntry {
   for (const field of ['family', 'format'] as const) {
     if (typeof value[field] !== 'string' || !value[field]) throw bad(`entry ${id} has no ${field}`);
   }
-  if (!FORMATS.has(value.format)) throw bad(`entry ${id} has unknown format "${value.format}"`);
+  if (!TOKENIZER_FORMATS.has(value.format)) throw bad(`entry ${id} has unknown format "${value.format}"`);
   if (!Array.isArray(value.models ?? [])) throw bad(`entry ${id}: models is not a list`);
   const source = value.source;
   if (!source || !SOURCE_KINDS.has(source.kind)) throw bad(`entry ${id} has no source of kind npm, hf or local`);

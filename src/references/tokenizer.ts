@@ -1,16 +1,18 @@
+import type { TokenizerFormat } from './formats/index.js';
 import type { PreTokenizerSplit } from './formats/pre-tokenizer-split.js';
 
-/**
- * The one interface every reference tokenizer is loaded into, whatever its file format.
- * Loaders are pure: they take the file contents in and do no I/O.
- */
-export type TokenizerFormat = 'hf-json' | 'tiktoken' | 'js-tiktoken-ranks' | 'gguf' | 'llama-js' | 'mistral-ts';
+/** The formats are listed once, with their loaders, in formats/index.ts. */
+export type { TokenizerFormat };
 
 export interface SpecialToken {
   id: number;
   content: string;
 }
 
+/**
+ * The one interface every reference tokenizer is loaded into, whatever its file format.
+ * Loaders are pure: they take the file contents in and do no I/O.
+ */
 export interface Tokenizer {
   readonly format: TokenizerFormat;
   /** Number of ids the tokenizer can emit: highest id + 1, added and special tokens included. */

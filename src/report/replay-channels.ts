@@ -1,6 +1,6 @@
-import type { ChannelRuntime } from '../scoring/channels/runtime.js';
+import type { ChannelFusion, ChannelRuntime } from '../scoring/channels/runtime.js';
 import { signatureGroups } from '../scoring/hypotheses.js';
-import { posterior, type Posterior } from '../scoring/posterior.js';
+import { posterior } from '../scoring/posterior.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import type { Observation } from '../signatures/observations.js';
 import type { TargetRequest, TargetResponse } from '../targets/target.js';
@@ -10,14 +10,14 @@ import { requestSignature } from '../scoring/request-signature.js';
 /**
  * Feeds a run's recorded answers to the channels in the order the run read them, each with the count
  * posterior of the requests up to it, as identify did: the encoders loaded and the fused posterior
- * come out the same. Returns the fused posterior of every request.
+ * come out the same. Returns the channels fused with the count posterior of every request.
  */
 export async function replayChannels(
   entries: readonly RecordEntry[],
   observations: readonly Observation[],
   index: CountIndex,
   channels: ChannelRuntime,
-): Promise<Posterior> {
+): Promise<ChannelFusion> {
   const requests = new Map<number, TargetRequest>();
   const responses = new Map<number, TargetResponse>();
   for (const entry of entries) {

@@ -5,7 +5,7 @@ import type { Observation } from '../signatures/observations.js';
 import type { Target, TargetRequest, TargetResponse } from '../targets/target.js';
 import { recordedTarget, type Transcript } from '../targets/transcript.js';
 import type { Rng } from '../util/rng.js';
-import type { ChannelRuntime, ChannelSummary } from './channels/runtime.js';
+import { annotate, type ChannelFusion, type ChannelRuntime, type ChannelSummary } from './channels/runtime.js';
 import { edgeCheckDue, edgeChecksOfLeader, planEdgeCheck } from '../planning/edge-check.js';
 import { indexGroups } from '../planning/index-groups.js';
 import { planNext } from '../planning/planner.js';
@@ -160,10 +160,9 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       groups,
     );
   };
-  const annotate = (verdict: Verdict) => (input.channels ? input.channels.annotate(verdict) : verdict);
-
   let stop: IdentifyResult['stop'] = 'confident';
   let post: Posterior;
+  let fused: ChannelFusion | undefined;
   let repeated = false;
   /**
    * The bare frame asked again, once: an honest server bills identical requests alike, so counts that
@@ -203,7 +202,8 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   if (budget.maxQueries >= 1) await send([], 'frame');
   for (;;) {
     const count = await counted();
-    post = input.channels ? input.channels.fuse(count) : count;
+    fused = input.channels?.fuse(count);
+    post = fused?.posterior ?? count;
     // Counts no hypothesis explains to the token (noise, or a changed tokenizer) are checked by repeating the
     // frame before they decide anything: when a verdict would be given, or when the budget has one request left.
     const frameCost = requests[0]?.promptTokens ?? 0;
@@ -219,7 +219,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     // matched only once its own were: an edge check planned for another leader can land on its prediction by chance.
     const edgeChecked = edgeChecksOfLeader(post, requests).length > 0;
     // Nor while the tokens seen in the answers point away from what the counts say: another answer settles it.
-    const settled = !input.channels?.disputed;
+    const settled = !fused?.consistency.disputed;
     const concluding = verdict && (verdict.status === 'unknown' || edgeChecked) && settled;
     // on the budget's last request, only when these counts would already give a verdict at the end
     const lastDecides = spent() === budget.maxQueries - 1 && decide(post, true)!.status !== 'inconclusive';
@@ -230,13 +230,13 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     }
     if (concluding)
       return {
-        verdict: annotate(verdict),
+        verdict: annotate(verdict, fused),
         posterior: post,
         requests,
         queries: spent(),
         promptTokens,
         stop,
-        channels: input.channels?.summary(),
+        channels: fused?.summary,
         engine,
       };
     if (spent() >= budget.maxQueries) {
@@ -267,13 +267,13 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   if (unchecked && final.status !== 'inconclusive' && !input.channels?.readsSeenTokens)
     final = decide({ groups: [], unknown: 0 }, true)!;
   return {
-    verdict: annotate(final),
+    verdict: annotate(final, fused),
     posterior: post,
     requests,
     queries: spent(),
     promptTokens,
     stop,
-    channels: input.channels?.summary(),
+    channels: fused?.summary,
     engine,
   };
 }

@@ -18,6 +18,7 @@ import { chooseEngine, parseEngine, scorePosterior, type Engine } from '../../sc
 import { UserError } from '../../util/errors.js';
 import { replayChannels } from '../../report/replay-channels.js';
 import { recordedChannelRuntime } from '../recorded-channels.js';
+import { annotate } from '../../scoring/channels/runtime.js';
 import { fetchReferenceFiles } from '../../references/load-reference.js';
 import { cacheDir } from '../../references/store/cache-dir.js';
 import type { CliIo } from '../io.js';
@@ -65,14 +66,15 @@ export default async function rescoreAction(io: CliIo, runDir: string, options: 
     config.channels && scorable
       ? await recordedChannelRuntime(config, activeIndexDir(io.env), referenceLoader(catalog, io.env))
       : undefined;
-  const scored = channels
-    ? await replayChannels(entries, observations, index, channels)
+  const fused = channels ? await replayChannels(entries, observations, index, channels) : undefined;
+  const scored = fused
+    ? fused.posterior
     : scorable && chooseEngine(groups.length, forced) !== 'exact'
       ? scorePosterior(requestSignature(observations, index), groups, forced)
       : undefined;
   const result = rescore(observations, index, recordedStop, scored);
   result.engine = scored && !channels ? chooseEngine(groups.length, forced) : 'exact';
-  if (channels) Object.assign(result, { verdict: channels.annotate(result.verdict), channels: channels.summary() });
+  if (fused) Object.assign(result, { verdict: annotate(result.verdict, fused), channels: fused.summary });
   const replayed = replayedAnswers(entries);
   result.verdict = flagReplayed(result.verdict, replayed);
   const json = verdictJson(result, {

@@ -1,5 +1,6 @@
 import { UserError } from '../../util/errors.js';
-import type { TiktokenSettings, Tokenizer, TokenizerFiles, TokenizerFormat } from '../tokenizer.js';
+import { Registry } from '../../util/registry.js';
+import type { TiktokenSettings, Tokenizer, TokenizerFiles } from '../tokenizer.js';
 import { loadGguf } from './gguf.js';
 import { loadHfJson } from './hf-json.js';
 import { loadJsTiktokenRanks } from './js-tiktoken-ranks.js';
@@ -7,28 +8,40 @@ import { loadLlamaJs } from './llama-js.js';
 import { loadMistralTs } from './mistral-ts.js';
 import { loadTiktoken } from './tiktoken.js';
 
-/** The one switch from a file format to its loader. Loaders are pure: bytes in, tokenizer out. */
+/** A tokenizer file format and its loader. Loaders are pure: bytes in, tokenizer out. */
+interface FormatLoader<N extends string> {
+  name: N;
+  load(files: TokenizerFiles, tiktoken?: TiktokenSettings): Tokenizer;
+}
+
+const format = <const N extends string>(name: N, load: FormatLoader<N>['load']): FormatLoader<N> => ({ name, load });
+
+/** Every format a reference can be stored in; a new format is its loader module and one item here. */
+const LIST = [
+  format('hf-json', (files) => loadHfJson(files)),
+  format('tiktoken', (files, tiktoken) => loadTiktoken(files, tiktoken)),
+  format('js-tiktoken-ranks', loadJsTiktokenRanks),
+  format('gguf', loadGguf),
+  format('llama-js', loadLlamaJs),
+  format('mistral-ts', loadMistralTs),
+] as const;
+
+export type TokenizerFormat = (typeof LIST)[number]['name'];
+
+export const TOKENIZER_FORMATS = new Registry<FormatLoader<TokenizerFormat>, TokenizerFormat>(
+  'tokenizer format',
+  LIST,
+  (f) => f.name,
+);
+
+/** The one step from a file format to its loader; an unknown format is refused in one line. */
 export function createTokenizer(
   format: TokenizerFormat | string,
   files: TokenizerFiles,
   tiktoken?: TiktokenSettings,
 ): Tokenizer {
-  switch (format) {
-    case 'hf-json':
-      return loadHfJson(files);
-    case 'tiktoken':
-      return loadTiktoken(files, tiktoken);
-    case 'js-tiktoken-ranks':
-      return loadJsTiktokenRanks(files);
-    case 'llama-js':
-      return loadLlamaJs(files);
-    case 'mistral-ts':
-      return loadMistralTs(files);
-    case 'gguf':
-      return loadGguf(files);
-    default:
-      throw new UserError(
-        `unknown tokenizer format "${format}"; expected one of hf-json, tiktoken, js-tiktoken-ranks, gguf, llama-js, mistral-ts`,
-      );
-  }
+  const loader = TOKENIZER_FORMATS.find(format);
+  if (!loader)
+    throw new UserError(`unknown tokenizer format "${format}"; expected one of ${TOKENIZER_FORMATS.names.join(', ')}`);
+  return loader.load(files, tiktoken);
 }

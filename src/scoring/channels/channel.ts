@@ -1,19 +1,8 @@
 import type { Tokenizer } from '../../references/tokenizer.js';
-import type { PromptTokens } from '../../targets/target.js';
+import type { PromptTokens, TargetRequest } from '../../targets/target.js';
 import type { VocabMembership } from '../../signatures/vocab-membership-file.js';
-import { UserError } from '../../util/errors.js';
 import type { SignatureGroup } from '../hypotheses.js';
 import type { RepeatProbe } from './repeat-cut.js';
-
-/**
- * Every leak identify can read. `usage` is the billed prompt count the core posterior scores; `prompt` is
- * the prompt cut into the server's own tokens (completions echo, vLLM prompt logprobs, tokenize pieces).
- */
-export const CHANNEL_NAMES = ['usage', 'logprobs', 'stream', 'completion', 'truncation', 'prompt'] as const;
-export type ChannelName = (typeof CHANNEL_NAMES)[number];
-
-/** Channels that read tokens in the answer itself rather than a number the provider reports. */
-export const SEEN_CHANNELS: readonly ChannelName[] = ['logprobs', 'stream', 'truncation', 'prompt'];
 
 /** One answer as the output channels see it. */
 export interface ChannelObservation {
@@ -51,22 +40,41 @@ export interface ChannelContext {
   encoder(group: number): Tokenizer | undefined;
 }
 
-export interface Channel {
-  name: ChannelName;
-  /** Undefined when the observations hold nothing this channel reads. */
-  score(observations: readonly ChannelObservation[], context: ChannelContext): ChannelScore | undefined;
+/** What a channel needs the target to send besides the billed counts. */
+export type ChannelAsks = Partial<Pick<TargetRequest, 'wantChunks' | 'wantLogprobs' | 'wantPromptTokens'>>;
+
+/** Everything the run needs to know about one answer channel; the list of them is in registry.ts. */
+export interface Channel<N extends string = string> {
+  name: N;
+  /** One line for `identify --help`: what the channel reads. */
+  help: string;
+  asks: ChannelAsks;
+  /** Read from a bare count request (the prompt's tokens come back without an answer): no output tokens asked for. */
+  promptOnly: boolean;
+  /** Reads tokens in the answer or prompt itself rather than a number the provider reports. */
+  seen: boolean;
+  /** Compares the answers with the leading references' own encodings, so their tokenizers are loaded. */
+  needsEncoder: boolean;
+  /**
+   * For a count the provider reports: the flag set when that count alone favours a group the tokens seen
+   * rule out, and it is set aside.
+   */
+  inconsistentFlag?: string;
+  /** What turns the channel on when `--channels` is not given: nothing needed, or an identify flag. */
+  impliedBy?: 'always' | 'stream' | 'logprobs';
+  /**
+   * Log-likelihoods of the observations under each group; undefined when they hold nothing this channel
+   * reads. Absent for the billed count, which the count posterior itself scores.
+   */
+  score?(observations: readonly ChannelObservation[], context: ChannelContext): ChannelScore | undefined;
+  /**
+   * A request to send after a count request, beside the count requests (its answer is observed as a
+   * follow-up of `seq`), planned from the longest message and the leading groups' encoders.
+   */
+  followUp?(content: string, encoders: readonly Tokenizer[], seq: number): TargetRequest | undefined;
 }
 
-export function parseChannels(value: string | undefined): Set<ChannelName> {
-  if (value === undefined) return new Set(CHANNEL_NAMES);
-  const names = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const bad = names.filter((n) => !(CHANNEL_NAMES as readonly string[]).includes(n));
-  if (bad.length || !names.length)
-    throw new UserError(
-      `--channels takes a comma-separated list of ${CHANNEL_NAMES.join(', ')}${bad.length ? `, not "${bad.join(',')}"` : ''}`,
-    );
-  return new Set(names as ChannelName[]);
+/** A channel with its name kept as a literal type, so the registry's list gives the union of names. */
+export function defineChannel<const N extends string>(channel: Channel<N>): Channel<N> {
+  return channel;
 }

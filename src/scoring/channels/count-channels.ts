@@ -1,6 +1,6 @@
 import { twoSidedGeometric } from '../noise.js';
-import type { Channel, ChannelContext, ChannelObservation, ChannelScore } from './channel.js';
-import { scoreRepeats } from './repeat-cut.js';
+import { defineChannel, type ChannelContext, type ChannelObservation, type ChannelScore } from './channel.js';
+import { planRepeat, repeatRequest, scoreRepeats } from './repeat-cut.js';
 
 /** A reference's count of generated text is exact most of the time (a model may emit a non-canonical split). */
 function countNoise(error: number): number {
@@ -38,9 +38,17 @@ function scoreCounts(
   return { match: scores, derived: scores.map((s) => Math.max(s, unknown)), unknown };
 }
 
+export const COMPLETION_COUNT_INCONSISTENT = 'completion-count-inconsistent';
+
 /** `completion_tokens` against each reference's count of the text returned, a constant end-of-turn aside. */
-export const completionChannel: Channel = {
+export const completionChannel = defineChannel({
   name: 'completion',
+  help: "billed completion counts against each reference's count of the answer text",
+  asks: {},
+  promptOnly: false,
+  seen: false,
+  needsEncoder: true,
+  inconsistentFlag: COMPLETION_COUNT_INCONSISTENT,
   score(observations, context) {
     const counted = observations.filter(
       (o) => o.completionTokens !== undefined && o.text.length > 0 && !o.text.endsWith('\ufffd'),
@@ -54,15 +62,24 @@ export const completionChannel: Channel = {
       }
     );
   },
-};
+});
 
 /**
  * Answers cut by `max_tokens`: the text is exactly that many of the true tokenizer's tokens, with no
  * end-of-turn token, and the cut falls on one of its token boundaries. Repeat answers say more: the text
  * is known beforehand, so each reference predicts the very character the cut falls on.
  */
-export const truncationChannel: Channel = {
+export const truncationChannel = defineChannel({
   name: 'truncation',
+  help: 'answers cut at max_tokens, and repeat requests cut where the leading references disagree',
+  asks: {},
+  promptOnly: false,
+  seen: true,
+  needsEncoder: true,
+  followUp(content, encoders, seq) {
+    const probe = planRepeat(content, encoders);
+    return probe && repeatRequest(probe, seq);
+  },
   score(observations, context) {
     const cut = observations.filter(
       (o) =>
@@ -86,4 +103,4 @@ export const truncationChannel: Channel = {
       note: `${countScore.note}; ${repeatScore.note}`,
     };
   },
-};
+});

@@ -1,9 +1,9 @@
 import { PRIOR } from '../hypotheses.js';
 import type { Posterior } from '../posterior.js';
-import { SEEN_CHANNELS, type ChannelName, type ChannelScore } from './channel.js';
+import type { ChannelScore } from './channel.js';
+import { CHANNELS, type ChannelName } from './registry.js';
 
 export const USAGE_COUNT_INCONSISTENT = 'usage-count-inconsistent';
-export const COMPLETION_COUNT_INCONSISTENT = 'completion-count-inconsistent';
 
 export interface Consistency {
   flags: string[];
@@ -89,8 +89,8 @@ export function fuseChannels(
   enabled: ReadonlySet<ChannelName>,
 ): { posterior: Posterior; consistency: Consistency } {
   const useCounts = enabled.has('usage');
-  const seen = [...scores].filter(([name]) => SEEN_CHANNELS.includes(name));
-  const reported = [...scores].filter(([name]) => !SEEN_CHANNELS.includes(name));
+  const seen = [...scores].filter(([name]) => CHANNELS.get(name).seen);
+  const reported = [...scores].filter(([name]) => !CHANNELS.get(name).seen);
   const fused = normalise(count, [...scores.values()].reduce(add, baseWeights(count, useCounts)));
   if (!seen.length) return { posterior: fused, consistency: { flags: [] } };
 
@@ -113,10 +113,12 @@ export function fuseChannels(
     flags.push(USAGE_COUNT_INCONSISTENT);
     setAside.push('usage');
   }
-  const completion = scores.get('completion');
-  if (completion && contradicted(normalise(count, add(baseWeights(count, false), completion)))) {
-    flags.push(COMPLETION_COUNT_INCONSISTENT);
-    setAside.push('completion');
+  for (const [name, score] of reported) {
+    const flag = CHANNELS.get(name).inconsistentFlag;
+    if (flag && contradicted(normalise(count, add(baseWeights(count, false), score)))) {
+      flags.push(flag);
+      setAside.push(name);
+    }
   }
   if (!flags.length) {
     const l = useCounts ? leader(count) : -1;

@@ -1,5 +1,5 @@
 import { filterHas } from '../../signatures/vocab-membership.js';
-import type { Channel, ChannelObservation } from './channel.js';
+import { defineChannel, type ChannelObservation } from './channel.js';
 
 /** Chance that a token the true vocabulary lacks is seen anyway (a server's rendering quirk, a lossy byte). */
 const MATCH_ERROR = 0.01;
@@ -49,8 +49,14 @@ function distinctTokens(observations: readonly ChannelObservation[]): Uint8Array
  * whose classes all lack one is all but ruled out. An unindexed vocabulary is taken to hold a token
  * about as often as the indexed classes do, so tokens every class has say nothing and rare ones a lot.
  */
-export const logprobChannel: Channel = {
+export const logprobChannel = defineChannel({
   name: 'logprobs',
+  help: 'output tokens and their listed alternatives, each a vocabulary entry (on with --logprobs)',
+  asks: { wantLogprobs: true },
+  promptOnly: false,
+  seen: true,
+  needsEncoder: false,
+  impliedBy: 'logprobs',
   score(observations, { groups, membership }) {
     if (!membership) return undefined;
     const tokens = distinctTokens(observations);
@@ -91,4 +97,4 @@ export const logprobChannel: Channel = {
       note: `${note}; the token strings do not spell ${rendering.lossy} of ${rendering.answers} answers (a token rendered alone loses its leading space), so they weigh ${LOSSY_WEIGHT} and count with or without one`,
     };
   },
-};
+});

@@ -1,4 +1,4 @@
-import type { Channel } from './channel.js';
+import { defineChannel } from './channel.js';
 import { boundariesWithin, compareExact, referenceBoundaries, type ExactComparison } from './segmentation.js';
 
 /**
@@ -23,8 +23,13 @@ function logLikelihood(edits: number, tokens: number, rate: number): number {
  * A few hundred prompt tokens say far more than a short answer's. Groups whose encoder is not loaded
  * score as the worst loaded group.
  */
-export const promptChannel: Channel = {
+export const promptChannel = defineChannel({
   name: 'prompt',
+  help: "the prompt in the server's own tokens (completions echo, prompt logprobs, tokenize pieces)",
+  asks: { wantPromptTokens: true },
+  promptOnly: true,
+  seen: true,
+  needsEncoder: true,
   score(observations, { groups, encoder }) {
     const seen = observations.flatMap((o) => {
       if (!o.prompt) return [];
@@ -72,4 +77,4 @@ export const promptChannel: Channel = {
       note: `${seen.length} prompts in the server's own tokens (${sources}); the closest of ${scored.length} references is ${Math.round(compared.get(closest)!.edits)} token edits from them`,
     };
   },
-};
+});

@@ -6,28 +6,13 @@ import type { SignatureGroup } from '../hypotheses.js';
 import type { Posterior } from '../posterior.js';
 import type { Verdict } from '../verdict.js';
 import { USAGE_COUNT_IMPOSSIBLE } from '../usage-check.js';
-import {
-  SEEN_CHANNELS,
-  type Channel,
-  type ChannelContext,
-  type ChannelName,
-  type ChannelObservation,
-  type ChannelScore,
-} from './channel.js';
-import { completionChannel, truncationChannel } from './count-channels.js';
+import type { ChannelAsks, ChannelContext, ChannelObservation, ChannelScore } from './channel.js';
 import { fuseChannels, type Consistency } from './fuse.js';
-import { logprobChannel } from './logprob-channel.js';
-import { promptChannel } from './prompt-channel.js';
-import { planRepeat, repeatRequest } from './repeat-cut.js';
 import { channelObservation } from './observation.js';
-import { streamChannel } from './stream-channel.js';
+import { CHANNELS, readsAnswerChannels, type ChannelName } from './registry.js';
 
-const CHANNELS: Channel[] = [logprobChannel, streamChannel, completionChannel, truncationChannel, promptChannel];
 /** Output tokens per answer: enough that the tokens seen (and their alternatives) can overrule reported counts. */
 const ANSWER_TOKENS = 32;
-const ENCODER_CHANNELS: readonly ChannelName[] = ['stream', 'completion', 'truncation', 'prompt'];
-/** Channels read from a bare count request: the prompt's tokens come back without an answer. */
-const PROMPT_ONLY: readonly ChannelName[] = ['usage', 'prompt'];
 /** The counts' leading groups whose encoders are loaded whatever the answers look like. */
 const COUNT_LEADERS = 2;
 
@@ -57,13 +42,33 @@ export interface ChannelSummary {
   consistency: Consistency;
 }
 
+/**
+ * The count posterior fused with the answer channels at one point of a run: the posterior, whether the
+ * channels agree with the counts, and what each channel saw. Callers pass it on to whatever reads it.
+ */
+export interface ChannelFusion {
+  posterior: Posterior;
+  consistency: Consistency;
+  summary: ChannelSummary;
+}
+
+/** The request flags the channels ask for, in name order so that a request reads the same whatever the list's order. */
+function asked(channels: readonly { asks: ChannelAsks }[]): ChannelAsks {
+  const flags = channels.flatMap((c) => Object.entries(c.asks));
+  return Object.fromEntries(flags.sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The verdict with the fusion's consistency flags, when it has any. */
+export function annotate(verdict: Verdict, fusion: ChannelFusion | undefined): Verdict & { flags?: string[] } {
+  return fusion?.consistency.flags.length ? { ...verdict, flags: [...fusion.consistency.flags] } : verdict;
+}
+
 /** The answer channels beyond the billed prompt count: what to ask for, what was seen, and the fused posterior. */
 export class ChannelRuntime {
   readonly enabled: ReadonlySet<ChannelName>;
   private readonly observations: ChannelObservation[] = [];
   private readonly encoders = new Map<number, Tokenizer | undefined>();
   private scores = new Map<ChannelName, ChannelScore>();
-  private consistency: Consistency = { flags: [] };
   /** Why the billed counts were set aside as unreadable, once they were. */
   private usageAside?: { reason: string; flag: string };
   private groups: readonly SignatureGroup[] = [];
@@ -76,21 +81,20 @@ export class ChannelRuntime {
 
   /** Whether answers need more than the one output token a count request asks for. */
   get readsAnswers(): boolean {
-    return [...this.enabled].some((name) => !PROMPT_ONLY.includes(name));
+    return this.channels().some((c) => !c.promptOnly);
   }
 
-  private get readsAnything(): boolean {
-    return [...this.enabled].some((name) => name !== 'usage');
+  private channels() {
+    return CHANNELS.entries.filter((c) => this.enabled.has(c.name));
   }
 
   requestFields(seq: number): Partial<TargetRequest> {
-    const prompt = this.enabled.has('prompt') ? { wantPromptTokens: true } : {};
-    if (!this.readsAnswers) return prompt;
+    const everyRequest = asked(this.channels().filter((c) => c.promptOnly));
+    if (!this.readsAnswers) return everyRequest;
     return {
-      ...prompt,
+      ...everyRequest,
       maxOutputTokens: this.options.maxOutputTokens ?? ANSWER_TOKENS,
-      wantChunks: this.enabled.has('stream') || undefined,
-      wantLogprobs: this.enabled.has('logprobs') || undefined,
+      ...asked(this.channels().filter((c) => !c.promptOnly)),
       temperature: this.options.temperature ?? 1,
       seed: (this.options.seed ?? 1) * 1000 + seq,
     };
@@ -104,78 +108,70 @@ export class ChannelRuntime {
     count: Posterior,
   ): Promise<void> {
     this.groups = groups;
-    if (!this.readsAnything) return;
+    if (!readsAnswerChannels(this.enabled)) return;
     this.observations.push(channelObservation(seq, request, response));
     this.rescore();
-    if (this.options.loadEncoder && ENCODER_CHANNELS.some((name) => this.enabled.has(name))) {
-      await this.loadLeaders(this.fuse(count), count);
+    if (this.options.loadEncoder && this.channels().some((c) => c.needsEncoder)) {
+      await this.loadLeaders(this.fuse(count).posterior, count);
       this.rescore();
     }
   }
 
   /**
-   * Requests to send after answer `seq` to `request`, beside the count requests: with truncation read, a
-   * repeat of part of that message cut where the leading references' token counts disagree. Their answers
-   * go to `observeFollowUp`; their prompt counts are not probe counts.
+   * Requests to send after answer `seq` to `request`, beside the count requests, that the channels ask for
+   * (with truncation read, a repeat of part of that message cut where the leading references' token counts
+   * disagree). Their answers go to `observeFollowUp`; their prompt counts are not probe counts.
    */
   followUps(seq: number, request: TargetRequest): TargetRequest[] {
-    if (!this.enabled.has('truncation')) return [];
+    const planners = this.channels().filter((c) => c.followUp);
+    if (!planners.length) return [];
     const content = request.messages.reduce((best, m) => (m.content.length > best.length ? m.content : best), '');
     const encoders = this.leading.slice(0, this.options.encoders ?? 5).flatMap((g) => this.encoders.get(g) ?? []);
-    const probe = planRepeat(content, encoders);
-    return probe ? [repeatRequest(probe, seq)] : [];
+    return planners.flatMap((c) => c.followUp?.(content, encoders, seq) ?? []);
   }
 
   async observeFollowUp(request: TargetRequest, response: TargetResponse, count: Posterior): Promise<void> {
     this.observations.push(channelObservation(request.followUpOf ?? 0, request, response));
     this.rescore();
     if (this.options.loadEncoder) {
-      await this.loadLeaders(this.fuse(count), count);
+      await this.loadLeaders(this.fuse(count).posterior, count);
       this.rescore();
     }
   }
 
-  fuse(count: Posterior): Posterior {
+  /** The count posterior fused with what the channels saw so far; changes nothing here. */
+  fuse(count: Posterior): ChannelFusion {
     const enabled = this.usageAside ? new Set([...this.enabled].filter((name) => name !== 'usage')) : this.enabled;
-    const { posterior, consistency } = fuseChannels(count, this.scores, enabled);
-    this.consistency = this.usageAside
+    const fused = fuseChannels(count, this.scores, enabled);
+    const consistency: Consistency = this.usageAside
       ? {
-          ...consistency,
-          flags: [this.usageAside.flag, ...consistency.flags],
+          ...fused.consistency,
+          flags: [this.usageAside.flag, ...fused.consistency.flags],
           trusted: {
-            channels: [...enabled].filter((name) => SEEN_CHANNELS.includes(name)),
+            channels: [...enabled].filter((name) => CHANNELS.get(name).seen),
             reason: this.usageAside.reason,
           },
         }
-      : consistency;
-    return posterior;
+      : fused.consistency;
+    return {
+      posterior: fused.posterior,
+      consistency,
+      summary: {
+        enabled: [...this.enabled],
+        channels: [...this.scores].map(([name, s]) => ({ name, note: s.note })),
+        consistency,
+      },
+    };
   }
 
   /** Whether the run reads tokens seen in the answers, so it can go on when the billed counts are unreadable. */
   get readsSeenTokens(): boolean {
-    return [...this.enabled].some((name) => SEEN_CHANNELS.includes(name));
+    return this.channels().some((c) => c.seen);
   }
 
   /** From now on the billed counts are left out of the fused posterior, and the verdict says why. */
   setUsageAside(reason: string, flag = USAGE_COUNT_IMPOSSIBLE): void {
     this.usageAside = { reason, flag };
-  }
-
-  /** Whether the last fused posterior's answer channels dispute the counts' leader (see Consistency.disputed). */
-  get disputed(): boolean {
-    return this.consistency.disputed === true;
-  }
-
-  annotate(verdict: Verdict): Verdict & { flags?: string[] } {
-    return this.consistency.flags.length ? { ...verdict, flags: [...this.consistency.flags] } : verdict;
-  }
-
-  summary(): ChannelSummary {
-    return {
-      enabled: [...this.enabled],
-      channels: [...this.scores].map(([name, s]) => ({ name, note: s.note })),
-      consistency: this.consistency,
-    };
   }
 
   private context(): ChannelContext {
@@ -184,9 +180,8 @@ export class ChannelRuntime {
 
   private rescore(): void {
     const scores = new Map<ChannelName, ChannelScore>();
-    for (const channel of CHANNELS) {
-      if (!this.enabled.has(channel.name)) continue;
-      const score = channel.score(this.observations, this.context());
+    for (const channel of this.channels()) {
+      const score = channel.score?.(this.observations, this.context());
       if (score) scores.set(channel.name, score);
     }
     this.scores = scores;

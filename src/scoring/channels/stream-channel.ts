@@ -1,4 +1,4 @@
-import type { Channel } from './channel.js';
+import { defineChannel } from './channel.js';
 import { chunkEdges, compareSegmentation, referenceBoundaries, type SegmentationComparison } from './segmentation.js';
 
 /** Nats per token edit left after splitting: a chunk edge inside a reference token (about two edits each). */
@@ -32,8 +32,14 @@ function batchingLikelihood(seen: number, unseen: number): number {
  * whose encoder is not loaded (they trail) score as the worst loaded group; answers a reference
  * cannot spell back (its normalizer changed the text) count for it as its average answer.
  */
-export const streamChannel: Channel = {
+export const streamChannel = defineChannel({
   name: 'stream',
+  help: "chunk edges of streamed answers against each reference's segmentation (on with --stream)",
+  asks: { wantChunks: true },
+  promptOnly: false,
+  seen: true,
+  needsEncoder: true,
+  impliedBy: 'stream',
   score(observations, { groups, encoder }) {
     const streamed = observations.filter((o) => (o.chunks?.length ?? 0) > 1);
     if (!streamed.length) return undefined;
@@ -77,4 +83,4 @@ export const streamChannel: Channel = {
       note: `${edges} chunk edges in ${streamed.length} streamed answers, compared with ${loaded.length} references' segmentations`,
     };
   },
-};
+});

@@ -1,5 +1,6 @@
 import type { TargetRequest, TargetResponse } from '../target.js';
 import {
+  givenModel,
   ProtocolError,
   TruncatedReplyError,
   type HttpCall,
@@ -7,7 +8,7 @@ import {
   type Protocol,
   type ProtocolOptions,
 } from './protocol.js';
-import { readSettings, requireModel } from './protocol-settings.js';
+import { readSettings } from './protocol-settings.js';
 import {
   conversation,
   countField,
@@ -48,7 +49,7 @@ export function anthropicProtocol(settings: AnthropicSettings = {}): Protocol & 
     baseUrl: ANTHROPIC_BASE_URL,
     authHeaders: (apiKey) => ({ 'x-api-key': apiKey }),
     call(request: TargetRequest, options: ProtocolOptions): HttpCall {
-      const model = requireModel('anthropic', options.model);
+      const model = givenModel('anthropic', options);
       const system = systemText(request.messages);
       const messages = conversation(request.messages).map((m) => ({ role: m.role, content: m.content }));
       const headers = { 'anthropic-version': ANTHROPIC_VERSION, 'content-type': 'application/json' };

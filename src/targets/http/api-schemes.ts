@@ -2,6 +2,7 @@ import { anthropicProtocol, anthropicSettings } from './anthropic.js';
 import { geminiProtocol, geminiSettings } from './gemini.js';
 import { genericHttpProtocol } from './generic-http.js';
 import { loadGenericHttpSpec } from './generic-http-spec.js';
+import { openaiChatProtocol, openaiCompletionsProtocol } from './openai.js';
 import { llamacppTokenizeProtocol, llamacppTokenizeSettings } from './llamacpp-tokenize.js';
 import { ollamaProtocol, ollamaSettings } from './ollama.js';
 import type { Protocol } from './protocol.js';
@@ -12,7 +13,7 @@ import { tgiTokenizeProtocol } from './tgi-tokenize.js';
 import { sglangTokenizeProtocol, vllmTokenizeProtocol, vllmTokenizeSettings } from './vllm-tokenize.js';
 
 /**
- * The target schemes for every API besides OpenAI's. The rest of the target id is the base URL (or, for
+ * How the schemes made by `scheme` below read a target id: the rest of the target id is the base URL (or, for
  * `http:`, the spec file), optionally followed by `?setting=value` settings for the protocol, e.g.
  * `anthropic:?count=messages` or `vllm:http://127.0.0.1:8000?input=messages`. An empty URL takes the
  * API's documented default where it has one. A credential parameter (`key`, `api-key`, `token`, ...) is
@@ -58,7 +59,21 @@ function scheme(
 
 const noSettings = (name: string, settings: Record<string, string>) => readSettings(name, settings, {});
 
+const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+/** Every API a target id can name; a new API is its protocol module and one item here (see protocols.ts). */
 export const API_SCHEMES: readonly HttpScheme[] = [
+  {
+    scheme: 'openai',
+    needsModel: true,
+    tokenize: 'detect',
+    create: (rest) => ({ protocol: openaiChatProtocol, baseUrl: rest || OPENAI_BASE_URL }),
+  },
+  {
+    scheme: 'openai-completions',
+    needsModel: true,
+    create: (rest) => ({ protocol: openaiCompletionsProtocol, baseUrl: rest || OPENAI_BASE_URL }),
+  },
   scheme('anthropic', (s) => anthropicProtocol(anthropicSettings(s)), true),
   scheme('gemini', (s) => geminiProtocol(geminiSettings(s)), true),
   scheme('vllm', (s) => vllmTokenizeProtocol(vllmTokenizeSettings(s))),
@@ -78,7 +93,14 @@ export const API_SCHEMES: readonly HttpScheme[] = [
         protocol: genericHttpProtocol(spec),
         baseUrl: spec.url.origin,
         querySecrets: [...secretQueryValues(spec.url), ...specQuerySecrets],
+        ...(spec.uses.has('model') && { modelUse: 'the spec uses {{model}}' }),
       };
     },
+  },
+  // whichever tokenize dialect the server speaks; the key, if any, from --api-key-env
+  {
+    scheme: 'tokenize',
+    tokenize: 'require',
+    create: (rest) => ({ protocol: { ...openaiChatProtocol, scheme: 'tokenize', keyEnv: undefined }, baseUrl: rest }),
   },
 ];

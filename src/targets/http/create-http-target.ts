@@ -32,7 +32,7 @@ export function createHttpTarget(
   deps: HttpTargetDeps,
 ): Target & Partial<PreparedTarget> {
   const options = deps.options ?? {};
-  const { protocol, baseUrl, querySecrets } = scheme.create(rest);
+  const { protocol, baseUrl, querySecrets, modelUse } = scheme.create(rest);
   const keyEnv = options.apiKeyEnv ?? protocol.keyEnv;
   const apiKey = keyEnv ? deps.env[keyEnv] || undefined : undefined;
   // the target as shown and recorded everywhere: credential parameters, userinfo and the key (a gateway may take it in the path) redacted
@@ -48,7 +48,10 @@ export function createHttpTarget(
     throw new UserError(`${shown}: the base URL must be http or https`);
   if (parsed.username || parsed.password)
     throw new UserError(`${shown}: put credentials in an environment variable, not in the URL`);
+  // the one check of --model: the protocols take it as given
   if (scheme.needsModel && !options.model) throw new UserError(`${shown}: give the model name with --model`);
+  if (modelUse && !options.model)
+    throw new UserError(`${scheme.scheme}: ${modelUse}; give the model name with --model`);
   if (options.apiKeyEnv && !apiKey)
     throw new UserError(`--api-key-env ${options.apiKeyEnv}: that environment variable is not set`);
   const unsendable = apiKey && unsendableInHeader(apiKey);

@@ -12,12 +12,12 @@ import {
 import { ANSWER_LIMIT_DEFAULTS, streamEventLimit, type AnswerLimits } from './answer-limits.js';
 import { limiterFor, type RateLimit } from './rate-limit.js';
 import { redactHeaders } from './redact.js';
-import { cacheKey, requestKey, type CanonicalRequest, type ResponseCache } from './response-cache.js';
+import { cacheKey, requestKey, type CachedReply, type CanonicalRequest, type ResponseCache } from './response-cache.js';
 import { retryAfterMs } from './retry-after.js';
 import { AttemptError, withRetries, type RetryPolicy } from './retry.js';
 import { Redactor } from './secrets.js';
 import { parseSse } from './sse.js';
-import { HopFailure, sendHop, type HopResult } from './transport.js';
+import { HopFailure, sendHop, type Hop, type HopResult } from './transport.js';
 import type { WireEntry, WireLog } from './wire-entry.js';
 
 export interface ExecutorSettings {
@@ -113,6 +113,242 @@ export interface HttpTarget extends Target {
   exchange(call: HttpCall, options?: ExchangeOptions): Promise<HttpReply>;
 }
 
+/** What every exchange of one target shares: where the key may go, how secrets are hidden, where attempts are recorded. */
+interface Wire {
+  settings: ExecutorSettings;
+  origin: string;
+  credentials: Record<string, string>;
+  limiter: ReturnType<typeof limiterFor>;
+  redactor: Redactor;
+  /** Response and request headers as recorded: credential headers and secret values hidden. */
+  shownHeaders(headers: Record<string, string>): Record<string, string>;
+  record(entry: WireEntry): void;
+  now(): Date;
+}
+
+/** The request as sent and keyed: the call's path under the base URL, its body as JSON. */
+function canonicalRequest(call: HttpCall, baseUrl: string): CanonicalRequest {
+  return {
+    method: call.method,
+    url: joinUrl(baseUrl, call),
+    headers: { ...(call.headers ?? {}) },
+    ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
+  };
+}
+
+/** The key goes only to the configured origin, never to another host a redirect or a base URL names. */
+function withCredentials(wire: Wire, url: string, headers: Record<string, string>): Record<string, string> {
+  return { ...headers, ...(new URL(url).origin === wire.origin ? wire.credentials : {}) };
+}
+
+interface HopSettings {
+  key: string;
+  attempt: number;
+  timeoutMs: number;
+  limits: AnswerLimits;
+  /** Whether an event stream was asked for (recorded with the answer). */
+  stream: boolean;
+  /** Whether an answer that is an event stream is redacted event by event. */
+  readsEvents: boolean;
+}
+
+/**
+ * One hop over the wire, recorded before its answer is used: the request, then the answer or the failure,
+ * secrets hidden. Throws an AttemptError when no answer came, and a CutAttempt when it broke a cap.
+ */
+async function recordedHop(
+  wire: Wire,
+  hop: Hop,
+  how: HopSettings,
+): Promise<{ result: HopResult; headers: Record<string, string>; text: string }> {
+  const { redactor, record } = wire;
+  const entry = { key: how.key, attempt: how.attempt };
+  const url = redactor.line(hop.url);
+  record({
+    kind: 'http-request',
+    ...entry,
+    at: wire.now().toISOString(),
+    method: hop.method,
+    url,
+    headers: wire.shownHeaders(hop.headers),
+    ...(hop.body !== undefined ? { body: redactor.text(hop.body) } : {}),
+  });
+  const started = performance.now();
+  let result: HopResult;
+  try {
+    result = await wire.limiter.add(() => sendHop(hop, wire.settings.dispatcher, how.timeoutMs, how.limits));
+  } catch (error) {
+    const message = redactor.line((error as Error).message);
+    record({ kind: 'http-error', ...entry, at: wire.now().toISOString(), ms: performance.now() - started, message });
+    throw new AttemptError(`${hop.method} ${url}: ${message}`, !(error instanceof HopFailure) || error.retryable);
+  }
+  const headers = wire.shownHeaders(result.headers);
+  const events = how.readsEvents && isEventStream(result.headers);
+  const text = redactor.body(result.body, events);
+  record({
+    kind: 'http-response',
+    ...entry,
+    at: wire.now().toISOString(),
+    ms: result.ms,
+    status: result.status,
+    headers,
+    body: text,
+    complete: result.complete,
+    stream: how.stream,
+    ...(result.cut && { cut: result.cut }),
+  });
+  if (result.cut) throw new CutAttempt(`${hop.method} ${url}: answer not used: ${result.cut}`);
+  return { result, headers, text };
+}
+
+function isEventStream(headers: Record<string, string>): boolean {
+  return (headers['content-type'] ?? '').includes('text/event-stream');
+}
+
+/** A target answer's body as the protocol reads it: server-sent events when streamed, else JSON. */
+function toReply(
+  redactor: Redactor,
+  status: number,
+  headers: Record<string, string>,
+  body: string,
+  stream: boolean,
+  complete: boolean,
+): HttpReply {
+  if (stream && isEventStream(headers)) return { status, headers, text: body, events: parseSse(body), complete };
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new AttemptError(`HTTP ${status} with a body that is not JSON: ${redactor.line(body).slice(0, 80)}`, true);
+  }
+  return { status, headers, text: body, json, complete };
+}
+
+/** The protocol's reading of an answer; an answer cut short is worth another attempt, one it cannot read is not. */
+function parseReply(protocol: Protocol, reply: HttpReply, request: TargetRequest) {
+  try {
+    return protocol.parse(reply, request);
+  } catch (error) {
+    if (error instanceof TruncatedReplyError) throw new AttemptError(error.message, true);
+    if (error instanceof ProtocolError) throw new AttemptError(`unexpected answer: ${error.message}`, false);
+    throw error;
+  }
+}
+
+/** One attempt at a target request, following redirects by hand so that the key goes only to the configured origin. */
+async function attemptRequest(
+  wire: Wire,
+  protocol: Protocol,
+  canonical: CanonicalRequest,
+  request: TargetRequest,
+  attempt: { key: string; attempt: number; stream: boolean },
+) {
+  const { stream } = attempt;
+  const caps = { ...ANSWER_LIMIT_DEFAULTS, ...wire.settings.limits };
+  const hopSettings: HopSettings = {
+    ...attempt,
+    timeoutMs: wire.settings.timeoutMs,
+    limits: {
+      maxBytes: caps.maxResponseBytes,
+      ...(stream ? streamEventLimit(caps.maxStreamEvents, request.maxOutputTokens) : {}),
+    },
+    readsEvents: true,
+  };
+  let { method, url, body } = canonical;
+  for (let hops = 0; ; hops++) {
+    const accept = stream ? 'text/event-stream' : 'application/json';
+    const headers = withCredentials(wire, url, { ...canonical.headers, accept });
+    const { result, headers: shown, text } = await recordedHop(wire, { method, url, headers, body }, hopSettings);
+    const { status } = result;
+    const line = wire.redactor.line(url);
+    if (status >= 300 && status < 400 && result.headers.location) {
+      if (hops >= MAX_REDIRECTS)
+        throw new AttemptError(`more than ${MAX_REDIRECTS} redirects from ${wire.redactor.line(canonical.url)}`, false);
+      url = redirectTarget(result.headers.location, url);
+      if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
+        method = 'GET';
+        body = undefined;
+      }
+      continue;
+    }
+    if (status >= 200 && status < 300) {
+      if (!result.complete && !stream)
+        throw new AttemptError(
+          `${method} ${line}: answer broke off: ${wire.redactor.line(result.bodyError ?? '')}`,
+          true,
+        );
+      const reply = toReply(wire.redactor, status, shown, text, stream, result.complete);
+      return { reply, parsed: parseReply(protocol, reply, request), latencyMs: result.ms };
+    }
+    // redacted before it is cut, so a key that straddles the cut cannot leave its first characters behind
+    const summary = `${method} ${line}: HTTP ${status}: ${wire.redactor.line(text).slice(0, 200).replace(/\s+/g, ' ')}`;
+    throw new AttemptError(summary, RETRYABLE_STATUS.has(status), retryAfterMs(result.headers));
+  }
+}
+
+/** A bare call's attempts: no redirect followed, and a busy or failing server's last answer is still an answer. */
+async function exchangeCall(wire: Wire, id: string, call: HttpCall, options: ExchangeOptions): Promise<HttpReply> {
+  const { settings, redactor } = wire;
+  const canonical = canonicalRequest(call, options.baseUrl ?? settings.baseUrl);
+  const { method, url, body } = canonical;
+  const key = requestKey({ ...canonical, url: redactor.line(url) });
+  const headers = withCredentials(wire, url, {
+    ...(call.body !== undefined && { 'content-type': 'application/json' }),
+    ...canonical.headers,
+    accept: 'application/json',
+  });
+  const caps = { ...ANSWER_LIMIT_DEFAULTS, ...settings.limits };
+  let last: HttpReply | undefined;
+  try {
+    return await withRetries({ ...settings.retry, retries: options.retries ?? settings.retry.retries }, async (n) => {
+      last = undefined;
+      const {
+        result,
+        headers: shown,
+        text,
+      } = await recordedHop(
+        wire,
+        { method, url, headers, body },
+        {
+          key,
+          attempt: n,
+          timeoutMs: options.timeoutMs ?? settings.timeoutMs,
+          limits: { maxBytes: caps.maxResponseBytes },
+          stream: false,
+          readsEvents: false,
+        },
+      );
+      const json = parseJsonOrUndefined(text);
+      const reply: HttpReply = {
+        status: result.status,
+        headers: shown,
+        text,
+        ...(json !== undefined && { json }),
+        complete: result.complete,
+      };
+      last = reply;
+      if (RETRYABLE_STATUS.has(result.status))
+        throw new AttemptError(
+          `${method} ${redactor.line(url)}: HTTP ${result.status}`,
+          true,
+          retryAfterMs(result.headers),
+        );
+      return reply;
+    });
+  } catch (error) {
+    if (last) return last;
+    throw new TargetRequestError(`${id}: ${redactor.line((error as Error).message)}`);
+  }
+}
+
+function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The one HTTP executor: a pure protocol in, a target out. */
 export function httpTarget(
   id: string,
@@ -120,297 +356,60 @@ export function httpTarget(
   protocol: Protocol,
   settings: ExecutorSettings,
 ): HttpTarget {
-  const now = settings.now ?? (() => new Date());
-  const origin = new URL(settings.baseUrl).origin;
   const credentials = settings.apiKey ? protocol.authHeaders(settings.apiKey) : {};
   const secretNames = Object.keys(credentials);
-  const limiter = limiterFor(protocol.scheme, origin, settings.apiKey, settings.rateLimit);
+  const origin = new URL(settings.baseUrl).origin;
   const redactor = settings.redactor ?? Redactor.from({ apiKey: settings.apiKey });
-  // bodies by value only (an answer's text is evidence); URLs and messages also by the place of credential parameters
-  const scrub = (text: string) => redactor.text(text);
-  const line = (text: string) => redactor.line(text);
-  const shownHeaders = (headers: Record<string, string>) => redactor.headers(redactHeaders(headers, secretNames));
-  const record = (entry: WireEntry) => settings.wire?.append(entry);
+  const wire: Wire = {
+    settings,
+    origin,
+    credentials,
+    limiter: limiterFor(protocol.scheme, origin, settings.apiKey, settings.rateLimit),
+    redactor,
+    shownHeaders: (headers) => redactor.headers(redactHeaders(headers, secretNames)),
+    record: (entry) => settings.wire?.append(entry),
+    now: settings.now ?? (() => new Date()),
+  };
   let credentialTag: Promise<string> | undefined;
   const cacheKeyFor = (key: string, cache: ResponseCache) => {
     credentialTag ??= cache.salt().then((salt) => redactor.credentialTag(salt));
     return credentialTag.then((tag) => cacheKey(key, tag));
   };
-  const caps = { ...ANSWER_LIMIT_DEFAULTS, ...settings.limits };
-
-  const toReply = (
-    status: number,
-    headers: Record<string, string>,
-    body: string,
-    stream: boolean,
-    complete: boolean,
-  ): HttpReply => {
-    if (stream && (headers['content-type'] ?? '').includes('text/event-stream'))
-      return { status, headers, text: body, events: parseSse(body), complete };
-    let json: unknown;
-    try {
-      json = JSON.parse(body);
-    } catch {
-      throw new AttemptError(`HTTP ${status} with a body that is not JSON: ${line(body).slice(0, 80)}`, true);
-    }
-    return { status, headers, text: body, json, complete };
-  };
-
-  const parse = (reply: HttpReply, request: TargetRequest) => {
-    try {
-      return protocol.parse(reply, request);
-    } catch (error) {
-      if (error instanceof TruncatedReplyError) throw new AttemptError(error.message, true);
-      if (error instanceof ProtocolError) throw new AttemptError(`unexpected answer: ${error.message}`, false);
-      throw error;
-    }
-  };
-
-  /** One attempt, following redirects by hand: the key goes only to the configured origin. */
-  const attempt = async (
-    key: string,
-    n: number,
-    canonical: CanonicalRequest,
-    stream: boolean,
-    request: TargetRequest,
-  ) => {
-    let { method, url, body } = canonical;
-    const limits: AnswerLimits = {
-      maxBytes: caps.maxResponseBytes,
-      ...(stream ? streamEventLimit(caps.maxStreamEvents, request.maxOutputTokens) : {}),
-    };
-    for (let hops = 0; ; hops++) {
-      const sameOrigin = new URL(url).origin === origin;
-      const headers = {
-        ...canonical.headers,
-        accept: stream ? 'text/event-stream' : 'application/json',
-        ...(sameOrigin ? credentials : {}),
-      };
-      record({
-        kind: 'http-request',
-        key,
-        attempt: n,
-        at: now().toISOString(),
-        method,
-        url: line(url),
-        headers: shownHeaders(headers),
-        ...(body !== undefined ? { body: scrub(body) } : {}),
-      });
-      const started = performance.now();
-      let result: HopResult;
-      try {
-        result = await limiter.add(() =>
-          sendHop({ method, url, headers, body }, settings.dispatcher, settings.timeoutMs, limits),
-        );
-      } catch (error) {
-        const message = line((error as Error).message);
-        record({
-          kind: 'http-error',
-          key,
-          attempt: n,
-          at: now().toISOString(),
-          ms: performance.now() - started,
-          message,
-        });
-        throw new AttemptError(`${method} ${line(url)}: ${message}`, !(error instanceof HopFailure) || error.retryable);
-      }
-      const responseHeaders = shownHeaders(result.headers);
-      const text = redactor.body(result.body, (result.headers['content-type'] ?? '').includes('text/event-stream'));
-      record({
-        kind: 'http-response',
-        key,
-        attempt: n,
-        at: now().toISOString(),
-        ms: result.ms,
-        status: result.status,
-        headers: responseHeaders,
-        body: text,
-        complete: result.complete,
-        stream,
-        ...(result.cut && { cut: result.cut }),
-      });
-      if (result.cut) throw new CutAttempt(`${method} ${line(url)}: answer not used: ${result.cut}`);
-      const { status } = result;
-      if (status >= 300 && status < 400 && result.headers.location) {
-        if (hops >= MAX_REDIRECTS)
-          throw new AttemptError(`more than ${MAX_REDIRECTS} redirects from ${line(canonical.url)}`, false);
-        url = redirectTarget(result.headers.location, url);
-        if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
-          method = 'GET';
-          body = undefined;
-        }
-        continue;
-      }
-      if (status >= 200 && status < 300) {
-        if (!result.complete && !stream)
-          throw new AttemptError(`${method} ${line(url)}: answer broke off: ${line(result.bodyError ?? '')}`, true);
-        const reply = toReply(status, responseHeaders, text, stream, result.complete);
-        return { reply, parsed: parse(reply, request), latencyMs: result.ms, url };
-      }
-      // redacted before it is cut, so a key that straddles the cut cannot leave its first characters behind
-      const summary = `${method} ${line(url)}: HTTP ${status}: ${line(text).slice(0, 200).replace(/\s+/g, ' ')}`;
-      throw new AttemptError(summary, RETRYABLE_STATUS.has(status), retryAfterMs(result.headers));
-    }
-  };
-
-  const exchange = async (call: HttpCall, options: ExchangeOptions = {}): Promise<HttpReply> => {
-    const url = joinUrl(options.baseUrl ?? settings.baseUrl, call);
-    const canonical: CanonicalRequest = {
-      method: call.method,
-      url,
-      headers: { ...(call.headers ?? {}) },
-      ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
-    };
-    const key = requestKey({ ...canonical, url: line(url) });
-    const sameOrigin = new URL(url).origin === origin;
-    const headers = {
-      ...(call.body !== undefined && { 'content-type': 'application/json' }),
-      ...canonical.headers,
-      accept: 'application/json',
-      ...(sameOrigin ? credentials : {}),
-    };
-    const timeoutMs = options.timeoutMs ?? settings.timeoutMs;
-    // a busy or failing server's last answer is still an answer for the caller to read
-    let last: HttpReply | undefined;
-    try {
-      return await withRetries({ ...settings.retry, retries: options.retries ?? settings.retry.retries }, async (n) => {
-        last = undefined;
-        const { method, body } = canonical;
-        record({
-          kind: 'http-request',
-          key,
-          attempt: n,
-          at: now().toISOString(),
-          method,
-          url: line(url),
-          headers: shownHeaders(headers),
-          ...(body !== undefined ? { body: scrub(body) } : {}),
-        });
-        const started = performance.now();
-        let result: HopResult;
-        try {
-          result = await limiter.add(() =>
-            sendHop({ method, url, headers, body }, settings.dispatcher, timeoutMs, {
-              maxBytes: caps.maxResponseBytes,
-            }),
-          );
-        } catch (error) {
-          const message = line((error as Error).message);
-          record({
-            kind: 'http-error',
-            key,
-            attempt: n,
-            at: now().toISOString(),
-            ms: performance.now() - started,
-            message,
-          });
-          throw new AttemptError(
-            `${method} ${line(url)}: ${message}`,
-            !(error instanceof HopFailure) || error.retryable,
-          );
-        }
-        const responseHeaders = shownHeaders(result.headers);
-        const text = redactor.body(result.body, false);
-        record({
-          kind: 'http-response',
-          key,
-          attempt: n,
-          at: now().toISOString(),
-          ms: result.ms,
-          status: result.status,
-          headers: responseHeaders,
-          body: text,
-          complete: result.complete,
-          stream: false,
-          ...(result.cut && { cut: result.cut }),
-        });
-        if (result.cut) throw new AttemptError(`${method} ${line(url)}: answer not used: ${result.cut}`, false);
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        const reply: HttpReply = {
-          status: result.status,
-          headers: responseHeaders,
-          text,
-          ...(json !== undefined && { json }),
-          complete: result.complete,
-        };
-        last = reply;
-        if (RETRYABLE_STATUS.has(result.status))
-          throw new AttemptError(`${method} ${line(url)}: HTTP ${result.status}`, true, retryAfterMs(result.headers));
-        return reply;
-      });
-    } catch (error) {
-      if (last) return last;
-      throw new TargetRequestError(`${id}: ${line((error as Error).message)}`);
-    }
-  };
 
   return {
     id,
     description,
-    exchange,
+    exchange: (call, options = {}) => exchangeCall(wire, id, call, options),
     async send(request): Promise<TargetResponse> {
       const call = protocol.call(request, settings.protocolOptions);
-      const canonical: CanonicalRequest = {
-        method: call.method,
-        url: joinUrl(settings.baseUrl, call),
-        headers: { ...(call.headers ?? {}) },
-        ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
-      };
+      const canonical = canonicalRequest(call, settings.baseUrl);
       // the request as recorded and cached: credential parameters of the URL redacted
-      const shown: CanonicalRequest = { ...canonical, url: line(canonical.url) };
+      const shown: CanonicalRequest = { ...canonical, url: redactor.line(canonical.url) };
       const key = requestKey(shown);
       const stored = settings.cache && (await cacheKeyFor(key, settings.cache));
       const stream = Boolean(call.stream);
       const rawRequest = { method: canonical.method, url: shown.url, body: call.body };
 
-      const at = now();
+      const at = wire.now();
       const cached = stored && !request.fresh ? await settings.cache?.get(stored, key, at) : undefined;
-      if (cached) {
-        try {
-          const headers = redactor.headers(cached.headers);
-          const body = redactor.body(cached.body, cached.stream);
-          const reply = toReply(cached.status, headers, body, cached.stream, true);
-          const parsed = protocol.parse(reply, request);
-          const ageSeconds = Math.round((at.getTime() - Date.parse(cached.storedAt)) / 1000);
-          const replayed = { replayed: true as const, storedAt: cached.storedAt, ageSeconds };
-          record({
-            kind: 'http-cached',
-            key,
-            at: at.toISOString(),
-            ...replayed,
-            status: cached.status,
-            headers,
-            body,
-            stream: cached.stream,
-          });
-          return redactor.value({
-            ...parsed,
-            latencyMs: 0,
-            metadata: { ...parsed.metadata, requestKey: key, ...replayed },
-            raw: { request: rawRequest, response: reply.json ?? reply.text },
-          });
-        } catch {
-          // an entry this protocol no longer reads is ignored and replaced by a fresh answer
-        }
-      }
+      const replayed = cached && replayCached(wire, protocol, request, cached, key, at);
+      if (replayed)
+        return redactor.value({
+          ...replayed.parsed,
+          latencyMs: 0,
+          metadata: { ...replayed.parsed.metadata, requestKey: key, ...replayed.replayed },
+          raw: { request: rawRequest, response: replayed.reply.json ?? replayed.reply.text },
+        });
 
       let attempts = 0;
-      let answer;
-      try {
-        answer = await withRetries(settings.retry, (n) => {
-          attempts = n;
-          return attempt(key, n, canonical, stream, request);
-        });
-      } catch (error) {
+      const answer = await withRetries(settings.retry, (n) => {
+        attempts = n;
+        return attemptRequest(wire, protocol, canonical, request, { key, attempt: n, stream });
+      }).catch((error: Error) => {
         const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
-        const failed = `${id}: request failed${tries}: ${line((error as Error).message)}`;
+        const failed = `${id}: request failed${tries}: ${redactor.line(error.message)}`;
         throw error instanceof CutAttempt ? new AnswerCutError(failed) : new TargetRequestError(failed);
-      }
+      });
       const { reply, parsed, latencyMs } = answer;
       if (stored)
         await settings.cache?.put(stored, {
@@ -419,7 +418,7 @@ export function httpTarget(
           headers: reply.headers,
           body: reply.text,
           stream,
-          storedAt: now().toISOString(),
+          storedAt: wire.now().toISOString(),
         });
       return redactor.value({
         ...parsed,
@@ -429,4 +428,40 @@ export function httpTarget(
       });
     },
   };
+}
+
+/**
+ * A cached answer read as if it had just come, and recorded as replayed; undefined for an entry this protocol
+ * no longer reads, which a fresh answer then replaces.
+ */
+function replayCached(
+  wire: Wire,
+  protocol: Protocol,
+  request: TargetRequest,
+  cached: CachedReply,
+  key: string,
+  at: Date,
+) {
+  const { redactor } = wire;
+  try {
+    const headers = redactor.headers(cached.headers);
+    const body = redactor.body(cached.body, cached.stream);
+    const reply = toReply(redactor, cached.status, headers, body, cached.stream, true);
+    const parsed = protocol.parse(reply, request);
+    const ageSeconds = Math.round((at.getTime() - Date.parse(cached.storedAt)) / 1000);
+    const replayed = { replayed: true as const, storedAt: cached.storedAt, ageSeconds };
+    wire.record({
+      kind: 'http-cached',
+      key,
+      at: at.toISOString(),
+      ...replayed,
+      status: cached.status,
+      headers,
+      body,
+      stream: cached.stream,
+    });
+    return { reply, parsed, replayed };
+  } catch {
+    return undefined;
+  }
 }

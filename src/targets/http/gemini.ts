@@ -1,5 +1,6 @@
 import type { LogprobToken, TargetRequest, TargetResponse } from '../target.js';
 import {
+  givenModel,
   ProtocolError,
   TruncatedReplyError,
   type HttpCall,
@@ -7,7 +8,7 @@ import {
   type Protocol,
   type ProtocolOptions,
 } from './protocol.js';
-import { readSettings, requireModel } from './protocol-settings.js';
+import { readSettings } from './protocol-settings.js';
 import {
   arrayField,
   conversation,
@@ -53,7 +54,7 @@ export function geminiProtocol(settings: GeminiSettings = {}): Protocol & { base
     baseUrl: GEMINI_BASE_URL,
     authHeaders: (apiKey) => ({ 'x-goog-api-key': apiKey }),
     call(request: TargetRequest, options: ProtocolOptions): HttpCall {
-      const model = modelName(requireModel('gemini', options.model));
+      const model = modelName(givenModel('gemini', options));
       const contents = conversation(request.messages).map((m) => ({
         role: m.role === 'assistant' ? 'model' : 'user',
         parts: [{ text: m.content }],

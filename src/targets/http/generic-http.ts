@@ -1,5 +1,4 @@
 import type { ChatMessage, TargetRequest, TargetResponse } from '../target.js';
-import { UserError } from '../../util/errors.js';
 import type { GenericHttpSpec, Placeholder } from './generic-http-spec.js';
 import { readJsonPath, type PathSegment } from './json-path.js';
 import { ProtocolError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
@@ -65,8 +64,6 @@ function placeholderValues(
   options: ProtocolOptions,
 ): Record<Placeholder, unknown> {
   const messages: ChatMessage[] = spec.uses.has('system') ? conversation(request.messages) : request.messages;
-  if (spec.uses.has('model') && !options.model)
-    throw new UserError('http: the spec uses {{model}}; give the model name with --model');
   return {
     messages: messages.map((m) => ({ role: m.role, content: m.content })),
     text: plainText(conversation(request.messages)),

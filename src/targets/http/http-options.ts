@@ -1,9 +1,10 @@
+import type { ModelName } from './protocol.js';
 import { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limit.js';
 import { DEFAULT_RETRY_POLICY } from './retry.js';
 
 /** What the user can set for an HTTP target, from the command line; every field has a default. */
 export interface HttpTargetOptions {
-  model?: string;
+  model?: ModelName;
   /** Environment variable holding the key, instead of the protocol's conventional one. */
   apiKeyEnv?: string;
   retries?: number;

@@ -1,6 +1,13 @@
 import type { TargetRequest, TargetResponse } from '../target.js';
-import { ProtocolError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
-import { readSettings, requireModel } from './protocol-settings.js';
+import {
+  givenModel,
+  ProtocolError,
+  type HttpCall,
+  type HttpReply,
+  type Protocol,
+  type ProtocolOptions,
+} from './protocol.js';
+import { readSettings } from './protocol-settings.js';
 import {
   conversation,
   countField,
@@ -43,7 +50,7 @@ export function ollamaSettings(given: Readonly<Record<string, string>> | undefin
 }
 
 function ollamaCall(request: TargetRequest, options: ProtocolOptions, api: 'chat' | 'generate'): HttpCall {
-  const model = requireModel('ollama', options.model);
+  const model = givenModel('ollama', options);
   const common = { model, stream: false, options: { num_predict: request.maxOutputTokens ?? 1 } };
   if (api === 'chat') {
     return {

@@ -1,7 +1,8 @@
 import type { LogprobToken, PromptTokens, TargetRequest, TokenUsage } from '../target.js';
 import { promptTokensFromCodePointStarts, promptTokensFromPieces } from './prompt-pieces.js';
-import { describe, isCount } from './reply-fields.js';
+import { countField, isObject, optionalCountField, replyObject, type JsonObject } from './reply-fields.js';
 import {
+  givenModel,
   ProtocolError,
   TruncatedReplyError,
   type HttpCall,
@@ -23,7 +24,7 @@ export const openaiChatProtocol: Protocol = {
     const stream = Boolean(request.wantChunks || options.stream);
     const topLogprobs = logprobCount(request, options);
     const body: Record<string, unknown> = {
-      model: requireModel(options),
+      model: givenModel('openai', options),
       messages: request.messages,
       max_tokens: request.maxOutputTokens ?? 1,
       temperature: request.temperature ?? 0,
@@ -50,7 +51,7 @@ export const openaiCompletionsProtocol: Protocol = {
   authHeaders: openaiChatProtocol.authHeaders,
   call(request, options): HttpCall {
     const body = {
-      model: requireModel(options),
+      model: givenModel('openai', options),
       prompt: completionsPrompt(request),
       max_tokens: request.maxOutputTokens ?? 1,
       temperature: 0,
@@ -60,7 +61,7 @@ export const openaiCompletionsProtocol: Protocol = {
     return { method: 'POST', path: 'completions', headers: { 'content-type': 'application/json' }, body };
   },
   parse(reply, request) {
-    const json = objectBody(reply);
+    const json = replyObject(reply, 'openai');
     const choice = firstChoice(json);
     const logprobs = choice?.logprobs as
       | { tokens?: unknown; token_logprobs?: unknown; text_offset?: unknown }
@@ -125,24 +126,12 @@ function echoedPrompt(
   return joined && joined.text === prompt ? joined : undefined;
 }
 
-function requireModel(options: ProtocolOptions): string {
-  if (!options.model) throw new ProtocolError('an OpenAI-compatible target needs --model');
-  return options.model;
-}
-
 function logprobCount(request: TargetRequest, options: ProtocolOptions): number | undefined {
   if (options.topLogprobs !== undefined) return options.topLogprobs;
   return request.wantLogprobs ? 0 : undefined;
 }
 
-type Json = Record<string, unknown>;
-
-function objectBody(reply: HttpReply): Json {
-  if (!reply.json || typeof reply.json !== 'object' || Array.isArray(reply.json)) {
-    throw new ProtocolError(`expected a JSON object, got ${reply.text.slice(0, 80)}`);
-  }
-  return reply.json as Json;
-}
+type Json = JsonObject;
 
 function firstChoice(json: Json): Json | undefined {
   return Array.isArray(json.choices) ? (json.choices[0] as Json | undefined) : undefined;
@@ -153,18 +142,12 @@ function stringOr(value: unknown): string | undefined {
 }
 
 function readUsage(value: unknown): TokenUsage {
-  const usage = value as Json;
-  if (usage?.prompt_tokens === undefined) throw new ProtocolError('usage has no prompt_tokens');
-  if (!isCount(usage.prompt_tokens))
-    throw new ProtocolError(`usage: prompt_tokens should be a token count, got ${describe(usage.prompt_tokens)}`);
-  if (usage.completion_tokens != null && !isCount(usage.completion_tokens))
-    throw new ProtocolError(
-      `usage: completion_tokens should be a token count, got ${describe(usage.completion_tokens)}`,
-    );
+  if (!isObject(value) || value.prompt_tokens === undefined) throw new ProtocolError('usage has no prompt_tokens');
+  const usage = value;
   const details = usage.prompt_tokens_details as Json | undefined;
   return {
-    promptTokens: usage.prompt_tokens,
-    completionTokens: typeof usage.completion_tokens === 'number' ? usage.completion_tokens : undefined,
+    promptTokens: countField(usage, 'prompt_tokens', 'usage'),
+    completionTokens: optionalCountField(usage, 'completion_tokens', 'usage'),
     totalTokens: typeof usage.total_tokens === 'number' ? usage.total_tokens : undefined,
     cachedTokens: typeof details?.cached_tokens === 'number' ? details.cached_tokens : undefined,
   };
@@ -226,7 +209,7 @@ function replyMetadata(json: Json): Record<string, unknown> {
 }
 
 function parseChatJson(reply: HttpReply) {
-  const json = objectBody(reply);
+  const json = replyObject(reply, 'openai');
   if (!json.usage) throw new ProtocolError('chat completion has no usage');
   const choice = firstChoice(json);
   const logprobTokens = readLogprobContent(choice);

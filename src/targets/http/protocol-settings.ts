@@ -21,8 +21,3 @@ export function readSettings<K extends string>(
   if (problems.length) throw new UserError(problems.join('\n'));
   return read;
 }
-
-export function requireModel(scheme: string, model: string | undefined): string {
-  if (!model) throw new UserError(`${scheme}: give the model name with --model`);
-  return model;
-}

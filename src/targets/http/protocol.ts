@@ -1,3 +1,4 @@
+import { UserError } from '../../util/errors.js';
 import type { TargetRequest, TargetResponse } from '../target.js';
 
 /**
@@ -34,14 +35,26 @@ export interface HttpReply {
 }
 
 /** What an API-specific part of a target needs to know besides the request. */
+/** The `--model` name, as the user gave it; checked once, when the target is made (see createHttpTarget). */
+export type ModelName = string;
+
 export interface ProtocolOptions {
-  model?: string;
+  model?: ModelName;
   /** Ask for a streamed answer even when the request does not (`--stream`). */
   stream?: boolean;
   /** Ask for this many top logprobs per output token even when the request does not (`--logprobs N`). */
   topLogprobs?: number;
   /** Ask for vLLM's `prompt_logprobs` when a request wants the prompt's tokens. */
   promptLogprobs?: boolean;
+}
+
+/**
+ * The model of a scheme that needs one. A target made from the command line was refused without `--model`
+ * when it was made (createHttpTarget); this guards a protocol used on its own, with the same words.
+ */
+export function givenModel(scheme: string, options: ProtocolOptions): ModelName {
+  if (!options.model) throw new UserError(`${scheme}: give the model name with --model`);
+  return options.model;
 }
 
 export interface Protocol {

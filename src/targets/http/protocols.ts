@@ -1,5 +1,5 @@
+import { Registry } from '../../util/registry.js';
 import { API_SCHEMES } from './api-schemes.js';
-import { openaiChatProtocol, openaiCompletionsProtocol } from './openai.js';
 import type { Protocol } from './protocol.js';
 
 /** One target scheme served by the executor: how the rest of a target id becomes a protocol and a base URL. */
@@ -8,8 +8,9 @@ export interface HttpScheme {
   /**
    * `rest` is what follows `scheme:` in the target id; it may carry protocol settings besides the URL.
    * `querySecrets` are credential values the protocol itself sends in a query (a spec file's URL).
+   * `modelUse` says why this target needs `--model` when the scheme alone does not tell (a spec's `{{model}}`).
    */
-  create(rest: string): { protocol: Protocol; baseUrl: string; querySecrets?: string[] };
+  create(rest: string): { protocol: Protocol; baseUrl: string; querySecrets?: string[]; modelUse?: string };
   /** The protocol cannot form a request without `--model`. */
   needsModel?: boolean;
   /**
@@ -19,30 +20,11 @@ export interface HttpScheme {
   tokenize?: 'detect' | 'require';
 }
 
-const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+/** Every scheme `createTarget` sends to the executor, listed in api-schemes.ts. */
+const SCHEMES = new Registry('API scheme', API_SCHEMES, (s) => s.scheme);
 
-/** Every scheme `createTarget` sends to the executor. */
-export const HTTP_SCHEMES: readonly HttpScheme[] = [
-  {
-    scheme: 'openai',
-    needsModel: true,
-    tokenize: 'detect',
-    create: (rest) => ({ protocol: openaiChatProtocol, baseUrl: rest || OPENAI_BASE_URL }),
-  },
-  {
-    scheme: 'openai-completions',
-    needsModel: true,
-    create: (rest) => ({ protocol: openaiCompletionsProtocol, baseUrl: rest || OPENAI_BASE_URL }),
-  },
-  ...API_SCHEMES,
-  // whichever tokenize dialect the server speaks; the key, if any, from --api-key-env
-  {
-    scheme: 'tokenize',
-    tokenize: 'require',
-    create: (rest) => ({ protocol: { ...openaiChatProtocol, scheme: 'tokenize', keyEnv: undefined }, baseUrl: rest }),
-  },
-];
+export const HTTP_SCHEMES: readonly HttpScheme[] = SCHEMES.entries;
 
 export function httpScheme(scheme: string): HttpScheme | undefined {
-  return HTTP_SCHEMES.find((s) => s.scheme === scheme);
+  return SCHEMES.find(scheme);
 }

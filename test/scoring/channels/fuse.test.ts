@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ChannelName, ChannelScore } from '../../../src/scoring/channels/channel.js';
+import type { ChannelScore } from '../../../src/scoring/channels/channel.js';
+import type { ChannelName } from '../../../src/scoring/channels/registry.js';
 import { fuseChannels, USAGE_COUNT_INCONSISTENT } from '../../../src/scoring/channels/fuse.js';
 import { signatureGroups } from '../../../src/scoring/hypotheses.js';
 import type { Posterior } from '../../../src/scoring/posterior.js';

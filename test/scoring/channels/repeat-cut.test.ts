@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { committedIndexDir } from '../../../src/references/catalog.js';
 import { frameText } from '../../../src/probes/frame.js';
-import type { ChannelName } from '../../../src/scoring/channels/channel.js';
+import type { ChannelName } from '../../../src/scoring/channels/registry.js';
 import {
   planRepeat,
   predictedCut,
@@ -63,7 +63,7 @@ async function run(target: Target, enabled: ChannelName[], answers = 4) {
     }
   }
   const fused = channels.fuse(prior);
-  const ranked = fused.groups
+  const ranked = fused.posterior.groups
     .map((g) => ({ refs: g.group.references, p: g.match + g.derived }))
     .sort((a, b) => b.p - a.p);
   return { channels, followUps, ranked, fused };
@@ -93,7 +93,7 @@ describe('truncation: repeat requests cut at max_tokens', () => {
     const [qwen, llama3] = await Promise.all([committedTokenizer('qwen2.5'), committedTokenizer('llama3')]);
     const server = await startRepeatServer({ model: qwen, billing: llama3, template: chatTemplate('chatml') });
     servers.push(server);
-    const { channels, followUps, ranked } = await run(
+    const { fused, followUps, ranked } = await run(
       loopbackTarget(`openai:${server.url}/v1`, { options: { model: 'm', detectTokenize: false } }).target,
       ['truncation'],
     );
@@ -103,7 +103,7 @@ describe('truncation: repeat requests cut at max_tokens', () => {
     ).toBe(true);
     expect(ranked[0].refs).toContain('qwen2.5');
     expect(ranked[0].p).toBeGreaterThan(0.9);
-    expect(channels.summary().channels.find((c) => c.name === 'truncation')!.note).toMatch(
+    expect(fused.summary.channels.find((c) => c.name === 'truncation')!.note).toMatch(
       /repeat answers cut at max_tokens/,
     );
   });
@@ -112,12 +112,12 @@ describe('truncation: repeat requests cut at max_tokens', () => {
     const qwen = await committedTokenizer('qwen2.5');
     const server = await startRepeatServer({ model: qwen, template: chatTemplate('chatml'), chatty: true });
     servers.push(server);
-    const { channels } = await run(
+    const { fused } = await run(
       loopbackTarget(`openai:${server.url}/v1`, { options: { model: 'm', detectTokenize: false } }).target,
       ['truncation'],
       2,
     );
-    expect(channels.summary().channels.find((c) => c.name === 'truncation')?.note ?? '').not.toMatch(/repeat answers/);
+    expect(fused.summary.channels.find((c) => c.name === 'truncation')?.note ?? '').not.toMatch(/repeat answers/);
   });
 
   it('sends no follow-up unless truncation is read', async () => {
