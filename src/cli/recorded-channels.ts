@@ -1,4 +1,4 @@
-import type { RunConfig } from '../report/run-record.js';
+import type { RunConfig } from '../run/run-record.js';
 import type { ChannelRuntime } from '../scoring/channels/runtime.js';
 import type { TargetDeps } from '../targets/create-target.js';
 import { channelRuntime } from './channel-options.js';

@@ -1,9 +1,9 @@
 import { dirname, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { RunConfig } from '../report/run-record.js';
+import type { RunConfig } from '../run/run-record.js';
 import type { Budget } from '../scoring/identify.js';
 import { parseChannels } from '../scoring/channels/channel.js';
-import { parseEngine } from '../scoring/batch/engine.js';
+import { type Engine, parseEngine } from '../scoring/batch/engine.js';
 import type { HttpTargetOptions } from '../targets/http/http-options.js';
 import { parseBoundedNumber } from '../util/bounded-number.js';
 import { UserError } from '../util/errors.js';
@@ -90,7 +90,7 @@ export function resumeSettings(
     if (!isDeepStrictEqual(given, was)) conflicts.push(`--channels ${given.join(',')} (run: ${was.join(',')})`);
   }
   if (flags.engine !== undefined) {
-    let engine;
+    let engine: Engine | undefined;
     try {
       engine = parseEngine(flags.engine);
     } catch (error) {

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRun } from '../../src/report/read-run.js';
+import { readRun } from '../../src/run/read-run.js';
 import { renderJson } from '../../src/report/render-json.js';
 import { renderMarkdown } from '../../src/report/render-markdown.js';
-import { reportWithSplits } from '../../src/report/run-outputs.js';
+import { reportWithSplits } from '../../src/run/run-outputs.js';
 import type { RunReport } from '../../src/report/run-report.js';
 import { hostileReport, HOSTILE } from './adversarial.js';
 import { defaultRun, type RunFixture } from './run-fixture.js';

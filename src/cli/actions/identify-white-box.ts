@@ -5,7 +5,7 @@ import { loadResolvedSource } from '../../references/load-local.js';
 import { resolveTokenizerSource } from '../../references/local-source.js';
 import { readReferenceIndex } from '../../references/reference-index.js';
 import { cacheDir } from '../../references/store/cache-dir.js';
-import { createRunDir, RUN_FILES, writeRunJson } from '../../report/run-dir.js';
+import { createRunDir, RUN_FILES, writeRunJson } from '../../run/run-dir.js';
 import { identifyWhiteBox, type WhiteBoxResult } from '../../scoring/white-box.js';
 import { UserError } from '../../util/errors.js';
 import type { CliIo } from '../io.js';

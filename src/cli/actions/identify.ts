@@ -16,7 +16,7 @@ import type { CliIo } from '../io.js';
 import { channelRuntime } from '../channel-options.js';
 import { recordedChannelRuntime } from '../recorded-channels.js';
 import { resumeSettings } from '../resume-flags.js';
-import { readRecord, type RunConfig } from '../../report/run-record.js';
+import { readRecord, type RunConfig } from '../../run/run-record.js';
 import { isRecordedTarget, withholdsCredentials } from '../../targets/http/secrets.js';
 import { runIdentify } from './identify-run.js';
 import { identifyWhiteBoxAction } from './identify-white-box.js';

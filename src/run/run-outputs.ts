@@ -2,11 +2,11 @@ import type { CliIo } from '../cli/io.js';
 import { loadCatalog } from '../references/catalog.js';
 import { cacheDir } from '../references/store/cache-dir.js';
 import { cachedTokenizers } from './cached-tokenizers.js';
-import { renderTerminal } from './render-terminal.js';
-import { REPORT_FORMATS, type ReportFormatName } from './report-formats.js';
-import type { RunReport } from './run-report.js';
-import { withSplits } from './strongest-probes.js';
-import { useColor } from './terminal-style.js';
+import { renderTerminal } from '../report/render-terminal.js';
+import { REPORT_FORMATS, type ReportFormatName } from '../report/report-formats.js';
+import type { RunReport } from '../report/run-report.js';
+import { withSplits } from '../report/strongest-probes.js';
+import { useColor } from '../report/terminal-style.js';
 import { readRunReport, writeReports } from './write-reports.js';
 
 /**

@@ -4,7 +4,7 @@ import { UserError } from '../util/errors.js';
 import { sha256Hex } from '../util/hash.js';
 import { RUN_FILES } from './run-dir.js';
 import { checkReportConfig, checkTranscript, checkVerdict } from './run-files.js';
-import type { DigestState, RecordedRequest, RunReport, RunSettings } from './run-report.js';
+import type { DigestState, RecordedRequest, RunReport, RunSettings } from '../report/run-report.js';
 
 export const CHANNELS = {
   usage: 'billed prompt tokens',
