@@ -1,12 +1,8 @@
-import type { CliIo } from '../cli/io.js';
-import { loadCatalog } from '../references/catalog.js';
-import { cacheDir } from '../references/store/cache-dir.js';
-import { cachedTokenizers } from './cached-tokenizers.js';
-import { renderTerminal } from '../report/render-terminal.js';
 import { REPORT_FORMATS, type ReportFormatName } from '../report/report-formats.js';
 import type { RunReport } from '../report/run-report.js';
 import { withSplits } from '../report/strongest-probes.js';
-import { useColor } from '../report/terminal-style.js';
+import { cachedTokenizers } from './cached-tokenizers.js';
+import type { Workspace } from './workspace.js';
 import { readRunReport, writeReports } from './write-reports.js';
 
 /**
@@ -14,24 +10,24 @@ import { readRunReport, writeReports } from './write-reports.js';
  * splits are derived from the recorded probe texts and pinned tokenizer files, so loading those
  * tokenizers is left to when a report is asked for rather than slowing every run.
  */
-export async function reportWithSplits(env: NodeJS.ProcessEnv, report: RunReport): Promise<RunReport> {
+export async function reportWithSplits(
+  workspace: Pick<Workspace, 'catalog' | 'cacheRoot'>,
+  report: RunReport,
+): Promise<RunReport> {
   const probes = report.verdict.strongestProbes ?? [];
   if (!probes.some((p) => p.splits.some((s) => !s.tokens))) return report;
-  const tokenizers = cachedTokenizers(await loadCatalog({ env }), env.TOKPRINT_CACHE ?? cacheDir(env));
+  const tokenizers = cachedTokenizers(workspace.catalog, workspace.cacheRoot);
   return { ...report, verdict: { ...report.verdict, strongestProbes: await withSplits(probes, tokenizers) } };
 }
 
-/** After a run is sealed: writes the asked-for reports beside its verdict and returns the terminal summary. */
-export async function finishedRunText(
-  io: CliIo,
+/** After a run is sealed: writes the asked-for reports beside its verdict; returns the run as reports read it. */
+export async function writeRunReports(
+  workspace: Pick<Workspace, 'catalog' | 'cacheRoot'>,
   run: string,
   formats: readonly ReportFormatName[] = [],
-  quiet = false,
-): Promise<string> {
+): Promise<{ report: RunReport; written: string[] }> {
   let report = readRunReport(run);
-  if (formats.length) {
-    if (formats.some((name) => REPORT_FORMATS[name].splits)) report = await reportWithSplits(io.env, report);
-    for (const path of writeReports(run, formats, report)) if (!quiet) io.stderr(`tokprint: wrote ${path}\n`);
-  }
-  return renderTerminal(report, { color: useColor(io.isTTY?.stdout, io.env) });
+  if (!formats.length) return { report, written: [] };
+  if (formats.some((name) => REPORT_FORMATS[name].splits)) report = await reportWithSplits(workspace, report);
+  return { report, written: writeReports(run, formats, report) };
 }

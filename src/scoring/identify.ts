@@ -61,7 +61,23 @@ export interface IdentifyInput {
   channels?: ChannelRuntime;
   /** How the counts are scored; by the index's size when absent (see chooseEngine). */
   engine?: Engine;
+  /** Each step of the loop as it happens, for whatever watches the run (a progress line, a trace). */
+  onStep?: (step: IdentifyStep) => void;
 }
+
+/**
+ * One step of the loop: a request sent (a count request, or a follow-up of one), its answer, the observation
+ * a count request made, the follow-ups the channels asked for, and the posterior the run scored after them.
+ */
+export type IdentifyStep =
+  | { kind: 'request'; role: RequestRole; request: TargetRequest }
+  | { kind: 'answer'; role: RequestRole; request: TargetRequest; response: TargetResponse }
+  | { kind: 'observation'; record: RequestRecord }
+  | { kind: 'follow-ups'; of: number; requests: readonly TargetRequest[] }
+  | { kind: 'posterior'; count: Posterior; fused: Posterior; requests: readonly RequestRecord[] };
+
+/** Why a request was sent: for the counts, as a channel's follow-up, or as the bare frame repeated to check them. */
+export type RequestRole = 'count' | 'follow-up' | 'repeat-frame';
 
 /** What a request held: the bare frame, one stratum's probes, or the check of the leader's vocabulary edges. */
 export type PackLabel = Stratum | 'frame' | 'edge';
@@ -153,6 +169,13 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     return 0;
   };
 
+  const ask = async (request: TargetRequest, role: RequestRole): Promise<TargetResponse> => {
+    input.onStep?.({ kind: 'request', role, request });
+    const response = await target.send(request);
+    input.onStep?.({ kind: 'answer', role, request, response });
+    return response;
+  };
+
   const send = async (pack: number[], stratum: PackLabel, tested?: string) => {
     const probes = pack.map((p) => index.probes[p]);
     const request: TargetRequest = {
@@ -160,7 +183,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       maxOutputTokens: 1,
       ...input.channels?.requestFields(requests.length + 1),
     };
-    const response = await target.send(request);
+    const response = await ask(request, 'count');
     const count = billed(requests.length + 1, request, response);
     const record: RequestRecord = {
       seq: requests.length + 1,
@@ -174,10 +197,13 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     for (const p of pack) used.add(p);
     await input.channels?.observe(record.seq, request, response, groups, await counted());
     input.onObservation?.(record, stratum);
-    for (const followUp of input.channels?.followUps(record.seq, request) ?? []) {
+    input.onStep?.({ kind: 'observation', record });
+    const asked = input.channels?.followUps(record.seq, request) ?? [];
+    if (asked.length) input.onStep?.({ kind: 'follow-ups', of: record.seq, requests: asked });
+    for (const followUp of asked) {
       // one request of the budget is always kept for the counts
       if (spent() >= budget.maxQueries - 1) break;
-      const answer = await target.send(followUp);
+      const answer = await ask(followUp, 'follow-up');
       followUps++;
       checkAnswerLength(answer, followUp, record.seq);
       if (!unreadable && Number.isSafeInteger(answer.usage.promptTokens) && answer.usage.promptTokens >= 0)
@@ -215,7 +241,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       ...input.channels?.requestFields(1),
       fresh: true,
     };
-    const answer = await target.send(request);
+    const answer = await ask(request, 'repeat-frame');
     followUps++;
     checkAnswerLength(answer, request, requests.length + followUps);
     const again = answer.usage.promptTokens;
@@ -240,6 +266,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   for (;;) {
     const count = await counted();
     post = input.channels ? input.channels.fuse(count) : count;
+    input.onStep?.({ kind: 'posterior', count, fused: post, requests });
     // Counts no hypothesis explains to the token (noise, or a changed tokenizer) are checked by repeating the
     // frame before they decide anything: when a verdict would be given, or when the budget has one request left.
     const frameCost = requests[0]?.promptTokens ?? 0;
