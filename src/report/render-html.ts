@@ -1,6 +1,6 @@
 import { posteriorChart } from './html-chart.js';
 import { HTML_STYLE } from './html-style.js';
-import { evidenceRows, hypotheses, plainVerdict, reportFlags, signed } from './report-facts.js';
+import { evidenceRows, hypotheses, inSeqOrder, plainVerdict, reportFlags, signed } from './report-facts.js';
 import type { RunReport } from './run-report.js';
 import type { StrongProbe } from './strongest-probes.js';
 import { visibleText } from './visible-text.js';
@@ -49,11 +49,16 @@ function chartSection(report: RunReport): string {
 }
 
 function evidenceSection(report: RunReport): string {
-  const { references, rows } = evidenceRows(report);
+  const { references, rows, followUps } = evidenceRows(report);
   if (!rows.length) return '';
   const head = references.map((r) => `<th class="num">${x(r)}</th>`).join('');
-  const body = rows
+  const body = inSeqOrder(rows, followUps)
     .map((row) => {
+      if ('what' in row) {
+        const what =
+          row.of === undefined ? 'the bare frame again, to check the counts' : `follow-up of request #${row.of}`;
+        return `<tr class="follow-up"><td>request #${row.seq} ${what}</td><td class="num">—</td><td colspan="${references.length}">not a probe pack: no prediction to compare</td></tr>`;
+      }
       const cells = row.cells
         .map((c) =>
           c.predicted === undefined

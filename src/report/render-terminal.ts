@@ -51,7 +51,9 @@ export function renderTerminal(report: RunReport, options: { color: boolean }): 
     '',
     `spent: ${s.requests} requests, ${s.promptTokens.toLocaleString('en-US')} prompt tokens${report.channels.length ? ` via ${report.channels.join(', ')}` : ''}`,
   );
-  const strongest = report.verdict.evidence.map((e) => `#${e.request} ${signed(e.observed)}`).join(', ');
+  // evidence lines number the count requests alone; the run's requests are numbered as sent
+  const sentAs = (n: number) => report.requests.find((r) => r.observation === n)?.seq ?? n;
+  const strongest = report.verdict.evidence.map((e) => `#${sentAs(e.request)} ${signed(e.observed)}`).join(', ');
   if (strongest) lines.push(c.dim(`billed over the bare frame: ${strongest}`));
   lines.push(`run: ${report.dir}`);
   return `${lines.join('\n')}\n`;

@@ -76,6 +76,42 @@ function channelsOf(response: Record<string, any>): string[] {
 }
 
 /**
+ * Pairs each request with what it was sent for. An observation is numbered among the count requests alone,
+ * while the transcript numbers every request sent: a channel's follow-up (which names the count request it
+ * follows) and the bare frame sent again to check the counts (sent fresh, past any cached answer) come between
+ * count requests, so the k-th count request in the transcript is the one that made observation k.
+ */
+function pairObservations(
+  requests: RecordedRequest[],
+  sent: ReadonlyMap<number, { followUpOf?: unknown; fresh?: unknown }>,
+  observed: ReadonlyMap<number, { stratum?: string; probes: number }>,
+): void {
+  const seqOfCount = new Map<number, number>();
+  let counted = 0;
+  for (const request of requests) {
+    const body = sent.get(request.seq) ?? {};
+    if (typeof body.followUpOf === 'number') {
+      const of = seqOfCount.get(body.followUpOf);
+      if (of !== undefined) request.followUpOf = of;
+      continue;
+    }
+    if (body.fresh === true && counted > 0) {
+      request.frameCheck = true;
+      continue;
+    }
+    counted++;
+    seqOfCount.set(counted, request.seq);
+    const o = observed.get(counted);
+    if (o)
+      Object.assign(request, {
+        stratum: o.stratum ?? (o.probes === 0 ? 'frame' : undefined),
+        probes: o.probes,
+        observation: counted,
+      });
+  }
+}
+
+/**
  * Reads a run directory into what every report renders. Takes both transcript shapes: bare
  * request/response/error lines, and a record that opens with the config, holds observations and
  * wire entries, and closes with a digest. A request sent again after a resume counts once, at its last lines.
@@ -128,6 +164,7 @@ export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
   let httpAttempts = 0;
   let resumed = 0;
   const observed = new Map<number, { stratum?: string; probes: number }>();
+  const sent = new Map<number, { followUpOf?: unknown; fresh?: unknown }>();
   const requestFor = (seq: number): RecordedRequest => {
     if (!bySeq.has(seq)) bySeq.set(seq, { seq, lines: {}, chars: 0, channels: [] });
     return bySeq.get(seq)!;
@@ -135,6 +172,7 @@ export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
   for (const { n, entry } of lines) {
     switch (entry.kind) {
       case 'request':
+        sent.set(entry.seq, entry.request ?? {});
         bySeq.set(entry.seq, {
           seq: entry.seq,
           lines: { request: n },
@@ -176,10 +214,7 @@ export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
       observed.set(entry.seq, { stratum: entry.stratum, probes: entry.probes?.length ?? 0 });
   }
   const requests = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
-  for (const request of requests) {
-    const o = observed.get(request.seq);
-    if (o) Object.assign(request, { stratum: o.stratum ?? (o.probes === 0 ? 'frame' : undefined), probes: o.probes });
-  }
+  pairObservations(requests, sent, observed);
   const answered = requests.filter((r) => r.promptTokens !== undefined);
   const times = lines
     .map((l) => l.entry.at)
