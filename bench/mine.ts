@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mineProbes } from '../src/probes/miner.js';
-import { mineRareProbes } from '../src/probes/rare-miner.js';
-import { mineCommonWordProbes } from '../src/probes/common-words-miner.js';
-import { mineExtensionProbes } from '../src/probes/extension-miner.js';
+import { mineProbes } from './mining/miner.js';
+import { mineRareProbes } from './mining/rare-miner.js';
+import { mineCommonWordProbes } from './mining/common-words-miner.js';
+import { mineExtensionProbes } from './mining/extension-miner.js';
 import {
   HANDWRITTEN_FILE,
   MINED_FILE,

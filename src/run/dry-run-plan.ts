@@ -1,6 +1,6 @@
 import { frameText } from '../probes/frame.js';
 import type { Budget } from '../scoring/identify.js';
-import { PACK_TOKENS } from '../scoring/identify.js';
+import { PACK_TOKENS } from '../planning/pack-size.js';
 
 /**
  * Tokens a chat template may add around one message (role markers, turn separators, BOS), beyond

@@ -1,15 +1,14 @@
 import { frameText } from '../probes/frame.js';
-import { designPack, samplesFrom, separatingProbes, type DesignCandidate } from '../probes/design.js';
-import { STRATA, stratumOf, type Probe, type Stratum } from '../probes/probe.js';
+import type { Stratum } from '../probes/probe.js';
 import type { CountIndex } from '../signatures/count-index.js';
-import { packTotal, type Observation } from '../signatures/observations.js';
+import type { Observation } from '../signatures/observations.js';
 import type { Target, TargetRequest, TargetResponse } from '../targets/target.js';
 import { recordedTarget, type Transcript } from '../targets/transcript.js';
-import { seededRng, seedFromString, type Rng } from '../util/rng.js';
+import type { Rng } from '../util/rng.js';
 import type { ChannelRuntime, ChannelSummary } from './channels/runtime.js';
-import { signatureGroups, type SignatureGroup } from './hypotheses.js';
-import { EDGE_PACK_TOKENS, planEdgePack } from './edge-pack.js';
-import { expectedInformationGain } from './information-gain.js';
+import { edgeCheckDue, edgeChecksOfLeader, planEdgeCheck } from '../planning/edge-check.js';
+import { indexGroups } from '../planning/index-groups.js';
+import { planNext } from '../planning/planner.js';
 import {
   checkAnswerLength,
   impossiblePromptCount,
@@ -22,7 +21,7 @@ import {
   unstableVerdict,
   USAGE_COUNT_UNSTABLE,
 } from './usage-check.js';
-import { posterior, priorPosterior, unknownWindow, type GroupScore, type Posterior } from './posterior.js';
+import { posterior, priorPosterior, type Posterior } from './posterior.js';
 import { decide, type Verdict } from './verdict.js';
 import { requestSignature } from './request-signature.js';
 import { alignedPosterior } from './aligned-posterior.js';
@@ -35,18 +34,6 @@ export interface Budget {
 }
 
 export const DEFAULT_BUDGET: Budget = { maxQueries: 6, maxPromptTokens: 30_000 };
-
-/** Size of each probe pack, in the largest predicted count among the candidates. */
-export const PACK_TOKENS = { min: 360, max: 600 };
-const MARGIN = 4;
-/** How far one hypothesis must lead before its vocabulary's edges are checked. */
-const EDGE_CHECK_LEAD = 0.5;
-/**
- * An edge check that strayed this little from the leader is checked again (seam noise and a small change
- * both explain it); one that strayed further already shows a change, and the requests left go to telling
- * the candidates apart.
- */
-export const SECOND_EDGE_STRAY = 2;
 
 export interface IdentifyInput {
   target: Target;
@@ -101,29 +88,6 @@ export interface IdentifyResult {
   engine?: Engine;
   /** Why the billed counts were found unstable, when the run stopped for it. */
   unstable?: string;
-}
-
-export interface PlannedRequest {
-  stratum: Stratum | 'edge';
-  pack: number[];
-  gain: number;
-  cost: number;
-  tested?: string;
-}
-
-const groupsByIndex = new WeakMap<CountIndex, SignatureGroup[]>();
-
-/**
- * The signature groups of an index, worked out once per index: a process identifying many targets
- * (bench, CI) pays for the grouping once, and the onnxruntime session, kept per group list, is reused.
- */
-function indexGroups(index: CountIndex): SignatureGroup[] {
-  let groups = groupsByIndex.get(index);
-  if (!groups) {
-    groups = signatureGroups(index);
-    groupsByIndex.set(index, groups);
-  }
-  return groups;
 }
 
 /**
@@ -339,183 +303,4 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     channels: input.channels?.summary(),
     engine,
   };
-}
-
-/**
- * Once one hypothesis leads, one request checks it where a derived copy would differ, before a match is
- * called; a second one when the first strayed from the leader by a token or two (SECOND_EDGE_STRAY),
- * which seam noise and a small change both explain.
- */
-export function edgeCheckDue(post: Posterior, sent: readonly RequestRecord[]): boolean {
-  const leader = leading(post);
-  if (sent.length < 2 || !leader || leader.match + leader.derived < EDGE_CHECK_LEAD) return false;
-  const edges = edgeChecksOfLeader(post, sent);
-  if (!edges.length) return true;
-  const strayed = Math.abs(leader.deviations[edges[0]]);
-  return edges.length < 2 && strayed > 0 && strayed <= SECOND_EDGE_STRAY;
-}
-
-/**
- * Which requests were edge checks of the current leader (a record that names no class counts for any). While
- * the leader leads as changed rather than as matched, any edge check counts: its change is already seen, and
- * the requests left go to telling the changed candidates apart.
- */
-export function edgeChecksOfLeader(post: Posterior, sent: readonly RequestRecord[]): number[] {
-  const leader = leading(post);
-  const id = leader && leader.match >= leader.derived ? leader.group.references[0] : undefined;
-  return sent.flatMap((r, k) =>
-    r.stratum === 'edge' && (id === undefined || r.tested === undefined || r.tested === id) ? [k] : [],
-  );
-}
-
-function planEdgeCheck(
-  post: Posterior,
-  groups: readonly SignatureGroup[],
-  index: CountIndex,
-  used: Set<number>,
-  rng: Rng,
-): PlannedRequest | undefined {
-  const pack = planEdgePack({
-    post,
-    groups,
-    index,
-    used,
-    rng,
-    minTokens: EDGE_PACK_TOKENS.min,
-    maxTokens: EDGE_PACK_TOKENS.max,
-    margin: MARGIN,
-  });
-  if (!pack.length) return undefined;
-  const predicted = groups.map((g) => packTotal(g.counts, pack));
-  return { stratum: 'edge', pack, gain: 0, cost: Math.max(...predicted), tested: leading(post)?.group.references[0] };
-}
-
-/** The group holding the most mass, matched or derived (the first among equals), as the edge pack picks it. */
-function leading(post: Posterior): GroupScore | undefined {
-  const weights = post.groups.map((g) => g.match + g.derived);
-  return post.groups[weights.indexOf(Math.max(...weights))];
-}
-
-const strataByPool = new WeakMap<readonly Probe[], { labels: string[]; byStratum: Map<Stratum, number[]> }>();
-
-/** Each probe's category and the probes of each stratum in pool order, worked out once per pool. */
-function probeStrata(probes: readonly Probe[]) {
-  let strata = strataByPool.get(probes);
-  if (!strata) {
-    const byStratum = new Map<Stratum, number[]>(STRATA.map((stratum) => [stratum, []]));
-    probes.forEach((probe, i) => byStratum.get(stratumOf(probe.category))!.push(i));
-    strata = { labels: probes.map((probe) => probe.category), byStratum };
-    strataByPool.set(probes, strata);
-  }
-  return strata;
-}
-
-/** How many ways to keep the references apart are designed per stratum for the first request; each run draws one. */
-export const OPENINGS = 8;
-const openings = new WeakMap<readonly SignatureGroup[], { weights: string; designed: Map<Stratum, number[][]> }>();
-
-/**
- * Per stratum, the probes that keep the candidates apart in the first request after the frame. Every
- * identification starts from the same posterior (the bare frame tells no tokenizer from another), so a
- * process identifying many targets designs OPENINGS of them per stratum and index, each from its own seed,
- * and each run draws one per stratum: the stratum packs stay independent draws as when each run designed
- * its own, a run's requests depend only on its seed, and the greedy rounds (most of a request's planning)
- * are not repeated for every target. The probes added for coverage are drawn for each run as before.
- */
-function openingSeparation(
-  groups: readonly SignatureGroup[],
-  candidates: readonly DesignCandidate[],
-  byStratum: Map<Stratum, number[]>,
-  rng: Rng,
-): Map<Stratum, number[]> {
-  const weights = candidates.map((c) => c.weight).join(',');
-  let cache = openings.get(groups);
-  if (cache?.weights !== weights) {
-    cache = { weights, designed: new Map(STRATA.map((stratum) => [stratum, []])) };
-    openings.set(groups, cache);
-  }
-  const drawn = new Map<Stratum, number[]>();
-  for (const stratum of STRATA) {
-    const draw = rng.int(0, OPENINGS - 1);
-    // a stratum small enough to be weighed whole has one design whatever the seed
-    const variant = samplesFrom(byStratum.get(stratum)!.length) ? draw : 0;
-    const designed = cache.designed.get(stratum)!;
-    designed[variant] ??= separatingProbes({
-      candidates,
-      allowed: byStratum.get(stratum)!,
-      maxTokens: PACK_TOKENS.max,
-      margin: MARGIN,
-      rng: seededRng(seedFromString(`opening ${stratum} ${variant}`)),
-    });
-    drawn.set(stratum, designed[variant]);
-  }
-  return drawn;
-}
-
-export function planNext(
-  post: Posterior,
-  groups: readonly SignatureGroup[],
-  index: CountIndex,
-  used: Set<number>,
-  rng: Rng,
-  sent: readonly RequestRecord[],
-): PlannedRequest | undefined {
-  const weights = post.groups.map((s) => s.match + s.derived);
-  const candidates = groups.map((group, i) => ({ counts: group.counts, weight: weights[i] }));
-  const sentStrata = new Set(sent.map((r) => r.stratum));
-  const { labels, byStratum } = probeStrata(index.probes);
-  const priority = vocabularyEdge(groups, weights);
-  const opening = used.size === 0 ? openingSeparation(groups, candidates, byStratum, rng) : undefined;
-  let best: PlannedRequest | undefined;
-  let bestScore = -Infinity;
-  for (const stratum of STRATA) {
-    const allowed = byStratum.get(stratum)!.filter((i) => !used.has(i));
-    if (!allowed.length) continue;
-    const pack = designPack({
-      candidates,
-      allowed,
-      maxTokens: PACK_TOKENS.max,
-      minTokens: PACK_TOKENS.min,
-      margin: MARGIN,
-      rng,
-      labels,
-      priority,
-      separating: opening?.get(stratum),
-    });
-    if (!pack.length) continue;
-    const predicted = groups.map((g) => packTotal(g.counts, pack));
-    const { lo, hi } = unknownWindow(predicted);
-    const gain = expectedInformationGain(
-      predicted.map((p, i) => ({ predicted: p, weight: weights[i] })),
-      post.unknown,
-      lo,
-      hi,
-    );
-    // A stratum not yet asked about is worth more than its gain alone says: a changed vocabulary
-    // usually leaves some stratum untouched, and only a fresh stratum can show which.
-    const score = gain * (sentStrata.has(stratum) ? 0.5 : 1);
-    if (score > bestScore) {
-      bestScore = score;
-      best = { stratum, pack, gain, cost: Math.max(...predicted) };
-    }
-  }
-  return best;
-}
-
-/**
- * How sharply each probe tests the leading hypothesis's own vocabulary: probes it counts as far fewer
- * tokens than the others (its long tokens, which removed merges break) or far more (text an added
- * vocabulary would shorten). Coverage prefers these, since a modified tokenizer differs there first.
- */
-export function vocabularyEdge(groups: readonly SignatureGroup[], weights: readonly number[]): Float64Array {
-  const leader = weights.indexOf(Math.max(...weights));
-  const edge = new Float64Array(groups[0]?.counts.length ?? 0);
-  if (leader < 0) return edge;
-  const own = groups[leader].counts;
-  for (let p = 0; p < edge.length; p++) {
-    let spread = 0;
-    for (const g of groups) spread += Math.abs(g.counts[p] - own[p]);
-    edge[p] = Math.min(spread / Math.max(1, groups.length - 1), 4) / Math.sqrt(own[p]);
-  }
-  return edge;
 }

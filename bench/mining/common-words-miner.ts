@@ -1,6 +1,6 @@
-import { seededRng } from '../util/rng.js';
+import { seededRng } from '../../src/util/rng.js';
 import type { MinerReference } from './miner.js';
-import type { Probe, ProbeCategory } from './probe.js';
+import type { Probe, ProbeCategory } from '../../src/probes/probe.js';
 
 export const ONE_WORD = /^ ?[\p{L}\p{M}]{2,}$/u;
 /** Scripts written with spaces between words take whole words only (a vocabulary entry after a space). */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isFrameSafe } from '../../src/probes/frame.js';
-import { mineRareProbes } from '../../src/probes/rare-miner.js';
-import { rarestTokenIds } from '../../src/references/rarest-tokens.js';
-import { committedTokenizer } from '../helpers/manifest-references.js';
+import { isFrameSafe } from '../../../src/probes/frame.js';
+import { mineRareProbes } from '../../../bench/mining/rare-miner.js';
+import { rarestTokenIds } from '../../../src/references/rarest-tokens.js';
+import { committedTokenizer } from '../../helpers/manifest-references.js';
 
 describe('rare-token miner', () => {
   it("builds probes of each reference's rarest tokens, the same for the same seed", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { edgeCheckDue, edgeChecksOfLeader, SECOND_EDGE_STRAY, type RequestRecord } from '../../src/scoring/identify.js';
+import { edgeCheckDue, edgeChecksOfLeader, SECOND_EDGE_STRAY } from '../../src/planning/edge-check.js';
+import type { RequestRecord } from '../../src/scoring/identify.js';
 import { signatureGroups } from '../../src/scoring/hypotheses.js';
 import type { Posterior } from '../../src/scoring/posterior.js';
 import { committedCountIndex } from '../helpers/count-index.js';

@@ -1,4 +1,4 @@
-import { seamNoise } from './noise.js';
+import { seamNoise } from '../scoring/noise.js';
 
 export interface GainHypothesis {
   /** Predicted pack total, relative to the bare frame. */

@@ -1,8 +1,8 @@
-import { rarestTokenIds } from '../references/rarest-tokens.js';
-import { seededRng, seedFromString } from '../util/rng.js';
-import { isFrameSafe } from './frame.js';
+import { rarestTokenIds } from '../../src/references/rarest-tokens.js';
+import { seededRng, seedFromString } from '../../src/util/rng.js';
+import { isFrameSafe } from '../../src/probes/frame.js';
 import type { MinerReference } from './miner.js';
-import type { Probe } from './probe.js';
+import type { Probe } from '../../src/probes/probe.js';
 
 const LATIN = /^[\p{Script=Latin}\p{N}\p{P}\p{S}\p{Zs}]+$/u;
 const CONTROL = /[\p{Cc}\p{Cs}]/u;

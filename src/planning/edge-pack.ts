@@ -1,12 +1,12 @@
-import { designPack } from '../probes/design.js';
+import { designPack } from './design.js';
 import { isNormalizationStable } from '../probes/normalization-stable.js';
 import type { ProbeCategory } from '../probes/probe.js';
 import { scriptDomain } from '../probes/script-domain.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import { REDUCTIONS } from '../signatures/probe-reductions.js';
 import type { Rng } from '../util/rng.js';
-import type { SignatureGroup } from './hypotheses.js';
-import type { Posterior } from './posterior.js';
+import type { SignatureGroup } from '../scoring/hypotheses.js';
+import type { Posterior } from '../scoring/posterior.js';
 
 export interface EdgePackInput {
   post: Posterior;

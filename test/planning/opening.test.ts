@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { signatureGroups } from '../../src/scoring/hypotheses.js';
-import { OPENINGS, planNext, type RequestRecord } from '../../src/scoring/identify.js';
+import { OPENINGS } from '../../src/planning/opening.js';
+import { planNext } from '../../src/planning/planner.js';
+import type { RequestRecord } from '../../src/scoring/identify.js';
 import { posterior, type Posterior } from '../../src/scoring/posterior.js';
 import { requestSignature } from '../../src/scoring/request-signature.js';
 import { packTotal } from '../../src/signatures/observations.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mineExtensionProbes } from '../../src/probes/extension-miner.js';
-import { scriptDomain } from '../../src/probes/script-domain.js';
-import { committedTokenizer } from '../helpers/manifest-references.js';
+import { mineExtensionProbes } from '../../../bench/mining/extension-miner.js';
+import { scriptDomain } from '../../../src/probes/script-domain.js';
+import { committedTokenizer } from '../../helpers/manifest-references.js';
 
 const FAMILIES: [string, string][] = [
   ['llama3', 'llama3'],

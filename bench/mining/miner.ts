@@ -1,7 +1,7 @@
-import type { Tokenizer } from '../references/tokenizer.js';
-import { seededRng, seedFromString } from '../util/rng.js';
-import { isFrameSafe } from './frame.js';
-import type { Probe } from './probe.js';
+import type { Tokenizer } from '../../src/references/tokenizer.js';
+import { seededRng, seedFromString } from '../../src/util/rng.js';
+import { isFrameSafe } from '../../src/probes/frame.js';
+import type { Probe } from '../../src/probes/probe.js';
 
 export interface MinerReference {
   id: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mineCommonWordProbes } from '../../src/probes/common-words-miner.js';
-import { committedTokenizer } from '../helpers/manifest-references.js';
+import { mineCommonWordProbes } from '../../../bench/mining/common-words-miner.js';
+import { committedTokenizer } from '../../helpers/manifest-references.js';
 
 const FAMILIES: [string, string][] = [
   ['llama3', 'llama'],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isNormalizationStable } from '../../src/probes/normalization-stable.js';
-import { EDGE_PACK_TOKENS, EXTENSION_COVER, planEdgePack } from '../../src/scoring/edge-pack.js';
+import { EDGE_PACK_TOKENS, EXTENSION_COVER, planEdgePack } from '../../src/planning/edge-pack.js';
 import { signatureGroups } from '../../src/scoring/hypotheses.js';
 import { posterior } from '../../src/scoring/posterior.js';
 import { requestSignature } from '../../src/scoring/request-signature.js';

@@ -1,7 +1,7 @@
-import { seededRng, seedFromString } from '../util/rng.js';
+import { seededRng, seedFromString } from '../../src/util/rng.js';
 import { ONE_WORD, SCRIPTS } from './common-words-miner.js';
 import type { MinerReference } from './miner.js';
-import type { Probe } from './probe.js';
+import type { Probe } from '../../src/probes/probe.js';
 
 export interface ExtensionOptions {
   seed: number;

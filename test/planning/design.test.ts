@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { designPack, separatingProbes } from '../../src/probes/design.js';
+import { designPack, separatingProbes } from '../../src/planning/design.js';
 import { seededRng } from '../../src/util/rng.js';
 
 const candidates = [

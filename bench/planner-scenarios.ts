@@ -1,11 +1,13 @@
-import { designPack } from '../../src/probes/design.js';
-import type { ProbeCategory } from '../../src/probes/probe.js';
-import { signatureGroups } from '../../src/scoring/hypotheses.js';
-import { expectedInformationGain } from '../../src/scoring/information-gain.js';
-import { planNext, vocabularyEdge, type RequestRecord } from '../../src/scoring/identify.js';
-import type { Posterior } from '../../src/scoring/posterior.js';
-import type { CountIndex } from '../../src/signatures/count-index.js';
-import { seededRng, type Rng } from '../../src/util/rng.js';
+import { designPack } from '../src/planning/design.js';
+import type { ProbeCategory } from '../src/probes/probe.js';
+import { signatureGroups } from '../src/scoring/hypotheses.js';
+import { expectedInformationGain } from '../src/planning/information-gain.js';
+import { planNext } from '../src/planning/planner.js';
+import { vocabularyEdge } from '../src/planning/vocabulary-edge.js';
+import type { RequestRecord } from '../src/scoring/identify.js';
+import type { Posterior } from '../src/scoring/posterior.js';
+import type { CountIndex } from '../src/signatures/count-index.js';
+import { seededRng, type Rng } from '../src/util/rng.js';
 
 const CATEGORIES: ProbeCategory[] = [
   'digits',
@@ -136,4 +138,19 @@ export function plannerRecord() {
     record.push({ gains });
   }
   return record;
+}
+
+/** Rounds gains so a reordered floating-point sum does not count as a different choice. */
+const rounded = (value: unknown): unknown =>
+  typeof value === 'number' && !Number.isInteger(value)
+    ? Number(value.toPrecision(10))
+    : Array.isArray(value)
+      ? value.map(rounded)
+      : value && typeof value === 'object'
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rounded(v)]))
+        : value;
+
+/** The planner's record as it is pinned: plain JSON, fractions to 10 significant digits. */
+export function pinnedPlannerRecord(): unknown {
+  return rounded(JSON.parse(JSON.stringify(plannerRecord())));
 }

@@ -1,0 +1,73 @@
+import type { SignatureGroup } from '../scoring/hypotheses.js';
+import type { GroupScore, Posterior } from '../scoring/posterior.js';
+import type { CountIndex } from '../signatures/count-index.js';
+import { packTotal } from '../signatures/observations.js';
+import type { Rng } from '../util/rng.js';
+import { EDGE_PACK_TOKENS, planEdgePack } from './edge-pack.js';
+import { MARGIN } from './pack-size.js';
+import type { PlannedRequest, SentRequest } from './requests.js';
+
+/** How far one hypothesis must lead before its vocabulary's edges are checked. */
+const EDGE_CHECK_LEAD = 0.5;
+/**
+ * An edge check that strayed this little from the leader is checked again (seam noise and a small change
+ * both explain it); one that strayed further already shows a change, and the requests left go to telling
+ * the candidates apart.
+ */
+export const SECOND_EDGE_STRAY = 2;
+
+/**
+ * Once one hypothesis leads, one request checks it where a derived copy would differ, before a match is
+ * called; a second one when the first strayed from the leader by a token or two (SECOND_EDGE_STRAY),
+ * which seam noise and a small change both explain.
+ */
+export function edgeCheckDue(post: Posterior, sent: readonly SentRequest[]): boolean {
+  const leader = leading(post);
+  if (sent.length < 2 || !leader || leader.match + leader.derived < EDGE_CHECK_LEAD) return false;
+  const edges = edgeChecksOfLeader(post, sent);
+  if (!edges.length) return true;
+  const strayed = Math.abs(leader.deviations[edges[0]]);
+  return edges.length < 2 && strayed > 0 && strayed <= SECOND_EDGE_STRAY;
+}
+
+/**
+ * Which requests were edge checks of the current leader (a record that names no class counts for any). While
+ * the leader leads as changed rather than as matched, any edge check counts: its change is already seen, and
+ * the requests left go to telling the changed candidates apart.
+ */
+export function edgeChecksOfLeader(post: Posterior, sent: readonly SentRequest[]): number[] {
+  const leader = leading(post);
+  const id = leader && leader.match >= leader.derived ? leader.group.references[0] : undefined;
+  return sent.flatMap((r, k) =>
+    r.stratum === 'edge' && (id === undefined || r.tested === undefined || r.tested === id) ? [k] : [],
+  );
+}
+
+/** The request that checks the leader's vocabulary edges, or none when no probe is left for it. */
+export function planEdgeCheck(
+  post: Posterior,
+  groups: readonly SignatureGroup[],
+  index: CountIndex,
+  used: Set<number>,
+  rng: Rng,
+): PlannedRequest | undefined {
+  const pack = planEdgePack({
+    post,
+    groups,
+    index,
+    used,
+    rng,
+    minTokens: EDGE_PACK_TOKENS.min,
+    maxTokens: EDGE_PACK_TOKENS.max,
+    margin: MARGIN,
+  });
+  if (!pack.length) return undefined;
+  const predicted = groups.map((g) => packTotal(g.counts, pack));
+  return { stratum: 'edge', pack, gain: 0, cost: Math.max(...predicted), tested: leading(post)?.group.references[0] };
+}
+
+/** The group holding the most mass, matched or derived (the first among equals), as the edge pack picks it. */
+function leading(post: Posterior): GroupScore | undefined {
+  const weights = post.groups.map((g) => g.match + g.derived);
+  return post.groups[weights.indexOf(Math.max(...weights))];
+}

@@ -1,0 +1,17 @@
+import type { Stratum } from '../probes/probe.js';
+
+/** The next request as planned: its probes, what it is expected to tell, and its largest predicted count. */
+export interface PlannedRequest {
+  stratum: Stratum | 'edge';
+  pack: number[];
+  gain: number;
+  cost: number;
+  /** For an edge check: the class it tests (its first reference), the one leading when it was planned. */
+  tested?: string;
+}
+
+/** What planning reads of a request already sent: what it held ('frame', a stratum, 'edge') and, for an edge check, what it tested. */
+export interface SentRequest {
+  stratum: string;
+  tested?: string;
+}
