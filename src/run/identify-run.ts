@@ -5,7 +5,9 @@ import { strongestProbes } from '../report/strongest-probes.js';
 import { verdictJson } from '../report/verdict-json.js';
 import type { Engine } from '../scoring/batch/engine.js';
 import type { ChannelRuntime } from '../scoring/channels/runtime.js';
-import { type Budget, identify, type IdentifyStep } from '../scoring/identify.js';
+import type { Budget } from '../scoring/identify.js';
+import { identify } from './driver.js';
+import type { RunStep } from './protocol.js';
 import { UnusableAnswerError } from '../scoring/usage-check.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import { readCountSignatures } from '../signatures/count-signatures-file.js';
@@ -51,7 +53,7 @@ export interface RunContext {
   /** Relative run and output directories are taken from here. */
   cwd: string;
   /** Each step of the loop as it happens: requests, answers, observations, posteriors. */
-  onStep?: (step: IdentifyStep, budget: Budget) => void;
+  onStep?: (step: RunStep, budget: Budget) => void;
 }
 
 /** What a run leaves: a dry run's plan, or the sealed run's directory, verdict and the reports written. */

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { sha256Hex } from '../util/hash.js';
+import { requestRoles } from './request-roles.js';
 import { RUN_FILES } from './run-dir.js';
 import { checkReportConfig, checkTranscript, checkVerdict } from './run-files.js';
 import type { DigestState, RecordedRequest, RunReport, RunSettings } from '../report/run-report.js';
@@ -75,40 +76,28 @@ function channelsOf(response: Record<string, any>): string[] {
   return channels;
 }
 
-/**
- * Pairs each request with what it was sent for. An observation is numbered among the count requests alone,
- * while the transcript numbers every request sent: a channel's follow-up (which names the count request it
- * follows) and the bare frame sent again to check the counts (sent fresh, past any cached answer) come between
- * count requests, so the k-th count request in the transcript is the one that made observation k.
- */
+/** Pairs each request with what it was sent for: its observation, the request it follows, or the frame check. */
 function pairObservations(
   requests: RecordedRequest[],
   sent: ReadonlyMap<number, { followUpOf?: unknown; fresh?: unknown }>,
   observed: ReadonlyMap<number, { stratum?: string; probes: number }>,
 ): void {
+  const roles = requestRoles(requests.map((r) => sent.get(r.seq) ?? {}));
   const seqOfCount = new Map<number, number>();
-  let counted = 0;
-  for (const request of requests) {
-    const body = sent.get(request.seq) ?? {};
-    if (typeof body.followUpOf === 'number') {
-      const of = seqOfCount.get(body.followUpOf);
-      if (of !== undefined) request.followUpOf = of;
-      continue;
-    }
-    if (body.fresh === true && counted > 0) {
-      request.frameCheck = true;
-      continue;
-    }
-    counted++;
-    seqOfCount.set(counted, request.seq);
-    const o = observed.get(counted);
+  requests.forEach((request, i) => {
+    const role = roles[i];
+    if (role.kind === 'frame-check') request.frameCheck = true;
+    if (role.kind === 'follow-up' && seqOfCount.has(role.of)) request.followUpOf = seqOfCount.get(role.of);
+    if (role.kind !== 'count') return;
+    seqOfCount.set(role.observation, request.seq);
+    const o = observed.get(role.observation);
     if (o)
       Object.assign(request, {
         stratum: o.stratum ?? (o.probes === 0 ? 'frame' : undefined),
         probes: o.probes,
-        observation: counted,
+        observation: role.observation,
       });
-  }
+  });
 }
 
 /**

@@ -1,20 +1,21 @@
 import type { ChannelRuntime } from '../scoring/channels/runtime.js';
-import { signatureGroups } from '../scoring/hypotheses.js';
-import { posterior, type Posterior } from '../scoring/posterior.js';
+import type { PackLabel } from '../scoring/identify.js';
+import type { Posterior } from '../scoring/posterior.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import type { Observation } from '../signatures/observations.js';
 import type { TargetRequest, TargetResponse } from '../targets/target.js';
+import { runProtocol } from './protocol.js';
+import { requestRoles } from './request-roles.js';
 import type { RecordEntry } from './run-record.js';
-import { requestSignature } from '../scoring/request-signature.js';
 
 /**
- * Feeds a run's recorded answers to the channels in the order the run read them, each with the count
- * posterior of the requests up to it, as identify did: the encoders loaded and the fused posterior
- * come out the same. Returns the fused posterior of every request.
+ * Reads a run's recorded answers again through the run protocol, in the order they were sent: the count
+ * answers with their observations, the follow-ups' answers after them; the frame check is not evidence. The
+ * encoders loaded and the fused posterior come out as the run's did. Returns the fused posterior.
  */
 export async function replayChannels(
   entries: readonly RecordEntry[],
-  observations: readonly Observation[],
+  observations: readonly (Observation & { stratum: string; tested?: string })[],
   index: CountIndex,
   channels: ChannelRuntime,
 ): Promise<Posterior> {
@@ -25,34 +26,23 @@ export async function replayChannels(
     // a resumed run used the first answer recorded for each request
     if (entry.kind === 'response' && !responses.has(entry.seq)) responses.set(entry.seq, entry);
   }
-  const groups = signatureGroups(index);
-  const sorted = [...observations].sort((a, b) => a.seq - b.seq);
-  // Sent requests in order: the count requests answer the observations one by one; follow-ups
-  // (repeat requests the channels asked for) go back to the channels after the request they follow.
-  let counted = 0;
-  for (const seq of [...requests.keys()].sort((a, b) => a - b)) {
-    const request = requests.get(seq)!;
+  const byObservation = new Map(observations.map((o) => [o.seq, o]));
+  // the count posteriors a rescore reports are exact, so the channels are shown the exact ones too
+  const protocol = runProtocol({ index, channels, engine: 'exact' });
+  const sent = [...requests.keys()].sort((a, b) => a - b);
+  const roles = requestRoles(sent.map((seq) => requests.get(seq)!));
+  for (const [i, seq] of sent.entries()) {
+    const role = roles[i];
     const response = responses.get(seq);
-    if (request.followUpOf !== undefined) {
-      if (response)
-        await channels.observeFollowUp(
-          request,
-          response,
-          posterior(requestSignature(sorted.slice(0, counted), index), groups),
-        );
+    if (!response || role.kind === 'frame-check') continue;
+    if (role.kind === 'follow-up') {
+      await protocol.followUpAnswer(requests.get(seq)!, response);
       continue;
     }
-    if (!response) continue;
-    const observation = sorted[counted];
-    if (!observation) break;
-    counted++;
-    await channels.observe(
-      observation.seq,
-      request,
-      response,
-      groups,
-      posterior(requestSignature(sorted.slice(0, counted), index), groups),
-    );
+    const o = byObservation.get(role.observation);
+    if (!o) break;
+    const record = { seq: o.seq, probes: o.probes, promptTokens: o.promptTokens, stratum: o.stratum as PackLabel };
+    await protocol.countAnswer(o.tested ? { ...record, tested: o.tested } : record, requests.get(seq)!, response);
   }
-  return channels.fuse(posterior(requestSignature(sorted, index), groups));
+  return (await protocol.posterior()).fused;
 }
