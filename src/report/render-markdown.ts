@@ -1,4 +1,13 @@
-import { evidenceRows, hypotheses, inSeqOrder, percent, plainVerdict, reportFlags, signed } from './report-facts.js';
+import {
+  evidenceRows,
+  hypotheses,
+  inSeqOrder,
+  percent,
+  plainVerdict,
+  reportFlags,
+  sentAs,
+  signed,
+} from './report-facts.js';
 import type { RunReport } from './run-report.js';
 import { revealInvisible, visibleText } from './visible-text.js';
 
@@ -68,7 +77,7 @@ export function renderMarkdown(report: RunReport): string {
   if (strongest.length) {
     out.push('## Strongest probes', '');
     for (const probe of strongest) {
-      out.push(`- ${mdCode(probe.text)} (${mdEscape(probe.category)}, request #${probe.request})`);
+      out.push(`- ${mdCode(probe.text)} (${mdEscape(probe.category)}, request #${sentAs(report, probe.request)})`);
       for (const split of probe.splits) {
         const tokens = split.tokens ? split.tokens.map(mdCode).join(' ') : '*(tokenizer not cached)*';
         out.push(`  - ${mdEscape(split.reference)}: ${split.count} tokens ${tokens}`);

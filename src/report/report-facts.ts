@@ -178,6 +178,14 @@ export function evidenceRows(
   return { references, rows, followUps };
 }
 
+/**
+ * The number a request was sent under, from the number of its observation: the verdict numbers the count
+ * requests alone, the run every request it sent (follow-ups too), and reports show the run's numbers.
+ */
+export function sentAs(report: RunReport, observation: number): number {
+  return report.requests.find((r) => r.observation === observation)?.seq ?? observation;
+}
+
 /** Pack rows and follow-ups together, in the order the requests were sent. */
 export function inSeqOrder(
   rows: readonly EvidenceRow[],

@@ -76,6 +76,8 @@ describe('evidence tables of a run with truncation follow-ups', () => {
     const row = terminal.split('\n').find((line) => line.trimStart().startsWith(`${leader} `))!;
     expect(row).toContain(`${packs.length}/${packs.length} ${'✓'.repeat(packs.length)}`);
     expect(row).not.toMatch(/[✗·]/);
+    const billed = /^billed over the bare frame: (.*)$/m.exec(terminal)![1];
+    expect([...billed.matchAll(/#(\d+)/g)].map((m) => Number(m[1]))).toEqual(packs);
   });
 
   it('markdown: each pack row is the pack request, the leader predicts its bill, follow-ups are marked', () => {
@@ -88,6 +90,9 @@ describe('evidence tables of a run with truncation follow-ups', () => {
       // request | probes | billed | leader | …
       expect(cells[4]).toBe(`${cells[3]} ✓`);
     }
+    const probeRequests = [...md.matchAll(/, request #(\d+)\)$/gm)].map((m) => Number(m[1]));
+    expect(probeRequests.length).toBeGreaterThan(0);
+    for (const seq of probeRequests) expect(packs).toContain(seq);
     for (const f of followUps)
       expect(rows).toContainEqual(expect.stringMatching(`^\\| #${f.seq} \\| follow-up of #${f.of} \\|`));
   });
