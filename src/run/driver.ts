@@ -19,7 +19,6 @@ import {
 } from '../scoring/usage-check.js';
 import { decide, type Verdict } from '../scoring/verdict.js';
 import type { CountIndex } from '../signatures/count-index.js';
-import type { Observation } from '../signatures/observations.js';
 import type { Target, TargetRequest, TargetResponse } from '../targets/target.js';
 import { recordedTarget, type Transcript } from '../targets/transcript.js';
 import type { Rng } from '../util/rng.js';
@@ -32,8 +31,6 @@ export interface IdentifyInput {
   rng: Rng;
   /** Every request is appended before it is sent and every answer before it is used. */
   transcript?: Transcript;
-  /** Called after each answer, e.g. to save progress. */
-  onObservation?: (observation: Observation, stratum: PackLabel) => void;
   /** Answer channels (logprobs, stream, …) fused with the count posterior; absent means counts alone. */
   channels?: ChannelRuntime;
   /** How the counts are scored; by the index's size when absent (see chooseEngine). */
@@ -109,7 +106,6 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     promptTokens += count;
     for (const p of pack) used.add(p);
     await protocol.countAnswer(record, request, response);
-    input.onObservation?.(record, stratum);
     const asked = input.channels?.followUps(record.seq, request) ?? [];
     if (asked.length) input.onStep?.({ kind: 'follow-ups', of: record.seq, requests: asked });
     for (const followUp of asked) {

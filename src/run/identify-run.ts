@@ -209,11 +209,13 @@ async function identifyRun(
       rng: seededRng(config.seed),
       channels: request.channels,
       engine: request.engine,
-      onStep: onStep && ((step) => onStep(step, config.budget)),
-      onObservation: (observation, stratum) => {
-        if (observed.has(observation.seq)) return;
-        record!.append({ kind: 'observation', ...observation, stratum });
-        appendRunLine(run, RUN_FILES.observations, observation);
+      onStep: (step) => {
+        // each observation is recorded before the run goes on; one read back from the record already is
+        if (step.kind === 'observation' && !observed.has(step.record.seq)) {
+          record!.append({ kind: 'observation', ...step.record });
+          appendRunLine(run, RUN_FILES.observations, step.record);
+        }
+        onStep?.(step, config.budget);
       },
     });
   } catch (error) {
