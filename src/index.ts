@@ -2,21 +2,18 @@
  * tokprint as a library: identify the tokenizer behind a target, compare two tokenizer files, load the
  * reference index once for many runs. Nothing here writes a run directory or prints; the CLI does that.
  */
-import { channelRuntime } from './cli/channel-options.js';
 import { compareTokenizers, type Comparison } from './references/compare.js';
-import { activeIndexDir, loadCatalog, requireEntry, type Catalog } from './references/catalog.js';
+import type { Catalog } from './references/catalog.js';
 import { loadResolvedSource } from './references/load-local.js';
-import { fetchReferenceFiles } from './references/load-reference.js';
 import { parseHfSpec, resolveTokenizerSource } from './references/local-source.js';
 import type { ReferenceEntry } from './references/manifest.js';
-import { cacheDir } from './references/store/cache-dir.js';
 import type { TokenizerFiles, TokenizerFormat } from './references/tokenizer.js';
 import type { Engine } from './scoring/batch/engine.js';
-import type { ChannelName } from './scoring/channels/registry.js';
-import { DEFAULT_BUDGET, identify as identifyLoop, type Budget, type IdentifyResult } from './scoring/identify.js';
+import { type ChannelName, parseChannels } from './scoring/channels/registry.js';
+import { identify as identifyLoop } from './run/driver.js';
+import { openWorkspace, type Workspace } from './run/workspace.js';
+import { DEFAULT_BUDGET, type Budget, type IdentifyResult } from './scoring/identify.js';
 import type { CountIndex } from './signatures/count-index.js';
-import { probePoolDir } from './signatures/index-section.js';
-import { loadCountIndex } from './signatures/load-count-index.js';
 import { createTarget } from './targets/create-target.js';
 import type { HttpTargetOptions } from './targets/http/http-options.js';
 import type { Target } from './targets/target.js';
@@ -51,23 +48,19 @@ export interface TokprintIndex {
   counts: CountIndex;
   /** An indexed reference's manifest entry and its files, fetched into the pinned cache on first use. */
   reference(id: string): Promise<{ entry: ReferenceEntry; files: TokenizerFiles }>;
+  /** The run layer's workspace behind it (channel data, cache folder), shared by every run on this index. */
+  workspace: Workspace;
 }
 
 /** The built-in references plus the user's own ($TOKPRINT_HOME/index), as the CLI reads them. */
 export async function loadIndex(options: Pick<EnvironmentOptions, 'env'> = {}): Promise<TokprintIndex> {
-  const env = options.env ?? process.env;
-  const catalog = await loadCatalog({ env });
-  const counts = await loadCountIndex({
-    indexDir: activeIndexDir(env),
-    poolDir: probePoolDir(),
-    facts: catalog.entries.map(({ entry }) => entry),
-  });
-  const cacheRoot = env.TOKPRINT_CACHE ?? cacheDir(env);
-  const reference = async (id: string) => {
-    const { entry } = requireEntry(catalog, id);
-    return { entry, files: await fetchReferenceFiles(entry, { cacheRoot }) };
+  const workspace = await openWorkspace(options.env ?? process.env);
+  return {
+    catalog: workspace.catalog,
+    counts: await workspace.countIndex(),
+    reference: workspace.reference,
+    workspace,
   };
-  return { catalog, counts, reference };
 }
 
 export interface IdentifyOptions extends EnvironmentOptions {
@@ -95,11 +88,8 @@ export async function identify(target: string | Target, options: IdentifyOptions
   const cwd = options.cwd ?? process.cwd();
   const index = options.index ?? (await loadIndex({ env }));
   const seed = options.seed ?? 1;
-  const channels = await channelRuntime(
-    { channels: options.channels?.join(','), seed },
-    activeIndexDir(env),
-    index.reference,
-  );
+  const enabled = options.channels ? parseChannels(options.channels.join(',')) : new Set<ChannelName>(['usage']);
+  const channels = await index.workspace.channels(enabled, seed);
   const resolved =
     typeof target === 'string'
       ? await createTarget(target, { cwd, env, reference: index.reference, http: options.http })

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { RunConfig } from '../report/run-record.js';
+import type { RunConfig } from '../run/run-record.js';
 import type { Budget } from '../scoring/identify.js';
 import { parseChannels } from '../scoring/channels/registry.js';
 import { parseEngine, recordedEngine, type Engine } from '../scoring/batch/engine.js';

@@ -1,51 +1,43 @@
-import type { CliIo } from '../cli/io.js';
-import { signatureGroups } from '../scoring/hypotheses.js';
-import type { Budget } from '../scoring/identify.js';
-import { posterior } from '../scoring/posterior.js';
+import type { Posterior } from '../scoring/posterior.js';
 import { rankedGroups } from '../scoring/verdict.js';
-import type { CountIndex } from '../signatures/count-index.js';
-import type { Observation } from '../signatures/observations.js';
 import { percent } from './report-facts.js';
-import { requestSignature } from '../scoring/request-signature.js';
+
+/** Where a run stands after an answer: its count requests so far, the prompt tokens they were billed, its posterior. */
+export interface ProgressFacts {
+  requests: number;
+  maxQueries: number;
+  promptTokens: number;
+  /** The posterior the run itself scored, fused with its channels when it reads any. */
+  posterior: Posterior;
+}
 
 /** The progress text after each answer: requests so far against the budget, tokens spent, who leads. */
-export function progressText(
-  observations: readonly Observation[],
-  index: CountIndex,
-  budget: Budget,
-  groups = signatureGroups(index),
-): string {
-  const spent = observations.reduce((sum, o) => sum + o.promptTokens, 0);
-  const leader = rankedGroups(posterior(requestSignature(observations, index), groups))[0];
+export function progressText(facts: ProgressFacts): string {
+  const leader = rankedGroups(facts.posterior)[0];
   const lead =
-    leader && observations.length > 1
+    leader && facts.requests > 1
       ? `, leader ${leader.group.references[0]} ${percent(leader.match + leader.derived)}`
       : '';
-  return `request ${observations.length}/${budget.maxQueries}, ${spent.toLocaleString('en-US')} prompt tokens${lead}`;
+  return `request ${facts.requests}/${facts.maxQueries}, ${facts.promptTokens.toLocaleString('en-US')} prompt tokens${lead}`;
 }
 
 /**
- * A progress line on stderr, redrawn in place after each answer and cleared at the end; only on a
- * terminal, and not with --quiet, so logs and pipes stay clean.
+ * A progress line, redrawn in place after each answer and cleared at the end; `write` is given only
+ * where the line belongs (a terminal, not --quiet), so logs and pipes stay clean.
  */
-export function progressLine(
-  io: CliIo,
-  index: CountIndex,
-  budget: Budget,
-  quiet: boolean,
-): { update(observation: Observation): void; done(): void } {
-  if (quiet || !io.isTTY?.stderr) return { update: () => {}, done: () => {} };
-  const groups = signatureGroups(index);
-  const seen: Observation[] = [];
+export function progressLine(write: ((text: string) => void) | undefined): {
+  update(facts: ProgressFacts): void;
+  done(): void;
+} {
+  if (!write) return { update: () => {}, done: () => {} };
   let shown = false;
   return {
-    update(observation) {
-      seen.push(observation);
-      io.stderr(`\r\u001b[2Ktokprint: ${progressText(seen, index, budget, groups)}`);
+    update(facts) {
+      write(`\r\u001b[2Ktokprint: ${progressText(facts)}`);
       shown = true;
     },
     done() {
-      if (shown) io.stderr('\r\u001b[2K');
+      if (shown) write('\r\u001b[2K');
     },
   };
 }

@@ -1,6 +1,6 @@
 import { posteriorChart } from './html-chart.js';
 import { HTML_STYLE } from './html-style.js';
-import { evidenceRows, hypotheses, plainVerdict, reportFlags, signed } from './report-facts.js';
+import { evidenceRows, hypotheses, inSeqOrder, plainVerdict, reportFlags, sentAs, signed } from './report-facts.js';
 import type { RunReport } from './run-report.js';
 import type { StrongProbe } from './strongest-probes.js';
 import { visibleText } from './visible-text.js';
@@ -49,11 +49,16 @@ function chartSection(report: RunReport): string {
 }
 
 function evidenceSection(report: RunReport): string {
-  const { references, rows } = evidenceRows(report);
+  const { references, rows, followUps } = evidenceRows(report);
   if (!rows.length) return '';
   const head = references.map((r) => `<th class="num">${x(r)}</th>`).join('');
-  const body = rows
+  const body = inSeqOrder(rows, followUps)
     .map((row) => {
+      if ('what' in row) {
+        const what =
+          row.of === undefined ? 'the bare frame again, to check the counts' : `follow-up of request #${row.of}`;
+        return `<tr class="follow-up"><td>request #${row.seq} ${what}</td><td class="num">—</td><td colspan="${references.length}">not a probe pack: no prediction to compare</td></tr>`;
+      }
       const cells = row.cells
         .map((c) =>
           c.predicted === undefined
@@ -71,7 +76,7 @@ ${body}
 </tbody></table></div>`;
 }
 
-function probeBlock(probe: StrongProbe, leader: string | undefined): string {
+function probeBlock(probe: StrongProbe, leader: string | undefined, seq: number): string {
   const splits = probe.splits
     .map((split) => {
       const tokens = split.tokens
@@ -80,7 +85,7 @@ function probeBlock(probe: StrongProbe, leader: string | undefined): string {
       return `<div class="split${split.reference === leader ? ' leader' : ''}"><div class="who">${x(split.reference)} <span>· ${split.count} token${split.count === 1 ? '' : 's'}</span></div>${tokens}</div>`;
     })
     .join('');
-  return `<div class="probe card"><span class="text mono">${x(visibleText(probe.text))}</span> <span class="missing">${x(probe.category)}, request #${probe.request}</span>
+  return `<div class="probe card"><span class="text mono">${x(visibleText(probe.text))}</span> <span class="missing">${x(probe.category)}, request #${seq}</span>
 <div class="why">${x(probe.why)}</div><div class="splits">${splits}</div></div>`;
 }
 
@@ -90,7 +95,7 @@ function probesSection(report: RunReport): string {
   const leader = hypotheses(report)[0]?.reference;
   return `<h2>The probes that told them apart</h2>
 <p class="lead">The probe texts whose token counts differ most between the leading tokenizers, and how each of them splits the text. Spaces show as ␣, line breaks as ↵, invisible characters as \\u{…}.</p>
-${probes.map((p) => probeBlock(p, leader)).join('\n')}`;
+${probes.map((p) => probeBlock(p, leader, sentAs(report, p.request))).join('\n')}`;
 }
 
 function requestsSection(report: RunReport): string {

@@ -1,4 +1,13 @@
-import { evidenceRows, hypotheses, percent, plainVerdict, reportFlags, signed } from './report-facts.js';
+import {
+  evidenceRows,
+  hypotheses,
+  inSeqOrder,
+  percent,
+  plainVerdict,
+  reportFlags,
+  sentAs,
+  signed,
+} from './report-facts.js';
 import type { RunReport } from './run-report.js';
 import { revealInvisible, visibleText } from './visible-text.js';
 
@@ -36,7 +45,7 @@ export function renderMarkdown(report: RunReport): string {
     );
   out.push(`| *none of these* | | | ${percent(report.verdict.unknown)} |`, '');
 
-  const { references, rows } = evidenceRows(report);
+  const { references, rows, followUps } = evidenceRows(report);
   if (rows.length) {
     out.push(
       '## Evidence',
@@ -48,12 +57,17 @@ export function renderMarkdown(report: RunReport): string {
       `| request | probes | billed | ${references.map(mdEscape).join(' | ')} |`,
       `|---|---|---|${references.map(() => '---|').join('')}`,
     );
-    for (const row of rows) {
-      const cells = row.cells.map((c) =>
+    for (const line of inSeqOrder(rows, followUps)) {
+      if ('what' in line) {
+        const what = line.of === undefined ? 'bare frame again, to check the counts' : `follow-up of #${line.of}`;
+        out.push(`| #${line.seq} | ${what} | — | ${references.map(() => '—').join(' | ')} |`);
+        continue;
+      }
+      const cells = line.cells.map((c) =>
         c.predicted === undefined ? '—' : `${signed(c.predicted)} ${c.matched ? '✓' : '✗'}`,
       );
       out.push(
-        `| #${row.seq} | ${row.probes} ${mdEscape(row.stratum)} | ${signed(row.observed)} | ${cells.join(' | ')} |`,
+        `| #${line.seq} | ${line.probes} ${mdEscape(line.stratum)} | ${signed(line.observed)} | ${cells.join(' | ')} |`,
       );
     }
     out.push('');
@@ -63,7 +77,7 @@ export function renderMarkdown(report: RunReport): string {
   if (strongest.length) {
     out.push('## Strongest probes', '');
     for (const probe of strongest) {
-      out.push(`- ${mdCode(probe.text)} (${mdEscape(probe.category)}, request #${probe.request})`);
+      out.push(`- ${mdCode(probe.text)} (${mdEscape(probe.category)}, request #${sentAs(report, probe.request)})`);
       for (const split of probe.splits) {
         const tokens = split.tokens ? split.tokens.map(mdCode).join(' ') : '*(tokenizer not cached)*';
         out.push(`  - ${mdEscape(split.reference)}: ${split.count} tokens ${tokens}`);

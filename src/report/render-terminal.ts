@@ -1,5 +1,5 @@
 import { verdictHeadline } from './verdict-headline.js';
-import { evidenceRows, hypotheses, percent, reportFlags, signed } from './report-facts.js';
+import { evidenceRows, hypotheses, percent, reportFlags, sentAs, signed } from './report-facts.js';
 import { flagLines } from './verdict-flags.js';
 import type { RunReport } from './run-report.js';
 import { paint } from './terminal-style.js';
@@ -51,7 +51,9 @@ export function renderTerminal(report: RunReport, options: { color: boolean }): 
     '',
     `spent: ${s.requests} requests, ${s.promptTokens.toLocaleString('en-US')} prompt tokens${report.channels.length ? ` via ${report.channels.join(', ')}` : ''}`,
   );
-  const strongest = report.verdict.evidence.map((e) => `#${e.request} ${signed(e.observed)}`).join(', ');
+  const strongest = report.verdict.evidence
+    .map((e) => `#${sentAs(report, e.request)} ${signed(e.observed)}`)
+    .join(', ');
   if (strongest) lines.push(c.dim(`billed over the bare frame: ${strongest}`));
   lines.push(`run: ${report.dir}`);
   return `${lines.join('\n')}\n`;

@@ -1,4 +1,4 @@
-import type { Hypothesis, RunReport } from './run-report.js';
+import type { Hypothesis, RecordedRequest, RunReport } from './run-report.js';
 import { flagNotes, type FlagNote } from './verdict-flags.js';
 
 /** The run's verdict flags in plain words, with why a channel was set aside when the run says. */
@@ -125,24 +125,42 @@ export interface EvidenceRow {
   cells: EvidenceCell[];
 }
 
+/** A request a channel asked for after a pack (e.g. the pack's text asked back), or the frame sent again. */
+export interface FollowUpRow {
+  seq: number;
+  /** The pack request it follows; absent for the frame sent again to check the counts. */
+  of?: number;
+  what: 'follow-up' | 'frame check';
+}
+
 /**
  * Each probe pack against the leading hypotheses: what the target billed over the bare frame and
- * what each reference's counts predict. A pack matches a reference when the two are equal.
+ * what each reference's counts predict. A pack matches a reference when the two are equal. Predictions
+ * are kept per count request, so each pack is paired with its own (by its observation), never with a
+ * follow-up's; the follow-ups are listed apart, in the order they were sent.
  */
-export function evidenceRows(report: RunReport, columns = 5): { references: string[]; rows: EvidenceRow[] } {
+export function evidenceRows(
+  report: RunReport,
+  columns = 5,
+): { references: string[]; rows: EvidenceRow[]; followUps: FollowUpRow[] } {
   const shown = hypotheses(report).slice(0, columns);
-  const answered = report.requests.filter((r) => r.promptTokens !== undefined);
-  const frame = answered.findIndex((r) => r.stratum === 'frame' || r.probes === 0);
-  if (frame < 0) return { references: shown.map((h) => h.reference), rows: [] };
-  const rows = answered.flatMap((request, k) => {
-    if (k === frame) return [];
-    const observed = request.promptTokens! - answered[frame].promptTokens!;
+  const references = shown.map((h) => h.reference);
+  const counts = report.requests
+    .filter((r) => r.promptTokens !== undefined && r.observation !== undefined)
+    .sort((a, b) => a.observation! - b.observation!);
+  const frame = counts.find((r) => r.stratum === 'frame' || r.probes === 0);
+  if (!frame) return { references, rows: [], followUps: [] };
+  const at = (r: RecordedRequest) => r.observation! - 1;
+  const rows = counts.flatMap((request) => {
+    if (request === frame) return [];
+    const observed = request.promptTokens! - frame.promptTokens!;
+    const k = at(request);
     const cells = shown.map((h): EvidenceCell => {
       if (h.predicted.length > k) {
-        const predicted = h.predicted[k] - h.predicted[frame];
+        const predicted = h.predicted[k] - h.predicted[at(frame)];
         return { reference: h.reference, predicted, matched: predicted === observed };
       }
-      const recorded = report.verdict.evidence.find((e) => e.request === request.seq);
+      const recorded = report.verdict.evidence.find((e) => e.request === request.observation);
       const line = [recorded?.best, recorded?.runnerUp].find((p) => p?.reference === h.reference);
       return line
         ? { reference: h.reference, predicted: line.predicted, matched: line.predicted === observed }
@@ -150,5 +168,28 @@ export function evidenceRows(report: RunReport, columns = 5): { references: stri
     });
     return [{ seq: request.seq, stratum: request.stratum ?? '', probes: request.probes ?? 0, observed, cells }];
   });
-  return { references: shown.map((h) => h.reference), rows };
+  const followUps = report.requests.flatMap((r): FollowUpRow[] =>
+    r.frameCheck
+      ? [{ seq: r.seq, what: 'frame check' }]
+      : r.followUpOf !== undefined
+        ? [{ seq: r.seq, of: r.followUpOf, what: 'follow-up' }]
+        : [],
+  );
+  return { references, rows, followUps };
+}
+
+/**
+ * The number a request was sent under, from the number of its observation: the verdict numbers the count
+ * requests alone, the run every request it sent (follow-ups too), and reports show the run's numbers.
+ */
+export function sentAs(report: RunReport, observation: number): number {
+  return report.requests.find((r) => r.observation === observation)?.seq ?? observation;
+}
+
+/** Pack rows and follow-ups together, in the order the requests were sent. */
+export function inSeqOrder(
+  rows: readonly EvidenceRow[],
+  followUps: readonly FollowUpRow[],
+): (EvidenceRow | FollowUpRow)[] {
+  return [...rows, ...followUps].sort((a, b) => a.seq - b.seq);
 }

@@ -30,6 +30,12 @@ export interface RecordedRequest {
   /** Filled from the observations: which stratum the probes came from, and how many. */
   stratum?: string;
   probes?: number;
+  /** For a request sent for the counts: which of them it was (its observation's number, from 1). */
+  observation?: number;
+  /** For a channel's follow-up (e.g. a repeat request): the seq of the request it follows. */
+  followUpOf?: number;
+  /** The bare frame sent again to check that the billed counts are stable; no evidence of its own. */
+  frameCheck?: boolean;
   /** The channels this answer carried. */
   channels: string[];
 }

@@ -1,32 +1,9 @@
-import { frameText } from '../probes/frame.js';
 import type { Stratum } from '../probes/probe.js';
-import type { CountIndex } from '../signatures/count-index.js';
 import type { Observation } from '../signatures/observations.js';
-import type { Target, TargetRequest, TargetResponse } from '../targets/target.js';
-import { recordedTarget, type Transcript } from '../targets/transcript.js';
-import type { Rng } from '../util/rng.js';
-import { annotate, type ChannelFusion, type ChannelRuntime, type ChannelSummary } from './channels/runtime.js';
-import { edgeCheckDue, edgeChecksOfLeader, planEdgeCheck } from '../planning/edge-check.js';
-import { indexGroups } from '../planning/index-groups.js';
-import { planNext } from '../planning/planner.js';
-import {
-  checkAnswerLength,
-  impossiblePromptCount,
-  promptBytes,
-  promptLength,
-  staticPromptCounts,
-  unreadableUsage,
-  UnusableAnswerError,
-  unstableCounts,
-  unstableVerdict,
-  USAGE_COUNT_UNSTABLE,
-} from './usage-check.js';
-import { posterior, priorPosterior, type Posterior } from './posterior.js';
-import { decide, type Verdict } from './verdict.js';
-import { requestSignature } from './request-signature.js';
-import { alignedPosterior } from './aligned-posterior.js';
-import { chooseEngine, scorePosterior, type Engine } from './batch/engine.js';
-import { PLANNING_TOLERANCE, type PrunedPosterior } from './batch/prefilter.js';
+import type { Engine } from './batch/engine.js';
+import type { ChannelSummary } from './channels/runtime.js';
+import type { Posterior } from './posterior.js';
+import type { Verdict } from './verdict.js';
 
 export interface Budget {
   maxQueries: number;
@@ -34,21 +11,6 @@ export interface Budget {
 }
 
 export const DEFAULT_BUDGET: Budget = { maxQueries: 6, maxPromptTokens: 30_000 };
-
-export interface IdentifyInput {
-  target: Target;
-  index: CountIndex;
-  budget: Budget;
-  rng: Rng;
-  /** Every request is appended before it is sent and every answer before it is used. */
-  transcript?: Transcript;
-  /** Called after each answer, e.g. to save progress. */
-  onObservation?: (observation: Observation, stratum: PackLabel) => void;
-  /** Answer channels (logprobs, stream, …) fused with the count posterior; absent means counts alone. */
-  channels?: ChannelRuntime;
-  /** How the counts are scored; by the index's size when absent (see chooseEngine). */
-  engine?: Engine;
-}
 
 /** What a request held: the bare frame, one stratum's probes, or the check of the leader's vocabulary edges. */
 export type PackLabel = Stratum | 'frame' | 'edge';
@@ -59,6 +21,7 @@ export interface RequestRecord extends Observation {
   tested?: string;
 }
 
+/** What an identification found, from the requests it made: the verdict and the evidence behind it. */
 export interface IdentifyResult {
   verdict: Verdict;
   posterior: Posterior;
@@ -72,208 +35,4 @@ export interface IdentifyResult {
   engine?: Engine;
   /** Why the billed counts were found unstable, when the run stopped for it. */
   unstable?: string;
-}
-
-/**
- * The identification loop: the bare frame first, then packs chosen against the current posterior,
- * until a verdict is confident or the budget would be exceeded.
- */
-export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
-  const { index, budget, rng } = input;
-  const target = input.transcript ? recordedTarget(input.target, input.transcript) : input.target;
-  const groups = indexGroups(index);
-  const requests: RequestRecord[] = [];
-  const used = new Set<number>();
-  let promptTokens = 0;
-  let followUps = 0;
-  /** Every request paid for: the count requests and the channels' follow-ups. */
-  const spent = () => requests.length + followUps;
-  /** Each count request's prompt length and billed count, to check the counts move with the prompt. */
-  const lengths: { seq: number; chars: number; bytes: number; promptTokens: number }[] = [];
-  /** Set once the billed counts proved impossible: they are no longer read. */
-  let unreadable: string | undefined;
-
-  /** The billed prompt count of a count request, once checked: 0 (not read) after the counts proved impossible. */
-  const billed = (seq: number, request: TargetRequest, response: TargetResponse): number => {
-    checkAnswerLength(response, request, seq);
-    if (unreadable) return 0;
-    const length = {
-      seq,
-      chars: promptLength(request),
-      bytes: promptBytes(request),
-      promptTokens: response.usage.promptTokens,
-    };
-    const problem = impossiblePromptCount(response.usage, request, seq) ?? staticPromptCounts([...lengths, length]);
-    if (!problem) {
-      lengths.push(length);
-      return response.usage.promptTokens;
-    }
-    unreadable = unreadableUsage(problem);
-    if (!input.channels?.readsSeenTokens)
-      throw new UnusableAnswerError(
-        `${unreadable}, and no other channel is read (try --stream or --logprobs where the API gives them)`,
-      );
-    input.channels.setUsageAside(unreadable);
-    return 0;
-  };
-
-  const send = async (pack: number[], stratum: PackLabel, tested?: string) => {
-    const probes = pack.map((p) => index.probes[p]);
-    const request: TargetRequest = {
-      messages: [{ role: 'user' as const, content: frameText(probes.map((p) => p.text)) }],
-      maxOutputTokens: 1,
-      ...input.channels?.requestFields(requests.length + 1),
-    };
-    const response = await target.send(request);
-    const count = billed(requests.length + 1, request, response);
-    const record: RequestRecord = {
-      seq: requests.length + 1,
-      probes: probes.map((p) => p.id),
-      promptTokens: count,
-      stratum,
-      ...(tested ? { tested } : {}),
-    };
-    requests.push(record);
-    promptTokens += count;
-    for (const p of pack) used.add(p);
-    await input.channels?.observe(record.seq, request, response, groups, await counted());
-    input.onObservation?.(record, stratum);
-    for (const followUp of input.channels?.followUps(record.seq, request) ?? []) {
-      // one request of the budget is always kept for the counts
-      if (spent() >= budget.maxQueries - 1) break;
-      const answer = await target.send(followUp);
-      followUps++;
-      checkAnswerLength(answer, followUp, record.seq);
-      if (!unreadable && Number.isSafeInteger(answer.usage.promptTokens) && answer.usage.promptTokens >= 0)
-        promptTokens += answer.usage.promptTokens;
-      await input.channels!.observeFollowUp(followUp, answer, await counted());
-    }
-  };
-  const engine = chooseEngine(groups.length, input.engine);
-  const counted = async (): Promise<Posterior> => {
-    const signature = requestSignature(requests, index);
-    if (unreadable) return priorPosterior(signature, groups);
-    if (engine === 'exact') return posterior(signature, groups);
-    return alignedPosterior(
-      scorePosterior(signature, groups, engine, PLANNING_TOLERANCE) as PrunedPosterior,
-      signature,
-      groups,
-    );
-  };
-  let stop: IdentifyResult['stop'] = 'confident';
-  let post: Posterior;
-  let fused: ChannelFusion | undefined;
-  let repeated = false;
-  /**
-   * The bare frame asked again, once: an honest server bills identical requests alike, so counts that
-   * differ are noise (or a hidden prompt that changes) and cannot name a tokenizer. Returns the run's end
-   * when they differ and nothing else is read.
-   */
-  const repeatFrame = async (count: Posterior): Promise<IdentifyResult | undefined> => {
-    repeated = true;
-    // the first request again, byte for byte, past any cached answer; a check, not evidence, so kept out of the counts scored
-    const request: TargetRequest = {
-      messages: [{ role: 'user', content: frameText([]) }],
-      maxOutputTokens: 1,
-      ...input.channels?.requestFields(1),
-      fresh: true,
-    };
-    const answer = await target.send(request);
-    followUps++;
-    checkAnswerLength(answer, request, requests.length + followUps);
-    const again = answer.usage.promptTokens;
-    if (Number.isSafeInteger(again) && again >= 0) promptTokens += again;
-    unreadable = unstableCounts(requests[0].promptTokens, again);
-    if (!unreadable) return undefined;
-    if (!input.channels?.readsSeenTokens)
-      return {
-        verdict: unstableVerdict(),
-        posterior: count,
-        requests,
-        queries: spent(),
-        promptTokens,
-        stop: 'usage-count-unstable',
-        unstable: unreadable,
-        engine,
-      };
-    input.channels.setUsageAside(unreadable, USAGE_COUNT_UNSTABLE);
-    return undefined;
-  };
-  if (budget.maxQueries >= 1) await send([], 'frame');
-  for (;;) {
-    const count = await counted();
-    fused = input.channels?.fuse(count);
-    post = fused?.posterior ?? count;
-    // Counts no hypothesis explains to the token (noise, or a changed tokenizer) are checked by repeating the
-    // frame before they decide anything: when a verdict would be given, or when the budget has one request left.
-    const frameCost = requests[0]?.promptTokens ?? 0;
-    const checkDue =
-      !repeated &&
-      !unreadable &&
-      requests.length >= 2 &&
-      spent() < budget.maxQueries &&
-      promptTokens + frameCost <= budget.maxPromptTokens &&
-      !count.groups.some((g) => g.deviations.every((d) => d === 0));
-    const verdict = decide(post, false);
-    // A class is named, as matched or as changed, only once its vocabulary's edges have been checked, and
-    // matched only once its own were: an edge check planned for another leader can land on its prediction by chance.
-    const edgeChecked = edgeChecksOfLeader(post, requests).length > 0;
-    // Nor while the tokens seen in the answers point away from what the counts say: another answer settles it.
-    const settled = !fused?.consistency.disputed;
-    const concluding = verdict && (verdict.status === 'unknown' || edgeChecked) && settled;
-    // on the budget's last request, only when these counts would already give a verdict at the end
-    const lastDecides = spent() === budget.maxQueries - 1 && decide(post, true)!.status !== 'inconclusive';
-    if (checkDue && (concluding || lastDecides)) {
-      const end = await repeatFrame(count);
-      if (end) return end;
-      continue;
-    }
-    if (concluding)
-      return {
-        verdict: annotate(verdict, fused),
-        posterior: post,
-        requests,
-        queries: spent(),
-        promptTokens,
-        stop,
-        channels: fused?.summary,
-        engine,
-      };
-    if (spent() >= budget.maxQueries) {
-      stop = 'max-queries';
-      break;
-    }
-    const next = edgeCheckDue(post, requests)
-      ? planEdgeCheck(post, groups, index, used, rng)
-      : planNext(post, groups, index, used, rng, requests);
-    if (!next || promptTokens + frameCost + next.cost > budget.maxPromptTokens) {
-      if (checkDue && decide(post, true)!.status !== 'inconclusive') {
-        const end = await repeatFrame(count);
-        if (end) return end;
-        continue;
-      }
-      stop = next ? 'max-prompt-tokens' : 'no-informative-request';
-      break;
-    }
-    await send(next.pack, next.stratum, next.tested);
-  }
-  let final = decide(post, true)!;
-  // counts no hypothesis explains, never checked for stability (the budget ran out first), name nothing
-  const unchecked =
-    !repeated &&
-    !unreadable &&
-    requests.length >= 2 &&
-    !(await counted()).groups.some((g) => g.deviations.every((d) => d === 0));
-  if (unchecked && final.status !== 'inconclusive' && !input.channels?.readsSeenTokens)
-    final = decide({ groups: [], unknown: 0 }, true)!;
-  return {
-    verdict: annotate(final, fused),
-    posterior: post,
-    requests,
-    queries: spent(),
-    promptTokens,
-    stop,
-    channels: fused?.summary,
-    engine,
-  };
 }

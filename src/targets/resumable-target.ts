@@ -1,7 +1,21 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { RecordEntry, RunRecord } from '../report/run-record.js';
 import { UserError } from '../util/errors.js';
 import type { Target, TargetRequest, TargetResponse } from './target.js';
+import type { TranscriptEntry } from './transcript.js';
+
+/** One exchange as a run's record keeps it: the request, the target's whole answer, or the error it gave. */
+export type ExchangeEntry =
+  | (TranscriptEntry & { kind: 'request' | 'error' })
+  | ({ kind: 'response'; seq: number; at: string; target: string } & TargetResponse);
+
+/** Where the exchanges are recorded, each before the run goes on. */
+export interface ExchangeLog {
+  append(entry: ExchangeEntry): void;
+}
+
+function isExchange(entry: { kind: string }): entry is ExchangeEntry {
+  return entry.kind === 'request' || entry.kind === 'response' || entry.kind === 'error';
+}
 
 /** The record's request and the one the run would send now differ: the run cannot be continued as recorded. */
 export class RecordMismatch extends UserError {}
@@ -13,13 +27,15 @@ export class RecordMismatch extends UserError {}
  */
 export function resumableTarget(
   target: Target,
-  record: Pick<RunRecord, 'append'>,
-  recorded: readonly RecordEntry[] = [],
+  record: ExchangeLog,
+  /** The record's lines so far; lines other than exchanges are passed over. */
+  recorded: readonly { kind: string }[] = [],
   now: () => Date = () => new Date(),
 ): Target {
   const requests = new Map<number, TargetRequest>();
   const answers = new Map<number, TargetResponse>();
   for (const entry of recorded) {
+    if (!isExchange(entry)) continue;
     if (entry.kind === 'request') requests.set(entry.seq, entry.request);
     if (entry.kind === 'response' && !answers.has(entry.seq)) {
       const { kind: _kind, seq: _seq, at: _at, target: _target, ...response } = entry;

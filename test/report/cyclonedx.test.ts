@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRun } from '../../src/report/read-run.js';
+import { readRun } from '../../src/run/read-run.js';
 import { renderCycloneDx } from '../../src/report/render-cyclonedx.js';
 import type { RunReport } from '../../src/report/run-report.js';
 import { hostileReport } from './adversarial.js';

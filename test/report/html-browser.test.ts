@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRun } from '../../src/report/read-run.js';
+import { readRun } from '../../src/run/read-run.js';
 import { renderHtml } from '../../src/report/render-html.js';
 import { percent, plainVerdict } from '../../src/report/report-facts.js';
-import { reportWithSplits } from '../../src/report/run-outputs.js';
+import { reportWithSplits } from '../../src/run/run-outputs.js';
+import { openWorkspace } from '../../src/run/workspace.js';
 import { hostileReport, HOSTILE } from './adversarial.js';
 import { launchChromium, skipWithoutChromium } from './browser.js';
 import { defaultRun, type RunFixture } from './run-fixture.js';
@@ -97,7 +98,10 @@ describe.skipIf(skipWithoutChromium())('HTML report in Chromium', () => {
       file,
       renderHtml(
         hostileReport(
-          await reportWithSplits(fixture.env, readRun(fixture.run, { name: 'tokprint', version: '0.1.0' })),
+          await reportWithSplits(
+            await openWorkspace(fixture.env),
+            readRun(fixture.run, { name: 'tokprint', version: '0.1.0' }),
+          ),
         ),
       ),
     );

@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRun } from '../../src/report/read-run.js';
+import { readRun } from '../../src/run/read-run.js';
 import { isUserError } from '../../src/util/errors.js';
 import { defaultRun, type RunFixture } from './run-fixture.js';
 

@@ -1,10 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRun } from '../../src/report/read-run.js';
+import { readRun } from '../../src/run/read-run.js';
 import { renderJson } from '../../src/report/render-json.js';
 import { renderMarkdown } from '../../src/report/render-markdown.js';
-import { reportWithSplits } from '../../src/report/run-outputs.js';
+import { reportWithSplits } from '../../src/run/run-outputs.js';
+import { openWorkspace } from '../../src/run/workspace.js';
 import type { RunReport } from '../../src/report/run-report.js';
 import { hostileReport, HOSTILE } from './adversarial.js';
 import { defaultRun, type RunFixture } from './run-fixture.js';
@@ -15,7 +16,10 @@ let verdict: any;
 
 beforeAll(async () => {
   fixture = await defaultRun();
-  report = await reportWithSplits(fixture.env, readRun(fixture.run, { name: 'tokprint', version: '0.0.0-test' }));
+  report = await reportWithSplits(
+    await openWorkspace(fixture.env),
+    readRun(fixture.run, { name: 'tokprint', version: '0.0.0-test' }),
+  );
   verdict = JSON.parse(readFileSync(join(fixture.run, 'verdict.json'), 'utf8'));
 });
 afterAll(() => fixture.remove());

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BUDGET, identify } from '../../src/scoring/identify.js';
+import { identify } from '../../src/run/driver.js';
+import { DEFAULT_BUDGET } from '../../src/scoring/identify.js';
 import { signatureGroups } from '../../src/scoring/hypotheses.js';
 import { withoutClasses } from '../../src/signatures/count-index.js';
 import { fetchReferenceFiles } from '../../src/references/load-reference.js';

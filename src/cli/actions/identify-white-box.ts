@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
-import { activeIndexDir, type Catalog, requireEntry } from '../../references/catalog.js';
+import { requireEntry } from '../../references/catalog.js';
 import { loadReference } from '../../references/load-reference.js';
 import { loadResolvedSource } from '../../references/load-local.js';
 import { resolveTokenizerSource } from '../../references/local-source.js';
 import { readReferenceIndex } from '../../references/reference-index.js';
-import { cacheDir } from '../../references/store/cache-dir.js';
-import { createRunDir, RUN_FILES, writeRunJson } from '../../report/run-dir.js';
+import { createRunDir, RUN_FILES, writeRunJson } from '../../run/run-dir.js';
+import type { Workspace } from '../../run/workspace.js';
 import { identifyWhiteBox, type WhiteBoxResult } from '../../scoring/white-box.js';
 import { UserError } from '../../util/errors.js';
 import type { CliIo } from '../io.js';
@@ -42,19 +42,18 @@ function verdictText(result: WhiteBoxResult, spec: string, run: string): string 
 export async function identifyWhiteBoxAction(
   io: CliIo,
   spec: string,
-  catalog: Catalog,
+  workspace: Workspace,
   options: WhiteBoxOptions,
 ): Promise<number> {
   const source = await resolveTokenizerSource(spec, { cwd: io.cwd, env: io.env });
   const suspect = loadResolvedSource(source, options);
-  const index = await readReferenceIndex(activeIndexDir(io.env));
+  const index = await readReferenceIndex(workspace.indexDir);
   if (!index) throw new UserError('no reference index found; rebuild it with tokprint refs build');
   if (index.references.some((reference) => !reference.fingerprint)) {
     throw new UserError('the reference index has no vocabulary fingerprints; rebuild it with tokprint refs build');
   }
-  const cacheRoot = io.env.TOKPRINT_CACHE ?? cacheDir(io.env);
   const result = await identifyWhiteBox(suspect, index, (id) =>
-    loadReference(requireEntry(catalog, id).entry, { cacheRoot }),
+    loadReference(requireEntry(workspace.catalog, id).entry, { cacheRoot: workspace.cacheRoot }),
   );
   const run = createRunDir(resolve(io.cwd, options.out ?? 'tokprint-runs'), spec, new Date());
   const json = {

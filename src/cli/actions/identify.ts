@@ -1,24 +1,23 @@
 import { resolve } from 'node:path';
-import { activeIndexDir, loadCatalog, requireEntry, type Catalog } from '../../references/catalog.js';
-import { fetchReferenceFiles } from '../../references/load-reference.js';
-import { cacheDir } from '../../references/store/cache-dir.js';
-import { DEFAULT_BUDGET } from '../../scoring/identify.js';
-import { probePoolDir } from '../../signatures/index-section.js';
-import { loadCountIndex } from '../../signatures/load-count-index.js';
-import { DEFAULT_TARGET } from '../../targets/create-target.js';
-import { parseFormats } from '../../report/report-formats.js';
+import { progressLine } from '../../report/progress-line.js';
+import { parseFormats, type ReportFormatName } from '../../report/report-formats.js';
+import { renderTerminal } from '../../report/render-terminal.js';
+import { useColor } from '../../report/terminal-style.js';
+import { dryRunText } from '../../run/dry-run-plan.js';
+import { type RunOutcome, type RunRequest, runIdentify } from '../../run/identify-run.js';
+import { type RunConfig, readRecord } from '../../run/run-record.js';
+import { openWorkspace, type Workspace } from '../../run/workspace.js';
 import { parseEngine, recordedEngine } from '../../scoring/batch/engine.js';
-import { parseBoundedNumber, type NumberRange } from '../../util/bounded-number.js';
-import { UserError } from '../../util/errors.js';
-import { FLAG_RANGES } from '../flag-ranges.js';
-import { httpOptionsFromFlags, type HttpFlags } from '../http-flags.js';
-import type { CliIo } from '../io.js';
-import { channelRuntime } from '../channel-options.js';
-import { recordedChannelRuntime } from '../recorded-channels.js';
-import { resumeSettings } from '../resume-flags.js';
-import { readRecord, type RunConfig } from '../../report/run-record.js';
+import { DEFAULT_BUDGET } from '../../scoring/identify.js';
+import { DEFAULT_TARGET } from '../../targets/create-target.js';
 import { isRecordedTarget, withholdsCredentials } from '../../targets/http/secrets.js';
-import { runIdentify } from './identify-run.js';
+import { type NumberRange, parseBoundedNumber } from '../../util/bounded-number.js';
+import { UserError } from '../../util/errors.js';
+import { enabledChannels } from '../channel-options.js';
+import { FLAG_RANGES } from '../flag-ranges.js';
+import { type HttpFlags, httpOptionsFromFlags } from '../http-flags.js';
+import type { CliIo } from '../io.js';
+import { resumeSettings } from '../resume-flags.js';
 import { identifyWhiteBoxAction } from './identify-white-box.js';
 
 export interface IdentifyOptions extends HttpFlags {
@@ -82,14 +81,12 @@ export default async function identifyAction(
   const seed = wholeNumber(options.seed, '--seed', 1, FLAG_RANGES.seed);
   const engine = engineFlag(options.engine);
   const spec = targetId ?? DEFAULT_TARGET;
-  const catalog = await loadCatalog({ env: io.env });
-  if (targetId && isLocalTokenizerSpec(targetId)) return identifyWhiteBoxAction(io, targetId, catalog, options);
-  const reference = referenceLoader(io, catalog);
-  const index = await loadCountIndex({
-    indexDir: activeIndexDir(io.env),
-    poolDir: probePoolDir(),
-    facts: catalog.entries.map(({ entry }) => entry),
-  });
+  const workspace = await openWorkspace(io.env);
+  if (targetId && isLocalTokenizerSpec(targetId)) return identifyWhiteBoxAction(io, targetId, workspace, options);
+  const channels = await workspace.channels(
+    enabledChannels({ channels: options.channels, stream: options.stream, logprobs: options.logprobs !== undefined }),
+    seed,
+  );
   const start = {
     target: spec,
     budget,
@@ -98,24 +95,11 @@ export default async function identifyAction(
     out: options.out ?? 'tokprint-runs',
     engine,
   };
-  const channels = await channelRuntime(
-    { channels: options.channels, stream: options.stream, logprobs: options.logprobs !== undefined, seed },
-    activeIndexDir(io.env),
-    reference,
-  );
-  return runIdentify(
+  return identifyAndPrint(
     io,
-    {
-      start,
-      json: Boolean(options.json),
-      dryRun: Boolean(options.dryRun),
-      reports,
-      quiet: Boolean(options.quiet),
-      channels,
-      engine,
-    },
-    index,
-    reference,
+    workspace,
+    { start, dryRun: Boolean(options.dryRun), reports, channels, engine },
+    options,
   );
 }
 
@@ -125,36 +109,67 @@ async function resumeAction(
   runArg: string,
   targetId: string | undefined,
   options: IdentifyOptions,
-  reports: ReturnType<typeof parseFormats>,
+  reports: ReportFormatName[],
 ): Promise<number> {
   const dir = resolve(io.cwd, runArg);
   const { config } = readRecord(dir);
   checkResumeTarget(targetId, config, runArg);
   const { budget } = resumeSettings(options, config, dir, io.cwd);
-  const catalog = await loadCatalog({ env: io.env });
-  const reference = referenceLoader(io, catalog);
-  const index = await loadCountIndex({
-    indexDir: activeIndexDir(io.env),
-    poolDir: probePoolDir(),
-    facts: catalog.entries.map(({ entry }) => entry),
-  });
+  const workspace = await openWorkspace(io.env);
   // the channels and scoring path the run started with, so its requests match the recorded ones
-  const channels = await recordedChannelRuntime(config, activeIndexDir(io.env), reference);
+  const channels = await workspace.recordedChannels(config);
   const engine = engineFlag(config.engine, recordedEngine);
-  return runIdentify(
+  return identifyAndPrint(
     io,
+    workspace,
     {
       start: { resume: runArg, budget, ...(targetId && { target: targetId }) },
-      json: Boolean(options.json),
       dryRun: Boolean(options.dryRun),
       reports,
-      quiet: Boolean(options.quiet),
       channels,
       engine,
     },
-    index,
-    reference,
+    options,
   );
+}
+
+/** Runs identify with a progress line on a terminal, then prints the plan, or the verdict and reports written. */
+async function identifyAndPrint(
+  io: CliIo,
+  workspace: Workspace,
+  request: RunRequest,
+  options: Pick<IdentifyOptions, 'json' | 'quiet'>,
+): Promise<number> {
+  const quiet = Boolean(options.quiet);
+  const progress = progressLine(!quiet && io.isTTY?.stderr ? io.stderr : undefined);
+  let outcome: RunOutcome;
+  try {
+    outcome = await runIdentify(workspace, request, {
+      cwd: io.cwd,
+      onStep: (step, budget) => {
+        if (step.kind === 'posterior' && step.requests.length)
+          progress.update({
+            requests: step.requests.length,
+            maxQueries: budget.maxQueries,
+            promptTokens: step.requests.reduce((sum, r) => sum + r.promptTokens, 0),
+            posterior: step.fused,
+          });
+      },
+    });
+  } finally {
+    progress.done();
+  }
+  if (outcome.kind === 'dry-run') {
+    io.stdout(options.json ? `${JSON.stringify({ dryRun: outcome.plan })}\n` : dryRunText(outcome.plan));
+    return 0;
+  }
+  if (!quiet) for (const path of outcome.reports.written) io.stderr(`tokprint: wrote ${path}\n`);
+  io.stdout(
+    options.json
+      ? `${JSON.stringify(outcome.verdict)}\n`
+      : renderTerminal(outcome.reports.report, { color: useColor(io.isTTY?.stdout, io.env) }),
+  );
+  return outcome.exitCode;
 }
 
 function engineFlag(value: string | undefined, parse = parseEngine) {
@@ -163,12 +178,4 @@ function engineFlag(value: string | undefined, parse = parseEngine) {
   } catch (error) {
     throw new UserError((error as Error).message);
   }
-}
-
-function referenceLoader(io: CliIo, catalog: Catalog) {
-  const cacheRoot = io.env.TOKPRINT_CACHE ?? cacheDir(io.env);
-  return async (id: string) => {
-    const { entry } = requireEntry(catalog, id);
-    return { entry, files: await fetchReferenceFiles(entry, { cacheRoot }) };
-  };
 }

@@ -2,9 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseFormats, REPORT_FORMATS } from '../../report/report-formats.js';
 import { renderTerminal } from '../../report/render-terminal.js';
-import { reportWithSplits } from '../../report/run-outputs.js';
+import { reportWithSplits } from '../../run/run-outputs.js';
 import { useColor } from '../../report/terminal-style.js';
-import { readRunReport } from '../../report/write-reports.js';
+import { openWorkspace } from '../../run/workspace.js';
+import { readRunReport } from '../../run/write-reports.js';
 import { UserError } from '../../util/errors.js';
 import { fileSystemError } from '../../util/fs-errors.js';
 import type { CliIo } from '../io.js';
@@ -25,7 +26,7 @@ export default async function reportAction(io: CliIo, runDir: string, options: R
     text = renderTerminal(record, { color: !options.output && useColor(io.isTTY?.stdout, io.env) });
   } else {
     const format = REPORT_FORMATS[formats[0]];
-    text = format.render(format.splits ? await reportWithSplits(io.env, record) : record);
+    text = format.render(format.splits ? await reportWithSplits(await openWorkspace(io.env), record) : record);
   }
   if (options.output) {
     const path = resolve(io.cwd, options.output);

@@ -2,7 +2,7 @@ import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RUN_FILES } from '../../../src/report/run-dir.js';
+import { RUN_FILES } from '../../../src/run/run-dir.js';
 import { chatTemplate } from '../../../src/targets/chat-templates.js';
 import { runCli } from '../../helpers/cli.js';
 import { realTokenizer } from '../../helpers/real-tokenizers.js';

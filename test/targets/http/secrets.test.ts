@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRunDir } from '../../../src/report/run-dir.js';
+import { createRunDir } from '../../../src/run/run-dir.js';
 import { splitLocation } from '../../../src/targets/http/api-schemes.js';
 import { joinUrl } from '../../../src/targets/http/executor.js';
 import {

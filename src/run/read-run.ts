@@ -2,9 +2,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { sha256Hex } from '../util/hash.js';
+import { requestRoles } from './request-roles.js';
 import { RUN_FILES } from './run-dir.js';
 import { checkReportConfig, checkTranscript, checkVerdict } from './run-files.js';
-import type { DigestState, RecordedRequest, RunReport, RunSettings } from './run-report.js';
+import type { DigestState, RecordedRequest, RunReport, RunSettings } from '../report/run-report.js';
 
 export const CHANNELS = {
   usage: 'billed prompt tokens',
@@ -75,6 +76,30 @@ function channelsOf(response: Record<string, any>): string[] {
   return channels;
 }
 
+/** Pairs each request with what it was sent for: its observation, the request it follows, or the frame check. */
+function pairObservations(
+  requests: RecordedRequest[],
+  sent: ReadonlyMap<number, { followUpOf?: unknown; fresh?: unknown }>,
+  observed: ReadonlyMap<number, { stratum?: string; probes: number }>,
+): void {
+  const roles = requestRoles(requests.map((r) => sent.get(r.seq) ?? {}));
+  const seqOfCount = new Map<number, number>();
+  requests.forEach((request, i) => {
+    const role = roles[i];
+    if (role.kind === 'frame-check') request.frameCheck = true;
+    if (role.kind === 'follow-up' && seqOfCount.has(role.of)) request.followUpOf = seqOfCount.get(role.of);
+    if (role.kind !== 'count') return;
+    seqOfCount.set(role.observation, request.seq);
+    const o = observed.get(role.observation);
+    if (o)
+      Object.assign(request, {
+        stratum: o.stratum ?? (o.probes === 0 ? 'frame' : undefined),
+        probes: o.probes,
+        observation: role.observation,
+      });
+  });
+}
+
 /**
  * Reads a run directory into what every report renders. Takes both transcript shapes: bare
  * request/response/error lines, and a record that opens with the config, holds observations and
@@ -128,6 +153,7 @@ export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
   let httpAttempts = 0;
   let resumed = 0;
   const observed = new Map<number, { stratum?: string; probes: number }>();
+  const sent = new Map<number, { followUpOf?: unknown; fresh?: unknown }>();
   const requestFor = (seq: number): RecordedRequest => {
     if (!bySeq.has(seq)) bySeq.set(seq, { seq, lines: {}, chars: 0, channels: [] });
     return bySeq.get(seq)!;
@@ -135,6 +161,7 @@ export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
   for (const { n, entry } of lines) {
     switch (entry.kind) {
       case 'request':
+        sent.set(entry.seq, entry.request ?? {});
         bySeq.set(entry.seq, {
           seq: entry.seq,
           lines: { request: n },
@@ -176,10 +203,7 @@ export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
       observed.set(entry.seq, { stratum: entry.stratum, probes: entry.probes?.length ?? 0 });
   }
   const requests = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
-  for (const request of requests) {
-    const o = observed.get(request.seq);
-    if (o) Object.assign(request, { stratum: o.stratum ?? (o.probes === 0 ? 'frame' : undefined), probes: o.probes });
-  }
+  pairObservations(requests, sent, observed);
   const answered = requests.filter((r) => r.promptTokens !== undefined);
   const times = lines
     .map((l) => l.entry.at)

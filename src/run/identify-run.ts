@@ -1,35 +1,35 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { activeIndexDir } from '../../references/catalog.js';
-import { dryRunPlan, dryRunText } from '../../report/dry-run-plan.js';
-import { appendRunLine, createRunDir, RUN_FILES, writeRunJson } from '../../report/run-dir.js';
-import { lockRunDir } from '../../report/run-lock.js';
-import { progressLine } from '../../report/progress-line.js';
-import type { ReportFormatName } from '../../report/report-formats.js';
-import { finishedRunText } from '../../report/run-outputs.js';
-import { strongestProbes } from '../../report/strongest-probes.js';
-import { readEntries, RunRecord, type RecordEntry, type RunConfig } from '../../report/run-record.js';
-import { flagReplayed, replayedAnswers } from '../../report/replayed-answers.js';
-import { verdictJson } from '../../report/verdict-json.js';
-import { identify, type Budget } from '../../scoring/identify.js';
-import type { ChannelRuntime } from '../../scoring/channels/runtime.js';
-import type { Engine } from '../../scoring/batch/engine.js';
-import type { CountIndex } from '../../signatures/count-index.js';
-import { readCountSignatures } from '../../signatures/count-signatures-file.js';
-import { createTarget, type TargetDeps } from '../../targets/create-target.js';
-import type { HttpTargetOptions } from '../../targets/http/http-options.js';
-import type { WireEntry } from '../../targets/http/wire-entry.js';
-import { httpCacheDir } from '../../targets/http/create-http-target.js';
-import { httpScheme } from '../../targets/http/protocols.js';
-import { shownTarget, withholdsCredentials } from '../../targets/http/secrets.js';
-import { RecordMismatch, resumableTarget } from '../../targets/resumable-target.js';
-import { AnswerCutError } from '../../targets/http/executor.js';
-import { UserError } from '../../util/errors.js';
-import type { HeldLock } from '../../util/file-lock.js';
-import { ensureWritableDir } from '../../util/writable-dir.js';
-import { UnusableAnswerError } from '../../scoring/usage-check.js';
-import { seededRng } from '../../util/rng.js';
-import type { CliIo } from '../io.js';
+import type { ReportFormatName } from '../report/report-formats.js';
+import { strongestProbes } from '../report/strongest-probes.js';
+import { verdictJson } from '../report/verdict-json.js';
+import type { Engine } from '../scoring/batch/engine.js';
+import type { ChannelRuntime } from '../scoring/channels/runtime.js';
+import type { Budget } from '../scoring/identify.js';
+import { identify } from './driver.js';
+import type { RunStep } from './protocol.js';
+import { UnusableAnswerError } from '../scoring/usage-check.js';
+import type { CountIndex } from '../signatures/count-index.js';
+import { readCountSignatures } from '../signatures/count-signatures-file.js';
+import { createTarget } from '../targets/create-target.js';
+import { httpCacheDir } from '../targets/http/create-http-target.js';
+import { AnswerCutError } from '../targets/http/executor.js';
+import type { HttpTargetOptions } from '../targets/http/http-options.js';
+import { httpScheme } from '../targets/http/protocols.js';
+import { shownTarget, withholdsCredentials } from '../targets/http/secrets.js';
+import type { WireEntry } from '../targets/http/wire-entry.js';
+import { RecordMismatch, resumableTarget } from '../targets/resumable-target.js';
+import { UserError } from '../util/errors.js';
+import type { HeldLock } from '../util/file-lock.js';
+import { seededRng } from '../util/rng.js';
+import { ensureWritableDir } from '../util/writable-dir.js';
+import { type DryRunPlan, dryRunPlan } from './dry-run-plan.js';
+import { flagReplayed, replayedAnswers } from './replayed-answers.js';
+import { appendRunLine, createRunDir, RUN_FILES, writeRunJson } from './run-dir.js';
+import { lockRunDir } from './run-lock.js';
+import { writeRunReports } from './run-outputs.js';
+import { type RecordEntry, RunRecord, type RunConfig, readEntries } from './run-record.js';
+import type { Workspace } from './workspace.js';
 
 export interface RunRequest {
   /**
@@ -39,55 +39,74 @@ export interface RunRequest {
   start:
     | { target: string; budget: Budget; seed: number; http: HttpTargetOptions; out: string; engine?: Engine }
     | { resume: string; budget?: Budget; target?: string };
-  json: boolean;
   dryRun: boolean;
   /** Report formats to write beside the verdict. */
   reports?: ReportFormatName[];
-  quiet?: boolean;
   /** Answer channels beyond the billed counts. */
   channels?: ChannelRuntime;
   /** The scoring path asked for; by the index's size when absent. */
   engine?: Engine;
 }
 
+/** Where a run is started from, and what watches it as it goes. */
+export interface RunContext {
+  /** Relative run and output directories are taken from here. */
+  cwd: string;
+  /** Each step of the loop as it happens: requests, answers, observations, posteriors. */
+  onStep?: (step: RunStep, budget: Budget) => void;
+}
+
+/** What a run leaves: a dry run's plan, or the sealed run's directory, verdict and the reports written. */
+export type RunOutcome =
+  | { kind: 'dry-run'; plan: DryRunPlan }
+  | {
+      kind: 'finished';
+      run: string;
+      verdict: ReturnType<typeof verdictJson>;
+      /** The reports written beside the verdict, read back from the sealed run. */
+      reports: Awaited<ReturnType<typeof writeRunReports>>;
+      /** 0 for a verdict, 1 when inconclusive. */
+      exitCode: number;
+    };
+
 /**
  * An identify run with a full record: the config first, each exchange before it is used, the
  * verdict beside it and a digest last. A resumed run answers the requests it already has from the
  * record and goes live only after them.
  */
-export async function runIdentify(
-  io: CliIo,
-  request: RunRequest,
-  index: CountIndex,
-  reference: TargetDeps['reference'],
-): Promise<number> {
+export async function runIdentify(workspace: Workspace, request: RunRequest, context: RunContext): Promise<RunOutcome> {
   let lock: HeldLock | undefined;
   try {
-    return await identifyRun(io, request, index, reference, (held) => (lock = held));
+    return await identifyRun(workspace, request, context, (held) => (lock = held));
   } finally {
     await lock?.release();
   }
 }
 
 /** Where answers are kept: checked before the target is asked anything, so none is paid for and then lost. */
-async function checkWritable(io: CliIo, config: Pick<RunConfig, 'target' | 'http'>, outRoot?: string): Promise<void> {
+async function checkWritable(
+  env: NodeJS.ProcessEnv,
+  config: Pick<RunConfig, 'target' | 'http'>,
+  outRoot?: string,
+): Promise<void> {
   if (outRoot) await ensureWritableDir(outRoot, '--out');
   const scheme = config.target.slice(0, Math.max(config.target.indexOf(':'), 0));
   if (httpScheme(scheme) && config.http?.cacheTtlMs !== undefined)
-    await ensureWritableDir(httpCacheDir(io.env), 'the answer cache');
+    await ensureWritableDir(httpCacheDir(env), 'the answer cache');
 }
 
 async function identifyRun(
-  io: CliIo,
+  workspace: Workspace,
   request: RunRequest,
-  index: CountIndex,
-  reference: TargetDeps['reference'],
+  { cwd, onStep }: RunContext,
   held: (lock: HeldLock) => void,
-): Promise<number> {
+): Promise<RunOutcome> {
+  const { env, reference } = workspace;
+  const index: CountIndex = await workspace.countIndex();
   let previous: { record: RunRecord; entries: RecordEntry[] } | undefined;
   let config: Omit<RunConfig, 'description'>;
   if ('resume' in request.start) {
-    const dir = resolve(io.cwd, request.start.resume);
+    const dir = resolve(cwd, request.start.resume);
     // the lock first: the record is read only once no other process can be writing it
     const lock = await lockRunDir(dir);
     held(lock);
@@ -96,7 +115,7 @@ async function identifyRun(
     const raised = request.start.budget;
     if (raised) config = { ...config, budget: raised };
     if (!request.dryRun) {
-      await checkWritable(io, config);
+      await checkWritable(env, config);
       const answered = new Set(previous.entries.flatMap((e) => (e.kind === 'response' ? [e.seq] : []))).size;
       previous.record.append({
         kind: 'resumed',
@@ -123,7 +142,7 @@ async function identifyRun(
     };
     if (request.channels) config.channels = [...request.channels.enabled];
     if (engine) config.engine = engine;
-    if (!request.dryRun) await checkWritable(io, config, resolve(io.cwd, request.start.out));
+    if (!request.dryRun) await checkWritable(env, config, resolve(cwd, request.start.out));
   }
 
   let record: RunRecord | undefined = previous?.record;
@@ -131,8 +150,8 @@ async function identifyRun(
   const early: WireEntry[] = [];
   // the config holds the target as shown, credentials redacted; the request goes to the one given
   const target = await createTarget(request.start.target ?? config.target, {
-    cwd: io.cwd,
-    env: io.env,
+    cwd,
+    env,
     reference,
     http: config.http as HttpTargetOptions | undefined,
     wire: { append: (entry: WireEntry) => (record ? record.append(entry) : early.push(entry)) },
@@ -144,15 +163,14 @@ async function identifyRun(
 
   if (request.dryRun) {
     // the frame's count by every indexed reference tokenizer, computed when the index was built
-    const signatures = await readCountSignatures(activeIndexDir(io.env));
+    const signatures = await readCountSignatures(workspace.indexDir);
     const plan = dryRunPlan({
       target: config.target,
       description: target.description,
       budget: config.budget,
       frameTokens: Math.max(...signatures.references.map((r) => r.frame)),
     });
-    io.stdout(request.json ? `${JSON.stringify({ dryRun: plan })}\n` : dryRunText(plan));
-    return 0;
+    return { kind: 'dry-run', plan };
   }
 
   const fullConfig: RunConfig = { ...config, description: target.description };
@@ -161,7 +179,7 @@ async function identifyRun(
     run = previous.record.dir;
     record = previous.record;
   } else {
-    run = createRunDir(resolve(io.cwd, (request.start as { out: string }).out), config.target, new Date());
+    run = createRunDir(resolve(cwd, (request.start as { out: string }).out), config.target, new Date());
     const lock = await lockRunDir(run);
     held(lock);
     record = RunRecord.create(run, fullConfig, new Date(), lock);
@@ -182,8 +200,7 @@ async function identifyRun(
         .join(''),
     );
 
-  const progress = progressLine(io, index, config.budget, Boolean(request.quiet));
-  let result;
+  let result: Awaited<ReturnType<typeof identify>>;
   try {
     result = await identify({
       target: resumableTarget(target, record, recorded),
@@ -192,15 +209,16 @@ async function identifyRun(
       rng: seededRng(config.seed),
       channels: request.channels,
       engine: request.engine,
-      onObservation: (observation, stratum) => {
-        progress.update(observation);
-        if (observed.has(observation.seq)) return;
-        record!.append({ kind: 'observation', ...observation, stratum });
-        appendRunLine(run, RUN_FILES.observations, observation);
+      onStep: (step) => {
+        // each observation is recorded before the run goes on; one read back from the record already is
+        if (step.kind === 'observation' && !observed.has(step.record.seq)) {
+          record!.append({ kind: 'observation', ...step.record });
+          appendRunLine(run, RUN_FILES.observations, step.record);
+        }
+        onStep?.(step, config.budget);
       },
     });
   } catch (error) {
-    progress.done();
     // a record that no longer matches cannot be continued: saying "--resume" again would only repeat this
     if (error instanceof RecordMismatch)
       throw new UserError(`${error.message}; the run in ${run} cannot be continued: start a new run`, {
@@ -223,7 +241,6 @@ async function identifyRun(
       );
     throw error;
   }
-  progress.done();
   const replayed = replayedAnswers(readEntries(record.path).entries);
   result.verdict = flagReplayed(result.verdict, replayed);
   const json = verdictJson(result, {
@@ -234,7 +251,11 @@ async function identifyRun(
   });
   writeRunJson(run, RUN_FILES.verdict, json);
   record.close();
-  const summary = await finishedRunText(io, run, request.reports, request.quiet);
-  io.stdout(request.json ? `${JSON.stringify(json)}\n` : summary);
-  return result.verdict.status === 'inconclusive' ? 1 : 0;
+  return {
+    kind: 'finished',
+    run,
+    verdict: json,
+    reports: await writeRunReports(workspace, run, request.reports),
+    exitCode: result.verdict.status === 'inconclusive' ? 1 : 0,
+  };
 }

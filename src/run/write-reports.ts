@@ -2,8 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../references/store/package-root.js';
 import { readRun } from './read-run.js';
-import { REPORT_FORMATS, type ReportFormatName } from './report-formats.js';
-import type { RunReport } from './run-report.js';
+import { REPORT_FORMATS, type ReportFormatName } from '../report/report-formats.js';
+import type { RunReport } from '../report/run-report.js';
 
 export function toolInfo(): RunReport['tool'] {
   const { name, version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8'));

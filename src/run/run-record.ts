@@ -2,7 +2,7 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync,
 import { join } from 'node:path';
 import type { WireEntry } from '../targets/http/wire-entry.js';
 import type { TranscriptEntry } from '../targets/transcript.js';
-import type { TargetResponse } from '../targets/target.js';
+import type { ExchangeEntry } from '../targets/resumable-target.js';
 import { UserError } from '../util/errors.js';
 import { sha256Hex } from '../util/hash.js';
 import type { HeldLock } from '../util/file-lock.js';
@@ -27,9 +27,8 @@ export interface RunConfig {
 
 export type RecordEntry =
   | { kind: 'config'; at: string; config: RunConfig }
-  | (TranscriptEntry & { kind: 'request' | 'error' })
-  /** A target's whole answer, so a resumed run can use it again exactly as it was used. */
-  | ({ kind: 'response'; seq: number; at: string; target: string } & TargetResponse)
+  /** A request, an error, or a target's whole answer, so a resumed run can use it again exactly as it was used. */
+  | ExchangeEntry
   | { kind: 'observation'; seq: number; probes: string[]; promptTokens: number; stratum: string }
   /** A resume: how many answers the record held, and the budget when it was raised then. */
   | { kind: 'resumed'; at: string; answered: number; budget?: RunConfig['budget'] }

@@ -1,0 +1,48 @@
+import type { ChannelFusion, ChannelRuntime } from '../scoring/channels/runtime.js';
+import type { PackLabel } from '../scoring/identify.js';
+import type { CountIndex } from '../signatures/count-index.js';
+import type { Observation } from '../signatures/observations.js';
+import type { TargetRequest, TargetResponse } from '../targets/target.js';
+import { runProtocol } from './protocol.js';
+import { requestRoles } from './request-roles.js';
+import type { RecordEntry } from './run-record.js';
+
+/**
+ * Reads a run's recorded answers again through the run protocol, in the order they were sent: the count
+ * answers with their observations, the follow-ups' answers after them; the frame check is not evidence. The
+ * encoders loaded and the fused posterior come out as the run's did. Returns the fusion.
+ */
+export async function replayChannels(
+  entries: readonly RecordEntry[],
+  observations: readonly (Observation & { stratum: string; tested?: string })[],
+  index: CountIndex,
+  channels: ChannelRuntime,
+): Promise<ChannelFusion> {
+  const requests = new Map<number, TargetRequest>();
+  const responses = new Map<number, TargetResponse>();
+  for (const entry of entries) {
+    if (entry.kind === 'request' && !requests.has(entry.seq)) requests.set(entry.seq, entry.request);
+    // a resumed run used the first answer recorded for each request
+    if (entry.kind === 'response' && !responses.has(entry.seq)) responses.set(entry.seq, entry);
+  }
+  const byObservation = new Map(observations.map((o) => [o.seq, o]));
+  // the count posteriors a rescore reports are exact, so the channels are shown the exact ones too
+  const protocol = runProtocol({ index, channels, engine: 'exact' });
+  const sent = [...requests.keys()].sort((a, b) => a - b);
+  const roles = requestRoles(sent.map((seq) => requests.get(seq)!));
+  for (const [i, seq] of sent.entries()) {
+    const role = roles[i];
+    const response = responses.get(seq);
+    if (!response || role.kind === 'frame-check') continue;
+    if (role.kind === 'follow-up') {
+      await protocol.followUpAnswer(requests.get(seq)!, response);
+      continue;
+    }
+    const o = byObservation.get(role.observation);
+    if (!o) break;
+    const record = { seq: o.seq, probes: o.probes, promptTokens: o.promptTokens, stratum: o.stratum as PackLabel };
+    await protocol.countAnswer(o.tested ? { ...record, tested: o.tested } : record, requests.get(seq)!, response);
+  }
+  // a runtime given always fuses
+  return (await protocol.posterior()).fusion!;
+}

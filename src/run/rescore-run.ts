@@ -1,0 +1,83 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { strongestProbes } from '../report/strongest-probes.js';
+import { verdictJson } from '../report/verdict-json.js';
+import { chooseEngine, type Engine, scorePosterior } from '../scoring/batch/engine.js';
+import { signatureGroups } from '../scoring/hypotheses.js';
+import type { IdentifyResult } from '../scoring/identify.js';
+import { requestSignature } from '../scoring/request-signature.js';
+import { UserError } from '../util/errors.js';
+import { replayChannels } from './replay-channels.js';
+import { annotate } from '../scoring/channels/runtime.js';
+import { flagReplayed, replayedAnswers } from './replayed-answers.js';
+import { rescore } from './rescore.js';
+import { RUN_FILES } from './run-dir.js';
+import { checkVerdict } from './run-files.js';
+import { digestProblem, type RecordEntry, type RunConfig, readRecord } from './run-record.js';
+import type { Workspace } from './workspace.js';
+
+export interface Rescored {
+  config: RunConfig;
+  result: IdentifyResult;
+  verdict: ReturnType<typeof verdictJson>;
+}
+
+/**
+ * The verdict from a run's recorded answers against today's index, sending nothing: counts scored by the
+ * engine asked for (or the index's size), and a run that read answer channels replayed through the same
+ * channels in the order it read them.
+ */
+export async function rescoreRun(
+  workspace: Workspace,
+  run: string,
+  forced?: Engine,
+  /** Told why the record is not a sealed, intact run, when it is not: its answers are scored all the same. */
+  onProblem?: (problem: string) => void,
+): Promise<Rescored> {
+  const { path, entries, config } = readRecord(run);
+  const problem = digestProblem(path);
+  if (problem) onProblem?.(problem);
+
+  const seen = new Set<number>();
+  const observations = entries.flatMap((e: RecordEntry) =>
+    e.kind === 'observation' && !seen.has(e.seq) && seen.add(e.seq) ? [e as typeof e & { stratum: 'frame' }] : [],
+  );
+  if (!observations.length) throw new UserError(`${path} holds no answered request to score`);
+
+  const index = await workspace.countIndex();
+  const verdictPath = join(run, RUN_FILES.verdict);
+  const recordedStop = existsSync(verdictPath)
+    ? ((checkVerdict(readVerdict(verdictPath), verdictPath).stop ?? 'max-queries') as IdentifyResult['stop'])
+    : 'max-queries';
+  const groups = signatureGroups(index);
+  const known = new Set(index.probes.map((p) => p.id));
+  const scorable = observations.every((o) => o.probes.every((id) => known.has(id)));
+  // a run that read answer channels is scored with the same channels, replayed in the order it read them
+  const channels = config.channels && scorable ? await workspace.recordedChannels(config) : undefined;
+  const fused = channels ? await replayChannels(entries, observations, index, channels) : undefined;
+  const scored = fused
+    ? fused.posterior
+    : scorable && chooseEngine(groups.length, forced) !== 'exact'
+      ? scorePosterior(requestSignature(observations, index), groups, forced)
+      : undefined;
+  const result = rescore(observations, index, recordedStop, scored);
+  result.engine = scored && !channels ? chooseEngine(groups.length, forced) : 'exact';
+  if (fused) Object.assign(result, { verdict: annotate(result.verdict, fused), channels: fused.summary });
+  const replayed = replayedAnswers(entries);
+  result.verdict = flagReplayed(result.verdict, replayed);
+  const verdict = verdictJson(result, {
+    run,
+    target: config.target,
+    strongestProbes: await strongestProbes(result, index),
+    replayed,
+  });
+  return { config, result, verdict };
+}
+
+function readVerdict(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UserError(`${path}: the verdict is not valid JSON (${(error as Error).message})`);
+  }
+}
