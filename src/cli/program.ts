@@ -48,13 +48,16 @@ Exit codes: 0 a verdict (match, derived or unknown), 1 inconclusive, 2 bad input
  * Each subcommand's action lives in its own module under ./actions and is imported only when that
  * subcommand runs, so `tokprint --help` does not load tokenizers.
  */
-type ActionLoader = () => Promise<{ default: (io: CliIo, ...args: any[]) => Promise<number | undefined> }>;
+// commander passes each action its own arguments and options; each action module types them
+// biome-ignore lint/suspicious/noExplicitAny: the arguments differ per subcommand
+type ActionArgs = any[];
+type ActionLoader = () => Promise<{ default: (io: CliIo, ...args: ActionArgs) => Promise<number | undefined> }>;
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('tokprint');
   const lazy =
     (load: ActionLoader) =>
-    async (...args: any[]) => {
+    async (...args: ActionArgs) => {
       const action = (await load()).default;
       const code = await action(io, ...args.slice(0, -1));
       setExit(typeof code === 'number' ? code : 0);

@@ -6,6 +6,7 @@ import { requestRoles } from './request-roles.js';
 import { RUN_FILES } from './run-dir.js';
 import { checkReportConfig, checkTranscript, checkVerdict } from './run-files.js';
 import type { DigestState, RecordedRequest, RunReport, RunSettings } from '../report/run-report.js';
+import type { JsonObject, ParsedJson } from '../util/parsed-json.js';
 
 export const CHANNELS = {
   usage: 'billed prompt tokens',
@@ -16,7 +17,7 @@ export const CHANNELS = {
 
 interface Line {
   n: number;
-  entry: Record<string, any>;
+  entry: JsonObject;
 }
 
 /** Whole JSON lines with their 1-based numbers; a last line cut off mid-write is left out. */
@@ -62,12 +63,12 @@ function digestOf(lines: Line[], bytes: Buffer): DigestState {
   return { state: sha256Hex(body) === last.entry.sha256 ? 'sealed' : 'mismatch', sha256: last.entry.sha256 };
 }
 
-function messageChars(request: any): number {
+function messageChars(request: ParsedJson): number {
   const messages: { content?: unknown }[] = request?.messages ?? [];
   return messages.reduce((sum, m) => sum + (typeof m.content === 'string' ? m.content.length : 0), 0);
 }
 
-function channelsOf(response: Record<string, any>): string[] {
+function channelsOf(response: JsonObject): string[] {
   const channels: string[] = [];
   if (typeof response.usage?.promptTokens === 'number') channels.push(CHANNELS.usage);
   if (typeof response.usage?.cachedTokens === 'number') channels.push(CHANNELS.cached);
@@ -131,7 +132,7 @@ export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
   const configLine = lines.find((l) => l.entry.kind === 'config')?.entry.config;
   const configPath = join(dir, RUN_FILES.config);
   const configJson = readJson(configPath, 'the config');
-  const config: Record<string, any> =
+  const config: JsonObject =
     configJson !== undefined
       ? checkReportConfig(configJson, configPath)
       : configLine !== undefined

@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { CliIo } from '../../src/cli/io.js';
@@ -32,7 +33,7 @@ export interface Sandbox {
 }
 
 async function walk(dir: string, root: string): Promise<string[]> {
-  let names;
+  let names: Dirent[];
   try {
     names = await readdir(dir, { withFileTypes: true });
   } catch {
