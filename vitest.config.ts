@@ -1,8 +1,10 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * The slow tier: test files that start llama.cpp or Chromium, or run the built CLI (dist/) in its own process.
- * Every test file not listed here is in the fast tier (`npm run test:fast`); `npm test` builds once and runs both.
+ * The slow tier. Every test file not listed here is in the fast tier (`npm run test:fast`), so a new file is fast
+ * unless it is added below; `npm test` builds once and runs both tiers. A file belongs here when it starts llama.cpp
+ * or Chromium, runs the built CLI (dist/) in its own process, or takes minutes on two cores (measured with
+ * `vitest run --reporter=json`): whole CLI runs that build many references, or every reference checked in turn.
  */
 const SLOW = [
   // llama.cpp engines serving tiny GGUF models
@@ -13,6 +15,21 @@ const SLOW = [
   'test/cli/index-lock.test.ts',
   'test/cli/run-lock.test.ts',
   'test/targets/http/identify-openai.test.ts',
+  // whole identify runs per API, secret form or answer channel, each building its leading references
+  'test/targets/http/secrets-cli.test.ts',
+  'test/scoring/channels/count-channels-alone.test.ts',
+  'test/scoring/channels/prompt-channel.test.ts',
+  'test/cli/identify-white-box.test.ts',
+  'test/cli/tokenizer-validation.test.ts',
+  'test/cli/compare.test.ts',
+  // every committed reference (or many) loaded, converted or compared in turn
+  'test/references/verify-hf-json.test.ts',
+  'test/references/formats/gguf.test.ts',
+  'test/references/compare.test.ts',
+  'test/references/index-build.test.ts',
+  'test/signatures/count-signatures.test.ts',
+  // the prefilter's bounds checked on many random and near-identical indexes
+  'test/scoring/batch/prefilter.test.ts',
 ];
 
 export default defineConfig({
