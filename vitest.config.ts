@@ -36,13 +36,14 @@ export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/helpers/shared-tokenizers.ts'],
+    // A file's first CLI run builds its references cold: over two minutes on a busy two-core machine.
     testTimeout: 300_000,
     hookTimeout: 600_000,
     pool: 'forks',
     // Most files wait on loopback servers, child processes or engines, so three workers keep two cores busy.
     maxWorkers: 3,
     // A worker keeps the modules it loaded between files, so the committed references, the count index and the
-    // tokenizers built by tests/helpers/shared-tokenizers.ts are built once per worker rather than once per file.
+    // tokenizers built by test/helpers/shared-tokenizers.ts are built once per worker rather than once per file.
     isolate: false,
     projects: [
       {
