@@ -28,7 +28,8 @@ const DELTA = 'ab';
  * A loopback server answering every request to the API's generate (and count) paths with one kind of hostile
  * answer: a body far past any cap, a stream that goes on for `events` events, or impossible usage counts.
  * Big answers are written with backpressure and stop when the client hangs up; the server closes itself
- * after a bounded number of requests or a minute.
+ * after a bounded number of requests or ten minutes (a test's first run, building references on a busy machine,
+ * can take more than one).
  */
 export async function startHostileServer(api: HostileApi, answer: HostileAnswer): Promise<HostileServer> {
   let written = 0;
@@ -169,7 +170,7 @@ export async function startHostileServer(api: HostileApi, answer: HostileAnswer)
     else abandoned++;
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const lifetime = setTimeout(() => server.close(), 60_000);
+  const lifetime = setTimeout(() => server.close(), 10 * 60_000);
   lifetime.unref();
   const { port } = server.address() as AddressInfo;
   return {
