@@ -97,6 +97,20 @@ export function checkVerdict(value: unknown, where: string): VerdictRecord {
 const SEQUENCED = new Set(['request', 'response', 'error', 'observation']);
 
 /**
+ * A follow-up names the count request it follows by that request's observation number, so it can only name
+ * one sent before it; any other value would silently drop the request from the evidence tables and the replay.
+ */
+function checkFollowUp(request: unknown, counted: Set<number>, seq: number, refuse: (what: string) => UserError): void {
+  const followUpOf = isObject(request) ? request.followUpOf : undefined;
+  if (followUpOf === undefined) {
+    counted.add(seq);
+    return;
+  }
+  if (!isCount(followUpOf) || followUpOf < 1 || followUpOf > counted.size)
+    throw refuse(`follows up observation ${describe(followUpOf)}, which no earlier request made`);
+}
+
+/**
  * A transcript's entries: each an object with a kind, each request, answer and observation with its
  * number; one digest at most, and no request answered twice or sent again after its answer (what two
  * processes continuing one run at once leave behind). A request sent again after a kill, before any
@@ -108,6 +122,8 @@ export function checkTranscript(
   lineOf: (index: number) => number = (index) => index + 1,
 ): RecordEntry[] {
   const answered = new Set<number>();
+  /** The count requests sent so far (a follow-up names one of them by its observation number, from 1). */
+  const counted = new Set<number>();
   let digests = 0;
   entries.forEach((entry, i) => {
     const line = `line ${lineOf(i)}`;
@@ -124,6 +140,9 @@ export function checkTranscript(
             where,
             `request ${entry.seq} was sent again after its answer (${line}): two processes continued this run at once`,
           );
+        checkFollowUp(entry.request, counted, entry.seq as number, (what) =>
+          damaged(where, `${line} (request) ${what}`),
+        );
         break;
       case 'response':
         if (answered.has(entry.seq as number))

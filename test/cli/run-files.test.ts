@@ -120,6 +120,23 @@ describe('damaged run files: report, rescore and --resume refuse them in one lin
       expectRefused(await runCli([command, twoDigests], env, root), /a second digest/);
   });
 
+  it('a request recorded as the follow-up of an observation no earlier request made: report and rescore refuse', async () => {
+    for (const followUpOf of [99, 1e300, -1, 'x']) {
+      const run = copy((dir) => {
+        const all = lines(dir).map((l) => JSON.parse(l));
+        // the second request (the first probe pack) made out to follow up something that was never sent
+        const pack = all.filter((e) => e.kind === 'request')[1];
+        pack.request.followUpOf = followUpOf;
+        writeFileSync(join(dir, 'transcript.jsonl'), `${all.map((e) => JSON.stringify(e)).join('\n')}\n`);
+      });
+      for (const command of ['report', 'rescore'])
+        expectRefused(
+          await runCli([command, run], env, root),
+          /\(request\) follows up observation .+, which no earlier/,
+        );
+    }
+  });
+
   it('report given a regular file, not a run directory', async () => {
     expectRefused(
       await runCli(['report', join(finished, 'verdict.json')], env, root),
