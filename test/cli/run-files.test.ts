@@ -120,6 +120,18 @@ describe('damaged run files: report, rescore and --resume refuse them in one lin
       expectRefused(await runCli([command, twoDigests], env, root), /a second digest/);
   });
 
+  it('a line in the middle of the transcript that is not JSON: report and rescore refuse, as for a torn last line they do not', async () => {
+    const run = copy((dir) => {
+      const all = lines(dir);
+      all[2] = `${all[2].slice(0, 20)} garbage`;
+      writeFileSync(join(dir, 'transcript.jsonl'), `${all.join('\n')}\n`);
+    });
+    for (const command of ['report', 'rescore'])
+      expectRefused(await runCli([command, run], env, root), /transcript\.jsonl: line 3 is not JSON/);
+    const torn = copy((dir) => writeFileSync(join(dir, 'transcript.jsonl'), `${lines(dir).join('\n')}\n{"kind":"req`));
+    expect((await runCli(['report', torn, '--format', 'md'], env, root)).code).toBe(0);
+  });
+
   it('a request recorded as the follow-up of an observation no earlier request made: report and rescore refuse', async () => {
     for (const followUpOf of [99, 1e300, -1, 'x']) {
       const run = copy((dir) => {
