@@ -17,7 +17,7 @@ import {
   unstableCounts,
   unstableVerdict,
 } from '../scoring/usage-check.js';
-import { decide, } from '../scoring/verdict.js';
+import { decide } from '../scoring/verdict.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import type { Target, TargetRequest, TargetResponse } from '../targets/target.js';
 import { recordedTarget, type Transcript } from '../targets/transcript.js';
