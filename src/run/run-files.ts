@@ -87,6 +87,15 @@ export function checkVerdict(value: unknown, where: string): VerdictRecord {
     if (value[field] !== undefined && (!Array.isArray(value[field]) || !(value[field] as unknown[]).every(isObject)))
       throw damaged(where, `its ${field} is not a list of objects`);
   }
+  // what the renderers read of each entry: a hand-edited one would otherwise crash them (exit 70)
+  (value.hypotheses as Json[] | undefined)?.forEach((h, i) => {
+    if (typeof h.reference !== 'string' || !isStrings(h.class) || typeof h.posterior !== 'number')
+      throw damaged(where, `its hypothesis ${i + 1} lacks a reference, a list of class members or a posterior`);
+  });
+  (value.strongestProbes as Json[] | undefined)?.forEach((p, i) => {
+    if (typeof p.text !== 'string' || !Array.isArray(p.splits) || !p.splits.every(isObject))
+      throw damaged(where, `its strongest probe ${i + 1} lacks its text or a list of splits`);
+  });
   if (value.unknown !== undefined && typeof value.unknown !== 'number')
     throw damaged(where, `its unknown is ${describe(value.unknown)}, not a number`);
   if (value.stop !== undefined && typeof value.stop !== 'string')

@@ -69,6 +69,22 @@ describe('damaged run files: report, rescore and --resume refuse them in one lin
     });
   }
 
+  it('verdict.json whose hypothesis or strongest probe was hand-edited: every report format refuses it in one line', async () => {
+    const edits: [(v: any) => void, RegExp][] = [
+      [(v) => (v.hypotheses[0].class = 'x'), /its hypothesis 1 lacks/],
+      [(v) => (v.strongestProbes[0].splits = 'x'), /its strongest probe 1 lacks/],
+    ];
+    for (const [edit, says] of edits) {
+      const run = copy((dir) => {
+        const verdict = JSON.parse(readFileSync(join(dir, 'verdict.json'), 'utf8'));
+        edit(verdict);
+        writeFileSync(join(dir, 'verdict.json'), JSON.stringify(verdict));
+      });
+      for (const format of ['md', 'html', 'json'])
+        expectRefused(await runCli(['report', run, '--format', format], env, root), says);
+    }
+  });
+
   it('a config whose target is a number, in config.json (report) and in the transcript (rescore, --resume)', async () => {
     const inJson = copy((dir) => {
       const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
