@@ -18,6 +18,9 @@ import { createTarget } from './targets/create-target.js';
 import type { HttpTargetOptions } from './targets/http/http-options.js';
 import type { Target } from './targets/target.js';
 import { seededRng } from './util/rng.js';
+import { FLAG_RANGES } from './cli/flag-ranges.js';
+import { describeRange, type NumberRange } from './util/bounded-number.js';
+import { UserError } from './util/errors.js';
 
 export { DEFAULT_BUDGET, type Budget, type IdentifyResult, type RequestRecord } from './scoring/identify.js';
 export type { Verdict, VerdictStatus } from './scoring/verdict.js';
@@ -84,6 +87,10 @@ export interface IdentifyOptions extends EnvironmentOptions {
  * for bad input or a failed request, as the CLI reports them.
  */
 export async function identify(target: string | Target, options: IdentifyOptions = {}): Promise<IdentifyResult> {
+  // the ranges the CLI's flags enforce: a budget of -1 requests otherwise gave an 'unknown' verdict from nothing
+  inRange(options.budget?.maxQueries, 'budget.maxQueries', FLAG_RANGES.maxQueries);
+  inRange(options.budget?.maxPromptTokens, 'budget.maxPromptTokens', FLAG_RANGES.maxPromptTokens);
+  inRange(options.seed, 'seed', FLAG_RANGES.seed);
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const index = options.index ?? (await loadIndex({ env }));
@@ -102,6 +109,13 @@ export async function identify(target: string | Target, options: IdentifyOptions
     channels,
     engine: options.engine,
   });
+}
+
+function inRange(value: unknown, name: string, range: NumberRange): void {
+  if (value === undefined) return;
+  const number = typeof value === 'number' ? value : Number.NaN;
+  if (!(number >= range.min && number <= range.max) || (range.whole && !Number.isInteger(number)))
+    throw new UserError(`${name} must be ${describeRange(range)}, not ${JSON.stringify(value) ?? String(value)}`);
 }
 
 export interface CompareOptions extends EnvironmentOptions {

@@ -34,13 +34,14 @@ export function posteriorChart(all: readonly Hypothesis[], unknown: number, lead
   const bars = rows
     .map((row, i) => {
       const y = i * ROW;
-      const w = Math.max(row.value > 0 ? 1 : 0, row.value * span);
+      // no bar for a row without a probability (a white-box run's candidates)
+      const w = Number.isFinite(row.value) ? Math.max(row.value > 0 ? 1 : 0, row.value * span) : 0;
       const attrs =
         row.reference !== undefined
           ? `class="bar ${row.kind}" data-reference="${x(row.reference)}"`
           : 'class="bar-unknown"';
       return (
-        `<g ${attrs} data-posterior="${row.value}"><title>${x(`${row.label}: ${percent(row.value)}`)}</title>` +
+        `<g ${attrs}${Number.isFinite(row.value) ? ` data-posterior="${row.value}"` : ''}><title>${x(`${row.label}: ${percent(row.value)}`)}</title>` +
         `<text x="${LABEL - 10}" y="${y + BAR - 3}" class="label${row.kind === 'leader' ? ' strong' : ''}" text-anchor="end">${x(row.label)}${row.note ? ` <tspan class="note">${x(row.note)}</tspan>` : ''}</text>` +
         `<rect x="${LABEL}" y="${y + (ROW - BAR) / 2 - 2}" width="${w.toFixed(1)}" height="${BAR}" rx="3" class="fill ${row.kind}"/>` +
         `<text x="${LABEL + w + 6}" y="${y + BAR - 3}" class="value">${percent(row.value)}</text></g>`

@@ -13,6 +13,8 @@ export function reportFlags(report: RunReport): FlagNote[] {
 
 /** Percent with more digits near 0 and 1, where the difference matters. */
 export function percent(p: number): string {
+  // a white-box run compares files and has no probabilities; a hand-edited verdict may lack them too
+  if (!Number.isFinite(p)) return '—';
   return `${(p * 100).toFixed(p > 0.999 || p < 0.001 ? 2 : 1)}%`;
 }
 
@@ -106,7 +108,15 @@ export function plainVerdict(report: RunReport): PlainVerdict {
 /** The hypotheses a report charts: every one recorded, or the top candidates for runs that kept only those. */
 export function hypotheses(report: RunReport): Hypothesis[] {
   if (report.verdict.hypotheses?.length) return report.verdict.hypotheses;
-  return report.verdict.candidates.map((c) => ({ ...c, models: [], predicted: [] }));
+  // A white-box run's candidates name their class by id (a string) and carry a similarity, not a posterior:
+  // charted as the reference alone, with no probability, rather than "+5 alike" and NaN%.
+  return report.verdict.candidates.map((c) => ({
+    ...c,
+    class: Array.isArray(c.class) ? c.class : [c.reference],
+    posterior: typeof c.posterior === 'number' ? c.posterior : Number.NaN,
+    models: [],
+    predicted: [],
+  }));
 }
 
 export interface EvidenceCell {

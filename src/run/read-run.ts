@@ -20,18 +20,24 @@ interface Line {
   entry: JsonObject;
 }
 
-/** Whole JSON lines with their 1-based numbers; a last line cut off mid-write is left out. */
+/**
+ * Whole JSON lines with their 1-based numbers; a last line cut off mid-write is left out. Any other line
+ * that is not JSON was changed after the fact: refused, as rescore and --resume do.
+ */
 function jsonLines(path: string): { lines: Line[]; bytes: Buffer } {
   if (!existsSync(path)) return { lines: [], bytes: Buffer.alloc(0) };
   const bytes = readFileSync(path);
   const text = bytes.toString('utf8');
+  const raws = text.split('\n');
+  const torn = raws.findLastIndex((raw) => raw.trim() !== '');
   const lines: Line[] = [];
-  text.split('\n').forEach((raw, i) => {
+  raws.forEach((raw, i) => {
     if (!raw.trim()) return;
     try {
       lines.push({ n: i + 1, entry: JSON.parse(raw) });
     } catch {
-      // only a torn last line is expected; anything else is reported by the digest check
+      if (i !== torn)
+        throw new UserError(`${path}: line ${i + 1} is not JSON; the run's files were changed or damaged`);
     }
   });
   return { lines, bytes };

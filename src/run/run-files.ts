@@ -87,6 +87,15 @@ export function checkVerdict(value: unknown, where: string): VerdictRecord {
     if (value[field] !== undefined && (!Array.isArray(value[field]) || !(value[field] as unknown[]).every(isObject)))
       throw damaged(where, `its ${field} is not a list of objects`);
   }
+  // what the renderers read of each entry: a hand-edited one would otherwise crash them (exit 70)
+  (value.hypotheses as Json[] | undefined)?.forEach((h, i) => {
+    if (typeof h.reference !== 'string' || !isStrings(h.class) || typeof h.posterior !== 'number')
+      throw damaged(where, `its hypothesis ${i + 1} lacks a reference, a list of class members or a posterior`);
+  });
+  (value.strongestProbes as Json[] | undefined)?.forEach((p, i) => {
+    if (typeof p.text !== 'string' || !Array.isArray(p.splits) || !p.splits.every(isObject))
+      throw damaged(where, `its strongest probe ${i + 1} lacks its text or a list of splits`);
+  });
   if (value.unknown !== undefined && typeof value.unknown !== 'number')
     throw damaged(where, `its unknown is ${describe(value.unknown)}, not a number`);
   if (value.stop !== undefined && typeof value.stop !== 'string')
@@ -95,6 +104,20 @@ export function checkVerdict(value: unknown, where: string): VerdictRecord {
 }
 
 const SEQUENCED = new Set(['request', 'response', 'error', 'observation']);
+
+/**
+ * A follow-up names the count request it follows by that request's observation number, so it can only name
+ * one sent before it; any other value would silently drop the request from the evidence tables and the replay.
+ */
+function checkFollowUp(request: unknown, counted: Set<number>, seq: number, refuse: (what: string) => UserError): void {
+  const followUpOf = isObject(request) ? request.followUpOf : undefined;
+  if (followUpOf === undefined) {
+    counted.add(seq);
+    return;
+  }
+  if (!isCount(followUpOf) || followUpOf < 1 || followUpOf > counted.size)
+    throw refuse(`follows up observation ${describe(followUpOf)}, which no earlier request made`);
+}
 
 /**
  * A transcript's entries: each an object with a kind, each request, answer and observation with its
@@ -108,6 +131,8 @@ export function checkTranscript(
   lineOf: (index: number) => number = (index) => index + 1,
 ): RecordEntry[] {
   const answered = new Set<number>();
+  /** The count requests sent so far (a follow-up names one of them by its observation number, from 1). */
+  const counted = new Set<number>();
   let digests = 0;
   entries.forEach((entry, i) => {
     const line = `line ${lineOf(i)}`;
@@ -124,6 +149,9 @@ export function checkTranscript(
             where,
             `request ${entry.seq} was sent again after its answer (${line}): two processes continued this run at once`,
           );
+        checkFollowUp(entry.request, counted, entry.seq as number, (what) =>
+          damaged(where, `${line} (request) ${what}`),
+        );
         break;
       case 'response':
         if (answered.has(entry.seq as number))

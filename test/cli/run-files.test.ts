@@ -69,6 +69,22 @@ describe('damaged run files: report, rescore and --resume refuse them in one lin
     });
   }
 
+  it('verdict.json whose hypothesis or strongest probe was hand-edited: every report format refuses it in one line', async () => {
+    const edits: [(v: any) => void, RegExp][] = [
+      [(v) => (v.hypotheses[0].class = 'x'), /its hypothesis 1 lacks/],
+      [(v) => (v.strongestProbes[0].splits = 'x'), /its strongest probe 1 lacks/],
+    ];
+    for (const [edit, says] of edits) {
+      const run = copy((dir) => {
+        const verdict = JSON.parse(readFileSync(join(dir, 'verdict.json'), 'utf8'));
+        edit(verdict);
+        writeFileSync(join(dir, 'verdict.json'), JSON.stringify(verdict));
+      });
+      for (const format of ['md', 'html', 'json'])
+        expectRefused(await runCli(['report', run, '--format', format], env, root), says);
+    }
+  });
+
   it('a config whose target is a number, in config.json (report) and in the transcript (rescore, --resume)', async () => {
     const inJson = copy((dir) => {
       const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
@@ -118,6 +134,35 @@ describe('damaged run files: report, rescore and --resume refuse them in one lin
     );
     for (const command of ['report', 'rescore'])
       expectRefused(await runCli([command, twoDigests], env, root), /a second digest/);
+  });
+
+  it('a line in the middle of the transcript that is not JSON: report and rescore refuse, as for a torn last line they do not', async () => {
+    const run = copy((dir) => {
+      const all = lines(dir);
+      all[2] = `${all[2].slice(0, 20)} garbage`;
+      writeFileSync(join(dir, 'transcript.jsonl'), `${all.join('\n')}\n`);
+    });
+    for (const command of ['report', 'rescore'])
+      expectRefused(await runCli([command, run], env, root), /transcript\.jsonl: line 3 is not JSON/);
+    const torn = copy((dir) => writeFileSync(join(dir, 'transcript.jsonl'), `${lines(dir).join('\n')}\n{"kind":"req`));
+    expect((await runCli(['report', torn, '--format', 'md'], env, root)).code).toBe(0);
+  });
+
+  it('a request recorded as the follow-up of an observation no earlier request made: report and rescore refuse', async () => {
+    for (const followUpOf of [99, 1e300, -1, 'x']) {
+      const run = copy((dir) => {
+        const all = lines(dir).map((l) => JSON.parse(l));
+        // the second request (the first probe pack) made out to follow up something that was never sent
+        const pack = all.filter((e) => e.kind === 'request')[1];
+        pack.request.followUpOf = followUpOf;
+        writeFileSync(join(dir, 'transcript.jsonl'), `${all.map((e) => JSON.stringify(e)).join('\n')}\n`);
+      });
+      for (const command of ['report', 'rescore'])
+        expectRefused(
+          await runCli([command, run], env, root),
+          /\(request\) follows up observation .+, which no earlier/,
+        );
+    }
   });
 
   it('report given a regular file, not a run directory', async () => {

@@ -93,3 +93,30 @@ describe('evidence rows', () => {
     expect(rows[0].cells.filter((c) => c.predicted === undefined).length).toBe(rows[0].cells.length - 2);
   });
 });
+
+describe('a white-box run (tokenizer files compared, no requests)', () => {
+  it('renders in every format: candidates without a probability, their class ids not read as lists', () => {
+    const [best, other] = report.verdict.candidates;
+    // the shape identify writes for a white-box run: class by id, a similarity, no posterior, no hypotheses
+    const whiteBox = (c: typeof best) => ({
+      reference: c.reference,
+      class: c.reference,
+      family: c.family,
+      similarity: { jaccard: 1, aInB: 1, bInA: 1, idBlockAgreement: 1, likely: 'identical' },
+    });
+    const r = {
+      ...report,
+      requests: [],
+      verdict: {
+        ...report.verdict,
+        hypotheses: undefined,
+        evidence: [],
+        unknown: undefined,
+        candidates: [whiteBox(best), whiteBox(other)],
+      },
+    } as unknown as RunReport;
+    const outputs = [renderMarkdown(r), renderHtml(r), renderTerminal(r, { color: false })];
+    for (const out of outputs) expect(out).not.toMatch(/NaN|undefined|\+\d+ alike/);
+    expect(outputs[0]).toContain(`| ${best.reference} | ${best.family} | — | — |`);
+  });
+});

@@ -8,7 +8,7 @@ import type { CliIo } from '../io.js';
 
 export interface RescoreOptions {
   json?: boolean;
-  /** Force the two-stage (js, onnx) or exact scoring path; by default the index size decides. */
+  /** Force the two-stage (js) or exact scoring path; by default the index size decides. */
   engine?: string;
 }
 
