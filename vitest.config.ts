@@ -30,6 +30,16 @@ const SLOW = [
   'test/signatures/count-signatures.test.ts',
   // the prefilter's bounds checked on many random and near-identical indexes
   'test/scoring/batch/prefilter.test.ts',
+  // the package as a user gets it: npm pack of the built tree (needs dist/, which the fast tier does not build)
+  'test/packed-package.test.ts',
+  // over 30 s each on two cores: channel replays and repeat cuts across references, unstable counts per API,
+  // vocabularies pruned and extended, user indexes rebuilt, tokenizer files read in every hostile form
+  'test/scoring/channels/repeat-cut.test.ts',
+  'test/scoring/channels/rescore-channels.test.ts',
+  'test/cli/unstable-usage.test.ts',
+  'test/targets/vocabulary-changes.test.ts',
+  'test/cli/tokenizer-file-reads.test.ts',
+  'test/cli/refs-build-user.test.ts',
 ];
 
 export default defineConfig({
