@@ -17,7 +17,7 @@ import {
   unstableCounts,
   unstableVerdict,
 } from '../scoring/usage-check.js';
-import { decide } from '../scoring/verdict.js';
+import { decide, type Verdict } from '../scoring/verdict.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import type { Target, TargetRequest, TargetResponse } from '../targets/target.js';
 import { recordedTarget, type Transcript } from '../targets/transcript.js';
@@ -47,7 +47,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   const { index, budget, rng } = input;
   const target = input.transcript ? recordedTarget(input.target, input.transcript) : input.target;
   const protocol = runProtocol(input);
-  const { groups, requests, engine, counted } = protocol;
+  const { groups, requests, engine } = protocol;
   const used = new Set<number>();
   let promptTokens = 0;
   let followUps = 0;
@@ -121,8 +121,19 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   };
   let stop: IdentifyResult['stop'] = 'confident';
   let post: Posterior;
+  let count: Posterior;
   let fusion: ChannelFusion | undefined;
   let repeated = false;
+  const result = (verdict: Verdict): IdentifyResult => ({
+    verdict: annotate(verdict, fusion),
+    posterior: post,
+    requests,
+    queries: spent(),
+    promptTokens,
+    stop,
+    channels: fusion?.summary,
+    engine,
+  });
   /**
    * The bare frame asked again, once: an honest server bills identical requests alike, so counts that
    * differ are noise (or a hidden prompt that changes) and cannot name a tokenizer. Returns the run's end
@@ -162,7 +173,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   if (budget.maxQueries >= 1) await send([], 'frame');
   for (;;) {
     const scored = await protocol.posterior();
-    const count = scored.count;
+    count = scored.count;
     post = scored.fused;
     fusion = scored.fusion;
     // Counts no hypothesis explains to the token (noise, or a changed tokenizer) are checked by repeating the
@@ -174,7 +185,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       requests.length >= 2 &&
       spent() < budget.maxQueries &&
       promptTokens + frameCost <= budget.maxPromptTokens &&
-      !count.groups.some((g) => g.deviations.every((d) => d === 0));
+      noneExplains(count);
     const verdict = decide(post, false);
     // A class is named, as matched or as changed, only once its vocabulary's edges have been checked, and
     // matched only once its own were: an edge check planned for another leader can land on its prediction by chance.
@@ -189,17 +200,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       if (end) return end;
       continue;
     }
-    if (concluding)
-      return {
-        verdict: annotate(verdict, fusion),
-        posterior: post,
-        requests,
-        queries: spent(),
-        promptTokens,
-        stop,
-        channels: fusion?.summary,
-        engine,
-      };
+    if (concluding) return result(verdict);
     if (spent() >= budget.maxQueries) {
       stop = 'max-queries';
       break;
@@ -219,22 +220,15 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     await send(next.pack, next.stratum, next.tested);
   }
   let final = decide(post, true)!;
-  // counts no hypothesis explains, never checked for stability (the budget ran out first), name nothing
-  const unchecked =
-    !repeated &&
-    !protocol.unreadable &&
-    requests.length >= 2 &&
-    !(await counted()).groups.some((g) => g.deviations.every((d) => d === 0));
+  // counts no hypothesis explains, never checked for stability (the budget ran out first), name nothing;
+  // the loop only leaves right after scoring, so `count` is the posterior of every count request
+  const unchecked = !repeated && !protocol.unreadable && requests.length >= 2 && noneExplains(count);
   if (unchecked && final.status !== 'inconclusive' && !input.channels?.readsSeenTokens)
     final = decide({ groups: [], unknown: 0 }, true)!;
-  return {
-    verdict: annotate(final, fusion),
-    posterior: post,
-    requests,
-    queries: spent(),
-    promptTokens,
-    stop,
-    channels: fusion?.summary,
-    engine,
-  };
+  return result(final);
+}
+
+/** No hypothesis predicts every count to the token: noise, a hidden prompt that changes, or a changed tokenizer. */
+function noneExplains(count: Posterior): boolean {
+  return !count.groups.some((g) => g.deviations.every((d) => d === 0));
 }
