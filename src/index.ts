@@ -9,7 +9,7 @@ import { parseHfSpec, resolveTokenizerSource } from './references/local-source.j
 import type { ReferenceEntry } from './references/manifest.js';
 import type { TokenizerFiles, TokenizerFormat } from './references/tokenizer.js';
 import type { Engine } from './scoring/batch/engine.js';
-import { type ChannelName, parseChannels } from './scoring/channels/registry.js';
+import type { ChannelName } from './scoring/channels/registry.js';
 import { identify as identifyLoop } from './run/driver.js';
 import { openWorkspace, type Workspace } from './run/workspace.js';
 import { DEFAULT_BUDGET, type Budget, type IdentifyResult } from './scoring/identify.js';
@@ -95,8 +95,7 @@ export async function identify(target: string | Target, options: IdentifyOptions
   const cwd = options.cwd ?? process.cwd();
   const index = options.index ?? (await loadIndex({ env }));
   const seed = options.seed ?? 1;
-  const enabled = options.channels ? parseChannels(options.channels.join(',')) : new Set<ChannelName>(['usage']);
-  const channels = await index.workspace.channels(enabled, seed);
+  const channels = await index.workspace.namedChannels({ channels: options.channels, seed });
   const resolved =
     typeof target === 'string'
       ? await createTarget(target, { cwd, env, reference: index.reference, http: options.http })

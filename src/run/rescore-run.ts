@@ -53,7 +53,7 @@ export async function rescoreRun(
   const known = new Set(index.probes.map((p) => p.id));
   const scorable = observations.every((o) => o.probes.every((id) => known.has(id)));
   // a run that read answer channels is scored with the same channels, replayed in the order it read them
-  const channels = config.channels && scorable ? await workspace.recordedChannels(config) : undefined;
+  const channels = config.channels && scorable ? await workspace.namedChannels(config) : undefined;
   const fused = channels ? await replayChannels(entries, observations, index, channels) : undefined;
   const scored = fused
     ? fused.posterior

@@ -30,8 +30,11 @@ export interface Workspace {
   countIndex(): Promise<CountIndex>;
   /** A fresh channel runtime reading these channels; undefined when the billed counts alone are read. */
   channels(enabled: ReadonlySet<ChannelName>, seed: number): Promise<ChannelRuntime | undefined>;
-  /** The channels a recorded run read, set up as it set them up. */
-  recordedChannels(config: { channels?: readonly string[]; seed: number }): Promise<ChannelRuntime | undefined>;
+  /**
+   * A channel runtime for channels named in a list (a recorded run's config, a library call), checked as
+   * `--channels` is; the billed counts alone when the list is absent.
+   */
+  namedChannels(config: { channels?: readonly string[]; seed: number }): Promise<ChannelRuntime | undefined>;
 }
 
 export async function openWorkspace(env: NodeJS.ProcessEnv): Promise<Workspace> {
@@ -68,7 +71,7 @@ export async function openWorkspace(env: NodeJS.ProcessEnv): Promise<Workspace> 
       return index;
     },
     channels,
-    recordedChannels: (config) =>
+    namedChannels: (config) =>
       channels(config.channels ? parseChannels(config.channels.join(',')) : new Set(['usage']), config.seed),
   };
 }

@@ -117,7 +117,7 @@ async function resumeAction(
   const { budget } = resumeSettings(options, config, dir, io.cwd);
   const workspace = await openWorkspace(io.env);
   // the channels and scoring path the run started with, so its requests match the recorded ones
-  const channels = await workspace.recordedChannels(config);
+  const channels = await workspace.namedChannels(config);
   const engine = engineFlag(config.engine, recordedEngine);
   return identifyAndPrint(
     io,
