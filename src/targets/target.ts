@@ -68,9 +68,26 @@ export interface TargetResponse {
   raw: { request: unknown; response: unknown };
 }
 
+/**
+ * What a kind of API can return besides the billed prompt count, as its documentation says. Absent on a target
+ * means unknown: the answers tell.
+ */
+export interface TargetOffers {
+  /** Billed token counts (`usage`, `usage_metadata`, `usageMetadata`). */
+  usage: boolean;
+  /** The answer streamed in chunks. */
+  chunks: boolean;
+  /** Output tokens with the top alternatives beside each. */
+  logprobs: boolean;
+  /** The prompt cut into the server's own tokens (echo, prompt logprobs, a tokenize endpoint). */
+  promptTokens: boolean;
+}
+
 export interface Target {
   /** The target as the user named it, e.g. `sim:deepseek-v3`. */
   readonly id: string;
+  /** What its API can return at all; absent when only its answers can tell. */
+  readonly offers?: TargetOffers;
   /** One line saying what is behind it, shown in the run config. */
   readonly description: string;
   send(request: TargetRequest): Promise<TargetResponse>;
