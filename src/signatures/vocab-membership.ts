@@ -12,8 +12,8 @@ export interface MembershipFilter {
   data: Uint8Array;
 }
 
-export const BITS_PER_TOKEN = 8;
-export const HASHES = 5;
+export const BITS_PER_TOKEN = 16;
+export const HASHES = 11;
 
 /** Two independent 32-bit FNV-1a variants, combined by double hashing into `hashes` bit positions. */
 function hashPair(bytes: Uint8Array): [number, number] {
@@ -33,6 +33,21 @@ function positions(filter: MembershipFilter, bytes: Uint8Array): number[] {
   const out: number[] = [];
   for (let i = 0; i < filter.hashes; i++) out.push(((a + Math.imul(i, b)) >>> 0) % filter.bits);
   return out;
+}
+
+/** A byte string hashed once, to be looked up in many filters (see filterHasHashed). */
+export type HashedBytes = readonly [number, number];
+
+export function hashBytes(bytes: Uint8Array): HashedBytes {
+  return hashPair(bytes);
+}
+
+export function filterHasHashed(filter: MembershipFilter, [a, b]: HashedBytes): boolean {
+  for (let i = 0; i < filter.hashes; i++) {
+    const p = ((a + Math.imul(i, b)) >>> 0) % filter.bits;
+    if ((filter.data[p >>> 3] & (1 << (p & 7))) === 0) return false;
+  }
+  return true;
 }
 
 export function createFilter(tokens: Iterable<Uint8Array>, size: number): MembershipFilter {
