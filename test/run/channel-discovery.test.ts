@@ -63,7 +63,9 @@ describe('channel discovery', () => {
     expect(verdict.verdict.status).toBe('match');
     expect(verdict.verdict.class).toContain('yi');
     expect(verdict.verdict.flags ?? []).toEqual([]);
-    expect(result.stderr).toMatch(/^tokprint: the target gives streamed chunks and logprob tokens; reading stream, logprobs\n/);
+    expect(result.stderr).toMatch(
+      /^tokprint: the target gives streamed chunks and logprob tokens; reading stream, logprobs\n/,
+    );
     const entries = await transcript(result.run);
     expect(entries[0].config.discover).toBe(true);
     const channels = entries.filter((e) => e.kind === 'channels');

@@ -150,7 +150,8 @@ async function identifyAndPrint(
     outcome = await runIdentify(workspace, request, {
       cwd: io.cwd,
       onStep: (step, budget) => {
-        if (step.kind === 'channels' && !quiet) io.stderr(`tokprint: ${channelsLine(step.discovery)}\n`);
+        if (step.kind === 'channels' && !quiet && (step.discovery.discovered || step.discovery.missing.length))
+          io.stderr(`tokprint: ${channelsLine(step.discovery)}\n`);
         if (step.kind === 'posterior' && step.requests.length)
           progress.update({
             requests: step.requests.length,

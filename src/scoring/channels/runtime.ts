@@ -44,6 +44,8 @@ export interface ChannelOptions {
 
 /** What the first answer showed the target gives, and the channels the run reads from then on. */
 export interface ChannelDiscovery {
+  /** The channels read were found on this answer (none were named). */
+  discovered: boolean;
   offered: TargetOffers;
   /** The channels read from the first answer on. */
   reading: ChannelName[];
@@ -144,6 +146,7 @@ export class ChannelRuntime {
     const asked = [...this.enabledNow];
     if (this.options.discover) this.enabledNow = this.narrowed(names);
     this.discovery = {
+      discovered: Boolean(this.options.discover),
       offered,
       reading: [...this.enabledNow],
       missing: this.options.discover ? [] : asked.filter((name) => !names.has(name)),
@@ -215,13 +218,14 @@ export class ChannelRuntime {
   fuse(count: Posterior): ChannelFusion {
     const enabled = this.usageAside ? new Set([...this.enabled].filter((name) => name !== 'usage')) : this.enabled;
     const fused = fuseChannels(count, this.scores, enabled);
-    const consistency: Consistency = this.usageAside
+    const usageNote = this.usageAside ?? (this.usageMissing ? { reason: this.usageMissing } : undefined);
+    const consistency: Consistency = usageNote
       ? {
           ...fused.consistency,
-          flags: [this.usageAside.flag, ...fused.consistency.flags],
+          flags: this.usageAside ? [this.usageAside.flag, ...fused.consistency.flags] : fused.consistency.flags,
           trusted: {
             channels: [...enabled].filter((name) => CHANNELS.get(name).seen),
-            reason: this.usageAside.reason,
+            reason: usageNote.reason,
           },
         }
       : fused.consistency;
