@@ -50,7 +50,7 @@ export function withSimFollowUps(target: Target, tokenizer: Tokenizer): Target {
       const completionTokens = ids.length + (cut ? 0 : 1);
       return {
         ...counted,
-        usage: {
+        usage: counted.usage && {
           promptTokens: counted.usage.promptTokens,
           completionTokens,
           totalTokens: counted.usage.promptTokens + completionTokens,

@@ -33,6 +33,7 @@ sim: target options (sim:<refId>?name=value&…):
   pretok=digits|punctuation  a changed pre-tokenizer
   stream-interval=<n>    tokens per streamed chunk, ${rangeText(SIM_RANGES['stream-interval'])} (default 1)
   top-logprobs=<n>       alternatives beside each logprob token, ${rangeText(SIM_RANGES['top-logprobs'])}
+  omit=usage,chunks,logprobs  what the API leaves out of its answers, as some gateways do
 A number outside its range is refused in one line (exit 2).`;
 
 const TOKENIZER_FILES = `
@@ -177,7 +178,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     )
     .option(
       '--channels <list>',
-      `what to read: ${CHANNEL_NAMES.join(', ')} (comma-separated; default usage plus what --stream and --logprobs ask for)`,
+      `what to read: ${CHANNEL_NAMES.join(', ')} (comma-separated; default: every one the target gives, found on the first answer, or with --stream/--logprobs usage plus those)`,
     )
     .option(
       '--resume <run>',

@@ -47,6 +47,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   const { index, budget, rng } = input;
   const target = input.transcript ? recordedTarget(input.target, input.transcript) : input.target;
   const protocol = runProtocol(input);
+  if (input.target.offers) input.channels?.knownOffers(input.target.offers);
   const { groups, requests, engine } = protocol;
   const used = new Set<number>();
   let promptTokens = 0;
@@ -59,6 +60,16 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   const billed = (seq: number, request: TargetRequest, response: TargetResponse): number => {
     checkAnswerLength(response, request, seq);
     if (protocol.unreadable) return 0;
+    if (!response.usage) {
+      const reason = `the target reported no token usage for request ${seq}`;
+      protocol.countsUnreadable(reason);
+      input.channels?.usageAbsent(reason);
+      if (!input.channels?.readsSeenTokens)
+        throw new UnusableAnswerError(
+          `${reason}, and no channel that reads the answers themselves is on (try --stream or --logprobs where the API gives them)`,
+        );
+      return 0;
+    }
     const length = {
       seq,
       chars: promptLength(request),
@@ -87,6 +98,31 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     return response;
   };
 
+  /**
+   * The first request asks for every channel tried; a server that refuses a field it does not take (HTTP 400/422)
+   * is asked again without logprobs, then without streaming. Its answer says what the target gives.
+   */
+  const firstAnswer = async (request: TargetRequest): Promise<TargetResponse> => {
+    const channels = input.channels;
+    let asked = request;
+    for (;;) {
+      try {
+        const response = await ask(asked, 'count');
+        if (channels) {
+          channels.discover(response);
+          if (channels.discovery) input.onStep?.({ kind: 'channels', discovery: channels.discovery });
+        }
+        return response;
+      } catch (error) {
+        const refused = refusedField(error, asked);
+        if (!channels?.discovering || !refused) throw error;
+        channels.dropAsk(refused.channel);
+        asked = { ...asked, [refused.field]: undefined };
+        followUps++;
+      }
+    }
+  };
+
   const send = async (pack: number[], stratum: PackLabel, tested?: string) => {
     const probes = pack.map((p) => index.probes[p]);
     const request: TargetRequest = {
@@ -94,7 +130,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       maxOutputTokens: 1,
       ...input.channels?.requestFields(requests.length + 1),
     };
-    const response = await ask(request, 'count');
+    const response = requests.length === 0 ? await firstAnswer(request) : await ask(request, 'count');
     const count = billed(requests.length + 1, request, response);
     const record: RequestRecord = {
       seq: requests.length + 1,
@@ -114,8 +150,8 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       const answer = await ask(followUp, 'follow-up');
       followUps++;
       checkAnswerLength(answer, followUp, record.seq);
-      if (!protocol.unreadable && Number.isSafeInteger(answer.usage.promptTokens) && answer.usage.promptTokens >= 0)
-        promptTokens += answer.usage.promptTokens;
+      const paid = answer.usage?.promptTokens;
+      if (!protocol.unreadable && paid !== undefined && Number.isSafeInteger(paid) && paid >= 0) promptTokens += paid;
       await protocol.followUpAnswer(followUp, answer);
     }
   };
@@ -151,7 +187,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     const answer = await ask(request, 'repeat-frame');
     followUps++;
     checkAnswerLength(answer, request, requests.length + followUps);
-    const again = answer.usage.promptTokens;
+    const again = answer.usage?.promptTokens ?? Number.NaN;
     if (Number.isSafeInteger(again) && again >= 0) promptTokens += again;
     const unreadable = unstableCounts(requests[0].promptTokens, again);
     if (!unreadable) return undefined;
@@ -226,6 +262,18 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   if (unchecked && final.status !== 'inconclusive' && !input.channels?.readsSeenTokens)
     final = decide({ groups: [], unknown: 0 }, true)!;
   return result(final);
+}
+
+/** The field a request asked for that an HTTP 400/422 answer may have refused, tried in this order. */
+function refusedField(
+  error: unknown,
+  request: TargetRequest,
+): { field: 'wantLogprobs' | 'wantChunks'; channel: 'logprobs' | 'stream' } | undefined {
+  const status = (error as { status?: unknown }).status;
+  if (status !== 400 && status !== 422) return undefined;
+  if (request.wantLogprobs) return { field: 'wantLogprobs', channel: 'logprobs' };
+  if (request.wantChunks) return { field: 'wantChunks', channel: 'stream' };
+  return undefined;
 }
 
 /** No hypothesis predicts every count to the token: noise, a hidden prompt that changes, or a changed tokenizer. */

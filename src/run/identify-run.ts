@@ -141,6 +141,7 @@ async function identifyRun(
       references: index.references.length,
     };
     if (request.channels) config.channels = [...request.channels.enabled];
+    if (request.channels?.discovering) config.discover = true;
     if (engine) config.engine = engine;
     if (!request.dryRun) await checkWritable(env, config, resolve(cwd, request.start.out));
   }
@@ -211,6 +212,8 @@ async function identifyRun(
       engine: request.engine,
       onStep: (step) => {
         // each observation is recorded before the run goes on; one read back from the record already is
+        if (step.kind === 'channels' && !recorded.some((e) => e.kind === 'channels'))
+          record!.append({ kind: 'channels', ...step.discovery, reading: [...step.discovery.reading] });
         if (step.kind === 'observation' && !observed.has(step.record.seq)) {
           record!.append({ kind: 'observation', ...step.record });
           appendRunLine(run, RUN_FILES.observations, step.record);

@@ -2,7 +2,7 @@ import { indexGroups } from '../planning/index-groups.js';
 import { alignedPosterior } from '../scoring/aligned-posterior.js';
 import { chooseEngine, type Engine, scorePosterior } from '../scoring/batch/engine.js';
 import { PLANNING_TOLERANCE, type PrunedPosterior } from '../scoring/batch/prefilter.js';
-import type { ChannelFusion, ChannelRuntime } from '../scoring/channels/runtime.js';
+import type { ChannelDiscovery, ChannelFusion, ChannelRuntime } from '../scoring/channels/runtime.js';
 import type { RequestRecord } from '../scoring/identify.js';
 import { type Posterior, posterior, priorPosterior } from '../scoring/posterior.js';
 import { requestSignature } from '../scoring/request-signature.js';
@@ -21,6 +21,8 @@ export type RunStep =
   | { kind: 'answer'; role: RequestRole; request: TargetRequest; response: TargetResponse }
   | { kind: 'observation'; record: RequestRecord }
   | { kind: 'follow-ups'; of: number; requests: readonly TargetRequest[] }
+  /** After the first answer: what the target gives and the channels the run reads. */
+  | { kind: 'channels'; discovery: ChannelDiscovery }
   | { kind: 'posterior'; count: Posterior; fused: Posterior; requests: readonly RequestRecord[] };
 
 export interface ProtocolInput {

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WireEntry } from '../targets/http/wire-entry.js';
+import type { TargetOffers } from '../targets/target.js';
 import type { TranscriptEntry } from '../targets/transcript.js';
 import type { ExchangeEntry } from '../targets/resumable-target.js';
 import { UserError } from '../util/errors.js';
@@ -21,6 +22,8 @@ export interface RunConfig {
   references: number;
   /** The answer channels read beside the billed counts, so a resume or a rescore reads the same ones. */
   channels?: string[];
+  /** The channels were not named: the run reads those of `channels` the target showed it gives on its first answer. */
+  discover?: boolean;
   /** The scoring path asked for with --engine, so a resume scores (and so plans) the same way. */
   engine?: string;
 }
@@ -32,6 +35,8 @@ export type RecordEntry =
   | { kind: 'observation'; seq: number; probes: string[]; promptTokens: number; stratum: string }
   /** A resume: how many answers the record held, and the budget when it was raised then. */
   | { kind: 'resumed'; at: string; answered: number; budget?: RunConfig['budget'] }
+  /** What the first answer showed the target gives, and the channels read from then on. */
+  | { kind: 'channels'; offered: TargetOffers; reading: string[]; missing: string[] }
   | WireEntry
   | { kind: 'digest'; at: string; algorithm: 'sha256'; lines: number; sha256: string };
 

@@ -29,12 +29,16 @@ export interface Workspace {
   readonly reference: ReferenceLoader;
   countIndex(): Promise<CountIndex>;
   /** A fresh channel runtime reading these channels; undefined when the billed counts alone are read. */
-  channels(enabled: ReadonlySet<ChannelName>, seed: number): Promise<ChannelRuntime | undefined>;
+  channels(enabled: ReadonlySet<ChannelName>, seed: number, discover?: boolean): Promise<ChannelRuntime | undefined>;
   /**
    * A channel runtime for channels named in a list (a recorded run's config, a library call), checked as
    * `--channels` is; the billed counts alone when the list is absent.
    */
-  namedChannels(config: { channels?: readonly string[]; seed: number }): Promise<ChannelRuntime | undefined>;
+  namedChannels(config: {
+    channels?: readonly string[];
+    discover?: boolean;
+    seed: number;
+  }): Promise<ChannelRuntime | undefined>;
 }
 
 export async function openWorkspace(env: NodeJS.ProcessEnv): Promise<Workspace> {
@@ -51,10 +55,10 @@ export async function openWorkspace(env: NodeJS.ProcessEnv): Promise<Workspace> 
     const { entry, files } = await reference(id);
     return createTokenizer(entry.format, files, entry.tiktoken);
   };
-  const channels = async (enabled: ReadonlySet<ChannelName>, seed: number) => {
+  const channels = async (enabled: ReadonlySet<ChannelName>, seed: number, discover = false) => {
     if (!readsAnswerChannels(enabled)) return undefined;
     membership ??= readVocabMembership(indexDir);
-    return new ChannelRuntime({ enabled: new Set(enabled), membership: await membership, loadEncoder, seed });
+    return new ChannelRuntime({ enabled: new Set(enabled), membership: await membership, loadEncoder, seed, discover });
   };
   return {
     env,
@@ -72,6 +76,10 @@ export async function openWorkspace(env: NodeJS.ProcessEnv): Promise<Workspace> 
     },
     channels,
     namedChannels: (config) =>
-      channels(config.channels ? parseChannels(config.channels.join(',')) : new Set(['usage']), config.seed),
+      channels(
+        config.channels ? parseChannels(config.channels.join(',')) : new Set(['usage']),
+        config.seed,
+        config.discover,
+      ),
   };
 }

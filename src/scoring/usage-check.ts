@@ -101,7 +101,7 @@ const OUTPUT_SLACK = 16;
 export function checkAnswerLength(response: TargetResponse, request: TargetRequest, seq: number): void {
   const max = request.maxOutputTokens;
   if (max === undefined) return;
-  const completion = response.usage.completionTokens as unknown;
+  const completion = response.usage?.completionTokens as unknown;
   if (completion !== undefined && !isCount(completion)) {
     throw new UnusableAnswerError(
       `request ${seq}: the target billed ${shown(completion)} output tokens, not a whole number from 0 to 2^53-1; the answer is not used`,

@@ -100,6 +100,7 @@ export async function createSimTarget(id: string, spec: SimSpec, deps: TargetDep
     template: chatTemplate(spec.template),
     hiddenSystemPrompt: hiddenSystemPrompt(spec.systemChars, seededRng(spec.seed)),
     answers: { seed: spec.seed, streamInterval: spec.streamInterval, topLogprobs: spec.topLogprobs },
+    ...(spec.omit && { omit: spec.omit }),
   });
 }
 

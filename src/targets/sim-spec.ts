@@ -16,7 +16,12 @@ export interface SimSpec {
   streamInterval?: number;
   /** Alternatives listed beside each logprob token. */
   topLogprobs?: number;
+  /** What the simulated API leaves out of its answers, as some gateways do. */
+  omit?: SimOmission[];
 }
+
+export const SIM_OMISSIONS = ['usage', 'chunks', 'logprobs'] as const;
+export type SimOmission = (typeof SIM_OMISSIONS)[number];
 
 const KNOWN = new Set([
   'template',
@@ -28,6 +33,7 @@ const KNOWN = new Set([
   'pretok',
   'stream-interval',
   'top-logprobs',
+  'omit',
 ]);
 
 /** The range of each numeric sim: option, shown in --help and enforced here. */
@@ -76,6 +82,14 @@ export function parseSimSpec(rest: string): SimSpec {
   if (params.has('stream-interval'))
     result.streamInterval = count(params.get('stream-interval')!, 'stream-interval', spec);
   if (params.has('top-logprobs')) result.topLogprobs = count(params.get('top-logprobs')!, 'top-logprobs', spec);
+  const omit = params.get('omit');
+  if (omit !== null) {
+    const names = omit.split(',').filter(Boolean);
+    const bad = names.filter((n) => !(SIM_OMISSIONS as readonly string[]).includes(n));
+    if (bad.length || !names.length)
+      throw new UserError(`${spec}: omit takes a comma-separated list of ${SIM_OMISSIONS.join(', ')}`);
+    result.omit = names as SimOmission[];
+  }
   const pretok = params.get('pretok');
   if (pretok !== null) {
     if (pretok !== 'digits' && pretok !== 'punctuation')

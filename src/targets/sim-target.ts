@@ -12,6 +12,25 @@ export interface SimulatedApi {
   hiddenSystemPrompt: string;
   /** How answers longer than one token are generated, streamed and listed with logprobs. */
   answers?: SimAnswerOptions & { seed?: number };
+  /** Left out of every answer, as some gateways leave out usage, or APIs that cannot stream or list logprobs. */
+  omit?: readonly ('usage' | 'chunks' | 'logprobs')[];
+}
+
+/** The answer without what the simulated API leaves out, on the wire too. */
+function withheld(response: TargetResponse, omit: SimulatedApi['omit']): TargetResponse {
+  if (!omit?.length) return response;
+  const out = { ...response };
+  const wire = structuredClone(response.raw.response) as { usage?: unknown; choices?: { logprobs?: unknown }[] };
+  if (omit.includes('usage')) {
+    delete out.usage;
+    delete wire.usage;
+  }
+  if (omit.includes('chunks')) delete out.chunks;
+  if (omit.includes('logprobs')) {
+    delete out.logprobTokens;
+    for (const choice of wire.choices ?? []) delete choice.logprobs;
+  }
+  return { ...out, raw: { ...response.raw, response: wire } };
 }
 
 /** Whether a request reads more of the answer than the single token a count request asks for. */
@@ -29,26 +48,30 @@ export function simulatedTarget(api: SimulatedApi): Target {
     id: api.id,
     description: api.description,
     async send(request: TargetRequest): Promise<TargetResponse> {
-      const started = performance.now();
-      const messages: ChatMessage[] = api.hiddenSystemPrompt
-        ? [{ role: 'system', content: api.hiddenSystemPrompt }, ...request.messages.filter((m) => m.role !== 'system')]
-        : request.messages;
-      const promptTokens = api.tokenizer.encode(api.template.render(messages)).length;
-      if (readsAnswer(request)) return answered(api, request, promptTokens, started);
-      const usage = { promptTokens, completionTokens: 1, totalTokens: promptTokens + 1 };
-      return {
-        usage,
-        text: 'OK',
-        latencyMs: performance.now() - started,
-        metadata: { model: 'simulated' },
-        raw: {
-          request: { messages: request.messages, max_tokens: request.maxOutputTokens ?? 1 },
-          response: {
-            choices: [{ message: { role: 'assistant', content: 'OK' } }],
-            usage: { prompt_tokens: promptTokens, completion_tokens: 1 },
-          },
-        },
-      };
+      return withheld(respond(api, request), api.omit);
+    },
+  };
+}
+
+function respond(api: SimulatedApi, request: TargetRequest): TargetResponse {
+  const started = performance.now();
+  const messages: ChatMessage[] = api.hiddenSystemPrompt
+    ? [{ role: 'system', content: api.hiddenSystemPrompt }, ...request.messages.filter((m) => m.role !== 'system')]
+    : request.messages;
+  const promptTokens = api.tokenizer.encode(api.template.render(messages)).length;
+  if (readsAnswer(request)) return answered(api, request, promptTokens, started);
+  const usage = { promptTokens, completionTokens: 1, totalTokens: promptTokens + 1 };
+  return {
+    usage,
+    text: 'OK',
+    latencyMs: performance.now() - started,
+    metadata: { model: 'simulated' },
+    raw: {
+      request: { messages: request.messages, max_tokens: request.maxOutputTokens ?? 1 },
+      response: {
+        choices: [{ message: { role: 'assistant', content: 'OK' } }],
+        usage: { prompt_tokens: promptTokens, completion_tokens: 1 },
+      },
     },
   };
 }

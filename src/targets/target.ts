@@ -56,7 +56,8 @@ export interface PromptTokens {
 }
 
 export interface TargetResponse {
-  usage: TokenUsage;
+  /** Billed token counts; absent when the API reported none (some gateways, streams that ignore include_usage). */
+  usage?: TokenUsage;
   latencyMs: number;
   text?: string;
   chunks?: string[];

@@ -85,7 +85,7 @@ describe('tokprint identify', () => {
   it('exits 1 inconclusive when the budget is too small, with the observations kept', async () => {
     const out = join(root, 'budget');
     const { code, stdout } = await runCli(
-      ['identify', 'sim:yi', '--max-queries', '2', '--json', '--out', out],
+      ['identify', 'sim:yi', '--max-queries', '2', '--channels', 'usage', '--json', '--out', out],
       env,
       root,
     );
@@ -123,6 +123,8 @@ describe('tokprint identify', () => {
             'identify',
             'sim:qwen2.5?template=chatml&system=800',
             '--json',
+            '--channels',
+            'usage',
             '--engine',
             engine,
             '--out',

@@ -54,6 +54,10 @@ const identify = (target: string, ...flags: string[]) =>
       '0',
       '--out',
       'runs',
+      // counts alone unless a test names more: these are the billed counts' own checks
+      ...(flags.some((f) => f === '--stream' || f === '--logprobs' || f === '--channels')
+        ? []
+        : ['--channels', 'usage']),
       ...flags,
     ],
     sandbox.env,

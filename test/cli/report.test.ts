@@ -21,9 +21,14 @@ beforeAll(async () => {
     TOKPRINT_CACHE: process.env.TOKPRINT_CACHE,
     XDG_CACHE_HOME: process.env.XDG_CACHE_HOME,
   };
-  loud = await runCliIo(['identify', '--out', join(root, 'loud'), '--report', 'html,cyclonedx'], env, root, tty);
+  loud = await runCliIo(
+    ['identify', '--channels', 'usage', '--out', join(root, 'loud'), '--report', 'html,cyclonedx'],
+    env,
+    root,
+    tty,
+  );
   quiet = await runCliIo(
-    ['identify', '--json', '--quiet', '--out', join(root, 'quiet'), '--report', 'junit'],
+    ['identify', '--channels', 'usage', '--json', '--quiet', '--out', join(root, 'quiet'), '--report', 'junit'],
     env,
     root,
     tty,

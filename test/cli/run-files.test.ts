@@ -21,7 +21,7 @@ beforeAll(async () => {
     XDG_CACHE_HOME: process.env.XDG_CACHE_HOME,
   };
   const result = await runCli(
-    ['identify', '--json', '--quiet', '--out', join(root, 'runs'), '--max-queries', '2'],
+    ['identify', '--channels', 'usage', '--json', '--quiet', '--out', join(root, 'runs'), '--max-queries', '2'],
     env,
     root,
   );

@@ -108,7 +108,20 @@ async function noisy(api: keyof typeof APIS, amplitude: number, seed: number) {
 
 const identify = (argv: string[], ...flags: string[]) =>
   runCli(
-    ['identify', ...argv, '--no-detect-tokenize', '--retries', '0', '--out', 'runs', '--seed', '3', '--json', ...flags],
+    [
+      'identify',
+      ...argv,
+      '--no-detect-tokenize',
+      '--retries',
+      '0',
+      '--out',
+      'runs',
+      '--seed',
+      '3',
+      '--json',
+      ...(flags.includes('--channels') || flags.includes('--stream') ? [] : ['--channels', 'usage']),
+      ...flags,
+    ],
     sandbox.env,
     sandbox.root,
   );

@@ -13,6 +13,10 @@ export interface DetokenizingServerOptions {
   /** Logprob token strings decoded one token at a time, so a SentencePiece token loses its word-initial space. */
   tokensDecodedAlone?: boolean;
   lifetimeMs?: number;
+  /** Sends no `usage` at all, streamed or not, as some gateways and proxies do. */
+  withoutUsage?: boolean;
+  /** Answers a request asking for logprobs with HTTP 400, as APIs without them do. */
+  refusesLogprobs?: boolean;
 }
 
 const MAX_ANSWER_TOKENS = 256;
@@ -89,6 +93,18 @@ export async function startDetokenizingServer(
       logprobs?: boolean;
       top_logprobs?: number;
     };
+    if (options.refusesLogprobs && body.logprobs) {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      return res.end(
+        JSON.stringify({
+          error: {
+            message: 'logprobs is not supported by this model',
+            type: 'invalid_request_error',
+            param: 'logprobs',
+          },
+        }),
+      );
+    }
     const prompt = options.template.render(body.messages);
     const promptIds = tokenizer.encode(prompt);
     const user = body.messages.map((m) => m.content).join('\n');
@@ -132,7 +148,7 @@ export async function startDetokenizingServer(
           ...head,
           object: 'chat.completion',
           choices: [{ index: 0, message: { role: 'assistant', content: text }, logprobs, finish_reason: 'length' }],
-          usage,
+          ...(!options.withoutUsage && { usage }),
         }),
       );
     }
@@ -148,7 +164,7 @@ export async function startDetokenizingServer(
       });
     }
     send({ ...head, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'length' }] });
-    send({ ...head, object: 'chat.completion.chunk', choices: [], usage });
+    if (!options.withoutUsage) send({ ...head, object: 'chat.completion.chunk', choices: [], usage });
     res.end('data: [DONE]\n\n');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

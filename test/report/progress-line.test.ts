@@ -30,7 +30,10 @@ function frames(stderr: string): string[] {
 
 describe('the progress line', () => {
   it('on a terminal: one frame per count request, the last with the leader the verdict names, then cleared', async () => {
-    const result = await runCliIo(['identify', '--json', '--out', 'runs'], env, root, { stdout: false, stderr: true });
+    const result = await runCliIo(['identify', '--channels', 'usage', '--json', '--out', 'runs'], env, root, {
+      stdout: false,
+      stderr: true,
+    });
     expect(result.code).toBe(0);
     const verdict = JSON.parse(result.stdout);
     const shown = frames(result.stderr);
@@ -46,8 +49,14 @@ describe('the progress line', () => {
   });
 
   it('with --quiet, or when stderr is not a terminal, writes nothing there', async () => {
-    const quiet = await runCliIo(['identify', '--quiet', '--out', 'runs'], env, root, { stdout: false, stderr: true });
-    const piped = await runCliIo(['identify', '--out', 'runs'], env, root, { stdout: false, stderr: false });
+    const quiet = await runCliIo(['identify', '--channels', 'usage', '--quiet', '--out', 'runs'], env, root, {
+      stdout: false,
+      stderr: true,
+    });
+    const piped = await runCliIo(['identify', '--channels', 'usage', '--out', 'runs'], env, root, {
+      stdout: false,
+      stderr: false,
+    });
     expect([quiet.code, quiet.stderr, piped.code, piped.stderr]).toEqual([0, '', 0, '']);
   });
 });

@@ -38,7 +38,7 @@ export interface RunFixture {
   remove(): Promise<void>;
 }
 
-/** One real identify run of the default target with every report written, in a temporary directory. */
+/** One real identify run of the default target on its billed counts, with every report written, in a temporary directory. */
 export async function defaultRun(extraArgs: string[] = ['--report', 'all']): Promise<RunFixture> {
   const root = await mkdtemp(join(tmpdir(), 'tokprint-report-'));
   // the cache the global setup filled; a home of our own so no user index leaks in
@@ -49,7 +49,11 @@ export async function defaultRun(extraArgs: string[] = ['--report', 'all']): Pro
     TOKPRINT_CACHE: process.env.TOKPRINT_CACHE,
     XDG_CACHE_HOME: process.env.XDG_CACHE_HOME,
   };
-  const identify = await runCliIo(['identify', '--json', '--out', join(root, 'runs'), ...extraArgs], env, root);
+  const identify = await runCliIo(
+    ['identify', '--channels', 'usage', '--json', '--out', join(root, 'runs'), ...extraArgs],
+    env,
+    root,
+  );
   if (identify.code !== 0) throw new Error(`identify failed (${identify.code}): ${identify.stderr}`);
   return {
     root,

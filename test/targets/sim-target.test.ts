@@ -39,8 +39,8 @@ describe('simulated API', () => {
       hiddenSystemPrompt: 'You are a secret agent. '.repeat(20),
     });
     const text = 'Hello world';
-    const a = (await ask(bare, text)).usage.promptTokens;
-    const b = (await ask(hidden, text)).usage.promptTokens;
+    const a = (await ask(bare, text)).usage!.promptTokens;
+    const b = (await ask(hidden, text)).usage!.promptTokens;
     expect(a).toBeGreaterThan(tokenizer.encode(text).length);
     expect(b - a).toBeGreaterThan(80);
     // The hidden prompt never appears in what the caller sees.
@@ -63,11 +63,11 @@ describe('simulated API', () => {
     const base = await createTarget('sim:cl100k', deps);
     const extended = await createTarget('sim:cl100k?add=3000&donor=qwen2.5', deps);
     const chinese = '我们今天去公园散步，天气非常好。人工智能';
-    expect((await ask(extended, chinese)).usage.promptTokens).toBeLessThan(
-      (await ask(base, chinese)).usage.promptTokens,
+    expect((await ask(extended, chinese)).usage!.promptTokens).toBeLessThan(
+      (await ask(base, chinese)).usage!.promptTokens,
     );
-    expect((await ask(extended, 'Hello world')).usage.promptTokens).toBe(
-      (await ask(base, 'Hello world')).usage.promptTokens,
+    expect((await ask(extended, 'Hello world')).usage!.promptTokens).toBe(
+      (await ask(base, 'Hello world')).usage!.promptTokens,
     );
   });
 });

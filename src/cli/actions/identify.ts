@@ -13,6 +13,7 @@ import { DEFAULT_TARGET } from '../../targets/create-target.js';
 import { isRecordedTarget, withholdsCredentials } from '../../targets/http/secrets.js';
 import { type NumberRange, parseBoundedNumber } from '../../util/bounded-number.js';
 import { UserError } from '../../util/errors.js';
+import { channelsLine } from '../../report/channels-line.js';
 import { enabledChannels } from '../channel-options.js';
 import { FLAG_RANGES } from '../flag-ranges.js';
 import { type HttpFlags, httpOptionsFromFlags } from '../http-flags.js';
@@ -83,10 +84,12 @@ export default async function identifyAction(
   const spec = targetId ?? DEFAULT_TARGET;
   const workspace = await openWorkspace(io.env);
   if (targetId && isLocalTokenizerSpec(targetId)) return identifyWhiteBoxAction(io, targetId, workspace, options);
-  const channels = await workspace.channels(
-    enabledChannels({ channels: options.channels, stream: options.stream, logprobs: options.logprobs !== undefined }),
-    seed,
-  );
+  const selected = enabledChannels({
+    channels: options.channels,
+    stream: options.stream,
+    logprobs: options.logprobs !== undefined,
+  });
+  const channels = await workspace.channels(selected.enabled, seed, selected.discover);
   const start = {
     target: spec,
     budget,
@@ -147,6 +150,8 @@ async function identifyAndPrint(
     outcome = await runIdentify(workspace, request, {
       cwd: io.cwd,
       onStep: (step, budget) => {
+        if (step.kind === 'channels' && !quiet && (step.discovery.discovered || step.discovery.missing.length))
+          io.stderr(`tokprint: ${channelsLine(step.discovery)}\n`);
         if (step.kind === 'posterior' && step.requests.length)
           progress.update({
             requests: step.requests.length,

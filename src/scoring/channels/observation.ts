@@ -26,7 +26,7 @@ export function channelObservation(seq: number, request: TargetRequest, response
       bytes: tokenBytes(t),
       alternatives: (t.alternatives ?? []).map(tokenBytes),
     })),
-    completionTokens: response.usage.completionTokens,
+    completionTokens: response.usage?.completionTokens,
     maxOutputTokens: request.maxOutputTokens ?? 1,
     ...(response.promptTokens && content && { prompt: { content, tokens: response.promptTokens } }),
     ...(repeat && { repeat }),

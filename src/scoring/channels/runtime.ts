@@ -1,7 +1,7 @@
 import type { Tokenizer } from '../../references/tokenizer.js';
 import type { VocabMembership } from '../../signatures/vocab-membership-file.js';
 import { filterHas } from '../../signatures/vocab-membership.js';
-import type { TargetRequest, TargetResponse } from '../../targets/target.js';
+import type { TargetOffers, TargetRequest, TargetResponse } from '../../targets/target.js';
 import type { SignatureGroup } from '../hypotheses.js';
 import type { Posterior } from '../posterior.js';
 import type { Verdict } from '../verdict.js';
@@ -9,6 +9,7 @@ import { USAGE_COUNT_IMPOSSIBLE } from '../usage-check.js';
 import type { ChannelAsks, ChannelContext, ChannelObservation, ChannelScore } from './channel.js';
 import { fuseChannels, type Consistency } from './fuse.js';
 import { channelObservation } from './observation.js';
+import { channelsOffered, offersSeen } from './offered.js';
 import { CHANNELS, readsAnswerChannels, type ChannelName } from './registry.js';
 
 /** Output tokens per answer: enough that the tokens seen (and their alternatives) can overrule reported counts. */
@@ -34,7 +35,26 @@ export interface ChannelOptions {
   seed?: number;
   /** How many leading groups get their encoder loaded. */
   encoders?: number;
+  /**
+   * `enabled` lists the channels to try: the first answer asks for all of them, and the run reads those the
+   * target showed it gives (no `--channels` given). Otherwise `enabled` is read as asked.
+   */
+  discover?: boolean;
 }
+
+/** What the first answer showed the target gives, and the channels the run reads from then on. */
+export interface ChannelDiscovery {
+  /** The channels read were found on this answer (none were named). */
+  discovered: boolean;
+  offered: TargetOffers;
+  /** The channels read from the first answer on. */
+  reading: ChannelName[];
+  /** Channels asked for that the target does not give. */
+  missing: ChannelName[];
+}
+
+/** Read only when the target gives nothing better: its repeat requests cost requests of the budget. */
+const LAST_RESORT: readonly ChannelName[] = ['truncation'];
 
 export interface ChannelSummary {
   enabled: ChannelName[];
@@ -65,7 +85,9 @@ export function annotate(verdict: Verdict, fusion: ChannelFusion | undefined): V
 
 /** The answer channels beyond the billed prompt count: what to ask for, what was seen, and the fused posterior. */
 export class ChannelRuntime {
-  readonly enabled: ReadonlySet<ChannelName>;
+  private enabledNow: Set<ChannelName>;
+  /** Set after the first answer: what the target gives and what is read. */
+  discovery?: ChannelDiscovery;
   private readonly observations: ChannelObservation[] = [];
   private readonly encoders = new Map<number, Tokenizer | undefined>();
   private scores = new Map<ChannelName, ChannelScore>();
@@ -76,7 +98,59 @@ export class ChannelRuntime {
   private leading: number[] = [];
 
   constructor(private readonly options: ChannelOptions) {
-    this.enabled = options.enabled;
+    this.enabledNow = new Set(options.enabled);
+  }
+
+  /** The channels read: as asked, or once discovered, those the target gives. */
+  get enabled(): ReadonlySet<ChannelName> {
+    return this.enabledNow;
+  }
+
+  /** Whether the channels read are those the first answer shows (none were named). */
+  get discovering(): boolean {
+    return Boolean(this.options.discover);
+  }
+
+  /**
+   * Before the first request: what the kind of API can give at all. Discovering, channels it cannot give are not
+   * asked for; named ones stay and are reported missing after the first answer.
+   */
+  knownOffers(offers: TargetOffers): void {
+    if (this.options.discover) this.enabledNow = this.narrowed(channelsOffered(offers));
+  }
+
+  /** A field the target refused (an HTTP 400 naming it): not asked for again. */
+  dropAsk(channel: ChannelName): void {
+    this.enabledNow.delete(channel);
+  }
+
+  /** From now on the billed counts are absent: the channels that read them are dropped, with no flag. */
+  usageAbsent(reason: string): void {
+    this.usageMissing = reason;
+    this.enabledNow.delete('usage');
+    this.enabledNow.delete('completion');
+  }
+  private usageMissing?: string;
+
+  private narrowed(offered: ReadonlySet<ChannelName>): Set<ChannelName> {
+    const kept = [...this.enabledNow].filter((name) => offered.has(name));
+    const better = kept.some((name) => !LAST_RESORT.includes(name));
+    return new Set(kept.filter((name) => !better || !LAST_RESORT.includes(name)));
+  }
+
+  /** The first answer: what the target gives, and (discovering) the channels read from now on. Once. */
+  discover(response: TargetResponse): void {
+    if (this.discovery) return;
+    const offered = offersSeen(response);
+    const names = channelsOffered(offered, response.usage?.completionTokens !== undefined);
+    const asked = [...this.enabledNow];
+    if (this.options.discover) this.enabledNow = this.narrowed(names);
+    this.discovery = {
+      discovered: Boolean(this.options.discover),
+      offered,
+      reading: [...this.enabledNow],
+      missing: this.options.discover ? [] : asked.filter((name) => !names.has(name)),
+    };
   }
 
   /** Whether answers need more than the one output token a count request asks for. */
@@ -108,6 +182,7 @@ export class ChannelRuntime {
     count: Posterior,
   ): Promise<void> {
     this.groups = groups;
+    this.discover(response);
     if (!readsAnswerChannels(this.enabled)) return;
     this.observations.push(channelObservation(seq, request, response));
     this.rescore();
@@ -143,13 +218,14 @@ export class ChannelRuntime {
   fuse(count: Posterior): ChannelFusion {
     const enabled = this.usageAside ? new Set([...this.enabled].filter((name) => name !== 'usage')) : this.enabled;
     const fused = fuseChannels(count, this.scores, enabled);
-    const consistency: Consistency = this.usageAside
+    const usageNote = this.usageAside ?? (this.usageMissing ? { reason: this.usageMissing } : undefined);
+    const consistency: Consistency = usageNote
       ? {
           ...fused.consistency,
-          flags: [this.usageAside.flag, ...fused.consistency.flags],
+          flags: this.usageAside ? [this.usageAside.flag, ...fused.consistency.flags] : fused.consistency.flags,
           trusted: {
             channels: [...enabled].filter((name) => CHANNELS.get(name).seen),
-            reason: this.usageAside.reason,
+            reason: usageNote.reason,
           },
         }
       : fused.consistency;

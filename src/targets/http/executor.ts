@@ -44,7 +44,11 @@ const RETRYABLE_STATUS = new Set([408, 409, 425, 429, 500, 502, 503, 504]);
 
 /** The error a failed target request ends in: one line, already free of the key. */
 export class TargetRequestError extends UserError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The HTTP status of the last answer, when the server answered: a 400 may name a field the API does not take. */
+    readonly status?: number,
+  ) {
     super(message, { exitCode: 3 });
     this.name = 'TargetRequestError';
   }
@@ -282,7 +286,7 @@ async function attemptRequest(
     }
     // redacted before it is cut, so a key that straddles the cut cannot leave its first characters behind
     const summary = `${method} ${line}: HTTP ${status}: ${wire.redactor.line(text).slice(0, 200).replace(/\s+/g, ' ')}`;
-    throw new AttemptError(summary, RETRYABLE_STATUS.has(status), retryAfterMs(result.headers));
+    throw new AttemptError(summary, RETRYABLE_STATUS.has(status), retryAfterMs(result.headers), status);
   }
 }
 
@@ -408,7 +412,9 @@ export function httpTarget(
       }).catch((error: Error) => {
         const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
         const failed = `${id}: request failed${tries}: ${redactor.line(error.message)}`;
-        throw error instanceof CutAttempt ? new AnswerCutError(failed) : new TargetRequestError(failed);
+        throw error instanceof CutAttempt
+          ? new AnswerCutError(failed)
+          : new TargetRequestError(failed, (error as Partial<AttemptError>).status);
       });
       const { reply, parsed, latencyMs } = answer;
       if (stored)

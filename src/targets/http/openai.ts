@@ -210,12 +210,12 @@ function replyMetadata(json: Json): Record<string, unknown> {
 
 function parseChatJson(reply: HttpReply) {
   const json = replyObject(reply, 'openai');
-  if (!json.usage) throw new ProtocolError('chat completion has no usage');
   const choice = firstChoice(json);
   const logprobTokens = readLogprobContent(choice);
   const promptTokens = readPromptLogprobs(json.prompt_logprobs);
   return {
-    usage: readUsage(json.usage),
+    // some gateways and proxies send none: the run then reads what the answers show
+    ...(json.usage ? { usage: readUsage(json.usage) } : {}),
     text: stringOr((choice?.message as Json | undefined)?.content),
     logprobTokens: logprobTokens.length ? logprobTokens : undefined,
     ...(promptTokens && { promptTokens }),
@@ -249,13 +249,11 @@ function parseChatStream(reply: HttpReply) {
     if (chunk.usage) usage = readUsage(chunk.usage);
     metadata = { ...metadata, ...replyMetadata(chunk) };
   }
-  if (!usage) {
-    if (!done || reply.complete === false)
-      throw new TruncatedReplyError('stream broke off before its final usage chunk');
-    throw new ProtocolError('stream ended without usage; the server ignores stream_options.include_usage');
-  }
+  if (!done && reply.complete === false) throw new TruncatedReplyError('stream broke off before its end');
+  if (!usage && !done) throw new TruncatedReplyError('stream broke off before its final usage chunk');
   return {
-    usage,
+    // a server that ignores stream_options.include_usage sends none: the run then reads the chunks
+    ...(usage ? { usage } : {}),
     text: chunks.join(''),
     chunks,
     logprobTokens: logprobTokens.length ? logprobTokens : undefined,

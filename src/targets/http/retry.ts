@@ -23,6 +23,8 @@ export class AttemptError extends Error {
     message: string,
     readonly retryable: boolean,
     readonly retryAfterMs?: number,
+    /** The HTTP status the server answered with, when it answered. */
+    readonly status?: number,
   ) {
     super(message);
     this.name = 'AttemptError';

@@ -64,7 +64,7 @@ describe('anthropic protocol', () => {
       messages: [{ role: 'user', content: request.messages[1].content }],
     });
     expect(response.usage).toEqual({ promptTokens: expectedPromptTokens(request) });
-    expect(response.usage.promptTokens).toBeGreaterThan(30);
+    expect(response.usage?.promptTokens).toBeGreaterThan(30);
     expect(JSON.stringify(wire)).not.toContain(KEY);
   });
 
@@ -78,7 +78,7 @@ describe('anthropic protocol', () => {
     };
     const response = await anthropicTarget(server.url).target.send(turns);
     expect((server.received.at(-1)!.json as Record<string, unknown>).system).toBeUndefined();
-    expect(response.usage.promptTokens).toBe(expectedPromptTokens(turns));
+    expect(response.usage?.promptTokens).toBe(expectedPromptTokens(turns));
   });
 
   it('reads Messages usage when asked to count with messages', async () => {
@@ -101,15 +101,15 @@ describe('anthropic protocol', () => {
     const systemTokens = tokenizer.encode(SYSTEM).length;
     const first = await target.send(request);
     const second = await target.send(request);
-    expect(first.usage.promptTokens).toBe(full);
-    expect(first.usage.cachedTokens).toBeUndefined();
+    expect(first.usage?.promptTokens).toBe(full);
+    expect(first.usage?.cachedTokens).toBeUndefined();
     expect(first.metadata).toMatchObject({
       uncachedInputTokens: full - systemTokens,
       cacheCreationInputTokens: systemTokens,
       cacheReadInputTokens: 0,
     });
-    expect(second.usage.promptTokens).toBe(full);
-    expect(second.usage.cachedTokens).toBe(systemTokens);
+    expect(second.usage?.promptTokens).toBe(full);
+    expect(second.usage?.cachedTokens).toBe(systemTokens);
     expect(second.metadata).toMatchObject({
       uncachedInputTokens: full - systemTokens,
       cacheCreationInputTokens: 0,
@@ -122,8 +122,8 @@ describe('anthropic protocol', () => {
     const response = await target.send({ ...request, wantChunks: true, maxOutputTokens: 7 });
     expect(server.received.at(-1)!.path).toBe('/v1/messages');
     expect(sentBodies(wire)[0]).toMatchObject({ stream: true, max_tokens: 7 });
-    expect(response.usage.promptTokens).toBe(expectedPromptTokens(request));
-    expect(response.usage.completionTokens).toBe(7);
+    expect(response.usage?.promptTokens).toBe(expectedPromptTokens(request));
+    expect(response.usage?.completionTokens).toBe(7);
     expect(response.chunks).toHaveLength(4);
     expect(response.chunks!.join('')).toBe(response.text);
     expect(tokenizer.encode(response.text!)).toHaveLength(7);
@@ -137,7 +137,7 @@ describe('anthropic protocol', () => {
     });
     const response = await target.send({ ...request, maxOutputTokens: 2 });
     expect(response.chunks).toEqual([response.text]);
-    expect(response.usage.promptTokens).toBe(expectedPromptTokens(request));
+    expect(response.usage?.promptTokens).toBe(expectedPromptTokens(request));
   });
 
   it('is refused by the server without the key or the anthropic-version header', async () => {

@@ -82,7 +82,7 @@ describe('gemini protocol', () => {
       'model',
       'user',
     ]);
-    expect(response.usage.promptTokens).toBe(
+    expect(response.usage?.promptTokens).toBe(
       expected(
         undefined,
         turns.messages.map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', text: m.content })),
@@ -115,7 +115,7 @@ describe('gemini protocol', () => {
     expect(sentBodies(wire)[0]).toMatchObject({
       generationConfig: { maxOutputTokens: 5, responseLogprobs: true, logprobs: 5 },
     });
-    expect(response.usage.completionTokens).toBe(5);
+    expect(response.usage?.completionTokens).toBe(5);
     expect(response.logprobTokens).toHaveLength(5);
     expect(response.logprobTokens!.map((t) => t.token).join('')).toBe(response.text);
     expect(response.logprobTokens!.map((t) => t.logprob)).toEqual([-0.125, -0.25, -0.375, -0.5, -0.625]);
@@ -131,8 +131,8 @@ describe('gemini protocol', () => {
     expect(server.received.at(-1)!.query.get('alt')).toBe('sse');
     expect(response.chunks).toHaveLength(4);
     expect(response.chunks!.join('')).toBe(response.text);
-    expect(response.usage.promptTokens).toBe(expected(SYSTEM, [{ role: 'user', text: USER }]));
-    expect(response.usage.completionTokens).toBe(7);
+    expect(response.usage?.promptTokens).toBe(expected(SYSTEM, [{ role: 'user', text: USER }]));
+    expect(response.usage?.completionTokens).toBe(7);
     expect(response.metadata).toMatchObject({ finishReason: 'MAX_TOKENS' });
     const told = await geminiTarget(server.url, '', { stream: true }).target.send({ ...request, maxOutputTokens: 3 });
     expect(told.chunks).toHaveLength(2);

@@ -26,7 +26,18 @@ afterAll(async () => {
 
 async function identify(target: string, model?: string): Promise<{ class: string[] }> {
   const result = await runCli(
-    ['identify', target, ...(model ? ['--model', model] : []), '--json', '--no-cache', '--out', 'runs'],
+    [
+      'identify',
+      target,
+      ...(model ? ['--model', model] : []),
+      '--json',
+      '--no-cache',
+      '--out',
+      'runs',
+      // each API's billed counts; what each answers beyond them is in the channel tests
+      '--channels',
+      'usage',
+    ],
     sandbox.env,
     sandbox.root,
   );

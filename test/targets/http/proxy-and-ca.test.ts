@@ -127,9 +127,9 @@ describe('proxy and CA', () => {
       .send(request)
       .catch((e: Error) => e);
     expect(String(refused)).toMatch(/self-signed|certificate/i);
-    expect((await target(secure.url, {}, join(root, 'cert.pem')).send(request)).usage.promptTokens).toBeGreaterThan(5);
+    expect((await target(secure.url, {}, join(root, 'cert.pem')).send(request)).usage?.promptTokens).toBeGreaterThan(5);
     expect(
-      (await target(secure.url, { NODE_EXTRA_CA_CERTS: join(root, 'cert.pem') }).send(request)).usage.promptTokens,
+      (await target(secure.url, { NODE_EXTRA_CA_CERTS: join(root, 'cert.pem') }).send(request)).usage?.promptTokens,
     ).toBeGreaterThan(5);
     const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
     await target(secure.url, { HTTPS_PROXY: proxyUrl }, join(root, 'cert.pem')).send(request);

@@ -45,7 +45,19 @@ const completions = (s: OpenAiTestServer) => s.received.filter((r) => r.path.sta
 
 async function identify(s: OpenAiTestServer, out: string, ...extra: string[]) {
   const result = await runCli(
-    ['identify', `openai:${s.url}`, '--model', 'm', '--json', '--out', out, '--no-cache', '--quiet', ...extra],
+    [
+      'identify',
+      `openai:${s.url}`,
+      '--model',
+      'm',
+      '--json',
+      '--out',
+      out,
+      '--no-cache',
+      '--quiet',
+      ...(extra.includes('--channels') ? [] : ['--channels', 'usage']),
+      ...extra,
+    ],
     sandbox.env,
     sandbox.root,
   );

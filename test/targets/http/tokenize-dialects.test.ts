@@ -100,7 +100,7 @@ describe('tokenize dialect detection', () => {
       ...settings,
       baseUrl: servers.vllm!.url,
     }).send({ messages: [] });
-    expect(yes.usage.promptTokens).toBe(2);
+    expect(yes.usage?.promptTokens).toBe(2);
     expect(yes.metadata).toMatchObject({ dialect: 'vllm' });
     const before = servers.llamacpp!.received.length;
     await expect(

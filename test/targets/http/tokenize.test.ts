@@ -59,8 +59,8 @@ describe('vLLM /tokenize', () => {
   it('counts the conversation through the server chat template with input=messages', async () => {
     const response = await send(`vllm:${server.url}?input=messages`);
     expect(server.received.at(-1)!.json).toMatchObject({ messages: request.messages, add_generation_prompt: true });
-    expect(response.usage.promptTokens).toBe(qwen.encode(CHAT_TEMPLATES.chatml.render(request.messages)).length);
-    expect(response.usage.promptTokens).toBeGreaterThan(qwen.encode(joined).length);
+    expect(response.usage?.promptTokens).toBe(qwen.encode(CHAT_TEMPLATES.chatml.render(request.messages)).length);
+    expect(response.usage?.promptTokens).toBeGreaterThan(qwen.encode(joined).length);
   });
 
   it('is refused for another model, or with both prompt and messages', async () => {
@@ -82,7 +82,7 @@ describe('SGLang /tokenize', () => {
     const response = await send(`sglang:${server.url}`);
     expect(server.received.at(-1)!.json).toEqual({ prompt: joined, add_special_tokens: false });
     const ids = qwen.encode(joined);
-    expect(response.usage.promptTokens).toBe(ids.length);
+    expect(response.usage?.promptTokens).toBe(ids.length);
     expect(response.metadata!.tokenIds).toEqual(ids);
     expect(response.logprobTokens).toBeUndefined();
   });
@@ -105,7 +105,7 @@ describe('llama.cpp /tokenize', () => {
       with_pieces: true,
     });
     const ids = llama3.encode(joined);
-    expect(response.usage.promptTokens).toBe(ids.length);
+    expect(response.usage?.promptTokens).toBe(ids.length);
     expect(response.metadata!.tokenIds).toEqual(ids);
     const bytes = response.logprobTokens!.flatMap((t) => t.bytes!);
     expect(Buffer.from(bytes).toString('utf8')).toBe(joined);
@@ -132,7 +132,7 @@ describe('TGI /tokenize', () => {
     const response = await send(`tgi:${server.url}`);
     expect(server.received.at(-1)!.json).toEqual({ inputs: joined });
     const ids = gemma.encode(joined);
-    expect(response.usage.promptTokens).toBe(ids.length + 1);
+    expect(response.usage?.promptTokens).toBe(ids.length + 1);
     expect(response.metadata).toMatchObject({ tokenIds: [2, ...ids], specialTokenIds: [2] });
     expect(response.logprobTokens!.map((t) => t.token).join('')).toBe(joined);
     const missing = await requestServer(`${server.url}/tokenize`, { body: { input: joined } });
