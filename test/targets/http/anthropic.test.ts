@@ -6,6 +6,7 @@ import { httpScheme } from '../../../src/targets/http/protocols.js';
 import type { TargetRequest } from '../../../src/targets/target.js';
 import { UserError } from '../../../src/util/errors.js';
 import { renderForCounting, startAnthropicServer } from '../../helpers/anthropic-test-server.js';
+import { runCli } from '../../helpers/cli.js';
 import { requestServer, startJsonServer, type JsonServer } from '../../helpers/generic-json-server.js';
 import { loopbackTarget, sentBodies } from '../../helpers/generic-target.js';
 import { committedTokenizer } from '../../helpers/manifest-references.js';
@@ -216,6 +217,14 @@ describe('anthropic protocol', () => {
     });
     expect(plainText.status).toBe(400);
     expect(plainText.text).toContain('content-type: application/json is required');
+  });
+
+  it('identify --help calls count_tokens an estimate and says how base URLs are read', async () => {
+    const { stdout } = await runCli(['identify', '--help'], { PATH: process.env.PATH });
+    expect(stdout).toMatch(
+      /\?count=count_tokens\s+the free count endpoint instead, which Anthropic documents as an estimate/,
+    );
+    expect(stdout).toContain("the base URL may end in the API's version");
   });
 
   it('asks for a model and refuses unknown settings', () => {
