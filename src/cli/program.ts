@@ -5,6 +5,7 @@ import { packageRoot } from '../references/store/package-root.js';
 import { isUserError } from '../util/errors.js';
 import { describeFileSystemError, isFileSystemError } from '../util/fs-errors.js';
 import { SIM_RANGES } from '../targets/sim-spec.js';
+import { API_SCHEME_HELP } from '../targets/http/scheme-help.js';
 import { CHANNEL_NAMES, channelsHelp } from '../scoring/channels/registry.js';
 import { FLAG_RANGES, rangeText } from './flag-ranges.js';
 import type { CliIo } from './io.js';
@@ -194,7 +195,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       'also write reports beside the verdict: html, md, json, cyclonedx, junit (comma-separated) or all',
     )
     .option('--quiet', 'no progress line and no notes on stderr')
-    .addHelpText('after', `${channelsHelp()}\n${SIM_OPTIONS}\n${IDENTIFY_EXIT_CODES}`)
+    .addHelpText('after', `${channelsHelp()}\n${SIM_OPTIONS}\n${API_SCHEME_HELP}\n${IDENTIFY_EXIT_CODES}`)
     .action(lazy(() => import('./actions/identify.js')));
 
   program

@@ -47,6 +47,9 @@ export function resumableTarget(
   return {
     id: target.id,
     description: target.description,
+    get offers() {
+      return target.offers;
+    },
     async send(request) {
       const n = ++seq;
       const answer = answers.get(n);

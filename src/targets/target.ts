@@ -82,6 +82,8 @@ export interface TargetOffers {
   logprobs: boolean;
   /** The prompt cut into the server's own tokens (echo, prompt logprobs, a tokenize endpoint). */
   promptTokens: boolean;
+  /** Generated answers (text, output counts, a cut at max_tokens); absent means yes, false for a tokenize endpoint. */
+  answers?: boolean;
 }
 
 export interface Target {

@@ -34,6 +34,9 @@ export function recordedTarget(target: Target, transcript: Transcript, now: () =
   return {
     id: target.id,
     description: target.description,
+    get offers() {
+      return target.offers;
+    },
     async send(request) {
       const n = ++seq;
       transcript.append({ kind: 'request', seq: n, at: now().toISOString(), target: target.id, request });

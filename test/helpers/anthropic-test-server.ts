@@ -1,9 +1,12 @@
 import type { Tokenizer } from '../../src/references/tokenizer.js';
+import { eventTexts, instructedReply, modelAnswer } from './answer-text.js';
 import { startJsonServer, type JsonServer, type ReceivedRequest, type ServerAnswer } from './generic-json-server.js';
 
 /**
- * A loopback stand-in for the Anthropic Messages API: its paths, headers, field names and error shapes,
- * with counts from a real tokenizer over a Human/Assistant layout of the conversation.
+ * A loopback stand-in for the Anthropic Messages API as its documentation describes it: `POST /v1/messages` and
+ * `POST /v1/messages/count_tokens` with the `x-api-key`, `anthropic-version` and `content-type: application/json`
+ * headers, its field names, validation, event stream and error shapes, with counts from a real tokenizer over a
+ * Human/Assistant layout of the conversation and answers in that tokenizer's tokens.
  */
 export interface AnthropicServerOptions {
   tokenizer: Tokenizer;
@@ -11,7 +14,14 @@ export interface AnthropicServerOptions {
   apiKey?: string;
   /** Cache the system prompt as a product with a cache breakpoint on it would: the first request writes it, later ones read it. */
   cacheSystemPrompt?: boolean;
+  /** The model's answer to every message (default ANTHROPIC_FIXED_REPLY). */
   reply?: string;
+  /** The model does as asked instead (see instructedReply): says back a text it is asked to repeat. */
+  followsInstructions?: boolean;
+  /** Tokens per `text_delta` event (default 2). */
+  tokensPerDelta?: number;
+  /** count_tokens is documented as an estimate: this is added to its count (default 0). */
+  countTokensSkew?: number;
 }
 
 export interface TurnText {
@@ -23,10 +33,11 @@ export function renderForCounting(system: string | undefined, turns: readonly Tu
   return `${(system ?? '') + turns.map((t) => `\n\n${t.role === 'user' ? 'Human' : 'Assistant'}: ${t.text}`).join('')}\n\nAssistant:`;
 }
 
+export const ANTHROPIC_FIXED_REPLY = 'OK. I have read your message and here is my answer.';
+
 export async function startAnthropicServer(options: AnthropicServerOptions): Promise<JsonServer> {
   const { tokenizer } = options;
   const cachedSystems = new Set<string>();
-  const replyText = options.reply ?? 'OK. I have read your message and here is my answer.';
   return startJsonServer((request) => {
     const refused = checkHeaders(request, options.apiKey);
     if (refused) return refused;
@@ -42,7 +53,7 @@ export async function startAnthropicServer(options: AnthropicServerOptions): Pro
     const read = readConversation(body, counting);
     if (typeof read === 'string') return error(400, 'invalid_request_error', read);
     const promptTokens = tokenizer.encode(renderForCounting(read.system, read.turns)).length;
-    if (counting) return { status: 200, json: { input_tokens: promptTokens } };
+    if (counting) return { status: 200, json: { input_tokens: promptTokens + (options.countTokensSkew ?? 0) } };
 
     let cacheRead = 0;
     let cacheCreation = 0;
@@ -57,10 +68,11 @@ export async function startAnthropicServer(options: AnthropicServerOptions): Pro
       cache_creation_input_tokens: cacheCreation,
       cache_read_input_tokens: cacheRead,
     };
-    const out = tokenizer.encode(replyText).slice(0, body.max_tokens as number);
-    const pieces = out.map((id) => tokenizer.tokenBytes(id) ?? new Uint8Array());
-    const text = decode(pieces);
-    const stopReason = out.length < tokenizer.encode(replyText).length ? 'max_tokens' : 'end_turn';
+    const said = options.followsInstructions
+      ? instructedReply(read.turns.at(-1)?.text ?? '')
+      : (options.reply ?? ANTHROPIC_FIXED_REPLY);
+    const answer = modelAnswer(tokenizer, said, body.max_tokens as number);
+    const stopReason = answer.cut ? 'max_tokens' : 'end_turn';
     const message = {
       id: 'msg_loopback01',
       type: 'message',
@@ -73,15 +85,14 @@ export async function startAnthropicServer(options: AnthropicServerOptions): Pro
         status: 200,
         json: {
           ...message,
-          content: [{ type: 'text', text }],
+          content: [{ type: 'text', text: answer.text }],
           stop_reason: stopReason,
-          usage: { ...usage, output_tokens: out.length },
+          usage: { ...usage, output_tokens: answer.ids.length },
         },
       };
     }
-    // Two tokens per text_delta: the real API batches text too, so events are not token edges.
-    const deltas: string[] = [];
-    for (let i = 0; i < pieces.length; i += 2) deltas.push(decode(pieces.slice(i, i + 2)));
+    // The real API batches text too, so events are not token edges.
+    const deltas = eventTexts(tokenizer, answer, options.tokensPerDelta ?? 2).filter((text) => text !== '');
     return {
       status: 200,
       events: [
@@ -107,7 +118,7 @@ export async function startAnthropicServer(options: AnthropicServerOptions): Pro
           data: {
             type: 'message_delta',
             delta: { stop_reason: stopReason, stop_sequence: null },
-            usage: { output_tokens: out.length },
+            usage: { output_tokens: answer.ids.length },
           },
         },
         { event: 'message_stop', data: { type: 'message_stop' } },
@@ -122,6 +133,8 @@ function checkHeaders(request: ReceivedRequest, apiKey: string | undefined): Ser
   if (apiKey !== undefined && key !== apiKey) return error(401, 'authentication_error', 'invalid x-api-key');
   if (request.headers['anthropic-version'] === undefined)
     return error(400, 'invalid_request_error', 'anthropic-version: header is required');
+  if (request.method === 'POST' && !(request.headers['content-type'] ?? '').startsWith('application/json'))
+    return error(400, 'invalid_request_error', 'content-type: application/json is required');
   return undefined;
 }
 
@@ -133,6 +146,14 @@ function readConversation(
   if (!counting && typeof body.max_tokens !== 'number') return 'max_tokens: Field required';
   if (!counting && (!Number.isInteger(body.max_tokens) || (body.max_tokens as number) < 1))
     return 'max_tokens: Input should be greater than or equal to 1';
+  if (
+    !counting &&
+    body.temperature !== undefined &&
+    !(typeof body.temperature === 'number' && body.temperature >= 0 && body.temperature <= 1)
+  )
+    return 'temperature: Input should be less than or equal to 1';
+  if (!counting && body.stream !== undefined && typeof body.stream !== 'boolean')
+    return 'stream: Input should be a valid boolean';
   if (!Array.isArray(body.messages) || body.messages.length === 0) return 'messages: Field required';
   const turns: TurnText[] = [];
   for (const [i, message] of body.messages.entries()) {
@@ -164,10 +185,6 @@ function blocksText(content: unknown): string | undefined {
 
 function error(status: number, type: string, message: string): ServerAnswer {
   return { status, json: { type: 'error', error: { type, message } } };
-}
-
-function decode(pieces: readonly Uint8Array[]): string {
-  return new TextDecoder().decode(Buffer.concat(pieces.map((p) => Buffer.from(p))));
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

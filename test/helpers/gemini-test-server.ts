@@ -1,19 +1,27 @@
 import type { Tokenizer } from '../../src/references/tokenizer.js';
 import { CHAT_TEMPLATES } from '../../src/targets/chat-templates.js';
 import type { ChatMessage } from '../../src/targets/target.js';
+import { eventTexts, instructedReply, modelAnswer } from './answer-text.js';
 import { startJsonServer, type JsonServer, type ReceivedRequest, type ServerAnswer } from './generic-json-server.js';
 
 /**
- * A loopback stand-in for the Gemini API: `models/{model}:countTokens`, `:generateContent` and
- * `:streamGenerateContent?alt=sse`, with its field names, its validation and `google.rpc` error shape,
- * counting with a real tokenizer over the Gemma chat layout (system instruction folded into the first turn).
+ * A loopback stand-in for the Gemini API as its documentation describes it: `POST /v1beta/models/{model}:countTokens`,
+ * `:generateContent` and `:streamGenerateContent?alt=sse` (and the same under `/v1`), a key in `x-goog-api-key` or
+ * `?key=`, JSON bodies sent as `application/json`, its field names, validation and `google.rpc` error shape,
+ * counting with a real tokenizer over the Gemma chat layout (system instruction folded into the first turn) and
+ * answering in that tokenizer's tokens.
  */
 export interface GeminiServerOptions {
   tokenizer: Tokenizer;
   /** The key the server takes; unset, it takes any key (one is still required), so only the client can tell keys apart. */
   apiKey?: string;
   models: string[];
+  /** The model's answer to every message (default GEMINI_FIXED_REPLY). */
   reply?: string;
+  /** The model does as asked instead (see instructedReply): says back a text it is asked to repeat. */
+  followsInstructions?: boolean;
+  /** Tokens per streamed event (default 2). */
+  tokensPerEvent?: number;
   /** Tokens the model "thinks" before answering, reported as thoughtsTokenCount. */
   thoughtsTokens?: number;
 }
@@ -33,21 +41,26 @@ export function geminiRenderForCounting(
   return CHAT_TEMPLATES.gemma.render(messages);
 }
 
+export const GEMINI_FIXED_REPLY = 'OK. I have read your message.';
+
 export async function startGeminiServer(options: GeminiServerOptions): Promise<JsonServer> {
   const { tokenizer } = options;
-  const replyIds = tokenizer.encode(options.reply ?? 'OK. I have read your message.');
   return startJsonServer((request) => {
     const refused = checkKey(request, options.apiKey);
     if (refused) return refused;
-    const route = /^\/v1beta\/models\/([^/:]+):(countTokens|generateContent|streamGenerateContent)$/.exec(request.path);
+    const route = /^\/(v1beta|v1)\/models\/([^/:]+):(countTokens|generateContent|streamGenerateContent)$/.exec(
+      request.path,
+    );
     if (request.method !== 'POST' || !route) return rpcError(404, 'NOT_FOUND', `Requested entity was not found.`);
-    const [, model, method] = route;
+    const [, version, model, method] = route;
     if (!options.models.includes(model))
       return rpcError(
         404,
         'NOT_FOUND',
-        `models/${model} is not found for API version v1beta, or is not supported for ${method}.`,
+        `models/${model} is not found for API version ${version}, or is not supported for ${method}.`,
       );
+    if (!(request.headers['content-type'] ?? '').startsWith('application/json'))
+      return rpcError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received. The request must be application/json.');
     const body = request.json;
     if (!isObject(body)) return rpcError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.');
 
@@ -73,28 +86,25 @@ export async function startGeminiServer(options: GeminiServerOptions): Promise<J
       return { status: 200, json: { totalTokens: promptTokens, promptTokensDetails: details } };
 
     const config = isObject(generate.generationConfig) ? generate.generationConfig : {};
-    if (config.logprobs !== undefined && config.responseLogprobs !== true)
-      return rpcError(400, 'INVALID_ARGUMENT', 'logprobs is only valid if responseLogprobs is true.');
-    if (
-      config.logprobs !== undefined &&
-      !(Number.isInteger(config.logprobs) && (config.logprobs as number) >= 0 && (config.logprobs as number) <= 20)
-    ) {
-      return rpcError(400, 'INVALID_ARGUMENT', 'logprobs must be between 0 and 20.');
-    }
+    const invalid = configProblem(config);
+    if (invalid) return rpcError(400, 'INVALID_ARGUMENT', invalid);
     const thoughts = options.thoughtsTokens ?? 0;
     const max = typeof config.maxOutputTokens === 'number' ? config.maxOutputTokens : 8192;
-    const out = replyIds.slice(0, Math.max(0, max - thoughts));
-    const finishReason = out.length < replyIds.length ? 'MAX_TOKENS' : 'STOP';
-    const withLogprobs = config.responseLogprobs === true;
-    const responseFor = (ids: number[], offset: number, last: boolean) => ({
+    const said = options.followsInstructions
+      ? instructedReply(read.contents.at(-1)?.text ?? '')
+      : (options.reply ?? GEMINI_FIXED_REPLY);
+    const answer = modelAnswer(tokenizer, said, max - thoughts);
+    const finishReason = answer.cut ? 'MAX_TOKENS' : 'STOP';
+    const top = config.responseLogprobs === true ? ((config.logprobs as number | undefined) ?? 0) : undefined;
+    const responseFor = (text: string, ids: number[], offset: number, last: boolean) => ({
       candidates: [
         {
-          content: { parts: [{ text: decode(tokenizer, ids) }], role: 'model' },
+          content: { parts: [{ text }], role: 'model' },
           ...(last && { finishReason }),
           index: 0,
-          ...(withLogprobs && {
+          ...(top !== undefined && {
             logprobsResult: {
-              topCandidates: ids.map((id, i) => ({ candidates: [chosen(tokenizer, id, offset + i)] })),
+              topCandidates: ids.map((id, i) => ({ candidates: topCandidates(tokenizer, id, offset + i, top) })),
               chosenCandidates: ids.map((id, i) => chosen(tokenizer, id, offset + i)),
             },
           }),
@@ -110,15 +120,53 @@ export async function startGeminiServer(options: GeminiServerOptions): Promise<J
       modelVersion: model,
       responseId: 'loopback-response-1',
     });
-    if (method === 'generateContent') return { status: 200, json: responseFor(out, 0, true) };
-    // Two tokens per event: the real stream sends stretches of text, not single tokens.
-    const events: { data: unknown }[] = [];
-    for (let i = 0; i < out.length; i += 2)
-      events.push({ data: responseFor(out.slice(i, i + 2), i, i + 2 >= out.length) });
-    if (!events.length) events.push({ data: responseFor([], 0, true) });
+    if (method === 'generateContent') return { status: 200, json: responseFor(answer.text, answer.ids, 0, true) };
+    // The real stream sends stretches of text, not single tokens.
+    const perEvent = options.tokensPerEvent ?? 2;
+    const texts = eventTexts(tokenizer, answer, perEvent);
+    const events = texts.map((text, n) => ({
+      data: responseFor(text, answer.ids.slice(n * perEvent, (n + 1) * perEvent), n * perEvent, n === texts.length - 1),
+    }));
+    if (!events.length) events.push({ data: responseFor('', [], 0, true) });
     if (request.query.get('alt') !== 'sse') return { status: 200, json: events.map((e) => e.data) };
     return { status: 200, events };
   });
+}
+
+/** What the API refuses in a generationConfig. */
+function configProblem(config: Record<string, unknown>): string | undefined {
+  if (config.logprobs !== undefined && config.responseLogprobs !== true)
+    return 'logprobs is only valid if responseLogprobs is true.';
+  const within = (value: unknown, low: number, high: number) =>
+    typeof value === 'number' && value >= low && value <= high;
+  if (config.logprobs !== undefined && !(Number.isInteger(config.logprobs) && within(config.logprobs, 0, 20)))
+    return 'logprobs must be between 0 and 20.';
+  if (config.temperature !== undefined && !within(config.temperature, 0, 2))
+    return '* GenerationConfig.temperature: must be in the range [0.0, 2.0]';
+  if (config.seed !== undefined && !Number.isInteger(config.seed)) return 'Invalid value at generation_config.seed';
+  if (
+    config.maxOutputTokens !== undefined &&
+    !(Number.isInteger(config.maxOutputTokens) && (config.maxOutputTokens as number) >= 1)
+  )
+    return '* GenerationConfig.max_output_tokens: must be positive';
+  return undefined;
+}
+
+/**
+ * The likeliest tokens at a step, sorted by log probability: the chosen token, then shorter vocabulary tokens
+ * that start the same text (what a model would also have found likely).
+ */
+function topCandidates(tokenizer: Tokenizer, id: number, position: number, count: number) {
+  const text = decode(tokenizer, [id]);
+  const ids = [id];
+  for (let end = [...text].length - 1; end > 0 && ids.length < count; end--) {
+    const shorter = tokenizer.encode([...text].slice(0, end).join(''))[0];
+    if (shorter !== undefined && !ids.includes(shorter)) ids.push(shorter);
+  }
+  return ids.slice(0, Math.max(1, count)).map((candidate, rank) => ({
+    ...chosen(tokenizer, candidate, position),
+    logProbability: -0.125 * (position + 1) - rank,
+  }));
 }
 
 function chosen(tokenizer: Tokenizer, id: number, position: number) {

@@ -13,16 +13,19 @@ export function offersSeen(response: TargetResponse): TargetOffers {
 
 /** The channels a target can be read through, given what it offers. */
 export function channelsOffered(offers: TargetOffers, completionCounts = offers.usage): Set<ChannelName> {
-  const out = new Set<ChannelName>(['truncation']);
+  const answers = offers.answers !== false;
+  const out = new Set<ChannelName>(answers ? ['truncation'] : []);
   if (offers.usage) out.add('usage');
-  if (completionCounts) out.add('completion');
+  if (completionCounts && answers) out.add('completion');
   if (offers.chunks) out.add('stream');
   if (offers.logprobs) out.add('logprobs');
   if (offers.promptTokens) out.add('prompt');
   return out;
 }
 
-const SHOWN: Record<keyof TargetOffers, string> = {
+type Shown = Exclude<keyof TargetOffers, 'answers'>;
+
+const SHOWN: Record<Shown, string> = {
   usage: 'billed token counts',
   chunks: 'streamed chunks',
   logprobs: 'logprob tokens',
@@ -31,7 +34,7 @@ const SHOWN: Record<keyof TargetOffers, string> = {
 
 /** "billed token counts and streamed chunks": what the target gives, in words. */
 export function offersText(offers: TargetOffers): string {
-  const given = (Object.keys(SHOWN) as (keyof TargetOffers)[]).filter((k) => offers[k]).map((k) => SHOWN[k]);
+  const given = (Object.keys(SHOWN) as Shown[]).filter((k) => offers[k]).map((k) => SHOWN[k]);
   if (!given.length) return 'nothing beyond the answer text';
   return given.length === 1 ? given[0] : `${given.slice(0, -1).join(', ')} and ${given.at(-1)}`;
 }

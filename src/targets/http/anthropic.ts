@@ -2,6 +2,7 @@ import type { TargetRequest, TargetResponse } from '../target.js';
 import {
   givenModel,
   ProtocolError,
+  readsAnswer,
   TruncatedReplyError,
   type HttpCall,
   type HttpReply,
@@ -24,7 +25,10 @@ import {
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 export const ANTHROPIC_VERSION = '2023-06-01';
 
-/** `count_tokens` is free and exact; `messages` bills a one-token reply but is what a product's traffic looks like. */
+/**
+ * `messages` reads the billed `usage.input_tokens` of a one-token reply; `count_tokens` is free, but its
+ * documentation calls its count an estimate that may differ from the billed one by a small amount.
+ */
 export type AnthropicCountWay = 'count_tokens' | 'messages';
 
 export interface AnthropicSettings {
@@ -33,27 +37,31 @@ export interface AnthropicSettings {
 
 type Parsed = Omit<TargetResponse, 'latencyMs' | 'raw'>;
 
+/** The API takes a temperature from 0 to 1. */
+const MAX_TEMPERATURE = 1;
+
 /**
  * The Anthropic Messages API. The system prompt goes in the top-level `system` field, since the API
  * refuses a `system` role among the messages. It has no logprobs, so `wantLogprobs` is not honoured.
  */
 export function anthropicProtocol(settings: AnthropicSettings = {}): Protocol & { baseUrl: string } {
-  // Streamed text needs a real reply, which only the Messages endpoint gives.
-  const streams = (request: TargetRequest, options: ProtocolOptions) =>
-    request.wantChunks === true || options.stream === true;
-  const wayFor = (request: TargetRequest, options: ProtocolOptions): AnthropicCountWay =>
-    streams(request, options) ? 'messages' : (settings.count ?? 'count_tokens');
+  const way = settings.count ?? 'messages';
   return {
     scheme: 'anthropic',
     keyEnv: 'ANTHROPIC_API_KEY',
     baseUrl: ANTHROPIC_BASE_URL,
+    counting:
+      way === 'count_tokens'
+        ? 'prompts counted by count_tokens (an estimate, which may differ from billed usage)'
+        : 'prompts counted by billed usage of messages',
+    offers: () => ({ usage: true, chunks: true, logprobs: false, promptTokens: false }),
     authHeaders: (apiKey) => ({ 'x-api-key': apiKey }),
     call(request: TargetRequest, options: ProtocolOptions): HttpCall {
       const model = givenModel('anthropic', options);
       const system = systemText(request.messages);
       const messages = conversation(request.messages).map((m) => ({ role: m.role, content: m.content }));
       const headers = { 'anthropic-version': ANTHROPIC_VERSION, 'content-type': 'application/json' };
-      if (wayFor(request, options) === 'count_tokens') {
+      if (way === 'count_tokens' && !readsAnswer(request, options)) {
         return {
           method: 'POST',
           path: 'v1/messages/count_tokens',
@@ -61,7 +69,7 @@ export function anthropicProtocol(settings: AnthropicSettings = {}): Protocol & 
           body: { model, messages, ...(system !== undefined && { system }) },
         };
       }
-      const stream = streams(request, options);
+      const stream = request.wantChunks === true || options.stream === true;
       return {
         method: 'POST',
         path: 'v1/messages',
@@ -71,6 +79,9 @@ export function anthropicProtocol(settings: AnthropicSettings = {}): Protocol & 
           max_tokens: request.maxOutputTokens ?? 1,
           messages,
           ...(system !== undefined && { system }),
+          ...(request.temperature !== undefined && {
+            temperature: Math.min(Math.max(request.temperature, 0), MAX_TEMPERATURE),
+          }),
           ...(stream && { stream: true }),
         },
         ...(stream && { stream: true }),

@@ -1,24 +1,25 @@
 import { anthropicProtocol, anthropicSettings } from './anthropic.js';
-import { geminiProtocol, geminiSettings } from './gemini.js';
+import { GEMINI_API_VERSIONS, geminiProtocol, geminiSettings } from './gemini.js';
 import { genericHttpProtocol } from './generic-http.js';
 import { loadGenericHttpSpec } from './generic-http-spec.js';
 import { openaiChatProtocol, openaiCompletionsProtocol } from './openai.js';
 import { llamacppTokenizeProtocol, llamacppTokenizeSettings } from './llamacpp-tokenize.js';
 import { ollamaProtocol, ollamaSettings } from './ollama.js';
-import type { Protocol } from './protocol.js';
+import { TOKENIZE_ONLY, type Protocol } from './protocol.js';
 import { readSettings } from './protocol-settings.js';
 import type { HttpScheme } from './protocols.js';
 import { isSecretParam, secretQueryValues } from './secrets.js';
 import { tgiTokenizeProtocol } from './tgi-tokenize.js';
+import { withoutVersionSegment, withVersionSegment } from './version-segment.js';
 import { sglangTokenizeProtocol, vllmTokenizeProtocol, vllmTokenizeSettings } from './vllm-tokenize.js';
 
 /**
  * How the schemes made by `scheme` below read a target id: the rest of the target id is the base URL (or, for
  * `http:`, the spec file), optionally followed by `?setting=value` settings for the protocol, e.g.
- * `anthropic:?count=messages` or `vllm:http://127.0.0.1:8000?input=messages`. An empty URL takes the
+ * `anthropic:?count=count_tokens` or `vllm:http://127.0.0.1:8000?input=messages`. An empty URL takes the
  * API's documented default where it has one. A credential parameter (`key`, `api-key`, `token`, ...) is
  * never a setting: it stays in the base URL's query and goes to the server with every request, e.g.
- * `gemini:?key=…` or `gemini:https://proxy.example/v1beta?key=…&count=generate`.
+ * `gemini:?key=…` or `gemini:https://proxy.example/v1beta?key=…&count=generateContent`.
  */
 export function splitLocation(rest: string): {
   location: string;
@@ -41,18 +42,25 @@ function withQuery(baseUrl: string, query: string): string {
   return `${baseUrl}${baseUrl.includes('?') ? '&' : '?'}${query}`;
 }
 
+interface SchemeOptions {
+  needsModel?: boolean;
+  /** Version segments a base URL may end in that the protocol's paths start with themselves. */
+  versions?: readonly string[];
+}
+
 function scheme(
   name: string,
-  make: (settings: Record<string, string>) => Protocol & { baseUrl?: string },
-  needsModel = false,
+  make: (settings: Record<string, string>, urlVersion: string | undefined) => Protocol & { baseUrl?: string },
+  { needsModel = false, versions = [] }: SchemeOptions = {},
 ): HttpScheme {
   return {
     scheme: name,
     needsModel,
     create(rest) {
       const { location, settings, serverQuery } = splitLocation(rest);
-      const protocol = make(settings);
-      return { protocol, baseUrl: withQuery(location || protocol.baseUrl || '', serverQuery) };
+      const { baseUrl, version } = withoutVersionSegment(location, versions);
+      const protocol = make(settings, version);
+      return { protocol, baseUrl: withQuery(baseUrl || protocol.baseUrl || '', serverQuery) };
     },
   };
 }
@@ -61,26 +69,38 @@ const noSettings = (name: string, settings: Record<string, string>) => readSetti
 
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
+/** Paths follow the version here (`chat/completions`): a server named alone gets `/v1`, as its SDKs would. */
+function openaiBaseUrl(rest: string): string {
+  if (!rest) return OPENAI_BASE_URL;
+  const question = rest.indexOf('?');
+  if (question < 0) return withVersionSegment(rest, 'v1');
+  return withVersionSegment(rest.slice(0, question), 'v1') + rest.slice(question);
+}
+
 /** Every API a target id can name; a new API is its protocol module and one item here (see protocols.ts). */
 export const API_SCHEMES: readonly HttpScheme[] = [
   {
     scheme: 'openai',
     needsModel: true,
     tokenize: 'detect',
-    create: (rest) => ({ protocol: openaiChatProtocol, baseUrl: rest || OPENAI_BASE_URL }),
+    create: (rest) => ({ protocol: openaiChatProtocol, baseUrl: openaiBaseUrl(rest) }),
   },
   {
     scheme: 'openai-completions',
     needsModel: true,
-    create: (rest) => ({ protocol: openaiCompletionsProtocol, baseUrl: rest || OPENAI_BASE_URL }),
+    create: (rest) => ({ protocol: openaiCompletionsProtocol, baseUrl: openaiBaseUrl(rest) }),
   },
-  scheme('anthropic', (s) => anthropicProtocol(anthropicSettings(s)), true),
-  scheme('gemini', (s) => geminiProtocol(geminiSettings(s)), true),
-  scheme('vllm', (s) => vllmTokenizeProtocol(vllmTokenizeSettings(s))),
-  scheme('sglang', (s) => (noSettings('sglang', s), sglangTokenizeProtocol())),
-  scheme('llamacpp', (s) => llamacppTokenizeProtocol(llamacppTokenizeSettings(s))),
-  scheme('tgi', (s) => (noSettings('tgi', s), tgiTokenizeProtocol())),
-  scheme('ollama', (s) => ollamaProtocol(ollamaSettings(s)), true),
+  scheme('anthropic', (s) => anthropicProtocol(anthropicSettings(s)), { needsModel: true, versions: ['v1'] }),
+  scheme('gemini', (s, version) => geminiProtocol(geminiSettings(s, version)), {
+    needsModel: true,
+    versions: GEMINI_API_VERSIONS,
+  }),
+  // Tokenize endpoints and Ollama's API sit at the server root, beside the OpenAI-style `/v1`.
+  scheme('vllm', (s) => vllmTokenizeProtocol(vllmTokenizeSettings(s)), { versions: ['v1'] }),
+  scheme('sglang', (s) => (noSettings('sglang', s), sglangTokenizeProtocol()), { versions: ['v1'] }),
+  scheme('llamacpp', (s) => llamacppTokenizeProtocol(llamacppTokenizeSettings(s)), { versions: ['v1'] }),
+  scheme('tgi', (s) => (noSettings('tgi', s), tgiTokenizeProtocol()), { versions: ['v1'] }),
+  scheme('ollama', (s) => ollamaProtocol(ollamaSettings(s)), { needsModel: true, versions: ['v1', 'api'] }),
   {
     scheme: 'http',
     // The spec file names the URL; it is read here, once, so the protocol itself stays free of I/O.
@@ -101,6 +121,9 @@ export const API_SCHEMES: readonly HttpScheme[] = [
   {
     scheme: 'tokenize',
     tokenize: 'require',
-    create: (rest) => ({ protocol: { ...openaiChatProtocol, scheme: 'tokenize', keyEnv: undefined }, baseUrl: rest }),
+    create: (rest) => ({
+      protocol: { ...openaiChatProtocol, scheme: 'tokenize', keyEnv: undefined, offers: () => TOKENIZE_ONLY },
+      baseUrl: rest,
+    }),
   },
 ];

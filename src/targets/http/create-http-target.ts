@@ -64,7 +64,8 @@ export function createHttpTarget(
   shown = redactor.line(id);
   const shownUrl = redactor.line(parsed.href);
   const inQuery = secretQueryValues(parsed).length ? ', credentials in the URL query' : '';
-  const description = `${protocol.scheme} API at ${shownUrl}${options.model ? `, model ${options.model}` : ''}, ${apiKey ? `key from $${keyEnv}` : 'no key'}${inQuery}`;
+  const counting = protocol.counting ? `, ${protocol.counting}` : '';
+  const description = `${protocol.scheme} API at ${shownUrl}${options.model ? `, model ${options.model}` : ''}${counting}, ${apiKey ? `key from $${keyEnv}` : 'no key'}${inQuery}`;
   const settings: ExecutorSettings = {
     baseUrl: parsed.href,
     apiKey,

@@ -140,6 +140,12 @@ function canonicalRequest(call: HttpCall, baseUrl: string): CanonicalRequest {
   };
 }
 
+/** Every body sent is JSON: it says so unless the call names its own content type (a spec file's header may). */
+function jsonContentType(headers: Record<string, string>, body: string | undefined): Record<string, string> {
+  if (body === undefined || Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) return headers;
+  return { 'content-type': 'application/json', ...headers };
+}
+
 /** The key goes only to the configured origin, never to another host a redirect or a base URL names. */
 function withCredentials(wire: Wire, url: string, headers: Record<string, string>): Record<string, string> {
   return { ...headers, ...(new URL(url).origin === wire.origin ? wire.credentials : {}) };
@@ -261,7 +267,7 @@ async function attemptRequest(
   let { method, url, body } = canonical;
   for (let hops = 0; ; hops++) {
     const accept = stream ? 'text/event-stream' : 'application/json';
-    const headers = withCredentials(wire, url, { ...canonical.headers, accept });
+    const headers = withCredentials(wire, url, { ...jsonContentType(canonical.headers, body), accept });
     const { result, headers: shown, text } = await recordedHop(wire, { method, url, headers, body }, hopSettings);
     const { status } = result;
     const line = wire.redactor.line(url);
@@ -297,8 +303,7 @@ async function exchangeCall(wire: Wire, id: string, call: HttpCall, options: Exc
   const { method, url, body } = canonical;
   const key = requestKey({ ...canonical, url: redactor.line(url) });
   const headers = withCredentials(wire, url, {
-    ...(call.body !== undefined && { 'content-type': 'application/json' }),
-    ...canonical.headers,
+    ...jsonContentType(canonical.headers, body),
     accept: 'application/json',
   });
   const caps = { ...ANSWER_LIMIT_DEFAULTS, ...settings.limits };
@@ -383,6 +388,7 @@ export function httpTarget(
   return {
     id,
     description,
+    ...(protocol.offers && { offers: protocol.offers(settings.protocolOptions) }),
     exchange: (call, options = {}) => exchangeCall(wire, id, call, options),
     async send(request): Promise<TargetResponse> {
       const call = protocol.call(request, settings.protocolOptions);

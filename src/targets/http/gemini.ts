@@ -1,7 +1,9 @@
-import type { LogprobToken, TargetRequest, TargetResponse } from '../target.js';
+import { UserError } from '../../util/errors.js';
+import type { LogprobToken, TargetRequest, TargetResponse, TokenUsage } from '../target.js';
 import {
   givenModel,
   ProtocolError,
+  readsAnswer,
   TruncatedReplyError,
   type HttpCall,
   type HttpReply,
@@ -25,65 +27,74 @@ import {
 
 export const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com';
 
-/** `countTokens` is free and exact; `generateContent` bills a short reply and is the only way to logprobs and chunks. */
+/** `countTokens` is free and runs the model's tokenizer; `generateContent` bills a short reply. */
 export type GeminiCountWay = 'countTokens' | 'generateContent';
+
+export const GEMINI_API_VERSIONS = ['v1beta', 'v1'] as const;
+export type GeminiApiVersion = (typeof GEMINI_API_VERSIONS)[number];
 
 export interface GeminiSettings {
   count?: GeminiCountWay;
   /** The API version path segment. */
-  apiVersion?: 'v1beta' | 'v1';
+  apiVersion?: GeminiApiVersion;
 }
 
 type Parsed = Omit<TargetResponse, 'latencyMs' | 'raw'>;
 
 /** Top candidates asked for with logprobs unless `--logprobs N` says; each is read as an alternative token. */
 const TOP_LOGPROBS = 5;
+/** The most top candidates the API lists per step. */
+const MAX_TOP_LOGPROBS = 20;
 
 /** The Gemini API: contents with `user`/`model` roles and the system prompt as `systemInstruction`. */
 export function geminiProtocol(settings: GeminiSettings = {}): Protocol & { baseUrl: string } {
-  const streams = (request: TargetRequest, options: ProtocolOptions) =>
-    request.wantChunks === true || options.stream === true;
   const logprobs = (request: TargetRequest, options: ProtocolOptions) =>
     request.wantLogprobs === true || (options.topLogprobs ?? 0) > 0;
-  const wayFor = (request: TargetRequest, options: ProtocolOptions): GeminiCountWay =>
-    streams(request, options) || logprobs(request, options) ? 'generateContent' : (settings.count ?? 'countTokens');
+  const way = settings.count ?? 'countTokens';
   const version = settings.apiVersion ?? 'v1beta';
   return {
     scheme: 'gemini',
     keyEnv: 'GEMINI_API_KEY',
     baseUrl: GEMINI_BASE_URL,
+    counting:
+      way === 'countTokens' ? 'prompts counted by countTokens' : 'prompts counted by billed usage of generateContent',
+    offers: () => ({ usage: true, chunks: true, logprobs: true, promptTokens: false }),
     authHeaders: (apiKey) => ({ 'x-goog-api-key': apiKey }),
     call(request: TargetRequest, options: ProtocolOptions): HttpCall {
       const model = modelName(givenModel('gemini', options));
+      const headers = { 'content-type': 'application/json' };
       const contents = conversation(request.messages).map((m) => ({
         role: m.role === 'assistant' ? 'model' : 'user',
         parts: [{ text: m.content }],
       }));
       const system = systemText(request.messages);
       const systemInstruction = system === undefined ? {} : { systemInstruction: { parts: [{ text: system }] } };
-      if (wayFor(request, options) === 'countTokens') {
+      if (way === 'countTokens' && !readsAnswer(request, options)) {
         // A system instruction can only be counted inside a whole generateContentRequest.
         const body =
           system === undefined ? { contents } : { generateContentRequest: { model, contents, ...systemInstruction } };
-        return { method: 'POST', path: `${version}/${model}:countTokens`, body };
+        return { method: 'POST', path: `${version}/${model}:countTokens`, headers, body };
       }
       const generationConfig = {
         maxOutputTokens: request.maxOutputTokens ?? 1,
+        ...(request.temperature !== undefined && { temperature: request.temperature }),
+        ...(request.seed !== undefined && { seed: request.seed }),
         ...(logprobs(request, options) && {
           responseLogprobs: true,
-          logprobs: Math.min(options.topLogprobs || TOP_LOGPROBS, 20),
+          logprobs: Math.min(options.topLogprobs || TOP_LOGPROBS, MAX_TOP_LOGPROBS),
         }),
       };
       const body = { contents, ...systemInstruction, generationConfig };
-      if (streams(request, options))
+      if (request.wantChunks === true || options.stream === true)
         return {
           method: 'POST',
           path: `${version}/${model}:streamGenerateContent`,
           query: { alt: 'sse' },
+          headers,
           body,
           stream: true,
         };
-      return { method: 'POST', path: `${version}/${model}:generateContent`, body };
+      return { method: 'POST', path: `${version}/${model}:generateContent`, headers, body };
     },
     // Read by the reply's shape: the options that chose the endpoint are not passed to parse.
     parse(reply: HttpReply): Parsed {
@@ -95,14 +106,21 @@ export function geminiProtocol(settings: GeminiSettings = {}): Protocol & { base
   };
 }
 
-export function geminiSettings(given: Readonly<Record<string, string>> | undefined): GeminiSettings {
+/** `urlVersion`: the version segment the base URL ended in (`https://host/v1beta`), which names the version too. */
+export function geminiSettings(
+  given: Readonly<Record<string, string>> | undefined,
+  urlVersion?: string,
+): GeminiSettings {
   const read = readSettings('gemini', given, {
     count: ['countTokens', 'generateContent'],
-    api_version: ['v1beta', 'v1'],
+    api_version: GEMINI_API_VERSIONS,
   });
+  if (read.api_version && urlVersion && read.api_version !== urlVersion)
+    throw new UserError(`gemini: the base URL ends in /${urlVersion} but api_version=${read.api_version}; give one`);
+  const apiVersion = read.api_version ?? urlVersion;
   return {
     ...(read.count && { count: read.count as GeminiCountWay }),
-    ...(read.api_version && { apiVersion: read.api_version as 'v1beta' | 'v1' }),
+    ...(apiVersion && { apiVersion: apiVersion as GeminiApiVersion }),
   };
 }
 
@@ -178,34 +196,43 @@ function fromResponses(responses: JsonObject[], streamed: boolean): Parsed {
       });
     }
   }
-  // Usage is cumulative; the last response that carries it is the whole request's.
+  // Usage is cumulative; the last response that carries it is the whole request's. A proxy may drop it: the run
+  // then reads what the answer shows.
   const last = [...responses].reverse().find((r) => r.usageMetadata !== undefined);
-  if (!last) throw new ProtocolError('gemini: the answer has no usageMetadata');
-  const usage = objectField(last, 'usageMetadata', 'gemini response');
-  const promptTokens = countField(usage, 'promptTokenCount', 'gemini usageMetadata');
-  // Zero counts are left out of the JSON, so a missing output count is zero.
-  const candidatesTokens = optionalCountField(usage, 'candidatesTokenCount', 'gemini usageMetadata') ?? 0;
-  const thoughtsTokens = optionalCountField(usage, 'thoughtsTokenCount', 'gemini usageMetadata') ?? 0;
-  const totalTokens = optionalCountField(usage, 'totalTokenCount', 'gemini usageMetadata');
-  const cachedTokens = optionalCountField(usage, 'cachedContentTokenCount', 'gemini usageMetadata');
+  const usage = last && objectField(last, 'usageMetadata', 'gemini response');
+  const candidatesTokens = usage
+    ? // Zero counts are left out of the JSON, so a missing output count is zero.
+      (optionalCountField(usage, 'candidatesTokenCount', 'gemini usageMetadata') ?? 0)
+    : undefined;
+  const thoughtsTokens = usage
+    ? (optionalCountField(usage, 'thoughtsTokenCount', 'gemini usageMetadata') ?? 0)
+    : undefined;
+  const shown = last ?? responses.at(-1) ?? {};
   return {
-    usage: {
-      promptTokens,
-      // Thinking is billed as output, as OpenAI's completion_tokens counts reasoning.
-      completionTokens: candidatesTokens + thoughtsTokens,
-      totalTokens: totalTokens ?? promptTokens + candidatesTokens + thoughtsTokens,
-      ...(cachedTokens && { cachedTokens }),
-    },
+    ...(usage && { usage: geminiUsage(usage, candidatesTokens!, thoughtsTokens!) }),
     text: chunks.join(''),
     ...(streamed && { chunks: chunks.filter((c) => c !== '') }),
     ...(sawLogprobs && { logprobTokens }),
     metadata: {
-      model: last.modelVersion,
-      responseId: last.responseId,
+      model: shown.modelVersion,
+      responseId: shown.responseId,
       finishReason: finishReason ?? null,
       candidatesTokenCount: candidatesTokens,
       thoughtsTokenCount: thoughtsTokens,
       ...(logprobTokenIds.length > 0 && { logprobTokenIds }),
     },
+  };
+}
+
+function geminiUsage(usage: JsonObject, candidatesTokens: number, thoughtsTokens: number): TokenUsage {
+  const promptTokens = countField(usage, 'promptTokenCount', 'gemini usageMetadata');
+  const totalTokens = optionalCountField(usage, 'totalTokenCount', 'gemini usageMetadata');
+  const cachedTokens = optionalCountField(usage, 'cachedContentTokenCount', 'gemini usageMetadata');
+  return {
+    promptTokens,
+    // The answer's own tokens, which its text can be compared with; thinking is billed beside them (metadata, total).
+    completionTokens: candidatesTokens,
+    totalTokens: totalTokens ?? promptTokens + candidatesTokens + thoughtsTokens,
+    ...(cachedTokens && { cachedTokens }),
   };
 }

@@ -1,7 +1,14 @@
 import type { ChatMessage, TargetRequest, TargetResponse } from '../target.js';
 import type { GenericHttpSpec, Placeholder } from './generic-http-spec.js';
 import { readJsonPath, type PathSegment } from './json-path.js';
-import { ProtocolError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
+import {
+  COUNTS_ONLY,
+  ProtocolError,
+  type HttpCall,
+  type HttpReply,
+  type Protocol,
+  type ProtocolOptions,
+} from './protocol.js';
 import { conversation, describe, isCount, plainText, replyJson, systemText } from './reply-fields.js';
 
 type Parsed = Omit<TargetResponse, 'latencyMs' | 'raw'>;
@@ -19,6 +26,8 @@ export function genericHttpProtocol(spec: GenericHttpSpec): Protocol & { baseUrl
     scheme: 'http',
     ...(spec.secretHeader && { keyEnv: spec.secretHeader.env }),
     baseUrl: spec.url.origin,
+    // A spec maps counts (and perhaps the answer's text) only: no stream, no logprobs, no prompt tokens.
+    offers: () => COUNTS_ONLY,
     authHeaders: (apiKey) =>
       spec.secretHeader
         ? { [spec.secretHeader.name]: spec.secretHeader.template.replace(/\$\{[^}]*\}/, () => apiKey) }

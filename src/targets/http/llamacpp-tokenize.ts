@@ -1,6 +1,6 @@
 import type { LogprobToken, TargetResponse } from '../target.js';
 import { promptTokensFromPieces } from './prompt-pieces.js';
-import { ProtocolError, type HttpReply, type Protocol } from './protocol.js';
+import { TOKENIZE_ONLY, ProtocolError, type HttpReply, type Protocol } from './protocol.js';
 import { readSettings } from './protocol-settings.js';
 import { arrayField, describe, isObject, plainText, replyObject, utf8Bytes } from './reply-fields.js';
 import { bearer } from './vllm-tokenize.js';
@@ -18,6 +18,8 @@ type Parsed = Omit<TargetResponse, 'latencyMs' | 'raw'>;
 export function llamacppTokenizeProtocol(settings: LlamacppTokenizeSettings = {}): Protocol {
   return {
     scheme: 'llamacpp',
+    // `with_pieces` shows the prompt's tokens.
+    offers: () => ({ ...TOKENIZE_ONLY, promptTokens: true }),
     authHeaders: bearer,
     call: (request) => ({
       method: 'POST',

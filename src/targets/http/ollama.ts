@@ -1,5 +1,6 @@
 import type { TargetRequest, TargetResponse } from '../target.js';
 import {
+  COUNTS_ONLY,
   givenModel,
   ProtocolError,
   type HttpCall,
@@ -38,6 +39,8 @@ export function ollamaProtocol(settings: OllamaSettings = {}): Protocol & { base
   return {
     scheme: 'ollama',
     baseUrl: OLLAMA_BASE_URL,
+    // `prompt_eval_count` and `eval_count` of an answer that is never streamed and has no logprobs here.
+    offers: () => COUNTS_ONLY,
     // Only a proxy in front of Ollama (or its hosted service) takes a key, as a bearer token.
     authHeaders: bearer,
     call: (request, options) => ollamaCall(request, options, api),

@@ -19,6 +19,8 @@ import {
 export const openaiChatProtocol: Protocol = {
   scheme: 'openai',
   keyEnv: 'OPENAI_API_KEY',
+  // The prompt's own tokens only where vLLM's prompt_logprobs are asked for (a tokenize endpoint found adds them too).
+  offers: (options) => ({ usage: true, chunks: true, logprobs: true, promptTokens: options.promptLogprobs === true }),
   authHeaders: (apiKey) => ({ authorization: `Bearer ${apiKey}` }),
   call(request, options): HttpCall {
     const stream = Boolean(request.wantChunks || options.stream);
@@ -48,6 +50,8 @@ export const openaiChatProtocol: Protocol = {
 export const openaiCompletionsProtocol: Protocol = {
   scheme: 'openai-completions',
   keyEnv: 'OPENAI_API_KEY',
+  // The echoed prompt's tokens and their logprobs; the answer is neither streamed nor read token by token.
+  offers: () => ({ usage: true, chunks: false, logprobs: false, promptTokens: true }),
   authHeaders: openaiChatProtocol.authHeaders,
   call(request, options): HttpCall {
     const body = {

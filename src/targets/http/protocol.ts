@@ -1,5 +1,5 @@
 import { UserError } from '../../util/errors.js';
-import type { TargetRequest, TargetResponse } from '../target.js';
+import type { TargetOffers, TargetRequest, TargetResponse } from '../target.js';
 
 /**
  * The contract between an API's protocol (pure: how a request looks on the wire and how its answer
@@ -64,6 +64,10 @@ export interface Protocol {
   authHeaders(apiKey: string): Record<string, string>;
   /** The conventional environment variable holding the key, e.g. `OPENAI_API_KEY`. */
   readonly keyEnv?: string;
+  /** What the API can return at all, as its documentation says, with these options; absent when only answers tell. */
+  offers?(options: ProtocolOptions): TargetOffers;
+  /** How this protocol counts, for the target's description (e.g. which endpoint, and whether it is an estimate). */
+  readonly counting?: string;
   /** The wire call that answers one target request. */
   call(request: TargetRequest, options: ProtocolOptions): HttpCall;
   /**
@@ -89,4 +93,24 @@ export class TruncatedReplyError extends ProtocolError {
     super(message);
     this.name = 'TruncatedReplyError';
   }
+}
+
+/** An API that only counts: billed or tokenized prompt counts, no answer to stream or give logprobs for. */
+export const COUNTS_ONLY: TargetOffers = { usage: true, chunks: false, logprobs: false, promptTokens: false };
+/** A tokenize endpoint: prompt counts (and, for most dialects, the prompt's tokens) and no answers at all. */
+export const TOKENIZE_ONLY: TargetOffers = { ...COUNTS_ONLY, answers: false };
+
+/**
+ * Whether a request asks for more than a prompt count: a longer answer, its chunks or logprobs, or a follow-up
+ * whose answer a channel reads. Such a request needs an API's generation endpoint, never a count endpoint.
+ */
+export function readsAnswer(request: TargetRequest, options: ProtocolOptions): boolean {
+  return (
+    (request.maxOutputTokens ?? 1) > 1 ||
+    request.wantChunks === true ||
+    request.wantLogprobs === true ||
+    request.followUpOf !== undefined ||
+    options.stream === true ||
+    (options.topLogprobs ?? 0) > 0
+  );
 }

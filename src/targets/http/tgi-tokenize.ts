@@ -1,6 +1,6 @@
 import type { PromptTokens, TargetRequest, TargetResponse } from '../target.js';
 import { promptTokensFromCodePointStarts } from './prompt-pieces.js';
-import { ProtocolError, type HttpReply, type Protocol } from './protocol.js';
+import { TOKENIZE_ONLY, ProtocolError, type HttpReply, type Protocol } from './protocol.js';
 import { describe, isObject, plainText, replyJson, utf8Bytes } from './reply-fields.js';
 import { bearer } from './vllm-tokenize.js';
 
@@ -13,6 +13,8 @@ type Parsed = Omit<TargetResponse, 'latencyMs' | 'raw'>;
 export function tgiTokenizeProtocol(): Protocol {
   return {
     scheme: 'tgi',
+    // Each token's span of the input shows the prompt's tokens.
+    offers: () => ({ ...TOKENIZE_ONLY, promptTokens: true }),
     authHeaders: bearer,
     call: (request) => ({ method: 'POST', path: 'tokenize', body: { inputs: plainText(request.messages) } }),
     parse: (reply, request) => parseTgiTokens(reply, request),

@@ -51,6 +51,12 @@ export function tokenizeRoutingTarget(input: TokenizeRoutingInput): PreparedTarg
 
   return {
     id: input.chat.id,
+    // A tokenize endpoint that shows its tokens (every dialect but SGLang's) adds the prompt's tokens.
+    get offers() {
+      const chat = input.chat.offers;
+      const pieces = found?.channel !== undefined && found.channel.dialect !== 'sglang';
+      return chat && { ...chat, promptTokens: chat.promptTokens || pieces };
+    },
     get description() {
       const head = input.required ? `tokenize endpoint at ${shownBase}` : input.chatDescription;
       if (!found) return `${head}, tokenize endpoints looked for before the first count`;

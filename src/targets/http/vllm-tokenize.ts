@@ -1,5 +1,12 @@
 import type { TargetRequest, TargetResponse } from '../target.js';
-import { ProtocolError, type HttpCall, type HttpReply, type Protocol, type ProtocolOptions } from './protocol.js';
+import {
+  TOKENIZE_ONLY,
+  ProtocolError,
+  type HttpCall,
+  type HttpReply,
+  type Protocol,
+  type ProtocolOptions,
+} from './protocol.js';
 import { readSettings } from './protocol-settings.js';
 import { promptTokensFromVocabStrings } from './prompt-pieces.js';
 import { arrayField, countField, describe, optionalCountField, plainText, replyObject } from './reply-fields.js';
@@ -21,6 +28,8 @@ export function vllmTokenizeProtocol(settings: VllmTokenizeSettings = {}): Proto
   const input = settings.input ?? 'prompt';
   return {
     scheme: 'vllm',
+    // `return_token_strs` shows the prompt's tokens.
+    offers: () => ({ ...TOKENIZE_ONLY, promptTokens: true }),
     // Servers started with --api-key want a bearer token; the key has no conventional variable.
     authHeaders: bearer,
     call: (request, options) => vllmTokenizeCall(request, options, input),
@@ -32,6 +41,7 @@ export function vllmTokenizeProtocol(settings: VllmTokenizeSettings = {}): Proto
 export function sglangTokenizeProtocol(): Protocol {
   return {
     scheme: 'sglang',
+    offers: () => TOKENIZE_ONLY,
     authHeaders: bearer,
     call: (request, options) => ({
       method: 'POST',

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tokenizer } from '../../../src/references/tokenizer.js';
 import { anthropicProtocol, anthropicSettings } from '../../../src/targets/http/anthropic.js';
-import { TargetRequestError } from '../../../src/targets/http/executor.js';
+import { joinUrl, TargetRequestError } from '../../../src/targets/http/executor.js';
+import { httpScheme } from '../../../src/targets/http/protocols.js';
 import type { TargetRequest } from '../../../src/targets/target.js';
 import { UserError } from '../../../src/util/errors.js';
 import { renderForCounting, startAnthropicServer } from '../../helpers/anthropic-test-server.js';
+import { runCli } from '../../helpers/cli.js';
 import { requestServer, startJsonServer, type JsonServer } from '../../helpers/generic-json-server.js';
 import { loopbackTarget, sentBodies } from '../../helpers/generic-target.js';
 import { committedTokenizer } from '../../helpers/manifest-references.js';
@@ -51,20 +53,26 @@ function anthropicTarget(url: string, query = '', key: string | null = KEY) {
 }
 
 describe('anthropic protocol', () => {
-  it('counts with the free count_tokens endpoint by default, system prompt as the top-level field', async () => {
+  it('counts with the billed usage of a one-token Messages request by default, with the documented headers', async () => {
     const { target, wire } = anthropicTarget(server.url);
     const response = await target.send(request);
     const sent = server.received.at(-1)!;
-    expect(sent.path).toBe('/v1/messages/count_tokens');
+    expect(sent.method).toBe('POST');
+    expect(sent.path).toBe('/v1/messages');
     expect(sent.headers['x-api-key']).toBe(KEY);
     expect(sent.headers['anthropic-version']).toBe('2023-06-01');
+    expect(sent.headers['content-type']).toBe('application/json');
     expect(sent.json).toEqual({
       model: 'claude-sonnet-4-5',
+      max_tokens: 1,
       system: SYSTEM,
       messages: [{ role: 'user', content: request.messages[1].content }],
     });
-    expect(response.usage).toEqual({ promptTokens: expectedPromptTokens(request) });
+    const count = expectedPromptTokens(request);
+    expect(response.usage).toEqual({ promptTokens: count, completionTokens: 1, totalTokens: count + 1 });
     expect(response.usage?.promptTokens).toBeGreaterThan(30);
+    expect(target.description).toContain('prompts counted by billed usage of messages');
+    expect(target.offers).toEqual({ usage: true, chunks: true, logprobs: false, promptTokens: false });
     expect(JSON.stringify(wire)).not.toContain(KEY);
   });
 
@@ -81,22 +89,66 @@ describe('anthropic protocol', () => {
     expect(response.usage?.promptTokens).toBe(expectedPromptTokens(turns));
   });
 
-  it('reads Messages usage when asked to count with messages', async () => {
-    const { target, wire } = anthropicTarget(server.url, '?count=messages');
-    const response = await target.send(request);
+  it('reads the billed count, not count_tokens, whose documentation calls it an estimate', async () => {
+    const estimating = await startAnthropicServer({ tokenizer, apiKey: KEY, countTokensSkew: 2 });
+    try {
+      const billed = await anthropicTarget(estimating.url).target.send(request);
+      expect(billed.usage?.promptTokens).toBe(expectedPromptTokens(request));
+      expect(estimating.received.map((r) => r.path)).toEqual(['/v1/messages']);
+      const { target } = anthropicTarget(estimating.url, '?count=count_tokens');
+      const estimate = await target.send(request);
+      expect(estimating.received.at(-1)!.path).toBe('/v1/messages/count_tokens');
+      expect(estimating.received.at(-1)!.headers['content-type']).toBe('application/json');
+      expect(estimating.received.at(-1)!.json).toEqual({
+        model: 'claude-sonnet-4-5',
+        system: SYSTEM,
+        messages: [{ role: 'user', content: request.messages[1].content }],
+      });
+      expect(estimate.usage).toEqual({ promptTokens: expectedPromptTokens(request) + 2 });
+      expect(target.description).toContain('count_tokens (an estimate');
+    } finally {
+      await estimating.close();
+    }
+  });
+
+  it('sends every request that asks for more than a count to Messages, even with ?count=count_tokens', async () => {
+    const { target, wire } = anthropicTarget(server.url, '?count=count_tokens');
+    const longer = await target.send({ ...request, maxOutputTokens: 5, temperature: 1.5, seed: 3 });
     expect(server.received.at(-1)!.path).toBe('/v1/messages');
-    expect(sentBodies(wire)[0]).toMatchObject({ max_tokens: 1 });
-    expect(response.usage).toEqual({
-      promptTokens: expectedPromptTokens(request),
-      completionTokens: 1,
-      totalTokens: expectedPromptTokens(request) + 1,
-    });
-    expect(response.text).toBe('OK');
-    expect(response.metadata).toMatchObject({ model: 'claude-sonnet-4-5', stopReason: 'max_tokens' });
+    expect(sentBodies(wire).at(-1)).toMatchObject({ max_tokens: 5, temperature: 1 });
+    expect(longer.usage?.completionTokens).toBe(5);
+    expect(tokenizer.encode(longer.text!)).toHaveLength(5);
+    expect(longer.metadata).toMatchObject({ stopReason: 'max_tokens' });
+    const followUp = await target.send({ ...request, maxOutputTokens: 1, followUpOf: 1, temperature: 0 });
+    expect(server.received.at(-1)!.path).toBe('/v1/messages');
+    expect(sentBodies(wire).at(-1)).toMatchObject({ max_tokens: 1, temperature: 0 });
+    expect(followUp.text).toBe('OK');
+    const whole = await target.send({ ...request, maxOutputTokens: 64 });
+    expect(whole.text).toBe('OK. I have read your message and here is my answer.');
+    expect(whole.usage?.completionTokens).toBe(tokenizer.encode(whole.text!).length);
+    expect(whole.metadata).toMatchObject({ stopReason: 'end_turn' });
+  });
+
+  it('takes base URLs with or without /v1, and keeps a path prefix before it', async () => {
+    for (const base of [`${server.url}/v1`, `${server.url}/v1/`, server.url]) {
+      const before = server.received.length;
+      await anthropicTarget(base).target.send(request);
+      expect(server.received.slice(before).map((r) => r.path)).toEqual(['/v1/messages']);
+    }
+    const anthropic = httpScheme('anthropic')!;
+    for (const [rest, url] of [
+      ['https://gw.example/proxy/anthropic/v1', 'https://gw.example/proxy/anthropic/v1/messages'],
+      ['https://gw.example/proxy/anthropic', 'https://gw.example/proxy/anthropic/v1/messages'],
+      ['', 'https://api.anthropic.com/v1/messages'],
+      ['https://gw.example/v1?count=count_tokens', 'https://gw.example/v1/messages/count_tokens'],
+    ]) {
+      const { protocol, baseUrl } = anthropic.create(rest);
+      expect(joinUrl(baseUrl, protocol.call(request, { model: 'm' }))).toBe(url);
+    }
   });
 
   it('adds cache writes and reads back into the prompt count', async () => {
-    const { target } = anthropicTarget(cachingServer.url, '?count=messages');
+    const { target } = anthropicTarget(cachingServer.url);
     const full = expectedPromptTokens(request);
     const systemTokens = tokenizer.encode(SYSTEM).length;
     const first = await target.send(request);
@@ -154,11 +206,25 @@ describe('anthropic protocol', () => {
       error: { type: 'invalid_request_error', message: 'anthropic-version: header is required' },
     });
     const inline = await requestServer(url, {
-      body: { model: 'm', messages: request.messages },
+      body: { model: 'm', max_tokens: 1, messages: request.messages },
       headers: { ...call.headers, 'x-api-key': KEY },
     });
     expect(inline.status).toBe(400);
     expect(inline.text).toContain('Unexpected role \\"system\\"');
+    const plainText = await requestServer(url, {
+      body: call.body,
+      headers: { ...call.headers, 'x-api-key': KEY, 'content-type': 'text/plain;charset=UTF-8' },
+    });
+    expect(plainText.status).toBe(400);
+    expect(plainText.text).toContain('content-type: application/json is required');
+  });
+
+  it('identify --help calls count_tokens an estimate and says how base URLs are read', async () => {
+    const { stdout } = await runCli(['identify', '--help'], { PATH: process.env.PATH });
+    expect(stdout).toMatch(
+      /\?count=count_tokens\s+the free count endpoint instead, which Anthropic documents as an estimate/,
+    );
+    expect(stdout).toContain("the base URL may end in the API's version");
   });
 
   it('asks for a model and refuses unknown settings', () => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tokenizer } from '../../../src/references/tokenizer.js';
-import { TargetRequestError } from '../../../src/targets/http/executor.js';
+import { joinUrl, TargetRequestError } from '../../../src/targets/http/executor.js';
+import { httpScheme } from '../../../src/targets/http/protocols.js';
 import { geminiProtocol, geminiSettings } from '../../../src/targets/http/gemini.js';
-import type { TargetRequest } from '../../../src/targets/target.js';
+import type { TargetRequest, TargetResponse } from '../../../src/targets/target.js';
 import { UserError } from '../../../src/util/errors.js';
 import { geminiRenderForCounting, startGeminiServer } from '../../helpers/gemini-test-server.js';
 import { requestServer, startJsonServer, type JsonServer } from '../../helpers/generic-json-server.js';
@@ -53,8 +54,10 @@ describe('gemini protocol', () => {
   it('counts with countTokens, the system instruction inside a generateContentRequest', async () => {
     const { target, wire } = geminiTarget(server.url);
     const response = await target.send(request);
+    expect(server.received.at(-1)!.method).toBe('POST');
     expect(server.received.at(-1)!.path).toBe('/v1beta/models/gemini-2.5-flash:countTokens');
     expect(server.received.at(-1)!.headers['x-goog-api-key']).toBe(KEY);
+    expect(server.received.at(-1)!.headers['content-type']).toBe('application/json');
     expect(server.received.at(-1)!.json).toEqual({
       generateContentRequest: {
         model: 'models/gemini-2.5-flash',
@@ -90,7 +93,7 @@ describe('gemini protocol', () => {
     );
   });
 
-  it('reads usageMetadata from generateContent, thinking counted as output', async () => {
+  it('reads usageMetadata from generateContent, the answer counted apart from thinking', async () => {
     const { target, wire } = geminiTarget(thinking.url, '?count=generateContent');
     const response = await target.send({ ...request, maxOutputTokens: 16 });
     expect(sentBodies(wire)[0]).toMatchObject({
@@ -98,7 +101,8 @@ describe('gemini protocol', () => {
       generationConfig: { maxOutputTokens: 16 },
     });
     const count = expected(SYSTEM, [{ role: 'user', text: USER }]);
-    expect(response.usage).toEqual({ promptTokens: count, completionTokens: 4 + 12, totalTokens: count + 16 });
+    // The answer's own tokens, which its text is compared with; thinking is billed beside them.
+    expect(response.usage).toEqual({ promptTokens: count, completionTokens: 4, totalTokens: count + 16 });
     expect(response.metadata).toMatchObject({
       candidatesTokenCount: 4,
       thoughtsTokenCount: 12,
@@ -129,6 +133,7 @@ describe('gemini protocol', () => {
     const response = await geminiTarget(server.url).target.send({ ...request, maxOutputTokens: 7, wantChunks: true });
     expect(server.received.at(-1)!.path).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent');
     expect(server.received.at(-1)!.query.get('alt')).toBe('sse');
+    expect(server.received.at(-1)!.headers['content-type']).toBe('application/json');
     expect(response.chunks).toHaveLength(4);
     expect(response.chunks!.join('')).toBe(response.text);
     expect(response.usage?.promptTokens).toBe(expected(SYSTEM, [{ role: 'user', text: USER }]));
@@ -136,6 +141,61 @@ describe('gemini protocol', () => {
     expect(response.metadata).toMatchObject({ finishReason: 'MAX_TOKENS' });
     const told = await geminiTarget(server.url, '', { stream: true }).target.send({ ...request, maxOutputTokens: 3 });
     expect(told.chunks).toHaveLength(2);
+  });
+
+  it('sends every request that asks for more than a count to generateContent, with sampling settings', async () => {
+    const { target, wire } = geminiTarget(server.url);
+    const longer = await target.send({ ...request, maxOutputTokens: 5, temperature: 1, seed: 1002 });
+    expect(server.received.at(-1)!.path).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
+    expect(server.received.at(-1)!.headers['content-type']).toBe('application/json');
+    expect(sentBodies(wire).at(-1)).toMatchObject({
+      generationConfig: { maxOutputTokens: 5, temperature: 1, seed: 1002 },
+    });
+    expect(longer.usage?.completionTokens).toBe(5);
+    expect(gemma.encode(longer.text!)).toHaveLength(5);
+    expect(longer.metadata).toMatchObject({ finishReason: 'MAX_TOKENS' });
+    await target.send({ ...request, maxOutputTokens: 1, followUpOf: 1 });
+    expect(server.received.at(-1)!.path).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
+    const whole = await target.send({ ...request, maxOutputTokens: 64 });
+    expect(whole.text).toBe('OK. I have read your message.');
+    expect(whole.usage?.completionTokens).toBe(gemma.encode(whole.text!).length);
+    expect(whole.metadata).toMatchObject({ finishReason: 'STOP' });
+    expect(target.offers).toEqual({ usage: true, chunks: true, logprobs: true, promptTokens: false });
+    expect(target.description).toContain('prompts counted by countTokens');
+  });
+
+  it('reads the top candidates beside each chosen token', async () => {
+    const { target, wire } = geminiTarget(server.url, '', { topLogprobs: 3 });
+    const response = await target.send({ ...request, maxOutputTokens: 4 });
+    expect(sentBodies(wire)[0]).toMatchObject({ generationConfig: { responseLogprobs: true, logprobs: 3 } });
+    const tokens = response.logprobTokens!;
+    expect(tokens).toHaveLength(4);
+    for (const token of tokens) {
+      expect(token.alternatives![0].token).toBe(token.token);
+      expect(token.alternatives!.length).toBeLessThanOrEqual(3);
+    }
+    // 'OK' has a shorter vocabulary token that starts it, listed second
+    expect(tokens[0].alternatives!.map((a) => a.token)).toEqual(['OK', 'O']);
+  });
+
+  it('takes base URLs ending in /v1beta or /v1, whose version it then uses', async () => {
+    for (const [base, path] of [
+      [`${server.url}/v1beta`, '/v1beta/models/gemini-2.5-flash:countTokens'],
+      [`${server.url}/v1beta/`, '/v1beta/models/gemini-2.5-flash:countTokens'],
+      [`${server.url}/v1`, '/v1/models/gemini-2.5-flash:countTokens'],
+      [`${server.url}?api_version=v1`, '/v1/models/gemini-2.5-flash:countTokens'],
+    ]) {
+      await geminiTarget(base).target.send(request);
+      expect(server.received.at(-1)!.path).toBe(path);
+    }
+    const gemini = httpScheme('gemini')!;
+    const { protocol, baseUrl } = gemini.create('https://gw.example/proxy/google/v1beta?key=abc');
+    expect(joinUrl(baseUrl, protocol.call(request, { model: MODEL }))).toBe(
+      'https://gw.example/proxy/google/v1beta/models/gemini-2.5-flash:countTokens?key=abc',
+    );
+    expect(() => gemini.create('https://gw.example/v1?api_version=v1beta')).toThrow(
+      /ends in \/v1 but api_version=v1beta/,
+    );
   });
 
   it('is refused by the server without a key, with a wrong key, an unknown model or a system role', async () => {
@@ -154,6 +214,12 @@ describe('gemini protocol', () => {
     });
     expect(systemRole.status).toBe(400);
     expect(systemRole.text).toContain('Please use a valid role: user, model.');
+    const plainText = await requestServer(`${server.url}/v1beta/models/${MODEL}:countTokens`, {
+      body: { contents: [{ role: 'user', parts: [{ text: USER }] }] },
+      headers: { 'x-goog-api-key': KEY, 'content-type': 'text/plain;charset=UTF-8' },
+    });
+    expect(plainText.status).toBe(400);
+    expect(plainText.text).toContain('must be application/json');
   });
 
   it('asks for a model and refuses unknown settings', () => {
@@ -182,6 +248,16 @@ describe('gemini protocol on other replies', () => {
       .catch((e: unknown) => e as Error);
   }
 
+  it('reads an answer without usageMetadata (a proxy may drop it) as one without usage', async () => {
+    const reply = await send(
+      { candidates: [{ content: { parts: [{ text: 'OK' }] } }] },
+      { ...request, wantLogprobs: true },
+    );
+    expect(reply).not.toBeInstanceOf(Error);
+    expect((reply as TargetResponse).usage).toBeUndefined();
+    expect((reply as TargetResponse).text).toBe('OK');
+  });
+
   it('reads cached content tokens', async () => {
     expect(((await send({ totalTokens: 40, cachedContentTokenCount: 30 })) as { usage: unknown }).usage).toEqual({
       promptTokens: 40,
@@ -193,7 +269,6 @@ describe('gemini protocol on other replies', () => {
     const generating = { ...request, wantLogprobs: true };
     const cases: [unknown, TargetRequest, RegExp][] = [
       [{ total_tokens: 4 }, request, /gemini countTokens: totalTokens should be a token count/],
-      [{ candidates: [{ content: { parts: [{ text: 'OK' }] } }] }, generating, /no usageMetadata/],
       [{ candidates: ['x'], usageMetadata: { promptTokenCount: 3 } }, generating, /candidate should be an object/],
       [
         {

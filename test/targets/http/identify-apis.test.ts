@@ -51,7 +51,7 @@ async function started(server: Promise<JsonServer>): Promise<JsonServer> {
 }
 
 describe('tokprint identify on every other API', () => {
-  it('anthropic: count_tokens over the Claude tokenizer', async () => {
+  it('anthropic: billed Messages usage over the Claude tokenizer', async () => {
     const s = await started(
       startAnthropicServer({ tokenizer: await committedTokenizer('claude-legacy'), apiKey: KEYS.ANTHROPIC_API_KEY }),
     );
@@ -120,7 +120,9 @@ describe('tokprint identify on every other API', () => {
     const text = (
       await Promise.all(files.filter((f) => f.isFile()).map((f) => readFile(join(f.parentPath, f.name), 'utf8')))
     ).join('\n');
-    expect(text).toContain('count_tokens');
+    // the Anthropic runs counted with billed usage of Messages, never the count_tokens estimate
+    expect(text).toContain('/v1/messages');
+    expect(text).not.toContain('count_tokens');
     for (const key of Object.values(KEYS)) expect(text).not.toContain(key);
   });
 });

@@ -143,7 +143,7 @@ describe('a server that echoes the credential back is never recorded with it', (
     ]);
     expectOnlyReportLines(result.stderr);
     expect(JSON.parse(result.stdout).verdict.class).toContain('claude-legacy');
-    expect(p.received.every((r) => r.path === '/v1/messages/count_tokens')).toBe(true);
+    expect(p.received.every((r) => r.path === '/v1/messages')).toBe(true);
     await expectNowhere([KEYS.ANTHROPIC_API_KEY], 'echo-anthropic', result);
   });
 
