@@ -96,6 +96,8 @@ describe('what each API offers, as its documentation says', () => {
   const offers = (id: string, options: { model?: string; promptLogprobs?: boolean } = {}) =>
     loopbackTarget(id, { options: { model: 'm', ...options } }).target.offers;
   const counts = { usage: true, chunks: false, logprobs: false, promptTokens: false };
+  // a tokenize endpoint counts and never answers
+  const tokenizeOnly = { ...counts, answers: false };
 
   it('lists usage, chunks, logprobs and prompt tokens per scheme', () => {
     expect(offers(`openai:${server.url}`)).toEqual({ usage: true, chunks: true, logprobs: true, promptTokens: false });
@@ -109,9 +111,9 @@ describe('what each API offers, as its documentation says', () => {
     });
     expect(offers(`gemini:${server.url}`)).toEqual({ usage: true, chunks: true, logprobs: true, promptTokens: false });
     for (const scheme of ['vllm', 'llamacpp', 'tgi'])
-      expect(offers(`${scheme}:${server.url}`)).toEqual({ ...counts, promptTokens: true });
-    expect(offers(`sglang:${server.url}`)).toEqual(counts);
+      expect(offers(`${scheme}:${server.url}`)).toEqual({ ...tokenizeOnly, promptTokens: true });
+    expect(offers(`sglang:${server.url}`)).toEqual(tokenizeOnly);
     expect(offers(`ollama:${server.url}`)).toEqual(counts);
-    expect(offers(`tokenize:${server.url}`)).toEqual(counts);
+    expect(offers(`tokenize:${server.url}`)).toEqual(tokenizeOnly);
   });
 });
