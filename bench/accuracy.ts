@@ -36,10 +36,26 @@ interface Options {
   seed: number;
   /** Which parts run: closed, open, derived, channels (all by default). */
   sections: Set<string>;
+  /** The channel rows' seeds (`--seeds a,b,c`); the bench seed alone when absent. */
+  channelSeeds?: number[];
+  /** References the channel rows sample per seed (`--channel-references N`); all when absent. */
+  channelReferences?: number;
+  /** `--no-wire`: the channel rows in process only. */
+  wire: boolean;
+  /** `--every-api`: every API's wire rows for every reference, rather than taking turns. */
+  everyApi: boolean;
 }
 
 function parseOptions(args: string[]): Options {
-  const options: Options = { closed: 8, open: 4, verbose: false, seed: BENCH_SEED, sections: new Set(SECTIONS) };
+  const options: Options = {
+    closed: 8,
+    open: 4,
+    verbose: false,
+    seed: BENCH_SEED,
+    sections: new Set(SECTIONS),
+    wire: true,
+    everyApi: false,
+  };
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--closed') options.closed = Number(args[++i]);
     else if (args[i] === '--open') options.open = Number(args[++i]);
@@ -51,9 +67,13 @@ function parseOptions(args: string[]): Options {
     else if (args[i] === '--junit') options.junit = args[++i];
     else if (args[i] === '--min-accuracy') options.minAccuracy = parseAccuracy(args[++i]);
     else if (args[i] === '--trace') options.trace = args[++i];
+    else if (args[i] === '--seeds') options.channelSeeds = args[++i].split(',').map(Number);
+    else if (args[i] === '--channel-references') options.channelReferences = Number(args[++i]);
+    else if (args[i] === '--no-wire') options.wire = false;
+    else if (args[i] === '--every-api') options.everyApi = true;
     else
       throw new Error(
-        `unknown option ${args[i]} (expected --closed N, --open N, --only id,id, --targets id,id, --verbose, --seed N, --sections closed,open,derived,channels, --junit FILE, --min-accuracy X, --trace FILE)`,
+        `unknown option ${args[i]} (expected --closed N, --open N, --only id,id, --targets id,id, --verbose, --seed N, --sections closed,open,derived,channels, --junit FILE, --min-accuracy X, --trace FILE, --seeds N,N, --channel-references N, --no-wire, --every-api)`,
       );
   }
   return options;
@@ -215,6 +235,20 @@ export async function accuracy(
   out(
     `seed ${options.seed}; ${loaded.length} references; ${index.probes.length} probes; ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
-  if (options.sections.has('channels')) out(await channelAccuracy(loaded, index, options.seed, log, trace));
+  if (options.sections.has('channels'))
+    out(
+      await channelAccuracy(
+        loaded,
+        index,
+        {
+          seeds: options.channelSeeds ?? [options.seed],
+          references: options.channelReferences,
+          wire: options.wire,
+          everyApi: options.everyApi,
+        },
+        log,
+        trace,
+      ),
+    );
   finishTrials(trials, options, out);
 }
