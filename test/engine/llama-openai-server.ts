@@ -225,6 +225,9 @@ export async function startLlamaOpenAiServer(
       }
     })();
   });
+  // A test may spend longer than Node's 5 s keep-alive between two requests on a busy machine; the client would then
+  // reuse a socket the server has just closed (ECONNRESET).
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
