@@ -4,6 +4,7 @@ import {
   askModel,
   declaresJson,
   type Json,
+  seedOfBody,
   sendJson,
   sse,
   startWireServer,
@@ -83,7 +84,8 @@ export async function startGeminiShapedServer(model: Target): Promise<WireServer
       stream,
       topLogprobs: config.responseLogprobs === true ? (top ?? 0) : undefined,
       temperature: config.temperature,
-      seed: config.seed ?? 0,
+      // sampling draws anew on each request unless a seed is given
+      seed: config.seed ?? seedOfBody(body),
     });
     const { usage: counted, text = '', chunks = [], logprobTokens } = answer.response;
     const usageMetadata = (done: boolean) => ({
