@@ -14,8 +14,17 @@ import type { Target } from '../src/targets/target.js';
 import { seededRng, seedFromString } from '../src/util/rng.js';
 import { randomSetup, type LoadedBenchReference, type SimSetup } from './accuracy-trials.js';
 import { type ChannelRow, channelRows, type RowShape, rowChannels } from './channel-rows.js';
-import { channelTable, failedRun, RowTally, type RunOutcome, runOutcome, wireNotes } from './channel-table.js';
+import {
+  channelTable,
+  failedRun,
+  kindTable,
+  RowTally,
+  type RunOutcome,
+  runOutcome,
+  wireNotes,
+} from './channel-table.js';
 import { withSimFollowUps } from './sim-follow-ups.js';
+import { vocabularyKind } from './vocabulary-kind.js';
 import { startAnthropicShapedServer } from './wire/anthropic-shaped.js';
 import { startGeminiShapedServer } from './wire/gemini-shaped.js';
 import { startOpenAiShapedServer } from './wire/openai-shaped.js';
@@ -151,9 +160,12 @@ class ChannelBench {
         `${row.label} ${id} stream-interval=${trial.streamInterval} seed=${setup.seed}`,
         result,
       );
-      return { outcome: runOutcome(result, id, reference.entry.family), notes: server?.notes };
+      return {
+        outcome: runOutcome(result, id, reference.entry.family, vocabularyKind(reference)),
+        notes: server?.notes,
+      };
     } catch (error) {
-      return { outcome: failedRun(error), notes: server?.notes };
+      return { outcome: failedRun(error, vocabularyKind(reference)), notes: server?.notes };
     } finally {
       await server?.close();
     }
@@ -220,7 +232,8 @@ export async function channelAccuracy(
       ),
     );
     out.push('', `Channels, seeds ${options.seeds.join(', ')} pooled:`, '', channelTable(pooled), wireNotes(pooled));
-  } else out.push(wireNotes(perSeed[0]));
+    out.push('', 'Per vocabulary kind, seeds pooled:', '', kindTable(pooled));
+  } else out.push(wireNotes(perSeed[0]), '', 'Per vocabulary kind:', '', kindTable(perSeed[0]));
   const wire = options.wire
     ? `; wire rows through loopback servers of each API's documented format, read by the real adapters, ${options.everyApi ? 'every API for every reference' : 'one API family per reference and seed, taking turns'}`
     : '';

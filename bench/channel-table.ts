@@ -1,11 +1,13 @@
 import type { IdentifyResult } from '../src/scoring/identify.js';
 import { median } from './accuracy-table.js';
+import type { VocabularyKind } from './vocabulary-kind.js';
 
 /** A flag that says how the run was made, not that the target's channels disagree. */
 const NOT_A_CONSISTENCY_FLAG = new Set(['answers-replayed']);
 
 /** How one run on an honest simulated target ended, against the reference it was built on. */
 export interface RunOutcome {
+  kind: VocabularyKind;
   correct: boolean;
   /** A match or derived verdict in the reference's family (its class or another class of the family). */
   familyCorrect: boolean;
@@ -18,9 +20,10 @@ export interface RunOutcome {
   error?: string;
 }
 
-export function runOutcome(result: IdentifyResult, id: string, family: string): RunOutcome {
+export function runOutcome(result: IdentifyResult, id: string, family: string, kind: VocabularyKind): RunOutcome {
   const { verdict } = result;
   return {
+    kind,
     correct: verdict.status === 'match' && verdict.class.includes(id),
     familyCorrect: (verdict.status === 'match' || verdict.status === 'derived') && verdict.family === family,
     reachedVerdict: result.stop === 'confident',
@@ -30,9 +33,10 @@ export function runOutcome(result: IdentifyResult, id: string, family: string): 
   };
 }
 
-export function failedRun(error: unknown): RunOutcome {
+export function failedRun(error: unknown, kind: VocabularyKind): RunOutcome {
   const message = (error as Error).message ?? String(error);
   return {
+    kind,
     correct: false,
     familyCorrect: false,
     reachedVerdict: false,
@@ -113,4 +117,20 @@ export function wireNotes(tallies: readonly RowTally[]): string {
     .filter((t) => t.notes.size)
     .map((t) => `- ${t.label}: ${[...t.notes].map(([note, n]) => `${note} (${n} requests)`).join('; ')}`);
   return lines.length ? ['', 'On the wire:', ...lines].join('\n') : '';
+}
+
+/** Closed-set correct and flagged per vocabulary kind, for each row: where a channel or an API fails one kind. */
+export function kindTable(tallies: readonly RowTally[]): string {
+  const kinds: VocabularyKind[] = ['SentencePiece', 'byte-level BPE'];
+  const header = `| channels | ${kinds.map((k) => `${k}: correct / flagged`).join(' | ')} |`;
+  const rule = `|---|${kinds.map(() => '---').join('|')}|`;
+  const cell = (t: RowTally, kind: VocabularyKind) => {
+    const o = t.outcomes.filter((r) => r.kind === kind);
+    return o.length
+      ? `${o.filter((r) => r.correct).length}/${o.length} / ${o.filter((r) => r.flags.length > 0).length}`
+      : '-';
+  };
+  return [header, rule, ...tallies.map((t) => `| ${t.label} | ${kinds.map((k) => cell(t, k)).join(' | ')} |`)].join(
+    '\n',
+  );
 }
