@@ -46,6 +46,8 @@ export interface ChannelBenchOptions {
   wire: boolean;
   /** Every API family's wire rows for every reference and seed, instead of taking turns. */
   everyApi: boolean;
+  /** Only the rows whose label holds one of these. */
+  rows?: string[];
 }
 
 interface Trial {
@@ -75,7 +77,11 @@ const WIRE_ENV = {
 };
 
 /** The simulated model behind a loopback server of `shape`'s API, and the target id the adapter reads it by. */
-async function startWire(shape: Exclude<RowShape, 'sim'>, model: Target): Promise<{ server: WireServer; id: string }> {
+async function startWire(
+  shape: Exclude<RowShape, 'sim'>,
+  model: Target,
+  suffix = '',
+): Promise<{ server: WireServer; id: string }> {
   switch (shape) {
     case 'openai':
     case 'openai-no-usage': {
@@ -84,11 +90,11 @@ async function startWire(shape: Exclude<RowShape, 'sim'>, model: Target): Promis
     }
     case 'anthropic': {
       const server = await startAnthropicShapedServer(model);
-      return { server, id: `anthropic:${server.url}` };
+      return { server, id: `anthropic:${server.url}${suffix}` };
     }
     case 'gemini': {
       const server = await startGeminiShapedServer(model);
-      return { server, id: `gemini:${server.url}` };
+      return { server, id: `gemini:${server.url}${suffix}` };
     }
   }
 }
@@ -128,7 +134,7 @@ class ChannelBench {
       let target: Target;
       if (row.shape === 'sim') target = simModel(trial);
       else {
-        const wire = await startWire(row.shape, simModel(trial));
+        const wire = await startWire(row.shape, simModel(trial), row.versionSuffix);
         server = wire.server;
         target = await createTarget(wire.id, {
           cwd: process.cwd(),
@@ -199,7 +205,7 @@ export async function channelAccuracy(
   const started = Date.now();
   const bench = new ChannelBench(loaded, index, trace);
   await bench.init();
-  const rows = channelRows(options.wire);
+  const rows = channelRows(options.wire, options.rows);
   const perSeed: RowTally[][] = [];
   const out: string[] = [];
   for (const [s, seed] of options.seeds.entries()) {

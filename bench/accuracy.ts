@@ -44,6 +44,8 @@ interface Options {
   wire: boolean;
   /** `--every-api`: every API's wire rows for every reference, rather than taking turns. */
   everyApi: boolean;
+  /** `--channel-rows a,b`: only the channel rows whose label holds one of these. */
+  channelRows?: string[];
 }
 
 function parseOptions(args: string[]): Options {
@@ -71,9 +73,10 @@ function parseOptions(args: string[]): Options {
     else if (args[i] === '--channel-references') options.channelReferences = Number(args[++i]);
     else if (args[i] === '--no-wire') options.wire = false;
     else if (args[i] === '--every-api') options.everyApi = true;
+    else if (args[i] === '--channel-rows') options.channelRows = args[++i].split(',');
     else
       throw new Error(
-        `unknown option ${args[i]} (expected --closed N, --open N, --only id,id, --targets id,id, --verbose, --seed N, --sections closed,open,derived,channels, --junit FILE, --min-accuracy X, --trace FILE, --seeds N,N, --channel-references N, --no-wire, --every-api)`,
+        `unknown option ${args[i]} (expected --closed N, --open N, --only id,id, --targets id,id, --verbose, --seed N, --sections closed,open,derived,channels, --junit FILE, --min-accuracy X, --trace FILE, --seeds N,N, --channel-references N, --no-wire, --every-api, --channel-rows a,b)`,
       );
   }
   return options;
@@ -245,6 +248,7 @@ export async function accuracy(
           references: options.channelReferences,
           wire: options.wire,
           everyApi: options.everyApi,
+          rows: options.channelRows,
         },
         log,
         trace,

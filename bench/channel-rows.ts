@@ -16,6 +16,8 @@ export interface ChannelRow {
   label: string;
   shape: RowShape;
   flags: RowFlags;
+  /** A version segment the target's base URL ends in, as users copy it from SDK settings (e.g. `/v1`). */
+  versionSuffix?: string;
 }
 
 const ALL = CHANNEL_NAMES.join(',');
@@ -85,8 +87,13 @@ const WIRE_ROWS: ChannelRow[] = [
     { channels: 'usage,completion,truncation' },
     { channels: ALL },
   ]),
+  // The base URL as SDK settings give it, with the version segment: the same API, so the same verdicts.
+  { label: 'anthropic, base URL …/v1: default flags', shape: 'anthropic', flags: {}, versionSuffix: '/v1' },
+  { label: 'gemini, base URL …/v1beta: default flags', shape: 'gemini', flags: {}, versionSuffix: '/v1beta' },
 ];
 
-export function channelRows(withWire: boolean): ChannelRow[] {
-  return withWire ? [...SIM_ROWS, ...WIRE_ROWS] : SIM_ROWS;
+/** The rows to run: in process, and through the wire unless left out; only those whose label holds one of `only`. */
+export function channelRows(withWire: boolean, only?: readonly string[]): ChannelRow[] {
+  const rows = withWire ? [...SIM_ROWS, ...WIRE_ROWS] : SIM_ROWS;
+  return only ? rows.filter((row) => only.some((part) => row.label.includes(part))) : rows;
 }

@@ -43,7 +43,11 @@ export function failedRun(error: unknown, kind: VocabularyKind): RunOutcome {
     requests: 0,
     flags: [],
     read: [],
-    error: message.split('\n')[0],
+    // the loopback port differs each run; what failed is the rest
+    error: message
+      .split('\n')[0]
+      .replace(/^\S+: request failed: /, '')
+      .replace(/http:\/\/127\.0\.0\.1:\d+/g, ''),
   };
 }
 
@@ -75,7 +79,7 @@ function row(t: RowTally): string {
   const toVerdict = o.filter((r) => r.reachedVerdict).map((r) => r.requests);
   const read = [...new Set(o.flatMap((r) => r.read))].sort().join(', ') || '-';
   const errors = o.filter((r) => r.error);
-  const firstError = errors.length ? `${errors.length}: ${errors[0].error!.slice(0, 80)}` : '0';
+  const firstError = errors.length ? `${errors.length}: ${errors[0].error!.slice(0, 90)}` : '0';
   return [
     t.label,
     pct(
