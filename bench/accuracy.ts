@@ -36,10 +36,28 @@ interface Options {
   seed: number;
   /** Which parts run: closed, open, derived, channels (all by default). */
   sections: Set<string>;
+  /** The channel rows' seeds (`--seeds a,b,c`); the bench seed alone when absent. */
+  channelSeeds?: number[];
+  /** References the channel rows sample per seed (`--channel-references N`); all when absent. */
+  channelReferences?: number;
+  /** `--no-wire`: the channel rows in process only. */
+  wire: boolean;
+  /** `--every-api`: every API's wire rows for every reference, rather than taking turns. */
+  everyApi: boolean;
+  /** `--channel-rows a,b`: only the channel rows whose label holds one of these. */
+  channelRows?: string[];
 }
 
 function parseOptions(args: string[]): Options {
-  const options: Options = { closed: 8, open: 4, verbose: false, seed: BENCH_SEED, sections: new Set(SECTIONS) };
+  const options: Options = {
+    closed: 8,
+    open: 4,
+    verbose: false,
+    seed: BENCH_SEED,
+    sections: new Set(SECTIONS),
+    wire: true,
+    everyApi: false,
+  };
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--closed') options.closed = Number(args[++i]);
     else if (args[i] === '--open') options.open = Number(args[++i]);
@@ -51,9 +69,14 @@ function parseOptions(args: string[]): Options {
     else if (args[i] === '--junit') options.junit = args[++i];
     else if (args[i] === '--min-accuracy') options.minAccuracy = parseAccuracy(args[++i]);
     else if (args[i] === '--trace') options.trace = args[++i];
+    else if (args[i] === '--seeds') options.channelSeeds = args[++i].split(',').map(Number);
+    else if (args[i] === '--channel-references') options.channelReferences = Number(args[++i]);
+    else if (args[i] === '--no-wire') options.wire = false;
+    else if (args[i] === '--every-api') options.everyApi = true;
+    else if (args[i] === '--channel-rows') options.channelRows = args[++i].split(',');
     else
       throw new Error(
-        `unknown option ${args[i]} (expected --closed N, --open N, --only id,id, --targets id,id, --verbose, --seed N, --sections closed,open,derived,channels, --junit FILE, --min-accuracy X, --trace FILE)`,
+        `unknown option ${args[i]} (expected --closed N, --open N, --only id,id, --targets id,id, --verbose, --seed N, --sections closed,open,derived,channels, --junit FILE, --min-accuracy X, --trace FILE, --seeds N,N, --channel-references N, --no-wire, --every-api, --channel-rows a,b)`,
       );
   }
   return options;
@@ -215,6 +238,21 @@ export async function accuracy(
   out(
     `seed ${options.seed}; ${loaded.length} references; ${index.probes.length} probes; ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
-  if (options.sections.has('channels')) out(await channelAccuracy(loaded, index, options.seed, log, trace));
+  if (options.sections.has('channels'))
+    out(
+      await channelAccuracy(
+        loaded,
+        index,
+        {
+          seeds: options.channelSeeds ?? [options.seed],
+          references: options.channelReferences,
+          wire: options.wire,
+          everyApi: options.everyApi,
+          rows: options.channelRows,
+        },
+        log,
+        trace,
+      ),
+    );
   finishTrials(trials, options, out);
 }

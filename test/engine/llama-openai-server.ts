@@ -13,6 +13,11 @@ export interface LlamaOpenAiServer {
 
 type Json = Record<string, any>;
 
+export interface LlamaOpenAiServerOptions {
+  /** Answer without any `usage` and ignore `stream_options.include_usage`, as some gateways and proxies do. */
+  omitUsage?: boolean;
+}
+
 class BadRequest extends Error {}
 
 /** Output cap when a request sets none: short, because a random-weight model has nothing to say. */
@@ -62,7 +67,11 @@ const lossy = new TextDecoder('utf-8', { ignoreBOM: true });
  * the GGUF's template rendered by llama.cpp, prompt and output counted by llama.cpp, token text from llama.cpp's
  * pieces. Listens on 127.0.0.1 on a free port.
  */
-export async function startLlamaOpenAiServer(engine: LlamaEngine, modelName = 'tiny'): Promise<LlamaOpenAiServer> {
+export async function startLlamaOpenAiServer(
+  engine: LlamaEngine,
+  modelName = 'tiny',
+  serving: LlamaOpenAiServerOptions = {},
+): Promise<LlamaOpenAiServer> {
   const { model } = engine;
   let requests = 0;
 
@@ -90,7 +99,7 @@ export async function startLlamaOpenAiServer(engine: LlamaEngine, modelName = 't
       throw new BadRequest(`top_logprobs must be an integer from 0 to ${MAX_TOP_LOGPROBS}`);
     if (body.top_logprobs !== undefined && !wantLogprobs) throw new BadRequest('top_logprobs needs logprobs: true');
     const stream = body.stream === true;
-    const includeUsage = stream && body.stream_options?.include_usage === true;
+    const includeUsage = stream && body.stream_options?.include_usage === true && !serving.omitUsage;
 
     const prompt = chatPromptTokens(model, engine.render, messages);
     if (prompt.tokens.length + maxTokens > engine.context.contextSize) {
@@ -129,7 +138,7 @@ export async function startLlamaOpenAiServer(engine: LlamaEngine, modelName = 't
             finish_reason: generated.at(-1)?.end ? 'stop' : 'length',
           },
         ],
-        usage: usage(generated.length),
+        ...(serving.omitUsage ? {} : { usage: usage(generated.length) }),
       });
       return;
     }
@@ -216,6 +225,9 @@ export async function startLlamaOpenAiServer(engine: LlamaEngine, modelName = 't
       }
     })();
   });
+  // A test may spend longer than Node's 5 s keep-alive between two requests on a busy machine; the client would then
+  // reuse a socket the server has just closed (ECONNRESET).
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

@@ -8,14 +8,23 @@ import { cacheDir } from '../../src/references/store/cache-dir.js';
 import { committedEntry } from '../helpers/manifest-references.js';
 import { writeGgufModel, type GgufTensor } from './gguf-tensors.js';
 
-/** The `tokenizer.ggml.pre` llama.cpp's converter would pick for each byte-level reference used here. */
-export const TINY_MODEL_PRE = {
-  'qwen2.5': 'qwen2',
-  llama3: 'llama-bpe',
-  'deepseek-v3': 'deepseek-v3',
-} as const;
+/** ChatML as the Yi chat models' tokenizer_config.json has it; the base vocabulary's own config carries no template. */
+const CHATML_TEMPLATE =
+  "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-export type TinyModelReference = keyof typeof TINY_MODEL_PRE;
+/**
+ * How each reference used here becomes a GGUF: byte-level BPE needs the `tokenizer.ggml.pre` llama.cpp's converter
+ * would pick; SentencePiece-style BPE (Yi) needs none, and a reference without a chat template gets its chat
+ * models' one.
+ */
+export const TINY_MODELS = {
+  'qwen2.5': { pre: 'qwen2' },
+  llama3: { pre: 'llama-bpe' },
+  'deepseek-v3': { pre: 'deepseek-v3' },
+  yi: { chatTemplate: CHATML_TEMPLATE },
+} as const satisfies Record<string, { pre?: string; chatTemplate?: string }>;
+
+export type TinyModelReference = keyof typeof TINY_MODELS;
 
 /** Small enough to build in about a second and run on two cores; the vocabulary is the reference's own. */
 const SHAPE = { embd: 64, layers: 2, heads: 4, headsKv: 2, ff: 128, context: 4096 } as const;
@@ -91,16 +100,21 @@ function architecture(): Record<string, GgufEntry> {
   };
 }
 
-/** The GGUF file's bytes: the reference's tokenizer and chat template converted by the project's converter, random weights. */
+/**
+ * The GGUF file's bytes: the reference's tokenizer and chat template (or `chatTemplate` where it has none) converted
+ * by the project's converter, random weights.
+ */
 export function buildTinyModel(
   tokenizerJson: Uint8Array,
   tokenizerConfig: Uint8Array,
-  pre: string,
+  pre: string | undefined,
   name: string,
   seed: number,
+  chatTemplate?: string,
 ): Uint8Array {
   const json = JSON.parse(new TextDecoder().decode(tokenizerJson));
   const config = JSON.parse(new TextDecoder().decode(tokenizerConfig));
+  config.chat_template ??= chatTemplate;
   const metadata = { ...ggufTokenizerMetadata(json, config, { pre, architecture: 'llama', name }), ...architecture() };
   // As llama.cpp's converter does: only when tokenizer_config.json states it; otherwise llama.cpp's per-`pre` default holds.
   if (typeof config.add_bos_token === 'boolean')
@@ -116,11 +130,19 @@ export function buildTinyModel(
  */
 export async function tinyModelPath(reference: TinyModelReference, seed = 1): Promise<string> {
   const entry = committedEntry(reference);
-  const pre = TINY_MODEL_PRE[reference];
+  const { pre, chatTemplate }: { pre?: string; chatTemplate?: string } = TINY_MODELS[reference];
   const files = entry.source.files as unknown as Record<string, { sha256: string } | undefined>;
   const key = createHash('sha256')
     .update(
-      JSON.stringify({ BUILDER_VERSION, main: files.main?.sha256, config: files.config?.sha256, pre, SHAPE, seed }),
+      JSON.stringify({
+        BUILDER_VERSION,
+        main: files.main?.sha256,
+        config: files.config?.sha256,
+        pre,
+        chatTemplate,
+        SHAPE,
+        seed,
+      }),
     )
     .digest('hex');
   const dir = join(cacheDir(), 'tiny-gguf');
@@ -134,7 +156,7 @@ export async function tinyModelPath(reference: TinyModelReference, seed = 1): Pr
     return path;
   const { main, config } = await fetchReferenceFiles(entry, { cacheRoot: cacheDir() });
   if (!config) throw new Error(`reference ${reference} has no tokenizer_config.json, so no chat template`);
-  const bytes = buildTinyModel(main, config, pre, `tiny-${reference}`, seed);
+  const bytes = buildTinyModel(main, config, pre, `tiny-${reference}`, seed, chatTemplate);
   await mkdir(dir, { recursive: true });
   // Test files build in parallel processes: write aside, then rename into place atomically.
   const temporary = `${path}.${process.pid}.tmp`;

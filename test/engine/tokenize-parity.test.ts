@@ -25,6 +25,18 @@ const DIVERGENCES: Record<TinyModelReference, Record<string, string>> = {
   },
   llama3: {},
   'deepseek-v3': {},
+  yi: {
+    '<|endoftext|> <|im_start|>user\nhi<|im_end|>':
+      '<|im_end|> is an ordinary vocabulary entry (7) that no merge builds; llama.cpp takes it for the end-of-turn token on load and retypes it control, so with parse_special it matches <|im_end|> whole',
+  },
+};
+
+/** Whether llama_tokenize's add_special puts BOS first: as tokenizer_config.json's add_bos_token says, else llama.cpp's default. */
+const ADDS_BOS: Record<TinyModelReference, boolean> = {
+  'qwen2.5': false,
+  llama3: true,
+  'deepseek-v3': true,
+  yi: false,
 };
 
 describe.each(Object.keys(DIVERGENCES) as TinyModelReference[])(
@@ -62,7 +74,7 @@ describe.each(Object.keys(DIVERGENCES) as TinyModelReference[])(
       });
       const bos = fixture.engine.model.tokens.shouldPrependBosToken ? [fixture.engine.model.tokens.bos] : [];
       expect(special).toEqual([...bos, ...bare]);
-      expect(bos.length).toBe(reference === 'qwen2.5' ? 0 : 1);
+      expect(bos.length).toBe(ADDS_BOS[reference] ? 1 : 0);
     });
   },
 );
