@@ -116,10 +116,11 @@ class ChannelBench {
   }
 
   private runtime(row: ChannelRow, seed: number): ChannelRuntime | undefined {
-    const enabled = rowChannels(row);
+    const { enabled, discover } = rowChannels(row);
     if (!readsAnswerChannels(enabled)) return undefined;
     return new ChannelRuntime({
       enabled,
+      discover,
       membership: this.membership,
       loadEncoder: async (ref) => this.byId.get(ref),
       seed,

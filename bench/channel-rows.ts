@@ -23,7 +23,7 @@ export interface ChannelRow {
 const ALL = CHANNEL_NAMES.join(',');
 
 /** The channels a row reads: what the CLI reads for the same flags. */
-export function rowChannels(row: ChannelRow): Set<ChannelName> {
+export function rowChannels(row: ChannelRow): { enabled: Set<ChannelName>; discover: boolean } {
   return enabledChannels({
     channels: row.flags.channels,
     stream: row.flags.stream,

@@ -65,7 +65,7 @@ export async function startAnthropicShapedServer(model: Target): Promise<WireSer
     if (counting) {
       note('count_tokens (an estimate, documented as possibly differing from billed usage)');
       const counted = await askModel(model, { messages, maxTokens: 1, stream: false, seed: 0 });
-      sendJson(response, { input_tokens: counted.response.usage.promptTokens });
+      sendJson(response, { input_tokens: counted.response.usage!.promptTokens });
       return;
     }
     if (!Number.isInteger(body.max_tokens) || body.max_tokens < 1)
@@ -78,7 +78,9 @@ export async function startAnthropicShapedServer(model: Target): Promise<WireSer
       temperature: body.temperature,
       seed: seedOfBody(body),
     });
-    const { usage: counted, text = '', chunks = [] } = answer.response;
+    const { usage: countedOrNone, text = '', chunks = [] } = answer.response;
+    // the simulated model behind always bills; leaving usage out is this server's own choice
+    const counted = countedOrNone!;
     const output = counted.completionTokens ?? 0;
     const stopReason = answer.cut ? 'max_tokens' : 'end_turn';
     const message = { id: `msg_${++served}`, type: 'message', role: 'assistant', model: body.model };

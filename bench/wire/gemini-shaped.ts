@@ -69,7 +69,7 @@ export async function startGeminiShapedServer(model: Target): Promise<WireServer
       note('countTokens');
       const inner = body.generateContentRequest ?? body;
       const counted = await askModel(model, { messages: messagesOf(inner), maxTokens: 1, stream: false, seed: 0 });
-      sendJson(response, { totalTokens: counted.response.usage.promptTokens });
+      sendJson(response, { totalTokens: counted.response.usage!.promptTokens });
       return;
     }
     const config: Json = body.generationConfig ?? {};
@@ -87,7 +87,9 @@ export async function startGeminiShapedServer(model: Target): Promise<WireServer
       // sampling draws anew on each request unless a seed is given
       seed: config.seed ?? seedOfBody(body),
     });
-    const { usage: counted, text = '', chunks = [], logprobTokens } = answer.response;
+    const { usage: countedOrNone, text = '', chunks = [], logprobTokens } = answer.response;
+    // the simulated model behind always bills; leaving usage out is this server's own choice
+    const counted = countedOrNone!;
     const usageMetadata = (done: boolean) => ({
       promptTokenCount: counted.promptTokens,
       ...(done && { candidatesTokenCount: counted.completionTokens ?? 0 }),

@@ -72,7 +72,9 @@ export async function startOpenAiShapedServer(model: Target, options: OpenAiShap
       temperature: body.temperature,
       seed: body.seed ?? 0,
     });
-    const { usage: counted, text = '', chunks = [], logprobTokens } = answer.response;
+    const { usage: countedOrNone, text = '', chunks = [], logprobTokens } = answer.response;
+    // the simulated model behind always bills; leaving usage out is this server's own choice
+    const counted = countedOrNone!;
     const usage = {
       prompt_tokens: counted.promptTokens,
       completion_tokens: counted.completionTokens ?? 0,
