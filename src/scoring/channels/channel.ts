@@ -29,6 +29,11 @@ export interface ChannelScore {
    * they neither lead nor are ruled out by this channel when counts are checked against it.
    */
   unscored?: boolean[];
+  /**
+   * The part of the scores that counts only what a vocabulary cannot produce (soft evidence left out): what a
+   * channel may rule a count's leader out with. The scores themselves when absent.
+   */
+  ruling?: { match: number[]; derived: number[]; unknown: number };
   /** One line on what the channel saw, for the verdict. */
   note: string;
 }

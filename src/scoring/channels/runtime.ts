@@ -1,6 +1,5 @@
 import type { Tokenizer } from '../../references/tokenizer.js';
 import type { VocabMembership } from '../../signatures/vocab-membership-file.js';
-import { filterHas } from '../../signatures/vocab-membership.js';
 import type { TargetRequest, TargetResponse } from '../../targets/target.js';
 import type { SignatureGroup } from '../hypotheses.js';
 import type { Posterior } from '../posterior.js';
@@ -13,8 +12,11 @@ import { CHANNELS, readsAnswerChannels, type ChannelName } from './registry.js';
 
 /** Output tokens per answer: enough that the tokens seen (and their alternatives) can overrule reported counts. */
 const ANSWER_TOKENS = 32;
-/** The counts' leading groups whose encoders are loaded whatever the answers look like. */
+/** The counts' leading groups whose encoders are loaded whatever the answers look like, once they lead clearly. */
 const COUNT_LEADERS = 2;
+const COUNT_LEAD = 0.5;
+/** A group not loaded is loaded while its share of the fused posterior is at least this part of the leader's. */
+const LOAD_SHARE = 0.01;
 
 function topGroups(post: Posterior, n: number): number[] {
   return post.groups
@@ -32,9 +34,13 @@ export interface ChannelOptions {
   maxOutputTokens?: number;
   temperature?: number;
   seed?: number;
-  /** How many leading groups get their encoder loaded. */
+  /** How many leading groups' encoders plan follow-up requests. */
   encoders?: number;
+  /** Told before each encoder is loaded: the reference, how many are loaded, and how many are planned so far. */
+  onEncoder?: EncoderListener;
 }
+
+export type EncoderListener = (referenceId: string, loaded: number, planned: number) => void;
 
 export interface ChannelSummary {
   enabled: ChannelName[];
@@ -74,9 +80,14 @@ export class ChannelRuntime {
   private groups: readonly SignatureGroup[] = [];
   /** Groups in the order they led when encoders were last loaded. */
   private leading: number[] = [];
+  /** Count requests observed so far. */
+  private counted = 0;
+  /** Told before each encoder is loaded (a progress line). */
+  onEncoder?: EncoderListener;
 
   constructor(private readonly options: ChannelOptions) {
     this.enabled = options.enabled;
+    this.onEncoder = options.onEncoder;
   }
 
   /** Whether answers need more than the one output token a count request asks for. */
@@ -108,12 +119,12 @@ export class ChannelRuntime {
     count: Posterior,
   ): Promise<void> {
     this.groups = groups;
+    this.counted++;
     if (!readsAnswerChannels(this.enabled)) return;
     this.observations.push(channelObservation(seq, request, response));
     this.rescore();
     if (this.options.loadEncoder && this.channels().some((c) => c.needsEncoder)) {
-      await this.loadLeaders(this.fuse(count).posterior, count);
-      this.rescore();
+      await this.loadLeaders(count);
     }
   }
 
@@ -133,10 +144,7 @@ export class ChannelRuntime {
   async observeFollowUp(request: TargetRequest, response: TargetResponse, count: Posterior): Promise<void> {
     this.observations.push(channelObservation(request.followUpOf ?? 0, request, response));
     this.rescore();
-    if (this.options.loadEncoder) {
-      await this.loadLeaders(this.fuse(count).posterior, count);
-      this.rescore();
-    }
+    if (this.options.loadEncoder) await this.loadLeaders(count);
   }
 
   /** The count posterior fused with what the channels saw so far; changes nothing here. */
@@ -188,47 +196,41 @@ export class ChannelRuntime {
   }
 
   /**
-   * Encoders of the groups that lead now, or lead on streamed chunks being vocabulary tokens, and of the
-   * counts' own leaders: the tokens seen can only dispute a count they were compared with.
+   * Encoders loaded in order of the fused posterior, once something has been seen (a bare frame's answer ranks
+   * nothing), for as long as a group not loaded still holds a share that could lead: the channels give such a
+   * group the best score its encoder could earn, so loading can only lower it. The counts' own leaders are
+   * loaded too once they lead clearly: the tokens seen can only dispute a count they were compared with.
    */
-  private async loadLeaders(post: Posterior, count: Posterior): Promise<void> {
-    const k = this.options.encoders ?? 5;
-    const chunkFit = this.chunkMembership();
-    const rank = post.groups
-      .map((g, i) => ({ i, w: Math.log(g.match + g.derived + 1e-300) + (chunkFit[i] ?? 0) }))
-      .sort((a, b) => b.w - a.w)
-      .slice(0, k);
-    if (this.enabled.has('usage')) for (const i of topGroups(count, COUNT_LEADERS)) await this.loadEncoder(i);
-    for (const { i } of rank) await this.loadEncoder(i);
-    this.leading = rank.map(({ i }) => i);
-    // Without the billed counts nothing ranks the groups yet, so a few more are tried after each answer.
-    if (!this.enabled.has('usage')) {
-      const untried = post.groups
-        .map((_, i) => i)
-        .filter((i) => !this.encoders.has(i))
-        .sort((a, b) => (chunkFit[b] ?? 0) - (chunkFit[a] ?? 0));
-      for (const i of untried.slice(0, k)) await this.loadEncoder(i);
+  private async loadLeaders(count: Posterior): Promise<void> {
+    if (!this.seenSomething()) return;
+    const countLeaders = topGroups(count, COUNT_LEADERS).filter(
+      (g) => count.groups[g].match + count.groups[g].derived >= COUNT_LEAD,
+    );
+    if (this.enabled.has('usage')) for (const g of countLeaders) await this.loadEncoder(g, this.encoders.size + 1);
+    this.rescore();
+    for (;;) {
+      const post = this.fuse(count).posterior;
+      const ranked = topGroups(post, post.groups.length);
+      const share = (g: number) => post.groups[g].match + post.groups[g].derived;
+      const lead = share(ranked[0]);
+      const open = ranked.filter((g) => !this.encoders.has(g) && share(g) >= LOAD_SHARE * lead);
+      this.leading = ranked.slice(0, this.options.encoders ?? 5);
+      if (!open.length) break;
+      await this.loadEncoder(open[0], this.encoders.size + open.length);
+      this.rescore();
     }
   }
 
-  private async loadEncoder(group: number): Promise<void> {
-    if (this.encoders.has(group)) return;
-    this.encoders.set(group, await this.options.loadEncoder!(this.groups[group].references[0]).catch(() => undefined));
+  /** An answer shows tokens (streamed chunks, logprobs), or counts beyond the bare frame rank the groups. */
+  private seenSomething(): boolean {
+    return (
+      this.observations.some((o) => (o.chunks?.filter(Boolean).length ?? 0) > 1 || o.tokens?.length) || this.counted > 1
+    );
   }
 
-  /** A streamed chunk is usually one token: how many chunks each group's vocabulary holds whole. */
-  private chunkMembership(): number[] {
-    const membership = this.options.membership;
-    if (!membership || !this.enabled.has('stream')) return [];
-    const filters = new Map(membership.classes.map((c) => [c.id, c.filter]));
-    const chunks = this.observations.flatMap((o) => o.chunks ?? []).map((c) => new TextEncoder().encode(c));
-    return this.groups.map((group) =>
-      chunks.reduce(
-        (sum, bytes) =>
-          sum +
-          (group.classIds.some((id) => filters.has(id) && filterHas(filters.get(id)!, bytes)) ? 0 : Math.log(0.2)),
-        0,
-      ),
-    );
+  private async loadEncoder(group: number, planned: number): Promise<void> {
+    if (this.encoders.has(group)) return;
+    this.onEncoder?.(this.groups[group].references[0], this.encoders.size, planned);
+    this.encoders.set(group, await this.options.loadEncoder!(this.groups[group].references[0]).catch(() => undefined));
   }
 }

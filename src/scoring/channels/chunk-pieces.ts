@@ -1,0 +1,82 @@
+import { minPieces } from '../../signatures/min-pieces.js';
+import type { VocabMembership } from '../../signatures/vocab-membership-file.js';
+import type { SignatureGroup } from '../hypotheses.js';
+import type { ChannelObservation } from './channel.js';
+
+const utf8 = new TextEncoder();
+
+/** One streamed chunk as a vocabulary sees it. */
+export interface ChunkPieces {
+  /** Per membership class, the fewest vocabulary entries that spell the chunk (Infinity: it cannot). */
+  pieces: number[];
+  /**
+   * The chunk may hold more tokens than the server's batch: it holds a character a token boundary could split,
+   * or follows chunks that showed no text, so the server held tokens back until the character was whole.
+   */
+  mayHold: boolean;
+}
+
+/** A streamed answer's non-empty chunks, and the output tokens billed for it when they are known. */
+export interface StreamedPieces {
+  chunks: ChunkPieces[];
+  total?: number;
+}
+
+const cache = new WeakMap<ChannelObservation, WeakMap<VocabMembership, StreamedPieces>>();
+
+/**
+ * Each chunk of a streamed answer against every class's vocabulary (see minPieces); the answer's first chunk may
+ * have lost SentencePiece's dummy-prefix space. Observations do not change, so each is worked out once.
+ */
+export function streamedPieces(observation: ChannelObservation, membership: VocabMembership): StreamedPieces {
+  let byMembership = cache.get(observation);
+  if (!byMembership) {
+    byMembership = new WeakMap();
+    cache.set(observation, byMembership);
+  }
+  const known = byMembership.get(membership);
+  if (known) return known;
+  const filters = membership.classes.map((c) => c.filter);
+  const chunks: ChunkPieces[] = [];
+  let heldBefore = false;
+  for (const chunk of observation.chunks ?? []) {
+    if (!chunk) {
+      heldBefore = true;
+      continue;
+    }
+    const bytes = utf8.encode(chunk);
+    chunks.push({
+      pieces: minPieces(filters, bytes, { atStart: chunks.length === 0 }),
+      mayHold: heldBefore || bytes.length !== chunk.length,
+    });
+    heldBefore = false;
+  }
+  const streamed = { chunks, total: observation.completionTokens };
+  byMembership.set(membership, streamed);
+  return streamed;
+}
+
+/** Per group, the membership classes it stands for (empty: no class of it is indexed). */
+export function groupClasses(groups: readonly SignatureGroup[], membership: VocabMembership): number[][] {
+  const at = new Map(membership.classes.map((c, i) => [c.id, i]));
+  return groups.map((g) => g.classIds.flatMap((id) => (at.has(id) ? [at.get(id)!] : [])));
+}
+
+/** A group's pieces for each chunk: the fewest over its classes, the group being any one of them. */
+export function piecesOf(streamed: StreamedPieces, classes: readonly number[]): number[] {
+  return streamed.chunks.map((c) => Math.min(...classes.map((k) => c.pieces[k])));
+}
+
+/**
+ * How much each seen token weighs for a smaller vocabulary that holds it: a model drawing from a vocabulary a
+ * fraction larger shows a token of the smaller one that much less often. Tempered, since a model's tokens are
+ * far from uniform over its vocabulary; it only decides between vocabularies that hold every token seen.
+ */
+const SIZE_WEIGHT = 0.25;
+
+/** Per group, the log-weight each seen token adds (its smallest indexed class's size; 0 with none indexed). */
+export function vocabularySize(classes: readonly (readonly number[])[], membership: VocabMembership): number[] {
+  return classes.map((c) =>
+    c.length ? -SIZE_WEIGHT * Math.log(Math.min(...c.map((k) => membership.classes[k].tokens))) : 0,
+  );
+}
