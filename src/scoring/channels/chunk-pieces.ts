@@ -74,9 +74,14 @@ export function piecesOf(streamed: StreamedPieces, classes: readonly number[]): 
  */
 const SIZE_WEIGHT = 0.25;
 
-/** Per group, the log-weight each seen token adds (its smallest indexed class's size; 0 with none indexed). */
+/**
+ * Per group, the log-weight each seen token it holds adds: its smallest indexed class's size against the middle
+ * indexed size (0 with no class indexed). A token a vocabulary lacks costs what the channel says instead.
+ */
 export function vocabularySize(classes: readonly (readonly number[])[], membership: VocabMembership): number[] {
+  const sizes = membership.classes.map((c) => Math.log(c.tokens)).sort((a, b) => a - b);
+  const middle = sizes[Math.floor(sizes.length / 2)] ?? 0;
   return classes.map((c) =>
-    c.length ? -SIZE_WEIGHT * Math.log(Math.min(...c.map((k) => membership.classes[k].tokens))) : 0,
+    c.length ? -SIZE_WEIGHT * (Math.min(...c.map((k) => Math.log(membership.classes[k].tokens))) - middle) : 0,
   );
 }
