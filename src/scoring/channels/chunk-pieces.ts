@@ -4,6 +4,7 @@ import type { SignatureGroup } from '../hypotheses.js';
 import type { ChannelObservation } from './channel.js';
 
 const utf8 = new TextEncoder();
+const REPLACEMENT = '\ufffd';
 
 /** One streamed chunk as a vocabulary sees it. */
 export interface ChunkPieces {
@@ -18,6 +19,7 @@ export interface ChunkPieces {
 
 /** A streamed answer's non-empty chunks, and the output tokens billed for it when they are known. */
 export interface StreamedPieces {
+  /** The chunks that show text; those showing none, or bytes a decoder replaced, are left out. */
   chunks: ChunkPieces[];
   total?: number;
 }
@@ -40,7 +42,8 @@ export function streamedPieces(observation: ChannelObservation, membership: Voca
   const chunks: ChunkPieces[] = [];
   let heldBefore = false;
   for (const chunk of observation.chunks ?? []) {
-    if (!chunk) {
+    // A replacement character stands for bytes a decoder could not read: which tokens made them is lost.
+    if (!chunk || chunk.includes(REPLACEMENT)) {
       heldBefore = true;
       continue;
     }

@@ -15,8 +15,13 @@ const ANSWER_TOKENS = 32;
 /** The counts' leading groups whose encoders are loaded whatever the answers look like, once they lead clearly. */
 const COUNT_LEADERS = 2;
 const COUNT_LEAD = 0.5;
-/** A group not loaded is loaded while its share of the fused posterior is at least this part of the leader's. */
-const LOAD_SHARE = 0.01;
+/**
+ * A group not loaded is loaded while its share of the fused posterior (with the best score its encoder could
+ * earn) is at least this part of the leader's: it could still lead.
+ */
+const LOAD_SHARE = 0.3;
+/** The fused posterior says something once its leader holds this share (a flat one ranks nothing). */
+const SAYS_SOMETHING = 0.2;
 
 function topGroups(post: Posterior, n: number): number[] {
   return post.groups
@@ -213,6 +218,7 @@ export class ChannelRuntime {
       const ranked = topGroups(post, post.groups.length);
       const share = (g: number) => post.groups[g].match + post.groups[g].derived;
       const lead = share(ranked[0]);
+      if (lead < SAYS_SOMETHING) break;
       const open = ranked.filter((g) => !this.encoders.has(g) && share(g) >= LOAD_SHARE * lead);
       this.leading = ranked.slice(0, this.options.encoders ?? 5);
       if (!open.length) break;

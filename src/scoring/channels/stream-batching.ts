@@ -1,7 +1,5 @@
 /** The most tokens a server is taken to send per chunk (vLLM's --stream-interval, TGI and llama.cpp send one). */
 export const MAX_BATCH = 8;
-/** Log-odds that a chunk holds one more batch because a character was still incomplete at the batch's end. */
-const HOLD = Math.log(0.3);
 
 /** Log-probabilities of what a vocabulary could only show by a quirk: how hard each kind of misfit counts. */
 export interface MisfitCosts {
@@ -68,10 +66,10 @@ function underBatch(answers: readonly AnswerPieces[], n: number, costs: MisfitCo
       // the last chunk holds what was left, up to one batch
       const last = k === answer.pieces.length - 1;
       let tokens = n;
-      if (m > n && answer.mayHold[k]) {
-        tokens = n * Math.ceil(m / n);
-        misfit += HOLD * (tokens / n - 1);
-      } else if (m > n) {
+      // A character split between tokens holds its batch back until it is whole; that costs nothing, since the
+      // true vocabulary's split is as likely as a coarser one's whole character.
+      if (m > n && answer.mayHold[k]) tokens = n * Math.ceil(m / n);
+      else if (m > n) {
         misfit += costs.over * (m - n);
         tokens = m;
       }
