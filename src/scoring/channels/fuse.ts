@@ -121,8 +121,9 @@ export function fuseChannels(
     }
   }
   if (!flags.length) {
+    // Soft evidence may dispute the counts (the run then reads more answers) though it rules nothing out.
     const l = useCounts ? leader(count) : -1;
-    const by = l >= 0 ? judging(l) : undefined;
+    const by = l >= 0 ? normalise(count, seen.map(([, s]) => s).reduce(add, baseWeights(count, false))) : undefined;
     const disputed = by !== undefined && leader(by) !== l && share(by, leader(by)) >= DISPUTE_ODDS * share(by, l);
     return { posterior: fused, consistency: disputed ? { flags, disputed } : { flags } };
   }

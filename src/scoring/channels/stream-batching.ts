@@ -9,19 +9,30 @@ export interface MisfitCosts {
   over: number;
   /** Each piece beyond the output tokens billed for the answer. */
   overTotal: number;
+  /** Whether how often characters held a batch back counts (soft: a true byte-fallback vocabulary holds often). */
+  holdRate: boolean;
 }
 
+/**
+ * The billed output tokens are a count the provider reports (one that recounts usage with another tokenizer
+ * recounts them too), so a total exceeded costs a match and a changed vocabulary alike, and rules nothing out.
+ */
+const OVER_TOTAL = Math.log(0.1);
 export const MATCH_MISFIT: MisfitCosts = {
   impossible: Math.log(1e-4),
   over: Math.log(0.01),
-  overTotal: Math.log(0.01),
+  overTotal: OVER_TOTAL,
+  holdRate: true,
 };
 /** A changed vocabulary lacks or adds a few entries, so what its base cannot spell it may. */
 export const DERIVED_MISFIT: MisfitCosts = {
   impossible: Math.log(0.05),
   over: Math.log(0.1),
-  overTotal: Math.log(0.1),
+  overTotal: OVER_TOTAL,
+  holdRate: true,
 };
+/** What a flag may rest on: what the vocabulary cannot spell, without the billed totals or the rate of holds. */
+export const ruling = (costs: MisfitCosts): MisfitCosts => ({ ...costs, overTotal: 0, holdRate: false });
 
 /** One streamed answer under one vocabulary: its fewest pieces per non-empty chunk. */
 export interface AnswerPieces {
@@ -55,6 +66,7 @@ function underBatch(answers: readonly AnswerPieces[], n: number, costs: MisfitCo
   let misfit = 0;
   let slots = 0;
   let spare = 0;
+  const held = { times: 0, chances: 0 };
   for (const answer of answers) {
     let sum = 0;
     answer.pieces.forEach((m, k) => {
@@ -66,10 +78,13 @@ function underBatch(answers: readonly AnswerPieces[], n: number, costs: MisfitCo
       // the last chunk holds what was left, up to one batch
       const last = k === answer.pieces.length - 1;
       let tokens = n;
-      // A character split between tokens holds its batch back until it is whole; that costs nothing, since the
-      // true vocabulary's split is as likely as a coarser one's whole character.
-      if (m > n && answer.mayHold[k]) tokens = n * Math.ceil(m / n);
-      else if (m > n) {
+      if (answer.mayHold[k]) held.chances++;
+      // A character split between tokens holds its batch back until it is whole: how often that happens is learned
+      // over the run, rarely for a vocabulary that holds the characters seen whole.
+      if (m > n && answer.mayHold[k]) {
+        tokens = n * Math.ceil(m / n);
+        held.times++;
+      } else if (m > n) {
         misfit += costs.over * (m - n);
         tokens = m;
       }
@@ -82,7 +97,7 @@ function underBatch(answers: readonly AnswerPieces[], n: number, costs: MisfitCo
   }
   // A vocabulary coarser than the server's spells a batch in fewer pieces than it holds: the rate of such spare
   // slots is learned over the run, near zero for the true vocabulary.
-  return misfit + unknownRate(spare, slots);
+  return misfit + unknownRate(spare, slots) + (costs.holdRate ? unknownRate(held.times, held.chances) : 0);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { bestCanonicalFit, canonicalFit, edgeMisses } from './canonical-edges.js';
 import { defineChannel } from './channel.js';
 import { groupClasses, piecesOf, streamedPieces, vocabularySize } from './chunk-pieces.js';
-import { batchingFit, DERIVED_MISFIT, MATCH_MISFIT } from './stream-batching.js';
+import { batchingFit, DERIVED_MISFIT, MATCH_MISFIT, ruling as rulingCosts } from './stream-batching.js';
 
 /** Log of the share of tokens a changed vocabulary leaves as its base has them. */
 const DERIVED_TOKEN_SHARE_LOG = Math.log(0.98);
@@ -46,13 +46,14 @@ export const streamChannel = defineChannel({
       if (tokenizer) loaded++;
       const canonical = tokenizer ? canonicalFit(streamed.map((o) => edgeMisses(o, tokenizer))) : best;
       const tokens = answers.reduce((s, a) => s + a.pieces.reduce((t, m) => t + (Number.isFinite(m) ? m : 1), 0), 0);
-      const soft = canonical + tokens * sizeOf[g];
-      ruling.match[g] = batchingFit(answers, MATCH_MISFIT);
+      const size = tokens * sizeOf[g];
       // A changed vocabulary segments like its base almost everywhere, but where its tokens changed a chunk would
       // split differently: no such sign is weak evidence it was not changed.
-      ruling.derived[g] = batchingFit(answers, DERIVED_MISFIT) + DERIVED_TOKEN_SHARE_LOG * tokens;
-      match[g] = ruling.match[g] + soft;
-      derived[g] = ruling.derived[g] + soft;
+      const unchanged = DERIVED_TOKEN_SHARE_LOG * tokens;
+      ruling.match[g] = batchingFit(answers, rulingCosts(MATCH_MISFIT)) + canonical;
+      ruling.derived[g] = batchingFit(answers, rulingCosts(DERIVED_MISFIT)) + unchanged + canonical;
+      match[g] = batchingFit(answers, MATCH_MISFIT) + canonical + size;
+      derived[g] = batchingFit(answers, DERIVED_MISFIT) + unchanged + canonical + size;
     });
     // Unknown: a vocabulary like the closest indexed one, changed, that does not fit every chunk as well as the
     // true one would. A group with no indexed class is taken to be like that.
