@@ -34,7 +34,14 @@ export const streamChannel = defineChannel({
     const derived = new Array<number>(groups.length).fill(Number.NEGATIVE_INFINITY);
     const ruling = { match: [...match], derived: [...derived], unknown: 0 };
     const sizeOf = vocabularySize(classes, membership);
-    let loaded = 0;
+    const canonicalOf = groups.map((_, g) => {
+      const tokenizer = encoder(g);
+      return tokenizer && classes[g].length ? canonicalFit(streamed.map((o) => edgeMisses(o, tokenizer))) : undefined;
+    });
+    const comparedCanonical = canonicalOf.filter((c) => c !== undefined);
+    // A flag may rest on a segmentation only against a group whose own was compared: one not loaded is taken to
+    // segment as well as the best loaded one, not as well as any could.
+    const rulingBest = comparedCanonical.length ? Math.max(...comparedCanonical) : best;
     groups.forEach((_, g) => {
       if (!classes[g].length) return;
       const answers = pieces.map((p) => ({
@@ -42,16 +49,15 @@ export const streamChannel = defineChannel({
         mayHold: p.chunks.map((c) => c.mayHold),
         total: p.total,
       }));
-      const tokenizer = encoder(g);
-      if (tokenizer) loaded++;
-      const canonical = tokenizer ? canonicalFit(streamed.map((o) => edgeMisses(o, tokenizer))) : best;
+      const canonical = canonicalOf[g] ?? best;
+      const rulingCanonical = canonicalOf[g] ?? rulingBest;
       const tokens = answers.reduce((s, a) => s + a.pieces.reduce((t, m) => t + (Number.isFinite(m) ? m : 1), 0), 0);
       const size = tokens * sizeOf[g];
       // A changed vocabulary segments like its base almost everywhere, but where its tokens changed a chunk would
       // split differently: no such sign is weak evidence it was not changed.
       const unchanged = DERIVED_TOKEN_SHARE_LOG * tokens;
-      ruling.match[g] = batchingFit(answers, rulingCosts(MATCH_MISFIT)) + canonical;
-      ruling.derived[g] = batchingFit(answers, rulingCosts(DERIVED_MISFIT)) + unchanged + canonical;
+      ruling.match[g] = batchingFit(answers, rulingCosts(MATCH_MISFIT)) + rulingCanonical;
+      ruling.derived[g] = batchingFit(answers, rulingCosts(DERIVED_MISFIT)) + unchanged + rulingCanonical;
       match[g] = batchingFit(answers, MATCH_MISFIT) + canonical + size;
       derived[g] = batchingFit(answers, DERIVED_MISFIT) + unchanged + canonical + size;
     });
@@ -70,7 +76,7 @@ export const streamChannel = defineChannel({
       derived,
       unknown,
       ruling,
-      note: `${edges} chunk edges in ${streamed.length} streamed answers against every vocabulary, ${loaded} references' segmentations compared`,
+      note: `${edges} chunk edges in ${streamed.length} streamed answers against every vocabulary, ${comparedCanonical.length} references' segmentations compared`,
     };
   },
 });
