@@ -11,10 +11,11 @@ export interface ChunkPieces {
   /** Per membership class, the fewest vocabulary entries that spell the chunk (Infinity: it cannot). */
   pieces: number[];
   /**
-   * The chunk may hold more tokens than the server's batch: it holds a character a token boundary could split,
-   * or follows chunks that showed no text, so the server held tokens back until the character was whole.
+   * How many pieces beyond the server's batch the chunk may hold: a server holds the bytes of a character split
+   * between tokens until it is whole, so a chunk may start with a character whose first bytes came in the batch
+   * before (up to its length less one more pieces), and after chunks that showed no text it holds their batches.
    */
-  mayHold: boolean;
+  extra: number;
 }
 
 /** A streamed answer's non-empty chunks, and the output tokens billed for it when they are known. */
@@ -48,9 +49,10 @@ export function streamedPieces(observation: ChannelObservation, membership: Voca
       continue;
     }
     const bytes = utf8.encode(chunk);
+    const first = utf8.encode(String.fromCodePoint(chunk.codePointAt(0)!)).length;
     chunks.push({
       pieces: minPieces(filters, bytes, { atStart: chunks.length === 0 }),
-      mayHold: heldBefore || bytes.length !== chunk.length,
+      extra: heldBefore ? Number.POSITIVE_INFINITY : first - 1,
     });
     heldBefore = false;
   }

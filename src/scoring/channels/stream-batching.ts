@@ -37,7 +37,8 @@ export const ruling = (costs: MisfitCosts): MisfitCosts => ({ ...costs, overTota
 /** One streamed answer under one vocabulary: its fewest pieces per non-empty chunk. */
 export interface AnswerPieces {
   pieces: readonly number[];
-  mayHold: readonly boolean[];
+  /** Pieces beyond the batch each chunk may hold (see ChunkPieces). */
+  extra: readonly number[];
   /** Output tokens billed for the answer, when known. */
   total?: number;
 }
@@ -78,14 +79,15 @@ function underBatch(answers: readonly AnswerPieces[], n: number, costs: MisfitCo
       // the last chunk holds what was left, up to one batch
       const last = k === answer.pieces.length - 1;
       let tokens = n;
-      if (answer.mayHold[k]) held.chances++;
-      // A character split between tokens holds its batch back until it is whole: how often that happens is learned
+      const extra = answer.extra[k];
+      if (extra > 0) held.chances++;
+      // A character split between tokens holds its bytes back until it is whole: how often that happens is learned
       // over the run, rarely for a vocabulary that holds the characters seen whole.
-      if (m > n && answer.mayHold[k]) {
-        tokens = n * Math.ceil(m / n);
+      if (m > n && m <= n + extra) {
+        tokens = Number.isFinite(extra) ? m : n * Math.ceil(m / n);
         held.times++;
       } else if (m > n) {
-        misfit += costs.over * (m - n);
+        misfit += costs.over * (m - n - extra);
         tokens = m;
       }
       if (!last) {

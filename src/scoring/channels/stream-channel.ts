@@ -46,7 +46,7 @@ export const streamChannel = defineChannel({
       if (!classes[g].length) return;
       const answers = pieces.map((p) => ({
         pieces: piecesOf(p, classes[g]),
-        mayHold: p.chunks.map((c) => c.mayHold),
+        extra: p.chunks.map((c) => c.extra),
         total: p.total,
       }));
       const canonical = canonicalOf[g] ?? best;
