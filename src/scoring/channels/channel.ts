@@ -61,6 +61,12 @@ export interface Channel<N extends string = string> {
   /** Compares the answers with the leading references' own encodings, so their tokenizers are loaded. */
   needsEncoder: boolean;
   /**
+   * Scores every group whether its encoder is loaded or not (one not loaded gets the best score its encoder could
+   * earn), so encoders are loaded only while a group not loaded could still lead. Otherwise a group not loaded
+   * gets a stand-in score and the leading groups' encoders are loaded after each answer.
+   */
+  scoresUnloaded?: boolean;
+  /**
    * For a count the provider reports: the flag set when that count alone favours a group the tokens seen
    * rule out, and it is set aside.
    */

@@ -200,13 +200,39 @@ export class ChannelRuntime {
     this.scores = scores;
   }
 
-  /**
-   * Encoders loaded in order of the fused posterior, once something has been seen (a bare frame's answer ranks
-   * nothing), for as long as a group not loaded still holds a share that could lead: the channels give such a
-   * group the best score its encoder could earn, so loading can only lower it. The counts' own leaders are
-   * loaded too once they lead clearly: the tokens seen can only dispute a count they were compared with.
-   */
   private async loadLeaders(count: Posterior): Promise<void> {
+    const needing = this.channels().filter((c) => c.needsEncoder);
+    if (needing.some((c) => !c.scoresUnloaded)) await this.loadStandInLeaders(count);
+    if (needing.some((c) => c.scoresUnloaded)) await this.loadWhileUnloadedCouldLead(count);
+  }
+
+  /**
+   * For channels that give a group not loaded a stand-in score: the encoders of the groups that lead now and
+   * of the counts' own leaders, and without the billed counts, which rank nothing, a few more after each answer.
+   */
+  private async loadStandInLeaders(count: Posterior): Promise<void> {
+    const k = this.options.encoders ?? 5;
+    const post = this.fuse(count).posterior;
+    const rank = topGroups(post, k);
+    if (this.enabled.has('usage'))
+      for (const g of topGroups(count, COUNT_LEADERS)) await this.loadEncoder(g, this.encoders.size + 1);
+    for (const g of rank) await this.loadEncoder(g, this.encoders.size + 1);
+    this.leading = rank;
+    if (!this.enabled.has('usage')) {
+      const untried = topGroups(post, post.groups.length).filter((g) => !this.encoders.has(g));
+      for (const g of untried.slice(0, k)) await this.loadEncoder(g, this.encoders.size + 1);
+    }
+    this.rescore();
+  }
+
+  /**
+   * For channels that score every group: encoders loaded in order of the fused posterior, once something has
+   * been seen (a bare frame's answer ranks nothing), for as long as a group not loaded still holds a share that
+   * could lead; such a group already has the best score its encoder could earn, so loading can only lower it.
+   * The counts' own leaders are loaded too once they lead clearly: the tokens seen can only dispute a count they
+   * were compared with.
+   */
+  private async loadWhileUnloadedCouldLead(count: Posterior): Promise<void> {
     if (!this.seenSomething()) return;
     const countLeaders = topGroups(count, COUNT_LEADERS).filter(
       (g) => count.groups[g].match + count.groups[g].derived >= COUNT_LEAD,

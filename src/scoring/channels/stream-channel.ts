@@ -22,6 +22,7 @@ export const streamChannel = defineChannel({
   promptOnly: false,
   seen: true,
   needsEncoder: true,
+  scoresUnloaded: true,
   impliedBy: 'stream',
   score(observations, { groups, membership, encoder }) {
     const streamed = observations.filter((o) => (o.chunks?.filter(Boolean).length ?? 0) > 1);
