@@ -1,4 +1,4 @@
-import { minPieces } from '../../signatures/min-pieces.js';
+import { MAX_TOKEN_BYTES, minPieces } from '../../signatures/min-pieces.js';
 import type { VocabMembership } from '../../signatures/vocab-membership-file.js';
 import type { SignatureGroup } from '../hypotheses.js';
 import type { ChannelObservation } from './channel.js';
@@ -50,8 +50,11 @@ export function streamedPieces(observation: ChannelObservation, membership: Voca
     }
     const bytes = utf8.encode(chunk);
     const first = utf8.encode(String.fromCodePoint(chunk.codePointAt(0)!)).length;
+    // minPieces looks up no entry longer than MAX_TOKEN_BYTES, so a longer chunk may be one token (a run of
+    // dashes) it counts as several: such a chunk only says whether the vocabulary can spell it.
+    const long = bytes.length > MAX_TOKEN_BYTES;
     chunks.push({
-      pieces: minPieces(filters, bytes, { atStart: chunks.length === 0 }),
+      pieces: minPieces(filters, bytes, { atStart: chunks.length === 0 }).map((m) => (long ? Math.min(m, 1) : m)),
       extra: heldBefore ? Number.POSITIVE_INFINITY : first - 1,
     });
     heldBefore = false;
