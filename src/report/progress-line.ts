@@ -21,21 +21,29 @@ export function progressText(facts: ProgressFacts): string {
   return `request ${facts.requests}/${facts.maxQueries}, ${facts.promptTokens.toLocaleString('en-US')} prompt tokens${lead}`;
 }
 
+/** The progress text while a reference tokenizer loads for the answer channels to compare with. */
+export function encoderText(referenceId: string, loaded: number, planned: number): string {
+  return `loading reference tokenizer ${referenceId} for the answer channels (${loaded + 1} of ${Math.max(planned, loaded + 1)} planned)`;
+}
+
 /**
  * A progress line, redrawn in place after each answer and cleared at the end; `write` is given only
  * where the line belongs (a terminal, not --quiet), so logs and pipes stay clean.
  */
 export function progressLine(write: ((text: string) => void) | undefined): {
   update(facts: ProgressFacts): void;
+  encoder(referenceId: string, loaded: number, planned: number): void;
   done(): void;
 } {
-  if (!write) return { update: () => {}, done: () => {} };
+  if (!write) return { update: () => {}, encoder: () => {}, done: () => {} };
   let shown = false;
+  const show = (text: string) => {
+    write(`\r\u001b[2Ktokprint: ${text}`);
+    shown = true;
+  };
   return {
-    update(facts) {
-      write(`\r\u001b[2Ktokprint: ${progressText(facts)}`);
-      shown = true;
-    },
+    update: (facts) => show(progressText(facts)),
+    encoder: (referenceId, loaded, planned) => show(encoderText(referenceId, loaded, planned)),
     done() {
       if (shown) write('\r\u001b[2K');
     },

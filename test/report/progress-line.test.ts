@@ -48,12 +48,28 @@ describe('the progress line', () => {
     expect(result.stderr.endsWith('\r\u001b[2K')).toBe(true);
   });
 
+  it('with --stream, names each reference tokenizer loaded for the answer channels, once each', async () => {
+    const result = await runCliIo(['identify', '--stream', '--json', '--out', 'runs'], env, root, {
+      stdout: false,
+      stderr: true,
+    });
+    expect(result.code).toBe(0);
+    const shown = frames(result.stderr);
+    const loading = shown.flatMap(
+      (f) => /^loading reference tokenizer (\S+) for the answer channels/.exec(f)?.[1] ?? [],
+    );
+    expect(loading.length).toBeGreaterThan(0);
+    expect(new Set(loading).size).toBe(loading.length);
+    expect(shown.some((f) => f.startsWith('request '))).toBe(true);
+    expect(loading).toContain(JSON.parse(result.stdout).candidates[0].reference);
+  });
+
   it('with --quiet, or when stderr is not a terminal, writes nothing there', async () => {
     const quiet = await runCliIo(['identify', '--channels', 'usage', '--quiet', '--out', 'runs'], env, root, {
       stdout: false,
       stderr: true,
     });
-    const piped = await runCliIo(['identify', '--channels', 'usage', '--out', 'runs'], env, root, {
+    const piped = await runCliIo(['identify', '--stream', '--out', 'runs'], env, root, {
       stdout: false,
       stderr: false,
     });

@@ -145,6 +145,7 @@ async function identifyAndPrint(
 ): Promise<number> {
   const quiet = Boolean(options.quiet);
   const progress = progressLine(!quiet && io.isTTY?.stderr ? io.stderr : undefined);
+  if (request.channels) request.channels.onEncoder = progress.encoder;
   let outcome: RunOutcome;
   try {
     outcome = await runIdentify(workspace, request, {

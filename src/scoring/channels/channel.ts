@@ -29,6 +29,11 @@ export interface ChannelScore {
    * they neither lead nor are ruled out by this channel when counts are checked against it.
    */
   unscored?: boolean[];
+  /**
+   * The part of the scores that counts only what a vocabulary cannot produce (soft evidence left out): what a
+   * channel may rule a count's leader out with. The scores themselves when absent.
+   */
+  ruling?: { match: number[]; derived: number[]; unknown: number };
   /** One line on what the channel saw, for the verdict. */
   note: string;
 }
@@ -55,6 +60,12 @@ export interface Channel<N extends string = string> {
   seen: boolean;
   /** Compares the answers with the leading references' own encodings, so their tokenizers are loaded. */
   needsEncoder: boolean;
+  /**
+   * Scores every group whether its encoder is loaded or not (one not loaded gets the best score its encoder could
+   * earn), so encoders are loaded only while a group not loaded could still lead. Otherwise a group not loaded
+   * gets a stand-in score and the leading groups' encoders are loaded after each answer.
+   */
+  scoresUnloaded?: boolean;
   /**
    * For a count the provider reports: the flag set when that count alone favours a group the tokens seen
    * rule out, and it is set aside.

@@ -94,14 +94,14 @@ export function fuseChannels(
   const fused = normalise(count, [...scores.values()].reduce(add, baseWeights(count, useCounts)));
   if (!seen.length) return { posterior: fused, consistency: { flags: [] } };
 
-  const bySeen = normalise(count, seen.map(([, s]) => s).reduce(add, baseWeights(count, false)));
   const flags: string[] = [];
   const setAside: ChannelName[] = [];
-  // Only channels that compared a group can speak against it; a stand-in score rules nothing out.
+  // Only channels that compared a group can speak against it, and only with what a vocabulary cannot produce:
+  // a stand-in score or soft evidence (a segmentation, a vocabulary's size) rules nothing out.
   const judging = (l: number): Posterior | undefined => {
-    const judges = seen.filter(([, s]) => !s.unscored?.[l]).map(([, s]) => s);
+    const judges = seen.filter(([, s]) => !s.unscored?.[l]).map(([, s]) => ({ note: s.note, ...(s.ruling ?? s) }));
     if (!judges.length) return undefined;
-    return judges.length === seen.length ? bySeen : normalise(count, judges.reduce(add, baseWeights(count, false)));
+    return normalise(count, judges.reduce(add, baseWeights(count, false)));
   };
   const share = (post: Posterior, g: number) => post.groups[g].match + post.groups[g].derived;
   const contradicted = (post: Posterior) => {
@@ -121,8 +121,9 @@ export function fuseChannels(
     }
   }
   if (!flags.length) {
+    // Soft evidence may dispute the counts (the run then reads more answers) though it rules nothing out.
     const l = useCounts ? leader(count) : -1;
-    const by = l >= 0 ? judging(l) : undefined;
+    const by = l >= 0 ? normalise(count, seen.map(([, s]) => s).reduce(add, baseWeights(count, false))) : undefined;
     const disputed = by !== undefined && leader(by) !== l && share(by, leader(by)) >= DISPUTE_ODDS * share(by, l);
     return { posterior: fused, consistency: disputed ? { flags, disputed } : { flags } };
   }

@@ -1,5 +1,6 @@
 import { filterHas } from '../../signatures/vocab-membership.js';
 import { defineChannel, type ChannelObservation } from './channel.js';
+import { groupClasses, vocabularySize } from './chunk-pieces.js';
 
 /** Chance that a token the true vocabulary lacks is seen anyway (a server's rendering quirk, a lossy byte). */
 const MATCH_ERROR = 0.01;
@@ -45,9 +46,17 @@ function distinctTokens(observations: readonly ChannelObservation[]): Uint8Array
 }
 
 /**
+ * A token string a class holds only with a word-initial space before it, where most answers are spelled right:
+ * as unlikely as a missing token, but it could be a rendering quirk, so it weighs only as soft evidence.
+ */
+const SPACE_LOST = Math.log(MATCH_ERROR) - Math.log(1 - MATCH_ERROR);
+
+/**
  * Every output token and every listed alternative is a member of the target's vocabulary: a group
- * whose classes all lack one is all but ruled out. An unindexed vocabulary is taken to hold a token
- * about as often as the indexed classes do, so tokens every class has say nothing and rare ones a lot.
+ * whose classes all lack one is all but ruled out (hard evidence, what a flag may rest on). A string a class
+ * holds only with a space before it (a token rendered alone) and the vocabulary's size (a larger vocabulary
+ * shows any one of a smaller one's tokens less often) are soft. An unindexed vocabulary is taken to hold a
+ * token about as often as the indexed classes do, so tokens every class has say nothing and rare ones a lot.
  */
 export const logprobChannel = defineChannel({
   name: 'logprobs',
@@ -64,36 +73,47 @@ export const logprobChannel = defineChannel({
     const rendering = lossyRendering(observations);
     // Most answers misspelled: a token string may have lost its word-initial space, so either form counts.
     const lossy = rendering.lossy * 2 > rendering.answers;
-    const has = (filter: Parameters<typeof filterHas>[0], bytes: Uint8Array) =>
-      filterHas(filter, bytes) || (lossy && bytes[0] !== SPACE && filterHas(filter, withSpace(bytes)));
     const classes = membership.classes;
-    const filterOf = new Map(classes.map((c) => [c.id, c.filter]));
+    const groupClass = groupClasses(groups, membership);
+    const sizeOf = vocabularySize(groupClass, membership);
     const match = new Array<number>(groups.length).fill(0);
     const derived = new Array<number>(groups.length).fill(0);
+    const ruling = { match: [...match], derived: [...derived], unknown: 0 };
+    const soft = new Array<number>(groups.length).fill(0);
     let unknown = 0;
-    let ruledOutBest = Infinity;
     for (const bytes of tokens) {
-      const inClass = new Map(classes.map((c) => [c.id, has(c.filter, bytes)]));
-      const holders = [...inClass.values()].filter(Boolean).length;
+      const spaced = bytes[0] !== SPACE ? withSpace(bytes) : undefined;
+      // 2: holds the string; 1: holds it only with a space before it; 0: lacks it
+      const held = classes.map((c) => (filterHas(c.filter, bytes) ? 2 : spaced && filterHas(c.filter, spaced) ? 1 : 0));
+      const holders = held.filter((h) => h === 2).length;
       unknown += Math.log((1 - MATCH_ERROR) * ((holders + 0.5) / (classes.length + 1)) + MATCH_ERROR);
-      groups.forEach((group, g) => {
-        const known = group.classIds.filter((id) => filterOf.has(id));
-        const present = known.length === 0 ? holders / classes.length > 0.5 : known.some((id) => inClass.get(id));
-        match[g] += Math.log(present ? 1 - MATCH_ERROR : MATCH_ERROR);
-        derived[g] += Math.log(present ? 1 - DERIVED_ERROR : DERIVED_ERROR);
+      groups.forEach((_, g) => {
+        const own = groupClass[g];
+        const best = own.length ? Math.max(...own.map((k) => held[k])) : holders / classes.length > 0.5 ? 2 : 0;
+        ruling.match[g] += Math.log(best ? 1 - MATCH_ERROR : MATCH_ERROR);
+        ruling.derived[g] += Math.log(best ? 1 - DERIVED_ERROR : DERIVED_ERROR);
+        soft[g] += (best === 1 && !lossy ? SPACE_LOST : 0) + (best ? sizeOf[g] : 0);
       });
     }
-    const missing = match.map((m) =>
+    ruling.unknown = unknown;
+    groups.forEach((_, g) => {
+      match[g] = ruling.match[g] + soft[g];
+      derived[g] = ruling.derived[g] + soft[g];
+    });
+    const missing = ruling.match.map((m) =>
       Math.round((tokens.length * Math.log(1 - MATCH_ERROR) - m) / (Math.log(1 - MATCH_ERROR) - Math.log(MATCH_ERROR))),
     );
-    ruledOutBest = Math.min(...missing);
-    const note = `${tokens.length} distinct logprob tokens; the best group lacks ${ruledOutBest}`;
-    if (!lossy) return { match, derived, unknown, note };
+    const note = `${tokens.length} distinct logprob tokens; the best group lacks ${Math.min(...missing)}`;
+    if (!lossy) return { match, derived, unknown, ruling, note };
     const weigh = (w: number) => w * LOSSY_WEIGHT;
+    const weighAll = (s: { match: number[]; derived: number[]; unknown: number }) => ({
+      match: s.match.map(weigh),
+      derived: s.derived.map(weigh),
+      unknown: weigh(s.unknown),
+    });
     return {
-      match: match.map(weigh),
-      derived: derived.map(weigh),
-      unknown: weigh(unknown),
+      ...weighAll({ match, derived, unknown }),
+      ruling: weighAll(ruling),
       note: `${note}; the token strings do not spell ${rendering.lossy} of ${rendering.answers} answers (a token rendered alone loses its leading space), so they weigh ${LOSSY_WEIGHT} and count with or without one`,
     };
   },

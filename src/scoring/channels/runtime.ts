@@ -1,6 +1,5 @@
 import type { Tokenizer } from '../../references/tokenizer.js';
 import type { VocabMembership } from '../../signatures/vocab-membership-file.js';
-import { filterHas } from '../../signatures/vocab-membership.js';
 import type { TargetOffers, TargetRequest, TargetResponse } from '../../targets/target.js';
 import type { SignatureGroup } from '../hypotheses.js';
 import type { Posterior } from '../posterior.js';
@@ -14,8 +13,16 @@ import { CHANNELS, readsAnswerChannels, type ChannelName } from './registry.js';
 
 /** Output tokens per answer: enough that the tokens seen (and their alternatives) can overrule reported counts. */
 const ANSWER_TOKENS = 32;
-/** The counts' leading groups whose encoders are loaded whatever the answers look like. */
+/** The counts' leading groups whose encoders are loaded whatever the answers look like, once they lead clearly. */
 const COUNT_LEADERS = 2;
+const COUNT_LEAD = 0.5;
+/**
+ * A group not loaded is loaded while its share of the fused posterior (with the best score its encoder could
+ * earn) is at least this part of the leader's: it could still lead.
+ */
+const LOAD_SHARE = 0.3;
+/** The fused posterior says something once its leader holds this share (a flat one ranks nothing). */
+const SAYS_SOMETHING = 0.2;
 
 function topGroups(post: Posterior, n: number): number[] {
   return post.groups
@@ -33,13 +40,15 @@ export interface ChannelOptions {
   maxOutputTokens?: number;
   temperature?: number;
   seed?: number;
-  /** How many leading groups get their encoder loaded. */
+  /** How many leading groups' encoders plan follow-up requests. */
   encoders?: number;
   /**
    * `enabled` lists the channels to try: the first answer asks for all of them, and the run reads those the
    * target showed it gives (no `--channels` given). Otherwise `enabled` is read as asked.
    */
   discover?: boolean;
+  /** Told before each encoder is loaded: the reference, how many are loaded, and how many are planned so far. */
+  onEncoder?: EncoderListener;
 }
 
 /** What the first answer showed the target gives, and the channels the run reads from then on. */
@@ -52,6 +61,8 @@ export interface ChannelDiscovery {
   /** Channels asked for that the target does not give. */
   missing: ChannelName[];
 }
+
+export type EncoderListener = (referenceId: string, loaded: number, planned: number) => void;
 
 /** Read only when the target gives nothing better: its repeat requests cost requests of the budget. */
 const LAST_RESORT: readonly ChannelName[] = ['truncation'];
@@ -96,9 +107,14 @@ export class ChannelRuntime {
   private groups: readonly SignatureGroup[] = [];
   /** Groups in the order they led when encoders were last loaded. */
   private leading: number[] = [];
+  /** Count requests observed so far. */
+  private counted = 0;
+  /** Told before each encoder is loaded (a progress line). */
+  onEncoder?: EncoderListener;
 
   constructor(private readonly options: ChannelOptions) {
     this.enabledNow = new Set(options.enabled);
+    this.onEncoder = options.onEncoder;
   }
 
   /** The channels read: as asked, or once discovered, those the target gives. */
@@ -183,12 +199,12 @@ export class ChannelRuntime {
   ): Promise<void> {
     this.groups = groups;
     this.discover(response);
+    this.counted++;
     if (!readsAnswerChannels(this.enabled)) return;
     this.observations.push(channelObservation(seq, request, response));
     this.rescore();
     if (this.options.loadEncoder && this.channels().some((c) => c.needsEncoder)) {
-      await this.loadLeaders(this.fuse(count).posterior, count);
-      this.rescore();
+      await this.loadLeaders(count);
     }
   }
 
@@ -208,10 +224,7 @@ export class ChannelRuntime {
   async observeFollowUp(request: TargetRequest, response: TargetResponse, count: Posterior): Promise<void> {
     this.observations.push(channelObservation(request.followUpOf ?? 0, request, response));
     this.rescore();
-    if (this.options.loadEncoder) {
-      await this.loadLeaders(this.fuse(count).posterior, count);
-      this.rescore();
-    }
+    if (this.options.loadEncoder) await this.loadLeaders(count);
   }
 
   /** The count posterior fused with what the channels saw so far; changes nothing here. */
@@ -263,48 +276,69 @@ export class ChannelRuntime {
     this.scores = scores;
   }
 
+  private async loadLeaders(count: Posterior): Promise<void> {
+    const needing = this.channels().filter((c) => c.needsEncoder);
+    if (needing.some((c) => !c.scoresUnloaded)) await this.loadStandInLeaders(count);
+    if (needing.some((c) => c.scoresUnloaded)) await this.loadWhileUnloadedCouldLead(count);
+  }
+
   /**
-   * Encoders of the groups that lead now, or lead on streamed chunks being vocabulary tokens, and of the
-   * counts' own leaders: the tokens seen can only dispute a count they were compared with.
+   * For channels that give a group not loaded a stand-in score: the encoders of the groups that lead now and
+   * of the counts' own leaders, and without the billed counts, which rank nothing, a few more after each answer.
    */
-  private async loadLeaders(post: Posterior, count: Posterior): Promise<void> {
+  private async loadStandInLeaders(count: Posterior): Promise<void> {
     const k = this.options.encoders ?? 5;
-    const chunkFit = this.chunkMembership();
-    const rank = post.groups
-      .map((g, i) => ({ i, w: Math.log(g.match + g.derived + 1e-300) + (chunkFit[i] ?? 0) }))
-      .sort((a, b) => b.w - a.w)
-      .slice(0, k);
-    if (this.enabled.has('usage')) for (const i of topGroups(count, COUNT_LEADERS)) await this.loadEncoder(i);
-    for (const { i } of rank) await this.loadEncoder(i);
-    this.leading = rank.map(({ i }) => i);
-    // Without the billed counts nothing ranks the groups yet, so a few more are tried after each answer.
+    const post = this.fuse(count).posterior;
+    const rank = topGroups(post, k);
+    if (this.enabled.has('usage'))
+      for (const g of topGroups(count, COUNT_LEADERS)) await this.loadEncoder(g, this.encoders.size + 1);
+    for (const g of rank) await this.loadEncoder(g, this.encoders.size + 1);
+    this.leading = rank;
     if (!this.enabled.has('usage')) {
-      const untried = post.groups
-        .map((_, i) => i)
-        .filter((i) => !this.encoders.has(i))
-        .sort((a, b) => (chunkFit[b] ?? 0) - (chunkFit[a] ?? 0));
-      for (const i of untried.slice(0, k)) await this.loadEncoder(i);
+      const untried = topGroups(post, post.groups.length).filter((g) => !this.encoders.has(g));
+      for (const g of untried.slice(0, k)) await this.loadEncoder(g, this.encoders.size + 1);
+    }
+    this.rescore();
+  }
+
+  /**
+   * For channels that score every group: encoders loaded in order of the fused posterior, once something has
+   * been seen (a bare frame's answer ranks nothing), for as long as a group not loaded still holds a share that
+   * could lead; such a group already has the best score its encoder could earn, so loading can only lower it.
+   * The counts' own leaders are loaded too once they lead clearly: the tokens seen can only dispute a count they
+   * were compared with.
+   */
+  private async loadWhileUnloadedCouldLead(count: Posterior): Promise<void> {
+    if (!this.seenSomething()) return;
+    const countLeaders = topGroups(count, COUNT_LEADERS).filter(
+      (g) => count.groups[g].match + count.groups[g].derived >= COUNT_LEAD,
+    );
+    if (this.enabled.has('usage')) for (const g of countLeaders) await this.loadEncoder(g, this.encoders.size + 1);
+    this.rescore();
+    for (;;) {
+      const post = this.fuse(count).posterior;
+      const ranked = topGroups(post, post.groups.length);
+      const share = (g: number) => post.groups[g].match + post.groups[g].derived;
+      const lead = share(ranked[0]);
+      if (lead < SAYS_SOMETHING) break;
+      const open = ranked.filter((g) => !this.encoders.has(g) && share(g) >= LOAD_SHARE * lead);
+      this.leading = ranked.slice(0, this.options.encoders ?? 5);
+      if (!open.length) break;
+      await this.loadEncoder(open[0], this.encoders.size + open.length);
+      this.rescore();
     }
   }
 
-  private async loadEncoder(group: number): Promise<void> {
-    if (this.encoders.has(group)) return;
-    this.encoders.set(group, await this.options.loadEncoder!(this.groups[group].references[0]).catch(() => undefined));
+  /** An answer shows tokens (streamed chunks, logprobs), or counts beyond the bare frame rank the groups. */
+  private seenSomething(): boolean {
+    return (
+      this.observations.some((o) => (o.chunks?.filter(Boolean).length ?? 0) > 1 || o.tokens?.length) || this.counted > 1
+    );
   }
 
-  /** A streamed chunk is usually one token: how many chunks each group's vocabulary holds whole. */
-  private chunkMembership(): number[] {
-    const membership = this.options.membership;
-    if (!membership || !this.enabled.has('stream')) return [];
-    const filters = new Map(membership.classes.map((c) => [c.id, c.filter]));
-    const chunks = this.observations.flatMap((o) => o.chunks ?? []).map((c) => new TextEncoder().encode(c));
-    return this.groups.map((group) =>
-      chunks.reduce(
-        (sum, bytes) =>
-          sum +
-          (group.classIds.some((id) => filters.has(id) && filterHas(filters.get(id)!, bytes)) ? 0 : Math.log(0.2)),
-        0,
-      ),
-    );
+  private async loadEncoder(group: number, planned: number): Promise<void> {
+    if (this.encoders.has(group)) return;
+    this.onEncoder?.(this.groups[group].references[0], this.encoders.size, planned);
+    this.encoders.set(group, await this.options.loadEncoder!(this.groups[group].references[0]).catch(() => undefined));
   }
 }

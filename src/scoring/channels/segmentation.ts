@@ -40,16 +40,6 @@ export function chunkEdges(chunks: readonly string[]): Set<number> {
   return edges;
 }
 
-export interface SegmentationComparison {
-  /** Edit distance between the observed pieces (split further at the reference's boundaries) and the reference's tokens. */
-  editDistance: number;
-  /** Observed chunk edges where the reference has no token boundary. */
-  misses: number;
-  /** Reference boundaries no chunk edge shows (tokens a server may have sent together). */
-  unseen: number;
-  edges: number;
-}
-
 function split(bytes: Uint8Array, cuts: Iterable<number>): string[] {
   const sorted = [...cuts].sort((a, b) => a - b);
   const out: string[] = [];
@@ -76,22 +66,6 @@ function asSymbols(sequences: string[][]): string[] {
       })
       .join(''),
   );
-}
-
-/**
- * A chunk edge is an upper bound on a token edge: servers may send several tokens in one chunk. So the
- * observed pieces are first split at every reference boundary inside them (free apart from `unseen`),
- * and what is left of the edit distance comes from chunk edges the reference cannot explain.
- */
-export function compareSegmentation(text: string, edges: Set<number>, boundaries: Set<number>): SegmentationComparison {
-  const bytes = utf8.encode(text);
-  const refined = new Set([...edges, ...boundaries]);
-  const [observed, reference] = asSymbols([split(bytes, refined), split(bytes, boundaries)]);
-  let misses = 0;
-  for (const e of edges) if (!boundaries.has(e)) misses++;
-  let unseen = 0;
-  for (const b of boundaries) if (!edges.has(b)) unseen++;
-  return { editDistance: distance(observed, reference), misses, unseen, edges: edges.size };
 }
 
 /** Where the prompt's tokens meet inside `content`, as byte offsets into it; undefined when the prompt does not hold it. */

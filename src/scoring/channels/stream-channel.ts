@@ -1,86 +1,83 @@
+import { bestCanonicalFit, canonicalFit, edgeMisses } from './canonical-edges.js';
 import { defineChannel } from './channel.js';
-import { chunkEdges, compareSegmentation, referenceBoundaries, type SegmentationComparison } from './segmentation.js';
+import { groupClasses, piecesOf, streamedPieces, vocabularySize } from './chunk-pieces.js';
+import { batchingFit, DERIVED_MISFIT, MATCH_MISFIT, ruling as rulingCosts } from './stream-batching.js';
 
-/** Nats per token edit left after splitting: a chunk edge inside a reference token (about two edits each). */
-const EDIT_COST = 1.2;
-/** Log of the share of edges a changed vocabulary leaves where its base puts them. */
-const DERIVED_EDGE_SHARE_LOG = Math.log(0.98);
-/** An unindexed tokenizer is taken to put a chunk edge inside a token this often. */
-const UNKNOWN_MISS_RATE = 0.12;
-
-function logGamma(x: number): number {
-  // Stirling series; exact enough for counts of a few or more, shifted up for small ones.
-  let shift = 0;
-  while (x < 7) shift -= Math.log(x++);
-  const inv = 1 / x;
-  return shift + (x - 0.5) * Math.log(x) - x + 0.5 * Math.log(2 * Math.PI) + inv / 12 - inv ** 3 / 360;
-}
+/** Log of the share of tokens a changed vocabulary leaves as its base has them. */
+const DERIVED_TOKEN_SHARE_LOG = Math.log(0.98);
+/** An unindexed vocabulary is taken to spell a chunk as a batch of its tokens about this often. */
+const UNKNOWN_FIT = Math.log(0.8);
 
 /**
- * How likely it is that a server showed `seen` of a reference's boundaries and hid `unseen`, with its
- * batching rate unknown and the same for every answer: the Beta(1,1) integral over that rate. A server
- * sending one token per chunk shows all of the true tokenizer's boundaries and far fewer of a finer one's.
- */
-function batchingLikelihood(seen: number, unseen: number): number {
-  return logGamma(seen + 1) + logGamma(unseen + 1) - logGamma(seen + unseen + 2);
-}
-
-/**
- * Chunk edges of streamed answers against each loaded reference's segmentation of the same text:
- * chunk edges inside a reference token (edit distance after splitting at its boundaries) weigh
- * heavily, its boundaries no chunk shows weigh as a batching rate learned across answers. Groups
- * whose encoder is not loaded (they trail) score as the worst loaded group; answers a reference
- * cannot spell back (its normalizer changed the text) count for it as its average answer.
+ * Streamed chunks against every group's vocabulary, loaded or not: each chunk of n tokens needs at most n of
+ * the true vocabulary's entries (fewest-piece counts from the membership filters, with the batch size unknown
+ * and learned over the run), and no more than the output tokens billed for the answer. Where a group's
+ * encoder is loaded, chunk edges inside its canonical tokens count softly at a learned rate; a group not
+ * loaded is given the best rate it could have, so not loading it never counts against it.
  */
 export const streamChannel = defineChannel({
   name: 'stream',
-  help: "chunk edges of streamed answers against each reference's segmentation (on with --stream)",
+  help: "chunks of streamed answers against each vocabulary and each reference's segmentation (on with --stream)",
   asks: { wantChunks: true },
   promptOnly: false,
   seen: true,
   needsEncoder: true,
+  scoresUnloaded: true,
   impliedBy: 'stream',
-  score(observations, { groups, encoder }) {
-    const streamed = observations.filter((o) => (o.chunks?.length ?? 0) > 1);
-    if (!streamed.length) return undefined;
-    const edgesOf = streamed.map((o) => chunkEdges(o.chunks!));
-    const loaded = groups.flatMap((_, g) => (encoder(g) ? [g] : []));
-    if (!loaded.length) return undefined;
-    const match = new Array<number>(groups.length).fill(0);
-    const derived = new Array<number>(groups.length).fill(0);
-    const batching: number[] = [];
-    for (const g of loaded) {
-      const compared = streamed.flatMap((o, k) => {
-        const boundaries = referenceBoundaries(encoder(g)!, o.text);
-        return boundaries ? [compareSegmentation(o.text, edgesOf[k], boundaries)] : [];
-      });
-      const scale = compared.length ? streamed.length / compared.length : 0;
-      const sum = (f: (c: SegmentationComparison) => number) => compared.reduce((s, c) => s + f(c), 0);
-      const edits = sum((c) => c.editDistance) * scale;
-      const batch = compared.length
-        ? batchingLikelihood(
-            sum((c) => c.edges - c.misses),
-            sum((c) => c.unseen),
-          ) * scale
-        : -Infinity;
-      batching.push(batch);
-      match[g] = -EDIT_COST * edits + batch;
-      // A changed vocabulary segments like its base almost everywhere, but where its tokens changed an
-      // edge would fall differently: no such sign is weak evidence it was not changed.
-      derived[g] = match[g] + DERIVED_EDGE_SHARE_LOG * sum((c) => c.edges) * scale;
-    }
-    const edges = edgesOf.reduce((sum, e) => sum + e.size, 0);
-    // Unknown: batching like the closest loaded reference, with some chunk edges inside its tokens.
-    const unknown = Math.max(...batching) - EDIT_COST * 2 * UNKNOWN_MISS_RATE * edges;
-    const isLoaded = new Set(loaded);
-    const worstMatch = Math.min(...loaded.map((g) => match[g]));
-    const worstDerived = Math.min(...loaded.map((g) => derived[g]));
+  score(observations, { groups, membership, encoder }) {
+    const streamed = observations.filter((o) => (o.chunks?.filter(Boolean).length ?? 0) > 1);
+    if (!streamed.length || !membership) return undefined;
+    const pieces = streamed.map((o) => streamedPieces(o, membership));
+    const classes = groupClasses(groups, membership);
+    const edges = streamed.reduce((s, o) => s + o.chunks!.filter(Boolean).length - 1, 0);
+    const best = bestCanonicalFit(edges);
+    const match = new Array<number>(groups.length).fill(Number.NEGATIVE_INFINITY);
+    const derived = new Array<number>(groups.length).fill(Number.NEGATIVE_INFINITY);
+    const ruling = { match: [...match], derived: [...derived], unknown: 0 };
+    const sizeOf = vocabularySize(classes, membership);
+    const canonicalOf = groups.map((_, g) => {
+      const tokenizer = encoder(g);
+      return tokenizer && classes[g].length ? canonicalFit(streamed.map((o) => edgeMisses(o, tokenizer))) : undefined;
+    });
+    const comparedCanonical = canonicalOf.filter((c) => c !== undefined);
+    // A flag may rest on a segmentation only against a group whose own was compared: one not loaded is taken to
+    // segment as well as the best loaded one, not as well as any could.
+    const rulingBest = comparedCanonical.length ? Math.max(...comparedCanonical) : best;
+    groups.forEach((_, g) => {
+      if (!classes[g].length) return;
+      const answers = pieces.map((p) => ({
+        pieces: piecesOf(p, classes[g]),
+        extra: p.chunks.map((c) => c.extra),
+        total: p.total,
+      }));
+      const canonical = canonicalOf[g] ?? best;
+      const rulingCanonical = canonicalOf[g] ?? rulingBest;
+      const tokens = answers.reduce((s, a) => s + a.pieces.reduce((t, m) => t + (Number.isFinite(m) ? m : 1), 0), 0);
+      const size = tokens * sizeOf[g];
+      // A changed vocabulary segments like its base almost everywhere, but where its tokens changed a chunk would
+      // split differently: no such sign is weak evidence it was not changed.
+      const unchanged = DERIVED_TOKEN_SHARE_LOG * tokens;
+      ruling.match[g] = batchingFit(answers, rulingCosts(MATCH_MISFIT)) + rulingCanonical;
+      ruling.derived[g] = batchingFit(answers, rulingCosts(DERIVED_MISFIT)) + unchanged + rulingCanonical;
+      match[g] = batchingFit(answers, MATCH_MISFIT) + canonical + size;
+      derived[g] = batchingFit(answers, DERIVED_MISFIT) + unchanged + canonical + size;
+    });
+    // Unknown: a vocabulary like the closest indexed one, changed, that does not fit every chunk as well as the
+    // true one would. A group with no indexed class is taken to be like that.
+    const closest = Math.max(...derived);
+    const unknown = (Number.isFinite(closest) ? closest : best) + UNKNOWN_FIT * edges;
+    ruling.unknown = Math.max(...ruling.derived) + UNKNOWN_FIT * edges;
+    classes.forEach((c, g) => {
+      if (c.length) return;
+      match[g] = derived[g] = unknown;
+      ruling.match[g] = ruling.derived[g] = ruling.unknown;
+    });
     return {
-      match: match.map((m, g) => (isLoaded.has(g) ? m : worstMatch)),
-      derived: derived.map((d, g) => (isLoaded.has(g) ? d : worstDerived)),
+      match,
+      derived,
       unknown,
-      unscored: groups.map((_, g) => !isLoaded.has(g)),
-      note: `${edges} chunk edges in ${streamed.length} streamed answers, compared with ${loaded.length} references' segmentations`,
+      ruling,
+      note: `${edges} chunk edges in ${streamed.length} streamed answers against every vocabulary, ${comparedCanonical.length} references' segmentations compared`,
     };
   },
 });
