@@ -147,12 +147,12 @@ export function scoreRepeats(
     }
     if (same === cut.length) agreeing++;
   }
-  const worstMatch = Math.min(...loaded.map((g) => match[g]));
-  const worstDerived = Math.min(...loaded.map((g) => derived[g]));
+  // a reference not loaded predicts no cut: it lands where seen as often as an unindexed tokenizer's would
+  const unknown = cut.length * Math.log(UNKNOWN_SAME_CUT);
   return {
-    match: groups.map((_, g) => match[g] ?? worstMatch),
-    derived: groups.map((_, g) => derived[g] ?? worstDerived),
-    unknown: cut.length * Math.log(UNKNOWN_SAME_CUT),
+    match: groups.map((_, g) => match[g] ?? unknown),
+    derived: groups.map((_, g) => derived[g] ?? unknown),
+    unknown,
     unscored: groups.map((_, g) => match[g] === undefined),
     note: `${cut.length} repeat answers cut at max_tokens; ${agreeing} of ${loaded.length} references cut every one where it was cut`,
   };

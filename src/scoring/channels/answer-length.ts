@@ -1,0 +1,151 @@
+import type { Tokenizer } from '../../references/tokenizer.js';
+import { minPieces } from '../../signatures/min-pieces.js';
+import type { VocabMembership } from '../../signatures/vocab-membership-file.js';
+import { twoSidedGeometric } from '../noise.js';
+import type { ChannelContext, ChannelObservation, ChannelScore } from './channel.js';
+
+/**
+ * How many tokens an answer's text took, as a count channel knows it: exactly (an answer cut at `max_tokens`,
+ * or billed `completion_tokens` less an end-of-turn offset), or only as a cap (`max_tokens` of an answer that
+ * may have ended on its own).
+ */
+export interface AnswerLength {
+  observation: ChannelObservation;
+  /** The tokens the text took for each end-of-turn offset tried; undefined when only the cap is known. */
+  tokens?: (offset: number) => number;
+  /** No vocabulary spent more tokens on the text than this. */
+  cap: number;
+}
+
+/** A text a vocabulary cannot spell in the tokens spent: near-hard (a membership filter can miss a normalised entry). */
+const OVER_CAP = 1e-3;
+/**
+ * How often the model emits its tokenizer's canonical split, learned per run on this grid; a real model mostly
+ * does, so the prior leans that way (a beta(3, 1), weights q squared).
+ */
+const CANONICAL_RATES = Array.from({ length: 20 }, (_, i) => (i + 0.5) / 20);
+const RATE_PRIOR = CANONICAL_RATES.map((q) => Math.log((3 * q * q) / CANONICAL_RATES.length));
+/** A changed vocabulary keeps each of its base's tokens this often, so n tokens count alike with this to the n. */
+const DERIVED_TOKEN_KEPT = 0.98;
+
+const utf8 = new TextEncoder();
+const piecesMemo = new WeakMap<ChannelObservation, Map<VocabMembership, number[]>>();
+const countMemo = new WeakMap<ChannelObservation, Map<Tokenizer, number>>();
+
+/** The fewest entries of each class's vocabulary that spell the answer (see minPieces), once per answer. */
+function classPieces(observation: ChannelObservation, membership: VocabMembership): number[] {
+  let byMembership = piecesMemo.get(observation);
+  if (!byMembership) piecesMemo.set(observation, (byMembership = new Map()));
+  let pieces = byMembership.get(membership);
+  if (!pieces) {
+    const filters = membership.classes.map((c) => c.filter);
+    pieces = minPieces(filters, utf8.encode(observation.text), { atStart: true });
+    byMembership.set(membership, pieces);
+  }
+  return pieces;
+}
+
+/** The fewest tokens each group's vocabulary needs for the answer; 0 (no bound) for a group without a filter. */
+export function groupPieces(observation: ChannelObservation, context: ChannelContext): number[] {
+  const { membership, groups } = context;
+  if (!membership) return groups.map(() => 0);
+  const pieces = classPieces(observation, membership);
+  const byClass = new Map(membership.classes.map((c, i) => [c.id, pieces[i]]));
+  return groups.map((group) => {
+    const known = group.classIds.flatMap((id) => (byClass.has(id) ? [byClass.get(id)!] : []));
+    return known.length ? Math.min(...known) : 0;
+  });
+}
+
+/** A reference's canonical count of the answer text, once per answer and encoder. */
+export function canonicalCount(observation: ChannelObservation, tokenizer: Tokenizer): number {
+  let byTokenizer = countMemo.get(observation);
+  if (!byTokenizer) countMemo.set(observation, (byTokenizer = new Map()));
+  let count = byTokenizer.get(tokenizer);
+  if (count === undefined) {
+    count = tokenizer.encode(observation.text).length;
+    byTokenizer.set(tokenizer, count);
+  }
+  return count;
+}
+
+/** A canonical count is exact most of the time, off by a token or two at a seam otherwise. */
+function canonicalNoise(error: number): number {
+  if (error === 0) return 0.8;
+  return 0.2 * (twoSidedGeometric(error, 1.5) / (1 - twoSidedGeometric(0, 1.5)));
+}
+
+/** Half-width of the counts a text of n tokens could have had under a tokenizer nothing is known of. */
+function spread(tokens: number): number {
+  return Math.max(3, Math.round(0.15 * tokens));
+}
+
+/**
+ * The count when the model's split is not its tokenizer's canonical one (or the canonical count is not known):
+ * anywhere within the spread around the text's length, as for an unindexed tokenizer.
+ */
+function freeCount(error: number, tokens: number): number {
+  const half = spread(tokens);
+  return Math.abs(error) <= half ? 1 / (2 * half + 1) : OVER_CAP / (2 * half + 1);
+}
+
+function logSumExp(values: readonly number[]): number {
+  const top = Math.max(...values);
+  if (!Number.isFinite(top)) return top;
+  return top + Math.log(values.reduce((s, v) => s + Math.exp(v - top), 0));
+}
+
+function logMeanExp(values: readonly number[]): number {
+  return logSumExp(values) - Math.log(values.length);
+}
+
+/**
+ * Per answer and group: the near-hard bound (the vocabulary spells the text in no more tokens than were spent),
+ * and the soft one (its canonical count equals the tokens spent, at a rate learned over the run), each group as
+ * a match and as a changed copy; the end-of-turn offset is one per run. A group whose encoder is not loaded gets
+ * the free count, as an unindexed tokenizer does: never penalised for it, nor favoured.
+ */
+export function scoreLengths(
+  lengths: readonly AnswerLength[],
+  context: ChannelContext,
+  offsets: readonly number[] = [0],
+): Omit<ChannelScore, 'note'> {
+  const { groups, encoder } = context;
+  const pieces = lengths.map((l) => groupPieces(l.observation, context));
+  const capped = (g: number, i: number) => (pieces[i][g] > lengths[i].cap ? OVER_CAP : 1);
+  const match: number[] = [];
+  const derived: number[] = [];
+  const unscored: boolean[] = [];
+  for (let g = 0; g < groups.length; g++) {
+    const tokenizer = encoder(g);
+    unscored[g] = !tokenizer && !context.membership;
+    const perOffset = offsets.map((offset) => {
+      // For each answer: the likelihood with a canonical split, with a free one, and under a changed vocabulary
+      // (which may spell anything), the bound applied to the first two.
+      const terms = lengths.map((l, i) => {
+        const hard = capped(g, i);
+        if (!l.tokens) return { canonical: hard, free: hard, changed: 1, tokens: l.cap };
+        const tokens = l.tokens(offset);
+        const changed = freeCount(0, tokens);
+        if (!tokenizer) return { canonical: hard * changed, free: hard * changed, changed, tokens };
+        const error = tokens - canonicalCount(l.observation, tokenizer);
+        return { canonical: hard * canonicalNoise(error), free: hard * freeCount(error, tokens), changed, tokens };
+      });
+      const overRates = (kept: (tokens: number) => number) =>
+        logSumExp(
+          CANONICAL_RATES.map((q, r) =>
+            terms.reduce((sum, t) => {
+              const asMatch = q * t.canonical + (1 - q) * t.free;
+              const keep = kept(t.tokens);
+              return sum + Math.log(keep * asMatch + (1 - keep) * t.changed);
+            }, RATE_PRIOR[r]),
+          ),
+        );
+      return { match: overRates(() => 1), derived: overRates((tokens) => DERIVED_TOKEN_KEPT ** tokens) };
+    });
+    match[g] = logMeanExp(perOffset.map((p) => p.match));
+    derived[g] = logMeanExp(perOffset.map((p) => p.derived));
+  }
+  const unknown = lengths.reduce((sum, l) => (l.tokens ? sum + Math.log(freeCount(0, l.tokens(0))) : sum), 0);
+  return { match, derived, unknown, ...(unscored.some(Boolean) && { unscored }) };
+}
