@@ -6,8 +6,8 @@ import type { ChannelContext, ChannelObservation, ChannelScore } from './channel
 
 /**
  * How many tokens an answer's text took, as a count channel knows it: exactly (an answer cut at `max_tokens`,
- * or billed `completion_tokens` less an end-of-turn offset), or only as a cap (`max_tokens` of an answer that
- * may have ended on its own).
+ * or billed `completion_tokens` less an end-of-turn offset), only as a cap (`max_tokens` of an answer that
+ * ended on its own), or either (an API that bills nothing: cut at the cap, or ended below it).
  */
 export interface AnswerLength {
   observation: ChannelObservation;
@@ -15,8 +15,12 @@ export interface AnswerLength {
   tokens?: (offset: number) => number;
   /** No vocabulary spent more tokens on the text than this. */
   cap: number;
+  /** Without a billed count: the text may be exactly `cap` tokens (cut) or fewer (ended). */
+  maybeCut?: boolean;
 }
 
+/** How often an answer of an API that bills nothing was cut at `max_tokens` rather than ended. */
+const CUT_SHARE = 0.5;
 /** A text a vocabulary cannot spell in the tokens spent: near-hard (a membership filter can miss a normalised entry). */
 const OVER_CAP = 1e-3;
 /**
@@ -99,6 +103,39 @@ function logMeanExp(values: readonly number[]): number {
   return logSumExp(values) - Math.log(values.length);
 }
 
+interface Terms {
+  /** Likelihood of the answer's length when the model emits the canonical split. */
+  canonical: number;
+  /** When it emits another split (or the canonical count is not known). */
+  free: number;
+  /** Under a changed vocabulary, which may spell anything: as an unindexed tokenizer. */
+  changed: number;
+  tokens: number;
+}
+
+/** One answer's likelihoods under one group, `hard` the bound on its fewest pieces (1 or OVER_CAP). */
+function lengthTerms(l: AnswerLength, hard: number, offset: number, tokenizer: Tokenizer | undefined): Terms {
+  const canonical = tokenizer && canonicalCount(l.observation, tokenizer);
+  if (l.maybeCut) {
+    const below = 1 / l.cap;
+    const changed = CUT_SHARE * freeCount(0, l.cap) + (1 - CUT_SHARE) * below;
+    if (canonical === undefined) return { canonical: hard * changed, free: hard * changed, changed, tokens: l.cap };
+    const ended = canonical < l.cap ? below : OVER_CAP * below;
+    return {
+      canonical: hard * (CUT_SHARE * canonicalNoise(l.cap - canonical) + (1 - CUT_SHARE) * ended),
+      free: hard * (CUT_SHARE * freeCount(l.cap - canonical, l.cap) + (1 - CUT_SHARE) * below),
+      changed,
+      tokens: l.cap,
+    };
+  }
+  if (!l.tokens) return { canonical: hard, free: hard, changed: 1, tokens: l.cap };
+  const tokens = l.tokens(offset);
+  const changed = freeCount(0, tokens);
+  if (canonical === undefined) return { canonical: hard * changed, free: hard * changed, changed, tokens };
+  const error = tokens - canonical;
+  return { canonical: hard * canonicalNoise(error), free: hard * freeCount(error, tokens), changed, tokens };
+}
+
 /**
  * Per answer and group: the near-hard bound (the vocabulary spells the text in no more tokens than were spent),
  * and the soft one (its canonical count equals the tokens spent, at a rate learned over the run), each group as
@@ -120,17 +157,7 @@ export function scoreLengths(
     const tokenizer = encoder(g);
     unscored[g] = !tokenizer && !context.membership;
     const perOffset = offsets.map((offset) => {
-      // For each answer: the likelihood with a canonical split, with a free one, and under a changed vocabulary
-      // (which may spell anything), the bound applied to the first two.
-      const terms = lengths.map((l, i) => {
-        const hard = capped(g, i);
-        if (!l.tokens) return { canonical: hard, free: hard, changed: 1, tokens: l.cap };
-        const tokens = l.tokens(offset);
-        const changed = freeCount(0, tokens);
-        if (!tokenizer) return { canonical: hard * changed, free: hard * changed, changed, tokens };
-        const error = tokens - canonicalCount(l.observation, tokenizer);
-        return { canonical: hard * canonicalNoise(error), free: hard * freeCount(error, tokens), changed, tokens };
-      });
+      const terms = lengths.map((l, i) => lengthTerms(l, capped(g, i), offset, tokenizer));
       const overRates = (kept: (tokens: number) => number) =>
         logSumExp(
           CANONICAL_RATES.map((q, r) =>
@@ -146,6 +173,6 @@ export function scoreLengths(
     match[g] = logMeanExp(perOffset.map((p) => p.match));
     derived[g] = logMeanExp(perOffset.map((p) => p.derived));
   }
-  const unknown = lengths.reduce((sum, l) => (l.tokens ? sum + Math.log(freeCount(0, l.tokens(0))) : sum), 0);
+  const unknown = lengths.reduce((sum, l) => sum + Math.log(lengthTerms(l, 1, 0, undefined).changed), 0);
   return { match, derived, unknown, ...(unscored.some(Boolean) && { unscored }) };
 }

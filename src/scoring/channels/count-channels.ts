@@ -77,6 +77,7 @@ export const truncationChannel = defineChannel({
       observation: o,
       ...(cut(o) && { tokens: () => o.maxOutputTokens }),
       cap: o.maxOutputTokens,
+      maybeCut: o.completionTokens === undefined,
     }));
     const countScore: ChannelScore | undefined = lengths.length
       ? {

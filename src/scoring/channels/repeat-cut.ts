@@ -80,19 +80,29 @@ export function predictedCut(tokenizer: Tokenizer, probe: RepeatProbe): string |
   return cutTexts(tokenizer, probe.source, probe.k)[probe.k - 1];
 }
 
-/** Stretches of the message a model can say back: whole words, no markup, about WINDOW_CHARS long. */
+/**
+ * Stretches of the message a model can say back: whole words, no markup, about WINDOW_CHARS long. Runs of
+ * spaces between words are kept (vocabularies that differ only in their whitespace tokens cut them apart);
+ * any other gap becomes one space.
+ */
 function windows(content: string): string[] {
-  const words = content.split(/\s+/u).filter((w) => w && !UNSAYABLE.test(w));
   const out: string[] = [];
-  let current: string[] = [];
-  for (const word of words) {
-    current.push(word);
-    if (current.join(' ').length >= WINDOW_CHARS) {
-      out.push(current.join(' '));
-      current = [];
+  let current = '';
+  let dropped = false;
+  for (const [, space, word] of content.matchAll(/(\s*)(\S+)/gu)) {
+    if (UNSAYABLE.test(word)) {
+      dropped = true;
+      continue;
+    }
+    if (current) current += !dropped && /^ +$/u.test(space) ? space : ' ';
+    current += word;
+    dropped = false;
+    if (current.length >= WINDOW_CHARS) {
+      out.push(current);
+      current = '';
     }
   }
-  if (current.length) out.push(current.join(' '));
+  if (current) out.push(current);
   return out.filter((w) => w.length >= 20);
 }
 
