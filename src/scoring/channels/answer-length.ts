@@ -21,8 +21,17 @@ export interface AnswerLength {
 
 /** How often an answer of an API that bills nothing was cut at `max_tokens` rather than ended. */
 const CUT_SHARE = 0.5;
-/** A text a vocabulary cannot spell in the tokens spent: near-hard (a membership filter can miss a normalised entry). */
+/**
+ * A text a vocabulary cannot spell in the tokens spent: near-hard, reached at three pieces over. Graded below that,
+ * as the fewest pieces can exceed the true count by one or two where a token is longer than minPieces looks
+ * (o200k spells 64 dashes in one) or a normalised entry is missing from the filter.
+ */
 const OVER_CAP = 1e-3;
+const OVER_CAP_PIECES = 3;
+
+function overCap(excess: number): number {
+  return excess <= 0 ? 1 : OVER_CAP ** (Math.min(excess, OVER_CAP_PIECES) / OVER_CAP_PIECES);
+}
 /**
  * How often the model emits its tokenizer's canonical split, learned per run on this grid; a real model mostly
  * does, so the prior leans that way (a beta(3, 1), weights q squared).
@@ -113,7 +122,7 @@ interface Terms {
   tokens: number;
 }
 
-/** One answer's likelihoods under one group, `hard` the bound on its fewest pieces (1 or OVER_CAP). */
+/** One answer's likelihoods under one group, `hard` the bound on its fewest pieces (1 within the cap). */
 function lengthTerms(l: AnswerLength, hard: number, offset: number, tokenizer: Tokenizer | undefined): Terms {
   const canonical = tokenizer && canonicalCount(l.observation, tokenizer);
   if (l.maybeCut) {
@@ -149,7 +158,7 @@ export function scoreLengths(
 ): Omit<ChannelScore, 'note'> {
   const { groups, encoder } = context;
   const pieces = lengths.map((l) => groupPieces(l.observation, context));
-  const capped = (g: number, i: number) => (pieces[i][g] > lengths[i].cap ? OVER_CAP : 1);
+  const capped = (g: number, i: number) => overCap(pieces[i][g] - lengths[i].cap);
   const match: number[] = [];
   const derived: number[] = [];
   const unscored: boolean[] = [];

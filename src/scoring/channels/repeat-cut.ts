@@ -77,7 +77,8 @@ function normalise(text: string): string {
 
 /** The cut text a reference predicts for a probe. */
 export function predictedCut(tokenizer: Tokenizer, probe: RepeatProbe): string | undefined {
-  return cutTexts(tokenizer, probe.source, probe.k)[probe.k - 1];
+  // a reference that spells the text in fewer than k tokens predicts all of it said, and the answer ended
+  return cutTexts(tokenizer, probe.source, probe.k).at(-1);
 }
 
 /**
@@ -124,12 +125,15 @@ export function planRepeat(content: string, encoders: readonly Tokenizer[]): Rep
   return best?.probe;
 }
 
-/** The answer said back a prefix of the text and was cut, not ended: only then does its end mark a cut. */
+/**
+ * The answer said back a prefix of the text and was cut, not ended, or said all of it: only then does its end
+ * mark where the model's k tokens ended.
+ */
 function informative(o: ChannelObservation): o is ChannelObservation & { repeat: RepeatProbe } {
   if (!o.repeat) return false;
   const said = normalise(o.text);
   if (!said || !normalise(o.repeat.source).startsWith(said)) return false;
-  return o.completionTokens === undefined || o.completionTokens >= o.repeat.k;
+  return o.completionTokens === undefined || o.completionTokens >= o.repeat.k || said === normalise(o.repeat.source);
 }
 
 /** Log-likelihoods of the repeat answers: each reference predicts exactly where its k tokens end. */
