@@ -90,7 +90,7 @@ function canonicalNoise(error: number): number {
 
 /** Half-width of the counts a text of n tokens could have had under a tokenizer nothing is known of. */
 function spread(tokens: number): number {
-  return Math.max(3, Math.round(0.15 * tokens));
+  return Math.max(3, Math.round(0.3 * tokens));
 }
 
 /**

@@ -108,19 +108,35 @@ function windows(content: string): string[] {
 }
 
 /**
- * The window of the message and cut length on which the leading references' cuts differ most (fewest
- * tokens among equals); undefined when every cut agrees, so a repeat could not tell them apart.
+ * How well a cut separates the leader (the first encoder) from the others, in the order they lead: a reference
+ * that cuts elsewhere weighs half as much as the one before it, so the runner-up is separated first.
+ */
+function separation(cuts: readonly (string | undefined)[]): number {
+  return cuts.reduce((sum: number, cut, i) => (i > 0 && cut !== cuts[0] ? sum + 2 ** -(i - 1) : sum), 0);
+}
+
+/**
+ * The window of the message and cut length on which the leading references (given in the order they lead)
+ * cut apart best: the leader from the others, then the most distinct cuts, then the most tokens up to MAX_CUT
+ * (a changed copy of the leader keeps fewer of its k tokens). Undefined when every cut agrees, so a repeat could
+ * not tell them apart.
  */
 export function planRepeat(content: string, encoders: readonly Tokenizer[]): RepeatProbe | undefined {
   if (encoders.length < 2) return undefined;
-  let best: { probe: RepeatProbe; distinct: number } | undefined;
+  const full = separation(encoders.map((_, i) => String(i)));
+  let best: { probe: RepeatProbe; score: [number, number, number] } | undefined;
+  const better = (a: readonly number[], b: readonly number[]) => {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] > b[i];
+    return false;
+  };
   for (const source of windows(content)) {
     const cuts = encoders.map((e) => cutTexts(e, source, MAX_CUT));
     for (let k = 2; k <= MAX_CUT; k++) {
-      const distinct = new Set(cuts.map((c) => c[k - 1] ?? c.at(-1))).size;
-      if (distinct > (best?.distinct ?? 1)) best = { probe: { source, k }, distinct };
+      const at = cuts.map((c) => c[k - 1] ?? c.at(-1));
+      const score: [number, number, number] = [separation(at), new Set(at).size, k];
+      if (score[0] > 0 && (!best || better(score, best.score))) best = { probe: { source, k }, score };
     }
-    if (best?.distinct === encoders.length) break;
+    if (best?.score[0] === full && best.score[1] === encoders.length) break;
   }
   return best?.probe;
 }
