@@ -142,14 +142,13 @@ export function planRepeat(content: string, encoders: readonly Tokenizer[]): Rep
 }
 
 /**
- * The answer said back a prefix of the text and was cut, not ended, or said all of it: only then does its end
- * mark where the model's k tokens ended.
+ * The answer said back a prefix of the text (or all of it): its end marks where the model's k tokens ended. The
+ * billed completion count is not asked to agree, as a provider that recounts it cannot move the cut.
  */
 function informative(o: ChannelObservation): o is ChannelObservation & { repeat: RepeatProbe } {
   if (!o.repeat) return false;
   const said = normalise(o.text);
-  if (!said || !normalise(o.repeat.source).startsWith(said)) return false;
-  return o.completionTokens === undefined || o.completionTokens >= o.repeat.k || said === normalise(o.repeat.source);
+  return said.length > 0 && normalise(o.repeat.source).startsWith(said);
 }
 
 /** Log-likelihoods of the repeat answers: each reference predicts exactly where its k tokens end. */
