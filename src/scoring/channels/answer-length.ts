@@ -159,12 +159,14 @@ export function scoreLengths(
   const { groups, encoder } = context;
   const pieces = lengths.map((l) => groupPieces(l.observation, context));
   const capped = (g: number, i: number) => overCap(pieces[i][g] - lengths[i].cap);
+  const filtered = new Set(context.membership?.classes.map((c) => c.id));
   const match: number[] = [];
   const derived: number[] = [];
   const unscored: boolean[] = [];
   for (let g = 0; g < groups.length; g++) {
     const tokenizer = encoder(g);
-    unscored[g] = !tokenizer && !context.membership;
+    // without its encoder nor a membership filter a group's score is a stand-in, which rules nothing out
+    unscored[g] = !tokenizer && !groups[g].classIds.some((id) => filtered.has(id));
     const perOffset = offsets.map((offset) => {
       const terms = lengths.map((l, i) => lengthTerms(l, capped(g, i), offset, tokenizer));
       const overRates = (kept: (tokens: number) => number) =>
