@@ -35,6 +35,7 @@ const SLOW = [
   // over 30 s each on two cores: channel replays and repeat cuts across references, unstable counts per API,
   // vocabularies pruned and extended, user indexes rebuilt, tokenizer files read in every hostile form
   'test/scoring/channels/repeat-cut.test.ts',
+  'test/scoring/channels/answer-length.test.ts',
   'test/scoring/channels/rescore-channels.test.ts',
   'test/cli/unstable-usage.test.ts',
   'test/targets/vocabulary-changes.test.ts',

@@ -1,41 +1,30 @@
-import { twoSidedGeometric } from '../noise.js';
-import { defineChannel, type ChannelContext, type ChannelObservation, type ChannelScore } from './channel.js';
+import { scoreLengths, type AnswerLength } from './answer-length.js';
+import { defineChannel, type ChannelObservation, type ChannelScore } from './channel.js';
 import { planRepeat, repeatRequest, scoreRepeats } from './repeat-cut.js';
-
-/** A reference's count of generated text is exact most of the time (a model may emit a non-canonical split). */
-function countNoise(error: number): number {
-  if (error === 0) return 0.8;
-  return 0.2 * (twoSidedGeometric(error, 1.5) / (1 - twoSidedGeometric(0, 1.5)));
-}
 
 /** Offsets for the end-of-turn token(s) a provider may bill beside the text. */
 const OFFSETS = [0, 1, 2, 3];
 
-function scoreCounts(
-  observations: readonly ChannelObservation[],
-  context: ChannelContext,
-  target: (o: ChannelObservation) => number,
-  offsets: readonly number[],
-): Omit<ChannelScore, 'note'> | undefined {
-  const { groups, encoder } = context;
-  const loaded: number[] = [];
-  const match: number[] = [];
-  for (let g = 0; g < groups.length; g++) {
-    const tokenizer = encoder(g);
-    if (!tokenizer) continue;
-    const residuals = observations.map((o) => target(o) - tokenizer.encode(o.text).length);
-    let likelihood = 0;
-    for (const offset of offsets)
-      likelihood += residuals.reduce((p, r) => p * countNoise(r - offset), 1) / offsets.length;
-    loaded.push(g);
-    match[g] = Math.log(Math.max(likelihood, 1e-300));
-  }
-  if (!loaded.length) return undefined;
-  const worst = Math.min(...loaded.map((g) => match[g]));
-  const scores = groups.map((_, g) => match[g] ?? worst);
-  // Unknown: a count somewhere near the text's length in tokens, a few tokens wide.
-  const unknown = observations.reduce((sum, o) => sum - Math.log(2 * Math.max(3, 0.15 * target(o)) + 1), 0);
-  return { match: scores, derived: scores.map((s) => Math.max(s, unknown)), unknown };
+/** An answer with text to compare: not empty, and not ending in a character the cut left incomplete. */
+function readable(o: ChannelObservation): boolean {
+  return o.text.length > 0 && !o.text.endsWith('\ufffd');
+}
+
+/** Cut at `max_tokens` (no end-of-turn billed), as far as the billed count tells. */
+function cut(o: ChannelObservation): boolean {
+  return o.maxOutputTokens > 1 && o.completionTokens === o.maxOutputTokens;
+}
+
+function sum(a: ChannelScore, b: ChannelScore): ChannelScore {
+  return {
+    match: a.match.map((m, g) => m + b.match[g]),
+    derived: a.derived.map((d, g) => d + b.derived[g]),
+    unknown: a.unknown + b.unknown,
+    ...((a.unscored || b.unscored) && {
+      unscored: a.match.map((_, g) => Boolean(a.unscored?.[g]) && Boolean(b.unscored?.[g])),
+    }),
+    note: `${a.note}; ${b.note}`,
+  };
 }
 
 export const COMPLETION_COUNT_INCONSISTENT = 'completion-count-inconsistent';
@@ -50,17 +39,18 @@ export const completionChannel = defineChannel({
   needsEncoder: true,
   inconsistentFlag: COMPLETION_COUNT_INCONSISTENT,
   score(observations, context) {
-    const counted = observations.filter(
-      (o) => o.completionTokens !== undefined && o.text.length > 0 && !o.text.endsWith('\ufffd'),
-    );
+    const counted = observations.filter((o) => o.completionTokens !== undefined && readable(o));
     if (!counted.length) return undefined;
-    const score = scoreCounts(counted, context, (o) => o.completionTokens!, OFFSETS);
-    return (
-      score && {
-        ...score,
-        note: `completion counts of ${counted.length} answers against each reference's count of their text`,
-      }
-    );
+    const lengths: AnswerLength[] = counted.map((o) => ({
+      observation: o,
+      // a cut answer bills no end-of-turn token
+      tokens: (offset) => o.completionTokens! - (cut(o) ? 0 : offset),
+      cap: o.completionTokens!,
+    }));
+    return {
+      ...scoreLengths(lengths, context, OFFSETS),
+      note: `completion counts of ${counted.length} answers against each vocabulary's fewest and each loaded reference's own count of their text`,
+    };
   },
 });
 
@@ -81,26 +71,22 @@ export const truncationChannel = defineChannel({
     return probe && repeatRequest(probe, seq);
   },
   score(observations, context) {
-    const cut = observations.filter(
-      (o) =>
-        !o.repeat &&
-        o.maxOutputTokens > 1 &&
-        o.completionTokens === o.maxOutputTokens &&
-        o.text.length > 0 &&
-        !o.text.endsWith('\ufffd'),
-    );
-    const counted = cut.length ? scoreCounts(cut, context, (o) => o.maxOutputTokens, [0]) : undefined;
-    const countScore = counted && {
-      ...counted,
-      note: `${cut.length} answers cut at max_tokens, against each reference's count of their text`,
-    };
+    const answers = observations.filter((o) => !o.repeat && o.maxOutputTokens > 1 && readable(o));
+    const exact = answers.filter(cut).length;
+    const lengths: AnswerLength[] = answers.map((o) => ({
+      observation: o,
+      ...(cut(o) && { tokens: () => o.maxOutputTokens }),
+      cap: o.maxOutputTokens,
+      maybeCut: o.completionTokens === undefined,
+    }));
+    const countScore: ChannelScore | undefined = lengths.length
+      ? {
+          ...scoreLengths(lengths, context),
+          note: `${answers.length} answers within max_tokens, ${exact} of them cut there, against each vocabulary's fewest and each loaded reference's own count of their text`,
+        }
+      : undefined;
     const repeatScore = scoreRepeats(observations, context);
     if (!countScore || !repeatScore) return countScore ?? repeatScore;
-    return {
-      match: countScore.match.map((m, g) => m + repeatScore.match[g]),
-      derived: countScore.derived.map((d, g) => d + repeatScore.derived[g]),
-      unknown: countScore.unknown + repeatScore.unknown,
-      note: `${countScore.note}; ${repeatScore.note}`,
-    };
+    return sum(countScore, repeatScore);
   },
 });

@@ -77,49 +77,78 @@ function normalise(text: string): string {
 
 /** The cut text a reference predicts for a probe. */
 export function predictedCut(tokenizer: Tokenizer, probe: RepeatProbe): string | undefined {
-  return cutTexts(tokenizer, probe.source, probe.k)[probe.k - 1];
+  // a reference that spells the text in fewer than k tokens predicts all of it said, and the answer ended
+  return cutTexts(tokenizer, probe.source, probe.k).at(-1);
 }
 
-/** Stretches of the message a model can say back: whole words, no markup, about WINDOW_CHARS long. */
+/**
+ * Stretches of the message a model can say back: whole words, no markup, about WINDOW_CHARS long. Runs of
+ * spaces between words are kept (vocabularies that differ only in their whitespace tokens cut them apart);
+ * any other gap becomes one space.
+ */
 function windows(content: string): string[] {
-  const words = content.split(/\s+/u).filter((w) => w && !UNSAYABLE.test(w));
   const out: string[] = [];
-  let current: string[] = [];
-  for (const word of words) {
-    current.push(word);
-    if (current.join(' ').length >= WINDOW_CHARS) {
-      out.push(current.join(' '));
-      current = [];
+  let current = '';
+  let dropped = false;
+  for (const [, space, word] of content.matchAll(/(\s*)(\S+)/gu)) {
+    if (UNSAYABLE.test(word)) {
+      dropped = true;
+      continue;
+    }
+    if (current) current += !dropped && /^ +$/u.test(space) ? space : ' ';
+    current += word;
+    dropped = false;
+    if (current.length >= WINDOW_CHARS) {
+      out.push(current);
+      current = '';
     }
   }
-  if (current.length) out.push(current.join(' '));
+  if (current) out.push(current);
   return out.filter((w) => w.length >= 20);
 }
 
 /**
- * The window of the message and cut length on which the leading references' cuts differ most (fewest
- * tokens among equals); undefined when every cut agrees, so a repeat could not tell them apart.
+ * How well a cut separates the leader (the first encoder) from the others, in the order they lead: a reference
+ * that cuts elsewhere weighs half as much as the one before it, so the runner-up is separated first.
+ */
+function separation(cuts: readonly (string | undefined)[]): number {
+  return cuts.reduce((sum: number, cut, i) => (i > 0 && cut !== cuts[0] ? sum + 2 ** -(i - 1) : sum), 0);
+}
+
+/**
+ * The window of the message and cut length on which the leading references (given in the order they lead)
+ * cut apart best: the leader from the others, then the most distinct cuts, then the most tokens up to MAX_CUT
+ * (a changed copy of the leader keeps fewer of its k tokens). Undefined when every cut agrees, so a repeat could
+ * not tell them apart.
  */
 export function planRepeat(content: string, encoders: readonly Tokenizer[]): RepeatProbe | undefined {
   if (encoders.length < 2) return undefined;
-  let best: { probe: RepeatProbe; distinct: number } | undefined;
+  const full = separation(encoders.map((_, i) => String(i)));
+  let best: { probe: RepeatProbe; score: [number, number, number] } | undefined;
+  const better = (a: readonly number[], b: readonly number[]) => {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] > b[i];
+    return false;
+  };
   for (const source of windows(content)) {
     const cuts = encoders.map((e) => cutTexts(e, source, MAX_CUT));
     for (let k = 2; k <= MAX_CUT; k++) {
-      const distinct = new Set(cuts.map((c) => c[k - 1] ?? c.at(-1))).size;
-      if (distinct > (best?.distinct ?? 1)) best = { probe: { source, k }, distinct };
+      const at = cuts.map((c) => c[k - 1] ?? c.at(-1));
+      const score: [number, number, number] = [separation(at), new Set(at).size, k];
+      if (score[0] > 0 && (!best || better(score, best.score))) best = { probe: { source, k }, score };
     }
-    if (best?.distinct === encoders.length) break;
+    if (best?.score[0] === full && best.score[1] === encoders.length) break;
   }
   return best?.probe;
 }
 
-/** The answer said back a prefix of the text and was cut, not ended: only then does its end mark a cut. */
+/**
+ * The answer said back a prefix of the text (or all of it): its end marks where the model's k tokens ended. The
+ * billed completion count is not asked to agree, as a provider that recounts it cannot move the cut.
+ */
 function informative(o: ChannelObservation): o is ChannelObservation & { repeat: RepeatProbe } {
   if (!o.repeat) return false;
   const said = normalise(o.text);
-  if (!said || !normalise(o.repeat.source).startsWith(said)) return false;
-  return o.completionTokens === undefined || o.completionTokens >= o.repeat.k;
+  return said.length > 0 && normalise(o.repeat.source).startsWith(said);
 }
 
 /** Log-likelihoods of the repeat answers: each reference predicts exactly where its k tokens end. */
@@ -147,12 +176,12 @@ export function scoreRepeats(
     }
     if (same === cut.length) agreeing++;
   }
-  const worstMatch = Math.min(...loaded.map((g) => match[g]));
-  const worstDerived = Math.min(...loaded.map((g) => derived[g]));
+  // a reference not loaded predicts no cut: it lands where seen as often as an unindexed tokenizer's would
+  const unknown = cut.length * Math.log(UNKNOWN_SAME_CUT);
   return {
-    match: groups.map((_, g) => match[g] ?? worstMatch),
-    derived: groups.map((_, g) => derived[g] ?? worstDerived),
-    unknown: cut.length * Math.log(UNKNOWN_SAME_CUT),
+    match: groups.map((_, g) => match[g] ?? unknown),
+    derived: groups.map((_, g) => derived[g] ?? unknown),
+    unknown,
     unscored: groups.map((_, g) => match[g] === undefined),
     note: `${cut.length} repeat answers cut at max_tokens; ${agreeing} of ${loaded.length} references cut every one where it was cut`,
   };
