@@ -85,7 +85,7 @@ describe('channel discovery', () => {
     const verdict = JSON.parse(result.stdout).verdict;
     expect(verdict).toMatchObject({ status: 'match', reference: 'deepseek-v3' });
     expect(verdict.flags ?? []).toEqual([]);
-    expect(result.stderr).toContain('reading usage, completion, stream');
+    expect(result.stderr).toContain('reading usage, stream');
     expect(result.stderr).not.toContain('logprobs');
     const refused = (await transcript(result.run)).filter((e) => e.kind === 'error');
     expect(refused).toHaveLength(1);

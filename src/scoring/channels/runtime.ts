@@ -64,8 +64,11 @@ export interface ChannelDiscovery {
 
 export type EncoderListener = (referenceId: string, loaded: number, planned: number) => void;
 
-/** Read only when the target gives nothing better: its repeat requests cost requests of the budget. */
-const LAST_RESORT: readonly ChannelName[] = ['truncation'];
+/**
+ * Found on the first answer, read only when the target shows no tokens and no billed prompt counts: their
+ * encoders and repeat requests cost time and requests that the counts and the tokens seen make needless.
+ */
+const LAST_RESORT: readonly ChannelName[] = ['completion', 'truncation'];
 
 export interface ChannelSummary {
   enabled: ChannelName[];
