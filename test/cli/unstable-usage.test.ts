@@ -51,6 +51,10 @@ const identify = (target: string, ...flags: string[]) =>
       'runs',
       '--seed',
       '3',
+      // the billed counts' own checks, unless a test names more channels
+      ...(flags.some((f) => f === '--channels' || f === '--stream' || f === '--logprobs')
+        ? []
+        : ['--channels', 'usage']),
       ...flags,
     ],
     sandbox.env,

@@ -40,6 +40,8 @@ describe.each([
         '--no-cache',
         '--quiet',
         '--no-detect-tokenize',
+        '--channels',
+        'usage',
       ],
       env,
     );
@@ -65,6 +67,8 @@ describe.each([
         out,
         '--no-cache',
         '--quiet',
+        '--channels',
+        'usage',
       ],
       env,
     );

@@ -69,6 +69,11 @@ export async function shareReferenceFiles(sandbox: Sandbox): Promise<void> {
     if (name !== 'http') await symlink(join(shared, name), join(sandbox.cache, name));
 }
 
+/** stderr without the line saying what the target gives and what is read (printed when no channel is named). */
+export function withoutChannelsLine(stderr: string): string {
+  return stderr.replace(/^tokprint: the target gives [^\n]*\n/m, '');
+}
+
 /** A single error line, as the CLI promises for a user's mistake. */
 export function isOneLine(text: string): boolean {
   return /^tokprint: [^\n]+\n$/.test(text);

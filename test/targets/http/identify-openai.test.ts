@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatTemplate } from '../../../src/targets/chat-templates.js';
 import type { Tokenizer } from '../../../src/references/tokenizer.js';
-import { makeSandbox, runCli, shareReferenceFiles, type Sandbox } from '../../helpers/cli.js';
+import { makeSandbox, runCli, shareReferenceFiles, type Sandbox, withoutChannelsLine } from '../../helpers/cli.js';
 import { committedTokenizer } from '../../helpers/manifest-references.js';
 import { startOpenAiTestServer, type Fault, type OpenAiTestServer } from '../../helpers/openai-test-server.js';
 
@@ -71,7 +71,7 @@ describe('tokprint identify openai:<baseURL>', () => {
       sandbox.env,
       sandbox.root,
     );
-    expect(result.stderr).toBe('');
+    expect(withoutChannelsLine(result.stderr)).toBe('');
     clean = JSON.parse(result.stdout);
     expect(clean.verdict.class).toContain('qwen2.5');
     expect(s.billed()).toBe(clean.queries);
@@ -111,7 +111,7 @@ describe('tokprint identify openai:<baseURL>', () => {
       sandbox.env,
       sandbox.root,
     );
-    expect(result.stderr).toBe('');
+    expect(withoutChannelsLine(result.stderr)).toBe('');
     const verdict = JSON.parse(result.stdout);
     expect(verdict.verdict.class).toEqual(clean.verdict.class);
     expect(new Set(s.received.flatMap((r) => (r.fault ? [r.fault] : []))).size).toBe(FAULTS.length + 1);
@@ -147,7 +147,7 @@ describe('tokprint identify openai:<baseURL>', () => {
       { PATH: process.env.PATH, HOME: process.env.HOME, TOKPRINT_CACHE: sandbox.env.TOKPRINT_CACHE },
       sandbox.root,
     );
-    expect(result.stderr).toBe('');
+    expect(withoutChannelsLine(result.stderr)).toBe('');
     expect(JSON.parse(result.stdout)).toEqual(recorded);
   });
 
@@ -158,7 +158,7 @@ describe('tokprint identify openai:<baseURL>', () => {
       sandbox.env,
       sandbox.root,
     );
-    expect(result.stderr).toBe('');
+    expect(withoutChannelsLine(result.stderr)).toBe('');
     expect(s.received.length).toBe(0);
     expect(result.stdout).toMatch(/#1 bare frame: at most \d+ prompt tokens/);
     expect(result.stdout).toMatch(/#4 probe pack/);
@@ -200,7 +200,7 @@ describe('tokprint identify openai:<baseURL>', () => {
     const billedBeforeResume = s.billed();
 
     const resumed = await runCli(['identify', '--resume', run, '--json'], sandbox.env, sandbox.root);
-    expect(resumed.stderr).toBe('');
+    expect(withoutChannelsLine(resumed.stderr)).toBe('');
     const verdict = JSON.parse(resumed.stdout);
     expect(verdict.verdict.class).toEqual(clean.verdict.class);
     expect(verdict.queries).toBe(clean.queries);

@@ -12,6 +12,7 @@ import {
   shareReferenceFiles,
   type CliResult,
   type Sandbox,
+  withoutChannelsLine,
 } from '../../helpers/cli.js';
 import { startEchoProxy, type EchoTricks } from '../../helpers/echo-proxy.js';
 import { startGeminiServer } from '../../helpers/gemini-test-server.js';
@@ -94,7 +95,11 @@ async function expectNowhere(secrets: string[], out: string, result: CliResult, 
 
 /** Nothing on stderr but the report files written. */
 function expectOnlyReportLines(stderr: string) {
-  expect(stderr.split('\n').filter((line) => line && !line.startsWith('tokprint: wrote '))).toEqual([]);
+  expect(
+    withoutChannelsLine(stderr)
+      .split('\n')
+      .filter((line) => line && !line.startsWith('tokprint: wrote ')),
+  ).toEqual([]);
 }
 
 const identify = (argv: string[], env: NodeJS.ProcessEnv = sandbox.env) =>
@@ -668,7 +673,7 @@ describe.each(cacheCases)('the answer cache: %s', (name, make) => {
     const first = await run('cache-default');
     const billed = s.sent();
     const second = await run('cache-default');
-    expect(first.stderr + second.stderr).toBe('');
+    expect(withoutChannelsLine(first.stderr) + withoutChannelsLine(second.stderr)).toBe('');
     expect(JSON.parse(second.stdout).queries).toBeGreaterThan(0);
     expect(s.sent()).toBe(billed + JSON.parse(second.stdout).queries);
     expect(JSON.parse(second.stdout).verdict.flags ?? []).not.toContain('answers-replayed');
