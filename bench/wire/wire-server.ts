@@ -136,6 +136,8 @@ export async function startWireServer(
       }
     })();
   });
+  // longer than a run's pause between requests on a busy machine, so the client never reuses a socket the server closed
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
