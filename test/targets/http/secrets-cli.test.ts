@@ -119,7 +119,18 @@ describe('a server that echoes the credential back is never recorded with it', (
   it('openai: the Authorization header echoed in a response header, an answer field and error bodies', async () => {
     const s = await openai({ apiKey: KEYS.OPENAI_API_KEY });
     const p = await proxy(`${s.url.replace(/\/v1$/, '')}`);
-    const result = await identify([`openai:${p.url}/v1`, '--model', 'm', '--json', '--out', 'echo-openai', ...REPORTS]);
+    // the billed counts alone, so every answer is a JSON body the proxy can echo the key into
+    const result = await identify([
+      `openai:${p.url}/v1`,
+      '--model',
+      'm',
+      '--channels',
+      'usage',
+      '--json',
+      '--out',
+      'echo-openai',
+      ...REPORTS,
+    ]);
     expectOnlyReportLines(result.stderr);
     expect(JSON.parse(result.stdout).verdict.class).toContain('qwen2.5');
     // the tokenize probes met 404 error bodies carrying the key too
@@ -187,6 +198,9 @@ describe('a server that echoes the credential back is never recorded with it', (
         '--model',
         'gemini-x',
         '--json',
+        // counts only, so every request is a countTokens call carrying the key
+        '--channels',
+        'usage',
         '--out',
         'query-gemini',
         ...REPORTS,
