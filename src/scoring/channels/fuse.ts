@@ -64,6 +64,8 @@ function normalise(count: Posterior, weights: LogWeights): Posterior {
 
 /** Odds of the seen channels' leader over the counts' leader, by the seen channels alone, that dispute the counts. */
 const DISPUTE_ODDS = 10;
+/** Log-odds against a changed vocabulary when no count is read (see beside()). */
+const NO_DERIVED_UNCOUNTED = Math.log(1e-4);
 
 function leader(post: Posterior): number {
   let best = -1;
@@ -91,7 +93,20 @@ export function fuseChannels(
   const useCounts = enabled.has('usage');
   const seen = [...scores].filter(([name]) => CHANNELS.get(name).seen);
   const reported = [...scores].filter(([name]) => !CHANNELS.get(name).seen);
-  const fused = normalise(count, [...scores.values()].reduce(add, baseWeights(count, useCounts)));
+  // Beside counts that are read, the tokens seen add only what a vocabulary cannot produce: their soft evidence
+  // (segmentations, batching, a vocabulary's size) is calibrated on nothing an exact count does not say better,
+  // and on plain text it can outweigh every pack a tokenizer matched to the token.
+  const beside = (name: ChannelName, s: ChannelScore): ChannelScore => {
+    if (!CHANNELS.get(name).seen || !s.ruling) return s;
+    // A changed vocabulary is named from counts that its base misses by whole tokens at checked edges; tokens
+    // seen alone cannot tell a changed copy from another vocabulary that happens to hold them.
+    if (!useCounts) return { ...s, ...s.ruling, derived: s.ruling.match.map((m) => m + NO_DERIVED_UNCOUNTED) };
+    return { ...s, ...s.ruling };
+  };
+  const fused = normalise(
+    count,
+    [...scores].map(([name, s]) => beside(name, s)).reduce(add, baseWeights(count, useCounts)),
+  );
   if (!seen.length) return { posterior: fused, consistency: { flags: [] } };
 
   const flags: string[] = [];
@@ -121,9 +136,10 @@ export function fuseChannels(
     }
   }
   if (!flags.length) {
-    // Soft evidence may dispute the counts (the run then reads more answers) though it rules nothing out.
+    // What the tokens seen rule out may dispute the counts (the run then reads more answers) before it flags them.
     const l = useCounts ? leader(count) : -1;
-    const by = l >= 0 ? normalise(count, seen.map(([, s]) => s).reduce(add, baseWeights(count, false))) : undefined;
+    const by =
+      l >= 0 ? normalise(count, seen.map(([n, s]) => beside(n, s)).reduce(add, baseWeights(count, false))) : undefined;
     const disputed = by !== undefined && leader(by) !== l && share(by, leader(by)) >= DISPUTE_ODDS * share(by, l);
     return { posterior: fused, consistency: disputed ? { flags, disputed } : { flags } };
   }

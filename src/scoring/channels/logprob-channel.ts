@@ -14,6 +14,8 @@ const DERIVED_ERROR = 0.1;
  */
 const LOSSY_WEIGHT = 0.25;
 const SPACE = 0x20;
+/** The most a vocabulary's size moves a group, in nats: under what a verdict needs, so it only breaks ties. */
+const SIZE_TIP = 1;
 
 /** Whether an answer's token strings, joined, give back its text (a leading space the answer dropped aside). */
 function spellsText(o: ChannelObservation): boolean {
@@ -80,6 +82,7 @@ export const logprobChannel = defineChannel({
     const derived = new Array<number>(groups.length).fill(0);
     const ruling = { match: [...match], derived: [...derived], unknown: 0 };
     const soft = new Array<number>(groups.length).fill(0);
+    const sized = new Array<number>(groups.length).fill(0);
     let unknown = 0;
     for (const bytes of tokens) {
       const spaced = bytes[0] !== SPACE ? withSpace(bytes) : undefined;
@@ -92,10 +95,18 @@ export const logprobChannel = defineChannel({
         const best = own.length ? Math.max(...own.map((k) => held[k])) : holders / classes.length > 0.5 ? 2 : 0;
         ruling.match[g] += Math.log(best ? 1 - MATCH_ERROR : MATCH_ERROR);
         ruling.derived[g] += Math.log(best ? 1 - DERIVED_ERROR : DERIVED_ERROR);
-        soft[g] += (best === 1 && !lossy ? SPACE_LOST : 0) + (best ? sizeOf[g] : 0);
+        soft[g] += best === 1 && !lossy ? SPACE_LOST : 0;
+        sized[g] += best ? sizeOf[g] : 0;
       });
     }
     ruling.unknown = unknown;
+    // A model's answers are mostly tokens every vocabulary holds, so per token the size says next to nothing
+    // real: it only tips a tie, never decides (it would favour the smallest vocabulary on any plain text).
+    const bestRuled = Math.max(...ruling.match);
+    const mostSized = Math.max(...sized.filter((_, g) => ruling.match[g] >= bestRuled - 1e-9));
+    sized.forEach((v, g) => {
+      soft[g] += Math.min(0, Math.max(v - mostSized, -SIZE_TIP));
+    });
     groups.forEach((_, g) => {
       match[g] = ruling.match[g] + soft[g];
       derived[g] = ruling.derived[g] + soft[g];

@@ -164,11 +164,12 @@ export class ChannelRuntime {
     const names = channelsOffered(offered, response.usage?.completionTokens !== undefined);
     const asked = [...this.enabledNow];
     if (this.options.discover) this.enabledNow = this.narrowed(names);
+    const missing = this.options.discover ? [] : asked.filter((name) => !names.has(name));
     this.discovery = {
       discovered: Boolean(this.options.discover),
       offered,
-      reading: [...this.enabledNow],
-      missing: this.options.discover ? [] : asked.filter((name) => !names.has(name)),
+      reading: [...this.enabledNow].filter((name) => !missing.includes(name)),
+      missing,
     };
   }
 
