@@ -22,6 +22,7 @@ import { simulatedTarget } from '../src/targets/sim-target.js';
 import { chatTemplate } from '../src/targets/chat-templates.js';
 import type { Target } from '../src/targets/target.js';
 import { seededRng, type Rng } from '../src/util/rng.js';
+import { channelWork } from './channel-work.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function time(runs: number, f: () => unknown): Promise<number> {
@@ -69,6 +70,14 @@ export async function perf(args: string[], out: (line: string) => void, log: (li
   out(`tokprint perf: ${index.references.length} references, ${real.length} groups, ${index.probes.length} probes`);
   out(`load committed index (median of 7): ${fmt(await time(7, load))}  [target < 300 ms]`);
   await overheadPerRequest(catalog.entries, index, out);
+  const cacheRoot = process.env.TOKPRINT_CACHE ?? cacheDir();
+  const byId = new Map(catalog.entries.map(({ entry }) => [entry.id, entry]));
+  const loadTokenizer = async (id: string) => {
+    const entry = byId.get(id);
+    return entry && createTokenizer(entry.format, await fetchReferenceFiles(entry, { cacheRoot }), entry.tiktoken);
+  };
+  const qwen = await loadTokenizer('qwen2.5');
+  if (qwen) await channelWork(index, 'qwen2.5', qwen, loadTokenizer, out);
 
   // Index build and encode speed on a few real references.
   const pool = readProbePool(probePoolDir());
@@ -77,7 +86,6 @@ export async function perf(args: string[], out: (line: string) => void, log: (li
     .join('\n')
     .repeat(4);
   const mb = Buffer.byteLength(corpus) / 1e6;
-  const cacheRoot = process.env.TOKPRINT_CACHE ?? cacheDir();
   for (const { entry } of catalog.entries.filter((e) => e.entry.format === 'hf-json').slice(0, references)) {
     try {
       const files = await fetchReferenceFiles(entry, { cacheRoot });
