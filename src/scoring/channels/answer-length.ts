@@ -1,8 +1,10 @@
 import type { Tokenizer } from '../../references/tokenizer.js';
 import { minPieces } from '../../signatures/min-pieces.js';
 import type { VocabMembership } from '../../signatures/vocab-membership-file.js';
+import { memoPerPair } from '../../util/pair-memo.js';
 import { twoSidedGeometric } from '../noise.js';
 import type { ChannelContext, ChannelObservation, ChannelScore } from './channel.js';
+import { groupClasses } from './chunk-pieces.js';
 
 /**
  * How many tokens an answer's text took, as a count channel knows it: exactly (an answer cut at `max_tokens`,
@@ -42,45 +44,29 @@ const RATE_PRIOR = CANONICAL_RATES.map((q) => Math.log((3 * q * q) / CANONICAL_R
 const DERIVED_TOKEN_KEPT = 0.98;
 
 const utf8 = new TextEncoder();
-const piecesMemo = new WeakMap<ChannelObservation, Map<VocabMembership, number[]>>();
-const countMemo = new WeakMap<ChannelObservation, Map<Tokenizer, number>>();
-
 /** The fewest entries of each class's vocabulary that spell the answer (see minPieces), once per answer. */
-function classPieces(observation: ChannelObservation, membership: VocabMembership): number[] {
-  let byMembership = piecesMemo.get(observation);
-  if (!byMembership) piecesMemo.set(observation, (byMembership = new Map()));
-  let pieces = byMembership.get(membership);
-  if (!pieces) {
-    const filters = membership.classes.map((c) => c.filter);
-    pieces = minPieces(filters, utf8.encode(observation.text), { atStart: true });
-    byMembership.set(membership, pieces);
-  }
-  return pieces;
-}
+const classPieces = memoPerPair((observation: ChannelObservation, membership: VocabMembership): number[] =>
+  minPieces(
+    membership.classes.map((c) => c.filter),
+    utf8.encode(observation.text),
+    { atStart: true },
+  ),
+);
 
 /** The fewest tokens each group's vocabulary needs for the answer; 0 (no bound) for a group without a filter. */
 export function groupPieces(observation: ChannelObservation, context: ChannelContext): number[] {
   const { membership, groups } = context;
   if (!membership) return groups.map(() => 0);
   const pieces = classPieces(observation, membership);
-  const byClass = new Map(membership.classes.map((c, i) => [c.id, pieces[i]]));
-  return groups.map((group) => {
-    const known = group.classIds.flatMap((id) => (byClass.has(id) ? [byClass.get(id)!] : []));
-    return known.length ? Math.min(...known) : 0;
-  });
+  return groupClasses(groups, membership).map((classes) =>
+    classes.length ? Math.min(...classes.map((k) => pieces[k])) : 0,
+  );
 }
 
 /** A reference's canonical count of the answer text, once per answer and encoder. */
-export function canonicalCount(observation: ChannelObservation, tokenizer: Tokenizer): number {
-  let byTokenizer = countMemo.get(observation);
-  if (!byTokenizer) countMemo.set(observation, (byTokenizer = new Map()));
-  let count = byTokenizer.get(tokenizer);
-  if (count === undefined) {
-    count = tokenizer.encode(observation.text).length;
-    byTokenizer.set(tokenizer, count);
-  }
-  return count;
-}
+export const canonicalCount = memoPerPair(
+  (observation: ChannelObservation, tokenizer: Tokenizer): number => tokenizer.encode(observation.text).length,
+);
 
 /** A canonical count is exact most of the time, off by a token or two at a seam otherwise. */
 function canonicalNoise(error: number): number {

@@ -1,6 +1,7 @@
 import type { Tokenizer } from '../../references/tokenizer.js';
 import type { ChannelObservation } from './channel.js';
 import { chunkEdges, referenceBoundaries } from './segmentation.js';
+import { memoPerPair } from '../../util/pair-memo.js';
 import { unknownRate } from './stream-batching.js';
 
 /** Chunk edges of one answer, and how many fall inside one of a reference's own tokens. */
@@ -10,17 +11,8 @@ export interface EdgeMisses {
   misses?: number;
 }
 
-const cache = new WeakMap<ChannelObservation, WeakMap<Tokenizer, EdgeMisses>>();
-
 /** The chunk edges of a streamed answer against the reference's canonical segmentation of its text. */
-export function edgeMisses(observation: ChannelObservation, tokenizer: Tokenizer): EdgeMisses {
-  let byTokenizer = cache.get(observation);
-  if (!byTokenizer) {
-    byTokenizer = new WeakMap();
-    cache.set(observation, byTokenizer);
-  }
-  const known = byTokenizer.get(tokenizer);
-  if (known) return known;
+export const edgeMisses = memoPerPair((observation: ChannelObservation, tokenizer: Tokenizer): EdgeMisses => {
   const edges = chunkEdges(observation.chunks ?? []);
   const boundaries = referenceBoundaries(tokenizer, observation.text);
   let misses: number | undefined;
@@ -28,10 +20,8 @@ export function edgeMisses(observation: ChannelObservation, tokenizer: Tokenizer
     misses = 0;
     for (const e of edges) if (!boundaries.has(e)) misses++;
   }
-  const result = { edges: edges.size, misses };
-  byTokenizer.set(tokenizer, result);
-  return result;
-}
+  return { edges: edges.size, misses };
+});
 
 /**
  * Log-likelihood of the chunk edges that fall inside a reference's canonical tokens, their rate unknown and

@@ -1,5 +1,6 @@
 import { MAX_TOKEN_BYTES, minPieces } from '../../signatures/min-pieces.js';
 import type { VocabMembership } from '../../signatures/vocab-membership-file.js';
+import { memoPerPair } from '../../util/pair-memo.js';
 import type { SignatureGroup } from '../hypotheses.js';
 import type { ChannelObservation } from './channel.js';
 
@@ -25,44 +26,35 @@ export interface StreamedPieces {
   total?: number;
 }
 
-const cache = new WeakMap<ChannelObservation, WeakMap<VocabMembership, StreamedPieces>>();
-
 /**
  * Each chunk of a streamed answer against every class's vocabulary (see minPieces); the answer's first chunk may
  * have lost SentencePiece's dummy-prefix space. Observations do not change, so each is worked out once.
  */
-export function streamedPieces(observation: ChannelObservation, membership: VocabMembership): StreamedPieces {
-  let byMembership = cache.get(observation);
-  if (!byMembership) {
-    byMembership = new WeakMap();
-    cache.set(observation, byMembership);
-  }
-  const known = byMembership.get(membership);
-  if (known) return known;
-  const filters = membership.classes.map((c) => c.filter);
-  const chunks: ChunkPieces[] = [];
-  let heldBefore = false;
-  for (const chunk of observation.chunks ?? []) {
-    // A replacement character stands for bytes a decoder could not read: which tokens made them is lost.
-    if (!chunk || chunk.includes(REPLACEMENT)) {
-      heldBefore = true;
-      continue;
+export const streamedPieces = memoPerPair(
+  (observation: ChannelObservation, membership: VocabMembership): StreamedPieces => {
+    const filters = membership.classes.map((c) => c.filter);
+    const chunks: ChunkPieces[] = [];
+    let heldBefore = false;
+    for (const chunk of observation.chunks ?? []) {
+      // A replacement character stands for bytes a decoder could not read: which tokens made them is lost.
+      if (!chunk || chunk.includes(REPLACEMENT)) {
+        heldBefore = true;
+        continue;
+      }
+      const bytes = utf8.encode(chunk);
+      const first = utf8.encode(String.fromCodePoint(chunk.codePointAt(0)!)).length;
+      // minPieces looks up no entry longer than MAX_TOKEN_BYTES, so a longer chunk may be one token (a run of
+      // dashes) it counts as several: such a chunk only says whether the vocabulary can spell it.
+      const long = bytes.length > MAX_TOKEN_BYTES;
+      chunks.push({
+        pieces: minPieces(filters, bytes, { atStart: chunks.length === 0 }).map((m) => (long ? Math.min(m, 1) : m)),
+        extra: heldBefore ? Number.POSITIVE_INFINITY : first - 1,
+      });
+      heldBefore = false;
     }
-    const bytes = utf8.encode(chunk);
-    const first = utf8.encode(String.fromCodePoint(chunk.codePointAt(0)!)).length;
-    // minPieces looks up no entry longer than MAX_TOKEN_BYTES, so a longer chunk may be one token (a run of
-    // dashes) it counts as several: such a chunk only says whether the vocabulary can spell it.
-    const long = bytes.length > MAX_TOKEN_BYTES;
-    chunks.push({
-      pieces: minPieces(filters, bytes, { atStart: chunks.length === 0 }).map((m) => (long ? Math.min(m, 1) : m)),
-      extra: heldBefore ? Number.POSITIVE_INFINITY : first - 1,
-    });
-    heldBefore = false;
-  }
-  const streamed = { chunks, total: observation.completionTokens };
-  byMembership.set(membership, streamed);
-  return streamed;
-}
+    return { chunks, total: observation.completionTokens };
+  },
+);
 
 /** Per group, the membership classes it stands for (empty: no class of it is indexed). */
 export function groupClasses(groups: readonly SignatureGroup[], membership: VocabMembership): number[][] {
