@@ -138,8 +138,7 @@ export function fuseChannels(
   if (!flags.length) {
     // What the tokens seen rule out may dispute the counts (the run then reads more answers) before it flags them.
     const l = useCounts ? leader(count) : -1;
-    const by =
-      l >= 0 ? normalise(count, seen.map(([n, s]) => beside(n, s)).reduce(add, baseWeights(count, false))) : undefined;
+    const by = l >= 0 ? judging(l) : undefined;
     const disputed = by !== undefined && leader(by) !== l && share(by, leader(by)) >= DISPUTE_ODDS * share(by, l);
     return { posterior: fused, consistency: disputed ? { flags, disputed } : { flags } };
   }
