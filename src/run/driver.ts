@@ -62,13 +62,9 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     if (protocol.unreadable) return 0;
     if (!response.usage) {
       const reason = `the target reported no token usage for request ${seq}`;
-      protocol.countsUnreadable(reason);
-      input.channels?.usageAbsent(reason);
-      if (!input.channels?.readsSeenTokens)
-        throw new UnusableAnswerError(
-          `${reason}, and no channel that reads the answers themselves is on (try --stream or --logprobs where the API gives them)`,
-        );
-      return 0;
+      return countsAside(reason, 'and no channel that reads the answers themselves is on', (c) =>
+        c.usageAbsent(reason),
+      );
     }
     const length = {
       seq,
@@ -82,12 +78,17 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       return response.usage.promptTokens;
     }
     const unreadable = unreadableUsage(problem);
-    protocol.countsUnreadable(unreadable);
+    return countsAside(unreadable, 'and no other channel is read', (c) => c.setUsageAside(unreadable));
+  };
+  /**
+   * From now on the billed counts are not read (0 stands for each): the run goes on only when a channel reads the
+   * answers themselves, and `tell` says why to the channels.
+   */
+  const countsAside = (reason: string, noOther: string, tell: (channels: ChannelRuntime) => void): number => {
+    protocol.countsUnreadable(reason);
     if (!input.channels?.readsSeenTokens)
-      throw new UnusableAnswerError(
-        `${unreadable}, and no other channel is read (try --stream or --logprobs where the API gives them)`,
-      );
-    input.channels.setUsageAside(unreadable);
+      throw new UnusableAnswerError(`${reason}, ${noOther} (try --stream or --logprobs where the API gives them)`);
+    tell(input.channels);
     return 0;
   };
 
