@@ -1,8 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ReportFormatName } from '../report/report-formats.js';
-import { strongestProbes } from '../report/strongest-probes.js';
-import { verdictJson } from '../report/verdict-json.js';
+import type { verdictJson } from '../report/verdict-json.js';
 import type { Engine } from '../scoring/batch/engine.js';
 import type { ChannelRuntime } from '../scoring/channels/runtime.js';
 import type { Budget } from '../scoring/identify.js';
@@ -24,7 +23,7 @@ import type { HeldLock } from '../util/file-lock.js';
 import { seededRng } from '../util/rng.js';
 import { ensureWritableDir } from '../util/writable-dir.js';
 import { type DryRunPlan, dryRunPlan } from './dry-run-plan.js';
-import { flagReplayed, replayedAnswers } from './replayed-answers.js';
+import { runVerdict } from './run-verdict.js';
 import { appendRunLine, createRunDir, RUN_FILES, writeRunJson } from './run-dir.js';
 import { lockRunDir } from './run-lock.js';
 import { writeRunReports } from './run-outputs.js';
@@ -244,14 +243,7 @@ async function identifyRun(
       );
     throw error;
   }
-  const replayed = replayedAnswers(readEntries(record.path).entries);
-  result.verdict = flagReplayed(result.verdict, replayed);
-  const json = verdictJson(result, {
-    run,
-    target: config.target,
-    strongestProbes: await strongestProbes(result, index),
-    replayed,
-  });
+  const json = await runVerdict(result, readEntries(record.path).entries, { dir: run, target: config.target, index });
   writeRunJson(run, RUN_FILES.verdict, json);
   record.close();
   return {

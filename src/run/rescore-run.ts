@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { strongestProbes } from '../report/strongest-probes.js';
-import { verdictJson } from '../report/verdict-json.js';
+import type { verdictJson } from '../report/verdict-json.js';
 import { chooseEngine, type Engine, scorePosterior } from '../scoring/batch/engine.js';
 import { signatureGroups } from '../scoring/hypotheses.js';
 import type { IdentifyResult } from '../scoring/identify.js';
@@ -9,7 +8,7 @@ import { requestSignature } from '../scoring/request-signature.js';
 import { UserError } from '../util/errors.js';
 import { replayChannels } from './replay-channels.js';
 import { annotate } from '../scoring/channels/runtime.js';
-import { flagReplayed, replayedAnswers } from './replayed-answers.js';
+import { runVerdict } from './run-verdict.js';
 import { rescore } from './rescore.js';
 import { RUN_FILES } from './run-dir.js';
 import { checkVerdict } from './run-files.js';
@@ -63,14 +62,7 @@ export async function rescoreRun(
   const result = rescore(observations, index, recordedStop, scored);
   result.engine = scored && !channels ? chooseEngine(groups.length, forced) : 'exact';
   if (fused) Object.assign(result, { verdict: annotate(result.verdict, fused), channels: fused.summary });
-  const replayed = replayedAnswers(entries);
-  result.verdict = flagReplayed(result.verdict, replayed);
-  const verdict = verdictJson(result, {
-    run,
-    target: config.target,
-    strongestProbes: await strongestProbes(result, index),
-    replayed,
-  });
+  const verdict = await runVerdict(result, entries, { dir: run, target: config.target, index });
   return { config, result, verdict };
 }
 
