@@ -109,7 +109,7 @@ async function identifyRun(
     // the lock first: the record is read only once no other process can be writing it
     const lock = await lockRunDir(dir);
     held(lock);
-    previous = RunRecord.reopen(dir, lock);
+    previous = RunRecord.reopen(dir, lock, Boolean(request.start.budget));
     config = (previous.entries[0] as Extract<RecordEntry, { kind: 'config' }>).config;
     const raised = request.start.budget;
     if (raised) config = { ...config, budget: raised };

@@ -9,7 +9,6 @@ const request: TargetRequest = {
   messages: [{ role: 'user', content: 'Say OK.' }],
   maxOutputTokens: 1,
   wantLogprobs: true,
-  topLogprobs: 1,
 };
 let server: JsonServer;
 let bytes: unknown;
@@ -40,7 +39,7 @@ function send(given: unknown) {
   bytes = given;
   const { target } = loopbackTarget(`openai:${server.url}`, {
     env: { OPENAI_API_KEY: 'sk-bytes-test' },
-    options: { model: 'm', retries: 0, detectTokenize: false },
+    options: { model: 'm', retries: 0, detectTokenize: false, topLogprobs: 1 },
   });
   return target.send(request).catch((e: unknown) => e as Error);
 }
