@@ -46,6 +46,20 @@ const IDENTIFY_EXIT_CODES = `
 Exit codes: 0 a verdict (match, derived or unknown), 1 inconclusive, 2 bad input,
 3 a target request failed, 70 internal error (a bug). A tokenizer file compared white-box exits 0 or 2.`;
 
+const AUDIT_HELP = `
+Config (checked against schema/audit.schema.json in the package; errors name the line and column):
+  defaults: { maxQueries: 6, channels: usage }
+  targets:
+    - id: openai:house-model-1
+      config: { apiBaseUrl: https://gateway.example/v1, apiKeyEnv: HOUSE_KEY }
+      expect: { family: [deepseek-v3] }
+    - id: anthropic:claude-sonnet-4-5
+      expect: { not: { family: [deepseek-v3, qwen2] } }
+    - id: sim:qwen2.5
+      expect: { status: unknown }
+Exit codes: 0 every expectation holds, 1 one fails or is inconclusive or its target could not be run,
+2 a bad config, 70 internal error (a bug).`;
+
 /**
  * Each subcommand's action lives in its own module under ./actions and is imported only when that
  * subcommand runs, so `tokprint --help` does not load tokenizers.
@@ -197,6 +211,22 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--quiet', 'no progress line and no notes on stderr')
     .addHelpText('after', `${channelsHelp()}\n${SIM_OPTIONS}\n${API_SCHEME_HELP}\n${IDENTIFY_EXIT_CODES}`)
     .action(lazy(() => import('./actions/identify.js')));
+
+  program
+    .command('audit')
+    .description(
+      'Identify every target of a config file, each as its own run, and check each verdict against what is expected',
+    )
+    .argument('[config]', 'the audit config, YAML (default: tokprint.yaml)')
+    .option('--json', 'print the audit result as JSON')
+    .option('--junit <file>', 'also write JUnit XML, one testcase per target')
+    .option(
+      '--out <dir>',
+      'where runs and the audit summaries (audit.html, audit.md, audit.json) go (default: tokprint-runs)',
+    )
+    .option('--quiet', 'no progress lines on stderr')
+    .addHelpText('after', AUDIT_HELP)
+    .action(lazy(() => import('./actions/audit.js')));
 
   program
     .command('report')
