@@ -229,6 +229,23 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .action(lazy(() => import('./actions/audit.js')));
 
   program
+    .command('bench')
+    .description('Measure accuracy (simulated targets for every reference) or speed, as the project measures them')
+    .argument(
+      '[task-and-options...]',
+      'accuracy (default) or perf, then its options, e.g. accuracy --closed 2 --seed 7',
+    )
+    .allowUnknownOption()
+    .addHelpText(
+      'after',
+      `
+accuracy options: --sections closed,open,derived,channels  --closed N  --open N  --seed N  --only id,id
+  --targets id,id  --junit FILE  --min-accuracy X (exit 1 below it)  --trace FILE  --no-wire  --verbose
+Reference files are fetched into TOKPRINT_CACHE as identify fetches them.`,
+    )
+    .action(lazy(() => import('./actions/bench.js')));
+
+  program
     .command('report')
     .description(
       "Render a run's record as a report: a terminal summary, HTML, markdown, JSON, CycloneDX ML-BOM or JUnit",
