@@ -184,12 +184,18 @@ export function readAuditConfig(path: string, cwd: string): AuditConfig {
     throw new UserError(`${shown}:${line}:${col}: not valid YAML: ${yamlError.message.split('\n')[0]}`);
   }
   const positions = new Positions(doc, lines, shown);
-  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // aliases that would expand without bound (a "billion laughs" file)
+    throw new UserError(`${shown}: not a usable config: ${(error as Error).message}`);
+  }
   if (data === null || data === undefined) throw new UserError(`${shown}: the config is empty; it needs targets:`);
   const errors = validate(data);
   if (errors.length) {
     const { segments, key, message } = firstProblem(errors);
-    const where = pathText(key === undefined ? segments : segments);
+    const where = pathText(segments);
     throw new UserError(`${positions.at(segments, key)}: ${where ? `${where}: ` : ''}${message}`);
   }
   const raw = data as RawConfig;

@@ -178,6 +178,11 @@ targets:
   it.each([
     ['not YAML', 'targets:\n  - id: sim:qwen2.5\n    expect: {family: [qwen2\n', /^bad\.yaml:4:1: not valid YAML: /],
     [
+      'aliases that expand without bound',
+      `${['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdef'.split('').map((n, i) => `${n}: &${n} [${Array(9).fill(`*${'abcdef'[i]}`).join(', ')}]`)].join('\n')}\ntargets: *f\n`,
+      /^bad\.yaml: not a usable config: .*alias/i,
+    ],
+    [
       'an unknown key',
       'targets:\n  - id: sim:qwen2.5\n    maxQuery: 3\n',
       'bad.yaml:3:5: targets[0]: unknown key "maxQuery"',
