@@ -142,7 +142,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .description('Tell which indexed tokenizer a target uses, from the prompt tokens it bills')
     .argument(
       '[target]',
-      'sim:<refId>[?template=…&system=…], openai:<baseURL> and other API schemes, tokenizer:<path>, or a tokenizer file or model directory to compare white-box (default: a simulated "house model" API)',
+      'sim:<refId>[?template=…&system=…], openai:<baseURL> or openai:<model> and other API schemes, tokenizer:<path>, or a tokenizer file or model directory to compare white-box (default: a simulated "house model" API)',
     )
     .option('--json', 'print the verdict as JSON')
     .option('--out <dir>', 'where runs are written, one directory each (default: tokprint-runs)')
@@ -153,7 +153,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       `most prompt tokens to spend in all, ${rangeText(FLAG_RANGES.maxPromptTokens)} (default 30000)`,
     )
     .option('--seed <n>', `seed for choosing probes, ${rangeText(FLAG_RANGES.seed)} (default 1)`)
-    .option('--model <name>', 'model name to ask an HTTP target for (openai:…)')
+    .option(
+      '--model <name>',
+      'model name to ask an HTTP target for, when the target id does not name it (openai:<baseURL>…)',
+    )
     .option(
       '--api-key-env <NAME>',
       "environment variable holding the API key (default: the API's usual one, e.g. OPENAI_API_KEY)",
