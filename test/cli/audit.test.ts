@@ -131,6 +131,35 @@ targets:
     for (const key of Object.values(KEYS)) expect(everything).not.toContain(key);
   });
 
+  it('perHost: 1 runs the targets of one host one after the other, even with room for more at once', async () => {
+    const before = openai.received.length;
+    const config = { apiBaseUrl: openai.url, apiKeyEnv: 'HOUSE_KEY' };
+    const result = await audit(
+      'one-host.yaml',
+      [
+        'concurrency: 4',
+        'perHost: 1',
+        `defaults: { maxQueries: 3, channels: usage, config: ${JSON.stringify(config)} }`,
+        'targets:',
+        '  - id: openai:model-a',
+        '  - id: openai:model-b',
+        '  - id: openai:model-c',
+        '',
+      ].join('\n'),
+      '--out',
+      'one-host-runs',
+      '--quiet',
+    );
+    expect(result.code).toBe(0);
+    const models = openai.received
+      .slice(before)
+      .filter((r) => r.path.endsWith('/chat/completions'))
+      .map((r) => JSON.parse(r.body).model as string);
+    // each model's requests form one block: no target started before the previous one on this host had finished
+    const blocks = models.filter((m, i) => m !== models[i - 1]);
+    expect(blocks.toSorted()).toEqual(['model-a', 'model-b', 'model-c']);
+  });
+
   it('prints a table, exits 0 when every expectation holds', async () => {
     const result = await audit(
       'sims.yaml',
