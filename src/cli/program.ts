@@ -46,6 +46,20 @@ const IDENTIFY_EXIT_CODES = `
 Exit codes: 0 a verdict (match, derived or unknown), 1 inconclusive, 2 bad input,
 3 a target request failed, 70 internal error (a bug). A tokenizer file compared white-box exits 0 or 2.`;
 
+const AUDIT_HELP = `
+Config (checked against schema/audit.schema.json in the package; errors name the line and column):
+  defaults: { maxQueries: 6, channels: usage }
+  targets:
+    - id: openai:house-model-1
+      config: { apiBaseUrl: https://gateway.example/v1, apiKeyEnv: HOUSE_KEY }
+      expect: { family: [deepseek-v3] }
+    - id: anthropic:claude-sonnet-4-5
+      expect: { not: { family: [deepseek-v3, qwen2] } }
+    - id: sim:qwen2.5
+      expect: { status: unknown }
+Exit codes: 0 every expectation holds, 1 one fails or is inconclusive or its target could not be run,
+2 a bad config, 70 internal error (a bug).`;
+
 /**
  * Each subcommand's action lives in its own module under ./actions and is imported only when that
  * subcommand runs, so `tokprint --help` does not load tokenizers.
@@ -128,7 +142,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .description('Tell which indexed tokenizer a target uses, from the prompt tokens it bills')
     .argument(
       '[target]',
-      'sim:<refId>[?template=…&system=…], openai:<baseURL> and other API schemes, tokenizer:<path>, or a tokenizer file or model directory to compare white-box (default: a simulated "house model" API)',
+      'sim:<refId>[?template=…&system=…], openai:<baseURL> or openai:<model> and other API schemes, tokenizer:<path>, or a tokenizer file or model directory to compare white-box (default: a simulated "house model" API)',
     )
     .option('--json', 'print the verdict as JSON')
     .option('--out <dir>', 'where runs are written, one directory each (default: tokprint-runs)')
@@ -139,7 +153,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       `most prompt tokens to spend in all, ${rangeText(FLAG_RANGES.maxPromptTokens)} (default 30000)`,
     )
     .option('--seed <n>', `seed for choosing probes, ${rangeText(FLAG_RANGES.seed)} (default 1)`)
-    .option('--model <name>', 'model name to ask an HTTP target for (openai:…)')
+    .option(
+      '--model <name>',
+      'model name to ask an HTTP target for, when the target id does not name it (openai:<baseURL>…)',
+    )
     .option(
       '--api-key-env <NAME>',
       "environment variable holding the API key (default: the API's usual one, e.g. OPENAI_API_KEY)",
@@ -197,6 +214,39 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--quiet', 'no progress line and no notes on stderr')
     .addHelpText('after', `${channelsHelp()}\n${SIM_OPTIONS}\n${API_SCHEME_HELP}\n${IDENTIFY_EXIT_CODES}`)
     .action(lazy(() => import('./actions/identify.js')));
+
+  program
+    .command('audit')
+    .description(
+      'Identify every target of a config file, each as its own run, and check each verdict against what is expected',
+    )
+    .argument('[config]', 'the audit config, YAML (default: tokprint.yaml)')
+    .option('--json', 'print the audit result as JSON')
+    .option('--junit <file>', 'also write JUnit XML, one testcase per target')
+    .option(
+      '--out <dir>',
+      'where runs and the audit summaries (audit.html, audit.md, audit.json) go (default: tokprint-runs)',
+    )
+    .option('--quiet', 'no progress lines on stderr')
+    .addHelpText('after', AUDIT_HELP)
+    .action(lazy(() => import('./actions/audit.js')));
+
+  program
+    .command('bench')
+    .description('Measure accuracy (simulated targets for every reference) or speed, as the project measures them')
+    .argument(
+      '[task-and-options...]',
+      'accuracy (default) or perf, then its options, e.g. accuracy --closed 2 --seed 7',
+    )
+    .allowUnknownOption()
+    .addHelpText(
+      'after',
+      `
+accuracy options: --sections closed,open,derived,channels  --closed N  --open N  --seed N  --only id,id
+  --targets id,id  --junit FILE  --min-accuracy X (exit 1 below it)  --trace FILE  --no-wire  --verbose
+Reference files are fetched into TOKPRINT_CACHE as identify fetches them.`,
+    )
+    .action(lazy(() => import('./actions/bench.js')));
 
   program
     .command('report')
