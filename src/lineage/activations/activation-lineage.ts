@@ -1,0 +1,70 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError } from '../../util/errors.js';
+import { type ActivationEvidence, compareActivations } from './compare-activations.js';
+import { openActivationModel, pooledHiddenStates } from './hidden-states.js';
+import { activationTexts } from './probe-texts.js';
+import { loadOnnxRuntime } from './runtime.js';
+
+export interface ActivationSide {
+  /** A model directory (model.onnx or onnx/model.onnx beside its tokenizer) or an .onnx file. */
+  path: string;
+  /** The model's own tokenizer: each model reads the texts as its own ids. */
+  encode(text: string): number[];
+}
+
+export interface ActivationOptions {
+  texts?: readonly string[];
+  /** How onnxruntime-node is imported; the default is the installed package. */
+  importRuntime?: () => Promise<unknown>;
+}
+
+/** Where exports put the graph: model.onnx at the top (optimum) or under onnx/ (transformers.js). */
+const GRAPH_NAMES = ['model.onnx', join('onnx', 'model.onnx')];
+
+export async function onnxGraphPath(path: string): Promise<string> {
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    throw new UserError(`cannot read ${path} (${error.code ?? error.message})`);
+  });
+  if (info.isFile()) return path;
+  for (const name of GRAPH_NAMES) {
+    const candidate = join(path, name);
+    if (
+      await stat(candidate).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    )
+      return candidate;
+  }
+  throw new UserError(
+    `${path} holds no model.onnx or onnx/model.onnx; --activations needs an ONNX export with hidden states per layer`,
+  );
+}
+
+/** Both models run on the same probe texts, each through its own tokenizer; hidden states compared layer by layer. */
+export async function activationLineage(
+  a: ActivationSide,
+  b: ActivationSide,
+  options: ActivationOptions = {},
+): Promise<ActivationEvidence> {
+  const ort = await loadOnnxRuntime(options.importRuntime);
+  const [pathA, pathB] = await Promise.all([onnxGraphPath(a.path), onnxGraphPath(b.path)]);
+  const modelA = await openActivationModel(ort, pathA, pathA);
+  const modelB = await openActivationModel(ort, pathB, pathB);
+  const pairs = (options.texts ?? activationTexts())
+    .map((text) => [a.encode(text), b.encode(text)])
+    .filter(([idsA, idsB]) => idsA.length > 0 && idsB.length > 0);
+  const statesA = await pooledHiddenStates(
+    ort,
+    modelA,
+    pairs.map(([ids]) => ids),
+  );
+  const statesB = await pooledHiddenStates(
+    ort,
+    modelB,
+    pairs.map(([, ids]) => ids),
+  );
+  await Promise.all([modelA.session.release(), modelB.session.release()]);
+  return compareActivations(statesA, statesB);
+}
