@@ -39,6 +39,7 @@ describe('tokprint compare --activations', () => {
       models: { a: { layers: 3, width: 32 }, b: { layers: 3, width: 32 } },
     });
     expect(report.activations.score).toBeGreaterThan(0.6);
+    expect(report.activations.pValue).toBe(0.005);
     expect(report.activations.layers.map((l: { a: number; b: number }) => [l.a, l.b])).toEqual([
       [0, 0],
       [1, 1],
@@ -51,7 +52,9 @@ describe('tokprint compare --activations', () => {
   it('prints the activation verdict and the agreeing layers after the tokenizer comparison', async () => {
     const { code, stdout } = await runCli(['compare', 'base', 'other', '--activations'], env, root);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^activations: independent \(mean CKA -?0\.\d{3} past the embeddings, threshold 0\.6\)$/m);
+    expect(stdout).toMatch(
+      /^activations: independent \(mean CKA -?0\.\d{3} past the embeddings, threshold 0\.6; chance agreement p [01]\.\d+\)$/m,
+    );
     expect(stdout).toMatch(/A 3 layers x 32, B 3 x 24$/m);
     expect(stdout).toMatch(/^ {2}layers that agree: none$/m);
   });

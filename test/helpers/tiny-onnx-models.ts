@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
+import { seededRng } from '../../src/util/rng.js';
 
 /**
  * Tiny transformers written as ONNX by the tests themselves (synthetic weights, nothing downloaded):
@@ -39,18 +40,6 @@ export interface TinyWeights {
   blocks: TinyBlock[];
 }
 
-/** mulberry32: a small seeded generator, so every model is rebuilt bit for bit from its seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function gaussian(random: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
@@ -63,7 +52,7 @@ function filled(n: number, value: (i: number) => number): Float32Array {
 
 /** A model initialised from `seed` alone: N(0, 1) embeddings, N(0, 1/fan-in) matrices, LayerNorm near identity. */
 export function seededBase(seed: number, shape: TinyShape): TinyWeights {
-  const normal = gaussian(seededRandom(seed));
+  const normal = gaussian(seededRng(seed).next);
   const matrix = (fanIn: number, fanOut: number) => filled(fanIn * fanOut, () => normal() / Math.sqrt(fanIn));
   const { rows, hidden, ffn, layers } = shape;
   const norm = () => ({ scale: filled(hidden, () => 1 + 0.1 * normal()), bias: filled(hidden, () => 0.1 * normal()) });
@@ -115,7 +104,7 @@ function rms(values: Float32Array): number {
 
 /** A fine-tune stand-in: every tensor moved by dense Gaussian noise of `relative` times its own RMS. */
 export function denseNoise(weights: TinyWeights, seed: number, relative: number): TinyWeights {
-  const normal = gaussian(seededRandom(seed));
+  const normal = gaussian(seededRng(seed).next);
   return mapWeights(weights, (_, values) => {
     const size = relative * rms(values);
     return values.map((v) => v + size * normal());
@@ -124,7 +113,7 @@ export function denseNoise(weights: TinyWeights, seed: number, relative: number)
 
 /** A low-rank merge (LoRA folded in): every matrix gets U V^T of `rank`, scaled to `relative` of its RMS. */
 export function lowRankMerge(weights: TinyWeights, seed: number, rank: number, relative: number): TinyWeights {
-  const normal = gaussian(seededRandom(seed));
+  const normal = gaussian(seededRng(seed).next);
   return mapWeights(weights, (name, values, dims) => {
     if (dims.length !== 2 || name === 'embedding') return values;
     const [n, m] = dims;
@@ -164,7 +153,7 @@ function reorder(values: Float32Array, n: number, m: number, rows?: number[], co
  * computes the same function while every weight matrix looks different.
  */
 export function permuteUnits(weights: TinyWeights, seed: number): TinyWeights {
-  const random = seededRandom(seed);
+  const random = seededRng(seed).next;
   const { hidden, ffn, rows } = weights.shape;
   const p = permutation(hidden, random);
   const vector = (x: Float32Array, q: number[]) => Float32Array.from(q, (i) => x[i]);
@@ -197,7 +186,7 @@ export function permuteUnits(weights: TinyWeights, seed: number): TinyWeights {
  * whole residual stream by `stream` (LayerNorm undoes it inside the blocks).
  */
 export function rescale(weights: TinyWeights, seed: number, stream = 3): TinyWeights {
-  const random = seededRandom(seed);
+  const random = seededRng(seed).next;
   const { hidden, ffn } = weights.shape;
   return {
     shape: weights.shape,

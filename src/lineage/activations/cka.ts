@@ -21,8 +21,8 @@ export function gram(rows: Float64Array, n: number, d: number): Float64Array {
   return out;
 }
 
-/** Unbiased HSIC estimate of two Gram matrices (needs n >= 4). */
-function hsic(k: Float64Array, l: Float64Array, n: number): number {
+/** Unbiased HSIC estimate of two Gram matrices (needs n >= 4); `order` reads L's inputs reordered. */
+export function hsic(k: Float64Array, l: Float64Array, n: number, order?: ArrayLike<number>): number {
   let trace = 0;
   let sumK = 0;
   let sumL = 0;
@@ -30,10 +30,11 @@ function hsic(k: Float64Array, l: Float64Array, n: number): number {
   const rowK = new Float64Array(n);
   const rowL = new Float64Array(n);
   for (let i = 0; i < n; i++) {
+    const li = (order ? order[i] : i) * n;
     for (let j = 0; j < n; j++) {
       if (i === j) continue;
       const kij = k[i * n + j];
-      const lij = l[i * n + j];
+      const lij = l[li + (order ? order[j] : j)];
       trace += kij * lij;
       rowK[i] += kij;
       rowL[i] += lij;

@@ -1,5 +1,6 @@
 import { UserError } from '../../util/errors.js';
-import { gram, linearCka } from './cka.js';
+import { seededRng } from '../../util/rng.js';
+import { gram, hsic } from './cka.js';
 import type { PooledStates } from './hidden-states.js';
 
 /**
@@ -11,6 +12,8 @@ import type { PooledStates } from './hidden-states.js';
 export const SAME_LINEAGE_THRESHOLD = 0.6;
 /** Fewer texts than this and debiased CKA is too noisy to judge. */
 export const MIN_TEXTS = 32;
+/** Text orders drawn for the permutation null; the smallest p-value is 1/(PERMUTATIONS+1). */
+export const PERMUTATIONS = 199;
 
 export type Verdict = 'same-lineage' | 'independent';
 
@@ -27,6 +30,11 @@ export interface ActivationEvidence {
   /** Mean CKA over the aligned layers past the embeddings. */
   score: number;
   threshold: number;
+  /**
+   * How often B's states, paired with A's for the wrong texts, score as high: a small value says the
+   * agreement is not chance; it does not say lineage (unrelated trained models share input structure too).
+   */
+  pValue: number;
   method: 'linear-cka-debiased';
   pooling: 'mean-over-tokens';
   texts: number;
@@ -52,9 +60,11 @@ export function compareActivations(a: PooledStates, b: PooledStates): Activation
     throw new UserError(`activations need at least ${MIN_TEXTS} probe texts both models read, got ${n}`);
   const gramsA = a.layers.map((layer) => gram(layer.rows, n, layer.width));
   const gramsB = b.layers.map((layer) => gram(layer.rows, n, layer.width));
-  // A layer that overflowed to NaN compares as unrelated rather than poisoning the mean.
-  const cka = (i: number, j: number) => {
-    const value = linearCka(gramsA[i], gramsB[j], n);
+  const selfA = gramsA.map((k) => hsic(k, k, n));
+  const selfB = gramsB.map((l) => hsic(l, l, n));
+  // A layer that does not vary, or overflowed to NaN, compares as unrelated rather than poisoning the mean.
+  const cka = (i: number, j: number, order?: readonly number[]) => {
+    const value = hsic(gramsA[i], gramsB[j], n, order) / Math.sqrt(selfA[i] * selfB[j]);
     return Number.isFinite(value) ? value : 0;
   };
   const matrix = gramsA.map((_, i) => gramsB.map((_, j) => round(cka(i, j))));
@@ -66,11 +76,18 @@ export function compareActivations(a: PooledStates, b: PooledStates): Activation
     return { a: i, b: j, cka: value, agrees: value >= SAME_LINEAGE_THRESHOLD };
   });
   const scored = layers.length > 1 ? layers.slice(1) : layers;
-  const score = round(scored.reduce((sum, layer) => sum + layer.cka, 0) / scored.length);
+  const meanCka = (order?: readonly number[]) =>
+    scored.reduce((sum, layer) => sum + (order ? cka(layer.a, layer.b, order) : layer.cka), 0) / scored.length;
+  const score = round(meanCka());
+  const rng = seededRng(n);
+  const order = Array.from({ length: n }, (_, i) => i);
+  let asHigh = 0;
+  for (let p = 0; p < PERMUTATIONS; p++) if (round(meanCka(rng.shuffle(order))) >= score) asHigh++;
   return {
     verdict: score >= SAME_LINEAGE_THRESHOLD ? 'same-lineage' : 'independent',
     score,
     threshold: SAME_LINEAGE_THRESHOLD,
+    pValue: round((asHigh + 1) / (PERMUTATIONS + 1)),
     method: 'linear-cka-debiased',
     pooling: 'mean-over-tokens',
     texts: n,

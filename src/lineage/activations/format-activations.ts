@@ -19,7 +19,7 @@ export function formatActivations(e: ActivationEvidence): string {
   const agreeing = e.layers.filter((l) => l.agrees).map((l) => l.a);
   const perLayer = e.layers.map((l) => `${l.a}:${fixed(l.cka)}`).join(' ');
   return [
-    `activations: ${e.verdict} (mean CKA ${fixed(e.score)} past the embeddings, threshold ${e.threshold})`,
+    `activations: ${e.verdict} (mean CKA ${fixed(e.score)} past the embeddings, threshold ${e.threshold}; chance agreement p ${e.pValue})`,
     `  ${e.texts} probe texts, hidden states averaged over each text's tokens; A ${e.models.a.layers} layers x ${e.models.a.width}, B ${e.models.b.layers} x ${e.models.b.width}`,
     `  CKA per layer of A (against B at the same relative depth): ${perLayer}`,
     `  layers that agree: ${agreeing.length ? ranges(agreeing) : 'none'}`,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activationLineage } from '../../../src/lineage/activations/activation-lineage.js';
 import type { ActivationEvidence } from '../../../src/lineage/activations/compare-activations.js';
-import { SAME_LINEAGE_THRESHOLD } from '../../../src/lineage/activations/compare-activations.js';
+import { PERMUTATIONS, SAME_LINEAGE_THRESHOLD } from '../../../src/lineage/activations/compare-activations.js';
 import { MISSING_RUNTIME } from '../../../src/lineage/activations/runtime.js';
 import type { Tokenizer } from '../../../src/references/tokenizer.js';
 import { isUserError } from '../../../src/util/errors.js';
@@ -80,6 +80,8 @@ describe('activation lineage of tiny ONNX transformers', () => {
     ];
     for (const e of derived) {
       expect(e.verdict).toBe('same-lineage');
+      // No shuffled pairing of texts reaches a derived copy's score.
+      expect(e.pValue).toBe(1 / (PERMUTATIONS + 1));
       expect(e.score).toBeGreaterThanOrEqual(SAME_LINEAGE_THRESHOLD);
     }
     for (const e of independent) {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { gram, linearCka } from '../../../src/lineage/activations/cka.js';
 import { alignedLayer } from '../../../src/lineage/activations/compare-activations.js';
-import { seededRandom } from '../../helpers/tiny-onnx-models.js';
+import { seededRng } from '../../../src/util/rng.js';
 
 const N = 200;
 
 function randomRows(seed: number, n: number, d: number): Float64Array {
-  const random = seededRandom(seed);
+  const random = seededRng(seed).next;
   return Float64Array.from({ length: n * d }, () => random() * 2 - 1);
 }
 
