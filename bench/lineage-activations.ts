@@ -24,11 +24,15 @@ import {
  * for each base, derived copies (fine-tune stand-ins and function-preserving evasions) and independent
  * models, every one compared with its base through `activationLineage` as `compare --activations` does.
  */
+/** `drift`: changes far past a fine-tune, outside the AUC, to show where the evidence stops. */
+type Kind = 'derived' | 'independent' | 'drift';
+
 export interface ActivationRow {
   base: number;
   name: string;
-  kind: 'derived' | 'independent';
+  kind: Kind;
   score: number;
+  pValue: number;
   agreeing: string;
   ms: number;
 }
@@ -45,6 +49,14 @@ function derivedCopies(base: TinyWeights, seed: number): Record<string, TinyWeig
     'permuted units': permuteUnits(base, seed + 6),
     rescaled: rescale(base, seed + 7),
     'permuted+rescaled+noise 10%': denseNoise(rescale(permuteUnits(base, seed + 8), seed + 9), seed + 10, 0.1),
+  };
+}
+
+function driftedCopies(base: TinyWeights, seed: number): Record<string, TinyWeights> {
+  return {
+    'dense noise 40%': denseNoise(base, seed + 11, 0.4),
+    'dense noise 80%': denseNoise(base, seed + 12, 0.8),
+    'low-rank merge r16 100%': lowRankMerge(base, seed + 13, 16, 1),
   };
 }
 
@@ -88,14 +100,11 @@ export async function activationRows(bases: number, log: (line: string) => void)
       const base = seededBase(seed, SHAPE);
       const dir = (name: string) => join(root, `${b}-${name}`);
       writeTinyModelDir(dir('base'), base, { main: qwen.files.main, config: qwen.files.config });
-      const models: [string, 'derived' | 'independent', TinyWeights, typeof qwen][] = [
-        ...Object.entries(derivedCopies(base, seed)).map(
-          ([name, w]) => [name, 'derived', w, qwen] as [string, 'derived', TinyWeights, typeof qwen],
-        ),
-        ...Object.entries(independentModels(seed)).map(
-          ([name, w]) => [name, 'independent', w, qwen] as [string, 'independent', TinyWeights, typeof qwen],
-        ),
+      const models: (readonly [string, Kind, TinyWeights, typeof qwen])[] = [
+        ...Object.entries(derivedCopies(base, seed)).map(([name, w]) => [name, 'derived' as Kind, w, qwen] as const),
+        ...Object.entries(independentModels(seed)).map(([name, w]) => [name, 'independent' as Kind, w, qwen] as const),
         ['llama3 tokenizer', 'independent', seededBase(seed + 54, SHAPE), llama],
+        ...Object.entries(driftedCopies(base, seed)).map(([name, w]) => [name, 'drift' as Kind, w, qwen] as const),
       ];
       for (const [name, kind, weights, tok] of models) {
         writeTinyModelDir(dir(name), weights, { main: tok.files.main, config: tok.files.config });
@@ -106,7 +115,7 @@ export async function activationRows(bases: number, log: (line: string) => void)
         );
         const ms = performance.now() - started;
         const agreeing = e.layers.filter((l) => l.agrees).map((l) => l.a);
-        rows.push({ base: b, name, kind, score: e.score, agreeing: agreeing.join(',') || '-', ms });
+        rows.push({ base: b, name, kind, score: e.score, pValue: e.pValue, agreeing: agreeing.join(',') || '-', ms });
         log(`base ${b}: ${name} ${e.score.toFixed(3)} (${ms.toFixed(0)} ms)`);
       }
     }
@@ -124,21 +133,24 @@ export async function lineageActivations(args: string[], out: (line: string) => 
   const derived = rows.filter((r) => r.kind === 'derived').map((r) => r.score);
   const independent = rows.filter((r) => r.kind === 'independent').map((r) => r.score);
   out(`activations: tiny transformers (${SHAPE.layers} layers x ${SHAPE.hidden}), ${bases} seeded bases`);
-  out('| model vs its base | kind | score min | score max | layers agreeing (base 0) | same-lineage | ms median |');
-  out('|---|---|---|---|---|---|---|');
+  out(
+    '| model vs its base | kind | score min | score max | p max | layers agreeing (base 0) | same-lineage | ms median |',
+  );
+  out('|---|---|---|---|---|---|---|---|');
   for (const name of [...new Set(rows.map((r) => r.name))]) {
     const group = rows.filter((r) => r.name === name);
     const scores = group.map((r) => r.score);
     const called = group.filter((r) => r.score >= SAME_LINEAGE_THRESHOLD).length;
     out(
-      `| ${name} | ${group[0].kind} | ${Math.min(...scores).toFixed(3)} | ${Math.max(...scores).toFixed(3)} | ${group[0].agreeing} | ${called}/${group.length} | ${median(group.map((r) => r.ms)).toFixed(0)} |`,
+      `| ${name} | ${group[0].kind} | ${Math.min(...scores).toFixed(3)} | ${Math.max(...scores).toFixed(3)} | ${Math.max(...group.map((r) => r.pValue))} | ${group[0].agreeing} | ${called}/${group.length} | ${median(group.map((r) => r.ms)).toFixed(0)} |`,
     );
   }
-  const correct = rows.filter((r) => r.score >= SAME_LINEAGE_THRESHOLD === (r.kind === 'derived')).length;
+  const judged = rows.filter((r) => r.kind !== 'drift');
+  const correct = judged.filter((r) => r.score >= SAME_LINEAGE_THRESHOLD === (r.kind === 'derived')).length;
   out(
     `AUC ${auc(derived, independent).toFixed(3)} (${derived.length} derived x ${independent.length} independent); ` +
       `lowest derived ${Math.min(...derived).toFixed(3)}, highest independent ${Math.max(...independent).toFixed(3)}; ` +
-      `at the fixed threshold ${SAME_LINEAGE_THRESHOLD}: ${correct}/${rows.length} correct; ` +
-      `time per comparison median ${median(rows.map((r) => r.ms)).toFixed(0)} ms`,
+      `at the fixed threshold ${SAME_LINEAGE_THRESHOLD}: ${correct}/${judged.length} correct; ` +
+      `time per comparison median ${median(judged.map((r) => r.ms)).toFixed(0)} ms`,
   );
 }

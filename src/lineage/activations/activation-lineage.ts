@@ -26,7 +26,12 @@ export async function onnxGraphPath(path: string): Promise<string> {
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     throw new UserError(`cannot read ${path} (${error.code ?? error.message})`);
   });
-  if (info.isFile()) return path;
+  if (info.isFile()) {
+    if (/\.onnx$/i.test(path)) return path;
+    throw new UserError(
+      `--activations needs a model directory holding model.onnx, or an .onnx file; ${path} is neither`,
+    );
+  }
   for (const name of GRAPH_NAMES) {
     const candidate = join(path, name);
     if (

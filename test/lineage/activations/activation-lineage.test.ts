@@ -162,6 +162,11 @@ describe('activation lineage on unusable input', () => {
     const noGraph = await failure(activationLineage(side('base', qwen), side('no-graph', qwen)));
     expect(noGraph.message).toMatch(/holds no model\.onnx or onnx\/model\.onnx/);
 
+    const tokenizerOnly = await failure(
+      activationLineage(side('base', qwen), { ...side('base', qwen), path: join(root, 'base', 'tokenizer.json') }),
+    );
+    expect(tokenizerOnly.message).toMatch(/tokenizer\.json is neither$/);
+
     const bytes = encodeTinyOnnx(base);
     const truncated = join(root, 'truncated');
     writeTinyModelDir(truncated, base, await realTokenizerFiles('qwen2.5'));
@@ -178,6 +183,6 @@ describe('activation lineage on unusable input', () => {
     );
     const noStates = await failure(activationLineage(side('base', qwen), side('blockless', qwen)));
     expect(noStates.message).toMatch(/exports no hidden states per layer \(outputs: hidden_states\.0\)/);
-    for (const error of [noGraph, broken, noStates]) expect(error.exitCode).toBe(2);
+    for (const error of [noGraph, tokenizerOnly, broken, noStates]) expect(error.exitCode).toBe(2);
   });
 });
