@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../../util/errors.js';
 import { type ActivationEvidence, compareActivations } from './compare-activations.js';
@@ -22,12 +22,27 @@ export interface ActivationOptions {
 /** Where exports put the graph: model.onnx at the top (optimum) or under onnx/ (transformers.js). */
 const GRAPH_NAMES = ['model.onnx', join('onnx', 'model.onnx')];
 
+const GGUF_REFUSED =
+  'per-layer hidden states of a GGUF model cannot be read (llama.cpp bindings give only the final, pooled embedding); export the model to ONNX with hidden states as outputs';
+
+async function isGguf(path: string): Promise<boolean> {
+  const file = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    await file.read(head, 0, 4, 0);
+    return head.toString('latin1') === 'GGUF';
+  } finally {
+    await file.close();
+  }
+}
+
 export async function onnxGraphPath(path: string): Promise<string> {
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     throw new UserError(`cannot read ${path} (${error.code ?? error.message})`);
   });
   if (info.isFile()) {
     if (/\.onnx$/i.test(path)) return path;
+    if (await isGguf(path)) throw new UserError(`${path}: ${GGUF_REFUSED}`);
     throw new UserError(
       `--activations needs a model directory holding model.onnx, or an .onnx file; ${path} is neither`,
     );
@@ -42,6 +57,8 @@ export async function onnxGraphPath(path: string): Promise<string> {
     )
       return candidate;
   }
+  if ((await readdir(path)).some((name) => name.toLowerCase().endsWith('.gguf')))
+    throw new UserError(`${path} holds a GGUF model but no model.onnx: ${GGUF_REFUSED}`);
   throw new UserError(
     `${path} holds no model.onnx or onnx/model.onnx; --activations needs an ONNX export with hidden states per layer`,
   );

@@ -8,6 +8,7 @@ import { PERMUTATIONS, SAME_LINEAGE_THRESHOLD } from '../../../src/lineage/activ
 import { MISSING_RUNTIME } from '../../../src/lineage/activations/runtime.js';
 import type { Tokenizer } from '../../../src/references/tokenizer.js';
 import { isUserError } from '../../../src/util/errors.js';
+import { writeGgufModel } from '../../engine/gguf-tensors.js';
 import { realTokenizer, realTokenizerFiles } from '../../helpers/real-tokenizers.js';
 import {
   denseNoise,
@@ -167,6 +168,13 @@ describe('activation lineage on unusable input', () => {
     );
     expect(tokenizerOnly.message).toMatch(/tokenizer\.json is neither$/);
 
+    // A real (if empty) GGUF file: llama.cpp's bindings expose no per-layer states, so it is refused by name.
+    await writeFile(join(root, 'tiny.gguf'), writeGgufModel({}, []));
+    const gguf = await failure(
+      activationLineage(side('base', qwen), { ...side('base', qwen), path: join(root, 'tiny.gguf') }),
+    );
+    expect(gguf.message).toMatch(/tiny\.gguf: per-layer hidden states of a GGUF model cannot be read/);
+
     const bytes = encodeTinyOnnx(base);
     const truncated = join(root, 'truncated');
     writeTinyModelDir(truncated, base, await realTokenizerFiles('qwen2.5'));
@@ -183,6 +191,6 @@ describe('activation lineage on unusable input', () => {
     );
     const noStates = await failure(activationLineage(side('base', qwen), side('blockless', qwen)));
     expect(noStates.message).toMatch(/exports no hidden states per layer \(outputs: hidden_states\.0\)/);
-    for (const error of [noGraph, tokenizerOnly, broken, noStates]) expect(error.exitCode).toBe(2);
+    for (const error of [noGraph, tokenizerOnly, gguf, broken, noStates]) expect(error.exitCode).toBe(2);
   });
 });
