@@ -134,7 +134,7 @@ export async function lineageActivations(args: string[], out: (line: string) => 
   const independent = rows.filter((r) => r.kind === 'independent').map((r) => r.score);
   out(`activations: tiny transformers (${SHAPE.layers} layers x ${SHAPE.hidden}), ${bases} seeded bases`);
   out(
-    '| model vs its base | kind | score min | score max | p max | layers agreeing (base 0) | same-lineage | ms median |',
+    '| model vs its base | kind | score min | score max | p min-max | layers agreeing (base 0) | same-lineage | ms median |',
   );
   out('|---|---|---|---|---|---|---|---|');
   for (const name of [...new Set(rows.map((r) => r.name))]) {
@@ -142,7 +142,7 @@ export async function lineageActivations(args: string[], out: (line: string) => 
     const scores = group.map((r) => r.score);
     const called = group.filter((r) => r.score >= SAME_LINEAGE_THRESHOLD).length;
     out(
-      `| ${name} | ${group[0].kind} | ${Math.min(...scores).toFixed(3)} | ${Math.max(...scores).toFixed(3)} | ${Math.max(...group.map((r) => r.pValue))} | ${group[0].agreeing} | ${called}/${group.length} | ${median(group.map((r) => r.ms)).toFixed(0)} |`,
+      `| ${name} | ${group[0].kind} | ${Math.min(...scores).toFixed(3)} | ${Math.max(...scores).toFixed(3)} | ${Math.min(...group.map((r) => r.pValue))}-${Math.max(...group.map((r) => r.pValue))} | ${group[0].agreeing} | ${called}/${group.length} | ${median(group.map((r) => r.ms)).toFixed(0)} |`,
     );
   }
   const judged = rows.filter((r) => r.kind !== 'drift');
