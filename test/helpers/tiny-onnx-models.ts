@@ -270,6 +270,7 @@ const ONNX_SCHEMA = {
 const ModelProto = protobuf.Root.fromJSON(ONNX_SCHEMA).lookupType('onnx.ModelProto');
 const FLOAT = 1;
 const INT64 = 7;
+const FLOAT16 = 10;
 const ATTR = { float: 1, int: 2, ints: 7 } as const;
 
 type Attribute = { name: string; f?: number; i?: number; ints?: number[]; type: number };
@@ -289,8 +290,12 @@ function valueInfo(name: string, elemType: number, dims: (number | string)[]) {
   };
 }
 
-/** The ONNX bytes of a tiny model; inputs `input_ids` [1, seq] (int64), outputs `hidden_states.0..layers`. */
-export function encodeTinyOnnx(weights: TinyWeights): Uint8Array {
+/**
+ * The ONNX bytes of a tiny model; inputs `input_ids` [1, seq] (int64), outputs `hidden_states.0..layers`,
+ * in float32 or, as half-precision exports give them, cast to float16.
+ */
+export function encodeTinyOnnx(weights: TinyWeights, options: { states?: 'float32' | 'float16' } = {}): Uint8Array {
+  const half = options.states === 'float16';
   const { rows, hidden, layers } = weights.shape;
   const initializer: object[] = [];
   const node: object[] = [];
@@ -308,7 +313,9 @@ export function encodeTinyOnnx(weights: TinyWeights): Uint8Array {
   let stream = op('Gather', [constant('embedding', weights.embedding, [rows, hidden]), folded], 'stream_0', [
     intAttr('axis', 0),
   ]);
-  const outputs = [op('Identity', [stream], 'hidden_states.0')];
+  const exported = (x: string, name: string) =>
+    half ? op('Cast', [x], name, [intAttr('to', FLOAT16)]) : op('Identity', [x], name);
+  const outputs = [exported(stream, 'hidden_states.0')];
   const attnScale = layers ? constant('attn_scale', Float32Array.of(1 / Math.sqrt(hidden)), []) : '';
   weights.blocks.forEach((b, l) => {
     const n = (what: string) => `l${l}_${what}`;
@@ -344,7 +351,7 @@ export function encodeTinyOnnx(weights: TinyWeights): Uint8Array {
       n('down'),
     );
     stream = op('Add', [stream, down], n('after_mlp'));
-    outputs.push(op('Identity', [stream], `hidden_states.${l + 1}`));
+    outputs.push(exported(stream, `hidden_states.${l + 1}`));
   });
   const model = {
     irVersion: 8,
@@ -355,7 +362,7 @@ export function encodeTinyOnnx(weights: TinyWeights): Uint8Array {
       node,
       initializer,
       input: [valueInfo('input_ids', INT64, [1, 'seq'])],
-      output: outputs.map((name) => valueInfo(name, FLOAT, [1, 'seq', hidden])),
+      output: outputs.map((name) => valueInfo(name, half ? FLOAT16 : FLOAT, [1, 'seq', hidden])),
     },
   };
   const problem = ModelProto.verify(model);
@@ -368,9 +375,10 @@ export function writeTinyModelDir(
   dir: string,
   weights: TinyWeights,
   tokenizer: { main: Uint8Array; config?: Uint8Array },
+  options: { states?: 'float32' | 'float16' } = {},
 ): string {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'model.onnx'), encodeTinyOnnx(weights));
+  writeFileSync(join(dir, 'model.onnx'), encodeTinyOnnx(weights, options));
   writeFileSync(join(dir, 'tokenizer.json'), tokenizer.main);
   if (tokenizer.config) writeFileSync(join(dir, 'tokenizer_config.json'), tokenizer.config);
   return dir;

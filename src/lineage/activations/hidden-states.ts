@@ -73,6 +73,25 @@ export async function openActivationModel(ort: OnnxRuntime, path: string, label:
   return { label, session, hiddenOutputs: hidden };
 }
 
+/** IEEE half-precision bits to a number (exports in float16 give their states as raw 16-bit words). */
+function fromHalf(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 0x1f) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}
+
+function floats(tensor: Tensor, label: string, name: string): ArrayLike<number> {
+  if (tensor.type === 'float32' || tensor.type === 'float64') return tensor.data as Float32Array | Float64Array;
+  if (tensor.type === 'float16') {
+    const data = tensor.data;
+    return data instanceof Uint16Array ? Float32Array.from(data, fromHalf) : (data as ArrayLike<number>);
+  }
+  throw new UserError(`${label}: output ${name} holds ${tensor.type} values, not floating-point hidden states`);
+}
+
 function int64(ort: OnnxRuntime, values: (i: number) => number, n: number): Tensor {
   return new ort.Tensor(
     'int64',
@@ -109,7 +128,7 @@ export async function pooledHiddenStates(
       const tensor = out[name];
       const dims = tensor.dims;
       const width = dims[dims.length - 1];
-      const data = tensor.data as Float32Array;
+      const data = floats(tensor, model.label, name);
       const tokens = width ? data.length / width : 0;
       if (!layers[l]) layers[l] = { output: name, width, rows: new Float64Array(n * width) };
       const layer = layers[l];

@@ -102,6 +102,12 @@ describe('activation lineage of tiny ONNX transformers', () => {
     }
   });
 
+  it('reads float16 hidden states as a half-precision export gives them', async () => {
+    writeTinyModelDir(join(root, 'float16 states'), base, await realTokenizerFiles('qwen2.5'), { states: 'float16' });
+    const e = await compared('float16 states');
+    expect(e.layers.map((l) => l.cka)).toEqual(e.layers.map(() => expect.closeTo(1, 3)));
+  });
+
   it('compares models of different widths and depths, layer by relative depth', async () => {
     const wide = await compared('hidden size 48');
     expect(wide.models).toEqual({ a: { layers: 4, width: 32 }, b: { layers: 4, width: 48 } });
