@@ -1,6 +1,6 @@
 import { UserError } from '../../util/errors.js';
 import { seededRng } from '../../util/rng.js';
-import { gram, hsic } from './cka.js';
+import { gram, hsic, hsicTerms } from './cka.js';
 import type { PooledStates } from './hidden-states.js';
 
 /**
@@ -61,16 +61,16 @@ export function compareActivations(a: PooledStates, b: PooledStates): Activation
   const n = a.texts;
   if (n < MIN_TEXTS)
     throw new UserError(`activations need at least ${MIN_TEXTS} probe texts both models read, got ${n}`);
-  const gramsA = a.layers.map((layer) => gram(layer.rows, n, layer.width));
-  const gramsB = b.layers.map((layer) => gram(layer.rows, n, layer.width));
-  const selfA = gramsA.map((k) => hsic(k, k, n));
-  const selfB = gramsB.map((l) => hsic(l, l, n));
+  const termsA = a.layers.map((layer) => hsicTerms(gram(layer.rows, n, layer.width), n));
+  const termsB = b.layers.map((layer) => hsicTerms(gram(layer.rows, n, layer.width), n));
+  const selfA = termsA.map((k) => hsic(k, k, n));
+  const selfB = termsB.map((l) => hsic(l, l, n));
   // A layer that does not vary, or overflowed to NaN, compares as unrelated rather than poisoning the mean.
   const cka = (i: number, j: number, order?: readonly number[]) => {
-    const value = hsic(gramsA[i], gramsB[j], n, order) / Math.sqrt(selfA[i] * selfB[j]);
+    const value = hsic(termsA[i], termsB[j], n, order) / Math.sqrt(selfA[i] * selfB[j]);
     return Number.isFinite(value) ? value : 0;
   };
-  const matrix = gramsA.map((_, i) => gramsB.map((_, j) => round(cka(i, j))));
+  const matrix = termsA.map((_, i) => termsB.map((_, j) => round(cka(i, j))));
   const depthA = a.layers.length - 1;
   const depthB = b.layers.length - 1;
   const layers = a.layers.map((_, i) => {
