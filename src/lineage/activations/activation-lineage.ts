@@ -2,9 +2,9 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../../util/errors.js';
 import { type ActivationEvidence, compareActivations } from './compare-activations.js';
-import { openActivationModel, pooledHiddenStates } from './hidden-states.js';
+import { type ActivationModel, openActivationModel, pooledHiddenStates } from './hidden-states.js';
 import { activationTexts } from './probe-texts.js';
-import { loadOnnxRuntime } from './runtime.js';
+import { loadOnnxRuntime, type OnnxRuntime } from './runtime.js';
 
 export interface ActivationSide {
   /** A model directory (model.onnx or onnx/model.onnx beside its tokenizer) or an .onnx file. */
@@ -72,21 +72,22 @@ export async function activationLineage(
 ): Promise<ActivationEvidence> {
   const ort = await loadOnnxRuntime(options.importRuntime);
   const [pathA, pathB] = await Promise.all([onnxGraphPath(a.path), onnxGraphPath(b.path)]);
-  const modelA = await openActivationModel(ort, pathA, pathA);
-  const modelB = await openActivationModel(ort, pathB, pathB);
   const pairs = (options.texts ?? activationTexts())
     .map((text) => [a.encode(text), b.encode(text)])
     .filter(([idsA, idsB]) => idsA.length > 0 && idsB.length > 0);
-  const statesA = await pooledHiddenStates(
-    ort,
-    modelA,
-    pairs.map(([ids]) => ids),
-  );
-  const statesB = await pooledHiddenStates(
-    ort,
-    modelB,
-    pairs.map(([, ids]) => ids),
-  );
-  await Promise.all([modelA.session.release(), modelB.session.release()]);
+  const idsA = pairs.map(([ids]) => ids);
+  const idsB = pairs.map(([, ids]) => ids);
+  const statesA = await withModel(ort, pathA, (model) => pooledHiddenStates(ort, model, idsA));
+  const statesB = await withModel(ort, pathB, (model) => pooledHiddenStates(ort, model, idsB));
   return compareActivations(statesA, statesB);
+}
+
+/** One model open at a time, released however its run ends. */
+async function withModel<T>(ort: OnnxRuntime, path: string, use: (model: ActivationModel) => Promise<T>): Promise<T> {
+  const model = await openActivationModel(ort, path, path);
+  try {
+    return await use(model);
+  } finally {
+    await model.session.release();
+  }
 }
