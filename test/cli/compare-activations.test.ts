@@ -57,6 +57,8 @@ describe('tokprint compare --activations', () => {
     );
     expect(stdout).toMatch(/A 3 layers x 32, B 3 x 24$/m);
     expect(stdout).toMatch(/^ {2}layers that agree: none$/m);
+    // One blank line between the tokenizer comparison and the activation lines.
+    expect(stdout).toMatch(/[^\n]\n\nactivations: /);
   });
 
   it('leaves activations out without the flag', async () => {

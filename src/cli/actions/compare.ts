@@ -40,9 +40,12 @@ export default async function compare(
     io.stdout(`${JSON.stringify({ a: side(specA, a), b: side(specB, b), ...result, activations }, null, 2)}\n`);
     return 0;
   }
-  io.stdout(formatComparison(result, { a: `${specA} (${a.source.format})`, b: `${specB} (${b.source.format})` }));
-  if (activations)
-    io.stdout(`\n${(await import('../../lineage/activations/format-activations.js')).formatActivations(activations)}`);
+  const text = formatComparison(result, { a: `${specA} (${a.source.format})`, b: `${specB} (${b.source.format})` });
+  io.stdout(text);
+  if (activations) {
+    const { formatActivations } = await import('../../lineage/activations/format-activations.js');
+    io.stdout(`${text.endsWith('\n\n') ? '' : '\n'}${formatActivations(activations)}`);
+  }
   return 0;
 }
 
