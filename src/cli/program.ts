@@ -283,6 +283,10 @@ Reference files are fetched into TOKPRINT_CACHE as identify fetches them.`,
       '--tiktoken-preset <name>',
       'split pattern and special tokens for tiktoken rank files: cl100k, o200k or kimi-k2',
     )
+    .option(
+      '--activations',
+      'also run both models (model.onnx exporting hidden_states.N, beside each tokenizer) on the probe texts and compare their hidden states layer by layer (needs onnxruntime-node)',
+    )
     .addHelpText(
       'after',
       `${TOKENIZER_FILES}\n\nExit codes: 0 compared (identical, derived or unrelated alike), 2 bad input (a path, file or hub reference that cannot be used), 70 internal error (a bug).`,

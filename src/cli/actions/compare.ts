@@ -1,12 +1,16 @@
 import type { CliIo } from '../io.js';
 import { compareTokenizers, type Comparison } from '../../references/compare.js';
 import { loadResolvedSource } from '../../references/load-local.js';
-import { parseHfSpec, resolveTokenizerSource } from '../../references/local-source.js';
-import type { AddedToken } from '../../references/tokenizer.js';
+import { parseHfSpec, type ResolvedSource, resolveTokenizerSource } from '../../references/local-source.js';
+import type { AddedToken, Tokenizer } from '../../references/tokenizer.js';
+import type { ActivationEvidence } from '../../lineage/activations/compare-activations.js';
+import { UserError } from '../../util/errors.js';
+import { resolve } from 'node:path';
 
 interface CompareOptions {
   json?: boolean;
   tiktokenPreset?: string;
+  activations?: boolean;
 }
 
 /** How many differing added tokens the terminal shows per side; --json has them all. */
@@ -26,17 +30,37 @@ export default async function compare(
   const a = { source: sources[0], tokenizer: loadResolvedSource(sources[0], options) };
   const b = { source: sources[1], tokenizer: loadResolvedSource(sources[1], options) };
   const result = compareTokenizers(a.tokenizer, b.tokenizer, { labels: { a: 'A', b: 'B' } });
+  const activations = options.activations ? await compareActivationsOf(io, [specA, a], [specB, b]) : undefined;
   if (options.json) {
     const side = (spec: string, loaded: typeof a) => ({
       source: spec,
       format: loaded.source.format,
       vocabSize: loaded.tokenizer.vocabSize,
     });
-    io.stdout(`${JSON.stringify({ a: side(specA, a), b: side(specB, b), ...result }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ a: side(specA, a), b: side(specB, b), ...result, activations }, null, 2)}\n`);
     return 0;
   }
-  io.stdout(formatComparison(result, { a: `${specA} (${a.source.format})`, b: `${specB} (${b.source.format})` }));
+  const text = formatComparison(result, { a: `${specA} (${a.source.format})`, b: `${specB} (${b.source.format})` });
+  io.stdout(text);
+  if (activations) {
+    const { formatActivations } = await import('../../lineage/activations/format-activations.js');
+    io.stdout(`${text.endsWith('\n\n') ? '' : '\n'}${formatActivations(activations)}`);
+  }
   return 0;
+}
+
+/** Activation evidence is loaded only when asked for: it needs onnxruntime-node, an optional dependency. */
+async function compareActivationsOf(
+  io: CliIo,
+  ...sides: [string, { source: ResolvedSource; tokenizer: Tokenizer }][]
+): Promise<ActivationEvidence> {
+  const [a, b] = sides.map(([spec, loaded]) => {
+    if (loaded.source.origin.kind !== 'local')
+      throw new UserError(`--activations reads local model directories; ${spec} is on the hub (download it first)`);
+    return { path: resolve(io.cwd, spec), encode: (text: string) => loaded.tokenizer.encode(text) };
+  });
+  const { activationLineage } = await import('../../lineage/activations/activation-lineage.js');
+  return activationLineage(a, b);
 }
 
 const int = (n: number) => n.toLocaleString('en-US');
