@@ -13,7 +13,7 @@ export const SAME_LINEAGE_THRESHOLD = 0.5;
 /** Fewer shared anchors than this and a correlation says little; that component is left out. */
 const MIN_EMBEDDING_ANCHORS = 16;
 const MIN_LAYER_ANCHORS = 8;
-/** Procrustes is fitted only up to this hidden size (its eigen-decomposition is cubic in it). */
+/** Procrustes is fitted only up to this hidden size (each Newton step inverts an h×h matrix). */
 export const MAX_PROCRUSTES_HIDDEN = 512;
 const HELD_OUT_ROWS = 128;
 
@@ -171,6 +171,7 @@ async function procrustesCosine(
   const xa = centred(rowsA, mean(rowsA));
   const xb = centred(rowsB, mean(rowsB));
   const r = procrustes(xa.subarray(0, fit * h), xb.subarray(0, fit * h), fit, h);
+  if (!r) return undefined;
   let total = 0;
   for (let row = fit; row < chosen.length; row++) {
     let dotAB = 0;
