@@ -233,9 +233,13 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       '--tiktoken-preset <name>',
       'split pattern and special tokens for tiktoken rank files: cl100k, o200k or kimi-k2',
     )
+    .option(
+      '--weights',
+      'also compare the weights of hf: sources, read by range requests (local weights are always compared)',
+    )
     .addHelpText(
       'after',
-      `${TOKENIZER_FILES}\n\nExit codes: 0 compared (identical, derived or unrelated alike), 2 bad input (a path, file or hub reference that cannot be used), 70 internal error (a bug).`,
+      `${TOKENIZER_FILES}\n\nWeights: when both sides hold Llama-style weights (safetensors, sharded or not, or GGUF), their lineage is\ncompared too (same-lineage or independent, with a score and per-layer evidence), reading only sampled rows.\n\nExit codes: 0 compared (identical, derived or unrelated alike), 2 bad input (a path, file or hub reference that cannot be used), 70 internal error (a bug).`,
     )
     .action(lazy(() => import('./actions/compare.js')));
 

@@ -339,8 +339,9 @@ export function ggufModel(model: TinyModel, type: FloatType | QuantType): Uint8A
     'llama.block_count': { type: 'u32', value: s.layers },
     'llama.attention.head_count': { type: 'u32', value: s.heads },
     'llama.attention.head_count_kv': { type: 'u32', value: s.kvHeads },
-    'tokenizer.ggml.model': { type: 'string', value: 'gpt2' },
+    'tokenizer.ggml.model': { type: 'string', value: 'llama' },
     'tokenizer.ggml.tokens': { type: 'string[]', value: model.tokens },
+    'tokenizer.ggml.scores': { type: 'f32[]', value: model.tokens.map((_, i) => -i) },
   } as const;
   const names = [...model.tensors.keys()];
   const vocab = model.tensors.get('model.embed_tokens.weight')!.length / s.hidden;
