@@ -19,7 +19,7 @@ const HELD_OUT_ROWS = 128;
 
 export interface LayerEvidence {
   layer: number;
-  /** Mean over heads of the best-matching head's logit correlation (both directions averaged). */
+  /** Mean over heads of the best-matching head's logit correlation (both directions averaged when both hold all heads). */
   correlation: number;
   heads: number;
 }
@@ -108,7 +108,13 @@ export function compareFingerprints(
       const hb = layerB.heads.map((h) => subLogits(h.logits, b.layerAnchors.length, idxB));
       layers.push({
         layer: layerA.layer,
-        correlation: (bestMatches(ha, hb) + bestMatches(hb, ha)) / 2,
+        // a side holding fewer heads (a stored fingerprint samples some) is matched into the other; equal sides both ways
+        correlation:
+          ha.length === hb.length
+            ? (bestMatches(ha, hb) + bestMatches(hb, ha)) / 2
+            : ha.length < hb.length
+              ? bestMatches(ha, hb)
+              : bestMatches(hb, ha),
         heads: Math.min(ha.length, hb.length),
       });
     }

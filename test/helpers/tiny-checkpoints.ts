@@ -397,3 +397,22 @@ export function tokenizerJson(model: TinyModel): string {
     model: { type: 'BPE', vocab: Object.fromEntries(model.tokens.map((t, i) => [t, i])), merges: [], unk_token: null },
   });
 }
+
+/** Writes `model` under `root` as `format` says; the path to open and the vocabulary keys to match by. */
+export async function writeSuiteModel(
+  root: string,
+  name: string,
+  model: TinyModel,
+  format: { as: 'safetensors' | 'gguf'; type: FloatType | QuantType; shards?: number },
+): Promise<{ path: string; tokens: string[] }> {
+  const slug = name.replace(/\W+/g, '-');
+  if (format.as === 'gguf') {
+    await mkdir(root, { recursive: true });
+    const path = join(root, `${slug}.gguf`);
+    await writeFile(path, ggufModel(model, format.type));
+    return { path, tokens: model.tokens };
+  }
+  const dir = join(root, slug);
+  await writeSafetensorsModel(dir, model, { type: format.type as FloatType, shards: format.shards });
+  return { path: dir, tokens: model.tokens };
+}
