@@ -112,6 +112,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       'split pattern and special tokens for a tiktoken file: cl100k, o200k or kimi-k2',
     )
     .option('--tiktoken-pattern <regex>', 'split pattern for a tiktoken file')
+    .option(
+      '--weights',
+      "also store a weight fingerprint of the model's weights (safetensors or GGUF; hf: sources read by range requests), for tokprint identify <model-dir>",
+    )
     .addHelpText('after', TOKENIZER_FILES)
     .action(lazy(() => import('./actions/refs-add.js')));
   refs
