@@ -1,8 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { hfHubOptions } from '../references/store/hf-hub.js';
-import type { Checkpoint } from './weights/checkpoint.js';
-import { openHubCheckpoint, openLocalCheckpoint } from './weights/checkpoint.js';
+import { type Checkpoint, NoTensorsError, openHubCheckpoint, openLocalCheckpoint } from './weights/checkpoint.js';
 
 /** Whether a local path is, or holds, model weights (safetensors, a shard index or GGUF). */
 export async function holdsWeights(path: string): Promise<boolean> {
@@ -24,4 +23,18 @@ export async function openWeights(
 ): Promise<Checkpoint> {
   if (hub) return openHubCheckpoint(hfHubOptions(options.env), hub.repo, hub.revision);
   return openLocalCheckpoint(resolve(options.cwd, spec));
+}
+
+/** Like openWeights, but undefined for a file that holds no tensors (a tokenizer-only GGUF), where weights are optional. */
+export async function openWeightsIfAny(
+  spec: string,
+  hub: { repo: string; revision: string } | undefined,
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<Checkpoint | undefined> {
+  try {
+    return await openWeights(spec, hub, options);
+  } catch (error) {
+    if (error instanceof NoTensorsError) return undefined;
+    throw error;
+  }
 }

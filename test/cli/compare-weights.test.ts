@@ -2,7 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeGguf } from '../../src/references/formats/gguf-write.js';
 import { isOneLine, runCli } from '../helpers/cli.js';
+import { startFakeHub } from '../helpers/fake-hf-hub.js';
 import {
   fineTuned,
   ggufModel,
@@ -26,10 +28,19 @@ async function modelDir(name: string, model: TinyModel, shards = 1): Promise<voi
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'tokprint-compare-weights-'));
   await modelDir('base', base);
+  await modelDir('base-sharded', base, 2);
   await modelDir('tuned', fineTuned(base, 32), 2);
   await modelDir('extended', vocabularyExtended(base, 33));
   await modelDir('independent', randomModel(34));
   await writeFile(join(root, 'evasive-q4k.gguf'), ggufModel(permutedAndRescaled(base, 35), 'Q4_K'));
+  const tokenizerOnly = writeGguf({
+    'general.architecture': { type: 'string', value: 'llama' },
+    'tokenizer.ggml.model': { type: 'string', value: 'llama' },
+    'tokenizer.ggml.tokens': { type: 'string[]', value: base.tokens },
+    'tokenizer.ggml.scores': { type: 'f32[]', value: base.tokens.map((_, i) => -i) },
+  });
+  await writeFile(join(root, 'tokenizer-only-a.gguf'), tokenizerOnly);
+  await writeFile(join(root, 'tokenizer-only-b.gguf'), tokenizerOnly);
   await modelDir('truncated', base);
   const weights = await readFile(join(root, 'truncated', 'model.safetensors'));
   await writeFile(join(root, 'truncated', 'model.safetensors'), weights.subarray(0, weights.length - 4096));
@@ -84,5 +95,54 @@ describe('tokprint compare on model directories the test builds (tiny random Lla
     expect(stdout).toBe('');
     expect(isOneLine(stderr)).toBe(true);
     expect(stderr).toMatch(/model\.safetensors is truncated: tensor ".*" ends at byte \d+, the file has \d+/);
+  });
+
+  it('compares tokenizer-only GGUF files as tokenizers, with no weights object', async () => {
+    const { code, stdout, stderr } = await runCli(
+      ['compare', 'tokenizer-only-a.gguf', 'tokenizer-only-b.gguf', '--json'],
+      env,
+      root,
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.verdict).toBe('identical');
+    expect(report.weights).toBeUndefined();
+  });
+
+  it('reads hub weights by range requests with --weights, the whole checkpoint never fetched', async () => {
+    const files = async (name: string) => {
+      const out: Record<string, Uint8Array> = {};
+      for (const file of [
+        'config.json',
+        'tokenizer.json',
+        'model.safetensors.index.json',
+        'model-00001-of-00002.safetensors',
+        'model-00002-of-00002.safetensors',
+      ])
+        out[file] = await readFile(join(root, name, file));
+      return out;
+    };
+    const hub = await startFakeHub({
+      'org/base': { commit: 'b'.repeat(40), files: await files('base-sharded') },
+      'org/tuned': { commit: 'c'.repeat(40), files: await files('tuned') },
+    });
+    try {
+      const hubEnv = { ...env, HF_ENDPOINT: hub.endpoint };
+      const { code, stdout, stderr } = await runCli(
+        ['compare', 'hf:org/base', 'hf:org/tuned', '--weights', '--json'],
+        hubEnv,
+        root,
+      );
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const { weights } = JSON.parse(stdout);
+      expect(weights.verdict).toBe('same-lineage');
+      expect(weights.bytesRead.b).toBeLessThan(weights.checkpointBytes.b / 2);
+      const plain = await runCli(['compare', 'hf:org/base', 'hf:org/tuned', '--json'], hubEnv, root);
+      expect(JSON.parse(plain.stdout).weights).toBeUndefined();
+    } finally {
+      await hub.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import type { CliIo } from '../io.js';
-import { holdsWeights, openWeights } from '../../lineage/open-weights.js';
+import { holdsWeights, openWeightsIfAny } from '../../lineage/open-weights.js';
 import { vocabularyKeys } from '../../lineage/vocabulary-keys.js';
 import { compareCheckpoints, type WeightEvidence } from '../../lineage/weight-lineage.js';
 import type { Checkpoint } from '../../lineage/weights/checkpoint.js';
@@ -75,7 +75,11 @@ async function compareWeights(
   if (!present.every(Boolean)) return undefined;
   const opened: Checkpoint[] = [];
   try {
-    for (const [i, spec] of [specA, specB].entries()) opened.push(await openWeights(spec, hubs[i], io));
+    for (const [i, spec] of [specA, specB].entries()) {
+      const checkpoint = await openWeightsIfAny(spec, hubs[i], io);
+      if (!checkpoint) return undefined;
+      opened.push(checkpoint);
+    }
     const [ca, cb] = opened;
     const evidence = await compareCheckpoints(ca, cb, vocabularyKeys(tokenizerA), vocabularyKeys(tokenizerB));
     return {

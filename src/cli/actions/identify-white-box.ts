@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { holdsWeights, openWeights } from '../../lineage/open-weights.js';
+import { holdsWeights, openWeightsIfAny } from '../../lineage/open-weights.js';
 import { vocabularyKeys } from '../../lineage/vocabulary-keys.js';
 import { rankStoredBases, type WeightIdentification } from '../../lineage/weight-identify.js';
 import { readStoredFingerprints } from '../../lineage/weight-store.js';
@@ -33,7 +33,8 @@ async function weightIdentification(
   if (!(await holdsWeights(resolve(io.cwd, spec)))) return undefined;
   const stored = await readStoredFingerprints(userIndexDir(io.env));
   if (!stored.length) return undefined;
-  const checkpoint = await openWeights(spec, undefined, io);
+  const checkpoint = await openWeightsIfAny(spec, undefined, io);
+  if (!checkpoint) return undefined;
   try {
     return await rankStoredBases(checkpoint, vocabularyKeys(suspect), stored);
   } finally {

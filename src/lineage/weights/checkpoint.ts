@@ -30,6 +30,9 @@ export interface Checkpoint {
   close(): Promise<void>;
 }
 
+/** The file parses but holds no tensors at all (a GGUF file carrying only a tokenizer): there are no weights to compare. */
+export class NoTensorsError extends UserError {}
+
 const HF_NAMES = {
   embedding: ['model.embed_tokens.weight', 'embed_tokens.weight', 'transformer.wte.weight'],
   q: (i: number) => `model.layers.${i}.self_attn.q_proj.weight`,
@@ -59,6 +62,7 @@ function assemble(
     }
     return found;
   };
+  if (tensors.size === 0) throw new NoTensorsError(`${name} holds no tensors; it carries no model weights`);
   const embeddingName = names.embedding.find((n) => tensors.has(n));
   if (!embeddingName)
     throw new UserError(
