@@ -207,6 +207,18 @@ describe('weight readers on checkpoints the tests build', () => {
     expect((error as UserError).message).not.toContain('\n');
   });
 
+  it('names a ggml type it does not dequantize, in one line', async () => {
+    const bytes = Uint8Array.from(await readFile(join(root, 'tiny-F32.gguf')));
+    const name = new TextEncoder().encode('token_embd.weight');
+    const at = Buffer.from(bytes).indexOf(Buffer.from(name));
+    // after the name: n_dims (u32), two dims (u64 each), then the type (u32)
+    new DataView(bytes.buffer).setUint32(at + name.length + 4 + 16, 13, true);
+    await writeFile(join(root, 'q5k.gguf'), bytes);
+    await expect(openLocalCheckpoint(join(root, 'q5k.gguf'))).rejects.toThrow(
+      /^q5k\.gguf: tensor "token_embd\.weight" cannot be read \(it is Q5_K; tokprint dequantizes F32, F16, Q4_0, Q8_0, Q4_K, Q6_K, BF16\)$/,
+    );
+  });
+
   it('refuses a shard index naming a shard that is not there', async () => {
     const dir = join(root, 'missing-shard');
     await writeSafetensorsModel(dir, model, { shards: 2 });

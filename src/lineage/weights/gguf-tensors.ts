@@ -1,4 +1,4 @@
-import { gguf } from '@huggingface/gguf';
+import { GGMLQuantizationType, gguf } from '@huggingface/gguf';
 import { UserError } from '../../util/errors.js';
 import type { ByteSource } from './byte-source.js';
 import type { WeightType } from './dequantize.js';
@@ -51,7 +51,8 @@ export async function readGgufTensors(source: ByteSource): Promise<GgufTensors> 
   for (const info of parsed.tensorInfos) {
     const type = GGML_TYPES[info.dtype];
     if (!type) {
-      tensors.set(info.name, `ggml type ${info.dtype} is not read`);
+      const typeName = GGMLQuantizationType[info.dtype] ?? `type ${info.dtype}`;
+      tensors.set(info.name, `it is ${typeName}; tokprint dequantizes ${Object.values(GGML_TYPES).join(', ')}`);
       continue;
     }
     // ggml lists dimensions innermost first: {n_embd, n_vocab} is n_vocab rows of n_embd values
