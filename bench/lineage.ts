@@ -21,7 +21,7 @@ async function suiteTable(out: (line: string) => void, log: (line: string) => vo
     const reference = await writeSuiteModel(root, 'base', base, { as: 'safetensors', type: 'F32' });
     const rows: { derived: boolean; score: number }[] = [];
     out(
-      '| suspect (tiny test-built models) | format | kind | embedding geometry | Procrustes | layers | score | verdict | ms |',
+      '| suspect (tiny test-built models) | format | kind | embedding geometry (Mantel p) | Procrustes | layers | score | verdict | ms |',
     );
     out('|---|---|---|---|---|---|---|---|---|');
     for (const c of suiteCases(base)) {
@@ -39,7 +39,7 @@ async function suiteTable(out: (line: string) => void, log: (line: string) => vo
           : `safetensors ${c.format.type}${(c.format.shards ?? 1) > 1 ? `, ${c.format.shards} shards` : ''}`;
       const k = evidence.components;
       out(
-        `| ${c.name} | ${format} | ${c.derived ? 'derived' : 'independent'} | ${f3(k.embeddingGeometry)} | ${f3(k.embeddingProcrustes)} | ${f3(k.layerInvariants)} | ${f3(evidence.score)} | ${evidence.verdict} | ${ms.toFixed(0)} |`,
+        `| ${c.name} | ${format} | ${c.derived ? 'derived' : 'independent'} | ${f3(k.embeddingGeometry)} (${f3(evidence.pValues.embeddingGeometry)}) | ${f3(k.embeddingProcrustes)} | ${f3(k.layerInvariants)} | ${f3(evidence.score)} | ${evidence.verdict} | ${ms.toFixed(0)} |`,
       );
     }
     const lowest = Math.min(...rows.filter((r) => r.derived).map((r) => r.score));

@@ -1,4 +1,5 @@
 import { keyIds, sharedKeysInOrder, type VocabularyKeys } from './anchors.js';
+import { seededRng } from '../util/rng.js';
 import { median, pearson, procrustes } from './linear-algebra.js';
 import { type WeightFingerprint, weightFingerprint } from './weight-fingerprint.js';
 import type { Checkpoint } from './weights/checkpoint.js';
@@ -38,6 +39,12 @@ export interface WeightEvidence {
     /** Median over layers of `layers[].correlation`. */
     layerInvariants?: number;
   };
+  /**
+   * Calibrated against relabelled anchors (a Mantel permutation test): the chance that weights with no
+   * token-to-token correspondence to the other side's would agree this well. The verdict rests on `score`;
+   * this says how surprising the embedding agreement is under independence.
+   */
+  pValues: { embeddingGeometry?: number };
   sharedAnchors: { embedding: number; layers: number };
   layers: LayerEvidence[];
   /** Why a component is missing, when one is. */
@@ -64,9 +71,36 @@ function subGram(f: WeightFingerprint, keys: readonly string[]): Float64Array {
   }
   for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) g[i * m + j] += all - rowMean[i] - rowMean[j];
   const norms = Array.from({ length: m }, (_, i) => Math.sqrt(Math.max(g[i * m + i], 1e-30)));
-  const off: number[] = [];
-  for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) off.push(g[i * m + j] / (norms[i] * norms[j]));
-  return Float64Array.from(off);
+  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) g[i * m + j] /= norms[i] * norms[j];
+  return g;
+}
+
+/** The entries above the diagonal of an m×m matrix, rows and columns taken in `order`. */
+function upper(g: Float64Array, m: number, order?: readonly number[]): Float64Array {
+  const out = new Float64Array((m * (m - 1)) / 2);
+  let k = 0;
+  for (let i = 0; i < m; i++)
+    for (let j = i + 1; j < m; j++) out[k++] = order ? g[order[i] * m + order[j]] : g[i * m + j];
+  return out;
+}
+
+export const MANTEL_PERMUTATIONS = 999;
+
+/**
+ * A Mantel test: how often relabelling the anchors of one side at random (which breaks any token-to-token
+ * correspondence, as independent training would) correlates as well as the real labels. The p-value
+ * (1 + as good) / (1 + permutations) is exact under that null whatever the weights' distribution.
+ */
+function mantel(ga: Float64Array, gb: Float64Array, m: number): { r: number; p: number } {
+  const x = upper(ga, m);
+  const r = pearson(x, upper(gb, m));
+  const rng = seededRng(0x6d616e74);
+  let asGood = 0;
+  for (let t = 0; t < MANTEL_PERMUTATIONS; t++) {
+    const order = rng.shuffle(Array.from({ length: m }, (_, i) => i));
+    if (pearson(x, upper(gb, m, order)) >= r) asGood++;
+  }
+  return { r, p: (1 + asGood) / (1 + MANTEL_PERMUTATIONS) };
 }
 
 function subLogits(logits: readonly number[], n: number, idx: readonly number[]): Float64Array {
@@ -89,9 +123,12 @@ export function compareFingerprints(
   const inB = new Set(b.embedding.anchors);
   const embeddingKeys = a.embedding.anchors.filter((key) => inB.has(key));
   const components: WeightEvidence['components'] = {};
-  if (embeddingKeys.length >= MIN_EMBEDDING_ANCHORS)
-    components.embeddingGeometry = pearson(subGram(a, embeddingKeys), subGram(b, embeddingKeys));
-  else notes.push(`only ${embeddingKeys.length} anchor tokens in common: embedding geometry not compared`);
+  const pValues: WeightEvidence['pValues'] = {};
+  if (embeddingKeys.length >= MIN_EMBEDDING_ANCHORS) {
+    const { r, p } = mantel(subGram(a, embeddingKeys), subGram(b, embeddingKeys), embeddingKeys.length);
+    components.embeddingGeometry = r;
+    pValues.embeddingGeometry = p;
+  } else notes.push(`only ${embeddingKeys.length} anchor tokens in common: embedding geometry not compared`);
   if (procrustesCosine !== undefined) components.embeddingProcrustes = procrustesCosine;
 
   const layerB = new Set(b.layerAnchors);
@@ -129,6 +166,7 @@ export function compareFingerprints(
     score,
     threshold: SAME_LINEAGE_THRESHOLD,
     components,
+    pValues,
     sharedAnchors: { embedding: embeddingKeys.length, layers: layerKeys.length },
     layers,
     notes,

@@ -57,6 +57,11 @@ describe('weight lineage on tiny checkpoints the test builds', () => {
     expect(SAME_LINEAGE_THRESHOLD).toBeLessThanOrEqual(low);
   });
 
+  it('calibrates the embedding agreement by a Mantel test: derived copies at the floor p, independent ones far above', () => {
+    for (const c of derived) expect(scores.get(c.name)!.pValues.embeddingGeometry, c.name).toBe(0.001);
+    for (const c of independent) expect(scores.get(c.name)!.pValues.embeddingGeometry, c.name).toBeGreaterThan(0.01);
+  });
+
   it('sees through permutation and rescaling exactly: the invariants of a permuted copy equal the base', () => {
     const evidence = scores.get('hidden-unit permuted and rescaled')!;
     expect(evidence.components.embeddingGeometry).toBeCloseTo(1, 4);

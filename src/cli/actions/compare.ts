@@ -101,7 +101,12 @@ function weightsHeadline(w: ComparedWeights): string {
 function formatWeights(w: ComparedWeights): string {
   const c = w.components;
   const rows: string[][] = [
-    ['embedding geometry', c.embeddingGeometry === undefined ? 'not compared' : signed(c.embeddingGeometry)],
+    [
+      'embedding geometry',
+      c.embeddingGeometry === undefined
+        ? 'not compared'
+        : `${signed(c.embeddingGeometry)} (Mantel p ${w.pValues.embeddingGeometry?.toFixed(3)})`,
+    ],
     [
       'embedding Procrustes (held out)',
       c.embeddingProcrustes === undefined ? 'not compared' : signed(c.embeddingProcrustes),
