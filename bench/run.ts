@@ -13,6 +13,8 @@ const tasks: Record<string, (args: string[]) => Promise<void>> = {
       (line) => process.stdout.write(`${line}\n`),
       log,
     ),
+  lineage: async (args) =>
+    (await import('./lineage.js')).lineage(args, (line) => process.stdout.write(`${line}\n`), log),
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -126,6 +126,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       'split pattern and special tokens for a tiktoken file: cl100k, o200k or kimi-k2',
     )
     .option('--tiktoken-pattern <regex>', 'split pattern for a tiktoken file')
+    .option(
+      '--weights',
+      "also store a weight fingerprint of the model's weights (safetensors or GGUF; hf: sources read by range requests), for tokprint identify <model-dir>",
+    )
     .addHelpText('after', TOKENIZER_FILES)
     .action(lazy(() => import('./actions/refs-add.js')));
   refs
@@ -284,12 +288,16 @@ Reference files are fetched into TOKPRINT_CACHE as identify fetches them.`,
       'split pattern and special tokens for tiktoken rank files: cl100k, o200k or kimi-k2',
     )
     .option(
+      '--weights',
+      'also compare the weights of hf: sources, read by range requests (local weights are always compared)',
+    )
+    .option(
       '--activations',
       'also run both models (model.onnx exporting hidden_states.N, beside each tokenizer) on the probe texts and compare their hidden states layer by layer (needs onnxruntime-node)',
     )
     .addHelpText(
       'after',
-      `${TOKENIZER_FILES}\n\nExit codes: 0 compared (identical, derived or unrelated alike), 2 bad input (a path, file or hub reference that cannot be used), 70 internal error (a bug).`,
+      `${TOKENIZER_FILES}\n\nWeights: when both sides hold Llama-style weights (safetensors, sharded or not, or GGUF), their lineage is\ncompared too (same-lineage or independent, with a score and per-layer evidence), reading only sampled rows.\n\nExit codes: 0 compared (identical, derived or unrelated alike), 2 bad input (a path, file or hub reference that cannot be used), 70 internal error (a bug).`,
     )
     .action(lazy(() => import('./actions/compare.js')));
 

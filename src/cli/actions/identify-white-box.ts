@@ -1,4 +1,10 @@
 import { resolve } from 'node:path';
+import { holdsWeights, openWeightsIfAny } from '../../lineage/open-weights.js';
+import { vocabularyKeys } from '../../lineage/vocabulary-keys.js';
+import { rankStoredBases, type WeightIdentification } from '../../lineage/weight-identify.js';
+import { readStoredFingerprints } from '../../lineage/weight-store.js';
+import { userIndexDir } from '../../references/store/tokprint-home.js';
+import type { Tokenizer } from '../../references/tokenizer.js';
 import { requireEntry } from '../../references/catalog.js';
 import { loadReference } from '../../references/load-reference.js';
 import { loadResolvedSource } from '../../references/load-local.js';
@@ -18,7 +24,37 @@ export interface WhiteBoxOptions {
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
-function verdictText(result: WhiteBoxResult, spec: string, run: string): string {
+/** Stored base models ranked by weight fingerprint, when the target holds weights and the store holds fingerprints. */
+async function weightIdentification(
+  io: CliIo,
+  spec: string,
+  suspect: Tokenizer,
+): Promise<WeightIdentification | undefined> {
+  if (!(await holdsWeights(resolve(io.cwd, spec)))) return undefined;
+  const stored = await readStoredFingerprints(userIndexDir(io.env));
+  if (!stored.length) return undefined;
+  const checkpoint = await openWeightsIfAny(spec, undefined, io);
+  if (!checkpoint) return undefined;
+  try {
+    return await rankStoredBases(checkpoint, vocabularyKeys(suspect), stored);
+  } finally {
+    await checkpoint.close();
+  }
+}
+
+function weightLines(weights: WeightIdentification): string[] {
+  const [best] = weights.ranking;
+  const head =
+    best.verdict === 'same-lineage'
+      ? `weights: same-lineage with ${best.reference} (score ${best.score.toFixed(3)}, threshold ${best.threshold})`
+      : `weights: independent of every stored base (best ${best.reference}, score ${best.score.toFixed(3)}, threshold ${best.threshold})`;
+  return [
+    head,
+    ...weights.ranking.slice(1, 3).map((c) => `  vs ${c.reference}: ${c.verdict}, score ${c.score.toFixed(3)}`),
+  ];
+}
+
+function verdictText(result: WhiteBoxResult, spec: string, run: string, weights?: WeightIdentification): string {
   const { verdict } = result;
   const lines = [`target: ${spec} (tokenizer files, compared white-box)`];
   if (verdict.status === 'unknown')
@@ -31,6 +67,7 @@ function verdictText(result: WhiteBoxResult, spec: string, run: string): string 
   for (const candidate of result.candidates.filter((c) => c.comparison).slice(0, 3)) {
     lines.push(`  vs ${candidate.reference}: ${candidate.comparison!.summary}`);
   }
+  if (weights) lines.push(...weightLines(weights));
   lines.push(`run: ${run}`);
   return `${lines.join('\n')}\n`;
 }
@@ -55,10 +92,12 @@ export async function identifyWhiteBoxAction(
   const result = await identifyWhiteBox(suspect, index, (id) =>
     loadReference(requireEntry(workspace.catalog, id).entry, { cacheRoot: workspace.cacheRoot }),
   );
+  const weights = await weightIdentification(io, spec, suspect);
   const run = createRunDir(resolve(io.cwd, options.out ?? 'tokprint-runs'), spec, new Date());
   const json = {
     verdict: result.verdict,
     candidates: result.candidates.slice(0, 5),
+    ...(weights && { weights }),
     queries: 0,
     promptTokens: 0,
     run,
@@ -72,6 +111,6 @@ export async function identifyWhiteBoxAction(
     vocabSize: suspect.vocabSize,
   });
   writeRunJson(run, RUN_FILES.verdict, json);
-  io.stdout(options.json ? `${JSON.stringify(json)}\n` : verdictText(result, spec, run));
+  io.stdout(options.json ? `${JSON.stringify(json)}\n` : verdictText(result, spec, run, weights));
   return 0;
 }
