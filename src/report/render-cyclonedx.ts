@@ -40,7 +40,7 @@ function baseModel(report: RunReport): Models.Component | undefined {
 export function renderCycloneDx(report: RunReport): string {
   const v = report.verdict.verdict;
   const plain = plainVerdict(report);
-  const whiteBox = isWhiteBox(report.settings.target);
+  const whiteBox = isWhiteBox(report);
 
   const tool = new Models.Component(Enums.ComponentType.Application, report.tool.name, {
     bomRef: TOOL_REF,

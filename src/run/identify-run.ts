@@ -27,6 +27,8 @@ import { runVerdict } from './run-verdict.js';
 import { appendRunLine, createRunDir, RUN_FILES, writeRunJson } from './run-dir.js';
 import { lockRunDir } from './run-lock.js';
 import { writeRunReports } from './run-outputs.js';
+import { indexFingerprint } from './index-fingerprint.js';
+import { toolInfo } from './write-reports.js';
 import { type RecordEntry, RunRecord, type RunConfig, readEntries } from './run-record.js';
 import type { Workspace } from './workspace.js';
 
@@ -36,7 +38,16 @@ export interface RunRequest {
    * and `target`: the run's target again with the credentials its record leaves out).
    */
   start:
-    | { target: string; budget: Budget; seed: number; http: HttpTargetOptions; out: string; engine?: Engine }
+    | {
+        target: string;
+        budget: Budget;
+        seed: number;
+        http: HttpTargetOptions;
+        out: string;
+        engine?: Engine;
+        /** Who runs the audit, for the report's header. */
+        operator?: string;
+      }
     | { resume: string; budget?: Budget; target?: string };
   dryRun: boolean;
   /** Report formats to write beside the verdict. */
@@ -130,7 +141,8 @@ async function identifyRun(
         });
     }
   } else {
-    const { target, budget, seed, http, engine } = request.start;
+    const { target, budget, seed, http, engine, operator } = request.start;
+    const indexFiles = indexFingerprint(workspace.indexDir);
     config = {
       target: shownTarget(target),
       budget,
@@ -138,6 +150,9 @@ async function identifyRun(
       http: http as Record<string, unknown>,
       probes: index.probes.length,
       references: index.references.length,
+      tokprint: toolInfo().version,
+      ...(indexFiles && { index: indexFiles }),
+      ...(operator !== undefined && { operator }),
     };
     if (request.channels) config.channels = [...request.channels.enabled];
     if (request.channels?.discovering) config.discover = true;

@@ -107,6 +107,31 @@ function pairObservations(
   });
 }
 
+const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
+
+/** What a report's audit header and its command to reproduce read of the config; a field of the wrong type is left out. */
+function recordedAuditFacts(config: JsonObject): Partial<RunSettings> {
+  const index = config.index;
+  return {
+    ...(isText(config.operator) && { operator: config.operator }),
+    ...(isText(config.tokprint) && { tokprint: config.tokprint }),
+    ...(index &&
+      isText(index.sha256) && {
+        index: {
+          sha256: index.sha256,
+          ...(typeof index.schema === 'number' && { schema: index.schema }),
+          ...(isText(index.signaturesSha256) && { signaturesSha256: index.signaturesSha256 }),
+        },
+      }),
+    // channels found on the first answer are found again by a run that names none
+    ...(Array.isArray(config.channels) &&
+      config.channels.every(isText) &&
+      config.discover !== true && { channels: config.channels }),
+    ...(isText(config.engine) && { engine: config.engine }),
+    ...(config.http && typeof config.http === 'object' && !Array.isArray(config.http) && { http: config.http }),
+  };
+}
+
 /**
  * Reads a run directory into what every report renders. Takes both transcript shapes: bare
  * request/response/error lines, and a record that opens with the config, holds observations and
@@ -153,10 +178,16 @@ export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
     seed: config.seed ?? 0,
     probes: config.probes,
     references: config.references,
+    method:
+      config.method === 'white-box' || (verdict as { method?: unknown }).method === 'white-box'
+        ? 'white-box'
+        : 'requests',
+    ...recordedAuditFacts(config),
   };
 
   const bySeq = new Map<number, RecordedRequest>();
   const channels = new Set<string>();
+  const servedModels = new Set<string>();
   let httpAttempts = 0;
   let resumed = 0;
   const observed = new Map<number, { stratum?: string; probes: number }>();
@@ -185,6 +216,7 @@ export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
         request.cachedTokens = entry.usage?.cachedTokens;
         request.latencyMs = entry.latencyMs;
         request.channels = channelsOf(entry);
+        if (typeof entry.metadata?.model === 'string' && entry.metadata.model) servedModels.add(entry.metadata.model);
         for (const c of request.channels) channels.add(c);
         break;
       }
@@ -231,6 +263,7 @@ export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
       httpAttempts,
     },
     channels: [...channels],
+    servedModels: [...servedModels],
     started: times[0],
     finished: times.at(-1),
   };
