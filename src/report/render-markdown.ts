@@ -41,7 +41,7 @@ function auditLines(report: RunReport): string[] {
       ? [`model as the API states it: ${report.servedModels.map(mdEscape).join(', ')}`]
       : []),
   ];
-  return ['## Audit', '', `${facts.join('; ')}.`, '', '```sh', reproduceCommand(report).replace(/`/g, "'"), '```', ''];
+  return ['## Audit', '', `${facts.join('; ')}.`, '', `To run it again: ${mdEscape(reproduceCommand(report))}`, ''];
 }
 
 /** A white-box run: the references compared with the files, and how; no requests, so no evidence table. */
@@ -76,7 +76,7 @@ export function renderMarkdown(report: RunReport): string {
   for (const note of reportFlags(report))
     out.push(`> **Warning (${mdEscape(note.flag)}):** ${mdEscape(note.text)}`, '');
   if (report.settings.description) out.push(mdEscape(report.settings.description), '');
-  out.push(`**${mdEscape(plain.headline)}** — confidence ${plain.confidence} (${plain.certainty}).`, '');
+  out.push(`**${mdEscape(plain.headline)}** — confidence ${mdEscape(plain.confidence)} (${plain.certainty}).`, '');
   if (plain.detail) out.push(`${mdEscape(plain.detail[0].toUpperCase() + plain.detail.slice(1))}.`, '');
   out.push(`- **Shows:** ${mdEscape(plain.proves)}`, `- **Does not show:** ${mdEscape(plain.doesNotProve)}`, '');
   out.push(...auditLines(report));
@@ -85,9 +85,9 @@ export function renderMarkdown(report: RunReport): string {
   out.push('## Candidates', '', '| reference | family | same counts as | probability |', '|---|---|---|---|');
   for (const h of hypotheses(report).slice(0, 10))
     out.push(
-      `| ${mdEscape(h.reference)} | ${mdEscape(h.family)} | ${mdEscape(h.class.slice(1).join(', ') || '—')} | ${percent(h.posterior)} |`,
+      `| ${mdEscape(h.reference)} | ${mdEscape(h.family)} | ${mdEscape(h.class.slice(1).join(', ') || '—')} | ${mdEscape(percent(h.posterior))} |`,
     );
-  out.push(`| *none of these* | | | ${percent(report.verdict.unknown)} |`, '');
+  out.push(`| *none of these* | | | ${mdEscape(percent(report.verdict.unknown))} |`, '');
 
   const { references, rows, followUps } = evidenceRows(report);
   if (rows.length) {

@@ -56,7 +56,7 @@ describe.skipIf(skipWithoutChromium())('HTML report in Chromium', () => {
     const card = page.locator('section.verdict');
     expect(await card.getAttribute('data-status')).toBe(verdict.verdict.status);
     expect(await card.locator('.headline').innerText()).toBe(plain.headline);
-    expect(plain.headline).toBe('Built on the DeepSeek V3 tokenizer');
+    expect(plain.headline).toBe('Built on the deepseek-v3 tokenizer');
     expect(await card.locator('.number').innerText()).toBe(percent(verdict.verdict.confidence));
     expect(await card.innerText()).toMatch(/What this does not show[\s\S]*fine-tune/i);
     const top = await card.boundingBox();
