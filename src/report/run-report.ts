@@ -1,8 +1,8 @@
 import type { verdictJson } from './verdict-json.js';
 
 /** verdict.json as identify writes it; runs from before a field existed lack it, so the extras are optional. */
-export type VerdictRecord = Omit<ReturnType<typeof verdictJson>, 'hypotheses' | 'strongestProbes'> &
-  Partial<Pick<ReturnType<typeof verdictJson>, 'hypotheses' | 'strongestProbes'>>;
+export type VerdictRecord = Omit<ReturnType<typeof verdictJson>, 'hypotheses' | 'strongestProbes' | 'trail'> &
+  Partial<Pick<ReturnType<typeof verdictJson>, 'hypotheses' | 'strongestProbes' | 'trail'>>;
 
 export type Hypothesis = NonNullable<VerdictRecord['hypotheses']>[number];
 

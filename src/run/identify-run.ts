@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { type TrailPoint, trailPoint } from '../report/posterior-trail.js';
 import type { ReportFormatName } from '../report/report-formats.js';
 import type { verdictJson } from '../report/verdict-json.js';
 import type { Engine } from '../scoring/batch/engine.js';
@@ -216,6 +217,7 @@ async function identifyRun(
     );
 
   let result: Awaited<ReturnType<typeof identify>>;
+  const trail: TrailPoint[] = [];
   try {
     result = await identify({
       target: resumableTarget(target, record, recorded),
@@ -232,6 +234,7 @@ async function identifyRun(
           record!.append({ kind: 'observation', ...step.record });
           appendRunLine(run, RUN_FILES.observations, step.record);
         }
+        if (step.kind === 'posterior') trail.push(trailPoint(step.fused, step.requests.length));
         onStep?.(step, config.budget);
       },
     });
@@ -258,7 +261,12 @@ async function identifyRun(
       );
     throw error;
   }
-  const json = await runVerdict(result, readEntries(record.path).entries, { dir: run, target: config.target, index });
+  const json = await runVerdict(result, readEntries(record.path).entries, {
+    dir: run,
+    target: config.target,
+    index,
+    trail,
+  });
   writeRunJson(run, RUN_FILES.verdict, json);
   record.close();
   return {

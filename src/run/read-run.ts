@@ -123,10 +123,10 @@ function recordedAuditFacts(config: JsonObject): Partial<RunSettings> {
           ...(isText(index.signaturesSha256) && { signaturesSha256: index.signaturesSha256 }),
         },
       }),
-    // channels found on the first answer are found again by a run that names none
-    ...(Array.isArray(config.channels) &&
-      config.channels.every(isText) &&
-      config.discover !== true && { channels: config.channels }),
+    // channels found on the first answer are found again by a run that names none; none recorded is counts alone
+    ...(config.discover !== true && {
+      channels: Array.isArray(config.channels) && config.channels.every(isText) ? config.channels : ['usage'],
+    }),
     ...(isText(config.engine) && { engine: config.engine }),
     ...(config.http && typeof config.http === 'object' && !Array.isArray(config.http) && { http: config.http }),
   };
