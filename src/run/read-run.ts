@@ -264,7 +264,8 @@ export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
     },
     channels: [...channels],
     servedModels: [...servedModels],
-    started: times[0],
-    finished: times.at(-1),
+    started: times[0] ?? (isText(config.at) ? config.at : undefined),
+    // a white-box run has no transcript: its config says when it ran
+    finished: times.at(-1) ?? (isText(config.at) ? config.at : undefined),
   };
 }

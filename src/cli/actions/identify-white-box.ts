@@ -80,6 +80,7 @@ export async function identifyWhiteBoxAction(
     method: 'white-box',
     format: source.format,
     vocabSize: suspect.vocabSize,
+    at: new Date().toISOString(),
     tokprint: toolInfo().version,
     ...(indexFiles && { index: indexFiles }),
     ...(options.operator !== undefined && { operator: options.operator }),
