@@ -11,7 +11,7 @@ import {
   sentAs,
   signed,
 } from './report-facts.js';
-import { withholdsCredentials } from '../targets/http/secrets.js';
+import { shownTarget, withholdsCredentials } from '../targets/http/secrets.js';
 import { reproduceCommand } from './reproduce-command.js';
 import { shownPieces } from './token-pieces.js';
 import { sharedText, WHITE_BOX_METHOD, whiteBoxRows } from './white-box-facts.js';
@@ -91,7 +91,7 @@ function auditSection(report: RunReport): string {
     ['Transcript', transcript],
   ];
   return `<section class="audit card" id="audit"><h2>Audit</h2><dl class="audit-facts">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>
-<p class="reproduce-label">To run the same audit again${withholdsCredentials(s.target) ? ' (put the credentials back where the target shows them redacted)' : ''}:</p>
+<p class="reproduce-label">To run the same audit again${withholdsCredentials(shownTarget(s.target)) ? ' (put the credentials back where the target shows them redacted)' : ''}:</p>
 <pre class="reproduce"><code>${x(reproduceCommand(report))}</code></pre></section>`;
 }
 

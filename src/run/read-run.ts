@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { shownTarget } from '../targets/http/secrets.js';
 import { UserError } from '../util/errors.js';
 import { sha256Hex } from '../util/hash.js';
 import { requestRoles } from './request-roles.js';
@@ -172,7 +173,8 @@ export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
   // a budget raised when the run was resumed is the budget it ran with
   const raised = lines.findLast((l) => l.entry.kind === 'resumed' && l.entry.budget)?.entry.budget;
   const settings: RunSettings = {
-    target: config.target ?? verdict.target,
+    // as identify records it, credentials redacted, even in a config written or edited by hand
+    target: shownTarget(config.target ?? verdict.target),
     description: config.description ?? '',
     budget: raised ?? config.budget ?? { maxQueries: 0, maxPromptTokens: 0 },
     seed: config.seed ?? 0,
