@@ -61,6 +61,21 @@ describe('the command that runs an audit again', () => {
     expect(command).toContain('--model house-1 --api-key-env HOUSE_KEY --timeout 30 --no-detect-tokenize');
     expect(renderHtml(withSecrets)).toMatch(/put the credentials back where the target shows them redacted/);
   });
+
+  it('a config edited to hold a credential in its target still reaches no report with it', () => {
+    const secret = 'sk-live-abcdef0123456789';
+    const dir = join(fixture.root, 'edited-run');
+    cpSync(fixture.run, dir, { recursive: true });
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({ ...config, target: `openai:https://auditor:${secret}@gateway.example/v1?api_key=${secret}` }),
+    );
+    const edited = readRun(dir, report.tool);
+    expect(edited.settings.target).toMatch(/^openai:https:\/\/\[redacted\]@gateway\.example/);
+    for (const render of [renderHtml, renderMarkdown, renderJson, renderCycloneDx])
+      expect(render(edited)).not.toContain(secret);
+  });
 });
 
 describe('byte tokens shown as the text they make', () => {
