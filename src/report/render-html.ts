@@ -67,6 +67,18 @@ function auditSection(report: RunReport): string {
     : `The API named above: ${report.spent.requests} requests, ${report.spent.promptTokens.toLocaleString('en-US')} prompt tokens (budget ${s.budget.maxQueries} requests / ${s.budget.maxPromptTokens.toLocaleString('en-US')} prompt tokens), read through ${x(report.channels.join(', ') || 'no channel')}.`;
   const rows: [string, string][] = [
     ['Target', `<span class="mono">${x(s.target)}</span>${s.description ? ` — ${x(s.description)}` : ''}`],
+    ...(whiteBox && s.files?.length
+      ? [
+          [
+            'Files compared',
+            s.files
+              .map(
+                (f) => `<span class="mono">${x(f.name)}</span>, sha256 <span class="mono hash">${x(f.sha256)}</span>`,
+              )
+              .join('<br>'),
+          ] as [string, string],
+        ]
+      : []),
     ...(!whiteBox
       ? [
           [

@@ -37,6 +37,7 @@ function auditLines(report: RunReport): string[] {
     ...(report.finished ? [`finished ${report.finished}`] : []),
     `${mdEscape(report.tool.name)} ${mdEscape(s.tokprint ?? report.tool.version)}`,
     ...(s.index ? [`index${s.index.schema ? ` schema ${s.index.schema}` : ''}, sha256 ${s.index.sha256}`] : []),
+    ...(s.files ?? []).map((f) => `file ${mdEscape(f.name)}, sha256 ${f.sha256}`),
     ...(report.servedModels.length
       ? [`model as the API states it: ${report.servedModels.map(mdEscape).join(', ')}`]
       : []),

@@ -21,6 +21,8 @@ export interface RunSettings {
   tokprint?: string;
   /** The reference index it scored against, when recorded. */
   index?: { schema?: number; sha256: string; signaturesSha256?: string };
+  /** A white-box run's tokenizer files, each with its sha256. */
+  files?: { name: string; sha256: string }[];
   /** The answer channels asked for, the scoring path and the HTTP options as given: what reproduces the run. */
   channels?: string[];
   engine?: string;

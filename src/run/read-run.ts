@@ -129,6 +129,10 @@ function recordedAuditFacts(config: JsonObject): Partial<RunSettings> {
       channels: Array.isArray(config.channels) && config.channels.every(isText) ? config.channels : ['usage'],
     }),
     ...(isText(config.engine) && { engine: config.engine }),
+    ...(Array.isArray(config.files) &&
+      config.files.every((f: JsonObject) => isText(f?.name) && isText(f?.sha256)) && {
+        files: config.files.map((f: JsonObject) => ({ name: f.name, sha256: f.sha256 })),
+      }),
     ...(config.http && typeof config.http === 'object' && !Array.isArray(config.http) && { http: config.http }),
   };
 }

@@ -5,6 +5,7 @@ import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchReferenceFiles } from '../../src/references/load-reference.js';
 import { cacheDir } from '../../src/references/store/cache-dir.js';
+import { sha256Hex } from '../../src/util/hash.js';
 import { startAnthropicServer } from '../helpers/anthropic-test-server.js';
 import { makeSandbox, runCli, type Sandbox, shareReferenceFiles } from '../helpers/cli.js';
 import { committedEntry, committedTokenizer } from '../helpers/manifest-references.js';
@@ -223,6 +224,12 @@ describe.skipIf(skipWithoutChromium())('the HTML of every kind of verdict, in Ch
     expect(await audit.innerText()).toMatch(/index\.json sha256 [0-9a-f]{64}/);
     expect(await audit.innerText()).not.toMatch(/not recorded/);
     if (kind === 'match') expect(await audit.innerText()).toContain('Ada Auditor');
+    if (kind === 'white-box')
+      expect(await audit.innerText()).toMatch(
+        new RegExp(
+          `Files compared\\s+extended\\.json, sha256 ${sha256Hex(readFileSync(join(sandbox.root, 'extended.json')))}`,
+        ),
+      );
     if (kind === 'flagged') {
       expect(await audit.innerText()).toMatch(/Model, as the API states it\s+claude-x/);
       expect(await page.locator('#flags').innerText()).toMatch(/usage-count-unstable/);

@@ -12,6 +12,7 @@ import { toolInfo, writeReports } from '../../run/write-reports.js';
 import type { Workspace } from '../../run/workspace.js';
 import { identifyWhiteBox, type WhiteBoxResult } from '../../scoring/white-box.js';
 import { UserError } from '../../util/errors.js';
+import { sha256Hex } from '../../util/hash.js';
 import type { CliIo } from '../io.js';
 
 export interface WhiteBoxOptions {
@@ -80,6 +81,11 @@ export async function identifyWhiteBoxAction(
     method: 'white-box',
     format: source.format,
     vocabSize: suspect.vocabSize,
+    // what was compared, so a reader of the report can check it is the file they hold
+    files: [source.files.main, ...(source.files.config ? [source.files.config] : [])].map((file) => ({
+      name: file.path,
+      sha256: sha256Hex(file.bytes),
+    })),
     at: new Date().toISOString(),
     tokprint: toolInfo().version,
     ...(indexFiles && { index: indexFiles }),
