@@ -258,6 +258,8 @@ function footer(report: RunReport): string {
       : d.state === 'mismatch'
         ? '<b>does not match its digest</b>'
         : 'not sealed with a digest';
+  if (isWhiteBox(report))
+    return `<footer>Run <span class="mono">${x(report.dir)}</span> · tokenizer files compared white-box, no request sent · ${x(report.tool.name)} ${x(report.tool.version)}</footer>`;
   return `<footer>Run <span class="mono">${x(report.dir)}</span> · transcript ${report.transcript.lines} lines, ${digest} · seed ${report.settings.seed}, budget ${report.settings.budget.maxQueries} requests / ${report.settings.budget.maxPromptTokens.toLocaleString('en-US')} prompt tokens · ${x(report.tool.name)} ${x(report.tool.version)}</footer>`;
 }
 
