@@ -216,6 +216,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       'also write reports beside the verdict: html, md, json, cyclonedx, junit (comma-separated) or all',
     )
     .option('--quiet', 'no progress line and no notes on stderr')
+    .option('--operator <name>', 'who runs the audit, named in the report header')
     .addHelpText('after', `${channelsHelp()}\n${SIM_OPTIONS}\n${API_SCHEME_HELP}\n${IDENTIFY_EXIT_CODES}`)
     .action(lazy(() => import('./actions/identify.js')));
 

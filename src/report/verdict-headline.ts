@@ -9,9 +9,8 @@ export interface HeadlineVerdict {
 }
 
 /** The one-line verdict, worded the same by identify, rescore and report. */
-export function verdictHeadline(v: HeadlineVerdict, stop: string): string {
-  const members =
-    v.class.length > 1 ? ` (same counts as ${v.class.filter((id) => id !== v.reference).join(', ')})` : '';
+export function verdictHeadline(v: HeadlineVerdict, stop: string, alike = 'same counts as'): string {
+  const members = v.class.length > 1 ? ` (${alike} ${v.class.filter((id) => id !== v.reference).join(', ')})` : '';
   switch (v.status) {
     case 'match':
       return `match: ${v.reference}${members}, family ${v.family}, confidence ${percent(v.confidence)}`;

@@ -1,6 +1,7 @@
 import type { IdentifyResult } from '../scoring/identify.js';
 import { evidenceLines } from '../scoring/evidence.js';
 import { rankedGroups } from '../scoring/verdict.js';
+import type { TrailPoint } from './posterior-trail.js';
 import type { StrongProbe } from './strongest-probes.js';
 
 const CANDIDATES = 5;
@@ -12,7 +13,13 @@ function round(value: number): number {
 /** The machine-readable verdict: the documented shape first, extra detail after. */
 export function verdictJson(
   result: IdentifyResult,
-  context: { run: string; target: string; strongestProbes?: StrongProbe[]; replayed?: number },
+  context: {
+    run: string;
+    target: string;
+    strongestProbes?: StrongProbe[];
+    replayed?: number;
+    trail?: TrailPoint[];
+  },
 ) {
   const { verdict } = result;
   return {
@@ -59,5 +66,7 @@ export function verdictJson(
       predicted: score.predicted,
     })),
     strongestProbes: context.strongestProbes ?? [],
+    /** Each hypothesis's log10 odds after each count request, as the run scored them; for reports. */
+    ...(context.trail?.length ? { trail: context.trail } : {}),
   };
 }

@@ -5,6 +5,7 @@ import type { TargetOffers } from '../targets/target.js';
 import type { TranscriptEntry } from '../targets/transcript.js';
 import type { ExchangeEntry } from '../targets/resumable-target.js';
 import { UserError } from '../util/errors.js';
+import type { IndexFingerprint } from './index-fingerprint.js';
 import { sha256Hex } from '../util/hash.js';
 import type { HeldLock } from '../util/file-lock.js';
 import { RUN_FILES, writeRunJson } from './run-dir.js';
@@ -26,6 +27,12 @@ export interface RunConfig {
   discover?: boolean;
   /** The scoring path asked for with --engine, so a resume scores (and so plans) the same way. */
   engine?: string;
+  /** Who ran the audit (--operator), for the report's header. */
+  operator?: string;
+  /** The tokprint version that started the run. */
+  tokprint?: string;
+  /** The reference index the run scored against. */
+  index?: IndexFingerprint;
 }
 
 export type RecordEntry =
