@@ -17,6 +17,7 @@ import { seededRng, seedFromString } from '../src/util/rng.js';
 import { finishTrials, parseAccuracy, setupLabel, TrialLog } from './accuracy-junit.js';
 import { channelAccuracy } from './accuracy-channels.js';
 import { openKinds } from './open-kinds.js';
+import { DerivedKinds } from './derived-kinds.js';
 import { accuracyTable, median, type ReferenceTally } from './accuracy-table.js';
 import { derivedTargets, randomSetup, type LoadedBenchReference, type SimSetup } from './accuracy-trials.js';
 
@@ -149,6 +150,7 @@ export async function accuracy(
   const tallies: ReferenceTally[] = [];
   const trials = new TrialLog();
   const trace = new RunTrace(options.trace);
+  const derivedKinds = new DerivedKinds();
   for (const reference of loaded) {
     const id = reference.entry.id;
     if (options.targets && !options.targets.includes(id)) continue;
@@ -216,6 +218,7 @@ export async function accuracy(
         tally.derived.total++;
         const detected = result.verdict.status === 'derived' && result.verdict.family === reference.entry.family;
         if (detected) tally.derived.detected++;
+        derivedKinds.add(variant.label, result.verdict.status, detected);
         trials.add(
           'derived',
           `${id} ${variant.label}, ${setupLabel(setup)}`,
@@ -235,6 +238,7 @@ export async function accuracy(
     );
   }
   out(accuracyTable(tallies));
+  if (options.sections.has('derived')) out(`\n${derivedKinds.table()}`);
   const queries = tallies.flatMap((t) => t.queries);
   if (queries.length)
     out(

@@ -110,7 +110,12 @@ export async function openKinds(
 
   for (const reference of loaded) {
     const own = groups.find((g) => g.references.includes(reference.entry.id));
-    await tally('class removed', reference.entry.id, reference.tokenizer, withoutClasses(index, own ? own.classIds : []));
+    await tally(
+      'class removed',
+      reference.entry.id,
+      reference.tokenizer,
+      withoutClasses(index, own ? own.classIds : []),
+    );
   }
 
   const benchCache = join(options.cacheRoot, 'bench');

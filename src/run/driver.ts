@@ -18,6 +18,7 @@ import {
   unstableVerdict,
 } from '../scoring/usage-check.js';
 import { decide, type Verdict } from '../scoring/verdict.js';
+import { withRelatives } from '../scoring/verdict-relatives.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import type { Target, TargetRequest, TargetResponse } from '../targets/target.js';
 import { recordedTarget, type Transcript } from '../targets/transcript.js';
@@ -163,7 +164,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   let fusion: ChannelFusion | undefined;
   let repeated = false;
   const result = (verdict: Verdict): IdentifyResult => ({
-    verdict: annotate(verdict, fusion),
+    verdict: annotate(protocol.unreadable ? verdict : withRelatives(verdict, count, requests), fusion),
     posterior: post,
     requests,
     queries: spent(),
