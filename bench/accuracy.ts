@@ -19,7 +19,14 @@ import { channelAccuracy } from './accuracy-channels.js';
 import { openKinds } from './open-kinds.js';
 import { DerivedKinds } from './derived-kinds.js';
 import { accuracyTable, median, type ReferenceTally } from './accuracy-table.js';
-import { derivedTargets, randomSetup, type LoadedBenchReference, type SimSetup } from './accuracy-trials.js';
+import {
+  derivedTargets,
+  domainTarget,
+  domainWords,
+  randomSetup,
+  type LoadedBenchReference,
+  type SimSetup,
+} from './accuracy-trials.js';
 
 export const BENCH_SEED = 424242;
 const SECTIONS = ['closed', 'open', 'derived', 'channels'];
@@ -210,7 +217,12 @@ export async function accuracy(
       }
     }
     if (reference.entry.format === 'hf-json' && options.sections.has('derived')) {
-      for (const variant of derivedTargets(reference, donors, rng)) {
+      const domainRng = seededRng(seedFromString(`${id} domain`, options.seed));
+      const variants = [
+        ...derivedTargets(reference, donors, rng),
+        domainTarget(reference, domainWords(probePoolDir()), domainRng),
+      ];
+      for (const variant of variants) {
         const setup = randomSetup(rng);
         const modified = variant.tokenizer;
         const result = await run(modified, setup, index, `sim:${id}+derived`);
