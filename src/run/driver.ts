@@ -234,7 +234,10 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     const concluding = verdict && (verdict.status === 'unknown' || edgeChecked) && settled;
     // on the budget's last request, only when these counts would already give a verdict at the end
     const lastDecides = spent() === budget.maxQueries - 1 && decide(post, true)!.status !== 'inconclusive';
-    if (checkDue && (concluding || lastDecides)) {
+    // Counts that no class fits exactly can end only in derived or unknown, each after the check: with two
+    // requests left it is made now, so the last one can still decide between them.
+    const closing = spent() >= budget.maxQueries - 2;
+    if (checkDue && (concluding || lastDecides || closing)) {
       const end = await repeatFrame(count);
       if (end) return end;
       continue;
