@@ -31,6 +31,8 @@ export function verdictJson(
       models: verdict.models,
       confidence: round(verdict.confidence),
       ...(verdict.flags?.length ? { flags: verdict.flags } : {}),
+      ...(verdict.nearest?.length ? { nearest: verdict.nearest } : {}),
+      ...(verdict.change ? { change: verdict.change } : {}),
       /** Answers replayed from the answer cache rather than sent to the target. */
       ...(context.replayed ? { replayed: context.replayed } : {}),
     },

@@ -18,6 +18,7 @@ import {
   unstableVerdict,
 } from '../scoring/usage-check.js';
 import { decide, type Verdict } from '../scoring/verdict.js';
+import { withRelatives } from '../scoring/verdict-relatives.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import type { Target, TargetRequest, TargetResponse } from '../targets/target.js';
 import { recordedTarget, type Transcript } from '../targets/transcript.js';
@@ -163,7 +164,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   let fusion: ChannelFusion | undefined;
   let repeated = false;
   const result = (verdict: Verdict): IdentifyResult => ({
-    verdict: annotate(verdict, fusion),
+    verdict: annotate(protocol.unreadable ? verdict : withRelatives(verdict, count, requests), fusion),
     posterior: post,
     requests,
     queries: spent(),
@@ -233,7 +234,10 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     const concluding = verdict && (verdict.status === 'unknown' || edgeChecked) && settled;
     // on the budget's last request, only when these counts would already give a verdict at the end
     const lastDecides = spent() === budget.maxQueries - 1 && decide(post, true)!.status !== 'inconclusive';
-    if (checkDue && (concluding || lastDecides)) {
+    // Counts that no class fits exactly can end only in derived or unknown, each after the check: with two
+    // requests left it is made now, so the last one can still decide between them.
+    const closing = spent() >= budget.maxQueries - 2;
+    if (checkDue && (concluding || lastDecides || closing)) {
       const end = await repeatFrame(count);
       if (end) return end;
       continue;

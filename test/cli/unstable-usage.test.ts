@@ -86,6 +86,7 @@ describe('billed counts that change between identical requests', () => {
     },
   );
 
+  // Counts no class fits exactly get the frame asked again with two requests left, which catches these.
   it.each([2, 3, 8])(
     'counts moved by +-20 (noise seed %i) that never decide before the budget ends name nothing',
     async (seed) => {
@@ -93,7 +94,7 @@ describe('billed counts that change between identical requests', () => {
       expect(result.code).toBe(1);
       const json = JSON.parse(result.stdout);
       expect(json.verdict.status).toBe('inconclusive');
-      expect(json.stop).toBe('max-queries');
+      expect(json.stop).toBe('usage-count-unstable');
     },
   );
 
