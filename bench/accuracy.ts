@@ -16,15 +16,18 @@ import type { Tokenizer } from '../src/references/tokenizer.js';
 import { seededRng, seedFromString } from '../src/util/rng.js';
 import { finishTrials, parseAccuracy, setupLabel, TrialLog } from './accuracy-junit.js';
 import { channelAccuracy } from './accuracy-channels.js';
+import { noiseAccuracy } from './accuracy-noise.js';
 import { accuracyTable, median, type ReferenceTally } from './accuracy-table.js';
 import { derivedTargets, randomSetup, type LoadedBenchReference, type SimSetup } from './accuracy-trials.js';
 
 export const BENCH_SEED = 424242;
-const SECTIONS = ['closed', 'open', 'derived', 'channels'];
+const SECTIONS = ['closed', 'open', 'derived', 'channels', 'noise'];
 
 interface Options {
   closed: number;
   open: number;
+  /** Runs per reference and noise row on the unchanged tokenizer (`--noise N`). */
+  noise: number;
   only?: string[];
   /** Run trials for these references only; the rest still serve as donors (each reference draws from its own seed). */
   targets?: string[];
@@ -34,7 +37,7 @@ interface Options {
   /** A JSON-lines file getting each run's request digest and verdict. */
   trace?: string;
   seed: number;
-  /** Which parts run: closed, open, derived, channels (all by default). */
+  /** Which parts run: closed, open, derived, channels, noise (all by default). */
   sections: Set<string>;
   /** The channel rows' seeds (`--seeds a,b,c`); the bench seed alone when absent. */
   channelSeeds?: number[];
@@ -52,6 +55,7 @@ function parseOptions(args: string[]): Options {
   const options: Options = {
     closed: 8,
     open: 4,
+    noise: 2,
     verbose: false,
     seed: BENCH_SEED,
     sections: new Set(SECTIONS),
@@ -61,6 +65,7 @@ function parseOptions(args: string[]): Options {
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--closed') options.closed = Number(args[++i]);
     else if (args[i] === '--open') options.open = Number(args[++i]);
+    else if (args[i] === '--noise') options.noise = Number(args[++i]);
     else if (args[i] === '--only') options.only = args[++i].split(',');
     else if (args[i] === '--targets') options.targets = args[++i].split(',');
     else if (args[i] === '--verbose') options.verbose = true;
@@ -76,7 +81,7 @@ function parseOptions(args: string[]): Options {
     else if (args[i] === '--channel-rows') options.channelRows = args[++i].split(',');
     else
       throw new Error(
-        `unknown option ${args[i]} (expected --closed N, --open N, --only id,id, --targets id,id, --verbose, --seed N, --sections closed,open,derived,channels, --junit FILE, --min-accuracy X, --trace FILE, --seeds N,N, --channel-references N, --no-wire, --every-api, --channel-rows a,b)`,
+        `unknown option ${args[i]} (expected --closed N, --open N, --noise N, --only id,id, --targets id,id, --verbose, --seed N, --sections closed,open,derived,channels,noise, --junit FILE, --min-accuracy X, --trace FILE, --seeds N,N, --channel-references N, --no-wire, --every-api, --channel-rows a,b)`,
       );
   }
   return options;
@@ -250,6 +255,16 @@ export async function accuracy(
           everyApi: options.everyApi,
           rows: options.channelRows,
         },
+        log,
+        trace,
+      ),
+    );
+  if (options.sections.has('noise'))
+    out(
+      await noiseAccuracy(
+        loaded,
+        index,
+        { trials: options.noise, seed: options.seed, targets: options.targets, verbose: options.verbose },
         log,
         trace,
       ),
