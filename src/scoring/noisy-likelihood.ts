@@ -20,9 +20,11 @@ interface MoveModel {
   /** Reach J: the move is j for -J <= j <= J, with probability weights[j + J] (without the jump share). */
   reach: number;
   weights: Float64Array;
-  match: Map<number, number>;
-  derived: Map<number, number>;
+  /** noisyMatch(e) at MATCH_SPAN + e, NaN until first read. */
+  match: Float64Array;
 }
+
+const MATCH_SPAN = 1024;
 
 const models = new Map<number, MoveModel>();
 
@@ -30,7 +32,7 @@ function moveModel(spread: number): MoveModel {
   let model = models.get(spread);
   if (model) return model;
   const scale = HIDDEN_MOVE.tailScale(spread);
-  const reach = spread + Math.ceil(6 * scale);
+  const reach = spread + Math.ceil(4 * scale);
   const weights = new Float64Array(2 * reach + 1);
   const q = Math.exp(-1 / scale);
   let flat = 0;
@@ -45,7 +47,7 @@ function moveModel(spread: number): MoveModel {
         ? (tail ? HIDDEN_MOVE.flat : 1) / flat
         : ((1 - HIDDEN_MOVE.flat) * q ** (Math.abs(j) - spread)) / tail;
   }
-  model = { reach, weights, match: new Map(), derived: new Map() };
+  model = { reach, weights, match: new Float64Array(2 * MATCH_SPAN + 1).fill(Number.NaN) };
   models.set(spread, model);
   return model;
 }
@@ -61,28 +63,20 @@ function smeared(model: MoveModel, f: (e: number) => number, e: number): number 
 /** A count straying `error` tokens from an unchanged tokenizer's prediction, under the hidden part's move. */
 export function noisyMatch(error: number, spread: number): number {
   const model = moveModel(spread);
-  let value = model.match.get(error);
-  if (value === undefined) model.match.set(error, (value = smeared(model, seamNoise, error)));
-  return value;
+  if (Math.abs(error) > MATCH_SPAN) return smeared(model, seamNoise, error);
+  const value = model.match[MATCH_SPAN + error];
+  return Number.isNaN(value) ? (model.match[MATCH_SPAN + error] = smeared(model, seamNoise, error)) : value;
 }
 
 /**
  * A touched pack straying `error` tokens under a derived tokenizer, under the hidden part's move. Only a change
  * that moves the pack clear of the spread is a change here: smaller ones cannot be told from the noise, and
- * counting them would let every noisy count speak for a changed vocabulary.
+ * counting them would let every noisy count speak for a changed vocabulary. (A change's own spread is far wider
+ * than the hidden part's, so it is not smeared again.)
  */
-export function noisyDerived(error: number, predicted: number, untouched: number, direction: number, spread: number) {
-  const model = moveModel(spread);
-  const key = ((predicted * 4 + direction) * 1024 + Math.round(untouched * 1000)) * 65536 + error;
-  let value = model.derived.get(key);
-  if (value === undefined) {
-    const sign = DERIVED_DIRECTIONS[direction].sign;
-    const moved =
-      Math.abs(error) >= clearOfSpread(spread) ? smeared(model, (e) => movedNoise(e, predicted, sign), error) : 0;
-    value = untouched * noisyMatch(error, spread) + (1 - untouched) * moved;
-    model.derived.set(key, value);
-  }
-  return value;
+export function noisyDerived(error: number, predicted: number, untouched: number, sign: number, spread: number) {
+  const moved = Math.abs(error) >= clearOfSpread(spread) ? movedNoise(error, predicted, sign) : 0;
+  return untouched * noisyMatch(error, spread) + (1 - untouched) * moved;
 }
 
 /** Spreads the hidden part may have, tokens either side; the repeats and the counts weigh them. */
@@ -164,8 +158,10 @@ function atSpread(
     const m = scored[g];
     const predicted = signature.packs.map((_, k) => totals[k * M + m]);
     const residual = predicted.map((p, k) => signature.observed[k] - p);
-    const offsets = new Set<number>();
-    for (const r of residual) for (let j = -reach; j <= reach; j++) offsets.add(Math.round(r) + j);
+    // the constant lies within the hidden part's reach of most residuals: around their median (a jump moves one)
+    const middle = Math.round([...residual].sort((a, b) => a - b)[residual.length >> 1] ?? 0);
+    const offsets: number[] = [];
+    for (let j = -reach; j <= reach; j++) offsets.push(middle + j);
     let matchL = 0;
     let derivedL = 0;
     let best = -1;
@@ -177,11 +173,9 @@ function atSpread(
         const e = Math.round(residual[k] - offset);
         const exact = noisyMatch(e, spread);
         mm *= exact;
+        const touched = signature.packs[k].length > 0;
         for (let dir = 0; dir < d.length; dir++)
-          d[dir] *=
-            signature.packs[k].length > 0 && Number.isInteger(predicted[k]) && predicted[k] >= 0
-              ? noisyDerived(e, predicted[k], untouched[k], dir, spread)
-              : exact;
+          d[dir] *= touched ? noisyDerived(e, predicted[k], untouched[k], DERIVED_DIRECTIONS[dir].sign, spread) : exact;
       }
       matchL += mm;
       derivedL += DERIVED_DIRECTIONS.reduce((sum, direction, dir) => sum + direction.weight * d[dir], 0);
