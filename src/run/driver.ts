@@ -196,6 +196,9 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     const score = namedScore(scored, verdict);
     return score !== undefined && largestDeviation(score) <= SMALL_DEVIATION;
   };
+  /** A change seen only through small deviations, with the frame repeated fewer than twice (equal both times). */
+  const unconfirmedSmallChange = (scored: Posterior, verdict: Verdict): boolean =>
+    !protocol.unreadable && !repeats.spread && repeats.made < 2 && smallChange(scored, verdict);
   const result = (verdict: Verdict): IdentifyResult => ({
     verdict: annotate(verdict, fusion),
     posterior: post,
@@ -280,19 +283,23 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     // Nor while the tokens seen in the answers point away from what the counts say: another answer settles it.
     const settled = !fusion?.consistency.disputed;
     // Under a measured spread, a change is claimed only where an edge check strays clear of it.
-    const heldBack = verdict?.status === 'derived' && !derivedClear(count, verdict);
+    // Nor, with fewer than two repeats, where it rests on deviations small enough for a hidden part that changes.
+    const heldBack =
+      verdict?.status === 'derived' && (!derivedClear(count, verdict) || unconfirmedSmallChange(count, verdict));
     const unchecked = checkWanted && !checkDue && !input.channels?.readsSeenTokens;
     const concluding = verdict && (verdict.status === 'unknown' || edgeChecked) && settled && !heldBack && !unchecked;
     // A change seen through small deviations, with one equal repeat, is checked by a second repeat: a hidden
     // part that moves a token or two repeats itself often enough.
+    // (on the budget's last request, a change the counts would name at the end is checked the same way)
+    const leaning = verdict ?? (spent() === budget.maxQueries - 1 ? decide(post, true) : undefined);
     const secondCheck =
-      verdict?.status === 'derived' &&
+      leaning?.status === 'derived' &&
       edgeChecked &&
       settled &&
       repeats.made === 1 &&
       !repeats.spread &&
       !protocol.unreadable &&
-      smallChange(count, verdict) &&
+      smallChange(count, leaning) &&
       spent() < budget.maxQueries &&
       promptTokens + frameCost <= budget.maxPromptTokens;
     if (checkDue || secondCheck) {
@@ -317,7 +324,10 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     await send(next.pack, next.stratum, next.tested);
   }
   let final = decide(post, true)!;
-  if (final.status === 'derived' && !derivedClear(count, final)) {
+  if (final.status === 'derived' && unconfirmedSmallChange(count, final)) {
+    noiseEnd = `every count lies within ${SMALL_DEVIATION} tokens of ${final.reference}'s, which a hidden prompt that changes per request also explains, and ${repeats.made < 2 ? 'the bare frame was not asked twice more' : 'the repeats could not tell'}`;
+    final = decide({ groups: [], unknown: 0 }, true)!;
+  } else if (final.status === 'derived' && !derivedClear(count, final)) {
     noiseEnd = noiseReason(
       repeats.spread,
       `no edge check strayed from ${final.reference} by more than ${clearOfSpread(repeats.spread) - 1}, so a changed vocabulary cannot be told from that`,

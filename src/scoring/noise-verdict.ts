@@ -14,7 +14,7 @@ export function clearOfSpread(spread: number): number {
 }
 
 /** Deviations no larger than this, seen with one equal repeat, may still be a hidden part that rarely moves. */
-export const SMALL_DEVIATION = 6;
+export const SMALL_DEVIATION = 8;
 
 /** Why the counts cannot name a tokenizer through this noise, in the words a report shows. */
 export function noiseReason(spread: number, detail: string): string {
