@@ -315,8 +315,8 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     // under a measured spread a second edge check, wanted when the first strayed a token or two, shows nothing new
     const edgeDue = edgeCheckDue(post, requests) && !(repeats.spread && edgeChecked);
     const next = edgeDue
-      ? planEdgeCheck(post, groups, index, used, rng)
-      : planNext(post, groups, index, used, rng, requests);
+      ? planEdgeCheck(post, groups, index, used, rng, repeats.spread)
+      : planNext(post, groups, index, used, rng, requests, repeats.spread);
     if (!next || promptTokens + frameCost + next.cost > budget.maxPromptTokens) {
       stop = next ? 'max-prompt-tokens' : 'no-informative-request';
       break;
