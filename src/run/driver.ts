@@ -17,7 +17,7 @@ import {
   unstableCounts,
   unstableVerdict,
 } from '../scoring/usage-check.js';
-import { decide, type Verdict } from '../scoring/verdict.js';
+import { decide, rankedGroups, type Verdict } from '../scoring/verdict.js';
 import type { CountNoise } from '../scoring/count-spread.js';
 import {
   NOISE_CEILING,
@@ -290,16 +290,16 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     const concluding = verdict && (verdict.status === 'unknown' || edgeChecked) && settled && !heldBack && !unchecked;
     // A change seen through small deviations, with one equal repeat, is checked by a second repeat: a hidden
     // part that moves a token or two repeats itself often enough.
-    // (on the budget's last request, a change the counts would name at the end is checked the same way)
-    const leaning = verdict ?? (spent() === budget.maxQueries - 1 ? decide(post, true) : undefined);
+    // (asked as soon as the counts lean that way: a change is seen only once it is told from the noise)
+    const top = rankedGroups(post)[0];
+    const leaning = top && top.derived > top.match ? count.groups.find((g) => g.group === top.group) : undefined;
     const secondCheck =
-      leaning?.status === 'derived' &&
-      edgeChecked &&
+      leaning !== undefined &&
       settled &&
       repeats.made === 1 &&
       !repeats.spread &&
       !protocol.unreadable &&
-      smallChange(count, leaning) &&
+      largestDeviation(leaning) <= SMALL_DEVIATION &&
       spent() < budget.maxQueries &&
       promptTokens + frameCost <= budget.maxPromptTokens;
     if (checkDue || secondCheck) {
