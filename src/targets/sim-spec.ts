@@ -101,16 +101,14 @@ export function parseSimSpec(rest: string): SimSpec {
     result.omit = names as SimOmission[];
   }
   const vary = params.get('vary');
+  const spread = params.has('spread') ? count(params.get('spread')!, 'spread', spec) : undefined;
+  const jumps = params.has('jumps') ? count(params.get('jumps')!, 'jumps', spec) : undefined;
   if (vary !== null) {
     if (!(VARYING_KINDS as readonly string[]).includes(vary))
       throw new UserError(`${spec}: vary must be one of ${VARYING_KINDS.join(', ')}`);
     const kind = vary as VaryingKind;
-    result.varying = {
-      kind,
-      spread: params.has('spread') ? count(params.get('spread')!, 'spread', spec) : DEFAULT_SPREAD[kind],
-      jumps: params.has('jumps') ? count(params.get('jumps')!, 'jumps', spec) : 0,
-    };
-  } else if (params.has('spread') || params.has('jumps'))
+    result.varying = { kind, spread: spread ?? DEFAULT_SPREAD[kind], jumps: jumps ?? 0 };
+  } else if (spread !== undefined || jumps !== undefined)
     throw new UserError(`${spec}: spread and jumps need vary=${VARYING_KINDS.join('|')}`);
   const pretok = params.get('pretok');
   if (pretok !== null) {
