@@ -6,6 +6,7 @@ import { simulatedTarget } from '../src/targets/sim-target.js';
 import { hiddenSystemPrompt } from '../src/targets/system-prompts.js';
 import { varyingPrompt, type VaryingPromptSpec } from '../src/targets/varying-prompt.js';
 import type { Tokenizer } from '../src/references/tokenizer.js';
+import { UserError } from '../src/util/errors.js';
 import { seededRng, seedFromString } from '../src/util/rng.js';
 import { median } from './accuracy-table.js';
 import { derivedTargets, randomSetup, type LoadedBenchReference } from './accuracy-trials.js';
@@ -33,6 +34,8 @@ interface NoiseTally {
   inconclusive: number;
   /** Inconclusive verdicts whose reason names how far the counts vary. */
   spreadNamed: number;
+  /** Runs that ended refusing the counts as impossible (exit 3). */
+  refused: number;
   queries: number[];
   promptTokens: number[];
 }
@@ -79,6 +82,7 @@ export async function noiseAccuracy(
       unchanged: 0,
       inconclusive: 0,
       spreadNamed: 0,
+      refused: 0,
       queries: [],
       promptTokens: [],
     };
@@ -93,7 +97,18 @@ export async function noiseAccuracy(
         for (const variant of derivedTargets(reference, donors, rng, 1))
           cases.push({ tokenizer: variant.tokenizer, derived: true, label: `${id} [${variant.label}]` });
       for (const c of cases) {
-        const result = await noisyRun(c.tokenizer, index, { ...row.varying, seed: 0 }, rng);
+        let result: IdentifyResult;
+        try {
+          result = await noisyRun(c.tokenizer, index, { ...row.varying, seed: 0 }, rng);
+        } catch (error) {
+          // counts refused as impossible (a jump made a longer request cheaper): a run without a verdict
+          if (!(error instanceof UserError)) throw error;
+          tally.runs++;
+          tally.refused++;
+          if (!c.derived) tally.unchanged++;
+          log(`noise ${row.label} ${c.label}: refused: ${error.message}`);
+          continue;
+        }
         trace.add('noise', `${row.label} ${c.label}`, result);
         const { status, family } = result.verdict;
         const named = status === 'match' || status === 'derived';
@@ -127,12 +142,12 @@ const pct = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : '-
 
 function noiseTable(tallies: readonly NoiseTally[]): string {
   const lines = [
-    '\n| hidden prompt varies | runs | right family | right status | wrong family | false derived (of unchanged) | inconclusive (spread named) | median / max requests | median / max prompt tokens |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '\n| hidden prompt varies | runs | right family | right status | wrong family | false derived (of unchanged) | inconclusive (spread named) | refused | median / max requests | median / max prompt tokens |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const t of tallies)
     lines.push(
-      `| ${t.label} | ${t.runs} | ${pct(t.rightFamily, t.runs)} | ${pct(t.rightStatus, t.runs)} | ${t.wrongFamily} | ${t.falseDerived}/${t.unchanged} | ${t.inconclusive} (${t.spreadNamed}) | ${median(t.queries)} / ${Math.max(...t.queries)} | ${median(t.promptTokens)} / ${Math.max(...t.promptTokens)} |`,
+      `| ${t.label} | ${t.runs} | ${pct(t.rightFamily, t.runs)} | ${pct(t.rightStatus, t.runs)} | ${t.wrongFamily} | ${t.falseDerived}/${t.unchanged} | ${t.inconclusive} (${t.spreadNamed}) | ${t.refused} | ${median(t.queries)} / ${Math.max(...t.queries)} | ${median(t.promptTokens)} / ${Math.max(...t.promptTokens)} |`,
     );
   return lines.join('\n');
 }
