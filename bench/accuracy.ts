@@ -18,6 +18,7 @@ import { finishTrials, parseAccuracy, setupLabel, TrialLog } from './accuracy-ju
 import { channelAccuracy } from './accuracy-channels.js';
 import { openKinds } from './open-kinds.js';
 import { DerivedKinds } from './derived-kinds.js';
+import { noiseAccuracy } from './accuracy-noise.js';
 import { accuracyTable, median, type ReferenceTally } from './accuracy-table.js';
 import {
   derivedTargets,
@@ -29,13 +30,15 @@ import {
 } from './accuracy-trials.js';
 
 export const BENCH_SEED = 424242;
-const SECTIONS = ['closed', 'open', 'derived', 'channels'];
+const SECTIONS = ['closed', 'open', 'derived', 'channels', 'noise'];
 
 interface Options {
   closed: number;
   open: number;
   /** Tokenizers the open-kinds section trains (`--trained N`). */
   trained: number;
+  /** Runs per reference and noise row on the unchanged tokenizer (`--noise N`). */
+  noise: number;
   only?: string[];
   /** Run trials for these references only; the rest still serve as donors (each reference draws from its own seed). */
   targets?: string[];
@@ -45,7 +48,7 @@ interface Options {
   /** A JSON-lines file getting each run's request digest and verdict. */
   trace?: string;
   seed: number;
-  /** Which parts run: closed, open, derived, channels (all by default), open-kinds (when named). */
+  /** Which parts run: closed, open, derived, channels, noise (all by default), open-kinds (when named). */
   sections: Set<string>;
   /** The channel rows' seeds (`--seeds a,b,c`); the bench seed alone when absent. */
   channelSeeds?: number[];
@@ -64,6 +67,7 @@ function parseOptions(args: string[]): Options {
     closed: 8,
     open: 4,
     trained: 12,
+    noise: 2,
     verbose: false,
     seed: BENCH_SEED,
     sections: new Set(SECTIONS),
@@ -74,6 +78,7 @@ function parseOptions(args: string[]): Options {
     if (args[i] === '--closed') options.closed = Number(args[++i]);
     else if (args[i] === '--open') options.open = Number(args[++i]);
     else if (args[i] === '--trained') options.trained = Number(args[++i]);
+    else if (args[i] === '--noise') options.noise = Number(args[++i]);
     else if (args[i] === '--only') options.only = args[++i].split(',');
     else if (args[i] === '--targets') options.targets = args[++i].split(',');
     else if (args[i] === '--verbose') options.verbose = true;
@@ -89,7 +94,7 @@ function parseOptions(args: string[]): Options {
     else if (args[i] === '--channel-rows') options.channelRows = args[++i].split(',');
     else
       throw new Error(
-        `unknown option ${args[i]} (expected --closed N, --open N, --trained N, --only id,id, --targets id,id, --verbose, --seed N, --sections closed,open,derived,channels,open-kinds, --junit FILE, --min-accuracy X, --trace FILE, --seeds N,N, --channel-references N, --no-wire, --every-api, --channel-rows a,b)`,
+        `unknown option ${args[i]} (expected --closed N, --open N, --trained N, --noise N, --only id,id, --targets id,id, --verbose, --seed N, --sections closed,open,derived,channels,noise,open-kinds, --junit FILE, --min-accuracy X, --trace FILE, --seeds N,N, --channel-references N, --no-wire, --every-api, --channel-rows a,b)`,
       );
   }
   return options;
@@ -275,6 +280,16 @@ export async function accuracy(
           everyApi: options.everyApi,
           rows: options.channelRows,
         },
+        log,
+        trace,
+      ),
+    );
+  if (options.sections.has('noise'))
+    out(
+      await noiseAccuracy(
+        loaded,
+        index,
+        { trials: options.noise, seed: options.seed, targets: options.targets, verbose: options.verbose },
         log,
         trace,
       ),

@@ -35,6 +35,9 @@ sim: target options (sim:<refId>?name=value&…):
   stream-interval=<n>    tokens per streamed chunk, ${rangeText(SIM_RANGES['stream-interval'])} (default 1)
   top-logprobs=<n>       alternatives beside each logprob token, ${rangeText(SIM_RANGES['top-logprobs'])}
   omit=usage,chunks,logprobs  what the API leaves out of its answers, as some gateways do
+  vary=clock|id|paragraph  a live part of the hidden prompt, drawn afresh per request
+  spread=<n>             tokens the live part moves either side, ${rangeText(SIM_RANGES.spread)} (default clock 1, id 2, paragraph 5)
+  jumps=<p>              chance per request of a 40-200 token jump on top, ${rangeText(SIM_RANGES.jumps)} (default 0)
 A number outside its range is refused in one line (exit 2).`;
 
 const TOKENIZER_FILES = `

@@ -2,6 +2,7 @@ import { verdictHeadline } from './verdict-headline.js';
 import { evidenceRows, hypotheses, isWhiteBox, percent, reportFlags, sentAs, signed } from './report-facts.js';
 import { sharedText, whiteBoxRows } from './white-box-facts.js';
 import { flagLines } from './verdict-flags.js';
+import { noiseLine } from './noise-line.js';
 import type { RunReport } from './run-report.js';
 import { type Paint, paint } from './terminal-style.js';
 
@@ -73,6 +74,8 @@ export function renderTerminal(report: RunReport, options: { color: boolean }): 
     '',
     `spent: ${s.requests} requests, ${s.promptTokens.toLocaleString('en-US')} prompt tokens${report.channels.length ? ` via ${report.channels.join(', ')}` : ''}`,
   );
+  const noise = noiseLine(report.verdict.noise);
+  if (noise) lines.push(noise);
   const strongest = report.verdict.evidence
     .map((e) => `#${sentAs(report, e.request)} ${signed(e.observed)}`)
     .join(', ');

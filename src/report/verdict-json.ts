@@ -53,6 +53,8 @@ export function verdictJson(
     unknown: round(result.posterior.unknown),
     stop: result.stop,
     ...(result.unstable ? { unstable: result.unstable } : {}),
+    /** How far identical requests' counts varied (a hidden prompt that changes), and what measuring it cost. */
+    ...(result.noise ? { noise: result.noise } : {}),
     ...(result.engine ? { engine: result.engine } : {}),
     ...(result.channels ? { channels: result.channels } : {}),
     evidence: evidenceLines(result),
