@@ -134,7 +134,7 @@ describe('billed counts that change between identical requests', () => {
     const html = await read('report.html');
     expect(html.indexOf('data-flag="usage-count-unstable"')).toBeGreaterThan(0);
     expect(html.indexOf('data-flag="usage-count-unstable"')).toBeLessThan(html.indexOf('id="verdict"'));
-    expect(JSON.parse(await read('report.cdx.json')).components[0].pedigree.notes).toMatch(
+    expect(JSON.parse(await read('report.cdx.json')).metadata.component.pedigree.notes).toMatch(
       /^Warning \(usage-count-unstable\): /,
     );
     expect(await read('report.junit.xml')).toMatch(
