@@ -8,6 +8,7 @@ import type { Expectation } from '../run/audit-expect.js';
 import type { Budget } from '../scoring/identify.js';
 import type { VerdictStatus } from '../scoring/verdict.js';
 import { DEFAULT_BUDGET } from '../scoring/identify.js';
+import { shownTarget } from '../targets/http/secrets.js';
 import { UserError } from '../util/errors.js';
 import { MiB, readUserFile } from '../util/user-file.js';
 
@@ -218,7 +219,8 @@ export function readAuditConfig(path: string, cwd: string): AuditConfig {
           : positions.at(['defaults', 'config', key]);
       return {
         id: t.id,
-        label: t.label ?? t.id,
+        // an id may hold credentials in its URL: every output names the target as shown, redacted
+        label: t.label ?? shownTarget(t.id),
         budget: {
           maxQueries: t.maxQueries ?? defaults.maxQueries ?? DEFAULT_BUDGET.maxQueries,
           maxPromptTokens: t.maxPromptTokens ?? defaults.maxPromptTokens ?? DEFAULT_BUDGET.maxPromptTokens,

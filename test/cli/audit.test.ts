@@ -204,6 +204,52 @@ targets:
     expect(xml).not.toContain(KEYS.HOUSE_KEY);
   });
 
+  it('a target id with credentials in its URL: none of them reaches stdout, stderr, the summaries or the JUnit', async () => {
+    const password = 'pw-audit-7f3e9a';
+    const result = await audit(
+      'creds.yaml',
+      [
+        'defaults: { maxQueries: 3, channels: usage }',
+        'targets:',
+        `  - id: "openai:http://auditor:${password}@127.0.0.1:9/v1"`,
+        '    config: { model: m, retries: 0 }',
+        '',
+      ].join('\n'),
+      '--out',
+      'creds-runs',
+      '--junit',
+      'creds.xml',
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('[redacted]');
+    for (const text of [
+      result.stdout,
+      result.stderr,
+      await allText(join(sandbox.root, 'creds-runs')),
+      await readFile(join(sandbox.root, 'creds.xml'), 'utf8'),
+    ])
+      expect(text).not.toContain(password);
+  });
+
+  it('an --out or --junit it cannot write is one line, exit 2, before any target is run', async () => {
+    const yaml = 'targets:\n  - id: sim:qwen2.5\n';
+    await writeFile(join(sandbox.root, 'a-file'), 'x');
+    for (const flags of [
+      ['--out', 'a-file/runs'],
+      ['--out', '/proc/tokprint-audit-nope'],
+      ['--out', 'paths-ok', '--junit', 'paths-ok'],
+      ['--out', 'paths-ok2', '--junit', 'a-file/junit.xml'],
+    ]) {
+      const result = await audit('paths.yaml', yaml, ...flags);
+      expect(result.code).toBe(2);
+      expect(isOneLine(result.stderr)).toBe(true);
+      expect(result.stderr).not.toMatch(/internal error/);
+    }
+    // nothing was run: no run directory and no summary
+    for (const dir of ['paths-ok', 'paths-ok2'])
+      expect(existsSync(join(sandbox.root, dir)) ? await readdir(join(sandbox.root, dir)) : []).toEqual([]);
+  });
+
   it.each([
     ['not YAML', 'targets:\n  - id: sim:qwen2.5\n    expect: {family: [qwen2\n', /^bad\.yaml:4:1: not valid YAML: /],
     [

@@ -1,5 +1,5 @@
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { renderAuditJunit } from '../../report/audit-junit.js';
 import { OUTCOME_WORDS } from '../../report/audit-rows.js';
 import { renderAuditHtml, renderAuditMarkdown } from '../../report/audit-summary.js';
@@ -10,6 +10,7 @@ import { openWorkspace, type Workspace } from '../../run/workspace.js';
 import { TARGET_SCHEMES } from '../../targets/create-target.js';
 import { httpScheme } from '../../targets/http/protocols.js';
 import { shownTarget } from '../../targets/http/secrets.js';
+import { ensureWritableDir } from '../../util/writable-dir.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { isUserError, UserError } from '../../util/errors.js';
 import { fileSystemError } from '../../util/fs-errors.js';
@@ -136,10 +137,13 @@ export default async function auditAction(io: CliIo, file: string | undefined, o
   const out = resolve(io.cwd, options.out ?? 'tokprint-runs');
   const targets: AuditTarget[] = [];
   for (const [i, t] of config.targets.entries()) targets.push(await prepare(io, workspace, t, i, out, config.reports));
-  try {
-    await mkdir(out, { recursive: true });
-  } catch (error) {
-    throw fileSystemError(error, `cannot create --out ${out}`);
+  // every output path is checked before a request is spent on any target
+  await ensureWritableDir(out, '--out');
+  const junit = options.junit === undefined ? undefined : resolve(io.cwd, options.junit);
+  if (junit) {
+    if (junit === out || (existsSync(junit) && statSync(junit).isDirectory()))
+      throw new UserError(`--junit ${junit} is a directory; give the path of the file to write`);
+    await ensureWritableDir(dirname(junit), '--junit');
   }
   const quiet = Boolean(options.quiet);
   let done = 0;
@@ -164,7 +168,7 @@ export default async function auditAction(io: CliIo, file: string | undefined, o
   await write(join(out, AUDIT_FILES.json), `${JSON.stringify(result, null, 2)}\n`);
   await write(join(out, AUDIT_FILES.md), renderAuditMarkdown(result, out));
   await write(join(out, AUDIT_FILES.html), renderAuditHtml(result, out));
-  if (options.junit) await write(resolve(io.cwd, options.junit), renderAuditJunit(result));
+  if (junit) await write(junit, renderAuditJunit(result));
   if (!quiet) for (const path of written) io.stderr(`tokprint: wrote ${path}\n`);
   io.stdout(
     options.json
