@@ -1,4 +1,5 @@
 import { Enums, Models, Serialize, Spec } from '@cyclonedx/cyclonedx-library';
+import { WEIGHTS_METHOD, weightFacts } from './weight-facts.js';
 import { sha256Hex } from '../util/hash.js';
 import { hypotheses, isWhiteBox, percent, plainVerdict, reportFlags } from './report-facts.js';
 import type { RunReport } from './run-report.js';
@@ -136,6 +137,29 @@ export function renderCycloneDx(report: RunReport): string {
         },
       ],
     };
+  }
+  const weights = weightFacts(report);
+  if (weights) {
+    const evidence = (component.evidence ?? {}) as { identity?: unknown[] };
+    const confidence = Math.max(0, Math.min(1, weights.best.score));
+    evidence.identity = [
+      ...(evidence.identity ?? []),
+      {
+        field: 'name',
+        confidence,
+        concludedValue:
+          weights.best.verdict === 'same-lineage' ? `weights of ${weights.best.reference}` : 'independent weights',
+        methods: [
+          {
+            technique: 'binary-analysis',
+            confidence,
+            value: `${weights.headline}. ${WEIGHTS_METHOD}`,
+          },
+        ],
+        tools: [TOOL_REF],
+      },
+    ];
+    component.evidence = evidence;
   }
   return `${JSON.stringify(normalized, null, 2)}\n`;
 }

@@ -1,6 +1,7 @@
 import { posteriorChart } from './html-chart.js';
 import { HTML_STYLE } from './html-style.js';
 import { residualChart, trailChart } from './html-trail-chart.js';
+import { WEIGHTS_METHOD, weightFacts, weightReadText } from './weight-facts.js';
 import {
   evidenceRows,
   hypotheses,
@@ -153,7 +154,15 @@ function similaritySection(report: RunReport): string {
     )
     .join('');
   const compared = rows.filter((r) => r.comparison);
-  return `<h2>How close each indexed tokenizer is</h2>
+  const weights = weightFacts(report);
+  const read = weights && weightReadText(weights);
+  const weightCard = weights
+    ? `<h2>What the weights show</h2>
+<div class="card weights" data-weights="${x(weights.best.verdict)}"><p><b>${x(weights.headline)}</b></p>
+<table><thead><tr><th>stored base model</th><th>verdict</th><th class="num">score</th></tr></thead><tbody>${weights.rows.map((w) => `<tr><td>${x(w.reference)}</td><td>${x(w.verdict)}</td><td class="num">${w.score.toFixed(3)}</td></tr>`).join('')}</tbody></table>
+${read ? `<p class="note">${x(read)}.</p>` : ''}<p class="note">${x(WEIGHTS_METHOD)}</p></div>`
+    : '';
+  return `${weightCard}<h2>How close each indexed tokenizer is</h2>
 <p class="lead">The share of the two vocabularies that both hold, for the closest indexed tokenizers, and what a full comparison of the files found.</p>
 <div class="card similarity">${bars}</div>
 ${compared.length ? `<h2>What the full comparisons found</h2><div class="card"><ul class="comparisons">${compared.map((r) => `<li><b>${x(r.reference)}</b>: ${x(r.comparison!)}</li>`).join('')}</ul></div>` : ''}`;

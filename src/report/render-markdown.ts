@@ -12,6 +12,7 @@ import {
 import { reproduceCommand } from './reproduce-command.js';
 import type { RunReport } from './run-report.js';
 import { sharedText, WHITE_BOX_METHOD, whiteBoxRows } from './white-box-facts.js';
+import { WEIGHTS_METHOD, weightFacts, weightReadText } from './weight-facts.js';
 import { revealInvisible, visibleText } from './visible-text.js';
 
 /** Text safe inside a markdown table cell or paragraph: no markup, pipes or HTML take effect. */
@@ -57,11 +58,27 @@ function whiteBoxMarkdown(report: RunReport, out: string[]): string {
     out.push(
       `| ${mdEscape(r.reference)} | ${mdEscape(r.family)} | ${mdEscape(r.likeness)} | ${sharedText(r)} | ${mdEscape(r.comparison ?? '—')} |`,
     );
+  const weights = weightFacts(report);
+  if (weights) {
+    out.push(
+      '',
+      '## Weights',
+      '',
+      mdEscape(weights.headline),
+      '',
+      '| stored base model | verdict | score |',
+      '|---|---|---|',
+    );
+    for (const w of weights.rows) out.push(`| ${mdEscape(w.reference)} | ${w.verdict} | ${w.score.toFixed(3)} |`);
+    const read = weightReadText(weights);
+    if (read) out.push('', `${read}.`);
+  }
   out.push(
     '',
     '## Method',
     '',
     WHITE_BOX_METHOD,
+    ...(weights ? ['', WEIGHTS_METHOD] : []),
     '',
     `Run: \`${report.dir.replace(/`/g, '')}\`. ${report.tool.name} ${report.tool.version}.`,
     '',

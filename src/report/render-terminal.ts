@@ -1,6 +1,7 @@
 import { verdictHeadline } from './verdict-headline.js';
 import { evidenceRows, hypotheses, isWhiteBox, percent, reportFlags, sentAs, signed } from './report-facts.js';
 import { sharedText, whiteBoxRows } from './white-box-facts.js';
+import { weightFacts, weightReadText } from './weight-facts.js';
 import { flagLines } from './verdict-flags.js';
 import { noiseLine } from './noise-line.js';
 import type { RunReport } from './run-report.js';
@@ -21,6 +22,14 @@ function whiteBoxLines(report: RunReport, c: Paint): string[] {
   for (const r of rows)
     lines.push(`  ${pad(r.reference, width)}  ${pad(r.family, 12)}  ${pad(r.likeness, 11)}  ${sharedText(r)}`);
   for (const r of rows.filter((row) => row.comparison)) lines.push(c.dim(`  vs ${r.reference}: ${r.comparison}`));
+  const weights = weightFacts(report);
+  if (weights) {
+    const read = weightReadText(weights);
+    lines.push('', `${weights.headline.charAt(0).toLowerCase()}${weights.headline.slice(1)}`);
+    for (const w of weights.rows.slice(1, ROWS))
+      lines.push(c.dim(`  vs ${w.reference}: ${w.verdict}, score ${w.score.toFixed(3)}`));
+    if (read) lines.push(c.dim(`  ${read}`));
+  }
   lines.push('', 'compared white-box: the tokenizer files were read, no request was sent', `run: ${report.dir}`);
   return lines;
 }

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheDir } from '../../src/references/store/cache-dir.js';
 import { isOneLine, runCli } from '../helpers/cli.js';
@@ -82,6 +83,33 @@ describe('refs add --weights and identify <model-dir> on tiny models the test bu
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^weights: same-lineage with tiny-b \(score 0\.\d{3}, threshold 0\.5\)$/m);
     expect(result.stdout).toMatch(/^ {2}vs tiny-a: independent, score -?0\.\d{3}$/m);
+  });
+
+  it('carries the weight evidence into every report format, CycloneDX still valid against 1.6', async () => {
+    const result = await runCli(
+      ['identify', 'tuned-a', '--json', '--quiet', '--out', join(dir, 'reports'), '--report', 'all'],
+      env(),
+      dir,
+    );
+    expect(result.code).toBe(0);
+    const { run } = JSON.parse(result.stdout);
+    const read = (name: string) => readFile(join(run, name), 'utf8');
+    const headline = /Weights: same lineage as tiny-a \(score 0\.\d{3}, threshold 0\.5\)/;
+    const md = await read('report.md');
+    expect(md).toContain('Weights: same lineage as tiny-a \\(score');
+    expect(md).toMatch(/^\| tiny-a \| same-lineage \| 0\.\d{3} \|$/m);
+    const html = await read('report.html');
+    expect(html).toMatch(headline);
+    expect(html).toContain('data-weights="same-lineage"');
+    const text = await runCli(['report', run, '--format', 'text'], env(), dir);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^weights: same lineage as tiny-a/m);
+    const bom = await read('report.cdx.json');
+    expect(await new Validation.JsonStrictValidator(Spec.Version.v1dot6).validate(bom)).toBeNull();
+    const identity = JSON.parse(bom).metadata.component.evidence.identity;
+    const byWeights = identity.find((i: { concludedValue: string }) => i.concludedValue === 'weights of tiny-a');
+    expect(byWeights.methods[0]).toMatchObject({ technique: 'binary-analysis' });
+    expect(byWeights.confidence).toBeGreaterThan(0.5);
   });
 
   it('says an independently initialised model is independent of every stored base', async () => {
