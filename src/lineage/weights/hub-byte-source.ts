@@ -1,11 +1,5 @@
 import { UserError } from '../../util/errors.js';
-import {
-  checkHfEndpoint,
-  checkHfRevision,
-  type HfHubOptions,
-  hfResolveUrl,
-  isHfRepoId,
-} from '../../references/store/hf-hub.js';
+import { type HfHubOptions, hfFileUrl } from '../../references/store/hf-hub.js';
 import { type ByteSource, truncatedError } from './byte-source.js';
 
 const MAX_REDIRECTS = 10;
@@ -59,13 +53,7 @@ export async function hubByteSource(
   revision: string,
   path: string,
 ): Promise<ByteSource> {
-  checkHfEndpoint(options.endpoint);
-  if (!isHfRepoId(repo)) throw new UserError(`"${repo}" is not a Hugging Face repository id (expected org/name)`);
-  checkHfRevision(revision, repo);
-  if (path.split('/').some((part) => part === '' || part === '.' || part === '..'))
-    throw new UserError(`"${path}" is not a file path inside hf:${repo}`);
-  const url = hfResolveUrl(options.endpoint, repo, revision, path);
-  const name = `hf:${repo}@${revision}/${path}`;
+  const { url, name } = hfFileUrl(options, repo, revision, path);
   let bytesRead = 0;
 
   const get = async (first: number, last: number): Promise<{ bytes: Uint8Array; total: number }> => {
