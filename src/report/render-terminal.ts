@@ -1,7 +1,7 @@
 import { verdictHeadline } from './verdict-headline.js';
 import { evidenceRows, hypotheses, isWhiteBox, percent, reportFlags, sentAs, signed } from './report-facts.js';
 import { sharedText, whiteBoxRows } from './white-box-facts.js';
-import { weightFacts, weightReadText } from './weight-facts.js';
+import { weightFacts, weightLines, weightReadText } from './weight-facts.js';
 import { flagLines } from './verdict-flags.js';
 import { noiseLine } from './noise-line.js';
 import type { RunReport } from './run-report.js';
@@ -25,9 +25,8 @@ function whiteBoxLines(report: RunReport, c: Paint): string[] {
   const weights = weightFacts(report);
   if (weights) {
     const read = weightReadText(weights);
-    lines.push('', `${weights.headline.charAt(0).toLowerCase()}${weights.headline.slice(1)}`);
-    for (const w of weights.rows.slice(1, ROWS))
-      lines.push(c.dim(`  vs ${w.reference}: ${w.verdict}, score ${w.score.toFixed(3)}`));
+    const [headline, ...runnersUp] = weightLines(weights, ROWS - 1);
+    lines.push('', headline, ...runnersUp.map((line) => c.dim(line)));
     if (read) lines.push(c.dim(`  ${read}`));
   }
   lines.push('', 'compared white-box: the tokenizer files were read, no request was sent', `run: ${report.dir}`);

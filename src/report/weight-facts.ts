@@ -22,14 +22,17 @@ export const WEIGHTS_METHOD =
 
 const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
-/**
- * The weight evidence a white-box run recorded, or undefined when it has none. Read field by field:
- * verdict.json may have been edited by hand, and a report of it must not fail on a mistyped part.
- */
+/** The weight evidence a white-box run recorded, or undefined when it has none. */
 export function weightFacts(report: RunReport): WeightFacts | undefined {
-  const raw = (report.verdict as { weights?: unknown }).weights as
-    | { ranking?: unknown; bytesRead?: unknown; checkpointBytes?: unknown }
-    | undefined;
+  return weightFactsOf((report.verdict as { weights?: unknown }).weights);
+}
+
+/**
+ * Weight evidence as identify computed or verdict.json holds it. Read field by field: verdict.json may
+ * have been edited by hand, and a report of it must not fail on a mistyped part.
+ */
+export function weightFactsOf(value: unknown): WeightFacts | undefined {
+  const raw = value as { ranking?: unknown; bytesRead?: unknown; checkpointBytes?: unknown } | undefined;
   if (!raw || !Array.isArray(raw.ranking)) return undefined;
   const rows = raw.ranking.flatMap((entry): WeightRow[] => {
     const c = (entry ?? {}) as Record<string, unknown>;
@@ -41,8 +44,8 @@ export function weightFacts(report: RunReport): WeightFacts | undefined {
   if (!best) return undefined;
   const headline =
     best.verdict === 'same-lineage'
-      ? `Weights: same lineage as ${best.reference} (score ${best.score.toFixed(3)}, threshold ${best.threshold})`
-      : `Weights: independent of every stored base model (closest ${best.reference}, score ${best.score.toFixed(3)}, threshold ${best.threshold})`;
+      ? `weights: same-lineage with ${best.reference} (score ${best.score.toFixed(3)}, threshold ${best.threshold})`
+      : `weights: independent of every stored base (best ${best.reference}, score ${best.score.toFixed(3)}, threshold ${best.threshold})`;
   return {
     headline,
     rows,
@@ -50,6 +53,14 @@ export function weightFacts(report: RunReport): WeightFacts | undefined {
     ...(finite(raw.bytesRead) && { bytesRead: raw.bytesRead }),
     ...(finite(raw.checkpointBytes) && { checkpointBytes: raw.checkpointBytes }),
   };
+}
+
+/** The headline and the runners-up, a line each, as the terminal shows them. */
+export function weightLines(facts: WeightFacts, runnersUp = 2): string[] {
+  return [
+    facts.headline,
+    ...facts.rows.slice(1, 1 + runnersUp).map((w) => `  vs ${w.reference}: ${w.verdict}, score ${w.score.toFixed(3)}`),
+  ];
 }
 
 /** "16.5 MiB of 1,981 MiB read" or undefined. */

@@ -11,6 +11,7 @@ import { loadResolvedSource } from '../../references/load-local.js';
 import { resolveTokenizerSource } from '../../references/local-source.js';
 import { readReferenceIndex } from '../../references/reference-index.js';
 import { percent } from '../../report/percent.js';
+import { weightFactsOf, weightLines } from '../../report/weight-facts.js';
 import type { ReportFormatName } from '../../report/report-formats.js';
 import { indexFingerprint } from '../../run/index-fingerprint.js';
 import { createRunDir, RUN_FILES, writeRunJson } from '../../run/run-dir.js';
@@ -50,18 +51,6 @@ async function weightIdentification(
   }
 }
 
-function weightLines(weights: WeightIdentification): string[] {
-  const [best] = weights.ranking;
-  const head =
-    best.verdict === 'same-lineage'
-      ? `weights: same-lineage with ${best.reference} (score ${best.score.toFixed(3)}, threshold ${best.threshold})`
-      : `weights: independent of every stored base (best ${best.reference}, score ${best.score.toFixed(3)}, threshold ${best.threshold})`;
-  return [
-    head,
-    ...weights.ranking.slice(1, 3).map((c) => `  vs ${c.reference}: ${c.verdict}, score ${c.score.toFixed(3)}`),
-  ];
-}
-
 function verdictText(result: WhiteBoxResult, spec: string, run: string, weights?: WeightIdentification): string {
   const { verdict } = result;
   const lines = [`target: ${spec} (tokenizer files, compared white-box)`];
@@ -77,7 +66,8 @@ function verdictText(result: WhiteBoxResult, spec: string, run: string, weights?
   for (const candidate of result.candidates.filter((c) => c.comparison).slice(0, 3)) {
     lines.push(`  vs ${candidate.reference}: ${candidate.comparison!.summary}`);
   }
-  if (weights) lines.push(...weightLines(weights));
+  const facts = weightFactsOf(weights);
+  if (facts) lines.push(...weightLines(facts));
   lines.push(`run: ${run}`);
   return `${lines.join('\n')}\n`;
 }
