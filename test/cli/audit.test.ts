@@ -204,7 +204,7 @@ targets:
     expect(xml).not.toContain(KEYS.HOUSE_KEY);
   });
 
-  it('a target id with credentials in its URL: none of them reaches stdout, stderr, the summaries or the JUnit', async () => {
+  it('a target id with credentials in its URL is refused as a config error that never shows them, before anything runs', async () => {
     const password = 'pw-audit-7f3e9a';
     const result = await audit(
       'creds.yaml',
@@ -220,15 +220,13 @@ targets:
       '--junit',
       'creds.xml',
     );
-    expect(result.code).toBe(1);
-    expect(result.stdout).toContain('[redacted]');
-    for (const text of [
-      result.stdout,
-      result.stderr,
-      await allText(join(sandbox.root, 'creds-runs')),
-      await readFile(join(sandbox.root, 'creds.xml'), 'utf8'),
-    ])
-      expect(text).not.toContain(password);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'tokprint: creds.yaml:3:9: openai:http://[redacted]@127.0.0.1:9/v1: put credentials in an environment variable, not in the URL\n',
+    );
+    expect(result.stdout).toBe('');
+    expect(existsSync(join(sandbox.root, 'creds-runs'))).toBe(false);
+    expect(existsSync(join(sandbox.root, 'creds.xml'))).toBe(false);
   });
 
   it('an --out or --junit it cannot write is one line, exit 2, before any target is run', async () => {
@@ -297,6 +295,26 @@ targets:
       'an unknown scheme',
       'targets:\n  - id: bedrock:claude\n',
       'bad.yaml:2:9: unknown scheme "bedrock:"; expected sim, tokenizer, openai, openai-completions, anthropic, gemini, vllm, sglang, llamacpp, tgi, ollama, http, tokenize',
+    ],
+    [
+      'an unknown reference in a sim: id, after a target that would run',
+      'targets:\n  - id: sim:qwen2.5\n  - id: sim:qwen9?system=200\n',
+      /^bad\.yaml:3:9: sim:qwen9\?system=200: unknown reference "qwen9"; did you mean /,
+    ],
+    [
+      'an unknown donor in a sim: id',
+      'targets:\n  - id: sim:qwen2.5?add=100&donor=nothing-such\n',
+      /^bad\.yaml:2:9: sim:qwen2\.5\?add=100&donor=nothing-such: unknown reference "nothing-such"/,
+    ],
+    [
+      'an unknown option in a sim: id',
+      'targets:\n  - id: sim:qwen2.5?sytem=200\n',
+      /^bad\.yaml:2:9: sim:qwen2\.5\?sytem=200: unknown option "sytem"/,
+    ],
+    [
+      'an API base that is not a URL',
+      'targets:\n  - id: vllm:not a url\n',
+      'bad.yaml:2:9: vllm:not a url: "not a url" is not a URL',
     ],
   ])('%s: exit 2, one line naming the line and column, nothing run', async (_, yaml, message) => {
     const result = await audit('bad.yaml', yaml, '--out', 'bad-runs');
