@@ -176,6 +176,19 @@ targets:
     expect(result.stdout).toMatch(/\n1 target: 1 passed\n$/);
   });
 
+  it('an inconclusive run has no confidence: a dash in the table and null in --json and audit.json', async () => {
+    const yaml =
+      'targets:\n  - id: sim:qwen2.5\n    maxQueries: 1\n    channels: [usage]\n    expect: { family: qwen2.5 }\n';
+    const table = await audit('short.yaml', yaml, '--out', 'short-runs', '--quiet');
+    expect(table.code).toBe(1);
+    expect(table.stdout).toMatch(/\nINCONCLUSIVE +sim:qwen2\.5 +inconclusive +family qwen2\.5 +— +1 /);
+    const json = await audit('short.yaml', yaml, '--out', 'short-json', '--quiet', '--json');
+    const [target] = JSON.parse(json.stdout).targets;
+    expect([target.outcome, target.status, target.confidence]).toEqual(['inconclusive', 'inconclusive', null]);
+    const written = JSON.parse(await readFile(join(sandbox.root, 'short-json', 'audit.json'), 'utf8'));
+    expect(written.targets[0].confidence).toBeNull();
+  });
+
   it('a target that cannot be reached is an error testcase, exit 1, and the others still run', async () => {
     const result = await audit(
       'down.yaml',
