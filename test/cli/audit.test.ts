@@ -123,7 +123,7 @@ targets:
       expect(md).toContain(`](${run.name}/report.html)`);
     }
     expect(md).toMatch(
-      /\| FAIL \| \[gemini:gemini-x\]\([^)]+\) \| match gemma3 \| family deepseek-v3 or o200k \| 99\.\d%/,
+      /\| FAIL \| \[gemini:gemini-x\]\([^)]+\) \| match gemma3 \| family deepseek-v3 or o200k \| \\>99\.9% \|/,
     );
     expect(JSON.parse(await readFile(join(out, 'audit.json'), 'utf8')).exitCode).toBe(1);
 
