@@ -1,5 +1,6 @@
 import type { ChannelFusion, ChannelRuntime } from '../scoring/channels/runtime.js';
 import type { PackLabel } from '../scoring/identify.js';
+import type { Posterior } from '../scoring/posterior.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import type { Observation } from '../signatures/observations.js';
 import type { TargetRequest, TargetResponse } from '../targets/target.js';
@@ -17,6 +18,8 @@ export async function replayChannels(
   observations: readonly (Observation & { stratum: string; tested?: string })[],
   index: CountIndex,
   channels: ChannelRuntime,
+  /** After each step a live run scores (a count answer with its follow-ups, a frame check): requests sent, posterior. */
+  onScored?: (sent: number, fused: Posterior) => void,
 ): Promise<ChannelFusion> {
   const requests = new Map<number, TargetRequest>();
   const responses = new Map<number, TargetResponse>();
@@ -30,18 +33,27 @@ export async function replayChannels(
   const protocol = runProtocol({ index, channels, engine: 'exact' });
   const sent = [...requests.keys()].sort((a, b) => a - b);
   const roles = requestRoles(sent.map((seq) => requests.get(seq)!));
+  const scoredAfter = async (i: number) => {
+    if (onScored && roles[i + 1]?.kind !== 'follow-up') onScored(i + 1, (await protocol.posterior()).fused);
+  };
   for (const [i, seq] of sent.entries()) {
     const role = roles[i];
     const response = responses.get(seq);
-    if (!response || role.kind === 'frame-check') continue;
+    if (!response) continue;
+    if (role.kind === 'frame-check') {
+      await scoredAfter(i);
+      continue;
+    }
     if (role.kind === 'follow-up') {
       await protocol.followUpAnswer(requests.get(seq)!, response);
+      await scoredAfter(i);
       continue;
     }
     const o = byObservation.get(role.observation);
     if (!o) break;
     const record = { seq: o.seq, probes: o.probes, promptTokens: o.promptTokens, stratum: o.stratum as PackLabel };
     await protocol.countAnswer(o.tested ? { ...record, tested: o.tested } : record, requests.get(seq)!, response);
+    await scoredAfter(i);
   }
   // a runtime given always fuses
   return (await protocol.posterior()).fusion!;

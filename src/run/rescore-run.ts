@@ -4,7 +4,11 @@ import type { verdictJson } from '../report/verdict-json.js';
 import { chooseEngine, type Engine, scorePosterior } from '../scoring/batch/engine.js';
 import { signatureGroups } from '../scoring/hypotheses.js';
 import type { IdentifyResult } from '../scoring/identify.js';
+import { posterior, type Posterior } from '../scoring/posterior.js';
 import { requestSignature } from '../scoring/request-signature.js';
+import type { Observation } from '../signatures/observations.js';
+import { type TrailPoint, trailPoint } from '../report/posterior-trail.js';
+import { requestRoles } from './request-roles.js';
 import { UserError } from '../util/errors.js';
 import { replayChannels } from './replay-channels.js';
 import { annotate } from '../scoring/channels/runtime.js';
@@ -53,17 +57,41 @@ export async function rescoreRun(
   const scorable = observations.every((o) => o.probes.every((id) => known.has(id)));
   // a run that read answer channels is scored with the same channels, replayed in the order it read them
   const channels = config.channels && scorable ? await workspace.namedChannels(config) : undefined;
-  const fused = channels ? await replayChannels(entries, observations, index, channels) : undefined;
-  const scored = fused
-    ? fused.posterior
-    : scorable && chooseEngine(groups.length, forced) !== 'exact'
-      ? scorePosterior(requestSignature(observations, index), groups, forced)
-      : undefined;
+  const trail: TrailPoint[] = [];
+  const fused = channels
+    ? await replayChannels(entries, observations, index, channels, (sent, post) => trail.push(trailPoint(post, sent)))
+    : undefined;
+  const batch = scorable && chooseEngine(groups.length, forced) !== 'exact';
+  const countsOf = (some: readonly Observation[]): Posterior =>
+    batch
+      ? scorePosterior(requestSignature(some, index), groups, forced)
+      : posterior(requestSignature(some, index), groups);
+  const scored = fused ? fused.posterior : batch ? countsOf(observations) : undefined;
   const result = rescore(observations, index, recordedStop, scored);
   result.engine = scored && !channels ? chooseEngine(groups.length, forced) : 'exact';
   if (fused) Object.assign(result, { verdict: annotate(result.verdict, fused), channels: fused.summary });
-  const verdict = await runVerdict(result, entries, { dir: run, target: config.target, index });
+  else
+    for (const step of loopSteps(entries))
+      trail.push(trailPoint(countsOf(observations.filter((o) => o.seq <= step.counted)), step.sent));
+  const verdict = await runVerdict(result, entries, { dir: run, target: config.target, index, trail });
   return { config, result, verdict };
+}
+
+/**
+ * The points where a live run scored: after each count request with its follow-ups and after each frame check,
+ * with the requests sent by then and the count requests among them.
+ */
+function loopSteps(entries: readonly RecordEntry[]): { sent: number; counted: number }[] {
+  const seen = new Set<number>();
+  const sent = entries
+    .flatMap((e) => (e.kind === 'request' && !seen.has(e.seq) && seen.add(e.seq) ? [e] : []))
+    .sort((a, b) => a.seq - b.seq);
+  const roles = requestRoles(sent.map((e) => e.request));
+  let counted = 0;
+  return roles.flatMap((role, i) => {
+    if (role.kind === 'count') counted++;
+    return roles[i + 1]?.kind === 'follow-up' || !counted ? [] : [{ sent: i + 1, counted }];
+  });
 }
 
 function readVerdict(path: string): unknown {

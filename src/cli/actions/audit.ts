@@ -7,6 +7,8 @@ import { renderAuditTable } from '../../report/audit-table.js';
 import { useColor } from '../../report/terminal-style.js';
 import { type AuditTarget, runAudit } from '../../run/audit-run.js';
 import { openWorkspace, type Workspace } from '../../run/workspace.js';
+import { requireEntry } from '../../references/catalog.js';
+import { checkTargetId } from '../../targets/check-target-id.js';
 import { TARGET_SCHEMES } from '../../targets/create-target.js';
 import { httpScheme } from '../../targets/http/protocols.js';
 import { shownTarget } from '../../targets/http/secrets.js';
@@ -109,6 +111,15 @@ async function prepare(
   );
   const selected = at(t.at, () =>
     enabledChannels({ channels: t.channels, stream: c.stream, logprobs: c.logprobs !== undefined }),
+  );
+  // an id the run could not build (an unknown reference, a bad URL) is an error in the config, found before any target runs
+  at(t.places.id, () =>
+    checkTargetId(id, {
+      cwd: io.cwd,
+      env: env ? { ...io.env, ...env } : io.env,
+      http: options,
+      requireReference: (ref) => requireEntry(workspace.catalog, ref),
+    }),
   );
   const channels = await workspace.channels(selected.enabled, t.seed, selected.discover);
   const server = http
