@@ -68,8 +68,11 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   const spent = () => requests.length + followUps;
   /** Each count request's prompt length and billed count, to check the counts move with the prompt. */
   const lengths: { seq: number; chars: number; bytes: number; promptTokens: number }[] = [];
-  /** The billed prompt count of a count request, once checked: 0 (not read) after the counts proved impossible. */
-  const billed = (seq: number, request: TargetRequest, response: TargetResponse): number => {
+  /**
+   * The billed prompt count of a count request, once checked: 0 (not read) after the counts proved impossible, or
+   * `{ suspect }` when it does not move with the prompt as a fixed hidden prompt would (see jumpOrImpossible).
+   */
+  const billed = (seq: number, request: TargetRequest, response: TargetResponse): number | { suspect: string } => {
     checkAnswerLength(response, request, seq);
     if (protocol.unreadable) return 0;
     if (!response.usage) {
@@ -84,11 +87,13 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       bytes: promptBytes(request),
       promptTokens: response.usage.promptTokens,
     };
-    const problem = impossiblePromptCount(response.usage, request, seq) ?? staticPromptCounts([...lengths, length]);
+    const impossible = impossiblePromptCount(response.usage, request, seq);
+    const problem = impossible ?? staticPromptCounts([...lengths, length]);
     if (!problem) {
       lengths.push(length);
       return response.usage.promptTokens;
     }
+    if (!impossible) return { suspect: problem };
     const unreadable = unreadableUsage(problem);
     return countsAside(unreadable, 'and no other channel is read', (c) => c.setUsageAside(unreadable));
   };
@@ -145,7 +150,14 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       ...input.channels?.requestFields(requests.length + 1),
     };
     const response = requests.length === 0 ? await firstAnswer(request) : await ask(request, 'count');
-    const count = billed(requests.length + 1, request, response);
+    const checked = billed(requests.length + 1, request, response);
+    let count: number;
+    if (typeof checked === 'number') count = checked;
+    else {
+      const read = await jumpOrImpossible(checked.suspect, response);
+      if (typeof read !== 'number') return read;
+      count = read;
+    }
     const record: RequestRecord = {
       seq: requests.length + 1,
       probes: probes.map((p) => p.id),
@@ -168,6 +180,27 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       if (!protocol.unreadable && paid !== undefined && Number.isSafeInteger(paid) && paid >= 0) promptTokens += paid;
       await protocol.followUpAnswer(followUp, answer);
     }
+    return undefined;
+  };
+  /** Whether identical requests were seen billed differently (the bare frame asked again). */
+  const countsMoved = () => repeats.moves.some((m) => m !== 0);
+  /**
+   * A count that does not move with the prompt as a fixed hidden prompt would (a longer request billed fewer
+   * tokens than the frame, or far more than its added text): impossible on a target that bills identical requests
+   * alike, but only a jump of the hidden part (a retrieved memory) on one whose counts are measured to vary. Until
+   * they are, the frame is asked again to tell which (unless the answers' own tokens are read, which then lead).
+   * Returns the count to read (0 once the counts are set aside), or the run's end.
+   */
+  const jumpOrImpossible = async (problem: string, response: TargetResponse): Promise<number | IdentifyResult> => {
+    const countsKnown = repeats.made >= 2 || spent() >= budget.maxQueries || input.channels?.readsSeenTokens;
+    if (!countsMoved() && !countsKnown && !protocol.unreadable) {
+      const end = await repeatFrame(await protocol.counted());
+      if (end) return end;
+    }
+    if (protocol.unreadable) return 0;
+    if (countsMoved()) return response.usage!.promptTokens;
+    const unreadable = unreadableUsage(problem);
+    return countsAside(unreadable, 'and no other channel is read', (c) => c.setUsageAside(unreadable));
   };
   let stop: IdentifyResult['stop'] = 'confident';
   let post: Posterior;
@@ -265,7 +298,10 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     input.channels.setUsageAside(unreadable, USAGE_COUNT_UNSTABLE);
     return undefined;
   };
-  if (budget.maxQueries >= 1) await send([], 'frame');
+  if (budget.maxQueries >= 1) {
+    const end = await send([], 'frame');
+    if (end) return end;
+  }
   for (;;) {
     const scored = await protocol.posterior();
     count = scored.count;
@@ -322,7 +358,8 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       stop = next ? 'max-prompt-tokens' : 'no-informative-request';
       break;
     }
-    await send(next.pack, next.stratum, next.tested);
+    const end = await send(next.pack, next.stratum, next.tested);
+    if (end) return end;
   }
   let final = decide(post, true)!;
   if (final.status === 'derived' && unconfirmedSmallChange(count, final)) {
