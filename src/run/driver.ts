@@ -22,10 +22,8 @@ import type { CountNoise } from '../scoring/count-spread.js';
 import {
   NOISE_CEILING,
   SMALL_DEVIATION,
-  clearOfSpread,
-  edgeDeviation,
+  derivedHeldBack,
   largestDeviation,
-  namedScore,
   noiseReason,
 } from '../scoring/noise-verdict.js';
 import { measuredSpread } from '../scoring/noisy-likelihood.js';
@@ -219,20 +217,9 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
           ...(noiseEnd && { reason: noiseEnd }),
         }
       : undefined;
-  /** Under a measured spread, whether an edge check strayed from the group a derived verdict names by more than it explains. */
-  const derivedClear = (scored: Posterior, verdict: Verdict): boolean => {
-    // counts set aside leave the verdict to the channels that read the answers
-    if (!repeats.spread || protocol.unreadable) return true;
-    const score = namedScore(scored, verdict);
-    return score !== undefined && edgeDeviation(score, requests) >= clearOfSpread(repeats.spread);
-  };
-  const smallChange = (scored: Posterior, verdict: Verdict): boolean => {
-    const score = namedScore(scored, verdict);
-    return score !== undefined && largestDeviation(score) <= SMALL_DEVIATION;
-  };
-  /** A change seen only through small deviations, with the frame repeated fewer than twice (equal both times). */
-  const unconfirmedSmallChange = (scored: Posterior, verdict: Verdict): boolean =>
-    !protocol.unreadable && !repeats.spread && repeats.made < 2 && smallChange(scored, verdict);
+  /** Why a derived verdict cannot stand through the counts' noise (see derivedHeldBack); counts set aside leave it to the channels. */
+  const heldBackBy = (scored: Posterior, verdict: Verdict): string | undefined =>
+    protocol.unreadable ? undefined : derivedHeldBack(scored, verdict, requests, repeats);
   const result = (verdict: Verdict): IdentifyResult => ({
     verdict: annotate(protocol.unreadable ? verdict : withRelatives(verdict, count, requests), fusion),
     posterior: post,
@@ -321,8 +308,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     const settled = !fusion?.consistency.disputed;
     // Under a measured spread, a change is claimed only where an edge check strays clear of it.
     // Nor, with fewer than two repeats, where it rests on deviations small enough for a hidden part that changes.
-    const heldBack =
-      verdict?.status === 'derived' && (!derivedClear(count, verdict) || unconfirmedSmallChange(count, verdict));
+    const heldBack = verdict !== undefined && heldBackBy(count, verdict) !== undefined;
     const unchecked = checkWanted && !checkDue && !input.channels?.readsSeenTokens;
     const concluding = verdict && (verdict.status === 'unknown' || edgeChecked) && settled && !heldBack && !unchecked;
     // A change seen through small deviations, with one equal repeat, is checked by a second repeat: a hidden
@@ -362,14 +348,9 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     if (end) return end;
   }
   let final = decide(post, true)!;
-  if (final.status === 'derived' && unconfirmedSmallChange(count, final)) {
-    noiseEnd = `every count lies within ${SMALL_DEVIATION} tokens of ${final.reference}'s, which a hidden prompt that changes per request also explains, and ${repeats.made < 2 ? 'the bare frame was not asked twice more' : 'the repeats could not tell'}`;
-    final = decide({ groups: [], unknown: 0 }, true)!;
-  } else if (final.status === 'derived' && !derivedClear(count, final)) {
-    noiseEnd = noiseReason(
-      repeats.spread,
-      `no edge check strayed from ${final.reference} by more than ${clearOfSpread(repeats.spread) - 1}, so a changed vocabulary cannot be told from that`,
-    );
+  const held = heldBackBy(count, final);
+  if (held) {
+    noiseEnd = held;
     final = decide({ groups: [], unknown: 0 }, true)!;
   } else if (final.status === 'inconclusive' && repeats.spread && !noiseEnd)
     noiseEnd = noiseReason(repeats.spread, 'the requests allowed did not tell the candidates apart through it');

@@ -7,6 +7,7 @@ import type { IdentifyResult } from '../scoring/identify.js';
 import { requestSignature } from '../scoring/request-signature.js';
 import { UserError } from '../util/errors.js';
 import { replayChannels } from './replay-channels.js';
+import { requestRoles } from './request-roles.js';
 import { annotate } from '../scoring/channels/runtime.js';
 import { runVerdict } from './run-verdict.js';
 import { rescore } from './rescore.js';
@@ -59,11 +60,37 @@ export async function rescoreRun(
     : scorable && chooseEngine(groups.length, forced) !== 'exact'
       ? scorePosterior(requestSignature(observations, index), groups, forced)
       : undefined;
-  const result = rescore(observations, index, recordedStop, scored);
+  // a run that read the answers' own tokens set counts that varied aside; others read them through the moves
+  const result = rescore(
+    observations,
+    index,
+    recordedStop,
+    scored,
+    channels?.readsSeenTokens ? [] : frameChecks(entries),
+  );
   result.engine = scored && !channels ? chooseEngine(groups.length, forced) : 'exact';
   if (fused) Object.assign(result, { verdict: annotate(result.verdict, fused), channels: fused.summary });
   const verdict = await runVerdict(result, entries, { dir: run, target: config.target, index });
   return { config, result, verdict };
+}
+
+/** The billed counts of the run's repeats of the bare frame (the frame checks), in the order sent. */
+function frameChecks(entries: readonly RecordEntry[]): number[] {
+  const requests = new Map<number, { fresh?: unknown; followUpOf?: unknown }>();
+  const billed = new Map<number, unknown>();
+  for (const entry of entries) {
+    if (entry.kind === 'request' && !requests.has(entry.seq)) requests.set(entry.seq, entry.request);
+    // a resumed run used the first answer recorded for each request
+    if (entry.kind === 'response' && !billed.has(entry.seq)) billed.set(entry.seq, entry.usage?.promptTokens);
+  }
+  const sent = [...requests.keys()].sort((a, b) => a - b);
+  const roles = requestRoles(sent.map((seq) => requests.get(seq)!));
+  return sent.flatMap((seq, i) => {
+    const count = billed.get(seq);
+    return roles[i].kind === 'frame-check' && Number.isSafeInteger(count) && (count as number) >= 0
+      ? [count as number]
+      : [];
+  });
 }
 
 function readVerdict(path: string): unknown {

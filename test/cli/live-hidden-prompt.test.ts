@@ -57,7 +57,7 @@ describe('a hidden prompt that ends with the time to the second and a random req
         '--channels',
         'usage',
         '--out',
-        'runs',
+        `runs-${id}`,
         '--seed',
         String(seed),
         '--json',
@@ -75,6 +75,13 @@ describe('a hidden prompt that ends with the time to the second and a random req
     expect(json.verdict.family).toBe(committedEntry(id).family);
     expect(json.verdict.class).toContain(id);
     expect(result.code).toBe(0);
+    // scored again from the record, the counts are read through the same moves: the same verdict and spread
+    const [run] = await readdir(join(sandbox.root, `runs-${id}`));
+    const again = await runCli(['rescore', join(`runs-${id}`, run), '--json'], sandbox.env, sandbox.root);
+    expect(again.stderr).toBe('');
+    const rescored = JSON.parse(again.stdout);
+    expect(rescored.verdict).toMatchObject({ status: 'match', reference: json.verdict.reference });
+    expect(rescored.noise).toMatchObject({ spread: json.noise.spread, repeats: json.noise.repeats });
   });
 });
 
