@@ -93,9 +93,16 @@ function repeatMove(move: number, spread: number): number {
   return (1 - JUMP.share) * sum + jumpFloor(move);
 }
 
-/** How much each spread is believed from the moves between identical requests alone (a flat prior over SPREADS). */
+/**
+ * The prior over spreads before the moves are seen: a hidden part that moves a few tokens is far more common than
+ * one that moves twenty, and a flat prior lets a candidate whose counts stray by ten read them as noise as easily
+ * as the one that predicts them within a token or two.
+ */
+const SPREAD_PRIOR = (spread: number) => 1 / spread ** 2;
+
+/** How much each spread is believed from the moves between identical requests alone (under SPREAD_PRIOR). */
 export function spreadWeights(moves: readonly number[]): number[] {
-  const raw = SPREADS.map((w) => moves.reduce((p, d) => p * repeatMove(d, w), 1));
+  const raw = SPREADS.map((w) => moves.reduce((p, d) => p * repeatMove(d, w), SPREAD_PRIOR(w)));
   const total = raw.reduce((a, b) => a + b, 0) || 1;
   return raw.map((r) => r / total);
 }
@@ -124,7 +131,7 @@ export function noisyGroupLikelihoods(
   const best = new Float64Array(G).fill(-1);
   SPREADS.forEach((spread, i) => {
     if (weights[i] < 1e-6) return;
-    const one = atSpread(signature, totals, M, scored, spread);
+    const one = atSpread(signature, totals, M, scored, spread, moves);
     for (let g = 0; g < G; g++) {
       out.match[g] += weights[i] * one.match[g];
       out.derived[g] += weights[i] * one.derived[g];
@@ -143,6 +150,7 @@ function atSpread(
   M: number,
   scored: ArrayLike<number>,
   spread: number,
+  moves: readonly number[],
 ): GroupLikelihoods & { best: Float64Array } {
   const K = signature.packs.length;
   const G = scored.length;
@@ -158,8 +166,11 @@ function atSpread(
     const m = scored[g];
     const predicted = signature.packs.map((_, k) => totals[k * M + m]);
     const residual = predicted.map((p, k) => signature.observed[k] - p);
+    // the frame asked again is the constant seen once more through the noise: evidence on it, like the frame itself
+    const repeats = signature.packs[0]?.length === 0 ? moves.map((d) => residual[0] + d) : [];
+    const all = [...residual, ...repeats];
     // the constant lies within the hidden part's reach of most residuals: around their median (a jump moves one)
-    const middle = Math.round([...residual].sort((a, b) => a - b)[residual.length >> 1] ?? 0);
+    const middle = Math.round([...all].sort((a, b) => a - b)[all.length >> 1] ?? 0);
     const offsets: number[] = [];
     for (let j = -reach; j <= reach; j++) offsets.push(middle + j);
     let matchL = 0;
@@ -168,7 +179,8 @@ function atSpread(
     let bestOffset = residual[0] ?? 0;
     for (const offset of offsets) {
       let mm = 1;
-      const d = DERIVED_DIRECTIONS.map(() => 1);
+      for (const r of repeats) mm *= noisyMatch(Math.round(r - offset), spread);
+      const d = DERIVED_DIRECTIONS.map(() => mm);
       for (let k = 0; k < K; k++) {
         const e = Math.round(residual[k] - offset);
         const exact = noisyMatch(e, spread);
