@@ -99,17 +99,24 @@ function repeatMove(move: number, spread: number): number {
  * as the one that predicts them within a token or two.
  */
 const SPREAD_PRIOR = (spread: number) => 1 / spread ** 2;
+/** A move past any spread's reach is a jump (a retrieved memory): such a hidden part is no small stamp, so no spread is favoured. */
+const FLAT_PRIOR = () => 1;
+const isJump = (move: number) => Math.abs(move) > 2 * SPREADS[SPREADS.length - 1];
 
 /** How much each spread is believed from the moves between identical requests alone (under SPREAD_PRIOR). */
-export function spreadWeights(moves: readonly number[]): number[] {
-  const raw = SPREADS.map((w) => moves.reduce((p, d) => p * repeatMove(d, w), SPREAD_PRIOR(w)));
+export function spreadWeights(
+  moves: readonly number[],
+  prior: (spread: number) => number = moves.some(isJump) ? FLAT_PRIOR : SPREAD_PRIOR,
+): number[] {
+  const raw = SPREADS.map((w) => moves.reduce((p, d) => p * repeatMove(d, w), prior(w)));
   const total = raw.reduce((a, b) => a + b, 0) || 1;
   return raw.map((r) => r / total);
 }
 
 /** The spread the moves between identical requests point to most: what a report names. */
 export function measuredSpread(moves: readonly number[]): number {
-  const weights = spreadWeights(moves);
+  // named from the moves alone: a report says what the repeats showed, not what was expected
+  const weights = spreadWeights(moves, FLAT_PRIOR);
   return SPREADS[weights.indexOf(Math.max(...weights))];
 }
 
