@@ -93,30 +93,16 @@ function repeatMove(move: number, spread: number): number {
   return (1 - JUMP.share) * sum + jumpFloor(move);
 }
 
-/**
- * The prior over spreads before the moves are seen: a hidden part that moves a few tokens is far more common than
- * one that moves twenty, and a flat prior lets a candidate whose counts stray by ten read them as noise as easily
- * as the one that predicts them within a token or two.
- */
-const SPREAD_PRIOR = (spread: number) => 1 / spread ** 2;
-/** A move past any spread's reach is a jump (a retrieved memory): such a hidden part is no small stamp, so no spread is favoured. */
-const FLAT_PRIOR = () => 1;
-const isJump = (move: number) => Math.abs(move) > 2 * SPREADS[SPREADS.length - 1];
-
-/** How much each spread is believed from the moves between identical requests alone (under SPREAD_PRIOR). */
-export function spreadWeights(
-  moves: readonly number[],
-  prior: (spread: number) => number = moves.some(isJump) ? FLAT_PRIOR : SPREAD_PRIOR,
-): number[] {
-  const raw = SPREADS.map((w) => moves.reduce((p, d) => p * repeatMove(d, w), prior(w)));
+/** How much each spread is believed from the moves between identical requests alone (a flat prior over SPREADS). */
+export function spreadWeights(moves: readonly number[]): number[] {
+  const raw = SPREADS.map((w) => moves.reduce((p, d) => p * repeatMove(d, w), 1));
   const total = raw.reduce((a, b) => a + b, 0) || 1;
   return raw.map((r) => r / total);
 }
 
 /** The spread the moves between identical requests point to most: what a report names. */
 export function measuredSpread(moves: readonly number[]): number {
-  // named from the moves alone: a report says what the repeats showed, not what was expected
-  const weights = spreadWeights(moves, FLAT_PRIOR);
+  const weights = spreadWeights(moves);
   return SPREADS[weights.indexOf(Math.max(...weights))];
 }
 
