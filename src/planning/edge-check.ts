@@ -52,10 +52,8 @@ export function planEdgeCheck(
   rng: Rng,
   /** Tokens identical requests' counts move either side, once measured. */
   spread = 0,
-  /** How many times larger than a first edge check this one is (see wideningUnderNoise). */
-  widen = 1,
 ): PlannedRequest | undefined {
-  const size = packBoundsUnderNoise(EDGE_PACK_TOKENS, spread, widen);
+  const size = packBoundsUnderNoise(EDGE_PACK_TOKENS, spread);
   const pack = planEdgePack({
     post,
     groups,
@@ -75,26 +73,4 @@ export function planEdgeCheck(
 function leading(post: Posterior): GroupScore | undefined {
   const weights = post.groups.map((g) => g.match + g.derived);
   return post.groups[weights.indexOf(Math.max(...weights))];
-}
-
-/** The most a second edge check under noise grows over the first. */
-const MAX_WIDENING = 3;
-
-/**
- * Under a measured spread, how much larger a second edge check of the leader must be for a change the first one
- * hinted at (a stray past the spread, short of standing clear of it) to stand clear: a change moves a pack in
- * proportion to its size while the hidden part's move stays the same. Undefined when no second check is wanted.
- */
-export function wideningUnderNoise(
-  post: Posterior,
-  sent: readonly SentRequest[],
-  spread: number,
-  clear: number,
-): number | undefined {
-  const leader = leading(post);
-  const edges = edgeChecksOfLeader(post, sent);
-  if (!spread || !leader || edges.length !== 1) return undefined;
-  const strayed = Math.abs(leader.deviations[edges[0]]);
-  if (strayed <= spread + 1 || strayed >= clear) return undefined;
-  return Math.min(MAX_WIDENING, (1.5 * clear) / strayed);
 }

@@ -12,10 +12,8 @@ const MAX_PACK_TOKENS = 2000;
 export function packBoundsUnderNoise(
   bounds: { min: number; max: number },
   spread: number,
-  /** A further factor, for a check whose first, smaller try strayed too little to stand clear of the spread. */
-  widen = 1,
 ): { minTokens: number; maxTokens: number; margin: number } {
-  const grow = (1 + GROWTH_PER_TOKEN * spread) * widen;
+  const grow = 1 + GROWTH_PER_TOKEN * spread;
   return {
     minTokens: Math.min(MAX_PACK_TOKENS, Math.round(bounds.min * grow)),
     maxTokens: Math.min(MAX_PACK_TOKENS, Math.round(bounds.max * grow)),

@@ -1,5 +1,5 @@
 import { frameText } from '../probes/frame.js';
-import { edgeCheckDue, edgeChecksOfLeader, planEdgeCheck, wideningUnderNoise } from '../planning/edge-check.js';
+import { edgeCheckDue, edgeChecksOfLeader, planEdgeCheck } from '../planning/edge-check.js';
 import { planNext } from '../planning/planner.js';
 import type { Engine } from '../scoring/batch/engine.js';
 import { annotate, type ChannelFusion, type ChannelRuntime } from '../scoring/channels/runtime.js';
@@ -22,7 +22,6 @@ import type { CountNoise } from '../scoring/count-spread.js';
 import {
   NOISE_CEILING,
   SMALL_DEVIATION,
-  clearOfSpread,
   derivedHeldBack,
   largestDeviation,
   noiseReason,
@@ -336,18 +335,10 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       stop = 'max-queries';
       break;
     }
-    // under a measured spread a second edge check, wanted when the first strayed a token or two, shows nothing new;
-    // one that strayed past the spread, short of clear of it, is checked again larger
-    const widen = protocol.unreadable
-      ? undefined
-      : wideningUnderNoise(post, requests, repeats.spread, clearOfSpread(repeats.spread));
-    const leadsUnderNoise = repeats.spread > 0 && !edgeChecked && leadsClearly(post);
-    const edgeDue =
-      (edgeCheckDue(post, requests) || leadsUnderNoise) && !(repeats.spread && edgeChecked)
-        ? true
-        : widen !== undefined;
+    // under a measured spread a second edge check, wanted when the first strayed a token or two, shows nothing new
+    const edgeDue = edgeCheckDue(post, requests) && !(repeats.spread && edgeChecked);
     const next = edgeDue
-      ? planEdgeCheck(post, groups, index, used, rng, repeats.spread, widen)
+      ? planEdgeCheck(post, groups, index, used, rng, repeats.spread)
       : planNext(post, groups, index, used, rng, requests, repeats.spread);
     if (!next || promptTokens + frameCost + next.cost > budget.maxPromptTokens) {
       stop = next ? 'max-prompt-tokens' : 'no-informative-request';
@@ -382,18 +373,6 @@ function refusedField(
   if (request.wantChunks) return { field: 'wantChunks', channel: 'stream' };
   return undefined;
 }
-
-/**
- * Under a measured spread, whether one group leads the rest clearly enough for its edges to be checked now: the
- * repeat of the frame has already cost a request, and the edge check tells the candidates apart as well.
- */
-function leadsClearly(post: Posterior): boolean {
-  const [first, second] = rankedGroups(post);
-  if (!first) return false;
-  const mass = (g: typeof first | undefined) => (g ? g.match + g.derived : 0);
-  return mass(first) >= NOISE_LEAD.mass && mass(first) >= NOISE_LEAD.ratio * mass(second);
-}
-const NOISE_LEAD = { mass: 0.3, ratio: 2 };
 
 /** No hypothesis predicts every count to the token: noise, a hidden prompt that changes, or a changed tokenizer. */
 function noneExplains(count: Posterior): boolean {

@@ -58,22 +58,13 @@ export function derivedHeldBack(
   repeats: FrameRepeats,
 ): string | undefined {
   if (verdict.status !== 'derived') return undefined;
-  return changeHeldBack(namedScore(post, verdict), String(verdict.reference), requests, repeats);
-}
-
-/** derivedHeldBack for the group `reference` names, as scored (undefined when it was not). */
-export function changeHeldBack(
-  score: GroupScore | undefined,
-  reference: string,
-  requests: readonly { stratum: string }[],
-  repeats: FrameRepeats,
-): string | undefined {
+  const score = namedScore(post, verdict);
   if (!repeats.spread && repeats.made < 2 && score && largestDeviation(score) <= SMALL_DEVIATION)
-    return `every count lies within ${SMALL_DEVIATION} tokens of ${reference}'s, which a hidden prompt that changes per request also explains, and the bare frame was not asked twice more`;
+    return `every count lies within ${SMALL_DEVIATION} tokens of ${verdict.reference}'s, which a hidden prompt that changes per request also explains, and the bare frame was not asked twice more`;
   if (repeats.spread && !(score && edgeDeviation(score, requests) >= clearOfSpread(repeats.spread)))
     return noiseReason(
       repeats.spread,
-      `no edge check strayed from ${reference} by more than ${clearOfSpread(repeats.spread) - 1}, so a changed vocabulary cannot be told from that`,
+      `no edge check strayed from ${verdict.reference} by more than ${clearOfSpread(repeats.spread) - 1}, so a changed vocabulary cannot be told from that`,
     );
   return undefined;
 }

@@ -124,7 +124,7 @@ export function noisyGroupLikelihoods(
   const best = new Float64Array(G).fill(-1);
   SPREADS.forEach((spread, i) => {
     if (weights[i] < 1e-6) return;
-    const one = atSpread(signature, totals, M, scored, spread, moves);
+    const one = atSpread(signature, totals, M, scored, spread);
     for (let g = 0; g < G; g++) {
       out.match[g] += weights[i] * one.match[g];
       out.derived[g] += weights[i] * one.derived[g];
@@ -143,7 +143,6 @@ function atSpread(
   M: number,
   scored: ArrayLike<number>,
   spread: number,
-  moves: readonly number[],
 ): GroupLikelihoods & { best: Float64Array } {
   const K = signature.packs.length;
   const G = scored.length;
@@ -159,11 +158,8 @@ function atSpread(
     const m = scored[g];
     const predicted = signature.packs.map((_, k) => totals[k * M + m]);
     const residual = predicted.map((p, k) => signature.observed[k] - p);
-    // the frame asked again is the constant seen once more through the noise: evidence on it, like the frame itself
-    const repeats = signature.packs[0]?.length === 0 ? moves.map((d) => residual[0] + d) : [];
-    const all = [...residual, ...repeats];
     // the constant lies within the hidden part's reach of most residuals: around their median (a jump moves one)
-    const middle = Math.round([...all].sort((a, b) => a - b)[all.length >> 1] ?? 0);
+    const middle = Math.round([...residual].sort((a, b) => a - b)[residual.length >> 1] ?? 0);
     const offsets: number[] = [];
     for (let j = -reach; j <= reach; j++) offsets.push(middle + j);
     let matchL = 0;
@@ -172,8 +168,7 @@ function atSpread(
     let bestOffset = residual[0] ?? 0;
     for (const offset of offsets) {
       let mm = 1;
-      for (const r of repeats) mm *= noisyMatch(Math.round(r - offset), spread);
-      const d = DERIVED_DIRECTIONS.map(() => mm);
+      const d = DERIVED_DIRECTIONS.map(() => 1);
       for (let k = 0; k < K; k++) {
         const e = Math.round(residual[k] - offset);
         const exact = noisyMatch(e, spread);
