@@ -10,7 +10,8 @@ import type { RecordEntry } from './run-record.js';
 
 /**
  * Reads a run's recorded answers again through the run protocol, in the order they were sent: the count
- * answers with their observations, the follow-ups' answers after them; the frame check is not evidence. The
+ * answers with their observations, the follow-ups' answers after them; the frame check is not evidence, but
+ * a frame check billed differently has the later counts read through the moves, as the run read them. The
  * encoders loaded and the fused posterior come out as the run's did. Returns the fusion.
  */
 export async function replayChannels(
@@ -36,11 +37,22 @@ export async function replayChannels(
   const scoredAfter = async (i: number) => {
     if (onScored && roles[i + 1]?.kind !== 'follow-up') onScored(i + 1, (await protocol.posterior()).fused);
   };
+  const moves: number[] = [];
+  // a frame check billed apart from the frame: from then on the run read the counts through the moves, unless it
+  // read the answers' own tokens, which then led
+  const varied = (response: TargetResponse) => {
+    const first = observations[0]?.promptTokens;
+    const again = response.usage?.promptTokens;
+    if (first === undefined || again === undefined || !Number.isSafeInteger(again)) return;
+    moves.push(again - first);
+    if (moves.some((m) => m !== 0) && !channels.readsSeenTokens) protocol.countsVary(moves);
+  };
   for (const [i, seq] of sent.entries()) {
     const role = roles[i];
     const response = responses.get(seq);
     if (!response) continue;
     if (role.kind === 'frame-check') {
+      varied(response);
       await scoredAfter(i);
       continue;
     }

@@ -67,7 +67,14 @@ export async function rescoreRun(
       ? scorePosterior(requestSignature(some, index), groups, forced)
       : posterior(requestSignature(some, index), groups);
   const scored = fused ? fused.posterior : batch ? countsOf(observations) : undefined;
-  const result = rescore(observations, index, recordedStop, scored);
+  // a run that read the answers' own tokens set counts that varied aside; others read them through the moves
+  const result = rescore(
+    observations,
+    index,
+    recordedStop,
+    scored,
+    channels?.readsSeenTokens ? [] : frameChecks(entries),
+  );
   result.engine = scored && !channels ? chooseEngine(groups.length, forced) : 'exact';
   if (fused) Object.assign(result, { verdict: annotate(result.verdict, fused), channels: fused.summary });
   else
@@ -91,6 +98,25 @@ function loopSteps(entries: readonly RecordEntry[]): { sent: number; counted: nu
   return roles.flatMap((role, i) => {
     if (role.kind === 'count') counted++;
     return roles[i + 1]?.kind === 'follow-up' || !counted ? [] : [{ sent: i + 1, counted }];
+  });
+}
+
+/** The billed counts of the run's repeats of the bare frame (the frame checks), in the order sent. */
+function frameChecks(entries: readonly RecordEntry[]): number[] {
+  const requests = new Map<number, { fresh?: unknown; followUpOf?: unknown }>();
+  const billed = new Map<number, unknown>();
+  for (const entry of entries) {
+    if (entry.kind === 'request' && !requests.has(entry.seq)) requests.set(entry.seq, entry.request);
+    // a resumed run used the first answer recorded for each request
+    if (entry.kind === 'response' && !billed.has(entry.seq)) billed.set(entry.seq, entry.usage?.promptTokens);
+  }
+  const sent = [...requests.keys()].sort((a, b) => a - b);
+  const roles = requestRoles(sent.map((seq) => requests.get(seq)!));
+  return sent.flatMap((seq, i) => {
+    const count = billed.get(seq);
+    return roles[i].kind === 'frame-check' && Number.isSafeInteger(count) && (count as number) >= 0
+      ? [count as number]
+      : [];
   });
 }
 
