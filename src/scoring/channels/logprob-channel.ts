@@ -2,6 +2,8 @@ import { filterHas } from '../../signatures/vocab-membership.js';
 import { defineChannel, type ChannelObservation } from './channel.js';
 import { groupClasses, vocabularySize } from './chunk-pieces.js';
 import { changedVocabulary } from './extension-rate.js';
+import { planRepeat, repeatRequest } from './repeat-cut.js';
+import { scoreRepeatTokens } from './repeat-tokens.js';
 import { tellsNothing } from './token-kinds.js';
 
 /** Chance that a token the true vocabulary lacks is seen anyway (a server's rendering quirk, a lossy byte). */
@@ -68,9 +70,15 @@ export const logprobChannel = defineChannel({
   asks: { wantLogprobs: true },
   promptOnly: false,
   seen: true,
-  needsEncoder: false,
+  needsEncoder: true,
+  scoresUnloaded: true,
   impliedBy: 'logprobs',
-  score(observations, { groups, membership }) {
+  followUpWithoutCounts: true,
+  followUp(content, encoders, seq) {
+    const probe = planRepeat(content, encoders);
+    return probe && { ...repeatRequest(probe, seq), wantLogprobs: true };
+  },
+  score(observations, { groups, membership, encoder }) {
     if (!membership) return undefined;
     const { tokens, setAside } = distinctTokens(observations);
     if (!tokens.length) return undefined;
@@ -122,7 +130,23 @@ export const logprobChannel = defineChannel({
     );
     const asideNote = setAside ? ` (${setAside} set aside: replaced bytes or control tokens)` : '';
     const note = `${tokens.length} distinct logprob tokens${asideNote}; the best group lacks ${Math.min(...missing)}`;
-    if (!lossy) return { match, derived, unknown, ruling, note };
+    if (!lossy) {
+      // Token strings spelled right: a repeat answer's tokens are each reference's own encoding of the text, or not.
+      const repeats = scoreRepeatTokens(observations, { groups, encoder });
+      if (!repeats) return { match, derived, unknown, ruling, note };
+      const plus = (scores: number[]) => scores.map((v, g) => v + repeats.match[g]);
+      return {
+        match: plus(match),
+        derived: plus(derived),
+        unknown: unknown + repeats.unknown,
+        ruling: {
+          match: plus(ruling.match),
+          derived: plus(ruling.derived),
+          unknown: ruling.unknown + repeats.unknown,
+        },
+        note: `${note}; ${repeats.answers} repeat answers' tokens against ${repeats.compared} references' own encodings`,
+      };
+    }
     const weigh = (w: number) => w * LOSSY_WEIGHT;
     const weighAll = (s: { match: number[]; derived: number[]; unknown: number }) => ({
       match: s.match.map(weigh),

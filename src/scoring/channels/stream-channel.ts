@@ -2,6 +2,7 @@ import { bestCanonicalFit, canonicalFit, edgeMisses } from './canonical-edges.js
 import { defineChannel } from './channel.js';
 import { groupClasses, piecesOf, streamedPieces, vocabularySize } from './chunk-pieces.js';
 import { changedOrUnseen } from './extension-rate.js';
+import { planRepeat, repeatRequest } from './repeat-cut.js';
 import { batchingFit, DERIVED_MISFIT, MATCH_MISFIT, ruling as rulingCosts } from './stream-batching.js';
 
 /** Log of the share of tokens a changed vocabulary leaves as its base has them. */
@@ -25,6 +26,13 @@ export const streamChannel = defineChannel({
   needsEncoder: true,
   scoresUnloaded: true,
   impliedBy: 'stream',
+  // A repeat of a stretch the leading references segment differently: its chunk edges fall on the true tokenizer's
+  // boundaries in a text chosen to tell them apart.
+  followUpWithoutCounts: true,
+  followUp(content, encoders, seq) {
+    const probe = planRepeat(content, encoders);
+    return probe && { ...repeatRequest(probe, seq), wantChunks: true };
+  },
   score(observations, { groups, membership, encoder }) {
     const streamed = observations.filter((o) => (o.chunks?.filter(Boolean).length ?? 0) > 1);
     if (!streamed.length || !membership) return undefined;
