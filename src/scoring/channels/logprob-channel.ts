@@ -19,15 +19,25 @@ const SPACE = 0x20;
 /** The most a vocabulary's size moves a group, in nats: under what a verdict needs, so it only breaks ties. */
 const SIZE_TIP = 1;
 
-/** Whether an answer's token strings, joined, give back its text (a leading space the answer dropped aside). */
+/**
+ * Whether an answer's token strings, joined, give back its text (a leading space the answer dropped aside, and the
+ * bytes of a last character the cut left incomplete, which a server holds back).
+ */
 function spellsText(o: ChannelObservation): boolean {
-  const joined = Buffer.concat((o.tokens ?? []).map((t) => t.bytes)).toString('utf8');
-  return joined.trimStart() === o.text.trimStart();
+  const joined = Buffer.concat((o.tokens ?? []).map((t) => t.bytes))
+    .toString('utf8')
+    .trimStart();
+  return joined.startsWith(o.text.trimStart());
 }
 
-/** Answers whose token strings do not spell their text, of those with tokens. */
+/**
+ * Answers whose token strings do not spell their text, of those with tokens; an answer with a token whose bytes a
+ * decoder replaced cannot spell it whatever the vocabulary, so it is not judged.
+ */
 export function lossyRendering(observations: readonly ChannelObservation[]): { lossy: number; answers: number } {
-  const answers = observations.filter((o) => o.tokens?.length && o.text);
+  const answers = observations.filter(
+    (o) => o.tokens?.length && o.text && !o.tokens.some((t) => tellsNothing(t.bytes)),
+  );
   return { lossy: answers.filter((o) => !spellsText(o)).length, answers: answers.length };
 }
 

@@ -10,7 +10,7 @@ const SPACE = 0x20;
 
 type Repeated = ChannelObservation & { repeat: RepeatProbe; tokens: NonNullable<ChannelObservation['tokens']> };
 
-const latin1 = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
+const decoder = new TextDecoder();
 
 /** A repeat answer that lists its tokens and said back a prefix of the text (a slip of the text says nothing). */
 function repeated(o: ChannelObservation): o is Repeated {
@@ -19,9 +19,13 @@ function repeated(o: ChannelObservation): o is Repeated {
   return said.length > 0 && o.repeat.source.trimStart().startsWith(said);
 }
 
-/** A first token's word-initial space is SentencePiece's dummy prefix, which a server may drop. */
+/**
+ * Each token as a server that decodes it alone shows it, so raw bytes and rendered strings compare alike: half a
+ * character is a replacement character on either side. A first token's word-initial space is SentencePiece's
+ * dummy prefix, which a server may drop.
+ */
 function spelled(tokens: readonly Uint8Array[]): string[] {
-  return tokens.map((t, i) => latin1(i === 0 && t[0] === SPACE ? t.subarray(1) : t));
+  return tokens.map((t, i) => decoder.decode(i === 0 && t[0] === SPACE ? t.subarray(1) : t));
 }
 
 /** Whether the reference's own encoding of the text starts with exactly the tokens the model emitted. */
