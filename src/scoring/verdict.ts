@@ -24,7 +24,7 @@ export interface Verdict {
 export const THRESHOLDS = {
   match: 0.99,
   derived: 0.95,
-  unknown: 0.97,
+  unknown: 0.99,
   /** once the budget is spent */ finalDerived: 0.9,
   finalUnknown: 0.9,
 };
