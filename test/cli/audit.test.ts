@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -245,11 +246,14 @@ targets:
   it('an --out or --junit it cannot write is one line, exit 2, before any target is run', async () => {
     const yaml = 'targets:\n  - id: sim:qwen2.5\n';
     await writeFile(join(sandbox.root, 'a-file'), 'x');
+    execFileSync('mkfifo', [join(sandbox.root, 'a-pipe')]);
     for (const flags of [
       ['--out', 'a-file/runs'],
       ['--out', '/proc/tokprint-audit-nope'],
       ['--out', 'paths-ok', '--junit', 'paths-ok'],
       ['--out', 'paths-ok2', '--junit', 'a-file/junit.xml'],
+      // a named pipe (or a device: run as root, /dev/null) would be replaced by a plain file by the atomic write
+      ['--out', 'paths-ok3', '--junit', 'a-pipe'],
     ]) {
       const result = await audit('paths.yaml', yaml, ...flags);
       expect(result.code).toBe(2);
@@ -257,8 +261,9 @@ targets:
       expect(result.stderr).not.toMatch(/internal error/);
     }
     // nothing was run: no run directory and no summary
-    for (const dir of ['paths-ok', 'paths-ok2'])
+    for (const dir of ['paths-ok', 'paths-ok2', 'paths-ok3'])
       expect(existsSync(join(sandbox.root, dir)) ? await readdir(join(sandbox.root, dir)) : []).toEqual([]);
+    expect(statSync(join(sandbox.root, 'a-pipe')).isFIFO()).toBe(true);
   });
 
   it.each([

@@ -1,6 +1,6 @@
-import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { renderAuditJunit } from '../../report/audit-junit.js';
+import { refuseIrregularOutput } from '../../util/user-file.js';
 import { OUTCOME_WORDS } from '../../report/audit-rows.js';
 import { renderAuditHtml, renderAuditMarkdown } from '../../report/audit-summary.js';
 import { renderAuditTable } from '../../report/audit-table.js';
@@ -152,8 +152,8 @@ export default async function auditAction(io: CliIo, file: string | undefined, o
   await ensureWritableDir(out, '--out');
   const junit = options.junit === undefined ? undefined : resolve(io.cwd, options.junit);
   if (junit) {
-    if (junit === out || (existsSync(junit) && statSync(junit).isDirectory()))
-      throw new UserError(`--junit ${junit} is a directory; give the path of the file to write`);
+    if (junit === out) throw new UserError(`--junit ${junit} is a directory; give the path of the file to write`);
+    refuseIrregularOutput(junit, '--junit');
     await ensureWritableDir(dirname(junit), '--junit');
   }
   const quiet = Boolean(options.quiet);
