@@ -67,14 +67,9 @@ export async function rescoreRun(
       ? scorePosterior(requestSignature(some, index), groups, forced)
       : posterior(requestSignature(some, index), groups);
   const scored = fused ? fused.posterior : batch ? countsOf(observations) : undefined;
-  // a run that read the answers' own tokens set counts that varied aside; others read them through the moves
-  const result = rescore(
-    observations,
-    index,
-    recordedStop,
-    scored,
-    channels?.readsSeenTokens ? [] : frameChecks(entries),
-  );
+  // the frame checks count as the live run counted them, also where the answers' own tokens were read: a change
+  // the counts show small is claimed only after the frame was asked again, and rescore asks the same of the record
+  const result = rescore(observations, index, recordedStop, scored, frameChecks(entries));
   result.engine = scored && !channels ? chooseEngine(groups.length, forced) : 'exact';
   if (fused) Object.assign(result, { verdict: annotate(result.verdict, fused), channels: fused.summary });
   else

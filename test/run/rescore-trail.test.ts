@@ -58,3 +58,24 @@ describe('the posterior trail', () => {
     expect(circlesPerSeries(html)[0]).toBe(xs.length);
   });
 });
+
+describe('rescore of a run that read the answers too', () => {
+  it('counts the frame checks as the live run did, so a change it claimed after asking the frame again stands', async () => {
+    // default channels: usage, stream and logprobs; the change is small in the counts, so the live run asked the
+    // bare frame twice more before it claimed it
+    const live = await runCli(
+      ['identify', 'sim:llama3?add=3000&donor=qwen2.5', '--out', 'runs-all', '--json', '--quiet'],
+      sandbox.env,
+      sandbox.root,
+    );
+    expect(live.code).toBe(0);
+    const recorded = JSON.parse(live.stdout);
+    expect(recorded.verdict.status).toBe('derived');
+    const rescored = await runCli(['rescore', recorded.run, '--json'], sandbox.env, sandbox.root);
+    expect(rescored.code).toBe(0);
+    const verdict = JSON.parse(rescored.stdout);
+    expect(verdict.verdict.status).toBe('derived');
+    expect(verdict.verdict.class).toEqual(recorded.verdict.class);
+    expect(verdict.queries).toBe(recorded.queries);
+  });
+});
