@@ -4,6 +4,7 @@ import { refuseIrregularOutput } from '../../util/user-file.js';
 import { OUTCOME_WORDS } from '../../report/audit-rows.js';
 import { renderAuditHtml, renderAuditMarkdown } from '../../report/audit-summary.js';
 import { renderAuditTable } from '../../report/audit-table.js';
+import { revealInvisible } from '../../report/visible-text.js';
 import { useColor } from '../../report/terminal-style.js';
 import { type AuditTarget, runAudit } from '../../run/audit-run.js';
 import { openWorkspace, type Workspace } from '../../run/workspace.js';
@@ -164,7 +165,10 @@ export default async function auditAction(io: CliIo, file: string | undefined, o
     { cwd: io.cwd, concurrency: config.concurrency, perHost: config.perHost, description: config.description },
     (r) => {
       if (!quiet)
-        io.stderr(`tokprint: [${++done}/${targets.length}] ${OUTCOME_WORDS[r.outcome]} ${r.label}: ${r.found}\n`);
+        // a failed target's line quotes the server: escape sequences are shown, not acted on, and it stays one line
+        io.stderr(
+          `tokprint: [${++done}/${targets.length}] ${OUTCOME_WORDS[r.outcome]} ${revealInvisible(`${r.label}: ${r.found}`).replace(/\s*\n\s*/g, ' ')}\n`,
+        );
     },
   );
   const written: string[] = [];
