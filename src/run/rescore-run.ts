@@ -8,8 +8,8 @@ import { posterior, type Posterior } from '../scoring/posterior.js';
 import { requestSignature } from '../scoring/request-signature.js';
 import type { Observation } from '../signatures/observations.js';
 import { type TrailPoint, trailPoint } from '../report/posterior-trail.js';
-import { requestRoles } from './request-roles.js';
 import { UserError } from '../util/errors.js';
+import { type RecordedExchange, recordedExchanges } from './recorded-exchanges.js';
 import { replayChannels } from './replay-channels.js';
 import { annotate } from '../scoring/channels/runtime.js';
 import { runVerdict } from './run-verdict.js';
@@ -69,11 +69,12 @@ export async function rescoreRun(
   const scored = fused ? fused.posterior : batch ? countsOf(observations) : undefined;
   // the frame checks count as the live run counted them, also where the answers' own tokens were read: a change
   // the counts show small is claimed only after the frame was asked again, and rescore asks the same of the record
-  const result = rescore(observations, index, recordedStop, scored, frameChecks(entries));
+  const sent = recordedExchanges(entries);
+  const result = rescore(observations, index, recordedStop, scored, frameChecks(sent));
   result.engine = scored && !channels ? chooseEngine(groups.length, forced) : 'exact';
   if (fused) Object.assign(result, { verdict: annotate(result.verdict, fused), channels: fused.summary });
   else
-    for (const step of loopSteps(entries))
+    for (const step of loopSteps(sent))
       trail.push(trailPoint(countsOf(observations.filter((o) => o.seq <= step.counted)), step.sent));
   const verdict = await runVerdict(result, entries, { dir: run, target: config.target, index, trail });
   return { config, result, verdict };
@@ -83,34 +84,20 @@ export async function rescoreRun(
  * The points where a live run scored: after each count request with its follow-ups and after each frame check,
  * with the requests sent by then and the count requests among them.
  */
-function loopSteps(entries: readonly RecordEntry[]): { sent: number; counted: number }[] {
-  const seen = new Set<number>();
-  const sent = entries
-    .flatMap((e) => (e.kind === 'request' && !seen.has(e.seq) && seen.add(e.seq) ? [e] : []))
-    .sort((a, b) => a.seq - b.seq);
-  const roles = requestRoles(sent.map((e) => e.request));
+function loopSteps(sent: readonly RecordedExchange[]): { sent: number; counted: number }[] {
   let counted = 0;
-  return roles.flatMap((role, i) => {
+  return sent.flatMap(({ role }, i) => {
     if (role.kind === 'count') counted++;
-    return roles[i + 1]?.kind === 'follow-up' || !counted ? [] : [{ sent: i + 1, counted }];
+    return sent[i + 1]?.role.kind === 'follow-up' || !counted ? [] : [{ sent: i + 1, counted }];
   });
 }
 
 /** The billed counts of the run's repeats of the bare frame (the frame checks), in the order sent. */
-function frameChecks(entries: readonly RecordEntry[]): number[] {
-  const requests = new Map<number, { fresh?: unknown; followUpOf?: unknown }>();
-  const billed = new Map<number, unknown>();
-  for (const entry of entries) {
-    if (entry.kind === 'request' && !requests.has(entry.seq)) requests.set(entry.seq, entry.request);
-    // a resumed run used the first answer recorded for each request
-    if (entry.kind === 'response' && !billed.has(entry.seq)) billed.set(entry.seq, entry.usage?.promptTokens);
-  }
-  const sent = [...requests.keys()].sort((a, b) => a - b);
-  const roles = requestRoles(sent.map((seq) => requests.get(seq)!));
-  return sent.flatMap((seq, i) => {
-    const count = billed.get(seq);
-    return roles[i].kind === 'frame-check' && Number.isSafeInteger(count) && (count as number) >= 0
-      ? [count as number]
+function frameChecks(sent: readonly RecordedExchange[]): number[] {
+  return sent.flatMap(({ role, response }) => {
+    const count = response?.usage?.promptTokens;
+    return role.kind === 'frame-check' && count !== undefined && Number.isSafeInteger(count) && count >= 0
+      ? [count]
       : [];
   });
 }
