@@ -8,7 +8,7 @@ import type { Expectation } from '../run/audit-expect.js';
 import type { Budget } from '../scoring/identify.js';
 import type { VerdictStatus } from '../scoring/verdict.js';
 import { DEFAULT_BUDGET } from '../scoring/identify.js';
-import { shownTarget } from '../targets/http/secrets.js';
+import { shownTarget } from '../util/secrets/secrets.js';
 import { UserError } from '../util/errors.js';
 import { MiB, readUserFile } from '../util/user-file.js';
 

@@ -1,4 +1,4 @@
-import type { AuditResult } from './audit-result.js';
+import type { AuditResult } from '../run/audit-result.js';
 import { auditRow } from './audit-rows.js';
 import { escapeMarkup } from './xml-escape.js';
 

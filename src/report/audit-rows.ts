@@ -1,4 +1,4 @@
-import type { AuditOutcome, AuditResult, AuditTargetResult } from './audit-result.js';
+import type { AuditOutcome, AuditResult, AuditTargetResult } from '../run/audit-result.js';
 import { percent } from './report-facts.js';
 
 export const OUTCOME_WORDS: Record<AuditOutcome, string> = {

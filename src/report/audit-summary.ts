@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import type { AuditResult, AuditTargetResult } from './audit-result.js';
+import type { AuditResult, AuditTargetResult } from '../run/audit-result.js';
 import { auditCountsLine, auditRow } from './audit-rows.js';
 import { revealInvisible } from './visible-text.js';
 import { escapeMarkup } from './xml-escape.js';

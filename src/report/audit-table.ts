@@ -1,4 +1,4 @@
-import type { AuditResult } from './audit-result.js';
+import type { AuditResult } from '../run/audit-result.js';
 import { auditCountsLine, auditRow } from './audit-rows.js';
 import { paint } from './terminal-style.js';
 import { revealInvisible } from './visible-text.js';

@@ -1,5 +1,5 @@
 import { percent } from './report-facts.js';
-import type { Hypothesis } from './run-report.js';
+import type { Hypothesis } from '../run/run-report.js';
 import { escapeMarkup as x } from './xml-escape.js';
 
 const WIDTH = 880;

@@ -1,5 +1,5 @@
 import { evidenceRows, hypotheses, signed } from './report-facts.js';
-import type { RunReport } from './run-report.js';
+import type { RunReport } from '../run/run-report.js';
 import { escapeMarkup as x } from './xml-escape.js';
 
 const WIDTH = 880;

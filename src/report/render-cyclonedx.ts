@@ -2,7 +2,7 @@ import { Enums, Models, Serialize, Spec } from '@cyclonedx/cyclonedx-library';
 import { WEIGHTS_METHOD, weightFacts } from './weight-facts.js';
 import { sha256Hex } from '../util/hash.js';
 import { hypotheses, isWhiteBox, percent, plainVerdict, reportFlags } from './report-facts.js';
-import type { RunReport } from './run-report.js';
+import type { RunReport } from '../run/run-report.js';
 import { whiteBoxRows } from './white-box-facts.js';
 
 const TOOL_REF = 'tool:tokprint';

@@ -12,12 +12,12 @@ import {
   sentAs,
   signed,
 } from './report-facts.js';
-import { shownTarget, withholdsCredentials } from '../targets/http/secrets.js';
+import { shownTarget, withholdsCredentials } from '../util/secrets/secrets.js';
 import { reproduceCommand } from './reproduce-command.js';
 import { shownPieces } from './token-pieces.js';
 import { sharedText, WHITE_BOX_METHOD, whiteBoxRows } from './white-box-facts.js';
-import type { RunReport } from './run-report.js';
-import type { StrongProbe } from './strongest-probes.js';
+import type { RunReport } from '../run/run-report.js';
+import type { StrongProbe } from '../scoring/strongest-probes.js';
 import { visibleText } from './visible-text.js';
 import { escapeMarkup as x } from './xml-escape.js';
 

@@ -1,7 +1,7 @@
 import { evidenceRows, hypotheses, isWhiteBox, plainVerdict } from './report-facts.js';
 import { whiteBoxRows } from './white-box-facts.js';
 import { reproduceCommand } from './reproduce-command.js';
-import type { RunReport } from './run-report.js';
+import type { RunReport } from '../run/run-report.js';
 
 export const JSON_REPORT_VERSION = 1;
 

@@ -1,6 +1,6 @@
 import { plainVerdict, reportFlags } from './report-facts.js';
 import { flagLines } from './verdict-flags.js';
-import type { RunReport } from './run-report.js';
+import type { RunReport } from '../run/run-report.js';
 import { escapeMarkup as x } from './xml-escape.js';
 
 /**

@@ -10,7 +10,7 @@ import {
   signed,
 } from './report-facts.js';
 import { reproduceCommand } from './reproduce-command.js';
-import type { RunReport } from './run-report.js';
+import type { RunReport } from '../run/run-report.js';
 import { sharedText, WHITE_BOX_METHOD, whiteBoxRows } from './white-box-facts.js';
 import { WEIGHTS_METHOD, weightFacts, weightReadText } from './weight-facts.js';
 import { revealInvisible, visibleText } from './visible-text.js';

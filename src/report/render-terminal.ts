@@ -4,7 +4,7 @@ import { sharedText, whiteBoxRows } from './white-box-facts.js';
 import { weightFacts, weightLines, weightReadText } from './weight-facts.js';
 import { flagLines } from './verdict-flags.js';
 import { noiseLine } from './noise-line.js';
-import type { RunReport } from './run-report.js';
+import type { RunReport } from '../run/run-report.js';
 import { type Paint, paint } from './terminal-style.js';
 
 const ROWS = 5;

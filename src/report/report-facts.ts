@@ -1,4 +1,4 @@
-import type { Hypothesis, RecordedRequest, RunReport } from './run-report.js';
+import type { Hypothesis, RecordedRequest, RunReport } from '../run/run-report.js';
 import { flagNotes, type FlagNote } from './verdict-flags.js';
 import { whiteBoxRows } from './white-box-facts.js';
 

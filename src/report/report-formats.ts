@@ -4,7 +4,7 @@ import { renderHtml } from './render-html.js';
 import { renderJson } from './render-json.js';
 import { renderJunit } from './render-junit.js';
 import { renderMarkdown } from './render-markdown.js';
-import type { RunReport } from './run-report.js';
+import type { RunReport } from '../run/run-report.js';
 
 export interface ReportFormat {
   render(report: RunReport): string;

@@ -1,5 +1,5 @@
-import { shownTarget } from '../targets/http/secrets.js';
-import type { RunReport } from './run-report.js';
+import { shownTarget } from '../util/secrets/secrets.js';
+import type { RunReport } from '../run/run-report.js';
 
 /** Each recorded HTTP option as the identify flag that sets it; keys are never recorded, only their variable's name. */
 const HTTP_FLAGS: Record<string, (value: unknown) => string[]> = {

@@ -1,4 +1,4 @@
-import type { RunReport } from './run-report.js';
+import type { RunReport } from '../run/run-report.js';
 
 /** One stored base model's weight comparison as a report shows it. */
 export interface WeightRow {

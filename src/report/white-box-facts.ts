@@ -1,5 +1,5 @@
 import { percent } from './percent.js';
-import type { RunReport } from './run-report.js';
+import type { RunReport } from '../run/run-report.js';
 
 /** One indexed reference as a white-box run compared it with the tokenizer files. */
 export interface WhiteBoxRow {

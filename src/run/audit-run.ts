@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import type { AuditOutcome, AuditResult, AuditTargetResult } from '../report/audit-result.js';
+import type { AuditOutcome, AuditResult, AuditTargetResult } from './audit-result.js';
 import { isUserError } from '../util/errors.js';
 import { type Expectation, expectedText, foundText, judge } from './audit-expect.js';
 import { type RunRequest, runIdentify } from './identify-run.js';
@@ -23,7 +23,11 @@ function runNamed(message: string): string | undefined {
   return /(?:the run so far is in|the answers are recorded in|the run in) (\S+?)(?::|;|$| cannot)/.exec(message)?.[1];
 }
 
-async function auditOne(workspace: Workspace, target: AuditTarget, cwd: string): Promise<AuditTargetResult> {
+async function auditOne(
+  workspace: Workspace,
+  target: AuditTarget,
+  settings: AuditSettings,
+): Promise<AuditTargetResult> {
   const started = performance.now();
   const seconds = () => Math.round((performance.now() - started) / 100) / 10;
   const base = {
@@ -34,7 +38,7 @@ async function auditOne(workspace: Workspace, target: AuditTarget, cwd: string):
   };
   const own: Workspace = target.env ? { ...workspace, env: { ...workspace.env, ...target.env } } : workspace;
   try {
-    const outcome = await runIdentify(own, target.request, { cwd });
+    const outcome = await runIdentify(own, target.request, { cwd: settings.cwd });
     if (outcome.kind !== 'finished') throw new Error('an audit never asks for a dry run');
     const { verdict } = outcome.verdict;
     return {
@@ -49,7 +53,7 @@ async function auditOne(workspace: Workspace, target: AuditTarget, cwd: string):
       promptTokens: outcome.verdict.promptTokens,
       flags: verdict.flags ?? [],
       run: outcome.run,
-      reports: outcome.reports.written,
+      reports: settings.writeReports ? await settings.writeReports(outcome.run) : [],
       exitCode: outcome.exitCode,
       seconds: seconds(),
     };
@@ -67,6 +71,17 @@ async function auditOne(workspace: Workspace, target: AuditTarget, cwd: string):
   }
 }
 
+/** How an audit runs its targets. */
+export interface AuditSettings {
+  /** Relative run and output directories are taken from here. */
+  cwd: string;
+  concurrency: number;
+  perHost: number;
+  description?: string;
+  /** Writes a sealed run's reports beside its verdict; returns the paths written. */
+  writeReports?: (run: string) => Promise<string[]>;
+}
+
 /**
  * Runs each target as its own identify run (own run directory, record and reports), at most `concurrency`
  * at once and at most `perHost` at once against one host, and judges each verdict against its expectation.
@@ -74,7 +89,7 @@ async function auditOne(workspace: Workspace, target: AuditTarget, cwd: string):
 export async function runAudit(
   workspace: Workspace,
   targets: readonly AuditTarget[],
-  settings: { cwd: string; concurrency: number; perHost: number; description?: string },
+  settings: AuditSettings,
   onDone?: (result: AuditTargetResult, index: number) => void,
 ): Promise<AuditResult> {
   const startedAt = new Date().toISOString();
@@ -88,7 +103,7 @@ export async function runAudit(
   const results = await Promise.all(
     targets.map((target, i) =>
       hostQueue(target.host).add(async () => {
-        const result = await all.add(() => auditOne(workspace, target, settings.cwd));
+        const result = await all.add(() => auditOne(workspace, target, settings));
         onDone?.(result, i);
         return result;
       }),

@@ -4,7 +4,7 @@ import { createTokenizer } from '../references/formats/index.js';
 import type { PinnedFile } from '../references/manifest.js';
 import { readPinnedIfValid } from '../references/store/pinned-cache.js';
 import type { Tokenizer, TokenizerFiles } from '../references/tokenizer.js';
-import type { TokenizerFor } from '../report/strongest-probes.js';
+import type { TokenizerFor } from '../scoring/strongest-probes.js';
 
 /**
  * Reference tokenizers from the pinned cache only: a report's token splits are an illustration, so a

@@ -1,8 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type TrailPoint, trailPoint } from '../report/posterior-trail.js';
-import type { ReportFormatName } from '../report/report-formats.js';
-import type { verdictJson } from '../report/verdict-json.js';
+import { type TrailPoint, trailPoint } from '../scoring/posterior-trail.js';
+import type { verdictJson } from '../scoring/verdict-json.js';
 import type { Engine } from '../scoring/batch/engine.js';
 import type { ChannelRuntime } from '../scoring/channels/runtime.js';
 import type { Budget } from '../scoring/identify.js';
@@ -16,7 +15,7 @@ import { httpCacheDir } from '../targets/http/create-http-target.js';
 import { AnswerCutError } from '../targets/http/executor.js';
 import type { HttpTargetOptions } from '../targets/http/http-options.js';
 import { httpScheme } from '../targets/http/protocols.js';
-import { shownTarget, withholdsCredentials } from '../targets/http/secrets.js';
+import { shownTarget, withholdsCredentials } from '../util/secrets/secrets.js';
 import type { WireEntry } from '../targets/http/wire-entry.js';
 import { RecordMismatch, resumableTarget } from '../targets/resumable-target.js';
 import { UserError } from '../util/errors.js';
@@ -27,9 +26,8 @@ import { type DryRunPlan, dryRunPlan } from './dry-run-plan.js';
 import { runVerdict } from './run-verdict.js';
 import { appendRunLine, createRunDir, RUN_FILES, writeRunJson } from './run-dir.js';
 import { lockRunDir } from './run-lock.js';
-import { writeRunReports } from './run-outputs.js';
 import { indexFingerprint } from './index-fingerprint.js';
-import { toolInfo } from './write-reports.js';
+import { toolInfo } from './read-run.js';
 import { type RecordEntry, RunRecord, type RunConfig, readEntries } from './run-record.js';
 import type { Workspace } from './workspace.js';
 
@@ -51,8 +49,6 @@ export interface RunRequest {
       }
     | { resume: string; budget?: Budget; target?: string };
   dryRun: boolean;
-  /** Report formats to write beside the verdict. */
-  reports?: ReportFormatName[];
   /** Answer channels beyond the billed counts. */
   channels?: ChannelRuntime;
   /** The scoring path asked for; by the index's size when absent. */
@@ -67,15 +63,13 @@ export interface RunContext {
   onStep?: (step: RunStep, budget: Budget) => void;
 }
 
-/** What a run leaves: a dry run's plan, or the sealed run's directory, verdict and the reports written. */
+/** What a run leaves: a dry run's plan, or the sealed run's directory and verdict. */
 export type RunOutcome =
   | { kind: 'dry-run'; plan: DryRunPlan }
   | {
       kind: 'finished';
       run: string;
       verdict: ReturnType<typeof verdictJson>;
-      /** The reports written beside the verdict, read back from the sealed run. */
-      reports: Awaited<ReturnType<typeof writeRunReports>>;
       /** 0 for a verdict, 1 when inconclusive. */
       exitCode: number;
     };
@@ -276,7 +270,6 @@ async function identifyRun(
     kind: 'finished',
     run,
     verdict: json,
-    reports: await writeRunReports(workspace, run, request.reports),
     exitCode: result.verdict.status === 'inconclusive' ? 1 : 0,
   };
 }

@@ -1,12 +1,13 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { shownTarget } from '../targets/http/secrets.js';
+import { packageRoot } from '../references/store/package-root.js';
+import { shownTarget } from '../util/secrets/secrets.js';
 import { UserError } from '../util/errors.js';
 import { sha256Hex } from '../util/hash.js';
 import { requestRoles } from './request-roles.js';
 import { RUN_FILES } from './run-dir.js';
 import { checkReportConfig, checkTranscript, checkVerdict } from './run-files.js';
-import type { DigestState, RecordedRequest, RunReport, RunSettings } from '../report/run-report.js';
+import type { DigestState, RecordedRequest, RunReport, RunSettings } from './run-report.js';
 import type { JsonObject, ParsedJson } from '../util/parsed-json.js';
 
 export const CHANNELS = {
@@ -274,4 +275,15 @@ export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
     // a white-box run has no transcript: its config says when it ran
     finished: times.at(-1) ?? (isText(config.at) ? config.at : undefined),
   };
+}
+
+/** This tool's name and version, as a run's report names them. */
+export function toolInfo(): RunReport['tool'] {
+  const { name, version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8'));
+  return { name, version };
+}
+
+/** A sealed run's record as reports read it. */
+export function readRunReport(dir: string): RunReport {
+  return readRun(dir, toolInfo());
 }

@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { verdictJson } from '../report/verdict-json.js';
+import type { verdictJson } from '../scoring/verdict-json.js';
 import { chooseEngine, type Engine, scorePosterior } from '../scoring/batch/engine.js';
 import { signatureGroups } from '../scoring/hypotheses.js';
 import type { IdentifyResult } from '../scoring/identify.js';
 import { posterior, type Posterior } from '../scoring/posterior.js';
 import { requestSignature } from '../scoring/request-signature.js';
 import type { Observation } from '../signatures/observations.js';
-import { type TrailPoint, trailPoint } from '../report/posterior-trail.js';
+import { type TrailPoint, trailPoint } from '../scoring/posterior-trail.js';
 import { UserError } from '../util/errors.js';
 import { type RecordedExchange, recordedExchanges } from './recorded-exchanges.js';
 import { replayChannels } from './replay-channels.js';

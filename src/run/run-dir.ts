@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { shownTarget, targetForName } from '../targets/http/secrets.js';
+import { shownTarget, targetForName } from '../util/secrets/secrets.js';
 import { fileSystemError } from '../util/fs-errors.js';
 
 export const RUN_FILES = {

@@ -1,5 +1,5 @@
 import type { RecordEntry, RunConfig } from './run-record.js';
-import type { VerdictRecord } from '../report/run-report.js';
+import type { VerdictRecord } from './run-report.js';
 import { UserError } from '../util/errors.js';
 
 /*

@@ -1,6 +1,6 @@
-import { strongestProbes } from '../report/strongest-probes.js';
-import type { TrailPoint } from '../report/posterior-trail.js';
-import { verdictJson } from '../report/verdict-json.js';
+import { strongestProbes } from '../scoring/strongest-probes.js';
+import type { TrailPoint } from '../scoring/posterior-trail.js';
+import { verdictJson } from '../scoring/verdict-json.js';
 import type { IdentifyResult } from '../scoring/identify.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import { flagReplayed, replayedAnswers } from './replayed-answers.js';

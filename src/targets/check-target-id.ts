@@ -3,7 +3,7 @@ import { TARGET_SCHEMES } from './create-target.js';
 import { createHttpTarget } from './http/create-http-target.js';
 import type { HttpTargetOptions } from './http/http-options.js';
 import { httpScheme } from './http/protocols.js';
-import { shownTarget } from './http/secrets.js';
+import { shownTarget } from '../util/secrets/secrets.js';
 import { parseSimSpec } from './sim-spec.js';
 
 export interface TargetIdCheck {

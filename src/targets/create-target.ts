@@ -8,7 +8,7 @@ import { chatTemplate } from './chat-templates.js';
 import { createHttpTarget } from './http/create-http-target.js';
 import type { HttpTargetOptions } from './http/http-options.js';
 import { HTTP_SCHEMES, httpScheme } from './http/protocols.js';
-import { shownTarget } from './http/secrets.js';
+import { shownTarget } from '../util/secrets/secrets.js';
 import type { WireLog } from './http/wire-entry.js';
 import { simulatedTarget } from './sim-target.js';
 import { parseSimSpec, type SimSpec } from './sim-spec.js';

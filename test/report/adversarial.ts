@@ -1,4 +1,4 @@
-import type { RunReport } from '../../src/report/run-report.js';
+import type { RunReport } from '../../src/run/run-report.js';
 
 /** Text a hostile product or probe could carry into a report: markup, script, quotes, table pipes, control and invisible characters. */
 export const HOSTILE =

@@ -4,7 +4,7 @@ import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRun } from '../../src/run/read-run.js';
 import { renderCycloneDx } from '../../src/report/render-cyclonedx.js';
-import type { RunReport } from '../../src/report/run-report.js';
+import type { RunReport } from '../../src/run/run-report.js';
 import { hostileReport } from './adversarial.js';
 import { defaultRun, type RunFixture } from './run-fixture.js';
 

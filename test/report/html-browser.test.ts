@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRun } from '../../src/run/read-run.js';
 import { renderHtml } from '../../src/report/render-html.js';
 import { percent, plainVerdict } from '../../src/report/report-facts.js';
-import { reportWithSplits } from '../../src/run/run-outputs.js';
+import { reportWithSplits } from '../../src/cli/run-reports.js';
 import { openWorkspace } from '../../src/run/workspace.js';
 import { hostileReport, HOSTILE } from './adversarial.js';
 import { launchChromium, skipWithoutChromium } from './browser.js';

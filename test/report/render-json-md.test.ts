@@ -5,9 +5,9 @@ import { readRun } from '../../src/run/read-run.js';
 import { renderJson } from '../../src/report/render-json.js';
 import { renderMarkdown } from '../../src/report/render-markdown.js';
 import { reproduceCommand } from '../../src/report/reproduce-command.js';
-import { reportWithSplits } from '../../src/run/run-outputs.js';
+import { reportWithSplits } from '../../src/cli/run-reports.js';
 import { openWorkspace } from '../../src/run/workspace.js';
-import type { RunReport } from '../../src/report/run-report.js';
+import type { RunReport } from '../../src/run/run-report.js';
 import { hostileReport, HOSTILE } from './adversarial.js';
 import { defaultRun, type RunFixture } from './run-fixture.js';
 

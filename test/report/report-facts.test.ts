@@ -5,7 +5,7 @@ import { renderJunit } from '../../src/report/render-junit.js';
 import { renderMarkdown } from '../../src/report/render-markdown.js';
 import { renderTerminal } from '../../src/report/render-terminal.js';
 import { evidenceRows, plainVerdict } from '../../src/report/report-facts.js';
-import type { RunReport } from '../../src/report/run-report.js';
+import type { RunReport } from '../../src/run/run-report.js';
 import { defaultRun, type RunFixture } from './run-fixture.js';
 
 let fixture: RunFixture;

@@ -5,7 +5,7 @@ import { renderHtml } from '../../src/report/render-html.js';
 import { renderJunit } from '../../src/report/render-junit.js';
 import { renderMarkdown } from '../../src/report/render-markdown.js';
 import { renderTerminal } from '../../src/report/render-terminal.js';
-import type { RunReport } from '../../src/report/run-report.js';
+import type { RunReport } from '../../src/run/run-report.js';
 import { flagNotes } from '../../src/report/verdict-flags.js';
 import { defaultRun, type RunFixture } from './run-fixture.js';
 

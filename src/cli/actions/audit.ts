@@ -4,6 +4,7 @@ import { refuseIrregularOutput } from '../../util/user-file.js';
 import { OUTCOME_WORDS } from '../../report/audit-rows.js';
 import { renderAuditHtml, renderAuditMarkdown } from '../../report/audit-summary.js';
 import { renderAuditTable } from '../../report/audit-table.js';
+import { writeRunReports } from '../run-reports.js';
 import { revealInvisible } from '../../report/visible-text.js';
 import { useColor } from '../../report/terminal-style.js';
 import { type AuditTarget, runAudit } from '../../run/audit-run.js';
@@ -12,7 +13,7 @@ import { requireEntry } from '../../references/catalog.js';
 import { checkTargetId } from '../../targets/check-target-id.js';
 import { TARGET_SCHEMES } from '../../targets/create-target.js';
 import { httpScheme } from '../../targets/http/protocols.js';
-import { shownTarget } from '../../targets/http/secrets.js';
+import { shownTarget } from '../../util/secrets/secrets.js';
 import { ensureWritableDir } from '../../util/writable-dir.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { isUserError, UserError } from '../../util/errors.js';
@@ -59,7 +60,6 @@ async function prepare(
   t: AuditTargetConfig,
   index: number,
   out: string,
-  reports: AuditTarget['request']['reports'],
 ): Promise<AuditTarget> {
   const colon = t.id.indexOf(':');
   const scheme = t.id.slice(0, colon);
@@ -135,7 +135,6 @@ async function prepare(
     request: {
       start: { target: id, budget: t.budget, seed: t.seed, http: options, out, ...(t.engine && { engine: t.engine }) },
       dryRun: false,
-      reports,
       channels,
       ...(t.engine && { engine: t.engine }),
     },
@@ -148,7 +147,7 @@ export default async function auditAction(io: CliIo, file: string | undefined, o
   const workspace = await openWorkspace(io.env);
   const out = resolve(io.cwd, options.out ?? 'tokprint-runs');
   const targets: AuditTarget[] = [];
-  for (const [i, t] of config.targets.entries()) targets.push(await prepare(io, workspace, t, i, out, config.reports));
+  for (const [i, t] of config.targets.entries()) targets.push(await prepare(io, workspace, t, i, out));
   // every output path is checked before a request is spent on any target
   await ensureWritableDir(out, '--out');
   const junit = options.junit === undefined ? undefined : resolve(io.cwd, options.junit);
@@ -162,7 +161,13 @@ export default async function auditAction(io: CliIo, file: string | undefined, o
   const result = await runAudit(
     workspace,
     targets,
-    { cwd: io.cwd, concurrency: config.concurrency, perHost: config.perHost, description: config.description },
+    {
+      cwd: io.cwd,
+      concurrency: config.concurrency,
+      perHost: config.perHost,
+      description: config.description,
+      writeReports: async (run) => (await writeRunReports(workspace, run, config.reports)).written,
+    },
     (r) => {
       if (!quiet)
         // a failed target's line quotes the server: escape sequences are shown, not acted on, and it stays one line

@@ -15,7 +15,8 @@ import { weightFactsOf, weightLines } from '../../report/weight-facts.js';
 import type { ReportFormatName } from '../../report/report-formats.js';
 import { indexFingerprint } from '../../run/index-fingerprint.js';
 import { createRunDir, RUN_FILES, writeRunJson } from '../../run/run-dir.js';
-import { toolInfo, writeReports } from '../../run/write-reports.js';
+import { writeReports } from '../run-reports.js';
+import { toolInfo } from '../../run/read-run.js';
 import type { Workspace } from '../../run/workspace.js';
 import { identifyWhiteBox, type WhiteBoxResult } from '../../scoring/white-box.js';
 import { UserError } from '../../util/errors.js';
@@ -121,7 +122,7 @@ export async function identifyWhiteBoxAction(
     ...(options.operator !== undefined && { operator: options.operator }),
   });
   writeRunJson(run, RUN_FILES.verdict, json);
-  const written = options.reports?.length ? writeReports(run, options.reports) : [];
+  const written = options.reports?.length ? await writeReports(run, options.reports) : [];
   if (!options.quiet) for (const path of written) io.stderr(`tokprint: wrote ${path}\n`);
   io.stdout(options.json ? `${JSON.stringify(json)}\n` : verdictText(result, spec, run, weights));
   return 0;

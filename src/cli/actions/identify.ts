@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { type ProgressLine, progressLine, timerSpinner, waitingText } from '../../report/progress-line.js';
 import { parseFormats, type ReportFormatName } from '../../report/report-formats.js';
+import { writeRunReports } from '../run-reports.js';
 import { renderTerminal } from '../../report/render-terminal.js';
 import { useColor } from '../../report/terminal-style.js';
 import { dryRunText } from '../../run/dry-run-plan.js';
@@ -10,7 +11,7 @@ import { openWorkspace, type Workspace } from '../../run/workspace.js';
 import { parseEngine, recordedEngine } from '../../scoring/batch/engine.js';
 import { DEFAULT_BUDGET } from '../../scoring/identify.js';
 import { DEFAULT_TARGET } from '../../targets/create-target.js';
-import { isRecordedTarget, withholdsCredentials } from '../../targets/http/secrets.js';
+import { isRecordedTarget, withholdsCredentials } from '../../util/secrets/secrets.js';
 import { type NumberRange, parseBoundedNumber } from '../../util/bounded-number.js';
 import { UserError } from '../../util/errors.js';
 import { channelsLine } from '../../report/channels-line.js';
@@ -111,7 +112,8 @@ export default async function identifyAction(
   return identifyAndPrint(
     io,
     workspace,
-    { start, dryRun: Boolean(options.dryRun), reports, channels, engine },
+    { start, dryRun: Boolean(options.dryRun), channels, engine },
+    reports,
     options,
     progress,
   );
@@ -169,10 +171,10 @@ async function resumeAction(
     {
       start: { resume: runArg, budget, ...(targetId && { target: targetId }) },
       dryRun: Boolean(options.dryRun),
-      reports,
       channels,
       engine,
     },
+    reports,
     options,
     progress,
   );
@@ -183,6 +185,7 @@ async function identifyAndPrint(
   io: CliIo,
   workspace: Workspace,
   request: RunRequest,
+  reports: readonly ReportFormatName[],
   options: Pick<IdentifyOptions, 'json' | 'quiet'>,
   progress: ProgressLine,
 ): Promise<number> {
@@ -213,11 +216,12 @@ async function identifyAndPrint(
     io.stdout(options.json ? `${JSON.stringify({ dryRun: outcome.plan })}\n` : dryRunText(outcome.plan));
     return 0;
   }
-  if (!quiet) for (const path of outcome.reports.written) io.stderr(`tokprint: wrote ${path}\n`);
+  const written = await writeRunReports(workspace, outcome.run, reports);
+  if (!quiet) for (const path of written.written) io.stderr(`tokprint: wrote ${path}\n`);
   io.stdout(
     options.json
       ? `${JSON.stringify(outcome.verdict)}\n`
-      : renderTerminal(outcome.reports.report, { color: useColor(io.isTTY?.stdout, io.env) }),
+      : renderTerminal(written.report, { color: useColor(io.isTTY?.stdout, io.env) }),
   );
   return outcome.exitCode;
 }

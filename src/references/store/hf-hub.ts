@@ -1,6 +1,6 @@
 import { UserError } from '../../util/errors.js';
 import { formatBytes, GiB } from '../../util/user-file.js';
-import { Redactor, redactUrlText } from '../../targets/http/secrets.js';
+import { Redactor, redactUrlText } from '../../util/secrets/secrets.js';
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
 

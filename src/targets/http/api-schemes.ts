@@ -9,7 +9,7 @@ import { TOKENIZE_ONLY, type Protocol } from './protocol.js';
 import { readSettings } from './protocol-settings.js';
 import type { HttpScheme } from './protocols.js';
 import { withModelIds } from './provider-id.js';
-import { isSecretParam, secretQueryValues } from './secrets.js';
+import { isSecretParam, secretQueryValues } from '../../util/secrets/secrets.js';
 import { tgiTokenizeProtocol } from './tgi-tokenize.js';
 import { withoutVersionSegment, withVersionSegment } from './version-segment.js';
 import { sglangTokenizeProtocol, vllmTokenizeProtocol, vllmTokenizeSettings } from './vllm-tokenize.js';

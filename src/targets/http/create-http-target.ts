@@ -8,7 +8,7 @@ import { HTTP_DEFAULTS, type HttpTargetOptions } from './http-options.js';
 import type { HttpScheme } from './protocols.js';
 import { ResponseCache } from './response-cache.js';
 import { DEFAULT_RETRY_POLICY } from './retry.js';
-import { Redactor, secretQueryValues, shownTarget } from './secrets.js';
+import { Redactor, secretQueryValues, shownTarget } from '../../util/secrets/secrets.js';
 import { tokenizeRoutingTarget, type PreparedTarget } from './tokenize-routing.js';
 import type { WireLog } from './wire-entry.js';
 

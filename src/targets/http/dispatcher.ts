@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { UserError } from '../../util/errors.js';
-import { redactUrlText } from './secrets.js';
+import { redactUrlText } from '../../util/secrets/secrets.js';
 import { MiB, readUserFile } from '../../util/user-file.js';
 
 /**

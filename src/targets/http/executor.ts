@@ -11,11 +11,11 @@ import {
 } from './protocol.js';
 import { ANSWER_LIMIT_DEFAULTS, streamEventLimit, type AnswerLimits } from './answer-limits.js';
 import { limiterFor, type RateLimit } from './rate-limit.js';
-import { redactHeaders } from './redact.js';
+import { redactHeaders } from '../../util/secrets/redact.js';
 import { cacheKey, requestKey, type CachedReply, type CanonicalRequest, type ResponseCache } from './response-cache.js';
 import { retryAfterMs } from './retry-after.js';
 import { AttemptError, withRetries, type RetryPolicy } from './retry.js';
-import { Redactor } from './secrets.js';
+import { Redactor } from '../../util/secrets/secrets.js';
 import { parseSse } from './sse.js';
 import { HopFailure, sendHop, type Hop, type HopResult } from './transport.js';
 import type { WireEntry, WireLog } from './wire-entry.js';

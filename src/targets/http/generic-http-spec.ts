@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { UserError } from '../../util/errors.js';
 import { MiB, readUserFile } from '../../util/user-file.js';
 import { parseJsonPath, type PathSegment } from './json-path.js';
-import { redactUrlText } from './secrets.js';
+import { redactUrlText } from '../../util/secrets/secrets.js';
 
 /**
  * A spec file for an in-house gateway (`http:<specFile>`), JSON or YAML:

@@ -1,9 +1,11 @@
+import { join } from 'node:path';
 import { REPORT_FORMATS, type ReportFormatName } from '../report/report-formats.js';
-import type { RunReport } from '../report/run-report.js';
-import { withSplits } from '../report/strongest-probes.js';
-import { cachedTokenizers } from './cached-tokenizers.js';
-import type { Workspace } from './workspace.js';
-import { readRunReport, writeReports } from './write-reports.js';
+import { cachedTokenizers } from '../run/cached-tokenizers.js';
+import { readRunReport } from '../run/read-run.js';
+import type { RunReport } from '../run/run-report.js';
+import type { Workspace } from '../run/workspace.js';
+import { withSplits } from '../scoring/strongest-probes.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 /**
  * The run's record with the token splits of its strongest probes filled in from the pinned cache:
@@ -29,5 +31,20 @@ export async function writeRunReports(
   let report = readRunReport(run);
   if (!formats.length) return { report, written: [] };
   if (formats.some((name) => REPORT_FORMATS[name].splits)) report = await reportWithSplits(workspace, report);
-  return { report, written: writeReports(run, formats, report) };
+  return { report, written: await writeReports(run, formats, report) };
+}
+
+/** Writes each format beside the run's verdict, each whole or not at all; returns the paths written. */
+export async function writeReports(
+  dir: string,
+  formats: readonly ReportFormatName[],
+  report: RunReport = readRunReport(dir),
+): Promise<string[]> {
+  const written: string[] = [];
+  for (const name of formats) {
+    const path = join(report.dir, REPORT_FORMATS[name].file);
+    await writeFileAtomic(path, REPORT_FORMATS[name].render(report));
+    written.push(path);
+  }
+  return written;
 }

@@ -1,6 +1,6 @@
-import type { IdentifyResult } from '../scoring/identify.js';
-import { evidenceLines } from '../scoring/evidence.js';
-import { rankedGroups } from '../scoring/verdict.js';
+import type { IdentifyResult } from './identify.js';
+import { evidenceLines } from './evidence.js';
+import { rankedGroups } from './verdict.js';
 import type { TrailPoint } from './posterior-trail.js';
 import type { StrongProbe } from './strongest-probes.js';
 

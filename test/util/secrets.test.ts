@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRunDir } from '../../../src/run/run-dir.js';
-import { splitLocation } from '../../../src/targets/http/api-schemes.js';
-import { joinUrl } from '../../../src/targets/http/executor.js';
+import { createRunDir } from '../../src/run/run-dir.js';
+import { splitLocation } from '../../src/targets/http/api-schemes.js';
+import { joinUrl } from '../../src/targets/http/executor.js';
 import {
   isRecordedTarget,
   isSecretParam,
@@ -14,8 +14,8 @@ import {
   shownTarget,
   targetForName,
   withholdsCredentials,
-} from '../../../src/targets/http/secrets.js';
-import { probeBases } from '../../../src/targets/http/tokenize-detect.js';
+} from '../../src/util/secrets/secrets.js';
+import { probeBases } from '../../src/targets/http/tokenize-detect.js';
 
 const KEY = 'sk-proj/Ab"c\\d=e+f 9';
 

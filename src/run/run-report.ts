@@ -1,4 +1,4 @@
-import type { verdictJson } from './verdict-json.js';
+import type { verdictJson } from '../scoring/verdict-json.js';
 
 /** verdict.json as identify writes it; runs from before a field existed lack it, so the extras are optional. */
 export type VerdictRecord = Omit<ReturnType<typeof verdictJson>, 'hypotheses' | 'strongestProbes' | 'trail'> &

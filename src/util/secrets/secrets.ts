@@ -1,6 +1,6 @@
 import { scrypt } from 'node:crypto';
 import { promisify } from 'node:util';
-import { echoPattern } from '../../util/echo-pattern.js';
+import { echoPattern } from '../echo-pattern.js';
 import { REDACTED } from './redact.js';
 import { redactSplit } from './split-secrets.js';
 

@@ -1,4 +1,4 @@
-import type { Posterior } from '../scoring/posterior.js';
+import type { Posterior } from './posterior.js';
 
 /** Where the hypotheses stood after one request: each one's log10 odds, keyed by its first reference. */
 export interface TrailPoint {

@@ -1,7 +1,7 @@
 import { PROBE_SEPARATOR } from '../probes/frame.js';
 import type { Tokenizer } from '../references/tokenizer.js';
-import { rankedGroups } from '../scoring/verdict.js';
-import type { IdentifyResult } from '../scoring/identify.js';
+import { rankedGroups } from './verdict.js';
+import type { IdentifyResult } from './identify.js';
 import type { CountIndex } from '../signatures/count-index.js';
 
 /** How one reference splits a probe: its indexed count, and the pieces when its tokenizer is at hand. */
