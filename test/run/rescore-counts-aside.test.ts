@@ -45,6 +45,28 @@ function billedInTranscript(): number {
   return sum;
 }
 
+describe('a run whose billed counts were set aside as unstable', () => {
+  it('rescores to the live verdict and its flag', async () => {
+    // a paragraph varying by about 20 tokens: the frame asked again is billed differently while the streamed
+    // tokens are read, so the live run sets the counts aside as unstable
+    const out = join(sandbox.root, 'unstable');
+    const run = await runCli(
+      ['identify', 'sim:llama3?vary=paragraph&spread=20', '--max-queries', '4', '--out', out, '--quiet'],
+      sandbox.env,
+      sandbox.root,
+    );
+    expect(run.code).toBe(0);
+    const unstable = join(out, readdirSync(out)[0]);
+    const recorded = JSON.parse(readFileSync(join(unstable, 'verdict.json'), 'utf8'));
+    expect(recorded.verdict.flags).toEqual(['usage-count-unstable']);
+    const again = JSON.parse((await runCli(['rescore', unstable, '--json'], sandbox.env, sandbox.root)).stdout);
+    expect(again.verdict.status).toBe(recorded.verdict.status);
+    expect(again.verdict.reference).toBe(recorded.verdict.reference);
+    expect(again.verdict.flags).toEqual(recorded.verdict.flags);
+    expect(again.promptTokens).toBe(recorded.promptTokens);
+  }, 120_000);
+});
+
 describe('a run whose billed counts were set aside', () => {
   it('rescores to the live verdict, its flag and its status', async () => {
     expect(live.verdict.flags).toContain('usage-count-impossible');
