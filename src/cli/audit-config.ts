@@ -5,6 +5,7 @@ import { isMap, isNode, isPair, isScalar, LineCounter, type Document, parseDocum
 import { packageRoot } from '../references/store/package-root.js';
 import type { ReportFormatName } from '../report/report-formats.js';
 import type { Expectation } from '../run/audit-expect.js';
+import { CHANNEL_NAMES, parseChannels } from '../scoring/channels/registry.js';
 import type { Budget } from '../scoring/identify.js';
 import type { VerdictStatus } from '../scoring/verdict.js';
 import { DEFAULT_BUDGET } from '../scoring/identify.js';
@@ -134,6 +135,9 @@ function firstProblem(errors: readonly ErrorObject[]): {
     return { segments, message: `missing "${String(deepest.params.missingProperty)}"` };
   if (deepest.keyword === 'enum')
     return { segments, message: `must be one of ${(deepest.params.allowedValues as unknown[]).join(', ')}` };
+  // an empty list matches neither form; saying it is not a string would send the reader the wrong way
+  if (here.some((e) => e.keyword === 'minItems'))
+    return { segments, message: `must list at least one ${segments.at(-1) === 'family' ? 'family' : 'item'}` };
   if (types.length > 1 || here.some((e) => e.keyword === 'oneOf'))
     return { segments, message: `must be ${types.length ? types.join(' or ') : 'one of the allowed forms'}` };
   if (deepest.keyword === 'pattern' && segments.at(-1) === 'id')
@@ -164,6 +168,21 @@ class Positions {
       return `${this.file}:${line}:${col}`;
     }
     return `${this.file}:1:1`;
+  }
+}
+
+/** Throws, at `place`, for a channel name identify does not know; the config key is named, not identify's flag. */
+function checkChannels(channels: readonly string[], place: string): void {
+  try {
+    parseChannels(channels.join(','));
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    const bad = channels
+      .flatMap((c) => c.split(',').map((n) => n.trim()))
+      .filter((n) => n && !CHANNEL_NAMES.includes(n as never));
+    throw new UserError(
+      `${place}: must list channels among ${CHANNEL_NAMES.join(', ')}${bad.length ? `, not "${bad.join(',')}"` : ''}`,
+    );
   }
 }
 
@@ -211,6 +230,11 @@ export function readAuditConfig(path: string, cwd: string): AuditConfig {
       const notFamily = list(t.expect?.not?.family);
       const status = list(t.expect?.status);
       const channels = list(t.channels ?? defaults.channels);
+      if (channels) {
+        const where: (string | number)[] =
+          t.channels !== undefined ? ['targets', i, 'channels'] : ['defaults', 'channels'];
+        checkChannels(channels, `${positions.at(where)}: ${pathText(where)}`);
+      }
       const config = { ...defaults.config, ...t.config };
       const place = (...rest: (string | number)[]) => positions.at(['targets', i, ...rest]);
       const configPlace = (key: string) =>

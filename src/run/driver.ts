@@ -7,14 +7,9 @@ import type { Budget, IdentifyResult, PackLabel, RequestRecord } from '../scorin
 import type { Posterior } from '../scoring/posterior.js';
 import {
   checkAnswerLength,
-  impossiblePromptCount,
-  promptBytes,
-  promptLength,
-  staticPromptCounts,
   UnusableAnswerError,
   USAGE_COUNT_UNSTABLE,
   unreadableUsage,
-  unstableCounts,
   unstableVerdict,
 } from '../scoring/usage-check.js';
 import { decide, rankedGroups, type Verdict } from '../scoring/verdict.js';
@@ -26,12 +21,13 @@ import {
   largestDeviation,
   noiseReason,
 } from '../scoring/noise-verdict.js';
-import { measuredSpread } from '../scoring/noisy-likelihood.js';
 import { withRelatives } from '../scoring/verdict-relatives.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import type { Target, TargetRequest, TargetResponse } from '../targets/target.js';
+import { billedPromptTokens } from '../targets/billed-tokens.js';
 import { recordedTarget, type Transcript } from '../targets/transcript.js';
 import type { Rng } from '../util/rng.js';
+import { billedCountCheck, unstableFrame } from './billed-count-check.js';
 import { type RequestRole, type RunStep, runProtocol } from './protocol.js';
 
 export interface IdentifyInput {
@@ -60,40 +56,27 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   if (input.target.offers) input.channels?.knownOffers(input.target.offers);
   const { groups, requests, engine } = protocol;
   const used = new Set<number>();
+  /** The prompt tokens billed for every answer so far (see billedPromptTokens), whether or not they are read. */
   let promptTokens = 0;
   let followUps = 0;
   /** Every request paid for: the count requests and the channels' follow-ups. */
   const spent = () => requests.length + followUps;
-  /** Each count request's prompt length and billed count, to check the counts move with the prompt. */
-  const lengths: { seq: number; chars: number; bytes: number; promptTokens: number }[] = [];
+  const checkCount = billedCountCheck();
   /**
-   * The billed prompt count of a count request, once checked: 0 (not read) after the counts proved impossible, or
-   * `{ suspect }` when it does not move with the prompt as a fixed hidden prompt would (see jumpOrImpossible).
+   * The billed prompt count of a count request, once checked (see billedCountCheck): 0 (not read) after the counts
+   * proved impossible, or `{ suspect }` when it does not move with the prompt as a fixed hidden prompt would (see
+   * jumpOrImpossible).
    */
   const billed = (seq: number, request: TargetRequest, response: TargetResponse): number | { suspect: string } => {
     checkAnswerLength(response, request, seq);
     if (protocol.unreadable) return 0;
-    if (!response.usage) {
-      const reason = `the target reported no token usage for request ${seq}`;
-      return countsAside(reason, 'and no channel that reads the answers themselves is on', (c) =>
-        c.usageAbsent(reason),
+    const checked = checkCount(seq, request, response);
+    if ('read' in checked || 'suspect' in checked) return 'read' in checked ? checked.read : checked;
+    if ('absent' in checked)
+      return countsAside(checked.absent, 'and no channel that reads the answers themselves is on', (c) =>
+        c.usageAbsent(checked.absent),
       );
-    }
-    const length = {
-      seq,
-      chars: promptLength(request),
-      bytes: promptBytes(request),
-      promptTokens: response.usage.promptTokens,
-    };
-    const impossible = impossiblePromptCount(response.usage, request, seq);
-    const problem = impossible ?? staticPromptCounts([...lengths, length]);
-    if (!problem) {
-      lengths.push(length);
-      return response.usage.promptTokens;
-    }
-    if (!impossible) return { suspect: problem };
-    const unreadable = unreadableUsage(problem);
-    return countsAside(unreadable, 'and no other channel is read', (c) => c.setUsageAside(unreadable));
+    return countsAside(checked.impossible, 'and no other channel is read', (c) => c.setUsageAside(checked.impossible));
   };
   /**
    * From now on the billed counts are not read (0 stands for each): the run goes on only when a channel reads the
@@ -110,6 +93,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   const ask = async (request: TargetRequest, role: RequestRole): Promise<TargetResponse> => {
     input.onStep?.({ kind: 'request', role, request });
     const response = await target.send(request);
+    promptTokens += billedPromptTokens([response.usage?.promptTokens]);
     input.onStep?.({ kind: 'answer', role, request, response });
     return response;
   };
@@ -163,7 +147,6 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       stratum,
       ...(tested ? { tested } : {}),
     };
-    promptTokens += count;
     for (const p of pack) used.add(p);
     await protocol.countAnswer(record, request, response);
     const asked = input.channels?.followUps(record.seq, request) ?? [];
@@ -174,8 +157,6 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       const answer = await ask(followUp, 'follow-up');
       followUps++;
       checkAnswerLength(answer, followUp, record.seq);
-      const paid = answer.usage?.promptTokens;
-      if (!protocol.unreadable && paid !== undefined && Number.isSafeInteger(paid) && paid >= 0) promptTokens += paid;
       await protocol.followUpAnswer(followUp, answer);
     }
     return undefined;
@@ -250,21 +231,18 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     checkAnswerLength(answer, request, requests.length + followUps);
     const again = answer.usage?.promptTokens ?? Number.NaN;
     repeats.made++;
-    if (Number.isSafeInteger(again) && again >= 0) {
-      promptTokens += again;
-      repeats.tokens += again;
-    }
+    if (Number.isSafeInteger(again) && again >= 0) repeats.tokens += again;
     const first = requests[0].promptTokens;
     if (Number.isSafeInteger(again)) repeats.moves.push((again as number) - first);
-    if (!unstableCounts(first, again)) return undefined;
+    const unstable = unstableFrame(first, again, repeats.moves);
+    if (!unstable) return undefined;
     // a hidden part that changes per request moves every count alike: within the ceiling it is scored as noise
-    const spread = Number.isSafeInteger(again) ? measuredSpread(repeats.moves) : Infinity;
+    const { spread, reason: unreadable } = unstable;
     if (!input.channels?.readsSeenTokens && spread <= NOISE_CEILING) {
       repeats.spread = spread;
       protocol.countsVary(repeats.moves);
       return undefined;
     }
-    const unreadable = `${unstableCounts(first, again)}${Number.isFinite(spread) ? `; ${noiseReason(spread, `more than ${NOISE_CEILING}, which the counts of a few requests cannot tell from a tokenizer`)}` : ''}`;
     if (Number.isFinite(spread)) {
       repeats.spread = spread;
       noiseEnd = unreadable;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { packageRoot } from '../references/store/package-root.js';
+import { billedPromptTokens } from '../targets/billed-tokens.js';
 import { shownTarget } from '../util/secrets/secrets.js';
 import { UserError } from '../util/errors.js';
 import { sha256Hex } from '../util/hash.js';
@@ -265,7 +266,7 @@ export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
     transcript: { lines: lines.length, digest: digestOf(lines, bytes), resumed },
     spent: {
       requests: answered.length,
-      promptTokens: answered.reduce((sum, r) => sum + (r.promptTokens ?? 0), 0),
+      promptTokens: billedPromptTokens(answered.map((r) => r.promptTokens)),
       completionTokens: answered.reduce((sum, r) => sum + (r.completionTokens ?? 0), 0),
       httpAttempts,
     },

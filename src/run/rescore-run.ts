@@ -8,6 +8,7 @@ import { posterior, type Posterior } from '../scoring/posterior.js';
 import { requestSignature } from '../scoring/request-signature.js';
 import type { Observation } from '../signatures/observations.js';
 import { type TrailPoint, trailPoint } from '../scoring/posterior-trail.js';
+import { billedPromptTokens } from '../targets/billed-tokens.js';
 import { UserError } from '../util/errors.js';
 import { type RecordedExchange, recordedExchanges } from './recorded-exchanges.js';
 import { replayChannels } from './replay-channels.js';
@@ -70,7 +71,16 @@ export async function rescoreRun(
   // the frame checks count as the live run counted them, also where the answers' own tokens were read: a change
   // the counts show small is claimed only after the frame was asked again, and rescore asks the same of the record
   const sent = recordedExchanges(entries);
-  const result = rescore(observations, index, recordedStop, scored, frameChecks(sent));
+  const result = rescore(
+    observations,
+    index,
+    recordedStop,
+    scored,
+    frameChecks(sent),
+    fused?.countsUnread !== undefined,
+  );
+  // the spend is what the target billed for every answer recorded, as the live run counted it
+  result.promptTokens = billedPromptTokens(sent.map((e) => e.response?.usage?.promptTokens));
   result.engine = scored && !channels ? chooseEngine(groups.length, forced) : 'exact';
   if (fused) Object.assign(result, { verdict: annotate(result.verdict, fused), channels: fused.summary });
   else

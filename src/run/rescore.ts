@@ -4,7 +4,7 @@ import { UserError } from '../util/errors.js';
 import { signatureGroups } from '../scoring/hypotheses.js';
 import type { IdentifyResult, PackLabel, RequestRecord } from '../scoring/identify.js';
 import { posterior, type Posterior } from '../scoring/posterior.js';
-import { decide } from '../scoring/verdict.js';
+import { decide, type Verdict } from '../scoring/verdict.js';
 import { withRelatives } from '../scoring/verdict-relatives.js';
 import { requestSignature } from '../scoring/request-signature.js';
 import { unstableVerdict } from '../scoring/usage-check.js';
@@ -22,6 +22,8 @@ export function rescore(
   scored?: Posterior,
   /** The counts of the run's repeats of the bare frame, when it made any (see frameRepeats). */
   frameChecks: readonly number[] = [],
+  /** The run set its billed counts aside (impossible or unstable, see billedCountCheck): they name no change. */
+  countsUnread = false,
 ): IdentifyResult {
   const known = new Set(index.probes.map((p) => p.id));
   const missing = [...new Set(observations.flatMap((o) => o.probes.filter((id) => !known.has(id))))];
@@ -57,15 +59,17 @@ export function rescore(
       ...(repeats.spread && { noise: { spread: repeats.spread, repeats: repeats.made, repeatTokens } }),
     };
   const leading = decide(post, false);
-  // under noise a change is named as the run named it: only where it stands clear of the spread
-  const confident = leading && !derivedHeldBack(post, leading, requests, repeats) ? leading : undefined;
+  // under noise a change is named as the run named it: only where it stands clear of the spread; counts set
+  // aside hold nothing back, as the live run's did not
+  const heldBack = (v: Verdict) => (countsUnread ? undefined : derivedHeldBack(post, v, requests, repeats));
+  const confident = leading && !heldBack(leading) ? leading : undefined;
   let verdict = confident ?? decide(post, true)!;
-  let reason = derivedHeldBack(post, verdict, requests, repeats);
+  let reason = heldBack(verdict);
   if (reason) verdict = decide({ groups: [], unknown: 0 }, true)!;
-  else if (verdict.status === 'inconclusive' && repeats.spread)
+  else if (verdict.status === 'inconclusive' && repeats.spread && !countsUnread)
     reason = noiseReason(repeats.spread, 'the requests allowed did not tell the candidates apart through it');
   return {
-    verdict: reason ? verdict : withRelatives(verdict, post, requests),
+    verdict: reason || countsUnread ? verdict : withRelatives(verdict, post, requests),
     posterior: post,
     requests,
     queries,

@@ -116,6 +116,15 @@ function sealedStatus(dir: string): string | undefined {
   }
 }
 
+/** Whether `dir` holds the config a white-box run writes (it has no transcript: it sent nothing). */
+function isWhiteBoxRun(dir: string): boolean {
+  try {
+    return JSON.parse(readFileSync(join(dir, RUN_FILES.config), 'utf8'))?.method === 'white-box';
+  } catch {
+    return false;
+  }
+}
+
 /** A run's transcript, checked: it opens with a valid config, and no two processes wrote it at once. */
 export function readRecord(dir: string): {
   path: string;
@@ -124,7 +133,13 @@ export function readRecord(dir: string): {
   validBytes: number;
 } {
   const path = join(dir, RUN_FILES.transcript);
-  if (!existsSync(path)) throw new UserError(`${dir} is not a tokprint run: it has no ${RUN_FILES.transcript}`);
+  if (!existsSync(path)) {
+    if (isWhiteBoxRun(dir))
+      throw new UserError(
+        `${dir} is a white-box run (tokenizer files compared directly): it recorded no answers, so there is nothing to rescore or resume; run tokprint identify on the files again`,
+      );
+    throw new UserError(`${dir} is not a tokprint run: it has no ${RUN_FILES.transcript}`);
+  }
   const { entries, validBytes } = readEntries(path);
   checkTranscript(entries, path);
   if (entries[0]?.kind !== 'config') throw new UserError(`${path} does not open with the run's config`);

@@ -1,6 +1,6 @@
 import { UserError } from '../util/errors.js';
 import { TARGET_SCHEMES } from './create-target.js';
-import { createHttpTarget } from './http/create-http-target.js';
+import { createHttpTarget, type SettingNames } from './http/create-http-target.js';
 import type { HttpTargetOptions } from './http/http-options.js';
 import { httpScheme } from './http/protocols.js';
 import { shownTarget } from '../util/secrets/secrets.js';
@@ -10,6 +10,8 @@ export interface TargetIdCheck {
   cwd: string;
   env: NodeJS.ProcessEnv;
   http?: HttpTargetOptions;
+  /** How the model and key variable are given, for messages (identify's flags by default). */
+  settingNames?: SettingNames;
   /** Throws a UserError for a reference id the index does not know. */
   requireReference(id: string): void;
 }
@@ -47,5 +49,10 @@ export function checkTargetId(id: string, check: TargetIdCheck): void {
       `unknown target "${shownTarget(id)}"; expected ${TARGET_SCHEMES.map((s) => `${s}:…`).join(' or ')}`,
     );
   // built and dropped unsent: its checks are the run's own, and its connection pool opens nothing until used
-  createHttpTarget(id, http, rest, { cwd: check.cwd, env: check.env, options: check.http });
+  createHttpTarget(id, http, rest, {
+    cwd: check.cwd,
+    env: check.env,
+    options: check.http,
+    ...(check.settingNames && { settingNames: check.settingNames }),
+  });
 }

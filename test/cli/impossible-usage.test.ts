@@ -136,14 +136,16 @@ describe.each(APIS)('an answer far longer than max_tokens: %s', (api) => {
 });
 
 describe('impossible billed counts beside another channel', () => {
-  it('goes on with the streamed tokens, flags the verdict and spends no impossible count', async () => {
+  it('goes on with the streamed tokens, flags the verdict and reports as spent what each answer was billed', async () => {
     const result = await identify(await billing('openai', '1000'), '--stream', '--json', '--max-queries', '3');
     expect(result.stderr).toBe('');
     expect([0, 1]).toContain(result.code);
     const json = JSON.parse(result.stdout);
     expect(json.verdict.flags).toContain('usage-count-impossible');
     expect(json.channels.consistency.trusted.reason).toMatch(/billed prompt counts are impossible/);
-    expect(json.promptTokens).toBe(1000);
+    // the counts set aside are no evidence, but the provider billed them: 1000 for each of the 3 requests
+    expect(json.queries).toBe(3);
+    expect(json.promptTokens).toBe(3000);
     const runs = await readdir(join(sandbox.root, 'runs'));
     const report = await readFile(join(sandbox.root, 'runs', runs.at(-1)!, 'verdict.json'), 'utf8');
     expect(report).not.toMatch(/\d{20}/);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { renderAuditJunit } from '../../report/audit-junit.js';
 import { refuseIrregularOutput } from '../../util/user-file.js';
@@ -10,6 +11,7 @@ import { useColor } from '../../report/terminal-style.js';
 import { type AuditTarget, runAudit } from '../../run/audit-run.js';
 import { openWorkspace, type Workspace } from '../../run/workspace.js';
 import { requireEntry } from '../../references/catalog.js';
+import { parseHfSpec } from '../../references/local-source.js';
 import { checkTargetId } from '../../targets/check-target-id.js';
 import { TARGET_SCHEMES } from '../../targets/create-target.js';
 import { httpScheme } from '../../targets/http/protocols.js';
@@ -43,6 +45,34 @@ function hostOf(url: string | undefined): string | undefined {
   }
 }
 
+/** Why an apiBaseUrl cannot be a server's base URL (credentials redacted), or undefined. */
+function baseUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `"${shownTarget(url)}" is not a URL`;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return 'must be an http or https URL';
+  if (parsed.username || parsed.password)
+    return 'must not hold credentials: put the key in an environment variable named by apiKeyEnv';
+  return undefined;
+}
+
+/**
+ * A `tokenizer:` target's files as the run will read them: a path relative to the config's folder made absolute
+ * (the run itself reads from the working directory), checked to exist; a hub source is left to the run.
+ */
+function tokenizerPath(rest: string, configDir: string): string {
+  if (!rest || parseHfSpec(rest)) return rest;
+  const path = resolve(configDir, rest);
+  if (!existsSync(path))
+    throw new UserError(
+      `tokenizer:${rest}: no tokenizer file or model directory at ${path} (read from the config's folder)`,
+    );
+  return path;
+}
+
 /** A UserError found while preparing a target, told at the place in the config that caused it. */
 function at<T>(place: string, make: () => T): T {
   try {
@@ -60,6 +90,8 @@ async function prepare(
   t: AuditTargetConfig,
   index: number,
   out: string,
+  /** The folder of the config file, from which its relative paths are read. */
+  configDir: string,
 ): Promise<AuditTarget> {
   const colon = t.id.indexOf(':');
   const scheme = t.id.slice(0, colon);
@@ -73,12 +105,17 @@ async function prepare(
   let env: NodeJS.ProcessEnv | undefined;
   if (apiBaseUrl) {
     if (!http) throw new UserError(`${t.places.apiBaseUrl}: apiBaseUrl is for API targets, not ${scheme}:`);
+    // told here, at its own line: set for the target as the SDK's variable, it would be blamed on that variable
+    const problem = baseUrlProblem(apiBaseUrl);
+    if (problem) throw new UserError(`${t.places.apiBaseUrl}: apiBaseUrl ${problem}`);
     if (isUrl(rest))
       throw new UserError(`${t.places.apiBaseUrl}: ${shownTarget(t.id)} names its server already; give it once`);
     // a model id takes its server from the SDK's variable, set for this target alone; a bare scheme takes the URL
     if (http.baseUrlEnv && rest && !rest.startsWith('?')) env = { [http.baseUrlEnv]: apiBaseUrl };
     else rest = `${apiBaseUrl}${rest}`;
   }
+  // a tokenizer file is named as promptfoo names file refs: from the config's folder, and it must be there now
+  if (scheme === 'tokenizer') rest = at(t.places.id, () => tokenizerPath(rest, configDir));
   const id = `${scheme}:${rest}`;
   const known = new Set(workspace.catalog.entries.flatMap(({ entry }) => [entry.id, entry.family]));
   for (const [names, place] of [
@@ -120,6 +157,7 @@ async function prepare(
       env: env ? { ...io.env, ...env } : io.env,
       http: options,
       requireReference: (ref) => requireEntry(workspace.catalog, ref),
+      settingNames: { model: 'config.model', apiKeyEnv: 'config.apiKeyEnv' },
     }),
   );
   const channels = await workspace.channels(selected.enabled, t.seed, selected.discover);
@@ -147,7 +185,8 @@ export default async function auditAction(io: CliIo, file: string | undefined, o
   const workspace = await openWorkspace(io.env);
   const out = resolve(io.cwd, options.out ?? 'tokprint-runs');
   const targets: AuditTarget[] = [];
-  for (const [i, t] of config.targets.entries()) targets.push(await prepare(io, workspace, t, i, out));
+  const configDir = dirname(resolve(io.cwd, file ?? 'tokprint.yaml'));
+  for (const [i, t] of config.targets.entries()) targets.push(await prepare(io, workspace, t, i, out, configDir));
   // every output path is checked before a request is spent on any target
   await ensureWritableDir(out, '--out');
   const junit = options.junit === undefined ? undefined : resolve(io.cwd, options.junit);

@@ -10,6 +10,7 @@ import { type RunConfig, readRecord } from '../../run/run-record.js';
 import { openWorkspace, type Workspace } from '../../run/workspace.js';
 import { parseEngine, recordedEngine } from '../../scoring/batch/engine.js';
 import { DEFAULT_BUDGET } from '../../scoring/identify.js';
+import { billedPromptTokens } from '../../targets/billed-tokens.js';
 import { DEFAULT_TARGET } from '../../targets/create-target.js';
 import { isRecordedTarget, withholdsCredentials } from '../../util/secrets/secrets.js';
 import { type NumberRange, parseBoundedNumber } from '../../util/bounded-number.js';
@@ -192,6 +193,7 @@ async function identifyAndPrint(
   const quiet = Boolean(options.quiet);
   if (request.channels) request.channels.onEncoder = progress.encoder;
   let sent = 0;
+  let billed = 0;
   let outcome: RunOutcome;
   try {
     outcome = await runIdentify(workspace, request, {
@@ -200,11 +202,12 @@ async function identifyAndPrint(
         if (step.kind === 'channels' && !quiet && (step.discovery.discovered || step.discovery.missing.length))
           io.stderr(`tokprint: ${channelsLine(step.discovery)}\n`);
         if (step.kind === 'request') progress.status(waitingText(++sent, budget.maxQueries));
+        if (step.kind === 'answer') billed += billedPromptTokens([step.response.usage?.promptTokens]);
         if (step.kind === 'posterior' && step.requests.length)
           progress.update({
             requests: step.requests.length,
             maxQueries: budget.maxQueries,
-            promptTokens: step.requests.reduce((sum, r) => sum + r.promptTokens, 0),
+            promptTokens: billed,
             posterior: step.fused,
           });
       },

@@ -2,7 +2,7 @@ import { anthropicProtocol, anthropicSettings } from './anthropic.js';
 import { GEMINI_API_VERSIONS, geminiProtocol, geminiSettings } from './gemini.js';
 import { genericHttpProtocol } from './generic-http.js';
 import { loadGenericHttpSpec } from './generic-http-spec.js';
-import { openaiChatProtocol, openaiCompletionsProtocol } from './openai.js';
+import { OPENAI_BASE_URL, openaiChatProtocol, openaiCompletionsProtocol } from './openai.js';
 import { llamacppTokenizeProtocol, llamacppTokenizeSettings } from './llamacpp-tokenize.js';
 import { ollamaProtocol, ollamaSettings } from './ollama.js';
 import { TOKENIZE_ONLY, type Protocol } from './protocol.js';
@@ -67,8 +67,6 @@ function scheme(
 }
 
 const noSettings = (name: string, settings: Record<string, string>) => readSettings(name, settings, {});
-
-const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
 /** Paths follow the version here (`chat/completions`): a server named alone gets `/v1`, as its SDKs would. */
 function openaiBaseUrl(rest: string): string {

@@ -6,6 +6,7 @@ import { createDispatcher } from './dispatcher.js';
 import { httpTarget, type ExecutorSettings } from './executor.js';
 import { HTTP_DEFAULTS, type HttpTargetOptions } from './http-options.js';
 import type { HttpScheme } from './protocols.js';
+import { missingProviderKey } from './provider-key.js';
 import { ResponseCache } from './response-cache.js';
 import { DEFAULT_RETRY_POLICY } from './retry.js';
 import { Redactor, secretQueryValues, shownTarget } from '../../util/secrets/secrets.js';
@@ -17,7 +18,16 @@ export interface HttpTargetDeps {
   env: NodeJS.ProcessEnv;
   options?: HttpTargetOptions;
   wire?: WireLog;
+  /** How the user gives the model and the key's variable, for messages: identify's flags unless told (an audit config's keys). */
+  settingNames?: SettingNames;
 }
+
+export interface SettingNames {
+  model: string;
+  apiKeyEnv: string;
+}
+
+const FLAG_NAMES: SettingNames = { model: '--model', apiKeyEnv: '--api-key-env' };
 
 /** Where successful HTTP answers are cached: under the tokprint cache dir, beside the tokenizer files. */
 export function httpCacheDir(env: NodeJS.ProcessEnv): string {
@@ -32,10 +42,11 @@ export function createHttpTarget(
   deps: HttpTargetDeps,
 ): Target & Partial<PreparedTarget> {
   const given = deps.options ?? {};
+  const names = deps.settingNames ?? FLAG_NAMES;
   const { protocol, baseUrl, querySecrets, modelUse, model: idModel } = scheme.create(rest, deps.env);
   if (idModel && given.model && given.model !== idModel)
     throw new UserError(
-      `${shownTarget(id)} names the model ${idModel} and --model ${given.model}: give one, or the same in both`,
+      `${shownTarget(id)} names the model ${idModel} and ${names.model} ${given.model}: give one, or the same in both`,
     );
   const options: HttpTargetOptions = idModel ? { ...given, model: idModel } : given;
   const keyEnv = options.apiKeyEnv ?? protocol.keyEnv;
@@ -59,11 +70,13 @@ export function createHttpTarget(
   if (parsed.username || parsed.password)
     throw new UserError(`${shown}: put credentials in an environment variable, not in the URL`);
   // the one check of --model: the protocols take it as given
-  if (scheme.needsModel && !options.model) throw new UserError(`${shown}: give the model name with --model`);
+  if (scheme.needsModel && !options.model) throw new UserError(`${shown}: give the model name with ${names.model}`);
   if (modelUse && !options.model)
-    throw new UserError(`${scheme.scheme}: ${modelUse}; give the model name with --model`);
+    throw new UserError(`${scheme.scheme}: ${modelUse}; give the model name with ${names.model}`);
   if (options.apiKeyEnv && !apiKey)
-    throw new UserError(`--api-key-env ${options.apiKeyEnv}: that environment variable is not set`);
+    throw new UserError(`${names.apiKeyEnv} ${options.apiKeyEnv}: that environment variable is not set`);
+  const keyless = missingProviderKey(parsed, keyEnv, apiKey, secretQueryValues(parsed).length > 0, names.apiKeyEnv);
+  if (keyless) throw new UserError(`${shown}: ${keyless}`);
   const unsendable = apiKey && unsendableInHeader(apiKey);
   if (unsendable)
     throw new UserError(

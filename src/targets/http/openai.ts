@@ -16,6 +16,9 @@ import {
  * hosted OpenAI-compatible APIs): billed `usage`, streamed chunks with the usage in the final chunk,
  * and logprob tokens with their bytes.
  */
+/** The OpenAI API's own base URL, where `openai:<model>` goes unless $OPENAI_BASE_URL names another. */
+export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
 export const openaiChatProtocol: Protocol = {
   scheme: 'openai',
   keyEnv: 'OPENAI_API_KEY',

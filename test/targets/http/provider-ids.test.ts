@@ -103,7 +103,7 @@ describe('provider ids name a model; the server comes from the SDK variable or t
     const env = { OPENAI_BASE_URL: 'http://127.0.0.1:1/elsewhere' };
     const { target } = loopbackTarget('openai:http://127.0.0.1:9/v1', { env, options: { model: 'm' } });
     expect(target.description).toContain('http://127.0.0.1:9/v1');
-    const named = loopbackTarget('openai:gpt-4o', { env: {} });
+    const named = loopbackTarget('openai:gpt-4o', { env: { OPENAI_API_KEY: KEYS.OPENAI_API_KEY } });
     expect(named.target.description).toContain('https://api.openai.com/v1, model gpt-4o');
     expect(sentBodies(named.wire)).toEqual([]);
   });

@@ -1,0 +1,63 @@
+import { measuredSpread } from '../scoring/noisy-likelihood.js';
+import { NOISE_CEILING, noiseReason } from '../scoring/noise-verdict.js';
+import {
+  impossiblePromptCount,
+  promptBytes,
+  promptLength,
+  staticPromptCounts,
+  unreadableUsage,
+  unstableCounts,
+} from '../scoring/usage-check.js';
+import type { TargetRequest, TargetResponse } from '../targets/target.js';
+
+/** What a count request's billed prompt count is worth as evidence, as a live run and a rescore both judge it. */
+export type CountCheck =
+  /** A count that moves with the prompt: read. */
+  | { read: number }
+  /** The answer gave no usage: the counts are absent from here on. */
+  | { absent: string }
+  /** A count no tokenizer can bill (a non-count, 0 for text, far too many or too few): the counts are unreadable. */
+  | { impossible: string }
+  /** A count that does not move with the prompt as a fixed hidden prompt would: unreadable unless counts vary. */
+  | { suspect: string };
+
+/**
+ * Checks each count request's billed count in the order sent, against the requests read before it: the rules a
+ * live run applies as the answers come and a rescore applies to the recorded answers, so both set the same counts
+ * aside and flag them alike.
+ */
+export function billedCountCheck(): (seq: number, request: TargetRequest, response: TargetResponse) => CountCheck {
+  const lengths: { seq: number; chars: number; bytes: number; promptTokens: number }[] = [];
+  return (seq, request, response) => {
+    if (!response.usage) return { absent: `the target reported no token usage for request ${seq}` };
+    const length = {
+      seq,
+      chars: promptLength(request),
+      bytes: promptBytes(request),
+      promptTokens: response.usage.promptTokens,
+    };
+    const impossible = impossiblePromptCount(response.usage, request, seq);
+    if (impossible) return { impossible: unreadableUsage(impossible) };
+    const problem = staticPromptCounts([...lengths, length]);
+    if (problem) return { suspect: problem };
+    lengths.push(length);
+    return { read: response.usage.promptTokens };
+  };
+}
+
+/**
+ * Why the counts cannot be read once the bare frame, asked again, was billed `again` against its first `first`
+ * (with every move measured so far): undefined while it was billed alike. `spread` is the measured spread, when
+ * the moves give one.
+ */
+export function unstableFrame(
+  first: number,
+  again: unknown,
+  moves: readonly number[],
+): { reason: string; spread: number } | undefined {
+  const unstable = unstableCounts(first, again);
+  if (!unstable) return undefined;
+  const spread = Number.isSafeInteger(again) ? measuredSpread(moves) : Infinity;
+  const beyond = `more than ${NOISE_CEILING}, which the counts of a few requests cannot tell from a tokenizer`;
+  return { reason: `${unstable}${Number.isFinite(spread) ? `; ${noiseReason(spread, beyond)}` : ''}`, spread };
+}
