@@ -56,6 +56,31 @@ describe('tokenizer: targets in an audit', () => {
   });
 });
 
+describe('other files an audit target names are read from the config’s folder too', () => {
+  it('an http: spec file', async () => {
+    // a spec the run can read but not use: its own error shows it was found beside the config
+    await writeFile(join(sandbox.root, 'ci', 'gateway.yaml'), 'url: 42\n');
+    const result = await audit('targets:\n  - id: http:./gateway.yaml\n', '--out', 'spec-runs');
+    expect(result.code).toBe(2);
+    // each of the spec's problems on its own line, the first at the id's place in the config
+    expect(result.stderr).toMatch(/^tokprint: ci\/audit\.yaml:2:9: /);
+    expect(result.stderr).toContain(`${join(sandbox.root, 'ci', 'gateway.yaml')}: url: required`);
+  });
+
+  it('a caFile', async () => {
+    const result = await audit(
+      'targets:\n  - id: openai:house-model\n    config: { apiKeyEnv: HOUSE_KEY, apiBaseUrl: "https://127.0.0.1:9/v1", caFile: ./missing-ca.pem }\n',
+      '--out',
+      'ca-runs',
+      '--json',
+    );
+    expect(`${result.stderr}${result.stdout}`).toContain(
+      `cannot read CA file ${join(sandbox.root, 'ci', 'missing-ca.pem')}`,
+    );
+    expect(result.code).not.toBe(0);
+  });
+});
+
 describe('audit config errors name the config’s own keys', () => {
   it.each([
     [

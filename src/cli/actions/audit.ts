@@ -73,6 +73,14 @@ function tokenizerPath(rest: string, configDir: string): string {
   return path;
 }
 
+/** An `http:` target's spec file, read from the config's folder like every file a config names; its settings kept. */
+function specPath(rest: string, configDir: string): string {
+  if (!rest || isUrl(rest)) return rest;
+  const query = rest.indexOf('?');
+  const file = query < 0 ? rest : rest.slice(0, query);
+  return resolve(configDir, file) + (query < 0 ? '' : rest.slice(query));
+}
+
 /** A UserError found while preparing a target, told at the place in the config that caused it. */
 function at<T>(place: string, make: () => T): T {
   try {
@@ -116,6 +124,7 @@ async function prepare(
   }
   // a tokenizer file is named as promptfoo names file refs: from the config's folder, and it must be there now
   if (scheme === 'tokenizer') rest = at(t.places.id, () => tokenizerPath(rest, configDir));
+  if (scheme === 'http') rest = specPath(rest, configDir);
   const id = `${scheme}:${rest}`;
   const known = new Set(workspace.catalog.entries.flatMap(({ entry }) => [entry.id, entry.family]));
   for (const [names, place] of [
@@ -138,7 +147,7 @@ async function prepare(
       timeout: text(c.timeout),
       concurrency: text(c.concurrency),
       rate: text(c.rate),
-      caFile: c.caFile,
+      caFile: c.caFile === undefined ? undefined : resolve(configDir, c.caFile),
       cache: c.cache,
       stream: c.stream,
       logprobs: text(c.logprobs),
