@@ -12,6 +12,8 @@ import type { PlannedRequest, SentRequest } from './requests.js';
 
 /** Groups below this weight do not set a probe's cost: they are all but ruled out. */
 const PLAUSIBLE = 0.001;
+/** The least share of a stratum pack's size a core must fill to be asked. */
+const MIN_CORE_SHARE = 0.25;
 
 /**
  * Once the leader is seen changed (its edges checked, its exact fit gone) and `unknown` still holds some mass,
@@ -73,7 +75,8 @@ export function planCoreCheck(
     total += cost;
     if (total >= size.minTokens) break;
   }
-  if (!pack.length) return undefined;
+  // a core too small to stray by more than seam noise tells nothing: the request goes to the candidates instead
+  if (total < size.minTokens * MIN_CORE_SHARE) return undefined;
   const predicted = groups.map((g) => packTotal(g.counts, pack));
   return { stratum: 'core', pack, gain: 0, cost: Math.max(...predicted), tested: own.references[0] };
 }
