@@ -9,12 +9,17 @@ import { median } from './accuracy-table.js';
 import { randomSetup, type LoadedBenchReference, type SimSetup } from './accuracy-trials.js';
 import { outsideVocabs } from './llama-cpp-vocabs.js';
 import { specLabel, trainedSpecs, trainedTokenizer, trainingCorpus } from './trained-tokenizers.js';
+import { vocabularyRelatives } from './vocabulary-relatives.js';
 
 export type OpenKind = 'class removed' | 'trained' | 'llama.cpp outside the index';
+/** Whether an indexed vocabulary is the target's own extended or pruned (vocabularyRelatives). */
+type Relation = 'unrelated' | 'a relative indexed';
 
 interface KindTally {
   unknown: number;
   derived: number;
+  /** Derived verdicts naming a relative of the target: right, as the target is that vocabulary changed. */
+  derivedRelative: number;
   inconclusive: number;
   falseMatch: number;
   total: number;
@@ -25,6 +30,7 @@ interface KindTally {
 const emptyTally = (): KindTally => ({
   unknown: 0,
   derived: 0,
+  derivedRelative: 0,
   inconclusive: 0,
   falseMatch: 0,
   total: 0,
@@ -83,12 +89,19 @@ export async function openKinds(
   run: RunTarget,
   log: (line: string) => void,
 ): Promise<string> {
-  const tallies = new Map<OpenKind, KindTally>();
+  const tallies = new Map<string, KindTally>();
   const twins: string[] = [];
   const tally = async (kind: OpenKind, label: string, tokenizer: Tokenizer, targetIndex: CountIndex) => {
     const rng = seededRng(seedFromString(`${kind} ${label}`, options.seed));
-    const t = tallies.get(kind) ?? emptyTally();
-    tallies.set(kind, t);
+    const indexed = new Set(targetIndex.references.map((r) => r.id));
+    const relatives = vocabularyRelatives(
+      tokenizer,
+      loaded.filter((r) => indexed.has(r.entry.id)).map((r) => ({ id: r.entry.id, tokenizer: r.tokenizer })),
+    );
+    const relation: Relation = relatives.length ? 'a relative indexed' : 'unrelated';
+    const row = `${kind}, ${relation}`;
+    const t = tallies.get(row) ?? emptyTally();
+    tallies.set(row, t);
     for (let k = 0; k < options.open; k++) {
       const setup = randomSetup(rng);
       const result = await run(tokenizer, setup, targetIndex, `sim:${label}`);
@@ -96,14 +109,16 @@ export async function openKinds(
       t.total++;
       t.queries.push(result.queries);
       if (status === 'match') t.falseMatch++;
-      else if (status === 'derived') t.derived++;
-      else if (status === 'unknown') {
+      else if (status === 'derived') {
+        t.derived++;
+        if (relatives.some((r) => result.verdict.class.includes(r.id))) t.derivedRelative++;
+      } else if (status === 'unknown') {
         t.unknown++;
         t.unknownQueries.push(result.queries);
       } else t.inconclusive++;
       if (options.verbose || status === 'match' || status === 'inconclusive')
         log(
-          `open-kinds ${kind} ${label} ${setup.template}: ${status} ${result.verdict.reference ?? ''} ${result.verdict.confidence.toFixed(4)} q${result.queries}; ${nearest(result)}`,
+          `open-kinds ${row} ${label} ${setup.template}: ${status} ${result.verdict.reference ?? ''} ${result.verdict.confidence.toFixed(4)} q${result.queries}; ${nearest(result)}${relatives.length ? `; relatives ${relatives.map((r) => `${r.id} ${r.share.toFixed(3)}`).join(', ')}` : ''}`,
         );
     }
   };
@@ -148,24 +163,31 @@ export async function openKinds(
 
 const pct = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : '-');
 
-export function openKindsTable(tallies: ReadonlyMap<OpenKind, KindTally>, twins: readonly string[]): string {
+/**
+ * One row per kind and relation: for a target unrelated to every indexed vocabulary the answer is `unknown`;
+ * for one whose relative is indexed, `derived` naming that relative is as right (counted apart).
+ */
+export function openKindsTable(tallies: ReadonlyMap<string, KindTally>, twins: readonly string[]): string {
   const lines = [
-    '| open-set kind | runs | unknown | derived | inconclusive | false match | median requests (all / to unknown) |',
+    '| open-set kind | runs | unknown | derived (of them a relative) | inconclusive | false match | median requests (all / to unknown) |',
     '|---|---|---|---|---|---|---|',
   ];
   const all = emptyTally();
   const row = (name: string, t: KindTally) =>
-    `| ${name} | ${t.total} | ${pct(t.unknown, t.total)} (${t.unknown}) | ${pct(t.derived, t.total)} (${t.derived}) | ${pct(t.inconclusive, t.total)} (${t.inconclusive}) | ${pct(t.falseMatch, t.total)} (${t.falseMatch}) | ${t.queries.length ? median(t.queries) : '-'} / ${t.unknownQueries.length ? median(t.unknownQueries) : '-'} |`;
-  for (const [kind, t] of tallies) {
+    `| ${name} | ${t.total} | ${pct(t.unknown, t.total)} (${t.unknown}) | ${pct(t.derived, t.total)} (${t.derived}; ${t.derivedRelative}) | ${pct(t.inconclusive, t.total)} (${t.inconclusive}) | ${pct(t.falseMatch, t.total)} (${t.falseMatch}) | ${t.queries.length ? median(t.queries) : '-'} / ${t.unknownQueries.length ? median(t.unknownQueries) : '-'} |`;
+  const unrelated = emptyTally();
+  for (const [kind, t] of [...tallies].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     lines.push(row(kind, t));
-    all.unknown += t.unknown;
-    all.derived += t.derived;
-    all.inconclusive += t.inconclusive;
-    all.falseMatch += t.falseMatch;
-    all.total += t.total;
-    all.queries.push(...t.queries);
-    all.unknownQueries.push(...t.unknownQueries);
+    const sums = kind.endsWith('unrelated') ? [all, unrelated] : [all];
+    for (const sum of sums)
+      for (const key of ['unknown', 'derived', 'derivedRelative', 'inconclusive', 'falseMatch', 'total'] as const)
+        sum[key] += t[key];
+    for (const sum of sums) {
+      sum.queries.push(...t.queries);
+      sum.unknownQueries.push(...t.unknownQueries);
+    }
   }
+  lines.push(row('**unrelated to every indexed vocabulary**', unrelated));
   lines.push(row('**all**', all));
   if (twins.length) lines.push('', `counted like an indexed class (left out): ${twins.join('; ')}`);
   return lines.join('\n');

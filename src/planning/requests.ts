@@ -2,11 +2,11 @@ import type { Stratum } from '../probes/probe.js';
 
 /** The next request as planned: its probes, what it is expected to tell, and its largest predicted count. */
 export interface PlannedRequest {
-  stratum: Stratum | 'edge';
+  stratum: Stratum | 'edge' | 'core';
   pack: number[];
   gain: number;
   cost: number;
-  /** For an edge check: the class it tests (its first reference), the one leading when it was planned. */
+  /** For an edge or core check: the class it tests (its first reference), the one leading when it was planned. */
   tested?: string;
 }
 

@@ -1,4 +1,5 @@
 import { frameText } from '../probes/frame.js';
+import { coreCheckDue, planCoreCheck } from '../planning/core-check.js';
 import { edgeCheckDue, edgeChecksOfLeader, planEdgeCheck } from '../planning/edge-check.js';
 import { planNext } from '../planning/planner.js';
 import type { Engine } from '../scoring/batch/engine.js';
@@ -315,9 +316,12 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     }
     // under a measured spread a second edge check, wanted when the first strayed a token or two, shows nothing new
     const edgeDue = edgeCheckDue(post, requests) && !(repeats.spread && edgeChecked);
+    // once the leader is seen changed, its core tells a changed copy of it from a tokenizer outside the index
+    const coreDue = !edgeDue && !protocol.unreadable && coreCheckDue(post, requests, edgeChecked);
     const next = edgeDue
       ? planEdgeCheck(post, groups, index, used, rng, repeats.spread)
-      : planNext(post, groups, index, used, rng, requests, repeats.spread);
+      : ((coreDue ? planCoreCheck(post, groups, index, used, rng, repeats.spread) : undefined) ??
+        planNext(post, groups, index, used, rng, requests, repeats.spread));
     if (!next || promptTokens + frameCost + next.cost > budget.maxPromptTokens) {
       stop = next ? 'max-prompt-tokens' : 'no-informative-request';
       break;

@@ -14,11 +14,11 @@ export interface Budget {
 export const DEFAULT_BUDGET: Budget = { maxQueries: 6, maxPromptTokens: 30_000 };
 
 /** What a request held: the bare frame, one stratum's probes, or the check of the leader's vocabulary edges. */
-export type PackLabel = Stratum | 'frame' | 'edge';
+export type PackLabel = Stratum | 'frame' | 'edge' | 'core';
 
 export interface RequestRecord extends Observation {
   stratum: PackLabel;
-  /** For an edge check: the class it tested (its first reference), the one leading when it was planned. */
+  /** For an edge or core check: the class it tested (its first reference), the one leading when it was planned. */
   tested?: string;
 }
 

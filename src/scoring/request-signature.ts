@@ -16,7 +16,7 @@ function probePositions(index: CountIndex): Map<string, number> {
 
 /**
  * The count signature of requests as identify sent them (as countSignature reads them): each pack's kind
- * (stratum or edge check) sets how likely a derived tokenizer's changes are to have missed it. Requests
+ * (stratum, edge or core check) sets how likely a derived tokenizer's changes are to have missed it. Requests
  * without a kind keep the default.
  */
 export function requestSignature(
@@ -31,6 +31,12 @@ export function requestSignature(
   if (!requests.some((r) => r.stratum)) return signature;
   return {
     ...signature,
-    untouched: requests.map((r) => (r.stratum === 'edge' ? UNTOUCHED_BY_KIND.edge : UNTOUCHED_BY_KIND.stratum)),
+    untouched: requests.map((r) =>
+      r.stratum === 'edge'
+        ? UNTOUCHED_BY_KIND.edge
+        : r.stratum === 'core'
+          ? UNTOUCHED_BY_KIND.core
+          : UNTOUCHED_BY_KIND.stratum,
+    ),
   };
 }
