@@ -1,5 +1,6 @@
 import { frameText } from '../probes/frame.js';
 import { edgeCheckDue, edgeChecksOfLeader, planEdgeCheck } from '../planning/edge-check.js';
+import { planEdgeRepeat } from '../planning/edge-repeat.js';
 import { planNext } from '../planning/planner.js';
 import type { Engine } from '../scoring/batch/engine.js';
 import { annotate, type ChannelFusion, type ChannelRuntime } from '../scoring/channels/runtime.js';
@@ -337,9 +338,16 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     }
     // under a measured spread a second edge check, wanted when the first strayed a token or two, shows nothing new
     const edgeDue = edgeCheckDue(post, requests) && !(repeats.spread && edgeChecked);
-    const next = edgeDue
-      ? planEdgeCheck(post, groups, index, used, rng, repeats.spread)
-      : planNext(post, groups, index, used, rng, requests, repeats.spread);
+    // ...but one that strayed is asked again: a change strays alike twice, the hidden part's jump does not
+    const again =
+      repeats.spread && !protocol.unreadable
+        ? planEdgeRepeat(count, requests, repeats.moves, groups, index)
+        : undefined;
+    const next =
+      again ??
+      (edgeDue
+        ? planEdgeCheck(post, groups, index, used, rng, repeats.spread)
+        : planNext(post, groups, index, used, rng, requests, repeats.spread));
     if (!next || promptTokens + frameCost + next.cost > budget.maxPromptTokens) {
       stop = next ? 'max-prompt-tokens' : 'no-informative-request';
       break;

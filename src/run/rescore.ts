@@ -38,7 +38,7 @@ export function rescore(
   // identical requests billed differently: every count is read through the moves the repeats measured, as the run read them
   const moves = requests.length ? frameChecks.map((c) => c - requests[0].promptTokens) : [];
   const varied = moves.some((m) => m !== 0);
-  const repeats = { spread: varied ? measuredSpread(moves) : 0, made: frameChecks.length };
+  const repeats = { spread: varied ? measuredSpread(moves) : 0, made: frameChecks.length, moves };
   const signature = requestSignature(requests, index);
   const post = scored ?? posterior(varied ? { ...signature, moves } : signature, signatureGroups(index));
   const repeatTokens = frameChecks.reduce((sum, c) => sum + c, 0);
