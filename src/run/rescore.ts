@@ -8,7 +8,7 @@ import { decide } from '../scoring/verdict.js';
 import { withRelatives } from '../scoring/verdict-relatives.js';
 import { requestSignature } from '../scoring/request-signature.js';
 import { unstableVerdict } from '../scoring/usage-check.js';
-import { derivedHeldBack, noiseReason } from '../scoring/noise-verdict.js';
+import { derivedHeldBack, inconclusiveSpread, noiseReason } from '../scoring/noise-verdict.js';
 import { measuredSpread } from '../scoring/noisy-likelihood.js';
 
 /**
@@ -63,7 +63,10 @@ export function rescore(
   let reason = derivedHeldBack(post, verdict, requests, repeats);
   if (reason) verdict = decide({ groups: [], unknown: 0 }, true)!;
   else if (verdict.status === 'inconclusive' && repeats.spread)
-    reason = noiseReason(repeats.spread, 'the requests allowed did not tell the candidates apart through it');
+    reason = noiseReason(
+      inconclusiveSpread(post, requests, repeats),
+      'the requests allowed did not tell the candidates apart through it',
+    );
   return {
     verdict: reason ? verdict : withRelatives(verdict, post, requests),
     posterior: post,

@@ -1,6 +1,6 @@
 import type { GroupScore, Posterior } from './posterior.js';
 import { residualSpread, strayBeyondSamples } from './spread-estimate.js';
-import type { Verdict } from './verdict.js';
+import { rankedGroups, type Verdict } from './verdict.js';
 
 /**
  * Verdicts under a measured spread: identical requests billed differently by up to `spread` tokens either side.
@@ -48,6 +48,20 @@ export function edgeStray(
     if (r.stratum === 'edge') stray = Math.max(stray, strayBeyondSamples(score.deviations[k], samples, spread));
   });
   return { spread, stray };
+}
+
+/**
+ * The spread an inconclusive run names: what every count that samples the hidden part shows under the leading
+ * candidate, when that is more than the frame's repeats alone measured (one repeat can land close by chance).
+ */
+export function inconclusiveSpread(
+  post: Posterior,
+  requests: readonly { stratum: string }[],
+  repeats: FrameRepeats,
+): number {
+  const leader = rankedGroups(post)[0];
+  if (!leader) return repeats.spread;
+  return Math.max(repeats.spread, residualSpread(noiseSamples(leader, requests, repeats.moves)));
 }
 
 /** The derived group a verdict names, as scored. */
