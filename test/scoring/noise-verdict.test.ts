@@ -57,7 +57,7 @@ describe('the spread an inconclusive run names', () => {
     expect(inconclusiveSpread(post, requests, { spread: 1, made: 1, moves: [1] })).toBeGreaterThanOrEqual(8);
   });
 
-  it('stays the repeats' own when the counts agree with it', () => {
+  it('stays what the repeats measured when the counts agree with it', () => {
     const post = scored([0, 1, -1, 0, 1]);
     expect(inconclusiveSpread(post, requests, { spread: 1, made: 1, moves: [1] })).toBe(1);
   });
