@@ -165,6 +165,9 @@ export function noisyGroupLikelihoods(
   return out;
 }
 
+/** The share of the belief in each spread left to the frame's repeats alone, however firm the counts make it. */
+const REPEATS_ALONE_SHARE = 0.1;
+
 /** Packs a change more likely misses than touches: their residuals under a group are samples of the hidden part. */
 const LIKELY_UNTOUCHED = 0.5;
 
@@ -200,8 +203,11 @@ function noiseSpreadWeights(
       best = raw;
     }
   }
+  const repeatsAlone = spreadWeights(moves);
   // samples past any jump's reach say nothing of the spread: then the frame's repeats alone are read
-  return bestTotal > 0 ? best.map((r) => r / bestTotal) : spreadWeights(moves);
+  if (!(bestTotal > 0)) return repeatsAlone;
+  // and always a little: when jumps come often, a larger spread must still be able to explain some of them
+  return best.map((r, i) => (1 - REPEATS_ALONE_SHARE) * (r / bestTotal) + REPEATS_ALONE_SHARE * repeatsAlone[i]);
 }
 
 function atSpread(
