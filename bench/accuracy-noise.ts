@@ -1,6 +1,7 @@
 import { identify } from '../src/run/driver.js';
 import { DEFAULT_BUDGET, type IdentifyResult } from '../src/scoring/identify.js';
 import type { CountIndex } from '../src/signatures/count-index.js';
+import { rankedGroups } from '../src/scoring/verdict.js';
 import { chatTemplate } from '../src/targets/chat-templates.js';
 import { simulatedTarget } from '../src/targets/sim-target.js';
 import { hiddenSystemPrompt } from '../src/targets/system-prompts.js';
@@ -122,13 +123,13 @@ export async function noiseAccuracy(
         if (!c.derived && status === 'derived') tally.falseDerived++;
         if (status === 'inconclusive') {
           tally.inconclusive++;
-          if (/vary by about \d+ tokens/.test(result.unstable ?? result.noise?.reason ?? '')) tally.spreadNamed++;
+          if (/vary by about \d+ tokens?/.test(result.unstable ?? result.noise?.reason ?? '')) tally.spreadNamed++;
         }
         tally.queries.push(result.queries);
         tally.promptTokens.push(result.promptTokens);
         if (!statusRight || options.verbose)
           log(
-            `noise ${row.label} ${c.label}: ${status} ${result.verdict.reference} ${result.verdict.confidence.toFixed(4)} q${result.queries} stop ${result.stop}${result.noise ? ` spread ${result.noise.spread}` : ''}`,
+            `noise ${row.label} ${c.label}: ${status} ${result.verdict.reference} ${result.verdict.confidence.toFixed(4)} q${result.queries} stop ${result.stop}${result.noise ? ` spread ${result.noise.spread}` : ''} ${leaderDeviations(result)}`,
           );
       }
     }
@@ -136,6 +137,17 @@ export async function noiseAccuracy(
     log(`noise ${row.label}: ${tally.rightStatus}/${tally.runs} right status`);
   }
   return noiseTable(tallies);
+}
+
+/** The leading group's deviation on each count request, by kind of request: what a noise miss is read from. */
+function leaderDeviations(result: IdentifyResult): string {
+  const leader = rankedGroups(result.posterior)[0];
+  if (!leader) return '';
+  const moves = result.requests.map(
+    (r, k) =>
+      `${r.stratum === 'edge' ? 'E' : r.stratum[0]}${leader.deviations[k]}/${r.probes.length}${r.tested ? `:${r.tested}` : ''}`,
+  );
+  return `[${leader.group.references[0]} m${leader.match.toFixed(2)} d${leader.derived.toFixed(2)}: ${moves.join(' ')}]`;
 }
 
 const pct = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : '-');

@@ -1,6 +1,7 @@
 import { frameText } from '../probes/frame.js';
 import { coreCheckDue, planCoreCheck } from '../planning/core-check.js';
 import { edgeCheckDue, edgeChecksOfLeader, planEdgeCheck } from '../planning/edge-check.js';
+import { planEdgeRepeat } from '../planning/edge-repeat.js';
 import { planNext } from '../planning/planner.js';
 import type { Engine } from '../scoring/batch/engine.js';
 import { annotate, type ChannelFusion, type ChannelRuntime } from '../scoring/channels/runtime.js';
@@ -19,6 +20,7 @@ import {
   NOISE_CEILING,
   SMALL_DEVIATION,
   derivedHeldBack,
+  inconclusiveSpread,
   largestDeviation,
   noiseReason,
 } from '../scoring/noise-verdict.js';
@@ -316,12 +318,19 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     }
     // under a measured spread a second edge check, wanted when the first strayed a token or two, shows nothing new
     const edgeDue = edgeCheckDue(post, requests) && !(repeats.spread && edgeChecked);
+    // ...but one that strayed is asked again: a change strays alike twice, the hidden part's jump does not
+    const again =
+      repeats.spread && !protocol.unreadable
+        ? planEdgeRepeat(count, requests, repeats.moves, groups, index)
+        : undefined;
     // once the leader is seen changed, its core tells a changed copy of it from a tokenizer outside the index
-    const coreDue = !edgeDue && !protocol.unreadable && coreCheckDue(post, requests, edgeChecked);
-    const next = edgeDue
-      ? planEdgeCheck(post, groups, index, used, rng, repeats.spread)
-      : ((coreDue ? planCoreCheck(post, groups, index, used, rng, repeats.spread) : undefined) ??
-        planNext(post, groups, index, used, rng, requests, repeats.spread));
+    const coreDue = !again && !edgeDue && !protocol.unreadable && coreCheckDue(post, requests, edgeChecked);
+    const next =
+      again ??
+      (edgeDue
+        ? planEdgeCheck(post, groups, index, used, rng, repeats.spread)
+        : ((coreDue ? planCoreCheck(post, groups, index, used, rng, repeats.spread) : undefined) ??
+          planNext(post, groups, index, used, rng, requests, repeats.spread)));
     if (!next || promptTokens + frameCost + next.cost > budget.maxPromptTokens) {
       stop = next ? 'max-prompt-tokens' : 'no-informative-request';
       break;
@@ -335,7 +344,10 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     noiseEnd = held;
     final = decide({ groups: [], unknown: 0 }, true)!;
   } else if (final.status === 'inconclusive' && repeats.spread && !noiseEnd)
-    noiseEnd = noiseReason(repeats.spread, 'the requests allowed did not tell the candidates apart through it');
+    noiseEnd = noiseReason(
+      inconclusiveSpread(count, requests, repeats),
+      'the requests allowed did not tell the candidates apart through it',
+    );
   // counts no hypothesis explains, never checked for stability (the budget ran out first), name nothing;
   // the loop only leaves right after scoring, so `count` is the posterior of every count request
   const unchecked = !repeated && !protocol.unreadable && requests.length >= 2 && noneExplains(count);

@@ -8,7 +8,7 @@ import { decide, type Verdict } from '../scoring/verdict.js';
 import { withRelatives } from '../scoring/verdict-relatives.js';
 import { requestSignature } from '../scoring/request-signature.js';
 import { unstableVerdict } from '../scoring/usage-check.js';
-import { derivedHeldBack, noiseReason } from '../scoring/noise-verdict.js';
+import { derivedHeldBack, inconclusiveSpread, noiseReason } from '../scoring/noise-verdict.js';
 import { measuredSpread } from '../scoring/noisy-likelihood.js';
 
 /**
@@ -40,7 +40,7 @@ export function rescore(
   // identical requests billed differently: every count is read through the moves the repeats measured, as the run read them
   const moves = requests.length ? frameChecks.map((c) => c - requests[0].promptTokens) : [];
   const varied = moves.some((m) => m !== 0);
-  const repeats = { spread: varied ? measuredSpread(moves) : 0, made: frameChecks.length };
+  const repeats = { spread: varied ? measuredSpread(moves) : 0, made: frameChecks.length, moves };
   const signature = requestSignature(requests, index);
   const post = scored ?? posterior(varied ? { ...signature, moves } : signature, signatureGroups(index));
   const repeatTokens = frameChecks.reduce((sum, c) => sum + c, 0);
@@ -67,7 +67,10 @@ export function rescore(
   let reason = heldBack(verdict);
   if (reason) verdict = decide({ groups: [], unknown: 0 }, true)!;
   else if (verdict.status === 'inconclusive' && repeats.spread && !countsUnread)
-    reason = noiseReason(repeats.spread, 'the requests allowed did not tell the candidates apart through it');
+    reason = noiseReason(
+      inconclusiveSpread(post, requests, repeats),
+      'the requests allowed did not tell the candidates apart through it',
+    );
   return {
     verdict: reason || countsUnread ? verdict : withRelatives(verdict, post, requests),
     posterior: post,

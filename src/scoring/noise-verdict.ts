@@ -1,5 +1,6 @@
 import type { GroupScore, Posterior } from './posterior.js';
-import type { Verdict } from './verdict.js';
+import { residualSpread, strayBeyondSamples } from './spread-estimate.js';
+import { rankedGroups, type Verdict } from './verdict.js';
 
 /**
  * Verdicts under a measured spread: identical requests billed differently by up to `spread` tokens either side.
@@ -7,11 +8,6 @@ import type { Verdict } from './verdict.js';
 
 /** The largest spread the counts are still read through; past it a few requests cannot tell candidates apart. */
 export const NOISE_CEILING = 10;
-
-/** How far an edge check must stray from the leader for a change to stand clear of the spread, not be read into it. */
-export function clearOfSpread(spread: number): number {
-  return 3 * spread + 3;
-}
 
 /** Deviations no larger than this, seen with one equal repeat, may still be a hidden part that rarely moves. */
 export const SMALL_DEVIATION = 8;
@@ -21,13 +17,51 @@ export function noiseReason(spread: number, detail: string): string {
   return `counts vary by about ${spread} token${spread === 1 ? '' : 's'} between identical requests; ${detail}`;
 }
 
-/** The leader's largest deviation on an edge check of its own vocabulary, or 0 when none was made. */
-export function edgeDeviation(score: GroupScore, requests: readonly { stratum: string }[]): number {
-  let most = 0;
+/**
+ * The samples of the hidden part's move under a group: its deviations on every count request but the edge checks
+ * (whose strays are what is judged), and the frame's again for each repeat of it.
+ */
+export function noiseSamples(
+  score: GroupScore,
+  requests: readonly { stratum: string }[],
+  moves: readonly number[],
+): number[] {
+  const samples = score.deviations.filter((_, k) => requests[k]?.stratum !== 'edge');
+  const frame = requests.findIndex((r) => r.stratum === 'frame');
+  if (frame >= 0) for (const move of moves) samples.push(score.deviations[frame] + move);
+  return samples;
+}
+
+/**
+ * The spread the counts show under a group, and how far its edge checks strayed past all the noise reaches at that
+ * spread (0 or less when none did, or none was made).
+ */
+export function edgeStray(
+  score: GroupScore,
+  requests: readonly { stratum: string }[],
+  moves: readonly number[],
+): { spread: number; stray: number } {
+  const samples = noiseSamples(score, requests, moves);
+  const spread = residualSpread(samples);
+  let stray = Number.NEGATIVE_INFINITY;
   requests.forEach((r, k) => {
-    if (r.stratum === 'edge') most = Math.max(most, Math.abs(score.deviations[k]));
+    if (r.stratum === 'edge') stray = Math.max(stray, strayBeyondSamples(score.deviations[k], samples, spread));
   });
-  return most;
+  return { spread, stray };
+}
+
+/**
+ * The spread an inconclusive run names: what every count that samples the hidden part shows under the leading
+ * candidate, when that is more than the frame's repeats alone measured (one repeat can land close by chance).
+ */
+export function inconclusiveSpread(
+  post: Posterior,
+  requests: readonly { stratum: string }[],
+  repeats: FrameRepeats,
+): number {
+  const leader = rankedGroups(post)[0];
+  if (!leader) return repeats.spread;
+  return Math.max(repeats.spread, residualSpread(noiseSamples(leader, requests, repeats.moves)));
 }
 
 /** The derived group a verdict names, as scored. */
@@ -40,10 +74,11 @@ export function largestDeviation(score: GroupScore): number {
   return Math.max(0, ...score.deviations.map(Math.abs));
 }
 
-/** The repeats of the bare frame a run made, and the spread their moves measured (0 while they agree). */
+/** The repeats of the bare frame a run made, the spread their moves measured (0 while they agree), and the moves. */
 export interface FrameRepeats {
   spread: number;
   made: number;
+  moves: readonly number[];
 }
 
 /**
@@ -61,10 +96,11 @@ export function derivedHeldBack(
   const score = namedScore(post, verdict);
   if (!repeats.spread && repeats.made < 2 && score && largestDeviation(score) <= SMALL_DEVIATION)
     return `every count lies within ${SMALL_DEVIATION} tokens of ${verdict.reference}'s, which a hidden prompt that changes per request also explains, and the bare frame was not asked twice more`;
-  if (repeats.spread && !(score && edgeDeviation(score, requests) >= clearOfSpread(repeats.spread)))
-    return noiseReason(
-      repeats.spread,
-      `no edge check strayed from ${verdict.reference} by more than ${clearOfSpread(repeats.spread) - 1}, so a changed vocabulary cannot be told from that`,
-    );
-  return undefined;
+  if (!repeats.spread) return undefined;
+  const judged = score ? edgeStray(score, requests, repeats.moves) : { spread: repeats.spread, stray: 0 };
+  if (judged.stray > 0) return undefined;
+  return noiseReason(
+    judged.spread,
+    `no edge check strayed from ${verdict.reference} past what that noise reaches, so a changed vocabulary cannot be told from it`,
+  );
 }

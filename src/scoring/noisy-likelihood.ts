@@ -1,7 +1,6 @@
 import type { CountSignature } from '../signatures/observations.js';
 import type { GroupLikelihoods } from './likelihood.js';
 import { DERIVED_DIRECTIONS, UNTOUCHED_PACK, movedNoise, seamNoise } from './noise.js';
-import { clearOfSpread } from './noise-verdict.js';
 
 /**
  * The count likelihoods when identical requests are billed differently: each count carries the hidden part's
@@ -52,6 +51,11 @@ function moveModel(spread: number): MoveModel {
   return model;
 }
 
+/** How far a count must stray from a tokenizer's prediction, at the constant tried, before a change may explain it. */
+function clearOfSpread(spread: number): number {
+  return 3 * spread + 3;
+}
+
 const jumpFloor = (e: number) => (Math.abs(e) <= JUMP.span ? JUMP.share / (2 * JUMP.span + 1) : 0);
 
 function smeared(model: MoveModel, f: (e: number) => number, e: number): number {
@@ -100,6 +104,29 @@ export function spreadWeights(moves: readonly number[]): number[] {
   return raw.map((r) => r / total);
 }
 
+/** How likely residuals that share one unknown constant are under each spread of SPREADS, the constant summed out. */
+function residualSpreadLikelihoods(residuals: readonly number[]): number[] {
+  const values = residuals.map(Math.round);
+  if (values.length < 2) return SPREADS.map(() => 1);
+  // the constant lies within the hidden part's reach of most samples: around their median (a jump moves one)
+  const middle = [...values].sort((a, b) => a - b)[values.length >> 1];
+  return SPREADS.map((spread) => {
+    const reach = moveModel(spread).reach + 2;
+    let sum = 0;
+    for (let c = middle - reach; c <= middle + reach; c++)
+      sum += values.reduce((p, r) => p * noisyMatch(r - c, spread), 1);
+    return sum;
+  });
+}
+
+/** How much each spread is believed from residuals that share one unknown constant (a flat prior over SPREADS). */
+export function residualSpreadWeights(residuals: readonly number[]): number[] {
+  const raw = residualSpreadLikelihoods(residuals);
+  const total = raw.reduce((a, b) => a + b, 0);
+  // samples past any jump's reach say nothing of the spread
+  return total > 0 ? raw.map((r) => r / total) : SPREADS.map(() => 1 / SPREADS.length);
+}
+
 /** The spread the moves between identical requests point to most: what a report names. */
 export function measuredSpread(moves: readonly number[]): number {
   const weights = spreadWeights(moves);
@@ -120,21 +147,67 @@ export function noisyGroupLikelihoods(
 ): GroupLikelihoods {
   const G = scored.length;
   const out = { match: new Float64Array(G), derived: new Float64Array(G), offset: new Float64Array(G) };
-  const weights = spreadWeights(moves);
+  const weights = noiseSpreadWeights(signature, totals, M, moves);
   const best = new Float64Array(G).fill(-1);
   SPREADS.forEach((spread, i) => {
     if (weights[i] < 1e-6) return;
     const one = atSpread(signature, totals, M, scored, spread);
     for (let g = 0; g < G; g++) {
-      out.match[g] += weights[i] * one.match[g];
-      out.derived[g] += weights[i] * one.derived[g];
-      if (weights[i] * one.best[g] > best[g]) {
-        best[g] = weights[i] * one.best[g];
+      const w = weights[i];
+      out.match[g] += w * one.match[g];
+      out.derived[g] += w * one.derived[g];
+      if (w * one.best[g] > best[g]) {
+        best[g] = w * one.best[g];
         out.offset[g] = one.offset[g];
       }
     }
   });
   return out;
+}
+
+/** The share of the belief in each spread left to the frame's repeats alone, however firm the counts make it. */
+const REPEATS_ALONE_SHARE = 0.1;
+
+/** Packs a change more likely misses than touches: their residuals under a group are samples of the hidden part. */
+const LIKELY_UNTOUCHED = 0.5;
+
+/**
+ * How much each spread is believed, from every count that samples the hidden part under the tokenizer that explains
+ * them best: the frame and its repeats, and the packs a change most likely leaves alone (not the edge checks, whose
+ * strays are judged). One belief for every candidate, so none picks the noise that suits it; a firm one keeps "the
+ * same tokenizer with a larger noise" from explaining a stray that a small noise cannot reach.
+ */
+function noiseSpreadWeights(
+  signature: CountSignature,
+  totals: ArrayLike<number>,
+  M: number,
+  moves: readonly number[],
+): number[] {
+  let best: number[] = [];
+  let bestTotal = -1;
+  for (let m = 0; m < M; m++) {
+    const samples: number[] = [];
+    signature.packs.forEach((pack, k) => {
+      const residual = signature.observed[k] - totals[k * M + m];
+      if (!pack.length) {
+        samples.push(residual);
+        // the frame's repeats, when this is the frame first sent
+        if (k === 0) for (const move of moves) samples.push(residual + move);
+      } else if ((signature.untouched?.[k] ?? UNTOUCHED_PACK) >= LIKELY_UNTOUCHED) samples.push(residual);
+    });
+    if (samples.some((x) => !Number.isFinite(x))) continue;
+    const raw = residualSpreadLikelihoods(samples);
+    const total = raw.reduce((a, b) => a + b, 0);
+    if (total > bestTotal) {
+      bestTotal = total;
+      best = raw;
+    }
+  }
+  const repeatsAlone = spreadWeights(moves);
+  // samples past any jump's reach say nothing of the spread: then the frame's repeats alone are read
+  if (!(bestTotal > 0)) return repeatsAlone;
+  // and always a little: when jumps come often, a larger spread must still be able to explain some of them
+  return best.map((r, i) => (1 - REPEATS_ALONE_SHARE) * (r / bestTotal) + REPEATS_ALONE_SHARE * repeatsAlone[i]);
 }
 
 function atSpread(
@@ -144,7 +217,6 @@ function atSpread(
   scored: ArrayLike<number>,
   spread: number,
 ): GroupLikelihoods & { best: Float64Array } {
-  const K = signature.packs.length;
   const G = scored.length;
   const out = {
     match: new Float64Array(G),
@@ -154,6 +226,7 @@ function atSpread(
   };
   const untouched = signature.packs.map((_, k) => signature.untouched?.[k] ?? UNTOUCHED_PACK);
   const reach = moveModel(spread).reach + 3;
+  const repeated = samePacks(signature.packs);
   for (let g = 0; g < G; g++) {
     const m = scored[g];
     const predicted = signature.packs.map((_, k) => totals[k * M + m]);
@@ -169,13 +242,24 @@ function atSpread(
     for (const offset of offsets) {
       let mm = 1;
       const d = DERIVED_DIRECTIONS.map(() => 1);
-      for (let k = 0; k < K; k++) {
+      for (const same of repeated) {
+        const k = same[0];
         const e = Math.round(residual[k] - offset);
-        const exact = noisyMatch(e, spread);
+        let exact = noisyMatch(e, spread);
+        // a pack asked again moves by the same change each time: only the hidden part's moves differ between them
+        let again = 1;
+        for (let i = 1; i < same.length; i++) {
+          exact *= noisyMatch(Math.round(residual[same[i]] - offset), spread);
+          again *= repeatMove(Math.round(residual[same[i]] - residual[k]), spread);
+        }
         mm *= exact;
         const touched = signature.packs[k].length > 0;
-        for (let dir = 0; dir < d.length; dir++)
-          d[dir] *= touched ? noisyDerived(e, predicted[k], untouched[k], DERIVED_DIRECTIONS[dir].sign, spread) : exact;
+        for (let dir = 0; dir < d.length; dir++) {
+          const sign = DERIVED_DIRECTIONS[dir].sign;
+          d[dir] *= touched
+            ? untouched[k] * exact + (1 - untouched[k]) * noisyDerived(e, predicted[k], 0, sign, spread) * again
+            : exact;
+        }
       }
       matchL += mm;
       derivedL += DERIVED_DIRECTIONS.reduce((sum, direction, dir) => sum + direction.weight * d[dir], 0);
@@ -190,4 +274,17 @@ function atSpread(
     out.best[g] = best;
   }
   return out;
+}
+
+/** The requests grouped by the probes they held (in any order), each group in the order sent. */
+function samePacks(packs: readonly number[][]): number[][] {
+  const byProbes = new Map<string, number[]>();
+  packs.forEach((pack, k) => {
+    // the bare frame, asked again, is read through the moves instead
+    const key = pack.length ? [...pack].sort((a, b) => a - b).join(',') : `frame ${k}`;
+    const same = byProbes.get(key);
+    if (same) same.push(k);
+    else byProbes.set(key, [k]);
+  });
+  return [...byProbes.values()];
 }

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { SignatureGroup } from '../../src/scoring/hypotheses.js';
+import { derivedHeldBack, inconclusiveSpread } from '../../src/scoring/noise-verdict.js';
+import type { Posterior } from '../../src/scoring/posterior.js';
+import type { Verdict } from '../../src/scoring/verdict.js';
+
+/** A posterior holding one group whose counts left these deviations, leaning to changed. */
+function scored(deviations: number[]): Posterior {
+  const group = { references: ['llama3'], family: 'llama3', models: [] } as unknown as SignatureGroup;
+  return {
+    groups: [{ group, predicted: deviations.map(() => 100), offset: 0, deviations, match: 0.03, derived: 0.97 }],
+    unknown: 0,
+  };
+}
+
+const derived: Verdict = {
+  status: 'derived',
+  reference: 'llama3',
+  class: ['llama3'],
+  family: 'llama3',
+  models: [],
+  confidence: 0.97,
+};
+
+const requests = [
+  { stratum: 'frame' },
+  { stratum: 'structure' },
+  { stratum: 'scripts' },
+  { stratum: 'words' },
+  { stratum: 'edge' },
+];
+
+describe('a change judged against the spread every count shows', () => {
+  it('stands when the edge check strays past what the noise of the other counts reaches', () => {
+    // counts within a token or two of each other, the frame asked again once (moved by 2): the edge strays by -8
+    const post = scored([0, 1, -1, 1, -8]);
+    expect(derivedHeldBack(post, derived, requests, { spread: 1, made: 1, moves: [2] })).toBeUndefined();
+  });
+
+  it('is held back when the other counts scatter as far as the edge check strayed', () => {
+    const post = scored([5, -6, 4, -5, -8]);
+    const reason = derivedHeldBack(post, derived, requests, { spread: 1, made: 1, moves: [2] });
+    expect(reason).toMatch(/counts vary by about \d+ tokens between identical requests/);
+    expect(reason).toMatch(/no edge check strayed from llama3 past what that noise reaches/);
+  });
+
+  it('does not take a jump of the hidden part on one count for the bound of its moves', () => {
+    // the frame carried a retrieved memory (+150): the other counts still bound the noise
+    const post = scored([150, 1, -1, 1, -8]);
+    expect(derivedHeldBack(post, derived, requests, { spread: 1, made: 1, moves: [-149] })).toBeUndefined();
+  });
+});
+
+describe('the spread an inconclusive run names', () => {
+  it('is what all the counts show, when one repeat of the frame landed close by chance', () => {
+    const post = scored([0, 17, -15, 12, 3]);
+    expect(inconclusiveSpread(post, requests, { spread: 1, made: 1, moves: [1] })).toBeGreaterThanOrEqual(8);
+  });
+
+  it('stays what the repeats measured when the counts agree with it', () => {
+    const post = scored([0, 1, -1, 0, 1]);
+    expect(inconclusiveSpread(post, requests, { spread: 1, made: 1, moves: [1] })).toBe(1);
+  });
+});
