@@ -60,8 +60,24 @@ function mergesFromScores(
 }
 
 /**
+ * Stored merges `left right`, split at the first space after the first character, as llama.cpp reads them. A merge
+ * without such a space, or naming a text the vocabulary lacks, can never yield a token, so it is left out: Gemma 4's
+ * GGUF has a few, where the conversion dropped a leading U+FEFF from tokens.
+ */
+function splitMerges(merges: readonly string[], vocab: Record<string, number>): [string, string][] {
+  return merges.flatMap((merge): [string, string][] => {
+    const at = merge.indexOf(' ', 1);
+    if (at < 0) return [];
+    const left = merge.slice(0, at);
+    const right = merge.slice(at + 1);
+    return left in vocab && right in vocab && left + right in vocab ? [[left, right]] : [];
+  });
+}
+
+/**
  * Loads the tokenizer embedded in a GGUF file: `tokenizer.ggml.model` `gpt2` (byte-level BPE with merges and the
- * split regexes `tokenizer.ggml.pre` names) or `llama` (SentencePiece, merges recovered from scores).
+ * split regexes `tokenizer.ggml.pre` names), `llama` (SentencePiece, merges recovered from scores) or `gemma4`
+ * (SentencePiece-style BPE with stored merges).
  * It becomes a tokenizer.json in memory, loaded with the Hugging Face loader, so control and user-defined
  * tokens written literally in text become their ids, as a tokenizer.json does. No Unicode normalizer is
  * applied, as in llama.cpp (Qwen's tokenizer.json applies NFC; text already in NFC encodes the same).
@@ -80,12 +96,10 @@ export function loadGguf(files: TokenizerFiles): Tokenizer {
     numberArray(meta.get('tokenizer.ggml.token_type'), tokens.length, 'tokenizer.ggml.token_type') ??
     tokens.map(() => GGUF_TOKEN_TYPE.normal);
 
+  // A text listed twice (Gemma 4 has three) maps to its last id, as llama.cpp's token_to_id does; the earlier id
+  // is never produced by encoding.
   const vocab: Record<string, number> = Object.create(null);
   tokens.forEach((token, id) => {
-    if (token in vocab)
-      throw new UserError(
-        `${WHAT} lists token ${JSON.stringify(token)} twice (ids ${vocab[token]} and ${id}); the file is corrupt`,
-      );
     vocab[token] = id;
   });
   const addedTypes: number[] = [GGUF_TOKEN_TYPE.unknown, GGUF_TOKEN_TYPE.control, GGUF_TOKEN_TYPE.userDefined];
@@ -163,9 +177,21 @@ export function loadGguf(files: TokenizerFiles): Tokenizer {
       unkToken: unk >= 0 ? tokens[unk] : null,
       byteFallback: types.includes(GGUF_TOKEN_TYPE.byte),
     });
+  } else if (model === 'gemma4') {
+    // SentencePiece-style BPE with its merges stored (Gemma 4): spaces become ▁, unknown bytes <0xXX>, no dummy prefix
+    const merges = splitMerges(stringArray(meta.get('tokenizer.ggml.merges'), 'tokenizer.ggml.merges'), vocab);
+    const unk = tokens.findIndex((_, id) => types[id] === GGUF_TOKEN_TYPE.unknown);
+    json = sentencePieceTokenizerJson({
+      vocab,
+      merges,
+      addedTokens: added,
+      addSpacePrefix: meta.get('tokenizer.ggml.add_space_prefix') === true,
+      unkToken: unk >= 0 ? tokens[unk] : null,
+      byteFallback: types.includes(GGUF_TOKEN_TYPE.byte),
+    });
   } else {
     throw new UserError(
-      `${WHAT} uses tokenizer model "${model}"; tokprint reads gpt2 (byte-level BPE) and llama (SentencePiece) GGUF tokenizers`,
+      `${WHAT} uses tokenizer model "${model}"; tokprint reads gpt2 (byte-level BPE), llama (SentencePiece) and gemma4 (SentencePiece-style BPE) GGUF tokenizers`,
     );
   }
 
