@@ -24,6 +24,7 @@ const SLOW = [
   'test/cli/compare.test.ts',
   // every committed reference (or many) loaded, converted or compared in turn
   'test/references/verify-hf-json.test.ts',
+  'test/references/llama-cpp-vocabs.test.ts',
   'test/references/formats/gguf.test.ts',
   'test/references/compare.test.ts',
   'test/references/index-build.test.ts',
