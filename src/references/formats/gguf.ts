@@ -59,18 +59,15 @@ function mergesFromScores(
   return merges;
 }
 
-/**
- * Stored merges `left right`, split at the first space after the first character, as llama.cpp reads them. A merge
- * without such a space, or naming a text the vocabulary lacks, can never yield a token, so it is left out: Gemma 4's
- * GGUF has a few, where the conversion dropped a leading U+FEFF from tokens.
- */
-function splitMerges(merges: readonly string[], vocab: Record<string, number>): [string, string][] {
-  return merges.flatMap((merge): [string, string][] => {
+/** Stored merges `left right`, split at the first space after the first character, as llama.cpp reads them. */
+function splitMerges(merges: readonly string[]): [string, string][] {
+  return merges.map((merge) => {
     const at = merge.indexOf(' ', 1);
-    if (at < 0) return [];
-    const left = merge.slice(0, at);
-    const right = merge.slice(at + 1);
-    return left in vocab && right in vocab && left + right in vocab ? [[left, right]] : [];
+    if (at < 0)
+      throw new UserError(
+        `${WHAT}: merge ${JSON.stringify(merge)} has no space between its parts; the file is corrupt`,
+      );
+    return [merge.slice(0, at), merge.slice(at + 1)];
   });
 }
 
@@ -96,10 +93,12 @@ export function loadGguf(files: TokenizerFiles): Tokenizer {
     numberArray(meta.get('tokenizer.ggml.token_type'), tokens.length, 'tokenizer.ggml.token_type') ??
     tokens.map(() => GGUF_TOKEN_TYPE.normal);
 
-  // A text listed twice (Gemma 4 has three) maps to its last id, as llama.cpp's token_to_id does; the earlier id
-  // is never produced by encoding.
   const vocab: Record<string, number> = Object.create(null);
   tokens.forEach((token, id) => {
+    if (token in vocab)
+      throw new UserError(
+        `${WHAT} lists token ${JSON.stringify(token)} twice (ids ${vocab[token]} and ${id}); the file is corrupt`,
+      );
     vocab[token] = id;
   });
   const addedTypes: number[] = [GGUF_TOKEN_TYPE.unknown, GGUF_TOKEN_TYPE.control, GGUF_TOKEN_TYPE.userDefined];
@@ -179,7 +178,7 @@ export function loadGguf(files: TokenizerFiles): Tokenizer {
     });
   } else if (model === 'gemma4') {
     // SentencePiece-style BPE with its merges stored (Gemma 4): spaces become ▁, unknown bytes <0xXX>, no dummy prefix
-    const merges = splitMerges(stringArray(meta.get('tokenizer.ggml.merges'), 'tokenizer.ggml.merges'), vocab);
+    const merges = splitMerges(stringArray(meta.get('tokenizer.ggml.merges'), 'tokenizer.ggml.merges'));
     const unk = tokens.findIndex((_, id) => types[id] === GGUF_TOKEN_TYPE.unknown);
     json = sentencePieceTokenizerJson({
       vocab,
