@@ -74,6 +74,17 @@ describe('references from llama.cpp vocabularies', () => {
     expect(pins.size).toBe(1);
   });
 
+  it("gpt-neox, which has no test texts, holds mpt's vocabulary and merges and differs from it by llama.cpp's default split alone", async () => {
+    const [neox, mpt] = await Promise.all([committedTokenizer('gpt-neox'), committedTokenizer('mpt')]);
+    expect(neox.vocabSize).toBe(mpt.vocabSize);
+    for (let id = 0; id < mpt.vocabSize; id++) expect(neox.tokenString(id)).toBe(mpt.tokenString(id));
+    expect(Array.from(neox.structure!.mergeIds!)).toEqual(Array.from(mpt.structure!.mergeIds!));
+    // GPT-2's split keeps a space with the digits and punctuation after it; llama.cpp's default splits those apart
+    const text = 'Total: 1234567 items!!! (approx.)';
+    expect(neox.encode(text)).not.toEqual(mpt.encode(text));
+    expect(neox.encode('The quick brown fox')).toEqual(mpt.encode('The quick brown fox'));
+  });
+
   it.each(fromLlamaCpp.map((entry) => entry.id))(
     '%s gives the ids of llama.cpp test-tokenizer-0 expectations, text by text',
     async (id) => {
