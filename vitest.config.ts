@@ -42,6 +42,8 @@ const SLOW = [
   'test/targets/vocabulary-changes.test.ts',
   'test/cli/tokenizer-file-reads.test.ts',
   'test/cli/refs-build-user.test.ts',
+  // npm pack of node-llama-cpp (35 MB) and git clones of the llama.cpp bundle it ships
+  'test/cli/refs-pull-llama-cpp.test.ts',
 ];
 
 export default defineConfig({
