@@ -2,6 +2,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MOVE, promptLength } from '../../src/scoring/usage-check.js';
+import type { TargetRequest } from '../../src/targets/target.js';
 import { UserError } from '../../src/util/errors.js';
 import { isOneLine, makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
 import { loopbackTarget } from '../helpers/generic-target.js';
@@ -64,6 +66,30 @@ const identify = (target: string, ...flags: string[]) =>
     sandbox.root,
   );
 
+/** The newest run's transcript entries, in the order they were written. */
+async function lastTranscript(): Promise<
+  { kind: string; seq?: number; request?: TargetRequest; usage?: { promptTokens: number }; promptTokens?: number }[]
+> {
+  const runs = (await readdir(join(sandbox.root, 'runs'))).sort();
+  const text = await readFile(join(sandbox.root, 'runs', runs.at(-1)!, 'transcript.jsonl'), 'utf8');
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+}
+
+/**
+ * The count request whose static count is the first that cannot be real: the first one at least `MOVE.minChars`
+ * characters longer than the bare frame (which request that is depends on the opening plan, so on the index).
+ */
+async function firstTellingRequest(): Promise<{ seq: number; added: number }> {
+  const requests = (await lastTranscript()).filter((e) => e.kind === 'request' && e.request);
+  const frame = promptLength(requests[0].request!);
+  const telling = requests.find((e) => promptLength(e.request!) - frame >= MOVE.minChars);
+  if (!telling) throw new Error('no request long enough to show a static count');
+  return { seq: telling.seq!, added: promptLength(telling.request!) - frame };
+}
+
 describe.each(APIS)('impossible billed counts: %s', (api) => {
   it.each(['-339', '12.5', '1e308', '9007199254740993', '"12"'])(
     'refuses a prompt count of %s in one line, without retrying it',
@@ -93,13 +119,17 @@ describe.each(APIS)('impossible billed counts: %s', (api) => {
     expect(result.stdout).toBe('');
   });
 
-  it('stops on a count that does not move with the prompt', async () => {
+  it('stops on a count that does not move with the prompt, at the first request long enough to show it', async () => {
     const result = await identify(await billing(api, '1000'));
     expect(result.code).toBe(3);
     expect(isOneLine(result.stderr)).toBe(true);
-    expect(result.stderr).toMatch(
-      /impossible: request 2 is \d+ characters longer than request 1 but was billed the same count \(1000 and 1000\); the usage channel cannot be read/,
+    const telling = await firstTellingRequest();
+    expect(result.stderr).toContain(
+      `impossible: request ${telling.seq} is ${telling.added} characters longer than request 1 but was billed the same count (1000 and 1000); the usage channel cannot be read`,
     );
+    // nothing is asked after it
+    const seqs = (await lastTranscript()).filter((e) => e.kind === 'request').map((e) => e.seq);
+    expect(Math.max(...(seqs as number[]))).toBe(telling.seq);
   });
 });
 
@@ -137,13 +167,24 @@ describe.each(APIS)('an answer far longer than max_tokens: %s', (api) => {
 
 describe('impossible billed counts beside another channel', () => {
   it('goes on with the streamed tokens, flags the verdict and spends no impossible count', async () => {
-    const result = await identify(await billing('openai', '1000'), '--stream', '--json', '--max-queries', '3');
+    const result = await identify(await billing('openai', '1000'), '--stream', '--json');
     expect(result.stderr).toBe('');
     expect([0, 1]).toContain(result.code);
     const json = JSON.parse(result.stdout);
     expect(json.verdict.flags).toContain('usage-count-impossible');
-    expect(json.channels.consistency.trusted.reason).toMatch(/billed prompt counts are impossible/);
-    expect(json.promptTokens).toBe(1000);
+    const telling = await firstTellingRequest();
+    expect(json.channels.consistency.trusted.reason).toMatch(
+      new RegExp(`billed prompt counts are impossible: request ${telling.seq} is`),
+    );
+    // the run went on past it, reading the streamed tokens
+    expect(json.queries).toBeGreaterThan(telling.seq);
+    // every count billed before the impossible one is spent, none from it on
+    const entries = await lastTranscript();
+    const caught = entries.findIndex((e) => e.kind === 'response' && e.seq === telling.seq);
+    const before = entries.slice(0, caught).filter((e) => e.kind === 'response');
+    expect(json.promptTokens).toBe(before.reduce((sum, e) => sum + (e.usage?.promptTokens ?? 0), 0));
+    for (const o of entries.filter((e) => e.kind === 'observation'))
+      expect(o.promptTokens).toBe(o.seq! < telling.seq ? 1000 : 0);
     const runs = await readdir(join(sandbox.root, 'runs'));
     const report = await readFile(join(sandbox.root, 'runs', runs.at(-1)!, 'verdict.json'), 'utf8');
     expect(report).not.toMatch(/\d{20}/);
