@@ -14,6 +14,7 @@ const SLOW = [
   // the built CLI in child processes: locks, kills and resumes across processes
   'test/cli/index-lock.test.ts',
   'test/cli/run-lock.test.ts',
+  'test/cli/activations-runtime-missing.test.ts',
   'test/targets/http/identify-openai.test.ts',
   // whole identify runs per API, secret form or answer channel, each building its leading references
   'test/targets/http/secrets-cli.test.ts',

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DOMAIN_FILE } from '../src/probes/pool-file.js';
 import type { ReferenceEntry } from '../src/references/manifest.js';
 import type { Tokenizer, TokenizerFiles } from '../src/references/tokenizer.js';
 import type { Rng } from '../src/util/rng.js';
@@ -147,4 +150,36 @@ export function derivedTargets(
     }
   }
   return targets;
+}
+
+/** The handwritten domain terms (medicine, law, finance, chemistry, code identifiers, German), one list of words. */
+export function domainWords(poolDir: string): string[] {
+  const lines = readFileSync(join(poolDir, DOMAIN_FILE), 'utf8').split('\n').filter(Boolean);
+  return lines.flatMap((line) => (JSON.parse(line) as { text: string }).text.split(' '));
+}
+
+/** A word list seen as a donor vocabulary: entry i is " word" (the word after a space, as in running text). */
+function wordListDonor(words: readonly string[]): Tokenizer {
+  const encoder = new TextEncoder();
+  return {
+    format: 'hf-json',
+    vocabSize: words.length,
+    specialTokens: [],
+    contentHash: '',
+    encode: () => [],
+    tokenString: (id) => (id < words.length ? ` ${words[id]}` : undefined),
+    tokenBytes: (id) => (id < words.length ? encoder.encode(` ${words[id]}`) : undefined),
+  };
+}
+
+/**
+ * A fine-tuner's domain extension: the base extended by a seeded half of the domain terms (the edge
+ * check's domain probes hold all of them, so about half the words it sends are ones the copy added).
+ */
+export function domainTarget(base: LoadedBenchReference, words: readonly string[], rng: Rng): DerivedTarget {
+  const half = rng.shuffle([...words]).slice(0, Math.ceil(words.length / 2));
+  const tokenizer = applyVocabularyChanges(base.files, base.tokenizer, [
+    { kind: 'add-tokens', count: half.length, donor: wordListDonor(half), donorId: 'domain terms' },
+  ]);
+  return { label: `domain words: ${tokenizer.vocabSize - base.tokenizer.vocabSize} new entries`, tokenizer };
 }

@@ -16,15 +16,29 @@ import type { Tokenizer } from '../src/references/tokenizer.js';
 import { seededRng, seedFromString } from '../src/util/rng.js';
 import { finishTrials, parseAccuracy, setupLabel, TrialLog } from './accuracy-junit.js';
 import { channelAccuracy } from './accuracy-channels.js';
+import { openKinds } from './open-kinds.js';
+import { DerivedKinds } from './derived-kinds.js';
+import { noiseAccuracy } from './accuracy-noise.js';
 import { accuracyTable, median, type ReferenceTally } from './accuracy-table.js';
-import { derivedTargets, randomSetup, type LoadedBenchReference, type SimSetup } from './accuracy-trials.js';
+import {
+  derivedTargets,
+  domainTarget,
+  domainWords,
+  randomSetup,
+  type LoadedBenchReference,
+  type SimSetup,
+} from './accuracy-trials.js';
 
 export const BENCH_SEED = 424242;
-const SECTIONS = ['closed', 'open', 'derived', 'channels'];
+const SECTIONS = ['closed', 'open', 'derived', 'channels', 'noise'];
 
 interface Options {
   closed: number;
   open: number;
+  /** Tokenizers the open-kinds section trains (`--trained N`). */
+  trained: number;
+  /** Runs per reference and noise row on the unchanged tokenizer (`--noise N`). */
+  noise: number;
   only?: string[];
   /** Run trials for these references only; the rest still serve as donors (each reference draws from its own seed). */
   targets?: string[];
@@ -34,7 +48,7 @@ interface Options {
   /** A JSON-lines file getting each run's request digest and verdict. */
   trace?: string;
   seed: number;
-  /** Which parts run: closed, open, derived, channels (all by default). */
+  /** Which parts run: closed, open, derived, channels, noise (all by default), open-kinds (when named). */
   sections: Set<string>;
   /** The channel rows' seeds (`--seeds a,b,c`); the bench seed alone when absent. */
   channelSeeds?: number[];
@@ -52,6 +66,8 @@ function parseOptions(args: string[]): Options {
   const options: Options = {
     closed: 8,
     open: 4,
+    trained: 12,
+    noise: 2,
     verbose: false,
     seed: BENCH_SEED,
     sections: new Set(SECTIONS),
@@ -61,6 +77,8 @@ function parseOptions(args: string[]): Options {
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--closed') options.closed = Number(args[++i]);
     else if (args[i] === '--open') options.open = Number(args[++i]);
+    else if (args[i] === '--trained') options.trained = Number(args[++i]);
+    else if (args[i] === '--noise') options.noise = Number(args[++i]);
     else if (args[i] === '--only') options.only = args[++i].split(',');
     else if (args[i] === '--targets') options.targets = args[++i].split(',');
     else if (args[i] === '--verbose') options.verbose = true;
@@ -76,7 +94,7 @@ function parseOptions(args: string[]): Options {
     else if (args[i] === '--channel-rows') options.channelRows = args[++i].split(',');
     else
       throw new Error(
-        `unknown option ${args[i]} (expected --closed N, --open N, --only id,id, --targets id,id, --verbose, --seed N, --sections closed,open,derived,channels, --junit FILE, --min-accuracy X, --trace FILE, --seeds N,N, --channel-references N, --no-wire, --every-api, --channel-rows a,b)`,
+        `unknown option ${args[i]} (expected --closed N, --open N, --trained N, --noise N, --only id,id, --targets id,id, --verbose, --seed N, --sections closed,open,derived,channels,noise,open-kinds, --junit FILE, --min-accuracy X, --trace FILE, --seeds N,N, --channel-references N, --no-wire, --every-api, --channel-rows a,b)`,
       );
   }
   return options;
@@ -144,6 +162,7 @@ export async function accuracy(
   const tallies: ReferenceTally[] = [];
   const trials = new TrialLog();
   const trace = new RunTrace(options.trace);
+  const derivedKinds = new DerivedKinds();
   for (const reference of loaded) {
     const id = reference.entry.id;
     if (options.targets && !options.targets.includes(id)) continue;
@@ -203,7 +222,12 @@ export async function accuracy(
       }
     }
     if (reference.entry.format === 'hf-json' && options.sections.has('derived')) {
-      for (const variant of derivedTargets(reference, donors, rng)) {
+      const domainRng = seededRng(seedFromString(`${id} domain`, options.seed));
+      const variants = [
+        ...derivedTargets(reference, donors, rng),
+        domainTarget(reference, domainWords(probePoolDir()), domainRng),
+      ];
+      for (const variant of variants) {
         const setup = randomSetup(rng);
         const modified = variant.tokenizer;
         const result = await run(modified, setup, index, `sim:${id}+derived`);
@@ -211,6 +235,7 @@ export async function accuracy(
         tally.derived.total++;
         const detected = result.verdict.status === 'derived' && result.verdict.family === reference.entry.family;
         if (detected) tally.derived.detected++;
+        derivedKinds.add(variant.label, result.verdict.status, detected);
         trials.add(
           'derived',
           `${id} ${variant.label}, ${setupLabel(setup)}`,
@@ -230,6 +255,7 @@ export async function accuracy(
     );
   }
   out(accuracyTable(tallies));
+  if (options.sections.has('derived')) out(`\n${derivedKinds.table()}`);
   const queries = tallies.flatMap((t) => t.queries);
   if (queries.length)
     out(
@@ -238,6 +264,10 @@ export async function accuracy(
   out(
     `seed ${options.seed}; ${loaded.length} references; ${index.probes.length} probes; ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
+  if (options.sections.has('open-kinds'))
+    out(
+      `\n${await openKinds(loaded, index, groups, { open: options.open, trained: options.trained, seed: options.seed, cacheRoot, verbose: options.verbose }, run, log)}`,
+    );
   if (options.sections.has('channels'))
     out(
       await channelAccuracy(
@@ -250,6 +280,16 @@ export async function accuracy(
           everyApi: options.everyApi,
           rows: options.channelRows,
         },
+        log,
+        trace,
+      ),
+    );
+  if (options.sections.has('noise'))
+    out(
+      await noiseAccuracy(
+        loaded,
+        index,
+        { trials: options.noise, seed: options.seed, targets: options.targets, verbose: options.verbose },
         log,
         trace,
       ),

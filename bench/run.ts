@@ -7,6 +7,14 @@ const tasks: Record<string, (args: string[]) => Promise<void>> = {
   perf: async (args) => (await import('./perf.js')).perf(args, (line) => process.stdout.write(`${line}\n`), log),
   accuracy: async (args) =>
     (await import('./accuracy.js')).accuracy(args, (line) => process.stdout.write(`${line}\n`), log),
+  'lineage-activations': async (args) =>
+    (await import('./lineage-activations.js')).lineageActivations(
+      args,
+      (line) => process.stdout.write(`${line}\n`),
+      log,
+    ),
+  lineage: async (args) =>
+    (await import('./lineage.js')).lineage(args, (line) => process.stdout.write(`${line}\n`), log),
 };
 
 const [name, ...rest] = process.argv.slice(2);

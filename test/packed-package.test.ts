@@ -25,6 +25,7 @@ describe('the packed package', () => {
   let sandbox: Sandbox;
   let installed: string;
   let files: PackedFile[];
+  let unpackedSize: number;
   let manifest: { main: string; types: string; bin: Record<string, string>; exports: Record<string, unknown> };
 
   beforeAll(async () => {
@@ -36,8 +37,9 @@ describe('the packed package', () => {
       cwd: repo,
       maxBuffer: 64 * 1024 * 1024,
     });
-    const [info] = JSON.parse(stdout) as { filename: string; files: PackedFile[] }[];
+    const [info] = JSON.parse(stdout) as { filename: string; files: PackedFile[]; unpackedSize: number }[];
     files = info.files;
+    unpackedSize = info.unpackedSize;
     installed = join(sandbox.root, 'project', 'node_modules', 'tokprint');
     await mkdir(installed, { recursive: true });
     await extract({ file: join(packed, info.filename), cwd: installed, strip: 1 });
@@ -53,6 +55,43 @@ describe('the packed package', () => {
     expect(await readFile(join(installed, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0, January 2004/);
     expect(paths.filter((p) => p.endsWith('.map'))).toEqual([]);
     expect(paths.filter((p) => p.startsWith('src/') || p.startsWith('test/'))).toEqual([]);
+  });
+
+  it('stays small: the package itself under 20 MB unpacked (its dependencies bring the install to about 56 MB)', () => {
+    expect(unpackedSize).toBeGreaterThan(1_000_000);
+    expect(unpackedSize).toBeLessThan(20 * 1024 * 1024);
+    const paths = files.map((f) => f.path);
+    expect(paths).toContain('schema/audit.schema.json');
+    expect(paths).toContain('dist/bench/accuracy.js');
+  });
+
+  it('runs an audit and the accuracy bench from the installed bin', async () => {
+    const project = join(sandbox.root, 'project');
+    const bin = join(installed, manifest.bin.tokprint);
+    await writeFile(
+      join(project, 'tokprint.yaml'),
+      `defaults: { maxQueries: 4, seed: 3 }\ntargets:\n  - id: ${TARGET}\n    expect: { family: [cl100k] }\n  - id: ${TARGET}\n    label: wrong on purpose\n    expect: { not: { family: [cl100k] } }\n`,
+    );
+    const audit = await run(bin, ['audit', '--json', '--quiet', '--junit', 'audit.xml', '--out', 'audit-runs'], {
+      cwd: project,
+      env: sandbox.env,
+    }).then(
+      () => {
+        throw new Error('an audit with an unmet expectation exited 0');
+      },
+      (error: { code: number; stdout: string }) => error,
+    );
+    expect(audit.code).toBe(1);
+    expect(JSON.parse(audit.stdout).targets.map((t: { outcome: string }) => t.outcome)).toEqual(['passed', 'failed']);
+    expect(await readFile(join(project, 'audit.xml'), 'utf8')).toMatch(
+      /<testsuites [^>]*tests="2" failures="1" errors="0"/,
+    );
+
+    const bench = await run(bin, ['bench', 'accuracy', '--sections', 'closed', '--closed', '1', '--only', 'cl100k'], {
+      cwd: project,
+      env: sandbox.env,
+    });
+    expect(bench.stdout).toMatch(/\| cl100k \| 100\.0% \(1\/1\) \|/);
   });
 
   it('holds the files its main, types, exports and bin name', () => {

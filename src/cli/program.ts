@@ -35,6 +35,9 @@ sim: target options (sim:<refId>?name=value&…):
   stream-interval=<n>    tokens per streamed chunk, ${rangeText(SIM_RANGES['stream-interval'])} (default 1)
   top-logprobs=<n>       alternatives beside each logprob token, ${rangeText(SIM_RANGES['top-logprobs'])}
   omit=usage,chunks,logprobs  what the API leaves out of its answers, as some gateways do
+  vary=clock|id|paragraph  a live part of the hidden prompt, drawn afresh per request
+  spread=<n>             tokens the live part moves either side, ${rangeText(SIM_RANGES.spread)} (default clock 1, id 2, paragraph 5)
+  jumps=<p>              chance per request of a 40-200 token jump on top, ${rangeText(SIM_RANGES.jumps)} (default 0)
 A number outside its range is refused in one line (exit 2).`;
 
 const TOKENIZER_FILES = `
@@ -45,6 +48,20 @@ is loaded (model type, ids, merges, ranks) and a damaged one refused in one line
 const IDENTIFY_EXIT_CODES = `
 Exit codes: 0 a verdict (match, derived or unknown), 1 inconclusive, 2 bad input,
 3 a target request failed, 70 internal error (a bug). A tokenizer file compared white-box exits 0 or 2.`;
+
+const AUDIT_HELP = `
+Config (checked against schema/audit.schema.json in the package; errors name the line and column):
+  defaults: { maxQueries: 6, channels: usage }
+  targets:
+    - id: openai:house-model-1
+      config: { apiBaseUrl: https://gateway.example/v1, apiKeyEnv: HOUSE_KEY }
+      expect: { family: [deepseek-v3] }
+    - id: anthropic:claude-sonnet-4-5
+      expect: { not: { family: [deepseek-v3, qwen2] } }
+    - id: sim:qwen2.5
+      expect: { status: unknown }
+Exit codes: 0 every expectation holds, 1 one fails or is inconclusive or its target could not be run,
+2 a bad config, 70 internal error (a bug).`;
 
 /**
  * Each subcommand's action lives in its own module under ./actions and is imported only when that
@@ -112,6 +129,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       'split pattern and special tokens for a tiktoken file: cl100k, o200k or kimi-k2',
     )
     .option('--tiktoken-pattern <regex>', 'split pattern for a tiktoken file')
+    .option(
+      '--weights',
+      "also store a weight fingerprint of the model's weights (safetensors or GGUF; hf: sources read by range requests), for tokprint identify <model-dir>",
+    )
     .addHelpText('after', TOKENIZER_FILES)
     .action(lazy(() => import('./actions/refs-add.js')));
   refs
@@ -128,7 +149,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .description('Tell which indexed tokenizer a target uses, from the prompt tokens it bills')
     .argument(
       '[target]',
-      'sim:<refId>[?template=…&system=…], openai:<baseURL> and other API schemes, tokenizer:<path>, or a tokenizer file or model directory to compare white-box (default: a simulated "house model" API)',
+      'sim:<refId>[?template=…&system=…], openai:<baseURL> or openai:<model> and other API schemes, tokenizer:<path>, or a tokenizer file or model directory to compare white-box (default: a simulated "house model" API)',
     )
     .option('--json', 'print the verdict as JSON')
     .option('--out <dir>', 'where runs are written, one directory each (default: tokprint-runs)')
@@ -139,7 +160,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       `most prompt tokens to spend in all, ${rangeText(FLAG_RANGES.maxPromptTokens)} (default 30000)`,
     )
     .option('--seed <n>', `seed for choosing probes, ${rangeText(FLAG_RANGES.seed)} (default 1)`)
-    .option('--model <name>', 'model name to ask an HTTP target for (openai:…)')
+    .option(
+      '--model <name>',
+      'model name to ask an HTTP target for, when the target id does not name it (openai:<baseURL>…)',
+    )
     .option(
       '--api-key-env <NAME>',
       "environment variable holding the API key (default: the API's usual one, e.g. OPENAI_API_KEY)",
@@ -195,8 +219,42 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       'also write reports beside the verdict: html, md, json, cyclonedx, junit (comma-separated) or all',
     )
     .option('--quiet', 'no progress line and no notes on stderr')
+    .option('--operator <name>', 'who runs the audit, named in the report header')
     .addHelpText('after', `${channelsHelp()}\n${SIM_OPTIONS}\n${API_SCHEME_HELP}\n${IDENTIFY_EXIT_CODES}`)
     .action(lazy(() => import('./actions/identify.js')));
+
+  program
+    .command('audit')
+    .description(
+      'Identify every target of a config file, each as its own run, and check each verdict against what is expected',
+    )
+    .argument('[config]', 'the audit config, YAML (default: tokprint.yaml)')
+    .option('--json', 'print the audit result as JSON')
+    .option('--junit <file>', 'also write JUnit XML, one testcase per target')
+    .option(
+      '--out <dir>',
+      'where runs and the audit summaries (audit.html, audit.md, audit.json) go (default: tokprint-runs)',
+    )
+    .option('--quiet', 'no progress lines on stderr')
+    .addHelpText('after', AUDIT_HELP)
+    .action(lazy(() => import('./actions/audit.js')));
+
+  program
+    .command('bench')
+    .description('Measure accuracy (simulated targets for every reference) or speed, as the project measures them')
+    .argument(
+      '[task-and-options...]',
+      'accuracy (default) or perf, then its options, e.g. accuracy --closed 2 --seed 7',
+    )
+    .allowUnknownOption()
+    .addHelpText(
+      'after',
+      `
+accuracy options: --sections closed,open,derived,channels  --closed N  --open N  --seed N  --only id,id
+  --targets id,id  --junit FILE  --min-accuracy X (exit 1 below it)  --trace FILE  --no-wire  --verbose
+Reference files are fetched into TOKPRINT_CACHE as identify fetches them.`,
+    )
+    .action(lazy(() => import('./actions/bench.js')));
 
   program
     .command('report')
@@ -233,9 +291,17 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       '--tiktoken-preset <name>',
       'split pattern and special tokens for tiktoken rank files: cl100k, o200k or kimi-k2',
     )
+    .option(
+      '--weights',
+      'also compare the weights of hf: sources, read by range requests (local weights are always compared)',
+    )
+    .option(
+      '--activations',
+      'also run both models (model.onnx exporting hidden_states.N, beside each tokenizer) on the probe texts and compare their hidden states layer by layer (needs onnxruntime-node)',
+    )
     .addHelpText(
       'after',
-      `${TOKENIZER_FILES}\n\nExit codes: 0 compared (identical, derived or unrelated alike), 2 bad input (a path, file or hub reference that cannot be used), 70 internal error (a bug).`,
+      `${TOKENIZER_FILES}\n\nWeights: when both sides hold Llama-style weights (safetensors, sharded or not, or GGUF), their lineage is\ncompared too (same-lineage or independent, with a score and per-layer evidence), reading only sampled rows.\n\nExit codes: 0 compared (identical, derived or unrelated alike), 2 bad input (a path, file or hub reference that cannot be used), 70 internal error (a bug).`,
     )
     .action(lazy(() => import('./actions/compare.js')));
 

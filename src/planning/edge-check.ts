@@ -4,7 +4,7 @@ import type { CountIndex } from '../signatures/count-index.js';
 import { packTotal } from '../signatures/observations.js';
 import type { Rng } from '../util/rng.js';
 import { EDGE_PACK_TOKENS, planEdgePack } from './edge-pack.js';
-import { MARGIN } from './pack-size.js';
+import { packBoundsUnderNoise } from './noise-packs.js';
 import type { PlannedRequest, SentRequest } from './requests.js';
 
 /** How far one hypothesis must lead before its vocabulary's edges are checked. */
@@ -50,16 +50,19 @@ export function planEdgeCheck(
   index: CountIndex,
   used: Set<number>,
   rng: Rng,
+  /** Tokens identical requests' counts move either side, once measured. */
+  spread = 0,
 ): PlannedRequest | undefined {
+  const size = packBoundsUnderNoise(EDGE_PACK_TOKENS, spread);
   const pack = planEdgePack({
     post,
     groups,
     index,
     used,
     rng,
-    minTokens: EDGE_PACK_TOKENS.min,
-    maxTokens: EDGE_PACK_TOKENS.max,
-    margin: MARGIN,
+    minTokens: size.minTokens,
+    maxTokens: size.maxTokens,
+    margin: size.margin,
   });
   if (!pack.length) return undefined;
   const predicted = groups.map((g) => packTotal(g.counts, pack));

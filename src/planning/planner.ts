@@ -7,7 +7,8 @@ import type { Rng } from '../util/rng.js';
 import { designPack } from './design.js';
 import { expectedInformationGain } from './information-gain.js';
 import { openingSeparation } from './opening.js';
-import { MARGIN, PACK_TOKENS } from './pack-size.js';
+import { packBoundsUnderNoise } from './noise-packs.js';
+import { PACK_TOKENS } from './pack-size.js';
 import { probeStrata } from './probe-strata.js';
 import type { PlannedRequest, SentRequest } from './requests.js';
 import { vocabularyEdge } from './vocabulary-edge.js';
@@ -23,7 +24,10 @@ export function planNext(
   used: Set<number>,
   rng: Rng,
   sent: readonly SentRequest[],
+  /** Tokens identical requests' counts move either side, once measured. */
+  spread = 0,
 ): PlannedRequest | undefined {
+  const size = packBoundsUnderNoise(PACK_TOKENS, spread);
   const weights = post.groups.map((s) => s.match + s.derived);
   const candidates = groups.map((group, i) => ({ counts: group.counts, weight: weights[i] }));
   const sentStrata = new Set(sent.map((r) => r.stratum));
@@ -38,9 +42,9 @@ export function planNext(
     const pack = designPack({
       candidates,
       allowed,
-      maxTokens: PACK_TOKENS.max,
-      minTokens: PACK_TOKENS.min,
-      margin: MARGIN,
+      maxTokens: size.maxTokens,
+      minTokens: size.minTokens,
+      margin: size.margin,
       rng,
       labels,
       priority,

@@ -6,6 +6,8 @@ import type { ParsedJson } from '../util/parsed-json.js';
 
 export const HANDWRITTEN_FILE = 'handwritten.jsonl';
 export const MINED_FILE = 'mined.jsonl';
+/** Domain terms (medicine, law, finance, chemistry, code, German) for domain-extension checks; not yet in the scored pool. */
+export const DOMAIN_FILE = 'domain.jsonl';
 
 export function parseProbeLines(text: string, where: string): Probe[] {
   const probes: Probe[] = [];

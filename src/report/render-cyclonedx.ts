@@ -1,7 +1,9 @@
 import { Enums, Models, Serialize, Spec } from '@cyclonedx/cyclonedx-library';
+import { WEIGHTS_METHOD, weightFacts } from './weight-facts.js';
 import { sha256Hex } from '../util/hash.js';
 import { hypotheses, isWhiteBox, percent, plainVerdict, reportFlags } from './report-facts.js';
 import type { RunReport } from './run-report.js';
+import { whiteBoxRows } from './white-box-facts.js';
 
 const TOOL_REF = 'tool:tokprint';
 const TARGET_REF = 'model:target';
@@ -18,18 +20,40 @@ function property(name: string, value: string | number): Models.Property {
   return new Models.Property(`tokprint:${name}`, String(value));
 }
 
+/**
+ * The ancestor the evidence supports: a base model with this tokenizer, named by the tokenizer and its
+ * family. The models known to use that tokenizer are candidates, listed, never named as the ancestor: a
+ * tokenizer is shared by every size and release of a family, so the evidence cannot pick one.
+ */
 function baseModel(report: RunReport): Models.Component | undefined {
   const v = report.verdict.verdict;
   if ((v.status !== 'match' && v.status !== 'derived') || !v.reference) return undefined;
-  const base = new Models.Component(Enums.ComponentType.MachineLearningModel, v.models[0] ?? v.reference, {
-    bomRef: BASE_REF,
-    description: `Base model lineage: a model built on the ${v.reference} tokenizer${v.models.length ? ` (known users: ${v.models.join(', ')})` : ''}.`,
-  });
+  const base = new Models.Component(
+    Enums.ComponentType.MachineLearningModel,
+    `a base model with the ${v.reference} tokenizer${v.family ? ` (${v.family} family)` : ''}`,
+    {
+      bomRef: BASE_REF,
+      description: `Base model lineage: a model built on the ${v.reference} tokenizer${v.models.length ? `; candidates, models known to use it: ${v.models.join(', ')}` : ''}. Which of them, or another model with the same tokenizer, the evidence does not show.`,
+    },
+  );
   base.properties.add(property('tokenizer.reference', v.reference));
   if (v.family) base.properties.add(property('tokenizer.family', v.family));
   for (const member of v.class) base.properties.add(property('tokenizer.class-member', member));
-  for (const model of v.models) base.properties.add(property('tokenizer.known-model', model));
+  for (const model of v.models) base.properties.add(property('tokenizer.candidate-model', model));
   return base;
+}
+
+/** For a derived tokenizer, its changes against the ancestor's, as the 1.6 pedigree's patch (not the ancestor's makers' own). */
+function derivedPatch(report: RunReport): Record<string, unknown>[] | undefined {
+  const v = report.verdict.verdict;
+  if (v.status !== 'derived') return undefined;
+  const compared = isWhiteBox(report)
+    ? whiteBoxRows(report).find((r) => r.reference === v.reference)?.comparison
+    : undefined;
+  const content =
+    compared ??
+    `Some probe counts fit the ${v.reference} tokenizer exactly and others do not: tokens were added to or changed in it.`;
+  return [{ type: 'unofficial', diff: { text: { contentType: 'text/plain', content } } }];
 }
 
 /**
@@ -40,7 +64,7 @@ function baseModel(report: RunReport): Models.Component | undefined {
 export function renderCycloneDx(report: RunReport): string {
   const v = report.verdict.verdict;
   const plain = plainVerdict(report);
-  const whiteBox = isWhiteBox(report.settings.target);
+  const whiteBox = isWhiteBox(report);
 
   const tool = new Models.Component(Enums.ComponentType.Application, report.tool.name, {
     bomRef: TOOL_REF,
@@ -63,30 +87,38 @@ export function renderCycloneDx(report: RunReport): string {
   if (report.transcript.digest.state !== 'none')
     target.properties.add(property('run.transcript-sha256', report.transcript.digest.sha256));
 
+  for (const name of report.servedModels) target.properties.add(property('target.model-stated', name));
+  if (report.settings.index) target.properties.add(property('run.index-sha256', report.settings.index.sha256));
+
   const bom = new Models.Bom({ serialNumber: serialNumber(report) });
   bom.metadata.timestamp = report.finished ? new Date(report.finished) : undefined;
   bom.metadata.tools.components.add(tool);
-  bom.components.add(target);
+  // the audited target is what the BOM describes
+  bom.metadata.component = target;
+  if (report.settings.operator)
+    bom.metadata.authors.add(new Models.OrganizationalContact({ name: report.settings.operator }));
 
   const factory = new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6);
   const normalized = factory.makeForBom().normalize(bom, { sortLists: true });
   // the 1.6 fields the library does not model are added to its own normalised target component
-  const component = normalized.components!.find((c) => c['bom-ref'] === TARGET_REF) as unknown as Record<
-    string,
-    unknown
-  >;
+  const component = normalized.metadata!.component as unknown as Record<string, unknown>;
 
   const base = baseModel(report);
   const warnings = flags.map((n) => `Warning (${n.flag}): ${n.text} `).join('');
   const notes = `${warnings}${plain.proves} Not shown: ${plain.doesNotProve[0].toLowerCase()}${plain.doesNotProve.slice(1)}`;
+  const patches = derivedPatch(report);
   component.pedigree = base
-    ? { ancestors: [factory.makeForComponent().normalize(base, { sortLists: true })], notes }
+    ? {
+        ancestors: [factory.makeForComponent().normalize(base, { sortLists: true })],
+        ...(patches && { patches }),
+        notes,
+      }
     : { notes };
   if (base) {
-    const runnerUp = hypotheses(report).find((h) => h.reference !== v.reference);
+    const runnerUp = whiteBox ? undefined : hypotheses(report).find((h) => h.reference !== v.reference);
     const technique = whiteBox ? 'binary-analysis' : 'dynamic-analysis';
     const how = whiteBox
-      ? `token counts of the tokenizer file for ${report.spent.requests} probe texts`
+      ? 'its files, ranked against the indexed reference tokenizers by vocabulary and compared in full (vocabulary, merges, segmentation) with the closest'
       : `prompt tokens billed by the target for ${report.spent.requests} requests of probe texts`;
     component.evidence = {
       identity: [
@@ -105,6 +137,29 @@ export function renderCycloneDx(report: RunReport): string {
         },
       ],
     };
+  }
+  const weights = weightFacts(report);
+  if (weights) {
+    const evidence = (component.evidence ?? {}) as { identity?: unknown[] };
+    const confidence = Math.max(0, Math.min(1, weights.best.score));
+    evidence.identity = [
+      ...(evidence.identity ?? []),
+      {
+        field: 'name',
+        confidence,
+        concludedValue:
+          weights.best.verdict === 'same-lineage' ? `weights of ${weights.best.reference}` : 'independent weights',
+        methods: [
+          {
+            technique: 'binary-analysis',
+            confidence,
+            value: `${weights.headline}. ${WEIGHTS_METHOD}`,
+          },
+        ],
+        tools: [TOOL_REF],
+      },
+    ];
+    component.evidence = evidence;
   }
   return `${JSON.stringify(normalized, null, 2)}\n`;
 }

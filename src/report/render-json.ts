@@ -1,4 +1,6 @@
-import { evidenceRows, hypotheses, plainVerdict } from './report-facts.js';
+import { evidenceRows, hypotheses, isWhiteBox, plainVerdict } from './report-facts.js';
+import { whiteBoxRows } from './white-box-facts.js';
+import { reproduceCommand } from './reproduce-command.js';
 import type { RunReport } from './run-report.js';
 
 export const JSON_REPORT_VERSION = 1;
@@ -13,7 +15,8 @@ export function renderJson(report: RunReport): string {
     target: {
       id: report.settings.target,
       description: report.settings.description,
-      whiteBox: report.settings.target.startsWith('tokenizer:'),
+      whiteBox: isWhiteBox(report),
+      ...(report.servedModels.length && { modelsStated: report.servedModels }),
     },
     verdict: {
       ...v.verdict,
@@ -21,6 +24,13 @@ export function renderJson(report: RunReport): string {
       certainty: plain.certainty,
       shows: plain.proves,
       doesNotShow: plain.doesNotProve,
+    },
+    ...(isWhiteBox(report) && { comparisons: whiteBoxRows(report) }),
+    audit: {
+      operator: report.settings.operator ?? null,
+      tokprint: report.settings.tokprint ?? null,
+      index: report.settings.index ?? null,
+      command: reproduceCommand(report),
     },
     stop: v.stop,
     unknown: v.unknown,

@@ -2,13 +2,17 @@ import {
   evidenceRows,
   hypotheses,
   inSeqOrder,
+  isWhiteBox,
   percent,
   plainVerdict,
   reportFlags,
   sentAs,
   signed,
 } from './report-facts.js';
+import { reproduceCommand } from './reproduce-command.js';
 import type { RunReport } from './run-report.js';
+import { sharedText, WHITE_BOX_METHOD, whiteBoxRows } from './white-box-facts.js';
+import { WEIGHTS_METHOD, weightFacts, weightReadText } from './weight-facts.js';
 import { revealInvisible, visibleText } from './visible-text.js';
 
 /** Text safe inside a markdown table cell or paragraph: no markup, pipes or HTML take effect. */
@@ -26,6 +30,62 @@ function mdCode(text: string): string {
   return `${ticks} ${shown.replace(/\|/g, '¦')} ${ticks}`;
 }
 
+/** Who ran it, when, with which versions and index, and the command that runs it again. */
+function auditLines(report: RunReport): string[] {
+  const s = report.settings;
+  const facts = [
+    ...(s.operator ? [`operator ${mdEscape(s.operator)}`] : []),
+    ...(report.finished ? [`finished ${report.finished}`] : []),
+    `${mdEscape(report.tool.name)} ${mdEscape(s.tokprint ?? report.tool.version)}`,
+    ...(s.index ? [`index${s.index.schema ? ` schema ${s.index.schema}` : ''}, sha256 ${s.index.sha256}`] : []),
+    ...(s.files ?? []).map((f) => `file ${mdEscape(f.name)}, sha256 ${f.sha256}`),
+    ...(report.servedModels.length
+      ? [`model as the API states it: ${report.servedModels.map(mdEscape).join(', ')}`]
+      : []),
+  ];
+  return ['## Audit', '', `${facts.join('; ')}.`, '', `To run it again: ${mdEscape(reproduceCommand(report))}`, ''];
+}
+
+/** A white-box run: the references compared with the files, and how; no requests, so no evidence table. */
+function whiteBoxMarkdown(report: RunReport, out: string[]): string {
+  out.push(
+    '## Closest references',
+    '',
+    '| reference | family | likeness | vocabulary | full comparison |',
+    '|---|---|---|---|---|',
+  );
+  for (const r of whiteBoxRows(report).slice(0, 10))
+    out.push(
+      `| ${mdEscape(r.reference)} | ${mdEscape(r.family)} | ${mdEscape(r.likeness)} | ${sharedText(r)} | ${mdEscape(r.comparison ?? '—')} |`,
+    );
+  const weights = weightFacts(report);
+  if (weights) {
+    out.push(
+      '',
+      '## Weights',
+      '',
+      mdEscape(weights.headline),
+      '',
+      '| stored base model | verdict | score |',
+      '|---|---|---|',
+    );
+    for (const w of weights.rows) out.push(`| ${mdEscape(w.reference)} | ${w.verdict} | ${w.score.toFixed(3)} |`);
+    const read = weightReadText(weights);
+    if (read) out.push('', `${read}.`);
+  }
+  out.push(
+    '',
+    '## Method',
+    '',
+    WHITE_BOX_METHOD,
+    ...(weights ? ['', WEIGHTS_METHOD] : []),
+    '',
+    `Run: \`${report.dir.replace(/`/g, '')}\`. ${report.tool.name} ${report.tool.version}.`,
+    '',
+  );
+  return out.join('\n');
+}
+
 /** A report for issue trackers and pull requests: the same facts as the HTML report, in GitHub-flavoured markdown. */
 export function renderMarkdown(report: RunReport): string {
   const plain = plainVerdict(report);
@@ -34,16 +94,18 @@ export function renderMarkdown(report: RunReport): string {
   for (const note of reportFlags(report))
     out.push(`> **Warning (${mdEscape(note.flag)}):** ${mdEscape(note.text)}`, '');
   if (report.settings.description) out.push(mdEscape(report.settings.description), '');
-  out.push(`**${mdEscape(plain.headline)}** — confidence ${plain.confidence} (${plain.certainty}).`, '');
+  out.push(`**${mdEscape(plain.headline)}** — confidence ${mdEscape(plain.confidence)} (${plain.certainty}).`, '');
   if (plain.detail) out.push(`${mdEscape(plain.detail[0].toUpperCase() + plain.detail.slice(1))}.`, '');
   out.push(`- **Shows:** ${mdEscape(plain.proves)}`, `- **Does not show:** ${mdEscape(plain.doesNotProve)}`, '');
+  out.push(...auditLines(report));
+  if (isWhiteBox(report)) return whiteBoxMarkdown(report, out);
 
   out.push('## Candidates', '', '| reference | family | same counts as | probability |', '|---|---|---|---|');
   for (const h of hypotheses(report).slice(0, 10))
     out.push(
-      `| ${mdEscape(h.reference)} | ${mdEscape(h.family)} | ${mdEscape(h.class.slice(1).join(', ') || '—')} | ${percent(h.posterior)} |`,
+      `| ${mdEscape(h.reference)} | ${mdEscape(h.family)} | ${mdEscape(h.class.slice(1).join(', ') || '—')} | ${mdEscape(percent(h.posterior))} |`,
     );
-  out.push(`| *none of these* | | | ${percent(report.verdict.unknown)} |`, '');
+  out.push(`| *none of these* | | | ${mdEscape(percent(report.verdict.unknown))} |`, '');
 
   const { references, rows, followUps } = evidenceRows(report);
   if (rows.length) {

@@ -1,14 +1,36 @@
 import { verdictHeadline } from './verdict-headline.js';
-import { evidenceRows, hypotheses, percent, reportFlags, sentAs, signed } from './report-facts.js';
+import { evidenceRows, hypotheses, isWhiteBox, percent, reportFlags, sentAs, signed } from './report-facts.js';
+import { sharedText, whiteBoxRows } from './white-box-facts.js';
+import { weightFacts, weightLines, weightReadText } from './weight-facts.js';
 import { flagLines } from './verdict-flags.js';
+import { noiseLine } from './noise-line.js';
 import type { RunReport } from './run-report.js';
-import { paint } from './terminal-style.js';
+import { type Paint, paint } from './terminal-style.js';
 
 const ROWS = 5;
 
 function pad(text: string, width: number, right = false): string {
   const gap = ' '.repeat(Math.max(0, width - [...text].length));
   return right ? gap + text : text + gap;
+}
+
+/** A white-box run's closest references: how alike the files are, and the full comparison where one was made. */
+function whiteBoxLines(report: RunReport, c: Paint): string[] {
+  const rows = whiteBoxRows(report).slice(0, ROWS);
+  const width = Math.max(9, ...rows.map((r) => r.reference.length));
+  const lines = ['', `  ${pad('reference', width)}  ${pad('family', 12)}  ${pad('likeness', 11)}  vocabulary`];
+  for (const r of rows)
+    lines.push(`  ${pad(r.reference, width)}  ${pad(r.family, 12)}  ${pad(r.likeness, 11)}  ${sharedText(r)}`);
+  for (const r of rows.filter((row) => row.comparison)) lines.push(c.dim(`  vs ${r.reference}: ${r.comparison}`));
+  const weights = weightFacts(report);
+  if (weights) {
+    const read = weightReadText(weights);
+    const [headline, ...runnersUp] = weightLines(weights, ROWS - 1);
+    lines.push('', headline, ...runnersUp.map((line) => c.dim(line)));
+    if (read) lines.push(c.dim(`  ${read}`));
+  }
+  lines.push('', 'compared white-box: the tokenizer files were read, no request was sent', `run: ${report.dir}`);
+  return lines;
 }
 
 /** A compact terminal summary: verdict line, candidates with the packs each matched, what was spent. */
@@ -26,11 +48,20 @@ export function renderTerminal(report: RunReport, options: { color: boolean }): 
   const lines = [
     ...flagLines(reportFlags(report)).map((line) => c.bold(c.red(line))),
     c.dim(`target: ${report.settings.target}${report.settings.description ? ` (${report.settings.description})` : ''}`),
-    c.bold(tint(verdictHeadline(report.verdict.verdict, report.verdict.stop))),
+    c.bold(
+      tint(
+        verdictHeadline(
+          report.verdict.verdict,
+          report.verdict.stop,
+          isWhiteBox(report) ? 'same vocabulary as' : undefined,
+        ),
+      ),
+    ),
   ];
   if (v.models.length) lines.push(`  models known to use it: ${v.models.join(', ')}`);
   if (v.status === 'match' || v.status === 'derived')
     lines.push(c.dim('  tokenizer evidence shows the base tokenizer (lineage), not which fine-tune'));
+  if (isWhiteBox(report)) return `${[...lines, ...whiteBoxLines(report, c)].join('\n')}\n`;
 
   const { rows } = evidenceRows(report, ROWS);
   const shown = hypotheses(report).slice(0, ROWS);
@@ -51,6 +82,8 @@ export function renderTerminal(report: RunReport, options: { color: boolean }): 
     '',
     `spent: ${s.requests} requests, ${s.promptTokens.toLocaleString('en-US')} prompt tokens${report.channels.length ? ` via ${report.channels.join(', ')}` : ''}`,
   );
+  const noise = noiseLine(report.verdict.noise);
+  if (noise) lines.push(noise);
   const strongest = report.verdict.evidence
     .map((e) => `#${sentAs(report, e.request)} ${signed(e.observed)}`)
     .join(', ');

@@ -1,5 +1,6 @@
 import type { Hypothesis, RecordedRequest, RunReport } from './run-report.js';
 import { flagNotes, type FlagNote } from './verdict-flags.js';
+import { whiteBoxRows } from './white-box-facts.js';
 
 /** The run's verdict flags in plain words, with why a channel was set aside when the run says. */
 export function reportFlags(report: RunReport): FlagNote[] {
@@ -11,19 +12,17 @@ export function reportFlags(report: RunReport): FlagNote[] {
   return flagNotes(verdict.verdict.flags, verdict.channels?.consistency?.trusted?.reason ?? verdict.unstable);
 }
 
-/** Percent with more digits near 0 and 1, where the difference matters. */
-export function percent(p: number): string {
-  // a white-box run compares files and has no probabilities; a hand-edited verdict may lack them too
-  if (!Number.isFinite(p)) return '—';
-  return `${(p * 100).toFixed(p > 0.999 || p < 0.001 ? 2 : 1)}%`;
-}
+import { percent } from './percent.js';
+
+export { percent };
 
 export function signed(n: number): string {
   return n >= 0 ? `+${n}` : `${n}`;
 }
 
-export function isWhiteBox(target: string): boolean {
-  return target.startsWith('tokenizer:');
+/** A run that compared tokenizer files (white-box) rather than sending requests. */
+export function isWhiteBox(report: RunReport): boolean {
+  return report.settings.method === 'white-box' || report.settings.target.startsWith('tokenizer:');
 }
 
 /** The verdict in words a non-specialist reads: what was found, how sure, what it shows and what it does not. */
@@ -46,8 +45,9 @@ function certaintyWords(confidence: number): string {
 }
 
 export function plainVerdict(report: RunReport): PlainVerdict {
+  if (isWhiteBox(report)) return whiteBoxVerdict(report);
   const v = report.verdict.verdict;
-  const name = v.models[0] ?? v.reference;
+  const name = v.reference;
   const detail = v.reference
     ? `reference tokenizer ${v.reference}, family ${v.family}${v.models.length ? `; models known to use it: ${v.models.join(', ')}` : ''}`
     : '';
@@ -103,6 +103,44 @@ export function plainVerdict(report: RunReport): PlainVerdict {
         doesNotProve: 'Anything about the product yet. Run again with a larger --max-queries or --max-prompt-tokens.',
       };
   }
+}
+
+/** The verdict of a white-box run: the files were compared, so it speaks of vocabulary, not of counts. */
+function whiteBoxVerdict(report: RunReport): PlainVerdict {
+  const v = report.verdict.verdict;
+  const rows = whiteBoxRows(report);
+  const chosen = rows.find((r) => r.reference === v.reference);
+  const detail = v.reference
+    ? `reference tokenizer ${v.reference}, family ${v.family}${v.models.length ? `; models known to use it: ${v.models.join(', ')}` : ''}`
+    : '';
+  const alike =
+    v.class.length > 1
+      ? ` The indexed tokenizers ${v.class.join(', ')} have the same vocabulary, so they cannot be told apart here.`
+      : '';
+  const lineageLimit =
+    'Which model these files ship with, or which fine-tune, version or size of it: fine-tuning changes the weights but keeps the tokenizer. Nor whether a product serves a model with this tokenizer.';
+  const base = { status: v.status, detail, confidence: percent(v.confidence), certainty: certaintyWords(v.confidence) };
+  if (v.status === 'match')
+    return {
+      ...base,
+      headline: `The ${v.reference} tokenizer`,
+      proves: `The files have the vocabulary, merges and segmentation of the indexed ${v.reference} tokenizer (family ${v.family}), so a model that uses them descends from a base model with that tokenizer.${alike}`,
+      doesNotProve: lineageLimit,
+    };
+  if (v.status === 'derived')
+    return {
+      ...base,
+      headline: `A modified ${v.reference} tokenizer`,
+      proves: `The files start from the indexed ${v.reference} tokenizer (family ${v.family}) with changes${chosen?.comparison ? `: ${chosen.comparison.replace(/^[a-z]+: /, '')}` : ''}.${alike}`,
+      doesNotProve: `${lineageLimit} Nor who changed the tokenizer.`,
+    };
+  const closest = rows[0];
+  return {
+    ...base,
+    headline: 'A tokenizer tokprint does not know',
+    proves: `None of the ${rows.length} indexed tokenizers is the same as these files or their base${closest && Number.isFinite(closest.shared) ? `; the closest, ${closest.reference}, has ${percent(closest.shared)} of the two vocabularies in common` : ''}.`,
+    doesNotProve: 'What the tokenizer descends from: only that it is outside the index, or changed beyond recognition.',
+  };
 }
 
 /** The hypotheses a report charts: every one recorded, or the top candidates for runs that kept only those. */

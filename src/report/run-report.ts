@@ -1,8 +1,8 @@
 import type { verdictJson } from './verdict-json.js';
 
 /** verdict.json as identify writes it; runs from before a field existed lack it, so the extras are optional. */
-export type VerdictRecord = Omit<ReturnType<typeof verdictJson>, 'hypotheses' | 'strongestProbes'> &
-  Partial<Pick<ReturnType<typeof verdictJson>, 'hypotheses' | 'strongestProbes'>>;
+export type VerdictRecord = Omit<ReturnType<typeof verdictJson>, 'hypotheses' | 'strongestProbes' | 'trail'> &
+  Partial<Pick<ReturnType<typeof verdictJson>, 'hypotheses' | 'strongestProbes' | 'trail'>>;
 
 export type Hypothesis = NonNullable<VerdictRecord['hypotheses']>[number];
 
@@ -13,6 +13,20 @@ export interface RunSettings {
   seed: number;
   probes?: number;
   references?: number;
+  /** How the run looked at the target: requests to an API, or its tokenizer files compared (white-box). */
+  method: 'requests' | 'white-box';
+  /** Who ran the audit (--operator). */
+  operator?: string;
+  /** The tokprint version that ran it, when recorded. */
+  tokprint?: string;
+  /** The reference index it scored against, when recorded. */
+  index?: { schema?: number; sha256: string; signaturesSha256?: string };
+  /** A white-box run's tokenizer files, each with its sha256. */
+  files?: { name: string; sha256: string }[];
+  /** The answer channels asked for, the scoring path and the HTTP options as given: what reproduces the run. */
+  channels?: string[];
+  engine?: string;
+  http?: Record<string, unknown>;
 }
 
 /** One request of the run as the transcript has it, with the lines (1-based) that hold it. */
@@ -56,6 +70,8 @@ export interface RunReport {
   spent: { requests: number; promptTokens: number; completionTokens: number; httpAttempts: number };
   /** The leak channels the answers carried, e.g. billed prompt tokens, streamed chunks. */
   channels: string[];
+  /** The model names the target's answers stated (e.g. an OpenAI answer's `model`), each once, in order seen. */
+  servedModels: string[];
   /** When the run started and ended, from the transcript. */
   started?: string;
   finished?: string;

@@ -10,9 +10,15 @@ const plain: Paint = { bold: (t) => t, dim: (t) => t, green: (t) => t, red: (t) 
 const sgr = (open: number, close: number) => (text: string) => `\u001b[${open}m${text}\u001b[${close}m`;
 const ansi: Paint = { bold: sgr(1, 22), dim: sgr(2, 22), green: sgr(32, 39), red: sgr(31, 39), yellow: sgr(33, 39) };
 
-/** Colours only for a terminal, and never when NO_COLOR is set to anything non-empty (no-color.org). */
+/**
+ * Colours for a terminal. NO_COLOR set to anything non-empty turns them off (no-color.org); FORCE_COLOR
+ * turns them on where no terminal is seen (CI logs that render them), except as 0 or false, which turns them off.
+ */
 export function useColor(isTTY: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
-  return Boolean(isTTY) && !env.NO_COLOR;
+  if (env.NO_COLOR) return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return !['0', 'false'].includes(force.trim().toLowerCase());
+  return Boolean(isTTY);
 }
 
 export function paint(color: boolean): Paint {

@@ -6,22 +6,31 @@ export interface HeadlineVerdict {
   class: readonly string[];
   family: string | null;
   confidence: number;
+  nearest?: readonly { reference: string; tokensOff: number; packs: number }[];
+  change?: string;
+}
+
+/** "nearest deepseek-v3, 37 tokens off over 3 packs", or nothing when no pack was sent. */
+function nearestText(v: HeadlineVerdict): string {
+  const [first] = v.nearest ?? [];
+  if (!first) return '';
+  const packs = `${first.packs} pack${first.packs === 1 ? '' : 's'}`;
+  return `; nearest ${first.reference}, ${first.tokensOff} token${first.tokensOff === 1 ? '' : 's'} off over ${packs}`;
 }
 
 /** The one-line verdict, worded the same by identify, rescore and report. */
-export function verdictHeadline(v: HeadlineVerdict, stop: string): string {
-  const members =
-    v.class.length > 1 ? ` (same counts as ${v.class.filter((id) => id !== v.reference).join(', ')})` : '';
+export function verdictHeadline(v: HeadlineVerdict, stop: string, alike = 'same counts as'): string {
+  const members = v.class.length > 1 ? ` (${alike} ${v.class.filter((id) => id !== v.reference).join(', ')})` : '';
   switch (v.status) {
     case 'match':
       return `match: ${v.reference}${members}, family ${v.family}, confidence ${percent(v.confidence)}`;
     case 'derived':
-      return `derived: a modified ${v.reference} tokenizer${members}, family ${v.family}, confidence ${percent(v.confidence)}`;
+      return `derived: a modified ${v.reference} tokenizer${members}${v.change ? ` (${v.change})` : ''}, family ${v.family}, confidence ${percent(v.confidence)}`;
     case 'unknown':
-      return `unknown: no indexed tokenizer fits, confidence ${percent(v.confidence)}`;
+      return `unknown: none of the indexed families${nearestText(v)}, confidence ${percent(v.confidence)}`;
     default:
       if (stop === 'usage-count-unstable')
         return 'inconclusive: the target billed different counts for the same request, so its counts cannot name a tokenizer';
-      return `inconclusive: the budget ran out before any verdict was sure (${stop})`;
+      return `inconclusive: the budget ran out before any verdict was sure (${stop})${nearestText(v)}`;
   }
 }

@@ -1,6 +1,7 @@
 import type { IdentifyResult } from '../scoring/identify.js';
 import { evidenceLines } from '../scoring/evidence.js';
 import { rankedGroups } from '../scoring/verdict.js';
+import type { TrailPoint } from './posterior-trail.js';
 import type { StrongProbe } from './strongest-probes.js';
 
 const CANDIDATES = 5;
@@ -12,7 +13,13 @@ function round(value: number): number {
 /** The machine-readable verdict: the documented shape first, extra detail after. */
 export function verdictJson(
   result: IdentifyResult,
-  context: { run: string; target: string; strongestProbes?: StrongProbe[]; replayed?: number },
+  context: {
+    run: string;
+    target: string;
+    strongestProbes?: StrongProbe[];
+    replayed?: number;
+    trail?: TrailPoint[];
+  },
 ) {
   const { verdict } = result;
   return {
@@ -24,6 +31,8 @@ export function verdictJson(
       models: verdict.models,
       confidence: round(verdict.confidence),
       ...(verdict.flags?.length ? { flags: verdict.flags } : {}),
+      ...(verdict.nearest?.length ? { nearest: verdict.nearest } : {}),
+      ...(verdict.change ? { change: verdict.change } : {}),
       /** Answers replayed from the answer cache rather than sent to the target. */
       ...(context.replayed ? { replayed: context.replayed } : {}),
     },
@@ -44,6 +53,8 @@ export function verdictJson(
     unknown: round(result.posterior.unknown),
     stop: result.stop,
     ...(result.unstable ? { unstable: result.unstable } : {}),
+    /** How far identical requests' counts varied (a hidden prompt that changes), and what measuring it cost. */
+    ...(result.noise ? { noise: result.noise } : {}),
     ...(result.engine ? { engine: result.engine } : {}),
     ...(result.channels ? { channels: result.channels } : {}),
     evidence: evidenceLines(result),
@@ -59,5 +70,7 @@ export function verdictJson(
       predicted: score.predicted,
     })),
     strongestProbes: context.strongestProbes ?? [],
+    /** Each hypothesis's log10 odds after each count request, as the run scored them; for reports. */
+    ...(context.trail?.length ? { trail: context.trail } : {}),
   };
 }

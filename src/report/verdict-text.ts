@@ -1,4 +1,5 @@
 import { percent, signed } from './report-facts.js';
+import { noiseLine } from './noise-line.js';
 import { verdictHeadline } from './verdict-headline.js';
 import { flagLines, flagNotes } from './verdict-flags.js';
 import type { IdentifyResult } from '../scoring/identify.js';
@@ -21,6 +22,8 @@ export function verdictText(
   if (v.status === 'match' || v.status === 'derived')
     lines.push('  tokenizer evidence shows the base tokenizer (lineage), not which fine-tune');
   lines.push(`spent: ${result.queries} requests, ${result.promptTokens.toLocaleString('en-US')} prompt tokens`);
+  const noise = noiseLine(result.noise);
+  if (noise) lines.push(noise);
   const evidence = evidenceLines(result);
   if (evidence.length) {
     lines.push('evidence (tokens over the bare frame):');

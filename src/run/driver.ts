@@ -17,7 +17,19 @@ import {
   unstableCounts,
   unstableVerdict,
 } from '../scoring/usage-check.js';
-import { decide, type Verdict } from '../scoring/verdict.js';
+import { decide, rankedGroups, type Verdict } from '../scoring/verdict.js';
+import type { CountNoise } from '../scoring/count-spread.js';
+import {
+  NOISE_CEILING,
+  SMALL_DEVIATION,
+  clearOfSpread,
+  edgeDeviation,
+  largestDeviation,
+  namedScore,
+  noiseReason,
+} from '../scoring/noise-verdict.js';
+import { measuredSpread } from '../scoring/noisy-likelihood.js';
+import { withRelatives } from '../scoring/verdict-relatives.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import type { Target, TargetRequest, TargetResponse } from '../targets/target.js';
 import { recordedTarget, type Transcript } from '../targets/transcript.js';
@@ -162,8 +174,34 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   let count: Posterior;
   let fusion: ChannelFusion | undefined;
   let repeated = false;
+  /** Repeats of the bare frame made to measure the counts' spread, and what they cost. */
+  const repeats = { made: 0, tokens: 0, spread: 0, moves: [] as number[] };
+  let noiseEnd: string | undefined;
+  const noise = (): CountNoise | undefined =>
+    repeats.spread || noiseEnd
+      ? {
+          spread: repeats.spread,
+          repeats: repeats.made,
+          repeatTokens: repeats.tokens,
+          ...(noiseEnd && { reason: noiseEnd }),
+        }
+      : undefined;
+  /** Under a measured spread, whether an edge check strayed from the group a derived verdict names by more than it explains. */
+  const derivedClear = (scored: Posterior, verdict: Verdict): boolean => {
+    // counts set aside leave the verdict to the channels that read the answers
+    if (!repeats.spread || protocol.unreadable) return true;
+    const score = namedScore(scored, verdict);
+    return score !== undefined && edgeDeviation(score, requests) >= clearOfSpread(repeats.spread);
+  };
+  const smallChange = (scored: Posterior, verdict: Verdict): boolean => {
+    const score = namedScore(scored, verdict);
+    return score !== undefined && largestDeviation(score) <= SMALL_DEVIATION;
+  };
+  /** A change seen only through small deviations, with the frame repeated fewer than twice (equal both times). */
+  const unconfirmedSmallChange = (scored: Posterior, verdict: Verdict): boolean =>
+    !protocol.unreadable && !repeats.spread && repeats.made < 2 && smallChange(scored, verdict);
   const result = (verdict: Verdict): IdentifyResult => ({
-    verdict: annotate(verdict, fusion),
+    verdict: annotate(protocol.unreadable ? verdict : withRelatives(verdict, count, requests), fusion),
     posterior: post,
     requests,
     queries: spent(),
@@ -171,6 +209,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     stop,
     channels: fusion?.summary,
     engine,
+    ...(noise() && { noise: noise() }),
   });
   /**
    * The bare frame asked again, once: an honest server bills identical requests alike, so counts that
@@ -190,9 +229,26 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     followUps++;
     checkAnswerLength(answer, request, requests.length + followUps);
     const again = answer.usage?.promptTokens ?? Number.NaN;
-    if (Number.isSafeInteger(again) && again >= 0) promptTokens += again;
-    const unreadable = unstableCounts(requests[0].promptTokens, again);
-    if (!unreadable) return undefined;
+    repeats.made++;
+    if (Number.isSafeInteger(again) && again >= 0) {
+      promptTokens += again;
+      repeats.tokens += again;
+    }
+    const first = requests[0].promptTokens;
+    if (Number.isSafeInteger(again)) repeats.moves.push((again as number) - first);
+    if (!unstableCounts(first, again)) return undefined;
+    // a hidden part that changes per request moves every count alike: within the ceiling it is scored as noise
+    const spread = Number.isSafeInteger(again) ? measuredSpread(repeats.moves) : Infinity;
+    if (!input.channels?.readsSeenTokens && spread <= NOISE_CEILING) {
+      repeats.spread = spread;
+      protocol.countsVary(repeats.moves);
+      return undefined;
+    }
+    const unreadable = `${unstableCounts(first, again)}${Number.isFinite(spread) ? `; ${noiseReason(spread, `more than ${NOISE_CEILING}, which the counts of a few requests cannot tell from a tokenizer`)}` : ''}`;
+    if (Number.isFinite(spread)) {
+      repeats.spread = spread;
+      noiseEnd = unreadable;
+    }
     protocol.countsUnreadable(unreadable);
     if (!input.channels?.readsSeenTokens)
       return {
@@ -204,6 +260,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
         stop: 'usage-count-unstable',
         unstable: unreadable,
         engine,
+        ...(noise() && { noise: noise() }),
       };
     input.channels.setUsageAside(unreadable, USAGE_COUNT_UNSTABLE);
     return undefined;
@@ -214,26 +271,39 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     count = scored.count;
     post = scored.fused;
     fusion = scored.fusion;
-    // Counts no hypothesis explains to the token (noise, or a changed tokenizer) are checked by repeating the
-    // frame before they decide anything: when a verdict would be given, or when the budget has one request left.
+    // Counts no hypothesis explains to the token (noise, a hidden prompt that changes, or a changed tokenizer) are
+    // checked by repeating the frame as soon as they show it: the move between identical requests, when there is
+    // one, is how far every later count is read as noise.
     const frameCost = requests[0]?.promptTokens ?? 0;
-    const checkDue =
-      !repeated &&
-      !protocol.unreadable &&
-      requests.length >= 2 &&
-      spent() < budget.maxQueries &&
-      promptTokens + frameCost <= budget.maxPromptTokens &&
-      noneExplains(count);
+    const checkWanted = !repeated && !protocol.unreadable && requests.length >= 2 && noneExplains(count);
+    const checkDue = checkWanted && spent() < budget.maxQueries && promptTokens + frameCost <= budget.maxPromptTokens;
     const verdict = decide(post, false);
     // A class is named, as matched or as changed, only once its vocabulary's edges have been checked, and
     // matched only once its own were: an edge check planned for another leader can land on its prediction by chance.
     const edgeChecked = edgeChecksOfLeader(post, requests).length > 0;
     // Nor while the tokens seen in the answers point away from what the counts say: another answer settles it.
     const settled = !fusion?.consistency.disputed;
-    const concluding = verdict && (verdict.status === 'unknown' || edgeChecked) && settled;
-    // on the budget's last request, only when these counts would already give a verdict at the end
-    const lastDecides = spent() === budget.maxQueries - 1 && decide(post, true)!.status !== 'inconclusive';
-    if (checkDue && (concluding || lastDecides)) {
+    // Under a measured spread, a change is claimed only where an edge check strays clear of it.
+    // Nor, with fewer than two repeats, where it rests on deviations small enough for a hidden part that changes.
+    const heldBack =
+      verdict?.status === 'derived' && (!derivedClear(count, verdict) || unconfirmedSmallChange(count, verdict));
+    const unchecked = checkWanted && !checkDue && !input.channels?.readsSeenTokens;
+    const concluding = verdict && (verdict.status === 'unknown' || edgeChecked) && settled && !heldBack && !unchecked;
+    // A change seen through small deviations, with one equal repeat, is checked by a second repeat: a hidden
+    // part that moves a token or two repeats itself often enough.
+    // (asked as soon as the counts lean that way: a change is seen only once it is told from the noise)
+    const top = rankedGroups(post)[0];
+    const leaning = top && top.derived > top.match ? count.groups.find((g) => g.group === top.group) : undefined;
+    const secondCheck =
+      leaning !== undefined &&
+      settled &&
+      repeats.made === 1 &&
+      !repeats.spread &&
+      !protocol.unreadable &&
+      largestDeviation(leaning) <= SMALL_DEVIATION &&
+      spent() < budget.maxQueries &&
+      promptTokens + frameCost <= budget.maxPromptTokens;
+    if (checkDue || secondCheck) {
       const end = await repeatFrame(count);
       if (end) return end;
       continue;
@@ -243,21 +313,29 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       stop = 'max-queries';
       break;
     }
-    const next = edgeCheckDue(post, requests)
-      ? planEdgeCheck(post, groups, index, used, rng)
-      : planNext(post, groups, index, used, rng, requests);
+    // under a measured spread a second edge check, wanted when the first strayed a token or two, shows nothing new
+    const edgeDue = edgeCheckDue(post, requests) && !(repeats.spread && edgeChecked);
+    const next = edgeDue
+      ? planEdgeCheck(post, groups, index, used, rng, repeats.spread)
+      : planNext(post, groups, index, used, rng, requests, repeats.spread);
     if (!next || promptTokens + frameCost + next.cost > budget.maxPromptTokens) {
-      if (checkDue && decide(post, true)!.status !== 'inconclusive') {
-        const end = await repeatFrame(count);
-        if (end) return end;
-        continue;
-      }
       stop = next ? 'max-prompt-tokens' : 'no-informative-request';
       break;
     }
     await send(next.pack, next.stratum, next.tested);
   }
   let final = decide(post, true)!;
+  if (final.status === 'derived' && unconfirmedSmallChange(count, final)) {
+    noiseEnd = `every count lies within ${SMALL_DEVIATION} tokens of ${final.reference}'s, which a hidden prompt that changes per request also explains, and ${repeats.made < 2 ? 'the bare frame was not asked twice more' : 'the repeats could not tell'}`;
+    final = decide({ groups: [], unknown: 0 }, true)!;
+  } else if (final.status === 'derived' && !derivedClear(count, final)) {
+    noiseEnd = noiseReason(
+      repeats.spread,
+      `no edge check strayed from ${final.reference} by more than ${clearOfSpread(repeats.spread) - 1}, so a changed vocabulary cannot be told from that`,
+    );
+    final = decide({ groups: [], unknown: 0 }, true)!;
+  } else if (final.status === 'inconclusive' && repeats.spread && !noiseEnd)
+    noiseEnd = noiseReason(repeats.spread, 'the requests allowed did not tell the candidates apart through it');
   // counts no hypothesis explains, never checked for stability (the budget ran out first), name nothing;
   // the loop only leaves right after scoring, so `count` is the posterior of every count request
   const unchecked = !repeated && !protocol.unreadable && requests.length >= 2 && noneExplains(count);

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { type TrailPoint, trailPoint } from '../report/posterior-trail.js';
 import type { ReportFormatName } from '../report/report-formats.js';
 import type { verdictJson } from '../report/verdict-json.js';
 import type { Engine } from '../scoring/batch/engine.js';
@@ -27,6 +28,8 @@ import { runVerdict } from './run-verdict.js';
 import { appendRunLine, createRunDir, RUN_FILES, writeRunJson } from './run-dir.js';
 import { lockRunDir } from './run-lock.js';
 import { writeRunReports } from './run-outputs.js';
+import { indexFingerprint } from './index-fingerprint.js';
+import { toolInfo } from './write-reports.js';
 import { type RecordEntry, RunRecord, type RunConfig, readEntries } from './run-record.js';
 import type { Workspace } from './workspace.js';
 
@@ -36,7 +39,16 @@ export interface RunRequest {
    * and `target`: the run's target again with the credentials its record leaves out).
    */
   start:
-    | { target: string; budget: Budget; seed: number; http: HttpTargetOptions; out: string; engine?: Engine }
+    | {
+        target: string;
+        budget: Budget;
+        seed: number;
+        http: HttpTargetOptions;
+        out: string;
+        engine?: Engine;
+        /** Who runs the audit, for the report's header. */
+        operator?: string;
+      }
     | { resume: string; budget?: Budget; target?: string };
   dryRun: boolean;
   /** Report formats to write beside the verdict. */
@@ -109,7 +121,7 @@ async function identifyRun(
     // the lock first: the record is read only once no other process can be writing it
     const lock = await lockRunDir(dir);
     held(lock);
-    previous = RunRecord.reopen(dir, lock);
+    previous = RunRecord.reopen(dir, lock, Boolean(request.start.budget));
     config = (previous.entries[0] as Extract<RecordEntry, { kind: 'config' }>).config;
     const raised = request.start.budget;
     if (raised) config = { ...config, budget: raised };
@@ -130,7 +142,8 @@ async function identifyRun(
         });
     }
   } else {
-    const { target, budget, seed, http, engine } = request.start;
+    const { target, budget, seed, http, engine, operator } = request.start;
+    const indexFiles = indexFingerprint(workspace.indexDir);
     config = {
       target: shownTarget(target),
       budget,
@@ -138,6 +151,9 @@ async function identifyRun(
       http: http as Record<string, unknown>,
       probes: index.probes.length,
       references: index.references.length,
+      tokprint: toolInfo().version,
+      ...(indexFiles && { index: indexFiles }),
+      ...(operator !== undefined && { operator }),
     };
     if (request.channels) config.channels = [...request.channels.enabled];
     if (request.channels?.discovering) config.discover = true;
@@ -201,6 +217,7 @@ async function identifyRun(
     );
 
   let result: Awaited<ReturnType<typeof identify>>;
+  const trail: TrailPoint[] = [];
   try {
     result = await identify({
       target: resumableTarget(target, record, recorded),
@@ -217,6 +234,7 @@ async function identifyRun(
           record!.append({ kind: 'observation', ...step.record });
           appendRunLine(run, RUN_FILES.observations, step.record);
         }
+        if (step.kind === 'posterior') trail.push(trailPoint(step.fused, step.requests.length));
         onStep?.(step, config.budget);
       },
     });
@@ -243,7 +261,12 @@ async function identifyRun(
       );
     throw error;
   }
-  const json = await runVerdict(result, readEntries(record.path).entries, { dir: run, target: config.target, index });
+  const json = await runVerdict(result, readEntries(record.path).entries, {
+    dir: run,
+    target: config.target,
+    index,
+    trail,
+  });
   writeRunJson(run, RUN_FILES.verdict, json);
   record.close();
   return {

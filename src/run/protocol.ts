@@ -47,10 +47,14 @@ export function runProtocol(input: ProtocolInput) {
   const engine = chooseEngine(groups.length, input.engine);
   /** Set once the billed counts proved impossible or unstable: they are no longer read. */
   let unreadable: string | undefined;
+  /** How far identical requests' counts moved between them, once a repeat showed they do; empty before. */
+  let moves: number[] = [];
 
   const counted = async (): Promise<Posterior> => {
     const signature = requestSignature(requests, index);
     if (unreadable) return priorPosterior(signature, groups);
+    // the two-stage path's bounds assume noise-free counts
+    if (moves.length) return posterior({ ...signature, moves }, groups);
     if (engine === 'exact') return posterior(signature, groups);
     return alignedPosterior(
       scorePosterior(signature, groups, engine, PLANNING_TOLERANCE) as PrunedPosterior,
@@ -69,6 +73,10 @@ export function runProtocol(input: ProtocolInput) {
     },
     countsUnreadable(reason: string) {
       unreadable = reason;
+    },
+    /** From now on the counts are scored as moving between identical requests, as far as these moves say. */
+    countsVary(measured: readonly number[]) {
+      moves = [...measured];
     },
     /** The posterior of the billed counts so far, by the run's engine. */
     counted,

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { shownTarget } from '../targets/http/secrets.js';
 import { UserError } from '../util/errors.js';
 import { sha256Hex } from '../util/hash.js';
 import { requestRoles } from './request-roles.js';
@@ -107,6 +108,35 @@ function pairObservations(
   });
 }
 
+const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
+
+/** What a report's audit header and its command to reproduce read of the config; a field of the wrong type is left out. */
+function recordedAuditFacts(config: JsonObject): Partial<RunSettings> {
+  const index = config.index;
+  return {
+    ...(isText(config.operator) && { operator: config.operator }),
+    ...(isText(config.tokprint) && { tokprint: config.tokprint }),
+    ...(index &&
+      isText(index.sha256) && {
+        index: {
+          sha256: index.sha256,
+          ...(typeof index.schema === 'number' && { schema: index.schema }),
+          ...(isText(index.signaturesSha256) && { signaturesSha256: index.signaturesSha256 }),
+        },
+      }),
+    // channels found on the first answer are found again by a run that names none; none recorded is counts alone
+    ...(config.discover !== true && {
+      channels: Array.isArray(config.channels) && config.channels.every(isText) ? config.channels : ['usage'],
+    }),
+    ...(isText(config.engine) && { engine: config.engine }),
+    ...(Array.isArray(config.files) &&
+      config.files.every((f: JsonObject) => isText(f?.name) && isText(f?.sha256)) && {
+        files: config.files.map((f: JsonObject) => ({ name: f.name, sha256: f.sha256 })),
+      }),
+    ...(config.http && typeof config.http === 'object' && !Array.isArray(config.http) && { http: config.http }),
+  };
+}
+
 /**
  * Reads a run directory into what every report renders. Takes both transcript shapes: bare
  * request/response/error lines, and a record that opens with the config, holds observations and
@@ -147,16 +177,23 @@ export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
   // a budget raised when the run was resumed is the budget it ran with
   const raised = lines.findLast((l) => l.entry.kind === 'resumed' && l.entry.budget)?.entry.budget;
   const settings: RunSettings = {
-    target: config.target ?? verdict.target,
+    // as identify records it, credentials redacted, even in a config written or edited by hand
+    target: shownTarget(config.target ?? verdict.target),
     description: config.description ?? '',
     budget: raised ?? config.budget ?? { maxQueries: 0, maxPromptTokens: 0 },
     seed: config.seed ?? 0,
     probes: config.probes,
     references: config.references,
+    method:
+      config.method === 'white-box' || (verdict as { method?: unknown }).method === 'white-box'
+        ? 'white-box'
+        : 'requests',
+    ...recordedAuditFacts(config),
   };
 
   const bySeq = new Map<number, RecordedRequest>();
   const channels = new Set<string>();
+  const servedModels = new Set<string>();
   let httpAttempts = 0;
   let resumed = 0;
   const observed = new Map<number, { stratum?: string; probes: number }>();
@@ -185,6 +222,7 @@ export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
         request.cachedTokens = entry.usage?.cachedTokens;
         request.latencyMs = entry.latencyMs;
         request.channels = channelsOf(entry);
+        if (typeof entry.metadata?.model === 'string' && entry.metadata.model) servedModels.add(entry.metadata.model);
         for (const c of request.channels) channels.add(c);
         break;
       }
@@ -231,7 +269,9 @@ export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
       httpAttempts,
     },
     channels: [...channels],
-    started: times[0],
-    finished: times.at(-1),
+    servedModels: [...servedModels],
+    started: times[0] ?? (isText(config.at) ? config.at : undefined),
+    // a white-box run has no transcript: its config says when it ran
+    finished: times.at(-1) ?? (isText(config.at) ? config.at : undefined),
   };
 }

@@ -5,6 +5,7 @@ import { signatureGroups } from '../scoring/hypotheses.js';
 import type { IdentifyResult, PackLabel, RequestRecord } from '../scoring/identify.js';
 import { posterior, type Posterior } from '../scoring/posterior.js';
 import { decide } from '../scoring/verdict.js';
+import { withRelatives } from '../scoring/verdict-relatives.js';
 import { requestSignature } from '../scoring/request-signature.js';
 import { unstableVerdict } from '../scoring/usage-check.js';
 
@@ -45,7 +46,7 @@ export function rescore(
     };
   const confident = decide(post, false);
   return {
-    verdict: confident ?? decide(post, true)!,
+    verdict: withRelatives(confident ?? decide(post, true)!, post, requests),
     posterior: post,
     requests,
     queries: requests.length,

@@ -5,10 +5,11 @@ import type { TargetOffers } from '../targets/target.js';
 import type { TranscriptEntry } from '../targets/transcript.js';
 import type { ExchangeEntry } from '../targets/resumable-target.js';
 import { UserError } from '../util/errors.js';
+import type { IndexFingerprint } from './index-fingerprint.js';
 import { sha256Hex } from '../util/hash.js';
 import type { HeldLock } from '../util/file-lock.js';
 import { RUN_FILES, writeRunJson } from './run-dir.js';
-import { checkRunConfig, checkTranscript } from './run-files.js';
+import { checkRunConfig, checkTranscript, checkVerdict } from './run-files.js';
 
 /** What a run was asked to do: enough to continue it or re-score it later. Never holds a key. */
 export interface RunConfig {
@@ -26,6 +27,12 @@ export interface RunConfig {
   discover?: boolean;
   /** The scoring path asked for with --engine, so a resume scores (and so plans) the same way. */
   engine?: string;
+  /** Who ran the audit (--operator), for the report's header. */
+  operator?: string;
+  /** The tokprint version that started the run. */
+  tokprint?: string;
+  /** The reference index the run scored against. */
+  index?: IndexFingerprint;
 }
 
 export type RecordEntry =
@@ -64,11 +71,21 @@ export class RunRecord {
     return record;
   }
 
-  /** Reopens a killed run's transcript for appending, after dropping a last line cut off mid-write. */
-  static reopen(dir: string, lock?: HeldLock): { record: RunRecord; entries: RecordEntry[] } {
+  /**
+   * Reopens a killed run's transcript for appending, after dropping a last line cut off mid-write. A sealed
+   * run is reopened only when it ended inconclusive and `budgetRaised`: its digest stays where it is,
+   * sealing what the run held then, and the run goes on after it to a new digest.
+   */
+  static reopen(dir: string, lock?: HeldLock, budgetRaised = false): { record: RunRecord; entries: RecordEntry[] } {
     const { path, entries, validBytes } = readRecord(dir);
-    if (entries.some((e) => e.kind === 'digest'))
-      throw new UserError(`${dir} is a finished run; re-score it with tokprint rescore`);
+    if (entries.at(-1)?.kind === 'digest') {
+      const inconclusive = sealedStatus(dir) === 'inconclusive';
+      if (!inconclusive) throw new UserError(`${dir} is a finished run; re-score it with tokprint rescore`);
+      if (!budgetRaised)
+        throw new UserError(
+          `${dir} is a finished run that ended inconclusive; go on with a higher budget (tokprint identify --resume ${dir} --max-queries N) or re-score it with tokprint rescore`,
+        );
+    }
     truncateSync(path, validBytes);
     return { record: new RunRecord(dir, path, lock), entries };
   }
@@ -85,6 +102,17 @@ export class RunRecord {
     const lines = bytes.toString('utf8').split('\n').length - 1;
     this.append({ kind: 'digest', at: now.toISOString(), algorithm: 'sha256', lines, sha256: sha256Hex(bytes) });
     closeSync(this.fd);
+  }
+}
+
+/** The status of a sealed run's verdict, or undefined when it has none that can be read. */
+function sealedStatus(dir: string): string | undefined {
+  const path = join(dir, RUN_FILES.verdict);
+  if (!existsSync(path)) return undefined;
+  try {
+    return checkVerdict(JSON.parse(readFileSync(path, 'utf8')), path).verdict.status;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,4 +1,5 @@
 import { strongestProbes } from '../report/strongest-probes.js';
+import type { TrailPoint } from '../report/posterior-trail.js';
 import { verdictJson } from '../report/verdict-json.js';
 import type { IdentifyResult } from '../scoring/identify.js';
 import type { CountIndex } from '../signatures/count-index.js';
@@ -12,7 +13,7 @@ import type { RecordEntry } from './run-record.js';
 export async function runVerdict(
   result: IdentifyResult,
   entries: readonly RecordEntry[],
-  run: { dir: string; target: string; index: CountIndex },
+  run: { dir: string; target: string; index: CountIndex; trail?: TrailPoint[] },
 ): Promise<ReturnType<typeof verdictJson>> {
   const replayed = replayedAnswers(entries);
   result.verdict = flagReplayed(result.verdict, replayed);
@@ -21,5 +22,6 @@ export async function runVerdict(
     target: run.target,
     strongestProbes: await strongestProbes(result, run.index),
     replayed,
+    trail: run.trail,
   });
 }

@@ -2,6 +2,7 @@ import type { Stratum } from '../probes/probe.js';
 import type { Observation } from '../signatures/observations.js';
 import type { Engine } from './batch/engine.js';
 import type { ChannelSummary } from './channels/runtime.js';
+import type { CountNoise } from './count-spread.js';
 import type { Posterior } from './posterior.js';
 import type { Verdict } from './verdict.js';
 
@@ -35,4 +36,6 @@ export interface IdentifyResult {
   engine?: Engine;
   /** Why the billed counts were found unstable, when the run stopped for it. */
   unstable?: string;
+  /** How far identical requests' counts varied, when they did, and what measuring it cost. */
+  noise?: CountNoise;
 }

@@ -1,5 +1,6 @@
 import type { CountSignature } from '../signatures/observations.js';
 import { DERIVED_DIRECTIONS, UNTOUCHED_PACK, derivedFactor, seamNoise } from './noise.js';
+import { noisyGroupLikelihoods } from './noisy-likelihood.js';
 
 /**
  * The count posterior's per-group likelihoods from pack totals, with the constant summed out over its
@@ -64,6 +65,8 @@ export function groupLikelihoods(
   M: number,
   scored: ArrayLike<number>,
 ): GroupLikelihoods {
+  if (signature.moves?.some((d) => d !== 0))
+    return noisyGroupLikelihoods(signature, totals, M, scored, signature.moves);
   const K = signature.packs.length;
   const G = scored.length;
   const out = { match: new Float64Array(G), derived: new Float64Array(G), offset: new Float64Array(G) };

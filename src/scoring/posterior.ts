@@ -2,6 +2,9 @@ import { packTotal, type CountSignature } from '../signatures/observations.js';
 import type { SignatureGroup } from './hypotheses.js';
 import { PRIOR } from './hypotheses.js';
 import { groupLikelihoods } from './likelihood.js';
+import { unknownPackLikelihood } from './open-set.js';
+
+export { unknownWindow } from './open-set.js';
 
 export interface GroupScore {
   group: SignatureGroup;
@@ -17,14 +20,6 @@ export interface GroupScore {
 export interface Posterior {
   groups: GroupScore[];
   unknown: number;
-}
-
-/**
- * Where an unindexed tokenizer's count for a pack may fall, judged from the indexed ones: from half the
- * smallest prediction to twice the largest (byte-level fallbacks can double a count).
- */
-export function unknownWindow(predictions: readonly number[]): { lo: number; hi: number } {
-  return { lo: Math.floor(0.5 * Math.min(...predictions)), hi: Math.ceil(2 * Math.max(...predictions)) + 10 };
 }
 
 /**
@@ -90,10 +85,8 @@ export function posterior(signature: CountSignature, groups: readonly SignatureG
   for (let k = 0; k < requests; k++) {
     if (!touchable[k] || base < 0) continue;
     const all = scored.map((s) => s.predicted[k]);
-    const { lo, hi } = unknownWindow(all);
     const relative = signature.observed[k] - signature.observed[base];
-    const width = hi - lo + 1;
-    unknownL *= relative >= lo && relative <= hi ? 1 / width : 0.1 / width;
+    unknownL *= unknownPackLikelihood(relative, Math.min(...all), Math.max(...all));
   }
   const unknown = PRIOR.unknown * unknownL;
   const total = scored.reduce((sum, s) => sum + s.match + s.derived, unknown) || 1;

@@ -1,4 +1,5 @@
 import type { GroupScore, Posterior } from './posterior.js';
+import type { ChangeKind, Relative } from './verdict-relatives.js';
 
 export type VerdictStatus = 'match' | 'derived' | 'unknown' | 'inconclusive';
 
@@ -13,6 +14,10 @@ export interface Verdict {
   confidence: number;
   /** Disagreements between channels, e.g. `usage-count-inconsistent`, and `answers-replayed` when stored answers stood in for the target. */
   flags?: string[];
+  /** For `unknown` and `inconclusive`: the indexed classes nearest the counts, with how far off they are. */
+  nearest?: Relative[];
+  /** For `derived`: the kind of change to the base vocabulary the counts show. */
+  change?: ChangeKind;
 }
 
 /** How sure each verdict must be. A match outside the index must stay rare, so it needs the most. */

@@ -12,6 +12,7 @@ import { shownTarget } from './http/secrets.js';
 import type { WireLog } from './http/wire-entry.js';
 import { simulatedTarget } from './sim-target.js';
 import { parseSimSpec, type SimSpec } from './sim-spec.js';
+import { varyingPrompt } from './varying-prompt.js';
 import { hiddenSystemPrompt } from './system-prompts.js';
 import type { Target } from './target.js';
 import { tokenizerTarget } from './tokenizer-target.js';
@@ -95,10 +96,11 @@ export async function createSimTarget(id: string, spec: SimSpec, deps: TargetDep
   const tokenizer = changes.length ? applyVocabularyChanges(base.files, base.tokenizer, changes) : base.tokenizer;
   return simulatedTarget({
     id,
-    description: `simulated chat API on ${spec.reference}${changes.length ? ' (modified vocabulary)' : ''}, ${spec.template} template, ${spec.systemChars}-character hidden system prompt`,
+    description: `simulated chat API on ${spec.reference}${changes.length ? ' (modified vocabulary)' : ''}, ${spec.template} template, ${spec.systemChars}-character hidden system prompt${spec.varying ? `, a ${spec.varying.kind} in it varying per request by about ${spec.varying.spread} tokens${spec.varying.jumps ? ` (jumps ${spec.varying.jumps})` : ''}` : ''}`,
     tokenizer,
     template: chatTemplate(spec.template),
     hiddenSystemPrompt: hiddenSystemPrompt(spec.systemChars, seededRng(spec.seed)),
+    ...(spec.varying && { varyingPrompt: varyingPrompt({ ...spec.varying, seed: spec.seed }, tokenizer) }),
     answers: { seed: spec.seed, streamInterval: spec.streamInterval, topLogprobs: spec.topLogprobs },
     ...(spec.omit && { omit: spec.omit }),
   });

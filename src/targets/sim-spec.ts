@@ -1,6 +1,7 @@
 import { parseBoundedNumber, type NumberRange } from '../util/bounded-number.js';
 import { UserError } from '../util/errors.js';
 import { CHAT_TEMPLATES } from './chat-templates.js';
+import { DEFAULT_SPREAD, VARYING_KINDS, type VaryingKind } from './varying-prompt.js';
 
 /** What `sim:<refId>?template=…&system=…` asks for. */
 export interface SimSpec {
@@ -18,6 +19,8 @@ export interface SimSpec {
   topLogprobs?: number;
   /** What the simulated API leaves out of its answers, as some gateways do. */
   omit?: SimOmission[];
+  /** A live part of the hidden prompt drawn afresh per request (`vary=clock|id|paragraph&spread=N&jumps=p`). */
+  varying?: { kind: VaryingKind; spread: number; jumps: number };
 }
 
 export const SIM_OMISSIONS = ['usage', 'chunks', 'logprobs'] as const;
@@ -34,6 +37,9 @@ const KNOWN = new Set([
   'stream-interval',
   'top-logprobs',
   'omit',
+  'vary',
+  'spread',
+  'jumps',
 ]);
 
 /** The range of each numeric sim: option, shown in --help and enforced here. */
@@ -47,6 +53,10 @@ export const SIM_RANGES = {
   'stream-interval': { min: 1, max: 4096, whole: true },
   /** OpenAI's own ceiling for top_logprobs. */
   'top-logprobs': { min: 0, max: 20, whole: true },
+  /** Tokens the live part of the hidden prompt moves either side between requests. */
+  spread: { min: 0, max: 1000, whole: true },
+  /** Chance per request of a large jump in the live part. */
+  jumps: { min: 0, max: 1, whole: false },
 } satisfies Record<string, NumberRange>;
 
 function count(value: string, name: keyof typeof SIM_RANGES, spec: string): number {
@@ -90,6 +100,16 @@ export function parseSimSpec(rest: string): SimSpec {
       throw new UserError(`${spec}: omit takes a comma-separated list of ${SIM_OMISSIONS.join(', ')}`);
     result.omit = names as SimOmission[];
   }
+  const vary = params.get('vary');
+  const spread = params.has('spread') ? count(params.get('spread')!, 'spread', spec) : undefined;
+  const jumps = params.has('jumps') ? count(params.get('jumps')!, 'jumps', spec) : undefined;
+  if (vary !== null) {
+    if (!(VARYING_KINDS as readonly string[]).includes(vary))
+      throw new UserError(`${spec}: vary must be one of ${VARYING_KINDS.join(', ')}`);
+    const kind = vary as VaryingKind;
+    result.varying = { kind, spread: spread ?? DEFAULT_SPREAD[kind], jumps: jumps ?? 0 };
+  } else if (spread !== undefined || jumps !== undefined)
+    throw new UserError(`${spec}: spread and jumps need vary=${VARYING_KINDS.join('|')}`);
   const pretok = params.get('pretok');
   if (pretok !== null) {
     if (pretok !== 'digits' && pretok !== 'punctuation')

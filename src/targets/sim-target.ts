@@ -10,6 +10,8 @@ export interface SimulatedApi {
   template: ChatTemplate;
   /** Prepended to every conversation and never shown to the caller, like a product's own instructions. */
   hiddenSystemPrompt: string;
+  /** A live part appended to the hidden prompt, drawn afresh for each request (a clock, an id, notes). */
+  varyingPrompt?: () => string;
   /** How answers longer than one token are generated, streamed and listed with logprobs. */
   answers?: SimAnswerOptions & { seed?: number };
   /** Left out of every answer, as some gateways leave out usage, or APIs that cannot stream or list logprobs. */
@@ -55,8 +57,10 @@ export function simulatedTarget(api: SimulatedApi): Target {
 
 function respond(api: SimulatedApi, request: TargetRequest): TargetResponse {
   const started = performance.now();
-  const messages: ChatMessage[] = api.hiddenSystemPrompt
-    ? [{ role: 'system', content: api.hiddenSystemPrompt }, ...request.messages.filter((m) => m.role !== 'system')]
+  const live = api.varyingPrompt?.();
+  const hidden = live ? [api.hiddenSystemPrompt, live].filter(Boolean).join('\n') : api.hiddenSystemPrompt;
+  const messages: ChatMessage[] = hidden
+    ? [{ role: 'system', content: hidden }, ...request.messages.filter((m) => m.role !== 'system')]
     : request.messages;
   const promptTokens = api.tokenizer.encode(api.template.render(messages)).length;
   if (readsAnswer(request)) return answered(api, request, promptTokens, started);

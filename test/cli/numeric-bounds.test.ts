@@ -69,7 +69,9 @@ describe('every numeric sim: option has a range', () => {
       for (const value of [String(range.max + 1), '99999999999', '1e3', '-1']) {
         await refusedInOneLine(
           [`sim:qwen3?${name}=${value}${donor}`, '--dry-run'],
-          new RegExp(`sim:qwen3\\?${name}=.*: ${name} must be a whole number from ${range.min} to `),
+          new RegExp(
+            `sim:qwen3\\?${name}=.*: ${name} must be ${range.whole ? 'a whole number' : 'a number'} from ${range.min} to `,
+          ),
         );
       }
     });

@@ -52,8 +52,10 @@ describe('identify --report, progress and colour', () => {
   });
 
   it('draws a progress line on a terminal stderr: requests against the budget, tokens, the leader; cleared at the end', () => {
-    expect(loud.stderr).toMatch(/^\r\u001b\[2Ktokprint: request 1\/6, 344 prompt tokens\r/);
-    expect(loud.stderr).toMatch(/request 3\/6, [\d,]+ prompt tokens, leader deepseek-v3 100\.00%/);
+    expect(loud.stderr).toMatch(/^\r\u001b\[2Ktokprint: \S loading the reference index\r/);
+    expect(loud.stderr).toMatch(/\r\u001b\[2Ktokprint: \S request 1\/6 sent, waiting for the answer\r/);
+    expect(loud.stderr).toMatch(/\r\u001b\[2Ktokprint: \S request 1\/6, 344 prompt tokens\r/);
+    expect(loud.stderr).toMatch(/request 3\/6, [\d,]+ prompt tokens, leader deepseek-v3 >99\.9%/);
     expect(loud.stderr).toMatch(/\r\u001b\[2K(tokprint: wrote|$)/);
   });
 
@@ -62,6 +64,18 @@ describe('identify --report, progress and colour', () => {
     expect(loud.stdout.replace(/\u001b\[[0-9;]*m/g, '')).toMatch(
       /^match: deepseek-v3, family deepseek-v3, confidence 99\.\d%$/m,
     );
+  });
+
+  it('FORCE_COLOR colours where no terminal is seen, FORCE_COLOR=0 turns colour off on one, and NO_COLOR wins over both', async () => {
+    const run = runOf(loud);
+    const report = (extra: NodeJS.ProcessEnv, isTTY?: typeof tty) =>
+      runCliIo(['report', run], { ...env, ...extra }, root, isTTY);
+    const plain = await report({});
+    expect(plain.stdout).not.toMatch(ANSI);
+    expect((await report({ FORCE_COLOR: '1' })).stdout).toMatch(ANSI);
+    expect((await report({ FORCE_COLOR: '0' }, tty)).stdout).not.toMatch(ANSI);
+    expect((await report({ FORCE_COLOR: '1', NO_COLOR: '1' }, tty)).stdout).not.toMatch(ANSI);
+    expect((await report({ FORCE_COLOR: '1' })).stdout.replace(/\u001b\[[0-9;]*m/g, '')).toBe(plain.stdout);
   });
 
   it('--quiet: no progress line and no notes, even on a terminal; --json stays plain', () => {
@@ -88,7 +102,7 @@ describe('tokprint report', () => {
     expect(result.stdout).not.toMatch(ANSI);
     expect(result.stdout).toMatch(/^match: deepseek-v3, family deepseek-v3/m);
     expect(result.stdout).toMatch(/^ {2}reference +family +prob\. +packs matched$/m);
-    expect(result.stdout).toMatch(/^ {2}deepseek-v3 +deepseek-v3 +100\.00% +(\d)\/\1 ✓+$/m);
+    expect(result.stdout).toMatch(/^ {2}deepseek-v3 +deepseek-v3 +>99\.9% +(\d)\/\1 ✓+$/m);
   });
 
   it('never colours with NO_COLOR set, even on a terminal', async () => {

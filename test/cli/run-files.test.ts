@@ -133,7 +133,7 @@ describe('damaged run files: report, rescore and --resume refuse them in one lin
       writeFileSync(join(dir, 'transcript.jsonl'), `${[...lines(dir), lines(dir).at(-1)].join('\n')}\n`),
     );
     for (const command of ['report', 'rescore'])
-      expectRefused(await runCli([command, twoDigests], env, root), /a second digest/);
+      expectRefused(await runCli([command, twoDigests], env, root), /a digest that more of the run follows/);
   });
 
   it('a line in the middle of the transcript that is not JSON: report and rescore refuse, as for a torn last line they do not', async () => {
@@ -294,5 +294,40 @@ describe('--resume with flags', () => {
     const result = await runCli(['identify', '--resume', run], env, root);
     expectRefused(result, /request 1 differs from the one recorded in the run.*cannot be continued: start a new run/);
     expect(result.stderr).not.toContain('--resume');
+  });
+});
+
+describe('a finished run that ended inconclusive', () => {
+  it('goes on with a raised budget, sending none of its answered requests again, and is sealed again', async () => {
+    const run = copy();
+    const before = JSON.parse(readFileSync(join(run, 'verdict.json'), 'utf8'));
+    expect(before.verdict.status).toBe('inconclusive');
+    const sealed = lines(run);
+
+    expectRefused(
+      await runCli(['identify', '--resume', run], env, root),
+      /ended inconclusive; go on with a higher budget .*--max-queries N/,
+    );
+
+    const resumed = await runCli(['identify', '--resume', run, '--max-queries', '6', '--json', '--quiet'], env, root);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout).verdict).toMatchObject({ status: 'match', class: ['deepseek-v3'] });
+
+    const after = lines(run).map((l) => JSON.parse(l));
+    // the sealed record is kept byte for byte; the run goes on after its digest
+    expect(lines(run).slice(0, sealed.length)).toEqual(sealed);
+    expect(after[sealed.length]).toMatchObject({ kind: 'resumed', budget: { maxQueries: 6 } });
+    expect(after.at(-1).kind).toBe('digest');
+    const sent = after.filter((e) => e.kind === 'request').map((e) => e.seq);
+    expect(new Set(sent).size).toBe(sent.length);
+
+    const rescored = await runCli(['rescore', run, '--json'], env, root);
+    expect(rescored.stderr).toBe('');
+    expect(JSON.parse(rescored.stdout).verdict).toMatchObject({ status: 'match', class: ['deepseek-v3'] });
+    expectRefused(
+      await runCli(['identify', '--resume', run, '--max-queries', '8'], env, root),
+      /is a finished run; re-score it/,
+    );
   });
 });

@@ -87,13 +87,21 @@ describe('billed counts that change between identical requests', () => {
   );
 
   it.each([2, 3, 8])(
-    'counts moved by +-20 (noise seed %i) that never decide before the budget ends name nothing',
+    'counts moved by +-20 (noise seed %i) name no other tokenizer and no change: inconclusive with the spread, or the match',
     async (seed) => {
       const result = await identify(await qwenServer({ amplitude: 20, seed }), '--json');
-      expect(result.code).toBe(1);
       const json = JSON.parse(result.stdout);
-      expect(json.verdict.status).toBe('inconclusive');
-      expect(json.stop).toBe('max-queries');
+      if (json.verdict.status === 'match') {
+        expect(result.code).toBe(0);
+        expect(json.verdict.class).toContain('qwen2.5');
+        expect(json.noise.spread).toBeGreaterThan(0);
+      } else {
+        expect(result.code).toBe(1);
+        expect(json.verdict.status).toBe('inconclusive');
+        expect(json.noise.reason ?? json.unstable).toMatch(
+          /counts vary by about \d+ tokens? between identical requests/,
+        );
+      }
     },
   );
 
@@ -126,7 +134,7 @@ describe('billed counts that change between identical requests', () => {
     const html = await read('report.html');
     expect(html.indexOf('data-flag="usage-count-unstable"')).toBeGreaterThan(0);
     expect(html.indexOf('data-flag="usage-count-unstable"')).toBeLessThan(html.indexOf('id="verdict"'));
-    expect(JSON.parse(await read('report.cdx.json')).components[0].pedigree.notes).toMatch(
+    expect(JSON.parse(await read('report.cdx.json')).metadata.component.pedigree.notes).toMatch(
       /^Warning \(usage-count-unstable\): /,
     );
     expect(await read('report.junit.xml')).toMatch(

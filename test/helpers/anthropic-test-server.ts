@@ -22,6 +22,8 @@ export interface AnthropicServerOptions {
   tokensPerDelta?: number;
   /** count_tokens is documented as an estimate: this is added to its count (default 0). */
   countTokensSkew?: number;
+  /** Answer as a gateway that strips `usage` from messages and stream events would. */
+  withoutUsage?: boolean;
 }
 
 export interface TurnText {
@@ -87,7 +89,7 @@ export async function startAnthropicServer(options: AnthropicServerOptions): Pro
           ...message,
           content: [{ type: 'text', text: answer.text }],
           stop_reason: stopReason,
-          usage: { ...usage, output_tokens: answer.ids.length },
+          ...(!options.withoutUsage && { usage: { ...usage, output_tokens: answer.ids.length } }),
         },
       };
     }
@@ -100,7 +102,12 @@ export async function startAnthropicServer(options: AnthropicServerOptions): Pro
           event: 'message_start',
           data: {
             type: 'message_start',
-            message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } },
+            message: {
+              ...message,
+              content: [],
+              stop_reason: null,
+              ...(!options.withoutUsage && { usage: { ...usage, output_tokens: 1 } }),
+            },
           },
         },
         {
@@ -118,7 +125,7 @@ export async function startAnthropicServer(options: AnthropicServerOptions): Pro
           data: {
             type: 'message_delta',
             delta: { stop_reason: stopReason, stop_sequence: null },
-            usage: { output_tokens: answer.ids.length },
+            ...(!options.withoutUsage && { usage: { output_tokens: answer.ids.length } }),
           },
         },
         { event: 'message_stop', data: { type: 'message_stop' } },

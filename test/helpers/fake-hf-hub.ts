@@ -25,6 +25,36 @@ export interface FakeHub {
   close(): Promise<void>;
 }
 
+/** A file's bytes, or the part a `Range: bytes=a-b` header asks for (206 with Content-Range), as the hub and its CDN answer. */
+function sendFile(
+  request: IncomingMessage,
+  response: ServerResponse,
+  headers: Record<string, string>,
+  file: Uint8Array,
+): void {
+  const range = /^bytes=(\d+)-(\d*)$/.exec(request.headers.range ?? '');
+  if (!range) {
+    send(response, 200, { ...headers, 'content-type': 'application/octet-stream' }, file);
+    return;
+  }
+  const first = Number(range[1]);
+  const last = Math.min(range[2] ? Number(range[2]) : file.length - 1, file.length - 1);
+  if (first >= file.length) {
+    send(response, 416, { ...headers, 'content-range': `bytes */${file.length}` });
+    return;
+  }
+  send(
+    response,
+    206,
+    {
+      ...headers,
+      'content-type': 'application/octet-stream',
+      'content-range': `bytes ${first}-${last}/${file.length}`,
+    },
+    file.subarray(first, last + 1),
+  );
+}
+
 /** Files at least this large are served the way the hub serves LFS files: a redirect to a CDN on another origin. */
 const LFS_THRESHOLD = 1024;
 
@@ -46,7 +76,7 @@ function send(
 /**
  * A local stand-in for the Hugging Face hub's download layout, `/<org>/<repo>/resolve/<revision>/<file>`:
  * X-Repo-Commit on every answer, small files served directly (after a same-origin redirect from a branch name to
- * its commit), large files redirected to a CDN on another port, 401 for gated repositories without the token, 404 otherwise.
+ * its commit), large files redirected to a CDN on another port, byte ranges honoured by both, 401 for gated repositories without the token, 404 otherwise.
  */
 export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<FakeHub> {
   const hubRequests: SeenRequest[] = [];
@@ -58,7 +88,7 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
     cdnRequests.push({ path: url.pathname, authorization: request.headers.authorization });
     const blob = blobs.get(url.pathname.replace(/^\/blobs\//, ''));
     if (!blob || !url.searchParams.get('signature')) return send(response, 403);
-    send(response, 200, { 'content-type': 'application/octet-stream' }, blob);
+    sendFile(request, response, {}, blob);
   });
   const cdnPort = await listen(cdn);
 
@@ -86,7 +116,7 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
     }
     if (revision !== repo.commit)
       return send(response, 307, { ...commitHeader, location: `/${match[1]}/resolve/${repo.commit}/${match[3]}` });
-    send(response, 200, { ...commitHeader, 'content-type': 'application/octet-stream' }, file);
+    sendFile(request, response, commitHeader, file);
   });
   const hubPort = await listen(hub);
 

@@ -43,12 +43,19 @@ describe('CycloneDX ML-BOM', () => {
     expect(bom.metadata.tools.components).toEqual([
       expect.objectContaining({ type: 'application', name: 'tokprint', version: '0.1.0', 'bom-ref': 'tool:tokprint' }),
     ]);
-    expect(bom.components).toHaveLength(1);
-    const [model] = bom.components;
+    // the audited target is the BOM's subject; the models known to use the tokenizer are candidates, not the ancestor
+    expect(bom.components ?? []).toHaveLength(0);
+    const model = bom.metadata.component;
     expect(model).toMatchObject({ type: 'machine-learning-model', name: report.settings.target });
+    const ancestorName = 'a base model with the deepseek-v3 tokenizer (deepseek-v3 family)';
     expect(model.pedigree.ancestors).toEqual([
-      expect.objectContaining({ type: 'machine-learning-model', name: 'DeepSeek V3' }),
+      expect.objectContaining({ type: 'machine-learning-model', name: ancestorName }),
     ]);
+    expect(model.pedigree.ancestors[0].properties).toContainEqual({
+      name: 'tokprint:tokenizer.candidate-model',
+      value: 'DeepSeek V3',
+    });
+    expect(model.pedigree.patches).toBeUndefined();
     expect(model.pedigree.ancestors[0].properties).toContainEqual({
       name: 'tokprint:tokenizer.reference',
       value: 'deepseek-v3',
@@ -58,7 +65,7 @@ describe('CycloneDX ML-BOM', () => {
     expect(identity).toMatchObject({
       field: 'name',
       confidence: verdict.confidence,
-      concludedValue: 'DeepSeek V3',
+      concludedValue: ancestorName,
       tools: ['tool:tokprint'],
     });
     expect(identity.methods).toEqual([
@@ -69,7 +76,7 @@ describe('CycloneDX ML-BOM', () => {
 
   it('is checked for real: the validator rejects a technique the schema does not know', async () => {
     const bom = JSON.parse(renderCycloneDx(report));
-    bom.components[0].evidence.identity[0].methods[0].technique = 'tokenizer-fingerprint';
+    bom.metadata.component.evidence.identity[0].methods[0].technique = 'tokenizer-fingerprint';
     expect(await schemaErrors(JSON.stringify(bom))).not.toBeNull();
   });
 
@@ -81,7 +88,7 @@ describe('CycloneDX ML-BOM', () => {
 
   it('says binary-analysis for a white-box tokenizer: target, and still validates', async () => {
     const bom = renderCycloneDx(withVerdict(report, {}, 'tokenizer:./models/house/tokenizer.json'));
-    expect(JSON.parse(bom).components[0].evidence.identity[0].methods[0].technique).toBe('binary-analysis');
+    expect(JSON.parse(bom).metadata.component.evidence.identity[0].methods[0].technique).toBe('binary-analysis');
     expect(await schemaErrors(bom)).toBeNull();
   });
 
@@ -90,7 +97,7 @@ describe('CycloneDX ML-BOM', () => {
       const bom = renderCycloneDx(
         withVerdict(report, { status, reference: null, class: [], family: null, models: [], confidence: 0.5 }),
       );
-      const model = JSON.parse(bom).components[0];
+      const model = JSON.parse(bom).metadata.component;
       expect(model.pedigree.ancestors).toBeUndefined();
       expect(model.evidence).toBeUndefined();
       expect(model.pedigree.notes.length).toBeGreaterThan(0);
@@ -103,12 +110,12 @@ describe('CycloneDX ML-BOM', () => {
       RunReport['verdict']['verdict']
     >);
     const bom = renderCycloneDx(replayed);
-    expect(JSON.parse(bom).components[0].properties).toContainEqual({
+    expect(JSON.parse(bom).metadata.component.properties).toContainEqual({
       name: 'tokprint:run.replayed-answers',
       value: '7',
     });
     expect(
-      JSON.parse(renderCycloneDx(report)).components[0].properties.map((p: { name: string }) => p.name),
+      JSON.parse(renderCycloneDx(report)).metadata.component.properties.map((p: { name: string }) => p.name),
     ).not.toContain('tokprint:run.replayed-answers');
     expect(await schemaErrors(bom)).toBeNull();
   });

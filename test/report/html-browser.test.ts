@@ -56,23 +56,28 @@ describe.skipIf(skipWithoutChromium())('HTML report in Chromium', () => {
     const card = page.locator('section.verdict');
     expect(await card.getAttribute('data-status')).toBe(verdict.verdict.status);
     expect(await card.locator('.headline').innerText()).toBe(plain.headline);
-    expect(plain.headline).toBe('Built on the DeepSeek V3 tokenizer');
+    expect(plain.headline).toBe('Built on the deepseek-v3 tokenizer');
     expect(await card.locator('.number').innerText()).toBe(percent(verdict.verdict.confidence));
     expect(await card.innerText()).toMatch(/What this does not show[\s\S]*fine-tune/i);
     const top = await card.boundingBox();
     expect(top!.y + top!.height).toBeLessThan(900); // the verdict is read without scrolling
 
-    const bars = page.locator('svg.posterior-chart g.bar');
-    expect(await bars.count()).toBe(verdict.hypotheses.length);
-    expect(await bars.evaluateAll((gs) => gs.map((g) => g.getAttribute('data-reference')))).toEqual(
-      verdict.hypotheses.map((h: any) => h.reference),
+    // the leading hypotheses' odds after each request: the verdict's reference climbs, the others fall away
+    const series = page.locator('svg.trail-chart g.series');
+    const shown = await series.evaluateAll((gs) =>
+      gs.map((g) => ({ reference: g.getAttribute('data-reference'), final: Number(g.getAttribute('data-final')) })),
     );
-    expect(await page.locator('svg.posterior-chart g.bar-unknown').count()).toBe(1);
-    const widths = await page
-      .locator('svg.posterior-chart rect.fill')
-      .evaluateAll((rects) => rects.map((r) => r.getBoundingClientRect().width));
-    expect(widths[0]).toBeGreaterThan(400);
-    expect(Math.max(...widths.slice(1))).toBeLessThan(5);
+    expect(shown.map((s) => s.reference)).toEqual([
+      ...verdict.hypotheses.slice(0, 4).map((h: any) => h.reference),
+      'none of these',
+    ]);
+    expect(shown[0].final).toBeGreaterThan(2);
+    for (const other of shown.slice(1)) expect(other.final).toBeLessThan(0);
+    expect(await series.first().locator('circle').count()).toBe(verdict.queries);
+    expect(await page.locator('svg.posterior-chart').count()).toBe(0);
+    // predicted minus billed: the leader's dot sits on the billed line for every pack
+    expect(await page.locator('svg.residual-chart g.pack').count()).toBe(verdict.queries - 1);
+    expect(await page.locator('svg.residual-chart circle.exact').count()).toBeGreaterThanOrEqual(verdict.queries - 1);
 
     const evidence = page.locator('table.evidence tbody tr');
     expect(await evidence.count()).toBe(verdict.queries - 1);

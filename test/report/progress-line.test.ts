@@ -1,7 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SPINNER } from '../../src/report/progress-line.js';
 import { percent } from '../../src/report/report-facts.js';
 import { runCliIo } from './run-fixture.js';
 
@@ -20,36 +22,55 @@ beforeAll(async () => {
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-/** The progress frames written to stderr, each redrawn over the last. */
+/**
+ * The texts the progress line showed on stderr, each once: a spinner redraws the same text on a timer, so
+ * how often a text is drawn depends on time, and only the sequence of texts is asserted.
+ */
 function frames(stderr: string): string[] {
-  return stderr
+  const texts = stderr
     .split('\r\u001b[2K')
     .filter(Boolean)
-    .map((f) => f.replace(/^tokprint: /, ''));
+    .map((f) => {
+      const frame = /^tokprint: (\S) (.*)$/s.exec(f);
+      expect(SPINNER).toContain(frame?.[1]);
+      return frame![2];
+    });
+  return texts.filter((t, i) => t !== texts[i - 1]);
+}
+
+/** The verdict of the run a (non-JSON) identify printed. */
+function verdictOf(result: { stdout: string }) {
+  const run = /^run: (.+)$/m.exec(result.stdout)![1];
+  return JSON.parse(readFileSync(join(run, 'verdict.json'), 'utf8'));
 }
 
 describe('the progress line', () => {
-  it('on a terminal: one frame per count request, the last with the leader the verdict names, then cleared', async () => {
-    const result = await runCliIo(['identify', '--channels', 'usage', '--json', '--out', 'runs'], env, root, {
+  it('on a terminal: the index loading, then each request awaited and answered, the last with the leader the verdict names, then cleared', async () => {
+    const result = await runCliIo(['identify', '--channels', 'usage', '--out', 'runs'], env, root, {
       stdout: false,
       stderr: true,
     });
     expect(result.code).toBe(0);
-    const verdict = JSON.parse(result.stdout);
+    const verdict = verdictOf(result);
     const shown = frames(result.stderr);
-    expect(shown.map((f) => /^request (\d+)\/6,/.exec(f)?.[1])).toEqual(
+    expect(shown[0]).toBe('loading the reference index');
+    const answered = shown.filter((f) => f.includes('prompt tokens'));
+    expect(answered.map((f) => /^request (\d+)\/6,/.exec(f)?.[1])).toEqual(
       Array.from({ length: verdict.queries }, (_, i) => String(i + 1)),
     );
-    expect(shown[0]).not.toMatch(/leader/);
+    // each answer is preceded by the wait for it
+    for (const [i, f] of answered.entries())
+      expect(shown[shown.indexOf(f) - 1]).toBe(`request ${i + 1}/6 sent, waiting for the answer`);
+    expect(answered[0]).not.toMatch(/leader/);
     const [best] = verdict.candidates;
-    expect(shown.at(-1)).toBe(
+    expect(answered.at(-1)).toBe(
       `request ${verdict.queries}/6, ${verdict.promptTokens.toLocaleString('en-US')} prompt tokens, leader ${best.reference} ${percent(best.posterior)}`,
     );
     expect(result.stderr.endsWith('\r\u001b[2K')).toBe(true);
   });
 
   it('with --stream, names each reference tokenizer loaded for the answer channels, once each', async () => {
-    const result = await runCliIo(['identify', '--stream', '--json', '--out', 'runs'], env, root, {
+    const result = await runCliIo(['identify', '--stream', '--out', 'runs'], env, root, {
       stdout: false,
       stderr: true,
     });
@@ -61,10 +82,15 @@ describe('the progress line', () => {
     expect(loading.length).toBeGreaterThan(0);
     expect(new Set(loading).size).toBe(loading.length);
     expect(shown.some((f) => f.startsWith('request '))).toBe(true);
-    expect(loading).toContain(JSON.parse(result.stdout).candidates[0].reference);
+    expect(loading).toContain(verdictOf(result).candidates[0].reference);
   });
 
-  it('with --quiet, or when stderr is not a terminal, writes nothing there', async () => {
+  it('with --quiet or --json, or when stderr is not a terminal, writes nothing there', async () => {
+    const json = await runCliIo(['identify', '--channels', 'usage', '--json', '--out', 'runs'], env, root, {
+      stdout: false,
+      stderr: true,
+    });
+    expect([json.code, json.stderr]).toEqual([0, '']);
     const quiet = await runCliIo(['identify', '--channels', 'usage', '--quiet', '--out', 'runs'], env, root, {
       stdout: false,
       stderr: true,

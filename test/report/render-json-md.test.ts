@@ -42,6 +42,7 @@ describe('JSON report', () => {
       'report',
       'target',
       'verdict',
+      'audit',
       'stop',
       'unknown',
       'hypotheses',
@@ -111,9 +112,9 @@ describe('JSON report', () => {
 describe('Markdown report', () => {
   it('says what was found, how sure, and what it does not show, then the evidence and every request', () => {
     const md = renderMarkdown(report);
-    expect(md).toMatch(/\*\*Built on the DeepSeek V3 tokenizer\*\* — confidence 99\.\d% \(near certain\)/);
+    expect(md).toMatch(/\*\*Built on the deepseek-v3 tokenizer\*\* — confidence 99\.\d% \(near certain\)/);
     expect(md).toMatch(/\*\*Does not show:\*\* Which fine-tune/);
-    expect(md).toMatch(/^\| deepseek-v3 \| deepseek-v3 \| — \| 100\.00% \|$/m);
+    expect(md).toMatch(/^\| deepseek-v3 \| deepseek-v3 \| — \| &gt;99\.9% \|$/m);
     const evidenceRows = md.split('\n').filter((l) => /^\| #\d+ \|/.test(l));
     expect(evidenceRows).toHaveLength(verdict.queries - 1);
     for (const row of evidenceRows) expect(row.split('|')[4]).toMatch(/✓/);

@@ -34,7 +34,7 @@ describe('the verdict in plain words', () => {
     const plain = plainVerdict(report);
     expect(plain).toMatchObject({
       status: 'match',
-      headline: 'Built on the DeepSeek V3 tokenizer',
+      headline: 'Built on the deepseek-v3 tokenizer',
       certainty: 'near certain',
     });
     expect(plain.detail).toBe(
@@ -45,7 +45,7 @@ describe('the verdict in plain words', () => {
 
   it('derived, unknown and inconclusive each say what they do and do not show', () => {
     expect(plainVerdict(as('derived'))).toMatchObject({
-      headline: 'Built on a modified DeepSeek V3 tokenizer',
+      headline: 'Built on a modified deepseek-v3 tokenizer',
       certainty: 'very likely',
     });
     expect(plainVerdict(as('unknown')).headline).toBe('Built on a tokenizer tokprint does not know');

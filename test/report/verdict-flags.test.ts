@@ -67,7 +67,8 @@ describe('verdict flags in every report', () => {
 
   it('CycloneDX: a property per flag, and the warnings open the pedigree notes and the identity evidence', () => {
     const bom = JSON.parse(renderCycloneDx(flagged(FLAGS)));
-    const target = bom.components.find((c: { 'bom-ref': string }) => c['bom-ref'] === 'model:target');
+    const target = bom.metadata.component;
+    expect(target['bom-ref']).toBe('model:target');
     expect(
       target.properties
         .filter((p: { name: string }) => p.name === 'tokprint:verdict.flag')

@@ -1,12 +1,28 @@
 import type { CliIo } from '../io.js';
+import { holdsWeights, openWeightsIfAny } from '../../lineage/open-weights.js';
+import { vocabularyKeys } from '../../lineage/vocabulary-keys.js';
+import { compareCheckpoints, type WeightEvidence } from '../../lineage/weight-lineage.js';
+import type { Checkpoint } from '../../lineage/weights/checkpoint.js';
 import { compareTokenizers, type Comparison } from '../../references/compare.js';
 import { loadResolvedSource } from '../../references/load-local.js';
-import { parseHfSpec, resolveTokenizerSource } from '../../references/local-source.js';
-import type { AddedToken } from '../../references/tokenizer.js';
+import { parseHfSpec, type ResolvedSource, resolveTokenizerSource } from '../../references/local-source.js';
+import { resolve } from 'node:path';
+import type { AddedToken, Tokenizer } from '../../references/tokenizer.js';
+import type { ActivationEvidence } from '../../lineage/activations/compare-activations.js';
+import { UserError } from '../../util/errors.js';
 
 interface CompareOptions {
   json?: boolean;
   tiktokenPreset?: string;
+  /** Compare weights of hub sources too (read by range requests); local weights are always compared. */
+  weights?: boolean;
+  activations?: boolean;
+}
+
+/** Weight evidence with what it cost to read. */
+export interface ComparedWeights extends WeightEvidence {
+  bytesRead: { a: number; b: number };
+  checkpointBytes: { a: number; b: number };
 }
 
 /** How many differing added tokens the terminal shows per side; --json has them all. */
@@ -26,17 +42,106 @@ export default async function compare(
   const a = { source: sources[0], tokenizer: loadResolvedSource(sources[0], options) };
   const b = { source: sources[1], tokenizer: loadResolvedSource(sources[1], options) };
   const result = compareTokenizers(a.tokenizer, b.tokenizer, { labels: { a: 'A', b: 'B' } });
+  const weights = await compareWeights(specA, specB, a.tokenizer, b.tokenizer, io, options);
+  const activations = options.activations ? await compareActivationsOf(io, [specA, a], [specB, b]) : undefined;
   if (options.json) {
     const side = (spec: string, loaded: typeof a) => ({
       source: spec,
       format: loaded.source.format,
       vocabSize: loaded.tokenizer.vocabSize,
     });
-    io.stdout(`${JSON.stringify({ a: side(specA, a), b: side(specB, b), ...result }, null, 2)}\n`);
+    const json = { a: side(specA, a), b: side(specB, b), ...result, ...(weights && { weights }), activations };
+    io.stdout(`${JSON.stringify(json, null, 2)}\n`);
     return 0;
   }
-  io.stdout(formatComparison(result, { a: `${specA} (${a.source.format})`, b: `${specB} (${b.source.format})` }));
+  const labels = { a: `${specA} (${a.source.format})`, b: `${specB} (${b.source.format})` };
+  const text = weights
+    ? `${weightsHeadline(weights)}\n${formatComparison(result, labels)}${formatWeights(weights)}`
+    : formatComparison(result, labels);
+  io.stdout(text);
+  if (activations) {
+    const { formatActivations } = await import('../../lineage/activations/format-activations.js');
+    io.stdout(`${text.endsWith('\n\n') ? '' : '\n'}${formatActivations(activations)}`);
+  }
   return 0;
+}
+
+/** Activation evidence is loaded only when asked for: it needs onnxruntime-node, an optional dependency. */
+async function compareActivationsOf(
+  io: CliIo,
+  ...sides: [string, { source: ResolvedSource; tokenizer: Tokenizer }][]
+): Promise<ActivationEvidence> {
+  const [a, b] = sides.map(([spec, loaded]) => {
+    if (loaded.source.origin.kind !== 'local')
+      throw new UserError(`--activations reads local model directories; ${spec} is on the hub (download it first)`);
+    return { path: resolve(io.cwd, spec), encode: (text: string) => loaded.tokenizer.encode(text) };
+  });
+  const { activationLineage } = await import('../../lineage/activations/activation-lineage.js');
+  return activationLineage(a, b);
+}
+
+/** Both sides' weights compared, when both hold weights: local ones always, hub ones with --weights. */
+async function compareWeights(
+  specA: string,
+  specB: string,
+  tokenizerA: Parameters<typeof vocabularyKeys>[0],
+  tokenizerB: Parameters<typeof vocabularyKeys>[0],
+  io: CliIo,
+  options: CompareOptions,
+): Promise<ComparedWeights | undefined> {
+  const hubs = [parseHfSpec(specA), parseHfSpec(specB)];
+  const present = await Promise.all(
+    [specA, specB].map((spec, i) => (hubs[i] ? Boolean(options.weights) : holdsWeights(resolve(io.cwd, spec)))),
+  );
+  if (!present.every(Boolean)) return undefined;
+  const opened: Checkpoint[] = [];
+  try {
+    for (const [i, spec] of [specA, specB].entries()) {
+      const checkpoint = await openWeightsIfAny(spec, hubs[i], io);
+      if (!checkpoint) return undefined;
+      opened.push(checkpoint);
+    }
+    const [ca, cb] = opened;
+    const evidence = await compareCheckpoints(ca, cb, vocabularyKeys(tokenizerA), vocabularyKeys(tokenizerB));
+    return {
+      ...evidence,
+      bytesRead: { a: ca.bytesRead(), b: cb.bytesRead() },
+      checkpointBytes: { a: ca.size, b: cb.size },
+    };
+  } finally {
+    await Promise.all(opened.map((c) => c.close()));
+  }
+}
+
+const signed = (x: number) => x.toFixed(3);
+
+function weightsHeadline(w: ComparedWeights): string {
+  return `weights: ${w.verdict} (score ${signed(w.score)}, threshold ${w.threshold})`;
+}
+
+function formatWeights(w: ComparedWeights): string {
+  const c = w.components;
+  const rows: string[][] = [
+    [
+      'embedding geometry',
+      c.embeddingGeometry === undefined
+        ? 'not compared'
+        : `${signed(c.embeddingGeometry)} (Mantel p ${w.pValues.embeddingGeometry?.toFixed(3)})`,
+    ],
+    [
+      'embedding Procrustes (held out)',
+      c.embeddingProcrustes === undefined ? 'not compared' : signed(c.embeddingProcrustes),
+    ],
+    ['layer invariants (median)', c.layerInvariants === undefined ? 'not compared' : signed(c.layerInvariants)],
+    ['shared anchor tokens', `${int(w.sharedAnchors.embedding)} embedding, ${int(w.sharedAnchors.layers)} layer`],
+    [
+      'bytes read',
+      `A ${int(w.bytesRead.a)} of ${int(w.checkpointBytes.a)}, B ${int(w.bytesRead.b)} of ${int(w.checkpointBytes.b)}`,
+    ],
+  ];
+  const layers = w.layers.map((l) => `  layer ${l.layer}: ${signed(l.correlation)} (${l.heads} heads)\n`).join('');
+  const notes = w.notes.map((n) => `  note: ${n}\n`).join('');
+  return `\n${weightsHeadline(w)}\n${list(rows)}\n${layers}${notes}`;
 }
 
 const int = (n: number) => n.toLocaleString('en-US');

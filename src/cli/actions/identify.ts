@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { progressLine } from '../../report/progress-line.js';
+import { type ProgressLine, progressLine, waitingText } from '../../report/progress-line.js';
 import { parseFormats, type ReportFormatName } from '../../report/report-formats.js';
 import { renderTerminal } from '../../report/render-terminal.js';
 import { useColor } from '../../report/terminal-style.js';
@@ -35,6 +35,7 @@ export interface IdentifyOptions extends HttpFlags {
   tiktokenPreset?: string;
   channels?: string;
   engine?: string;
+  operator?: string;
 }
 
 /** A target with no `scheme:` prefix names tokenizer files on disk: identified white-box. */
@@ -83,12 +84,19 @@ export default async function identifyAction(
   const engine = engineFlag(options.engine);
   const spec = targetId ?? DEFAULT_TARGET;
   const workspace = await openWorkspace(io.env);
-  if (targetId && isLocalTokenizerSpec(targetId)) return identifyWhiteBoxAction(io, targetId, workspace, options);
+  if (targetId && isLocalTokenizerSpec(targetId))
+    return identifyWhiteBoxAction(io, targetId, workspace, {
+      ...options,
+      reports,
+      operator: operatorFlag(options.operator),
+    });
   const selected = enabledChannels({
     channels: options.channels,
     stream: options.stream,
     logprobs: options.logprobs !== undefined,
   });
+  const progress = progressFor(io, options);
+  progress.status('loading the reference index');
   const channels = await workspace.channels(selected.enabled, seed, selected.discover);
   const start = {
     target: spec,
@@ -97,13 +105,29 @@ export default async function identifyAction(
     http: httpOptionsFromFlags(options),
     out: options.out ?? 'tokprint-runs',
     engine,
+    operator: operatorFlag(options.operator),
   };
   return identifyAndPrint(
     io,
     workspace,
     { start, dryRun: Boolean(options.dryRun), reports, channels, engine },
     options,
+    progress,
   );
+}
+
+/** The progress line: on a terminal's stderr only, and never with --quiet or --json. */
+function progressFor(io: CliIo, options: Pick<IdentifyOptions, 'json' | 'quiet'>): ProgressLine {
+  return progressLine(!options.quiet && !options.json && io.isTTY?.stderr ? io.stderr : undefined);
+}
+
+/** Who ran the audit, as the report header names them: one line of printable text. */
+function operatorFlag(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const name = value.trim();
+  if (!name || name.length > 200 || /[\p{Cc}\p{Cf}]/u.test(name))
+    throw new UserError('--operator takes a name of 1 to 200 printable characters, on one line');
+  return name;
 }
 
 /** `identify --resume <run>`: the recorded run's settings, with only a raised budget taken from the flags. */
@@ -120,6 +144,8 @@ async function resumeAction(
   const { budget } = resumeSettings(options, config, dir, io.cwd);
   const workspace = await openWorkspace(io.env);
   // the channels and scoring path the run started with, so its requests match the recorded ones
+  const progress = progressFor(io, options);
+  progress.status('loading the reference index');
   const channels = await workspace.namedChannels(config);
   const engine = engineFlag(config.engine, recordedEngine);
   return identifyAndPrint(
@@ -133,6 +159,7 @@ async function resumeAction(
       engine,
     },
     options,
+    progress,
   );
 }
 
@@ -142,10 +169,11 @@ async function identifyAndPrint(
   workspace: Workspace,
   request: RunRequest,
   options: Pick<IdentifyOptions, 'json' | 'quiet'>,
+  progress: ProgressLine,
 ): Promise<number> {
   const quiet = Boolean(options.quiet);
-  const progress = progressLine(!quiet && io.isTTY?.stderr ? io.stderr : undefined);
   if (request.channels) request.channels.onEncoder = progress.encoder;
+  let sent = 0;
   let outcome: RunOutcome;
   try {
     outcome = await runIdentify(workspace, request, {
@@ -153,6 +181,7 @@ async function identifyAndPrint(
       onStep: (step, budget) => {
         if (step.kind === 'channels' && !quiet && (step.discovery.discovered || step.discovery.missing.length))
           io.stderr(`tokprint: ${channelsLine(step.discovery)}\n`);
+        if (step.kind === 'request') progress.status(waitingText(++sent, budget.maxQueries));
         if (step.kind === 'posterior' && step.requests.length)
           progress.update({
             requests: step.requests.length,

@@ -177,6 +177,21 @@ async function cappedBody(response: Response, what: string): Promise<Uint8Array>
   return Buffer.concat(chunks);
 }
 
+/** The checked address of one file of a hub repository at a revision, and the name it is shown by. */
+export function hfFileUrl(
+  options: Pick<HfHubOptions, 'endpoint'>,
+  repo: string,
+  revision: string,
+  path: string,
+): { url: URL; name: string } {
+  checkHfEndpoint(options.endpoint);
+  if (!isHfRepoId(repo)) throw new UserError(`"${repo}" is not a Hugging Face repository id (expected org/name)`);
+  checkHfRevision(revision, repo);
+  if (path.split('/').some((part) => part === '' || part === '.' || part === '..'))
+    throw new UserError(`"${path}" is not a file path inside hf:${repo}`);
+  return { url: hfResolveUrl(options.endpoint, repo, revision, path), name: `hf:${repo}@${revision}/${path}` };
+}
+
 /** Downloads one file of a hub repository at a revision (a branch, tag or commit). */
 export async function downloadHfFile(
   options: HfHubOptions,
@@ -184,13 +199,7 @@ export async function downloadHfFile(
   revision: string,
   path: string,
 ): Promise<HfFile> {
-  checkHfEndpoint(options.endpoint);
-  if (!isHfRepoId(repo)) throw new UserError(`"${repo}" is not a Hugging Face repository id (expected org/name)`);
-  checkHfRevision(revision, repo);
-  if (path.split('/').some((part) => part === '' || part === '.' || part === '..'))
-    throw new UserError(`"${path}" is not a file path inside hf:${repo}`);
-  const url = hfResolveUrl(options.endpoint, repo, revision, path);
-  const what = `hf:${repo}@${revision}/${path}`;
+  const { url, name: what } = hfFileUrl(options, repo, revision, path);
   const { response, commit } = await getFollowingRedirects(url, options.token);
   if (response.ok) {
     const bytes = await cappedBody(response, what);

@@ -1,5 +1,5 @@
 import type { CountSignature } from '../../signatures/observations.js';
-import { unknownWindow } from '../posterior.js';
+import { unknownPackLikelihood } from '../open-set.js';
 
 /** The count posterior of N observation sets over M groups, flat: entry n * M + m. */
 export interface BatchScores {
@@ -23,9 +23,6 @@ export function emptyScores(sets: number, groups: number): BatchScores {
   };
 }
 
-/** Likelihood an observation outside the unknown window keeps, relative to one inside (as in the posterior). */
-export const OUTSIDE_WINDOW = 0.1;
-
 /** The `unknown` likelihood of one set, from the smallest and largest prediction of each request. */
 export function unknownLikelihood(
   signature: CountSignature,
@@ -36,10 +33,8 @@ export function unknownLikelihood(
   let likelihood = 1;
   signature.packs.forEach((pack, k) => {
     if (pack.length === 0 || base < 0) return;
-    const { lo, hi } = unknownWindow([lowest[k], highest[k]]);
     const relative = signature.observed[k] - signature.observed[base];
-    const width = hi - lo + 1;
-    likelihood *= relative >= lo && relative <= hi ? 1 / width : OUTSIDE_WINDOW / width;
+    likelihood *= unknownPackLikelihood(relative, lowest[k], highest[k]);
   });
   return likelihood;
 }

@@ -105,13 +105,21 @@ export function anthropicSettings(given: Readonly<Record<string, string>> | unde
 function parseMessage(message: JsonObject): Parsed {
   if (message.type !== 'message')
     throw new ProtocolError(`anthropic: expected a message, got type ${JSON.stringify(message.type)}`);
-  const usage = usageOf(objectField(message, 'usage', 'anthropic message'), 'anthropic message.usage');
+  // Proxies and gateways may strip usage; the run then reads the tokens the answer shows.
+  const usage =
+    message.usage === undefined
+      ? undefined
+      : usageOf(objectField(message, 'usage', 'anthropic message'), 'anthropic message.usage');
   const content = Array.isArray(message.content) ? message.content : [];
   const text = content
     .filter((block): block is JsonObject => isObject(block) && block.type === 'text' && typeof block.text === 'string')
     .map((block) => block.text as string)
     .join('');
-  return { usage: usage.tokens, text, metadata: { ...metadataOf(message), ...usage.metadata } };
+  return {
+    ...(usage && { usage: usage.tokens }),
+    text,
+    metadata: { ...metadataOf(message), ...usage?.metadata },
+  };
 }
 
 /**
@@ -141,7 +149,7 @@ function parseStream(reply: HttpReply): Parsed {
         break;
       }
       case 'message_delta':
-        finalUsage = objectField(data, 'usage', 'anthropic message_delta');
+        if (data.usage !== undefined) finalUsage = objectField(data, 'usage', 'anthropic message_delta');
         stopReason = isObject(data.delta) ? data.delta.stop_reason : undefined;
         break;
       case 'message_stop':
@@ -160,15 +168,17 @@ function parseStream(reply: HttpReply): Parsed {
   if (!stopped || reply.complete === false)
     throw new TruncatedReplyError('anthropic: the stream broke off before message_stop');
   // message_delta's usage is cumulative and, where it repeats the input fields, the more recent.
-  const usage = usageOf(
-    { ...objectField(start, 'usage', 'anthropic message_start.message'), ...(finalUsage ?? {}) },
-    'anthropic stream usage',
-  );
+  const merged = {
+    ...(start.usage === undefined ? {} : objectField(start, 'usage', 'anthropic message_start.message')),
+    ...(finalUsage ?? {}),
+  };
+  // Without input_tokens anywhere (a proxy that strips usage) the answer carries no usage at all.
+  const usage = merged.input_tokens === undefined ? undefined : usageOf(merged, 'anthropic stream usage');
   return {
-    usage: usage.tokens,
+    ...(usage && { usage: usage.tokens }),
     text: chunks.join(''),
     chunks,
-    metadata: { ...metadataOf(start), ...usage.metadata, stopReason: stopReason ?? null },
+    metadata: { ...metadataOf(start), ...usage?.metadata, stopReason: stopReason ?? null },
   };
 }
 

@@ -8,6 +8,7 @@ import { ollamaProtocol, ollamaSettings } from './ollama.js';
 import { TOKENIZE_ONLY, type Protocol } from './protocol.js';
 import { readSettings } from './protocol-settings.js';
 import type { HttpScheme } from './protocols.js';
+import { withModelIds } from './provider-id.js';
 import { isSecretParam, secretQueryValues } from './secrets.js';
 import { tgiTokenizeProtocol } from './tgi-tokenize.js';
 import { withoutVersionSegment, withVersionSegment } from './version-segment.js';
@@ -79,22 +80,34 @@ function openaiBaseUrl(rest: string): string {
 
 /** Every API a target id can name; a new API is its protocol module and one item here (see protocols.ts). */
 export const API_SCHEMES: readonly HttpScheme[] = [
-  {
-    scheme: 'openai',
-    needsModel: true,
-    tokenize: 'detect',
-    create: (rest) => ({ protocol: openaiChatProtocol, baseUrl: openaiBaseUrl(rest) }),
-  },
+  withModelIds(
+    {
+      scheme: 'openai',
+      needsModel: true,
+      tokenize: 'detect',
+      create: (rest) => ({ protocol: openaiChatProtocol, baseUrl: openaiBaseUrl(rest) }),
+    },
+    'OPENAI_BASE_URL',
+    ['chat'],
+  ),
   {
     scheme: 'openai-completions',
     needsModel: true,
     create: (rest) => ({ protocol: openaiCompletionsProtocol, baseUrl: openaiBaseUrl(rest) }),
   },
-  scheme('anthropic', (s) => anthropicProtocol(anthropicSettings(s)), { needsModel: true, versions: ['v1'] }),
-  scheme('gemini', (s, version) => geminiProtocol(geminiSettings(s, version)), {
-    needsModel: true,
-    versions: GEMINI_API_VERSIONS,
-  }),
+  withModelIds(
+    scheme('anthropic', (s) => anthropicProtocol(anthropicSettings(s)), { needsModel: true, versions: ['v1'] }),
+    'ANTHROPIC_BASE_URL',
+    ['messages'],
+  ),
+  withModelIds(
+    scheme('gemini', (s, version) => geminiProtocol(geminiSettings(s, version)), {
+      needsModel: true,
+      versions: GEMINI_API_VERSIONS,
+    }),
+    'GEMINI_BASE_URL',
+    [],
+  ),
   // Tokenize endpoints and Ollama's API sit at the server root, beside the OpenAI-style `/v1`.
   scheme('vllm', (s) => vllmTokenizeProtocol(vllmTokenizeSettings(s)), { versions: ['v1'] }),
   scheme('sglang', (s) => (noSettings('sglang', s), sglangTokenizeProtocol()), { versions: ['v1'] }),

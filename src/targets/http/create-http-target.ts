@@ -8,7 +8,7 @@ import { HTTP_DEFAULTS, type HttpTargetOptions } from './http-options.js';
 import type { HttpScheme } from './protocols.js';
 import { ResponseCache } from './response-cache.js';
 import { DEFAULT_RETRY_POLICY } from './retry.js';
-import { Redactor, secretQueryValues } from './secrets.js';
+import { Redactor, secretQueryValues, shownTarget } from './secrets.js';
 import { tokenizeRoutingTarget, type PreparedTarget } from './tokenize-routing.js';
 import type { WireLog } from './wire-entry.js';
 
@@ -31,18 +31,28 @@ export function createHttpTarget(
   rest: string,
   deps: HttpTargetDeps,
 ): Target & Partial<PreparedTarget> {
-  const options = deps.options ?? {};
-  const { protocol, baseUrl, querySecrets, modelUse } = scheme.create(rest);
+  const given = deps.options ?? {};
+  const { protocol, baseUrl, querySecrets, modelUse, model: idModel } = scheme.create(rest, deps.env);
+  if (idModel && given.model && given.model !== idModel)
+    throw new UserError(
+      `${shownTarget(id)} names the model ${idModel} and --model ${given.model}: give one, or the same in both`,
+    );
+  const options: HttpTargetOptions = idModel ? { ...given, model: idModel } : given;
   const keyEnv = options.apiKeyEnv ?? protocol.keyEnv;
   const apiKey = keyEnv ? deps.env[keyEnv] || undefined : undefined;
   // the target as shown and recorded everywhere: credential parameters, userinfo and the key (a gateway may take it in the path) redacted
   let shown = Redactor.from({ apiKey }).line(id);
-  if (!baseUrl) throw new UserError(`${shown}: give the API's base URL, e.g. ${scheme.scheme}:https://host/v1`);
+  if (!baseUrl)
+    throw new UserError(
+      `${shown}: give the API's base URL, e.g. ${scheme.scheme}:https://host/v1${scheme.baseUrlEnv ? `, or set ${scheme.baseUrlEnv}` : ''}`,
+    );
   let parsed: URL;
   try {
     parsed = new URL(baseUrl);
   } catch {
-    throw new UserError(`${shown}: "${Redactor.from({ apiKey }).line(baseUrl)}" is not a URL`);
+    const envUrl = scheme.baseUrlEnv && deps.env[scheme.baseUrlEnv]?.trim();
+    const from = envUrl && baseUrl.startsWith(envUrl) ? ` (from $${scheme.baseUrlEnv})` : '';
+    throw new UserError(`${shown}: "${Redactor.from({ apiKey }).line(baseUrl)}"${from} is not a URL`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
     throw new UserError(`${shown}: the base URL must be http or https`);

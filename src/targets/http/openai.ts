@@ -168,19 +168,35 @@ function readLogprobContent(choice: Json | undefined): LogprobToken[] {
   return content.flatMap((entry: Json) => {
     if (typeof entry?.token !== 'string') return [];
     const token: LogprobToken = { token: entry.token };
-    if (Array.isArray(entry.bytes)) token.bytes = entry.bytes as number[];
+    if (entry.bytes != null) token.bytes = byteValues(entry.bytes);
     const alternatives = readAlternatives(entry.top_logprobs);
     if (alternatives.length) token.alternatives = alternatives;
     return [withLogprob(token, entry.logprob)];
   });
 }
 
+/** A token's bytes as byte values; anything else would be read modulo 256 and score a token never sent. */
+function byteValues(value: unknown): number[] {
+  if (
+    !Array.isArray(value) ||
+    value.length > MAX_TOKEN_BYTES ||
+    !value.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)
+  )
+    throw new ProtocolError(
+      `logprobs bytes should be a list of at most ${MAX_TOKEN_BYTES} byte values (0-255), got ${JSON.stringify(value).slice(0, 80)}`,
+    );
+  return value as number[];
+}
+
+// Generous: the longest vocabulary entries of real tokenizers are a few hundred bytes.
+const MAX_TOKEN_BYTES = 4096;
+
 function readAlternatives(value: unknown): LogprobToken[] {
   if (!Array.isArray(value)) return [];
   return value.flatMap((entry: Json) => {
     if (typeof entry?.token !== 'string') return [];
     const token: LogprobToken = { token: entry.token };
-    if (Array.isArray(entry.bytes)) token.bytes = entry.bytes as number[];
+    if (entry.bytes != null) token.bytes = byteValues(entry.bytes);
     return [withLogprob(token, entry.logprob)];
   });
 }

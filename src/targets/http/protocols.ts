@@ -9,8 +9,14 @@ export interface HttpScheme {
    * `rest` is what follows `scheme:` in the target id; it may carry protocol settings besides the URL.
    * `querySecrets` are credential values the protocol itself sends in a query (a spec file's URL).
    * `modelUse` says why this target needs `--model` when the scheme alone does not tell (a spec's `{{model}}`).
+   * `model` is the model the id itself names (`openai:gpt-4o`).
    */
-  create(rest: string): { protocol: Protocol; baseUrl: string; querySecrets?: string[]; modelUse?: string };
+  create(
+    rest: string,
+    env?: NodeJS.ProcessEnv,
+  ): { protocol: Protocol; baseUrl: string; querySecrets?: string[]; modelUse?: string; model?: string };
+  /** The environment variable naming the server when the target id names a model instead (`openai:gpt-4o`). */
+  baseUrlEnv?: string;
   /** The protocol cannot form a request without `--model`. */
   needsModel?: boolean;
   /**

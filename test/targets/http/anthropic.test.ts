@@ -259,7 +259,7 @@ describe('anthropic protocol on bad replies', () => {
     const cases: [unknown, TargetRequest, string, RegExp][] = [
       [{ input_tokens: '12' }, request, '', /input_tokens should be a token count/],
       [{ tokens: 12 }, request, '', /expected a message, got type undefined/],
-      [{ type: 'message', content: [] }, request, '?count=messages', /usage should be an object/],
+      [{ type: 'message', content: [], usage: 12 }, request, '?count=messages', /usage should be an object/],
       [
         { type: 'message', usage: { input_tokens: -1, output_tokens: 1 } },
         request,
@@ -287,6 +287,33 @@ describe('anthropic protocol on bad replies', () => {
       expect(error.message).toMatch(message);
       expect(requests).toBe(1);
     }
+  });
+
+  it('reads a message or a stream without usage (a proxy may strip it) as an answer without usage', async () => {
+    const plain = await sendFor({ type: 'message', content: [{ type: 'text', text: 'OK' }] }, request);
+    expect(plain.error).not.toBeInstanceOf(Error);
+    const reply = plain.error as unknown as { usage?: unknown; text: string };
+    expect(reply.usage).toBeUndefined();
+    expect(reply.text).toBe('OK');
+    const streamed = await sendFor(
+      [
+        { event: 'message_start', data: { type: 'message_start', message: { model: 'm', content: [] } } },
+        {
+          event: 'content_block_delta',
+          data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'O' } },
+        },
+        {
+          event: 'content_block_delta',
+          data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'K' } },
+        },
+        { event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: 'end_turn' } } },
+        { event: 'message_stop', data: { type: 'message_stop' } },
+      ],
+      { ...request, wantChunks: true },
+    );
+    const chunks = streamed.error as unknown as { usage?: unknown; chunks: string[] };
+    expect(chunks.usage).toBeUndefined();
+    expect(chunks.chunks).toEqual(['O', 'K']);
   });
 
   it('retries a stream that ends before message_stop', async () => {

@@ -124,4 +124,21 @@ describe('answer channels through the Anthropic and Gemini wire formats', () => 
     expect(gemini.received.every((r) => r.query.get('alt') === 'sse')).toBe(true);
     expect(read(viaSse)).toContain('stream');
   });
+
+  it('anthropic: a gateway that strips usage is identified from the streamed text it shows', async () => {
+    const stripped = await started(
+      startAnthropicServer({
+        tokenizer: await committedTokenizer('deepseek-v3'),
+        apiKey: KEYS.ANTHROPIC_API_KEY,
+        followsInstructions: true,
+        tokensPerDelta: 1,
+        withoutUsage: true,
+      }),
+    );
+    const outcome = await identify(`anthropic:${stripped.url}`, 'claude-x', []);
+    expect(outcome.verdict.status).toBe('match');
+    expect(outcome.verdict.class).toContain('deepseek-v3');
+    expect(read(outcome)).toContain('stream');
+    expect(read(outcome)).not.toContain('usage');
+  });
 });

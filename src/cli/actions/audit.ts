@@ -1,0 +1,179 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { renderAuditJunit } from '../../report/audit-junit.js';
+import { OUTCOME_WORDS } from '../../report/audit-rows.js';
+import { renderAuditHtml, renderAuditMarkdown } from '../../report/audit-summary.js';
+import { renderAuditTable } from '../../report/audit-table.js';
+import { useColor } from '../../report/terminal-style.js';
+import { type AuditTarget, runAudit } from '../../run/audit-run.js';
+import { openWorkspace, type Workspace } from '../../run/workspace.js';
+import { TARGET_SCHEMES } from '../../targets/create-target.js';
+import { httpScheme } from '../../targets/http/protocols.js';
+import { shownTarget } from '../../targets/http/secrets.js';
+import { ensureWritableDir } from '../../util/writable-dir.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { isUserError, UserError } from '../../util/errors.js';
+import { fileSystemError } from '../../util/fs-errors.js';
+import { type AuditTargetConfig, readAuditConfig } from '../audit-config.js';
+import { enabledChannels } from '../channel-options.js';
+import { httpOptionsFromFlags } from '../http-flags.js';
+import type { CliIo } from '../io.js';
+
+export interface AuditOptions {
+  json?: boolean;
+  junit?: string;
+  out?: string;
+  quiet?: boolean;
+}
+
+/** The summaries an audit leaves in --out beside the runs, for CI artefacts. */
+export const AUDIT_FILES = { html: 'audit.html', md: 'audit.md', json: 'audit.json' } as const;
+
+const isUrl = (text: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
+
+function hostOf(url: string | undefined): string | undefined {
+  try {
+    return url ? new URL(url).host : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A UserError found while preparing a target, told at the place in the config that caused it. */
+function at<T>(place: string, make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (isUserError(error)) throw new UserError(`${place}: ${error.message}`, { exitCode: error.exitCode });
+    throw error;
+  }
+}
+
+/** One config target as an identify request, checked before anything is sent to any target. */
+async function prepare(
+  io: CliIo,
+  workspace: Workspace,
+  t: AuditTargetConfig,
+  index: number,
+  out: string,
+  reports: AuditTarget['request']['reports'],
+): Promise<AuditTarget> {
+  const colon = t.id.indexOf(':');
+  const scheme = t.id.slice(0, colon);
+  let rest = t.id.slice(colon + 1);
+  if (!(TARGET_SCHEMES as readonly string[]).includes(scheme))
+    throw new UserError(`${t.places.id}: unknown scheme "${scheme}:"; expected ${TARGET_SCHEMES.join(', ')}`);
+  const http = httpScheme(scheme);
+  const { apiBaseUrl, apiKeyEnv } = t.config;
+  if (apiKeyEnv && !io.env[apiKeyEnv])
+    throw new UserError(`${t.places.apiKeyEnv}: apiKeyEnv ${apiKeyEnv}: that environment variable is not set`);
+  let env: NodeJS.ProcessEnv | undefined;
+  if (apiBaseUrl) {
+    if (!http) throw new UserError(`${t.places.apiBaseUrl}: apiBaseUrl is for API targets, not ${scheme}:`);
+    if (isUrl(rest))
+      throw new UserError(`${t.places.apiBaseUrl}: ${shownTarget(t.id)} names its server already; give it once`);
+    // a model id takes its server from the SDK's variable, set for this target alone; a bare scheme takes the URL
+    if (http.baseUrlEnv && rest && !rest.startsWith('?')) env = { [http.baseUrlEnv]: apiBaseUrl };
+    else rest = `${apiBaseUrl}${rest}`;
+  }
+  const id = `${scheme}:${rest}`;
+  const known = new Set(workspace.catalog.entries.flatMap(({ entry }) => [entry.id, entry.family]));
+  for (const [names, place] of [
+    [t.expect?.family, t.places.family],
+    [t.expect?.not?.family, t.places.notFamily],
+  ] as const) {
+    const unknown = names?.find((name) => !known.has(name));
+    if (unknown)
+      throw new UserError(
+        `${place}: "${unknown}" is neither an indexed family nor a reference id (see tokprint refs list)`,
+      );
+  }
+  const c = t.config;
+  const text = (n: number | undefined) => (n === undefined ? undefined : String(n));
+  const options = at(t.at, () =>
+    httpOptionsFromFlags({
+      model: c.model,
+      apiKeyEnv,
+      retries: text(c.retries),
+      timeout: text(c.timeout),
+      concurrency: text(c.concurrency),
+      rate: text(c.rate),
+      caFile: c.caFile,
+      cache: c.cache,
+      stream: c.stream,
+      logprobs: text(c.logprobs),
+      maxResponseBytes: text(c.maxResponseBytes),
+      maxStreamEvents: text(c.maxStreamEvents),
+      detectTokenize: c.detectTokenize,
+    }),
+  );
+  const selected = at(t.at, () =>
+    enabledChannels({ channels: t.channels, stream: c.stream, logprobs: c.logprobs !== undefined }),
+  );
+  const channels = await workspace.channels(selected.enabled, t.seed, selected.discover);
+  const server = http
+    ? (hostOf(apiBaseUrl) ?? hostOf(rest.split('?')[0]) ?? hostOf(http.baseUrlEnv && io.env[http.baseUrlEnv]))
+    : undefined;
+  return {
+    label: t.label,
+    shown: shownTarget(t.id),
+    // local targets (sim:, tokenizer:) share no server; an API's default server is its scheme's
+    host: http ? (server ?? scheme) : `local ${index}`,
+    ...(env && { env }),
+    request: {
+      start: { target: id, budget: t.budget, seed: t.seed, http: options, out, ...(t.engine && { engine: t.engine }) },
+      dryRun: false,
+      reports,
+      channels,
+      ...(t.engine && { engine: t.engine }),
+    },
+    ...(t.expect && { expect: t.expect }),
+  };
+}
+
+export default async function auditAction(io: CliIo, file: string | undefined, options: AuditOptions): Promise<number> {
+  const config = readAuditConfig(file ?? 'tokprint.yaml', io.cwd);
+  const workspace = await openWorkspace(io.env);
+  const out = resolve(io.cwd, options.out ?? 'tokprint-runs');
+  const targets: AuditTarget[] = [];
+  for (const [i, t] of config.targets.entries()) targets.push(await prepare(io, workspace, t, i, out, config.reports));
+  // every output path is checked before a request is spent on any target
+  await ensureWritableDir(out, '--out');
+  const junit = options.junit === undefined ? undefined : resolve(io.cwd, options.junit);
+  if (junit) {
+    if (junit === out || (existsSync(junit) && statSync(junit).isDirectory()))
+      throw new UserError(`--junit ${junit} is a directory; give the path of the file to write`);
+    await ensureWritableDir(dirname(junit), '--junit');
+  }
+  const quiet = Boolean(options.quiet);
+  let done = 0;
+  const result = await runAudit(
+    workspace,
+    targets,
+    { cwd: io.cwd, concurrency: config.concurrency, perHost: config.perHost, description: config.description },
+    (r) => {
+      if (!quiet)
+        io.stderr(`tokprint: [${++done}/${targets.length}] ${OUTCOME_WORDS[r.outcome]} ${r.label}: ${r.found}\n`);
+    },
+  );
+  const written: string[] = [];
+  const write = async (path: string, text: string) => {
+    try {
+      await writeFileAtomic(path, text);
+    } catch (error) {
+      throw fileSystemError(error, `cannot write ${path}`);
+    }
+    written.push(path);
+  };
+  await write(join(out, AUDIT_FILES.json), `${JSON.stringify(result, null, 2)}\n`);
+  await write(join(out, AUDIT_FILES.md), renderAuditMarkdown(result, out));
+  await write(join(out, AUDIT_FILES.html), renderAuditHtml(result, out));
+  if (junit) await write(junit, renderAuditJunit(result));
+  if (!quiet) for (const path of written) io.stderr(`tokprint: wrote ${path}\n`);
+  io.stdout(
+    options.json
+      ? `${JSON.stringify(result)}\n`
+      : renderAuditTable(result, { color: useColor(io.isTTY?.stdout, io.env) }),
+  );
+  return result.exitCode;
+}

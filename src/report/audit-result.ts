@@ -1,0 +1,34 @@
+/** What an audit found: one judged identify run per target, as the audit summaries render it. */
+export type AuditOutcome = 'passed' | 'failed' | 'inconclusive' | 'error';
+
+export interface AuditTargetResult {
+  label: string;
+  target: string;
+  outcome: AuditOutcome;
+  expected: string;
+  /** The verdict in one phrase, or the error line of a target that could not be run. */
+  found: string;
+  status?: string;
+  family?: string | null;
+  class?: string[];
+  confidence?: number;
+  requests?: number;
+  promptTokens?: number;
+  flags?: string[];
+  /** The run's directory, when one was written. */
+  run?: string;
+  /** Reports written in the run's directory. */
+  reports: string[];
+  /** The exit code identify would have given this target alone. */
+  exitCode: number;
+  seconds: number;
+}
+
+export interface AuditResult {
+  description?: string;
+  startedAt: string;
+  targets: AuditTargetResult[];
+  counts: Record<AuditOutcome, number>;
+  /** 0 when every expectation holds; 1 when one fails, is inconclusive or its target could not be run. */
+  exitCode: number;
+}

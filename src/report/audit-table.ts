@@ -1,0 +1,28 @@
+import type { AuditResult } from './audit-result.js';
+import { auditCountsLine, auditRow } from './audit-rows.js';
+import { paint } from './terminal-style.js';
+import { revealInvisible } from './visible-text.js';
+
+const HEADERS = ['result', 'target', 'found', 'expected', 'confidence', 'requests', 'tokens'] as const;
+
+/** The audit as a terminal table, one line per target, then the counts; a cell never carries control characters. */
+export function renderAuditTable(result: AuditResult, options: { color: boolean }): string {
+  const p = paint(options.color);
+  const rows = result.targets.map((r) => {
+    const row = auditRow(r);
+    return HEADERS.map((h) => revealInvisible(row[h]).replace(/\s+/g, ' '));
+  });
+  const widths = HEADERS.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  const colour = (word: string) =>
+    word === 'PASS' ? p.green(word) : word === 'FAIL' || word === 'ERROR' ? p.red(word) : p.yellow(word);
+  const body = rows.map((row) => {
+    const text = line(row);
+    return colour(row[0]) + text.slice(row[0].length);
+  });
+  return `${[p.bold(line(HEADERS)), ...body].join('\n')}\n${auditCountsLine(result)}\n`;
+}

@@ -1,0 +1,79 @@
+import { mkdir, readdir, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cacheDir } from '../../src/references/store/cache-dir.js';
+import { makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
+import { startLivePromptServer, type LivePromptServer } from '../helpers/live-prompt-openai-server.js';
+import { committedEntry, committedTokenizer } from '../helpers/manifest-references.js';
+
+let sandbox: Sandbox;
+const servers: LivePromptServer[] = [];
+
+beforeAll(async () => {
+  sandbox = await makeSandbox();
+  const shared = cacheDir();
+  await mkdir(sandbox.cache, { recursive: true });
+  for (const name of await readdir(shared))
+    if (name !== 'http') await symlink(join(shared, name), join(sandbox.cache, name));
+});
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  await sandbox.remove();
+});
+
+/** A clock that starts at a fixed instant and moves 1-40 seconds per request, so each run bills the same. */
+function steppingClock(start: number): () => Date {
+  let t = start;
+  let step = 7;
+  return () => {
+    step = (step * 17 + 3) % 40;
+    t += (1 + step) * 1000;
+    return new Date(t);
+  };
+}
+
+describe('a hidden prompt that ends with the time to the second and a random request id', () => {
+  it.each([
+    ['deepseek-v3', 11],
+    ['llama3', 12],
+    ['yi', 13],
+    ['internlm2', 14],
+  ])('%s (seed %i) is named with its family and as unchanged, the spread measured', async (id, seed) => {
+    const server = await startLivePromptServer({
+      tokenizer: await committedTokenizer(id),
+      seed,
+      now: steppingClock(Date.UTC(2026, 5, 1, 9, 59, 50)),
+    });
+    servers.push(server);
+    const result = await runCli(
+      [
+        'identify',
+        `openai:${server.url}`,
+        '--model',
+        'aurora',
+        '--no-detect-tokenize',
+        '--retries',
+        '0',
+        '--channels',
+        'usage',
+        '--out',
+        'runs',
+        '--seed',
+        String(seed),
+        '--json',
+      ],
+      sandbox.env,
+      sandbox.root,
+    );
+    expect(result.stderr).toBe('');
+    const json = JSON.parse(result.stdout);
+    // the counts did move between identical requests, and the run says by how much
+    expect(new Set(server.hiddenPrompts).size).toBe(server.hiddenPrompts.length);
+    expect(json.noise.spread).toBeGreaterThan(0);
+    expect(json.noise.repeats).toBeGreaterThan(0);
+    expect(json.verdict.status).toBe('match');
+    expect(json.verdict.family).toBe(committedEntry(id).family);
+    expect(json.verdict.class).toContain(id);
+    expect(result.code).toBe(0);
+  });
+});
