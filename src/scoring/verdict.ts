@@ -1,3 +1,4 @@
+import { familyMatch, type FamilyMatch } from './family-verdict.js';
 import type { GroupScore, Posterior } from './posterior.js';
 import type { ChangeKind, Relative } from './verdict-relatives.js';
 
@@ -18,6 +19,11 @@ export interface Verdict {
   nearest?: Relative[];
   /** For `derived`: the kind of change to the base vocabulary the counts show. */
   change?: ChangeKind;
+  /**
+   * For a match at family level: the references of the other classes of the family that the evidence could not
+   * tell from the first one when the budget ran out (they are in `class` too, and their share in `confidence`).
+   */
+  twins?: string[];
 }
 
 /** How sure each verdict must be. A match outside the index must stay rare, so it needs the most. */
@@ -46,11 +52,27 @@ function verdictFor(status: VerdictStatus, score: GroupScore | undefined, confid
   };
 }
 
+function familyVerdict({ named, confidence }: FamilyMatch): Verdict {
+  const [leader, ...others] = named.map((score) => score.group);
+  const twins = others.flatMap((group) => group.references);
+  return {
+    status: 'match',
+    reference: leader.references[0],
+    class: [...leader.references, ...twins],
+    family: leader.family,
+    models: [...new Set(named.flatMap((score) => score.group.models))],
+    confidence,
+    twins,
+  };
+}
+
 /** The verdict the evidence supports now, or undefined when more requests are needed (and allowed). */
 export function decide(post: Posterior, final: boolean): Verdict | undefined {
   const topMatch = [...post.groups].sort((a, b) => b.match - a.match)[0];
   const topDerived = [...post.groups].sort((a, b) => b.derived - a.derived)[0];
   if (topMatch && topMatch.match >= THRESHOLDS.match) return verdictFor('match', topMatch, topMatch.match);
+  const family = final ? familyMatch(post, THRESHOLDS.match) : undefined;
+  if (family) return familyVerdict(family);
   if (topDerived && topDerived.derived >= (final ? THRESHOLDS.finalDerived : THRESHOLDS.derived)) {
     return verdictFor('derived', topDerived, topDerived.derived);
   }
