@@ -16,6 +16,7 @@ const SLOW = [
   'test/cli/run-lock.test.ts',
   'test/cli/activations-runtime-missing.test.ts',
   'test/targets/http/identify-openai.test.ts',
+  'test/cli/progress-pty.test.ts',
   // whole identify runs per API, secret form or answer channel, each building its leading references
   'test/targets/http/secrets-cli.test.ts',
   'test/scoring/channels/count-channels-alone.test.ts',

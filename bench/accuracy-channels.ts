@@ -67,7 +67,7 @@ function simModel(trial: Trial): Target {
     hiddenSystemPrompt: hiddenSystemPrompt(setup.systemChars, seededRng(setup.seed)),
     answers: { seed: setup.seed, streamInterval },
   });
-  return withSimFollowUps(simulated, reference.tokenizer);
+  return withSimFollowUps(simulated, reference.tokenizer, streamInterval);
 }
 
 const WIRE_ENV = {

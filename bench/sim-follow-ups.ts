@@ -16,6 +16,22 @@ function wholeText(bytes: Uint8Array): string {
   return '';
 }
 
+/** The tokens said, `interval` per chunk, a character split between tokens held until whole, without the leading space. */
+function streamed(tokenizer: Tokenizer, ids: readonly number[], interval: number): string[] {
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  const chunks: string[] = [];
+  let pending = '';
+  ids.forEach((id, i) => {
+    pending += decoder.decode(tokenizer.tokenBytes(id) ?? new Uint8Array(), { stream: true });
+    if (!chunks.length) pending = pending.replace(/^ /, '');
+    if (pending && ((i + 1) % interval === 0 || i === ids.length - 1)) {
+      chunks.push(pending);
+      pending = '';
+    }
+  });
+  return chunks;
+}
+
 /** The longest message in the reference's tokens, as a completions echo or a tokenize endpoint shows it. */
 function echoedPrompt(tokenizer: Tokenizer, request: TargetRequest): TargetResponse['promptTokens'] {
   const content = request.messages.reduce((best, m) => (m.content.length > best.length ? m.content : best), '');
@@ -29,7 +45,7 @@ function echoedPrompt(tokenizer: Tokenizer, request: TargetRequest): TargetRespo
  * A simulated API whose model also does what the answer channels' own requests ask: a repeat request is
  * said back in its tokens and cut at `max_tokens`, and the prompt's tokens come back when asked for.
  */
-export function withSimFollowUps(target: Target, tokenizer: Tokenizer): Target {
+export function withSimFollowUps(target: Target, tokenizer: Tokenizer, streamInterval = 1): Target {
   return {
     id: target.id,
     description: target.description,
@@ -48,6 +64,13 @@ export function withSimFollowUps(target: Target, tokenizer: Tokenizer): Target {
         '',
       );
       const completionTokens = ids.length + (cut ? 0 : 1);
+      // the tokens said, as a logprobs answer lists them
+      const logprobTokens = request.wantLogprobs
+        ? ids.map((id) => {
+            const bytes = tokenizer.tokenBytes(id) ?? new Uint8Array();
+            return { token: Buffer.from(bytes).toString('utf8'), bytes: [...bytes], logprob: -0.01, alternatives: [] };
+          })
+        : undefined;
       return {
         ...counted,
         usage: counted.usage && {
@@ -56,6 +79,8 @@ export function withSimFollowUps(target: Target, tokenizer: Tokenizer): Target {
           totalTokens: counted.usage.promptTokens + completionTokens,
         },
         text,
+        ...(logprobTokens && { logprobTokens }),
+        ...(request.wantChunks && { chunks: streamed(tokenizer, ids, streamInterval) }),
         raw: {
           request: { messages: request.messages, max_tokens: probe.k },
           response: {

@@ -6,4 +6,6 @@ export interface CliIo {
   cwd: string;
   /** Whether each stream is a terminal (colours, progress lines); absent means neither is. */
   isTTY?: { stdout: boolean; stderr: boolean };
+  /** The file descriptor behind `stderr`, where a progress line may draw from its own thread; absent in tests. */
+  stderrFd?: number;
 }

@@ -32,14 +32,24 @@ export function edgeCheckDue(post: Posterior, sent: readonly SentRequest[]): boo
 
 /**
  * Which requests were edge checks of the current leader (a record that names no class counts for any). While
- * the leader leads as changed rather than as matched, any edge check counts: its change is already seen, and
- * the requests left go to telling the changed candidates apart.
+ * the leader leads as changed rather than as matched, an edge check planned for another class counts too
+ * when it strayed from the leader's prediction (its change is already seen, and the requests left go to
+ * telling the changed candidates apart); one that landed on it tested none of the leader's edges, so the
+ * leader's own is still due: without it a changed copy of the leader cannot be told from a tokenizer outside
+ * the index.
  */
 export function edgeChecksOfLeader(post: Posterior, sent: readonly SentRequest[]): number[] {
   const leader = leading(post);
-  const id = leader && leader.match >= leader.derived ? leader.group.references[0] : undefined;
+  const id = leader?.group.references[0];
+  const changed = leader !== undefined && leader.derived > leader.match;
   return sent.flatMap((r, k) =>
-    r.stratum === 'edge' && (id === undefined || r.tested === undefined || r.tested === id) ? [k] : [],
+    r.stratum === 'edge' &&
+    (id === undefined ||
+      r.tested === undefined ||
+      r.tested === id ||
+      (changed && Math.abs(leader.deviations[k] ?? 0) > SECOND_EDGE_STRAY))
+      ? [k]
+      : [],
   );
 }
 

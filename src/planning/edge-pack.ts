@@ -1,4 +1,5 @@
 import { designPack } from './design.js';
+import { domainField, domainTermCount, isDomainProbe } from '../probes/domain.js';
 import { isNormalizationStable } from '../probes/normalization-stable.js';
 import type { ProbeCategory } from '../probes/probe.js';
 import { scriptDomain } from '../probes/script-domain.js';
@@ -26,6 +27,8 @@ const PLAUSIBLE = 0.001;
 const KIND_GAIN = 48;
 /** Tokens an extension from each other family should take off the pack, whichever family gave it. */
 export const EXTENSION_COVER = 4;
+/** Tokens a copy holding one field's domain terms whole should take off the pack, whichever field it is. */
+export const DOMAIN_COVER = 8;
 /**
  * An edge check is larger than a stratum pack: it covers every kind of change at once, and an extension
  * from an unknown family moves each script's probes by a token or two at most.
@@ -94,7 +97,10 @@ export function planEdgePack(input: EdgePackInput): number[] {
   const reductions = own.reductions;
   // Each kind's probes (the reductions', then each extension kind's), in the order met, with their gains.
   const R = REDUCTIONS.length;
-  const found = Array.from({ length: R + pool.extensionKinds.length }, () => ({
+  // The domain terms' kind comes last: a copy extended with a field's words holds each whole (one token).
+  const D = R + pool.extensionKinds.length;
+  const domainGain = new Float64Array(index.probes.length);
+  const found = Array.from({ length: D + 1 }, () => ({
     probes: [] as number[],
     gains: [] as number[],
     slots: [] as number[],
@@ -112,6 +118,11 @@ export function planEdgePack(input: EdgePackInput): number[] {
   for (const p of rng.shuffle(unused)) {
     if (taken.has(p)) continue;
     if (reductions) for (let r = 0; r < R; r++) add(r, p, reductions[REDUCTIONS[r]][p], -1);
+    if (pool.terms[p] > 0) {
+      domainGain[p] = own.counts[p] - pool.terms[p];
+      add(D, p, domainGain[p], -1);
+      continue;
+    }
     const kind = pool.extensionKind[p];
     if (kind >= 0 && F) {
       // What an extension from each other family would take off the probe: the leader's count less that family's least.
@@ -134,7 +145,7 @@ export function planEdgePack(input: EdgePackInput): number[] {
   // turn (what it still needs of EXTENSION_COVER tokens, per token), not the families' mean.
   const queues = found
     .flatMap((list, kind) =>
-      list.probes.length ? [{ kind, name: kind < R ? REDUCTIONS[kind] : pool.extensionKinds[kind - R], ...list }] : [],
+      list.probes.length ? [{ kind, name: kindName(kind, R, D, pool.extensionKinds), ...list }] : [],
     )
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map(({ kind, probes, gains, slots }) => {
@@ -143,7 +154,7 @@ export function planEdgePack(input: EdgePackInput): number[] {
       const n = probes.length;
       const values = new Float64Array(n);
       for (let i = 0; i < n; i++) values[i] = gains[i] / cost(probes[i]);
-      const order = sortedDescending(values);
+      const order = kind === D ? byFieldInTurn(values, probes, pool.field) : sortedDescending(values);
       const probe = new Int32Array(n);
       const slot = new Int32Array(n);
       for (let rank = 0; rank < n; rank++) {
@@ -151,7 +162,7 @@ export function planEdgePack(input: EdgePackInput): number[] {
         slot[rank] = slots[order[rank]];
       }
       let cover: { covered: Float64Array; first: Float64Array; bound: Float64Array; byBound: number[] } | undefined;
-      if (kind >= R) {
+      if (kind >= R && kind < D) {
         // Extensions: coverage value by rank with nothing covered yet and as last computed, and the ranks by first value.
         const covered = new Float64Array(F);
         const first = new Float64Array(n);
@@ -169,6 +180,8 @@ export function planEdgePack(input: EdgePackInput): number[] {
       };
       return queue;
     });
+  // What a copy holding each field's terms whole would save so far, per field.
+  const fieldSaved = new Map<string, number>();
   let size = chosen.reduce((sum, p) => sum + cost(p), 0);
   // Coverage values only fall as coverage grows, so each item's first value bounds every later one and its
   // last computed value bounds the next: a scan in order of first values stops once none can beat the best.
@@ -191,18 +204,20 @@ export function planEdgePack(input: EdgePackInput): number[] {
     if (best < 0) queue.next = probe.length;
     return best;
   };
-  for (;;) {
-    const open = queues.filter((q) => q.gained < KIND_GAIN && q.next < q.probe.length);
-    if (!open.length || size >= input.minTokens) break;
-    const queue = open.reduce((a, b) => (b.gained < a.gained ? b : a));
-    const rank = pick(queue);
-    const p = queue.probe[rank];
-    if (rank < 0 || taken.has(p) || size + cost(p) > input.maxTokens) continue;
+  const take = (p: number) => {
     taken.add(p);
     chosen.push(p);
     size += cost(p);
     const at = slotOf[p];
     for (const q of queues) {
+      if (q.kind === D) {
+        const field = pool.field[p];
+        if (field) fieldSaved.set(field, (fieldSaved.get(field) ?? 0) + domainGain[p]);
+        let met = 0;
+        for (const tokens of fieldSaved.values()) met += Math.min(DOMAIN_COVER, tokens);
+        q.gained = (KIND_GAIN * met) / (pool.fields * DOMAIN_COVER);
+        continue;
+      }
       if (q.reduction) {
         if (q.reduction[p] > 0) q.gained += q.reduction[p];
         continue;
@@ -212,8 +227,51 @@ export function planEdgePack(input: EdgePackInput): number[] {
       for (let f = 0; f < F; f++) met += Math.min(EXTENSION_COVER, (q.cover!.covered[f] += familyGains[at + f]));
       q.gained = (KIND_GAIN * met) / (F * EXTENSION_COVER);
     }
+  };
+  // Each field's best domain probe goes in first: a field left out is an extension the request cannot see.
+  const domain = queues.find((q) => q.kind === D);
+  if (domain) {
+    const fields = new Set<string>();
+    for (let rank = 0; rank < domain.probe.length; rank++) fields.add(pool.field[domain.probe[rank]]);
+    for (; domain.next < fields.size; domain.next++) {
+      const p = domain.probe[domain.next];
+      if (!taken.has(p) && size + cost(p) <= input.maxTokens) take(p);
+    }
+  }
+  for (;;) {
+    const open = queues.filter((q) => q.gained < KIND_GAIN && q.next < q.probe.length);
+    if (!open.length || size >= input.minTokens) break;
+    const queue = open.reduce((a, b) => (b.gained < a.gained ? b : a));
+    const rank = pick(queue);
+    const p = queue.probe[rank];
+    if (rank < 0 || taken.has(p) || size + cost(p) > input.maxTokens) continue;
+    take(p);
   }
   return chosen;
+}
+
+function kindName(kind: number, R: number, D: number, extensionKinds: readonly string[]): string {
+  if (kind < R) return REDUCTIONS[kind];
+  return kind === D ? 'extension:domain' : extensionKinds[kind - R];
+}
+
+/**
+ * Domain terms by gain per token, one field after another (the best of each field, then the second best...):
+ * a fine-tuner extends a vocabulary for its own field, whichever that is.
+ */
+function byFieldInTurn(values: Float64Array, probes: readonly number[], field: readonly string[]): number[] {
+  const byField = new Map<string, number[]>();
+  for (const i of sortedDescending(values)) {
+    const name = field[probes[i]];
+    const list = byField.get(name) ?? [];
+    byField.set(name, list);
+    list.push(i);
+  }
+  const lists = [...byField.values()];
+  const order: number[] = [];
+  for (let rank = 0; order.length < values.length; rank++)
+    for (const list of lists) if (rank < list.length) order.push(list[rank]);
+  return order;
 }
 
 /** Positions of `values` from the largest value down, the earlier position first among equals. */
@@ -225,12 +283,19 @@ function sortedDescending(values: Float64Array): number[] {
 
 const poolByIndex = new WeakMap<
   CountIndex,
-  { stable: boolean[]; extensionKinds: string[]; extensionKind: Int32Array }
+  {
+    stable: boolean[];
+    extensionKinds: string[];
+    extensionKind: Int32Array;
+    terms: Int32Array;
+    field: string[];
+    fields: number;
+  }
 >();
 
 /**
- * Per probe of the pool, worked out once: whether normalization leaves it alone, and the kind of extension it
- * shows (its place in `extensionKinds`, -1 for none).
+ * Per probe of the pool, worked out once: whether normalization leaves it alone, the kind of extension it
+ * shows (its place in `extensionKinds`, -1 for none) and, for domain terms, how many it holds and their field.
  */
 function poolFacts(index: CountIndex) {
   let facts = poolByIndex.get(index);
@@ -246,7 +311,16 @@ function poolFacts(index: CountIndex) {
       if (!extensionKinds.includes(kind)) extensionKinds.push(kind);
       return extensionKinds.indexOf(kind);
     });
-    facts = { stable: index.probes.map((probe) => isNormalizationStable(probe.text)), extensionKinds, extensionKind };
+    const terms = Int32Array.from(index.probes, (probe) => (isDomainProbe(probe) ? domainTermCount(probe) : 0));
+    const field = index.probes.map((probe) => (isDomainProbe(probe) ? domainField(probe) : ''));
+    facts = {
+      stable: index.probes.map((probe) => isNormalizationStable(probe.text)),
+      extensionKinds,
+      extensionKind,
+      terms,
+      field,
+      fields: new Set(field.filter(Boolean)).size,
+    };
     poolByIndex.set(index, facts);
   }
   return facts;

@@ -1,9 +1,10 @@
+import { isDomainProbe } from '../probes/domain.js';
 import { STRATA, stratumOf, type Probe, type Stratum } from '../probes/probe.js';
 
 export interface ProbeStrata {
   /** Each probe's category, by probe index. */
   labels: string[];
-  /** The probe indices of each stratum, in pool order. */
+  /** The probe indices of each stratum, in pool order; domain terms are the edge check's alone. */
   byStratum: Map<Stratum, number[]>;
 }
 
@@ -15,7 +16,9 @@ export function probeStrata(probes: readonly Probe[]): ProbeStrata {
   let strata = strataByPool.get(probes);
   if (!strata) {
     const byStratum = new Map<Stratum, number[]>(STRATA.map((stratum) => [stratum, []]));
-    probes.forEach((probe, i) => byStratum.get(stratumOf(probe.category))!.push(i));
+    probes.forEach((probe, i) => {
+      if (!isDomainProbe(probe)) byStratum.get(stratumOf(probe.category))!.push(i);
+    });
     strata = { labels: probes.map((probe) => probe.category), byStratum };
     strataByPool.set(probes, strata);
   }

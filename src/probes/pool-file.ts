@@ -6,7 +6,7 @@ import type { ParsedJson } from '../util/parsed-json.js';
 
 export const HANDWRITTEN_FILE = 'handwritten.jsonl';
 export const MINED_FILE = 'mined.jsonl';
-/** Domain terms (medicine, law, finance, chemistry, code, German) for domain-extension checks; not yet in the scored pool. */
+/** Domain terms (medicine, law, finance, chemistry, code, German), scored for the edge check's domain-extension kind. */
 export const DOMAIN_FILE = 'domain.jsonl';
 
 export function parseProbeLines(text: string, where: string): Probe[] {
@@ -31,16 +31,16 @@ export function formatProbeLines(probes: readonly Probe[]): string {
   return `${probes.map((probe) => JSON.stringify(probe)).join('\n')}\n`;
 }
 
-/** The pool as committed: handwritten probes first, then mined ones; ids are unique. */
+/** The pool as committed: handwritten probes first, then mined ones, then the domain terms; ids are unique. */
 export function readProbePool(dir: string): Probe[] {
   const probes: Probe[] = [];
-  for (const name of [HANDWRITTEN_FILE, MINED_FILE]) {
+  for (const name of [HANDWRITTEN_FILE, MINED_FILE, DOMAIN_FILE]) {
     const path = join(dir, name);
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && name === MINED_FILE) continue;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && name !== HANDWRITTEN_FILE) continue;
       throw new UserError(`cannot read the probe pool ${path} (${(error as Error).message})`);
     }
     probes.push(...parseProbeLines(text, path));

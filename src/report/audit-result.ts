@@ -11,7 +11,8 @@ export interface AuditTargetResult {
   status?: string;
   family?: string | null;
   class?: string[];
-  confidence?: number;
+  /** The verdict's confidence; null when the run reached no verdict (inconclusive), as every summary shows it. */
+  confidence?: number | null;
   requests?: number;
   promptTokens?: number;
   flags?: string[];

@@ -15,7 +15,7 @@ export function auditRow(r: AuditTargetResult) {
     target: r.label === r.target ? r.target : `${r.label} (${r.target})`,
     found: r.found,
     expected: r.expected,
-    confidence: r.confidence === undefined ? '—' : percent(r.confidence),
+    confidence: r.confidence == null ? '—' : percent(r.confidence),
     requests: r.requests === undefined ? '—' : String(r.requests),
     tokens: r.promptTokens === undefined ? '—' : String(r.promptTokens),
     flags: r.flags?.length ? r.flags.join(', ') : '',

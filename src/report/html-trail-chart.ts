@@ -93,7 +93,7 @@ export function trailChart(report: RunReport): string {
       return `<g class="series ${s.kind}" data-reference="${x(s.label)}" data-final="${last.value}"><path d="${path}" fill="none" stroke="${colour}" stroke-width="2.5"${s.kind === 'unknown' ? ' stroke-dasharray="5 4"' : ''}/>${dots}<text x="${px(last.requests) + 10}" y="${ly}" class="end-label" fill="${colour}">${x(s.label)}</text></g>`;
     })
     .join('');
-  return `<svg class="trail-chart" role="img" aria-label="Odds of the leading tokenizers after each request" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="100%" xmlns="http://www.w3.org/2000/svg">${ticks}${xTicks}<text x="${PAD.left + plotW / 2}" y="${HEIGHT - 4}" class="axis" text-anchor="middle">requests answered</text>${lines}</svg>`;
+  return `<svg class="trail-chart" role="img" aria-label="Odds of the leading tokenizers after each request" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="100%" xmlns="http://www.w3.org/2000/svg">${ticks}${xTicks}<text x="${PAD.left + plotW / 2}" y="${HEIGHT - 4}" class="axis" text-anchor="middle">requests sent</text>${lines}</svg>`;
 }
 
 function sup(n: number): string {

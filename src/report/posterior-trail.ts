@@ -2,7 +2,7 @@ import type { Posterior } from '../scoring/posterior.js';
 
 /** Where the hypotheses stood after one request: each one's log10 odds, keyed by its first reference. */
 export interface TrailPoint {
-  /** Count requests answered so far. */
+  /** Requests sent to the target so far, of every kind (count, repeat, follow-up), as the progress line counts them. */
   requests: number;
   logOdds: Record<string, number>;
   /** The log10 odds of "none of the indexed tokenizers". */

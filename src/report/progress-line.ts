@@ -28,7 +28,52 @@ export function encoderText(referenceId: string, loaded: number, planned: number
 
 /** Braille frames: one cell wide on every common terminal font. */
 export const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-const SPIN_MS = 120;
+export const SPIN_MS = 120;
+/** Returns to the start of the line and erases it, so each frame replaces the last. */
+export const CLEAR_LINE = '\r\u001b[2K';
+export const PROGRESS_PREFIX = 'tokprint: ';
+
+/** One drawing of the progress line: the spinner's frame, then the text. */
+export function spinnerFrame(frame: number, text: string): string {
+  return `${CLEAR_LINE}${PROGRESS_PREFIX}${SPINNER[frame % SPINNER.length]} ${text}`;
+}
+
+/** Draws a line of text in place with a moving spinner frame; `stop` erases it. */
+export interface LineSpinner {
+  show(text: string): void;
+  stop(): void;
+}
+
+/**
+ * A spinner redrawn by a timer on this thread: it moves while an answer is awaited, but not while this thread
+ * is busy (a tokenizer file parsed). The timer never keeps the process alive.
+ */
+export function timerSpinner(write: (text: string) => void): LineSpinner {
+  let text: string | undefined;
+  let frame = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const draw = () => {
+    if (text !== undefined) write(spinnerFrame(frame, text));
+  };
+  return {
+    show(next) {
+      text = next;
+      draw();
+      if (timer) return;
+      timer = setInterval(() => {
+        frame++;
+        draw();
+      }, SPIN_MS);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      if (text !== undefined) write(CLEAR_LINE);
+      text = undefined;
+    },
+  };
+}
 
 /** The progress text while a request is out and its answer awaited. */
 export function waitingText(sent: number, maxQueries: number): string {
@@ -45,39 +90,15 @@ export interface ProgressLine {
 }
 
 /**
- * A progress line on stderr, redrawn in place and cleared at the end; `write` is given only where the line
- * belongs (a terminal, not --quiet, not --json), so logs and pipes stay clean. A spinner redraws it on a
- * timer, so it moves while an answer is awaited, not only when one arrives; the timer never keeps the
- * process alive.
+ * A progress line on stderr, redrawn in place and cleared at the end; a spinner is given only where the line
+ * belongs (a terminal, not --quiet, not --json), so logs and pipes stay clean.
  */
-export function progressLine(write: ((text: string) => void) | undefined): ProgressLine {
-  if (!write) return { update: () => {}, encoder: () => {}, status: () => {}, done: () => {} };
-  let text: string | undefined;
-  let frame = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const draw = () => {
-    if (text !== undefined) write(`\r\u001b[2Ktokprint: ${SPINNER[frame % SPINNER.length]} ${text}`);
-  };
-  const show = (next: string) => {
-    text = next;
-    draw();
-    if (!timer) {
-      timer = setInterval(() => {
-        frame++;
-        draw();
-      }, SPIN_MS);
-      timer.unref();
-    }
-  };
+export function progressLine(spinner: LineSpinner | undefined): ProgressLine {
+  if (!spinner) return { update: () => {}, encoder: () => {}, status: () => {}, done: () => {} };
   return {
-    update: (facts) => show(progressText(facts)),
-    encoder: (referenceId, loaded, planned) => show(encoderText(referenceId, loaded, planned)),
-    status: show,
-    done() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      if (text !== undefined) write('\r\u001b[2K');
-      text = undefined;
-    },
+    update: (facts) => spinner.show(progressText(facts)),
+    encoder: (referenceId, loaded, planned) => spinner.show(encoderText(referenceId, loaded, planned)),
+    status: (text) => spinner.show(text),
+    done: () => spinner.stop(),
   };
 }

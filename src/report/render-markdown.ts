@@ -15,13 +15,22 @@ import { sharedText, WHITE_BOX_METHOD, whiteBoxRows } from './white-box-facts.js
 import { WEIGHTS_METHOD, weightFacts, weightReadText } from './weight-facts.js';
 import { revealInvisible, visibleText } from './visible-text.js';
 
-/** Text safe inside a markdown table cell or paragraph: no markup, pipes or HTML take effect. */
+/**
+ * Text safe inside a markdown table cell or paragraph: no markup, pipes or HTML take effect. Backslash escapes
+ * rather than entities, so the source reads as the text does (`a&b`, not `a&amp;b`); an `&` is escaped only
+ * where it would start an entity.
+ */
 export function mdEscape(text: string): string {
   return revealInvisible(text.replace(/\r?\n|\r|\t/g, ' '))
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/[\\`*_{}[\]()#!|~]/g, (c) => `\\${c}`);
+    .replace(/[\\`*_{}[\]()#!|~<>]/g, (c) => `\\${c}`)
+    .replace(/&(?=#?\w+;)/g, '\\&');
+}
+
+/** A fenced shell block that shows the command exactly, to copy; longer fences than any backtick run inside. */
+function mdCommand(command: string): string[] {
+  const shown = revealInvisible(command);
+  const fence = '`'.repeat(Math.max(3, ...[...shown.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+  return [`${fence}sh`, shown, fence];
 }
 
 function mdCode(text: string): string {
@@ -43,7 +52,16 @@ function auditLines(report: RunReport): string[] {
       ? [`model as the API states it: ${report.servedModels.map(mdEscape).join(', ')}`]
       : []),
   ];
-  return ['## Audit', '', `${facts.join('; ')}.`, '', `To run it again: ${mdEscape(reproduceCommand(report))}`, ''];
+  return [
+    '## Audit',
+    '',
+    `${facts.join('; ')}.`,
+    '',
+    'To run it again:',
+    '',
+    ...mdCommand(reproduceCommand(report)),
+    '',
+  ];
 }
 
 /** A white-box run: the references compared with the files, and how; no requests, so no evidence table. */

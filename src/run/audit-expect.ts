@@ -16,15 +16,18 @@ export interface JudgedVerdict {
   family: string | null;
   class: string[];
   confidence: number;
+  /** Consistency flags: the counts were set aside or could not be trusted. */
+  flags?: readonly string[];
 }
 
 export type Judgement = { outcome: 'passed' | 'failed' | 'inconclusive' };
 
 /** The verdict as one phrase: `match deepseek-v3 (family deepseek-v3)`, `unknown`, `inconclusive`. */
 export function foundText(v: JudgedVerdict): string {
-  if (v.status !== 'match' && v.status !== 'derived') return v.status;
+  const flagged = v.flags?.length ? `, flagged ${v.flags.join(', ')}` : '';
+  if (v.status !== 'match' && v.status !== 'derived') return `${v.status}${flagged}`;
   const head = v.class[0] ?? v.family ?? '?';
-  return `${v.status} ${v.class.join(' = ')}${v.family && v.family !== head ? ` (family ${v.family})` : ''}`;
+  return `${v.status} ${v.class.join(' = ')}${v.family && v.family !== head ? ` (family ${v.family})` : ''}${flagged}`;
 }
 
 export function expectedText(expect: Expectation | undefined): string {
@@ -43,10 +46,12 @@ function names(v: JudgedVerdict, family: readonly string[]): boolean {
 
 /**
  * Whether a verdict holds what was expected of it. An inconclusive run proves nothing either way, so it never
- * passes, whatever was expected; a target with no expectation passes on any verdict.
+ * passes, whatever was expected; a flagged one never passes either (its counts were set aside or impossible, the
+ * same rule as a run's own JUnit report); a target with no expectation passes on any other verdict.
  */
 export function judge(expect: Expectation | undefined, v: JudgedVerdict): Judgement {
   if (v.status === 'inconclusive') return { outcome: 'inconclusive' };
+  if (v.flags?.length) return { outcome: 'failed' };
   const holds =
     (!expect?.status || expect.status.includes(v.status)) &&
     (!expect?.family || names(v, expect.family)) &&

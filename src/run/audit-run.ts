@@ -44,7 +44,7 @@ async function auditOne(workspace: Workspace, target: AuditTarget, cwd: string):
       status: verdict.status,
       family: verdict.family,
       class: verdict.class,
-      confidence: verdict.confidence,
+      confidence: verdict.status === 'inconclusive' ? null : verdict.confidence,
       requests: outcome.verdict.queries,
       promptTokens: outcome.verdict.promptTokens,
       flags: verdict.flags ?? [],

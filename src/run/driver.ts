@@ -22,10 +22,8 @@ import type { CountNoise } from '../scoring/count-spread.js';
 import {
   NOISE_CEILING,
   SMALL_DEVIATION,
-  clearOfSpread,
-  edgeDeviation,
+  derivedHeldBack,
   largestDeviation,
-  namedScore,
   noiseReason,
 } from '../scoring/noise-verdict.js';
 import { measuredSpread } from '../scoring/noisy-likelihood.js';
@@ -68,8 +66,11 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   const spent = () => requests.length + followUps;
   /** Each count request's prompt length and billed count, to check the counts move with the prompt. */
   const lengths: { seq: number; chars: number; bytes: number; promptTokens: number }[] = [];
-  /** The billed prompt count of a count request, once checked: 0 (not read) after the counts proved impossible. */
-  const billed = (seq: number, request: TargetRequest, response: TargetResponse): number => {
+  /**
+   * The billed prompt count of a count request, once checked: 0 (not read) after the counts proved impossible, or
+   * `{ suspect }` when it does not move with the prompt as a fixed hidden prompt would (see jumpOrImpossible).
+   */
+  const billed = (seq: number, request: TargetRequest, response: TargetResponse): number | { suspect: string } => {
     checkAnswerLength(response, request, seq);
     if (protocol.unreadable) return 0;
     if (!response.usage) {
@@ -84,11 +85,13 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       bytes: promptBytes(request),
       promptTokens: response.usage.promptTokens,
     };
-    const problem = impossiblePromptCount(response.usage, request, seq) ?? staticPromptCounts([...lengths, length]);
+    const impossible = impossiblePromptCount(response.usage, request, seq);
+    const problem = impossible ?? staticPromptCounts([...lengths, length]);
     if (!problem) {
       lengths.push(length);
       return response.usage.promptTokens;
     }
+    if (!impossible) return { suspect: problem };
     const unreadable = unreadableUsage(problem);
     return countsAside(unreadable, 'and no other channel is read', (c) => c.setUsageAside(unreadable));
   };
@@ -145,7 +148,14 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       ...input.channels?.requestFields(requests.length + 1),
     };
     const response = requests.length === 0 ? await firstAnswer(request) : await ask(request, 'count');
-    const count = billed(requests.length + 1, request, response);
+    const checked = billed(requests.length + 1, request, response);
+    let count: number;
+    if (typeof checked === 'number') count = checked;
+    else {
+      const read = await jumpOrImpossible(checked.suspect, response);
+      if (typeof read !== 'number') return read;
+      count = read;
+    }
     const record: RequestRecord = {
       seq: requests.length + 1,
       probes: probes.map((p) => p.id),
@@ -168,6 +178,27 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       if (!protocol.unreadable && paid !== undefined && Number.isSafeInteger(paid) && paid >= 0) promptTokens += paid;
       await protocol.followUpAnswer(followUp, answer);
     }
+    return undefined;
+  };
+  /** Whether identical requests were seen billed differently (the bare frame asked again). */
+  const countsMoved = () => repeats.moves.some((m) => m !== 0);
+  /**
+   * A count that does not move with the prompt as a fixed hidden prompt would (a longer request billed fewer
+   * tokens than the frame, or far more than its added text): impossible on a target that bills identical requests
+   * alike, but only a jump of the hidden part (a retrieved memory) on one whose counts are measured to vary. Until
+   * they are, the frame is asked again to tell which (unless the answers' own tokens are read, which then lead).
+   * Returns the count to read (0 once the counts are set aside), or the run's end.
+   */
+  const jumpOrImpossible = async (problem: string, response: TargetResponse): Promise<number | IdentifyResult> => {
+    const countsKnown = repeats.made >= 2 || spent() >= budget.maxQueries || input.channels?.readsSeenTokens;
+    if (!countsMoved() && !countsKnown && !protocol.unreadable) {
+      const end = await repeatFrame(await protocol.counted());
+      if (end) return end;
+    }
+    if (protocol.unreadable) return 0;
+    if (countsMoved()) return response.usage!.promptTokens;
+    const unreadable = unreadableUsage(problem);
+    return countsAside(unreadable, 'and no other channel is read', (c) => c.setUsageAside(unreadable));
   };
   let stop: IdentifyResult['stop'] = 'confident';
   let post: Posterior;
@@ -186,20 +217,9 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
           ...(noiseEnd && { reason: noiseEnd }),
         }
       : undefined;
-  /** Under a measured spread, whether an edge check strayed from the group a derived verdict names by more than it explains. */
-  const derivedClear = (scored: Posterior, verdict: Verdict): boolean => {
-    // counts set aside leave the verdict to the channels that read the answers
-    if (!repeats.spread || protocol.unreadable) return true;
-    const score = namedScore(scored, verdict);
-    return score !== undefined && edgeDeviation(score, requests) >= clearOfSpread(repeats.spread);
-  };
-  const smallChange = (scored: Posterior, verdict: Verdict): boolean => {
-    const score = namedScore(scored, verdict);
-    return score !== undefined && largestDeviation(score) <= SMALL_DEVIATION;
-  };
-  /** A change seen only through small deviations, with the frame repeated fewer than twice (equal both times). */
-  const unconfirmedSmallChange = (scored: Posterior, verdict: Verdict): boolean =>
-    !protocol.unreadable && !repeats.spread && repeats.made < 2 && smallChange(scored, verdict);
+  /** Why a derived verdict cannot stand through the counts' noise (see derivedHeldBack); counts set aside leave it to the channels. */
+  const heldBackBy = (scored: Posterior, verdict: Verdict): string | undefined =>
+    protocol.unreadable ? undefined : derivedHeldBack(scored, verdict, requests, repeats);
   const result = (verdict: Verdict): IdentifyResult => ({
     verdict: annotate(protocol.unreadable ? verdict : withRelatives(verdict, count, requests), fusion),
     posterior: post,
@@ -265,7 +285,10 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     input.channels.setUsageAside(unreadable, USAGE_COUNT_UNSTABLE);
     return undefined;
   };
-  if (budget.maxQueries >= 1) await send([], 'frame');
+  if (budget.maxQueries >= 1) {
+    const end = await send([], 'frame');
+    if (end) return end;
+  }
   for (;;) {
     const scored = await protocol.posterior();
     count = scored.count;
@@ -285,8 +308,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     const settled = !fusion?.consistency.disputed;
     // Under a measured spread, a change is claimed only where an edge check strays clear of it.
     // Nor, with fewer than two repeats, where it rests on deviations small enough for a hidden part that changes.
-    const heldBack =
-      verdict?.status === 'derived' && (!derivedClear(count, verdict) || unconfirmedSmallChange(count, verdict));
+    const heldBack = verdict !== undefined && heldBackBy(count, verdict) !== undefined;
     const unchecked = checkWanted && !checkDue && !input.channels?.readsSeenTokens;
     const concluding = verdict && (verdict.status === 'unknown' || edgeChecked) && settled && !heldBack && !unchecked;
     // A change seen through small deviations, with one equal repeat, is checked by a second repeat: a hidden
@@ -322,17 +344,13 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       stop = next ? 'max-prompt-tokens' : 'no-informative-request';
       break;
     }
-    await send(next.pack, next.stratum, next.tested);
+    const end = await send(next.pack, next.stratum, next.tested);
+    if (end) return end;
   }
   let final = decide(post, true)!;
-  if (final.status === 'derived' && unconfirmedSmallChange(count, final)) {
-    noiseEnd = `every count lies within ${SMALL_DEVIATION} tokens of ${final.reference}'s, which a hidden prompt that changes per request also explains, and ${repeats.made < 2 ? 'the bare frame was not asked twice more' : 'the repeats could not tell'}`;
-    final = decide({ groups: [], unknown: 0 }, true)!;
-  } else if (final.status === 'derived' && !derivedClear(count, final)) {
-    noiseEnd = noiseReason(
-      repeats.spread,
-      `no edge check strayed from ${final.reference} by more than ${clearOfSpread(repeats.spread) - 1}, so a changed vocabulary cannot be told from that`,
-    );
+  const held = heldBackBy(count, final);
+  if (held) {
+    noiseEnd = held;
     final = decide({ groups: [], unknown: 0 }, true)!;
   } else if (final.status === 'inconclusive' && repeats.spread && !noiseEnd)
     noiseEnd = noiseReason(repeats.spread, 'the requests allowed did not tell the candidates apart through it');

@@ -218,6 +218,8 @@ async function identifyRun(
 
   let result: Awaited<ReturnType<typeof identify>>;
   const trail: TrailPoint[] = [];
+  // the trail counts requests sent, as the progress line does: repeats, follow-ups and channel requests too
+  let sent = 0;
   try {
     result = await identify({
       target: resumableTarget(target, record, recorded),
@@ -234,7 +236,8 @@ async function identifyRun(
           record!.append({ kind: 'observation', ...step.record });
           appendRunLine(run, RUN_FILES.observations, step.record);
         }
-        if (step.kind === 'posterior') trail.push(trailPoint(step.fused, step.requests.length));
+        if (step.kind === 'request') sent++;
+        if (step.kind === 'posterior') trail.push(trailPoint(step.fused, sent));
         onStep?.(step, config.budget);
       },
     });

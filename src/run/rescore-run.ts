@@ -4,8 +4,12 @@ import type { verdictJson } from '../report/verdict-json.js';
 import { chooseEngine, type Engine, scorePosterior } from '../scoring/batch/engine.js';
 import { signatureGroups } from '../scoring/hypotheses.js';
 import type { IdentifyResult } from '../scoring/identify.js';
+import { posterior, type Posterior } from '../scoring/posterior.js';
 import { requestSignature } from '../scoring/request-signature.js';
+import type { Observation } from '../signatures/observations.js';
+import { type TrailPoint, trailPoint } from '../report/posterior-trail.js';
 import { UserError } from '../util/errors.js';
+import { type RecordedExchange, recordedExchanges } from './recorded-exchanges.js';
 import { replayChannels } from './replay-channels.js';
 import { annotate } from '../scoring/channels/runtime.js';
 import { runVerdict } from './run-verdict.js';
@@ -53,17 +57,49 @@ export async function rescoreRun(
   const scorable = observations.every((o) => o.probes.every((id) => known.has(id)));
   // a run that read answer channels is scored with the same channels, replayed in the order it read them
   const channels = config.channels && scorable ? await workspace.namedChannels(config) : undefined;
-  const fused = channels ? await replayChannels(entries, observations, index, channels) : undefined;
-  const scored = fused
-    ? fused.posterior
-    : scorable && chooseEngine(groups.length, forced) !== 'exact'
-      ? scorePosterior(requestSignature(observations, index), groups, forced)
-      : undefined;
-  const result = rescore(observations, index, recordedStop, scored);
+  const trail: TrailPoint[] = [];
+  const fused = channels
+    ? await replayChannels(entries, observations, index, channels, (sent, post) => trail.push(trailPoint(post, sent)))
+    : undefined;
+  const batch = scorable && chooseEngine(groups.length, forced) !== 'exact';
+  const countsOf = (some: readonly Observation[]): Posterior =>
+    batch
+      ? scorePosterior(requestSignature(some, index), groups, forced)
+      : posterior(requestSignature(some, index), groups);
+  const scored = fused ? fused.posterior : batch ? countsOf(observations) : undefined;
+  // the frame checks count as the live run counted them, also where the answers' own tokens were read: a change
+  // the counts show small is claimed only after the frame was asked again, and rescore asks the same of the record
+  const sent = recordedExchanges(entries);
+  const result = rescore(observations, index, recordedStop, scored, frameChecks(sent));
   result.engine = scored && !channels ? chooseEngine(groups.length, forced) : 'exact';
   if (fused) Object.assign(result, { verdict: annotate(result.verdict, fused), channels: fused.summary });
-  const verdict = await runVerdict(result, entries, { dir: run, target: config.target, index });
+  else
+    for (const step of loopSteps(sent))
+      trail.push(trailPoint(countsOf(observations.filter((o) => o.seq <= step.counted)), step.sent));
+  const verdict = await runVerdict(result, entries, { dir: run, target: config.target, index, trail });
   return { config, result, verdict };
+}
+
+/**
+ * The points where a live run scored: after each count request with its follow-ups and after each frame check,
+ * with the requests sent by then and the count requests among them.
+ */
+function loopSteps(sent: readonly RecordedExchange[]): { sent: number; counted: number }[] {
+  let counted = 0;
+  return sent.flatMap(({ role }, i) => {
+    if (role.kind === 'count') counted++;
+    return sent[i + 1]?.role.kind === 'follow-up' || !counted ? [] : [{ sent: i + 1, counted }];
+  });
+}
+
+/** The billed counts of the run's repeats of the bare frame (the frame checks), in the order sent. */
+function frameChecks(sent: readonly RecordedExchange[]): number[] {
+  return sent.flatMap(({ role, response }) => {
+    const count = response?.usage?.promptTokens;
+    return role.kind === 'frame-check' && count !== undefined && Number.isSafeInteger(count) && count >= 0
+      ? [count]
+      : [];
+  });
 }
 
 function readVerdict(path: string): unknown {

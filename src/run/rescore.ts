@@ -8,6 +8,8 @@ import { decide } from '../scoring/verdict.js';
 import { withRelatives } from '../scoring/verdict-relatives.js';
 import { requestSignature } from '../scoring/request-signature.js';
 import { unstableVerdict } from '../scoring/usage-check.js';
+import { derivedHeldBack, noiseReason } from '../scoring/noise-verdict.js';
+import { measuredSpread } from '../scoring/noisy-likelihood.js';
 
 /**
  * Scores recorded observations again against an index, sending nothing: the verdict a finished run
@@ -18,6 +20,8 @@ export function rescore(
   index: CountIndex,
   recordedStop: IdentifyResult['stop'],
   scored?: Posterior,
+  /** The counts of the run's repeats of the bare frame, when it made any (see frameRepeats). */
+  frameChecks: readonly number[] = [],
 ): IdentifyResult {
   const known = new Set(index.probes.map((p) => p.id));
   const missing = [...new Set(observations.flatMap((o) => o.probes.filter((id) => !known.has(id))))];
@@ -31,26 +35,44 @@ export function rescore(
     promptTokens: o.promptTokens,
     stratum: o.stratum,
   }));
-  const post = scored ?? posterior(requestSignature(requests, index), signatureGroups(index));
-  const promptTokens = requests.reduce((sum, r) => sum + r.promptTokens, 0);
+  // identical requests billed differently: every count is read through the moves the repeats measured, as the run read them
+  const moves = requests.length ? frameChecks.map((c) => c - requests[0].promptTokens) : [];
+  const varied = moves.some((m) => m !== 0);
+  const repeats = { spread: varied ? measuredSpread(moves) : 0, made: frameChecks.length };
+  const signature = requestSignature(requests, index);
+  const post = scored ?? posterior(varied ? { ...signature, moves } : signature, signatureGroups(index));
+  const repeatTokens = frameChecks.reduce((sum, c) => sum + c, 0);
+  const promptTokens = requests.reduce((sum, r) => sum + r.promptTokens, 0) + repeatTokens;
+  const queries = requests.length + frameChecks.length;
   // the run found the same request billed differently: no verdict from these counts, now as then
   if (recordedStop === 'usage-count-unstable')
     return {
       verdict: unstableVerdict(),
       posterior: post,
       requests,
-      queries: requests.length,
+      queries,
       promptTokens,
       stop: recordedStop,
       unstable: 'the run found the same request billed differently',
+      ...(repeats.spread && { noise: { spread: repeats.spread, repeats: repeats.made, repeatTokens } }),
     };
-  const confident = decide(post, false);
+  const leading = decide(post, false);
+  // under noise a change is named as the run named it: only where it stands clear of the spread
+  const confident = leading && !derivedHeldBack(post, leading, requests, repeats) ? leading : undefined;
+  let verdict = confident ?? decide(post, true)!;
+  let reason = derivedHeldBack(post, verdict, requests, repeats);
+  if (reason) verdict = decide({ groups: [], unknown: 0 }, true)!;
+  else if (verdict.status === 'inconclusive' && repeats.spread)
+    reason = noiseReason(repeats.spread, 'the requests allowed did not tell the candidates apart through it');
   return {
-    verdict: withRelatives(confident ?? decide(post, true)!, post, requests),
+    verdict: reason ? verdict : withRelatives(verdict, post, requests),
     posterior: post,
     requests,
-    queries: requests.length,
+    queries,
     promptTokens,
     stop: confident ? 'confident' : recordedStop === 'confident' ? 'max-queries' : recordedStop,
+    ...((repeats.spread || reason) && {
+      noise: { spread: repeats.spread, repeats: repeats.made, repeatTokens, ...(reason && { reason }) },
+    }),
   };
 }

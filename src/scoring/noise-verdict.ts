@@ -39,3 +39,32 @@ export function namedScore(post: Posterior, verdict: Verdict): GroupScore | unde
 export function largestDeviation(score: GroupScore): number {
   return Math.max(0, ...score.deviations.map(Math.abs));
 }
+
+/** The repeats of the bare frame a run made, and the spread their moves measured (0 while they agree). */
+export interface FrameRepeats {
+  spread: number;
+  made: number;
+}
+
+/**
+ * Why a derived verdict cannot stand through the counts' noise, in a report's words, or undefined when it can: a
+ * change seen only through small deviations before the frame was asked twice more (a hidden part that moves a
+ * token or two repeats itself often enough), or, under a measured spread, no edge check clear of it.
+ */
+export function derivedHeldBack(
+  post: Posterior,
+  verdict: Verdict,
+  requests: readonly { stratum: string }[],
+  repeats: FrameRepeats,
+): string | undefined {
+  if (verdict.status !== 'derived') return undefined;
+  const score = namedScore(post, verdict);
+  if (!repeats.spread && repeats.made < 2 && score && largestDeviation(score) <= SMALL_DEVIATION)
+    return `every count lies within ${SMALL_DEVIATION} tokens of ${verdict.reference}'s, which a hidden prompt that changes per request also explains, and the bare frame was not asked twice more`;
+  if (repeats.spread && !(score && edgeDeviation(score, requests) >= clearOfSpread(repeats.spread)))
+    return noiseReason(
+      repeats.spread,
+      `no edge check strayed from ${verdict.reference} by more than ${clearOfSpread(repeats.spread) - 1}, so a changed vocabulary cannot be told from that`,
+    );
+  return undefined;
+}

@@ -39,6 +39,11 @@ export function rankedGroups(post: Posterior): GroupScore[] {
   return [...post.groups].sort((a, b) => b.match + b.derived - (a.match + a.derived));
 }
 
+/** How likely the product is built on this group's tokenizer, exactly or modified. */
+export function classShare(score: GroupScore): number {
+  return score.match + score.derived;
+}
+
 function verdictFor(status: VerdictStatus, score: GroupScore | undefined, confidence: number): Verdict {
   if (!score) return { status, reference: null, class: [], family: null, models: [], confidence };
   const { group } = score;
@@ -52,7 +57,7 @@ function verdictFor(status: VerdictStatus, score: GroupScore | undefined, confid
   };
 }
 
-function familyVerdict({ named, confidence }: FamilyMatch): Verdict {
+function familyVerdict({ named }: FamilyMatch): Verdict {
   const [leader, ...others] = named.map((score) => score.group);
   const twins = others.flatMap((group) => group.references);
   return {
@@ -61,7 +66,8 @@ function familyVerdict({ named, confidence }: FamilyMatch): Verdict {
     class: [...leader.references, ...twins],
     family: leader.family,
     models: [...new Set(named.flatMap((score) => score.group.models))],
-    confidence,
+    // the named classes' whole shares, as a single class's verdict gives its own
+    confidence: named.reduce((sum, score) => sum + classShare(score), 0),
     twins,
   };
 }
@@ -70,11 +76,13 @@ function familyVerdict({ named, confidence }: FamilyMatch): Verdict {
 export function decide(post: Posterior, final: boolean): Verdict | undefined {
   const topMatch = [...post.groups].sort((a, b) => b.match - a.match)[0];
   const topDerived = [...post.groups].sort((a, b) => b.derived - a.derived)[0];
-  if (topMatch && topMatch.match >= THRESHOLDS.match) return verdictFor('match', topMatch, topMatch.match);
+  // the split between exact and modified picks the status; the confidence shown is the named tokenizer's whole
+  // share, the number every table, chart and progress line gives for it
+  if (topMatch && topMatch.match >= THRESHOLDS.match) return verdictFor('match', topMatch, classShare(topMatch));
   const family = final ? familyMatch(post, THRESHOLDS.match) : undefined;
   if (family) return familyVerdict(family);
   if (topDerived && topDerived.derived >= (final ? THRESHOLDS.finalDerived : THRESHOLDS.derived)) {
-    return verdictFor('derived', topDerived, topDerived.derived);
+    return verdictFor('derived', topDerived, classShare(topDerived));
   }
   if (post.unknown >= (final ? THRESHOLDS.finalUnknown : THRESHOLDS.unknown))
     return verdictFor('unknown', undefined, post.unknown);

@@ -21,6 +21,21 @@ function describe(error: unknown, path: string): UserError {
   );
 }
 
+/**
+ * Refuses an output path that exists as something other than a regular file: an atomic write renames over it, which
+ * would replace a device or a pipe (run as root, `/dev/null` itself) with a plain file.
+ */
+export function refuseIrregularOutput(path: string, flag: string): void {
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    return;
+  }
+  if (!stats.isFile())
+    throw new UserError(`${flag} ${path} is ${kindOf(stats)}; give the path of a regular file to write`);
+}
+
 function refuseIrregular(stats: Stats, path: string): void {
   if (!stats.isFile()) throw new UserError(`${path} is ${kindOf(stats)}, not a regular file`);
 }

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,7 +124,7 @@ targets:
       expect(md).toContain(`](${run.name}/report.html)`);
     }
     expect(md).toMatch(
-      /\| FAIL \| \[gemini:gemini-x\]\([^)]+\) \| match gemma3 \| family deepseek-v3 or o200k \| 99\.\d%/,
+      /\| FAIL \| \[gemini:gemini-x\]\([^)]+\) \| match gemma3 \| family deepseek-v3 or o200k \| \\>99\.9% \|/,
     );
     expect(JSON.parse(await readFile(join(out, 'audit.json'), 'utf8')).exitCode).toBe(1);
 
@@ -176,6 +177,19 @@ targets:
     expect(result.stdout).toMatch(/\n1 target: 1 passed\n$/);
   });
 
+  it('an inconclusive run has no confidence: a dash in the table and null in --json and audit.json', async () => {
+    const yaml =
+      'targets:\n  - id: sim:qwen2.5\n    maxQueries: 1\n    channels: [usage]\n    expect: { family: qwen2.5 }\n';
+    const table = await audit('short.yaml', yaml, '--out', 'short-runs', '--quiet');
+    expect(table.code).toBe(1);
+    expect(table.stdout).toMatch(/\nINCONCLUSIVE +sim:qwen2\.5 +inconclusive +family qwen2\.5 +— +1 /);
+    const json = await audit('short.yaml', yaml, '--out', 'short-json', '--quiet', '--json');
+    const [target] = JSON.parse(json.stdout).targets;
+    expect([target.outcome, target.status, target.confidence]).toEqual(['inconclusive', 'inconclusive', null]);
+    const written = JSON.parse(await readFile(join(sandbox.root, 'short-json', 'audit.json'), 'utf8'));
+    expect(written.targets[0].confidence).toBeNull();
+  });
+
   it('a target that cannot be reached is an error testcase, exit 1, and the others still run', async () => {
     const result = await audit(
       'down.yaml',
@@ -204,7 +218,7 @@ targets:
     expect(xml).not.toContain(KEYS.HOUSE_KEY);
   });
 
-  it('a target id with credentials in its URL: none of them reaches stdout, stderr, the summaries or the JUnit', async () => {
+  it('a target id with credentials in its URL is refused as a config error that never shows them, before anything runs', async () => {
     const password = 'pw-audit-7f3e9a';
     const result = await audit(
       'creds.yaml',
@@ -220,25 +234,26 @@ targets:
       '--junit',
       'creds.xml',
     );
-    expect(result.code).toBe(1);
-    expect(result.stdout).toContain('[redacted]');
-    for (const text of [
-      result.stdout,
-      result.stderr,
-      await allText(join(sandbox.root, 'creds-runs')),
-      await readFile(join(sandbox.root, 'creds.xml'), 'utf8'),
-    ])
-      expect(text).not.toContain(password);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'tokprint: creds.yaml:3:9: openai:http://[redacted]@127.0.0.1:9/v1: put credentials in an environment variable, not in the URL\n',
+    );
+    expect(result.stdout).toBe('');
+    expect(existsSync(join(sandbox.root, 'creds-runs'))).toBe(false);
+    expect(existsSync(join(sandbox.root, 'creds.xml'))).toBe(false);
   });
 
   it('an --out or --junit it cannot write is one line, exit 2, before any target is run', async () => {
     const yaml = 'targets:\n  - id: sim:qwen2.5\n';
     await writeFile(join(sandbox.root, 'a-file'), 'x');
+    execFileSync('mkfifo', [join(sandbox.root, 'a-pipe')]);
     for (const flags of [
       ['--out', 'a-file/runs'],
       ['--out', '/proc/tokprint-audit-nope'],
       ['--out', 'paths-ok', '--junit', 'paths-ok'],
       ['--out', 'paths-ok2', '--junit', 'a-file/junit.xml'],
+      // a named pipe (or a device: run as root, /dev/null) would be replaced by a plain file by the atomic write
+      ['--out', 'paths-ok3', '--junit', 'a-pipe'],
     ]) {
       const result = await audit('paths.yaml', yaml, ...flags);
       expect(result.code).toBe(2);
@@ -246,8 +261,9 @@ targets:
       expect(result.stderr).not.toMatch(/internal error/);
     }
     // nothing was run: no run directory and no summary
-    for (const dir of ['paths-ok', 'paths-ok2'])
+    for (const dir of ['paths-ok', 'paths-ok2', 'paths-ok3'])
       expect(existsSync(join(sandbox.root, dir)) ? await readdir(join(sandbox.root, dir)) : []).toEqual([]);
+    expect(statSync(join(sandbox.root, 'a-pipe')).isFIFO()).toBe(true);
   });
 
   it.each([
@@ -297,6 +313,26 @@ targets:
       'an unknown scheme',
       'targets:\n  - id: bedrock:claude\n',
       'bad.yaml:2:9: unknown scheme "bedrock:"; expected sim, tokenizer, openai, openai-completions, anthropic, gemini, vllm, sglang, llamacpp, tgi, ollama, http, tokenize',
+    ],
+    [
+      'an unknown reference in a sim: id, after a target that would run',
+      'targets:\n  - id: sim:qwen2.5\n  - id: sim:qwen9?system=200\n',
+      /^bad\.yaml:3:9: sim:qwen9\?system=200: unknown reference "qwen9"; did you mean /,
+    ],
+    [
+      'an unknown donor in a sim: id',
+      'targets:\n  - id: sim:qwen2.5?add=100&donor=nothing-such\n',
+      /^bad\.yaml:2:9: sim:qwen2\.5\?add=100&donor=nothing-such: unknown reference "nothing-such"/,
+    ],
+    [
+      'an unknown option in a sim: id',
+      'targets:\n  - id: sim:qwen2.5?sytem=200\n',
+      /^bad\.yaml:2:9: sim:qwen2\.5\?sytem=200: unknown option "sytem"/,
+    ],
+    [
+      'an API base that is not a URL',
+      'targets:\n  - id: vllm:not a url\n',
+      'bad.yaml:2:9: vllm:not a url: "not a url" is not a URL',
     ],
   ])('%s: exit 2, one line naming the line and column, nothing run', async (_, yaml, message) => {
     const result = await audit('bad.yaml', yaml, '--out', 'bad-runs');

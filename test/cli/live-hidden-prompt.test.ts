@@ -57,7 +57,7 @@ describe('a hidden prompt that ends with the time to the second and a random req
         '--channels',
         'usage',
         '--out',
-        'runs',
+        `runs-${id}`,
         '--seed',
         String(seed),
         '--json',
@@ -75,5 +75,51 @@ describe('a hidden prompt that ends with the time to the second and a random req
     expect(json.verdict.family).toBe(committedEntry(id).family);
     expect(json.verdict.class).toContain(id);
     expect(result.code).toBe(0);
+    // scored again from the record, the counts are read through the same moves: the same verdict and spread
+    const [run] = await readdir(join(sandbox.root, `runs-${id}`));
+    const again = await runCli(['rescore', join(`runs-${id}`, run), '--json'], sandbox.env, sandbox.root);
+    expect(again.stderr).toBe('');
+    const rescored = JSON.parse(again.stdout);
+    expect(rescored.verdict).toMatchObject({ status: 'match', reference: json.verdict.reference });
+    expect(rescored.noise).toMatchObject({ spread: json.noise.spread, repeats: json.noise.repeats });
+  });
+});
+
+describe('a hidden prompt that now and then carries a retrieved memory as well', () => {
+  it('a memory on the bare frame (a longer request then billed fewer tokens) is read as a jump, not an impossible count', async () => {
+    const server = await startLivePromptServer({
+      tokenizer: await committedTokenizer('deepseek-v3'),
+      seed: 21,
+      now: steppingClock(Date.UTC(2026, 5, 1, 9, 59, 50)),
+      memoryOn: [1],
+    });
+    servers.push(server);
+    const result = await runCli(
+      [
+        'identify',
+        `openai:${server.url}`,
+        '--model',
+        'aurora',
+        '--no-detect-tokenize',
+        '--retries',
+        '0',
+        '--channels',
+        'usage',
+        '--out',
+        'runs',
+        '--seed',
+        '21',
+        '--json',
+      ],
+      sandbox.env,
+      sandbox.root,
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(server.hiddenPrompts[0]).toMatch(/Remembered about this user/);
+    expect(json.noise.repeats).toBeGreaterThan(0);
+    expect(json.verdict.family).toBe(committedEntry('deepseek-v3').family);
+    expect(json.verdict.status).toBe('match');
   });
 });

@@ -29,9 +29,15 @@ function whole(model: Tokenizer, ids: readonly number[]): string {
   return '';
 }
 
+function logprobEntry(model: Tokenizer, id: number) {
+  const token = new TextDecoder().decode(model.tokenBytes(id) ?? new Uint8Array());
+  return { token, bytes: [...new TextEncoder().encode(token)], logprob: -0.01, top_logprobs: [] };
+}
+
 /**
  * OpenAI chat completions on 127.0.0.1 whose model does as asked: a repeat request is said back in the
- * model's tokens and cut at `max_tokens`; any other message is answered with a stretch of itself.
+ * model's tokens and cut at `max_tokens`, with its tokens listed when logprobs are asked for; any other message is
+ * answered with a stretch of itself.
  */
 export function startRepeatServer(options: RepeatServerOptions): Promise<JsonServer> {
   const { model, template } = options;
@@ -39,7 +45,7 @@ export function startRepeatServer(options: RepeatServerOptions): Promise<JsonSer
   return startJsonServer((r) => {
     if (r.method !== 'POST' || r.path !== '/v1/chat/completions')
       return { status: 404, json: { error: { message: 'no route' } } };
-    const body = r.json as { messages: ChatMessage[]; max_tokens?: number };
+    const body = r.json as { messages: ChatMessage[]; max_tokens?: number; logprobs?: boolean };
     const user = body.messages.at(-1)?.content ?? '';
     const said = user.startsWith(REPEAT_INSTRUCTION)
       ? user.slice(REPEAT_INSTRUCTION.length)
@@ -59,7 +65,15 @@ export function startRepeatServer(options: RepeatServerOptions): Promise<JsonSer
         object: 'chat.completion',
         created: 0,
         model: 'repeat',
-        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: cut ? 'length' : 'stop' }],
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: text },
+            // each token said, as vLLM lists it: its string and that string's UTF-8 bytes
+            logprobs: body.logprobs ? { content: ids.map((id) => logprobEntry(model, id)) } : null,
+            finish_reason: cut ? 'length' : 'stop',
+          },
+        ],
         usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
       },
     };

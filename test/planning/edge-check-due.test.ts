@@ -52,7 +52,7 @@ describe("when the leader's vocabulary edges are checked", () => {
     expect(edgeCheckDue(await post(0.9, [0, 0, 1, 1]), [...sent, record(4, 'edge')])).toBe(false);
   });
 
-  it('for a new leader even after another class was checked: an edge check proves nothing about the classes it was not planned for', async () => {
+  it('for a new leader even after another class was checked: an edge check proves nothing about the classes it was not planned for, unless it strayed from a changed leader', async () => {
     const leading = await post(0.9, [0, 0, 0]);
     const leader = leading.groups[0].group.references[0];
     const other = leading.groups[1].group.references[0];
@@ -61,12 +61,16 @@ describe("when the leader's vocabulary edges are checked", () => {
     expect(edgeCheckDue(leading, sent(other))).toBe(true);
     expect(edgeChecksOfLeader(leading, sent(leader))).toEqual([2]);
     expect(edgeCheckDue(leading, sent(leader))).toBe(false);
-    // Leading as changed, any edge check will do.
-    const changed = {
+    // Leading as changed, another class's edge check will do where it strayed from the leader (the change is
+    // seen); one that landed on the leader's prediction tested none of its edges.
+    const changed = (deviations: number[]) => ({
       ...leading,
-      groups: leading.groups.map((g, i) => (i === 0 ? { ...g, match: 0.1, derived: 0.8 } : g)),
-    };
-    expect(edgeChecksOfLeader(changed, sent(other))).toEqual([2]);
-    expect(edgeCheckDue(changed, sent(other))).toBe(false);
+      groups: leading.groups.map((g, i) => (i === 0 ? { ...g, deviations, match: 0.1, derived: 0.8 } : g)),
+    });
+    expect(edgeChecksOfLeader(changed([0, 0, 14]), sent(other))).toEqual([2]);
+    expect(edgeCheckDue(changed([0, 0, 14]), sent(other))).toBe(false);
+    expect(edgeChecksOfLeader(changed([0, 14, 0]), sent(other))).toEqual([]);
+    expect(edgeCheckDue(changed([0, 14, 0]), sent(other))).toBe(true);
+    expect(edgeChecksOfLeader(changed([0, 14, 0]), sent(leader))).toEqual([2]);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { domainField, domainTermCount, isDomainProbe } from '../../src/probes/domain.js';
 import { isNormalizationStable } from '../../src/probes/normalization-stable.js';
 import { EDGE_PACK_TOKENS, EXTENSION_COVER, planEdgePack } from '../../src/planning/edge-pack.js';
 import { signatureGroups } from '../../src/scoring/hypotheses.js';
@@ -102,6 +103,41 @@ describe('edge pack', () => {
         pack.filter((p) => unstable.includes(p)).map((p) => index.probes[p].id),
         truth,
       ).toEqual([]);
+    }
+  });
+
+  it("holds domain terms of every field the leader splits, so a copy extended with one field's words counts fewer", async () => {
+    for (const truth of ['qwen2.5', 'llama3', 'deepseek-v3']) {
+      const { index, groups, post, used, counts } = await leading(truth);
+      const pack = planEdgePack({
+        post,
+        groups,
+        index,
+        used,
+        rng: seededRng(5),
+        minTokens: EDGE_PACK_TOKENS.min,
+        maxTokens: EDGE_PACK_TOKENS.max,
+        margin: 4,
+      });
+      // A copy holding a field's terms whole bills one token per term.
+      const saving = (probes: number[], join: (a: number, b: number) => number) => {
+        const saved = new Map<string, number>();
+        for (const p of probes) {
+          const probe = index.probes[p];
+          const tokens = counts[p] - domainTermCount(probe);
+          if (isDomainProbe(probe) && tokens > 0)
+            saved.set(domainField(probe), join(saved.get(domainField(probe)) ?? 0, tokens));
+        }
+        return saved;
+      };
+      const best = saving(
+        index.probes.map((_, p) => p).filter((p) => !used.has(p)),
+        (a, b) => Math.max(a, b),
+      );
+      const saved = saving(pack, (a, b) => a + b);
+      expect(best.size, truth).toBeGreaterThanOrEqual(5);
+      for (const [field, most] of best)
+        expect(saved.get(field) ?? 0, `${truth} ${field}`).toBeGreaterThanOrEqual(Math.min(4, most));
     }
   });
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRun } from '../../src/run/read-run.js';
 import { renderJson } from '../../src/report/render-json.js';
 import { renderMarkdown } from '../../src/report/render-markdown.js';
+import { reproduceCommand } from '../../src/report/reproduce-command.js';
 import { reportWithSplits } from '../../src/run/run-outputs.js';
 import { openWorkspace } from '../../src/run/workspace.js';
 import type { RunReport } from '../../src/report/run-report.js';
@@ -112,9 +113,10 @@ describe('JSON report', () => {
 describe('Markdown report', () => {
   it('says what was found, how sure, and what it does not show, then the evidence and every request', () => {
     const md = renderMarkdown(report);
-    expect(md).toMatch(/\*\*Built on the deepseek-v3 tokenizer\*\* — confidence 99\.\d% \(near certain\)/);
+    // one confidence: the headline's is the verdict class's share in the table
+    expect(md).toMatch(/\*\*Built on the deepseek-v3 tokenizer\*\* — confidence \\>99\.9% \(near certain\)/);
     expect(md).toMatch(/\*\*Does not show:\*\* Which fine-tune/);
-    expect(md).toMatch(/^\| deepseek-v3 \| deepseek-v3 \| — \| &gt;99\.9% \|$/m);
+    expect(md).toMatch(/^\| deepseek-v3 \| deepseek-v3 \| — \| \\>99\.9% \|$/m);
     const evidenceRows = md.split('\n').filter((l) => /^\| #\d+ \|/.test(l));
     expect(evidenceRows).toHaveLength(verdict.queries - 1);
     for (const row of evidenceRows) expect(row.split('|')[4]).toMatch(/✓/);
@@ -123,11 +125,24 @@ describe('Markdown report', () => {
     expect(requestRows).toHaveLength(verdict.queries);
   });
 
+  it('titles the target as given and shows the command to run it again in a shell block, unescaped', () => {
+    const md = renderMarkdown(report);
+    expect(report.settings.target).toContain('&');
+    expect(md.split('\n')[0]).toBe(`# Tokenizer lineage: ${report.settings.target}`);
+    expect(md).not.toMatch(/&amp;/);
+    const block = /\nTo run it again:\n\n```sh\n(.*)\n```\n/.exec(md);
+    expect(block?.[1]).toBe(reproduceCommand(report));
+    expect(block?.[1]).toMatch(
+      /^tokprint identify 'sim:deepseek-v3\?template=house&system=1400&seed=7' --max-queries /,
+    );
+  });
+
   it('keeps hostile text inert: no raw HTML, no broken table rows', () => {
     const md = renderMarkdown(hostileReport(report));
-    // code spans (as many backticks around as none inside) show text literally; outside them nothing may be markup
-    const outsideCode = md.replace(/(`+) [^\n]*? \1/g, '');
-    expect(outsideCode).not.toMatch(/[<>\u0007\u202e]/);
+    // code spans and blocks show text literally; outside them nothing may be markup: < and > only backslash-escaped
+    const outsideCode = md.replace(/^(`{3,})sh\n[\s\S]*?\n\1$/gm, '').replace(/(`+) [^\n]*? \1/g, '');
+    expect(outsideCode).not.toMatch(/(?<!\\)[<>]|[\u0007\u202e]/);
+    expect(outsideCode).toMatch(/\\<script\\>/);
     expect(md).toMatch(/`+ <script>window\.pwned=1<\/script>/); // still shown, as code
     const requestRow = md.split('\n').find((l) => /^\| 1 \| /.test(l))!;
     expect(requestRow.split(/(?<!\\)\|/).length).toBe(7);

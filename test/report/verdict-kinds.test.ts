@@ -129,7 +129,7 @@ describe('every report format for every kind of verdict', () => {
       expect(out).not.toMatch(/\d\.\d\d%/);
     }
     expect(md.stdout).toMatch(/^## Audit$/m);
-    expect(md.stdout).toMatch(/To run it again: tokprint identify /);
+    expect(md.stdout).toMatch(/\nTo run it again:\n\n```sh\ntokprint identify /);
     if (kind === 'white-box') {
       expect(text.stdout).toMatch(/compared white-box: the tokenizer files were read, no request was sent/);
       expect(text.stdout).toMatch(/^ {2}llama3 +llama3 +derived +\d+\.\d% shared$/m);

@@ -1,12 +1,15 @@
-import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { renderAuditJunit } from '../../report/audit-junit.js';
+import { refuseIrregularOutput } from '../../util/user-file.js';
 import { OUTCOME_WORDS } from '../../report/audit-rows.js';
 import { renderAuditHtml, renderAuditMarkdown } from '../../report/audit-summary.js';
 import { renderAuditTable } from '../../report/audit-table.js';
+import { revealInvisible } from '../../report/visible-text.js';
 import { useColor } from '../../report/terminal-style.js';
 import { type AuditTarget, runAudit } from '../../run/audit-run.js';
 import { openWorkspace, type Workspace } from '../../run/workspace.js';
+import { requireEntry } from '../../references/catalog.js';
+import { checkTargetId } from '../../targets/check-target-id.js';
 import { TARGET_SCHEMES } from '../../targets/create-target.js';
 import { httpScheme } from '../../targets/http/protocols.js';
 import { shownTarget } from '../../targets/http/secrets.js';
@@ -110,6 +113,15 @@ async function prepare(
   const selected = at(t.at, () =>
     enabledChannels({ channels: t.channels, stream: c.stream, logprobs: c.logprobs !== undefined }),
   );
+  // an id the run could not build (an unknown reference, a bad URL) is an error in the config, found before any target runs
+  at(t.places.id, () =>
+    checkTargetId(id, {
+      cwd: io.cwd,
+      env: env ? { ...io.env, ...env } : io.env,
+      http: options,
+      requireReference: (ref) => requireEntry(workspace.catalog, ref),
+    }),
+  );
   const channels = await workspace.channels(selected.enabled, t.seed, selected.discover);
   const server = http
     ? (hostOf(apiBaseUrl) ?? hostOf(rest.split('?')[0]) ?? hostOf(http.baseUrlEnv && io.env[http.baseUrlEnv]))
@@ -141,8 +153,8 @@ export default async function auditAction(io: CliIo, file: string | undefined, o
   await ensureWritableDir(out, '--out');
   const junit = options.junit === undefined ? undefined : resolve(io.cwd, options.junit);
   if (junit) {
-    if (junit === out || (existsSync(junit) && statSync(junit).isDirectory()))
-      throw new UserError(`--junit ${junit} is a directory; give the path of the file to write`);
+    if (junit === out) throw new UserError(`--junit ${junit} is a directory; give the path of the file to write`);
+    refuseIrregularOutput(junit, '--junit');
     await ensureWritableDir(dirname(junit), '--junit');
   }
   const quiet = Boolean(options.quiet);
@@ -153,7 +165,10 @@ export default async function auditAction(io: CliIo, file: string | undefined, o
     { cwd: io.cwd, concurrency: config.concurrency, perHost: config.perHost, description: config.description },
     (r) => {
       if (!quiet)
-        io.stderr(`tokprint: [${++done}/${targets.length}] ${OUTCOME_WORDS[r.outcome]} ${r.label}: ${r.found}\n`);
+        // a failed target's line quotes the server: escape sequences are shown, not acted on, and it stays one line
+        io.stderr(
+          `tokprint: [${++done}/${targets.length}] ${OUTCOME_WORDS[r.outcome]} ${revealInvisible(`${r.label}: ${r.found}`).replace(/\s*\n\s*/g, ' ')}\n`,
+        );
     },
   );
   const written: string[] = [];

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { type ProgressLine, progressLine, waitingText } from '../../report/progress-line.js';
+import { type ProgressLine, progressLine, timerSpinner, waitingText } from '../../report/progress-line.js';
 import { parseFormats, type ReportFormatName } from '../../report/report-formats.js';
 import { renderTerminal } from '../../report/render-terminal.js';
 import { useColor } from '../../report/terminal-style.js';
@@ -19,6 +19,7 @@ import { FLAG_RANGES } from '../flag-ranges.js';
 import { type HttpFlags, httpOptionsFromFlags } from '../http-flags.js';
 import type { CliIo } from '../io.js';
 import { resumeSettings } from '../resume-flags.js';
+import { threadSpinner } from '../thread-spinner.js';
 import { identifyWhiteBoxAction } from './identify-white-box.js';
 
 export interface IdentifyOptions extends HttpFlags {
@@ -97,7 +98,7 @@ export default async function identifyAction(
   });
   const progress = progressFor(io, options);
   progress.status('loading the reference index');
-  const channels = await workspace.channels(selected.enabled, seed, selected.discover);
+  const channels = await clearedOnError(progress, () => workspace.channels(selected.enabled, seed, selected.discover));
   const start = {
     target: spec,
     budget,
@@ -116,9 +117,23 @@ export default async function identifyAction(
   );
 }
 
-/** The progress line: on a terminal's stderr only, and never with --quiet or --json. */
+/**
+ * The progress line: on a terminal's stderr only, and never with --quiet or --json; drawn from its own thread
+ * where stderr is a file descriptor, so it moves while tokenizer files are parsed.
+ */
 function progressFor(io: CliIo, options: Pick<IdentifyOptions, 'json' | 'quiet'>): ProgressLine {
-  return progressLine(!options.quiet && !options.json && io.isTTY?.stderr ? io.stderr : undefined);
+  if (options.quiet || options.json || !io.isTTY?.stderr) return progressLine(undefined);
+  return progressLine(io.stderrFd === undefined ? timerSpinner(io.stderr) : threadSpinner(io.stderrFd));
+}
+
+/** What loads before the run starts, with the progress line erased if it fails (the error line follows). */
+async function clearedOnError<T>(progress: ProgressLine, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    progress.done();
+    throw error;
+  }
 }
 
 /** Who ran the audit, as the report header names them: one line of printable text. */
@@ -146,7 +161,7 @@ async function resumeAction(
   // the channels and scoring path the run started with, so its requests match the recorded ones
   const progress = progressFor(io, options);
   progress.status('loading the reference index');
-  const channels = await workspace.namedChannels(config);
+  const channels = await clearedOnError(progress, () => workspace.namedChannels(config));
   const engine = engineFlag(config.engine, recordedEngine);
   return identifyAndPrint(
     io,

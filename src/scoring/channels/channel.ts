@@ -83,6 +83,8 @@ export interface Channel<N extends string = string> {
    * follow-up of `seq`), planned from the longest message and the leading groups' encoders.
    */
   followUp?(content: string, encoders: readonly Tokenizer[], seq: number): TargetRequest | undefined;
+  /** Its follow-up is sent only while no billed prompt counts are read: beside them it would add requests, not answers. */
+  followUpWithoutCounts?: boolean;
 }
 
 /** A channel with its name kept as a literal type, so the registry's list gives the union of names. */

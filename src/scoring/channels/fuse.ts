@@ -143,10 +143,12 @@ export function fuseChannels(
     return { posterior: fused, consistency: disputed ? { flags, disputed } : { flags } };
   }
   const kept = reported.filter(([name]) => !setAside.includes(name)).map(([, s]) => s);
-  const posterior = normalise(
-    count,
-    [...seen.map(([, s]) => s), ...kept].reduce(add, baseWeights(count, !setAside.includes('usage') && useCounts)),
+  const countsKept = !setAside.includes('usage') && useCounts;
+  // With the counts set aside, no count shows a change: tokens seen alone name no changed vocabulary (as beside()).
+  const seenKept = seen.map(([, s]) =>
+    countsKept ? s : { ...s, derived: s.match.map((m) => m + NO_DERIVED_UNCOUNTED) },
   );
+  const posterior = normalise(count, [...seenKept, ...kept].reduce(add, baseWeights(count, countsKept)));
   const suspect = count.groups[leader(count)]?.group.references[0];
   return {
     posterior,

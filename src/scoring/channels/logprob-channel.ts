@@ -1,11 +1,13 @@
 import { filterHas } from '../../signatures/vocab-membership.js';
 import { defineChannel, type ChannelObservation } from './channel.js';
 import { groupClasses, vocabularySize } from './chunk-pieces.js';
+import { changedVocabulary } from './extension-rate.js';
+import { planRepeat, repeatRequest } from './repeat-cut.js';
+import { scoreRepeatTokens } from './repeat-tokens.js';
+import { tellsNothing } from './token-kinds.js';
 
 /** Chance that a token the true vocabulary lacks is seen anyway (a server's rendering quirk, a lossy byte). */
 const MATCH_ERROR = 0.01;
-/** A derived vocabulary drops or adds tokens, so it may lack some it emits. */
-const DERIVED_ERROR = 0.1;
 
 /**
  * Weight of the channel when the token strings do not spell the answers: a wrapper that decodes each token
@@ -17,15 +19,25 @@ const SPACE = 0x20;
 /** The most a vocabulary's size moves a group, in nats: under what a verdict needs, so it only breaks ties. */
 const SIZE_TIP = 1;
 
-/** Whether an answer's token strings, joined, give back its text (a leading space the answer dropped aside). */
+/**
+ * Whether an answer's token strings, joined, give back its text (a leading space the answer dropped aside, and the
+ * bytes of a last character the cut left incomplete, which a server holds back).
+ */
 function spellsText(o: ChannelObservation): boolean {
-  const joined = Buffer.concat((o.tokens ?? []).map((t) => t.bytes)).toString('utf8');
-  return joined.trimStart() === o.text.trimStart();
+  const joined = Buffer.concat((o.tokens ?? []).map((t) => t.bytes))
+    .toString('utf8')
+    .trimStart();
+  return joined.startsWith(o.text.trimStart());
 }
 
-/** Answers whose token strings do not spell their text, of those with tokens. */
+/**
+ * Answers whose token strings do not spell their text, of those with tokens; an answer with a token whose bytes a
+ * decoder replaced cannot spell it whatever the vocabulary, so it is not judged.
+ */
 export function lossyRendering(observations: readonly ChannelObservation[]): { lossy: number; answers: number } {
-  const answers = observations.filter((o) => o.tokens?.length && o.text);
+  const answers = observations.filter(
+    (o) => o.tokens?.length && o.text && !o.tokens.some((t) => tellsNothing(t.bytes)),
+  );
   return { lossy: answers.filter((o) => !spellsText(o)).length, answers: answers.length };
 }
 
@@ -36,7 +48,8 @@ function withSpace(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
-function distinctTokens(observations: readonly ChannelObservation[]): Uint8Array[] {
+/** The distinct token strings seen, and how many of them say nothing about a vocabulary (see tellsNothing). */
+function distinctTokens(observations: readonly ChannelObservation[]): { tokens: Uint8Array[]; setAside: number } {
   const seen = new Map<string, Uint8Array>();
   for (const o of observations) {
     for (const t of o.tokens ?? []) {
@@ -44,7 +57,8 @@ function distinctTokens(observations: readonly ChannelObservation[]): Uint8Array
         if (bytes.length) seen.set(Buffer.from(bytes).toString('latin1'), bytes);
     }
   }
-  return [...seen.values()];
+  const tokens = [...seen.values()].filter((bytes) => !tellsNothing(bytes));
+  return { tokens, setAside: seen.size - tokens.length };
 }
 
 /**
@@ -66,11 +80,17 @@ export const logprobChannel = defineChannel({
   asks: { wantLogprobs: true },
   promptOnly: false,
   seen: true,
-  needsEncoder: false,
+  needsEncoder: true,
+  scoresUnloaded: true,
   impliedBy: 'logprobs',
-  score(observations, { groups, membership }) {
+  followUpWithoutCounts: true,
+  followUp(content, encoders, seq) {
+    const probe = planRepeat(content, encoders);
+    return probe && { ...repeatRequest(probe, seq), wantLogprobs: true };
+  },
+  score(observations, { groups, membership, encoder }) {
     if (!membership) return undefined;
-    const tokens = distinctTokens(observations);
+    const { tokens, setAside } = distinctTokens(observations);
     if (!tokens.length) return undefined;
     const rendering = lossyRendering(observations);
     // Most answers misspelled: a token string may have lost its word-initial space, so either form counts.
@@ -83,6 +103,7 @@ export const logprobChannel = defineChannel({
     const ruling = { match: [...match], derived: [...derived], unknown: 0 };
     const soft = new Array<number>(groups.length).fill(0);
     const sized = new Array<number>(groups.length).fill(0);
+    const lacking = new Array<number>(groups.length).fill(0);
     let unknown = 0;
     for (const bytes of tokens) {
       const spaced = bytes[0] !== SPACE ? withSpace(bytes) : undefined;
@@ -94,12 +115,15 @@ export const logprobChannel = defineChannel({
         const own = groupClass[g];
         const best = own.length ? Math.max(...own.map((k) => held[k])) : holders / classes.length > 0.5 ? 2 : 0;
         ruling.match[g] += Math.log(best ? 1 - MATCH_ERROR : MATCH_ERROR);
-        ruling.derived[g] += Math.log(best ? 1 - DERIVED_ERROR : DERIVED_ERROR);
+        lacking[g] += best ? 0 : 1;
         soft[g] += best === 1 && !lossy ? SPACE_LOST : 0;
         sized[g] += best ? sizeOf[g] : 0;
       });
     }
     ruling.unknown = unknown;
+    // A changed vocabulary emits tokens its base lacks at a rate learned from the answers: tokens the base holds
+    // cost it little (its change may not show in them), a share of lacking ones far above a quirk's favours it.
+    ruling.derived = lacking.map((k) => changedVocabulary(k, tokens.length, MATCH_ERROR));
     // A model's answers are mostly tokens every vocabulary holds, so per token the size says next to nothing
     // real: it only tips a tie, never decides (it would favour the smallest vocabulary on any plain text).
     const bestRuled = Math.max(...ruling.match);
@@ -114,8 +138,25 @@ export const logprobChannel = defineChannel({
     const missing = ruling.match.map((m) =>
       Math.round((tokens.length * Math.log(1 - MATCH_ERROR) - m) / (Math.log(1 - MATCH_ERROR) - Math.log(MATCH_ERROR))),
     );
-    const note = `${tokens.length} distinct logprob tokens; the best group lacks ${Math.min(...missing)}`;
-    if (!lossy) return { match, derived, unknown, ruling, note };
+    const asideNote = setAside ? ` (${setAside} set aside: replaced bytes or control tokens)` : '';
+    const note = `${tokens.length} distinct logprob tokens${asideNote}; the best group lacks ${Math.min(...missing)}`;
+    if (!lossy) {
+      // Token strings spelled right: a repeat answer's tokens are each reference's own encoding of the text, or not.
+      const repeats = scoreRepeatTokens(observations, { groups, encoder });
+      if (!repeats) return { match, derived, unknown, ruling, note };
+      const plus = (scores: number[]) => scores.map((v, g) => v + repeats.match[g]);
+      return {
+        match: plus(match),
+        derived: plus(derived),
+        unknown: unknown + repeats.unknown,
+        ruling: {
+          match: plus(ruling.match),
+          derived: plus(ruling.derived),
+          unknown: ruling.unknown + repeats.unknown,
+        },
+        note: `${note}; ${repeats.answers} repeat answers' tokens against ${repeats.compared} references' own encodings`,
+      };
+    }
     const weigh = (w: number) => w * LOSSY_WEIGHT;
     const weighAll = (s: { match: number[]; derived: number[]; unknown: number }) => ({
       match: s.match.map(weigh),

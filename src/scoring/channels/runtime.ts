@@ -102,6 +102,16 @@ export function annotate(verdict: Verdict, fusion: ChannelFusion | undefined): V
   return fusion?.consistency.flags.length ? { ...verdict, flags: [...fusion.consistency.flags] } : verdict;
 }
 
+/** Follow-ups several channels plan alike (the same repeat) are sent once, asking for what each of them reads. */
+function sentOnce(requests: readonly TargetRequest[]): TargetRequest[] {
+  const byKey = new Map<string, TargetRequest>();
+  for (const request of requests) {
+    const key = JSON.stringify([request.messages, request.maxOutputTokens, request.followUpOf]);
+    byKey.set(key, { ...byKey.get(key), ...request });
+  }
+  return [...byKey.values()];
+}
+
 /** The answer channels beyond the billed prompt count: what to ask for, what was seen, and the fused posterior. */
 export class ChannelRuntime {
   private enabledNow: Set<ChannelName>;
@@ -223,11 +233,12 @@ export class ChannelRuntime {
    * disagree). Their answers go to `observeFollowUp`; their prompt counts are not probe counts.
    */
   followUps(seq: number, request: TargetRequest): TargetRequest[] {
-    const planners = this.channels().filter((c) => c.followUp);
+    const counted = this.enabled.has('usage') && !this.usageAside;
+    const planners = this.channels().filter((c) => c.followUp && !(c.followUpWithoutCounts && counted));
     if (!planners.length) return [];
     const content = request.messages.reduce((best, m) => (m.content.length > best.length ? m.content : best), '');
     const encoders = this.leading.slice(0, this.options.encoders ?? 5).flatMap((g) => this.encoders.get(g) ?? []);
-    return planners.flatMap((c) => c.followUp?.(content, encoders, seq) ?? []);
+    return sentOnce(planners.flatMap((c) => c.followUp?.(content, encoders, seq) ?? []));
   }
 
   async observeFollowUp(request: TargetRequest, response: TargetResponse, count: Posterior): Promise<void> {

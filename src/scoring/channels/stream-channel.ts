@@ -1,6 +1,8 @@
 import { bestCanonicalFit, canonicalFit, edgeMisses } from './canonical-edges.js';
 import { defineChannel } from './channel.js';
 import { groupClasses, piecesOf, streamedPieces, vocabularySize } from './chunk-pieces.js';
+import { changedOrUnseen } from './extension-rate.js';
+import { planRepeat, repeatRequest } from './repeat-cut.js';
 import { batchingFit, DERIVED_MISFIT, MATCH_MISFIT, ruling as rulingCosts } from './stream-batching.js';
 
 /** Log of the share of tokens a changed vocabulary leaves as its base has them. */
@@ -24,6 +26,13 @@ export const streamChannel = defineChannel({
   needsEncoder: true,
   scoresUnloaded: true,
   impliedBy: 'stream',
+  // A repeat of a stretch the leading references segment differently: its chunk edges fall on the true tokenizer's
+  // boundaries in a text chosen to tell them apart.
+  followUpWithoutCounts: true,
+  followUp(content, encoders, seq) {
+    const probe = planRepeat(content, encoders);
+    return probe && { ...repeatRequest(probe, seq), wantChunks: true };
+  },
   score(observations, { groups, membership, encoder }) {
     const streamed = observations.filter((o) => (o.chunks?.filter(Boolean).length ?? 0) > 1);
     if (!streamed.length || !membership) return undefined;
@@ -55,12 +64,15 @@ export const streamChannel = defineChannel({
       const tokens = answers.reduce((s, a) => s + a.pieces.reduce((t, m) => t + (Number.isFinite(m) ? m : 1), 0), 0);
       const size = tokens * sizeOf[g];
       // A changed vocabulary segments like its base almost everywhere, but where its tokens changed a chunk would
-      // split differently: no such sign is weak evidence it was not changed.
+      // split differently: no such sign is weak evidence it was not changed, bounded as its change may not show.
       const unchanged = DERIVED_TOKEN_SHARE_LOG * tokens;
       ruling.match[g] = batchingFit(answers, rulingCosts(MATCH_MISFIT)) + rulingCanonical;
-      ruling.derived[g] = batchingFit(answers, rulingCosts(DERIVED_MISFIT)) + unchanged + rulingCanonical;
+      ruling.derived[g] = changedOrUnseen(
+        ruling.match[g],
+        batchingFit(answers, rulingCosts(DERIVED_MISFIT)) + unchanged + rulingCanonical,
+      );
       match[g] = batchingFit(answers, MATCH_MISFIT) + canonical + size;
-      derived[g] = batchingFit(answers, DERIVED_MISFIT) + unchanged + canonical + size;
+      derived[g] = changedOrUnseen(match[g], batchingFit(answers, DERIVED_MISFIT) + unchanged + canonical + size);
     });
     // Unknown: a vocabulary like the closest indexed one, changed, that does not fit every chunk as well as the
     // true one would. A group with no indexed class is taken to be like that.

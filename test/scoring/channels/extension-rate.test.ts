@@ -1,0 +1,117 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchReferenceFiles } from '../../../src/references/load-reference.js';
+import { cacheDir } from '../../../src/references/store/cache-dir.js';
+import type { Tokenizer } from '../../../src/references/tokenizer.js';
+import { CHANGE_UNSEEN, changedVocabulary } from '../../../src/scoring/channels/extension-rate.js';
+import { tellsNothing } from '../../../src/scoring/channels/token-kinds.js';
+import { chatTemplate } from '../../../src/targets/chat-templates.js';
+import { applyVocabularyChanges } from '../../../src/targets/vocabulary-changes.js';
+import { runCli } from '../../helpers/cli.js';
+import { type DetokenizingServerOptions, startDetokenizingServer } from '../../helpers/detokenizing-openai-server.js';
+import { committedEntry, committedTokenizer } from '../../helpers/manifest-references.js';
+
+/**
+ * A changed vocabulary emits tokens its base lacks at a rate the answers show; tokens its base holds must not
+ * outweigh the billed counts' evidence of the change, and an honest server's replaced bytes or control tokens
+ * must not read as new tokens.
+ */
+let out: string;
+beforeAll(async () => {
+  out = await mkdtemp(join(tmpdir(), 'tokprint-extension-'));
+});
+afterAll(async () => {
+  await rm(out, { recursive: true, force: true });
+});
+
+const ERROR = 0.01;
+const match = (lacking: number, seen: number) => lacking * Math.log(ERROR) + (seen - lacking) * Math.log(1 - ERROR);
+
+describe('the rate of tokens a changed vocabulary adds', () => {
+  it('costs a change at most its chance of not showing when the base holds every token, however many', () => {
+    for (const seen of [10, 300, 5000]) {
+      const gap = match(0, seen) - changedVocabulary(0, seen, ERROR);
+      expect(gap).toBeGreaterThan(0);
+      expect(gap).toBeLessThanOrEqual(-Math.log(CHANGE_UNSEEN) + 1e-9);
+    }
+  });
+
+  it('favours a change once the share the base lacks is far above a quirk, more with more answers', () => {
+    expect(changedVocabulary(8, 288, ERROR) - match(8, 288)).toBeGreaterThan(1);
+    expect(changedVocabulary(16, 576, ERROR) - match(16, 576)).toBeGreaterThan(
+      changedVocabulary(8, 288, ERROR) - match(8, 288),
+    );
+    // about one quirk in a hundred tokens is what a match expects: no sign of a change
+    expect(changedVocabulary(3, 300, ERROR) - match(3, 300)).toBeLessThan(0.5);
+  });
+
+  it('reads replaced bytes and control tokens shown by name as saying nothing, and text tokens as entries', () => {
+    const bytes = (s: string) => new TextEncoder().encode(s);
+    for (const s of ['որ\ufffd', '<|eot_id|>', '<｜end▁of▁sentence｜>', '</s>', '<0x0A>', '[INST]'])
+      expect(tellsNothing(bytes(s))).toBe(true);
+    for (const s of [' the', '辽宁', '<', ' <div', '[1]', 'I']) expect(tellsNothing(bytes(s))).toBe(false);
+    // a byte-level token's raw bytes (half a character) are an entry, not a decoder's replacement
+    expect(tellsNothing(Uint8Array.from([0xe8, 0xbe]))).toBe(false);
+  });
+});
+
+type ServerOptions = Omit<DetokenizingServerOptions, 'tokenizer' | 'template'>;
+
+async function identify(tokenizer: Tokenizer, template: string, server: ServerOptions, flags: string[]) {
+  const started = await startDetokenizingServer({ tokenizer, template: chatTemplate(template), ...server });
+  try {
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TOKPRINT_CACHE: process.env.TOKPRINT_CACHE,
+      OPENAI_API_KEY: 'sk-test',
+    };
+    const args = ['identify', `openai:${started.url}`, '--model', 'm', '--json', '--out', out, '--no-cache', '--quiet'];
+    const result = await runCli([...args, ...flags], env);
+    expect(result.stderr).toBe('');
+    return JSON.parse(result.stdout).verdict;
+  } finally {
+    await started.close();
+  }
+}
+
+async function extendedLlama3(): Promise<Tokenizer> {
+  const files = await fetchReferenceFiles(committedEntry('llama3'), {
+    cacheRoot: process.env.TOKPRINT_CACHE ?? cacheDir(),
+  });
+  const donor = await committedTokenizer('qwen2.5');
+  return applyVocabularyChanges(files, await committedTokenizer('llama3'), [
+    { kind: 'add-tokens', count: 3000, donor, donorId: 'qwen2.5' },
+  ]);
+}
+
+describe('an extended vocabulary behind an OpenAI-compatible server', () => {
+  it.each([
+    ['default channels', []],
+    ['usage and logprobs', ['--channels', 'usage,logprobs', '--logprobs', '5']],
+    ['usage and stream', ['--channels', 'usage,stream']],
+    ['usage, stream and logprobs', ['--channels', 'usage,stream,logprobs', '--logprobs', '5']],
+  ])('llama3 with 3,000 qwen2.5 tokens added reads derived llama3 with %s', async (_, flags) => {
+    const verdict = await identify(await extendedLlama3(), 'llama3', { tokensPerChunk: 2 }, flags);
+    expect(verdict.status).toBe('derived');
+    expect(verdict.reference).toBe('llama3');
+    expect(verdict.flags ?? []).toEqual([]);
+  });
+});
+
+describe('honest servers stay a match with no flag', () => {
+  it.each([
+    ['deepseek-v3', 'chatml', 1, []],
+    ['deepseek-v3', 'chatml', 4, ['--channels', 'usage,logprobs', '--stream']],
+    ['yi', 'chatml', 1, []],
+    ['llama2', 'mistral', 3, []],
+    ['llama3', 'llama3', 2, ['--channels', 'usage,stream,logprobs', '--logprobs', '5']],
+  ])('%s (%s template, %i tokens per chunk), %j', async (reference, template, tokensPerChunk, flags) => {
+    const verdict = await identify(await committedTokenizer(reference), template, { tokensPerChunk }, flags);
+    expect(verdict.status).toBe('match');
+    expect(verdict.class).toContain(reference);
+    expect(verdict.flags ?? []).toEqual([]);
+  });
+});
