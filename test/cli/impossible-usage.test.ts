@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MOVE, promptLength } from '../../src/scoring/usage-check.js';
+import { recordedExchanges } from '../../src/run/recorded-exchanges.js';
+import type { RecordEntry } from '../../src/run/run-record.js';
 import type { TargetRequest } from '../../src/targets/target.js';
 import { UserError } from '../../src/util/errors.js';
 import { isOneLine, makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
@@ -81,13 +83,15 @@ async function lastTranscript(): Promise<
 /**
  * The count request whose static count is the first that cannot be real: the first one at least `MOVE.minChars`
  * characters longer than the bare frame (which request that is depends on the opening plan, so on the index).
+ * `observation` is its number among the count requests, as the run names it; `seq` its number among every request
+ * sent (the transcript's), where a check of the bare frame asked again may come before it.
  */
-async function firstTellingRequest(): Promise<{ seq: number; added: number }> {
-  const requests = (await lastTranscript()).filter((e) => e.kind === 'request' && e.request);
-  const frame = promptLength(requests[0].request!);
-  const telling = requests.find((e) => promptLength(e.request!) - frame >= MOVE.minChars);
-  if (!telling) throw new Error('no request long enough to show a static count');
-  return { seq: telling.seq!, added: promptLength(telling.request!) - frame };
+async function firstTellingRequest(): Promise<{ seq: number; observation: number; added: number }> {
+  const exchanges = recordedExchanges((await lastTranscript()) as RecordEntry[]);
+  const frame = promptLength(exchanges[0].request);
+  const telling = exchanges.find((e) => e.role.kind === 'count' && promptLength(e.request) - frame >= MOVE.minChars);
+  if (telling?.role.kind !== 'count') throw new Error('no request long enough to show a static count');
+  return { seq: telling.seq, observation: telling.role.observation, added: promptLength(telling.request) - frame };
 }
 
 describe.each(APIS)('impossible billed counts: %s', (api) => {
@@ -125,11 +129,11 @@ describe.each(APIS)('impossible billed counts: %s', (api) => {
     expect(isOneLine(result.stderr)).toBe(true);
     const telling = await firstTellingRequest();
     expect(result.stderr).toContain(
-      `impossible: request ${telling.seq} is ${telling.added} characters longer than request 1 but was billed the same count (1000 and 1000); the usage channel cannot be read`,
+      `impossible: request ${telling.observation} is ${telling.added} characters longer than request 1 but was billed the same count (1000 and 1000); the usage channel cannot be read`,
     );
-    // nothing is asked after it
-    const seqs = (await lastTranscript()).filter((e) => e.kind === 'request').map((e) => e.seq);
-    expect(Math.max(...(seqs as number[]))).toBe(telling.seq);
+    // nothing is asked after it but the bare frame again (identical requests billed alike: not a jump)
+    const after = recordedExchanges((await lastTranscript()) as RecordEntry[]).filter((e) => e.seq > telling.seq);
+    for (const e of after) expect(e.role.kind).toBe('frame-check');
   });
 });
 
@@ -174,7 +178,7 @@ describe('impossible billed counts beside another channel', () => {
     expect(json.verdict.flags).toContain('usage-count-impossible');
     const telling = await firstTellingRequest();
     expect(json.channels.consistency.trusted.reason).toMatch(
-      new RegExp(`billed prompt counts are impossible: request ${telling.seq} is`),
+      new RegExp(`billed prompt counts are impossible: request ${telling.observation} is`),
     );
     // the run went on past it, reading the streamed tokens
     expect(json.queries).toBeGreaterThan(telling.seq);
@@ -184,7 +188,7 @@ describe('impossible billed counts beside another channel', () => {
     const before = entries.slice(0, caught).filter((e) => e.kind === 'response');
     expect(json.promptTokens).toBe(before.reduce((sum, e) => sum + (e.usage?.promptTokens ?? 0), 0));
     for (const o of entries.filter((e) => e.kind === 'observation'))
-      expect(o.promptTokens).toBe(o.seq! < telling.seq ? 1000 : 0);
+      expect(o.promptTokens).toBe(o.seq! < telling.observation ? 1000 : 0);
     const runs = await readdir(join(sandbox.root, 'runs'));
     const report = await readFile(join(sandbox.root, 'runs', runs.at(-1)!, 'verdict.json'), 'utf8');
     expect(report).not.toMatch(/\d{20}/);
