@@ -110,12 +110,12 @@ export async function openKinds(
 
   for (const reference of loaded) {
     const own = groups.find((g) => g.references.includes(reference.entry.id));
-    // A class left in that counts like the target on all but a few probes (Gemma 4 beside Gemma 3: one probe of
-    // the pool) still indexes the target's tokenizer, as for the other kinds: its match is right, not an open-set run.
+    // A class of the target's own family left in that counts like it on all but a few probes (Gemma 4 beside
+    // Gemma 3: one probe of the pool) still indexes the target's tokenizer: its match is right, not an open-set run.
     const twin = indexedTwin(
       reference.tokenizer,
       index,
-      groups.filter((g) => g !== own),
+      groups.filter((g) => g !== own && g.family === own?.family),
     );
     if (twin) twins.push(`${reference.entry.id} with its class removed counts like ${twin}`);
     else
