@@ -26,6 +26,7 @@ const SLOW = [
   'test/cli/compare.test.ts',
   // every committed reference (or many) loaded, converted or compared in turn
   'test/references/verify-hf-json.test.ts',
+  'test/references/llama-cpp-vocabs.test.ts',
   'test/references/formats/gguf.test.ts',
   'test/references/compare.test.ts',
   'test/references/index-build.test.ts',
@@ -43,6 +44,8 @@ const SLOW = [
   'test/targets/vocabulary-changes.test.ts',
   'test/cli/tokenizer-file-reads.test.ts',
   'test/cli/refs-build-user.test.ts',
+  // npm pack of node-llama-cpp (35 MB) and git clones of the llama.cpp bundle it ships
+  'test/cli/refs-pull-llama-cpp.test.ts',
 ];
 
 export default defineConfig({

@@ -36,6 +36,11 @@ export const DOMAIN_COVER = 8;
 export const EDGE_PACK_TOKENS = { min: 720, max: 900 };
 /** Where an extension shows in text with no letters of a script: runs of whitespace (code indentation). */
 const NON_SCRIPT_DOMAIN: Partial<Record<ProbeCategory, string>> = { whitespace: 'whitespace' };
+/**
+ * Text with no letters at all but symbols or punctuation (rules of dashes, comment banners): where a code model's
+ * vocabulary holds whole runs that others split, so an extension from such a family shows there and hardly in any script.
+ */
+const SYMBOL_RUN = /^[^\p{L}]*[\p{P}\p{S}][^\p{L}]*$/u;
 
 /** At most this share of the request goes to keeping the candidates apart; the rest tests the leader. */
 const DISCRIMINATION_SHARE = 0.3;
@@ -297,7 +302,10 @@ function poolFacts(index: CountIndex) {
   if (!facts) {
     const extensionKinds: string[] = [];
     const extensionKind = Int32Array.from(index.probes, (probe) => {
-      const domain = NON_SCRIPT_DOMAIN[probe.category] ?? scriptDomain(probe.text);
+      const domain =
+        NON_SCRIPT_DOMAIN[probe.category] ??
+        scriptDomain(probe.text) ??
+        (SYMBOL_RUN.test(probe.text) ? 'symbols' : undefined);
       if (!domain) return -1;
       const kind = `extension:${domain}`;
       if (!extensionKinds.includes(kind)) extensionKinds.push(kind);

@@ -53,7 +53,25 @@ function checkEntry(value: ParsedJson, where: string): ReferenceEntry {
   const main = source.files?.main;
   if (!main || typeof main.path !== 'string' || typeof main.sha256 !== 'string')
     throw bad(`entry ${id} has no files.main with path and sha256`);
+  const bundle = source.gitBundle;
+  if (bundle !== undefined && (typeof bundle?.path !== 'string' || typeof bundle?.commit !== 'string'))
+    throw bad(`entry ${id}: source.gitBundle needs a path and a commit`);
+  if (value.mirrors !== undefined && !mirrorsUsable(value.mirrors, source.files))
+    throw bad(`entry ${id}: mirrors must be npm or hf sources pinning the same files (same sha256 per role)`);
   return { publisher: '', jurisdiction: '', license: '', models: [], ...value };
+}
+
+/** Mirrors are fetchable sources of the very same files: every role the source pins, with the same sha256. */
+function mirrorsUsable(mirrors: ParsedJson, files: ParsedJson): boolean {
+  if (!Array.isArray(mirrors)) return false;
+  const pins = Object.entries(files as Record<string, { sha256: string }>);
+  return mirrors.every(
+    (mirror) =>
+      (mirror?.kind === 'npm' || mirror?.kind === 'hf') &&
+      pins.every(
+        ([role, file]) => typeof mirror.files?.[role]?.path === 'string' && mirror.files[role].sha256 === file.sha256,
+      ),
+  );
 }
 
 /** Reads a manifest file; a missing file is an empty manifest, an unreadable one is the user's to fix. */
@@ -189,7 +207,9 @@ export function describeSource(entry: ReferenceEntry): string {
   const source = entry.source;
   switch (source.kind) {
     case 'npm':
-      return `npm:${source.package}@${source.version}/${source.files.main.path}`;
+      return source.gitBundle
+        ? `npm:${source.package}@${source.version}/${source.gitBundle.path}#${source.gitBundle.commit.slice(0, 12)}:${source.files.main.path}`
+        : `npm:${source.package}@${source.version}/${source.files.main.path}`;
     case 'hf':
       return `hf:${source.repo}@${source.revision}/${source.files.main.path}`;
     case 'local':

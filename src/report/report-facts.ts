@@ -51,8 +51,9 @@ export function plainVerdict(report: RunReport): PlainVerdict {
   const detail = v.reference
     ? `reference tokenizer ${v.reference}, family ${v.family}${v.models.length ? `; models known to use it: ${v.models.join(', ')}` : ''}`
     : '';
-  const sameCounts =
-    v.class.length > 1
+  const sameCounts = v.twins?.length
+    ? ` The tokenizers ${v.class.join(', ')} are one family; the evidence did not tell them apart within the budget, so all are named.`
+    : v.class.length > 1
       ? ` The tokenizers ${v.class.join(', ')} count every probe alike, so they cannot be told apart here.`
       : '';
   const lineageLimit =

@@ -8,6 +8,7 @@ export interface HeadlineVerdict {
   confidence: number;
   nearest?: readonly { reference: string; tokensOff: number; packs: number }[];
   change?: string;
+  twins?: readonly string[];
 }
 
 /** "nearest deepseek-v3, 37 tokens off over 3 packs", or nothing when no pack was sent. */
@@ -20,10 +21,13 @@ function nearestText(v: HeadlineVerdict): string {
 
 /** The one-line verdict, worded the same by identify, rescore and report. */
 export function verdictHeadline(v: HeadlineVerdict, stop: string, alike = 'same counts as'): string {
-  const members = v.class.length > 1 ? ` (${alike} ${v.class.filter((id) => id !== v.reference).join(', ')})` : '';
+  const twins = v.twins ?? [];
+  const same = v.class.filter((id) => id !== v.reference && !twins.includes(id));
+  const members = same.length ? ` (${alike} ${same.join(', ')})` : '';
+  const undivided = twins.length ? ` or ${twins.join(' or ')} (not told apart within the budget)` : '';
   switch (v.status) {
     case 'match':
-      return `match: ${v.reference}${members}, family ${v.family}, confidence ${percent(v.confidence)}`;
+      return `match: ${v.reference}${members}${undivided}, family ${v.family}, confidence ${percent(v.confidence)}`;
     case 'derived':
       return `derived: a modified ${v.reference} tokenizer${members}${v.change ? ` (${v.change})` : ''}, family ${v.family}, confidence ${percent(v.confidence)}`;
     case 'unknown':

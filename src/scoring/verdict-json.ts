@@ -33,6 +33,7 @@ export function verdictJson(
       ...(verdict.flags?.length ? { flags: verdict.flags } : {}),
       ...(verdict.nearest?.length ? { nearest: verdict.nearest } : {}),
       ...(verdict.change ? { change: verdict.change } : {}),
+      ...(verdict.twins?.length ? { twins: verdict.twins } : {}),
       /** Answers replayed from the answer cache rather than sent to the target. */
       ...(context.replayed ? { replayed: context.replayed } : {}),
     },

@@ -1,3 +1,4 @@
+import { familyMatch, type FamilyMatch } from './family-verdict.js';
 import type { GroupScore, Posterior } from './posterior.js';
 import type { ChangeKind, Relative } from './verdict-relatives.js';
 
@@ -18,6 +19,11 @@ export interface Verdict {
   nearest?: Relative[];
   /** For `derived`: the kind of change to the base vocabulary the counts show. */
   change?: ChangeKind;
+  /**
+   * For a match at family level: the references of the other classes of the family that the evidence could not
+   * tell from the first one when the budget ran out (they are in `class` too, and their share in `confidence`).
+   */
+  twins?: string[];
 }
 
 /** How sure each verdict must be. A match outside the index must stay rare, so it needs the most. */
@@ -51,6 +57,21 @@ function verdictFor(status: VerdictStatus, score: GroupScore | undefined, confid
   };
 }
 
+function familyVerdict({ named }: FamilyMatch): Verdict {
+  const [leader, ...others] = named.map((score) => score.group);
+  const twins = others.flatMap((group) => group.references);
+  return {
+    status: 'match',
+    reference: leader.references[0],
+    class: [...leader.references, ...twins],
+    family: leader.family,
+    models: [...new Set(named.flatMap((score) => score.group.models))],
+    // the named classes' whole shares, as a single class's verdict gives its own
+    confidence: named.reduce((sum, score) => sum + classShare(score), 0),
+    twins,
+  };
+}
+
 /** The verdict the evidence supports now, or undefined when more requests are needed (and allowed). */
 export function decide(post: Posterior, final: boolean): Verdict | undefined {
   const topMatch = [...post.groups].sort((a, b) => b.match - a.match)[0];
@@ -58,6 +79,8 @@ export function decide(post: Posterior, final: boolean): Verdict | undefined {
   // the split between exact and modified picks the status; the confidence shown is the named tokenizer's whole
   // share, the number every table, chart and progress line gives for it
   if (topMatch && topMatch.match >= THRESHOLDS.match) return verdictFor('match', topMatch, classShare(topMatch));
+  const family = final ? familyMatch(post, THRESHOLDS.match) : undefined;
+  if (family) return familyVerdict(family);
   if (topDerived && topDerived.derived >= (final ? THRESHOLDS.finalDerived : THRESHOLDS.derived)) {
     return verdictFor('derived', topDerived, classShare(topDerived));
   }

@@ -2,6 +2,10 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MOVE, promptLength } from '../../src/scoring/usage-check.js';
+import { recordedExchanges } from '../../src/run/recorded-exchanges.js';
+import type { RecordEntry } from '../../src/run/run-record.js';
+import type { TargetRequest } from '../../src/targets/target.js';
 import { UserError } from '../../src/util/errors.js';
 import { isOneLine, makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
 import { loopbackTarget } from '../helpers/generic-target.js';
@@ -64,6 +68,32 @@ const identify = (target: string, ...flags: string[]) =>
     sandbox.root,
   );
 
+/** The newest run's transcript entries, in the order they were written. */
+async function lastTranscript(): Promise<
+  { kind: string; seq?: number; request?: TargetRequest; usage?: { promptTokens: number }; promptTokens?: number }[]
+> {
+  const runs = (await readdir(join(sandbox.root, 'runs'))).sort();
+  const text = await readFile(join(sandbox.root, 'runs', runs.at(-1)!, 'transcript.jsonl'), 'utf8');
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+}
+
+/**
+ * The count request whose static count is the first that cannot be real: the first one at least `MOVE.minChars`
+ * characters longer than the bare frame (which request that is depends on the opening plan, so on the index).
+ * `observation` is its number among the count requests, as the run names it; `seq` its number among every request
+ * sent (the transcript's), where a check of the bare frame asked again may come before it.
+ */
+async function firstTellingRequest(): Promise<{ seq: number; observation: number; added: number }> {
+  const exchanges = recordedExchanges((await lastTranscript()) as RecordEntry[]);
+  const frame = promptLength(exchanges[0].request);
+  const telling = exchanges.find((e) => e.role.kind === 'count' && promptLength(e.request) - frame >= MOVE.minChars);
+  if (telling?.role.kind !== 'count') throw new Error('no request long enough to show a static count');
+  return { seq: telling.seq, observation: telling.role.observation, added: promptLength(telling.request) - frame };
+}
+
 describe.each(APIS)('impossible billed counts: %s', (api) => {
   it.each(['-339', '12.5', '1e308', '9007199254740993', '"12"'])(
     'refuses a prompt count of %s in one line, without retrying it',
@@ -93,13 +123,17 @@ describe.each(APIS)('impossible billed counts: %s', (api) => {
     expect(result.stdout).toBe('');
   });
 
-  it('stops on a count that does not move with the prompt', async () => {
+  it('stops on a count that does not move with the prompt, at the first request long enough to show it', async () => {
     const result = await identify(await billing(api, '1000'));
     expect(result.code).toBe(3);
     expect(isOneLine(result.stderr)).toBe(true);
-    expect(result.stderr).toMatch(
-      /impossible: request 2 is \d+ characters longer than request 1 but was billed the same count \(1000 and 1000\); the usage channel cannot be read/,
+    const telling = await firstTellingRequest();
+    expect(result.stderr).toContain(
+      `impossible: request ${telling.observation} is ${telling.added} characters longer than request 1 but was billed the same count (1000 and 1000); the usage channel cannot be read`,
     );
+    // nothing is asked after it but the bare frame again (identical requests billed alike: not a jump)
+    const after = recordedExchanges((await lastTranscript()) as RecordEntry[]).filter((e) => e.seq > telling.seq);
+    for (const e of after) expect(e.role.kind).toBe('frame-check');
   });
 });
 
@@ -142,10 +176,17 @@ describe('impossible billed counts beside another channel', () => {
     expect([0, 1]).toContain(result.code);
     const json = JSON.parse(result.stdout);
     expect(json.verdict.flags).toContain('usage-count-impossible');
-    expect(json.channels.consistency.trusted.reason).toMatch(/billed prompt counts are impossible/);
+    const telling = await firstTellingRequest();
+    expect(json.channels.consistency.trusted.reason).toMatch(
+      new RegExp(`billed prompt counts are impossible: request ${telling.observation} is`),
+    );
     // the counts set aside are no evidence, but the provider billed them: 1000 for each of the 3 requests
     expect(json.queries).toBe(3);
     expect(json.promptTokens).toBe(3000);
+    // scored counts stop at the impossible one
+    const entries = await lastTranscript();
+    for (const o of entries.filter((e) => e.kind === 'observation'))
+      expect(o.promptTokens).toBe(o.seq! < telling.observation ? 1000 : 0);
     const runs = await readdir(join(sandbox.root, 'runs'));
     const report = await readFile(join(sandbox.root, 'runs', runs.at(-1)!, 'verdict.json'), 'utf8');
     expect(report).not.toMatch(/\d{20}/);

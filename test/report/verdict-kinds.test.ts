@@ -31,7 +31,11 @@ let sandbox: Sandbox;
 const runs = {} as Record<Kind, { dir: string; code: number; verdict: any }>;
 const closers: { close(): Promise<void> }[] = [];
 
-/** A user index that is the committed one without the internlm2 class: its tokenizer is then outside the index. */
+/**
+ * A user index that is the committed one without one class: its tokenizer is then outside the index. Yi's is
+ * left out: without it a run ends `unknown` at 0.995 (internlm2's, used before, ended at 0.89 once the index held
+ * 35 references, just under the final 0.9, so its kind depended on the index's size, not on the reports).
+ */
 function indexWithout(home: string, classId: string): void {
   const committed = fileURLToPath(new URL('../../reference-tokenizers/', import.meta.url));
   const index = JSON.parse(readFileSync(join(committed, 'index.json'), 'utf8'));
@@ -61,8 +65,8 @@ beforeAll(async () => {
   await identify('derived', ['sim:llama3?add=3000&donor=qwen2.5', ...usage]);
   await identify('inconclusive', [...usage, '--max-queries', '2']);
   const openHome = join(sandbox.root, 'open-home');
-  indexWithout(openHome, 'internlm2');
-  await identify('unknown', ['sim:internlm2', ...usage], { ...sandbox.env, TOKPRINT_HOME: openHome });
+  indexWithout(openHome, 'yi');
+  await identify('unknown', ['sim:yi', ...usage], { ...sandbox.env, TOKPRINT_HOME: openHome });
   const server = await startAnthropicServer({ tokenizer: await committedTokenizer('claude-legacy'), apiKey: KEY });
   closers.push(server);
   const proxy = await startUsageNoiseProxy(server.url, {

@@ -47,7 +47,8 @@ describe('identifyWhiteBox', () => {
   it('says unknown when the tokenizer class is not indexed', async () => {
     const result = await identifyWhiteBox(
       await committedTokenizer('gemma3'),
-      withoutClass(committedIndex, 'gemma3'),
+      // Gemma 4, a near twin of Gemma 3 (6,206 of 262,144 ids differ, mostly control tokens), would read as its base
+      withoutClass(withoutClass(committedIndex, 'gemma3'), 'gemma4'),
       committedTokenizer,
     );
     expect(result.verdict.status).toBe('unknown');

@@ -27,7 +27,8 @@ function parseGguf(
   prefix: boolean,
 ): { metadata: Map<string, GgufValue>; end: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const decoder = new TextDecoder('utf-8', { fatal: false });
+  // ignoreBOM: a token that starts with U+FEFF keeps it (the default decoder drops it, merging such tokens with others)
+  const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
   let offset = 0;
   let reading = 'header';
 

@@ -59,9 +59,22 @@ function mergesFromScores(
   return merges;
 }
 
+/** Stored merges `left right`, split at the first space after the first character, as llama.cpp reads them. */
+function splitMerges(merges: readonly string[]): [string, string][] {
+  return merges.map((merge) => {
+    const at = merge.indexOf(' ', 1);
+    if (at < 0)
+      throw new UserError(
+        `${WHAT}: merge ${JSON.stringify(merge)} has no space between its parts; the file is corrupt`,
+      );
+    return [merge.slice(0, at), merge.slice(at + 1)];
+  });
+}
+
 /**
  * Loads the tokenizer embedded in a GGUF file: `tokenizer.ggml.model` `gpt2` (byte-level BPE with merges and the
- * split regexes `tokenizer.ggml.pre` names) or `llama` (SentencePiece, merges recovered from scores).
+ * split regexes `tokenizer.ggml.pre` names), `llama` (SentencePiece, merges recovered from scores) or `gemma4`
+ * (SentencePiece-style BPE with stored merges).
  * It becomes a tokenizer.json in memory, loaded with the Hugging Face loader, so control and user-defined
  * tokens written literally in text become their ids, as a tokenizer.json does. No Unicode normalizer is
  * applied, as in llama.cpp (Qwen's tokenizer.json applies NFC; text already in NFC encodes the same).
@@ -163,9 +176,21 @@ export function loadGguf(files: TokenizerFiles): Tokenizer {
       unkToken: unk >= 0 ? tokens[unk] : null,
       byteFallback: types.includes(GGUF_TOKEN_TYPE.byte),
     });
+  } else if (model === 'gemma4') {
+    // SentencePiece-style BPE with its merges stored (Gemma 4): spaces become ▁, unknown bytes <0xXX>, no dummy prefix
+    const merges = splitMerges(stringArray(meta.get('tokenizer.ggml.merges'), 'tokenizer.ggml.merges'));
+    const unk = tokens.findIndex((_, id) => types[id] === GGUF_TOKEN_TYPE.unknown);
+    json = sentencePieceTokenizerJson({
+      vocab,
+      merges,
+      addedTokens: added,
+      addSpacePrefix: meta.get('tokenizer.ggml.add_space_prefix') === true,
+      unkToken: unk >= 0 ? tokens[unk] : null,
+      byteFallback: types.includes(GGUF_TOKEN_TYPE.byte),
+    });
   } else {
     throw new UserError(
-      `${WHAT} uses tokenizer model "${model}"; tokprint reads gpt2 (byte-level BPE) and llama (SentencePiece) GGUF tokenizers`,
+      `${WHAT} uses tokenizer model "${model}"; tokprint reads gpt2 (byte-level BPE), llama (SentencePiece) and gemma4 (SentencePiece-style BPE) GGUF tokenizers`,
     );
   }
 

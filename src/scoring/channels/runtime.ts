@@ -21,8 +21,13 @@ const COUNT_LEAD = 0.5;
  * earn) is at least this part of the leader's: it could still lead.
  */
 const LOAD_SHARE = 0.3;
-/** The fused posterior says something once its leader holds this share (a flat one ranks nothing). */
-const SAYS_SOMETHING = 0.2;
+/**
+ * The fused posterior says something once its leader holds this many times a flat posterior's share (a flat one
+ * ranks nothing). Relative to the number of groups, not a fixed share: with more indexed vocabularies that hold
+ * every token of plain text, a posterior that has ruled out half of them still leaves its leader under any fixed
+ * share, and the segmentations that part the rest would never be compared.
+ */
+const SAYS_SOMETHING = 2;
 
 function topGroups(post: Posterior, n: number): number[] {
   return post.groups
@@ -335,7 +340,7 @@ export class ChannelRuntime {
       const ranked = topGroups(post, post.groups.length);
       const share = (g: number) => post.groups[g].match + post.groups[g].derived;
       const lead = share(ranked[0]);
-      if (lead < SAYS_SOMETHING) break;
+      if (lead * ranked.length < SAYS_SOMETHING) break;
       const open = ranked.filter((g) => !this.encoders.has(g) && share(g) >= LOAD_SHARE * lead);
       this.leading = ranked.slice(0, this.options.encoders ?? 5);
       if (!open.length) break;

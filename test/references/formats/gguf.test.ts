@@ -76,13 +76,18 @@ describe('GGUF tokenizers', () => {
     for (const key of [
       'general.architecture',
       'tokenizer.ggml.model',
-      'tokenizer.ggml.tokens',
       'tokenizer.ggml.token_type',
       'tokenizer.ggml.scores',
       'tokenizer.ggml.bos_token_id',
     ]) {
       expect(ours.get(key), key).toEqual(theirs[key]);
     }
+    // @huggingface/gguf decodes strings with TextDecoder's default, which drops a leading U+FEFF; llama.cpp and this
+    // reader keep it, so the vocabulary's U+FEFF token reads as itself, as in the tokenizer.json
+    const tokens = ours.get('tokenizer.ggml.tokens') as string[];
+    expect(tokens.map((token) => token.replace(/^\ufeff/, ''))).toEqual(theirs['tokenizer.ggml.tokens']);
+    const vocab = JSON.parse(json).model.vocab as Record<string, number>;
+    expect(tokens[vocab['\ufeff']]).toBe('\ufeff');
     expect(ours.size).toBe(Number(theirs.kv_count));
   });
 

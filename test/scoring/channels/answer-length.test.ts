@@ -178,7 +178,11 @@ describe('count channels: the tokens an answer took against what each vocabulary
     const target = await serve({ model: await committedTokenizer('gemma3'), canonical: true, billsOutput: true });
     const { ranked } = await run(target, ['completion'], 5);
     expect(ranked[0].refs).toContain('gemma3');
-    expect(ranked[0].match).toBeGreaterThan(0.99);
+    // Gemma 4 keeps nearly all of Gemma 3's vocabulary, so answers in Gemma 3's tokens take as many of Gemma 4's:
+    // completion alone parts the twins no better than a coin, and names the pair
+    const twins = ranked.filter((r) => r.refs.includes('gemma3') || r.refs.includes('gemma4'));
+    expect(twins).toHaveLength(2);
+    expect(twins.reduce((sum, r) => sum + r.match, 0)).toBeGreaterThan(0.99);
   });
 
   it('a model that emits random token sequences is still put first, its counts off the canonical ones', async () => {

@@ -60,8 +60,16 @@ describe('usage counted with one tokenizer, tokens streamed from another', () =>
     'with %s the verdict is the streamed tokenizer, flagged',
     async (channels) => {
       const json = await identify(channels);
-      expect(json.verdict.status).toBe('match');
-      expect(json.verdict.class).toContain('qwen2.5');
+      if (channels === 'usage,logprobs') {
+        // logprob tokens alone cannot part Qwen2.5 from qwen3.5-split, Qwen2's vocabulary under Qwen3.5's split: the
+        // answers use the very same tokens, so the pair shares the verdict and nothing else is in play
+        const [first, second] = json.candidates;
+        expect([first.reference, second.reference].sort()).toEqual(['qwen2.5', 'qwen3.5-split']);
+        expect(first.posterior + second.posterior).toBeGreaterThan(0.99);
+      } else {
+        expect(json.verdict.status).toBe('match');
+        expect(json.verdict.class).toContain('qwen2.5');
+      }
       expect(json.verdict.flags).toContain('usage-count-inconsistent');
       expect(json.channels.consistency.trusted.reason).toMatch(/tokens seen beat counts a provider reports/);
     },
