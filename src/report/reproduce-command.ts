@@ -29,6 +29,8 @@ export function shellWord(word: string): string {
  */
 export function reproduceCommand(report: RunReport): string {
   const s = report.settings;
+  // a model id's server as the run found it, so the command asks the same one whatever the shell has set
+  const server = s.server ? [`${s.server.variable}=${shellWord(s.server.url)}`] : [];
   const words = ['tokprint', 'identify', shownTarget(s.target)];
   if (s.method !== 'white-box') {
     words.push('--max-queries', String(s.budget.maxQueries), '--max-prompt-tokens', String(s.budget.maxPromptTokens));
@@ -38,5 +40,5 @@ export function reproduceCommand(report: RunReport): string {
     for (const [name, value] of Object.entries(s.http ?? {})) words.push(...(HTTP_FLAGS[name]?.(value) ?? []));
   }
   if (s.operator) words.push('--operator', s.operator);
-  return words.map(shellWord).join(' ');
+  return [...server, ...words.map(shellWord)].join(' ');
 }

@@ -16,6 +16,7 @@ import { AnswerCutError } from '../targets/http/executor.js';
 import type { HttpTargetOptions } from '../targets/http/http-options.js';
 import { httpScheme } from '../targets/http/protocols.js';
 import { shownTarget, withholdsCredentials } from '../util/secrets/secrets.js';
+import { REDACTED } from '../util/secrets/redact.js';
 import type { WireEntry } from '../targets/http/wire-entry.js';
 import { RecordMismatch, resumableTarget } from '../targets/resumable-target.js';
 import { UserError } from '../util/errors.js';
@@ -100,6 +101,21 @@ async function checkWritable(
     await ensureWritableDir(httpCacheDir(env), 'the answer cache');
 }
 
+/**
+ * A resumed run asks the server its record names, whatever the variable says now: a model id's server comes from
+ * a variable (`OPENAI_BASE_URL`) or the API's default, and another value would mix two servers in one record.
+ */
+function recordedServerEnv(env: NodeJS.ProcessEnv, config: Pick<RunConfig, 'server'>): NodeJS.ProcessEnv {
+  const { server } = config;
+  if (!server) return env;
+  if (!server.url.includes(REDACTED)) return { ...env, [server.variable]: server.url };
+  // its credentials were not recorded: the variable must name it again
+  if (env[server.variable]?.trim()) return env;
+  throw new UserError(
+    `the run asked the server ${server.url} that $${server.variable} named, whose credentials are not recorded; set ${server.variable} to it again to resume`,
+  );
+}
+
 async function identifyRun(
   workspace: Workspace,
   request: RunRequest,
@@ -161,7 +177,7 @@ async function identifyRun(
   // the config holds the target as shown, credentials redacted; the request goes to the one given
   const target = await createTarget(request.start.target ?? config.target, {
     cwd,
-    env,
+    env: previous ? recordedServerEnv(env, config) : env,
     reference,
     http: config.http as HttpTargetOptions | undefined,
     wire: { append: (entry: WireEntry) => (record ? record.append(entry) : early.push(entry)) },
@@ -169,7 +185,8 @@ async function identifyRun(
   });
 
   // an HTTP target shows itself with every secret it knows redacted, its key too wherever it was put in the URL
-  if (!previous) config = { ...config, target: shownTarget(target.id) };
+  if (!previous)
+    config = { ...config, target: shownTarget(target.id), ...(target.server && { server: target.server }) };
 
   if (request.dryRun) {
     // the frame's count by every indexed reference tokenizer, computed when the index was built

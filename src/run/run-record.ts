@@ -29,6 +29,8 @@ export interface RunConfig {
   engine?: string;
   /** Who ran the audit (--operator), for the report's header. */
   operator?: string;
+  /** For a target id naming only a model: the variable that chose its server and the URL it stood for. */
+  server?: { variable: string; url: string };
   /** The tokprint version that started the run. */
   tokprint?: string;
   /** The reference index the run scored against. */

@@ -27,6 +27,8 @@ export interface RunSettings {
   channels?: string[];
   engine?: string;
   http?: Record<string, unknown>;
+  /** For a target id naming only a model: the variable that chose its server and the URL it stood for. */
+  server?: { variable: string; url: string };
 }
 
 /** One request of the run as the transcript has it, with the lines (1-based) that hold it. */

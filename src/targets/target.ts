@@ -93,5 +93,10 @@ export interface Target {
   readonly offers?: TargetOffers;
   /** One line saying what is behind it, shown in the run config. */
   readonly description: string;
+  /**
+   * For an id that names only a model (`openai:gpt-4o`): the variable that chose its server and the URL it
+   * stood for (credentials redacted), so a record can send a resume or a re-run to the same server.
+   */
+  readonly server?: { variable: string; url: string };
   send(request: TargetRequest): Promise<TargetResponse>;
 }

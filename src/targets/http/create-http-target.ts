@@ -43,7 +43,7 @@ export function createHttpTarget(
 ): Target & Partial<PreparedTarget> {
   const given = deps.options ?? {};
   const names = deps.settingNames ?? FLAG_NAMES;
-  const { protocol, baseUrl, querySecrets, modelUse, model: idModel } = scheme.create(rest, deps.env);
+  const { protocol, baseUrl, querySecrets, modelUse, model: idModel, server } = scheme.create(rest, deps.env);
   if (idModel && given.model && given.model !== idModel)
     throw new UserError(
       `${shownTarget(id)} names the model ${idModel} and ${names.model} ${given.model}: give one, or the same in both`,
@@ -115,16 +115,18 @@ export function createHttpTarget(
   };
   const chat = httpTarget(shown, description, protocol, settings);
   const detect = scheme.tokenize === 'require' || (scheme.tokenize === 'detect' && options.detectTokenize !== false);
-  if (!detect) return chat;
-  return tokenizeRoutingTarget({
-    chat,
-    chatDescription: description,
-    baseUrl: parsed.href,
-    shownBaseUrl: shownUrl,
-    protocolOptions: settings.protocolOptions,
-    counter: (counting, baseUrl) => httpTarget(shown, description, counting, { ...settings, baseUrl }),
-    required: scheme.tokenize === 'require',
-  });
+  const target = detect
+    ? tokenizeRoutingTarget({
+        chat,
+        chatDescription: description,
+        baseUrl: parsed.href,
+        shownBaseUrl: shownUrl,
+        protocolOptions: settings.protocolOptions,
+        counter: (counting, baseUrl) => httpTarget(shown, description, counting, { ...settings, baseUrl }),
+        required: scheme.tokenize === 'require',
+      })
+    : chat;
+  return server ? Object.assign(target, { server: { ...server, url: redactor.line(server.url) } }) : target;
 }
 
 /**

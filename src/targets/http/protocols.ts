@@ -9,12 +9,20 @@ export interface HttpScheme {
    * `rest` is what follows `scheme:` in the target id; it may carry protocol settings besides the URL.
    * `querySecrets` are credential values the protocol itself sends in a query (a spec file's URL).
    * `modelUse` says why this target needs `--model` when the scheme alone does not tell (a spec's `{{model}}`).
-   * `model` is the model the id itself names (`openai:gpt-4o`).
+   * `model` is the model the id itself names (`openai:gpt-4o`); `server` then says where its server came from:
+   * the environment variable's value, or the API's own default when the variable is unset.
    */
   create(
     rest: string,
     env?: NodeJS.ProcessEnv,
-  ): { protocol: Protocol; baseUrl: string; querySecrets?: string[]; modelUse?: string; model?: string };
+  ): {
+    protocol: Protocol;
+    baseUrl: string;
+    querySecrets?: string[];
+    modelUse?: string;
+    model?: string;
+    server?: ServerFromEnv;
+  };
   /** The environment variable naming the server when the target id names a model instead (`openai:gpt-4o`). */
   baseUrlEnv?: string;
   /** The protocol cannot form a request without `--model`. */
@@ -24,6 +32,12 @@ export interface HttpScheme {
    * only through it (`require`).
    */
   tokenize?: 'detect' | 'require';
+}
+
+/** The server of a target id that names a model: the variable that chose it and the URL it stood for. */
+export interface ServerFromEnv {
+  variable: string;
+  url: string;
 }
 
 /** Every scheme `createTarget` sends to the executor, listed in api-schemes.ts. */

@@ -32,7 +32,13 @@ export function withModelIds(base: HttpScheme, baseUrlEnv: string, apiPrefixes: 
       const fromEnv = env?.[baseUrlEnv]?.trim() ?? '';
       const named = modelInId(rest, apiPrefixes);
       if (!named) return base.create(rest && !rest.startsWith('?') ? rest : joinQuery(fromEnv, rest), env);
-      return { ...base.create(joinQuery(fromEnv, named.query), env), model: named.model };
+      // the server as the variable would have to name it again: its value, or the API's own base URL
+      const url = fromEnv || base.create('', {}).baseUrl;
+      return {
+        ...base.create(joinQuery(fromEnv, named.query), env),
+        model: named.model,
+        server: { variable: baseUrlEnv, url },
+      };
     },
   };
 }
