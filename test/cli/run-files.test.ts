@@ -1,4 +1,5 @@
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,12 +176,22 @@ describe('damaged run files: report, rescore and --resume refuse them in one lin
   it('report --output that is a directory or lies below a file', async () => {
     expectRefused(
       await runCli(['report', finished, '--output', root], env, root),
-      /cannot write the report to --output .*: it is a directory \(EISDIR\)/,
+      /--output .* is a directory; give the path of a regular file to write/,
     );
     expectRefused(
       await runCli(['report', finished, '--output', join(finished, 'verdict.json', 'report.txt')], env, root),
-      /ENOTDIR/,
+      /cannot write .*report\.txt: a file is in the way/,
     );
+  });
+
+  it('report --output that is a named pipe: refused at once, not held open until a reader comes', async () => {
+    const pipe = join(root, 'a-pipe');
+    execFileSync('mkfifo', [pipe]);
+    expectRefused(
+      await runCli(['report', finished, '--format', 'html', '--output', pipe], env, root),
+      /--output .*a-pipe is a named pipe; give the path of a regular file to write/,
+    );
+    expect(statSync(pipe).isFIFO()).toBe(true);
   });
 
   it('--out that is a regular file or lies below one', async () => {

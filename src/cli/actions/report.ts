@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseFormats, REPORT_FORMATS } from '../../report/report-formats.js';
 import { renderTerminal } from '../../report/render-terminal.js';
@@ -7,7 +6,8 @@ import { useColor } from '../../report/terminal-style.js';
 import { openWorkspace } from '../../run/workspace.js';
 import { readRunReport } from '../../run/read-run.js';
 import { UserError } from '../../util/errors.js';
-import { fileSystemError } from '../../util/fs-errors.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { refuseIrregularOutput } from '../../util/user-file.js';
 import type { CliIo } from '../io.js';
 
 export interface ReportOptions {
@@ -20,6 +20,9 @@ export default async function reportAction(io: CliIo, runDir: string, options: R
   const terminal = !options.format || options.format === 'text';
   const formats = terminal ? [] : parseFormats(options.format!);
   if (formats.length > 1) throw new UserError('--format takes one format; identify --report writes several at once');
+  const output = options.output === undefined ? undefined : resolve(io.cwd, options.output);
+  // a pipe or a device would hold the write open until a reader comes, past any signal: refused before anything is read
+  if (output) refuseIrregularOutput(output, '--output');
   const record = readRunReport(resolve(io.cwd, runDir));
   let text: string;
   if (terminal) {
@@ -28,13 +31,7 @@ export default async function reportAction(io: CliIo, runDir: string, options: R
     const format = REPORT_FORMATS[formats[0]];
     text = format.render(format.splits ? await reportWithSplits(await openWorkspace(io.env), record) : record);
   }
-  if (options.output) {
-    const path = resolve(io.cwd, options.output);
-    try {
-      writeFileSync(path, text);
-    } catch (error) {
-      throw fileSystemError(error, `cannot write the report to --output ${path}`);
-    }
-  } else io.stdout(text);
+  if (output) await writeFileAtomic(output, text);
+  else io.stdout(text);
   return 0;
 }
