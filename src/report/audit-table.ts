@@ -5,12 +5,19 @@ import { revealInvisible } from './visible-text.js';
 
 const HEADERS = ['result', 'target', 'found', 'expected', 'confidence', 'requests', 'tokens'] as const;
 
+/** A cell's longest text: an error row quotes the server, and the whole of it is in audit.json and the JUnit file. */
+const MAX_CELL = 100;
+
+function fitted(text: string): string {
+  return text.length <= MAX_CELL ? text : `${text.slice(0, MAX_CELL - 1)}…`;
+}
+
 /** The audit as a terminal table, one line per target, then the counts; a cell never carries control characters. */
 export function renderAuditTable(result: AuditResult, options: { color: boolean }): string {
   const p = paint(options.color);
   const rows = result.targets.map((r) => {
     const row = auditRow(r);
-    return HEADERS.map((h) => revealInvisible(row[h]).replace(/\s+/g, ' '));
+    return HEADERS.map((h) => fitted(revealInvisible(row[h]).replace(/\s+/g, ' ')));
   });
   const widths = HEADERS.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: readonly string[]) =>
@@ -24,5 +31,8 @@ export function renderAuditTable(result: AuditResult, options: { color: boolean 
     const text = line(row);
     return colour(row[0]) + text.slice(row[0].length);
   });
-  return `${[p.bold(line(HEADERS)), ...body].join('\n')}\n${auditCountsLine(result)}\n`;
+  const cut = rows.some((row) => row.some((cell) => cell.endsWith('…')))
+    ? 'long cells are cut; audit.json and --json hold them whole\n'
+    : '';
+  return `${[p.bold(line(HEADERS)), ...body].join('\n')}\n${auditCountsLine(result)}\n${cut}`;
 }

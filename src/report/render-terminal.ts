@@ -1,4 +1,5 @@
 import { verdictHeadline } from './verdict-headline.js';
+import { revealInvisible } from './visible-text.js';
 import { evidenceRows, hypotheses, isWhiteBox, percent, reportFlags, sentAs, signed } from './report-facts.js';
 import { sharedText, whiteBoxRows } from './white-box-facts.js';
 import { weightFacts, weightLines, weightReadText } from './weight-facts.js';
@@ -47,7 +48,12 @@ export function renderTerminal(report: RunReport, options: { color: boolean }): 
           : (t: string) => t;
   const lines = [
     ...flagLines(reportFlags(report)).map((line) => c.bold(c.red(line))),
-    c.dim(`target: ${report.settings.target}${report.settings.description ? ` (${report.settings.description})` : ''}`),
+    // the model name and description are the user's and the server's text: shown, never acted on by the terminal
+    c.dim(
+      revealInvisible(
+        `target: ${report.settings.target}${report.settings.description ? ` (${report.settings.description})` : ''}`,
+      ),
+    ),
     c.bold(
       tint(
         verdictHeadline(

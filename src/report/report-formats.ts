@@ -30,8 +30,11 @@ function isFormat(name: string): name is ReportFormatName {
   return Object.hasOwn(REPORT_FORMATS, name);
 }
 
-/** `html,md` or `all` into format names, refusing unknown ones with the list of known ones. */
-export function parseFormats(list: string): ReportFormatName[] {
+/**
+ * `html,md` or `all` into format names, refusing unknown ones with the list of known ones; `also` names formats the
+ * caller takes itself (`report --format text`, the terminal's).
+ */
+export function parseFormats(list: string, also: readonly string[] = []): ReportFormatName[] {
   const names = list
     .split(',')
     .map((n) => n.trim().toLowerCase())
@@ -39,6 +42,8 @@ export function parseFormats(list: string): ReportFormatName[] {
   if (names.includes('all')) return FORMAT_NAMES;
   const unknown = names.filter((n) => !isFormat(n));
   if (unknown.length || !names.length)
-    throw new UserError(`unknown report format "${unknown[0] ?? list}" (expected ${FORMAT_NAMES.join(', ')} or all)`);
+    throw new UserError(
+      `unknown report format "${unknown[0] ?? list}" (expected ${[...FORMAT_NAMES, ...also].join(', ')} or all)`,
+    );
   return [...new Set(names)] as ReportFormatName[];
 }

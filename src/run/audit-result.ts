@@ -28,6 +28,8 @@ export interface AuditTargetResult {
 export interface AuditResult {
   description?: string;
   startedAt: string;
+  /** The audit's wall-clock time: targets run at once, so less than the sum of theirs. */
+  seconds: number;
   targets: AuditTargetResult[];
   counts: Record<AuditOutcome, number>;
   /** 0 when every expectation holds; 1 when one fails, is inconclusive or its target could not be run. */

@@ -93,6 +93,7 @@ export async function runAudit(
   onDone?: (result: AuditTargetResult, index: number) => void,
 ): Promise<AuditResult> {
   const startedAt = new Date().toISOString();
+  const started = performance.now();
   const all = new PQueue({ concurrency: settings.concurrency });
   const hosts = new Map<string, PQueue>();
   const hostQueue = (host: string) => {
@@ -114,6 +115,7 @@ export async function runAudit(
   return {
     ...(settings.description !== undefined && { description: settings.description }),
     startedAt,
+    seconds: Math.round((performance.now() - started) / 100) / 10,
     targets: results,
     counts,
     exitCode: counts.passed === results.length ? 0 : 1,

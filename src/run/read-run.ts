@@ -132,7 +132,9 @@ function recordedAuditFacts(config: JsonObject): Partial<RunSettings> {
     }),
     ...(isText(config.engine) && { engine: config.engine }),
     ...(/^[A-Z_][A-Z0-9_]*$/.test(config.server?.variable ?? '') &&
-      isText(config.server.url) && { server: { variable: config.server.variable, url: config.server.url } }),
+      isText(config.server.url) && {
+        server: { variable: config.server.variable, url: shownTarget(config.server.url) },
+      }),
     ...(Array.isArray(config.files) &&
       config.files.every((f: JsonObject) => isText(f?.name) && isText(f?.sha256)) && {
         files: config.files.map((f: JsonObject) => ({ name: f.name, sha256: f.sha256 })),

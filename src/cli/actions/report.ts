@@ -18,7 +18,7 @@ export interface ReportOptions {
 /** `tokprint report <run>`: one report of a finished run, to stdout or a file; nothing is sent anywhere. */
 export default async function reportAction(io: CliIo, runDir: string, options: ReportOptions): Promise<number> {
   const terminal = !options.format || options.format === 'text';
-  const formats = terminal ? [] : parseFormats(options.format!);
+  const formats = terminal ? [] : parseFormats(options.format!, ['text']);
   if (formats.length > 1) throw new UserError('--format takes one format; identify --report writes several at once');
   const output = options.output === undefined ? undefined : resolve(io.cwd, options.output);
   // a pipe or a device would hold the write open until a reader comes, past any signal: refused before anything is read
