@@ -161,6 +161,35 @@ targets:
     expect(blocks.toSorted()).toEqual(['model-a', 'model-b', 'model-c']);
   });
 
+  it('a second audit into the same --out while one runs is refused in one line; the first keeps its summaries', async () => {
+    const slow = await startOpenAiTestServer({
+      tokenizer: await committedTokenizer('qwen2.5'),
+      template: chatTemplate('chatml'),
+      apiKey: KEYS.HOUSE_KEY,
+      delayMs: 1500,
+    });
+    try {
+      const config = { apiBaseUrl: slow.url, apiKeyEnv: 'HOUSE_KEY' };
+      const first = audit(
+        'slow.yaml',
+        `targets:\n  - id: openai:slow-model\n    maxQueries: 3\n    channels: usage\n    config: ${JSON.stringify(config)}\n`,
+        '--out',
+        'shared-runs',
+        '--quiet',
+      );
+      while (slow.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      const second = await audit('sim-only.yaml', 'targets:\n  - id: sim:qwen2.5\n', '--out', 'shared-runs');
+      expect(second.code).toBe(2);
+      expect(isOneLine(second.stderr)).toBe(true);
+      expect(second.stderr).toMatch(/shared-runs is in use by another tokprint audit/);
+      expect((await first).code).toBe(0);
+      const summary = JSON.parse(await readFile(join(sandbox.root, 'shared-runs', 'audit.json'), 'utf8'));
+      expect(summary.targets.map((t: { label: string }) => t.label)).toEqual(['openai:slow-model']);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('prints a table, exits 0 when every expectation holds', async () => {
     const result = await audit(
       'sims.yaml',

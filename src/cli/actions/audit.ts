@@ -20,6 +20,7 @@ import { ensureWritableDir } from '../../util/writable-dir.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { isUserError, UserError } from '../../util/errors.js';
 import { fileSystemError } from '../../util/fs-errors.js';
+import { acquireLock, type HeldLock } from '../../util/file-lock.js';
 import { type AuditTargetConfig, readAuditConfig } from '../audit-config.js';
 import { enabledChannels } from '../channel-options.js';
 import { httpOptionsFromFlags } from '../http-flags.js';
@@ -204,6 +205,29 @@ export default async function auditAction(io: CliIo, file: string | undefined, o
     refuseIrregularOutput(junit, '--junit');
     await ensureWritableDir(dirname(junit), '--junit');
   }
+  // the summaries are the audit's own: a second audit into the same folder would leave only its targets in them
+  const lock = await acquireLock({
+    lockPath: join(out, 'audit.lock'),
+    busy: `--out ${out} is in use by another tokprint audit; wait until it has finished, or give another --out`,
+    waitMs: 0,
+  });
+  try {
+    return await auditInto(io, workspace, config, targets, out, junit, options, lock);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function auditInto(
+  io: CliIo,
+  workspace: Workspace,
+  config: ReturnType<typeof readAuditConfig>,
+  targets: AuditTarget[],
+  out: string,
+  junit: string | undefined,
+  options: AuditOptions,
+  lock: HeldLock,
+): Promise<number> {
   const quiet = Boolean(options.quiet);
   let done = 0;
   const result = await runAudit(
@@ -224,6 +248,8 @@ export default async function auditAction(io: CliIo, file: string | undefined, o
         );
     },
   );
+  // a lock taken over while this audit was stalled means another audit now writes these summaries
+  lock.assertHeld();
   const written: string[] = [];
   const write = async (path: string, text: string) => {
     try {
