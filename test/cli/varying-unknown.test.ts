@@ -65,6 +65,8 @@ describe('a hidden paragraph whose length varies by hundreds of tokens per reque
     expect(json.noise.repeats).toBeGreaterThanOrEqual(1);
     expect(json.verdict.flags).not.toContain('usage-count-impossible');
     expect(json.verdict.flags).toContain('usage-count-unstable');
+    // and the spread named is how far the frame's counts lay apart, not the small spread a jump is read on
+    expect(json.channels.consistency.trusted.reason).toMatch(/counts vary by about \d{3,} tokens between identical/);
     expect(json.verdict.family).toBe('llama3');
   });
 });
