@@ -1,5 +1,5 @@
 import { measuredSpread } from '../scoring/noisy-likelihood.js';
-import { NOISE_CEILING, noiseReason } from '../scoring/noise-verdict.js';
+import { frameRange, NOISE_CEILING, noiseReason } from '../scoring/noise-verdict.js';
 import {
   impossiblePromptCount,
   promptBytes,
@@ -59,5 +59,8 @@ export function unstableFrame(
   if (!unstable) return undefined;
   const spread = Number.isSafeInteger(again) ? measuredSpread(moves) : Infinity;
   const beyond = `more than ${NOISE_CEILING}, which the counts of a few requests cannot tell from a tokenizer`;
-  return { reason: `${unstable}${Number.isFinite(spread) ? `; ${noiseReason(spread, beyond)}` : ''}`, spread };
+  // named as far as the frame's counts lay apart when that is more: a move past every spread the model weighs is
+  // read as a jump on a small spread, which is no size to name for counts called unstable
+  const named = Number.isFinite(spread) ? Math.max(spread, frameRange(moves)) : spread;
+  return { reason: `${unstable}${Number.isFinite(named) ? `; ${noiseReason(named, beyond)}` : ''}`, spread };
 }

@@ -23,6 +23,8 @@ import {
   inconclusiveSpread,
   largestDeviation,
   noiseReason,
+  UNKNOWN_REPEATS,
+  unknownHeldBack,
 } from '../scoring/noise-verdict.js';
 import { withRelatives } from '../scoring/verdict-relatives.js';
 import type { CountIndex } from '../signatures/count-index.js';
@@ -174,7 +176,9 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
    * Returns the count to read (0 once the counts are set aside), or the run's end.
    */
   const jumpOrImpossible = async (problem: string, response: TargetResponse): Promise<number | IdentifyResult> => {
-    const countsKnown = repeats.made >= 2 || spent() >= budget.maxQueries || input.channels?.readsSeenTokens;
+    // asked even where the answers' own tokens are read: counts are called impossible only once identical
+    // requests were billed alike
+    const countsKnown = repeats.made >= 2 || spent() >= budget.maxQueries;
     if (!countsMoved() && !countsKnown && !protocol.unreadable) {
       const end = await repeatFrame(await protocol.counted());
       if (end) return end;
@@ -201,9 +205,14 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
           ...(noiseEnd && { reason: noiseEnd }),
         }
       : undefined;
-  /** Why a derived verdict cannot stand through the counts' noise (see derivedHeldBack); counts set aside leave it to the channels. */
+  /**
+   * Why a derived or unknown verdict cannot stand through the counts' noise (see derivedHeldBack, unknownHeldBack);
+   * counts set aside leave it to the channels.
+   */
   const heldBackBy = (scored: Posterior, verdict: Verdict): string | undefined =>
-    protocol.unreadable ? undefined : derivedHeldBack(scored, verdict, requests, repeats);
+    protocol.unreadable
+      ? undefined
+      : (derivedHeldBack(scored, verdict, requests, repeats) ?? unknownHeldBack(scored, verdict, repeats));
   const result = (verdict: Verdict): IdentifyResult => ({
     verdict: annotate(protocol.unreadable ? verdict : withRelatives(verdict, count, requests), fusion),
     posterior: post,
@@ -306,7 +315,17 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       largestDeviation(leaning) <= SMALL_DEVIATION &&
       spent() < budget.maxQueries &&
       promptTokens + frameCost <= budget.maxPromptTokens;
-    if (checkDue || secondCheck) {
+    // An unknown (sure, or where the run would end), once identical requests were billed differently, waits for the
+    // frame's repeats to show how far the hidden part moves: misses of every candidate by hundreds of tokens may be
+    // that alone.
+    const unknownCheck =
+      (verdict ?? decide(post, true))?.status === 'unknown' &&
+      countsMoved() &&
+      repeats.made < UNKNOWN_REPEATS &&
+      !protocol.unreadable &&
+      spent() < budget.maxQueries &&
+      promptTokens + frameCost <= budget.maxPromptTokens;
+    if (checkDue || secondCheck || unknownCheck) {
       const end = await repeatFrame(count);
       if (end) return end;
       continue;

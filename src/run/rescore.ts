@@ -8,7 +8,7 @@ import { decide, type Verdict } from '../scoring/verdict.js';
 import { withRelatives } from '../scoring/verdict-relatives.js';
 import { requestSignature } from '../scoring/request-signature.js';
 import { unstableVerdict } from '../scoring/usage-check.js';
-import { derivedHeldBack, inconclusiveSpread, noiseReason } from '../scoring/noise-verdict.js';
+import { derivedHeldBack, inconclusiveSpread, noiseReason, unknownHeldBack } from '../scoring/noise-verdict.js';
 import { measuredSpread } from '../scoring/noisy-likelihood.js';
 
 /**
@@ -59,9 +59,10 @@ export function rescore(
       ...(repeats.spread && { noise: { spread: repeats.spread, repeats: repeats.made, repeatTokens } }),
     };
   const leading = decide(post, false);
-  // under noise a change is named as the run named it: only where it stands clear of the spread; counts set
-  // aside hold nothing back, as the live run's did not
-  const heldBack = (v: Verdict) => (countsUnread ? undefined : derivedHeldBack(post, v, requests, repeats));
+  // under noise a change, or a tokenizer outside the index, is named as the run named it: only where it stands
+  // clear of the spread; counts set aside hold nothing back, as the live run's did not
+  const heldBack = (v: Verdict) =>
+    countsUnread ? undefined : (derivedHeldBack(post, v, requests, repeats) ?? unknownHeldBack(post, v, repeats));
   const confident = leading && !heldBack(leading) ? leading : undefined;
   let verdict = confident ?? decide(post, true)!;
   let reason = heldBack(verdict);

@@ -104,3 +104,37 @@ export function derivedHeldBack(
     `no edge check strayed from ${verdict.reference} past what that noise reaches, so a changed vocabulary cannot be told from it`,
   );
 }
+
+/** Repeats of the bare frame an `unknown` needs once identical requests were billed differently. */
+export const UNKNOWN_REPEATS = 3;
+
+/** How far apart the bare frame's counts lay: its first count and every repeat of it. */
+export function frameRange(moves: readonly number[]): number {
+  return Math.max(0, ...moves) - Math.min(0, ...moves);
+}
+
+/**
+ * Why an `unknown` cannot stand through the counts' noise, in a report's words, or undefined when it can. A
+ * tokenizer outside the index is told from a hidden part that moves only once the bare frame's counts show how far
+ * it moves: while identical requests were billed differently and the frame was asked fewer than UNKNOWN_REPEATS
+ * times more, or while some candidate's counts spread no wider than the frame's moves reach (twice their range,
+ * a seam's tokens on top), its misses may all be that noise.
+ */
+export function unknownHeldBack(post: Posterior, verdict: Verdict, repeats: FrameRepeats): string | undefined {
+  if (verdict.status !== 'unknown' || !repeats.moves.some((m) => m !== 0)) return undefined;
+  const range = frameRange(repeats.moves);
+  if (repeats.made < UNKNOWN_REPEATS)
+    return noiseReason(
+      range,
+      `the bare frame was asked again only ${repeats.made} time${repeats.made === 1 ? '' : 's'}, too few to tell a tokenizer outside the index from that noise`,
+    );
+  const reach = 2 * range + 2;
+  const within = post.groups.find(
+    (g) => g.deviations.length > 0 && Math.max(...g.deviations) - Math.min(...g.deviations) <= reach,
+  );
+  if (!within) return undefined;
+  return noiseReason(
+    range,
+    `${within.group.references[0]}'s counts lie within what that noise reaches, so no indexed tokenizer can be ruled out`,
+  );
+}

@@ -1,0 +1,72 @@
+import { mkdir, readdir, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cacheDir } from '../../src/references/store/cache-dir.js';
+import { makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
+
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  sandbox = await makeSandbox();
+  const shared = cacheDir();
+  await mkdir(sandbox.cache, { recursive: true });
+  for (const name of await readdir(shared))
+    if (name !== 'http') await symlink(join(shared, name), join(sandbox.cache, name));
+});
+afterAll(async () => {
+  await sandbox.remove();
+});
+
+async function identify(target: string, out: string, extra: string[]) {
+  const result = await runCli(
+    ['identify', target, '--max-queries', '8', '--out', out, '--json', ...extra],
+    sandbox.env,
+    sandbox.root,
+  );
+  return { code: result.code, stderr: result.stderr, json: JSON.parse(result.stdout) };
+}
+
+describe('a hidden paragraph whose length varies by hundreds of tokens per request', () => {
+  it.each([
+    [400, 1],
+    [400, 2],
+    [400, 3],
+    [1000, 1],
+  ])('spread %i (seed %i): never a confident unknown, but inconclusive with the spread named', async (spread, seed) => {
+    const out = `runs-${spread}-${seed}`;
+    const { code, stderr, json } = await identify(`sim:llama3?vary=paragraph&spread=${spread}`, out, [
+      '--channels',
+      'usage',
+      '--seed',
+      String(seed),
+    ]);
+    expect(stderr).toBe('');
+    expect(json.verdict.status).toBe('inconclusive');
+    expect(code).toBe(1);
+    // the frame was asked again until its moves showed, and the spread named is theirs, not a token or two
+    expect(json.noise.repeats).toBeGreaterThanOrEqual(3);
+    const named = /counts vary by about (\d+) tokens between identical requests/.exec(json.noise.reason);
+    expect(Number(named?.[1])).toBeGreaterThanOrEqual(100);
+    // scored again from the record: the same status and the same reason
+    const [run] = await readdir(join(sandbox.root, out));
+    const again = await runCli(['rescore', join(out, run), '--json'], sandbox.env, sandbox.root);
+    expect(again.stderr).toBe('');
+    const rescored = JSON.parse(again.stdout);
+    expect(rescored.verdict.status).toBe('inconclusive');
+    expect(rescored.noise.reason).toBe(json.noise.reason);
+  });
+
+  it('with the answers read too, the counts are called unstable after a repeat, never impossible without one', async () => {
+    const { stderr, json } = await identify('sim:llama3?vary=paragraph&spread=400', 'runs-default', ['--seed', '1']);
+    // the one line naming the channels found, nothing else
+    expect(stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^tokprint: the target gives billed token counts/),
+    ]);
+    expect(json.noise.repeats).toBeGreaterThanOrEqual(1);
+    expect(json.verdict.flags).not.toContain('usage-count-impossible');
+    expect(json.verdict.flags).toContain('usage-count-unstable');
+    // and the spread named is how far the frame's counts lay apart, not the small spread a jump is read on
+    expect(json.channels.consistency.trusted.reason).toMatch(/counts vary by about \d{3,} tokens between identical/);
+    expect(json.verdict.family).toBe('llama3');
+  });
+});
