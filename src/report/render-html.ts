@@ -15,7 +15,7 @@ import {
 import { shownTarget, withholdsCredentials } from '../util/secrets/secrets.js';
 import { reproduceCommand } from './reproduce-command.js';
 import { shownPieces } from './token-pieces.js';
-import { sharedText, WHITE_BOX_METHOD, whiteBoxRows } from './white-box-facts.js';
+import { comparisonLine, sharedText, WHITE_BOX_METHOD, whiteBoxRows } from './white-box-facts.js';
 import type { RunReport } from '../run/run-report.js';
 import type { StrongProbe } from '../scoring/strongest-probes.js';
 import { visibleText } from './visible-text.js';
@@ -165,7 +165,7 @@ ${read ? `<p class="note">${x(read)}.</p>` : ''}<p class="note">${x(WEIGHTS_METH
   return `${weightCard}<h2>How close each indexed tokenizer is</h2>
 <p class="lead">The share of the two vocabularies that both hold, for the closest indexed tokenizers, and what a full comparison of the files found.</p>
 <div class="card similarity">${bars}</div>
-${compared.length ? `<h2>What the full comparisons found</h2><div class="card"><ul class="comparisons">${compared.map((r) => `<li><b>${x(r.reference)}</b>: ${x(r.comparison!)}</li>`).join('')}</ul></div>` : ''}`;
+${compared.length ? `<h2>What the full comparisons found</h2><div class="card"><ul class="comparisons">${compared.map((r) => `<li><b>${x(r.reference)}</b>: ${x(comparisonLine(r))}</li>`).join('')}</ul></div>` : ''}`;
 }
 
 function evidenceSection(report: RunReport): string {

@@ -11,7 +11,7 @@ import {
 } from './report-facts.js';
 import { reproduceCommand } from './reproduce-command.js';
 import type { RunReport } from '../run/run-report.js';
-import { sharedText, WHITE_BOX_METHOD, whiteBoxRows } from './white-box-facts.js';
+import { comparisonDetail, sharedText, WHITE_BOX_METHOD, whiteBoxRows } from './white-box-facts.js';
 import { WEIGHTS_METHOD, weightFacts, weightReadText } from './weight-facts.js';
 import { revealInvisible, visibleText } from './visible-text.js';
 
@@ -74,7 +74,7 @@ function whiteBoxMarkdown(report: RunReport, out: string[]): string {
   );
   for (const r of whiteBoxRows(report).slice(0, 10))
     out.push(
-      `| ${mdEscape(r.reference)} | ${mdEscape(r.family)} | ${mdEscape(r.likeness)} | ${sharedText(r)} | ${mdEscape(r.comparison ?? '—')} |`,
+      `| ${mdEscape(r.reference)} | ${mdEscape(r.family)} | ${mdEscape(r.likeness)} | ${sharedText(r)} | ${mdEscape(comparisonDetail(r) || '—')} |`,
     );
   const weights = weightFacts(report);
   if (weights) {

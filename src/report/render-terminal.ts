@@ -1,7 +1,7 @@
 import { verdictHeadline } from './verdict-headline.js';
 import { revealInvisible } from './visible-text.js';
 import { evidenceRows, hypotheses, isWhiteBox, percent, reportFlags, sentAs, signed } from './report-facts.js';
-import { sharedText, whiteBoxRows } from './white-box-facts.js';
+import { comparisonLine, identicalClass, sharedText, whiteBoxRows } from './white-box-facts.js';
 import { weightFacts, weightLines, weightReadText } from './weight-facts.js';
 import { flagLines } from './verdict-flags.js';
 import { noiseLine } from './noise-line.js';
@@ -22,7 +22,7 @@ function whiteBoxLines(report: RunReport, c: Paint): string[] {
   const lines = ['', `  ${pad('reference', width)}  ${pad('family', 12)}  ${pad('likeness', 11)}  vocabulary`];
   for (const r of rows)
     lines.push(`  ${pad(r.reference, width)}  ${pad(r.family, 12)}  ${pad(r.likeness, 11)}  ${sharedText(r)}`);
-  for (const r of rows.filter((row) => row.comparison)) lines.push(c.dim(`  vs ${r.reference}: ${r.comparison}`));
+  for (const r of rows.filter((row) => row.comparison)) lines.push(c.dim(`  vs ${r.reference}: ${comparisonLine(r)}`));
   const weights = weightFacts(report);
   if (weights) {
     const read = weightReadText(weights);
@@ -57,7 +57,7 @@ export function renderTerminal(report: RunReport, options: { color: boolean }): 
     c.bold(
       tint(
         verdictHeadline(
-          report.verdict.verdict,
+          isWhiteBox(report) ? { ...report.verdict.verdict, class: identicalClass(report) } : report.verdict.verdict,
           report.verdict.stop,
           isWhiteBox(report) ? 'same vocabulary as' : undefined,
         ),

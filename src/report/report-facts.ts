@@ -1,6 +1,6 @@
 import type { Hypothesis, RecordedRequest, RunReport } from '../run/run-report.js';
 import { flagNotes, type FlagNote } from './verdict-flags.js';
-import { whiteBoxRows } from './white-box-facts.js';
+import { identicalClass, whiteBoxRows } from './white-box-facts.js';
 
 /** The run's verdict flags in plain words, with why a channel was set aside when the run says. */
 export function reportFlags(report: RunReport): FlagNote[] {
@@ -114,9 +114,10 @@ function whiteBoxVerdict(report: RunReport): PlainVerdict {
   const detail = v.reference
     ? `reference tokenizer ${v.reference}, family ${v.family}${v.models.length ? `; models known to use it: ${v.models.join(', ')}` : ''}`
     : '';
+  const same = identicalClass(report);
   const alike =
-    v.class.length > 1
-      ? ` The indexed tokenizers ${v.class.join(', ')} have the same vocabulary, so they cannot be told apart here.`
+    same.length > 1
+      ? ` The indexed tokenizers ${same.join(', ')} have the same vocabulary, so they cannot be told apart here.`
       : '';
   const lineageLimit =
     'Which model these files ship with, or which fine-tune, version or size of it: fine-tuning changes the weights but keeps the tokenizer. Nor whether a product serves a model with this tokenizer.';

@@ -11,6 +11,7 @@ import { loadResolvedSource } from '../../references/load-local.js';
 import { resolveTokenizerSource } from '../../references/local-source.js';
 import { readReferenceIndex } from '../../references/reference-index.js';
 import { percent } from '../../report/percent.js';
+import { comparisonLine, whiteBoxRowsOf } from '../../report/white-box-facts.js';
 import { weightFactsOf, weightLines } from '../../report/weight-facts.js';
 import type { ReportFormatName } from '../../report/report-formats.js';
 import { indexFingerprint } from '../../run/index-fingerprint.js';
@@ -52,7 +53,13 @@ async function weightIdentification(
   }
 }
 
-function verdictText(result: WhiteBoxResult, spec: string, run: string, weights?: WeightIdentification): string {
+function verdictText(
+  result: WhiteBoxResult,
+  recorded: readonly unknown[],
+  spec: string,
+  run: string,
+  weights?: WeightIdentification,
+): string {
   const { verdict } = result;
   const lines = [`target: ${spec} (tokenizer files, compared white-box)`];
   if (verdict.status === 'unknown')
@@ -64,8 +71,9 @@ function verdictText(result: WhiteBoxResult, spec: string, run: string, weights?
       `${verdict.status}: ${verdict.reference}, family ${verdict.family}, confidence ${percent(verdict.confidence)}`,
     );
   if (verdict.models.length) lines.push(`  models known to use it: ${verdict.models.join(', ')}`);
-  for (const candidate of result.candidates.filter((c) => c.comparison).slice(0, 3)) {
-    lines.push(`  vs ${candidate.reference}: ${candidate.comparison!.summary}`);
+  // the rows every report format shows, so each reference has one label and one measure wherever it is named
+  for (const row of whiteBoxRowsOf(recorded).filter((r) => r.comparison)) {
+    lines.push(`  vs ${row.reference}: ${comparisonLine(row)}`);
   }
   const facts = weightFactsOf(weights);
   if (facts) lines.push(...weightLines(facts));
@@ -124,6 +132,6 @@ export async function identifyWhiteBoxAction(
   writeRunJson(run, RUN_FILES.verdict, json);
   const written = options.reports?.length ? await writeReports(run, options.reports) : [];
   if (!options.quiet) for (const path of written) io.stderr(`tokprint: wrote ${path}\n`);
-  io.stdout(options.json ? `${JSON.stringify(json)}\n` : verdictText(result, spec, run, weights));
+  io.stdout(options.json ? `${JSON.stringify(json)}\n` : verdictText(result, json.candidates, spec, run, weights));
   return 0;
 }
