@@ -31,7 +31,7 @@ import { billedPromptTokens } from '../targets/billed-tokens.js';
 import { recordedTarget, type Transcript } from '../targets/transcript.js';
 import type { Rng } from '../util/rng.js';
 import { billedCountCheck, unstableFrame } from './billed-count-check.js';
-import { planSeparation, unseparatedRival } from './match-separation.js';
+import { matchHeldBack, planSeparation, unseparatedRival } from './match-separation.js';
 import { type RequestRole, type RunStep, runProtocol } from './protocol.js';
 
 export interface IdentifyInput {
@@ -352,15 +352,9 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   }
   let final = decide(post, true)!;
   const held = heldBackBy(count, final);
-  const rival = unseparatedBy(count, final);
-  if (held) {
-    noiseEnd = held;
-    final = decide({ groups: [], unknown: 0 }, true)!;
-  } else if (rival) {
-    noiseEnd = noiseReason(
-      repeats.spread,
-      `no request ${rival.group.family}'s change would likely miss set ${final.reference} apart from it by more than that`,
-    );
+  const unseparated = protocol.unreadable ? undefined : matchHeldBack(count, final, requests, index, repeats.spread);
+  if (held || unseparated) {
+    noiseEnd = held ?? unseparated;
     final = decide({ groups: [], unknown: 0 }, true)!;
   } else if (final.status === 'inconclusive' && repeats.spread && !noiseEnd)
     noiseEnd = noiseReason(

@@ -4,8 +4,9 @@ import { planNext } from '../planning/planner.js';
 import type { PlannedRequest } from '../planning/requests.js';
 import type { SignatureGroup } from '../scoring/hypotheses.js';
 import type { GroupScore, Posterior } from '../scoring/posterior.js';
+import { noiseReason } from '../scoring/noise-verdict.js';
 import { requestSignature } from '../scoring/request-signature.js';
-import { rankedGroups } from '../scoring/verdict.js';
+import { rankedGroups, type Verdict } from '../scoring/verdict.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import type { Observation } from '../signatures/observations.js';
 import type { Rng } from '../util/rng.js';
@@ -50,6 +51,26 @@ export function unseparatedRival(
       Math.abs(leader.predicted[k] - rival.predicted[k]) >= margin,
   );
   return apart ? undefined : rival;
+}
+
+/**
+ * Why a match cannot stand through the counts' noise, in a report's words, or undefined when it can (see
+ * unseparatedRival).
+ */
+export function matchHeldBack(
+  post: Posterior,
+  verdict: Verdict,
+  requests: readonly (Observation & { stratum: string })[],
+  index: CountIndex,
+  spread: number,
+): string | undefined {
+  if (verdict.status !== 'match') return undefined;
+  const rival = unseparatedRival(post, requests, index, spread);
+  if (!rival) return undefined;
+  return noiseReason(
+    spread,
+    `no request that a change of ${rival.group.references[0]} would likely miss set ${verdict.reference} apart from it by more than that`,
+  );
 }
 
 /**

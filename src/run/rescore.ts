@@ -10,6 +10,7 @@ import { requestSignature } from '../scoring/request-signature.js';
 import { unstableVerdict } from '../scoring/usage-check.js';
 import { derivedHeldBack, inconclusiveSpread, noiseReason } from '../scoring/noise-verdict.js';
 import { measuredSpread } from '../scoring/noisy-likelihood.js';
+import { matchHeldBack } from './match-separation.js';
 
 /**
  * Scores recorded observations again against an index, sending nothing: the verdict a finished run
@@ -61,7 +62,10 @@ export function rescore(
   const leading = decide(post, false);
   // under noise a change is named as the run named it: only where it stands clear of the spread; counts set
   // aside hold nothing back, as the live run's did not
-  const heldBack = (v: Verdict) => (countsUnread ? undefined : derivedHeldBack(post, v, requests, repeats));
+  const heldBack = (v: Verdict) =>
+    countsUnread
+      ? undefined
+      : (derivedHeldBack(post, v, requests, repeats) ?? matchHeldBack(post, v, requests, index, repeats.spread));
   const confident = leading && !heldBack(leading) ? leading : undefined;
   let verdict = confident ?? decide(post, true)!;
   let reason = heldBack(verdict);

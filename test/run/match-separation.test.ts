@@ -3,6 +3,7 @@ import { fetchReferenceFiles } from '../../src/references/load-reference.js';
 import { cacheDir } from '../../src/references/store/cache-dir.js';
 import type { Tokenizer } from '../../src/references/tokenizer.js';
 import { identify } from '../../src/run/driver.js';
+import { rescore } from '../../src/run/rescore.js';
 import { DEFAULT_BUDGET } from '../../src/scoring/identify.js';
 import { chatTemplate } from '../../src/targets/chat-templates.js';
 import { simulatedTarget } from '../../src/targets/sim-target.js';
@@ -45,6 +46,15 @@ describe('a match under a hidden prompt that moves per request', () => {
     // the separating request was asked: claude-legacy strays on a pack a re-split leaves mostly alone
     const legacy = result.posterior.groups.find((g) => g.group.references.includes('claude-legacy'))!;
     expect(Math.max(...legacy.deviations.map(Math.abs))).toBeGreaterThan(2 * result.noise!.spread + 2);
+
+    // the three requests the match stood on, scored again as a finished run: no match without the separating one
+    const [frame, first, edge] = result.requests;
+    expect([frame.stratum, edge.stratum, edge.tested]).toEqual(['frame', 'edge', 'claude-legacy']);
+    const again = rescore([frame, first, edge], await committedCountIndex(), 'confident', undefined, [
+      result.noise!.repeatTokens,
+    ]);
+    expect(again.verdict.status).toBe('inconclusive');
+    expect(again.noise?.reason).toMatch(/counts vary by about 1 token between identical requests; .*claude-legacy/);
   });
 
   it('still names the unchanged tokenizer a match once its rival family is set apart', async () => {
