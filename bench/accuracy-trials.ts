@@ -113,7 +113,8 @@ export function derivedVariants(
     const b = pruning();
     return { label: `${a.label}, ${b.label}`, changes: [...b.changes, ...a.changes] };
   };
-  const kinds = [addition, addition, pruning, pretokenizer, both];
+  // an extension needs a donor of another family: without one loaded, only the changes made in place are drawn
+  const kinds = others.length ? [addition, addition, pruning, pretokenizer, both] : [pruning, pretokenizer];
   return Array.from({ length: count }, () => rng.pick(kinds)());
 }
 

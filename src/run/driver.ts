@@ -33,6 +33,7 @@ import { billedPromptTokens } from '../targets/billed-tokens.js';
 import { recordedTarget, type Transcript } from '../targets/transcript.js';
 import type { Rng } from '../util/rng.js';
 import { billedCountCheck, unstableFrame } from './billed-count-check.js';
+import { matchHeldBack, planSeparation, unseparatedRival } from './match-separation.js';
 import { type RequestRole, type RunStep, runProtocol } from './protocol.js';
 
 export interface IdentifyInput {
@@ -213,6 +214,11 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     protocol.unreadable
       ? undefined
       : (derivedHeldBack(scored, verdict, requests, repeats) ?? unknownHeldBack(scored, verdict, repeats));
+  /** The family a match has not yet been set apart from through the counts' noise (see unseparatedRival). */
+  const unseparatedBy = (scored: Posterior, verdict: Verdict | undefined) =>
+    verdict?.status === 'match' && !protocol.unreadable
+      ? unseparatedRival(scored, requests, index, repeats.spread)
+      : undefined;
   const result = (verdict: Verdict): IdentifyResult => ({
     verdict: annotate(protocol.unreadable ? verdict : withRelatives(verdict, count, requests), fusion),
     posterior: post,
@@ -300,7 +306,10 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     // Nor, with fewer than two repeats, where it rests on deviations small enough for a hidden part that changes.
     const heldBack = verdict !== undefined && heldBackBy(count, verdict) !== undefined;
     const unchecked = checkWanted && !checkDue && !input.channels?.readsSeenTokens;
-    const concluding = verdict && (verdict.status === 'unknown' || edgeChecked) && settled && !heldBack && !unchecked;
+    // Under a measured spread, a match stands only once it was set apart from the next family where a change misses.
+    const rival = unseparatedBy(count, verdict);
+    const concluding =
+      verdict && (verdict.status === 'unknown' || edgeChecked) && settled && !heldBack && !unchecked && !rival;
     // A change seen through small deviations, with one equal repeat, is checked by a second repeat: a hidden
     // part that moves a token or two repeats itself often enough.
     // (asked as soon as the counts lean that way: a change is seen only once it is told from the noise)
@@ -349,6 +358,9 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       (edgeDue
         ? planEdgeCheck(post, groups, index, used, rng, repeats.spread)
         : ((coreDue ? planCoreCheck(post, groups, index, used, rng, repeats.spread) : undefined) ??
+          (rival && edgeChecked
+            ? planSeparation(count, rival, groups, index, used, rng, requests, repeats.spread)
+            : undefined) ??
           planNext(post, groups, index, used, rng, requests, repeats.spread)));
     if (!next || promptTokens + frameCost + next.cost > budget.maxPromptTokens) {
       stop = next ? 'max-prompt-tokens' : 'no-informative-request';
@@ -359,8 +371,9 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   }
   let final = decide(post, true)!;
   const held = heldBackBy(count, final);
-  if (held) {
-    noiseEnd = held;
+  const unseparated = protocol.unreadable ? undefined : matchHeldBack(count, final, requests, index, repeats.spread);
+  if (held || unseparated) {
+    noiseEnd = held ?? unseparated;
     final = decide({ groups: [], unknown: 0 }, true)!;
   } else if (final.status === 'inconclusive' && repeats.spread && !noiseEnd)
     noiseEnd = noiseReason(
