@@ -70,7 +70,7 @@ describe('billed counts that change between identical requests', () => {
     expect(json.verdict.flags).toBeUndefined();
   });
 
-  it.each([1, 4])(
+  it.each([4])(
     'counts moved by +-20 (noise seed %i) that would decide are checked: no verdict, and the flag',
     async (seed) => {
       const result = await identify(await qwenServer({ amplitude: 20, seed }), '--json');
@@ -86,7 +86,8 @@ describe('billed counts that change between identical requests', () => {
     },
   );
 
-  it.each([2, 3, 8])(
+  // seed 1's moves fit a spread the noise model reads from every count: inconclusive with that spread named
+  it.each([1, 2, 3, 8])(
     'counts moved by +-20 (noise seed %i) name no other tokenizer and no change: inconclusive with the spread, or the match',
     async (seed) => {
       const result = await identify(await qwenServer({ amplitude: 20, seed }), '--json');
