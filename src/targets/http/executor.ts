@@ -106,6 +106,8 @@ export interface ExchangeOptions {
   baseUrl?: string;
   timeoutMs?: number;
   retries?: number;
+  /** A smaller response cap than the target's, for a call whose answer is small when it is what was asked for. */
+  maxBytes?: number;
 }
 
 /** A target on the executor that can also send a bare wire call, e.g. to probe what else the server serves. */
@@ -322,7 +324,7 @@ async function exchangeCall(wire: Wire, id: string, call: HttpCall, options: Exc
           key,
           attempt: n,
           timeoutMs: options.timeoutMs ?? settings.timeoutMs,
-          limits: { maxBytes: caps.maxResponseBytes },
+          limits: { maxBytes: Math.min(options.maxBytes ?? caps.maxResponseBytes, caps.maxResponseBytes) },
           stream: false,
           readsEvents: false,
         },

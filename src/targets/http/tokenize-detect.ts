@@ -19,6 +19,12 @@ export interface TokenizeChannel {
 /** Probes are free and only a shortcut: a slow or broken server is not worth waiting for. */
 export const PROBE_TIMEOUT_MS = 5_000;
 
+/**
+ * A tokenize answer to a probe is a few hundred bytes; a server that answers every path with a stream or a page
+ * is cut here, not read to the target's cap on each probe and each base.
+ */
+export const PROBE_MAX_BYTES = 64 * 1024;
+
 /** No tokenize route at this base URL. */
 const ABSENT = new Set([404, 405]);
 
@@ -50,9 +56,15 @@ export async function detectTokenizeChannel(
   for (const base of probeBases(baseUrl)) {
     for (const dialect of TOKENIZE_DIALECTS.filter((d) => d.free)) {
       const reply = await send(
-        target.exchange(dialect.probe(options), { baseUrl: base, timeoutMs: PROBE_TIMEOUT_MS, retries: 0 }),
+        target.exchange(dialect.probe(options), {
+          baseUrl: base,
+          timeoutMs: PROBE_TIMEOUT_MS,
+          retries: 0,
+          maxBytes: PROBE_MAX_BYTES,
+        }),
       );
-      if (!reply || ABSENT.has(reply.status)) break;
+      // no answer, no route, or an answer cut short: nothing at this base speaks a tokenize dialect
+      if (!reply || ABSENT.has(reply.status) || reply.complete === false) break;
       if (!dialect.accepts(reply)) continue;
       if (dialect.scheme !== 'vllm')
         return {
@@ -67,6 +79,7 @@ export async function detectTokenizeChannel(
           baseUrl: base,
           timeoutMs: PROBE_TIMEOUT_MS,
           retries: 0,
+          maxBytes: PROBE_MAX_BYTES,
         }),
       );
       const input: TokenizeInput = templated && dialect.accepts(templated) ? 'messages' : 'prompt';
