@@ -33,7 +33,7 @@ import { billedPromptTokens } from '../targets/billed-tokens.js';
 import { recordedTarget, type Transcript } from '../targets/transcript.js';
 import type { Rng } from '../util/rng.js';
 import { billedCountCheck, unstableFrame } from './billed-count-check.js';
-import { matchHeldBack, planSeparation, unseparatedRival } from './match-separation.js';
+import { noiseHeldBack, planSeparation, unseparatedRival } from './match-separation.js';
 import { type RequestRole, type RunStep, runProtocol } from './protocol.js';
 
 export interface IdentifyInput {
@@ -295,7 +295,9 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     // one, is how far every later count is read as noise.
     const frameCost = requests[0]?.promptTokens ?? 0;
     const checkWanted = !repeated && !protocol.unreadable && requests.length >= 2 && noneExplains(count);
-    const checkDue = checkWanted && spent() < budget.maxQueries && promptTokens + frameCost <= budget.maxPromptTokens;
+    // a repeat of the bare frame fits what is left of the budget
+    const frameAffordable = spent() < budget.maxQueries && promptTokens + frameCost <= budget.maxPromptTokens;
+    const checkDue = checkWanted && frameAffordable;
     const verdict = decide(post, false);
     // A class is named, as matched or as changed, only once its vocabulary's edges have been checked, and
     // matched only once its own were: an edge check planned for another leader can land on its prediction by chance.
@@ -322,8 +324,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       !repeats.spread &&
       !protocol.unreadable &&
       largestDeviation(leaning) <= SMALL_DEVIATION &&
-      spent() < budget.maxQueries &&
-      promptTokens + frameCost <= budget.maxPromptTokens;
+      frameAffordable;
     // An unknown (sure, or where the run would end), once identical requests were billed differently, waits for the
     // frame's repeats to show how far the hidden part moves: misses of every candidate by hundreds of tokens may be
     // that alone.
@@ -332,8 +333,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       countsMoved() &&
       repeats.made < UNKNOWN_REPEATS &&
       !protocol.unreadable &&
-      spent() < budget.maxQueries &&
-      promptTokens + frameCost <= budget.maxPromptTokens;
+      frameAffordable;
     if (checkDue || secondCheck || unknownCheck) {
       const end = await repeatFrame(count);
       if (end) return end;
@@ -370,10 +370,9 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     if (end) return end;
   }
   let final = decide(post, true)!;
-  const held = heldBackBy(count, final);
-  const unseparated = protocol.unreadable ? undefined : matchHeldBack(count, final, requests, index, repeats.spread);
-  if (held || unseparated) {
-    noiseEnd = held ?? unseparated;
+  const held = protocol.unreadable ? undefined : noiseHeldBack(count, final, requests, index, repeats);
+  if (held) {
+    noiseEnd = held;
     final = decide({ groups: [], unknown: 0 }, true)!;
   } else if (final.status === 'inconclusive' && repeats.spread && !noiseEnd)
     noiseEnd = noiseReason(

@@ -4,7 +4,7 @@ import { planNext } from '../planning/planner.js';
 import type { PlannedRequest } from '../planning/requests.js';
 import type { SignatureGroup } from '../scoring/hypotheses.js';
 import type { GroupScore, Posterior } from '../scoring/posterior.js';
-import { noiseReason } from '../scoring/noise-verdict.js';
+import { derivedHeldBack, type FrameRepeats, noiseReason, unknownHeldBack } from '../scoring/noise-verdict.js';
 import { requestSignature } from '../scoring/request-signature.js';
 import { rankedGroups, type Verdict } from '../scoring/verdict.js';
 import type { CountIndex } from '../signatures/count-index.js';
@@ -70,6 +70,25 @@ export function matchHeldBack(
   return noiseReason(
     spread,
     `no request that a change of ${rival.group.references[0]} would likely miss set ${verdict.reference} apart from it by more than that`,
+  );
+}
+
+/**
+ * Why a verdict cannot stand through the counts' noise: a change not clear of the spread, a tokenizer outside the
+ * index claimed while the frame's counts move, or a match not yet set apart from the next family. The one rule a
+ * live run's end and a rescore both apply, so they reach the same verdict and reason.
+ */
+export function noiseHeldBack(
+  post: Posterior,
+  verdict: Verdict,
+  requests: readonly (Observation & { stratum: string })[],
+  index: CountIndex,
+  repeats: FrameRepeats,
+): string | undefined {
+  return (
+    derivedHeldBack(post, verdict, requests, repeats) ??
+    unknownHeldBack(post, verdict, repeats) ??
+    matchHeldBack(post, verdict, requests, index, repeats.spread)
   );
 }
 

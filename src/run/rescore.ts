@@ -8,9 +8,9 @@ import { decide, type Verdict } from '../scoring/verdict.js';
 import { withRelatives } from '../scoring/verdict-relatives.js';
 import { requestSignature } from '../scoring/request-signature.js';
 import { unstableVerdict } from '../scoring/usage-check.js';
-import { derivedHeldBack, inconclusiveSpread, noiseReason, unknownHeldBack } from '../scoring/noise-verdict.js';
+import { inconclusiveSpread, noiseReason } from '../scoring/noise-verdict.js';
 import { measuredSpread } from '../scoring/noisy-likelihood.js';
-import { matchHeldBack } from './match-separation.js';
+import { noiseHeldBack } from './match-separation.js';
 
 /**
  * Scores recorded observations again against an index, sending nothing: the verdict a finished run
@@ -63,12 +63,7 @@ export function rescore(
   // under noise a change, or a tokenizer outside the index, is named as the run named it: only where it stands
   // clear of the spread, and a match only once set apart from the next family; counts set aside hold nothing back,
   // as the live run's did not
-  const heldBack = (v: Verdict) =>
-    countsUnread
-      ? undefined
-      : (derivedHeldBack(post, v, requests, repeats) ??
-        unknownHeldBack(post, v, repeats) ??
-        matchHeldBack(post, v, requests, index, repeats.spread));
+  const heldBack = (v: Verdict) => (countsUnread ? undefined : noiseHeldBack(post, v, requests, index, repeats));
   const confident = leading && !heldBack(leading) ? leading : undefined;
   let verdict = confident ?? decide(post, true)!;
   let reason = heldBack(verdict);
