@@ -19,7 +19,6 @@ import { shownTarget } from '../../util/secrets/secrets.js';
 import { ensureWritableDir } from '../../util/writable-dir.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { isUserError, UserError } from '../../util/errors.js';
-import { fileSystemError } from '../../util/fs-errors.js';
 import { acquireLock, type HeldLock } from '../../util/file-lock.js';
 import { type AuditTargetConfig, readAuditConfig } from '../audit-config.js';
 import { enabledChannels } from '../channel-options.js';
@@ -251,12 +250,9 @@ async function auditInto(
   // a lock taken over while this audit was stalled means another audit now writes these summaries
   lock.assertHeld();
   const written: string[] = [];
+  // writeFileAtomic already turns a refused write into one line naming the path
   const write = async (path: string, text: string) => {
-    try {
-      await writeFileAtomic(path, text);
-    } catch (error) {
-      throw fileSystemError(error, `cannot write ${path}`);
-    }
+    await writeFileAtomic(path, text);
     written.push(path);
   };
   await write(join(out, AUDIT_FILES.json), `${JSON.stringify(result, null, 2)}\n`);
