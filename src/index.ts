@@ -12,7 +12,7 @@ import type { Engine } from './scoring/batch/engine.js';
 import type { ChannelName } from './scoring/channels/registry.js';
 import { identify as identifyLoop } from './run/driver.js';
 import { openWorkspace, type Workspace } from './run/workspace.js';
-import { DEFAULT_BUDGET, type Budget, type IdentifyResult } from './scoring/identify.js';
+import { budgetFrom, type Budget, type IdentifyResult } from './scoring/identify.js';
 import type { CountIndex } from './signatures/count-index.js';
 import { createTarget } from './targets/create-target.js';
 import type { HttpTargetOptions } from './targets/http/http-options.js';
@@ -22,7 +22,13 @@ import { FLAG_RANGES } from './cli/flag-ranges.js';
 import { describeRange, type NumberRange } from './util/bounded-number.js';
 import { UserError } from './util/errors.js';
 
-export { DEFAULT_BUDGET, type Budget, type IdentifyResult, type RequestRecord } from './scoring/identify.js';
+export {
+  budgetFrom,
+  DEFAULT_BUDGET,
+  type Budget,
+  type IdentifyResult,
+  type RequestRecord,
+} from './scoring/identify.js';
 export type { Verdict, VerdictStatus } from './scoring/verdict.js';
 export type { GroupScore, Posterior } from './scoring/posterior.js';
 export type { ChannelName } from './scoring/channels/registry.js';
@@ -90,6 +96,7 @@ export async function identify(target: string | Target, options: IdentifyOptions
   // the ranges the CLI's flags enforce: a budget of -1 requests otherwise gave an 'unknown' verdict from nothing
   inRange(options.budget?.maxQueries, 'budget.maxQueries', FLAG_RANGES.maxQueries);
   inRange(options.budget?.maxPromptTokens, 'budget.maxPromptTokens', FLAG_RANGES.maxPromptTokens);
+  inRange(options.budget?.noiseQueries, 'budget.noiseQueries', FLAG_RANGES.noiseQueries);
   inRange(options.seed, 'seed', FLAG_RANGES.seed);
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
@@ -103,7 +110,7 @@ export async function identify(target: string | Target, options: IdentifyOptions
   return identifyLoop({
     target: resolved,
     index: index.counts,
-    budget: { ...DEFAULT_BUDGET, ...options.budget },
+    budget: budgetFrom(options.budget ?? {}),
     rng: seededRng(seed),
     channels,
     engine: options.engine,

@@ -8,7 +8,7 @@ import type { Expectation } from '../run/audit-expect.js';
 import { CHANNEL_NAMES, parseChannels } from '../scoring/channels/registry.js';
 import type { Budget } from '../scoring/identify.js';
 import type { VerdictStatus } from '../scoring/verdict.js';
-import { DEFAULT_BUDGET } from '../scoring/identify.js';
+import { budgetFrom } from '../scoring/identify.js';
 import { shownTarget } from '../util/secrets/secrets.js';
 import { UserError } from '../util/errors.js';
 import { MiB, readUserFile } from '../util/user-file.js';
@@ -41,6 +41,7 @@ export interface AuditApiConfig {
 interface RunOptions {
   maxQueries?: number;
   maxPromptTokens?: number;
+  noiseQueries?: number;
   seed?: number;
   channels?: string | string[];
   engine?: 'js' | 'exact';
@@ -245,10 +246,11 @@ export function readAuditConfig(path: string, cwd: string): AuditConfig {
         id: t.id,
         // an id may hold credentials in its URL: every output names the target as shown, redacted
         label: t.label ?? shownTarget(t.id),
-        budget: {
-          maxQueries: t.maxQueries ?? defaults.maxQueries ?? DEFAULT_BUDGET.maxQueries,
-          maxPromptTokens: t.maxPromptTokens ?? defaults.maxPromptTokens ?? DEFAULT_BUDGET.maxPromptTokens,
-        },
+        budget: budgetFrom({
+          maxQueries: t.maxQueries ?? defaults.maxQueries,
+          maxPromptTokens: t.maxPromptTokens ?? defaults.maxPromptTokens,
+          noiseQueries: t.noiseQueries ?? defaults.noiseQueries,
+        }),
         seed: t.seed ?? defaults.seed ?? 1,
         ...(channels && { channels: channels.join(',') }),
         ...((t.engine ?? defaults.engine) && { engine: t.engine ?? defaults.engine }),

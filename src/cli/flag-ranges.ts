@@ -4,6 +4,7 @@ import type { NumberRange } from '../util/bounded-number.js';
 export const FLAG_RANGES = {
   maxQueries: { min: 1, max: 1000, whole: true },
   maxPromptTokens: { min: 1, max: 100_000_000, whole: true },
+  noiseQueries: { min: 1, max: 1000, whole: true },
   seed: { min: 0, max: 2 ** 32 - 1, whole: true },
   retries: { min: 0, max: 20, whole: true },
   timeout: { min: 0.1, max: 3600, whole: false },

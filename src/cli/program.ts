@@ -159,6 +159,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       '--max-prompt-tokens <n>',
       `most prompt tokens to spend in all, ${rangeText(FLAG_RANGES.maxPromptTokens)} (default 30000)`,
     )
+    .option(
+      '--noise-queries <n>',
+      `most requests once identical requests are billed differently (a hidden prompt that varies), ${rangeText(FLAG_RANGES.noiseQueries)} (default 10, or --max-queries when that is given)`,
+    )
     .option('--seed <n>', `seed for choosing probes, ${rangeText(FLAG_RANGES.seed)} (default 1)`)
     .option(
       '--model <name>',

@@ -14,6 +14,7 @@ export interface ResumeFlags extends HttpFlags {
   out?: string;
   maxQueries?: string;
   maxPromptTokens?: string;
+  noiseQueries?: string;
   seed?: string;
   channels?: string;
   engine?: string;
@@ -65,12 +66,17 @@ export function resumeSettings(
   const raise = (value: string | undefined, flag: string, field: keyof Budget) => {
     if (value === undefined) return;
     const wanted = parseBoundedNumber(value, flag, FLAG_RANGES[field]);
-    const was = recorded.budget[field];
+    // a run recorded before a limit of its own existed ran with the request limit there
+    const was = recorded.budget[field] ?? recorded.budget.maxQueries;
     if (wanted < was) conflicts.push(`${flag} ${wanted} (run: ${was}; a budget can only be raised)`);
     else if (wanted > was) budget = { ...(budget ?? recorded.budget), [field]: wanted };
   };
   raise(flags.maxQueries, '--max-queries', 'maxQueries');
   raise(flags.maxPromptTokens, '--max-prompt-tokens', 'maxPromptTokens');
+  raise(flags.noiseQueries, '--noise-queries', 'noiseQueries');
+  // the limit under noise is never below the request limit: a raised one lifts it alike
+  if (budget?.noiseQueries !== undefined && budget.noiseQueries < budget.maxQueries)
+    budget = { ...budget, noiseQueries: budget.maxQueries };
 
   if (flags.seed !== undefined)
     differs('--seed', parseBoundedNumber(flags.seed, '--seed', FLAG_RANGES.seed), recorded.seed);

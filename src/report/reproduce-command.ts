@@ -34,6 +34,8 @@ export function reproduceCommand(report: RunReport): string {
   const words = ['tokprint', 'identify', shownTarget(s.target)];
   if (s.method !== 'white-box') {
     words.push('--max-queries', String(s.budget.maxQueries), '--max-prompt-tokens', String(s.budget.maxPromptTokens));
+    // a run recorded before the limit under noise existed ran with --max-queries there
+    words.push('--noise-queries', String(s.budget.noiseQueries ?? s.budget.maxQueries));
     words.push('--seed', String(s.seed));
     if (s.channels?.length) words.push('--channels', s.channels.join(','));
     if (s.engine) words.push('--engine', s.engine);

@@ -3,9 +3,16 @@ import { coreCheckDue, planCoreCheck } from '../planning/core-check.js';
 import { edgeCheckDue, edgeChecksOfLeader, planEdgeCheck } from '../planning/edge-check.js';
 import { planEdgeRepeat } from '../planning/edge-repeat.js';
 import { planNext } from '../planning/planner.js';
+import { twinsBeyondReach } from '../planning/twins-apart.js';
 import type { Engine } from '../scoring/batch/engine.js';
 import { annotate, type ChannelFusion, type ChannelRuntime } from '../scoring/channels/runtime.js';
-import type { Budget, IdentifyResult, PackLabel, RequestRecord } from '../scoring/identify.js';
+import {
+  type Budget,
+  type IdentifyResult,
+  type PackLabel,
+  type RequestRecord,
+  requestLimit,
+} from '../scoring/identify.js';
 import type { Posterior } from '../scoring/posterior.js';
 import {
   checkAnswerLength,
@@ -159,7 +166,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     if (asked.length) input.onStep?.({ kind: 'follow-ups', of: record.seq, requests: asked });
     for (const followUp of asked) {
       // one request of the budget is always kept for the counts
-      if (spent() >= budget.maxQueries - 1) break;
+      if (spent() >= limit() - 1) break;
       const answer = await ask(followUp, 'follow-up');
       followUps++;
       checkAnswerLength(answer, followUp, record.seq);
@@ -169,6 +176,8 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   };
   /** Whether identical requests were seen billed differently (the bare frame asked again). */
   const countsMoved = () => repeats.moves.some((m) => m !== 0);
+  /** The requests the run may send: more once identical requests were billed differently. */
+  const limit = () => requestLimit(budget, countsMoved());
   /**
    * A count that does not move with the prompt as a fixed hidden prompt would (a longer request billed fewer
    * tokens than the frame, or far more than its added text): impossible on a target that bills identical requests
@@ -179,7 +188,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   const jumpOrImpossible = async (problem: string, response: TargetResponse): Promise<number | IdentifyResult> => {
     // asked even where the answers' own tokens are read: counts are called impossible only once identical
     // requests were billed alike
-    const countsKnown = repeats.made >= 2 || spent() >= budget.maxQueries;
+    const countsKnown = repeats.made >= 2 || spent() >= limit();
     if (!countsMoved() && !countsKnown && !protocol.unreadable) {
       const end = await repeatFrame(await protocol.counted());
       if (end) return end;
@@ -296,9 +305,12 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     const frameCost = requests[0]?.promptTokens ?? 0;
     const checkWanted = !repeated && !protocol.unreadable && requests.length >= 2 && noneExplains(count);
     // a repeat of the bare frame fits what is left of the budget
-    const frameAffordable = spent() < budget.maxQueries && promptTokens + frameCost <= budget.maxPromptTokens;
+    const frameAffordable = spent() < limit() && promptTokens + frameCost <= budget.maxPromptTokens;
     const checkDue = checkWanted && frameAffordable;
-    const verdict = decide(post, false);
+    // twins no request could part through the noise are named together now, not after the whole budget
+    const twins = repeats.spread ? decide(post, true) : undefined;
+    const verdict =
+      decide(post, false) ?? (twins && twinsBeyondReach(twins, index, used, repeats.spread) ? twins : undefined);
     // A class is named, as matched or as changed, only once its vocabulary's edges have been checked, and
     // matched only once its own were: an edge check planned for another leader can land on its prediction by chance.
     const edgeChecked = edgeChecksOfLeader(post, requests).length > 0;
@@ -340,7 +352,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       continue;
     }
     if (concluding) return result(verdict);
-    if (spent() >= budget.maxQueries) {
+    if (spent() >= limit()) {
       stop = 'max-queries';
       break;
     }

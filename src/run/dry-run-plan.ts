@@ -1,5 +1,5 @@
 import { frameText } from '../probes/frame.js';
-import type { Budget } from '../scoring/identify.js';
+import { type Budget, requestLimit } from '../scoring/identify.js';
 import { PACK_TOKENS } from '../planning/pack-size.js';
 
 /**
@@ -45,6 +45,11 @@ export function dryRunPlan(input: {
     requests.push({ n, what: 'probe pack chosen from the answers so far', worstCasePromptTokens: packCost });
   }
   const sum = requests.reduce((total, r) => total + r.worstCasePromptTokens, 0);
+  const underNoise = requestLimit(input.budget, true);
+  const noise =
+    underNoise > input.budget.maxQueries
+      ? `; if identical requests are billed differently (a hidden prompt that varies), up to ${underNoise} requests (--noise-queries), still within --max-prompt-tokens`
+      : '';
   return {
     target: input.target,
     description: input.description,
@@ -52,7 +57,7 @@ export function dryRunPlan(input: {
     allowancePerRequest: TEMPLATE_ALLOWANCE,
     requests,
     worstCaseTotal: Math.min(sum, input.budget.maxPromptTokens + packCost),
-    note: `costs are the largest count over the indexed reference tokenizers plus ${TEMPLATE_ALLOWANCE} tokens of template per request; a hidden system prompt the product adds is billed on top and is not included; identify stops before a request would pass --max-prompt-tokens by its prediction`,
+    note: `costs are the largest count over the indexed reference tokenizers plus ${TEMPLATE_ALLOWANCE} tokens of template per request; a hidden system prompt the product adds is billed on top and is not included; identify stops before a request would pass --max-prompt-tokens by its prediction${noise}`,
   };
 }
 

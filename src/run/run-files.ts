@@ -36,6 +36,8 @@ export function checkRunConfig(value: unknown, where: string): RunConfig {
   if (!isObject(budget) || !isCount(budget.maxQueries) || !isCount(budget.maxPromptTokens)) {
     throw damaged(where, 'the config has no budget with whole-number maxQueries and maxPromptTokens');
   }
+  if (budget.noiseQueries !== undefined && !isCount(budget.noiseQueries))
+    throw damaged(where, `the config's budget has noiseQueries ${describe(budget.noiseQueries)}, not a whole number`);
   if (!isCount(value.seed)) throw damaged(where, `the config's seed is ${describe(value.seed)}, not a whole number`);
   if (value.http !== undefined && !isObject(value.http))
     throw damaged(where, `the config's http options are ${describe(value.http)}, not an object`);

@@ -10,12 +10,13 @@ import { sha256Hex } from '../util/hash.js';
 import type { HeldLock } from '../util/file-lock.js';
 import { RUN_FILES, writeRunJson } from './run-dir.js';
 import { checkRunConfig, checkTranscript, checkVerdict } from './run-files.js';
+import type { Budget } from '../scoring/identify.js';
 
 /** What a run was asked to do: enough to continue it or re-score it later. Never holds a key. */
 export interface RunConfig {
   target: string;
   description: string;
-  budget: { maxQueries: number; maxPromptTokens: number };
+  budget: Budget;
   seed: number;
   /** HTTP target options as given (the key's variable name, never its value). */
   http?: Record<string, unknown>;

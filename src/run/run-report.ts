@@ -1,4 +1,5 @@
 import type { verdictJson } from '../scoring/verdict-json.js';
+import type { Budget } from '../scoring/identify.js';
 
 /** verdict.json as identify writes it; runs from before a field existed lack it, so the extras are optional. */
 export type VerdictRecord = Omit<ReturnType<typeof verdictJson>, 'hypotheses' | 'strongestProbes' | 'trail'> &
@@ -9,7 +10,7 @@ export type Hypothesis = NonNullable<VerdictRecord['hypotheses']>[number];
 export interface RunSettings {
   target: string;
   description: string;
-  budget: { maxQueries: number; maxPromptTokens: number };
+  budget: Budget;
   seed: number;
   probes?: number;
   references?: number;

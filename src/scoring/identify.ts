@@ -9,9 +9,31 @@ import type { Verdict } from './verdict.js';
 export interface Budget {
   maxQueries: number;
   maxPromptTokens: number;
+  /**
+   * The most requests once identical requests were billed differently: a hidden part of the prompt that changes
+   * per request takes more requests to see through. Below maxQueries, or absent, it is maxQueries.
+   */
+  noiseQueries?: number;
 }
 
-export const DEFAULT_BUDGET: Budget = { maxQueries: 6, maxPromptTokens: 30_000 };
+export const DEFAULT_BUDGET: Required<Budget> = { maxQueries: 6, maxPromptTokens: 30_000, noiseQueries: 10 };
+
+/**
+ * A budget from the limits a caller gave, the rest from DEFAULT_BUDGET: a request limit given alone is the limit
+ * under noise too, since a caller who caps the requests means the cap.
+ */
+export function budgetFrom(given: Partial<Budget>): Budget {
+  return {
+    maxQueries: given.maxQueries ?? DEFAULT_BUDGET.maxQueries,
+    maxPromptTokens: given.maxPromptTokens ?? DEFAULT_BUDGET.maxPromptTokens,
+    noiseQueries: given.noiseQueries ?? given.maxQueries ?? DEFAULT_BUDGET.noiseQueries,
+  };
+}
+
+/** The most requests a run may send: more once its counts were seen to vary between identical requests. */
+export function requestLimit(budget: Budget, countsVary: boolean): number {
+  return countsVary ? Math.max(budget.maxQueries, budget.noiseQueries ?? 0) : budget.maxQueries;
+}
 
 /** What a request held: the bare frame, one stratum's probes, or the check of the leader's vocabulary edges. */
 export type PackLabel = Stratum | 'frame' | 'edge' | 'core';

@@ -26,6 +26,7 @@ async function refusedInOneLine(args: string[], message: RegExp): Promise<void> 
 const FLAGS: [string, keyof typeof FLAG_RANGES][] = [
   ['--max-queries', 'maxQueries'],
   ['--max-prompt-tokens', 'maxPromptTokens'],
+  ['--noise-queries', 'noiseQueries'],
   ['--seed', 'seed'],
   ['--retries', 'retries'],
   ['--timeout', 'timeout'],

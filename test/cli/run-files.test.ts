@@ -282,16 +282,18 @@ describe('--resume with flags', () => {
       .map((l) => JSON.parse(l))
       .filter((e) => e.kind === 'resumed');
     expect(resumed).toEqual([
-      expect.objectContaining({ answered: 2, budget: { maxQueries: 6, maxPromptTokens: 30000 } }),
+      // the run was started with --max-queries 2, its limit under noise too: raising one lifts the other
+      expect.objectContaining({ answered: 2, budget: { maxQueries: 6, maxPromptTokens: 30000, noiseQueries: 6 } }),
     ]);
     expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).budget).toEqual({
       maxQueries: 6,
       maxPromptTokens: 30000,
+      noiseQueries: 6,
     });
     // the transcript keeps the budget the run started with
     expect(JSON.parse(lines(run)[0]).config.budget.maxQueries).toBe(2);
     const report = await runCli(['report', run, '--format', 'json'], env, root);
-    expect(JSON.parse(report.stdout).budget).toEqual({ maxQueries: 6, maxPromptTokens: 30000 });
+    expect(JSON.parse(report.stdout).budget).toEqual({ maxQueries: 6, maxPromptTokens: 30000, noiseQueries: 6 });
   });
 
   it('a record whose request no longer matches: one line that does not offer --resume again', async () => {

@@ -44,7 +44,7 @@ describe('one percent format', () => {
 describe('the command that runs an audit again', () => {
   it('is the recorded run: target, budget, seed, channels and operator, each word as the shell reads it back', () => {
     expect(reproduceCommand(report)).toBe(
-      `tokprint identify ${shellWord(report.settings.target)} --max-queries 6 --max-prompt-tokens 30000 --seed 4 --channels usage --operator 'Ada Auditor'`,
+      `tokprint identify ${shellWord(report.settings.target)} --max-queries 6 --max-prompt-tokens 30000 --noise-queries 10 --seed 4 --channels usage --operator 'Ada Auditor'`,
     );
     expect(shellWord("it's")).toBe(`'it'\\''s'`);
   });

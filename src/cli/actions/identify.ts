@@ -9,7 +9,7 @@ import { type RunOutcome, type RunRequest, runIdentify } from '../../run/identif
 import { type RunConfig, readRecord } from '../../run/run-record.js';
 import { openWorkspace, type Workspace } from '../../run/workspace.js';
 import { parseEngine, recordedEngine } from '../../scoring/batch/engine.js';
-import { DEFAULT_BUDGET } from '../../scoring/identify.js';
+import { type Budget, budgetFrom, requestLimit } from '../../scoring/identify.js';
 import { billedPromptTokens } from '../../targets/billed-tokens.js';
 import { DEFAULT_TARGET } from '../../targets/create-target.js';
 import { isRecordedTarget, withholdsCredentials } from '../../util/secrets/secrets.js';
@@ -32,6 +32,7 @@ export interface IdentifyOptions extends HttpFlags {
   out?: string;
   maxQueries?: string;
   maxPromptTokens?: string;
+  noiseQueries?: string;
   seed?: string;
   report?: string;
   quiet?: boolean;
@@ -46,8 +47,9 @@ function isLocalTokenizerSpec(spec: string): boolean {
   return !/^[a-z][a-z0-9+.-]*:/i.test(spec);
 }
 
-function wholeNumber(value: string | undefined, flag: string, fallback: number, range: NumberRange): number {
-  return value === undefined ? fallback : parseBoundedNumber(value, flag, range);
+/** The request limit a progress line shows: the one for varying counts once the run went past the first. */
+function shownLimit(budget: Budget, sent: number): number {
+  return sent > budget.maxQueries ? requestLimit(budget, true) : budget.maxQueries;
 }
 
 /**
@@ -74,16 +76,14 @@ export default async function identifyAction(
 ): Promise<number> {
   const reports = options.report ? parseFormats(options.report) : [];
   if (options.resume) return resumeAction(io, options.resume, targetId, options, reports);
-  const budget = {
-    maxQueries: wholeNumber(options.maxQueries, '--max-queries', DEFAULT_BUDGET.maxQueries, FLAG_RANGES.maxQueries),
-    maxPromptTokens: wholeNumber(
-      options.maxPromptTokens,
-      '--max-prompt-tokens',
-      DEFAULT_BUDGET.maxPromptTokens,
-      FLAG_RANGES.maxPromptTokens,
-    ),
-  };
-  const seed = wholeNumber(options.seed, '--seed', 1, FLAG_RANGES.seed);
+  const limit = (value: string | undefined, flag: string, range: NumberRange) =>
+    value === undefined ? undefined : parseBoundedNumber(value, flag, range);
+  const budget = budgetFrom({
+    maxQueries: limit(options.maxQueries, '--max-queries', FLAG_RANGES.maxQueries),
+    maxPromptTokens: limit(options.maxPromptTokens, '--max-prompt-tokens', FLAG_RANGES.maxPromptTokens),
+    noiseQueries: limit(options.noiseQueries, '--noise-queries', FLAG_RANGES.noiseQueries),
+  });
+  const seed = limit(options.seed, '--seed', FLAG_RANGES.seed) ?? 1;
   const engine = engineFlag(options.engine);
   const spec = targetId ?? DEFAULT_TARGET;
   const workspace = await openWorkspace(io.env);
@@ -201,12 +201,12 @@ async function identifyAndPrint(
       onStep: (step, budget) => {
         if (step.kind === 'channels' && !quiet && (step.discovery.discovered || step.discovery.missing.length))
           io.stderr(`tokprint: ${channelsLine(step.discovery)}\n`);
-        if (step.kind === 'request') progress.status(waitingText(++sent, budget.maxQueries));
+        if (step.kind === 'request') progress.status(waitingText(++sent, shownLimit(budget, sent)));
         if (step.kind === 'answer') billed += billedPromptTokens([step.response.usage?.promptTokens]);
         if (step.kind === 'posterior' && step.requests.length)
           progress.update({
             requests: step.requests.length,
-            maxQueries: budget.maxQueries,
+            maxQueries: shownLimit(budget, sent),
             promptTokens: billed,
             posterior: step.fused,
           });
