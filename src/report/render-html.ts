@@ -176,7 +176,11 @@ function evidenceSection(report: RunReport): string {
     .map((row) => {
       if ('what' in row) {
         const what =
-          row.of === undefined ? 'the bare frame again, to check the counts' : `follow-up of request #${row.of}`;
+          row.of === undefined
+            ? 'the bare frame again, to check the counts'
+            : row.what === 'stray check'
+              ? `the probes of request #${row.of} again, to check its stray`
+              : `follow-up of request #${row.of}`;
         return `<tr class="follow-up"><td>request #${row.seq} ${what}</td><td class="num">—</td><td colspan="${references.length}">not a probe pack: no prediction to compare</td></tr>`;
       }
       const cells = row.cells

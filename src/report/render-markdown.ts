@@ -139,7 +139,12 @@ export function renderMarkdown(report: RunReport): string {
     );
     for (const line of inSeqOrder(rows, followUps)) {
       if ('what' in line) {
-        const what = line.of === undefined ? 'bare frame again, to check the counts' : `follow-up of #${line.of}`;
+        const what =
+          line.of === undefined
+            ? 'bare frame again, to check the counts'
+            : line.what === 'stray check'
+              ? `probes of #${line.of} again, to check its stray`
+              : `follow-up of #${line.of}`;
         out.push(`| #${line.seq} | ${what} | — | ${references.map(() => '—').join(' | ')} |`);
         continue;
       }

@@ -178,9 +178,9 @@ export interface EvidenceRow {
 /** A request a channel asked for after a pack (e.g. the pack's text asked back), or the frame sent again. */
 export interface FollowUpRow {
   seq: number;
-  /** The pack request it follows; absent for the frame sent again to check the counts. */
+  /** The pack request it follows or asks again; absent for the frame sent again to check the counts. */
   of?: number;
-  what: 'follow-up' | 'frame check';
+  what: 'follow-up' | 'frame check' | 'stray check';
 }
 
 /**
@@ -221,9 +221,11 @@ export function evidenceRows(
   const followUps = report.requests.flatMap((r): FollowUpRow[] =>
     r.frameCheck
       ? [{ seq: r.seq, what: 'frame check' }]
-      : r.followUpOf !== undefined
-        ? [{ seq: r.seq, of: r.followUpOf, what: 'follow-up' }]
-        : [],
+      : r.strayCheckOf !== undefined
+        ? [{ seq: r.seq, of: r.strayCheckOf, what: 'stray check' }]
+        : r.followUpOf !== undefined
+          ? [{ seq: r.seq, of: r.followUpOf, what: 'follow-up' }]
+          : [],
   );
   return { references, rows, followUps };
 }

@@ -54,8 +54,9 @@ export function unstableFrame(
   first: number,
   again: unknown,
   moves: readonly number[],
+  request?: string,
 ): { reason: string; spread: number } | undefined {
-  const unstable = unstableCounts(first, again);
+  const unstable = unstableCounts(first, again, request);
   if (!unstable) return undefined;
   const spread = Number.isSafeInteger(again) ? measuredSpread(moves) : Infinity;
   const beyond = `more than ${NOISE_CEILING}, which the counts of a few requests cannot tell from a tokenizer`;

@@ -33,6 +33,7 @@ import {
   UNKNOWN_REPEATS,
   unknownHeldBack,
 } from '../scoring/noise-verdict.js';
+import { largestStray } from '../scoring/stray-repeat.js';
 import { withRelatives } from '../scoring/verdict-relatives.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import type { Target, TargetRequest, TargetResponse } from '../targets/target.js';
@@ -204,13 +205,22 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   let fusion: ChannelFusion | undefined;
   let repeated = false;
   /** Repeats of the bare frame made to measure the counts' spread, and what they cost. */
-  const repeats = { made: 0, tokens: 0, spread: 0, moves: [] as number[] };
+  const repeats = {
+    made: 0,
+    tokens: 0,
+    spread: 0,
+    moves: [] as number[],
+    /** Count requests (seq) asked again to check their stray, and those billed alike. */
+    checked: [] as number[],
+    confirmed: [] as number[],
+  };
   let noiseEnd: string | undefined;
   const noise = (): CountNoise | undefined =>
     repeats.spread || noiseEnd
       ? {
           spread: repeats.spread,
           repeats: repeats.made,
+          ...(repeats.checked.length && { packChecks: repeats.checked.length }),
           repeatTokens: repeats.tokens,
           ...(noiseEnd && { reason: noiseEnd }),
         }
@@ -259,9 +269,49 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     const again = answer.usage?.promptTokens ?? Number.NaN;
     repeats.made++;
     if (Number.isSafeInteger(again) && again >= 0) repeats.tokens += again;
-    const first = requests[0].promptTokens;
+    return identicalBilled(requests[0].promptTokens, again, count);
+  };
+  /**
+   * A count request's probes asked again, in reverse order and past any cached answer, to check its stray: billed
+   * alike, the stray is confirmed; billed differently, the counts move between identical requests. A check, not
+   * evidence, so kept out of the counts scored. Returns the run's end when they move past the ceiling.
+   */
+  const repeatStray = async (record: RequestRecord, count: Posterior): Promise<IdentifyResult | undefined> => {
+    repeats.checked.push(record.seq);
+    const position = new Map(index.probes.map((p, i) => [p.id, i]));
+    const texts = record.probes.map((id) => index.probes[position.get(id)!].text);
+    const request: TargetRequest = {
+      messages: [{ role: 'user', content: frameText([...texts].reverse()) }],
+      maxOutputTokens: 1,
+      ...input.channels?.requestFields(1),
+      fresh: true,
+      repeatOf: record.seq,
+    };
+    const answer = await ask(request, 'repeat-stray');
+    followUps++;
+    checkAnswerLength(answer, request, requests.length + followUps);
+    const again = answer.usage?.promptTokens ?? Number.NaN;
+    if (Number.isSafeInteger(again) && again >= 0) repeats.tokens += again;
+    if (again === record.promptTokens) {
+      repeats.confirmed.push(record.seq);
+      return undefined;
+    }
+    repeated = true;
+    return identicalBilled(record.promptTokens, again, count, `request ${record.seq}'s probes`);
+  };
+  /**
+   * Identical requests billed `first` and then `again` (the bare frame, or a pack asked again): their move is
+   * measured, and counts that differ are read as noise within the ceiling, set aside past it. Returns the run's end
+   * when they differ past it and nothing else is read.
+   */
+  const identicalBilled = (
+    first: number,
+    again: unknown,
+    count: Posterior,
+    request?: string,
+  ): IdentifyResult | undefined => {
     if (Number.isSafeInteger(again)) repeats.moves.push((again as number) - first);
-    const unstable = unstableFrame(first, again, repeats.moves);
+    const unstable = unstableFrame(first, again, repeats.moves, request);
     if (!unstable) return undefined;
     // a hidden part that changes per request moves every count alike: within the ceiling it is scored as noise
     const { spread, reason: unreadable } = unstable;
@@ -329,14 +379,27 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     // (asked as soon as the counts lean that way: a change is seen only once it is told from the noise)
     const top = rankedGroups(post)[0];
     const leaning = top && top.derived > top.match ? count.groups.find((g) => g.group === top.group) : undefined;
-    const secondCheck =
+    const smallChange =
       leaning !== undefined &&
       settled &&
-      repeats.made === 1 &&
+      repeats.made >= 1 &&
       !repeats.spread &&
       !protocol.unreadable &&
-      largestDeviation(leaning) <= SMALL_DEVIATION &&
-      frameAffordable;
+      largestDeviation(leaning) <= SMALL_DEVIATION;
+    // the request that strayed most, asked again, tells a change from a hidden part that rarely moves
+    const stray = smallChange && edgeChecked && leaning ? largestStray(leaning, requests) : -1;
+    const strayCheck =
+      stray >= 0 &&
+      !repeats.checked.includes(requests[stray].seq) &&
+      spent() < limit() &&
+      promptTokens + requests[stray].promptTokens <= budget.maxPromptTokens;
+    if (strayCheck) {
+      const end = await repeatStray(requests[stray], count);
+      if (end) return end;
+      continue;
+    }
+    // the frame asked twice more where there is no stray to ask again
+    const secondCheck = smallChange && stray < 0 && repeats.made === 1 && frameAffordable;
     // An unknown (sure, or where the run would end), once identical requests were billed differently, waits for the
     // frame's repeats to show how far the hidden part moves: misses of every candidate by hundreds of tokens may be
     // that alone.

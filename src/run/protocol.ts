@@ -10,7 +10,7 @@ import type { CountIndex } from '../signatures/count-index.js';
 import type { TargetRequest, TargetResponse } from '../targets/target.js';
 
 /** Why a request was sent: for the counts, as a channel's follow-up, or as the bare frame repeated to check them. */
-export type RequestRole = 'count' | 'follow-up' | 'repeat-frame';
+export type RequestRole = 'count' | 'follow-up' | 'repeat-frame' | 'repeat-stray';
 
 /**
  * One step of a run: a request sent (a count request, or a follow-up of one), its answer, the observation

@@ -43,8 +43,18 @@ export async function replayChannels(
   const frameCheck = (response: TargetResponse) => {
     const move = moveOf(response);
     if (protocol.unreadable || move === undefined) return;
-    moves.push(move);
-    const unstable = unstableFrame(observations[0].promptTokens, response.usage?.promptTokens, moves);
+    identicalBilled(observations[0].promptTokens, move + observations[0].promptTokens);
+  };
+  // a count request's probes asked again to check its stray: billed differently, one more move, as the live run read it
+  const strayCheck = (of: number, response: TargetResponse) => {
+    const first = byObservation.get(of)?.promptTokens;
+    const again = response.usage?.promptTokens;
+    if (protocol.unreadable || first === undefined || again === undefined || !Number.isSafeInteger(again)) return;
+    if (again !== first) identicalBilled(first, again, `request ${of}'s probes`);
+  };
+  const identicalBilled = (first: number, again: number, request?: string) => {
+    moves.push(again - first);
+    const unstable = unstableFrame(first, again, moves, request);
     if (!unstable) return;
     if (channels.readsSeenTokens) setAside(unstable.reason, USAGE_COUNT_UNSTABLE);
     else protocol.countsVary(moves);
@@ -75,6 +85,11 @@ export async function replayChannels(
     if (!response) continue;
     if (role.kind === 'frame-check') {
       frameCheck(response);
+      await scoredAfter(i);
+      continue;
+    }
+    if (role.kind === 'stray-check') {
+      strayCheck(role.of, response);
       await scoredAfter(i);
       continue;
     }

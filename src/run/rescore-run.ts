@@ -78,6 +78,7 @@ export async function rescoreRun(
     scored,
     frameChecks(sent),
     fused?.countsUnread !== undefined,
+    strayChecks(sent),
   );
   // the spend is what the target billed for every answer recorded, as the live run counted it
   result.promptTokens = billedPromptTokens(sent.map((e) => e.response?.usage?.promptTokens));
@@ -108,6 +109,16 @@ function frameChecks(sent: readonly RecordedExchange[]): number[] {
     const count = response?.usage?.promptTokens;
     return role.kind === 'frame-check' && count !== undefined && Number.isSafeInteger(count) && count >= 0
       ? [count]
+      : [];
+  });
+}
+
+/** The billed counts of the run's checks of a stray (a count request's probes asked again), in the order sent. */
+function strayChecks(sent: readonly RecordedExchange[]): { of: number; count: number }[] {
+  return sent.flatMap(({ role, response }) => {
+    const count = response?.usage?.promptTokens;
+    return role.kind === 'stray-check' && count !== undefined && Number.isSafeInteger(count) && count >= 0
+      ? [{ of: role.of, count }]
       : [];
   });
 }

@@ -25,6 +25,8 @@ export function rescore(
   frameChecks: readonly number[] = [],
   /** The run set its billed counts aside (impossible or unstable, see billedCountCheck): they name no change. */
   countsUnread = false,
+  /** The count requests the run asked again to check a stray (see strayConfirmed): their counts, by request. */
+  strayChecks: readonly { of: number; count: number }[] = [],
 ): IdentifyResult {
   const known = new Set(index.probes.map((p) => p.id));
   const missing = [...new Set(observations.flatMap((o) => o.probes.filter((id) => !known.has(id))))];
@@ -39,14 +41,21 @@ export function rescore(
     stratum: o.stratum,
   }));
   // identical requests billed differently: every count is read through the moves the repeats measured, as the run read them
-  const moves = requests.length ? frameChecks.map((c) => c - requests[0].promptTokens) : [];
+  const firstAsked = (of: number) => requests.find((r) => r.seq === of)?.promptTokens;
+  const strayMoves = strayChecks.flatMap(({ of, count }) => {
+    const first = firstAsked(of);
+    return first === undefined || first === count ? [] : [count - first];
+  });
+  const confirmed = strayChecks.filter(({ of, count }) => firstAsked(of) === count).map(({ of }) => of);
+  const moves = requests.length ? [...frameChecks.map((c) => c - requests[0].promptTokens), ...strayMoves] : [];
   const varied = moves.some((m) => m !== 0);
-  const repeats = { spread: varied ? measuredSpread(moves) : 0, made: frameChecks.length, moves };
+  const repeats = { spread: varied ? measuredSpread(moves) : 0, made: frameChecks.length, moves, confirmed };
   const signature = requestSignature(requests, index);
   const post = scored ?? posterior(varied ? { ...signature, moves } : signature, signatureGroups(index));
-  const repeatTokens = frameChecks.reduce((sum, c) => sum + c, 0);
+  const packChecks = strayChecks.length ? { packChecks: strayChecks.length } : {};
+  const repeatTokens = [...frameChecks, ...strayChecks.map((c) => c.count)].reduce((sum, c) => sum + c, 0);
   const promptTokens = requests.reduce((sum, r) => sum + r.promptTokens, 0) + repeatTokens;
-  const queries = requests.length + frameChecks.length;
+  const queries = requests.length + frameChecks.length + strayChecks.length;
   // the run found the same request billed differently: no verdict from these counts, now as then
   if (recordedStop === 'usage-count-unstable')
     return {
@@ -57,7 +66,7 @@ export function rescore(
       promptTokens,
       stop: recordedStop,
       unstable: 'the run found the same request billed differently',
-      ...(repeats.spread && { noise: { spread: repeats.spread, repeats: repeats.made, repeatTokens } }),
+      ...(repeats.spread && { noise: { spread: repeats.spread, repeats: repeats.made, ...packChecks, repeatTokens } }),
     };
   const leading = decide(post, false);
   // under noise a change, or a tokenizer outside the index, is named as the run named it: only where it stands
@@ -81,7 +90,7 @@ export function rescore(
     promptTokens,
     stop: confident ? 'confident' : recordedStop === 'confident' ? 'max-queries' : recordedStop,
     ...((repeats.spread || reason) && {
-      noise: { spread: repeats.spread, repeats: repeats.made, repeatTokens, ...(reason && { reason }) },
+      noise: { spread: repeats.spread, repeats: repeats.made, ...packChecks, repeatTokens, ...(reason && { reason }) },
     }),
   };
 }

@@ -53,6 +53,8 @@ export interface RecordedRequest {
   followUpOf?: number;
   /** The bare frame sent again to check that the billed counts are stable; no evidence of its own. */
   frameCheck?: boolean;
+  /** For a count request's probes asked again to check its stray: the seq of that request; no evidence either. */
+  strayCheckOf?: number;
   /** The channels this answer carried. */
   channels: string[];
 }

@@ -5,9 +5,11 @@
 export interface CountNoise {
   /** Tokens the hidden part moves either side of its middle, as measured. */
   spread: number;
-  /** Requests sent only to measure it (the bare frame or a pack asked again). */
+  /** Repeats of the bare frame sent only to measure it. */
   repeats: number;
-  /** Prompt tokens those requests cost. */
+  /** Packs asked again to check a stray, when any were (their counts measure it too). */
+  packChecks?: number;
+  /** Prompt tokens those requests cost, the frame's repeats and the packs asked again. */
   repeatTokens: number;
   /** Why the run could not name a tokenizer through the noise, when it could not. */
   reason?: string;

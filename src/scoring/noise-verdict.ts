@@ -1,5 +1,6 @@
 import type { GroupScore, Posterior } from './posterior.js';
 import { residualSpread, strayBeyondSamples } from './spread-estimate.js';
+import { strayConfirmed } from './stray-repeat.js';
 import { rankedGroups, type Verdict } from './verdict.js';
 
 /**
@@ -74,11 +75,16 @@ export function largestDeviation(score: GroupScore): number {
   return Math.max(0, ...score.deviations.map(Math.abs));
 }
 
-/** The repeats of the bare frame a run made, the spread their moves measured (0 while they agree), and the moves. */
+/**
+ * The repeats of the bare frame a run made, the spread their moves measured (0 while they agree), and the moves
+ * (with those of count requests asked again to check a stray, see strayConfirmed).
+ */
 export interface FrameRepeats {
   spread: number;
   made: number;
   moves: readonly number[];
+  /** The count requests (seq) asked again to check their stray and billed alike. */
+  confirmed?: readonly number[];
 }
 
 /**
@@ -89,13 +95,17 @@ export interface FrameRepeats {
 export function derivedHeldBack(
   post: Posterior,
   verdict: Verdict,
-  requests: readonly { stratum: string }[],
+  requests: readonly { stratum: string; seq?: number }[],
   repeats: FrameRepeats,
 ): string | undefined {
   if (verdict.status !== 'derived') return undefined;
   const score = namedScore(post, verdict);
-  if (!repeats.spread && repeats.made < 2 && score && largestDeviation(score) <= SMALL_DEVIATION)
-    return `every count lies within ${SMALL_DEVIATION} tokens of ${verdict.reference}'s, which a hidden prompt that changes per request also explains, and the bare frame was not asked twice more`;
+  if (!repeats.spread && score && largestDeviation(score) <= SMALL_DEVIATION) {
+    const within = `every count lies within ${SMALL_DEVIATION} tokens of ${verdict.reference}'s, which a hidden prompt that changes per request also explains`;
+    if (repeats.made < 1) return `${within}, and the bare frame was not asked again`;
+    if (!strayConfirmed(score, requests, repeats.confirmed ?? []))
+      return `${within}, and the request that strayed most was not asked again with the same stray`;
+  }
   if (!repeats.spread) return undefined;
   const judged = score ? edgeStray(score, requests, repeats.moves) : { spread: repeats.spread, stray: 0 };
   if (judged.stray > 0) return undefined;

@@ -122,9 +122,9 @@ export function checkAnswerLength(response: TargetResponse, request: TargetReque
 }
 
 /** Why the billed counts are unstable, when the bare frame was billed differently when asked again; else undefined. */
-export function unstableCounts(first: number, again: unknown): string | undefined {
+export function unstableCounts(first: number, again: unknown, request = 'the bare frame'): string | undefined {
   if (again === first) return undefined;
-  return `the target billed ${first} and then ${shown(again)} prompt tokens for the same request (the bare frame, asked twice); its counts are unstable, so they cannot name a tokenizer`;
+  return `the target billed ${first} and then ${shown(again)} prompt tokens for the same request (${request}, asked twice); its counts are unstable, so they cannot name a tokenizer`;
 }
 
 /** The verdict of a run whose billed counts are unstable and that reads nothing else. */

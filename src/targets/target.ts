@@ -24,6 +24,11 @@ export interface TargetRequest {
   fresh?: boolean;
   /** Sent after answer N for an answer channel (e.g. a repeat cut at `max_tokens`); its prompt count is not a probe's. */
   followUpOf?: number;
+  /**
+   * Sent to check that count request N's probes are billed alike when asked again (its stray is the tokenizer's, not
+   * a hidden part that moved); a check, not evidence of its own.
+   */
+  repeatOf?: number;
 }
 
 export interface TokenUsage {

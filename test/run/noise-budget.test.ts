@@ -20,7 +20,7 @@ describe('the request limit under noise', () => {
   });
 
   const target = 'sim:qwen2.5?vary=paragraph&spread=5';
-  const options = { seed: 1, channels: ['usage'] };
+  const options = { seed: 1, channels: ['usage' as const] };
 
   it('lets a run whose counts move go past the request limit, up to the limit under noise', async () => {
     const result = await identify(target, options);
@@ -47,7 +47,7 @@ describe('the request limit under noise', () => {
 describe('near twins under noise', () => {
   it('are named together as soon as no request could part them through the noise, not after the whole budget', async () => {
     // Gemma 3 and Gemma 4 differ on one probe by a token or so: a hidden id moving 1-4 tokens hides that
-    const result = await identify('sim:gemma3?vary=id&spread=2', { seed: 1, channels: ['usage'] });
+    const result = await identify('sim:gemma3?vary=id&spread=2', { seed: 1, channels: ['usage' as const] });
     expect(result.noise?.spread).toBeGreaterThan(0);
     expect(result.verdict).toMatchObject({ status: 'match', family: 'gemma3' });
     expect([result.verdict.reference, ...(result.verdict.twins ?? [])].sort()).toEqual(['gemma3', 'gemma4']);
