@@ -399,7 +399,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       continue;
     }
     // the frame asked twice more where there is no stray to ask again
-    const secondCheck = smallChange && stray < 0 && repeats.made === 1 && frameAffordable;
+    const secondCheck = smallChange && edgeChecked && stray < 0 && repeats.made === 1 && frameAffordable;
     // An unknown (sure, or where the run would end), once identical requests were billed differently, waits for the
     // frame's repeats to show how far the hidden part moves: misses of every candidate by hundreds of tokens may be
     // that alone.
