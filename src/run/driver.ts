@@ -387,9 +387,11 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       !protocol.unreadable &&
       largestDeviation(leaning) <= SMALL_DEVIATION;
     // the request that strayed most, asked again, tells a change from a hidden part that rarely moves
-    const stray = smallChange && edgeChecked && leaning ? largestStray(leaning, requests) : -1;
+    const stray = smallChange && leaning ? largestStray(leaning, requests) : -1;
+    // (after the edge check where one is due: its stray is the one a change most likely shows)
     const strayCheck =
       stray >= 0 &&
+      (edgeChecked || !edgeCheckDue(post, requests)) &&
       !repeats.checked.includes(requests[stray].seq) &&
       spent() < limit() &&
       promptTokens + requests[stray].promptTokens <= budget.maxPromptTokens;
@@ -399,7 +401,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       continue;
     }
     // the frame asked twice more where there is no stray to ask again
-    const secondCheck = smallChange && edgeChecked && stray < 0 && repeats.made === 1 && frameAffordable;
+    const secondCheck = smallChange && stray < 0 && repeats.made === 1 && frameAffordable;
     // An unknown (sure, or where the run would end), once identical requests were billed differently, waits for the
     // frame's repeats to show how far the hidden part moves: misses of every candidate by hundreds of tokens may be
     // that alone.
