@@ -20,14 +20,10 @@ const MIN_CORE_SHARE = 0.25;
  * one request asks where a changed copy of the leader still counts exactly as the leader: text whose tokens none
  * of the usual changes touch (see planCoreCheck). A copy fits it to the token; a tokenizer outside the index,
  * which counted near the leader elsewhere by chance, strays there too. Asked once per leader.
- * While a tokenizer outside the index explains the counts better than the leading class, changed or not, that
- * class never leads enough for its edges to be checked (a copy pruned and extended at once strays on most stratum
- * packs, where `unknown` is as likely), so its core is asked first: it is the request that tells the two apart.
  */
 export function coreCheckDue(post: Posterior, sent: readonly SentRequest[], edgeChecked: boolean): boolean {
   const leader = leading(post);
-  if (!leader || leader.derived <= leader.match) return false;
-  if (!edgeChecked && post.unknown <= leader.match + leader.derived) return false;
+  if (!leader || !edgeChecked || leader.derived <= leader.match) return false;
   const id = leader.group.references[0];
   return !sent.some((r) => r.stratum === 'core' && r.tested === id);
 }
