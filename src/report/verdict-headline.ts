@@ -29,7 +29,7 @@ export function verdictHeadline(v: HeadlineVerdict, stop: string, alike = 'same 
     case 'match':
       return `match: ${v.reference}${members}${undivided}, family ${v.family}, confidence ${percent(v.confidence)}`;
     case 'derived':
-      return `derived: a modified ${v.reference} tokenizer${members}${v.change ? ` (${v.change})` : ''}, family ${v.family}, confidence ${percent(v.confidence)}`;
+      return `derived: a modified ${v.reference} tokenizer${members}${undivided}${v.change ? ` (${v.change})` : ''}, family ${v.family}, confidence ${percent(v.confidence)}`;
     case 'unknown':
       return `unknown: none of the indexed families${nearestText(v)}, confidence ${percent(v.confidence)}`;
     default:

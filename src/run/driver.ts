@@ -374,11 +374,15 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     const rival = unseparatedBy(count, verdict);
     const concluding =
       verdict && (verdict.status === 'unknown' || edgeChecked) && settled && !heldBack && !unchecked && !rival;
-    // A change seen through small deviations, with one equal repeat, is checked by a second repeat: a hidden
-    // part that moves a token or two repeats itself often enough.
-    // (asked as soon as the counts lean that way: a change is seen only once it is told from the noise)
+    // A change seen through small deviations, with one equal repeat, is checked by asking its largest stray again
+    // (or the frame a second time): a hidden part that moves a token or two repeats itself often enough.
+    // (asked as soon as the counts lean that way: a change is seen only once it is told from the noise; while a
+    // tokenizer outside the index explains them better, no change is near and the request goes to the counts)
     const top = rankedGroups(post)[0];
-    const leaning = top && top.derived > top.match ? count.groups.find((g) => g.group === top.group) : undefined;
+    const leaning =
+      top && top.derived > top.match && top.match + top.derived > post.unknown
+        ? count.groups.find((g) => g.group === top.group)
+        : undefined;
     const smallChange =
       leaning !== undefined &&
       settled &&

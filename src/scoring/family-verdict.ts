@@ -13,7 +13,24 @@ export interface FamilyMatch {
 }
 
 export function familyMatch(post: Posterior, threshold: number): FamilyMatch | undefined {
-  const ranked = [...post.groups].sort((a, b) => b.match - a.match);
+  return familyShare(post, threshold, (score) => score.match);
+}
+
+/**
+ * The same for a changed copy: a copy of one twin counts near the other too (the texts that part them are few, and
+ * a change may reach them), so the fewest leading classes of one family whose derived posteriors together reach
+ * `threshold` are named as changed at family level.
+ */
+export function familyDerived(post: Posterior, threshold: number): FamilyMatch | undefined {
+  return familyShare(post, threshold, (score) => score.derived);
+}
+
+function familyShare(
+  post: Posterior,
+  threshold: number,
+  share: (score: GroupScore) => number,
+): FamilyMatch | undefined {
+  const ranked = [...post.groups].sort((a, b) => share(b) - share(a));
   const leader = ranked[0];
   if (!leader) return undefined;
   const named: GroupScore[] = [];
@@ -21,7 +38,7 @@ export function familyMatch(post: Posterior, threshold: number): FamilyMatch | u
   for (const score of ranked) {
     if (score.group.family !== leader.group.family) continue;
     named.push(score);
-    confidence += score.match;
+    confidence += share(score);
     if (confidence >= threshold) return named.length > 1 ? { named, confidence } : undefined;
   }
   return undefined;

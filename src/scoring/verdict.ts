@@ -1,4 +1,4 @@
-import { familyMatch, type FamilyMatch } from './family-verdict.js';
+import { familyDerived, familyMatch, type FamilyMatch } from './family-verdict.js';
 import type { GroupScore, Posterior } from './posterior.js';
 import type { ChangeKind, Relative } from './verdict-relatives.js';
 
@@ -20,8 +20,9 @@ export interface Verdict {
   /** For `derived`: the kind of change to the base vocabulary the counts show. */
   change?: ChangeKind;
   /**
-   * For a match at family level: the references of the other classes of the family that the evidence could not
-   * tell from the first one when the budget ran out (they are in `class` too, and their share in `confidence`).
+   * For a match or a change at family level: the references of the other classes of the family that the evidence
+   * could not tell from the first one when the budget ran out (they are in `class` too, and their share in
+   * `confidence`).
    */
   twins?: string[];
 }
@@ -57,11 +58,11 @@ function verdictFor(status: VerdictStatus, score: GroupScore | undefined, confid
   };
 }
 
-function familyVerdict({ named }: FamilyMatch): Verdict {
+function familyVerdict({ named }: FamilyMatch, status: 'match' | 'derived'): Verdict {
   const [leader, ...others] = named.map((score) => score.group);
   const twins = others.flatMap((group) => group.references);
   return {
-    status: 'match',
+    status,
     reference: leader.references[0],
     class: [...leader.references, ...twins],
     family: leader.family,
@@ -80,10 +81,12 @@ export function decide(post: Posterior, final: boolean): Verdict | undefined {
   // share, the number every table, chart and progress line gives for it
   if (topMatch && topMatch.match >= THRESHOLDS.match) return verdictFor('match', topMatch, classShare(topMatch));
   const family = final ? familyMatch(post, THRESHOLDS.match) : undefined;
-  if (family) return familyVerdict(family);
+  if (family) return familyVerdict(family, 'match');
   if (topDerived && topDerived.derived >= (final ? THRESHOLDS.finalDerived : THRESHOLDS.derived)) {
     return verdictFor('derived', topDerived, classShare(topDerived));
   }
+  const changedFamily = final ? familyDerived(post, THRESHOLDS.finalDerived) : undefined;
+  if (changedFamily) return familyVerdict(changedFamily, 'derived');
   if (post.unknown >= (final ? THRESHOLDS.finalUnknown : THRESHOLDS.unknown))
     return verdictFor('unknown', undefined, post.unknown);
   if (!final) return undefined;
