@@ -25,6 +25,11 @@ export interface EdgePackInput {
 const PLAUSIBLE = 0.001;
 /** Tokens of expected change per kind that make a pack's total stray well beyond seam noise. */
 const KIND_GAIN = 48;
+/**
+ * Tokens a rule around combining marks other than the leader's should add to the pack at the least: twice the
+ * seam noise an edge check tolerates (SECOND_EDGE_STRAY).
+ */
+const MARKS_FIRST = 4;
 /** Tokens an extension from each other family should take off the pack, whichever family gave it. */
 export const EXTENSION_COVER = 4;
 /** Tokens a copy holding one field's domain terms whole should take off the pack, whichever field it is. */
@@ -238,15 +243,27 @@ export function planEdgePack(input: EdgePackInput): number[] {
       if (!taken.has(p) && size + cost(p) <= input.maxTokens) take(p);
     }
   }
+  // A rule around combining marks is the change a team makes least (only scripts with marks show it): the
+  // kind takes the room the others leave.
+  const marks = queues.find((q) => q.kind === REDUCTIONS.indexOf('marks'));
+  const turnOrder = (q: (typeof queues)[number]) => q.gained + (q === marks ? KIND_GAIN : 0);
   for (;;) {
     const open = queues.filter((q) => q.gained < KIND_GAIN && q.next < q.probe.length);
     if (!open.length || size >= input.minTokens) break;
-    const queue = open.reduce((a, b) => (b.gained < a.gained ? b : a));
+    const queue = open.reduce((a, b) => (turnOrder(b) < turnOrder(a) ? b : a));
     const rank = pick(queue);
     const p = queue.probe[rank];
     if (rank < 0 || taken.has(p) || size + cost(p) > input.maxTokens) continue;
     take(p);
   }
+  // Yet a rule other than the leader's (Qwen2's and Qwen3.5's on one vocabulary) moves each probe with a mark
+  // after a letter by a token or more, and no other kind sends such text for sure: its strongest probes are
+  // added within the request's bound, enough to stray past seam noise, leaving the other kinds' probes as chosen.
+  if (marks)
+    for (; marks.gained < MARKS_FIRST && marks.next < marks.probe.length; marks.next++) {
+      const p = marks.probe[marks.next];
+      if (!taken.has(p) && size + cost(p) <= input.maxTokens) take(p);
+    }
   return chosen;
 }
 

@@ -70,6 +70,19 @@ describe('identify against simulated APIs on real tokenizers', () => {
     },
   );
 
+  it("with Qwen2.5's class removed, its tokenizer is not matched to Qwen3.5's, the same vocabulary split otherwise around combining marks", async () => {
+    const { result } = await run('sim:qwen2.5?template=chatml&system=600', { removeOwnClass: 'qwen2.5' });
+    // Alone in the index, the other class of the family leads; a match naming it alone would be a false match.
+    expect(result.verdict.family).toBe('qwen2');
+    expect(result.verdict.status === 'match' && !result.verdict.twins).toBe(false);
+    // What parted them: the check of the leader's edges sent text where a combining mark follows a letter.
+    const text = new Map((await committedCountIndex()).probes.map((p) => [p.id, p.text]));
+    const edgeTexts = result.requests
+      .filter((r) => r.stratum === 'edge' && r.tested === 'qwen3.5-split')
+      .flatMap((r) => r.probes.map((id) => text.get(id) ?? ''));
+    expect(edgeTexts.some((text) => /\p{L}\p{M}/u.test(text))).toBe(true);
+  });
+
   it('calls a real vocabulary with tokens added derived, with its base family', async () => {
     const { result } = await run('sim:cl100k?template=chatml&system=900&add=5000&donor=qwen2.5');
     expect(result.verdict).toMatchObject({ status: 'derived', family: 'cl100k' });

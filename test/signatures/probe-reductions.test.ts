@@ -63,3 +63,27 @@ describe('probe reductions', () => {
     expect(Object.keys(reductions.punctuation).length).toBeGreaterThan(0);
   });
 });
+
+describe('the marks reduction', () => {
+  it("counts what keeping combining marks apart from their letters adds: nothing for Qwen2.5, whose pattern does so, and tokens for Qwen3.5's pattern on the same vocabulary", async () => {
+    const qwen25 = await committedTokenizer('qwen2.5');
+    const qwen35 = await committedTokenizer('qwen3.5-split');
+    const texts = ['ยินดีที่ได้รู้จัก', 'สวัสดีครับ', 'the house', 'I ❤️ it'];
+    const probes = texts.map((text, i) => probe(`p${i}`, text));
+    const inFrame = (t: typeof qwen25, text: string) =>
+      t.encode(frameText([text])).length - t.encode(frameText([])).length;
+    // Qwen2.5's pattern already starts a piece at a mark after a letter, so its split variant counts alike.
+    expect(Object.keys(probeReductions(qwen25, probes).marks)).toEqual([]);
+    const marks = probeReductions(qwen35, probes).marks;
+    for (const p of probes.slice(0, 2)) {
+      // Where the two patterns part, Qwen3.5 counts fewer, and the reduction sees at least part of the difference.
+      const apart = inFrame(qwen25, p.text) - inFrame(qwen35, p.text);
+      expect(apart, p.text).toBeGreaterThan(0);
+      expect(marks[p.id], p.text).toBeGreaterThan(0);
+      expect(marks[p.id], p.text).toBeLessThanOrEqual(apart);
+    }
+    // No letters with marks, or a mark (the emoji's variation selector) after a symbol: nothing to split.
+    expect(marks.p2).toBeUndefined();
+    expect(marks.p3).toBeUndefined();
+  });
+});
