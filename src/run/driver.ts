@@ -1,5 +1,5 @@
 import { frameText } from '../probes/frame.js';
-import { coreCheckDue, planCoreCheck } from '../planning/core-check.js';
+import { coreCheckDue, planCoreCheck, strayedCoreCheckDue } from '../planning/core-check.js';
 import { edgeCheckDue, edgeChecksOfLeader, planEdgeCheck } from '../planning/edge-check.js';
 import { planEdgeRepeat } from '../planning/edge-repeat.js';
 import { planNext } from '../planning/planner.js';
@@ -316,7 +316,11 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     // part that moves a token or two repeats itself often enough.
     // (asked as soon as the counts lean that way: a change is seen only once it is told from the noise)
     const top = rankedGroups(post)[0];
-    const leaning = top && top.derived > top.match ? count.groups.find((g) => g.group === top.group) : undefined;
+    // (only once the change outweighs a tokenizer outside the index, which no repeat of the frame tells apart from it)
+    const leaning =
+      top && top.derived > top.match && top.derived > post.unknown
+        ? count.groups.find((g) => g.group === top.group)
+        : undefined;
     const secondCheck =
       leaning !== undefined &&
       settled &&
@@ -352,16 +356,19 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
         ? planEdgeRepeat(count, requests, repeats.moves, groups, index)
         : undefined;
     // once the leader is seen changed, its core tells a changed copy of it from a tokenizer outside the index
-    const coreDue = !again && !edgeDue && !protocol.unreadable && coreCheckDue(post, requests, edgeChecked);
+    // and before its edges, once a pack strays from it further than a small change (see strayedCoreCheckDue)
+    const coreDue =
+      !again &&
+      !protocol.unreadable &&
+      (strayedCoreCheckDue(post, requests, SMALL_DEVIATION) || (!edgeDue && coreCheckDue(post, requests, edgeChecked)));
     const next =
       again ??
+      (coreDue ? planCoreCheck(post, groups, index, used, rng, repeats.spread) : undefined) ??
       (edgeDue
         ? planEdgeCheck(post, groups, index, used, rng, repeats.spread)
-        : ((coreDue ? planCoreCheck(post, groups, index, used, rng, repeats.spread) : undefined) ??
-          (rival && edgeChecked
+        : ((rival && edgeChecked
             ? planSeparation(count, rival, groups, index, used, rng, requests, repeats.spread)
-            : undefined) ??
-          planNext(post, groups, index, used, rng, requests, repeats.spread)));
+            : undefined) ?? planNext(post, groups, index, used, rng, requests, repeats.spread)));
     if (!next || promptTokens + frameCost + next.cost > budget.maxPromptTokens) {
       stop = next ? 'max-prompt-tokens' : 'no-informative-request';
       break;
