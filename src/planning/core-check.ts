@@ -29,23 +29,6 @@ export function coreCheckDue(post: Posterior, sent: readonly SentRequest[], edge
 }
 
 /**
- * The core check asked before the leader's edges: once the leader leads as changed while a stratum pack strays
- * from it by more than a small change or a seam explains (`stray` tokens), it is either a copy changed where that
- * pack reached or a tokenizer outside the index that fits it elsewhere by chance (counts of every vocabulary
- * cluster, so some indexed one lands on almost any pack). Its edges cannot tell those apart; its core can, so it
- * goes first. Asked once per leader.
- */
-export function strayedCoreCheckDue(post: Posterior, sent: readonly SentRequest[], stray: number): boolean {
-  const leader = leading(post);
-  if (!leader || leader.derived <= leader.match) return false;
-  const id = leader.group.references[0];
-  if (sent.some((r) => r.stratum === 'core' && r.tested === id)) return false;
-  return sent.some((r, k) => isStratum(r.stratum) && Math.abs(leader.deviations[k] ?? 0) > stray);
-}
-
-const isStratum = (label: string) => label !== 'frame' && label !== 'edge' && label !== 'core';
-
-/**
  * The leader's core: probes it counts in the fewest tokens of every family (an extension from any indexed
  * family leaves them as they are), none of whose tokens a pruned or re-split copy changes (no rare or newest
  * merge, no digit or punctuation run), no domain term, and text normalization leaves alone. Among those, the

@@ -1,5 +1,5 @@
 import { frameText } from '../probes/frame.js';
-import { coreCheckDue, planCoreCheck, strayedCoreCheckDue } from '../planning/core-check.js';
+import { coreCheckDue, planCoreCheck } from '../planning/core-check.js';
 import { edgeCheckDue, edgeChecksOfLeader, planEdgeCheck } from '../planning/edge-check.js';
 import { planEdgeRepeat } from '../planning/edge-repeat.js';
 import { planNext } from '../planning/planner.js';
@@ -359,19 +359,16 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
         ? planEdgeRepeat(count, requests, repeats.moves, groups, index)
         : undefined;
     // once the leader is seen changed, its core tells a changed copy of it from a tokenizer outside the index
-    // and before its edges, once a pack strays from it further than a small change (see strayedCoreCheckDue)
-    const coreDue =
-      !again &&
-      !protocol.unreadable &&
-      (strayedCoreCheckDue(post, requests, SMALL_DEVIATION) || (!edgeDue && coreCheckDue(post, requests, edgeChecked)));
+    const coreDue = !again && !edgeDue && !protocol.unreadable && coreCheckDue(post, requests, edgeChecked);
     const next =
       again ??
-      (coreDue ? planCoreCheck(post, groups, index, used, rng, repeats.spread) : undefined) ??
       (edgeDue
         ? planEdgeCheck(post, groups, index, used, rng, repeats.spread)
-        : ((rival && edgeChecked
+        : ((coreDue ? planCoreCheck(post, groups, index, used, rng, repeats.spread) : undefined) ??
+          (rival && edgeChecked
             ? planSeparation(count, rival, groups, index, used, rng, requests, repeats.spread)
-            : undefined) ?? planNext(post, groups, index, used, rng, requests, repeats.spread)));
+            : undefined) ??
+          planNext(post, groups, index, used, rng, requests, repeats.spread)));
     if (!next || promptTokens + frameCost + next.cost > budget.maxPromptTokens) {
       stop = next ? 'max-prompt-tokens' : 'no-informative-request';
       break;

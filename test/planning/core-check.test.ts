@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coreCheckDue, planCoreCheck, strayedCoreCheckDue } from '../../src/planning/core-check.js';
+import { coreCheckDue, planCoreCheck } from '../../src/planning/core-check.js';
 import { frameText } from '../../src/probes/frame.js';
 import { isDomainProbe } from '../../src/probes/domain.js';
 import type { Tokenizer } from '../../src/references/tokenizer.js';
@@ -57,28 +57,6 @@ describe("the leader's core check", () => {
     const checked = [...sent, record(4, 'core', 'qwen2.5')];
     expect(coreCheckDue(qwen, checked, true)).toBe(false);
     expect(coreCheckDue(leadingPost(groups, 'gemma3', 0.6, true), checked, true)).toBe(true);
-  });
-
-  it('comes before the edge check once a stratum pack strays from the changed leader past a small change', async () => {
-    const groups = signatureGroups(await committedCountIndex());
-    /** The leader leading as changed, with these deviations of the requests sent. */
-    const strayed = (deviations: number[], changed = true) => {
-      const post = leadingPost(groups, 'qwen2.5', 0.3, changed);
-      const leader = post.groups.find((g) => g.group.references.includes('qwen2.5'))!;
-      leader.deviations = deviations;
-      return post;
-    };
-    const sent = [record(1, 'frame'), record(2, 'words'), record(3, 'scripts')];
-    expect(strayedCoreCheckDue(strayed([0, 0, 30]), sent, 8)).toBe(true);
-    // small strays are a seam or a small change, which the edge check weighs
-    expect(strayedCoreCheckDue(strayed([0, 0, 8]), sent, 8)).toBe(false);
-    // a leader leading as matched has its edges checked first
-    expect(strayedCoreCheckDue(strayed([0, 0, 30], false), sent, 8)).toBe(false);
-    // an edge check that strayed is the change it looks for, not a stratum pack a change would leave alone
-    const edged = [record(1, 'frame'), record(2, 'words'), record(3, 'edge', 'qwen2.5')];
-    expect(strayedCoreCheckDue(strayed([0, 0, 30]), edged, 8)).toBe(false);
-    // once per leader
-    expect(strayedCoreCheckDue(strayed([0, 0, 30, 0]), [...sent, record(4, 'core', 'qwen2.5')], 8)).toBe(false);
   });
 
   it('holds only text the leader counts in the fewest tokens of every family, with none of its rare, newest, digit or punctuation tokens and no domain term', async () => {
