@@ -2,7 +2,7 @@ import { packTotal, type CountSignature } from '../signatures/observations.js';
 import type { SignatureGroup } from './hypotheses.js';
 import { PRIOR } from './hypotheses.js';
 import { groupLikelihoods } from './likelihood.js';
-import { unknownPackLikelihood } from './open-set.js';
+import { unknownCountLikelihood } from './open-set.js';
 
 export { unknownWindow } from './open-set.js';
 
@@ -82,11 +82,12 @@ export function posterior(signature: CountSignature, groups: readonly SignatureG
 
   let unknownL = 1;
   const base = signature.packs.findIndex((pack) => pack.length === 0);
+  const families = groups.map((g) => g.family);
   for (let k = 0; k < requests; k++) {
     if (!touchable[k] || base < 0) continue;
     const all = scored.map((s) => s.predicted[k]);
     const relative = signature.observed[k] - signature.observed[base];
-    unknownL *= unknownPackLikelihood(relative, Math.min(...all), Math.max(...all));
+    unknownL *= unknownCountLikelihood(relative, all, families);
   }
   const unknown = PRIOR.unknown * unknownL;
   const total = scored.reduce((sum, s) => sum + s.match + s.derived, unknown) || 1;
