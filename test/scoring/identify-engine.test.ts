@@ -131,13 +131,28 @@ describe('identify on each scoring engine', () => {
       expect(aligned.groups.find((g) => g.group === leader)!.deviations).toEqual(
         exact.groups.find((g) => g.group === leader)!.deviations,
       );
-      // the same request; its expected gain (bits) differs by what the left-out groups hold, at most a billionth
+      // what the planner weighs differs by what the left-out groups hold, at most a billionth; the greedy pack
+      // design may break a tie that close either way, so the same request is asked of the two posteriors
+      // once they weigh alike: nothing else the two-stage one carries (predictions, deviations) moves the plan
+      aligned.groups.forEach((g, m) =>
+        expect(Math.abs(g.match + g.derived - exact.groups[m].match - exact.groups[m].derived)).toBeLessThanOrEqual(
+          PLANNING_TOLERANCE,
+        ),
+      );
+      expect(Math.abs(aligned.unknown - exact.unknown)).toBeLessThanOrEqual(PLANNING_TOLERANCE);
+      const weighedAlike: Posterior = {
+        unknown: exact.unknown,
+        groups: aligned.groups.map((g, m) => ({
+          ...g,
+          match: exact.groups[m].match,
+          derived: exact.groups[m].derived,
+        })),
+      };
       const [planned, wanted] = [
-        planNext(aligned, groups, index, new Set(used), seededRng(9), requests)!,
+        planNext(weighedAlike, groups, index, new Set(used), seededRng(9), requests)!,
         planNext(exact, groups, index, new Set(used), seededRng(9), requests)!,
       ];
-      expect({ ...planned, gain: 0 }).toEqual({ ...wanted, gain: 0 });
-      expect(Math.abs(planned.gain - wanted.gain)).toBeLessThanOrEqual(PLANNING_TOLERANCE);
+      expect(planned).toEqual(wanted);
       const edge = (post: Posterior) =>
         planEdgePack({
           post,
