@@ -1,8 +1,7 @@
-import { mkdir, readdir, symlink } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheDir } from '../../src/references/store/cache-dir.js';
-import { makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
+import { shareReferenceFiles, makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
 import { startLivePromptServer, type LivePromptServer } from '../helpers/live-prompt-openai-server.js';
 import { committedEntry, committedTokenizer } from '../helpers/manifest-references.js';
 
@@ -11,10 +10,7 @@ const servers: LivePromptServer[] = [];
 
 beforeAll(async () => {
   sandbox = await makeSandbox();
-  const shared = cacheDir();
-  await mkdir(sandbox.cache, { recursive: true });
-  for (const name of await readdir(shared))
-    if (name !== 'http') await symlink(join(shared, name), join(sandbox.cache, name));
+  await shareReferenceFiles(sandbox);
 });
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));

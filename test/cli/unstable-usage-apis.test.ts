@@ -1,10 +1,9 @@
-import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheDir } from '../../src/references/store/cache-dir.js';
 import { CHAT_TEMPLATES } from '../../src/targets/chat-templates.js';
 import { startAnthropicServer } from '../helpers/anthropic-test-server.js';
-import { makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
+import { shareReferenceFiles, makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
 import { startGeminiServer } from '../helpers/gemini-test-server.js';
 import { startGateway } from '../helpers/generic-http-test-server.js';
 import { committedTokenizer } from '../helpers/manifest-references.js';
@@ -20,10 +19,7 @@ const closers: { close(): Promise<void> }[] = [];
 
 beforeAll(async () => {
   sandbox = await makeSandbox(KEYS);
-  const shared = cacheDir();
-  await mkdir(sandbox.cache, { recursive: true });
-  for (const name of await readdir(shared))
-    if (name !== 'http') await symlink(join(shared, name), join(sandbox.cache, name));
+  await shareReferenceFiles(sandbox);
 });
 afterAll(async () => {
   await Promise.all(closers.map((s) => s.close()));

@@ -1,10 +1,9 @@
-import { mkdir, readdir, readFile, symlink } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheDir } from '../../src/references/store/cache-dir.js';
 import type { Tokenizer } from '../../src/references/tokenizer.js';
 import { chatTemplate } from '../../src/targets/chat-templates.js';
-import { makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
+import { shareReferenceFiles, makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
 import { committedTokenizer } from '../helpers/manifest-references.js';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../helpers/openai-test-server.js';
 
@@ -16,10 +15,7 @@ const servers: OpenAiTestServer[] = [];
 beforeAll(async () => {
   tokenizer = await committedTokenizer('qwen2.5');
   sandbox = await makeSandbox();
-  const shared = cacheDir();
-  await mkdir(sandbox.cache, { recursive: true });
-  for (const name of await readdir(shared))
-    if (name !== 'http') await symlink(join(shared, name), join(sandbox.cache, name));
+  await shareReferenceFiles(sandbox);
 });
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));

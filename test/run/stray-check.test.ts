@@ -1,8 +1,7 @@
-import { mkdir, readdir, symlink } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheDir } from '../../src/references/store/cache-dir.js';
-import { makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
+import { shareReferenceFiles, makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
 
 /**
  * A change seen through a few tokens is claimed only once the request that strayed most, asked again, strayed
@@ -13,10 +12,7 @@ let sandbox: Sandbox;
 
 beforeAll(async () => {
   sandbox = await makeSandbox();
-  const shared = cacheDir();
-  await mkdir(sandbox.cache, { recursive: true });
-  for (const name of await readdir(shared))
-    if (name !== 'http') await symlink(join(shared, name), join(sandbox.cache, name));
+  await shareReferenceFiles(sandbox);
 });
 afterAll(async () => {
   await sandbox.remove();
