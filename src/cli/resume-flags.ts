@@ -110,7 +110,7 @@ export function resumeSettings(
 
   if (conflicts.length) {
     throw new UserError(
-      `--resume continues ${runDir} with the settings it was recorded with, and ${conflicts.join(', ')} ${conflicts.length === 1 ? 'conflicts' : 'conflict'} with them: leave ${conflicts.length === 1 ? 'it' : 'them'} out (only --max-queries and --max-prompt-tokens above the recorded budget apply to a resumed run)`,
+      `--resume continues ${runDir} with the settings it was recorded with, and ${conflicts.join(', ')} ${conflicts.length === 1 ? 'conflicts' : 'conflict'} with them: leave ${conflicts.length === 1 ? 'it' : 'them'} out (only --max-queries, --noise-queries and --max-prompt-tokens above the recorded budget apply to a resumed run)`,
     );
   }
   return { budget };

@@ -19,15 +19,18 @@ import type { PlannedRequest, SentRequest } from './requests.js';
  */
 export function planEdgeRepeat(
   post: Posterior,
-  sent: readonly (SentRequest & { probes: readonly string[] })[],
+  sent: readonly (SentRequest & { probes: readonly string[]; seq?: number })[],
   moves: readonly number[],
   groups: readonly SignatureGroup[],
   index: CountIndex,
+  /** Count requests (seq) already asked again as a check of their stray: asked twice, as this would. */
+  strayChecked: readonly number[] = [],
 ): PlannedRequest | undefined {
   const leader = rankedGroups(post)[0];
   const edges = edgeChecksOfLeader(post, sent);
   if (!leader || edges.length !== 1) return undefined;
   const checked = sent[edges[0]];
+  if (checked.seq !== undefined && strayChecked.includes(checked.seq)) return undefined;
   const key = [...checked.probes].sort().join('\n');
   const asked = sent.filter((r) => r.stratum === 'edge' && [...r.probes].sort().join('\n') === key).length;
   if (asked > 1) return undefined;
@@ -43,6 +46,8 @@ export function planEdgeRepeat(
     pack: probes,
     gain: 0,
     cost: Math.max(...predicted),
+    // past any cached answer: an answer cache holding this order (from another run) would replay it
+    fresh: true,
     ...(checked.tested ? { tested: checked.tested } : {}),
   };
 }

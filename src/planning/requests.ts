@@ -8,6 +8,8 @@ export interface PlannedRequest {
   cost: number;
   /** For an edge or core check: the class it tests (its first reference), the one leading when it was planned. */
   tested?: string;
+  /** Asked of the target past any cached answer (a pack asked again). */
+  fresh?: boolean;
 }
 
 /** What planning reads of a request already sent: what it held ('frame', a stratum, 'edge') and, for an edge check, what it tested. */

@@ -5,6 +5,8 @@ export function noiseLine(noise: CountNoise | undefined): string | undefined {
   if (!noise) return undefined;
   const packs = noise.packChecks ? ` and ${noise.packChecks} pack${noise.packChecks === 1 ? '' : 's'} asked again` : '';
   const cost = `${noise.repeats} repeat${noise.repeats === 1 ? '' : 's'} of the bare frame${packs}, ${noise.repeatTokens.toLocaleString('en-US')} prompt tokens`;
-  const head = `noise: identical requests' counts vary by about ${noise.spread} token${noise.spread === 1 ? '' : 's'} (measured with ${cost})`;
+  const head = noise.spread
+    ? `noise: identical requests' counts vary by about ${noise.spread} token${noise.spread === 1 ? '' : 's'} (measured with ${cost})`
+    : `noise: identical requests were billed alike so far (checked with ${cost})`;
   return noise.reason && !noise.reason.startsWith('the target billed') ? `${head}; ${noise.reason}` : head;
 }

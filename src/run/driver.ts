@@ -16,6 +16,8 @@ import {
 import type { Posterior } from '../scoring/posterior.js';
 import {
   checkAnswerLength,
+  overgrownCount,
+  promptBytes,
   UnusableAnswerError,
   USAGE_COUNT_UNSTABLE,
   unreadableUsage,
@@ -138,12 +140,13 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     }
   };
 
-  const send = async (pack: number[], stratum: PackLabel, tested?: string) => {
+  const send = async (pack: number[], stratum: PackLabel, tested?: string, fresh?: boolean) => {
     const probes = pack.map((p) => index.probes[p]);
     const request: TargetRequest = {
       messages: [{ role: 'user' as const, content: frameText(probes.map((p) => p.text)) }],
       maxOutputTokens: 1,
       ...input.channels?.requestFields(requests.length + 1),
+      ...(fresh && { fresh: true, recount: true }),
     };
     const response = requests.length === 0 ? await firstAnswer(request) : await ask(request, 'count');
     const checked = billed(requests.length + 1, request, response);
@@ -292,6 +295,19 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     checkAnswerLength(answer, request, requests.length + followUps);
     const again = answer.usage?.promptTokens ?? Number.NaN;
     if (Number.isSafeInteger(again) && again >= 0) repeats.tokens += again;
+    const over = overgrownCount(
+      {
+        seq: 1,
+        bytes: promptBytes({ messages: [{ role: 'user', content: frameText([]) }] }),
+        promptTokens: requests[0].promptTokens,
+      },
+      { seq: requests.length + followUps, bytes: promptBytes(request), promptTokens: again },
+    );
+    if (over) {
+      const unreadable = unreadableUsage(over);
+      countsAside(unreadable, 'and no other channel is read', (c) => c.setUsageAside(unreadable));
+      return undefined;
+    }
     if (again === record.promptTokens) {
       repeats.confirmed.push(record.seq);
       return undefined;
@@ -384,15 +400,22 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       top && top.derived > top.match && top.derived > post.unknown
         ? count.groups.find((g) => g.group === top.group)
         : undefined;
+    // of the leader's family, the class whose counts lie closest: twins may be named together, and a change of any
+    // of them is then what is claimed
+    const nearest = leaning
+      ? count.groups
+          .filter((g) => g.group.family === leaning.group.family)
+          .reduce((a, b) => (largestDeviation(b) < largestDeviation(a) ? b : a), leaning)
+      : undefined;
     const smallChange =
-      leaning !== undefined &&
+      nearest !== undefined &&
       settled &&
       repeats.made >= 1 &&
       !repeats.spread &&
       !protocol.unreadable &&
-      largestDeviation(leaning) <= SMALL_DEVIATION;
+      largestDeviation(nearest) <= SMALL_DEVIATION;
     // the request that strayed most, asked again, tells a change from a hidden part that rarely moves
-    const stray = smallChange && leaning ? largestStray(leaning, requests) : -1;
+    const stray = smallChange && nearest ? largestStray(nearest, requests) : -1;
     // (after the edge check where one is due: its stray is the one a change most likely shows)
     const strayCheck =
       stray >= 0 &&
@@ -434,7 +457,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     // ...but one that strayed is asked again: a change strays alike twice, the hidden part's jump does not
     const again =
       repeats.spread && !protocol.unreadable
-        ? planEdgeRepeat(count, requests, repeats.moves, groups, index)
+        ? planEdgeRepeat(count, requests, repeats.moves, groups, index, repeats.checked)
         : undefined;
     // once the leader is seen changed, its core tells a changed copy of it from a tokenizer outside the index
     const coreDue = !again && !edgeDue && !protocol.unreadable && coreCheckDue(post, requests, edgeChecked);
@@ -451,7 +474,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       stop = next ? 'max-prompt-tokens' : 'no-informative-request';
       break;
     }
-    const end = await send(next.pack, next.stratum, next.tested);
+    const end = await send(next.pack, next.stratum, next.tested, next.fresh);
     if (end) return end;
   }
   let final = decide(post, true)!;

@@ -89,7 +89,7 @@ function channelsOf(response: JsonObject): string[] {
 /** Pairs each request with what it was sent for: its observation, the request it follows, or the frame check. */
 function pairObservations(
   requests: RecordedRequest[],
-  sent: ReadonlyMap<number, { followUpOf?: unknown; fresh?: unknown; repeatOf?: unknown }>,
+  sent: ReadonlyMap<number, { followUpOf?: unknown; fresh?: unknown; repeatOf?: unknown; recount?: unknown }>,
   observed: ReadonlyMap<number, { stratum?: string; probes: number }>,
 ): void {
   const roles = requestRoles(requests.map((r) => sent.get(r.seq) ?? {}));
@@ -204,7 +204,7 @@ export function readRun(dirArg: string, tool: RunReport['tool']): RunReport {
   let httpAttempts = 0;
   let resumed = 0;
   const observed = new Map<number, { stratum?: string; probes: number }>();
-  const sent = new Map<number, { followUpOf?: unknown; fresh?: unknown; repeatOf?: unknown }>();
+  const sent = new Map<number, { followUpOf?: unknown; fresh?: unknown; repeatOf?: unknown; recount?: unknown }>();
   const requestFor = (seq: number): RecordedRequest => {
     if (!bySeq.has(seq)) bySeq.set(seq, { seq, lines: {}, chars: 0, channels: [] });
     return bySeq.get(seq)!;

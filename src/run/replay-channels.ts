@@ -1,10 +1,11 @@
+import { frameText } from '../probes/frame.js';
 import type { ChannelFusion, ChannelRuntime } from '../scoring/channels/runtime.js';
 import type { PackLabel } from '../scoring/identify.js';
 import type { Posterior } from '../scoring/posterior.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import type { Observation } from '../signatures/observations.js';
-import type { TargetResponse } from '../targets/target.js';
-import { USAGE_COUNT_UNSTABLE, unreadableUsage } from '../scoring/usage-check.js';
+import type { TargetRequest, TargetResponse } from '../targets/target.js';
+import { overgrownCount, promptBytes, USAGE_COUNT_UNSTABLE, unreadableUsage } from '../scoring/usage-check.js';
 import { billedCountCheck, unstableFrame } from './billed-count-check.js';
 import { runProtocol } from './protocol.js';
 import { recordedExchanges } from './recorded-exchanges.js';
@@ -46,11 +47,21 @@ export async function replayChannels(
     identicalBilled(observations[0].promptTokens, move + observations[0].promptTokens);
   };
   // a count request's probes asked again to check its stray: billed differently, one more move, as the live run read it
-  const strayCheck = (of: number, response: TargetResponse) => {
+  const strayCheck = (of: number, request: TargetRequest, response: TargetResponse) => {
     const first = byObservation.get(of)?.promptTokens;
     const again = response.usage?.promptTokens;
     if (protocol.unreadable || first === undefined || again === undefined || !Number.isSafeInteger(again)) return;
-    if (again !== first) identicalBilled(first, again, `request ${of}'s probes`);
+    // as the live run: a check billed past what any tokenizer bills for its bytes sets the counts aside
+    const over = overgrownCount(
+      {
+        seq: 1,
+        bytes: promptBytes({ messages: [{ role: 'user', content: frameText([]) }] }),
+        promptTokens: observations[0].promptTokens,
+      },
+      { seq: 'check', bytes: promptBytes(request), promptTokens: again },
+    );
+    if (over) setAside(unreadableUsage(over));
+    else if (again !== first) identicalBilled(first, again, `request ${of}'s probes`);
   };
   const identicalBilled = (first: number, again: number, request?: string) => {
     moves.push(again - first);
@@ -89,7 +100,7 @@ export async function replayChannels(
       continue;
     }
     if (role.kind === 'stray-check') {
-      strayCheck(role.of, response);
+      strayCheck(role.of, request, response);
       await scoredAfter(i);
       continue;
     }

@@ -15,13 +15,13 @@ export type RecordedRole =
  * and the frame check is sent fresh (past any cached answer) after the first count request.
  */
 export function requestRoles(
-  sent: readonly { followUpOf?: unknown; fresh?: unknown; repeatOf?: unknown }[],
+  sent: readonly { followUpOf?: unknown; fresh?: unknown; repeatOf?: unknown; recount?: unknown }[],
 ): RecordedRole[] {
   let counted = 0;
   return sent.map((request): RecordedRole => {
     if (typeof request.followUpOf === 'number') return { kind: 'follow-up', of: request.followUpOf };
     if (typeof request.repeatOf === 'number' && counted > 0) return { kind: 'stray-check', of: request.repeatOf };
-    if (request.fresh === true && counted > 0) return { kind: 'frame-check' };
+    if (request.fresh === true && counted > 0 && request.recount !== true) return { kind: 'frame-check' };
     counted++;
     return { kind: 'count', observation: counted };
   });

@@ -103,10 +103,14 @@ export function derivedHeldBack(
 ): string | undefined {
   if (verdict.status !== 'derived') return undefined;
   const score = namedScore(post, verdict);
-  if (!repeats.spread && score && largestDeviation(score) <= SMALL_DEVIATION) {
-    const within = `every count lies within ${SMALL_DEVIATION} tokens of ${verdict.reference}'s, which a hidden prompt that changes per request also explains`;
+  // a verdict naming twins claims a change of any of them: the closest one's counts are what the noise must not explain
+  const closest = post.groups
+    .filter((g) => g.group.references.some((r) => verdict.class.includes(r)))
+    .reduce<GroupScore | undefined>((a, b) => (!a || largestDeviation(b) < largestDeviation(a) ? b : a), score);
+  if (!repeats.spread && closest && largestDeviation(closest) <= SMALL_DEVIATION) {
+    const within = `every count lies within ${SMALL_DEVIATION} tokens of ${closest.group.references[0]}'s, which a hidden prompt that changes per request also explains`;
     if (repeats.made < 1) return `${within}, and the bare frame was not asked again`;
-    if (!strayConfirmed(score, requests, repeats.confirmed ?? []))
+    if (!strayConfirmed(closest, requests, repeats.confirmed ?? []))
       return `${within}, and the request that strayed most was not asked again with the same stray`;
   }
   if (!repeats.spread) return undefined;

@@ -72,14 +72,8 @@ export function staticPromptCounts(
   );
   if (!shortest) return undefined;
   for (const b of answers) {
-    const addedBytes = b.bytes !== undefined && shortest.bytes !== undefined ? b.bytes - shortest.bytes : undefined;
-    if (
-      addedBytes !== undefined &&
-      addedBytes >= 0 &&
-      b.promptTokens - shortest.promptTokens > GROWTH_CAP.tokensPerByte * addedBytes + GROWTH_CAP.slack
-    ) {
-      return `request ${b.seq} adds ${addedBytes} bytes to request ${shortest.seq} but was billed ${b.promptTokens - shortest.promptTokens} tokens more (${shortest.promptTokens} and ${b.promptTokens}), more than any tokenizer bills for that text`;
-    }
+    const over = overgrownCount(shortest, b);
+    if (over) return over;
     const added = b.chars - shortest.chars;
     if (added < MOVE.minChars) continue;
     const grew = b.promptTokens - shortest.promptTokens;
@@ -89,6 +83,24 @@ export function staticPromptCounts(
     }
   }
   return undefined;
+}
+
+/**
+ * Why request `b` was billed more over `shortest` than any tokenizer bills for the bytes it adds (see GROWTH_CAP),
+ * or undefined.
+ */
+export function overgrownCount(
+  shortest: { seq: number | string; bytes?: number; promptTokens: number },
+  b: { seq: number | string; bytes?: number; promptTokens: number },
+): string | undefined {
+  const addedBytes = b.bytes !== undefined && shortest.bytes !== undefined ? b.bytes - shortest.bytes : undefined;
+  if (
+    addedBytes === undefined ||
+    addedBytes < 0 ||
+    b.promptTokens - shortest.promptTokens <= GROWTH_CAP.tokensPerByte * addedBytes + GROWTH_CAP.slack
+  )
+    return undefined;
+  return `request ${b.seq} adds ${addedBytes} bytes to request ${shortest.seq} but was billed ${b.promptTokens - shortest.promptTokens} tokens more (${shortest.promptTokens} and ${b.promptTokens}), more than any tokenizer bills for that text`;
 }
 
 /** Output a reply may be billed beyond max_tokens before it is a protocol violation rather than a rounding. */

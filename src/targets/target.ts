@@ -22,6 +22,8 @@ export interface TargetRequest {
   seed?: number;
   /** Asked of the target even when an answer to the same request is cached (a repeat that checks the counts are stable). */
   fresh?: boolean;
+  /** A count request asked past the cache (a pack asked again as evidence), not a check of the counts. */
+  recount?: boolean;
   /** Sent after answer N for an answer channel (e.g. a repeat cut at `max_tokens`); its prompt count is not a probe's. */
   followUpOf?: number;
   /**

@@ -45,6 +45,13 @@ describe('a small stray asked again', () => {
     expect(md).toMatch(/\| #\d+ \| probes of #\d+ again, to check its stray \|/);
   });
 
+  it('is judged against the twin the counts lie closest to: an unchanged Qwen2.5 under a +-3 id is not called a changed Qwen3.5', async () => {
+    // every count lay within 5 tokens of qwen2.5 and 10 of qwen3.5-split: read as a pruned qwen3.5-split at 99.9%
+    const { live, rescored } = await identifyAndRescore('sim:qwen2.5?vary=id&spread=3', 'runs-twin');
+    expect(live.verdict.status).not.toBe('derived');
+    expect(rescored.verdict.status).toBe(live.verdict.status);
+  });
+
   it('billed alike, confirms a change where identical requests are billed alike', async () => {
     const { live, rescored } = await identifyAndRescore('sim:qwen2.5?drop-merges=300', 'runs-drop');
     expect(live.verdict).toMatchObject({ status: 'derived', reference: 'qwen2.5' });
