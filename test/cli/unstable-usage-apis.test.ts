@@ -149,7 +149,8 @@ describe.each(Object.keys(APIS) as (keyof typeof APIS)[])(
         expect(json.noise.repeats).toBe(1);
         if (json.verdict.status === 'match') {
           expect(result.code).toBe(0);
-          expect(json.verdict.reference).toBe(APIS[api].reference);
+          // near twins no request could part through the noise are named together (Gemma 4 beside Gemma 3)
+          expect([json.verdict.reference, ...(json.verdict.twins ?? [])]).toContain(APIS[api].reference);
           return;
         }
         expect(result.code).toBe(1);
