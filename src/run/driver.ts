@@ -395,9 +395,8 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     // (asked as soon as the counts lean that way: a change is seen only once it is told from the noise; while a
     // tokenizer outside the index explains them better, no change is near and the request goes to the counts)
     const top = rankedGroups(post)[0];
-    // (only once the change outweighs a tokenizer outside the index, which no repeat tells apart from it)
     const leaning =
-      top && top.derived > top.match && top.derived > post.unknown
+      top && top.derived > top.match && top.match + top.derived > post.unknown
         ? count.groups.find((g) => g.group === top.group)
         : undefined;
     // of the leader's family, the class whose counts lie closest: twins may be named together, and a change of any
@@ -433,11 +432,8 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     // An unknown (sure, or where the run would end), once identical requests were billed differently, waits for the
     // frame's repeats to show how far the hidden part moves: misses of every candidate by hundreds of tokens may be
     // that alone.
-    // (or while it holds most of the mass: `unknown` no longer grows as fast on counts that miss every candidate by
-    // hundreds, since it expects them near the indexed ones, so the repeats are asked before the budget is gone)
-    const unknownLeads = post.unknown > 0.5;
     const unknownCheck =
-      ((verdict ?? decide(post, true))?.status === 'unknown' || unknownLeads) &&
+      (verdict ?? decide(post, true))?.status === 'unknown' &&
       countsMoved() &&
       repeats.made < UNKNOWN_REPEATS &&
       !protocol.unreadable &&

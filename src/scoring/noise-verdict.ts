@@ -53,19 +53,16 @@ export function edgeStray(
 
 /**
  * The spread an inconclusive run names: what every count that samples the hidden part shows under the leading
- * candidate, when that is more than the frame's repeats alone measured (one repeat can land close by chance), and
- * never less than how far the frame's own counts lay apart (a move past every spread the model weighs is read as a
- * jump on a small spread, which is no size to name).
+ * candidate, when that is more than the frame's repeats alone measured (one repeat can land close by chance).
  */
 export function inconclusiveSpread(
   post: Posterior,
   requests: readonly { stratum: string }[],
   repeats: FrameRepeats,
 ): number {
-  const measured = Math.max(repeats.spread, frameRange(repeats.moves));
   const leader = rankedGroups(post)[0];
-  if (!leader) return measured;
-  return Math.max(measured, residualSpread(noiseSamples(leader, requests, repeats.moves)));
+  if (!leader) return repeats.spread;
+  return Math.max(repeats.spread, residualSpread(noiseSamples(leader, requests, repeats.moves)));
 }
 
 /** The derived group a verdict names, as scored. */

@@ -2,7 +2,7 @@ import { packTotal, type CountSignature } from '../signatures/observations.js';
 import type { SignatureGroup } from './hypotheses.js';
 import { PRIOR } from './hypotheses.js';
 import { groupLikelihoods } from './likelihood.js';
-import { unknownCountLikelihood } from './open-set.js';
+import { unknownPackLikelihood } from './open-set.js';
 
 export { unknownWindow } from './open-set.js';
 
@@ -82,12 +82,11 @@ export function posterior(signature: CountSignature, groups: readonly SignatureG
 
   let unknownL = 1;
   const base = signature.packs.findIndex((pack) => pack.length === 0);
-  const families = groups.map((g) => g.family);
   for (let k = 0; k < requests; k++) {
     if (!touchable[k] || base < 0) continue;
     const all = scored.map((s) => s.predicted[k]);
     const relative = signature.observed[k] - signature.observed[base];
-    unknownL *= unknownCountLikelihood(relative, all, families);
+    unknownL *= unknownPackLikelihood(relative, Math.min(...all), Math.max(...all));
   }
   const unknown = PRIOR.unknown * unknownL;
   const total = scored.reduce((sum, s) => sum + s.match + s.derived, unknown) || 1;

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CountIndex } from '../../src/signatures/count-index.js';
 import { signatureGroups } from '../../src/scoring/hypotheses.js';
-import {
-  OUTSIDE_SPREAD,
-  unknownCountLikelihood,
-  unknownPackLikelihood,
-  unknownWindow,
-} from '../../src/scoring/open-set.js';
+import { OUTSIDE_SPREAD, unknownPackLikelihood, unknownWindow } from '../../src/scoring/open-set.js';
 import { posterior } from '../../src/scoring/posterior.js';
 import { decide } from '../../src/scoring/verdict.js';
 import { packTotal } from '../../src/signatures/observations.js';
@@ -30,38 +25,6 @@ describe('unknownPackLikelihood', () => {
       4 * unknownPackLikelihood(700, lowest, highest),
     );
     expect(unknownPackLikelihood(hi + 50, lowest, highest)).toBeLessThan(unknownPackLikelihood(hi, lowest, highest));
-  });
-});
-
-describe('unknownCountLikelihood', () => {
-  // Twelve families: eight count a pack near 400 (four of them the same family, twice), the rest spread out.
-  const predictions = [396, 398, 400, 400, 401, 402, 404, 405, 405, 405, 330, 470, 520, 560];
-  const families = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'h', 'h', 'i', 'j', 'k', 'l'];
-  const lowest = Math.min(...predictions);
-  const highest = Math.max(...predictions);
-
-  it('is a distribution over the wide window, most of it near where the indexed families cluster', () => {
-    const { lo, hi } = unknownWindow(predictions);
-    let total = 0;
-    for (let y = lo; y <= hi; y++) total += unknownCountLikelihood(y, predictions, families);
-    expect(total).toBeCloseTo(1, 3);
-    // on the cluster: above the flat windows; in the gap between the predictions: below them
-    expect(unknownCountLikelihood(400, predictions, families)).toBeGreaterThan(
-      2 * unknownPackLikelihood(400, lowest, highest),
-    );
-    expect(unknownCountLikelihood(495, predictions, families)).toBeLessThan(
-      unknownPackLikelihood(495, lowest, highest),
-    );
-    // a count far outside keeps a share of the flat windows' reach
-    expect(unknownCountLikelihood(900, predictions, families)).toBeGreaterThan(
-      0.5 * unknownPackLikelihood(900, lowest, highest),
-    );
-  });
-
-  it('weighs each family once, however many of its references count alike', () => {
-    const once = unknownCountLikelihood(405, predictions.slice(0, 8), families.slice(0, 8));
-    const thrice = unknownCountLikelihood(405, predictions.slice(0, 10), families.slice(0, 10));
-    expect(thrice).toBeCloseTo(once, 12);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { CountSignature } from '../../signatures/observations.js';
-import { unknownCountLikelihood } from '../open-set.js';
+import { unknownPackLikelihood } from '../open-set.js';
 
 /** The count posterior of N observation sets over M groups, flat: entry n * M + m. */
 export interface BatchScores {
@@ -23,22 +23,18 @@ export function emptyScores(sets: number, groups: number): BatchScores {
   };
 }
 
-/**
- * The `unknown` likelihood of one set, from every group's prediction of each request (pack-major, k * M + m) and
- * the groups' families (see unknownCountLikelihood).
- */
+/** The `unknown` likelihood of one set, from the smallest and largest prediction of each request. */
 export function unknownLikelihood(
   signature: CountSignature,
-  totals: ArrayLike<number>,
-  families: readonly string[],
+  lowest: ArrayLike<number>,
+  highest: ArrayLike<number>,
 ): number {
-  const M = families.length;
   const base = signature.packs.findIndex((pack) => pack.length === 0);
   let likelihood = 1;
   signature.packs.forEach((pack, k) => {
     if (pack.length === 0 || base < 0) return;
     const relative = signature.observed[k] - signature.observed[base];
-    likelihood *= unknownCountLikelihood(relative, Array.prototype.slice.call(totals, k * M, (k + 1) * M), families);
+    likelihood *= unknownPackLikelihood(relative, lowest[k], highest[k]);
   });
   return likelihood;
 }

@@ -81,6 +81,8 @@ export function prunedPosterior(
   const M = groups.length;
   const K = signature.packs.length;
   const extreme = new Uint8Array(M);
+  const lowest = new Float64Array(K).fill(Infinity);
+  const highest = new Float64Array(K).fill(-Infinity);
   for (let k = 0; k < K; k++) {
     let lo = 0;
     let hi = 0;
@@ -89,15 +91,13 @@ export function prunedPosterior(
       if (p < totals[k * M + lo]) lo = m;
       if (p > totals[k * M + hi]) hi = m;
     }
-    if (M > 0 && signature.packs[k].length > 0) extreme[lo] = extreme[hi] = 1;
+    if (M > 0) {
+      lowest[k] = totals[k * M + lo];
+      highest[k] = totals[k * M + hi];
+      if (signature.packs[k].length > 0) extreme[lo] = extreme[hi] = 1;
+    }
   }
-  const unknownScore =
-    PRIOR.unknown *
-    unknownLikelihood(
-      signature,
-      totals,
-      groups.map((g) => g.family),
-    );
+  const unknownScore = PRIOR.unknown * unknownLikelihood(signature, lowest, highest);
 
   const bounder = new GroupBounds(signature, groups, totals);
   const clusters = groupClusters(groups);

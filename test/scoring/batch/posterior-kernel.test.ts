@@ -14,17 +14,16 @@ import { close, groupsOf, randomIndex, randomSignatures } from './fixtures.js';
 /** The kernel over every group, normalised with the full index's unknown window, as the live posterior is. */
 function kernelOnAll(signature: CountSignature, groups: readonly SignatureGroup[]) {
   const totals = matrixPackTotals(signature, countMatrix(groups));
+  const M = groups.length;
+  const K = signature.packs.length;
+  const lowest = Array.from({ length: K }, (_, k) => Math.min(...totals.subarray(k * M, k * M + M)));
+  const highest = Array.from({ length: K }, (_, k) => Math.max(...totals.subarray(k * M, k * M + M)));
   return kernelPosterior(
     signature,
     groups,
     totals,
     groups.map((_, m) => m),
-    PRIOR.unknown *
-      unknownLikelihood(
-        signature,
-        totals,
-        groups.map((g) => g.family),
-      ),
+    PRIOR.unknown * unknownLikelihood(signature, lowest, highest),
   );
 }
 

@@ -33,9 +33,11 @@ function nearIdentical(rng: Rng, base: readonly SignatureGroup[], size: number):
 
 /** The live posterior's unnormalised scores: its shares times the total, recovered from `unknown`. */
 function unnormalised(signature: CountSignature, groups: readonly SignatureGroup[], full: Posterior): number[] {
+  const M = groups.length;
   const totals = packTotalsJs(signature, groups);
-  const families = groups.map((g) => g.family);
-  const total = (PRIOR.unknown * unknownLikelihood(signature, totals, families)) / full.unknown;
+  const lo = signature.packs.map((_, k) => Math.min(...Array.from({ length: M }, (_, m) => totals[k * M + m])));
+  const hi = signature.packs.map((_, k) => Math.max(...Array.from({ length: M }, (_, m) => totals[k * M + m])));
+  const total = (PRIOR.unknown * unknownLikelihood(signature, lo, hi)) / full.unknown;
   return full.groups.map((g) => (g.match + g.derived) * total);
 }
 
