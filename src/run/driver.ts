@@ -399,12 +399,10 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       top && top.derived > top.match && top.match + top.derived > post.unknown
         ? count.groups.find((g) => g.group === top.group)
         : undefined;
-    // of the leader's family, the class whose counts lie closest: twins may be named together, and a change of any
-    // of them is then what is claimed
+    // the class whose counts lie closest, of any family: where it misses by a few tokens only, it unchanged behind a
+    // hidden part that moves is as good an account as the change the leader claims
     const nearest = leaning
-      ? count.groups
-          .filter((g) => g.group.family === leaning.group.family)
-          .reduce((a, b) => (largestDeviation(b) < largestDeviation(a) ? b : a), leaning)
+      ? count.groups.reduce((a, b) => (largestDeviation(b) < largestDeviation(a) ? b : a), leaning)
       : undefined;
     const smallChange =
       nearest !== undefined &&

@@ -100,10 +100,12 @@ export function derivedHeldBack(
 ): string | undefined {
   if (verdict.status !== 'derived') return undefined;
   const score = namedScore(post, verdict);
-  // a verdict naming twins claims a change of any of them: the closest one's counts are what the noise must not explain
-  const closest = post.groups
-    .filter((g) => g.group.references.some((r) => verdict.class.includes(r)))
-    .reduce<GroupScore | undefined>((a, b) => (!a || largestDeviation(b) < largestDeviation(a) ? b : a), score);
+  // the class whose counts lie closest, named or not: where it misses by a few tokens only, it unchanged behind a
+  // hidden part that moves is as good an account as the change claimed (twins named together included)
+  const closest = post.groups.reduce<GroupScore | undefined>(
+    (a, b) => (b.deviations.length && (!a || largestDeviation(b) < largestDeviation(a)) ? b : a),
+    score,
+  );
   if (!repeats.spread && closest && largestDeviation(closest) <= SMALL_DEVIATION) {
     const within = `every count lies within ${SMALL_DEVIATION} tokens of ${closest.group.references[0]}'s, which a hidden prompt that changes per request also explains`;
     if (repeats.made < 1) return `${within}, and the bare frame was not asked again`;
