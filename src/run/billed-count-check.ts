@@ -1,7 +1,9 @@
+import { frameText } from '../probes/frame.js';
 import { measuredSpread } from '../scoring/noisy-likelihood.js';
 import { frameRange, NOISE_CEILING, noiseReason } from '../scoring/noise-verdict.js';
 import {
   impossiblePromptCount,
+  overgrownCount,
   promptBytes,
   promptLength,
   staticPromptCounts,
@@ -64,4 +66,16 @@ export function unstableFrame(
   // read as a jump on a small spread, which is no size to name for counts called unstable
   const named = Number.isFinite(spread) ? Math.max(spread, frameRange(moves)) : spread;
   return { reason: `${unstable}${Number.isFinite(named) ? `; ${noiseReason(named, beyond)}` : ''}`, spread };
+}
+
+/**
+ * Why a count request's probes, asked again to check a stray, were billed past what any tokenizer bills for the
+ * bytes the request adds to the bare frame (billed `frame`), or undefined: the same cap a count request is held to.
+ */
+export function overgrownRecheck(frame: number, request: TargetRequest, again: number, seq: number | string) {
+  const frameBytes = promptBytes({ messages: [{ role: 'user', content: frameText([]) }] });
+  return overgrownCount(
+    { seq: 1, bytes: frameBytes, promptTokens: frame },
+    { seq, bytes: promptBytes(request), promptTokens: again },
+  );
 }

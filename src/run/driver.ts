@@ -16,8 +16,6 @@ import {
 import type { Posterior } from '../scoring/posterior.js';
 import {
   checkAnswerLength,
-  overgrownCount,
-  promptBytes,
   UnusableAnswerError,
   USAGE_COUNT_UNSTABLE,
   unreadableUsage,
@@ -35,6 +33,7 @@ import {
   UNKNOWN_REPEATS,
   unknownHeldBack,
 } from '../scoring/noise-verdict.js';
+import { probePositions } from '../scoring/request-signature.js';
 import { largestStray } from '../scoring/stray-repeat.js';
 import { withRelatives } from '../scoring/verdict-relatives.js';
 import type { CountIndex } from '../signatures/count-index.js';
@@ -42,7 +41,7 @@ import type { Target, TargetRequest, TargetResponse } from '../targets/target.js
 import { billedPromptTokens } from '../targets/billed-tokens.js';
 import { recordedTarget, type Transcript } from '../targets/transcript.js';
 import type { Rng } from '../util/rng.js';
-import { billedCountCheck, unstableFrame } from './billed-count-check.js';
+import { billedCountCheck, overgrownRecheck, unstableFrame } from './billed-count-check.js';
 import { noiseHeldBack, planSeparation, unseparatedRival } from './match-separation.js';
 import { type RequestRole, type RunStep, runProtocol } from './protocol.js';
 
@@ -281,7 +280,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
    */
   const repeatStray = async (record: RequestRecord, count: Posterior): Promise<IdentifyResult | undefined> => {
     repeats.checked.push(record.seq);
-    const position = new Map(index.probes.map((p, i) => [p.id, i]));
+    const position = probePositions(index);
     const texts = record.probes.map((id) => index.probes[position.get(id)!].text);
     const request: TargetRequest = {
       messages: [{ role: 'user', content: frameText([...texts].reverse()) }],
@@ -295,14 +294,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     checkAnswerLength(answer, request, requests.length + followUps);
     const again = answer.usage?.promptTokens ?? Number.NaN;
     if (Number.isSafeInteger(again) && again >= 0) repeats.tokens += again;
-    const over = overgrownCount(
-      {
-        seq: 1,
-        bytes: promptBytes({ messages: [{ role: 'user', content: frameText([]) }] }),
-        promptTokens: requests[0].promptTokens,
-      },
-      { seq: requests.length + followUps, bytes: promptBytes(request), promptTokens: again },
-    );
+    const over = overgrownRecheck(requests[0].promptTokens, request, again, requests.length + followUps);
     if (over) {
       const unreadable = unreadableUsage(over);
       countsAside(unreadable, 'and no other channel is read', (c) => c.setUsageAside(unreadable));

@@ -1,12 +1,11 @@
-import { frameText } from '../probes/frame.js';
 import type { ChannelFusion, ChannelRuntime } from '../scoring/channels/runtime.js';
 import type { PackLabel } from '../scoring/identify.js';
 import type { Posterior } from '../scoring/posterior.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import type { Observation } from '../signatures/observations.js';
 import type { TargetRequest, TargetResponse } from '../targets/target.js';
-import { overgrownCount, promptBytes, USAGE_COUNT_UNSTABLE, unreadableUsage } from '../scoring/usage-check.js';
-import { billedCountCheck, unstableFrame } from './billed-count-check.js';
+import { USAGE_COUNT_UNSTABLE, unreadableUsage } from '../scoring/usage-check.js';
+import { billedCountCheck, overgrownRecheck, unstableFrame } from './billed-count-check.js';
 import { runProtocol } from './protocol.js';
 import { recordedExchanges } from './recorded-exchanges.js';
 import type { RecordEntry } from './run-record.js';
@@ -52,14 +51,7 @@ export async function replayChannels(
     const again = response.usage?.promptTokens;
     if (protocol.unreadable || first === undefined || again === undefined || !Number.isSafeInteger(again)) return;
     // as the live run: a check billed past what any tokenizer bills for its bytes sets the counts aside
-    const over = overgrownCount(
-      {
-        seq: 1,
-        bytes: promptBytes({ messages: [{ role: 'user', content: frameText([]) }] }),
-        promptTokens: observations[0].promptTokens,
-      },
-      { seq: 'check', bytes: promptBytes(request), promptTokens: again },
-    );
+    const over = overgrownRecheck(observations[0].promptTokens, request, again, 'check');
     if (over) setAside(unreadableUsage(over));
     else if (again !== first) identicalBilled(first, again, `request ${of}'s probes`);
   };

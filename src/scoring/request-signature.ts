@@ -5,7 +5,7 @@ import { UNTOUCHED_BY_KIND } from './noise.js';
 const positionsByPool = new WeakMap<CountIndex['probes'], Map<string, number>>();
 
 /** Each probe id's position in the pool, worked out once per pool: identify scores after every request. */
-function probePositions(index: CountIndex): Map<string, number> {
+export function probePositions(index: CountIndex): Map<string, number> {
   let positions = positionsByPool.get(index.probes);
   if (!positions || positions.size !== index.probes.length) {
     positions = new Map(index.probes.map((probe, i) => [probe.id, i]));
