@@ -4,6 +4,7 @@ import { sha256Hex } from '../util/hash.js';
 import { hypotheses, isWhiteBox, percent, plainVerdict, reportFlags } from './report-facts.js';
 import type { RunReport } from '../run/run-report.js';
 import { whiteBoxRows } from './white-box-facts.js';
+import { noiseFacts } from './noise-line.js';
 
 const TOOL_REF = 'tool:tokprint';
 const TARGET_REF = 'model:target';
@@ -82,6 +83,15 @@ export function renderCycloneDx(report: RunReport): string {
   target.properties.add(property('verdict.summary', plain.headline));
   target.properties.add(property('run.requests', report.spent.requests));
   target.properties.add(property('run.prompt-tokens', report.spent.promptTokens));
+  const noise = noiseFacts(report.verdict.noise);
+  if (noise) {
+    target.properties.add(property('noise.spread-tokens', noise.spread));
+    target.properties.add(property('noise.frame-repeats', noise.frameRepeats));
+    target.properties.add(property('noise.stray-checks', noise.strayChecks));
+    target.properties.add(property('noise.prompt-tokens', noise.promptTokens));
+    target.properties.add(property('noise.summary', noise.summary));
+    if (noise.reason) target.properties.add(property('noise.reason', noise.reason));
+  }
   // answers from the answer cache stood in for the target: a reader of the BOM must see it
   if (v.replayed) target.properties.add(property('run.replayed-answers', v.replayed));
   if (report.transcript.digest.state !== 'none')

@@ -14,6 +14,7 @@ import {
 } from './report-facts.js';
 import { shownTarget, withholdsCredentials } from '../util/secrets/secrets.js';
 import { reproduceCommand } from './reproduce-command.js';
+import { noiseFacts, sentenceCase } from './noise-line.js';
 import { shownPieces } from './token-pieces.js';
 import { comparisonLine, sharedText, WHITE_BOX_METHOD, whiteBoxRows } from './white-box-facts.js';
 import type { RunReport } from '../run/run-report.js';
@@ -48,8 +49,15 @@ ${
   <div><b>${s.completionTokens.toLocaleString('en-US')}</b><span>completion tokens</span></div>
   <div><b>${x(report.channels.join(', ') || 'none')}</b><span>channels used</span></div>
   ${seconds ? `<div><b>${seconds} s</b><span>duration</span></div>` : ''}
-</div>`
+</div>${noiseParagraph(report)}`
 }`;
+}
+
+/** How far identical requests' counts varied and what measuring it took, in the words of the terminal's noise line. */
+function noiseParagraph(report: RunReport): string {
+  const noise = noiseFacts(report.verdict.noise);
+  if (!noise) return '';
+  return `\n<p class="lead noise" id="noise" data-spread="${noise.spread}" data-requests="${noise.requests}"><b>Noise:</b> ${x(sentenceCase(noise.summary))}.</p>`;
 }
 
 function auditSection(report: RunReport): string {

@@ -1,9 +1,22 @@
 import { evidenceRows, hypotheses, isWhiteBox, plainVerdict } from './report-facts.js';
 import { whiteBoxRows } from './white-box-facts.js';
 import { reproduceCommand } from './reproduce-command.js';
+import { noiseFacts } from './noise-line.js';
 import type { RunReport } from '../run/run-report.js';
 
 export const JSON_REPORT_VERSION = 1;
+
+/**
+ * How far identical requests' counts varied, or null when the run saw no sign of it: the spread in tokens, the
+ * requests that measured it (repeats of the bare frame, packs asked again to check a stray) and their prompt
+ * tokens, the measurement in words, and why the run could not name a tokenizer through it (null when it could).
+ */
+function noiseJson(report: RunReport) {
+  const noise = noiseFacts(report.verdict.noise);
+  if (!noise) return null;
+  const { spread, frameRepeats, strayChecks, requests, promptTokens, summary } = noise;
+  return { spread, frameRepeats, strayChecks, requests, promptTokens, summary, reason: noise.reason ?? null };
+}
 
 /** The verdict with its evidence and every request, under field names that stay put between versions. */
 export function renderJson(report: RunReport): string {
@@ -34,6 +47,7 @@ export function renderJson(report: RunReport): string {
     },
     stop: v.stop,
     unknown: v.unknown,
+    noise: noiseJson(report),
     hypotheses: hypotheses(report).map(({ reference, family, class: members, posterior, match, derived }) => ({
       reference,
       family,

@@ -1,5 +1,6 @@
 import { plainVerdict, reportFlags } from './report-facts.js';
 import { flagLines } from './verdict-flags.js';
+import { noiseLine } from './noise-line.js';
 import type { RunReport } from '../run/run-report.js';
 import { escapeMarkup as x } from './xml-escape.js';
 
@@ -13,6 +14,7 @@ export function renderJunit(report: RunReport): string {
   const seconds =
     report.started && report.finished ? (Date.parse(report.finished) - Date.parse(report.started)) / 1000 : 0;
   const warnings = flagLines(reportFlags(report));
+  const noise = noiseLine(report.verdict.noise);
   const failed = v.status === 'inconclusive' || warnings.length > 0;
   const failure = warnings.length
     ? `<failure message="${x(warnings[0])}" type="flagged">${x([...warnings, `${v.status}: ${plain.headline}`].join('\n'))}</failure>`
@@ -22,7 +24,7 @@ export function renderJunit(report: RunReport): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="tokprint" tests="1" failures="${failed ? 1 : 0}" time="${seconds}">`,
     `  <testsuite name="tokprint identify" tests="1" failures="${failed ? 1 : 0}" errors="0" time="${seconds}"${report.started ? ` timestamp="${x(report.started)}"` : ''}>`,
-    `    <testcase classname="tokprint.identify" name="${x(report.settings.target)}" time="${seconds}">${body}<system-out>${x(`${warnings.map((w) => `${w}\n`).join('')}${v.status}: ${plain.headline}, confidence ${plain.confidence}; ${report.spent.requests} requests, ${report.spent.promptTokens} prompt tokens; run ${report.dir}`)}</system-out></testcase>`,
+    `    <testcase classname="tokprint.identify" name="${x(report.settings.target)}" time="${seconds}">${body}<system-out>${x(`${warnings.map((w) => `${w}\n`).join('')}${v.status}: ${plain.headline}, confidence ${plain.confidence}; ${report.spent.requests} requests, ${report.spent.promptTokens} prompt tokens; run ${report.dir}${noise ? `\n${noise}` : ''}`)}</system-out></testcase>`,
     '  </testsuite>',
     '</testsuites>',
     '',

@@ -10,6 +10,7 @@ import {
   signed,
 } from './report-facts.js';
 import { reproduceCommand } from './reproduce-command.js';
+import { noiseFacts, sentenceCase } from './noise-line.js';
 import type { RunReport } from '../run/run-report.js';
 import { comparisonDetail, sharedText, WHITE_BOX_METHOD, whiteBoxRows } from './white-box-facts.js';
 import { WEIGHTS_METHOD, weightFacts, weightReadText } from './weight-facts.js';
@@ -114,7 +115,10 @@ export function renderMarkdown(report: RunReport): string {
   if (report.settings.description) out.push(mdEscape(report.settings.description), '');
   out.push(`**${mdEscape(plain.headline)}** — confidence ${mdEscape(plain.confidence)} (${plain.certainty}).`, '');
   if (plain.detail) out.push(`${mdEscape(plain.detail[0].toUpperCase() + plain.detail.slice(1))}.`, '');
-  out.push(`- **Shows:** ${mdEscape(plain.proves)}`, `- **Does not show:** ${mdEscape(plain.doesNotProve)}`, '');
+  out.push(`- **Shows:** ${mdEscape(plain.proves)}`, `- **Does not show:** ${mdEscape(plain.doesNotProve)}`);
+  const noise = noiseFacts(report.verdict.noise);
+  if (noise) out.push(`- **Noise:** ${mdEscape(sentenceCase(noise.summary))}.`);
+  out.push('');
   out.push(...auditLines(report));
   if (isWhiteBox(report)) return whiteBoxMarkdown(report, out);
 

@@ -1,6 +1,8 @@
 import type { Hypothesis, RecordedRequest, RunReport } from '../run/run-report.js';
 import { flagNotes, type FlagNote } from './verdict-flags.js';
 import { identicalClass, whiteBoxRows } from './white-box-facts.js';
+import { noiseFacts } from './noise-line.js';
+import { spentLimit } from '../scoring/spent-limit.js';
 
 /** The run's verdict flags in plain words, with why a channel was set aside when the run says. */
 export function reportFlags(report: RunReport): FlagNote[] {
@@ -100,10 +102,28 @@ export function plainVerdict(report: RunReport): PlainVerdict {
         confidence: '—',
         certainty: 'no verdict',
         headline: 'No verdict: the evidence was not strong enough',
-        proves: `The budget ran out (${report.verdict.stop}) before any answer was sure enough; the leading candidates are listed below.`,
-        doesNotProve: 'Anything about the product yet. Run again with a larger --max-queries or --max-prompt-tokens.',
+        proves: `The budget ran out (${report.verdict.stop}) before any answer was sure enough${noiseReasonText(report)}; the leading candidates are listed below.`,
+        doesNotProve: `Anything about the product yet. ${moreBudgetAdvice(report)}`,
       };
   }
+}
+
+/** Why the counts' noise kept the run from a verdict, as the noise line words it, after a colon; or nothing. */
+function noiseReasonText(report: RunReport): string {
+  const reason = noiseFacts(report.verdict.noise)?.shownReason;
+  return reason ? `: ${reason}` : '';
+}
+
+/** What to raise for another try: the limit the run stopped at (see spentLimit). */
+export function moreBudgetAdvice(report: RunReport): string {
+  const { stop, noise } = report.verdict;
+  const flag = spentLimit(stop, report.settings.budget, noise);
+  if (flag === '--noise-queries')
+    return `Run again, or go on with --resume, with a larger --noise-queries: identical requests were billed differently, and the run stopped at that limit (${report.settings.budget.noiseQueries} requests).`;
+  if (flag) return `Run again, or go on with --resume, with a larger ${flag}.`;
+  if (stop === 'no-informative-request')
+    return 'Every probe in the index was sent, so a larger budget alone does not help.';
+  return 'Run again with a larger --max-queries or --max-prompt-tokens.';
 }
 
 /** The verdict of a white-box run: the files were compared, so it speaks of vocabulary, not of counts. */

@@ -23,7 +23,27 @@ export interface DryRunPlan {
   allowancePerRequest: number;
   requests: PlannedRequest[];
   worstCaseTotal: number;
+  /**
+   * For a run resumed: the requests its record already answers (read from it, not sent again), the prompt tokens
+   * they were billed, and whether identical requests were billed differently among them; `requests` and
+   * `worstCaseTotal` are then what would be sent after them.
+   */
+  resumed?: { run: string; answered: number; promptTokens: number; countsMoved: boolean };
   note: string;
+}
+
+/** The most the bare frame and a probe pack can be billed, the template allowance included. */
+export function packCosts(frameTokens: number): { frameCost: number; packCost: number } {
+  const frameCost = frameTokens + TEMPLATE_ALLOWANCE;
+  return { frameCost, packCost: frameCost + PACK_TOKENS.max };
+}
+
+/** How many requests a run may send once its counts move, where that is more than the request limit. */
+export function underNoiseNote(budget: Budget): string {
+  const underNoise = requestLimit(budget, true);
+  return underNoise > budget.maxQueries
+    ? `; if identical requests are billed differently (a hidden prompt that varies), up to ${underNoise} requests (--noise-queries), still within --max-prompt-tokens`
+    : '';
 }
 
 /**
@@ -38,18 +58,13 @@ export function dryRunPlan(input: {
   frameTokens: number;
 }): DryRunPlan {
   const frame = frameText([]);
-  const frameCost = input.frameTokens + TEMPLATE_ALLOWANCE;
-  const packCost = frameCost + PACK_TOKENS.max;
+  const { frameCost, packCost } = packCosts(input.frameTokens);
   const requests: PlannedRequest[] = [{ n: 1, what: 'bare frame', text: frame, worstCasePromptTokens: frameCost }];
   for (let n = 2; n <= input.budget.maxQueries; n++) {
     requests.push({ n, what: 'probe pack chosen from the answers so far', worstCasePromptTokens: packCost });
   }
   const sum = requests.reduce((total, r) => total + r.worstCasePromptTokens, 0);
-  const underNoise = requestLimit(input.budget, true);
-  const noise =
-    underNoise > input.budget.maxQueries
-      ? `; if identical requests are billed differently (a hidden prompt that varies), up to ${underNoise} requests (--noise-queries), still within --max-prompt-tokens`
-      : '';
+  const noise = underNoiseNote(input.budget);
   return {
     target: input.target,
     description: input.description,
@@ -63,12 +78,18 @@ export function dryRunPlan(input: {
 
 export function dryRunText(plan: DryRunPlan): string {
   const lines = [`dry run: nothing sent to ${plan.target} (${plan.description})`];
+  const resumed = plan.resumed;
+  if (resumed)
+    lines.push(
+      `resuming ${resumed.run}: ${resumed.answered} request${resumed.answered === 1 ? '' : 's'} answered in its record (${resumed.promptTokens.toLocaleString('en-US')} prompt tokens), read from it, not sent again${resumed.countsMoved ? '; identical requests were billed differently, so the limit under noise applies' : ''}`,
+    );
   for (const r of plan.requests)
     lines.push(
       `  #${r.n} ${r.what}: at most ${r.worstCasePromptTokens} prompt tokens${r.text !== undefined ? ` — ${JSON.stringify(r.text)}` : ''}`,
     );
+  const more = resumed ? ' more' : '';
   lines.push(
-    `worst case: ${plan.worstCaseTotal} prompt tokens in ${plan.requests.length} requests (budget: --max-queries ${plan.budget.maxQueries}, --max-prompt-tokens ${plan.budget.maxPromptTokens})`,
+    `worst case: ${plan.worstCaseTotal}${more} prompt tokens in ${plan.requests.length}${more} requests (budget: --max-queries ${plan.budget.maxQueries}, ${resumed ? `--noise-queries ${plan.budget.noiseQueries ?? plan.budget.maxQueries}, ` : ''}--max-prompt-tokens ${plan.budget.maxPromptTokens})`,
   );
   lines.push(`note: ${plan.note}`);
   return `${lines.join('\n')}\n`;

@@ -24,6 +24,7 @@ import type { HeldLock } from '../util/file-lock.js';
 import { seededRng } from '../util/rng.js';
 import { ensureWritableDir } from '../util/writable-dir.js';
 import { type DryRunPlan, dryRunPlan } from './dry-run-plan.js';
+import { resumePlan } from './resume-plan.js';
 import { runVerdict } from './run-verdict.js';
 import { appendRunLine, createRunDir, RUN_FILES, writeRunJson } from './run-dir.js';
 import { lockRunDir } from './run-lock.js';
@@ -124,21 +125,25 @@ async function identifyRun(
 ): Promise<RunOutcome> {
   const { env, reference } = workspace;
   const index: CountIndex = await workspace.countIndex();
-  let previous: { record: RunRecord; entries: RecordEntry[] } | undefined;
+  /** The record of the run resumed: reopened for appending, or only read for a dry run. */
+  let previous: { record?: RunRecord; entries: RecordEntry[] } | undefined;
   let config: Omit<RunConfig, 'description'>;
   if ('resume' in request.start) {
     const dir = resolve(cwd, request.start.resume);
     // the lock first: the record is read only once no other process can be writing it
     const lock = await lockRunDir(dir);
     held(lock);
-    previous = RunRecord.reopen(dir, lock, Boolean(request.start.budget));
+    // a dry run reads the record as resuming would, and leaves it as it is
+    previous = request.dryRun
+      ? { entries: RunRecord.resumable(dir, Boolean(request.start.budget)).entries }
+      : RunRecord.reopen(dir, lock, Boolean(request.start.budget));
     config = (previous.entries[0] as Extract<RecordEntry, { kind: 'config' }>).config;
     const raised = request.start.budget;
     if (raised) config = { ...config, budget: raised };
     if (!request.dryRun) {
       await checkWritable(env, config);
       const answered = new Set(previous.entries.flatMap((e) => (e.kind === 'response' ? [e.seq] : []))).size;
-      previous.record.append({
+      previous.record!.append({
         kind: 'resumed',
         at: new Date().toISOString(),
         answered,
@@ -191,18 +196,33 @@ async function identifyRun(
   if (request.dryRun) {
     // the frame's count by every indexed reference tokenizer, computed when the index was built
     const signatures = await readCountSignatures(workspace.indexDir);
+    const frameTokens = Math.max(...signatures.references.map((r) => r.frame));
+    if (previous) {
+      const plan = await resumePlan({
+        run: resolve(cwd, (request.start as { resume: string }).resume),
+        target,
+        index,
+        budget: config.budget,
+        seed: config.seed,
+        entries: previous.entries,
+        channels: request.channels,
+        engine: request.engine,
+        frameTokens,
+      });
+      return { kind: 'dry-run', plan: { ...plan, target: config.target } };
+    }
     const plan = dryRunPlan({
       target: config.target,
       description: target.description,
       budget: config.budget,
-      frameTokens: Math.max(...signatures.references.map((r) => r.frame)),
+      frameTokens,
     });
     return { kind: 'dry-run', plan };
   }
 
   const fullConfig: RunConfig = { ...config, description: target.description };
   let run: string;
-  if (previous) {
+  if (previous?.record) {
     run = previous.record.dir;
     record = previous.record;
   } else {

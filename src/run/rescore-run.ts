@@ -50,9 +50,8 @@ export async function rescoreRun(
 
   const index = await workspace.countIndex();
   const verdictPath = join(run, RUN_FILES.verdict);
-  const recordedStop = existsSync(verdictPath)
-    ? ((checkVerdict(readVerdict(verdictPath), verdictPath).stop ?? 'max-queries') as IdentifyResult['stop'])
-    : 'max-queries';
+  const recorded = existsSync(verdictPath) ? checkVerdict(readVerdict(verdictPath), verdictPath) : undefined;
+  const recordedStop = (recorded?.stop ?? 'max-queries') as IdentifyResult['stop'];
   const groups = signatureGroups(index);
   const known = new Set(index.probes.map((p) => p.id));
   const scorable = observations.every((o) => o.probes.every((id) => known.has(id)));
@@ -79,6 +78,7 @@ export async function rescoreRun(
     frameChecks(sent),
     fused?.countsUnread !== undefined,
     strayChecks(sent),
+    recorded?.verdict,
   );
   // the spend is what the target billed for every answer recorded, as the live run counted it
   result.promptTokens = billedPromptTokens(sent.map((e) => e.response?.usage?.promptTokens));

@@ -6,11 +6,12 @@ import type { IdentifyResult, PackLabel, RequestRecord } from '../scoring/identi
 import { posterior, type Posterior } from '../scoring/posterior.js';
 import { decide, type Verdict } from '../scoring/verdict.js';
 import { withRelatives } from '../scoring/verdict-relatives.js';
-import { requestSignature } from '../scoring/request-signature.js';
+import { probePositions, requestSignature } from '../scoring/request-signature.js';
 import { unstableVerdict } from '../scoring/usage-check.js';
 import { inconclusiveSpread, noiseReason } from '../scoring/noise-verdict.js';
 import { measuredSpread } from '../scoring/noisy-likelihood.js';
 import { noiseHeldBack } from './match-separation.js';
+import { twinsBeyondReach } from '../planning/twins-apart.js';
 
 /**
  * Scores recorded observations again against an index, sending nothing: the verdict a finished run
@@ -27,6 +28,8 @@ export function rescore(
   countsUnread = false,
   /** The count requests the run asked again to check a stray (see strayConfirmed): their counts, by request. */
   strayChecks: readonly { of: number; count: number }[] = [],
+  /** The verdict the run recorded, when it did: reached again, it keeps the run's reason to stop. */
+  recordedVerdict?: { status: string; reference: string | null },
 ): IdentifyResult {
   const known = new Set(index.probes.map((p) => p.id));
   const missing = [...new Set(observations.flatMap((o) => o.probes.filter((id) => !known.has(id))))];
@@ -68,7 +71,12 @@ export function rescore(
       unstable: 'the run found the same request billed differently',
       ...(repeats.spread && { noise: { spread: repeats.spread, repeats: repeats.made, ...packChecks, repeatTokens } }),
     };
-  const leading = decide(post, false);
+  // twins no request could part through the noise are named together at once, as the live run names them
+  const positions = probePositions(index);
+  const used = new Set(requests.flatMap((r) => r.probes.map((id) => positions.get(id)!)));
+  const twins = repeats.spread ? decide(post, true) : undefined;
+  const leading =
+    decide(post, false) ?? (twins && twinsBeyondReach(twins, index, used, repeats.spread) ? twins : undefined);
   // under noise a change, or a tokenizer outside the index, is named as the run named it: only where it stands
   // clear of the spread, and a match only once set apart from the next family; counts set aside hold nothing back,
   // as the live run's did not
@@ -83,12 +91,21 @@ export function rescore(
       'the requests allowed did not tell the candidates apart through it',
     );
   return {
-    verdict: reason || countsUnread ? verdict : withRelatives(verdict, post, requests),
+    // the nearest classes of an inconclusive run held back by the noise are kept, as the live run keeps them
+    verdict: countsUnread ? verdict : withRelatives(verdict, post, requests),
     posterior: post,
     requests,
     queries,
     promptTokens,
-    stop: confident ? 'confident' : recordedStop === 'confident' ? 'max-queries' : recordedStop,
+    // why the run stopped is the run's: only a verdict it did not reach (the index changed) takes another reason
+    stop:
+      recordedVerdict?.status === verdict.status && recordedVerdict.reference === verdict.reference
+        ? recordedStop
+        : confident
+          ? 'confident'
+          : recordedStop === 'confident'
+            ? 'max-queries'
+            : recordedStop,
     ...((repeats.spread || reason) && {
       noise: { spread: repeats.spread, repeats: repeats.made, ...packChecks, repeatTokens, ...(reason && { reason }) },
     }),

@@ -11,6 +11,8 @@ import type { HeldLock } from '../util/file-lock.js';
 import { RUN_FILES, writeRunJson } from './run-dir.js';
 import { checkRunConfig, checkTranscript, checkVerdict } from './run-files.js';
 import type { Budget } from '../scoring/identify.js';
+import { spentLimit } from '../scoring/spent-limit.js';
+import type { VerdictRecord } from './run-report.js';
 
 /** What a run was asked to do: enough to continue it or re-score it later. Never holds a key. */
 export interface RunConfig {
@@ -80,17 +82,30 @@ export class RunRecord {
    * sealing what the run held then, and the run goes on after it to a new digest.
    */
   static reopen(dir: string, lock?: HeldLock, budgetRaised = false): { record: RunRecord; entries: RecordEntry[] } {
-    const { path, entries, validBytes } = readRecord(dir);
-    if (entries.at(-1)?.kind === 'digest') {
-      const inconclusive = sealedStatus(dir) === 'inconclusive';
-      if (!inconclusive) throw new UserError(`${dir} is a finished run; re-score it with tokprint rescore`);
-      if (!budgetRaised)
-        throw new UserError(
-          `${dir} is a finished run that ended inconclusive; go on with a higher budget (tokprint identify --resume ${dir} --max-queries N) or re-score it with tokprint rescore`,
-        );
-    }
+    const { path, entries, validBytes } = RunRecord.resumable(dir, budgetRaised);
     truncateSync(path, validBytes);
     return { record: new RunRecord(dir, path, lock), entries };
+  }
+
+  /**
+   * A run's record as resuming it would read it, changing nothing (a dry run plans from it): refused, as reopen
+   * refuses it, when the run is finished and cannot go on.
+   */
+  static resumable(dir: string, budgetRaised = false): ReturnType<typeof readRecord> {
+    const record = readRecord(dir);
+    const { entries, config } = record;
+    if (entries.at(-1)?.kind === 'digest') {
+      const sealed = sealedVerdict(dir);
+      if (sealed?.verdict.status !== 'inconclusive')
+        throw new UserError(`${dir} is a finished run; re-score it with tokprint rescore`);
+      // the limit it stopped at is the one to raise: under noise the request limit was --noise-queries
+      const flag = spentLimit(sealed.stop, config.budget, sealed.noise) ?? '--max-queries';
+      if (!budgetRaised)
+        throw new UserError(
+          `${dir} is a finished run that ended inconclusive; go on with a higher budget (tokprint identify --resume ${dir} ${flag} N) or re-score it with tokprint rescore`,
+        );
+    }
+    return record;
   }
 
   append(entry: RecordEntry | TranscriptEntry): void {
@@ -109,11 +124,11 @@ export class RunRecord {
 }
 
 /** The status of a sealed run's verdict, or undefined when it has none that can be read. */
-function sealedStatus(dir: string): string | undefined {
+function sealedVerdict(dir: string): VerdictRecord | undefined {
   const path = join(dir, RUN_FILES.verdict);
   if (!existsSync(path)) return undefined;
   try {
-    return checkVerdict(JSON.parse(readFileSync(path, 'utf8')), path).verdict.status;
+    return checkVerdict(JSON.parse(readFileSync(path, 'utf8')), path);
   } catch {
     return undefined;
   }
