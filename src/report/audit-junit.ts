@@ -22,6 +22,7 @@ export function renderAuditJunit(result: AuditResult): string {
       ['requests', t.requests ?? ''],
       ['tokens', t.promptTokens ?? ''],
       ['flags', row.flags],
+      ...(row.noise ? [['noise', row.noise]] : []),
       ...(t.run ? [['run', t.run]] : []),
     ]
       .map(([name, value]) => `        <property ${attr('name', name)} ${attr('value', value)}/>`)

@@ -1,5 +1,6 @@
 import type { AuditOutcome, AuditResult, AuditTargetResult } from '../run/audit-result.js';
 import { percent } from './report-facts.js';
+import { noiseFacts, noiseSentence } from './noise-line.js';
 
 export const OUTCOME_WORDS: Record<AuditOutcome, string> = {
   passed: 'PASS',
@@ -7,6 +8,12 @@ export const OUTCOME_WORDS: Record<AuditOutcome, string> = {
   inconclusive: 'INCONCLUSIVE',
   error: 'ERROR',
 };
+
+/** The run's noise in the words of its own report's noise line, or nothing when its counts did not vary. */
+function auditNoise(r: AuditTargetResult): string {
+  const facts = noiseFacts(r.noise);
+  return facts ? noiseSentence(facts) : '';
+}
 
 /** One target's row as every audit summary shows it. */
 export function auditRow(r: AuditTargetResult) {
@@ -19,6 +26,7 @@ export function auditRow(r: AuditTargetResult) {
     requests: r.requests === undefined ? '—' : String(r.requests),
     tokens: r.promptTokens === undefined ? '—' : String(r.promptTokens),
     flags: r.flags?.length ? r.flags.join(', ') : '',
+    noise: auditNoise(r),
   };
 }
 

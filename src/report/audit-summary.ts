@@ -10,7 +10,17 @@ function reportLink(t: AuditTargetResult, outDir: string): string | undefined {
   return page ? relative(outDir, page).split('\\').join('/') : undefined;
 }
 
-const COLUMNS = ['result', 'target', 'found', 'expected', 'confidence', 'requests', 'tokens', 'flags'] as const;
+const COLUMNS = [
+  'result',
+  'target',
+  'found',
+  'expected',
+  'confidence',
+  'requests',
+  'tokens',
+  'flags',
+  'noise',
+] as const;
 
 /** The audit as a markdown table linking each target's run report. */
 export function renderAuditMarkdown(result: AuditResult, outDir: string): string {
@@ -51,7 +61,7 @@ export function renderAuditHtml(result: AuditResult, outDir: string): string {
     const target = link
       ? `<a href="${escapeMarkup(encodeURI(link))}">${escapeMarkup(row.target)}</a>`
       : escapeMarkup(row.target);
-    return `<tr><td class="${row.result}">${row.result}</td><td>${target}</td><td>${escapeMarkup(row.found)}</td><td>${escapeMarkup(row.expected)}</td><td class="n">${row.confidence}</td><td class="n">${row.requests}</td><td class="n">${row.tokens}</td><td>${escapeMarkup(row.flags)}</td></tr>`;
+    return `<tr><td class="${row.result}">${row.result}</td><td>${target}</td><td>${escapeMarkup(row.found)}</td><td>${escapeMarkup(row.expected)}</td><td class="n">${row.confidence}</td><td class="n">${row.requests}</td><td class="n">${row.tokens}</td><td>${escapeMarkup(row.flags)}</td><td>${escapeMarkup(row.noise)}</td></tr>`;
   });
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

@@ -1,3 +1,5 @@
+import type { CountNoise } from '../scoring/count-spread.js';
+
 /** What an audit found: one judged identify run per target, as the audit summaries render it. */
 export type AuditOutcome = 'passed' | 'failed' | 'inconclusive' | 'error';
 
@@ -16,6 +18,8 @@ export interface AuditTargetResult {
   requests?: number;
   promptTokens?: number;
   flags?: string[];
+  /** How far identical requests' counts varied, when the run saw them vary, and what measuring it took. */
+  noise?: CountNoise;
   /** The run's directory, when one was written. */
   run?: string;
   /** Reports written in the run's directory. */

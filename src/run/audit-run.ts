@@ -52,6 +52,7 @@ async function auditOne(
       requests: outcome.verdict.queries,
       promptTokens: outcome.verdict.promptTokens,
       flags: verdict.flags ?? [],
+      ...(outcome.verdict.noise && { noise: outcome.verdict.noise }),
       run: outcome.run,
       reports: settings.writeReports ? await settings.writeReports(outcome.run) : [],
       exitCode: outcome.exitCode,

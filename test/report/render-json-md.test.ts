@@ -46,6 +46,7 @@ describe('JSON report', () => {
       'audit',
       'stop',
       'unknown',
+      'noise',
       'hypotheses',
       'evidence',
       'spent',
@@ -61,6 +62,8 @@ describe('JSON report', () => {
     });
     expect(json.verdict).toMatchObject({ ...verdict.verdict, certainty: 'near certain' });
     expect(json.verdict.doesNotShow).toMatch(/fine-tune/);
+    // identical requests were billed alike: no noise measured, and the field is there all the same
+    expect(json.noise).toBeNull();
     expect(json.hypotheses[0]).toEqual({
       reference: 'deepseek-v3',
       family: 'deepseek-v3',
