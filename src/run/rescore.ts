@@ -83,7 +83,7 @@ export function rescore(
       'the requests allowed did not tell the candidates apart through it',
     );
   return {
-    verdict: reason || countsUnread ? verdict : withRelatives(verdict, post, requests),
+    verdict: reason || countsUnread ? verdict : withRelatives(verdict, post, requests, index),
     posterior: post,
     requests,
     queries,
