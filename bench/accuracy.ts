@@ -235,7 +235,7 @@ export async function accuracy(
         tally.derived.total++;
         const detected = result.verdict.status === 'derived' && result.verdict.family === reference.entry.family;
         if (detected) tally.derived.detected++;
-        derivedKinds.add(variant.label, result.verdict.status, detected);
+        derivedKinds.add(variant.label, result.verdict.status, detected, result.verdict.change);
         trials.add(
           'derived',
           `${id} ${variant.label}, ${setupLabel(setup)}`,
@@ -255,7 +255,7 @@ export async function accuracy(
     );
   }
   out(accuracyTable(tallies));
-  if (options.sections.has('derived')) out(`\n${derivedKinds.table()}`);
+  if (options.sections.has('derived')) out(`\n${derivedKinds.table()}\n\n${derivedKinds.changeTable()}`);
   const queries = tallies.flatMap((t) => t.queries);
   if (queries.length)
     out(

@@ -17,12 +17,28 @@ interface Row {
   total: number;
 }
 
+/** The change a derived verdict should name for each kind of target (a domain extension is an extension). */
+const NAMED_CHANGE: Record<string, string> = {
+  'domain extension': 'extension',
+  extension: 'extension',
+  'extension + pruning': 'extension and pruning',
+  pruning: 'pruning',
+  'pre-tokenizer': 'pre-tokenizer',
+};
+
 /** Derived targets tallied by kind of change: detected (derived, right family), called a plain match, unknown, inconclusive. */
 export class DerivedKinds {
   private readonly rows = new Map<string, Row>();
+  /** Per kind, the changes the detected runs' verdicts named (`none` when they named none). */
+  private readonly named = new Map<string, Map<string, number>>();
 
-  add(label: string, status: VerdictStatus, detected: boolean): void {
+  add(label: string, status: VerdictStatus, detected: boolean, change?: string): void {
     const kind = derivedKind(label);
+    if (detected) {
+      const names = this.named.get(kind) ?? new Map<string, number>();
+      this.named.set(kind, names);
+      names.set(change ?? 'none', (names.get(change ?? 'none') ?? 0) + 1);
+    }
     const row = this.rows.get(kind) ?? { detected: 0, match: 0, unknown: 0, inconclusive: 0, total: 0 };
     this.rows.set(kind, row);
     row.total++;
@@ -47,6 +63,24 @@ export class DerivedKinds {
       for (const key of Object.keys(all) as (keyof Row)[]) all[key] += r[key];
     }
     lines.push(line('**all**', all));
+    return lines.join('\n');
+  }
+
+  /** The change named by the detected runs of each kind: how many named the change made, and what the others named. */
+  changeTable(): string {
+    if (!this.named.size) return '';
+    const lines = ['| derived kind | detected | change named right | named otherwise |', '|---|---|---|---|'];
+    let detected = 0;
+    let right = 0;
+    for (const [kind, names] of [...this.named].sort((a, b) => a[0].localeCompare(b[0]))) {
+      const total = [...names.values()].reduce((sum, n) => sum + n, 0);
+      const hits = names.get(NAMED_CHANGE[kind]) ?? 0;
+      const others = [...names].filter(([name]) => name !== NAMED_CHANGE[kind]).map(([name, n]) => `${name} ${n}`);
+      lines.push(`| ${kind} | ${total} | ${hits} | ${others.join(', ') || '-'} |`);
+      detected += total;
+      right += hits;
+    }
+    lines.push(`| **all** | ${detected} | ${right} | |`);
     return lines.join('\n');
   }
 }

@@ -241,7 +241,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       ? unseparatedRival(scored, requests, index, repeats.spread)
       : undefined;
   const result = (verdict: Verdict): IdentifyResult => ({
-    verdict: annotate(protocol.unreadable ? verdict : withRelatives(verdict, count, requests), fusion),
+    verdict: annotate(protocol.unreadable ? verdict : withRelatives(verdict, count, requests, index), fusion),
     posterior: post,
     requests,
     queries: spent(),

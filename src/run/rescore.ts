@@ -92,7 +92,7 @@ export function rescore(
     );
   return {
     // the nearest classes of an inconclusive run held back by the noise are kept, as the live run keeps them
-    verdict: countsUnread ? verdict : withRelatives(verdict, post, requests),
+    verdict: countsUnread ? verdict : withRelatives(verdict, post, requests, index),
     posterior: post,
     requests,
     queries,

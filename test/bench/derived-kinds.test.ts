@@ -20,4 +20,18 @@ describe('derived bench kinds', () => {
     expect(table).toContain('| pruning | 1 | 100.0% (1) | 0 | 0 | 0 |');
     expect(table.at(-1)).toBe('| **all** | 3 | 66.7% (2) | 1 | 0 | 0 |');
   });
+
+  it('tallies the change each detected run named against the change its target was given', () => {
+    const kinds = new DerivedKinds();
+    kinds.add('pre-tokenizer: punctuation', 'derived', true, 'pruning');
+    kinds.add('pre-tokenizer: digits', 'derived', true, 'pre-tokenizer');
+    kinds.add('domain words: 169 new entries', 'derived', true, 'extension');
+    kinds.add('drop 3000 merges', 'inconclusive', false);
+    const table = kinds.changeTable().split('\n');
+    expect(table).toContain('| pre-tokenizer | 2 | 1 | pruning 1 |');
+    expect(table).toContain('| domain extension | 1 | 1 | - |');
+    // runs not detected name no change to judge
+    expect(table.some((line) => line.startsWith('| pruning '))).toBe(false);
+    expect(table.at(-1)).toBe('| **all** | 3 | 2 | |');
+  });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { verdictHeadline } from '../../src/report/verdict-headline.js';
 import type { RequestRecord } from '../../src/scoring/identify.js';
 import { signatureGroups } from '../../src/scoring/hypotheses.js';
@@ -6,8 +6,10 @@ import { posterior } from '../../src/scoring/posterior.js';
 import { changeKind, nearestRelatives, withRelatives } from '../../src/scoring/verdict-relatives.js';
 import { decide } from '../../src/scoring/verdict.js';
 import { requestSignature } from '../../src/scoring/request-signature.js';
-import type { CountIndex } from '../../src/signatures/count-index.js';
+import { withoutClasses, type CountIndex } from '../../src/signatures/count-index.js';
+import { stratumOf } from '../../src/probes/probe.js';
 import { packTotal } from '../../src/signatures/observations.js';
+import { committedCountIndex } from '../helpers/count-index.js';
 
 const probes = Array.from({ length: 6 }, (_, i) => ({
   id: `p${i}`,
@@ -69,5 +71,56 @@ describe('verdict relatives', () => {
     expect(verdict.nearest?.[0].packs).toBe(3);
     const line = verdictHeadline(verdict, 'confident');
     expect(line).toMatch(/^unknown: none of the indexed families; nearest [ab], \d+ tokens off over 3 packs/);
+  });
+});
+
+/**
+ * The change read from the committed index's real counts: Qwen2.5 and Qwen3.5's split share one vocabulary and part
+ * only where a combining mark follows a letter, so Qwen2.5 scored without its own class is Qwen3.5's split with a
+ * changed pre-tokenizer; a copy that lost rare merges moves other text too.
+ */
+describe('the kind of change on real counts', () => {
+  let index: CountIndex;
+  beforeAll(async () => {
+    index = await committedCountIndex();
+  });
+  const counts = (at: CountIndex, id: string) => at.references.find((r) => r.id === id)!.counts;
+  /** Packs of 8 probes over the first `n * 8` of `probes`, billed as `billed` counts them over a 300-token frame. */
+  const recordsFor = (billed: (p: number) => number, probes: number[], n: number): RequestRecord[] => {
+    const packs = [[], ...Array.from({ length: n }, (_, k) => probes.slice(k * 8, (k + 1) * 8))];
+    return packs.map((pack, k) => ({
+      seq: k + 1,
+      probes: pack.map((p) => index.probes[p].id),
+      promptTokens: 300 + pack.reduce((sum, p) => sum + billed(p), 0),
+      stratum: k === 0 ? 'frame' : 'scripts',
+    }));
+  };
+  const kindOf = (at: CountIndex, requests: RequestRecord[], reference: string) => {
+    const post = posterior(requestSignature(requests, at), signatureGroups(at));
+    return changeKind(post.groups.find((g) => g.group.references.includes(reference))!, requests, at);
+  };
+
+  it("Qwen2.5 without its class is Qwen3.5's split with another pre-tokenizer, not a pruned copy", () => {
+    const qwen = counts(index, 'qwen2.5');
+    const split = counts(index, 'qwen3.5-split');
+    const apart = [...qwen.keys()].filter((p) => qwen[p] !== split[p]);
+    const alike = [...qwen.keys()].filter((p) => qwen[p] === split[p] && qwen[p] >= 4);
+    const probes = [...apart.slice(0, 16), ...alike.slice(0, 16)];
+    const own = signatureGroups(index).find((g) => g.references.includes('qwen2.5'))!;
+    const open = withoutClasses(index, own.classIds);
+    const requests = recordsFor((p) => qwen[p], probes, 4);
+    expect(kindOf(open, requests, 'qwen3.5-split')).toBe('pre-tokenizer');
+  });
+
+  it('a copy that lost its rarest merges reads as pruning, one that splits punctuation as a pre-tokenizer change', () => {
+    const nemo = signatureGroups(index).find((g) => g.references.includes('mistral-nemo'))!;
+    const { rare, punctuation } = nemo.reductions!;
+    const touched = (reduction: Int32Array) =>
+      [...nemo.counts.keys()].filter((p) => reduction[p] > 0 && stratumOf(index.probes[p].category) !== 'structure');
+    const pruned = recordsFor((p) => nemo.counts[p] + rare[p], touched(rare), 3);
+    expect(kindOf(index, pruned, 'mistral-nemo')).toBe('pruning');
+    // packs of other strata move under a punctuation split too: the move matches the split, pack by pack
+    const resplit = recordsFor((p) => nemo.counts[p] + punctuation[p], touched(punctuation), 3);
+    expect(kindOf(index, resplit, 'mistral-nemo')).toBe('pre-tokenizer');
   });
 });
