@@ -50,14 +50,14 @@ export function billedCountCheck(): (seq: number, request: TargetRequest, respon
 /**
  * Why the counts cannot be read once the bare frame, asked again, was billed `again` against its first `first`
  * (with every move measured so far): undefined while it was billed alike. `spread` is the measured spread, when
- * the moves give one.
+ * the moves give one; `named` the spread its reason names, which a run whose counts are set aside reports.
  */
 export function unstableFrame(
   first: number,
   again: unknown,
   moves: readonly number[],
   request?: string,
-): { reason: string; spread: number } | undefined {
+): { reason: string; spread: number; named: number } | undefined {
   const unstable = unstableCounts(first, again, request);
   if (!unstable) return undefined;
   const spread = Number.isSafeInteger(again) ? measuredSpread(moves) : Infinity;
@@ -65,7 +65,7 @@ export function unstableFrame(
   // named as far as the frame's counts lay apart when that is more: a move past every spread the model weighs is
   // read as a jump on a small spread, which is no size to name for counts called unstable
   const named = Number.isFinite(spread) ? Math.max(spread, frameRange(moves)) : spread;
-  return { reason: `${unstable}${Number.isFinite(named) ? `; ${noiseReason(named, beyond)}` : ''}`, spread };
+  return { reason: `${unstable}${Number.isFinite(named) ? `; ${noiseReason(named, beyond)}` : ''}`, spread, named };
 }
 
 /**

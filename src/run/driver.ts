@@ -329,7 +329,8 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       return undefined;
     }
     if (Number.isFinite(spread)) {
-      repeats.spread = spread;
+      // counts set aside report the spread their reason names, not the model's reading of a jump as a small spread
+      repeats.spread = unstable.named;
       noiseEnd = unreadable;
     }
     protocol.countsUnreadable(unreadable);

@@ -8,7 +8,7 @@ import { decide, type Verdict } from '../scoring/verdict.js';
 import { withRelatives } from '../scoring/verdict-relatives.js';
 import { probePositions, requestSignature } from '../scoring/request-signature.js';
 import { unstableVerdict } from '../scoring/usage-check.js';
-import { inconclusiveSpread, noiseReason } from '../scoring/noise-verdict.js';
+import { frameRange, inconclusiveSpread, noiseReason } from '../scoring/noise-verdict.js';
 import { measuredSpread } from '../scoring/noisy-likelihood.js';
 import { noiseHeldBack } from './match-separation.js';
 import { twinsBeyondReach } from '../planning/twins-apart.js';
@@ -52,7 +52,11 @@ export function rescore(
   const confirmed = strayChecks.filter(({ of, count }) => firstAsked(of) === count).map(({ of }) => of);
   const moves = requests.length ? [...frameChecks.map((c) => c - requests[0].promptTokens), ...strayMoves] : [];
   const varied = moves.some((m) => m !== 0);
-  const repeats = { spread: varied ? measuredSpread(moves) : 0, made: frameChecks.length, moves, confirmed };
+  // counts set aside report the spread their reason names, as the live run does
+  const setAside = countsUnread || recordedStop === 'usage-count-unstable';
+  const measured = varied ? measuredSpread(moves) : 0;
+  const spread = setAside && varied ? Math.max(measured, frameRange(moves)) : measured;
+  const repeats = { spread, made: frameChecks.length, moves, confirmed };
   const signature = requestSignature(requests, index);
   const post = scored ?? posterior(varied ? { ...signature, moves } : signature, signatureGroups(index));
   const packChecks = strayChecks.length ? { packChecks: strayChecks.length } : {};
