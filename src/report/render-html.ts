@@ -15,6 +15,7 @@ import {
 import { shownTarget, withholdsCredentials } from '../util/secrets/secrets.js';
 import { reproduceCommand } from './reproduce-command.js';
 import { noiseFacts, sentenceCase } from './noise-line.js';
+import { NOISE_CEILING } from '../scoring/noise-verdict.js';
 import { shownPieces } from './token-pieces.js';
 import { comparisonLine, sharedText, WHITE_BOX_METHOD, whiteBoxRows } from './white-box-facts.js';
 import type { RunReport } from '../run/run-report.js';
@@ -127,7 +128,7 @@ function methodsSection(report: RunReport): string {
 <ul><li>It shows the tokenizer, and so the base model family the product descends from. Fine-tuning changes a model's weights but keeps its tokenizer: the report cannot tell which fine-tune, version or size is served, or who serves it.</li>
 <li>Only the ${x(String(report.settings.references ?? 'indexed'))} indexed reference tokenizers are known. A product with another tokenizer is reported as unknown, or as a modified one when it is close.</li>
 <li>Tokenizers that count every probe alike cannot be told apart and are named together.</li>
-<li>The counts are the API's own. An API that pads, rounds or varies them, or a hidden prompt that changes between requests, is flagged, and no verdict then rests on the counts alone.</li>
+<li>The counts are the API's own. An API that pads or rounds them is flagged, and no verdict then rests on the counts alone. A hidden prompt that changes between requests is measured by asking the same request again; the verdict is read through the spread measured, and past a spread of ${NOISE_CEILING} tokens the counts are set aside.</li>
 <li>The confidence is a probability given these requests and the index; a different seed sends other probes and can give a slightly different number.</li></ul></div>`;
 }
 

@@ -89,7 +89,7 @@ export function dryRunText(plan: DryRunPlan): string {
     );
   const more = resumed ? ' more' : '';
   lines.push(
-    `worst case: ${plan.worstCaseTotal}${more} prompt tokens in ${plan.requests.length}${more} requests (budget: --max-queries ${plan.budget.maxQueries}, ${resumed ? `--noise-queries ${plan.budget.noiseQueries ?? plan.budget.maxQueries}, ` : ''}--max-prompt-tokens ${plan.budget.maxPromptTokens})`,
+    `worst case: ${plan.worstCaseTotal}${more} prompt tokens in ${plan.requests.length}${more} request${plan.requests.length === 1 ? '' : 's'} (budget: --max-queries ${plan.budget.maxQueries}, ${resumed ? `--noise-queries ${plan.budget.noiseQueries ?? plan.budget.maxQueries}, ` : ''}--max-prompt-tokens ${plan.budget.maxPromptTokens})`,
   );
   lines.push(`note: ${plan.note}`);
   return `${lines.join('\n')}\n`;
