@@ -82,11 +82,13 @@ describe('identify --resume --dry-run', () => {
   });
 
   it('for a finished inconclusive run with a raised budget, lists the request the resumed run then sends', async () => {
-    const run = await identify(['sim:yi?vary=paragraph&spread=6', '--seed', '1'], 'runs-sealed');
+    // a run held to two requests ends inconclusive, and resume may raise its limit
+    const run = await identify(['sim:yi?vary=paragraph&spread=6', '--seed', '1', '--max-queries', '2'], 'runs-sealed');
     const answered = entries(run).filter((e) => e.kind === 'response').length;
+    expect(answered).toBe(2);
     const plan = await dryRun(run, ['--max-queries', '8']);
     expect(plan.resumed).toMatchObject({ answered });
-    expect(plan.requests.map((r: { n: number }) => r.n)).toEqual([answered + 1, answered + 2].slice(0, 8 - answered));
+    expect(plan.requests[0].n).toBe(answered + 1);
     expect(plan.requests[0].text).toEqual(expect.any(String));
     const resumed = await runCli(
       ['identify', '--resume', run, '--max-queries', '8', '--json'],
@@ -99,17 +101,17 @@ describe('identify --resume --dry-run', () => {
   });
 
   it('shows what the record already holds in its text form', async () => {
-    const run = await identify(['sim:yi?vary=paragraph&spread=6', '--seed', '1'], 'runs-text');
+    const run = await identify(['sim:yi?vary=paragraph&spread=6', '--seed', '1', '--max-queries', '2'], 'runs-text');
     const result = await runCli(
-      ['identify', '--resume', run, '--dry-run', '--max-queries', '7'],
+      ['identify', '--resume', run, '--dry-run', '--max-queries', '3'],
       sandbox.env,
       sandbox.root,
     );
     expect(result.stdout).toMatch(
-      /^resuming \S+: 6 requests answered in its record \([\d,]+ prompt tokens\), read from it, not sent again$/m,
+      /^resuming \S+: 2 requests answered in its record \([\d,]+ prompt tokens\), read from it, not sent again$/m,
     );
-    expect(result.stdout).toMatch(/^ {2}#7 /m);
+    expect(result.stdout).toMatch(/^ {2}#3 /m);
     expect(result.stdout).not.toMatch(/^ {2}#1 bare frame/m);
-    expect(result.stdout).toMatch(/^worst case: \d+ more prompt tokens in 1 more requests/m);
+    expect(result.stdout).toMatch(/^worst case: \d+ more prompt tokens in 1 more request \(/m);
   });
 });
