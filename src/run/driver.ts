@@ -32,6 +32,7 @@ import {
   noiseReason,
   UNKNOWN_REPEATS,
   unknownHeldBack,
+  matchStrays,
 } from '../scoring/noise-verdict.js';
 import { probePositions } from '../scoring/request-signature.js';
 import { largestStray } from '../scoring/stray-repeat.js';
@@ -234,7 +235,9 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   const heldBackBy = (scored: Posterior, verdict: Verdict): string | undefined =>
     protocol.unreadable
       ? undefined
-      : (derivedHeldBack(scored, verdict, requests, repeats) ?? unknownHeldBack(scored, verdict, repeats));
+      : (derivedHeldBack(scored, verdict, requests, repeats) ??
+        unknownHeldBack(scored, verdict, repeats) ??
+        matchStrays(scored, verdict, repeats));
   /** The family a match has not yet been set apart from through the counts' noise (see unseparatedRival). */
   const unseparatedBy = (scored: Posterior, verdict: Verdict | undefined) =>
     verdict?.status === 'match' && !protocol.unreadable

@@ -4,7 +4,13 @@ import { planNext } from '../planning/planner.js';
 import type { PlannedRequest } from '../planning/requests.js';
 import type { SignatureGroup } from '../scoring/hypotheses.js';
 import type { GroupScore, Posterior } from '../scoring/posterior.js';
-import { derivedHeldBack, type FrameRepeats, noiseReason, unknownHeldBack } from '../scoring/noise-verdict.js';
+import {
+  derivedHeldBack,
+  type FrameRepeats,
+  matchStrays,
+  noiseReason,
+  unknownHeldBack,
+} from '../scoring/noise-verdict.js';
 import { requestSignature } from '../scoring/request-signature.js';
 import { rankedGroups, type Verdict } from '../scoring/verdict.js';
 import type { CountIndex } from '../signatures/count-index.js';
@@ -88,6 +94,7 @@ export function noiseHeldBack(
   return (
     derivedHeldBack(post, verdict, requests, repeats) ??
     unknownHeldBack(post, verdict, repeats) ??
+    matchStrays(post, verdict, repeats) ??
     matchHeldBack(post, verdict, requests, index, repeats.spread)
   );
 }

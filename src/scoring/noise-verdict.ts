@@ -121,6 +121,37 @@ export function derivedHeldBack(
   );
 }
 
+/** Counts a match may leave past the noise identical requests showed: one, a jump of the hidden part. */
+export const MATCH_STRAYS_ALLOWED = 1;
+
+/**
+ * Why a match cannot stand through the counts' noise, in a report's words, or undefined when it can. Once identical
+ * requests were billed differently, a wrong tokenizer's misses read as that noise too: the spread the likelihood
+ * weighs is drawn partly from the counts themselves. But the hidden part moves every count within the range
+ * identical requests showed (twice it, a seam's tokens on top, as for an unknown); a match whose counts leave that
+ * window, whatever the constant, on more than one request (a jump) is not explained by the noise measured, and a
+ * tokenizer outside the index may lie close to it.
+ */
+export function matchStrays(post: Posterior, verdict: Verdict, repeats: FrameRepeats): string | undefined {
+  if (verdict.status !== 'match' || !repeats.moves.some((m) => m !== 0)) return undefined;
+  const score = namedScore(post, verdict);
+  if (!score?.deviations.length) return undefined;
+  const range = frameRange(repeats.moves);
+  const reach = 2 * range + 2;
+  const sorted = score.deviations.map(Math.round).sort((a, b) => a - b);
+  let held = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (sorted[i] - sorted[j] > reach) j++;
+    held = Math.max(held, i - j + 1);
+  }
+  const strays = sorted.length - held;
+  if (strays <= MATCH_STRAYS_ALLOWED) return undefined;
+  return noiseReason(
+    range,
+    `${strays} of ${verdict.reference}'s counts stray past what that noise reaches, so a tokenizer outside the index that counts close to it cannot be ruled out`,
+  );
+}
+
 /** Repeats of the bare frame an `unknown` needs once identical requests were billed differently. */
 export const UNKNOWN_REPEATS = 3;
 
