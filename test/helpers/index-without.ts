@@ -18,3 +18,10 @@ export function indexWithout(home: string, classId: string): void {
   writeFileSync(join(home, 'index', 'index.json'), JSON.stringify(index));
   writeFileSync(join(home, 'index', 'count-signatures.json'), JSON.stringify(signatures));
 }
+
+/** The sandbox's environment with a home whose index lacks `classId` (see indexWithout). */
+export function envWithout(sandbox: { root: string; env: NodeJS.ProcessEnv }, classId: string): NodeJS.ProcessEnv {
+  const home = join(sandbox.root, `home-without-${classId}`);
+  indexWithout(home, classId);
+  return { ...sandbox.env, TOKPRINT_HOME: home };
+}

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, runCli, type Sandbox, shareReferenceFiles } from '../helpers/cli.js';
-import { indexWithout } from '../helpers/index-without.js';
+import { envWithout } from '../helpers/index-without.js';
 
 /**
  * Under a hidden prompt that moves, a match stands only where its counts stay within the moves identical requests
@@ -15,9 +15,7 @@ let withoutYi: NodeJS.ProcessEnv;
 beforeAll(async () => {
   sandbox = await makeSandbox();
   await shareReferenceFiles(sandbox);
-  const home = join(sandbox.root, 'home-without-yi');
-  indexWithout(home, 'yi');
-  withoutYi = { ...sandbox.env, TOKPRINT_HOME: home };
+  withoutYi = envWithout(sandbox, 'yi');
 });
 afterAll(() => sandbox?.remove());
 

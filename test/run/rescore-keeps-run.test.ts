@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, runCli, type Sandbox, shareReferenceFiles } from '../helpers/cli.js';
-import { indexWithout } from '../helpers/index-without.js';
+import { envWithout } from '../helpers/index-without.js';
 
 /**
  * Rescoring a run against the index it ran with reaches what the live run reached, field for field: under a hidden
@@ -16,9 +16,7 @@ let runs = 0;
 beforeAll(async () => {
   sandbox = await makeSandbox();
   await shareReferenceFiles(sandbox);
-  const home = join(sandbox.root, 'home-without-yi');
-  indexWithout(home, 'yi');
-  withoutYi = { ...sandbox.env, TOKPRINT_HOME: home };
+  withoutYi = envWithout(sandbox, 'yi');
 });
 afterAll(() => sandbox?.remove());
 
