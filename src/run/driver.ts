@@ -432,7 +432,15 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       repeats.made < UNKNOWN_REPEATS &&
       !protocol.unreadable &&
       frameAffordable;
-    if (checkDue || secondCheck || unknownCheck) {
+    // A match whose counts stray past the moves the frame's repeats showed waits for the frame asked again, as an
+    // unknown does: one or two repeats often show less than the hidden part moves.
+    const matchCheck =
+      verdict?.status === 'match' &&
+      !protocol.unreadable &&
+      repeats.made < UNKNOWN_REPEATS &&
+      matchStrays(count, verdict, repeats) !== undefined &&
+      frameAffordable;
+    if (checkDue || secondCheck || unknownCheck || matchCheck) {
       const end = await repeatFrame(count);
       if (end) return end;
       continue;
