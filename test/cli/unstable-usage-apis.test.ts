@@ -146,7 +146,9 @@ describe.each(Object.keys(APIS) as (keyof typeof APIS)[])(
         expect(result.stderr).toBe('');
         const json = JSON.parse(result.stdout);
         expect(proxy.moved()).toBe(json.queries);
-        expect(json.noise.repeats).toBe(1);
+        // the frame is asked again once, and up to three times while a match's counts stray past the moves it showed
+        expect(json.noise.repeats).toBeGreaterThanOrEqual(1);
+        expect(json.noise.repeats).toBeLessThanOrEqual(3);
         if (json.verdict.status === 'match') {
           expect(result.code).toBe(0);
           // near twins no request could part through the noise are named together (Gemma 4 beside Gemma 3)
