@@ -48,6 +48,15 @@ export function billedCountCheck(): (seq: number, request: TargetRequest, respon
 }
 
 /**
+ * The spread counts set aside are reported with: the measured one, or as far as the frame's counts lay apart when
+ * that is more. A move past every spread the model weighs is read as a jump on a small spread, which is no size to
+ * name for counts called unstable.
+ */
+export function setAsideSpread(moves: readonly number[]): number {
+  return Math.max(measuredSpread(moves), frameRange(moves));
+}
+
+/**
  * Why the counts cannot be read once the bare frame, asked again, was billed `again` against its first `first`
  * (with every move measured so far): undefined while it was billed alike. `spread` is the measured spread, when
  * the moves give one; `named` the spread its reason names, which a run whose counts are set aside reports.
@@ -62,9 +71,7 @@ export function unstableFrame(
   if (!unstable) return undefined;
   const spread = Number.isSafeInteger(again) ? measuredSpread(moves) : Infinity;
   const beyond = `more than ${NOISE_CEILING}, which the counts of a few requests cannot tell from a tokenizer`;
-  // named as far as the frame's counts lay apart when that is more: a move past every spread the model weighs is
-  // read as a jump on a small spread, which is no size to name for counts called unstable
-  const named = Number.isFinite(spread) ? Math.max(spread, frameRange(moves)) : spread;
+  const named = Number.isFinite(spread) ? setAsideSpread(moves) : spread;
   return { reason: `${unstable}${Number.isFinite(named) ? `; ${noiseReason(named, beyond)}` : ''}`, spread, named };
 }
 

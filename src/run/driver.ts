@@ -434,12 +434,8 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       frameAffordable;
     // A match whose counts stray past the moves the frame's repeats showed waits for the frame asked again, as an
     // unknown does: one or two repeats often show less than the hidden part moves.
-    const matchCheck =
-      verdict?.status === 'match' &&
-      !protocol.unreadable &&
-      repeats.made < UNKNOWN_REPEATS &&
-      matchStrays(count, verdict, repeats) !== undefined &&
-      frameAffordable;
+    // (for a match, the only rule that holds it back is matchStrays)
+    const matchCheck = verdict?.status === 'match' && heldBack && repeats.made < UNKNOWN_REPEATS && frameAffordable;
     if (checkDue || secondCheck || unknownCheck || matchCheck) {
       const end = await repeatFrame(count);
       if (end) return end;

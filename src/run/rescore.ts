@@ -8,7 +8,8 @@ import { decide, type Verdict } from '../scoring/verdict.js';
 import { withRelatives } from '../scoring/verdict-relatives.js';
 import { probePositions, requestSignature } from '../scoring/request-signature.js';
 import { unstableVerdict } from '../scoring/usage-check.js';
-import { frameRange, inconclusiveSpread, noiseReason } from '../scoring/noise-verdict.js';
+import { inconclusiveSpread, noiseReason } from '../scoring/noise-verdict.js';
+import { setAsideSpread } from './billed-count-check.js';
 import { measuredSpread } from '../scoring/noisy-likelihood.js';
 import { noiseHeldBack } from './match-separation.js';
 import { twinsBeyondReach } from '../planning/twins-apart.js';
@@ -54,8 +55,7 @@ export function rescore(
   const varied = moves.some((m) => m !== 0);
   // counts set aside report the spread their reason names, as the live run does
   const setAside = countsUnread || recordedStop === 'usage-count-unstable';
-  const measured = varied ? measuredSpread(moves) : 0;
-  const spread = setAside && varied ? Math.max(measured, frameRange(moves)) : measured;
+  const spread = varied ? (setAside ? setAsideSpread(moves) : measuredSpread(moves)) : 0;
   const repeats = { spread, made: frameChecks.length, moves, confirmed };
   const signature = requestSignature(requests, index);
   const post = scored ?? posterior(varied ? { ...signature, moves } : signature, signatureGroups(index));
