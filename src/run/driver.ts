@@ -180,8 +180,13 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   };
   /** Whether identical requests were seen billed differently (the bare frame asked again). */
   const countsMoved = () => repeats.moves.some((m) => m !== 0);
-  /** The requests the run may send: more once identical requests were billed differently. */
-  const limit = () => requestLimit(budget, countsMoved());
+  /**
+   * Whether a change was seen only through deviations small enough for a hidden part that changes per request:
+   * from then on, as once counts moved, the run may send more, for the checks that tell the two apart.
+   */
+  let smallChangeSeen = false;
+  /** The requests the run may send: more once identical requests were billed differently, or a small change seen. */
+  const limit = () => requestLimit(budget, countsMoved() || smallChangeSeen);
   /**
    * A count that does not move with the prompt as a fixed hidden prompt would (a longer request billed fewer
    * tokens than the frame, or far more than its added text): impossible on a target that bills identical requests
@@ -361,6 +366,33 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     count = scored.count;
     post = scored.fused;
     fusion = scored.fusion;
+    // whether the tokens seen in the answers agree with what the counts say (another answer settles a dispute)
+    const settled = !fusion?.consistency.disputed;
+    // A change seen through small deviations, with equal repeats, is checked by asking its largest stray again
+    // and the frame a second time: a hidden part that moves a token or two repeats itself often enough.
+    // (asked as soon as the counts lean that way: a change is seen only once it is told from the noise; while a
+    // tokenizer outside the index explains them better, no change is near and the request goes to the counts)
+    // (or while a match leads without being sure: its misses are then read as seam noise, which the hidden part's
+    // moves resemble as well)
+    const top = rankedGroups(post)[0];
+    const unsure = !decide(post, false);
+    const leaning =
+      top && (top.derived > top.match || unsure) && top.match + top.derived > post.unknown
+        ? count.groups.find((g) => g.group === top.group)
+        : undefined;
+    // the class whose counts lie closest, of any family: where it misses by a few tokens only, it unchanged behind a
+    // hidden part that moves is as good an account as the change the leader claims
+    const nearest = leaning
+      ? count.groups.reduce((a, b) => (largestDeviation(b) < largestDeviation(a) ? b : a), leaning)
+      : undefined;
+    const smallChange =
+      nearest !== undefined &&
+      settled &&
+      repeats.made >= 1 &&
+      !repeats.spread &&
+      !protocol.unreadable &&
+      largestDeviation(nearest) <= SMALL_DEVIATION;
+    if (smallChange) smallChangeSeen = true;
     // Counts no hypothesis explains to the token (noise, a hidden prompt that changes, or a changed tokenizer) are
     // checked by repeating the frame as soon as they show it: the move between identical requests, when there is
     // one, is how far every later count is read as noise.
@@ -376,8 +408,6 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     // A class is named, as matched or as changed, only once its vocabulary's edges have been checked, and
     // matched only once its own were: an edge check planned for another leader can land on its prediction by chance.
     const edgeChecked = edgeChecksOfLeader(post, requests).length > 0;
-    // Nor while the tokens seen in the answers point away from what the counts say: another answer settles it.
-    const settled = !fusion?.consistency.disputed;
     // Under a measured spread, a change is claimed only where an edge check strays clear of it.
     // Nor, with fewer than two repeats, where it rests on deviations small enough for a hidden part that changes.
     const heldBack = verdict !== undefined && heldBackBy(count, verdict) !== undefined;
@@ -386,27 +416,6 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     const rival = unseparatedBy(count, verdict);
     const concluding =
       verdict && (verdict.status === 'unknown' || edgeChecked) && settled && !heldBack && !unchecked && !rival;
-    // A change seen through small deviations, with one equal repeat, is checked by asking its largest stray again
-    // (or the frame a second time): a hidden part that moves a token or two repeats itself often enough.
-    // (asked as soon as the counts lean that way: a change is seen only once it is told from the noise; while a
-    // tokenizer outside the index explains them better, no change is near and the request goes to the counts)
-    const top = rankedGroups(post)[0];
-    const leaning =
-      top && top.derived > top.match && top.match + top.derived > post.unknown
-        ? count.groups.find((g) => g.group === top.group)
-        : undefined;
-    // the class whose counts lie closest, of any family: where it misses by a few tokens only, it unchanged behind a
-    // hidden part that moves is as good an account as the change the leader claims
-    const nearest = leaning
-      ? count.groups.reduce((a, b) => (largestDeviation(b) < largestDeviation(a) ? b : a), leaning)
-      : undefined;
-    const smallChange =
-      nearest !== undefined &&
-      settled &&
-      repeats.made >= 1 &&
-      !repeats.spread &&
-      !protocol.unreadable &&
-      largestDeviation(nearest) <= SMALL_DEVIATION;
     // the request that strayed most, asked again, tells a change from a hidden part that rarely moves
     const stray = smallChange && nearest ? largestStray(nearest, requests) : -1;
     // (after the edge check where one is due: its stray is the one a change most likely shows)
@@ -421,8 +430,8 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       if (end) return end;
       continue;
     }
-    // the frame asked twice more where there is no stray to ask again
-    const secondCheck = smallChange && stray < 0 && repeats.made === 1 && frameAffordable;
+    // the frame asked a second time, once the stray was asked again or cannot be
+    const secondCheck = smallChange && !strayCheck && repeats.made === 1 && frameAffordable;
     // An unknown (sure, or where the run would end), once identical requests were billed differently, waits for the
     // frame's repeats to show how far the hidden part moves: misses of every candidate by hundreds of tokens may be
     // that alone.

@@ -13,6 +13,12 @@ export const NOISE_CEILING = 10;
 /** Deviations no larger than this, seen with one equal repeat, may still be a hidden part that rarely moves. */
 export const SMALL_DEVIATION = 8;
 
+/**
+ * Repeats of the bare frame a change seen only through small deviations needs, besides its largest stray asked
+ * again: a hidden part that moves a token or two can repeat itself once by chance, seldom twice and then a third time.
+ */
+export const SMALL_CHANGE_REPEATS = 2;
+
 /** Why the counts cannot name a tokenizer through this noise, in the words a report shows. */
 export function noiseReason(spread: number, detail: string): string {
   return `counts vary by about ${spread} token${spread === 1 ? '' : 's'} between identical requests; ${detail}`;
@@ -89,8 +95,9 @@ export interface FrameRepeats {
 
 /**
  * Why a derived verdict cannot stand through the counts' noise, in a report's words, or undefined when it can: a
- * change seen only through small deviations before the frame was asked twice more (a hidden part that moves a
- * token or two repeats itself often enough), or, under a measured spread, no edge check clear of it.
+ * change seen only through small deviations before the frame was asked SMALL_CHANGE_REPEATS times more and its
+ * largest stray again (a hidden part that moves a token or two repeats itself often enough), or, under a measured
+ * spread, no edge check clear of it.
  */
 export function derivedHeldBack(
   post: Posterior,
@@ -108,7 +115,8 @@ export function derivedHeldBack(
   );
   if (!repeats.spread && closest && largestDeviation(closest) <= SMALL_DEVIATION) {
     const within = `every count lies within ${SMALL_DEVIATION} tokens of ${closest.group.references[0]}'s, which a hidden prompt that changes per request also explains`;
-    if (repeats.made < 1) return `${within}, and the bare frame was not asked again`;
+    if (repeats.made < SMALL_CHANGE_REPEATS)
+      return `${within}, and the bare frame was ${repeats.made ? 'asked again only once' : 'not asked again'}`;
     if (!strayConfirmed(closest, requests, repeats.confirmed ?? []))
       return `${within}, and the request that strayed most was not asked again with the same stray`;
   }
