@@ -107,7 +107,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   };
 
   const ask = async (request: TargetRequest, role: RequestRole): Promise<TargetResponse> => {
-    input.onStep?.({ kind: 'request', role, request });
+    input.onStep?.({ kind: 'request', role, request, limit: limit(), countsMoved: countsMoved() });
     const response = await target.send(request);
     promptTokens += billedPromptTokens([response.usage?.promptTokens]);
     input.onStep?.({ kind: 'answer', role, request, response });

@@ -62,7 +62,7 @@ export interface RunContext {
   /** Relative run and output directories are taken from here. */
   cwd: string;
   /** Each step of the loop as it happens: requests, answers, observations, posteriors. */
-  onStep?: (step: RunStep, budget: Budget) => void;
+  onStep?: (step: RunStep) => void;
 }
 
 /** What a run leaves: a dry run's plan, or the sealed run's directory and verdict. */
@@ -269,7 +269,7 @@ async function identifyRun(
         }
         if (step.kind === 'request') sent++;
         if (step.kind === 'posterior') trail.push(trailPoint(step.fused, sent));
-        onStep?.(step, config.budget);
+        onStep?.(step);
       },
     });
   } catch (error) {

@@ -17,7 +17,8 @@ export type RequestRole = 'count' | 'follow-up' | 'repeat-frame' | 'repeat-stray
  * a count request made, the follow-ups the channels asked for, and the posterior the run scored after them.
  */
 export type RunStep =
-  | { kind: 'request'; role: RequestRole; request: TargetRequest }
+  /** `limit`: the requests the run may send as it asks this one (raised under noise); `countsMoved`: whether identical requests were billed differently by then. */
+  | { kind: 'request'; role: RequestRole; request: TargetRequest; limit: number; countsMoved: boolean }
   | { kind: 'answer'; role: RequestRole; request: TargetRequest; response: TargetResponse }
   | { kind: 'observation'; record: RequestRecord }
   | { kind: 'follow-ups'; of: number; requests: readonly TargetRequest[] }

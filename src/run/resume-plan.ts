@@ -1,6 +1,6 @@
 import type { Engine } from '../scoring/batch/engine.js';
 import type { ChannelRuntime } from '../scoring/channels/runtime.js';
-import { type Budget, requestLimit } from '../scoring/identify.js';
+import type { Budget } from '../scoring/identify.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import { billedPromptTokens } from '../targets/billed-tokens.js';
 import { resumableTarget } from '../targets/resumable-target.js';
@@ -28,8 +28,8 @@ function described(role: RequestRole, request: TargetRequest, counted: number): 
 /**
  * What a resumed run would send, sending nothing: its recorded answers replayed through the same loop, seed and
  * budget as the resumed run replays them, up to the first request not answered in the record. That request is
- * known exactly; those after it depend on its answer. The limit on requests is the one the run is under by then
- * (the limit under noise once identical requests were billed differently).
+ * known exactly; those after it depend on its answer. The limit on requests is the one the loop is under by then
+ * (raised under noise).
  */
 export async function resumePlan(input: {
   run: string;
@@ -56,11 +56,12 @@ export async function resumePlan(input: {
   let answered = 0;
   let spentTokens = 0;
   let counted = 0;
-  let frame: number | undefined;
-  let moved = false;
-  const counts = new Map<number, number>();
-  /** The role of the last request the loop asked for (the one that went live, when one did). */
-  const last: { role: RequestRole } = { role: 'count' };
+  /** The last request the loop asked for (the one that went live, when one did): its role, and the run's limit then. */
+  const last: { role: RequestRole; limit: number; moved: boolean } = {
+    role: 'count',
+    limit: input.budget.maxQueries,
+    moved: false,
+  };
   let next: TargetRequest | undefined;
   try {
     await identify({
@@ -71,23 +72,13 @@ export async function resumePlan(input: {
       channels: input.channels,
       engine: input.engine,
       onStep: (step) => {
-        if (step.kind === 'request') last.role = step.role;
+        if (step.kind === 'request')
+          Object.assign(last, { role: step.role, limit: step.limit, moved: step.countsMoved });
         if (step.kind !== 'answer') return;
         answered++;
         const billed = step.response.usage?.promptTokens;
         spentTokens += billedPromptTokens([billed]);
-        if (step.role === 'count' && typeof billed === 'number') {
-          counts.set(++counted, billed);
-          frame ??= billed;
-        } else if (step.role === 'count') counted++;
-        // identical requests billed differently raise the run's request limit, as the live loop's countsMoved
-        const first =
-          step.role === 'repeat-frame'
-            ? frame
-            : step.role === 'repeat-stray'
-              ? counts.get(step.request.repeatOf ?? -1)
-              : undefined;
-        if (first !== undefined && typeof billed === 'number' && billed !== first) moved = true;
+        if (step.role === 'count') counted++;
       },
     });
   } catch (error) {
@@ -95,7 +86,7 @@ export async function resumePlan(input: {
     next = error.request;
   }
   const { frameCost, packCost } = packCosts(input.frameTokens);
-  const limit = requestLimit(input.budget, moved);
+  const { limit, moved } = last;
   const requests: PlannedRequest[] = [];
   if (next) {
     const first = answered + 1;
@@ -122,6 +113,6 @@ export async function resumePlan(input: {
     requests,
     worstCaseTotal: Math.min(sum, left + (requests.length ? packCost : 0)),
     resumed: { run: input.run, answered, promptTokens: spentTokens, countsMoved: moved },
-    note: `the first request listed is the one the resumed run sends next, given its recorded answers; the later ones depend on its answer; costs are the largest count over the indexed reference tokenizers plus ${TEMPLATE_ALLOWANCE} tokens of template per request, a hidden system prompt on top${ended}${moved ? '' : underNoiseNote(input.budget)}`,
+    note: `the first request listed is the one the resumed run sends next, given its recorded answers; the later ones depend on its answer; costs are the largest count over the indexed reference tokenizers plus ${TEMPLATE_ALLOWANCE} tokens of template per request, a hidden system prompt on top${ended}${moved || limit > input.budget.maxQueries ? '' : underNoiseNote(input.budget)}`,
   };
 }

@@ -34,6 +34,11 @@ describe('a hidden prompt that ends with the time to the second and a random req
     ['llama3', 12],
     ['yi', 13],
     ['internlm2', 14],
+    // the frame's first repeat billed alike and every count a few tokens off: read as a change, or a match not yet
+    // sure, until the largest stray and the frame, asked again, show the counts move
+    ['internlm2', 103],
+    ['deepseek-v3', 110],
+    ['yi', 112],
   ])('%s (seed %i) is named with its family and as unchanged, the spread measured', async (id, seed) => {
     const server = await startLivePromptServer({
       tokenizer: await committedTokenizer(id),
@@ -53,7 +58,7 @@ describe('a hidden prompt that ends with the time to the second and a random req
         '--channels',
         'usage',
         '--out',
-        `runs-${id}`,
+        `runs-${id}-${seed}`,
         '--seed',
         String(seed),
         '--json',
@@ -72,8 +77,8 @@ describe('a hidden prompt that ends with the time to the second and a random req
     expect(json.verdict.class).toContain(id);
     expect(result.code).toBe(0);
     // scored again from the record, the counts are read through the same moves: the same verdict and spread
-    const [run] = await readdir(join(sandbox.root, `runs-${id}`));
-    const again = await runCli(['rescore', join(`runs-${id}`, run), '--json'], sandbox.env, sandbox.root);
+    const [run] = await readdir(join(sandbox.root, `runs-${id}-${seed}`));
+    const again = await runCli(['rescore', join(`runs-${id}-${seed}`, run), '--json'], sandbox.env, sandbox.root);
     expect(again.stderr).toBe('');
     const rescored = JSON.parse(again.stdout);
     expect(rescored.verdict).toMatchObject({ status: 'match', reference: json.verdict.reference });

@@ -38,8 +38,9 @@ const fields = (json: Record<string, unknown>) => Object.fromEntries(kept.map((k
 
 describe('rescore of a run through a hidden prompt that varies', () => {
   it.each([
-    // every count within 8 tokens of yi's, the frame's repeat billed alike: held back, the nearest named
-    ['sim:yi?vary=paragraph&spread=6', 'inconclusive', 'default index'],
+    // every count within 8 tokens of yi's, the frame's first repeat billed alike: the checks that follow see the
+    // counts move, live and on rescore
+    ['sim:yi?vary=paragraph&spread=6', 'match', 'default index'],
     // Gemma 3 and 4 named together as soon as no request could part them through the noise
     ['sim:gemma3?vary=id&spread=2', 'match', 'default index'],
     // yi left out of the index: the counts fit nothing indexed through the noise

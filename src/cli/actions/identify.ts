@@ -9,7 +9,7 @@ import { type RunOutcome, type RunRequest, runIdentify } from '../../run/identif
 import { type RunConfig, readRecord } from '../../run/run-record.js';
 import { openWorkspace, type Workspace } from '../../run/workspace.js';
 import { parseEngine, recordedEngine } from '../../scoring/batch/engine.js';
-import { type Budget, budgetFrom, requestLimit } from '../../scoring/identify.js';
+import { budgetFrom } from '../../scoring/identify.js';
 import { billedPromptTokens } from '../../targets/billed-tokens.js';
 import { DEFAULT_TARGET } from '../../targets/create-target.js';
 import { isRecordedTarget, withholdsCredentials } from '../../util/secrets/secrets.js';
@@ -45,11 +45,6 @@ export interface IdentifyOptions extends HttpFlags {
 /** A target with no `scheme:` prefix names tokenizer files on disk: identified white-box. */
 function isLocalTokenizerSpec(spec: string): boolean {
   return !/^[a-z][a-z0-9+.-]*:/i.test(spec);
-}
-
-/** The request limit a progress line shows: the one for varying counts once the run went past the first. */
-function shownLimit(budget: Budget, sent: number): number {
-  return sent > budget.maxQueries ? requestLimit(budget, true) : budget.maxQueries;
 }
 
 /**
@@ -193,20 +188,24 @@ async function identifyAndPrint(
   const quiet = Boolean(options.quiet);
   if (request.channels) request.channels.onEncoder = progress.encoder;
   let sent = 0;
+  let shownLimit = 0;
   let billed = 0;
   let outcome: RunOutcome;
   try {
     outcome = await runIdentify(workspace, request, {
       cwd: io.cwd,
-      onStep: (step, budget) => {
+      onStep: (step) => {
         if (step.kind === 'channels' && !quiet && (step.discovery.discovered || step.discovery.missing.length))
           io.stderr(`tokprint: ${channelsLine(step.discovery)}\n`);
-        if (step.kind === 'request') progress.status(waitingText(++sent, shownLimit(budget, sent)));
+        if (step.kind === 'request') {
+          shownLimit = step.limit;
+          progress.status(waitingText(++sent, shownLimit));
+        }
         if (step.kind === 'answer') billed += billedPromptTokens([step.response.usage?.promptTokens]);
         if (step.kind === 'posterior' && step.requests.length)
           progress.update({
             requests: step.requests.length,
-            maxQueries: shownLimit(budget, sent),
+            maxQueries: shownLimit,
             promptTokens: billed,
             posterior: step.fused,
           });
