@@ -181,12 +181,14 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   /** Whether identical requests were seen billed differently (the bare frame asked again). */
   const countsMoved = () => repeats.moves.some((m) => m !== 0);
   /**
-   * Whether a change was seen only through deviations small enough for a hidden part that changes per request:
-   * from then on, as once counts moved, the run may send more, for the checks that tell the two apart.
+   * The checks made of a change (or an unsure match) seen only through deviations small enough for a hidden part
+   * that changes per request: paid from the limit under noise, they take no count request's place.
    */
-  let smallChangeSeen = false;
-  /** The requests the run may send: more once identical requests were billed differently, or a small change seen. */
-  const limit = () => requestLimit(budget, countsMoved() || smallChangeSeen);
+  let smallChecks = 0;
+  /** The requests the run may send once identical requests were billed differently. */
+  const noiseLimit = () => requestLimit(budget, true);
+  /** The requests the run may send: more once identical requests were billed differently, or a small change checked. */
+  const limit = () => (countsMoved() ? noiseLimit() : Math.min(noiseLimit(), budget.maxQueries + smallChecks));
   /**
    * A count that does not move with the prompt as a fixed hidden prompt would (a longer request billed fewer
    * tokens than the frame, or far more than its added text): impossible on a target that bills identical requests
@@ -392,7 +394,6 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       !repeats.spread &&
       !protocol.unreadable &&
       largestDeviation(nearest) <= SMALL_DEVIATION;
-    if (smallChange) smallChangeSeen = true;
     // Counts no hypothesis explains to the token (noise, a hidden prompt that changes, or a changed tokenizer) are
     // checked by repeating the frame as soon as they show it: the move between identical requests, when there is
     // one, is how far every later count is read as noise.
@@ -423,15 +424,22 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       stray >= 0 &&
       (edgeChecked || !edgeCheckDue(post, requests)) &&
       !repeats.checked.includes(requests[stray].seq) &&
-      spent() < limit() &&
+      spent() < noiseLimit() &&
       promptTokens + requests[stray].promptTokens <= budget.maxPromptTokens;
     if (strayCheck) {
+      smallChecks++;
       const end = await repeatStray(requests[stray], count);
       if (end) return end;
       continue;
     }
     // the frame asked a second time, once the stray was asked again or cannot be
-    const secondCheck = smallChange && !strayCheck && repeats.made === 1 && frameAffordable;
+    const secondCheck =
+      smallChange &&
+      !strayCheck &&
+      repeats.made === 1 &&
+      spent() < noiseLimit() &&
+      promptTokens + frameCost <= budget.maxPromptTokens;
+    if (secondCheck) smallChecks++;
     // An unknown (sure, or where the run would end), once identical requests were billed differently, waits for the
     // frame's repeats to show how far the hidden part moves: misses of every candidate by hundreds of tokens may be
     // that alone.
