@@ -3,7 +3,7 @@ import { auditCountsLine, auditRow } from './audit-rows.js';
 import { paint } from './terminal-style.js';
 import { revealInvisible } from './visible-text.js';
 
-const HEADERS = ['result', 'target', 'found', 'expected', 'confidence', 'requests', 'tokens'] as const;
+const HEADERS = ['result', 'target', 'found', 'expected', 'confidence', 'requests', 'tokens', 'noise'] as const;
 
 /** A cell's longest text: an error row quotes the server, and the whole of it is in audit.json and the JUnit file. */
 const MAX_CELL = 100;
@@ -15,11 +15,11 @@ function fitted(text: string): string {
 /** The audit as a terminal table, one line per target, then the counts; a cell never carries control characters. */
 export function renderAuditTable(result: AuditResult, options: { color: boolean }): string {
   const p = paint(options.color);
-  const rows = result.targets.map((r) => {
-    const row = auditRow(r);
-    return HEADERS.map((h) => fitted(revealInvisible(row[h]).replace(/\s+/g, ' ')));
-  });
-  const widths = HEADERS.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const shown = result.targets.map(auditRow);
+  // the noise column only where some target's counts varied: an empty column says nothing
+  const headers = shown.some((row) => row.noise) ? HEADERS : HEADERS.filter((h) => h !== 'noise');
+  const rows = shown.map((row) => headers.map((h) => fitted(revealInvisible(row[h]).replace(/\s+/g, ' '))));
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: readonly string[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
@@ -34,5 +34,5 @@ export function renderAuditTable(result: AuditResult, options: { color: boolean 
   const cut = rows.some((row) => row.some((cell) => cell.endsWith('…')))
     ? 'long cells are cut; audit.json and --json hold them whole\n'
     : '';
-  return `${[p.bold(line(HEADERS)), ...body].join('\n')}\n${auditCountsLine(result)}\n${cut}`;
+  return `${[p.bold(line(headers)), ...body].join('\n')}\n${auditCountsLine(result)}\n${cut}`;
 }

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderAuditTable } from '../../src/report/audit-table.js';
 import { renderAuditJunit } from '../../src/report/audit-junit.js';
 import { renderAuditHtml, renderAuditMarkdown } from '../../src/report/audit-summary.js';
 import { mdEscape } from '../../src/report/render-markdown.js';
@@ -160,6 +161,11 @@ describe('the audit summaries', () => {
     expect(renderAuditMarkdown(result, sandbox.root)).toMatch(/\| flags \| noise \|/);
     expect(renderAuditMarkdown(result, sandbox.root)).toContain(`| ${line.replace(/([\\|`*_[\]<>])/g, '\\$1')} |`);
     expect(renderAuditHtml(result, sandbox.root)).toContain(`<td>${escapeMarkup(line)}</td></tr>`);
+    const table = renderAuditTable(result, { color: false }).split('\n');
+    expect(table[0]).toMatch(/ tokens {2}noise$/);
+    expect(table[1]).toContain(line.length <= 100 ? line : line.slice(0, 99));
+    expect(table[2]).toMatch(/^INCONCLUSIVE {2}clean /);
+    expect(renderAuditTable({ ...result, targets: [result.targets[1]] }, { color: false })).not.toMatch(/noise/);
     const junit = renderAuditJunit(result);
     expect(junit).toContain(`<property name="noise" value="${escapeMarkup(line)}"/>`);
     expect(junit.match(/name="noise"/g)).toHaveLength(1);
