@@ -371,11 +371,10 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     // whether the tokens seen in the answers agree with what the counts say (another answer settles a dispute)
     const settled = !fusion?.consistency.disputed;
     // A change seen through small deviations, with equal repeats, is checked by asking its largest stray again
-    // and the frame a second time: a hidden part that moves a token or two repeats itself often enough.
+    // and the frame a second time: a hidden part that moves a token or two repeats itself often enough. So is a
+    // match that leads without being sure: its misses are read as seam noise, which such a hidden part resembles.
     // (asked as soon as the counts lean that way: a change is seen only once it is told from the noise; while a
     // tokenizer outside the index explains them better, no change is near and the request goes to the counts)
-    // (or while a match leads without being sure: its misses are then read as seam noise, which the hidden part's
-    // moves resemble as well)
     const top = rankedGroups(post)[0];
     const unsure = !decide(post, false);
     const leaning =
