@@ -42,7 +42,7 @@ export function packCosts(frameTokens: number): { frameCost: number; packCost: n
 export function underNoiseNote(budget: Budget): string {
   const underNoise = requestLimit(budget, true);
   return underNoise > budget.maxQueries
-    ? `; if identical requests are billed differently (a hidden prompt that varies), up to ${underNoise} requests (--noise-queries), still within --max-prompt-tokens`
+    ? `; if identical requests are billed differently, or counts miss by a few tokens (a hidden prompt that varies), up to ${underNoise} requests (--noise-queries), still within --max-prompt-tokens`
     : '';
 }
 
