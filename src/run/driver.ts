@@ -416,10 +416,15 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     const rival = unseparatedBy(count, verdict);
     const concluding =
       verdict && (verdict.status === 'unknown' || edgeChecked) && settled && !heldBack && !unchecked && !rival;
-    // the request that strayed most, asked again, tells a change from a hidden part that rarely moves
+    // the frame asked a second time first (it costs the least, and a move there ends the question), then the request
+    // that strayed most asked again: it tells a change from a hidden part that rarely moves
+    const secondCheck =
+      smallChange && repeats.made === 1 && spent() < noiseLimit() && promptTokens + frameCost <= budget.maxPromptTokens;
+    if (secondCheck) smallChecks++;
     const stray = smallChange && nearest ? largestStray(nearest, requests) : -1;
     // (after the edge check where one is due: its stray is the one a change most likely shows)
     const strayCheck =
+      !secondCheck &&
       stray >= 0 &&
       (edgeChecked || !edgeCheckDue(post, requests)) &&
       !repeats.checked.includes(requests[stray].seq) &&
@@ -431,14 +436,6 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       if (end) return end;
       continue;
     }
-    // the frame asked a second time, once the stray was asked again or cannot be
-    const secondCheck =
-      smallChange &&
-      !strayCheck &&
-      repeats.made === 1 &&
-      spent() < noiseLimit() &&
-      promptTokens + frameCost <= budget.maxPromptTokens;
-    if (secondCheck) smallChecks++;
     // An unknown (sure, or where the run would end), once identical requests were billed differently, waits for the
     // frame's repeats to show how far the hidden part moves: misses of every candidate by hundreds of tokens may be
     // that alone.

@@ -1,6 +1,6 @@
 import type { Engine } from '../scoring/batch/engine.js';
 import type { ChannelRuntime } from '../scoring/channels/runtime.js';
-import type { Budget } from '../scoring/identify.js';
+import { type Budget, requestLimit } from '../scoring/identify.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import { billedPromptTokens } from '../targets/billed-tokens.js';
 import { resumableTarget } from '../targets/resumable-target.js';
@@ -113,6 +113,6 @@ export async function resumePlan(input: {
     requests,
     worstCaseTotal: Math.min(sum, left + (requests.length ? packCost : 0)),
     resumed: { run: input.run, answered, promptTokens: spentTokens, countsMoved: moved },
-    note: `the first request listed is the one the resumed run sends next, given its recorded answers; the later ones depend on its answer; costs are the largest count over the indexed reference tokenizers plus ${TEMPLATE_ALLOWANCE} tokens of template per request, a hidden system prompt on top${ended}${moved || limit > input.budget.maxQueries ? '' : underNoiseNote(input.budget)}`,
+    note: `the first request listed is the one the resumed run sends next, given its recorded answers; the later ones depend on its answer; costs are the largest count over the indexed reference tokenizers plus ${TEMPLATE_ALLOWANCE} tokens of template per request, a hidden system prompt on top${ended}${moved || limit >= requestLimit(input.budget, true) ? '' : underNoiseNote(input.budget)}`,
   };
 }
