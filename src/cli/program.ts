@@ -161,7 +161,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     )
     .option(
       '--noise-queries <n>',
-      `most requests once identical requests are billed differently, or counts miss by a few tokens (a hidden prompt that varies), ${rangeText(FLAG_RANGES.noiseQueries)} (default 10, or --max-queries when that is given)`,
+      `most requests once identical requests are billed differently (a hidden prompt that varies), and for the checks of counts that miss by a few tokens, ${rangeText(FLAG_RANGES.noiseQueries)} (default 10, or --max-queries when that is given)`,
     )
     .option('--seed <n>', `seed for choosing probes, ${rangeText(FLAG_RANGES.seed)} (default 1)`)
     .option(
