@@ -69,6 +69,23 @@ describe('the progress line', () => {
     expect(result.stderr.endsWith('\r\u001b[2K')).toBe(true);
   });
 
+  it('counts the checks of a small change among the requests, against the limit they lift', async () => {
+    // a Yi pruned by 300 merges: the frame asked twice more and a stray asked again, past --max-queries
+    const result = await runCliIo(
+      ['identify', 'sim:yi?drop-merges=300', '--seed', '2', '--channels', 'usage', '--out', 'runs'],
+      env,
+      root,
+      { stdout: false, stderr: true },
+    );
+    expect(result.code).toBe(0);
+    const verdict = verdictOf(result);
+    expect(verdict.queries).toBeGreaterThan(6);
+    const answered = frames(result.stderr).filter((f) => f.includes('prompt tokens'));
+    const last = /^request (\d+)\/(\d+),/.exec(answered.at(-1) ?? '');
+    expect(Number(last?.[1])).toBe(verdict.queries);
+    expect(Number(last?.[2])).toBeGreaterThanOrEqual(verdict.queries);
+  });
+
   it('with --stream, names each reference tokenizer loaded for the answer channels, once each', async () => {
     const result = await runCliIo(['identify', '--stream', '--out', 'runs'], env, root, {
       stdout: false,

@@ -204,7 +204,8 @@ async function identifyAndPrint(
         if (step.kind === 'answer') billed += billedPromptTokens([step.response.usage?.promptTokens]);
         if (step.kind === 'posterior' && step.requests.length)
           progress.update({
-            requests: step.requests.length,
+            // every request sent, checks and follow-ups too, as the limit beside it counts them
+            requests: sent,
             maxQueries: shownLimit,
             promptTokens: billed,
             posterior: step.fused,
