@@ -376,9 +376,9 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     // (asked as soon as the counts lean that way: a change is seen only once it is told from the noise; while a
     // tokenizer outside the index explains them better, no change is near and the request goes to the counts)
     const top = rankedGroups(post)[0];
-    const unsure = !decide(post, false);
+    const sure = decide(post, false);
     const leaning =
-      top && (top.derived > top.match || unsure) && top.match + top.derived > post.unknown
+      top && (top.derived > top.match || !sure) && top.match + top.derived > post.unknown
         ? count.groups.find((g) => g.group === top.group)
         : undefined;
     // the class whose counts lie closest, of any family: where it misses by a few tokens only, it unchanged behind a
@@ -399,12 +399,13 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     const frameCost = requests[0]?.promptTokens ?? 0;
     const checkWanted = !repeated && !protocol.unreadable && requests.length >= 2 && noneExplains(count);
     // a repeat of the bare frame fits what is left of the budget
-    const frameAffordable = spent() < limit() && promptTokens + frameCost <= budget.maxPromptTokens;
+    const frameFits = (requestCap: number) =>
+      spent() < requestCap && promptTokens + frameCost <= budget.maxPromptTokens;
+    const frameAffordable = frameFits(limit());
     const checkDue = checkWanted && frameAffordable;
     // twins no request could part through the noise are named together now, not after the whole budget
     const twins = repeats.spread ? decide(post, true) : undefined;
-    const verdict =
-      decide(post, false) ?? (twins && twinsBeyondReach(twins, index, used, repeats.spread) ? twins : undefined);
+    const verdict = sure ?? (twins && twinsBeyondReach(twins, index, used, repeats.spread) ? twins : undefined);
     // A class is named, as matched or as changed, only once its vocabulary's edges have been checked, and
     // matched only once its own were: an edge check planned for another leader can land on its prediction by chance.
     const edgeChecked = edgeChecksOfLeader(post, requests).length > 0;
@@ -418,8 +419,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       verdict && (verdict.status === 'unknown' || edgeChecked) && settled && !heldBack && !unchecked && !rival;
     // the frame asked a second time first (it costs the least, and a move there ends the question), then the request
     // that strayed most asked again: it tells a change from a hidden part that rarely moves
-    const secondCheck =
-      smallChange && repeats.made === 1 && spent() < noiseLimit() && promptTokens + frameCost <= budget.maxPromptTokens;
+    const secondCheck = smallChange && repeats.made === 1 && frameFits(noiseLimit());
     if (secondCheck) smallChecks++;
     const stray = smallChange && nearest ? largestStray(nearest, requests) : -1;
     // (after the edge check where one is due: its stray is the one a change most likely shows)
