@@ -8,7 +8,7 @@ import { designPack } from './design.js';
 import { expectedInformationGain } from './information-gain.js';
 import { openingSeparation } from './opening.js';
 import { packBoundsUnderNoise } from './noise-packs.js';
-import { PACK_TOKENS } from './pack-size.js';
+import { stratumPackTokens } from './pack-size.js';
 import { probeStrata } from './probe-strata.js';
 import type { PlannedRequest, SentRequest } from './requests.js';
 import { vocabularyEdge } from './vocabulary-edge.js';
@@ -27,7 +27,7 @@ export function planNext(
   /** Tokens identical requests' counts move either side, once measured. */
   spread = 0,
 ): PlannedRequest | undefined {
-  const size = packBoundsUnderNoise(PACK_TOKENS, spread);
+  const size = packBoundsUnderNoise(stratumPackTokens(post.unknown, spread), spread);
   const weights = post.groups.map((s) => s.match + s.derived);
   const candidates = groups.map((group, i) => ({ counts: group.counts, weight: weights[i] }));
   const sentStrata = new Set(sent.map((r) => r.stratum));

@@ -1,6 +1,7 @@
 import { frameText } from '../probes/frame.js';
 import { type Budget, requestLimit } from '../scoring/identify.js';
-import { PACK_TOKENS } from '../planning/pack-size.js';
+import { EDGE_PACK_TOKENS } from '../planning/edge-pack.js';
+import { stratumPackTokens } from '../planning/pack-size.js';
 
 /**
  * Tokens a chat template may add around one message (role markers, turn separators, BOS), beyond
@@ -32,10 +33,14 @@ export interface DryRunPlan {
   note: string;
 }
 
-/** The most the bare frame and a probe pack can be billed, the template allowance included. */
+/**
+ * The most the bare frame and a probe pack can be billed, the template allowance included: the largest pack is a
+ * stratum pack grown for a tokenizer outside the index, or the check of a leader's vocabulary edges.
+ */
 export function packCosts(frameTokens: number): { frameCost: number; packCost: number } {
   const frameCost = frameTokens + TEMPLATE_ALLOWANCE;
-  return { frameCost, packCost: frameCost + PACK_TOKENS.max };
+  const largest = Math.max(stratumPackTokens(1).max, EDGE_PACK_TOKENS.max);
+  return { frameCost, packCost: frameCost + largest };
 }
 
 /** How many requests a run may send once its counts move, where that is more than the request limit. */
