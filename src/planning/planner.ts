@@ -26,8 +26,11 @@ export function planNext(
   sent: readonly SentRequest[],
   /** Tokens identical requests' counts move either side, once measured. */
   spread = 0,
+  /** Prompt tokens the budget leaves for this pack: a grown pack that would not fit keeps the usual size. */
+  room = Number.POSITIVE_INFINITY,
 ): PlannedRequest | undefined {
-  const size = packBoundsUnderNoise(stratumPackTokens(post.unknown, spread), spread);
+  const grown = packBoundsUnderNoise(stratumPackTokens(post.unknown, spread), spread);
+  const size = grown.maxTokens <= room ? grown : packBoundsUnderNoise(stratumPackTokens(0, spread), spread);
   const weights = post.groups.map((s) => s.match + s.derived);
   const candidates = groups.map((group, i) => ({ counts: group.counts, weight: weights[i] }));
   const sentStrata = new Set(sent.map((r) => r.stratum));

@@ -476,7 +476,16 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
           (rival && edgeChecked
             ? planSeparation(count, rival, groups, index, used, rng, requests, repeats.spread)
             : undefined) ??
-          planNext(post, groups, index, used, rng, requests, repeats.spread)));
+          planNext(
+            post,
+            groups,
+            index,
+            used,
+            rng,
+            requests,
+            repeats.spread,
+            budget.maxPromptTokens - promptTokens - frameCost,
+          )));
     if (!next || promptTokens + frameCost + next.cost > budget.maxPromptTokens) {
       stop = next ? 'max-prompt-tokens' : 'no-informative-request';
       break;

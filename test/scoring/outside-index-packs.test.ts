@@ -47,4 +47,19 @@ describe('a tokenizer outside the index', () => {
     const packs = result.requests.slice(1).map((r) => r.promptTokens - frame);
     expect(Math.max(...packs)).toBeGreaterThan(1.5 * packs[0]);
   });
+
+  it('keeps the usual pack size where a grown one would pass the prompt-token budget, and goes on', async () => {
+    const result = await identify({
+      target: await createTarget('sim:falcon?template=mistral&system=200', deps),
+      index: await indexWithout('falcon'),
+      budget: { maxQueries: 6, maxPromptTokens: 2000 },
+      rng: seededRng(1),
+      transcript: memoryTranscript(),
+    });
+    // a grown pack there would have ended the run at 5 requests for want of tokens
+    expect(result.stop).not.toBe('max-prompt-tokens');
+    expect(result.queries).toBe(6);
+    expect(result.promptTokens).toBeLessThanOrEqual(2000);
+    expect(result.verdict.status).toBe('unknown');
+  });
 });
