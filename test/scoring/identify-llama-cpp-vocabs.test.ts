@@ -1,22 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { identify } from '../../src/run/driver.js';
 import { DEFAULT_BUDGET } from '../../src/scoring/identify.js';
-import { fetchReferenceFiles } from '../../src/references/load-reference.js';
-import { cacheDir } from '../../src/references/store/cache-dir.js';
-import { createTarget, type TargetDeps } from '../../src/targets/create-target.js';
+import { createTarget } from '../../src/targets/create-target.js';
 import { memoryTranscript } from '../../src/targets/transcript.js';
 import { seededRng } from '../../src/util/rng.js';
 import { committedCountIndex } from '../helpers/count-index.js';
-import { committedEntry } from '../helpers/manifest-references.js';
+import { committedTargetDeps } from '../helpers/target-deps.js';
 
-const deps: TargetDeps = {
-  cwd: process.cwd(),
-  env: process.env,
-  reference: async (id) => {
-    const entry = committedEntry(id);
-    return { entry, files: await fetchReferenceFiles(entry, { cacheRoot: process.env.TOKPRINT_CACHE ?? cacheDir() }) };
-  },
-};
+const deps = committedTargetDeps;
 
 describe('identify against simulated APIs on the llama.cpp vocabularies', () => {
   it.each([

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createTarget, type TargetDeps } from '../../src/targets/create-target.js';
+import { createTarget } from '../../src/targets/create-target.js';
 import { parseSimSpec } from '../../src/targets/sim-spec.js';
 import { END_OF_TURN_TOKENS, simAnswer } from '../../src/targets/sim-answer.js';
-import { fetchReferenceFiles } from '../../src/references/load-reference.js';
-import { cacheDir } from '../../src/references/store/cache-dir.js';
-import { committedEntry, committedTokenizer } from '../helpers/manifest-references.js';
+import { committedTokenizer } from '../helpers/manifest-references.js';
+import { committedTargetDeps } from '../helpers/target-deps.js';
 
-const deps: TargetDeps = {
-  cwd: process.cwd(),
-  env: process.env,
-  reference: async (id) => {
-    const entry = committedEntry(id);
-    return { entry, files: await fetchReferenceFiles(entry, { cacheRoot: process.env.TOKPRINT_CACHE ?? cacheDir() }) };
-  },
-};
+const deps = committedTargetDeps;
 const messages = [{ role: 'user' as const, content: 'Say something.' }];
 
 describe('simulated answers', () => {

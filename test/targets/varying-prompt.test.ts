@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createTarget, type TargetDeps } from '../../src/targets/create-target.js';
+import { createTarget } from '../../src/targets/create-target.js';
 import { parseSimSpec } from '../../src/targets/sim-spec.js';
-import { fetchReferenceFiles } from '../../src/references/load-reference.js';
-import { cacheDir } from '../../src/references/store/cache-dir.js';
 import { UserError } from '../../src/util/errors.js';
-import { committedEntry } from '../helpers/manifest-references.js';
+import { committedTargetDeps } from '../helpers/target-deps.js';
 
-const deps: TargetDeps = {
-  cwd: process.cwd(),
-  env: process.env,
-  reference: async (id) => {
-    const entry = committedEntry(id);
-    return { entry, files: await fetchReferenceFiles(entry, { cacheRoot: process.env.TOKPRINT_CACHE ?? cacheDir() }) };
-  },
-};
+const deps = committedTargetDeps;
 
 /** The billed prompt counts of the same request sent `times` times. */
 async function counts(spec: string, times: number): Promise<number[]> {
