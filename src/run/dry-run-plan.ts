@@ -34,8 +34,10 @@ export interface DryRunPlan {
 }
 
 /**
- * The most the bare frame and a probe pack can be billed, the template allowance included: the largest pack is a
- * stratum pack grown for a tokenizer outside the index, or the check of a leader's vocabulary edges.
+ * The most the bare frame and a probe pack can be billed, the template allowance included: the largest pack bound
+ * a run plans with, a stratum pack grown for a tokenizer outside the index or the check of a leader's vocabulary
+ * edges. (The edge check's bound holds the plausible candidates' predictions; the run's own estimate of its cost takes
+ * every indexed tokenizer's, which can be higher.)
  */
 export function packCosts(frameTokens: number): { frameCost: number; packCost: number } {
   const frameCost = frameTokens + TEMPLATE_ALLOWANCE;
