@@ -1,7 +1,8 @@
 import { committedIndexDir } from '../../src/references/catalog.js';
 import { probePoolDir } from '../../src/signatures/index-section.js';
 import { loadCountIndex } from '../../src/signatures/load-count-index.js';
-import type { CountIndex } from '../../src/signatures/count-index.js';
+import { signatureGroups } from '../../src/scoring/hypotheses.js';
+import { withoutClasses, type CountIndex } from '../../src/signatures/count-index.js';
 import { committedEntries } from './manifest-references.js';
 
 let index: Promise<CountIndex> | undefined;
@@ -13,4 +14,10 @@ export function committedCountIndex(): Promise<CountIndex> {
     poolDir: probePoolDir(),
     facts: committedEntries(),
   }));
+}
+
+/** `index` without the classes holding reference `id`: that tokenizer is then outside it. */
+export function withoutClassOf(index: CountIndex, id: string): CountIndex {
+  const own = signatureGroups(index).find((g) => g.references.includes(id))!;
+  return withoutClasses(index, own.classIds);
 }

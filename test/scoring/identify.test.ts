@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { identify } from '../../src/run/driver.js';
 import { DEFAULT_BUDGET } from '../../src/scoring/identify.js';
-import { signatureGroups } from '../../src/scoring/hypotheses.js';
-import { withoutClasses } from '../../src/signatures/count-index.js';
 import { createTarget } from '../../src/targets/create-target.js';
 import { memoryTranscript } from '../../src/targets/transcript.js';
 import { seededRng } from '../../src/util/rng.js';
-import { committedCountIndex } from '../helpers/count-index.js';
+import { committedCountIndex, withoutClassOf } from '../helpers/count-index.js';
 import { committedTargetDeps } from '../helpers/target-deps.js';
 
 const deps = committedTargetDeps;
@@ -16,10 +14,8 @@ async function run(
   options: { removeOwnClass?: string; alsoRemove?: string[]; maxQueries?: number } = {},
 ) {
   let index = await committedCountIndex();
-  for (const id of options.removeOwnClass ? [options.removeOwnClass, ...(options.alsoRemove ?? [])] : []) {
-    const own = signatureGroups(index).find((g) => g.references.includes(id))!;
-    index = withoutClasses(index, own.classIds);
-  }
+  for (const id of options.removeOwnClass ? [options.removeOwnClass, ...(options.alsoRemove ?? [])] : [])
+    index = withoutClassOf(index, id);
   const transcript = memoryTranscript();
   const result = await identify({
     target: await createTarget(spec, deps),

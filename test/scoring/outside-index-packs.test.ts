@@ -1,22 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { identify } from '../../src/run/driver.js';
 import { DEFAULT_BUDGET } from '../../src/scoring/identify.js';
-import { signatureGroups } from '../../src/scoring/hypotheses.js';
-import { withoutClasses } from '../../src/signatures/count-index.js';
 import { createTarget } from '../../src/targets/create-target.js';
 import { memoryTranscript } from '../../src/targets/transcript.js';
 import { seededRng } from '../../src/util/rng.js';
-import { committedCountIndex } from '../helpers/count-index.js';
+import { committedCountIndex, withoutClassOf } from '../helpers/count-index.js';
 import { committedTargetDeps } from '../helpers/target-deps.js';
 
 const deps = committedTargetDeps;
-
-/** The committed index without the class holding `id`: the target's own tokenizer is then outside it. */
-async function indexWithout(id: string) {
-  const index = await committedCountIndex();
-  const own = signatureGroups(index).find((g) => g.references.includes(id))!;
-  return withoutClasses(index, own.classIds);
-}
 
 describe('a tokenizer outside the index', () => {
   // Falcon's vocabulary and GPT-NeoX's are both byte-level BPEs trained on English web text, unrelated. With
@@ -25,7 +16,7 @@ describe('a tokenizer outside the index', () => {
   it.each([1, 2])('falcon with its class left out is called unknown within the budget (seed %i)', async (seed) => {
     const result = await identify({
       target: await createTarget('sim:falcon?template=mistral&system=2200', deps),
-      index: await indexWithout('falcon'),
+      index: withoutClassOf(await committedCountIndex(), 'falcon'),
       budget: DEFAULT_BUDGET,
       rng: seededRng(seed),
       transcript: memoryTranscript(),
@@ -42,7 +33,7 @@ describe('a tokenizer outside the index', () => {
   it('keeps the usual pack size where a grown one would pass the prompt-token budget, and goes on', async () => {
     const result = await identify({
       target: await createTarget('sim:falcon?template=mistral&system=200', deps),
-      index: await indexWithout('falcon'),
+      index: withoutClassOf(await committedCountIndex(), 'falcon'),
       budget: { maxQueries: 6, maxPromptTokens: 2000 },
       rng: seededRng(1),
       transcript: memoryTranscript(),

@@ -6,10 +6,10 @@ import { posterior } from '../../src/scoring/posterior.js';
 import { changeKind, nearestRelatives, withRelatives } from '../../src/scoring/verdict-relatives.js';
 import { decide } from '../../src/scoring/verdict.js';
 import { requestSignature } from '../../src/scoring/request-signature.js';
-import { withoutClasses, type CountIndex } from '../../src/signatures/count-index.js';
+import type { CountIndex } from '../../src/signatures/count-index.js';
 import { stratumOf } from '../../src/probes/probe.js';
 import { packTotal } from '../../src/signatures/observations.js';
-import { committedCountIndex } from '../helpers/count-index.js';
+import { committedCountIndex, withoutClassOf } from '../helpers/count-index.js';
 
 const probes = Array.from({ length: 6 }, (_, i) => ({
   id: `p${i}`,
@@ -106,8 +106,7 @@ describe('the kind of change on real counts', () => {
     const apart = [...qwen.keys()].filter((p) => qwen[p] !== split[p]);
     const alike = [...qwen.keys()].filter((p) => qwen[p] === split[p] && qwen[p] >= 4);
     const probes = [...apart.slice(0, 16), ...alike.slice(0, 16)];
-    const own = signatureGroups(index).find((g) => g.references.includes('qwen2.5'))!;
-    const open = withoutClasses(index, own.classIds);
+    const open = withoutClassOf(index, 'qwen2.5');
     const requests = recordsFor((p) => qwen[p], probes, 4);
     expect(kindOf(open, requests, 'qwen3.5-split')).toBe('pre-tokenizer');
   });
