@@ -13,12 +13,16 @@ export const OUTSIDE_LEADS = 0.5;
 /**
  * The pack bounds while `unknown` holds this much of the posterior, before any spread is measured: once identical
  * requests were billed differently, packs grow with the spread instead (packBoundsUnderNoise), and `unknown` may
- * lead only because the hidden part moved.
+ * lead only because the hidden part moved. A grown pack that would not fit the prompt tokens the budget leaves
+ * (`room`) keeps the usual size.
  */
-export function stratumPackTokens(unknown: number, spread = 0): { min: number; max: number } {
-  return unknown >= OUTSIDE_LEADS && spread === 0
-    ? { min: PACK_TOKENS.min * OUTSIDE_PACK_GROWTH, max: PACK_TOKENS.max * OUTSIDE_PACK_GROWTH }
-    : PACK_TOKENS;
+export function stratumPackTokens(
+  unknown: number,
+  spread = 0,
+  room = Number.POSITIVE_INFINITY,
+): { min: number; max: number } {
+  const grown = { min: PACK_TOKENS.min * OUTSIDE_PACK_GROWTH, max: PACK_TOKENS.max * OUTSIDE_PACK_GROWTH };
+  return unknown >= OUTSIDE_LEADS && spread === 0 && grown.max <= room ? grown : PACK_TOKENS;
 }
 
 /** Predicted totals closer than this are not counted as apart: two seams may each move a token. */

@@ -29,8 +29,7 @@ export function planNext(
   /** Prompt tokens the budget leaves for this pack: a grown pack that would not fit keeps the usual size. */
   room = Number.POSITIVE_INFINITY,
 ): PlannedRequest | undefined {
-  const grown = packBoundsUnderNoise(stratumPackTokens(post.unknown, spread), spread);
-  const size = grown.maxTokens <= room ? grown : packBoundsUnderNoise(stratumPackTokens(0, spread), spread);
+  const size = packBoundsUnderNoise(stratumPackTokens(post.unknown, spread, room), spread);
   const weights = post.groups.map((s) => s.match + s.derived);
   const candidates = groups.map((group, i) => ({ counts: group.counts, weight: weights[i] }));
   const sentStrata = new Set(sent.map((r) => r.stratum));

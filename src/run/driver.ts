@@ -459,6 +459,8 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       stop = 'max-queries';
       break;
     }
+    // the prompt tokens a pack may cost, with room kept for one more bare frame
+    const room = budget.maxPromptTokens - promptTokens - frameCost;
     // under a measured spread a second edge check, wanted when the first strayed a token or two, shows nothing new
     const edgeDue = edgeCheckDue(post, requests) && !(repeats.spread && edgeChecked);
     // ...but one that strayed is asked again: a change strays alike twice, the hidden part's jump does not
@@ -476,17 +478,8 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
           (rival && edgeChecked
             ? planSeparation(count, rival, groups, index, used, rng, requests, repeats.spread)
             : undefined) ??
-          planNext(
-            post,
-            groups,
-            index,
-            used,
-            rng,
-            requests,
-            repeats.spread,
-            budget.maxPromptTokens - promptTokens - frameCost,
-          )));
-    if (!next || promptTokens + frameCost + next.cost > budget.maxPromptTokens) {
+          planNext(post, groups, index, used, rng, requests, repeats.spread, room)));
+    if (!next || next.cost > room) {
       stop = next ? 'max-prompt-tokens' : 'no-informative-request';
       break;
     }
