@@ -66,13 +66,14 @@ async function noisyRun(
 export async function noiseAccuracy(
   loaded: readonly LoadedBenchReference[],
   index: CountIndex,
-  options: { trials: number; seed: number; targets?: string[]; verbose: boolean },
+  options: { trials: number; seed: number; targets?: string[]; rows?: string[]; verbose: boolean },
   log: (line: string) => void,
   trace: RunTrace,
 ): Promise<string> {
   const donors = loaded.filter((r) => r.entry.format === 'hf-json');
   const tallies: NoiseTally[] = [];
   for (const row of NOISE_ROWS) {
+    if (options.rows && !options.rows.some((part) => row.label.includes(part))) continue;
     const tally: NoiseTally = {
       label: row.label,
       runs: 0,

@@ -60,6 +60,8 @@ interface Options {
   everyApi: boolean;
   /** `--channel-rows a,b`: only the channel rows whose label holds one of these. */
   channelRows?: string[];
+  /** `--noise-rows a,b`: only the noise rows whose label holds one of these. */
+  noiseRows?: string[];
 }
 
 function parseOptions(args: string[]): Options {
@@ -92,9 +94,10 @@ function parseOptions(args: string[]): Options {
     else if (args[i] === '--no-wire') options.wire = false;
     else if (args[i] === '--every-api') options.everyApi = true;
     else if (args[i] === '--channel-rows') options.channelRows = args[++i].split(',');
+    else if (args[i] === '--noise-rows') options.noiseRows = args[++i].split(',');
     else
       throw new Error(
-        `unknown option ${args[i]} (expected --closed N, --open N, --trained N, --noise N, --only id,id, --targets id,id, --verbose, --seed N, --sections closed,open,derived,channels,noise,open-kinds, --junit FILE, --min-accuracy X, --trace FILE, --seeds N,N, --channel-references N, --no-wire, --every-api, --channel-rows a,b)`,
+        `unknown option ${args[i]} (expected --closed N, --open N, --trained N, --noise N, --only id,id, --targets id,id, --verbose, --seed N, --sections closed,open,derived,channels,noise,open-kinds, --junit FILE, --min-accuracy X, --trace FILE, --seeds N,N, --channel-references N, --no-wire, --every-api, --channel-rows a,b, --noise-rows a,b)`,
       );
   }
   return options;
@@ -289,7 +292,13 @@ export async function accuracy(
       await noiseAccuracy(
         loaded,
         index,
-        { trials: options.noise, seed: options.seed, targets: options.targets, verbose: options.verbose },
+        {
+          trials: options.noise,
+          seed: options.seed,
+          targets: options.targets,
+          rows: options.noiseRows,
+          verbose: options.verbose,
+        },
         log,
         trace,
       ),

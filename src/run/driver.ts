@@ -13,6 +13,7 @@ import {
   type RequestRecord,
   requestLimit,
 } from '../scoring/identify.js';
+import { measuredSpread } from '../scoring/noisy-likelihood.js';
 import type { Posterior } from '../scoring/posterior.js';
 import {
   checkAnswerLength,
@@ -33,6 +34,7 @@ import {
   UNKNOWN_REPEATS,
   unknownHeldBack,
   matchStrays,
+  spreadUnmeasured,
 } from '../scoring/noise-verdict.js';
 import { probePositions } from '../scoring/request-signature.js';
 import { largestStray } from '../scoring/stray-repeat.js';
@@ -330,7 +332,14 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   ): IdentifyResult | undefined => {
     if (Number.isSafeInteger(again)) repeats.moves.push((again as number) - first);
     const unstable = unstableFrame(first, again, repeats.moves, request);
-    if (!unstable) return undefined;
+    if (!unstable) {
+      // billed alike after counts that moved: one more move, of none, which the scoring reads as a rescore does
+      if (repeats.spread && !protocol.unreadable && !input.channels?.readsSeenTokens) {
+        repeats.spread = measuredSpread(repeats.moves);
+        protocol.countsVary(repeats.moves);
+      }
+      return undefined;
+    }
     // a hidden part that changes per request moves every count alike: within the ceiling it is scored as noise
     const { spread, reason: unreadable } = unstable;
     if (!input.channels?.readsSeenTokens && spread <= NOISE_CEILING) {
@@ -449,7 +458,10 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     // unknown does: one or two repeats often show less than the hidden part moves.
     // (for a match, the only rule that holds it back is matchStrays)
     const matchCheck = verdict?.status === 'match' && heldBack && repeats.made < UNKNOWN_REPEATS && frameAffordable;
-    if (checkDue || secondCheck || unknownCheck || matchCheck) {
+    // While nothing is sure through counts that move, the frame's repeats come first: every reading of them (a
+    // change, a tokenizer outside the index, a near relative) is judged against how far those moves reach.
+    const spreadCheck = !sure && !protocol.unreadable && frameAffordable && spreadUnmeasured(repeats);
+    if (checkDue || secondCheck || unknownCheck || matchCheck || spreadCheck) {
       const end = await repeatFrame(count);
       if (end) return end;
       continue;

@@ -58,7 +58,11 @@ export async function replayChannels(
   const identicalBilled = (first: number, again: number, request?: string) => {
     moves.push(again - first);
     const unstable = unstableFrame(first, again, moves, request);
-    if (!unstable) return;
+    if (!unstable) {
+      // billed alike after counts that moved: one more move, of none, as the live run read it
+      if (moves.some((m) => m !== 0) && !channels.readsSeenTokens) protocol.countsVary(moves);
+      return;
+    }
     if (channels.readsSeenTokens) setAside(unstable.reason, USAGE_COUNT_UNSTABLE);
     else protocol.countsVary(moves);
   };

@@ -19,7 +19,7 @@ import { twinsBeyondReach } from '../planning/twins-apart.js';
  * would reach now, e.g. after the index has grown.
  */
 export function rescore(
-  observations: readonly (Observation & { stratum: PackLabel })[],
+  observations: readonly (Observation & { stratum: PackLabel; tested?: string })[],
   index: CountIndex,
   recordedStop: IdentifyResult['stop'],
   scored?: Posterior,
@@ -43,6 +43,7 @@ export function rescore(
     probes: o.probes,
     promptTokens: o.promptTokens,
     stratum: o.stratum,
+    ...(o.tested ? { tested: o.tested } : {}),
   }));
   // identical requests billed differently: every count is read through the moves the repeats measured, as the run read them
   const firstAsked = (of: number) => requests.find((r) => r.seq === of)?.promptTokens;

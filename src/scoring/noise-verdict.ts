@@ -59,16 +59,19 @@ export function edgeStray(
 
 /**
  * The spread an inconclusive run names: what every count that samples the hidden part shows under the leading
- * candidate, when that is more than the frame's repeats alone measured (one repeat can land close by chance).
+ * candidate, when that is more than the frame's repeats alone measured (one repeat can land close by chance), or
+ * half the range of the frame's own counts, when that is more still.
  */
 export function inconclusiveSpread(
   post: Posterior,
   requests: readonly { stratum: string }[],
   repeats: FrameRepeats,
 ): number {
+  // the frame's own moves, half their range either side, when they lay farther apart than any spread scored
+  const measured = Math.max(repeats.spread, Math.ceil(frameRange(repeats.moves) / 2));
   const leader = rankedGroups(post)[0];
-  if (!leader) return repeats.spread;
-  return Math.max(repeats.spread, residualSpread(noiseSamples(leader, requests, repeats.moves)));
+  if (!leader) return measured;
+  return Math.max(measured, residualSpread(noiseSamples(leader, requests, repeats.moves)));
 }
 
 /** The derived group a verdict names, as scored. */
@@ -102,7 +105,7 @@ export interface FrameRepeats {
 export function derivedHeldBack(
   post: Posterior,
   verdict: Verdict,
-  requests: readonly { stratum: string; seq?: number }[],
+  requests: readonly { stratum: string; seq?: number; tested?: string }[],
   repeats: FrameRepeats,
 ): string | undefined {
   if (verdict.status !== 'derived') return undefined;
@@ -122,10 +125,30 @@ export function derivedHeldBack(
   }
   if (!repeats.spread) return undefined;
   const judged = score ? edgeStray(score, requests, repeats.moves) : { spread: repeats.spread, stray: 0 };
-  if (judged.stray > 0) return undefined;
+  if (judged.stray <= 0)
+    return noiseReason(
+      judged.spread,
+      `no edge check strayed from ${verdict.reference} past what that noise reaches, so a changed vocabulary cannot be told from it`,
+    );
+  return coreUnasked(verdict.reference!, requests, judged.spread);
+}
+
+/**
+ * Why a change claimed through the noise still wants its core asked, or undefined once it was: within the noise a
+ * tokenizer outside the index lands near some indexed class's counts by chance far more often than to the token,
+ * on the packs a change would leave alone as on any other, while a changed copy mostly still counts its base's core
+ * as the base does (see planCoreCheck); the likelihood weighs what the core showed. (A core that strayed is no proof
+ * either way: a copy pruned by thousands of merges splits some of it too.)
+ */
+function coreUnasked(
+  reference: string,
+  requests: readonly { stratum: string; tested?: string }[],
+  spread: number,
+): string | undefined {
+  if (requests.some((r) => r.stratum === 'core' && r.tested === reference)) return undefined;
   return noiseReason(
-    judged.spread,
-    `no edge check strayed from ${verdict.reference} past what that noise reaches, so a changed vocabulary cannot be told from it`,
+    spread,
+    `${reference}'s core, which a changed copy mostly counts as it does, was not asked, so a tokenizer outside the index that counts near it by chance cannot be ruled out`,
   );
 }
 
@@ -192,4 +215,18 @@ export function unknownHeldBack(post: Posterior, verdict: Verdict, repeats: Fram
     range,
     `${within.group.references[0]}'s counts lie within what that noise reaches, so no indexed tokenizer can be ruled out`,
   );
+}
+
+/** Repeats of the bare frame asked before anything else once identical requests were billed differently. */
+export const SPREAD_REPEATS = 2;
+
+/**
+ * Whether the frame's repeats have yet to show how far the hidden part moves: identical requests were billed
+ * differently and the frame was asked fewer than SPREAD_REPEATS times more. One repeat often lands close by chance,
+ * and the counts then read as a change, a tokenizer outside the index or a near relative's; a repeat costs the bare
+ * frame alone, the cheapest request there is. (An unknown, or a match whose counts stray, waits for
+ * UNKNOWN_REPEATS.)
+ */
+export function spreadUnmeasured(repeats: FrameRepeats): boolean {
+  return repeats.moves.some((m) => m !== 0) && repeats.made < SPREAD_REPEATS;
 }

@@ -104,24 +104,43 @@ export function spreadWeights(moves: readonly number[]): number[] {
   return raw.map((r) => r / total);
 }
 
-/** How likely residuals that share one unknown constant are under each spread of SPREADS, the constant summed out. */
-function residualSpreadLikelihoods(residuals: readonly number[]): number[] {
-  const values = residuals.map(Math.round);
+/**
+ * A sample of the hidden part that may instead be a pack a change moved: the chance it was, and how likely its
+ * residual is then (a function of its error from the constant).
+ */
+interface MaybeMoved {
+  residual: number;
+  moved?: { share: number; likelihood: (error: number) => number };
+}
+
+/**
+ * How likely residuals that share one unknown constant are under each spread of SPREADS, the constant summed out
+ * (around the median of the samples, and around each sample no change can move: the constant of a changed copy
+ * lies there while the packs it moved may be most of the rest).
+ */
+function residualSpreadLikelihoods(samples: readonly MaybeMoved[]): number[] {
+  const values = samples.map((x) => Math.round(x.residual));
   if (values.length < 2) return SPREADS.map(() => 1);
-  // the constant lies within the hidden part's reach of most samples: around their median (a jump moves one)
   const middle = [...values].sort((a, b) => a - b)[values.length >> 1];
+  const centres = [middle, ...values.filter((_, i) => !samples[i].moved)];
   return SPREADS.map((spread) => {
     const reach = moveModel(spread).reach + 2;
+    const offsets = new Set<number>();
+    for (const centre of centres) for (let c = centre - reach; c <= centre + reach; c++) offsets.add(c);
     let sum = 0;
-    for (let c = middle - reach; c <= middle + reach; c++)
-      sum += values.reduce((p, r) => p * noisyMatch(r - c, spread), 1);
+    for (const c of offsets)
+      sum += values.reduce((p, r, i) => {
+        const moved = samples[i].moved;
+        const still = noisyMatch(r - c, spread);
+        return p * (moved ? (1 - moved.share) * still + moved.share * moved.likelihood(r - c) : still);
+      }, 1);
     return sum;
   });
 }
 
 /** How much each spread is believed from residuals that share one unknown constant (a flat prior over SPREADS). */
 export function residualSpreadWeights(residuals: readonly number[]): number[] {
-  const raw = residualSpreadLikelihoods(residuals);
+  const raw = residualSpreadLikelihoods(residuals.map((residual) => ({ residual })));
   const total = raw.reduce((a, b) => a + b, 0);
   // samples past any jump's reach say nothing of the spread
   return total > 0 ? raw.map((r) => r / total) : SPREADS.map(() => 1 / SPREADS.length);
@@ -174,8 +193,10 @@ const LIKELY_UNTOUCHED = 0.5;
 /**
  * How much each spread is believed, from every count that samples the hidden part under the tokenizer that explains
  * them best: the frame and its repeats, and the packs a change most likely leaves alone (not the edge checks, whose
- * strays are judged). One belief for every candidate, so none picks the noise that suits it; a firm one keeps "the
- * same tokenizer with a larger noise" from explaining a stray that a small noise cannot reach.
+ * strays are judged), each of these as a change may have moved it. One belief for every candidate, so none picks the
+ * noise that suits it; a firm one keeps "the same tokenizer with a larger noise" from explaining a stray that a
+ * small noise cannot reach. (Were the packs read as pure samples, a changed pre-tokenizer, which moves every pack,
+ * would read as a spread wide enough to make the unchanged tokenizer fit, whatever the frame's repeats showed.)
  */
 function noiseSpreadWeights(
   signature: CountSignature,
@@ -186,16 +207,20 @@ function noiseSpreadWeights(
   let best: number[] = [];
   let bestTotal = -1;
   for (let m = 0; m < M; m++) {
-    const samples: number[] = [];
+    const samples: MaybeMoved[] = [];
     signature.packs.forEach((pack, k) => {
       const residual = signature.observed[k] - totals[k * M + m];
+      const untouched = signature.untouched?.[k] ?? UNTOUCHED_PACK;
       if (!pack.length) {
-        samples.push(residual);
+        samples.push({ residual });
         // the frame's repeats, when this is the frame first sent
-        if (k === 0) for (const move of moves) samples.push(residual + move);
-      } else if ((signature.untouched?.[k] ?? UNTOUCHED_PACK) >= LIKELY_UNTOUCHED) samples.push(residual);
+        if (k === 0) for (const move of moves) samples.push({ residual: residual + move });
+      } else if (untouched >= LIKELY_UNTOUCHED) {
+        const predicted = totals[k * M + m];
+        samples.push({ residual, moved: { share: 1 - untouched, likelihood: (e) => movedNoise(e, predicted, 0) } });
+      }
     });
-    if (samples.some((x) => !Number.isFinite(x))) continue;
+    if (samples.some((x) => !Number.isFinite(x.residual))) continue;
     const raw = residualSpreadLikelihoods(samples);
     const total = raw.reduce((a, b) => a + b, 0);
     if (total > bestTotal) {
@@ -231,10 +256,13 @@ function atSpread(
     const m = scored[g];
     const predicted = signature.packs.map((_, k) => totals[k * M + m]);
     const residual = predicted.map((p, k) => signature.observed[k] - p);
-    // the constant lies within the hidden part's reach of most residuals: around their median (a jump moves one)
+    // the constant lies within the hidden part's reach of most residuals, around their median (a jump moves one),
+    // or, for a changed copy, of the bare frame's, which no change touches: where a change moved most packs one way
+    // the median is theirs
     const middle = Math.round([...residual].sort((a, b) => a - b)[residual.length >> 1] ?? 0);
-    const offsets: number[] = [];
-    for (let j = -reach; j <= reach; j++) offsets.push(middle + j);
+    const offsets = new Set<number>();
+    for (const centre of [middle, ...residual.filter((_, k) => !signature.packs[k].length).map(Math.round)])
+      for (let j = -reach; j <= reach; j++) offsets.add(centre + j);
     let matchL = 0;
     let derivedL = 0;
     let best = -1;

@@ -40,7 +40,7 @@ describe('a hidden paragraph whose length varies by hundreds of tokens per reque
     expect(json.verdict.status).toBe('inconclusive');
     expect(code).toBe(1);
     // the frame was asked again until its moves showed, and the spread named is theirs, not a token or two
-    expect(json.noise.repeats).toBeGreaterThanOrEqual(3);
+    expect(json.noise.repeats).toBeGreaterThanOrEqual(2);
     const named = /counts vary by about (\d+) tokens between identical requests/.exec(json.noise.reason);
     expect(Number(named?.[1])).toBeGreaterThanOrEqual(100);
     // scored again from the record: the same status and the same reason
