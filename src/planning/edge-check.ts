@@ -53,6 +53,20 @@ export function edgeChecksOfLeader(post: Posterior, sent: readonly SentRequest[]
   );
 }
 
+/**
+ * Whether some edge check was planned for the leader's own family (any of its classes; a record that names no class
+ * counts for any). One planned for another family strays from every class it was not built for, so a change seen
+ * through such checks alone may be a tokenizer outside the index.
+ */
+export function ownFamilyEdge(post: Posterior, sent: readonly SentRequest[]): boolean {
+  const leader = leading(post);
+  if (!leader) return false;
+  const family = new Map(post.groups.flatMap((g) => g.group.references.map((id) => [id, g.group.family] as const)));
+  return sent.some(
+    (r) => r.stratum === 'edge' && (r.tested === undefined || family.get(r.tested) === leader.group.family),
+  );
+}
+
 /** The request that checks the leader's vocabulary edges, or none when no probe is left for it. */
 export function planEdgeCheck(
   post: Posterior,

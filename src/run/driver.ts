@@ -1,6 +1,6 @@
 import { frameText } from '../probes/frame.js';
 import { coreCheckDue, planCoreCheck } from '../planning/core-check.js';
-import { edgeCheckDue, edgeChecksOfLeader, planEdgeCheck } from '../planning/edge-check.js';
+import { edgeCheckDue, edgeChecksOfLeader, ownFamilyEdge, planEdgeCheck } from '../planning/edge-check.js';
 import { planEdgeRepeat } from '../planning/edge-repeat.js';
 import { planNext } from '../planning/planner.js';
 import { twinsBeyondReach } from '../planning/twins-apart.js';
@@ -424,8 +424,18 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     const unchecked = checkWanted && !checkDue && !input.channels?.readsSeenTokens;
     // Under a measured spread, a match stands only once it was set apart from the next family where a change misses.
     const rival = unseparatedBy(count, verdict);
+    // A change seen only through edge checks planned for another family waits for its own core: such a check
+    // strays from any class it was not built for, so a tokenizer outside the index reads as changed through it.
+    const coreWanted =
+      verdict?.status === 'derived' && !ownFamilyEdge(post, requests) && coreCheckDue(post, requests, edgeChecked);
     const concluding =
-      verdict && (verdict.status === 'unknown' || edgeChecked) && settled && !heldBack && !unchecked && !rival;
+      verdict &&
+      (verdict.status === 'unknown' || edgeChecked) &&
+      settled &&
+      !heldBack &&
+      !unchecked &&
+      !rival &&
+      !coreWanted;
     // the frame asked a second time first (it costs the least, and a move there ends the question), then the request
     // that strayed most asked again: it tells a change from a hidden part that rarely moves
     const secondCheck = smallChange && repeats.made === 1 && frameFits(noiseLimit());

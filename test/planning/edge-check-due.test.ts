@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { edgeCheckDue, edgeChecksOfLeader, SECOND_EDGE_STRAY } from '../../src/planning/edge-check.js';
+import { edgeCheckDue, edgeChecksOfLeader, ownFamilyEdge, SECOND_EDGE_STRAY } from '../../src/planning/edge-check.js';
 import type { RequestRecord } from '../../src/scoring/identify.js';
 import { signatureGroups } from '../../src/scoring/hypotheses.js';
 import type { Posterior } from '../../src/scoring/posterior.js';
@@ -72,5 +72,28 @@ describe("when the leader's vocabulary edges are checked", () => {
     expect(edgeChecksOfLeader(changed([0, 14, 0]), sent(other))).toEqual([]);
     expect(edgeCheckDue(changed([0, 14, 0]), sent(other))).toBe(true);
     expect(edgeChecksOfLeader(changed([0, 14, 0]), sent(leader))).toEqual([2]);
+  });
+});
+
+describe("whether an edge check was built for the leader's own family", () => {
+  it('counts one planned for any class of that family, or naming none, and not one planned for another family', async () => {
+    const groups = signatureGroups(await committedCountIndex());
+    const leader = groups.find((g) => g.references.includes('yi'))!;
+    const other = groups.find((g) => g.family !== leader.family)!;
+    const score = (group: typeof leader, derived: number) => ({
+      group,
+      predicted: [0, 0, 0],
+      offset: 0,
+      deviations: [0, 0, 30],
+      match: 0,
+      derived,
+    });
+    const posterior: Posterior = { groups: [score(other, 0.01), score(leader, 0.9)], unknown: 0.09 };
+    const edge = (tested?: string): RequestRecord => ({ ...record(3, 'edge'), ...(tested ? { tested } : {}) });
+    const sent = (last: RequestRecord) => [record(1, 'frame'), record(2, 'words'), last];
+    expect(ownFamilyEdge(posterior, sent(edge(other.references[0])))).toBe(false);
+    expect(ownFamilyEdge(posterior, sent(edge(leader.references[0])))).toBe(true);
+    expect(ownFamilyEdge(posterior, sent(edge()))).toBe(true);
+    expect(ownFamilyEdge(posterior, sent(record(3, 'scripts')))).toBe(false);
   });
 });
