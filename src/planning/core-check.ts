@@ -50,21 +50,17 @@ export function planCoreCheck(
   const weights = post.groups.map((s) => s.match + s.derived);
   const others = groups.filter((g) => g !== own);
   const plausible = groups.filter((g, i) => g !== own && weights[i] >= PLAUSIBLE);
-  const least = familyLeast(groups, own.family);
-  const reductions = own.reductions;
   const size = packBoundsUnderNoise(PACK_TOKENS, spread);
   const scored: { p: number; worth: number; cost: number }[] = [];
+  const core = new Set(coreProbes(groups, own, index));
   for (const p of rng.shuffle([...Array(index.probes.length).keys()])) {
-    const probe = index.probes[p];
-    if (used.has(p) || isDomainProbe(probe) || !isNormalizationStable(probe.text)) continue;
+    if (used.has(p) || !core.has(p)) continue;
     const count = own.counts[p];
-    if (count < 1 || count > least[p]) continue;
-    if (reductions && REDUCTIONS.some((r) => reductions[r][p] > 0)) continue;
     let above = 0;
     let cost = count;
     for (const g of others) above += Math.max(0, g.counts[p] - count);
     for (const g of plausible) if (g.counts[p] > cost) cost = g.counts[p];
-    if (above > 0) scored.push({ p, worth: above / Math.max(1, others.length) / count, cost });
+    scored.push({ p, worth: above / Math.max(1, others.length) / count, cost });
   }
   scored.sort((a, b) => b.worth - a.worth);
   const pack: number[] = [];
@@ -79,6 +75,38 @@ export function planCoreCheck(
   if (total < size.minTokens * MIN_CORE_SHARE) return undefined;
   const predicted = groups.map((g) => packTotal(g.counts, pack));
   return { stratum: 'core', pack, gain: 0, cost: Math.max(...predicted), tested: own.references[0] };
+}
+
+/**
+ * The probes a core of `own` may hold (see planCoreCheck), whether sent already or not: counted by it in the fewest
+ * tokens of every family and by some other class in more, none of whose tokens a pruned or re-split copy changes,
+ * no domain term, and text normalization leaves alone.
+ */
+function coreProbes(groups: readonly SignatureGroup[], own: SignatureGroup, index: CountIndex): number[] {
+  const least = familyLeast(groups, own.family);
+  const reductions = own.reductions;
+  const out: number[] = [];
+  for (let p = 0; p < index.probes.length; p++) {
+    const probe = index.probes[p];
+    if (isDomainProbe(probe) || !isNormalizationStable(probe.text)) continue;
+    const count = own.counts[p];
+    if (count < 1 || count > least[p]) continue;
+    if (reductions && REDUCTIONS.some((r) => reductions[r][p] > 0)) continue;
+    if (groups.some((g) => g !== own && g.counts[p] > count)) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Whether the class holding `reference` has a core to ask under `spread`: its core probes, sent or not, hold
+ * enough of its tokens for the smallest core planCoreCheck asks. Some vocabularies have none (every text they count
+ * in the fewest tokens holds a rare or a digit or punctuation token); a change of theirs is judged without it.
+ */
+export function hasCore(groups: readonly SignatureGroup[], reference: string, index: CountIndex, spread = 0): boolean {
+  const own = groups.find((g) => g.references.includes(reference));
+  if (!own) return false;
+  const tokens = coreProbes(groups, own, index).reduce((sum, p) => sum + own.counts[p], 0);
+  return tokens >= packBoundsUnderNoise(PACK_TOKENS, spread).minTokens * MIN_CORE_SHARE;
 }
 
 /** Per probe, the fewest tokens any family other than `except` counts it in (Infinity when there is none). */

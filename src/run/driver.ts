@@ -1,5 +1,5 @@
 import { frameText } from '../probes/frame.js';
-import { coreCheckDue, planCoreCheck } from '../planning/core-check.js';
+import { coreCheckDue, hasCore, planCoreCheck } from '../planning/core-check.js';
 import { edgeCheckDue, edgeChecksOfLeader, ownFamilyEdge, planEdgeCheck } from '../planning/edge-check.js';
 import { planEdgeRepeat } from '../planning/edge-repeat.js';
 import { planNext } from '../planning/planner.js';
@@ -241,10 +241,11 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
    * Why a derived or unknown verdict cannot stand through the counts' noise (see derivedHeldBack, unknownHeldBack);
    * counts set aside leave it to the channels.
    */
+  const coreExists = (reference: string) => hasCore(groups, reference, index, repeats.spread);
   const heldBackBy = (scored: Posterior, verdict: Verdict): string | undefined =>
     protocol.unreadable
       ? undefined
-      : (derivedHeldBack(scored, verdict, requests, repeats) ??
+      : (derivedHeldBack(scored, verdict, requests, repeats, coreExists) ??
         unknownHeldBack(scored, verdict, repeats) ??
         matchStrays(scored, verdict, repeats));
   /** The family a match has not yet been set apart from through the counts' noise (see unseparatedRival). */
@@ -424,10 +425,13 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     const unchecked = checkWanted && !checkDue && !input.channels?.readsSeenTokens;
     // Under a measured spread, a match stands only once it was set apart from the next family where a change misses.
     const rival = unseparatedBy(count, verdict);
-    // A change seen only through edge checks planned for another family waits for its own core: such a check
-    // strays from any class it was not built for, so a tokenizer outside the index reads as changed through it.
-    const coreWanted =
-      verdict?.status === 'derived' && !ownFamilyEdge(post, requests) && coreCheckDue(post, requests, edgeChecked);
+    // A change seen only through edge checks planned for another family waits for its own core, or its own edge
+    // check where it has no core: such a check strays from any class it was not built for, so a tokenizer outside
+    // the index reads as changed through it.
+    const foreignEdgesOnly = verdict?.status === 'derived' && !ownFamilyEdge(post, requests);
+    const withCore = foreignEdgesOnly && coreExists(verdict.reference!);
+    const coreWanted = withCore && coreCheckDue(post, requests, edgeChecked);
+    const ownEdgeWanted = foreignEdgesOnly && !withCore;
     const concluding =
       verdict &&
       (verdict.status === 'unknown' || edgeChecked) &&
@@ -435,7 +439,8 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       !heldBack &&
       !unchecked &&
       !rival &&
-      !coreWanted;
+      !coreWanted &&
+      !ownEdgeWanted;
     // the frame asked a second time first (it costs the least, and a move there ends the question), then the request
     // that strayed most asked again: it tells a change from a hidden part that rarely moves
     const secondCheck = smallChange && repeats.made === 1 && frameFits(noiseLimit());
@@ -484,7 +489,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     // the prompt tokens a pack may cost, with room kept for one more bare frame
     const room = budget.maxPromptTokens - promptTokens - frameCost;
     // under a measured spread a second edge check, wanted when the first strayed a token or two, shows nothing new
-    const edgeDue = edgeCheckDue(post, requests) && !(repeats.spread && edgeChecked);
+    const edgeDue = (edgeCheckDue(post, requests) || ownEdgeWanted) && !(repeats.spread && edgeChecked);
     // ...but one that strayed is asked again: a change strays alike twice, the hidden part's jump does not
     const again =
       repeats.spread && !protocol.unreadable

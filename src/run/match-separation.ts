@@ -1,8 +1,9 @@
+import { hasCore } from '../planning/core-check.js';
 import { packBoundsUnderNoise } from '../planning/noise-packs.js';
 import { PACK_TOKENS } from '../planning/pack-size.js';
 import { planNext } from '../planning/planner.js';
 import type { PlannedRequest } from '../planning/requests.js';
-import type { SignatureGroup } from '../scoring/hypotheses.js';
+import { signatureGroups, type SignatureGroup } from '../scoring/hypotheses.js';
 import type { GroupScore, Posterior } from '../scoring/posterior.js';
 import {
   derivedHeldBack,
@@ -92,7 +93,9 @@ export function noiseHeldBack(
   repeats: FrameRepeats,
 ): string | undefined {
   return (
-    derivedHeldBack(post, verdict, requests, repeats) ??
+    derivedHeldBack(post, verdict, requests, repeats, (reference) =>
+      hasCore(signatureGroups(index), reference, index, repeats.spread),
+    ) ??
     unknownHeldBack(post, verdict, repeats) ??
     matchStrays(post, verdict, repeats) ??
     matchHeldBack(post, verdict, requests, index, repeats.spread)

@@ -61,7 +61,14 @@ export async function rescoreRun(
   const fused = channels
     ? await replayChannels(entries, observations, index, channels, (sent, post) => trail.push(trailPoint(post, sent)))
     : undefined;
-  const batch = scorable && chooseEngine(groups.length, forced) !== 'exact';
+  // counts that moved between identical requests are read through those moves, which only the exact path weighs,
+  // as the live run scored them
+  const sent = recordedExchanges(entries);
+  const firstCount = (seq: number) => observations.find((o) => o.seq === seq)?.promptTokens;
+  const moved =
+    frameChecks(sent).some((count) => count !== observations[0].promptTokens) ||
+    strayChecks(sent).some(({ of, count }) => firstCount(of) !== undefined && firstCount(of) !== count);
+  const batch = scorable && !moved && chooseEngine(groups.length, forced) !== 'exact';
   const countsOf = (some: readonly Observation[]): Posterior =>
     batch
       ? scorePosterior(requestSignature(some, index), groups, forced)
@@ -69,7 +76,6 @@ export async function rescoreRun(
   const scored = fused ? fused.posterior : batch ? countsOf(observations) : undefined;
   // the frame checks count as the live run counted them, also where the answers' own tokens were read: a change
   // the counts show small is claimed only after the frame was asked again, and rescore asks the same of the record
-  const sent = recordedExchanges(entries);
   const result = rescore(
     observations,
     index,

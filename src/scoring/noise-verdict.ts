@@ -107,6 +107,8 @@ export function derivedHeldBack(
   verdict: Verdict,
   requests: readonly { stratum: string; seq?: number; tested?: string }[],
   repeats: FrameRepeats,
+  /** Whether the class holding a reference has a core to ask at the spread measured (see hasCore). */
+  coreExists: (reference: string) => boolean = () => true,
 ): string | undefined {
   if (verdict.status !== 'derived') return undefined;
   const score = namedScore(post, verdict);
@@ -129,6 +131,11 @@ export function derivedHeldBack(
     return noiseReason(
       judged.spread,
       `no edge check strayed from ${verdict.reference} past what that noise reaches, so a changed vocabulary cannot be told from it`,
+    );
+  if (!coreExists(verdict.reference!))
+    return noiseReason(
+      judged.spread,
+      `${verdict.reference} has no core (text it counts in the fewest tokens of every family that no usual change touches), so a tokenizer outside the index that counts near it by chance cannot be ruled out`,
     );
   return coreUnasked(verdict.reference!, requests, judged.spread);
 }

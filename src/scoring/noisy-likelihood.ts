@@ -128,7 +128,8 @@ function residualSpreadLikelihoods(samples: readonly MaybeMoved[]): number[] {
     const offsets = new Set<number>();
     for (const centre of centres) for (let c = centre - reach; c <= centre + reach; c++) offsets.add(c);
     let sum = 0;
-    for (const c of offsets)
+    // in one order whatever order the samples came in, so a rescore sums as the run did
+    for (const c of [...offsets].sort((a, b) => a - b))
       sum += values.reduce((p, r, i) => {
         const moved = samples[i].moved;
         const still = noisyMatch(r - c, spread);
@@ -217,7 +218,14 @@ function noiseSpreadWeights(
         if (k === 0) for (const move of moves) samples.push({ residual: residual + move });
       } else if (untouched >= LIKELY_UNTOUCHED) {
         const predicted = totals[k * M + m];
-        samples.push({ residual, moved: { share: 1 - untouched, likelihood: (e) => movedNoise(e, predicted, 0) } });
+        // read at the same errors for every spread: computed once each
+        const memo = new Map<number, number>();
+        const likelihood = (e: number) => {
+          let value = memo.get(e);
+          if (value === undefined) memo.set(e, (value = movedNoise(e, predicted, 0)));
+          return value;
+        };
+        samples.push({ residual, moved: { share: 1 - untouched, likelihood } });
       }
     });
     if (samples.some((x) => !Number.isFinite(x.residual))) continue;
@@ -267,7 +275,7 @@ function atSpread(
     let derivedL = 0;
     let best = -1;
     let bestOffset = residual[0] ?? 0;
-    for (const offset of offsets) {
+    for (const offset of [...offsets].sort((a, b) => a - b)) {
       let mm = 1;
       const d = DERIVED_DIRECTIONS.map(() => 1);
       for (const same of repeated) {

@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox?.remove());
 
-async function liveAndRescored(target: string, out: string, env = sandbox.env) {
+async function liveAndRescored(target: string, out: string, env = sandbox.env, rescoreFlags: string[] = []) {
   const live = await runCli(
     ['identify', target, '--channels', 'usage', '--seed', '1', '--out', out, '--json'],
     env,
@@ -28,7 +28,7 @@ async function liveAndRescored(target: string, out: string, env = sandbox.env) {
   );
   expect(live.stderr).toBe('');
   const [run] = readdirSync(join(sandbox.root, out));
-  const again = await runCli(['rescore', join(out, run), '--json'], env, sandbox.root);
+  const again = await runCli(['rescore', join(out, run), '--json', ...rescoreFlags], env, sandbox.root);
   expect(again.stderr).toBe('');
   return { live: JSON.parse(live.stdout), rescored: JSON.parse(again.stdout) };
 }
@@ -53,5 +53,19 @@ describe('rescore of a run through a hidden prompt that varies', () => {
     if (status === 'inconclusive') expect(live.verdict.nearest?.length).toBeGreaterThan(0);
     else expect(live.stop).toBe('confident');
     expect(fields(rescored)).toEqual(fields(live));
+  });
+});
+
+describe('rescore through the two-stage scorer', () => {
+  it('reads counts that moved through their moves, as the live run did, whatever path it is asked to take', async () => {
+    const { live, rescored } = await liveAndRescored(
+      'sim:qwen2.5?vary=paragraph&spread=5',
+      `runs-${++runs}`,
+      undefined,
+      ['--engine', 'js'],
+    );
+    expect(live.noise.spread).toBeGreaterThan(0);
+    expect(rescored.verdict).toEqual(live.verdict);
+    expect(rescored.unknown).toBe(live.unknown);
   });
 });

@@ -49,6 +49,10 @@ describe('a change judged against the spread every count shows', () => {
     expect(
       derivedHeldBack(scored([0, 1, -1, 1, -8, 0]), derived, otherCore, { spread: 1, made: 1, moves: [2] }),
     ).toMatch(/llama3's core/);
+    // a class with no core to ask has no such check: its change is not named through the noise
+    expect(
+      derivedHeldBack(scored([0, 1, -1, 1, -8, 0]), derived, withCore, { spread: 1, made: 1, moves: [2] }, () => false),
+    ).toMatch(/llama3 has no core/);
     // a core that strayed is weighed by the likelihood: a copy pruned by thousands of merges splits some of it too
     expect(
       derivedHeldBack(scored([0, 1, -1, 1, -8, 12]), derived, withCore, { spread: 1, made: 1, moves: [2] }),

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { hasCore } from '../../src/planning/core-check.js';
+import { signatureGroups } from '../../src/scoring/hypotheses.js';
+import { committedCountIndex } from '../helpers/count-index.js';
+
+describe('whether a class has a core to ask', () => {
+  it('is so for some committed classes, not for all, and never for more at a larger spread', async () => {
+    const index = await committedCountIndex();
+    const groups = signatureGroups(index);
+    const ids = groups.map((g) => g.references[0]);
+    const at = (spread: number) => ids.filter((id) => hasCore(groups, id, index, spread));
+    const withCore = at(0);
+    // every text some vocabularies count in the fewest tokens holds a rare, digit or punctuation token
+    expect(withCore).toContain('llama3');
+    expect(withCore).toContain('deepseek-v3');
+    expect(withCore).not.toContain('yi');
+    expect(withCore).not.toContain('r50k');
+    expect(withCore.length).toBeLessThan(ids.length);
+    expect(at(10).every((id) => withCore.includes(id))).toBe(true);
+    expect(hasCore(groups, 'no-such-reference', index)).toBe(false);
+  });
+});
