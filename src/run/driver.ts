@@ -241,7 +241,14 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
    * Why a derived or unknown verdict cannot stand through the counts' noise (see derivedHeldBack, unknownHeldBack);
    * counts set aside leave it to the channels.
    */
-  const coreExists = (reference: string) => hasCore(groups, reference, index, repeats.spread);
+  // read on every pass of the loop, and a pass over every class and probe: once per class and spread
+  const cores = new Map<string, boolean>();
+  const coreExists = (reference: string) => {
+    const key = `${reference} ${repeats.spread}`;
+    let known = cores.get(key);
+    if (known === undefined) cores.set(key, (known = hasCore(groups, reference, index, repeats.spread)));
+    return known;
+  };
   const heldBackBy = (scored: Posterior, verdict: Verdict): string | undefined =>
     protocol.unreadable
       ? undefined

@@ -14,7 +14,7 @@ import { type RecordedExchange, recordedExchanges } from './recorded-exchanges.j
 import { replayChannels } from './replay-channels.js';
 import { annotate } from '../scoring/channels/runtime.js';
 import { runVerdict } from './run-verdict.js';
-import { rescore } from './rescore.js';
+import { recordedMoves, rescore } from './rescore.js';
 import { RUN_FILES } from './run-dir.js';
 import { checkVerdict } from './run-files.js';
 import { digestProblem, type RecordEntry, type RunConfig, readRecord } from './run-record.js';
@@ -64,10 +64,7 @@ export async function rescoreRun(
   // counts that moved between identical requests are read through those moves, which only the exact path weighs,
   // as the live run scored them
   const sent = recordedExchanges(entries);
-  const firstCount = (seq: number) => observations.find((o) => o.seq === seq)?.promptTokens;
-  const moved =
-    frameChecks(sent).some((count) => count !== observations[0].promptTokens) ||
-    strayChecks(sent).some(({ of, count }) => firstCount(of) !== undefined && firstCount(of) !== count);
+  const moved = recordedMoves(observations, frameChecks(sent), strayChecks(sent)).some((m) => m !== 0);
   const batch = scorable && !moved && chooseEngine(groups.length, forced) !== 'exact';
   const countsOf = (some: readonly Observation[]): Posterior =>
     batch

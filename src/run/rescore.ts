@@ -15,6 +15,23 @@ import { noiseHeldBack } from './match-separation.js';
 import { twinsBeyondReach } from '../planning/twins-apart.js';
 
 /**
+ * How far identical requests' counts moved, as a run's record shows them: each repeat of the bare frame against the
+ * frame, then each count request asked again to check its stray and billed differently against its first count.
+ */
+export function recordedMoves(
+  observations: readonly { seq: number; promptTokens: number }[],
+  frameChecks: readonly number[],
+  strayChecks: readonly { of: number; count: number }[],
+): number[] {
+  if (!observations.length) return [];
+  const strayMoves = strayChecks.flatMap(({ of, count }) => {
+    const first = observations.find((o) => o.seq === of)?.promptTokens;
+    return first === undefined || first === count ? [] : [count - first];
+  });
+  return [...frameChecks.map((c) => c - observations[0].promptTokens), ...strayMoves];
+}
+
+/**
  * Scores recorded observations again against an index, sending nothing: the verdict a finished run
  * would reach now, e.g. after the index has grown.
  */
@@ -47,12 +64,8 @@ export function rescore(
   }));
   // identical requests billed differently: every count is read through the moves the repeats measured, as the run read them
   const firstAsked = (of: number) => requests.find((r) => r.seq === of)?.promptTokens;
-  const strayMoves = strayChecks.flatMap(({ of, count }) => {
-    const first = firstAsked(of);
-    return first === undefined || first === count ? [] : [count - first];
-  });
   const confirmed = strayChecks.filter(({ of, count }) => firstAsked(of) === count).map(({ of }) => of);
-  const moves = requests.length ? [...frameChecks.map((c) => c - requests[0].promptTokens), ...strayMoves] : [];
+  const moves = recordedMoves(requests, frameChecks, strayChecks);
   const varied = moves.some((m) => m !== 0);
   // counts set aside report the spread their reason names, as the live run does
   const setAside = countsUnread || recordedStop === 'usage-count-unstable';

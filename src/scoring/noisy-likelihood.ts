@@ -105,6 +105,16 @@ export function spreadWeights(moves: readonly number[]): number[] {
 }
 
 /**
+ * Every whole offset within `reach` of some centre, each once and in ascending order: summed in one order whatever
+ * order the centres came in, so a rescore sums as the run did.
+ */
+function offsetsAround(centres: readonly number[], reach: number): number[] {
+  const offsets = new Set<number>();
+  for (const centre of centres) for (let c = centre - reach; c <= centre + reach; c++) offsets.add(c);
+  return [...offsets].sort((a, b) => a - b);
+}
+
+/**
  * A sample of the hidden part that may instead be a pack a change moved: the chance it was, and how likely its
  * residual is then (a function of its error from the constant).
  */
@@ -124,12 +134,8 @@ function residualSpreadLikelihoods(samples: readonly MaybeMoved[]): number[] {
   const middle = [...values].sort((a, b) => a - b)[values.length >> 1];
   const centres = [middle, ...values.filter((_, i) => !samples[i].moved)];
   return SPREADS.map((spread) => {
-    const reach = moveModel(spread).reach + 2;
-    const offsets = new Set<number>();
-    for (const centre of centres) for (let c = centre - reach; c <= centre + reach; c++) offsets.add(c);
     let sum = 0;
-    // in one order whatever order the samples came in, so a rescore sums as the run did
-    for (const c of [...offsets].sort((a, b) => a - b))
+    for (const c of offsetsAround(centres, moveModel(spread).reach + 2))
       sum += values.reduce((p, r, i) => {
         const moved = samples[i].moved;
         const still = noisyMatch(r - c, spread);
@@ -268,14 +274,12 @@ function atSpread(
     // or, for a changed copy, of the bare frame's, which no change touches: where a change moved most packs one way
     // the median is theirs
     const middle = Math.round([...residual].sort((a, b) => a - b)[residual.length >> 1] ?? 0);
-    const offsets = new Set<number>();
-    for (const centre of [middle, ...residual.filter((_, k) => !signature.packs[k].length).map(Math.round)])
-      for (let j = -reach; j <= reach; j++) offsets.add(centre + j);
+    const frames = residual.filter((_, k) => !signature.packs[k].length).map(Math.round);
     let matchL = 0;
     let derivedL = 0;
     let best = -1;
     let bestOffset = residual[0] ?? 0;
-    for (const offset of [...offsets].sort((a, b) => a - b)) {
+    for (const offset of offsetsAround([middle, ...frames], reach)) {
       let mm = 1;
       const d = DERIVED_DIRECTIONS.map(() => 1);
       for (const same of repeated) {
