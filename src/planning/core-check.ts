@@ -14,6 +14,8 @@ import type { PlannedRequest, SentRequest } from './requests.js';
 const PLAUSIBLE = 0.001;
 /** The least share of a stratum pack's size a core must fill to be asked. */
 const MIN_CORE_SHARE = 0.25;
+/** Tokens above the fewest of every other family a near-core probe may be counted in (see coreProbes). */
+const NEAR_CORE = 1;
 
 /**
  * Once the leader is seen changed (its edges checked, its exact fit gone) and `unknown` still holds some mass,
@@ -51,18 +53,21 @@ export function planCoreCheck(
   const others = groups.filter((g) => g !== own);
   const plausible = groups.filter((g, i) => g !== own && weights[i] >= PLAUSIBLE);
   const size = packBoundsUnderNoise(PACK_TOKENS, spread);
-  const scored: { p: number; worth: number; cost: number }[] = [];
-  const core = new Set(coreProbes(groups, own, index));
+  const scored: { p: number; near: boolean; worth: number; cost: number }[] = [];
+  const { strict, near } = coreProbes(groups, own, index, size.minTokens * MIN_CORE_SHARE, spread > 0);
+  const core = new Set(strict);
+  const nearSet = new Set(near);
   for (const p of rng.shuffle([...Array(index.probes.length).keys()])) {
-    if (used.has(p) || !core.has(p)) continue;
+    if (used.has(p) || !(core.has(p) || nearSet.has(p))) continue;
     const count = own.counts[p];
     let above = 0;
     let cost = count;
     for (const g of others) above += Math.max(0, g.counts[p] - count);
     for (const g of plausible) if (g.counts[p] > cost) cost = g.counts[p];
-    scored.push({ p, worth: above / Math.max(1, others.length) / count, cost });
+    scored.push({ p, near: nearSet.has(p), worth: above / Math.max(1, others.length) / count, cost });
   }
-  scored.sort((a, b) => b.worth - a.worth);
+  // the strict core first: a near probe is one an extension from the family a token short of it may touch
+  scored.sort((a, b) => Number(a.near) - Number(b.near) || b.worth - a.worth);
   const pack: number[] = [];
   let total = 0;
   for (const { p, cost } of scored) {
@@ -80,33 +85,62 @@ export function planCoreCheck(
 /**
  * The probes a core of `own` may hold (see planCoreCheck), whether sent already or not: counted by it in the fewest
  * tokens of every family and by some other class in more, none of whose tokens a pruned or re-split copy changes,
- * no domain term, and text normalization leaves alone.
+ * no domain term, and text normalization leaves alone (`strict`). Where those hold fewer than `needed` tokens
+ * (some vocabularies are beaten by a token somewhere on nearly every text) and `nearAllowed`, the probes it counts
+ * within one token of the fewest are its core too (`near`): an extension from the family a token short moves each
+ * by one at the most, where an unrelated tokenizer strays by a share of the pack. Only under noise: without it a
+ * class with no strict core is judged by its own edge check to the token, and a near core fitted by chance (a
+ * tokenizer outside the index built like it) would only add a wrong claim; under noise that check cannot stand
+ * alone, and the near core is what is left.
  */
-function coreProbes(groups: readonly SignatureGroup[], own: SignatureGroup, index: CountIndex): number[] {
+function coreProbes(
+  groups: readonly SignatureGroup[],
+  own: SignatureGroup,
+  index: CountIndex,
+  needed: number,
+  nearAllowed: boolean,
+): { strict: number[]; near: number[] } {
   const least = familyLeast(groups, own.family);
   const reductions = own.reductions;
-  const out: number[] = [];
+  const strict: number[] = [];
+  const near: number[] = [];
+  let tokens = 0;
   for (let p = 0; p < index.probes.length; p++) {
     const probe = index.probes[p];
     if (isDomainProbe(probe) || !isNormalizationStable(probe.text)) continue;
     const count = own.counts[p];
-    if (count < 1 || count > least[p]) continue;
+    if (count < 1 || count > least[p] + NEAR_CORE) continue;
     if (reductions && REDUCTIONS.some((r) => reductions[r][p] > 0)) continue;
-    if (groups.some((g) => g !== own && g.counts[p] > count)) out.push(p);
+    if (!groups.some((g) => g !== own && g.counts[p] > count)) continue;
+    if (count <= least[p]) {
+      strict.push(p);
+      tokens += count;
+    } else near.push(p);
   }
-  return out;
+  return { strict, near: nearAllowed && tokens < needed ? near : [] };
 }
 
+/** A class's core: text it counts in the fewest tokens of every family, or only within a token of it (see coreProbes). */
+export type CoreKind = 'strict' | 'near';
+
 /**
- * Whether the class holding `reference` has a core to ask under `spread`: its core probes, sent or not, hold
- * enough of its tokens for the smallest core planCoreCheck asks. Some vocabularies have none (every text they count
- * in the fewest tokens holds a rare or a digit or punctuation token); a change of theirs is judged without it.
+ * The core the class holding `reference` has to ask under `spread`, or undefined when it has none: its core probes,
+ * sent or not, hold enough of its tokens for the smallest core planCoreCheck asks. Some vocabularies have no strict
+ * one (every text they count in the fewest tokens holds a rare or a digit or punctuation token); under noise their
+ * near core stands in, and without a core a change of theirs is judged without it.
  */
-export function hasCore(groups: readonly SignatureGroup[], reference: string, index: CountIndex, spread = 0): boolean {
+export function coreOf(
+  groups: readonly SignatureGroup[],
+  reference: string,
+  index: CountIndex,
+  spread = 0,
+): CoreKind | undefined {
   const own = groups.find((g) => g.references.includes(reference));
-  if (!own) return false;
-  const tokens = coreProbes(groups, own, index).reduce((sum, p) => sum + own.counts[p], 0);
-  return tokens >= packBoundsUnderNoise(PACK_TOKENS, spread).minTokens * MIN_CORE_SHARE;
+  if (!own) return undefined;
+  const needed = packBoundsUnderNoise(PACK_TOKENS, spread).minTokens * MIN_CORE_SHARE;
+  const { strict, near } = coreProbes(groups, own, index, needed, spread > 0);
+  if ([...strict, ...near].reduce((sum, p) => sum + own.counts[p], 0) < needed) return undefined;
+  return near.length ? 'near' : 'strict';
 }
 
 /** Per probe, the fewest tokens any family other than `except` counts it in (Infinity when there is none). */

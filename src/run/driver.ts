@@ -1,5 +1,5 @@
 import { frameText } from '../probes/frame.js';
-import { coreCheckDue, hasCore, planCoreCheck } from '../planning/core-check.js';
+import { coreCheckDue, coreOf, planCoreCheck, type CoreKind } from '../planning/core-check.js';
 import { edgeCheckDue, edgeChecksOfLeader, ownFamilyEdge, planEdgeCheck } from '../planning/edge-check.js';
 import { planEdgeRepeat } from '../planning/edge-repeat.js';
 import { planNext } from '../planning/planner.js';
@@ -242,17 +242,16 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
    * counts set aside leave it to the channels.
    */
   // read on every pass of the loop, and a pass over every class and probe: once per class and spread
-  const cores = new Map<string, boolean>();
-  const coreExists = (reference: string) => {
+  const cores = new Map<string, CoreKind | undefined>();
+  const coreOfClass = (reference: string) => {
     const key = `${reference} ${repeats.spread}`;
-    let known = cores.get(key);
-    if (known === undefined) cores.set(key, (known = hasCore(groups, reference, index, repeats.spread)));
-    return known;
+    if (!cores.has(key)) cores.set(key, coreOf(groups, reference, index, repeats.spread));
+    return cores.get(key);
   };
   const heldBackBy = (scored: Posterior, verdict: Verdict): string | undefined =>
     protocol.unreadable
       ? undefined
-      : (derivedHeldBack(scored, verdict, requests, repeats, coreExists) ??
+      : (derivedHeldBack(scored, verdict, requests, repeats, coreOfClass) ??
         unknownHeldBack(scored, verdict, repeats) ??
         matchStrays(scored, verdict, repeats));
   /** The family a match has not yet been set apart from through the counts' noise (see unseparatedRival). */
@@ -436,7 +435,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     // check where it has no core: such a check strays from any class it was not built for, so a tokenizer outside
     // the index reads as changed through it.
     const foreignEdgesOnly = verdict?.status === 'derived' && !ownFamilyEdge(post, requests);
-    const withCore = foreignEdgesOnly && coreExists(verdict.reference!);
+    const withCore = foreignEdgesOnly && coreOfClass(verdict.reference!) !== undefined;
     const coreWanted = withCore && coreCheckDue(post, requests, edgeChecked);
     const ownEdgeWanted = foreignEdgesOnly && !withCore;
     const concluding =

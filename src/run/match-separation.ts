@@ -1,4 +1,4 @@
-import { hasCore } from '../planning/core-check.js';
+import { coreOf } from '../planning/core-check.js';
 import { packBoundsUnderNoise } from '../planning/noise-packs.js';
 import { PACK_TOKENS } from '../planning/pack-size.js';
 import { planNext } from '../planning/planner.js';
@@ -94,7 +94,7 @@ export function noiseHeldBack(
 ): string | undefined {
   return (
     derivedHeldBack(post, verdict, requests, repeats, (reference) =>
-      hasCore(signatureGroups(index), reference, index, repeats.spread),
+      coreOf(signatureGroups(index), reference, index, repeats.spread),
     ) ??
     unknownHeldBack(post, verdict, repeats) ??
     matchStrays(post, verdict, repeats) ??

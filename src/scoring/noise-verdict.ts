@@ -107,8 +107,8 @@ export function derivedHeldBack(
   verdict: Verdict,
   requests: readonly { stratum: string; seq?: number; tested?: string }[],
   repeats: FrameRepeats,
-  /** Whether the class holding a reference has a core to ask at the spread measured (see hasCore). */
-  coreExists: (reference: string) => boolean = () => true,
+  /** The core the class holding a reference has to ask at the spread measured, if any (see coreOf). */
+  coreOf: (reference: string) => 'strict' | 'near' | undefined = () => 'strict',
 ): string | undefined {
   if (verdict.status !== 'derived') return undefined;
   const score = namedScore(post, verdict);
@@ -132,12 +132,45 @@ export function derivedHeldBack(
       judged.spread,
       `no edge check strayed from ${verdict.reference} past what that noise reaches, so a changed vocabulary cannot be told from it`,
     );
-  if (!coreExists(verdict.reference!))
+  const core = coreOf(verdict.reference!);
+  if (!core)
     return noiseReason(
       judged.spread,
-      `${verdict.reference} has no core (text it counts in the fewest tokens of every family that no usual change touches), so a tokenizer outside the index that counts near it by chance cannot be ruled out`,
+      `${verdict.reference} has no core (text it counts in the fewest tokens of every family, or within a token of it, that no usual change touches), so a tokenizer outside the index that counts near it by chance cannot be ruled out`,
     );
-  return coreUnasked(verdict.reference!, requests, judged.spread);
+  return (
+    coreUnasked(verdict.reference!, requests, judged.spread) ??
+    (core === 'near' && score && nearCoreStrayed(score, verdict.reference!, requests, repeats)
+      ? noiseReason(
+          judged.spread,
+          `${verdict.reference}'s core (text it counts within a token of the fewest of every family) strayed past what that noise reaches from the bare frame, so a tokenizer outside the index that counts near it elsewhere by chance cannot be ruled out`,
+        )
+      : undefined)
+  );
+}
+
+/**
+ * Whether the class's core, asked as a near one (text it counts within a token of the fewest of every family),
+ * strayed past what the hidden part reaches from the bare frame's counts. A strict core may stray under a copy
+ * pruned by thousands of merges and the likelihood weighs it; a near core is kept for classes with no strict one,
+ * where an unrelated tokenizer that lands near the class elsewhere by chance must still be told apart, so it is
+ * asked to fit within the noise.
+ */
+function nearCoreStrayed(
+  score: GroupScore,
+  reference: string,
+  requests: readonly { stratum: string; tested?: string }[],
+  repeats: FrameRepeats,
+): boolean {
+  const frame = requests.findIndex((r) => r.stratum === 'frame');
+  if (frame < 0) return false;
+  const samples = [score.deviations[frame], ...repeats.moves.map((move) => score.deviations[frame] + move)];
+  return requests.some(
+    (r, k) =>
+      r.stratum === 'core' &&
+      r.tested === reference &&
+      strayBeyondSamples(score.deviations[k], samples, repeats.spread) > 0,
+  );
 }
 
 /**

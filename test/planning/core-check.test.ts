@@ -105,4 +105,38 @@ describe("the leader's core check", () => {
     expect(packCount(changed, texts)).toBe(predicted);
     expect(packCount(await realTokenizer('gemma3'), texts)).not.toBe(predicted);
   });
+
+  it('under noise asks a class with no strict core for text it counts within a token of the fewest, the strict part first', async () => {
+    const full = await committedCountIndex();
+    // Baichuan 2 taken out of the index, as a tokenizer the index lacks
+    const index = withoutClasses(
+      full,
+      full.classes.filter((c) => c.family === 'baichuan2').map((c) => c.id),
+    );
+    const groups = signatureGroups(index);
+    const post = leadingPost(groups, 'yi', 0.6, true);
+    // without noise Yi has no core to ask
+    expect(planCoreCheck(post, groups, index, new Set(), seededRng(4))).toBeUndefined();
+    const planned = planCoreCheck(post, groups, index, new Set(), seededRng(4), 2)!;
+    expect(planned.stratum).toBe('core');
+    expect(planned.tested).toBe('yi');
+    const own = groups.find((g) => g.references.includes('yi'))!;
+    const least = (p: number) => Math.min(...groups.filter((g) => g.family !== own.family).map((g) => g.counts[p]));
+    const near = planned.pack.map((p) => own.counts[p] > least(p));
+    for (const p of planned.pack) {
+      expect(own.counts[p], index.probes[p].id).toBeLessThanOrEqual(least(p) + 1);
+      for (const r of REDUCTIONS) expect(own.reductions?.[r][p] ?? 0, `${r} of ${index.probes[p].id}`).toBe(0);
+    }
+    expect(near.some(Boolean)).toBe(true);
+    expect(near.indexOf(true)).toBeGreaterThan(near.lastIndexOf(false) - 1);
+
+    const texts = planned.pack.map((p) => index.probes[p].text);
+    const predicted = packTotal(own.counts, planned.pack);
+    const yi = await realTokenizer('yi');
+    const changed = applyVocabularyChanges({ main: (await realTokenizerFiles('yi')).main }, yi, [
+      { kind: 'drop-merges', count: 1500 },
+    ]);
+    expect(packCount(changed, texts)).toBe(predicted);
+    expect(packCount(await realTokenizer('baichuan2'), texts)).not.toBe(predicted);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasCore } from '../../src/planning/core-check.js';
+import { coreOf } from '../../src/planning/core-check.js';
 import { signatureGroups } from '../../src/scoring/hypotheses.js';
 import { committedCountIndex } from '../helpers/count-index.js';
 
@@ -8,7 +8,7 @@ describe('whether a class has a core to ask', () => {
     const index = await committedCountIndex();
     const groups = signatureGroups(index);
     const ids = groups.map((g) => g.references[0]);
-    const at = (spread: number) => ids.filter((id) => hasCore(groups, id, index, spread));
+    const at = (spread: number) => ids.filter((id) => coreOf(groups, id, index, spread) === 'strict');
     const withCore = at(0);
     // every text some vocabularies count in the fewest tokens holds a rare, digit or punctuation token
     expect(withCore).toContain('llama3');
@@ -17,6 +17,16 @@ describe('whether a class has a core to ask', () => {
     expect(withCore).not.toContain('r50k');
     expect(withCore.length).toBeLessThan(ids.length);
     expect(at(10).every((id) => withCore.includes(id))).toBe(true);
-    expect(hasCore(groups, 'no-such-reference', index)).toBe(false);
+    expect(coreOf(groups, 'no-such-reference', index)).toBeUndefined();
+  });
+
+  it('is a near core under noise for a class with no strict one, and none without noise', async () => {
+    const index = await committedCountIndex();
+    const groups = signatureGroups(index);
+    // Yi counts almost every text a token above some other family: without noise it has no core
+    expect(coreOf(groups, 'yi', index, 0)).toBeUndefined();
+    expect(coreOf(groups, 'yi', index, 2)).toBe('near');
+    // a class with a strict core keeps it under noise
+    expect(coreOf(groups, 'llama3', index, 2)).toBe('strict');
   });
 });

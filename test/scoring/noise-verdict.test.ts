@@ -51,12 +51,31 @@ describe('a change judged against the spread every count shows', () => {
     ).toMatch(/llama3's core/);
     // a class with no core to ask has no such check: its change is not named through the noise
     expect(
-      derivedHeldBack(scored([0, 1, -1, 1, -8, 0]), derived, withCore, { spread: 1, made: 1, moves: [2] }, () => false),
+      derivedHeldBack(
+        scored([0, 1, -1, 1, -8, 0]),
+        derived,
+        withCore,
+        { spread: 1, made: 1, moves: [2] },
+        () => undefined,
+      ),
     ).toMatch(/llama3 has no core/);
     // a core that strayed is weighed by the likelihood: a copy pruned by thousands of merges splits some of it too
     expect(
       derivedHeldBack(scored([0, 1, -1, 1, -8, 12]), derived, withCore, { spread: 1, made: 1, moves: [2] }),
     ).toBeUndefined();
+  });
+
+  it("asks a near core (a class with no strict one) to fit within the noise of the bare frame's counts", () => {
+    const near = () => 'near' as const;
+    const repeats = { spread: 1, made: 1, moves: [2] };
+    // the frame at 0 and 2: a core at 3 lies within what the hidden part reaches (twice the spread and a seam's 2)
+    expect(derivedHeldBack(scored([0, 1, -1, 1, -8, 3]), derived, withCore, repeats, near)).toBeUndefined();
+    // 12 tokens off is past it: a tokenizer outside the index that landed near llama3 elsewhere by chance
+    expect(derivedHeldBack(scored([0, 1, -1, 1, -8, 12]), derived, withCore, repeats, near)).toMatch(
+      /llama3's core \(text it counts within a token of the fewest of every family\) strayed past what that noise reaches/,
+    );
+    // still asked first
+    expect(derivedHeldBack(scored([0, 1, -1, 1, -8]), derived, requests, repeats, near)).toMatch(/was not asked/);
   });
 
   it('is held back when the other counts scatter as far as the edge check strayed', () => {
