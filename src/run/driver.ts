@@ -35,6 +35,7 @@ import {
   unknownHeldBack,
   matchStrays,
   spreadUnmeasured,
+  SPREAD_REPEATS,
 } from '../scoring/noise-verdict.js';
 import { probePositions } from '../scoring/request-signature.js';
 import { largestStray } from '../scoring/stray-repeat.js';
@@ -270,6 +271,16 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     engine,
     ...(noise() && { noise: noise() }),
   });
+  let jumpChecked = false;
+  /**
+   * Whether a move past the ceiling can still be checked for a jump: once a run, with the frame asked again fewer
+   * than SPREAD_REPEATS times and room for it.
+   */
+  const jumpCheckable = () =>
+    !jumpChecked &&
+    repeats.made < SPREAD_REPEATS &&
+    spent() < limit() &&
+    promptTokens + (requests[0]?.promptTokens ?? 0) <= budget.maxPromptTokens;
   /**
    * The bare frame asked again, once: an honest server bills identical requests alike, so counts that
    * differ are noise (or a hidden prompt that changes) and cannot name a tokenizer. Returns the run's end
@@ -331,12 +342,12 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
    * measured, and counts that differ are read as noise within the ceiling, set aside past it. Returns the run's end
    * when they differ past it and nothing else is read.
    */
-  const identicalBilled = (
+  const identicalBilled = async (
     first: number,
     again: unknown,
     count: Posterior,
     request?: string,
-  ): IdentifyResult | undefined => {
+  ): Promise<IdentifyResult | undefined> => {
     if (Number.isSafeInteger(again)) repeats.moves.push((again as number) - first);
     const unstable = unstableFrame(first, again, repeats.moves, request);
     if (!unstable) {
@@ -353,6 +364,14 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       repeats.spread = spread;
       protocol.countsVary(repeats.moves);
       return undefined;
+    }
+    // one move past the ceiling may be a jump of the hidden part (a memory retrieved for one request): the frame is
+    // asked once more before the counts are set aside, and a count back within reach of the first reads it as one
+    if (!input.channels?.readsSeenTokens && Number.isFinite(spread) && jumpCheckable()) {
+      jumpChecked = true;
+      repeats.spread = spread;
+      protocol.countsVary(repeats.moves);
+      return repeatFrame(count);
     }
     if (Number.isFinite(spread)) {
       // counts set aside report the spread their reason names, not the model's reading of a jump as a small spread
