@@ -22,7 +22,11 @@ afterAll(async () => {
 describe('a jump on the first repeat of the bare frame', () => {
   it('is read as a jump once the frame, asked again, comes back, live and on rescore', async () => {
     const target = 'sim:llama3?vary=id&spread=2&jumps=0.25&seed=8';
-    const run = await runCli(['identify', target, '--channels', 'usage', '--seed', '8', '--out', 'runs', '--json'], sandbox.env, sandbox.root);
+    const run = await runCli(
+      ['identify', target, '--channels', 'usage', '--seed', '8', '--out', 'runs', '--json'],
+      sandbox.env,
+      sandbox.root,
+    );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const live = JSON.parse(run.stdout);
