@@ -253,7 +253,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     protocol.unreadable
       ? undefined
       : (derivedHeldBack(scored, verdict, requests, repeats, coreOfClass) ??
-        unknownHeldBack(scored, verdict, repeats) ??
+        unknownHeldBack(scored, verdict, repeats, requests) ??
         matchStrays(scored, verdict, repeats));
   /** The family a match has not yet been set apart from through the counts' noise (see unseparatedRival). */
   const unseparatedBy = (scored: Posterior, verdict: Verdict | undefined) =>

@@ -96,7 +96,7 @@ export function noiseHeldBack(
     derivedHeldBack(post, verdict, requests, repeats, (reference) =>
       coreOf(signatureGroups(index), reference, index, repeats.spread),
     ) ??
-    unknownHeldBack(post, verdict, repeats) ??
+    unknownHeldBack(post, verdict, repeats, requests) ??
     matchStrays(post, verdict, repeats) ??
     matchHeldBack(post, verdict, requests, index, repeats.spread)
   );

@@ -238,7 +238,12 @@ export function frameRange(moves: readonly number[]): number {
  * times more, or while some candidate's counts spread no wider than the frame's moves reach (twice their range,
  * a seam's tokens on top), its misses may all be that noise.
  */
-export function unknownHeldBack(post: Posterior, verdict: Verdict, repeats: FrameRepeats): string | undefined {
+export function unknownHeldBack(
+  post: Posterior,
+  verdict: Verdict,
+  repeats: FrameRepeats,
+  requests: readonly { stratum: string }[] = [],
+): string | undefined {
   if (verdict.status !== 'unknown' || !repeats.moves.some((m) => m !== 0)) return undefined;
   const range = frameRange(repeats.moves);
   if (repeats.made < UNKNOWN_REPEATS)
@@ -250,11 +255,43 @@ export function unknownHeldBack(post: Posterior, verdict: Verdict, repeats: Fram
   const within = post.groups.find(
     (g) => g.deviations.length > 0 && Math.max(...g.deviations) - Math.min(...g.deviations) <= reach,
   );
-  if (!within) return undefined;
+  if (within)
+    return noiseReason(
+      range,
+      `${within.group.references[0]}'s counts lie within what that noise reaches, so no indexed tokenizer can be ruled out`,
+    );
+  const fitsBetweenJumps = jumpedFit(post, requests, repeats);
+  if (!fitsBetweenJumps) return undefined;
   return noiseReason(
-    range,
-    `${within.group.references[0]}'s counts lie within what that noise reaches, so no indexed tokenizer can be ruled out`,
+    repeats.spread,
+    `the bare frame's counts jumped by ${range} tokens once, and ${fitsBetweenJumps.group.references[0]} fits at least half the other counts within that spread, so its other misses may be such jumps and no indexed tokenizer can be ruled out`,
   );
+}
+
+/**
+ * Where the bare frame's counts lay farther apart than the spread they measured reaches (a jump of the hidden part,
+ * such as a memory retrieved for one request), the group that fits at least half of the packs a change would most
+ * likely miss within that reach of where the frame's counts put its constant: any of its other misses may be such a
+ * jump, which comes as often as the frame's own showed.
+ */
+function jumpedFit(
+  post: Posterior,
+  requests: readonly { stratum: string }[],
+  repeats: FrameRepeats,
+): GroupScore | undefined {
+  const reach = 2 * repeats.spread + 2;
+  if (frameRange(repeats.moves) <= reach) return undefined;
+  const frame = requests.findIndex((r) => r.stratum === 'frame');
+  if (frame < 0) return undefined;
+  const packs = requests.flatMap((r, k) => (r.stratum === 'frame' || r.stratum === 'edge' ? [] : [k]));
+  if (!packs.length) return undefined;
+  return post.groups.find((g) => {
+    if (!g.deviations.length) return false;
+    const counts = [0, ...repeats.moves].map((m) => g.deviations[frame] + m).sort((a, b) => a - b);
+    const centre = counts[counts.length >> 1];
+    const held = packs.filter((k) => Math.abs(g.deviations[k] - centre) <= reach).length;
+    return 2 * held >= packs.length;
+  });
 }
 
 /** Repeats of the bare frame asked before anything else once identical requests were billed differently. */

@@ -45,6 +45,29 @@ describe('an unknown judged against how far the bare frame moved', () => {
     expect(unknownHeldBack(post, unknown, { spread: 2, made: 3, moves: [2, -1, 1] })).toBeUndefined();
   });
 
+  it('is held back when the frame jumped once and a candidate fits half the packs within the spread, the rest as jumps', () => {
+    // the first frame carried a memory (+73): its repeats came back 73 below it; llama3 fits three of six packs at the
+    // constant the repeats show (-20), and misses the others upwards by 40-200 tokens, as memories add
+    const requests = ['frame', 'words', 'scripts', 'structure', 'words', 'scripts', 'structure', 'edge'].map(
+      (stratum) => ({ stratum }),
+    );
+    const jumpy = missed(
+      ['llama3', [53, 60, -18, -21, 145, -19, 166, -300]],
+      ['gemma3', [0, 90, -60, 45, 200, -80, 120, 40]],
+    );
+    const repeats = { spread: 1, made: 3, moves: [-73, -72, -73] };
+    const reason = unknownHeldBack(jumpy, unknown, repeats, requests);
+    expect(reason).toMatch(/^counts vary by about 1 token between identical requests; /);
+    expect(reason).toMatch(
+      /the bare frame's counts jumped by 73 tokens once, and llama3 fits at least half the other counts/,
+    );
+    // without the jump in the frame's counts the misses are not read as jumps
+    expect(unknownHeldBack(jumpy, unknown, { spread: 1, made: 3, moves: [1, 0, -1] }, requests)).toBeUndefined();
+    // nor where the candidate fits fewer than half the packs
+    const fewer = missed(['llama3', [53, 60, -18, 90, 145, -19, 166, -300]]);
+    expect(unknownHeldBack(fewer, unknown, repeats, requests)).toBeUndefined();
+  });
+
   it('leaves other statuses alone', () => {
     const match: Verdict = { ...unknown, status: 'match', reference: 'r50k', class: ['r50k'], family: 'r50k' };
     expect(unknownHeldBack(post, match, { spread: 1, made: 1, moves: [168] })).toBeUndefined();
