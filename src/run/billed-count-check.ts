@@ -1,4 +1,5 @@
 import { frameText } from '../probes/frame.js';
+import { frameSpread } from '../scoring/frame-spread.js';
 import { measuredSpread } from '../scoring/noisy-likelihood.js';
 import { frameRange, NOISE_CEILING, noiseReason } from '../scoring/noise-verdict.js';
 import {
@@ -69,7 +70,7 @@ export function unstableFrame(
 ): { reason: string; spread: number; named: number } | undefined {
   const unstable = unstableCounts(first, again, request);
   if (!unstable) return undefined;
-  const spread = Number.isSafeInteger(again) ? measuredSpread(moves) : Infinity;
+  const spread = Number.isSafeInteger(again) ? frameSpread(moves) : Infinity;
   const beyond = `more than ${NOISE_CEILING}, which the counts of a few requests cannot tell from a tokenizer`;
   const named = Number.isFinite(spread) ? setAsideSpread(moves) : spread;
   return { reason: `${unstable}${Number.isFinite(named) ? `; ${noiseReason(named, beyond)}` : ''}`, spread, named };

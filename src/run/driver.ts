@@ -13,7 +13,7 @@ import {
   type RequestRecord,
   requestLimit,
 } from '../scoring/identify.js';
-import { measuredSpread } from '../scoring/noisy-likelihood.js';
+import { frameSpread } from '../scoring/frame-spread.js';
 import type { Posterior } from '../scoring/posterior.js';
 import {
   checkAnswerLength,
@@ -353,7 +353,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     if (!unstable) {
       // billed alike after counts that moved: one more move, of none, which the scoring reads as a rescore does
       if (repeats.spread && !protocol.unreadable && !input.channels?.readsSeenTokens) {
-        repeats.spread = measuredSpread(repeats.moves);
+        repeats.spread = frameSpread(repeats.moves);
         protocol.countsVary(repeats.moves);
       }
       return undefined;

@@ -10,7 +10,7 @@ import { probePositions, requestSignature } from '../scoring/request-signature.j
 import { unstableVerdict } from '../scoring/usage-check.js';
 import { inconclusiveSpread, noiseReason } from '../scoring/noise-verdict.js';
 import { setAsideSpread } from './billed-count-check.js';
-import { measuredSpread } from '../scoring/noisy-likelihood.js';
+import { frameSpread } from '../scoring/frame-spread.js';
 import { noiseHeldBack } from './match-separation.js';
 import { twinsBeyondReach } from '../planning/twins-apart.js';
 
@@ -69,7 +69,7 @@ export function rescore(
   const varied = moves.some((m) => m !== 0);
   // counts set aside report the spread their reason names, as the live run does
   const setAside = countsUnread || recordedStop === 'usage-count-unstable';
-  const spread = varied ? (setAside ? setAsideSpread(moves) : measuredSpread(moves)) : 0;
+  const spread = varied ? (setAside ? setAsideSpread(moves) : frameSpread(moves)) : 0;
   const repeats = { spread, made: frameChecks.length, moves, confirmed };
   const signature = requestSignature(requests, index);
   const post = scored ?? posterior(varied ? { ...signature, moves } : signature, signatureGroups(index));

@@ -13,14 +13,28 @@ import { DERIVED_DIRECTIONS, UNTOUCHED_PACK, movedNoise, seamNoise } from './noi
  * repeats falls short of the true one), and now and then a jump of up to JUMP.span tokens (a retrieved memory).
  */
 export const HIDDEN_MOVE = { flat: 0.9, tailScale: (spread: number) => Math.max(1, spread / 2) };
-export const JUMP = { share: 0.02, span: 300 };
+export const JUMP = { share: 0.02, span: 300, seen: 40 };
+
+/**
+ * How often the hidden part jumps, as the bare frame's counts show it: JUMP.share while none of them lay farther
+ * than JUMP.seen tokens (past twice the widest spread weighed) from their middle; else the share of them that did.
+ * A product that retrieves a memory for one request in five jumps on a fifth of all counts, and reading each as a
+ * 1-in-50 event makes an unchanged tokenizer with a few jumped packs read as a changed one.
+ */
+export function jumpShare(moves: readonly number[]): number {
+  if (!moves.length) return JUMP.share;
+  const counts = [0, ...moves].sort((a, b) => a - b);
+  const middle = counts[counts.length >> 1];
+  const jumps = counts.filter((c) => Math.abs(c - middle) > JUMP.seen).length;
+  return jumps ? Math.max(JUMP.share, jumps / counts.length) : JUMP.share;
+}
 
 interface MoveModel {
   /** Reach J: the move is j for -J <= j <= J, with probability weights[j + J] (without the jump share). */
   reach: number;
   weights: Float64Array;
-  /** noisyMatch(e) at MATCH_SPAN + e, NaN until first read. */
-  match: Float64Array;
+  /** noisyMatch(e) at MATCH_SPAN + e under each jump share, NaN until first read. */
+  match: Map<number, Float64Array>;
 }
 
 const MATCH_SPAN = 1024;
@@ -46,7 +60,7 @@ function moveModel(spread: number): MoveModel {
         ? (tail ? HIDDEN_MOVE.flat : 1) / flat
         : ((1 - HIDDEN_MOVE.flat) * q ** (Math.abs(j) - spread)) / tail;
   }
-  model = { reach, weights, match: new Float64Array(2 * MATCH_SPAN + 1).fill(Number.NaN) };
+  model = { reach, weights, match: new Map() };
   models.set(spread, model);
   return model;
 }
@@ -56,20 +70,22 @@ function clearOfSpread(spread: number): number {
   return 3 * spread + 3;
 }
 
-const jumpFloor = (e: number) => (Math.abs(e) <= JUMP.span ? JUMP.share / (2 * JUMP.span + 1) : 0);
+const jumpFloor = (e: number, share: number) => (Math.abs(e) <= JUMP.span ? share / (2 * JUMP.span + 1) : 0);
 
-function smeared(model: MoveModel, f: (e: number) => number, e: number): number {
+function smeared(model: MoveModel, f: (e: number) => number, e: number, share: number): number {
   let sum = 0;
   for (let j = -model.reach; j <= model.reach; j++) sum += model.weights[j + model.reach] * f(e - j);
-  return (1 - JUMP.share) * sum + jumpFloor(e);
+  return (1 - share) * sum + jumpFloor(e, share);
 }
 
 /** A count straying `error` tokens from an unchanged tokenizer's prediction, under the hidden part's move. */
-export function noisyMatch(error: number, spread: number): number {
+export function noisyMatch(error: number, spread: number, share = JUMP.share): number {
   const model = moveModel(spread);
-  if (Math.abs(error) > MATCH_SPAN) return smeared(model, seamNoise, error);
-  const value = model.match[MATCH_SPAN + error];
-  return Number.isNaN(value) ? (model.match[MATCH_SPAN + error] = smeared(model, seamNoise, error)) : value;
+  if (Math.abs(error) > MATCH_SPAN) return smeared(model, seamNoise, error, share);
+  let table = model.match.get(share);
+  if (!table) model.match.set(share, (table = new Float64Array(2 * MATCH_SPAN + 1).fill(Number.NaN)));
+  const value = table[MATCH_SPAN + error];
+  return Number.isNaN(value) ? (table[MATCH_SPAN + error] = smeared(model, seamNoise, error, share)) : value;
 }
 
 /**
@@ -78,28 +94,35 @@ export function noisyMatch(error: number, spread: number): number {
  * counting them would let every noisy count speak for a changed vocabulary. (A change's own spread is far wider
  * than the hidden part's, so it is not smeared again.)
  */
-export function noisyDerived(error: number, predicted: number, untouched: number, sign: number, spread: number) {
+export function noisyDerived(
+  error: number,
+  predicted: number,
+  untouched: number,
+  sign: number,
+  spread: number,
+  share = JUMP.share,
+) {
   const moved = Math.abs(error) >= clearOfSpread(spread) ? movedNoise(error, predicted, sign) : 0;
-  return untouched * noisyMatch(error, spread) + (1 - untouched) * moved;
+  return untouched * noisyMatch(error, spread, share) + (1 - untouched) * moved;
 }
 
 /** Spreads the hidden part may have, tokens either side; the repeats and the counts weigh them. */
 export const SPREADS = [1, 2, 3, 4, 5, 6, 8, 10, 13, 16, 20] as const;
 
 /** The chance two identical requests' counts differ by `move` under a spread: the move model against itself. */
-function repeatMove(move: number, spread: number): number {
+function repeatMove(move: number, spread: number, share = JUMP.share): number {
   const { reach, weights } = moveModel(spread);
   let sum = 0;
   for (let j = -reach; j <= reach; j++) {
     const k = j + move;
     if (k >= -reach && k <= reach) sum += weights[j + reach] * weights[k + reach];
   }
-  return (1 - JUMP.share) * sum + jumpFloor(move);
+  return (1 - share) * sum + jumpFloor(move, share);
 }
 
 /** How much each spread is believed from the moves between identical requests alone (a flat prior over SPREADS). */
-export function spreadWeights(moves: readonly number[]): number[] {
-  const raw = SPREADS.map((w) => moves.reduce((p, d) => p * repeatMove(d, w), 1));
+export function spreadWeights(moves: readonly number[], share = JUMP.share): number[] {
+  const raw = SPREADS.map((w) => moves.reduce((p, d) => p * repeatMove(d, w, share), 1));
   const total = raw.reduce((a, b) => a + b, 0) || 1;
   return raw.map((r) => r / total);
 }
@@ -128,7 +151,7 @@ interface MaybeMoved {
  * (around the median of the samples, and around each sample no change can move: the constant of a changed copy
  * lies there while the packs it moved may be most of the rest).
  */
-function residualSpreadLikelihoods(samples: readonly MaybeMoved[]): number[] {
+function residualSpreadLikelihoods(samples: readonly MaybeMoved[], share = JUMP.share): number[] {
   const values = samples.map((x) => Math.round(x.residual));
   if (values.length < 2) return SPREADS.map(() => 1);
   const middle = [...values].sort((a, b) => a - b)[values.length >> 1];
@@ -138,7 +161,7 @@ function residualSpreadLikelihoods(samples: readonly MaybeMoved[]): number[] {
     for (const c of offsetsAround(centres, moveModel(spread).reach + 2))
       sum += values.reduce((p, r, i) => {
         const moved = samples[i].moved;
-        const still = noisyMatch(r - c, spread);
+        const still = noisyMatch(r - c, spread, share);
         return p * (moved ? (1 - moved.share) * still + moved.share * moved.likelihood(r - c) : still);
       }, 1);
     return sum;
@@ -173,11 +196,12 @@ export function noisyGroupLikelihoods(
 ): GroupLikelihoods {
   const G = scored.length;
   const out = { match: new Float64Array(G), derived: new Float64Array(G), offset: new Float64Array(G) };
-  const weights = noiseSpreadWeights(signature, totals, M, moves);
+  const share = jumpShare(moves);
+  const weights = noiseSpreadWeights(signature, totals, M, moves, share);
   const best = new Float64Array(G).fill(-1);
   SPREADS.forEach((spread, i) => {
     if (weights[i] < 1e-6) return;
-    const one = atSpread(signature, totals, M, scored, spread);
+    const one = atSpread(signature, totals, M, scored, spread, share);
     for (let g = 0; g < G; g++) {
       const w = weights[i];
       out.match[g] += w * one.match[g];
@@ -210,6 +234,7 @@ function noiseSpreadWeights(
   totals: ArrayLike<number>,
   M: number,
   moves: readonly number[],
+  share: number,
 ): number[] {
   let best: number[] = [];
   let bestTotal = -1;
@@ -235,14 +260,14 @@ function noiseSpreadWeights(
       }
     });
     if (samples.some((x) => !Number.isFinite(x.residual))) continue;
-    const raw = residualSpreadLikelihoods(samples);
+    const raw = residualSpreadLikelihoods(samples, share);
     const total = raw.reduce((a, b) => a + b, 0);
     if (total > bestTotal) {
       bestTotal = total;
       best = raw;
     }
   }
-  const repeatsAlone = spreadWeights(moves);
+  const repeatsAlone = spreadWeights(moves, share);
   // samples past any jump's reach say nothing of the spread: then the frame's repeats alone are read
   if (!(bestTotal > 0)) return repeatsAlone;
   // and always a little: when jumps come often, a larger spread must still be able to explain some of them
@@ -255,6 +280,7 @@ function atSpread(
   M: number,
   scored: ArrayLike<number>,
   spread: number,
+  share: number,
 ): GroupLikelihoods & { best: Float64Array } {
   const G = scored.length;
   const out = {
@@ -285,19 +311,19 @@ function atSpread(
       for (const same of repeated) {
         const k = same[0];
         const e = Math.round(residual[k] - offset);
-        let exact = noisyMatch(e, spread);
+        let exact = noisyMatch(e, spread, share);
         // a pack asked again moves by the same change each time: only the hidden part's moves differ between them
         let again = 1;
         for (let i = 1; i < same.length; i++) {
-          exact *= noisyMatch(Math.round(residual[same[i]] - offset), spread);
-          again *= repeatMove(Math.round(residual[same[i]] - residual[k]), spread);
+          exact *= noisyMatch(Math.round(residual[same[i]] - offset), spread, share);
+          again *= repeatMove(Math.round(residual[same[i]] - residual[k]), spread, share);
         }
         mm *= exact;
         const touched = signature.packs[k].length > 0;
         for (let dir = 0; dir < d.length; dir++) {
           const sign = DERIVED_DIRECTIONS[dir].sign;
           d[dir] *= touched
-            ? untouched[k] * exact + (1 - untouched[k]) * noisyDerived(e, predicted[k], 0, sign, spread) * again
+            ? untouched[k] * exact + (1 - untouched[k]) * noisyDerived(e, predicted[k], 0, sign, spread, share) * again
             : exact;
         }
       }

@@ -40,4 +40,24 @@ describe('a jump on the first repeat of the bare frame', () => {
     expect(rescored.verdict).toMatchObject({ status: 'match', reference: 'llama3' });
     expect(rescored.noise.spread).toBe(live.noise.spread);
   });
+
+  it('on the first count itself (its repeats then agree with each other) is read as a jump too', async () => {
+    // seed 7 of this target: the first bare frame carries the memory, billed 94 against its repeats' 47 and 46
+    const target = 'sim:llama3?vary=id&spread=2&jumps=0.25&seed=7';
+    const run = await runCli(
+      ['identify', target, '--channels', 'usage', '--seed', '7', '--out', 'runs-first', '--json'],
+      sandbox.env,
+      sandbox.root,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const live = JSON.parse(run.stdout);
+    expect(live.verdict).toMatchObject({ status: 'match', reference: 'llama3' });
+    expect(live.noise.spread).toBeLessThanOrEqual(2);
+    const [dir] = await readdir(join(sandbox.root, 'runs-first'));
+    const again = await runCli(['rescore', join('runs-first', dir), '--json'], sandbox.env, sandbox.root);
+    const rescored = JSON.parse(again.stdout);
+    expect(rescored.verdict).toMatchObject({ status: 'match', reference: 'llama3' });
+    expect(rescored.noise.spread).toBe(live.noise.spread);
+  });
 });
