@@ -138,14 +138,20 @@ export function derivedHeldBack(
       judged.spread,
       `${verdict.reference} has no core (text it counts in the fewest tokens of every family, or within a token of it, that no usual change touches), so a tokenizer outside the index that counts near it by chance cannot be ruled out`,
     );
-  return (
-    coreUnasked(verdict.reference!, requests, judged.spread) ??
-    (core === 'near' && score && nearCoreStrayed(score, verdict.reference!, requests, repeats)
-      ? noiseReason(
-          judged.spread,
-          `${verdict.reference}'s core (text it counts within a token of the fewest of every family) strayed past what that noise reaches from the bare frame, so a tokenizer outside the index that counts near it elsewhere by chance cannot be ruled out`,
-        )
-      : undefined)
+  const unasked = coreUnasked(verdict.reference!, requests, judged.spread);
+  if (unasked || core === 'strict' || !score) return unasked;
+  // the core judged against the spread the other counts show: a core that strayed would widen its own allowance
+  const spread = residualSpread(
+    noiseSamples(
+      score,
+      requests.map((r) => (r.stratum === 'core' ? { stratum: 'edge' } : r)),
+      repeats.moves,
+    ),
+  );
+  if (!nearCoreStrayed(score, verdict.reference!, requests, repeats, spread)) return undefined;
+  return noiseReason(
+    spread,
+    `${verdict.reference}'s core (text it counts within a token of the fewest of every family) strayed past what that noise reaches from the bare frame, so a tokenizer outside the index that counts near it elsewhere by chance cannot be ruled out`,
   );
 }
 
@@ -161,15 +167,15 @@ function nearCoreStrayed(
   reference: string,
   requests: readonly { stratum: string; tested?: string }[],
   repeats: FrameRepeats,
+  /** The spread the counts other than the edge checks and the core show: the one the reason names. */
+  spread: number,
 ): boolean {
   const frame = requests.findIndex((r) => r.stratum === 'frame');
   if (frame < 0) return false;
   const samples = [score.deviations[frame], ...repeats.moves.map((move) => score.deviations[frame] + move)];
   return requests.some(
     (r, k) =>
-      r.stratum === 'core' &&
-      r.tested === reference &&
-      strayBeyondSamples(score.deviations[k], samples, repeats.spread) > 0,
+      r.stratum === 'core' && r.tested === reference && strayBeyondSamples(score.deviations[k], samples, spread) > 0,
   );
 }
 
@@ -264,7 +270,7 @@ export function unknownHeldBack(
   if (!fitsBetweenJumps) return undefined;
   return noiseReason(
     repeats.spread,
-    `the bare frame's counts jumped by ${range} tokens once, and ${fitsBetweenJumps.group.references[0]} fits at least half the other counts within that spread, so its other misses may be such jumps and no indexed tokenizer can be ruled out`,
+    `the bare frame's counts jumped by up to ${range} tokens, and ${fitsBetweenJumps.group.references[0]} fits at least half the other counts within that spread, so its other misses may be such jumps and no indexed tokenizer can be ruled out`,
   );
 }
 

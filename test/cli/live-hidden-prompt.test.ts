@@ -123,4 +123,48 @@ describe('a hidden prompt that now and then carries a retrieved memory as well',
     expect(json.verdict.family).toBe(committedEntry('deepseek-v3').family);
     expect(json.verdict.status).toBe('match');
   });
+
+  it.each([
+    ['llama3', 1],
+    ['internlm2', 1],
+    ['deepseek-v3', 3],
+  ])(
+    'memories on two requests of a hidden prompt that otherwise never changes are never read as a change (%s, %i visits)',
+    async (id, visits) => {
+      // the frame asked again comes back alike; the memories land on a pack and on the edge check
+      const server = await startLivePromptServer({
+        tokenizer: await committedTokenizer(id),
+        seed: 5,
+        memoryOn: [2, 4],
+        memoryVisits: visits,
+        stamped: false,
+      });
+      servers.push(server);
+      const result = await runCli(
+        [
+          'identify',
+          `openai:${server.url}`,
+          '--model',
+          'aurora',
+          '--no-detect-tokenize',
+          '--retries',
+          '0',
+          '--channels',
+          'usage',
+          '--seed',
+          '5',
+          '--json',
+        ],
+        sandbox.env,
+        sandbox.root,
+      );
+      expect(result.stderr).toBe('');
+      const json = JSON.parse(result.stdout);
+      expect(server.hiddenPrompts[3]).toMatch(/Remembered about this user/);
+      expect(['match', 'inconclusive']).toContain(json.verdict.status);
+      if (json.verdict.status === 'match') expect(json.verdict.family).toBe(committedEntry(id).family);
+      // the request that strayed was asked again, and billed otherwise
+      expect(json.noise.packChecks).toBeGreaterThanOrEqual(1);
+    },
+  );
 });

@@ -10,24 +10,29 @@ export interface LivePromptServer {
 }
 
 /** A retrieved memory, as a product's hidden prompt carries now and then: a large jump of the billed count. */
-const MEMORY = Array.from(
-  { length: 10 },
-  (_, i) =>
-    `On visit ${i + 1} the user asked about train times between Porto and Lisbon, preferred window seats and wanted answers without jargon.`,
-).join(' ');
+const memory = (visits: number) =>
+  Array.from(
+    { length: visits },
+    (_, i) =>
+      `On visit ${i + 1} the user asked about train times between Porto and Lisbon, preferred window seats and wanted answers without jargon.`,
+  ).join(' ');
 
 /**
  * An OpenAI-compatible chat server, written apart from the simulated targets, whose hidden system prompt ends
  * with the time to the second and a random base-36 request id of 6-12 characters, as chat products stamp their
  * instructions. It lays the chat out in ChatML, bills the prompt as `tokenizer` counts it, and answers "OK".
  * `now` is the clock (the real one unless given); the id comes from a small generator seeded with `seed`.
- * `memoryOn` names the requests (from 1) whose hidden prompt also carries a retrieved memory of about 150 words.
+ * `memoryOn` names the requests (from 1) whose hidden prompt also carries a retrieved memory of about 150 words
+ * (of `memoryVisits` sentences when given: 10 by default). With `stamped: false` the hidden prompt carries no time
+ * and no id: the memory is all that changes.
  */
 export async function startLivePromptServer(options: {
   tokenizer: Tokenizer;
   seed: number;
   now?: () => Date;
   memoryOn?: readonly number[];
+  memoryVisits?: number;
+  stamped?: boolean;
 }): Promise<LivePromptServer> {
   let state = options.seed >>> 0 || 1;
   // xorshift32: the server's own generator, so its ids share nothing with the code under test
@@ -55,10 +60,14 @@ export async function startLivePromptServer(options: {
     const id = Array.from({ length: 6 + Math.floor(random() * 7) }, () => Math.floor(random() * 36).toString(36)).join(
       '',
     );
-    const memory = options.memoryOn?.includes(hiddenPrompts.length + 1)
-      ? `\nRemembered about this user: ${MEMORY}`
+    const remembered = options.memoryOn?.includes(hiddenPrompts.length + 1)
+      ? `\nRemembered about this user: ${memory(options.memoryVisits ?? 10)}`
       : '';
-    const hidden = `You are Aurora, the assistant of Example Corp. Answer briefly and politely.\nCurrent time: ${now().toISOString().slice(0, 19).replace('T', ' ')} UTC\nRequest id: ${id}${memory}`;
+    const stamp =
+      options.stamped === false
+        ? ''
+        : `\nCurrent time: ${now().toISOString().slice(0, 19).replace('T', ' ')} UTC\nRequest id: ${id}`;
+    const hidden = `You are Aurora, the assistant of Example Corp. Answer briefly and politely.${stamp}${remembered}`;
     hiddenPrompts.push(hidden);
     const messages = [{ role: 'system', content: hidden }, ...body.messages.filter((m) => m.role !== 'system')];
     const text = `${messages.map((m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`).join('')}<|im_start|>assistant\n`;

@@ -37,10 +37,12 @@ describe('the request limit under noise', () => {
     ).toBeLessThanOrEqual(7);
   });
 
-  it('keeps the request limit where identical requests are billed alike', async () => {
+  it('keeps the request limit where identical requests are billed alike, but for the check of the stray a change rests on', async () => {
     const result = await identify('sim:qwen2.5?drop-merges=5000', options);
     expect(result.noise).toBeUndefined();
-    expect(result.queries).toBeLessThanOrEqual(DEFAULT_BUDGET.maxQueries);
+    expect(result.verdict.status).toBe('derived');
+    // the request that strayed most was asked again before the change was claimed, paid from the limit under noise
+    expect(result.queries).toBeLessThanOrEqual(DEFAULT_BUDGET.maxQueries + 1);
   });
 });
 

@@ -23,7 +23,8 @@ describe('a tokenizer outside the index', () => {
     });
     expect(result.verdict.status).toBe('unknown');
     expect(result.verdict.confidence).toBeGreaterThanOrEqual(0.9);
-    expect(result.queries).toBeLessThanOrEqual(DEFAULT_BUDGET.maxQueries);
+    // and one check of the request that strayed most, asked again before an unknown is claimed
+    expect(result.queries).toBeLessThanOrEqual(DEFAULT_BUDGET.maxQueries + 1);
     // the packs grew once `unknown` led: the first stratum pack is planned before it does
     const frame = result.requests[0].promptTokens;
     const packs = result.requests.slice(1).map((r) => r.promptTokens - frame);

@@ -59,7 +59,7 @@ describe('an unknown judged against how far the bare frame moved', () => {
     const reason = unknownHeldBack(jumpy, unknown, repeats, requests);
     expect(reason).toMatch(/^counts vary by about 1 token between identical requests; /);
     expect(reason).toMatch(
-      /the bare frame's counts jumped by 73 tokens once, and llama3 fits at least half the other counts/,
+      /the bare frame's counts jumped by up to 73 tokens, and llama3 fits at least half the other counts/,
     );
     // without the jump in the frame's counts the misses are not read as jumps
     expect(unknownHeldBack(jumpy, unknown, { spread: 1, made: 3, moves: [1, 0, -1] }, requests)).toBeUndefined();
