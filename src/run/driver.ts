@@ -378,7 +378,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       return undefined;
     }
     // a hidden part that changes per request moves every count alike: within the ceiling it is scored as noise
-    const { spread, reason: unreadable } = unstable;
+    const { spread } = unstable;
     if (!input.channels?.readsSeenTokens && spread <= NOISE_CEILING) {
       repeats.spread = spread;
       protocol.countsVary(repeats.moves);
