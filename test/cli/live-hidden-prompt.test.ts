@@ -28,6 +28,29 @@ function steppingClock(start: number): () => Date {
   };
 }
 
+/** `tokprint identify` against a live-prompt server, its counts read alone, as JSON; `out` keeps the run's record. */
+function identifyLive(url: string, seed: number, out?: string) {
+  return runCli(
+    [
+      'identify',
+      `openai:${url}`,
+      '--model',
+      'aurora',
+      '--no-detect-tokenize',
+      '--retries',
+      '0',
+      '--channels',
+      'usage',
+      ...(out ? ['--out', out] : []),
+      '--seed',
+      String(seed),
+      '--json',
+    ],
+    sandbox.env,
+    sandbox.root,
+  );
+}
+
 describe('a hidden prompt that ends with the time to the second and a random request id', () => {
   it.each([
     ['deepseek-v3', 11],
@@ -46,26 +69,7 @@ describe('a hidden prompt that ends with the time to the second and a random req
       now: steppingClock(Date.UTC(2026, 5, 1, 9, 59, 50)),
     });
     servers.push(server);
-    const result = await runCli(
-      [
-        'identify',
-        `openai:${server.url}`,
-        '--model',
-        'aurora',
-        '--no-detect-tokenize',
-        '--retries',
-        '0',
-        '--channels',
-        'usage',
-        '--out',
-        `runs-${id}-${seed}`,
-        '--seed',
-        String(seed),
-        '--json',
-      ],
-      sandbox.env,
-      sandbox.root,
-    );
+    const result = await identifyLive(server.url, seed, `runs-${id}-${seed}`);
     expect(result.stderr).toBe('');
     const json = JSON.parse(result.stdout);
     // the counts did move between identical requests, and the run says by how much
@@ -95,26 +99,7 @@ describe('a hidden prompt that now and then carries a retrieved memory as well',
       memoryOn: [1],
     });
     servers.push(server);
-    const result = await runCli(
-      [
-        'identify',
-        `openai:${server.url}`,
-        '--model',
-        'aurora',
-        '--no-detect-tokenize',
-        '--retries',
-        '0',
-        '--channels',
-        'usage',
-        '--out',
-        'runs',
-        '--seed',
-        '21',
-        '--json',
-      ],
-      sandbox.env,
-      sandbox.root,
-    );
+    const result = await identifyLive(server.url, 21, 'runs');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout);
@@ -140,24 +125,7 @@ describe('a hidden prompt that now and then carries a retrieved memory as well',
         stamped: false,
       });
       servers.push(server);
-      const result = await runCli(
-        [
-          'identify',
-          `openai:${server.url}`,
-          '--model',
-          'aurora',
-          '--no-detect-tokenize',
-          '--retries',
-          '0',
-          '--channels',
-          'usage',
-          '--seed',
-          '5',
-          '--json',
-        ],
-        sandbox.env,
-        sandbox.root,
-      );
+      const result = await identifyLive(server.url, 5);
       expect(result.stderr).toBe('');
       const json = JSON.parse(result.stdout);
       expect(server.hiddenPrompts[3]).toMatch(/Remembered about this user/);
