@@ -78,9 +78,9 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   /** The prompt tokens billed for every answer so far (see billedPromptTokens), whether or not they are read. */
   let promptTokens = 0;
   let followUps = 0;
-  /** Every request paid for: the count requests and the channels' follow-ups. */
   /** A count request sent and billed but not yet recorded: while its count is checked (see jumpOrImpossible). */
   let unrecorded = 0;
+  /** Every request paid for: the count requests and the channels' follow-ups. */
   const spent = () => requests.length + followUps + unrecorded;
   const checkCount = billedCountCheck();
   /**
@@ -275,16 +275,20 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     engine,
     ...(noise() && { noise: noise() }),
   });
+  /** Whether a repeat of the bare frame fits what is left of the budget, under a request cap. */
+  const frameFits = (requestCap: number) =>
+    spent() < requestCap && promptTokens + (requests[0]?.promptTokens ?? 0) <= budget.maxPromptTokens;
+  /** Whether count request `k` can still be asked again to check its stray: not yet checked, and room for it. */
+  const strayAffordable = (k: number) =>
+    !repeats.checked.includes(requests[k].seq) &&
+    spent() < noiseLimit() &&
+    promptTokens + requests[k].promptTokens <= budget.maxPromptTokens;
   let jumpChecked = false;
   /**
    * Whether a move past the ceiling can still be checked for a jump: once a run, with the frame asked again fewer
    * than SPREAD_REPEATS times and room for it.
    */
-  const jumpCheckable = () =>
-    !jumpChecked &&
-    repeats.made < SPREAD_REPEATS &&
-    spent() < limit() &&
-    promptTokens + (requests[0]?.promptTokens ?? 0) <= budget.maxPromptTokens;
+  const jumpCheckable = () => !jumpChecked && repeats.made < SPREAD_REPEATS && frameFits(limit());
   /**
    * The bare frame asked again, once: an honest server bills identical requests alike, so counts that
    * differ are noise (or a hidden prompt that changes) and cannot name a tokenizer. Returns the run's end
@@ -460,9 +464,6 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     // one, is how far every later count is read as noise.
     const frameCost = requests[0]?.promptTokens ?? 0;
     const checkWanted = !repeated && !protocol.unreadable && requests.length >= 2 && noneExplains(count);
-    // a repeat of the bare frame fits what is left of the budget
-    const frameFits = (requestCap: number) =>
-      spent() < requestCap && promptTokens + frameCost <= budget.maxPromptTokens;
     const frameAffordable = frameFits(limit());
     const checkDue = checkWanted && frameAffordable;
     // twins no request could part through the noise are named together now, not after the whole budget
@@ -500,12 +501,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     const stray = smallChange && nearest ? largestStray(nearest, requests) : -1;
     // (after the edge check where one is due: its stray is the one a change most likely shows)
     const strayCheck =
-      !secondCheck &&
-      stray >= 0 &&
-      (edgeChecked || !edgeCheckDue(post, requests)) &&
-      !repeats.checked.includes(requests[stray].seq) &&
-      spent() < noiseLimit() &&
-      promptTokens + requests[stray].promptTokens <= budget.maxPromptTokens;
+      !secondCheck && stray >= 0 && (edgeChecked || !edgeCheckDue(post, requests)) && strayAffordable(stray);
     if (strayCheck) {
       smallChecks++;
       const end = await repeatStray(requests[stray], count);
@@ -549,12 +545,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
             : undefined
         : undefined;
     const claimStray = judged ? largestStray(judged, requests) : -1;
-    if (
-      claimStray >= 0 &&
-      !repeats.checked.includes(requests[claimStray].seq) &&
-      spent() < noiseLimit() &&
-      promptTokens + requests[claimStray].promptTokens <= budget.maxPromptTokens
-    ) {
+    if (claimStray >= 0 && strayAffordable(claimStray)) {
       smallChecks++;
       const end = await repeatStray(requests[claimStray], count, 'same');
       if (end) return end;

@@ -1,5 +1,5 @@
 import { NOISE_CEILING } from './noise-verdict.js';
-import { JUMP, measuredSpread } from './noisy-likelihood.js';
+import { frameCounts, JUMP, measuredSpread } from './noisy-likelihood.js';
 
 /**
  * The spread a run reads its counts through, from the moves identical requests showed (each against its first
@@ -12,8 +12,7 @@ import { JUMP, measuredSpread } from './noisy-likelihood.js';
 export function frameSpread(moves: readonly number[]): number {
   const spread = measuredSpread(moves);
   if (spread <= NOISE_CEILING || moves.length < 2) return spread;
-  const counts = [0, ...moves].sort((a, b) => a - b);
-  const middle = counts[counts.length >> 1];
+  const { counts, middle } = frameCounts(moves);
   let far = 0;
   for (let i = 1; i < counts.length; i++) if (Math.abs(counts[i] - middle) > Math.abs(counts[far] - middle)) far = i;
   if (Math.abs(counts[far] - middle) <= JUMP.seen) return spread;

@@ -26,17 +26,23 @@ export function noiseReason(spread: number, detail: string): string {
 
 /**
  * The samples of the hidden part's move under a group: its deviations on every count request but the edge checks
- * (whose strays are what is judged), and the frame's again for each repeat of it.
+ * (whose strays are what is judged; and any other kind `judged` names), and the frame's again for each repeat of it.
  */
 export function noiseSamples(
   score: GroupScore,
   requests: readonly { stratum: string }[],
   moves: readonly number[],
+  judged: readonly string[] = ['edge'],
 ): number[] {
-  const samples = score.deviations.filter((_, k) => requests[k]?.stratum !== 'edge');
+  const samples = score.deviations.filter((_, k) => !judged.includes(requests[k]?.stratum));
   const frame = requests.findIndex((r) => r.stratum === 'frame');
-  if (frame >= 0) for (const move of moves) samples.push(score.deviations[frame] + move);
+  if (frame >= 0) samples.push(...frameDeviations(score, frame, moves).slice(1));
   return samples;
+}
+
+/** The bare frame's deviation under a group (request `frame`), then again for each repeat of it. */
+function frameDeviations(score: GroupScore, frame: number, moves: readonly number[]): number[] {
+  return [0, ...moves].map((move) => score.deviations[frame] + move);
 }
 
 /**
@@ -141,13 +147,7 @@ export function derivedHeldBack(
   const unasked = coreUnasked(verdict.reference!, requests, judged.spread);
   if (unasked || core === 'strict' || !score) return unasked;
   // the core judged against the spread the other counts show: a core that strayed would widen its own allowance
-  const spread = residualSpread(
-    noiseSamples(
-      score,
-      requests.map((r) => (r.stratum === 'core' ? { stratum: 'edge' } : r)),
-      repeats.moves,
-    ),
-  );
+  const spread = residualSpread(noiseSamples(score, requests, repeats.moves, ['edge', 'core']));
   if (!nearCoreStrayed(score, verdict.reference!, requests, repeats, spread)) return undefined;
   return noiseReason(
     spread,
@@ -172,7 +172,7 @@ function nearCoreStrayed(
 ): boolean {
   const frame = requests.findIndex((r) => r.stratum === 'frame');
   if (frame < 0) return false;
-  const samples = [score.deviations[frame], ...repeats.moves.map((move) => score.deviations[frame] + move)];
+  const samples = frameDeviations(score, frame, repeats.moves);
   return requests.some(
     (r, k) =>
       r.stratum === 'core' && r.tested === reference && strayBeyondSamples(score.deviations[k], samples, spread) > 0,
@@ -293,7 +293,7 @@ function jumpedFit(
   if (!packs.length) return undefined;
   return post.groups.find((g) => {
     if (!g.deviations.length) return false;
-    const counts = [0, ...repeats.moves].map((m) => g.deviations[frame] + m).sort((a, b) => a - b);
+    const counts = frameDeviations(g, frame, repeats.moves).sort((a, b) => a - b);
     const centre = counts[counts.length >> 1];
     const held = packs.filter((k) => Math.abs(g.deviations[k] - centre) <= reach).length;
     return 2 * held >= packs.length;

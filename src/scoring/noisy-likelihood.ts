@@ -23,10 +23,15 @@ export const JUMP = { share: 0.02, span: 300, seen: 40 };
  */
 export function jumpShare(moves: readonly number[]): number {
   if (!moves.length) return JUMP.share;
-  const counts = [0, ...moves].sort((a, b) => a - b);
-  const middle = counts[counts.length >> 1];
+  const { counts, middle } = frameCounts(moves);
   const jumps = counts.filter((c) => Math.abs(c - middle) > JUMP.seen).length;
   return jumps ? Math.max(JUMP.share, jumps / counts.length) : JUMP.share;
+}
+
+/** The bare frame's counts as moves from its first (0 for the first), in ascending order, and the middle one. */
+export function frameCounts(moves: readonly number[]): { counts: number[]; middle: number } {
+  const counts = [0, ...moves].sort((a, b) => a - b);
+  return { counts, middle: counts[counts.length >> 1] };
 }
 
 interface MoveModel {
