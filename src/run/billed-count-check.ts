@@ -87,3 +87,33 @@ export function overgrownRecheck(frame: number, request: TargetRequest, again: n
     { seq, bytes: promptBytes(request), promptTokens: again },
   );
 }
+
+/** A check of identical requests as a record shows it: the first count, the count asked again, and what was asked. */
+export interface RecordedCheck {
+  first: number;
+  again: unknown;
+  /** A count request's probes asked again (`request N's probes`); absent for the bare frame. */
+  request?: string;
+}
+
+/**
+ * Why a run that ended on unstable counts set them aside, rebuilt from its checks in the order sent as the live run
+ * built it (see unstableFrame): the last check ended the run, billed apart from its first count, or billed alike after
+ * a move past the ceiling the jump check could not read as a jump. Undefined where the last check's count is no count.
+ */
+export function unstableEndReason(checks: readonly RecordedCheck[]): string | undefined {
+  const moves: number[] = [];
+  let last: RecordedCheck | undefined;
+  for (const check of checks) {
+    // a count request's probes billed alike confirm its stray: no move, and not what ended the run
+    if (check.request && check.again === check.first) continue;
+    last = check;
+    if (Number.isSafeInteger(check.again)) moves.push((check.again as number) - check.first);
+  }
+  if (!last || !Number.isSafeInteger(last.again)) return undefined;
+  const far = moves.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a), 0);
+  const unstable =
+    unstableFrame(last.first, last.again, moves, last.request) ??
+    unstableFrame(last.first, last.first + far, moves, last.request);
+  return unstable && Number.isFinite(unstable.spread) ? unstable.reason : undefined;
+}

@@ -24,7 +24,7 @@ export async function replayChannels(
   channels: ChannelRuntime,
   /** After each step a live run scores (a count answer with its follow-ups, a frame check): requests sent, posterior. */
   onScored?: (sent: number, fused: Posterior) => void,
-): Promise<ChannelFusion & { countsUnread?: string }> {
+): Promise<ChannelFusion & { countsUnread?: string; countsUnstable?: string }> {
   const byObservation = new Map(observations.map((o) => [o.seq, o]));
   // the count posteriors a rescore reports are exact, so the channels are shown the exact ones too
   const protocol = runProtocol({ index, channels, engine: 'exact' });
@@ -33,6 +33,8 @@ export async function replayChannels(
     if (onScored && sent[i + 1]?.role.kind !== 'follow-up') onScored(i + 1, (await protocol.posterior()).fused);
   };
   const moves: number[] = [];
+  /** Why the counts were set aside as unstable, with the spread named, as the live run reports it. */
+  let countsUnstable: string | undefined;
   const moveOf = (response: TargetResponse | undefined): number | undefined => {
     const first = observations[0]?.promptTokens;
     const again = response?.usage?.promptTokens;
@@ -63,8 +65,11 @@ export async function replayChannels(
       if (moves.some((m) => m !== 0) && !channels.readsSeenTokens) protocol.countsVary(moves);
       return;
     }
-    if (channels.readsSeenTokens) setAside(unstable.reason, USAGE_COUNT_UNSTABLE);
-    else protocol.countsVary(moves);
+    if (!channels.readsSeenTokens) protocol.countsVary(moves);
+    else {
+      setAside(unstable.reason, USAGE_COUNT_UNSTABLE);
+      if (Number.isFinite(unstable.spread)) countsUnstable = unstable.reason;
+    }
   };
   const setAside = (reason: string, flag?: string) => {
     protocol.countsUnreadable(reason);
@@ -116,5 +121,5 @@ export async function replayChannels(
     await scoredAfter(i);
   }
   // a runtime given always fuses
-  return { ...(await protocol.posterior()).fusion!, countsUnread: protocol.unreadable };
+  return { ...(await protocol.posterior()).fusion!, countsUnread: protocol.unreadable, countsUnstable };
 }

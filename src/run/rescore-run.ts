@@ -17,6 +17,7 @@ import { runVerdict } from './run-verdict.js';
 import { recordedMoves, rescore } from './rescore.js';
 import { RUN_FILES } from './run-dir.js';
 import { checkVerdict } from './run-files.js';
+import { type RecordedCheck, unstableEndReason } from './billed-count-check.js';
 import { digestProblem, type RecordEntry, type RunConfig, readRecord } from './run-record.js';
 import type { Workspace } from './workspace.js';
 
@@ -82,6 +83,11 @@ export async function rescoreRun(
     fused?.countsUnread !== undefined,
     strayChecks(sent),
     recorded?.verdict,
+    fused
+      ? fused.countsUnstable
+      : recordedStop === 'usage-count-unstable'
+        ? unstableEndReason(recordedChecks(sent, observations))
+        : undefined,
   );
   // the spend is what the target billed for every answer recorded, as the live run counted it
   result.promptTokens = billedPromptTokens(sent.map((e) => e.response?.usage?.promptTokens));
@@ -113,6 +119,21 @@ function frameChecks(sent: readonly RecordedExchange[]): number[] {
     return role.kind === 'frame-check' && count !== undefined && Number.isSafeInteger(count) && count >= 0
       ? [count]
       : [];
+  });
+}
+
+/** The run's checks of identical requests (the frame asked again, a stray's probes asked again), in the order sent. */
+function recordedChecks(
+  sent: readonly RecordedExchange[],
+  observations: readonly { seq: number; promptTokens: number }[],
+): RecordedCheck[] {
+  const frame = observations[0].promptTokens;
+  return sent.flatMap(({ role, response }): RecordedCheck[] => {
+    const again = response?.usage?.promptTokens;
+    if (role.kind === 'frame-check') return [{ first: frame, again }];
+    if (role.kind !== 'stray-check') return [];
+    const first = observations.find((o) => o.seq === role.of)?.promptTokens;
+    return first === undefined ? [] : [{ first, again, request: `request ${role.of}'s probes` }];
   });
 }
 

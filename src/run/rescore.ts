@@ -48,6 +48,8 @@ export function rescore(
   strayChecks: readonly { of: number; count: number }[] = [],
   /** The verdict the run recorded, when it did: reached again, it keeps the run's reason to stop. */
   recordedVerdict?: { status: string; reference: string | null },
+  /** Why the run set its counts aside as unstable, rebuilt from its checks (see unstableEndReason), when it did. */
+  unstableReason?: string,
 ): IdentifyResult {
   const known = new Set(index.probes.map((p) => p.id));
   const missing = [...new Set(observations.flatMap((o) => o.probes.filter((id) => !known.has(id))))];
@@ -86,8 +88,16 @@ export function rescore(
       queries,
       promptTokens,
       stop: recordedStop,
-      unstable: 'the run found the same request billed differently',
-      ...(repeats.spread && { noise: { spread: repeats.spread, repeats: repeats.made, ...packChecks, repeatTokens } }),
+      unstable: unstableReason ?? 'the run found the same request billed differently',
+      ...(repeats.spread && {
+        noise: {
+          spread: repeats.spread,
+          repeats: repeats.made,
+          ...packChecks,
+          repeatTokens,
+          ...(unstableReason && { reason: unstableReason }),
+        },
+      }),
     };
   // twins no request could part through the noise are named together at once, as the live run names them
   const positions = probePositions(index);
@@ -108,6 +118,8 @@ export function rescore(
       inconclusiveSpread(post, requests, repeats),
       'the requests allowed did not tell the candidates apart through it',
     );
+  // counts set aside as unstable keep the reason the run named with their spread
+  else if (countsUnread) reason = unstableReason;
   return {
     // the nearest classes of an inconclusive run held back by the noise are kept, as the live run keeps them
     verdict: countsUnread ? verdict : withRelatives(verdict, post, requests, index),

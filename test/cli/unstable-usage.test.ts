@@ -145,4 +145,18 @@ describe('billed counts that change between identical requests', () => {
     expect(again.code).toBe(1);
     expect(JSON.parse(again.stdout).verdict).toMatchObject({ status: 'inconclusive', flags: ['usage-count-unstable'] });
   });
+
+  it.each([[[] as string[]], [['--stream']]])(
+    'scored again (%j), the run keeps why its counts were set aside and the spread it named',
+    async (flags) => {
+      const live = JSON.parse(
+        (await identify(await qwenServer({ amplitude: 20, seed: 4 }), ...flags, '--json')).stdout,
+      );
+      expect(live.noise.reason).toMatch(/^the target billed \d+ and then \d+ prompt tokens for the same request/);
+      const run = join(sandbox.root, 'runs', (await readdir(join(sandbox.root, 'runs'))).sort().at(-1)!);
+      const again = JSON.parse((await runCli(['rescore', run, '--json'], sandbox.env, sandbox.root)).stdout);
+      expect(again.noise).toEqual(live.noise);
+      expect(again.unstable).toBe(live.unstable);
+    },
+  );
 });

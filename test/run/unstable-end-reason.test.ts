@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { unstableEndReason, unstableFrame } from '../../src/run/billed-count-check.js';
+
+describe('why a run ended on unstable counts, rebuilt from its checks in the order sent', () => {
+  it('names the last check billed apart, with every move before it', () => {
+    const reason = unstableEndReason([
+      { first: 100, again: 102 },
+      { first: 340, again: 340, request: "request 3's probes" },
+      { first: 100, again: 160 },
+    ]);
+    expect(reason).toBe(unstableFrame(100, 160, [2, 60])!.reason);
+    expect(reason).toMatch(/billed 100 and then 160 prompt tokens/);
+  });
+
+  it("names a stray's probes billed apart as that request", () => {
+    const reason = unstableEndReason([
+      { first: 100, again: 101 },
+      { first: 340, again: 395, request: "request 3's probes" },
+    ]);
+    expect(reason).toBe(unstableFrame(340, 395, [1, 55], "request 3's probes")!.reason);
+  });
+
+  it('a last repeat billed alike after a move past the ceiling names that move', () => {
+    const reason = unstableEndReason([
+      { first: 100, again: 150 },
+      { first: 100, again: 100 },
+    ]);
+    expect(reason).toBe(unstableFrame(100, 150, [50, 0])!.reason);
+  });
+
+  it('names nothing where the last check gave no count, or where no check moved', () => {
+    expect(
+      unstableEndReason([
+        { first: 100, again: 130 },
+        { first: 100, again: undefined },
+      ]),
+    ).toBeUndefined();
+    expect(unstableEndReason([{ first: 100, again: 100 }])).toBeUndefined();
+    expect(unstableEndReason([])).toBeUndefined();
+  });
+});
