@@ -102,15 +102,17 @@ export interface RecordedCheck {
  * a move past the ceiling the jump check could not read as a jump. Undefined where the last check's count is no count.
  */
 export function unstableEndReason(checks: readonly RecordedCheck[]): string | undefined {
+  // a count no target bills (negative, not an integer) is no count, as the run's own checks read it
+  const counted = (again: unknown): again is number => Number.isSafeInteger(again) && (again as number) >= 0;
   const moves: number[] = [];
   let last: RecordedCheck | undefined;
   for (const check of checks) {
     // a count request's probes billed alike confirm its stray: no move, and not what ended the run
     if (check.request && check.again === check.first) continue;
     last = check;
-    if (Number.isSafeInteger(check.again)) moves.push((check.again as number) - check.first);
+    if (counted(check.again)) moves.push(check.again - check.first);
   }
-  if (!last || !Number.isSafeInteger(last.again)) return undefined;
+  if (!last || !counted(last.again)) return undefined;
   const far = moves.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a), 0);
   const unstable =
     unstableFrame(last.first, last.again, moves, last.request) ??

@@ -38,7 +38,9 @@ export async function replayChannels(
   const moveOf = (response: TargetResponse | undefined): number | undefined => {
     const first = observations[0]?.promptTokens;
     const again = response?.usage?.promptTokens;
-    return first === undefined || again === undefined || !Number.isSafeInteger(again) ? undefined : again - first;
+    return first === undefined || again === undefined || !Number.isSafeInteger(again) || again < 0
+      ? undefined
+      : again - first;
   };
   // a frame check billed apart from the frame: from then on the run read the counts through the moves, unless it
   // read the answers' own tokens, which then led and the counts were set aside as unstable
@@ -51,7 +53,8 @@ export async function replayChannels(
   const strayCheck = (of: number, request: TargetRequest, response: TargetResponse) => {
     const first = byObservation.get(of)?.promptTokens;
     const again = response.usage?.promptTokens;
-    if (protocol.unreadable || first === undefined || again === undefined || !Number.isSafeInteger(again)) return;
+    if (protocol.unreadable || first === undefined || again === undefined || !Number.isSafeInteger(again) || again < 0)
+      return;
     // as the live run: a check billed past what any tokenizer bills for its bytes sets the counts aside
     const over = overgrownRecheck(observations[0].promptTokens, request, again, 'check');
     if (over) setAside(unreadableUsage(over));

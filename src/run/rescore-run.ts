@@ -83,11 +83,8 @@ export async function rescoreRun(
     fused?.countsUnread !== undefined,
     strayChecks(sent),
     recorded?.verdict,
-    fused
-      ? fused.countsUnstable
-      : recordedStop === 'usage-count-unstable'
-        ? unstableEndReason(recordedChecks(sent, observations))
-        : undefined,
+    fused?.countsUnstable ??
+      (recordedStop === 'usage-count-unstable' ? unstableEndReason(recordedChecks(sent, observations)) : undefined),
   );
   // the spend is what the target billed for every answer recorded, as the live run counted it
   result.promptTokens = billedPromptTokens(sent.map((e) => e.response?.usage?.promptTokens));

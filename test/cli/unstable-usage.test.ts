@@ -146,7 +146,8 @@ describe('billed counts that change between identical requests', () => {
     expect(JSON.parse(again.stdout).verdict).toMatchObject({ status: 'inconclusive', flags: ['usage-count-unstable'] });
   });
 
-  it.each([[[] as string[]], [['--stream']]])(
+  // (a channel that reads no answer's tokens, such as the completion's length, leaves the counts' reason to them)
+  it.each([[[] as string[]], [['--stream']], [['--channels', 'usage,completion']]])(
     'scored again (%j), the run keeps why its counts were set aside and the spread it named',
     async (flags) => {
       const live = JSON.parse(

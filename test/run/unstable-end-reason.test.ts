@@ -37,5 +37,13 @@ describe('why a run ended on unstable counts, rebuilt from its checks in the ord
     ).toBeUndefined();
     expect(unstableEndReason([{ first: 100, again: 100 }])).toBeUndefined();
     expect(unstableEndReason([])).toBeUndefined();
+    // a count no target bills is no count: it names no move, nor a spread
+    expect(unstableEndReason([{ first: 100, again: -5 }])).toBeUndefined();
+    expect(
+      unstableEndReason([
+        { first: 100, again: -5 },
+        { first: 100, again: 140 },
+      ]),
+    ).toBe(unstableFrame(100, 140, [40])!.reason);
   });
 });
