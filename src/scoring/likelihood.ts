@@ -1,5 +1,6 @@
 import type { CountSignature } from '../signatures/observations.js';
-import { DERIVED_DIRECTIONS, UNTOUCHED_PACK, derivedFactor, seamNoise } from './noise.js';
+import { DERIVED_DIRECTIONS, LARGE_MOVES, UNTOUCHED_PACK, derivedFactor, seamNoise } from './noise.js';
+import { isOwnCore, largeMovesAt } from './own-core.js';
 import { noisyGroupLikelihoods } from './noisy-likelihood.js';
 
 /**
@@ -19,14 +20,17 @@ const WIDTH = 2 * SPAN + 1;
 const DIRECTIONS = DERIVED_DIRECTIONS.length;
 
 /**
- * derivedFactor(e, p, untouched, sign) of one untouched share, for integer predictions p >= 0, each
- * direction and -SPAN < e < SPAN: entry (p * DIRECTIONS + direction) * WIDTH + SPAN + e, computed by
+ * derivedFactor(e, p, untouched, sign, large) of one untouched share and share of large moves, for integer
+ * predictions p >= 0, each direction and -SPAN < e < SPAN: entry (p * DIRECTIONS + direction) * WIDTH + SPAN + e, computed by
  * derivedFactor itself the first time it is read (NaN until then).
  */
 class DerivedFactorTable {
   values = new Float64Array(0);
 
-  constructor(readonly untouched: number) {}
+  constructor(
+    readonly untouched: number,
+    readonly large: number,
+  ) {}
 
   ensure(maxPrediction: number): void {
     const size = (maxPrediction + 1) * DIRECTIONS * WIDTH;
@@ -38,13 +42,14 @@ class DerivedFactorTable {
 
   /** The entry at `index`, for prediction p, direction and error e. */
   fill(index: number, e: number, p: number, direction: number): number {
-    return (this.values[index] = derivedFactor(e, p, this.untouched, DERIVED_DIRECTIONS[direction].sign));
+    return (this.values[index] = derivedFactor(e, p, this.untouched, DERIVED_DIRECTIONS[direction].sign, this.large));
   }
 }
-const tables = new Map<number, DerivedFactorTable>();
-const tableFor = (untouched: number) => {
-  let table = tables.get(untouched);
-  if (!table) tables.set(untouched, (table = new DerivedFactorTable(untouched)));
+const tables = new Map<string, DerivedFactorTable>();
+const tableFor = (untouched: number, large: number) => {
+  const key = `${untouched} ${large}`;
+  let table = tables.get(key);
+  if (!table) tables.set(key, (table = new DerivedFactorTable(untouched, large)));
   return table;
 };
 
@@ -64,9 +69,11 @@ export function groupLikelihoods(
   totals: ArrayLike<number>,
   M: number,
   scored: ArrayLike<number>,
+  /** Per pack, the tokens its core check's class counts it in, or -1 (see coreTotals). */
+  cores?: ArrayLike<number>,
 ): GroupLikelihoods {
   if (signature.moves?.some((d) => d !== 0))
-    return noisyGroupLikelihoods(signature, totals, M, scored, signature.moves);
+    return noisyGroupLikelihoods(signature, totals, M, scored, signature.moves, cores);
   const K = signature.packs.length;
   const G = scored.length;
   const out = { match: new Float64Array(G), derived: new Float64Array(G), offset: new Float64Array(G) };
@@ -84,12 +91,16 @@ export function groupLikelihoods(
       if (p > maxTotal && Number.isFinite(p)) maxTotal = p;
     }
   }
-  const packTables = Array.from(untouched, (u) => tableFor(u));
-  for (const table of packTables) table.ensure(Math.ceil(maxTotal));
+  const packTables = Array.from(untouched, (u) => tableFor(u, LARGE_MOVES.usual));
+  const coreTables = Array.from(untouched, (u) => tableFor(u, LARGE_MOVES.ownCore));
+  for (const table of [...packTables, ...(cores ? coreTables : [])]) table.ensure(Math.ceil(maxTotal));
+  // the tables of the group scored: its own core check's where it has one
+  const groupTables = [...packTables];
   // Where row k's entries of direction 0 at e = 0 sit in its table; the other directions follow WIDTH apart.
   const rows = new Int32Array(K);
   for (let g = 0; g < G; g++) {
     const m = scored[g];
+    for (let k = 0; k < K; k++) groupTables[k] = isOwnCore(cores, totals, M, k, m) ? coreTables[k] : packTables[k];
     let tabled = true;
     let low = Infinity;
     let high = -Infinity;
@@ -122,7 +133,7 @@ export function groupLikelihoods(
         const exact = tabled ? SEAM_TABLE[size] : seamNoise(e);
         mm *= exact;
         if (touchable[k] && tabled) {
-          const table = packTables[k];
+          const table = groupTables[k];
           const values = table.values;
           const at = rows[k] + e;
           let f = values[at];
@@ -132,9 +143,10 @@ export function groupLikelihoods(
           f = values[at + 2 * WIDTH];
           dBoth *= !Number.isNaN(f) ? f : table.fill(at + 2 * WIDTH, e, predicted[k], 2);
         } else if (touchable[k]) {
-          dUp *= derivedFactor(e, predicted[k], untouched[k], up.sign);
-          dDown *= derivedFactor(e, predicted[k], untouched[k], down.sign);
-          dBoth *= derivedFactor(e, predicted[k], untouched[k], both.sign);
+          const large = largeMovesAt(cores, totals, M, k, m);
+          dUp *= derivedFactor(e, predicted[k], untouched[k], up.sign, large);
+          dDown *= derivedFactor(e, predicted[k], untouched[k], down.sign, large);
+          dBoth *= derivedFactor(e, predicted[k], untouched[k], both.sign, large);
         } else {
           dUp *= exact;
           dDown *= exact;

@@ -1,6 +1,7 @@
 import type { CountSignature } from '../signatures/observations.js';
 import type { GroupLikelihoods } from './likelihood.js';
-import { DERIVED_DIRECTIONS, UNTOUCHED_PACK, movedNoise, seamNoise } from './noise.js';
+import { largeMovesAt } from './own-core.js';
+import { DERIVED_DIRECTIONS, LARGE_MOVES, UNTOUCHED_PACK, largeFor, movedNoise, seamNoise } from './noise.js';
 
 /**
  * The count likelihoods when identical requests are billed differently: each count carries the hidden part's
@@ -106,8 +107,10 @@ export function noisyDerived(
   sign: number,
   spread: number,
   share = JUMP.share,
+  large = LARGE_MOVES.usual,
 ) {
-  const moved = Math.abs(error) >= clearOfSpread(spread) ? movedNoise(error, predicted, sign) : 0;
+  const moved =
+    Math.abs(error) >= clearOfSpread(spread) ? movedNoise(error, predicted, sign, largeFor(sign, large)) : 0;
   return untouched * noisyMatch(error, spread, share) + (1 - untouched) * moved;
 }
 
@@ -198,15 +201,18 @@ export function noisyGroupLikelihoods(
   M: number,
   scored: ArrayLike<number>,
   moves: readonly number[],
+  /** Per pack, the tokens its core check's class counts it in, or -1 (see coreTotals). */
+  cores?: ArrayLike<number>,
 ): GroupLikelihoods {
   const G = scored.length;
   const out = { match: new Float64Array(G), derived: new Float64Array(G), offset: new Float64Array(G) };
   const share = jumpShare(moves);
-  const weights = noiseSpreadWeights(signature, totals, M, moves, share);
+  const large = (k: number, m: number) => largeMovesAt(cores, totals, M, k, m);
+  const weights = noiseSpreadWeights(signature, totals, M, moves, share, large);
   const best = new Float64Array(G).fill(-1);
   SPREADS.forEach((spread, i) => {
     if (weights[i] < 1e-6) return;
-    const one = atSpread(signature, totals, M, scored, spread, share);
+    const one = atSpread(signature, totals, M, scored, spread, share, large);
     for (let g = 0; g < G; g++) {
       const w = weights[i];
       out.match[g] += w * one.match[g];
@@ -240,6 +246,7 @@ function noiseSpreadWeights(
   M: number,
   moves: readonly number[],
   share: number,
+  large: (k: number, m: number) => number,
 ): number[] {
   let best: number[] = [];
   let bestTotal = -1;
@@ -258,7 +265,7 @@ function noiseSpreadWeights(
         const memo = new Map<number, number>();
         const likelihood = (e: number) => {
           let value = memo.get(e);
-          if (value === undefined) memo.set(e, (value = movedNoise(e, predicted, 0)));
+          if (value === undefined) memo.set(e, (value = movedNoise(e, predicted, 0, large(k, m))));
           return value;
         };
         samples.push({ residual, moved: { share: 1 - untouched, likelihood } });
@@ -286,6 +293,7 @@ function atSpread(
   scored: ArrayLike<number>,
   spread: number,
   share: number,
+  large: (k: number, m: number) => number,
 ): GroupLikelihoods & { best: Float64Array } {
   const G = scored.length;
   const out = {
@@ -328,7 +336,8 @@ function atSpread(
         for (let dir = 0; dir < d.length; dir++) {
           const sign = DERIVED_DIRECTIONS[dir].sign;
           d[dir] *= touched
-            ? untouched[k] * exact + (1 - untouched[k]) * noisyDerived(e, predicted[k], 0, sign, spread, share) * again
+            ? untouched[k] * exact +
+              (1 - untouched[k]) * noisyDerived(e, predicted[k], 0, sign, spread, share, large(k, m)) * again
             : exact;
         }
       }

@@ -1,6 +1,7 @@
 import { packTotal, type CountSignature } from '../signatures/observations.js';
 import type { SignatureGroup } from './hypotheses.js';
 import { PRIOR } from './hypotheses.js';
+import { coreTotals } from './own-core.js';
 import { groupLikelihoods } from './likelihood.js';
 import { unknownPackLikelihood } from './open-set.js';
 
@@ -64,6 +65,7 @@ export function posterior(signature: CountSignature, groups: readonly SignatureG
     totals,
     M,
     groups.map((_, m) => m),
+    coreTotals(signature, groups, totals),
   );
 
   const scored = groups.map((group, m) => {

@@ -20,7 +20,7 @@ export function probePositions(index: CountIndex): Map<string, number> {
  * without a kind keep the default.
  */
 export function requestSignature(
-  requests: readonly (Observation & { stratum?: string })[],
+  requests: readonly (Observation & { stratum?: string; tested?: string })[],
   index: CountIndex,
 ): CountSignature {
   const position = probePositions(index);
@@ -38,5 +38,8 @@ export function requestSignature(
           ? UNTOUCHED_BY_KIND.core
           : UNTOUCHED_BY_KIND.stratum,
     ),
+    ...(requests.some((r) => r.stratum === 'core' && r.tested) && {
+      coreOf: requests.map((r) => (r.stratum === 'core' && r.tested ? r.tested : null)),
+    }),
   };
 }

@@ -17,6 +17,8 @@ export interface CountSignature {
   observed: number[];
   /** Per request, the chance a derived tokenizer's changes miss its probes; absent means one share for every pack. */
   untouched?: number[];
+  /** Per request, the reference a core check was planned for (null for any other pack): its own class reads it as one. */
+  coreOf?: (string | null)[];
   /** How far identical requests' counts moved between them, each time they were asked again (a hidden prompt that changes); absent when never. */
   moves?: number[];
 }

@@ -97,4 +97,29 @@ describe('posterior', () => {
     expect(decide(moved, true)).toMatchObject({ status: 'derived', reference: 'a' });
     expect(a(moved).derived).toBeGreaterThan(a(without).derived);
   });
+
+  // the last pack as a core check: text the class counts in the fewest tokens, which only pruning moves far
+  it('reads a core check strayed far against a change that is not pruning alone, and with pruning as one', () => {
+    const kinds = {
+      untouched: [1, UNTOUCHED_BY_KIND.stratum, UNTOUCHED_BY_KIND.edge, UNTOUCHED_BY_KIND.core],
+      coreOf: [null, null, null, 'a'],
+    };
+    const counts = large([10, 20, 30, 40, 50, 60]);
+    const a = (post: ReturnType<typeof posterior>) => post.groups.find((g) => g.group.references[0] === 'a')!;
+    // counts moved both ways, and the core by 40% of its 1,100 tokens: no such change moves a core so far
+    const mixed = { packs, observed: observe(counts, 800, [0, -30, 60, 440]) };
+    const asCore = posterior({ ...mixed, ...kinds }, largeGroups);
+    const asStratum = posterior({ ...mixed, untouched: kinds.untouched }, largeGroups);
+    expect(a(asCore).derived).toBeLessThan(a(asStratum).derived / 100);
+    expect(asCore.unknown).toBeGreaterThan(a(asCore).derived);
+    // every count moved up, the edge check too: a heavily pruned copy splits its core as well, read as before
+    const up = { packs, observed: observe(counts, 800, [0, 0, 90, 340]) };
+    const prunedCore = a(posterior({ ...up, ...kinds }, largeGroups));
+    const prunedStratum = a(posterior({ ...up, untouched: kinds.untouched }, largeGroups));
+    expect(prunedCore.derived).toBeGreaterThan(0.5 * prunedStratum.derived);
+    expect(prunedCore.derived).toBeGreaterThan(0.5);
+    // an extension that moved its core by a few tokens still reads as a change of the class
+    const near = posterior({ packs, observed: observe(counts, 800, [0, 0, -60, -3]), ...kinds }, largeGroups);
+    expect(decide(near, true)).toMatchObject({ status: 'derived', reference: 'a' });
+  });
 });

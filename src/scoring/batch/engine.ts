@@ -37,6 +37,14 @@ export function recordedEngine(value: string | undefined): Engine | undefined {
   return parseEngine(value === 'onnx' ? 'js' : value);
 }
 
+/**
+ * Whether a signature holds a pack whose moves the two-stage scorer's bounds do not cover (a core check, moved by a
+ * few tokens at most): such a signature is scored exactly.
+ */
+function boundsMiss(signature: CountSignature): boolean {
+  return signature.coreOf?.some((reference) => reference) ?? false;
+}
+
 function record(scores: BatchScores, n: number, post: PrunedPosterior): void {
   const M = scores.groups;
   post.kept.forEach((m, i) => {
@@ -55,7 +63,15 @@ export function scoreBatch(
 ): BatchScores {
   if (chooseEngine(groups.length, forced) === 'exact') return scoreBatchJs(signatures, groups);
   const scores = emptyScores(signatures.length, groups.length);
-  signatures.forEach((s, n) => record(scores, n, prunedPosterior(s, groups, packTotalsJs(s, groups))));
+  signatures.forEach((s, n) =>
+    record(
+      scores,
+      n,
+      boundsMiss(s)
+        ? { ...posterior(s, groups), kept: groups.map((_, m) => m), omittedMass: 0 }
+        : prunedPosterior(s, groups, packTotalsJs(s, groups)),
+    ),
+  );
   return scores;
 }
 
@@ -69,6 +85,6 @@ export function scorePosterior(
   forced?: Engine,
   tolerance = TOLERANCE,
 ): Posterior | PrunedPosterior {
-  if (chooseEngine(groups.length, forced) === 'exact') return posterior(signature, groups);
+  if (chooseEngine(groups.length, forced) === 'exact' || boundsMiss(signature)) return posterior(signature, groups);
   return prunedPosterior(signature, groups, packTotalsJs(signature, groups), tolerance);
 }

@@ -1,5 +1,6 @@
 import type { CountSignature } from '../../signatures/observations.js';
 import { PRIOR, type SignatureGroup } from '../hypotheses.js';
+import { coreTotals } from '../own-core.js';
 import { groupLikelihoods } from '../likelihood.js';
 import type { GroupScore } from '../posterior.js';
 
@@ -16,7 +17,7 @@ export function kernelPosterior(
 ) {
   const M = groups.length;
   const K = signature.packs.length;
-  const likelihoods = groupLikelihoods(signature, totals, M, scored);
+  const likelihoods = groupLikelihoods(signature, totals, M, scored, coreTotals(signature, groups, totals));
   const match = new Float64Array(scored.length);
   const derivedScore = new Float64Array(scored.length);
   let total = unknownScore;

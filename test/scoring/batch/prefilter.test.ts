@@ -243,4 +243,18 @@ describe('two-stage scoring equals the live posterior within its tolerance', () 
       exact.groups.forEach((g, m) => expect(plain.match[n * groups.length + m]).toBe(g.match));
     }
   });
+
+  // its bounds assume a touched pack's usual moves: a core check, moved by a few tokens at most, is scored exactly
+  it('scores a signature with a core check exactly, on either path', () => {
+    const rng = seededRng(25);
+    const groups = groupsOf(randomIndex(rng, 300, 100));
+    for (const signature of randomSignatures(rng, groups, 20, 6)) {
+      const core = { ...signature, coreOf: signature.packs.map((_, k) => (k === 1 ? groups[3].references[0] : null)) };
+      const exact = posterior(core, groups);
+      const two = scorePosterior(core, groups, 'js');
+      expect(two.unknown).toBe(exact.unknown);
+      expect(two.groups.map((g) => g.derived)).toEqual(exact.groups.map((g) => g.derived));
+      expect(scoreBatch([core], groups, 'js').unknown[0]).toBe(exact.unknown);
+    }
+  });
 });
