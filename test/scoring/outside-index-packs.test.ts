@@ -9,18 +9,23 @@ import { committedTargetDeps } from '../helpers/target-deps.js';
 
 const deps = committedTargetDeps;
 
+/** identify against a simulated target on `reference`, with the reference's class left out of the index. */
+async function identifyLeftOut(reference: string, target: string, seed: number, budget = DEFAULT_BUDGET) {
+  return identify({
+    target: await createTarget(target, deps),
+    index: withoutClassOf(await committedCountIndex(), reference),
+    budget,
+    rng: seededRng(seed),
+    transcript: memoryTranscript(),
+  });
+}
+
 describe('a tokenizer outside the index', () => {
   // Falcon's vocabulary and GPT-NeoX's are both byte-level BPEs trained on English web text, unrelated. With
   // Falcon's class left out, packs of the ordinary size (360-600 tokens) left these runs inconclusive after the
   // whole budget: some indexed class, changed, explained each pack nearly as well as a tokenizer outside the index.
   it.each([1, 2])('falcon with its class left out is called unknown within the budget (seed %i)', async (seed) => {
-    const result = await identify({
-      target: await createTarget('sim:falcon?template=mistral&system=2200', deps),
-      index: withoutClassOf(await committedCountIndex(), 'falcon'),
-      budget: DEFAULT_BUDGET,
-      rng: seededRng(seed),
-      transcript: memoryTranscript(),
-    });
+    const result = await identifyLeftOut('falcon', 'sim:falcon?template=mistral&system=2200', seed);
     expect(result.verdict.status).toBe('unknown');
     expect(result.verdict.confidence).toBeGreaterThanOrEqual(0.9);
     // and one check of the request that strayed most, asked again before an unknown is claimed
@@ -32,12 +37,9 @@ describe('a tokenizer outside the index', () => {
   });
 
   it('keeps the usual pack size where a grown one would pass the prompt-token budget, and goes on', async () => {
-    const result = await identify({
-      target: await createTarget('sim:falcon?template=mistral&system=200', deps),
-      index: withoutClassOf(await committedCountIndex(), 'falcon'),
-      budget: { maxQueries: 6, maxPromptTokens: 2000 },
-      rng: seededRng(1),
-      transcript: memoryTranscript(),
+    const result = await identifyLeftOut('falcon', 'sim:falcon?template=mistral&system=200', 1, {
+      maxQueries: 6,
+      maxPromptTokens: 2000,
     });
     // a grown pack there would have ended the run at 5 requests for want of tokens
     expect(result.stop).not.toBe('max-prompt-tokens');
@@ -51,13 +53,7 @@ describe('a tokenizer outside the index', () => {
   // counts move both ways: seed 5 was read as `derived gemma3` (0.906) and seed 6 ended inconclusive, a changed copy
   // explaining the core's move.
   it.each([5, 6])('gemma2 with its class left out is not read as a changed gemma3 (seed %i)', async (seed) => {
-    const result = await identify({
-      target: await createTarget('sim:gemma2?template=gemma&system=1500', deps),
-      index: withoutClassOf(await committedCountIndex(), 'gemma2'),
-      budget: DEFAULT_BUDGET,
-      rng: seededRng(seed),
-      transcript: memoryTranscript(),
-    });
+    const result = await identifyLeftOut('gemma2', 'sim:gemma2?template=gemma&system=1500', seed);
     expect(result.requests.some((r) => r.stratum === 'core' && r.tested === 'gemma3')).toBe(true);
     expect(result.verdict.status).toBe('unknown');
     expect(result.verdict.confidence).toBeGreaterThanOrEqual(0.9);
