@@ -92,15 +92,18 @@ export function groupLikelihoods(
     }
   }
   const packTables = Array.from(untouched, (u) => tableFor(u, LARGE_MOVES.usual));
-  const coreTables = Array.from(untouched, (u) => tableFor(u, LARGE_MOVES.ownCore));
-  for (const table of [...packTables, ...(cores ? coreTables : [])]) table.ensure(Math.ceil(maxTotal));
+  // a core check's own tables, only for the packs that are one
+  const coreTables = Array.from(untouched, (u, k) =>
+    cores && cores[k] >= 0 ? tableFor(u, LARGE_MOVES.ownCore) : undefined,
+  );
+  for (const table of [...packTables, ...coreTables]) table?.ensure(Math.ceil(maxTotal));
   // the tables of the group scored: its own core check's where it has one
   const groupTables = [...packTables];
   // Where row k's entries of direction 0 at e = 0 sit in its table; the other directions follow WIDTH apart.
   const rows = new Int32Array(K);
   for (let g = 0; g < G; g++) {
     const m = scored[g];
-    for (let k = 0; k < K; k++) groupTables[k] = isOwnCore(cores, totals, M, k, m) ? coreTables[k] : packTables[k];
+    for (let k = 0; k < K; k++) groupTables[k] = (isOwnCore(cores, totals, M, k, m) && coreTables[k]) || packTables[k];
     let tabled = true;
     let low = Infinity;
     let high = -Infinity;

@@ -45,6 +45,11 @@ function boundsMiss(signature: CountSignature): boolean {
   return signature.coreOf?.some((reference) => reference) ?? false;
 }
 
+/** The exact posterior in the two-stage path's shape: every group kept, none left out. */
+function exactAsPruned(signature: CountSignature, groups: readonly SignatureGroup[]): PrunedPosterior {
+  return { ...posterior(signature, groups), kept: groups.map((_, m) => m), omittedMass: 0 };
+}
+
 function record(scores: BatchScores, n: number, post: PrunedPosterior): void {
   const M = scores.groups;
   post.kept.forEach((m, i) => {
@@ -64,13 +69,7 @@ export function scoreBatch(
   if (chooseEngine(groups.length, forced) === 'exact') return scoreBatchJs(signatures, groups);
   const scores = emptyScores(signatures.length, groups.length);
   signatures.forEach((s, n) =>
-    record(
-      scores,
-      n,
-      boundsMiss(s)
-        ? { ...posterior(s, groups), kept: groups.map((_, m) => m), omittedMass: 0 }
-        : prunedPosterior(s, groups, packTotalsJs(s, groups)),
-    ),
+    record(scores, n, boundsMiss(s) ? exactAsPruned(s, groups) : prunedPosterior(s, groups, packTotalsJs(s, groups))),
   );
   return scores;
 }
@@ -85,6 +84,7 @@ export function scorePosterior(
   forced?: Engine,
   tolerance = TOLERANCE,
 ): Posterior | PrunedPosterior {
-  if (chooseEngine(groups.length, forced) === 'exact' || boundsMiss(signature)) return posterior(signature, groups);
+  if (chooseEngine(groups.length, forced) === 'exact') return posterior(signature, groups);
+  if (boundsMiss(signature)) return exactAsPruned(signature, groups);
   return prunedPosterior(signature, groups, packTotalsJs(signature, groups), tolerance);
 }
