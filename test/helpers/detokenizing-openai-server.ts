@@ -1,3 +1,4 @@
+import { clientEndsIdle } from './keep-alive.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Tokenizer } from '../../src/references/tokenizer.js';
@@ -167,6 +168,7 @@ export async function startDetokenizingServer(
     if (!options.withoutUsage) send({ ...head, object: 'chat.completion.chunk', choices: [], usage });
     res.end('data: [DONE]\n\n');
   });
+  clientEndsIdle(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const lifetime = setTimeout(() => server.close(), options.lifetimeMs ?? 5 * 60_000);
   lifetime.unref();

@@ -1,3 +1,4 @@
+import { clientEndsIdle } from './keep-alive.js';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -64,6 +65,7 @@ export async function startJsonServer(handle: (request: ReceivedRequest) => Serv
     });
   });
   server.unref();
+  clientEndsIdle(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -1,3 +1,4 @@
+import { clientEndsIdle } from './keep-alive.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Tokenizer } from '../../src/references/tokenizer.js';
@@ -85,6 +86,7 @@ export async function startLivePromptServer(options: {
     );
   });
   server.unref();
+  clientEndsIdle(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

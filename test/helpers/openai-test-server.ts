@@ -1,3 +1,4 @@
+import { clientEndsIdle } from './keep-alive.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -296,9 +297,7 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions): P
     return chat(req, res, body, fault);
   };
   const server = options.tls ? createTlsServer(options.tls, handler) : createServer(handler);
-  // The client, not the server, ends idle connections: a run that builds references between requests blocks the
-  // event loop for seconds, and a server closing a kept-alive socket just as the next request is written resets it.
-  server.keepAliveTimeout = 10 * 60_000;
+  clientEndsIdle(server);
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const lifetime = setTimeout(() => server.close(), options.lifetimeMs ?? 10 * 60_000);

@@ -1,3 +1,4 @@
+import { clientEndsIdle } from './keep-alive.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { seededRng } from '../../src/util/rng.js';
@@ -76,6 +77,7 @@ export async function startUsageNoiseProxy(
     res.end(text);
   });
   server.unref();
+  clientEndsIdle(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const lifetime = setTimeout(() => server.close(), limits.lifetimeMs ?? 5 * 60_000);
   lifetime.unref();
