@@ -11,6 +11,7 @@ import {
   unreadableUsage,
   unstableCounts,
 } from '../scoring/usage-check.js';
+import { isCount } from '../targets/http/reply-fields.js';
 import type { TargetRequest, TargetResponse } from '../targets/target.js';
 
 /** What a count request's billed prompt count is worth as evidence, as a live run and a rescore both judge it. */
@@ -88,6 +89,15 @@ export function overgrownRecheck(frame: number, request: TargetRequest, again: n
   );
 }
 
+/**
+ * Why the counts are set aside once identical requests came back alike after a move past the ceiling that the jump
+ * check could not read as a jump: the move farthest from the first count names them.
+ */
+export function unstableAfterAlike(first: number, moves: readonly number[], request?: string) {
+  const far = moves.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a), 0);
+  return unstableFrame(first, first + far, moves, request);
+}
+
 /** A check of identical requests as a record shows it: the first count, the count asked again, and what was asked. */
 export interface RecordedCheck {
   first: number;
@@ -102,20 +112,17 @@ export interface RecordedCheck {
  * a move past the ceiling the jump check could not read as a jump. Undefined where the last check's count is no count.
  */
 export function unstableEndReason(checks: readonly RecordedCheck[]): string | undefined {
-  // a count no target bills (negative, not an integer) is no count, as the run's own checks read it
-  const counted = (again: unknown): again is number => Number.isSafeInteger(again) && (again as number) >= 0;
   const moves: number[] = [];
   let last: RecordedCheck | undefined;
   for (const check of checks) {
     // a count request's probes billed alike confirm its stray: no move, and not what ended the run
     if (check.request && check.again === check.first) continue;
     last = check;
-    if (counted(check.again)) moves.push(check.again - check.first);
+    // a count no target bills (negative, not an integer) is no count, as the run's own checks read it
+    if (isCount(check.again)) moves.push(check.again - check.first);
   }
-  if (!last || !counted(last.again)) return undefined;
-  const far = moves.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a), 0);
+  if (!last || !isCount(last.again)) return undefined;
   const unstable =
-    unstableFrame(last.first, last.again, moves, last.request) ??
-    unstableFrame(last.first, last.first + far, moves, last.request);
+    unstableFrame(last.first, last.again, moves, last.request) ?? unstableAfterAlike(last.first, moves, last.request);
   return unstable && Number.isFinite(unstable.spread) ? unstable.reason : undefined;
 }

@@ -45,7 +45,7 @@ import type { Target, TargetRequest, TargetResponse } from '../targets/target.js
 import { billedPromptTokens } from '../targets/billed-tokens.js';
 import { recordedTarget, type Transcript } from '../targets/transcript.js';
 import type { Rng } from '../util/rng.js';
-import { billedCountCheck, overgrownRecheck, unstableFrame } from './billed-count-check.js';
+import { billedCountCheck, overgrownRecheck, unstableAfterAlike, unstableFrame } from './billed-count-check.js';
 import { noiseHeldBack, planSeparation, unseparatedRival } from './match-separation.js';
 import { type RequestRole, type RunStep, runProtocol } from './protocol.js';
 
@@ -372,10 +372,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       if (repeats.spread && !protocol.unreadable && !input.channels?.readsSeenTokens) {
         const spread = frameSpread(repeats.moves);
         // a move past the ceiling that the jump check could not read as a jump leaves the counts set aside
-        if (spread > NOISE_CEILING) {
-          const far = repeats.moves.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a), 0);
-          return unstableEnd(unstableFrame(first, first + far, repeats.moves, request)!, count);
-        }
+        if (spread > NOISE_CEILING) return unstableEnd(unstableAfterAlike(first, repeats.moves, request)!, count);
         repeats.spread = spread;
         protocol.countsVary(repeats.moves);
       }

@@ -3,6 +3,7 @@ import type { PackLabel } from '../scoring/identify.js';
 import type { Posterior } from '../scoring/posterior.js';
 import type { CountIndex } from '../signatures/count-index.js';
 import type { Observation } from '../signatures/observations.js';
+import { isCount } from '../targets/http/reply-fields.js';
 import type { TargetRequest, TargetResponse } from '../targets/target.js';
 import { USAGE_COUNT_UNSTABLE, unreadableUsage } from '../scoring/usage-check.js';
 import { billedCountCheck, overgrownRecheck, unstableFrame } from './billed-count-check.js';
@@ -38,9 +39,7 @@ export async function replayChannels(
   const moveOf = (response: TargetResponse | undefined): number | undefined => {
     const first = observations[0]?.promptTokens;
     const again = response?.usage?.promptTokens;
-    return first === undefined || again === undefined || !Number.isSafeInteger(again) || again < 0
-      ? undefined
-      : again - first;
+    return first === undefined || !isCount(again) ? undefined : again - first;
   };
   // a frame check billed apart from the frame: from then on the run read the counts through the moves, unless it
   // read the answers' own tokens, which then led and the counts were set aside as unstable
@@ -53,8 +52,7 @@ export async function replayChannels(
   const strayCheck = (of: number, request: TargetRequest, response: TargetResponse) => {
     const first = byObservation.get(of)?.promptTokens;
     const again = response.usage?.promptTokens;
-    if (protocol.unreadable || first === undefined || again === undefined || !Number.isSafeInteger(again) || again < 0)
-      return;
+    if (protocol.unreadable || first === undefined || !isCount(again)) return;
     // as the live run: a check billed past what any tokenizer bills for its bytes sets the counts aside
     const over = overgrownRecheck(observations[0].promptTokens, request, again, 'check');
     if (over) setAside(unreadableUsage(over));

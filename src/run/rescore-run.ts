@@ -9,6 +9,7 @@ import { requestSignature } from '../scoring/request-signature.js';
 import type { Observation } from '../signatures/observations.js';
 import { type TrailPoint, trailPoint } from '../scoring/posterior-trail.js';
 import { billedPromptTokens } from '../targets/billed-tokens.js';
+import { isCount } from '../targets/http/reply-fields.js';
 import { UserError } from '../util/errors.js';
 import { type RecordedExchange, recordedExchanges } from './recorded-exchanges.js';
 import { replayChannels } from './replay-channels.js';
@@ -113,9 +114,7 @@ function loopSteps(sent: readonly RecordedExchange[]): { sent: number; counted: 
 function frameChecks(sent: readonly RecordedExchange[]): number[] {
   return sent.flatMap(({ role, response }) => {
     const count = response?.usage?.promptTokens;
-    return role.kind === 'frame-check' && count !== undefined && Number.isSafeInteger(count) && count >= 0
-      ? [count]
-      : [];
+    return role.kind === 'frame-check' && isCount(count) ? [count] : [];
   });
 }
 
@@ -138,9 +137,7 @@ function recordedChecks(
 function strayChecks(sent: readonly RecordedExchange[]): { of: number; count: number }[] {
   return sent.flatMap(({ role, response }) => {
     const count = response?.usage?.promptTokens;
-    return role.kind === 'stray-check' && count !== undefined && Number.isSafeInteger(count) && count >= 0
-      ? [{ of: role.of, count }]
-      : [];
+    return role.kind === 'stray-check' && isCount(count) ? [{ of: role.of, count }] : [];
   });
 }
 

@@ -21,8 +21,8 @@ const DIRECTIONS = DERIVED_DIRECTIONS.length;
 
 /**
  * derivedFactor(e, p, untouched, sign, large) of one untouched share and share of large moves, for integer
- * predictions p >= 0, each direction and -SPAN < e < SPAN: entry (p * DIRECTIONS + direction) * WIDTH + SPAN + e, computed by
- * derivedFactor itself the first time it is read (NaN until then).
+ * predictions p >= 0, each direction and -SPAN < e < SPAN: entry (p * DIRECTIONS + direction) * WIDTH + SPAN + e,
+ * computed by derivedFactor itself the first time it is read (NaN until then).
  */
 class DerivedFactorTable {
   values = new Float64Array(0);
