@@ -4,7 +4,7 @@ import type { Tokenizer } from '../../src/references/tokenizer.js';
 import { committedTokenizer, committedEntry } from './manifest-references.js';
 
 /** The real tokenizer.json references these tests use, pinned by the committed manifest. */
-export type RealTokenizerName = 'qwen2.5' | 'qwen3' | 'llama3' | 'gemma3';
+export type RealTokenizerName = 'qwen2.5' | 'qwen3' | 'llama3' | 'gemma3' | 'yi' | 'baichuan2';
 
 export interface RealFiles {
   main: Uint8Array;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { identify } from '../../src/run/driver.js';
 import type { Engine } from '../../src/scoring/batch/engine.js';
-import { DEFAULT_BUDGET } from '../../src/scoring/identify.js';
+import { DEFAULT_BUDGET, type Budget } from '../../src/scoring/identify.js';
 import { createTarget } from '../../src/targets/create-target.js';
 import { memoryTranscript } from '../../src/targets/transcript.js';
 import { seededRng } from '../../src/util/rng.js';
@@ -15,7 +15,7 @@ async function identifyLeftOut(
   reference: string,
   target: string,
   seed: number,
-  budget = DEFAULT_BUDGET,
+  budget: Budget = DEFAULT_BUDGET,
   engine?: Engine,
 ) {
   return identify({
