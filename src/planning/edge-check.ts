@@ -59,11 +59,23 @@ export function edgeChecksOfLeader(post: Posterior, sent: readonly SentRequest[]
  * through such checks alone may be a tokenizer outside the index.
  */
 export function ownFamilyEdge(post: Posterior, sent: readonly SentRequest[]): boolean {
+  return ownFamilyCheck(post, sent, ['edge']);
+}
+
+/**
+ * Whether the leader's family was checked where a change of it shows (its own edges) or where a copy of it still fits
+ * (its core): a change named from stratum packs alone is a tokenizer outside the index as often as not.
+ */
+export function changeChecked(post: Posterior, sent: readonly SentRequest[]): boolean {
+  return ownFamilyCheck(post, sent, ['edge', 'core']);
+}
+
+function ownFamilyCheck(post: Posterior, sent: readonly SentRequest[], kinds: readonly string[]): boolean {
   const leader = leading(post);
   if (!leader) return false;
   const family = new Map(post.groups.flatMap((g) => g.group.references.map((id) => [id, g.group.family] as const)));
   return sent.some(
-    (r) => r.stratum === 'edge' && (r.tested === undefined || family.get(r.tested) === leader.group.family),
+    (r) => kinds.includes(r.stratum) && (r.tested === undefined || family.get(r.tested) === leader.group.family),
   );
 }
 

@@ -1,6 +1,12 @@
 import { frameText } from '../probes/frame.js';
-import { coreCheckDue, coreOf, planCoreCheck, type CoreKind } from '../planning/core-check.js';
-import { edgeCheckDue, edgeChecksOfLeader, ownFamilyEdge, planEdgeCheck } from '../planning/edge-check.js';
+import { UNKNOWN_BEFORE_CORE, coreCheckDue, coreOf, planCoreCheck, type CoreKind } from '../planning/core-check.js';
+import {
+  changeChecked,
+  edgeCheckDue,
+  edgeChecksOfLeader,
+  ownFamilyEdge,
+  planEdgeCheck,
+} from '../planning/edge-check.js';
 import { planEdgeRepeat } from '../planning/edge-repeat.js';
 import { planNext } from '../planning/planner.js';
 import { twinsBeyondReach } from '../planning/twins-apart.js';
@@ -221,6 +227,8 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
   let count: Posterior;
   let fusion: ChannelFusion | undefined;
   let repeated = false;
+  /** Whether a change the run would have ended on was checked once more (see finalCheck). */
+  let finalChecked = false;
   /** Repeats of the bare frame made to measure the counts' spread, and what they cost. */
   const repeats = {
     made: 0,
@@ -475,11 +483,16 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     const unchecked = checkWanted && !checkDue && !input.channels?.readsSeenTokens;
     // Under a measured spread, a match stands only once it was set apart from the next family where a change misses.
     const rival = unseparatedBy(count, verdict);
-    // A change seen only through edge checks planned for another family waits for its own core, or its own edge
-    // check where it has no core: such a check strays from any class it was not built for, so a tokenizer outside
-    // the index reads as changed through it.
+    // A change waits for its class's core, where it has one, while the counts leave a tokenizer outside the index
+    // some chance (UNKNOWN_BEFORE_CORE): one that counts near the class elsewhere strays there (Gemma 2 read as a
+    // changed o200k from English words it counts alike and o200k's own edge check), a copy fits it. A change seen only
+    // through edge checks planned for another family always waits for its core, or for its own edge check where it
+    // has no core: such a check strays from any class it was not built for.
     const foreignEdgesOnly = verdict?.status === 'derived' && !ownFamilyEdge(post, requests);
-    const withCore = foreignEdgesOnly && coreOfClass(verdict.reference!) !== undefined;
+    const withCore =
+      verdict?.status === 'derived' &&
+      (foreignEdgesOnly || count.unknown >= UNKNOWN_BEFORE_CORE) &&
+      coreOfClass(verdict.reference!) !== undefined;
     const coreWanted = withCore && coreCheckDue(post, requests, edgeChecked);
     const ownEdgeWanted = foreignEdgesOnly && !withCore;
     const concluding =
@@ -549,9 +562,22 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       continue;
     }
     if (concluding) return result(verdict);
+    // A change the run would end on, its family's edges and core never asked, is checked once more first (paid from
+    // the limit under noise, as a small change's checks are): unchecked, it would name nothing (below).
+    let finalCheck = false;
     if (spent() >= limit()) {
-      stop = 'max-queries';
-      break;
+      finalCheck =
+        !finalChecked &&
+        !protocol.unreadable &&
+        decide(post, true)?.status === 'derived' &&
+        !changeChecked(post, requests) &&
+        spent() < noiseLimit();
+      if (!finalCheck) {
+        stop = 'max-queries';
+        break;
+      }
+      finalChecked = true;
+      smallChecks++;
     }
     // the prompt tokens a pack may cost, with room kept for one more bare frame
     const room = budget.maxPromptTokens - promptTokens - frameCost;
@@ -564,7 +590,12 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
         : undefined;
     // once the leader is seen changed, its core tells a changed copy of it from a tokenizer outside the index
     const coreDue = !again && !edgeDue && !protocol.unreadable && coreCheckDue(post, requests, edgeChecked);
+    const changed = finalCheck ? rankedGroups(post)[0].group.references[0] : undefined;
     const next =
+      (changed
+        ? ((coreOfClass(changed) ? planCoreCheck(post, groups, index, used, rng, repeats.spread) : undefined) ??
+          planEdgeCheck(post, groups, index, used, rng, repeats.spread))
+        : undefined) ??
       again ??
       (edgeDue
         ? planEdgeCheck(post, groups, index, used, rng, repeats.spread)
@@ -581,6 +612,9 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     if (end) return end;
   }
   let final = decide(post, true)!;
+  // a change named when the budget ran out, its family never checked at its edges or its core, names nothing
+  if (final.status === 'derived' && !protocol.unreadable && !changeChecked(post, requests))
+    final = { ...decide({ groups: [], unknown: 0 }, true)!, confidence: final.confidence };
   const held = protocol.unreadable ? undefined : noiseHeldBack(count, final, requests, index, repeats);
   if (held) {
     noiseEnd = held;

@@ -86,6 +86,20 @@ function geometric(error: number, scale: number, sign: number): number {
   return oneSided(error * sign, scale);
 }
 
+/**
+ * The chance an extension leaves a core check of its own class untouched. A core is text the class counts in the fewest
+ * tokens of every family, so tokens added from any indexed family do not split it further; the pack's usual chance
+ * (UNTOUCHED_BY_KIND.core) is set by pruned copies, which split common words too. Where an extension's core fits
+ * exactly, reading it at the usual chance took from the change what the edge check had shown: llama3 extended by 3,000
+ * Qwen2.5 tokens fell from `derived` to inconclusive (0.89) after its core and a words pack fitted to the token.
+ */
+export const OWN_CORE_EXTENSION_UNTOUCHED = 0.8;
+
+/** The chance a pack stays untouched by a change moving counts `sign`, on a pack whose kind allows `large` (see largeFor). */
+export function untouchedFor(untouched: number, sign: number, large: number): number {
+  return sign === -1 && large === LARGE_MOVES.ownCore ? Math.max(untouched, OWN_CORE_EXTENSION_UNTOUCHED) : untouched;
+}
+
 /** A touched pack's factor under a derived tokenizer: untouched and exact, or moved in the change's direction. */
 export function derivedFactor(
   error: number,
@@ -94,7 +108,8 @@ export function derivedFactor(
   sign: number,
   large = LARGE_MOVES.usual,
 ): number {
-  return untouched * seamNoise(error) + (1 - untouched) * movedNoise(error, predicted, sign, largeFor(sign, large));
+  const u = untouchedFor(untouched, sign, large);
+  return u * seamNoise(error) + (1 - u) * movedNoise(error, predicted, sign, largeFor(sign, large));
 }
 
 /** Likelihood of a touched pack straying by `error` tokens, given its predicted size and the direction of the change. */

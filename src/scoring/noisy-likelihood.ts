@@ -1,7 +1,15 @@
 import type { CountSignature } from '../signatures/observations.js';
 import type { GroupLikelihoods } from './likelihood.js';
 import { largeMovesAt } from './own-core.js';
-import { DERIVED_DIRECTIONS, LARGE_MOVES, UNTOUCHED_PACK, largeFor, movedNoise, seamNoise } from './noise.js';
+import {
+  DERIVED_DIRECTIONS,
+  LARGE_MOVES,
+  UNTOUCHED_PACK,
+  largeFor,
+  movedNoise,
+  seamNoise,
+  untouchedFor,
+} from './noise.js';
 
 /**
  * The count likelihoods when identical requests are billed differently: each count carries the hidden part's
@@ -335,9 +343,9 @@ function atSpread(
         const touched = signature.packs[k].length > 0;
         for (let dir = 0; dir < d.length; dir++) {
           const sign = DERIVED_DIRECTIONS[dir].sign;
+          const u = untouchedFor(untouched[k], sign, large(k, m));
           d[dir] *= touched
-            ? untouched[k] * exact +
-              (1 - untouched[k]) * noisyDerived(e, predicted[k], 0, sign, spread, share, large(k, m)) * again
+            ? u * exact + (1 - u) * noisyDerived(e, predicted[k], 0, sign, spread, share, large(k, m)) * again
             : exact;
         }
       }

@@ -3,7 +3,7 @@ import type { SignatureGroup } from './hypotheses.js';
 import { PRIOR } from './hypotheses.js';
 import { coreTotals } from './own-core.js';
 import { groupLikelihoods } from './likelihood.js';
-import { unknownPackLikelihood } from './open-set.js';
+import { nearIndexedDensity, unknownPackLikelihood } from './open-set.js';
 
 export { unknownWindow } from './open-set.js';
 
@@ -84,11 +84,17 @@ export function posterior(signature: CountSignature, groups: readonly SignatureG
 
   let unknownL = 1;
   const base = signature.packs.findIndex((pack) => pack.length === 0);
+  const weights = groups.map((g) => g.weight);
   for (let k = 0; k < requests; k++) {
     if (!touchable[k] || base < 0) continue;
     const all = scored.map((s) => s.predicted[k]);
     const relative = signature.observed[k] - signature.observed[base];
-    unknownL *= unknownPackLikelihood(relative, Math.min(...all), Math.max(...all));
+    unknownL *= unknownPackLikelihood(
+      relative,
+      Math.min(...all),
+      Math.max(...all),
+      nearIndexedDensity(relative, all, weights),
+    );
   }
   const unknown = PRIOR.unknown * unknownL;
   const total = scored.reduce((sum, s) => sum + s.match + s.derived, unknown) || 1;

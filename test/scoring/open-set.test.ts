@@ -1,30 +1,58 @@
 import { describe, expect, it } from 'vitest';
 import type { CountIndex } from '../../src/signatures/count-index.js';
 import { signatureGroups } from '../../src/scoring/hypotheses.js';
-import { OUTSIDE_SPREAD, unknownPackLikelihood, unknownWindow } from '../../src/scoring/open-set.js';
+import {
+  NEAR_INDEXED,
+  OUTSIDE_SPREAD,
+  nearIndexedDensity,
+  unknownPackLikelihood,
+  unknownWindow,
+} from '../../src/scoring/open-set.js';
 import { posterior } from '../../src/scoring/posterior.js';
 import { decide } from '../../src/scoring/verdict.js';
 import { packTotal } from '../../src/signatures/observations.js';
 
 describe('unknownPackLikelihood', () => {
-  it('is a distribution over the wide window, most of it between the indexed predictions', () => {
-    const [lowest, highest] = [300, 420];
+  const [lowest, highest] = [300, 420];
+  const predictions = [300, 340, 340, 420];
+  const weights = [1, 1, 1, 1];
+  const unknownAt = (y: number) =>
+    unknownPackLikelihood(y, lowest, highest, nearIndexedDensity(y, predictions, weights));
+
+  it('is a distribution, its spread part over the wide window, most of it between the indexed predictions', () => {
     const { lo, hi } = unknownWindow([lowest, highest]);
     const [from, to] = [lowest * (1 - OUTSIDE_SPREAD.margin), highest * (1 + OUTSIDE_SPREAD.margin)];
     let total = 0;
+    let spread = 0;
     let between = 0;
-    for (let y = lo; y <= hi; y++) {
+    for (let y = lo - 200; y <= hi + 200; y++) {
+      total += unknownAt(y);
+      if (y < lo || y > hi) continue;
       const l = unknownPackLikelihood(y, lowest, highest);
-      total += l;
+      spread += l;
       if (y >= from && y <= to) between += l;
     }
-    expect(total).toBeCloseTo(1, 6);
+    // the part near the predictions is normalised per count, its scale growing with the count: nearly one
+    expect(Math.abs(total - 1)).toBeLessThan(0.03);
+    const share = 1 - NEAR_INDEXED.share;
+    expect(spread).toBeCloseTo(share, 6);
     const wideShare = (to - from + 1) / (hi - lo + 1);
-    expect(between).toBeCloseTo(OUTSIDE_SPREAD.between + (1 - OUTSIDE_SPREAD.between) * wideShare, 6);
-    expect(unknownPackLikelihood(360, lowest, highest)).toBeGreaterThan(
-      4 * unknownPackLikelihood(700, lowest, highest),
+    expect(between).toBeCloseTo(share * (OUTSIDE_SPREAD.between + (1 - OUTSIDE_SPREAD.between) * wideShare), 6);
+    expect(unknownAt(360)).toBeGreaterThan(4 * unknownAt(700));
+    expect(unknownAt(hi + 50)).toBeLessThan(unknownAt(hi));
+  });
+
+  // Large vocabularies count common text alike: a tokenizer outside the index lands on a count two indexed classes
+  // share more often than between them.
+  it('puts more of its mass where indexed classes count a pack than between them', () => {
+    expect(unknownAt(340)).toBeGreaterThan(1.5 * unknownAt(380));
+    expect(nearIndexedDensity(340, predictions, weights)).toBeGreaterThan(
+      2 * nearIndexedDensity(340, [300, 420], [1, 1]),
     );
-    expect(unknownPackLikelihood(hi + 50, lowest, highest)).toBeLessThan(unknownPackLikelihood(hi, lowest, highest));
+  });
+
+  it('weighs each prediction by its class', () => {
+    expect(nearIndexedDensity(300, [300, 420], [3, 1])).toBeGreaterThan(nearIndexedDensity(300, [300, 420], [1, 3]));
   });
 });
 

@@ -78,3 +78,19 @@ describe('a tokenizer outside the index', () => {
     expect(result.verdict.confidence).toBeGreaterThanOrEqual(0.9);
   });
 });
+
+describe('a tokenizer outside the index that counts near another family', () => {
+  // Gemma 2's vocabulary counts common English words like o200k's and Gemma 3's. With its class left out these runs
+  // named a changed copy of another family: seed 13 `derived o200k` (0.978) from a scripts pack 29 tokens short and
+  // o200k's own edge check 17 short, seeds 22 and 38 `derived gemma3`, seed 27 `derived gemma4`; and once unknown
+  // weighed counts near the indexed ones, seed 12 ended the budget at `derived gemma3` (0.910) with neither Gemma's
+  // edges nor its core ever asked.
+  it.each([12, 13, 22, 27, 38])(
+    'gemma2 with its class left out is not called a changed copy (seed %i)',
+    async (seed) => {
+      const result = await identifyLeftOut('gemma2', 'sim:gemma2?template=plain&system=900', seed);
+      expect(result.verdict.status).not.toBe('derived');
+      expect(result.verdict.status).not.toBe('match');
+    },
+  );
+});

@@ -97,7 +97,7 @@ export function prunedPosterior(
       if (signature.packs[k].length > 0) extreme[lo] = extreme[hi] = 1;
     }
   }
-  const unknownScore = PRIOR.unknown * unknownLikelihood(signature, lowest, highest);
+  const unknownScore = PRIOR.unknown * unknownLikelihood(signature, lowest, highest, totals, groups);
 
   const bounder = new GroupBounds(signature, groups, totals);
   const clusters = groupClusters(groups);

@@ -23,7 +23,7 @@ function kernelOnAll(signature: CountSignature, groups: readonly SignatureGroup[
     groups,
     totals,
     groups.map((_, m) => m),
-    PRIOR.unknown * unknownLikelihood(signature, lowest, highest),
+    PRIOR.unknown * unknownLikelihood(signature, lowest, highest, totals, groups),
   );
 }
 

@@ -37,7 +37,7 @@ function unnormalised(signature: CountSignature, groups: readonly SignatureGroup
   const totals = packTotalsJs(signature, groups);
   const lo = signature.packs.map((_, k) => Math.min(...Array.from({ length: M }, (_, m) => totals[k * M + m])));
   const hi = signature.packs.map((_, k) => Math.max(...Array.from({ length: M }, (_, m) => totals[k * M + m])));
-  const total = (PRIOR.unknown * unknownLikelihood(signature, lo, hi)) / full.unknown;
+  const total = (PRIOR.unknown * unknownLikelihood(signature, lo, hi, totals, groups)) / full.unknown;
   return full.groups.map((g) => (g.match + g.derived) * total);
 }
 
@@ -75,7 +75,15 @@ function expectSameAsFull(signature: CountSignature, groups: readonly SignatureG
     expect(rankedGroups(pruned)[0].group, where).toBe(first.group);
   for (const final of [false, true]) {
     const [a, b] = [decide(pruned, final), decide(full, final)];
-    expect(a && { ...a, confidence: 0 }, where).toEqual(b && { ...b, confidence: 0 });
+    // a family's classes named together come in the order of their shares, which may differ between the two paths
+    // by float rounding where the shares are equal to within the tolerance
+    const unordered = (v: NonNullable<typeof a>) => ({
+      ...v,
+      confidence: 0,
+      class: [...v.class].sort(),
+      ...(v.twins && { twins: [...v.twins].sort() }),
+    });
+    expect(a && unordered(a), where).toEqual(b && unordered(b));
     if (a && b) expect(Math.abs(a.confidence - b.confidence), where).toBeLessThanOrEqual(2 * TOLERANCE);
   }
   return pruned;
