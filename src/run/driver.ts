@@ -52,6 +52,7 @@ import { billedPromptTokens } from '../targets/billed-tokens.js';
 import { recordedTarget, type Transcript } from '../targets/transcript.js';
 import type { Rng } from '../util/rng.js';
 import { billedCountCheck, overgrownRecheck, unstableAfterAlike, unstableFrame } from './billed-count-check.js';
+import { withoutUncheckedChange } from './unchecked-change.js';
 import { noiseHeldBack, planSeparation, unseparatedRival } from './match-separation.js';
 import { type RequestRole, type RunStep, runProtocol } from './protocol.js';
 
@@ -591,11 +592,17 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     // once the leader is seen changed, its core tells a changed copy of it from a tokenizer outside the index
     const coreDue = !again && !edgeDue && !protocol.unreadable && coreCheckDue(post, requests, edgeChecked);
     const changed = finalCheck ? rankedGroups(post)[0].group.references[0] : undefined;
+    const check = changed
+      ? ((coreOfClass(changed) ? planCoreCheck(post, groups, index, used, rng, repeats.spread) : undefined) ??
+        planEdgeCheck(post, groups, index, used, rng, repeats.spread))
+      : undefined;
+    // no check left to ask: the request limit ends the run, with no other request past it
+    if (finalCheck && !check) {
+      stop = 'max-queries';
+      break;
+    }
     const next =
-      (changed
-        ? ((coreOfClass(changed) ? planCoreCheck(post, groups, index, used, rng, repeats.spread) : undefined) ??
-          planEdgeCheck(post, groups, index, used, rng, repeats.spread))
-        : undefined) ??
+      check ??
       again ??
       (edgeDue
         ? planEdgeCheck(post, groups, index, used, rng, repeats.spread)
@@ -612,9 +619,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     if (end) return end;
   }
   let final = decide(post, true)!;
-  // a change named when the budget ran out, its family never checked at its edges or its core, names nothing
-  if (final.status === 'derived' && !protocol.unreadable && !changeChecked(post, requests))
-    final = { ...decide({ groups: [], unknown: 0 }, true)!, confidence: final.confidence };
+  if (!protocol.unreadable) final = withoutUncheckedChange(final, post, requests);
   const held = protocol.unreadable ? undefined : noiseHeldBack(count, final, requests, index, repeats);
   if (held) {
     noiseEnd = held;

@@ -13,6 +13,7 @@ import { setAsideSpread } from './billed-count-check.js';
 import { frameSpread } from '../scoring/frame-spread.js';
 import { noiseHeldBack } from './match-separation.js';
 import { twinsBeyondReach } from '../planning/twins-apart.js';
+import { withoutUncheckedChange } from './unchecked-change.js';
 
 /**
  * How far identical requests' counts moved, as a run's record shows them: each repeat of the bare frame against the
@@ -111,6 +112,7 @@ export function rescore(
   const heldBack = (v: Verdict) => (countsUnread ? undefined : noiseHeldBack(post, v, requests, index, repeats));
   const confident = leading && !heldBack(leading) ? leading : undefined;
   let verdict = confident ?? decide(post, true)!;
+  if (!countsUnread) verdict = withoutUncheckedChange(verdict, post, requests);
   let reason = heldBack(verdict);
   if (reason) verdict = decide({ groups: [], unknown: 0 }, true)!;
   else if (verdict.status === 'inconclusive' && repeats.spread && !countsUnread)

@@ -90,6 +90,11 @@ export function decide(post: Posterior, final: boolean): Verdict | undefined {
   if (post.unknown >= (final ? THRESHOLDS.finalUnknown : THRESHOLDS.unknown))
     return verdictFor('unknown', undefined, post.unknown);
   if (!final) return undefined;
+  return inconclusiveVerdict(post);
+}
+
+/** An inconclusive verdict on `post`: nothing named, with the leader's larger share, exact or changed. */
+export function inconclusiveVerdict(post: Posterior): Verdict {
   const leader = rankedGroups(post)[0];
   return verdictFor('inconclusive', undefined, leader ? Math.max(leader.match, leader.derived) : 0);
 }
