@@ -1,3 +1,5 @@
+import type { CountSignature } from '../signatures/observations.js';
+
 /**
  * How a tokenizer outside the index counts a pack, relative to the bare frame. Measured on tokenizers the
  * index lacks (each indexed class with its class removed, llama.cpp's vocabularies of other families,
@@ -67,4 +69,32 @@ export function unknownPackLikelihood(relative: number, lowest: number, highest:
   const between = relative >= from && relative <= to ? 1 / (to - from + 1) : 0;
   const spread = OUTSIDE_SPREAD.between * between + (1 - OUTSIDE_SPREAD.between) * wide;
   return (1 - NEAR_INDEXED.share) * spread + NEAR_INDEXED.share * near;
+}
+
+/**
+ * The `unknown` likelihood of one set, from the smallest and largest prediction of each request and every group's
+ * prediction (`totals`, pack-major k * M + m), each group weighing its prior weight.
+ */
+export function unknownLikelihood(
+  signature: CountSignature,
+  lowest: ArrayLike<number>,
+  highest: ArrayLike<number>,
+  totals: ArrayLike<number>,
+  groups: readonly { weight: number }[],
+): number {
+  const weights = groups.map((g) => g.weight);
+  const M = weights.length;
+  const base = signature.packs.findIndex((pack) => pack.length === 0);
+  let likelihood = 1;
+  signature.packs.forEach((pack, k) => {
+    if (pack.length === 0 || base < 0) return;
+    const relative = signature.observed[k] - signature.observed[base];
+    likelihood *= unknownPackLikelihood(
+      relative,
+      lowest[k],
+      highest[k],
+      nearIndexedDensity(relative, totals, weights, k * M),
+    );
+  });
+  return likelihood;
 }

@@ -3,7 +3,7 @@ import type { SignatureGroup } from './hypotheses.js';
 import { PRIOR } from './hypotheses.js';
 import { coreTotals } from './own-core.js';
 import { groupLikelihoods } from './likelihood.js';
-import { nearIndexedDensity, unknownPackLikelihood } from './open-set.js';
+import { unknownLikelihood } from './open-set.js';
 
 export { unknownWindow } from './open-set.js';
 
@@ -52,7 +52,6 @@ export function priorPosterior(signature: CountSignature, groups: readonly Signa
  */
 export function posterior(signature: CountSignature, groups: readonly SignatureGroup[]): Posterior {
   const requests = signature.observed.length;
-  const touchable = signature.packs.map((pack) => pack.length > 0);
   const M = groups.length;
   const totals = new Float64Array(requests * M);
   groups.forEach((group, m) =>
@@ -82,20 +81,9 @@ export function posterior(signature: CountSignature, groups: readonly SignatureG
     };
   });
 
-  let unknownL = 1;
-  const base = signature.packs.findIndex((pack) => pack.length === 0);
-  const weights = groups.map((g) => g.weight);
-  for (let k = 0; k < requests; k++) {
-    if (!touchable[k] || base < 0) continue;
-    const all = scored.map((s) => s.predicted[k]);
-    const relative = signature.observed[k] - signature.observed[base];
-    unknownL *= unknownPackLikelihood(
-      relative,
-      Math.min(...all),
-      Math.max(...all),
-      nearIndexedDensity(relative, all, weights),
-    );
-  }
+  const lowest = signature.packs.map((_, k) => Math.min(...scored.map((s) => s.predicted[k])));
+  const highest = signature.packs.map((_, k) => Math.max(...scored.map((s) => s.predicted[k])));
+  const unknownL = unknownLikelihood(signature, lowest, highest, totals, groups);
   const unknown = PRIOR.unknown * unknownL;
   const total = scored.reduce((sum, s) => sum + s.match + s.derived, unknown) || 1;
   return {

@@ -1,7 +1,7 @@
 import type { CountSignature } from '../../signatures/observations.js';
 import { PRIOR, type SignatureGroup } from '../hypotheses.js';
 import type { Posterior } from '../posterior.js';
-import { unknownLikelihood } from './batch-scores.js';
+import { unknownLikelihood } from '../open-set.js';
 import { cachedCountMatrix, matrixPackTotals } from './count-matrix.js';
 import { GroupBounds } from './group-bounds.js';
 import { groupClusters } from './group-clusters.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { posterior } from '../../../src/scoring/posterior.js';
 import { UNTOUCHED_BY_KIND } from '../../../src/scoring/noise.js';
 import { PRIOR, type SignatureGroup } from '../../../src/scoring/hypotheses.js';
-import { unknownLikelihood } from '../../../src/scoring/batch/batch-scores.js';
+import { unknownLikelihood } from '../../../src/scoring/open-set.js';
 import { countMatrix, matrixPackTotals } from '../../../src/scoring/batch/count-matrix.js';
 import { kernelPosterior } from '../../../src/scoring/batch/posterior-kernel.js';
 import type { CountSignature } from '../../../src/signatures/observations.js';

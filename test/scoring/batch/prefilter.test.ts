@@ -15,7 +15,7 @@ import {
 import { GroupBounds } from '../../../src/scoring/batch/group-bounds.js';
 import { CLUSTER_RADIUS, groupClusters } from '../../../src/scoring/batch/group-clusters.js';
 import { scoreBatch, scorePosterior } from '../../../src/scoring/batch/engine.js';
-import { unknownLikelihood } from '../../../src/scoring/batch/batch-scores.js';
+import { unknownLikelihood } from '../../../src/scoring/open-set.js';
 import { packTotal, type CountSignature } from '../../../src/signatures/observations.js';
 import { seededRng, type Rng } from '../../../src/util/rng.js';
 import { committedCountIndex } from '../../helpers/count-index.js';
