@@ -118,7 +118,7 @@ export async function openKinds(
       } else t.inconclusive++;
       if (options.verbose || status === 'match' || status === 'inconclusive')
         log(
-          `open-kinds ${row} ${label} ${setup.template}: ${status} ${result.verdict.reference ?? ''} ${result.verdict.confidence.toFixed(4)} q${result.queries}; ${nearest(result)}${relatives.length ? `; relatives ${relatives.map((r) => `${r.id} ${r.share.toFixed(3)}`).join(', ')}` : ''}`,
+          `open-kinds ${row} ${label} ${setup.template}: ${status} ${result.verdict.reference ?? ''} ${result.verdict.confidence.toFixed(4)} q${result.queries}; ${nearest(result)}${relatives.length ? `; relatives ${relatives.map((r) => `${r.id} ${r.share.toFixed(3)}`).join(', ')}` : ''}; ${JSON.stringify(setup)}`,
         );
     }
   };

@@ -39,8 +39,8 @@ export function coreCheckDue(post: Posterior, sent: readonly SentRequest[], edge
 
 /**
  * The leader's core: probes it counts in the fewest tokens of every family (an extension from any indexed
- * family leaves them as they are), none of whose tokens a pruned or re-split copy changes (no rare or newest
- * merge, no digit or punctuation run), no domain term, and text normalization leaves alone. Among those, the
+ * family leaves them as they are), none of whose tokens a pruned or re-split copy changes (none of the last
+ * DEEP_MERGES merges, no digit or punctuation run), no domain term, and text normalization leaves alone. Among those, the
  * ones the other indexed vocabularies count furthest above the leader go first, per token: there a vocabulary
  * the leader is not, indexed or not, counts differently.
  */
@@ -61,7 +61,7 @@ export function planCoreCheck(
   const plausible = groups.filter((g, i) => g !== own && weights[i] >= PLAUSIBLE);
   const size = packBoundsUnderNoise(PACK_TOKENS, spread);
   const scored: { p: number; near: boolean; worth: number; cost: number }[] = [];
-  const { strict, near } = coreProbes(groups, own, index, size.minTokens * MIN_CORE_SHARE, spread > 0);
+  const { strict, near } = coreProbes(groups, own, index, size.minTokens * MIN_CORE_SHARE);
   const core = new Set(strict);
   const nearSet = new Set(near);
   for (const p of rng.shuffle([...Array(index.probes.length).keys()])) {
@@ -93,19 +93,17 @@ export function planCoreCheck(
  * The probes a core of `own` may hold (see planCoreCheck), whether sent already or not: counted by it in the fewest
  * tokens of every family and by some other class in more, none of whose tokens a pruned or re-split copy changes,
  * no domain term, and text normalization leaves alone (`strict`). Where those hold fewer than `needed` tokens
- * (some vocabularies are beaten by a token somewhere on nearly every text) and `nearAllowed`, the probes it counts
- * within one token of the fewest are its core too (`near`): an extension from the family a token short moves each
- * by one at the most, where an unrelated tokenizer strays by a share of the pack. Only under noise: without it a
- * class with no strict core is judged by its own edge check to the token, and a near core fitted by chance (a
- * tokenizer outside the index built like it) would only add a wrong claim; under noise that check cannot stand
- * alone, and the near core is what is left.
+ * (some vocabularies are beaten by a token somewhere on nearly every text), the probes it counts within one token
+ * of the fewest are its core too (`near`): an extension from the family a token short moves each by one at the most,
+ * where an unrelated tokenizer strays by a share of the pack. Without noise too: an edge check alone, built where an
+ * extension counts fewer, is fitted as well by any larger vocabulary outside the index (MPT with its class left out,
+ * GPT-NeoX's core ruled out, was read as `derived deepseek-llm` 0.988 from its edge check alone).
  */
 function coreProbes(
   groups: readonly SignatureGroup[],
   own: SignatureGroup,
   index: CountIndex,
   needed: number,
-  nearAllowed: boolean,
 ): { strict: number[]; near: number[] } {
   const least = familyLeast(groups, own.family);
   const reductions = own.reductions;
@@ -117,14 +115,14 @@ function coreProbes(
     if (isDomainProbe(probe) || !isNormalizationStable(probe.text)) continue;
     const count = own.counts[p];
     if (count < 1 || count > least[p] + NEAR_CORE) continue;
-    if (reductions && REDUCTIONS.some((r) => reductions[r][p] > 0)) continue;
+    if (reductions && (REDUCTIONS.some((r) => reductions[r][p] > 0) || (reductions.deep?.[p] ?? 0) > 0)) continue;
     if (!groups.some((g) => g !== own && g.counts[p] > count)) continue;
     if (count <= least[p]) {
       strict.push(p);
       tokens += count;
     } else near.push(p);
   }
-  return { strict, near: nearAllowed && tokens < needed ? near : [] };
+  return { strict, near: tokens < needed ? near : [] };
 }
 
 /** A class's core: text it counts in the fewest tokens of every family, or only within a token of it (see coreProbes). */
@@ -133,8 +131,8 @@ export type CoreKind = 'strict' | 'near';
 /**
  * The core the class holding `reference` has to ask under `spread`, or undefined when it has none: its core probes,
  * sent or not, hold enough of its tokens for the smallest core planCoreCheck asks. Some vocabularies have no strict
- * one (every text they count in the fewest tokens holds a rare or a digit or punctuation token); under noise their
- * near core stands in, and without a core a change of theirs is judged without it.
+ * one (every text they count in the fewest tokens holds a deep merge's token, a digit or punctuation); their near
+ * core stands in, and without a core a change of theirs is judged without it.
  */
 export function coreOf(
   groups: readonly SignatureGroup[],
@@ -145,7 +143,7 @@ export function coreOf(
   const own = groups.find((g) => g.references.includes(reference));
   if (!own) return undefined;
   const needed = packBoundsUnderNoise(PACK_TOKENS, spread).minTokens * MIN_CORE_SHARE;
-  const { strict, near } = coreProbes(groups, own, index, needed, spread > 0);
+  const { strict, near } = coreProbes(groups, own, index, needed);
   if ([...strict, ...near].reduce((sum, p) => sum + own.counts[p], 0) < needed) return undefined;
   return near.length ? 'near' : 'strict';
 }

@@ -9,6 +9,7 @@ import {
 } from '../planning/edge-check.js';
 import { planEdgeRepeat } from '../planning/edge-repeat.js';
 import { planNext } from '../planning/planner.js';
+import type { SentRequest } from '../planning/requests.js';
 import { twinsBeyondReach } from '../planning/twins-apart.js';
 import type { Engine } from '../scoring/batch/engine.js';
 import { annotate, type ChannelFusion, type ChannelRuntime } from '../scoring/channels/runtime.js';
@@ -564,14 +565,17 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     }
     if (concluding) return result(verdict);
     // A change the run would end on, its family's edges and core never asked, is checked once more first (paid from
-    // the limit under noise, as a small change's checks are): unchecked, it would name nothing (below).
+    // the limit under noise, as a small change's checks are): unchecked, it would name nothing (below). So is a run
+    // that would end undecided while a changed copy of the leader is what a tokenizer outside the index is weighed
+    // against: a copy counts the leader's core exactly, and a tokenizer outside the index strays there.
     let finalCheck = false;
     if (spent() >= limit()) {
+      const ending = decide(post, true)?.status;
       finalCheck =
         !finalChecked &&
         !protocol.unreadable &&
-        decide(post, true)?.status === 'derived' &&
-        !changeChecked(post, requests) &&
+        ((ending === 'derived' && !changeChecked(post, requests)) ||
+          (ending === 'inconclusive' && undecidedChange(post, requests, coreOfClass))) &&
         spent() < noiseLimit();
       if (!finalCheck) {
         stop = 'max-queries';
@@ -647,6 +651,18 @@ function refusedField(
   if (request.wantLogprobs) return { field: 'wantLogprobs', channel: 'logprobs' };
   if (request.wantChunks) return { field: 'wantChunks', channel: 'stream' };
   return undefined;
+}
+
+/** Whether the leader leans changed, has a core, and that core was never asked. */
+function undecidedChange(
+  post: Posterior,
+  sent: readonly SentRequest[],
+  coreOfClass: (reference: string) => CoreKind | undefined,
+): boolean {
+  const leader = rankedGroups(post)[0];
+  if (!leader || leader.derived <= leader.match) return false;
+  const own = leader.group.references;
+  return coreOfClass(own[0]) !== undefined && !sent.some((r) => r.stratum === 'core' && own.includes(r.tested!));
 }
 
 /** No hypothesis predicts every count to the token: noise, a hidden prompt that changes, or a changed tokenizer. */

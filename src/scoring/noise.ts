@@ -40,25 +40,16 @@ export const UNTOUCHED_BY_KIND = { stratum: 0.7, edge: 0.1, core: 0.5 };
 export const DERIVED_SCALES = { small: 0.03, large: 0.25, floor: 3 };
 /**
  * The share of a touched pack's moves at the large scale: as a rule half, and none for a core check under the class
- * it was planned for, where the change does not only add tokens (see largeFor). A core (text the class counts in the
- * fewest tokens of every family, with none of its rarest tokens, digits or punctuation) is moved by a few tokens at
- * most by an extension of that class or a change both ways. On the derived bench (seeds 7 and 11) the cores of the
- * right class strayed by 0 to 4 tokens of 69 to 199, but one pruned copy's; the cores of indexed classes asked of
- * tokenizers outside the index strayed by 11 to 224 tokens of 42 to 99, which the large scale let a changed copy
- * explain, most often one changed both ways. Under any other class a core is text like any other: an extension from
- * Qwen2.5 moved Baichuan 2's core (Chinese) by 119 tokens of 356 under cl100k.
+ * it was planned for, whatever the change. A core (text the class counts in the fewest tokens of every family, with
+ * none of its last DEEP_MERGES merges, digits or punctuation) is moved by a few tokens at most by a changed copy of that
+ * class. The cores of indexed classes asked of tokenizers outside the index strayed by 11 to 224 tokens of 42 to 99,
+ * which the large scale let a changed copy explain. When cores held only text free of the last 2,000 merges, pruning
+ * kept the large scale there (a copy of InternLM2 pruned by 14,852 merges strayed on its core by 34 tokens of 109), and
+ * a pruned copy explained most tokenizers outside the index, which count a core in more tokens. Under any other class
+ * a core is text like any other: an extension from Qwen2.5 moved Baichuan 2's core (Chinese) by 119 tokens of 356
+ * under cl100k.
  */
 export const LARGE_MOVES = { usual: 0.5, ownCore: 0 };
-
-/**
- * The share of large moves a change moving counts `sign` makes on a pack whose kind allows `large`: a change that only
- * adds tokens (pruning, a re-split pre-tokenizer) moves every kind at the usual scales. Heavy pruning splits common
- * words too: a copy of InternLM2 pruned by 14,852 merges strayed on its core by 34 tokens of 109, together with its
- * edge check (+54).
- */
-export function largeFor(sign: number, large: number): number {
-  return sign === 1 ? LARGE_MOVES.usual : large;
-}
 
 /**
  * Which way a derived tokenizer's changes move counts: pruning merges or splitting digits and punctuation
@@ -87,17 +78,18 @@ function geometric(error: number, scale: number, sign: number): number {
 }
 
 /**
- * The chance an extension leaves a core check of its own class untouched. A core is text the class counts in the fewest
- * tokens of every family, so tokens added from any indexed family do not split it further; the pack's usual chance
- * (UNTOUCHED_BY_KIND.core) is set by pruned copies, which split common words too. Where an extension's core fits
- * exactly, reading it at the usual chance took from the change what the edge check had shown: llama3 extended by 3,000
- * Qwen2.5 tokens fell from `derived` to inconclusive (0.89) after its core and a words pack fitted to the token.
+ * The chance a change leaves a core check of its own class untouched: a core holds none of the tokens the usual
+ * changes touch (see LARGE_MOVES), so it moves only under a pruning deeper than DEEP_MERGES, an extension from outside
+ * the index or a pre-tokenizer change other than digits and punctuation. The pack's usual chance
+ * (UNTOUCHED_BY_KIND.core) is for every other class, to which the core is text like any other. At 0.8, Yi left out of
+ * the index behind a request id (spread 2) was read as a changed deepseek-coder (0.971) with that class's core 15
+ * tokens over; at 0.9 it ends inconclusive, and a copy's core off by one token still names the change.
  */
-export const OWN_CORE_EXTENSION_UNTOUCHED = 0.8;
+export const OWN_CORE_UNTOUCHED = 0.9;
 
-/** The chance a pack stays untouched by a change moving counts `sign`, on a pack whose kind allows `large` (see largeFor). */
-export function untouchedFor(untouched: number, sign: number, large: number): number {
-  return sign === -1 && large === LARGE_MOVES.ownCore ? Math.max(untouched, OWN_CORE_EXTENSION_UNTOUCHED) : untouched;
+/** The chance a pack stays untouched by a change, on a pack whose kind allows `large` (see LARGE_MOVES). */
+export function untouchedFor(untouched: number, large: number): number {
+  return large === LARGE_MOVES.ownCore ? Math.max(untouched, OWN_CORE_UNTOUCHED) : untouched;
 }
 
 /** A touched pack's factor under a derived tokenizer: untouched and exact, or moved in the change's direction. */
@@ -108,8 +100,8 @@ export function derivedFactor(
   sign: number,
   large = LARGE_MOVES.usual,
 ): number {
-  const u = untouchedFor(untouched, sign, large);
-  return u * seamNoise(error) + (1 - u) * movedNoise(error, predicted, sign, largeFor(sign, large));
+  const u = untouchedFor(untouched, large);
+  return u * seamNoise(error) + (1 - u) * movedNoise(error, predicted, sign, large);
 }
 
 /** Likelihood of a touched pack straying by `error` tokens, given its predicted size and the direction of the change. */

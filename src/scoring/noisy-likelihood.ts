@@ -1,15 +1,7 @@
 import type { CountSignature } from '../signatures/observations.js';
 import type { GroupLikelihoods } from './likelihood.js';
 import { largeMovesAt } from './own-core.js';
-import {
-  DERIVED_DIRECTIONS,
-  LARGE_MOVES,
-  UNTOUCHED_PACK,
-  largeFor,
-  movedNoise,
-  seamNoise,
-  untouchedFor,
-} from './noise.js';
+import { DERIVED_DIRECTIONS, LARGE_MOVES, UNTOUCHED_PACK, movedNoise, seamNoise, untouchedFor } from './noise.js';
 
 /**
  * The count likelihoods when identical requests are billed differently: each count carries the hidden part's
@@ -117,8 +109,7 @@ export function noisyDerived(
   share = JUMP.share,
   large = LARGE_MOVES.usual,
 ) {
-  const moved =
-    Math.abs(error) >= clearOfSpread(spread) ? movedNoise(error, predicted, sign, largeFor(sign, large)) : 0;
+  const moved = Math.abs(error) >= clearOfSpread(spread) ? movedNoise(error, predicted, sign, large) : 0;
   return untouched * noisyMatch(error, spread, share) + (1 - untouched) * moved;
 }
 
@@ -343,7 +334,7 @@ function atSpread(
         const touched = signature.packs[k].length > 0;
         for (let dir = 0; dir < d.length; dir++) {
           const sign = DERIVED_DIRECTIONS[dir].sign;
-          const u = untouchedFor(untouched[k], sign, large(k, m));
+          const u = untouchedFor(untouched[k], large(k, m));
           d[dir] *= touched
             ? u * exact + (1 - u) * noisyDerived(e, predicted[k], 0, sign, spread, share, large(k, m)) * again
             : exact;

@@ -14,7 +14,10 @@ export interface IndexedCounts {
   reductions?: DenseReductions;
 }
 
-export type DenseReductions = Record<Reduction, Int32Array>;
+export type DenseReductions = Record<Reduction, Int32Array> & {
+  /** Per probe, its tokens among the last merges a deep pruning cuts (see DEEP_MERGES); absent when not built. */
+  deep?: Int32Array;
+};
 
 export interface CountClass {
   id: string;
@@ -102,7 +105,9 @@ export function assembleCountIndex(
 
 function denseReductions(sparse: ProbeReductions, probeIds: readonly string[]): DenseReductions {
   const dense = (byId: Record<string, number> | undefined) => Int32Array.from(probeIds, (id) => byId?.[id] ?? 0);
-  return Object.fromEntries(REDUCTIONS.map((kind) => [kind, dense(sparse[kind])])) as DenseReductions;
+  const reductions = Object.fromEntries(REDUCTIONS.map((kind) => [kind, dense(sparse[kind])])) as DenseReductions;
+  if (sparse.deep) reductions.deep = dense(sparse.deep);
+  return reductions;
 }
 
 /** The same index with whole classes removed, as if those tokenizers had never been indexed. */

@@ -15,9 +15,24 @@ export type Reduction = (typeof REDUCTIONS)[number];
  * one vocabulary whose patterns differ only there (Qwen2 and Qwen3.5: Thai and Indic text), which no other
  * reduction touches. Sparse, by probe id; zero is left out.
  */
-export type ProbeReductions = Record<Reduction, Record<string, number>>;
+export type ProbeReductions = Record<Reduction, Record<string, number>> & {
+  /**
+   * Tokens among the last DEEP_MERGES merges: a copy pruned that deep changes no probe without them, which is what a
+   * class's core is built from (see planCoreCheck). Absent from signatures built before it was kept.
+   */
+  deep?: Record<string, number>;
+};
 
 const NEWEST_MERGES = 100;
+/**
+ * How deep a pruned copy of a vocabulary may cut and still count a probe with none of these tokens as the vocabulary
+ * itself does. Copies pruned by 6,000 to 15,000 merges split common words (a copy of InternLM2 pruned by 14,852
+ * strayed on a core free of the last 2,000 by 34 tokens of 109, one of Llama 3 pruned by 12,293 by 10 of 75); text
+ * free of the last 20,000 still fills a core for every class that had one of 300 tokens or more. At most a fifth of a
+ * vocabulary's merges: the last 20,000 of GPT-2's 50,000 left it no text to build a core of.
+ */
+export const DEEP_MERGES = 20_000;
+const DEEP_SHARE = 0.2;
 /** Each digit alone, as a pre-tokenizer splitting individual digits leaves it. */
 const DIGIT = /\p{Nd}/gu;
 /** Runs of punctuation (Unicode P and ASCII symbols) apart from the text around them; a run may stay whole. */
@@ -36,6 +51,7 @@ function splitGain(text: string, pattern: RegExp): number {
 interface TokenTally {
   tokens: number;
   rare: number;
+  deep: number;
   newest: number;
   digits: number;
   punctuation: number;
@@ -51,6 +67,8 @@ interface TokenTally {
 export function probeReductions(tokenizer: Tokenizer, probes: readonly Probe[]): ProbeReductions {
   const rare = rarestTokenIds(tokenizer);
   const newest = rarestTokenIds(tokenizer, NEWEST_MERGES);
+  const merges = (tokenizer.structure?.mergeIds?.length ?? 0) / 2 || tokenizer.vocabSize;
+  const deep = rarestTokenIds(tokenizer, Math.min(DEEP_MERGES, Math.floor(DEEP_SHARE * merges)));
   // Where the format can build the split tokenizer, its counts; elsewhere an estimate from each token's text.
   const splitDigits = tokenizer.withSplit?.('digits');
   const splitPunctuation = tokenizer.withSplit?.('punctuation');
@@ -58,9 +76,10 @@ export function probeReductions(tokenizer: Tokenizer, probes: readonly Probe[]):
   const decoder = new TextDecoder();
   const tally = (text: string): TokenTally => {
     const ids = tokenizer.encode(text);
-    const t: TokenTally = { tokens: ids.length, rare: 0, newest: 0, digits: 0, punctuation: 0, marks: 0 };
+    const t: TokenTally = { tokens: ids.length, rare: 0, deep: 0, newest: 0, digits: 0, punctuation: 0, marks: 0 };
     for (const id of ids) {
       if (rare.has(id)) t.rare++;
+      if (deep.has(id)) t.deep++;
       if (newest.has(id)) t.newest++;
       const bytes = tokenizer.tokenBytes(id);
       if (!bytes || bytes.length < 2) continue;
@@ -75,10 +94,10 @@ export function probeReductions(tokenizer: Tokenizer, probes: readonly Probe[]):
     return t;
   };
   const empty = tally(frameText([]));
-  const result: ProbeReductions = { rare: {}, newest: {}, digits: {}, punctuation: {}, marks: {} };
+  const result: Required<ProbeReductions> = { rare: {}, newest: {}, digits: {}, punctuation: {}, marks: {}, deep: {} };
   for (const probe of probes) {
     const framed = tally(frameText([probe.text]));
-    for (const reduction of REDUCTIONS) {
+    for (const reduction of [...REDUCTIONS, 'deep'] as const) {
       const gain = framed[reduction] - empty[reduction];
       if (gain > 0) result[reduction][probe.id] = gain;
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Probe } from '../../src/probes/probe.js';
 import { rarestTokenIds } from '../../src/references/rarest-tokens.js';
-import { probeReductions } from '../../src/signatures/probe-reductions.js';
+import { DEEP_MERGES, probeReductions } from '../../src/signatures/probe-reductions.js';
 import { frameText } from '../../src/probes/frame.js';
 import { fetchReferenceFiles } from '../../src/references/load-reference.js';
 import { cacheDir } from '../../src/references/store/cache-dir.js';
@@ -61,6 +61,28 @@ describe('probe reductions', () => {
       expect(reductions.punctuation[p.id] ?? 0).toBe(Math.max(0, inFrame(split, p.text) - inFrame(mistral, p.text)));
     expect(reductions.punctuation.p0).toBeUndefined();
     expect(Object.keys(reductions.punctuation).length).toBeGreaterThan(0);
+  });
+});
+
+describe('the deep reduction', () => {
+  it('counts the tokens a copy pruned by DEEP_MERGES merges loses, far past the rare ones, and no common word (Llama 3)', async () => {
+    const llama3 = await committedTokenizer('llama3');
+    const decoder = new TextDecoder();
+    const rare = rarestTokenIds(llama3);
+    // words built by merges past the last 2,000 but within the last DEEP_MERGES
+    const deepOnly = [...rarestTokenIds(llama3, DEEP_MERGES)]
+      .filter((id) => !rare.has(id))
+      .map((id) => decoder.decode(llama3.tokenBytes(id)))
+      .filter((t) => /^ [a-z]{6,}$/.test(t))
+      .slice(0, 4);
+    expect(deepOnly).toHaveLength(4);
+    const reductions = probeReductions(llama3, [
+      probe('deep', deepOnly.map((t) => t.trim()).join(' ')),
+      probe('plain', 'the house is on the hill'),
+    ]);
+    expect(reductions.deep?.deep).toBeGreaterThanOrEqual(3);
+    expect(reductions.rare.deep).toBeUndefined();
+    expect(reductions.deep?.plain).toBeUndefined();
   });
 });
 
