@@ -12,13 +12,6 @@ import type { PlannedRequest, SentRequest } from './requests.js';
 
 /** Groups below this weight do not set a probe's cost: they are all but ruled out. */
 const PLAUSIBLE = 0.001;
-/**
- * The share of the count posterior a tokenizer outside the index must keep for a change named after its own edge check
- * to wait for its core too. Gemma 2 with its class left out was read as `derived o200k` at 0.965, 3.2% left to `unknown`
- * (with `unknown` weighing counts near the indexed ones, see NEAR_INDEXED); real extensions of cl100k and Llama 3
- * stood at 0.96-0.98 with 2-3.6% left, and their cores fitted.
- */
-export const UNKNOWN_BEFORE_CORE = 0.005;
 /** The least share of a stratum pack's size a core must fill to be asked. */
 const MIN_CORE_SHARE = 0.25;
 /** Tokens above the fewest of every other family a near-core probe may be counted in (see coreProbes). */

@@ -157,8 +157,8 @@ export function derivedHeldBack(
 
 /**
  * Whether the class's core, asked as a near one (text it counts within a token of the fewest of every family),
- * strayed past what the hidden part reaches from the bare frame's counts. A strict core may stray under a copy
- * pruned by thousands of merges and the likelihood weighs it; a near core is kept for classes with no strict one,
+ * strayed past what the hidden part reaches from the bare frame's counts. A strict core the likelihood weighs; a near
+ * core is kept for classes with no strict one,
  * where an unrelated tokenizer that lands near the class elsewhere by chance must still be told apart, so it is
  * asked to fit within the noise.
  */
@@ -184,7 +184,7 @@ function nearCoreStrayed(
  * tokenizer outside the index lands near some indexed class's counts by chance far more often than to the token,
  * on the packs a change would leave alone as on any other, while a changed copy mostly still counts its base's core
  * as the base does (see planCoreCheck); the likelihood weighs what the core showed. (A core that strayed is no proof
- * either way: a copy pruned by thousands of merges splits some of it too.)
+ * either way: a copy pruned deeper than DEEP_MERGES, or extended from outside the index, moves it too.)
  */
 function coreUnasked(
   reference: string,

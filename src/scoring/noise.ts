@@ -28,9 +28,8 @@ export const UNTOUCHED_PACK = 0.2;
 /**
  * The same chance by kind of request: a pack drawn from one stratum usually misses a change made to one
  * part of a vocabulary; the pack built to test the leader's vocabulary edges rarely does. The pack of text
- * the leader counts in the fewest tokens of every family with none of its rarest tokens (its core) is missed
- * by an extension and a re-split pre-tokenizer, but a copy pruned by thousands of merges still splits some of
- * it (6 of 12 core packs of the derived bench fit exactly; the other 6, all pruned, strayed by 3 to 10 tokens).
+ * the leader counts in the fewest tokens of every family (its core) is text like any other to every other class;
+ * to its own class it is nearly always untouched (see OWN_CORE_UNTOUCHED).
  */
 export const UNTOUCHED_BY_KIND = { stratum: 0.7, edge: 0.1, core: 0.5 };
 /**

@@ -60,6 +60,13 @@ export function assembleCountIndex(
       'the probe pool changed since the count signatures were built; rebuild them with tokprint refs build',
     );
   }
+  // cores are built from probes without these tokens, and scored as no pruning moves them (see DEEP_MERGES)
+  const stale = signatures.references.find((r) => r.reductions && !r.reductions.deep);
+  if (stale) {
+    throw new UserError(
+      `the count signatures were built before tokprint kept each probe's deepest merges (${stale.id} has none); rebuild them with tokprint refs build`,
+    );
+  }
   const byId = new Map(pool.map((probe) => [probe.id, probe]));
   const probes = signatures.probes.map((id) => byId.get(id)!);
   const factsById = new Map(facts.map((fact) => [fact.id, fact]));

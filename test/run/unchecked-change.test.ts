@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withoutUncheckedChange } from '../../src/run/unchecked-change.js';
+import { CORE_FIT, withoutUncheckedChange } from '../../src/run/unchecked-change.js';
 import { signatureGroups } from '../../src/scoring/hypotheses.js';
 import type { RequestRecord } from '../../src/scoring/identify.js';
 import type { Posterior } from '../../src/scoring/posterior.js';
@@ -42,5 +42,21 @@ describe('a change the budget ran out on before its family was checked', () => {
     expect(unchecked.confidence).toBeCloseTo(0.93);
     expect(withoutUncheckedChange(ended, post, [...counts, record(5, 'core', 'gemma3')])).toBe(ended);
     expect(withoutUncheckedChange(ended, post, [...counts, record(5, 'edge', 'gemma3')])).toBe(ended);
+  });
+
+  // Baichuan 2 with its class left out was read as a changed ChatGLM3 (0.965) after ChatGLM3's core, asked past the
+  // request limit, came 5 tokens under: a copy counts its core as the class does
+  it('names nothing when its own core strayed past a couple of tokens, where identical requests are billed alike', async () => {
+    const post = await changedLeader('chatglm3', 0.96);
+    const leader = post.groups.find((g) => g.group.references.includes('chatglm3'))!;
+    const sent = [record(1, 'frame'), record(2, 'words'), record(3, 'edge', 'chatglm3'), record(4, 'core', 'chatglm3')];
+    const ended = decide(post, true)!;
+    expect(ended).toMatchObject({ status: 'derived', reference: 'chatglm3' });
+    leader.deviations = [0, 0, -30, -CORE_FIT];
+    expect(withoutUncheckedChange(ended, post, sent)).toBe(ended);
+    leader.deviations = [0, 0, -30, -CORE_FIT - 3];
+    expect(withoutUncheckedChange(ended, post, sent).status).toBe('inconclusive');
+    // under a measured spread a core is judged with the spread, by the noise rules
+    expect(withoutUncheckedChange(ended, post, sent, 2)).toBe(ended);
   });
 });
