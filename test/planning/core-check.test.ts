@@ -4,7 +4,6 @@ import { frameText } from '../../src/probes/frame.js';
 import { isDomainProbe } from '../../src/probes/domain.js';
 import type { Tokenizer } from '../../src/references/tokenizer.js';
 import { signatureGroups, type SignatureGroup } from '../../src/scoring/hypotheses.js';
-import type { RequestRecord } from '../../src/scoring/identify.js';
 import type { Posterior } from '../../src/scoring/posterior.js';
 import { withoutClasses } from '../../src/signatures/count-index.js';
 import { packTotal } from '../../src/signatures/observations.js';
@@ -13,14 +12,7 @@ import { applyVocabularyChanges } from '../../src/targets/vocabulary-changes.js'
 import { seededRng } from '../../src/util/rng.js';
 import { committedCountIndex } from '../helpers/count-index.js';
 import { realTokenizer, realTokenizerFiles } from '../helpers/real-tokenizers.js';
-
-const record = (seq: number, stratum: RequestRecord['stratum'], tested?: string): RequestRecord => ({
-  seq,
-  probes: [],
-  promptTokens: 0,
-  stratum,
-  ...(tested ? { tested } : {}),
-});
+import { record } from '../helpers/request-record.js';
 
 /** `lead` on the group holding `leaderId`, as matched or as changed; 0.01 on each other group; the rest unknown. */
 function leadingPost(groups: readonly SignatureGroup[], leaderId: string, lead: number, changed: boolean): Posterior {

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { CORE_FIT, withoutUncheckedChange } from '../../src/run/unchecked-change.js';
 import { signatureGroups } from '../../src/scoring/hypotheses.js';
-import type { RequestRecord } from '../../src/scoring/identify.js';
 import type { Posterior } from '../../src/scoring/posterior.js';
 import { decide } from '../../src/scoring/verdict.js';
 import { committedCountIndex } from '../helpers/count-index.js';
-
-const record = (seq: number, stratum: RequestRecord['stratum'], tested?: string): RequestRecord => ({
-  seq,
-  probes: [],
-  promptTokens: 0,
-  stratum,
-  ...(tested ? { tested } : {}),
-});
+import { record } from '../helpers/request-record.js';
 
 /** A changed `leader` holding `lead`, 0.01 spread over the other groups, the rest to a tokenizer outside the index. */
 async function changedLeader(leader: string, lead: number): Promise<Posterior> {
