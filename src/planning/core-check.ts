@@ -108,7 +108,7 @@ function coreProbes(
     if (isDomainProbe(probe) || !isNormalizationStable(probe.text)) continue;
     const count = own.counts[p];
     if (count < 1 || count > least[p] + NEAR_CORE) continue;
-    if (reductions && (REDUCTIONS.some((r) => reductions[r][p] > 0) || (reductions.deep?.[p] ?? 0) > 0)) continue;
+    if (reductions && (REDUCTIONS.some((r) => reductions[r][p] > 0) || reductions.deep[p] > 0)) continue;
     if (!groups.some((g) => g !== own && g.counts[p] > count)) continue;
     if (count <= least[p]) {
       strict.push(p);

@@ -9,7 +9,6 @@ import {
 } from '../planning/edge-check.js';
 import { planEdgeRepeat } from '../planning/edge-repeat.js';
 import { planNext } from '../planning/planner.js';
-import type { SentRequest } from '../planning/requests.js';
 import { twinsBeyondReach } from '../planning/twins-apart.js';
 import type { Engine } from '../scoring/batch/engine.js';
 import { annotate, type ChannelFusion, type ChannelRuntime } from '../scoring/channels/runtime.js';
@@ -571,7 +570,10 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     let undecided = false;
     if (spent() >= limit()) {
       const ending = decide(post, true)?.status;
-      undecided = ending === 'inconclusive' && undecidedChange(post, requests, coreOfClass);
+      undecided =
+        ending === 'inconclusive' &&
+        coreCheckDue(post, requests, true) &&
+        coreOfClass(rankedGroups(post)[0].group.references[0]) !== undefined;
       finalCheck =
         !finalChecked &&
         !protocol.unreadable &&
@@ -652,18 +654,6 @@ function refusedField(
   if (request.wantLogprobs) return { field: 'wantLogprobs', channel: 'logprobs' };
   if (request.wantChunks) return { field: 'wantChunks', channel: 'stream' };
   return undefined;
-}
-
-/** Whether the leader leans changed, has a core, and that core was never asked. */
-function undecidedChange(
-  post: Posterior,
-  sent: readonly SentRequest[],
-  coreOfClass: (reference: string) => CoreKind | undefined,
-): boolean {
-  const leader = rankedGroups(post)[0];
-  if (!leader || leader.derived <= leader.match) return false;
-  const own = leader.group.references;
-  return coreOfClass(own[0]) !== undefined && !sent.some((r) => r.stratum === 'core' && own.includes(r.tested!));
 }
 
 /** No hypothesis predicts every count to the token: noise, a hidden prompt that changes, or a changed tokenizer. */

@@ -15,8 +15,8 @@ export interface IndexedCounts {
 }
 
 export type DenseReductions = Record<Reduction, Int32Array> & {
-  /** Per probe, its tokens among the last merges a deep pruning cuts (see DEEP_MERGES); absent when not built. */
-  deep?: Int32Array;
+  /** Per probe, its tokens among the last merges a deep pruning cuts (see DEEP_MERGES). */
+  deep: Int32Array;
 };
 
 export interface CountClass {
@@ -112,9 +112,11 @@ export function assembleCountIndex(
 
 function denseReductions(sparse: ProbeReductions, probeIds: readonly string[]): DenseReductions {
   const dense = (byId: Record<string, number> | undefined) => Int32Array.from(probeIds, (id) => byId?.[id] ?? 0);
-  const reductions = Object.fromEntries(REDUCTIONS.map((kind) => [kind, dense(sparse[kind])])) as DenseReductions;
-  if (sparse.deep) reductions.deep = dense(sparse.deep);
-  return reductions;
+  return {
+    ...(Object.fromEntries(REDUCTIONS.map((kind) => [kind, dense(sparse[kind])])) as Record<Reduction, Int32Array>),
+    // signatures without it were refused (assembleCountIndex)
+    deep: dense(sparse.deep),
+  };
 }
 
 /** The same index with whole classes removed, as if those tokenizers had never been indexed. */
