@@ -72,9 +72,13 @@ export function unstableFrame(
   const unstable = unstableCounts(first, again, request);
   if (!unstable) return undefined;
   const spread = Number.isSafeInteger(again) ? frameSpread(moves) : Infinity;
-  const beyond = `more than ${NOISE_CEILING}, which the counts of a few requests cannot tell from a tokenizer`;
   const named = Number.isFinite(spread) ? setAsideSpread(moves) : spread;
-  return { reason: `${unstable}${Number.isFinite(named) ? `; ${noiseReason(named, beyond)}` : ''}`, spread, named };
+  // within the ceiling the counts are set aside only where the answers' own tokens are read instead
+  const detail =
+    named > NOISE_CEILING
+      ? `more than ${NOISE_CEILING}, which the counts of a few requests cannot tell from a tokenizer`
+      : "the answers' own tokens, which a changing hidden prompt does not move, are read instead";
+  return { reason: `${unstable}${Number.isFinite(named) ? `; ${noiseReason(named, detail)}` : ''}`, spread, named };
 }
 
 /**

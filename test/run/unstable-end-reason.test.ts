@@ -28,6 +28,15 @@ describe('why a run ended on unstable counts, rebuilt from its checks in the ord
     expect(reason).toBe(unstableFrame(100, 150, [50, 0])!.reason);
   });
 
+  it('says the counts cannot be read past the ceiling, and that the answers lead within it', () => {
+    const far = unstableFrame(100, 160, [60])!;
+    expect(far.reason).toMatch(/vary by about \d+ tokens between identical requests; more than 10/);
+    const near = unstableFrame(116, 114, [-2])!;
+    expect(near.named).toBe(2);
+    expect(near.reason).toMatch(/vary by about 2 tokens between identical requests; the answers' own tokens/);
+    expect(near.reason).not.toMatch(/more than/);
+  });
+
   it('names nothing where the last check gave no count, or where no check moved', () => {
     expect(
       unstableEndReason([
