@@ -19,6 +19,8 @@ export interface EdgePackInput {
   minTokens: number;
   maxTokens: number;
   margin: number;
+  /** How many times the usual tokens each kind of change should move the request by (more under a measured spread). */
+  coverScale?: number;
 }
 
 /** Groups below this weight do not set a probe's cost: they are all but ruled out. */
@@ -60,6 +62,11 @@ const DISCRIMINATION_SHARE = 0.3;
  */
 export function planEdgePack(input: EdgePackInput): number[] {
   const { post, groups, index, used, rng } = input;
+  const scale = input.coverScale ?? 1;
+  const extensionCover = EXTENSION_COVER * scale;
+  const domainCover = DOMAIN_COVER * scale;
+  const kindGain = KIND_GAIN * scale;
+  const marksFirst = MARKS_FIRST * scale;
   const weights = post.groups.map((s) => s.match + s.derived);
   const leader = weights.indexOf(Math.max(...weights));
   if (leader < 0) return [];
@@ -141,13 +148,13 @@ export function planEdgePack(input: EdgePackInput): number[] {
   }
   const coverValue = (covered: Float64Array, at: number, p: number) => {
     let value = 0;
-    for (let f = 0; f < F; f++) value += Math.min(Math.max(0, EXTENSION_COVER - covered[f]), familyGains[at + f]);
+    for (let f = 0; f < F; f++) value += Math.min(Math.max(0, extensionCover - covered[f]), familyGains[at + f]);
     return value / cost(p);
   };
   // Every kind of change should move the request by several tokens: the kind with the least gain so far
   // gets its next best probe (gain per token), until the request is full or every kind has enough. The
   // donor of an extension is one family, so an extension's probes are picked to cover each family in
-  // turn (what it still needs of EXTENSION_COVER tokens, per token), not the families' mean.
+  // turn (what it still needs of extensionCover tokens, per token), not the families' mean.
   const queues = found
     .flatMap((list, kind) =>
       list.probes.length ? [{ kind, name: kindName(kind, R, D, pool.extensionKinds), ...list }] : [],
@@ -219,8 +226,8 @@ export function planEdgePack(input: EdgePackInput): number[] {
         const field = pool.field[p];
         if (field) fieldSaved.set(field, (fieldSaved.get(field) ?? 0) + domainGain[p]);
         let met = 0;
-        for (const tokens of fieldSaved.values()) met += Math.min(DOMAIN_COVER, tokens);
-        q.gained = (KIND_GAIN * met) / (pool.fields * DOMAIN_COVER);
+        for (const tokens of fieldSaved.values()) met += Math.min(domainCover, tokens);
+        q.gained = (kindGain * met) / (pool.fields * domainCover);
         continue;
       }
       if (q.reduction) {
@@ -229,8 +236,8 @@ export function planEdgePack(input: EdgePackInput): number[] {
       }
       if (at < 0 || q.kind !== R + pool.extensionKind[p]) continue;
       let met = 0;
-      for (let f = 0; f < F; f++) met += Math.min(EXTENSION_COVER, (q.cover!.covered[f] += familyGains[at + f]));
-      q.gained = (KIND_GAIN * met) / (F * EXTENSION_COVER);
+      for (let f = 0; f < F; f++) met += Math.min(extensionCover, (q.cover!.covered[f] += familyGains[at + f]));
+      q.gained = (kindGain * met) / (F * extensionCover);
     }
   };
   // Each field's best domain probe goes in first: a field left out is an extension the request cannot see.
@@ -246,9 +253,9 @@ export function planEdgePack(input: EdgePackInput): number[] {
   // A rule around combining marks is the change a team makes least (only scripts with marks show it): the
   // kind takes the room the others leave.
   const marks = queues.find((q) => q.kind === REDUCTIONS.indexOf('marks'));
-  const turnOrder = (q: (typeof queues)[number]) => q.gained + (q === marks ? KIND_GAIN : 0);
+  const turnOrder = (q: (typeof queues)[number]) => q.gained + (q === marks ? kindGain : 0);
   for (;;) {
-    const open = queues.filter((q) => q.gained < KIND_GAIN && q.next < q.probe.length);
+    const open = queues.filter((q) => q.gained < kindGain && q.next < q.probe.length);
     if (!open.length || size >= input.minTokens) break;
     const queue = open.reduce((a, b) => (turnOrder(b) < turnOrder(a) ? b : a));
     const rank = pick(queue);
@@ -260,7 +267,7 @@ export function planEdgePack(input: EdgePackInput): number[] {
   // after a letter by a token or more, and no other kind sends such text for sure: its strongest probes are
   // added within the request's bound, enough to stray past seam noise, leaving the other kinds' probes as chosen.
   if (marks)
-    for (; marks.gained < MARKS_FIRST && marks.next < marks.probe.length; marks.next++) {
+    for (; marks.gained < marksFirst && marks.next < marks.probe.length; marks.next++) {
       const p = marks.probe[marks.next];
       if (!taken.has(p) && size + cost(p) <= input.maxTokens) take(p);
     }

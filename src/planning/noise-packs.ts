@@ -12,8 +12,9 @@ const MAX_PACK_TOKENS = 2000;
 export function packBoundsUnderNoise(
   bounds: { min: number; max: number },
   spread: number,
+  growthPerToken = GROWTH_PER_TOKEN,
 ): { minTokens: number; maxTokens: number; margin: number } {
-  const grow = 1 + GROWTH_PER_TOKEN * spread;
+  const grow = 1 + growthPerToken * spread;
   return {
     minTokens: Math.min(MAX_PACK_TOKENS, Math.round(bounds.min * grow)),
     maxTokens: Math.min(MAX_PACK_TOKENS, Math.round(bounds.max * grow)),

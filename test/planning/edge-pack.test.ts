@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { domainField, domainTermCount, isDomainProbe } from '../../src/probes/domain.js';
 import { isNormalizationStable } from '../../src/probes/normalization-stable.js';
+import { EDGE_UNDER_NOISE, planEdgeCheck } from '../../src/planning/edge-check.js';
 import { EDGE_PACK_TOKENS, EXTENSION_COVER, planEdgePack } from '../../src/planning/edge-pack.js';
 import { signatureGroups } from '../../src/scoring/hypotheses.js';
 import { posterior } from '../../src/scoring/posterior.js';
@@ -138,6 +139,35 @@ describe('edge pack', () => {
       expect(best.size, truth).toBeGreaterThanOrEqual(5);
       for (const [field, most] of best)
         expect(saved.get(field) ?? 0, `${truth} ${field}`).toBeGreaterThanOrEqual(Math.min(4, most));
+    }
+  });
+
+  it('under a measured spread, would move by several times the usual tokens whichever family an extension came from', async () => {
+    const spread = 4;
+    for (const truth of ['llama3', 'mistral-v1', 'baichuan2']) {
+      const { index, groups, post, used, counts } = await leading(truth);
+      const quiet = planEdgeCheck(post, groups, index, new Set(used), seededRng(5))!;
+      const noisy = planEdgeCheck(post, groups, index, new Set(used), seededRng(5), spread)!;
+      const own = groups.find((g) => g.references.includes(truth))!;
+      // the hidden part moves a request alike however large: the check grows, but within its bound
+      expect(packTotal(counts, noisy.pack)).toBeGreaterThan(packTotal(counts, quiet.pack));
+      expect(packTotal(counts, noisy.pack)).toBeLessThanOrEqual(
+        EDGE_PACK_TOKENS.max * (1 + EDGE_UNDER_NOISE.growthPerToken * spread) * 1.2,
+      );
+      const families = [...new Set(groups.map((g) => g.family))].filter((f) => f !== own.family);
+      let quietTotal = 0;
+      let noisyTotal = 0;
+      for (const family of families) {
+        const members = groups.filter((g) => g.family === family);
+        // what that family's whole words would take off the check
+        const gain = (probes: number[]) =>
+          probes.reduce((sum, p) => sum + Math.max(0, counts[p] - Math.min(...members.map((g) => g.counts[p]))), 0);
+        expect(gain(noisy.pack), `${truth} extended from ${family}`).toBeGreaterThanOrEqual(gain(quiet.pack));
+        quietTotal += gain(quiet.pack);
+        noisyTotal += gain(noisy.pack);
+      }
+      // an extension from any family moves the check by more than it would without the noise
+      expect(noisyTotal, truth).toBeGreaterThanOrEqual(1.5 * quietTotal);
     }
   });
 
