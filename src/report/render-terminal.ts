@@ -60,6 +60,7 @@ export function renderTerminal(report: RunReport, options: { color: boolean }): 
           isWhiteBox(report) ? { ...report.verdict.verdict, class: identicalClass(report) } : report.verdict.verdict,
           report.verdict.stop,
           isWhiteBox(report) ? 'same vocabulary as' : undefined,
+          report.verdict.candidates[0],
         ),
       ),
     ),

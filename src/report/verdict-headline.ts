@@ -11,16 +11,47 @@ export interface HeadlineVerdict {
   twins?: readonly string[];
 }
 
+/** The candidate holding the most probability, as the report's table ranks it first. */
+export interface LeadingCandidate {
+  reference: string;
+  /** Its probability, matched and changed together. */
+  posterior: number;
+  match: number;
+  derived: number;
+}
+
+/**
+ * For an inconclusive run whose table a candidate leads with most of the probability: "leaning mistral-v1 at 84.5%, as a
+ * changed copy", so the line does not name only a nearer exact fit that the table ranks lower.
+ */
+function leaningText(v: HeadlineVerdict, leading: LeadingCandidate | undefined): string {
+  const [nearest] = v.nearest ?? [];
+  if (!leading || leading.posterior < 0.5) return nearestText(v);
+  const changed = leading.derived > leading.match ? ', as a changed copy' : '';
+  const lean = `; leaning ${leading.reference} at ${percent(leading.posterior)}${changed}`;
+  if (!nearest) return lean;
+  if (nearest.reference !== leading.reference)
+    return `${lean}${nearestText(v).replace('; nearest', '; nearest exact fit')}`;
+  return `${lean}, ${tokensOffText(nearest)}`;
+}
+
+const tokensOffText = (first: { tokensOff: number; packs: number }) =>
+  `${first.tokensOff} token${first.tokensOff === 1 ? '' : 's'} off over ${first.packs} pack${first.packs === 1 ? '' : 's'}`;
+
 /** "nearest deepseek-v3, 37 tokens off over 3 packs", or nothing when no pack was sent. */
 function nearestText(v: HeadlineVerdict): string {
   const [first] = v.nearest ?? [];
   if (!first) return '';
-  const packs = `${first.packs} pack${first.packs === 1 ? '' : 's'}`;
-  return `; nearest ${first.reference}, ${first.tokensOff} token${first.tokensOff === 1 ? '' : 's'} off over ${packs}`;
+  return `; nearest ${first.reference}, ${tokensOffText(first)}`;
 }
 
 /** The one-line verdict, worded the same by identify, rescore and report. */
-export function verdictHeadline(v: HeadlineVerdict, stop: string, alike = 'same counts as'): string {
+export function verdictHeadline(
+  v: HeadlineVerdict,
+  stop: string,
+  alike = 'same counts as',
+  leading?: LeadingCandidate,
+): string {
   const twins = v.twins ?? [];
   const same = v.class.filter((id) => id !== v.reference && !twins.includes(id));
   const members = same.length ? ` (${alike} ${same.join(', ')})` : '';
@@ -35,6 +66,6 @@ export function verdictHeadline(v: HeadlineVerdict, stop: string, alike = 'same 
     default:
       if (stop === 'usage-count-unstable')
         return 'inconclusive: the target billed different counts for the same request, so its counts cannot name a tokenizer';
-      return `inconclusive: the budget ran out before any verdict was sure (${stop})${nearestText(v)}`;
+      return `inconclusive: the budget ran out before any verdict was sure (${stop})${leaningText(v, leading)}`;
   }
 }

@@ -6,6 +6,19 @@ import type { IdentifyResult } from '../scoring/identify.js';
 import { evidenceLines } from '../scoring/evidence.js';
 import { rankedGroups } from '../scoring/verdict.js';
 
+/** The candidate the posterior ranks first, as the report's table shows it. */
+function leadingCandidate(result: IdentifyResult) {
+  const [first] = rankedGroups(result.posterior);
+  return (
+    first && {
+      reference: first.group.references[0],
+      posterior: first.match + first.derived,
+      match: first.match,
+      derived: first.derived,
+    }
+  );
+}
+
 /** The short human verdict printed by `tokprint identify`. */
 export function verdictText(
   result: IdentifyResult,
@@ -15,7 +28,7 @@ export function verdictText(
   const lines = [
     ...flagLines(flags),
     `target: ${context.target} (${context.description})`,
-    verdictHeadline(result.verdict, result.stop),
+    verdictHeadline(result.verdict, result.stop, undefined, leadingCandidate(result)),
   ];
   const v = result.verdict;
   if (v.models.length) lines.push(`  models known to use it: ${v.models.join(', ')}`);

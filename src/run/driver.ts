@@ -34,7 +34,7 @@ import {
   NOISE_CEILING,
   SMALL_DEVIATION,
   derivedHeldBack,
-  inconclusiveSpread,
+  inconclusiveNoiseReason,
   largestDeviation,
   noiseReason,
   UNKNOWN_REPEATS,
@@ -632,10 +632,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     noiseEnd = held;
     final = decide({ groups: [], unknown: 0 }, true)!;
   } else if (final.status === 'inconclusive' && repeats.spread && !noiseEnd)
-    noiseEnd = noiseReason(
-      inconclusiveSpread(count, requests, repeats),
-      'the requests allowed did not tell the candidates apart through it',
-    );
+    noiseEnd = inconclusiveNoiseReason(count, requests, repeats);
   // counts no hypothesis explains, never checked for stability (the budget ran out first), name nothing;
   // the loop only leaves right after scoring, so `count` is the posterior of every count request
   const unchecked = !repeated && !protocol.unreadable && requests.length >= 2 && noneExplains(count);

@@ -8,7 +8,7 @@ import { decide, type Verdict } from '../scoring/verdict.js';
 import { withRelatives } from '../scoring/verdict-relatives.js';
 import { probePositions, requestSignature } from '../scoring/request-signature.js';
 import { unstableVerdict } from '../scoring/usage-check.js';
-import { inconclusiveSpread, noiseReason } from '../scoring/noise-verdict.js';
+import { inconclusiveNoiseReason } from '../scoring/noise-verdict.js';
 import { setAsideSpread } from './billed-count-check.js';
 import { frameSpread } from '../scoring/frame-spread.js';
 import { noiseHeldBack } from './match-separation.js';
@@ -116,10 +116,7 @@ export function rescore(
   let reason = heldBack(verdict);
   if (reason) verdict = decide({ groups: [], unknown: 0 }, true)!;
   else if (verdict.status === 'inconclusive' && repeats.spread && !countsUnread)
-    reason = noiseReason(
-      inconclusiveSpread(post, requests, repeats),
-      'the requests allowed did not tell the candidates apart through it',
-    );
+    reason = inconclusiveNoiseReason(post, requests, repeats);
   // counts set aside as unstable keep the reason the run named with their spread
   else if (countsUnread) reason = unstableReason;
   return {

@@ -80,6 +80,25 @@ export function inconclusiveSpread(
   return Math.max(measured, residualSpread(noiseSamples(leader, requests, repeats.moves)));
 }
 
+/**
+ * Why an inconclusive run could not see through the counts' noise, naming the spread inconclusiveSpread finds; where that
+ * is more than the bare frame's repeats measured (the spread a report's noise line gives), it says so, so the two do
+ * not read as contradicting each other.
+ */
+export function inconclusiveNoiseReason(
+  post: Posterior,
+  requests: readonly { stratum: string }[],
+  repeats: FrameRepeats,
+): string {
+  const spread = inconclusiveSpread(post, requests, repeats);
+  const apart = 'the requests allowed did not tell the candidates apart through it';
+  if (spread <= repeats.spread) return noiseReason(spread, apart);
+  return noiseReason(
+    spread,
+    `so every count shows, though the bare frame's repeats alone moved by about ${repeats.spread}; ${apart}`,
+  );
+}
+
 /** The derived group a verdict names, as scored. */
 export function namedScore(post: Posterior, verdict: Verdict): GroupScore | undefined {
   return post.groups.find((g) => g.group.references[0] === verdict.reference);

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { SignatureGroup } from '../../src/scoring/hypotheses.js';
-import { derivedHeldBack, inconclusiveSpread, spreadUnmeasured } from '../../src/scoring/noise-verdict.js';
+import {
+  derivedHeldBack,
+  inconclusiveNoiseReason,
+  inconclusiveSpread,
+  spreadUnmeasured,
+} from '../../src/scoring/noise-verdict.js';
 import type { Posterior } from '../../src/scoring/posterior.js';
 import type { Verdict } from '../../src/scoring/verdict.js';
 
@@ -106,6 +111,16 @@ describe('the spread an inconclusive run names', () => {
   it('stays what the repeats measured when the counts agree with it', () => {
     const post = scored([0, 1, -1, 0, 1]);
     expect(inconclusiveSpread(post, requests, { spread: 1, made: 1, moves: [1] })).toBe(1);
+  });
+
+  it("is named beside what the frame's repeats alone measured, where the counts show more, so the two do not clash", () => {
+    const wide = inconclusiveNoiseReason(scored([0, 17, -15, 12, 3]), requests, { spread: 1, made: 1, moves: [1] });
+    expect(wide).toMatch(/^counts vary by about \d+ tokens between identical requests; so every count shows, /);
+    expect(wide).toMatch(/the bare frame's repeats alone moved by about 1; the requests allowed did not tell/);
+    const agreed = inconclusiveNoiseReason(scored([0, 1, -1, 0, 1]), requests, { spread: 1, made: 1, moves: [1] });
+    expect(agreed).toBe(
+      'counts vary by about 1 token between identical requests; the requests allowed did not tell the candidates apart through it',
+    );
   });
 });
 

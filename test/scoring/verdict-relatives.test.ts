@@ -72,6 +72,32 @@ describe('verdict relatives', () => {
     const line = verdictHeadline(verdict, 'confident');
     expect(line).toMatch(/^unknown: none of the indexed families; nearest [ab], \d+ tokens off over 3 packs/);
   });
+
+  it('names the candidate an inconclusive table leads with, beside a nearer exact fit that it ranks lower', () => {
+    const requests = records([120, 230, 290, 430, 160, 240], 500, [0, 0, 0, 0]);
+    const post = scored(requests);
+    const verdict = withRelatives({ ...decide(post, true)!, status: 'inconclusive' }, post, requests);
+    const nearest = verdict.nearest![0].reference;
+    const other = nearest === 'a' ? 'b' : 'a';
+    const leading = (reference: string, match: number, derived: number) => ({
+      reference,
+      posterior: match + derived,
+      match,
+      derived,
+    });
+    expect(verdictHeadline(verdict, 'max-queries', undefined, leading(other, 0.1, 0.745))).toMatch(
+      new RegExp(
+        `^inconclusive: .*\\(max-queries\\); leaning ${other} at 84\\.5%, as a changed copy; nearest exact fit ${nearest}, \\d+ tokens off over 3 packs$`,
+      ),
+    );
+    expect(verdictHeadline(verdict, 'max-queries', undefined, leading(nearest, 0.7, 0.1))).toMatch(
+      new RegExp(`; leaning ${nearest} at 80\\.0%, \\d+ tokens off over 3 packs$`),
+    );
+    // a table no candidate leads with most of the probability names the nearest fit alone
+    expect(verdictHeadline(verdict, 'max-queries', undefined, leading(other, 0.2, 0.2))).toMatch(
+      new RegExp(`\\(max-queries\\); nearest ${nearest}, \\d+ tokens off over 3 packs$`),
+    );
+  });
 });
 
 /**
