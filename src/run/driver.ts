@@ -503,7 +503,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
       !rival &&
       !coreWanted &&
       !ownEdgeWanted &&
-      !(verdict.status === 'derived' && !repeats.spread && ownCoreStrayed(verdict, count, requests));
+      !(verdict.status === 'derived' && ownCoreStrayed(verdict, count, requests, repeats));
     // the frame asked a second time first (it costs the least, and a move there ends the question), then the request
     // that strayed most asked again: it tells a change from a hidden part that rarely moves
     const secondCheck = smallChange && repeats.made === 1 && frameFits(noiseLimit());
@@ -626,7 +626,7 @@ export async function identify(input: IdentifyInput): Promise<IdentifyResult> {
     if (end) return end;
   }
   let final = decide(post, true)!;
-  if (!protocol.unreadable) final = withoutUncheckedChange(final, post, requests, repeats.spread);
+  if (!protocol.unreadable) final = withoutUncheckedChange(final, post, requests, repeats);
   const held = protocol.unreadable ? undefined : noiseHeldBack(count, final, requests, index, repeats);
   if (held) {
     noiseEnd = held;

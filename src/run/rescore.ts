@@ -112,7 +112,7 @@ export function rescore(
   const heldBack = (v: Verdict) => (countsUnread ? undefined : noiseHeldBack(post, v, requests, index, repeats));
   const confident = leading && !heldBack(leading) ? leading : undefined;
   let verdict = confident ?? decide(post, true)!;
-  if (!countsUnread) verdict = withoutUncheckedChange(verdict, post, requests, repeats.spread);
+  if (!countsUnread) verdict = withoutUncheckedChange(verdict, post, requests, repeats);
   let reason = heldBack(verdict);
   if (reason) verdict = decide({ groups: [], unknown: 0 }, true)!;
   else if (verdict.status === 'inconclusive' && repeats.spread && !countsUnread)

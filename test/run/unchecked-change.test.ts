@@ -48,7 +48,33 @@ describe('a change the budget ran out on before its family was checked', () => {
     expect(withoutUncheckedChange(ended, post, sent)).toBe(ended);
     leader.deviations = [0, 0, -30, -CORE_FIT - 3];
     expect(withoutUncheckedChange(ended, post, sent).status).toBe('inconclusive');
-    // under a measured spread a core is judged with the spread, by the noise rules
-    expect(withoutUncheckedChange(ended, post, sent, 2)).toBe(ended);
+    // under a measured spread a core is judged against the bare frame's counts, with the spread
+    const repeats = { spread: 2, moves: [3, -1] };
+    expect(withoutUncheckedChange(ended, post, sent, repeats)).toBe(ended);
+    // 8 from the frame asked again (-1), and no farther
+    leader.deviations = [0, 0, -30, -CORE_FIT - 3 * 2 - 1];
+    expect(withoutUncheckedChange(ended, post, sent, repeats)).toBe(ended);
+    leader.deviations = [0, 0, -30, -CORE_FIT - 3 * 2 - 2];
+    expect(withoutUncheckedChange(ended, post, sent, repeats).status).toBe('inconclusive');
+  });
+
+  // Yi left out of the index behind a request id (spread 2) was read as a changed deepseek-coder (0.965) with that
+  // class's core 21 tokens over the bare frame: the noise does not reach that far
+  it('names nothing under a measured spread when its own core lay farther from every count of the frame than it reaches', async () => {
+    const post = await changedLeader('deepseek-coder', 0.96);
+    const leader = post.groups.find((g) => g.group.references.includes('deepseek-coder'))!;
+    const sent = [
+      record(1, 'frame'),
+      record(2, 'words'),
+      record(3, 'edge', 'deepseek-coder'),
+      record(4, 'edge', 'deepseek-coder'),
+      record(5, 'core', 'deepseek-coder'),
+    ];
+    const ended = decide(post, true)!;
+    leader.deviations = [-13, 13, -83, -85, 8];
+    expect(withoutUncheckedChange(ended, post, sent, { spread: 2, moves: [2] }).status).toBe('inconclusive');
+    // a copy's core lies with the frame, each moved by the hidden part
+    leader.deviations = [-13, 13, -83, -85, -10];
+    expect(withoutUncheckedChange(ended, post, sent, { spread: 2, moves: [2] })).toBe(ended);
   });
 });
