@@ -26,13 +26,15 @@ export interface LeadingCandidate {
  */
 function leaningText(v: HeadlineVerdict, leading: LeadingCandidate | undefined): string {
   const [nearest] = v.nearest ?? [];
-  if (!leading || leading.posterior < 0.5) return nearestText(v);
-  const changed = leading.derived > leading.match ? ', as a changed copy' : '';
-  const lean = `; leaning ${leading.reference} at ${percent(leading.posterior)}${changed}`;
+  // a recorded candidate without its probability (an older or edited record) leans nowhere
+  if (!leading || !(leading.posterior > 0.5)) return nearestText(v);
+  const changed = leading.derived > leading.match;
+  const lean = `; leaning ${leading.reference} at ${percent(leading.posterior)}${changed ? ', as a changed copy' : ''}`;
   if (!nearest) return lean;
   if (nearest.reference !== leading.reference)
     return `${lean}${nearestText(v).replace('; nearest', '; nearest exact fit')}`;
-  return `${lean}, ${tokensOffText(nearest)}`;
+  // the tokens off are its unchanged counts': a changed copy is off them by its change
+  return changed ? `${lean} (its unchanged counts ${tokensOffText(nearest)})` : `${lean}, ${tokensOffText(nearest)}`;
 }
 
 const tokensOffText = (first: { tokensOff: number; packs: number }) =>

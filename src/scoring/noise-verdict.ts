@@ -81,22 +81,22 @@ export function inconclusiveSpread(
 }
 
 /**
- * Why an inconclusive run could not see through the counts' noise, naming the spread inconclusiveSpread finds; where that
- * is more than the bare frame's repeats measured (the spread a report's noise line gives), it says so, so the two do
- * not read as contradicting each other.
+ * Why an inconclusive run could not see through the counts' noise. Where the counts scatter around the leading
+ * candidate's predictions farther than identical requests moved, that scatter is named as such, not as a move between
+ * identical requests: a changed copy leading leaves it as much as a hidden part does, and the two cannot be told apart.
  */
 export function inconclusiveNoiseReason(
   post: Posterior,
   requests: readonly { stratum: string }[],
   repeats: FrameRepeats,
 ): string {
-  const spread = inconclusiveSpread(post, requests, repeats);
   const apart = 'the requests allowed did not tell the candidates apart through it';
-  if (spread <= repeats.spread) return noiseReason(spread, apart);
-  return noiseReason(
-    spread,
-    `so every count shows, though the bare frame's repeats alone moved by about ${repeats.spread}; ${apart}`,
-  );
+  const measured = Math.max(repeats.spread, Math.ceil(frameRange(repeats.moves) / 2));
+  const spread = inconclusiveSpread(post, requests, repeats);
+  const leader = rankedGroups(post)[0];
+  if (spread <= measured || !leader) return noiseReason(spread, apart);
+  const tokens = (n: number) => `${n} token${n === 1 ? '' : 's'}`;
+  return `counts vary by about ${tokens(spread)} around ${leader.group.references[0]}'s predictions, while identical requests moved by about ${tokens(measured)}; ${apart}`;
 }
 
 /** The derived group a verdict names, as scored. */

@@ -347,7 +347,8 @@ function atSpread(
           low = Math.min(low, r);
           high = Math.max(high, r);
         }
-        const mean = Math.round(sum / same.length);
+        // rounded away from zero either way, so a stray up and one down are read alike
+        const mean = Math.sign(sum) * Math.round(Math.abs(sum) / same.length);
         // repeats that differ by more than the spread show a wider one: then their mean is judged as one count
         const alike = high - low <= spread ? same.length : 1;
         mm *= exact;

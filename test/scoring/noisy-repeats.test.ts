@@ -36,4 +36,10 @@ describe('a pack asked again under a hidden part that moves', () => {
     const { match, derived } = likelihoods([0, 1, -1, 0, 1, -6, -2], 'same');
     expect(derived).toBeLessThan(match);
   });
+
+  it('reads a stray up as it reads the same stray down', () => {
+    const up = likelihoods([0, 1, -1, 0, 1, 3, 4], 'same');
+    const down = likelihoods([0, -1, 1, 0, -1, -3, -4], 'same');
+    expect(up.derived / up.match).toBeCloseTo(down.derived / down.match, 6);
+  });
 });

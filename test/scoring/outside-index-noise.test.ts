@@ -24,6 +24,8 @@ describe('a tokenizer outside the index behind a hidden part that moves', () => 
     expect(result.noise?.spread).toBeGreaterThan(0);
     expect(['unknown', 'inconclusive']).toContain(result.verdict.status);
     if (result.verdict.status === 'inconclusive')
-      expect(result.noise?.reason).toMatch(/counts vary by about \d+ tokens? between identical requests/);
+      expect(result.noise?.reason).toMatch(
+        /counts vary by about \d+ tokens? (between identical requests|around \S+ predictions)/,
+      );
   });
 });

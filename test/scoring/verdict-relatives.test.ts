@@ -93,10 +93,21 @@ describe('verdict relatives', () => {
     expect(verdictHeadline(verdict, 'max-queries', undefined, leading(nearest, 0.7, 0.1))).toMatch(
       new RegExp(`; leaning ${nearest} at 80\\.0%, \\d+ tokens off over 3 packs$`),
     );
-    // a table no candidate leads with most of the probability names the nearest fit alone
-    expect(verdictHeadline(verdict, 'max-queries', undefined, leading(other, 0.2, 0.2))).toMatch(
-      new RegExp(`\\(max-queries\\); nearest ${nearest}, \\d+ tokens off over 3 packs$`),
+    // a changed copy leading is off its unchanged counts by its change
+    expect(verdictHeadline(verdict, 'max-queries', undefined, leading(nearest, 0.1, 0.7))).toMatch(
+      new RegExp(
+        `; leaning ${nearest} at 80\\.0%, as a changed copy \\(its unchanged counts \\d+ tokens off over 3 packs\\)$`,
+      ),
     );
+    // a table no candidate leads with most of the probability (a tie, or none recorded) names the nearest fit alone
+    for (const none of [
+      leading(other, 0.2, 0.2),
+      leading(other, 0.25, 0.25),
+      { ...leading(other, 0, 0), posterior: Number.NaN },
+    ])
+      expect(verdictHeadline(verdict, 'max-queries', undefined, none)).toMatch(
+        new RegExp(`\\(max-queries\\); nearest ${nearest}, \\d+ tokens off over 3 packs$`),
+      );
   });
 });
 
