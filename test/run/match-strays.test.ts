@@ -36,7 +36,9 @@ describe('a match under noise', () => {
     const { live, rescored } = await identify('sim:yi?vary=id&spread=2', '2', 'runs-open', withoutYi);
     expect(live.verdict.status).not.toBe('match');
     // held back by the noise, whichever rule names it: its misses stray past the moves, or nothing parted the rest
-    expect(live.noise.reason).toMatch(/counts vary by about \d+ tokens? between identical requests/);
+    expect(live.noise.reason).toMatch(
+      /counts vary by about \d+ tokens? (between identical requests|around \S+ predictions)/,
+    );
     expect(rescored.verdict.status).toBe(live.verdict.status);
     expect(rescored.noise.reason).toBe(live.noise.reason);
   });
