@@ -68,6 +68,6 @@ export function verdictHeadline(
     default:
       if (stop === 'usage-count-unstable')
         return 'inconclusive: the target billed different counts for the same request, so its counts cannot name a tokenizer';
-      return `inconclusive: the budget ran out before any verdict was sure (${stop})${leaningText(v, leading)}`;
+      return `inconclusive: the budget ran out before any verdict could stand (${stop})${leaningText(v, leading)}`;
   }
 }
