@@ -5,19 +5,7 @@ import { flagLines, flagNotes } from './verdict-flags.js';
 import type { IdentifyResult } from '../scoring/identify.js';
 import { evidenceLines } from '../scoring/evidence.js';
 import { rankedGroups } from '../scoring/verdict.js';
-
-/** The candidate the posterior ranks first, as the report's table shows it. */
-function leadingCandidate(result: IdentifyResult) {
-  const [first] = rankedGroups(result.posterior);
-  return (
-    first && {
-      reference: first.group.references[0],
-      posterior: first.match + first.derived,
-      match: first.match,
-      derived: first.derived,
-    }
-  );
-}
+import { candidateJson } from '../scoring/verdict-json.js';
 
 /** The short human verdict printed by `tokprint identify`. */
 export function verdictText(
@@ -25,10 +13,13 @@ export function verdictText(
   context: { run: string; target: string; description: string },
 ): string {
   const flags = flagNotes(result.verdict.flags, result.channels?.consistency.trusted?.reason ?? result.unstable);
+  const ranked = rankedGroups(result.posterior);
+  // the candidate the table ranks first, as the verdict JSON lists it
+  const leading = ranked[0];
   const lines = [
     ...flagLines(flags),
     `target: ${context.target} (${context.description})`,
-    verdictHeadline(result.verdict, result.stop, undefined, leadingCandidate(result)),
+    verdictHeadline(result.verdict, result.stop, undefined, leading && candidateJson(leading)),
   ];
   const v = result.verdict;
   if (v.models.length) lines.push(`  models known to use it: ${v.models.join(', ')}`);
@@ -47,9 +38,11 @@ export function verdictText(
       );
     }
   }
-  const ranked = rankedGroups(result.posterior).slice(0, 3);
   lines.push(
-    `candidates: ${ranked.map((s) => `${s.group.references[0]} ${percent(s.match + s.derived)}`).join(', ')}, unknown ${percent(result.posterior.unknown)}`,
+    `candidates: ${ranked
+      .slice(0, 3)
+      .map((s) => `${s.group.references[0]} ${percent(s.match + s.derived)}`)
+      .join(', ')}, unknown ${percent(result.posterior.unknown)}`,
   );
   lines.push(`run: ${context.run}`);
   return `${lines.join('\n')}\n`;

@@ -36,7 +36,6 @@ import {
   derivedHeldBack,
   inconclusiveNoiseReason,
   largestDeviation,
-  noiseReason,
   UNKNOWN_REPEATS,
   unknownHeldBack,
   matchStrays,

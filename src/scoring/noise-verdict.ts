@@ -64,6 +64,14 @@ export function edgeStray(
 }
 
 /**
+ * What identical requests showed of the spread: the repeats' measure, or half the range of the frame's own moves either
+ * side, when they lay farther apart than any spread scored.
+ */
+function identicalRequestsSpread(repeats: FrameRepeats): number {
+  return Math.max(repeats.spread, Math.ceil(frameRange(repeats.moves) / 2));
+}
+
+/**
  * The spread an inconclusive run names: what every count that samples the hidden part shows under the leading
  * candidate, when that is more than the frame's repeats alone measured (one repeat can land close by chance), or
  * half the range of the frame's own counts, when that is more still.
@@ -73,8 +81,7 @@ export function inconclusiveSpread(
   requests: readonly { stratum: string }[],
   repeats: FrameRepeats,
 ): number {
-  // the frame's own moves, half their range either side, when they lay farther apart than any spread scored
-  const measured = Math.max(repeats.spread, Math.ceil(frameRange(repeats.moves) / 2));
+  const measured = identicalRequestsSpread(repeats);
   const leader = rankedGroups(post)[0];
   if (!leader) return measured;
   return Math.max(measured, residualSpread(noiseSamples(leader, requests, repeats.moves)));
@@ -91,7 +98,7 @@ export function inconclusiveNoiseReason(
   repeats: FrameRepeats,
 ): string {
   const apart = 'the requests allowed did not tell the candidates apart through it';
-  const measured = Math.max(repeats.spread, Math.ceil(frameRange(repeats.moves) / 2));
+  const measured = identicalRequestsSpread(repeats);
   const spread = inconclusiveSpread(post, requests, repeats);
   const leader = rankedGroups(post)[0];
   if (spread <= measured || !leader) return noiseReason(spread, apart);

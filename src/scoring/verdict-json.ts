@@ -1,5 +1,6 @@
 import type { IdentifyResult } from './identify.js';
 import { evidenceLines } from './evidence.js';
+import type { GroupScore } from './posterior.js';
 import { rankedGroups } from './verdict.js';
 import type { TrailPoint } from './posterior-trail.js';
 import type { StrongProbe } from './strongest-probes.js';
@@ -11,6 +12,18 @@ function round(value: number): number {
 }
 
 /** The machine-readable verdict: the documented shape first, extra detail after. */
+/** A candidate as the verdict JSON lists it, and as every report's headline and table read it. */
+export function candidateJson(score: GroupScore) {
+  return {
+    reference: score.group.references[0],
+    family: score.group.family,
+    posterior: round(score.match + score.derived),
+    match: round(score.match),
+    derived: round(score.derived),
+    class: score.group.references,
+  };
+}
+
 export function verdictJson(
   result: IdentifyResult,
   context: {
@@ -37,16 +50,7 @@ export function verdictJson(
       /** Answers replayed from the answer cache rather than sent to the target. */
       ...(context.replayed ? { replayed: context.replayed } : {}),
     },
-    candidates: rankedGroups(result.posterior)
-      .slice(0, CANDIDATES)
-      .map((score) => ({
-        reference: score.group.references[0],
-        family: score.group.family,
-        posterior: round(score.match + score.derived),
-        match: round(score.match),
-        derived: round(score.derived),
-        class: score.group.references,
-      })),
+    candidates: rankedGroups(result.posterior).slice(0, CANDIDATES).map(candidateJson),
     queries: result.queries,
     promptTokens: result.promptTokens,
     run: context.run,

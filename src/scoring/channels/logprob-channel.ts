@@ -165,9 +165,8 @@ export const logprobChannel = defineChannel({
       match[g] = ruling.match[g] + soft[g];
       derived[g] = ruling.derived[g] + soft[g];
     });
-    const missing = lacking;
     const asideNote = setAside ? ` (${setAside} set aside: replaced bytes or control tokens)` : '';
-    const note = `${tokens.length} distinct logprob tokens${asideNote}; the best group lacks ${Math.min(...missing)}`;
+    const note = `${tokens.length} distinct logprob tokens${asideNote}; the best group lacks ${Math.min(...lacking)}`;
     if (!lossy) {
       // Token strings spelled right: a repeat answer's tokens are each reference's own encoding of the text, or not.
       const repeats = scoreRepeatTokens(observations, { groups, encoder });
