@@ -13,6 +13,11 @@ export interface DetokenizingServerOptions {
   tokensPerChunk?: number;
   /** Logprob token strings decoded one token at a time, so a SentencePiece token loses its word-initial space. */
   tokensDecodedAlone?: boolean;
+  /**
+   * Logprob token strings decoded in context, as TGI and vLLM show them: "" for a token ending inside a character,
+   * then the whole character (with the bytes held back) on the token that completes it; alternatives alike.
+   */
+  tokensDecodedInContext?: boolean;
   lifetimeMs?: number;
   /** Sends no `usage` at all, streamed or not, as some gateways and proxies do. */
   withoutUsage?: boolean;
@@ -62,6 +67,20 @@ export function detokenize(
 function tokenAlone(tokenizer: Tokenizer, id: number, strip: boolean): string {
   const text = new TextDecoder().decode(tokenizer.tokenBytes(id) ?? new Uint8Array());
   return strip && text.startsWith(' ') ? text.slice(1) : text;
+}
+
+/**
+ * Each position's pending bytes (those of earlier tokens ending inside a character), for decoding in context.
+ */
+function heldBack(tokenizer: Tokenizer, ids: readonly number[]): Uint8Array[] {
+  const held: Uint8Array[] = [];
+  let pending = new Uint8Array();
+  for (const id of ids) {
+    held.push(pending);
+    const bytes = Uint8Array.from([...pending, ...(tokenizer.tokenBytes(id) ?? [])]);
+    pending = new TextDecoder().decode(bytes).endsWith('\ufffd') ? bytes : new Uint8Array();
+  }
+  return held;
 }
 
 /**
@@ -122,11 +141,19 @@ export async function startDetokenizingServer(
       total_tokens: promptIds.length + ids.length,
     };
     const top = Math.min(ALTERNATIVES_CAP, Math.max(0, body.top_logprobs ?? 0));
+    const held = heldBack(tokenizer, ids);
+    const inContext = (t: number, position: number) => {
+      const text = new TextDecoder().decode(Uint8Array.from([...held[position], ...(tokenizer.tokenBytes(t) ?? [])]));
+      const shown = text.endsWith('\ufffd') ? '' : text;
+      return position === 0 && strip && shown.startsWith(' ') ? shown.slice(1) : shown;
+    };
     const entry = (id: number, position: number) => {
       const render = (t: number) => {
-        const token = options.tokensDecodedAlone
-          ? tokenAlone(tokenizer, t, strip)
-          : new TextDecoder().decode(tokenizer.tokenBytes(t) ?? new Uint8Array());
+        const token = options.tokensDecodedInContext
+          ? inContext(t, position)
+          : options.tokensDecodedAlone
+            ? tokenAlone(tokenizer, t, strip)
+            : new TextDecoder().decode(tokenizer.tokenBytes(t) ?? new Uint8Array());
         // vLLM's bytes field is the UTF-8 of the token string it shows.
         return { token, bytes: [...new TextEncoder().encode(token)] };
       };

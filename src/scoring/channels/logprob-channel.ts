@@ -1,6 +1,7 @@
 import { filterHas } from '../../signatures/vocab-membership.js';
 import { defineChannel, type ChannelObservation } from './channel.js';
 import { groupClasses, vocabularySize } from './chunk-pieces.js';
+import { ownStrings, rendersPartsAsNothing } from './in-context-rendering.js';
 import { changedVocabulary } from './extension-rate.js';
 import { planRepeat, repeatRequest } from './repeat-cut.js';
 import { scoreRepeatTokens } from './repeat-tokens.js';
@@ -26,12 +27,11 @@ export function lackingTolerated(seen: number): number {
   return Math.ceil(3 + mean + 4 * Math.sqrt(mean));
 }
 /**
- * Whether some answer renders a token as nothing: a server detokenizing in context (TGI, vLLM) shows "" for a token
- * holding part of a character and the whole character on the token that completes it, a string no vocabulary need
- * hold. Llama 3 behind such a server "lacked" 8 of 53 tokens seen, and Llama 2 answering in Chinese 98 of 182.
+ * Whether some answer renders part of a character as nothing (see rendersPartsAsNothing). The joins it shows are set
+ * aside, but which of its other strings a vocabulary lacks is less sure: nothing is ruled out on their count.
  */
 function partialCharacters(observations: readonly ChannelObservation[]): boolean {
-  return observations.some((o) => o.tokens?.some((t) => t.bytes.length === 0));
+  return observations.some(rendersPartsAsNothing);
 }
 /** What a group lacking more than lackingTolerated is charged, in nats: ruled out whatever else is read. */
 const RULED_OUT = -1e4;
@@ -67,17 +67,29 @@ function withSpace(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
-/** The distinct token strings seen, and how many of them say nothing about a vocabulary (see tellsNothing). */
-function distinctTokens(observations: readonly ChannelObservation[]): { tokens: Uint8Array[]; setAside: number } {
+/**
+ * The distinct token strings seen, and how many of them say nothing about a vocabulary (see tellsNothing, ownStrings:
+ * Llama 3 behind a server detokenizing in context lacked 12 of 91 strings, each a whole character joined from byte
+ * tokens, and was ruled out for o200k, which holds them).
+ */
+function distinctTokens(observations: readonly ChannelObservation[]): {
+  tokens: Uint8Array[];
+  setAside: number;
+  joins: number;
+} {
   const seen = new Map<string, Uint8Array>();
+  let joins = 0;
   for (const o of observations) {
-    for (const t of o.tokens ?? []) {
+    const tokens = o.tokens ?? [];
+    const own = ownStrings(tokens);
+    joins += tokens.length - own.length;
+    for (const t of own) {
       for (const bytes of [t.bytes, ...t.alternatives])
         if (bytes.length) seen.set(Buffer.from(bytes).toString('latin1'), bytes);
     }
   }
   const tokens = [...seen.values()].filter((bytes) => !tellsNothing(bytes));
-  return { tokens, setAside: seen.size - tokens.length };
+  return { tokens, setAside: seen.size - tokens.length, joins };
 }
 
 /**
@@ -109,7 +121,7 @@ export const logprobChannel = defineChannel({
   },
   score(observations, { groups, membership, encoder }) {
     if (!membership) return undefined;
-    const { tokens, setAside } = distinctTokens(observations);
+    const { tokens, setAside, joins } = distinctTokens(observations);
     if (!tokens.length) return undefined;
     const rendering = lossyRendering(observations);
     // Most answers misspelled: a token string may have lost its word-initial space, so either form counts.
@@ -166,7 +178,8 @@ export const logprobChannel = defineChannel({
       derived[g] = ruling.derived[g] + soft[g];
     });
     const asideNote = setAside ? ` (${setAside} set aside: replaced bytes or control tokens)` : '';
-    const note = `${tokens.length} distinct logprob tokens${asideNote}; the best group lacks ${Math.min(...lacking)}`;
+    const joinNote = joins ? `; ${joins} whole characters joined from tokens rendered as nothing set aside` : '';
+    const note = `${tokens.length} distinct logprob tokens${asideNote}; the best group lacks ${Math.min(...lacking)}${joinNote}`;
     if (!lossy) {
       // Token strings spelled right: a repeat answer's tokens are each reference's own encoding of the text, or not.
       const repeats = scoreRepeatTokens(observations, { groups, encoder });

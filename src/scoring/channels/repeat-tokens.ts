@@ -1,5 +1,6 @@
 import type { Tokenizer } from '../../references/tokenizer.js';
 import type { ChannelContext, ChannelObservation } from './channel.js';
+import { renderedInContext, rendersPartsAsNothing } from './in-context-rendering.js';
 import type { RepeatProbe } from './repeat-cut.js';
 
 /** Chance that a model saying a text back emits tokens other than its tokenizer's own encoding of it. */
@@ -28,10 +29,21 @@ function spelled(tokens: readonly Uint8Array[]): string[] {
   return tokens.map((t, i) => decoder.decode(i === 0 && t[0] === SPACE ? t.subarray(1) : t));
 }
 
-/** Whether the reference's own encoding of the text starts with exactly the tokens the model emitted. */
+/** In-context rendering, with a first token's word-initial space dropped as `spelled` drops it. */
+function inContext(tokens: readonly Uint8Array[]): string[] {
+  const shown = renderedInContext(tokens);
+  const first = shown.findIndex((t) => t !== '');
+  return shown.map((t, i) => (i === first && t.startsWith(' ') ? t.slice(1) : t));
+}
+
+/**
+ * Whether the reference's own encoding of the text starts with exactly the tokens the model emitted, rendered as the
+ * server renders them (alone, or in context where it shows part of a character as nothing).
+ */
 function agrees(tokenizer: Tokenizer, o: Repeated): boolean {
-  const seen = spelled(o.tokens.map((t) => t.bytes));
-  const own = spelled(
+  const render = rendersPartsAsNothing(o) ? inContext : spelled;
+  const seen = render(o.tokens.map((t) => t.bytes));
+  const own = render(
     tokenizer
       .encode(o.repeat.source)
       .slice(0, seen.length)

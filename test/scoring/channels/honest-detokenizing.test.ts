@@ -94,3 +94,26 @@ describe('logprob token strings that lost their word-initial space', () => {
     expect(verdict.flags ?? []).toEqual([]);
   });
 });
+
+describe('logprob token strings decoded in context, as TGI and vLLM show them', () => {
+  it.each([
+    ['llama3', 'chatml', ['--logprobs', '5']],
+    ['llama2', 'mistral', ['--logprobs', '5']],
+    ['deepseek-v3', 'chatml', ['--stream', '--logprobs', '5']],
+  ])('%s (%s template), %j: a match of its own class, no consistency flag', async (reference, template, flags) => {
+    const { verdict } = await identify(reference, template, { tokensDecodedInContext: true }, flags);
+    expect(verdict.flags ?? []).toEqual([]);
+    expect(verdict.status).toBe('match');
+    expect(verdict.class).toContain(reference);
+  });
+
+  it('llama3 read from its logprob tokens alone: never another family', async () => {
+    const { verdict } = await identify('llama3', 'chatml', { tokensDecodedInContext: true }, [
+      '--channels',
+      'logprobs',
+      '--logprobs',
+      '5',
+    ]);
+    if (verdict.family !== null) expect(verdict.family).toBe(familyOf('llama3'));
+  });
+});
