@@ -3,6 +3,7 @@ import { flagNotes, type FlagNote } from './verdict-flags.js';
 import { identicalClass, whiteBoxRows } from './white-box-facts.js';
 import { noiseFacts } from './noise-line.js';
 import { spentLimit } from '../scoring/spent-limit.js';
+import { leaningSummary } from './verdict-headline.js';
 
 /** The run's verdict flags in plain words, with why a channel was set aside when the run says. */
 export function reportFlags(report: RunReport): FlagNote[] {
@@ -99,6 +100,7 @@ export function plainVerdict(report: RunReport): PlainVerdict {
       }
       return {
         ...base,
+        detail: leaningSummary(v, report.verdict.candidates[0]),
         confidence: '—',
         certainty: 'no verdict',
         headline: 'No verdict: the evidence was not strong enough',

@@ -1,4 +1,4 @@
-import { percent } from './report-facts.js';
+import { percent } from './percent.js';
 
 export interface HeadlineVerdict {
   status: 'match' | 'derived' | 'unknown' | 'inconclusive';
@@ -45,6 +45,14 @@ function nearestText(v: HeadlineVerdict): string {
   const [first] = v.nearest ?? [];
   if (!first) return '';
   return `; nearest ${first.reference}, ${tokensOffText(first)}`;
+}
+
+/**
+ * What an inconclusive run leans to and the nearest exact fit, as its headline words them, for reports that give the
+ * headline apart: "leaning mistral-v1 at 84.5%, as a changed copy; nearest exact fit baichuan2, ...", or nothing.
+ */
+export function leaningSummary(v: HeadlineVerdict, leading?: LeadingCandidate): string {
+  return leaningText(v, leading).replace(/^; /, '');
 }
 
 /** The one-line verdict, worded the same by identify, rescore and report. */

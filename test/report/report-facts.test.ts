@@ -4,6 +4,7 @@ import { renderHtml } from '../../src/report/render-html.js';
 import { renderJunit } from '../../src/report/render-junit.js';
 import { renderMarkdown } from '../../src/report/render-markdown.js';
 import { renderTerminal } from '../../src/report/render-terminal.js';
+import { percent } from '../../src/report/percent.js';
 import { evidenceRows, plainVerdict } from '../../src/report/report-facts.js';
 import type { RunReport } from '../../src/run/run-report.js';
 import { defaultRun, type RunFixture } from './run-fixture.js';
@@ -55,6 +56,18 @@ describe('the verdict in plain words', () => {
       certainty: 'no verdict',
     });
     expect(plainVerdict(as('inconclusive')).proves).toContain('max-queries');
+  });
+
+  it('an inconclusive report names the candidate its table leads with, as the terminal headline does', () => {
+    const r = as('inconclusive');
+    const lead = r.verdict.candidates[0];
+    expect(lead.posterior).toBeGreaterThan(0.5);
+    const leaning = /leaning \S+ at \S+%/.exec(renderTerminal(r, { color: false }))?.[0];
+    expect(leaning).toBe(`leaning ${lead.reference} at ${percent(lead.posterior)}`);
+    expect(plainVerdict(r).detail).toContain(leaning);
+    // escaped as each format escapes ">"
+    expect(renderMarkdown(r)).toContain(`Leaning ${lead.reference} at`);
+    expect(renderHtml(r)).toContain(`leaning ${lead.reference} at`);
   });
 
   it('every renderer handles every status', () => {
