@@ -3,23 +3,44 @@ import type { ChannelObservation } from './channel.js';
 type SeenToken = NonNullable<ChannelObservation['tokens']>[number];
 
 const REPLACEMENT = '\ufffd';
+const SPACE = 0x20;
 const decoder = new TextDecoder();
 
-/**
- * Whether an answer renders some token as nothing: a server detokenizing in context (TGI, vLLM) shows "" for a token
- * holding part of a character and the whole character, with the earlier tokens' bytes, on the token that completes it.
- */
-export function rendersPartsAsNothing(o: ChannelObservation): boolean {
-  return o.tokens?.some((t) => t.bytes.length === 0) ?? false;
+/** Whether a string starts, after any spaces, with a character outside ASCII: the one a held-back part completes. */
+function startsWithWideCharacter(bytes: Uint8Array): boolean {
+  const first = bytes.findIndex((b) => b !== SPACE);
+  return first >= 0 && bytes[first] >= 0x80;
 }
 
 /**
- * The tokens of an answer whose strings are the vocabulary's entries, or may be: a token after one rendered as
- * nothing carries the bytes of the tokens before it (a join no vocabulary need hold), and so do its alternatives,
- * which the server decodes in the same context.
+ * Whether the token at `i` completes a character the tokens before it were shown as nothing for: it follows a "" and
+ * shows a character outside ASCII. (A "" before plain text is a special token, such as the end of the text, that a
+ * server renders as nothing.)
+ */
+function completesHeldCharacter(tokens: readonly SeenToken[], i: number): boolean {
+  return i > 0 && tokens[i - 1].bytes.length === 0 && startsWithWideCharacter(tokens[i].bytes);
+}
+
+/**
+ * Whether an answer renders part of a character as nothing: a server detokenizing in context (TGI, vLLM) shows "" for
+ * a token ending inside a character, then the whole character, with the earlier tokens' bytes, on the token that
+ * completes it.
+ */
+export function rendersPartsAsNothing(o: ChannelObservation): boolean {
+  const tokens = o.tokens ?? [];
+  return tokens.some((_, i) => completesHeldCharacter(tokens, i));
+}
+
+/**
+ * The tokens of an answer whose strings are the vocabulary's entries, or may be: a token completing a character
+ * shown as nothing before it carries the bytes of the tokens before it (a join no vocabulary need hold), and the
+ * alternatives of any token after a "" are decoded after the bytes held back, so they are joins too.
  */
 export function ownStrings(tokens: readonly SeenToken[]): SeenToken[] {
-  return tokens.filter((t, i) => i === 0 || t.bytes.length === 0 || tokens[i - 1].bytes.length > 0);
+  return tokens.flatMap((t, i) => {
+    if (completesHeldCharacter(tokens, i)) return [];
+    return i > 0 && tokens[i - 1].bytes.length === 0 ? [{ bytes: t.bytes, alternatives: [] }] : [t];
+  });
 }
 
 /**

@@ -68,9 +68,9 @@ function withSpace(bytes: Uint8Array): Uint8Array {
 }
 
 /**
- * The distinct token strings seen, and how many of them say nothing about a vocabulary (see tellsNothing, ownStrings:
- * Llama 3 behind a server detokenizing in context lacked 12 of 91 strings, each a whole character joined from byte
- * tokens, and was ruled out for o200k, which holds them).
+ * The distinct token strings seen, how many of them say nothing about a vocabulary (see tellsNothing), and how many
+ * tokens completed a character shown as nothing before them (see ownStrings: Llama 3 behind a server detokenizing in
+ * context lacked 12 of 91 strings, each a whole character joined from byte tokens, and lost to o200k, which holds them).
  */
 function distinctTokens(observations: readonly ChannelObservation[]): {
   tokens: Uint8Array[];
@@ -178,7 +178,7 @@ export const logprobChannel = defineChannel({
       derived[g] = ruling.derived[g] + soft[g];
     });
     const asideNote = setAside ? ` (${setAside} set aside: replaced bytes or control tokens)` : '';
-    const joinNote = joins ? `; ${joins} whole characters joined from tokens rendered as nothing set aside` : '';
+    const joinNote = joins ? `; ${joins} tokens completing a character shown as nothing set aside` : '';
     const note = `${tokens.length} distinct logprob tokens${asideNote}; the best group lacks ${Math.min(...lacking)}${joinNote}`;
     if (!lossy) {
       // Token strings spelled right: a repeat answer's tokens are each reference's own encoding of the text, or not.
