@@ -17,6 +17,7 @@ import { seededRng, seedFromString } from '../src/util/rng.js';
 import { finishTrials, parseAccuracy, setupLabel, TrialLog } from './accuracy-junit.js';
 import { channelAccuracy } from './accuracy-channels.js';
 import { openKinds } from './open-kinds.js';
+import { answerChannelRun } from './answer-channel-run.js';
 import { DerivedKinds } from './derived-kinds.js';
 import { noiseAccuracy } from './accuracy-noise.js';
 import { accuracyTable, median, type ReferenceTally } from './accuracy-table.js';
@@ -62,6 +63,8 @@ interface Options {
   channelRows?: string[];
   /** `--noise-rows a,b`: only the noise rows whose label holds one of these. */
   noiseRows?: string[];
+  /** `--answer-channels`: closed, open, derived and open-kinds targets also stream and list logprobs, read by default. */
+  answerChannels: boolean;
 }
 
 function parseOptions(args: string[]): Options {
@@ -75,6 +78,7 @@ function parseOptions(args: string[]): Options {
     sections: new Set(SECTIONS),
     wire: true,
     everyApi: false,
+    answerChannels: false,
   };
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--closed') options.closed = Number(args[++i]);
@@ -95,15 +99,21 @@ function parseOptions(args: string[]): Options {
     else if (args[i] === '--every-api') options.everyApi = true;
     else if (args[i] === '--channel-rows') options.channelRows = args[++i].split(',');
     else if (args[i] === '--noise-rows') options.noiseRows = args[++i].split(',');
+    else if (args[i] === '--answer-channels') options.answerChannels = true;
     else
       throw new Error(
-        `unknown option ${args[i]} (expected --closed N, --open N, --trained N, --noise N, --only id,id, --targets id,id, --verbose, --seed N, --sections closed,open,derived,channels,noise,open-kinds, --junit FILE, --min-accuracy X, --trace FILE, --seeds N,N, --channel-references N, --no-wire, --every-api, --channel-rows a,b, --noise-rows a,b)`,
+        `unknown option ${args[i]} (expected --closed N, --open N, --trained N, --noise N, --only id,id, --targets id,id, --verbose, --seed N, --sections closed,open,derived,channels,noise,open-kinds, --junit FILE, --min-accuracy X, --trace FILE, --seeds N,N, --channel-references N, --no-wire, --every-api, --channel-rows a,b, --noise-rows a,b, --answer-channels)`,
       );
   }
   return options;
 }
 
-async function run(tokenizer: Tokenizer, setup: SimSetup, index: CountIndex, id: string): Promise<IdentifyResult> {
+async function countsOnly(
+  tokenizer: Tokenizer,
+  setup: SimSetup,
+  index: CountIndex,
+  id: string,
+): Promise<IdentifyResult> {
   const target = simulatedTarget({
     id,
     description: id,
@@ -162,6 +172,7 @@ export async function accuracy(
     }
   }
   const donors = loaded.filter((r) => r.entry.format === 'hf-json');
+  const run = options.answerChannels ? await answerChannelRun(loaded) : countsOnly;
   const tallies: ReferenceTally[] = [];
   const trials = new TrialLog();
   const trace = new RunTrace(options.trace);

@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import { frameText } from '../src/probes/frame.js';
 import type { Tokenizer } from '../src/references/tokenizer.js';
 import type { IdentifyResult } from '../src/scoring/identify.js';
+import type { RunTarget } from './answer-channel-run.js';
 import type { SignatureGroup } from '../src/scoring/hypotheses.js';
 import { withoutClasses, type CountIndex } from '../src/signatures/count-index.js';
 import { seededRng, seedFromString } from '../src/util/rng.js';
 import { median } from './accuracy-table.js';
-import { randomSetup, type LoadedBenchReference, type SimSetup } from './accuracy-trials.js';
+import { randomSetup, type LoadedBenchReference } from './accuracy-trials.js';
 import { outsideVocabs } from './llama-cpp-vocabs.js';
 import { specLabel, trainedSpecs, trainedTokenizer, trainingCorpus } from './trained-tokenizers.js';
 import { vocabularyRelatives } from './vocabulary-relatives.js';
@@ -47,8 +48,6 @@ export interface OpenKindsOptions {
   cacheRoot: string;
   verbose: boolean;
 }
-
-type RunTarget = (tokenizer: Tokenizer, setup: SimSetup, index: CountIndex, id: string) => Promise<IdentifyResult>;
 
 /** Probes on which a target may count unlike an indexed group and still be that group's tokenizer (control-token text, normalization). */
 const TWIN_DIFFERENCES = 0.01;

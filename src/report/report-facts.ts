@@ -10,9 +10,12 @@ export function reportFlags(report: RunReport): FlagNote[] {
   const verdict = report.verdict as {
     verdict: { flags?: string[] };
     unstable?: string;
-    channels?: { consistency?: { trusted?: { reason?: string } } };
+    channels?: { consistency?: { trusted?: { reason?: string }; reason?: string } };
   };
-  return flagNotes(verdict.verdict.flags, verdict.channels?.consistency?.trusted?.reason ?? verdict.unstable);
+  return flagNotes(
+    verdict.verdict.flags,
+    verdict.channels?.consistency?.trusted?.reason ?? verdict.channels?.consistency?.reason ?? verdict.unstable,
+  );
 }
 
 import { percent } from './percent.js';

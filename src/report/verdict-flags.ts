@@ -12,6 +12,8 @@ const FLAG_WORDS: Record<string, string> = {
     'The target billed different prompt counts for identical requests (noisy counts, or a hidden prompt that changes), so no verdict rests on its counts alone.',
   'usage-count-impossible':
     "The target's billed prompt counts are impossible, so they were not read: the verdict rests on the other channels only.",
+  'seen-tokens-disputed':
+    'The prompt token counts fit one tokenizer and the tokens seen in the answers another, and the answers read did not settle which: an honest changed tokenizer whose tokens a larger vocabulary happens to hold, or a provider billing with another tokenizer. No verdict is given; more answers (a larger --max-queries) may settle it.',
   'answers-replayed':
     'Some answers were replayed from an earlier run instead of asked of the target now: they can be out of date.',
 };

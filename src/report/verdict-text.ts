@@ -12,7 +12,10 @@ export function verdictText(
   result: IdentifyResult,
   context: { run: string; target: string; description: string },
 ): string {
-  const flags = flagNotes(result.verdict.flags, result.channels?.consistency.trusted?.reason ?? result.unstable);
+  const flags = flagNotes(
+    result.verdict.flags,
+    result.channels?.consistency.trusted?.reason ?? result.channels?.consistency.reason ?? result.unstable,
+  );
   const ranked = rankedGroups(result.posterior);
   // the candidate the table ranks first, as the verdict JSON lists it
   const leading = ranked[0];

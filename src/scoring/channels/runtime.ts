@@ -3,10 +3,10 @@ import type { VocabMembership } from '../../signatures/vocab-membership-file.js'
 import type { TargetOffers, TargetRequest, TargetResponse } from '../../targets/target.js';
 import type { SignatureGroup } from '../hypotheses.js';
 import type { Posterior } from '../posterior.js';
-import type { Verdict } from '../verdict.js';
+import { decide, type Verdict } from '../verdict.js';
 import { USAGE_COUNT_IMPOSSIBLE } from '../usage-check.js';
 import type { ChannelAsks, ChannelContext, ChannelObservation, ChannelScore } from './channel.js';
-import { fuseChannels, type Consistency } from './fuse.js';
+import { fuseChannels, SEEN_TOKENS_DISPUTED, type Consistency } from './fuse.js';
 import { channelObservation } from './observation.js';
 import { channelsOffered, offersSeen } from './offered.js';
 import { CHANNELS, readsAnswerChannels, type ChannelName } from './registry.js';
@@ -97,8 +97,15 @@ function asked(channels: readonly { asks: ChannelAsks }[]): ChannelAsks {
   return Object.fromEntries(flags.sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** The verdict with the fusion's consistency flags, when it has any. */
+/**
+ * The verdict with the fusion's consistency flags, when it has any. A run that ends while the tokens seen still
+ * dispute the counts names nothing: either reading could be the wrong one (see fuseChannels).
+ */
 export function annotate(verdict: Verdict, fusion: ChannelFusion | undefined): Verdict & { flags?: string[] } {
+  if (fusion?.consistency.disputed) {
+    const undecided = verdict.status === 'inconclusive' ? verdict : decide({ groups: [], unknown: 0 }, true)!;
+    return { ...undecided, flags: [...fusion.consistency.flags, SEEN_TOKENS_DISPUTED] };
+  }
   return fusion?.consistency.flags.length ? { ...verdict, flags: [...fusion.consistency.flags] } : verdict;
 }
 

@@ -10,6 +10,7 @@ import { tellsNothing } from '../../../src/scoring/channels/token-kinds.js';
 import { chatTemplate } from '../../../src/targets/chat-templates.js';
 import { applyVocabularyChanges } from '../../../src/targets/vocabulary-changes.js';
 import { runCli } from '../../helpers/cli.js';
+import { startRecountingServer } from '../../helpers/recounting-openai-server.js';
 import { type DetokenizingServerOptions, startDetokenizingServer } from '../../helpers/detokenizing-openai-server.js';
 import { committedEntry, committedTokenizer } from '../../helpers/manifest-references.js';
 
@@ -77,14 +78,12 @@ async function identify(tokenizer: Tokenizer, template: string, server: ServerOp
   }
 }
 
-async function extendedLlama3(): Promise<Tokenizer> {
-  const files = await fetchReferenceFiles(committedEntry('llama3'), {
+async function extended(base: string, donorId: string, count: number): Promise<Tokenizer> {
+  const files = await fetchReferenceFiles(committedEntry(base), {
     cacheRoot: process.env.TOKPRINT_CACHE ?? cacheDir(),
   });
-  const donor = await committedTokenizer('qwen2.5');
-  return applyVocabularyChanges(files, await committedTokenizer('llama3'), [
-    { kind: 'add-tokens', count: 3000, donor, donorId: 'qwen2.5' },
-  ]);
+  const donor = await committedTokenizer(donorId);
+  return applyVocabularyChanges(files, await committedTokenizer(base), [{ kind: 'add-tokens', count, donor, donorId }]);
 }
 
 describe('an extended vocabulary behind an OpenAI-compatible server', () => {
@@ -94,10 +93,62 @@ describe('an extended vocabulary behind an OpenAI-compatible server', () => {
     ['usage and stream', ['--channels', 'usage,stream']],
     ['usage, stream and logprobs', ['--channels', 'usage,stream,logprobs', '--logprobs', '5']],
   ])('llama3 with 3,000 qwen2.5 tokens added reads derived llama3 with %s', async (_, flags) => {
-    const verdict = await identify(await extendedLlama3(), 'llama3', { tokensPerChunk: 2 }, flags);
+    const verdict = await identify(await extended('llama3', 'qwen2.5', 3000), 'llama3', { tokensPerChunk: 2 }, flags);
     expect(verdict.status).toBe('derived');
     expect(verdict.reference).toBe('llama3');
     expect(verdict.flags ?? []).toEqual([]);
+  });
+});
+
+describe('an extension whose donor lends most of the tokens seen', () => {
+  // Its answers are mostly the donor's tokens: read per base, the tokens seen favour a changed donor, which
+  // the counts do not fit; the counts name the base that was changed.
+  it.each([
+    ['usage and logprobs', ['--channels', 'usage,logprobs', '--logprobs', '5']],
+    ['usage, stream and logprobs', ['--channels', 'usage,stream,logprobs', '--logprobs', '5']],
+  ])(
+    'mistral-v1 with 10,000 deepseek-v3 tokens added: derived mistral-v1, or no verdict with the dispute named (%s)',
+    async (_, flags) => {
+      const tokenizer = await extended('mistral-v1', 'deepseek-v3', 10_000);
+      const verdict = await identify(tokenizer, 'mistral', { tokensPerChunk: 1 }, flags);
+      // never the counts set aside as a recount, never another family
+      expect(verdict.flags ?? []).not.toContain('usage-count-inconsistent');
+      if (verdict.status === 'inconclusive') expect(verdict.flags).toEqual(['seen-tokens-disputed']);
+      else {
+        expect(verdict.status).toBe('derived');
+        expect(verdict.reference).toBe('mistral-v1');
+      }
+    },
+  );
+});
+
+describe('a provider billing with a changed copy of another tokenizer', () => {
+  // Counts of a changed copy beside tokens another vocabulary holds unchanged look like an honest extension whose
+  // tokens a larger vocabulary happens to hold: never a confident reading of the billing tokenizer.
+  it('serving qwen2.5 and billing with llama3 extended by 3,000 tokens names no llama3', async () => {
+    const server = await startRecountingServer({
+      model: await committedTokenizer('qwen2.5'),
+      billing: await extended('llama3', 'qwen2.5', 3000),
+      template: chatTemplate('chatml'),
+    });
+    try {
+      const env = {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        TOKPRINT_CACHE: process.env.TOKPRINT_CACHE,
+        OPENAI_API_KEY: 'sk-test',
+      };
+      for (const channels of ['usage,logprobs', 'usage,stream,logprobs']) {
+        const args = ['identify', `openai:${server.url}`, '--model', 'm', '--json', '--out', out, '--no-cache'];
+        const result = await runCli([...args, '--quiet', '--channels', channels, '--logprobs', '5'], env);
+        expect(result.stderr).toBe('');
+        const verdict = JSON.parse(result.stdout).verdict;
+        expect(verdict.family).not.toBe('llama3');
+        if (verdict.status !== 'inconclusive') expect(verdict.flags).toContain('usage-count-inconsistent');
+      }
+    } finally {
+      await server.close();
+    }
   });
 });
 
