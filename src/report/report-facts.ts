@@ -77,7 +77,7 @@ export function plainVerdict(report: RunReport): PlainVerdict {
       return {
         ...base,
         headline: `Built on a modified ${name} tokenizer`,
-        proves: `Some of the product's counts fit the ${v.reference} tokenizer exactly and others do not: it starts from that tokenizer (family ${v.family}) with tokens added or changed.${sameCounts}`,
+        proves: `The product's counts fit the ${v.reference} tokenizer where a changed copy of it counts alike and stray where the change shows (in its counts, or in tokens seen in its answers that the tokenizer lacks): it starts from that tokenizer (family ${v.family}) with tokens added or changed.${sameCounts}`,
         doesNotProve: `${lineageLimit} Nor who changed the tokenizer.`,
       };
     case 'unknown':
@@ -107,7 +107,9 @@ export function plainVerdict(report: RunReport): PlainVerdict {
         confidence: '—',
         certainty: 'no verdict',
         headline: 'No verdict: the evidence was not strong enough',
-        proves: `The budget ran out (${report.verdict.stop}) before any answer was sure enough${noiseReasonText(report)}; the leading candidates are listed below.`,
+        proves: v.flags?.includes('seen-tokens-disputed')
+          ? `The prompt counts and the tokens seen in the answers name different tokenizers, and the run ended (${report.verdict.stop}) before they agreed; the leading candidates are listed below.`
+          : `The budget ran out (${report.verdict.stop}) before any answer was sure enough${noiseReasonText(report)}; the leading candidates are listed below.`,
         doesNotProve: `Anything about the product yet. ${moreBudgetAdvice(report)}`,
       };
   }

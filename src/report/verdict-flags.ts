@@ -13,7 +13,7 @@ const FLAG_WORDS: Record<string, string> = {
   'usage-count-impossible':
     "The target's billed prompt counts are impossible, so they were not read: the verdict rests on the other channels only.",
   'seen-tokens-disputed':
-    'The prompt token counts fit one tokenizer and the tokens seen in the answers another, and the answers read did not settle which: an honest changed tokenizer whose tokens a larger vocabulary happens to hold, or a provider billing with another tokenizer. No verdict is given; more answers (a larger --max-queries) may settle it.',
+    'The prompt token counts fit one tokenizer and the tokens seen in the answers another, and the answers read did not settle which: an honest changed tokenizer whose tokens a larger vocabulary happens to hold, or a provider billing with another tokenizer. No verdict is given. More answers (a larger --max-queries) settle it only where the larger vocabulary lacks more of them than chance explains; the tokenizer files, where the provider can be asked for them, settle it for certain.',
   'answers-replayed':
     'Some answers were replayed from an earlier run instead of asked of the target now: they can be out of date.',
 };

@@ -9,6 +9,7 @@ export interface HeadlineVerdict {
   nearest?: readonly { reference: string; tokensOff: number; packs: number }[];
   change?: string;
   twins?: readonly string[];
+  flags?: readonly string[];
 }
 
 /** The candidate holding the most probability, as the report's table ranks it first. */
@@ -52,6 +53,7 @@ function nearestText(v: HeadlineVerdict): string {
  * headline apart: "leaning mistral-v1 at 84.5%, as a changed copy; nearest exact fit baichuan2, ...", or nothing.
  */
 export function leaningSummary(v: HeadlineVerdict, leading?: LeadingCandidate): string {
+  if (v.flags?.includes('seen-tokens-disputed')) return nearestText(v).replace(/^; /, '');
   return leaningText(v, leading).replace(/^; /, '');
 }
 
@@ -74,6 +76,9 @@ export function verdictHeadline(
     case 'unknown':
       return `unknown: none of the indexed families${nearestText(v)}, confidence ${percent(v.confidence)}`;
     default:
+      // the counts' side leads the table: a leaning would name what the tokens seen dispute
+      if (v.flags?.includes('seen-tokens-disputed'))
+        return `inconclusive: the counts and the tokens seen in the answers name different tokenizers, and the answers read did not settle which (${stop})${nearestText(v)}`;
       if (stop === 'usage-count-unstable')
         return 'inconclusive: the target billed different counts for the same request, so its counts cannot name a tokenizer';
       return `inconclusive: the budget ran out before any verdict could stand (${stop})${leaningText(v, leading)}`;

@@ -90,8 +90,18 @@ export async function rescoreRun(
   // the spend is what the target billed for every answer recorded, as the live run counted it
   result.promptTokens = billedPromptTokens(sent.map((e) => e.response?.usage?.promptTokens));
   result.engine = scored && !channels ? chooseEngine(groups.length, forced) : 'exact';
-  if (fused) Object.assign(result, { verdict: annotate(result.verdict, fused), channels: fused.summary });
-  else
+  if (fused) {
+    const verdict = annotate(result.verdict, fused);
+    // a verdict the dispute holds back was not reached: the run stopped where it stopped, not for confidence
+    const heldBack = verdict.status === 'inconclusive' && result.verdict.status !== 'inconclusive';
+    const stop =
+      heldBack && result.stop === 'confident'
+        ? recordedStop === 'confident'
+          ? 'max-queries'
+          : recordedStop
+        : result.stop;
+    Object.assign(result, { verdict, channels: fused.summary, stop });
+  } else
     for (const step of loopSteps(sent))
       trail.push(trailPoint(countsOf(observations.filter((o) => o.seq <= step.counted)), step.sent));
   const verdict = await runVerdict(result, entries, { dir: run, target: config.target, index, trail });

@@ -70,6 +70,20 @@ describe('the verdict in plain words', () => {
     expect(renderHtml(r)).toContain(`leaning ${lead.reference} at`);
   });
 
+  it('a run ended while the counts and the tokens seen disagreed says so, and leans nowhere', () => {
+    const r = as('inconclusive');
+    const disputed = {
+      ...r,
+      verdict: { ...r.verdict, verdict: { ...r.verdict.verdict, flags: ['seen-tokens-disputed'] } },
+    };
+    const text = renderTerminal(disputed, { color: false });
+    expect(text).toMatch(/^inconclusive: the counts and the tokens seen in the answers name different tokenizers/m);
+    expect(text).not.toMatch(/leaning/);
+    expect(text).toMatch(/warning \(seen-tokens-disputed\)/);
+    expect(plainVerdict(disputed).proves).toMatch(/name different tokenizers/);
+    expect(renderMarkdown(disputed)).not.toMatch(/eaning/);
+  });
+
   it('every renderer handles every status', () => {
     for (const status of ['derived', 'unknown', 'inconclusive'] as const) {
       const r = as(status);

@@ -177,7 +177,10 @@ export function fuseChannels(
     if (!disputed || !by) return { posterior: fused, consistency: { flags } };
     const lead = (post: Posterior, g: number) =>
       `${post.groups[g].group.references[0]}${post.groups[g].match >= post.groups[g].derived ? '' : ' as a changed copy'}`;
-    const reason = `the prompt counts fit ${lead(count, l)}, but the tokens seen in the answers fit ${lead(by, leader(by))}`;
+    const seenSide = namesAnother(by, l)
+      ? `fit ${lead(by, leader(by))}`
+      : `rule it out unchanged and fit no indexed vocabulary unchanged`;
+    const reason = `the prompt counts fit ${lead(count, l)}, but the tokens seen in the answers ${seenSide}`;
     return { posterior: fused, consistency: { flags, disputed, reason } };
   }
   const kept = reported.filter(([name]) => !setAside.includes(name)).map(([, s]) => s);

@@ -103,7 +103,10 @@ function asked(channels: readonly { asks: ChannelAsks }[]): ChannelAsks {
  */
 export function annotate(verdict: Verdict, fusion: ChannelFusion | undefined): Verdict & { flags?: string[] } {
   if (fusion?.consistency.disputed) {
-    const undecided = verdict.status === 'inconclusive' ? verdict : decide({ groups: [], unknown: 0 }, true)!;
+    // the nearest exact fits are kept: they say how far each indexed tokenizer's counts were off
+    const nearest = 'nearest' in verdict ? { nearest: verdict.nearest } : {};
+    const undecided =
+      verdict.status === 'inconclusive' ? verdict : { ...decide({ groups: [], unknown: 0 }, true)!, ...nearest };
     return { ...undecided, flags: [...fusion.consistency.flags, SEEN_TOKENS_DISPUTED] };
   }
   return fusion?.consistency.flags.length ? { ...verdict, flags: [...fusion.consistency.flags] } : verdict;
