@@ -1,4 +1,4 @@
-import { evidenceRows, hypotheses, isWhiteBox, plainVerdict } from './report-facts.js';
+import { evidenceRows, hypotheses, isWhiteBox, plainVerdict, reportFlags } from './report-facts.js';
 import { whiteBoxRows } from './white-box-facts.js';
 import { reproduceCommand } from './reproduce-command.js';
 import { noiseFacts } from './noise-line.js';
@@ -37,6 +37,8 @@ export function renderJson(report: RunReport): string {
       certainty: plain.certainty,
       shows: plain.proves,
       doesNotShow: plain.doesNotProve,
+      // each flag in words, the first with why (the counts set aside, or what the tokens seen dispute)
+      warnings: reportFlags(report),
     },
     ...(isWhiteBox(report) && { comparisons: whiteBoxRows(report) }),
     audit: {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRun } from '../../src/run/read-run.js';
 import { renderHtml } from '../../src/report/render-html.js';
+import { renderJson } from '../../src/report/render-json.js';
 import { renderJunit } from '../../src/report/render-junit.js';
 import { renderMarkdown } from '../../src/report/render-markdown.js';
 import { renderTerminal } from '../../src/report/render-terminal.js';
@@ -82,6 +83,18 @@ describe('the verdict in plain words', () => {
     expect(text).toMatch(/warning \(seen-tokens-disputed\)/);
     expect(plainVerdict(disputed).proves).toMatch(/name different tokenizers/);
     expect(renderMarkdown(disputed)).not.toMatch(/eaning/);
+    // the versioned JSON report carries the flag in words, with what the two sides fit
+    const withReason = {
+      ...disputed,
+      verdict: {
+        ...disputed.verdict,
+        channels: { consistency: { flags: [], reason: 'the prompt counts fit a, but the tokens seen fit b' } },
+      },
+    } as unknown as RunReport;
+    const [warning] = JSON.parse(renderJson(withReason)).verdict.warnings;
+    expect(warning.flag).toBe('seen-tokens-disputed');
+    expect(warning.text).toMatch(/\(the prompt counts fit a, but the tokens seen fit b\.\)$/);
+    expect(JSON.parse(renderJson(report)).verdict.warnings).toEqual([]);
   });
 
   it('every renderer handles every status', () => {
