@@ -3,7 +3,11 @@ import { join } from 'node:path';
 import { DOMAIN_FILE } from '../src/probes/pool-file.js';
 import type { ReferenceEntry } from '../src/references/manifest.js';
 import type { Tokenizer, TokenizerFiles } from '../src/references/tokenizer.js';
-import type { Rng } from '../src/util/rng.js';
+import { seededRng, type Rng } from '../src/util/rng.js';
+import { chatTemplate } from '../src/targets/chat-templates.js';
+import { simulatedTarget, type SimulatedApi } from '../src/targets/sim-target.js';
+import { hiddenSystemPrompt } from '../src/targets/system-prompts.js';
+import type { Target } from '../src/targets/target.js';
 import { applyVocabularyChanges, type VocabularyChange } from '../src/targets/vocabulary-changes.js';
 
 export const BENCH_TEMPLATES = ['chatml', 'llama3', 'gemma', 'mistral', 'plain'] as const;
@@ -27,6 +31,23 @@ export function randomSetup(rng: Rng): SimSetup {
     systemChars: rng.int(0, MAX_SYSTEM_CHARS),
     seed: rng.int(1, 1_000_000),
   };
+}
+
+/** A simulated target of a setup: its template and hidden prompt, answering as `answers` says when given. */
+export function setupTarget(
+  tokenizer: Tokenizer,
+  setup: SimSetup,
+  id: string,
+  answers?: SimulatedApi['answers'],
+): Target {
+  return simulatedTarget({
+    id,
+    description: id,
+    tokenizer,
+    template: chatTemplate(setup.template),
+    hiddenSystemPrompt: hiddenSystemPrompt(setup.systemChars, seededRng(setup.seed)),
+    ...(answers && { answers }),
+  });
 }
 
 export interface DerivedVariant {

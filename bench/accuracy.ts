@@ -9,9 +9,6 @@ import { signatureGroups } from '../src/scoring/hypotheses.js';
 import { withoutClasses, type CountIndex } from '../src/signatures/count-index.js';
 import { probePoolDir } from '../src/signatures/index-section.js';
 import { loadCountIndex } from '../src/signatures/load-count-index.js';
-import { chatTemplate } from '../src/targets/chat-templates.js';
-import { simulatedTarget } from '../src/targets/sim-target.js';
-import { hiddenSystemPrompt } from '../src/targets/system-prompts.js';
 import type { Tokenizer } from '../src/references/tokenizer.js';
 import { seededRng, seedFromString } from '../src/util/rng.js';
 import { finishTrials, parseAccuracy, setupLabel, TrialLog } from './accuracy-junit.js';
@@ -28,6 +25,7 @@ import {
   randomSetup,
   type LoadedBenchReference,
   type SimSetup,
+  setupTarget,
 } from './accuracy-trials.js';
 
 export const BENCH_SEED = 424242;
@@ -114,13 +112,7 @@ async function countsOnly(
   index: CountIndex,
   id: string,
 ): Promise<IdentifyResult> {
-  const target = simulatedTarget({
-    id,
-    description: id,
-    tokenizer,
-    template: chatTemplate(setup.template),
-    hiddenSystemPrompt: hiddenSystemPrompt(setup.systemChars, seededRng(setup.seed)),
-  });
+  const target = setupTarget(tokenizer, setup, id);
   return identify({ target, index, budget: DEFAULT_BUDGET, rng: seededRng(setup.seed) });
 }
 

@@ -6,11 +6,8 @@ import { ChannelRuntime } from '../src/scoring/channels/runtime.js';
 import { DEFAULT_BUDGET, type IdentifyResult } from '../src/scoring/identify.js';
 import type { CountIndex } from '../src/signatures/count-index.js';
 import { readVocabMembership, type VocabMembership } from '../src/signatures/vocab-membership-file.js';
-import { chatTemplate } from '../src/targets/chat-templates.js';
-import { simulatedTarget } from '../src/targets/sim-target.js';
-import { hiddenSystemPrompt } from '../src/targets/system-prompts.js';
 import { seededRng } from '../src/util/rng.js';
-import type { LoadedBenchReference, SimSetup } from './accuracy-trials.js';
+import { type LoadedBenchReference, setupTarget, type SimSetup } from './accuracy-trials.js';
 import { withSimFollowUps } from './sim-follow-ups.js';
 
 export type RunTarget = (
@@ -40,14 +37,7 @@ export async function answerChannelRun(loaded: readonly LoadedBenchReference[]):
   return async (tokenizer, setup, index, id) => {
     const rng = seededRng(setup.seed);
     const streamInterval = rng.pick(STREAM_INTERVALS);
-    const simulated = simulatedTarget({
-      id,
-      description: id,
-      tokenizer,
-      template: chatTemplate(setup.template),
-      hiddenSystemPrompt: hiddenSystemPrompt(setup.systemChars, seededRng(setup.seed)),
-      answers: { seed: setup.seed, streamInterval },
-    });
+    const simulated = setupTarget(tokenizer, setup, id, { seed: setup.seed, streamInterval });
     const { enabled, discover } = enabledChannels({});
     const channels = new ChannelRuntime({
       enabled,

@@ -6,6 +6,16 @@ import type { CliIo } from '../../src/cli/io.js';
 import { run } from '../../src/cli/program.js';
 import { cacheDir } from '../../src/references/store/cache-dir.js';
 
+/** The environment of a CLI run against a local OpenAI-compatible test server: the shared cache and a test key. */
+export function openAiTestEnv(): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TOKPRINT_CACHE: process.env.TOKPRINT_CACHE,
+    OPENAI_API_KEY: 'sk-test',
+  };
+}
+
 export interface CliResult {
   code: number;
   stdout: string;

@@ -9,7 +9,7 @@ import { CHANGE_UNSEEN, changedVocabulary } from '../../../src/scoring/channels/
 import { tellsNothing } from '../../../src/scoring/channels/token-kinds.js';
 import { chatTemplate } from '../../../src/targets/chat-templates.js';
 import { applyVocabularyChanges } from '../../../src/targets/vocabulary-changes.js';
-import { runCli } from '../../helpers/cli.js';
+import { openAiTestEnv, runCli } from '../../helpers/cli.js';
 import { startRecountingServer } from '../../helpers/recounting-openai-server.js';
 import { type DetokenizingServerOptions, startDetokenizingServer } from '../../helpers/detokenizing-openai-server.js';
 import { committedEntry, committedTokenizer } from '../../helpers/manifest-references.js';
@@ -63,12 +63,7 @@ type ServerOptions = Omit<DetokenizingServerOptions, 'tokenizer' | 'template'>;
 async function identify(tokenizer: Tokenizer, template: string, server: ServerOptions, flags: string[]) {
   const started = await startDetokenizingServer({ tokenizer, template: chatTemplate(template), ...server });
   try {
-    const env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      TOKPRINT_CACHE: process.env.TOKPRINT_CACHE,
-      OPENAI_API_KEY: 'sk-test',
-    };
+    const env = openAiTestEnv();
     const args = ['identify', `openai:${started.url}`, '--model', 'm', '--json', '--out', out, '--no-cache', '--quiet'];
     const result = await runCli([...args, ...flags], env);
     expect(result.stderr).toBe('');
@@ -132,12 +127,7 @@ describe('a provider billing with a changed copy of another tokenizer', () => {
       template: chatTemplate('chatml'),
     });
     try {
-      const env = {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        TOKPRINT_CACHE: process.env.TOKPRINT_CACHE,
-        OPENAI_API_KEY: 'sk-test',
-      };
+      const env = openAiTestEnv();
       for (const channels of ['usage,logprobs', 'usage,stream,logprobs']) {
         const args = ['identify', `openai:${server.url}`, '--model', 'm', '--json', '--out', out, '--no-cache'];
         const result = await runCli([...args, '--quiet', '--channels', channels, '--logprobs', '5'], env);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatTemplate } from '../../../src/targets/chat-templates.js';
-import { runCli } from '../../helpers/cli.js';
+import { openAiTestEnv, runCli } from '../../helpers/cli.js';
 import { startDetokenizingServer, type DetokenizingServerOptions } from '../../helpers/detokenizing-openai-server.js';
 import { committedEntry, committedTokenizer } from '../../helpers/manifest-references.js';
 
@@ -28,12 +28,7 @@ async function identify(reference: string, template: string, server: ServerOptio
     ...server,
   });
   try {
-    const env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      TOKPRINT_CACHE: process.env.TOKPRINT_CACHE,
-      OPENAI_API_KEY: 'sk-test',
-    };
+    const env = openAiTestEnv();
     const result = await runCli(
       [
         'identify',
