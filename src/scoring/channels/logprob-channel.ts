@@ -135,9 +135,6 @@ export const logprobChannel = defineChannel({
     const soft = new Array<number>(groups.length).fill(0);
     const sized = new Array<number>(groups.length).fill(0);
     const lacking = new Array<number>(groups.length).fill(0);
-    // of those, strings some indexed vocabulary holds: a string none holds cannot tell indexed vocabularies apart, so
-    // it rules none out (a server listing strings no vocabulary has among the alternatives would rule out them all)
-    const lackingHeld = new Array<number>(groups.length).fill(0);
     let unknown = 0;
     for (const bytes of tokens) {
       const spaced = bytes[0] !== SPACE ? withSpace(bytes) : undefined;
@@ -150,7 +147,6 @@ export const logprobChannel = defineChannel({
         const best = own.length ? Math.max(...own.map((k) => held[k])) : holders / classes.length > 0.5 ? 2 : 0;
         ruling.match[g] += Math.log(best ? 1 - MATCH_ERROR : MATCH_ERROR);
         lacking[g] += best ? 0 : 1;
-        lackingHeld[g] += best || !holders ? 0 : 1;
         soft[g] += best === 1 && !lossy ? SPACE_LOST : 0;
         sized[g] += best ? sizeOf[g] : 0;
       });
@@ -173,7 +169,7 @@ export const logprobChannel = defineChannel({
     // character as nothing, nothing is ruled out.
     if (!lossy && rendering.answers > 0 && !partialCharacters(observations)) {
       const tolerated = lackingTolerated(tokens.length);
-      lackingHeld.forEach((k, g) => {
+      lacking.forEach((k, g) => {
         if (k > tolerated) ruling.match[g] += RULED_OUT;
       });
     }
