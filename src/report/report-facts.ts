@@ -3,7 +3,7 @@ import { flagNotes, type FlagNote } from './verdict-flags.js';
 import { identicalClass, whiteBoxRows } from './white-box-facts.js';
 import { noiseFacts } from './noise-line.js';
 import { spentLimit } from '../scoring/spent-limit.js';
-import { leaningSummary } from './verdict-headline.js';
+import { leaningSummary, seenTokensDisputed } from './verdict-headline.js';
 
 /** The run's verdict flags in plain words, with why a channel was set aside when the run says. */
 export function reportFlags(report: RunReport): FlagNote[] {
@@ -107,7 +107,7 @@ export function plainVerdict(report: RunReport): PlainVerdict {
         confidence: '—',
         certainty: 'no verdict',
         headline: 'No verdict: the evidence was not strong enough',
-        proves: v.flags?.includes('seen-tokens-disputed')
+        proves: seenTokensDisputed(v)
           ? `The prompt counts and the tokens seen in the answers name different tokenizers, and the run ended (${report.verdict.stop}) before they agreed; the leading candidates are listed below.`
           : `The budget ran out (${report.verdict.stop}) before any answer was sure enough${noiseReasonText(report)}; the leading candidates are listed below.`,
         doesNotProve: `Anything about the product yet. ${moreBudgetAdvice(report)}`,

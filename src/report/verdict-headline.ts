@@ -1,3 +1,4 @@
+import { SEEN_TOKENS_DISPUTED } from '../scoring/channels/fuse.js';
 import { percent } from './percent.js';
 
 export interface HeadlineVerdict {
@@ -48,12 +49,17 @@ function nearestText(v: HeadlineVerdict): string {
   return `; nearest ${first.reference}, ${tokensOffText(first)}`;
 }
 
+/** Whether the run ended while the counts and the tokens seen named different tokenizers (see fuseChannels). */
+export function seenTokensDisputed(v: { flags?: readonly string[] }): boolean {
+  return v.flags?.includes(SEEN_TOKENS_DISPUTED) ?? false;
+}
+
 /**
  * What an inconclusive run leans to and the nearest exact fit, as its headline words them, for reports that give the
  * headline apart: "leaning mistral-v1 at 84.5%, as a changed copy; nearest exact fit baichuan2, ...", or nothing.
  */
 export function leaningSummary(v: HeadlineVerdict, leading?: LeadingCandidate): string {
-  if (v.flags?.includes('seen-tokens-disputed')) return nearestText(v).replace(/^; /, '');
+  if (seenTokensDisputed(v)) return nearestText(v).replace(/^; /, '');
   return leaningText(v, leading).replace(/^; /, '');
 }
 
@@ -77,7 +83,7 @@ export function verdictHeadline(
       return `unknown: none of the indexed families${nearestText(v)}, confidence ${percent(v.confidence)}`;
     default:
       // the counts' side leads the table: a leaning would name what the tokens seen dispute
-      if (v.flags?.includes('seen-tokens-disputed'))
+      if (seenTokensDisputed(v))
         return `inconclusive: the counts and the tokens seen in the answers name different tokenizers, and the answers read did not settle which (${stop})${nearestText(v)}`;
       if (stop === 'usage-count-unstable')
         return 'inconclusive: the target billed different counts for the same request, so its counts cannot name a tokenizer';

@@ -11,7 +11,6 @@ function round(value: number): number {
   return Math.round(value * 1e6) / 1e6;
 }
 
-/** The machine-readable verdict: the documented shape first, extra detail after. */
 /** A candidate as the verdict JSON lists it, and as every report's headline and table read it. */
 export function candidateJson(score: GroupScore) {
   return {
@@ -24,6 +23,7 @@ export function candidateJson(score: GroupScore) {
   };
 }
 
+/** The machine-readable verdict: the documented shape first, extra detail after. */
 export function verdictJson(
   result: IdentifyResult,
   context: {
